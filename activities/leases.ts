@@ -1,0 +1,43 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import {
+  deviceLease, deviceLeaseWorkflowId, leaseStateQuery, requestLeaseSignal, type DeviceLeaseState, type LeaseRequest,
+} from '../workflows/device-lease.ts';
+import { taskQueues } from '../workflows/task-queues.ts';
+
+/** Activities that ask the Temporal service on behalf of workflows (which cannot signal-with-start). */
+export function createLeaseActivities(deps: { client: Client }) {
+  const { client } = deps;
+  return {
+    async requestDeviceLease(input: { serial: string; request: LeaseRequest }): Promise<void> {
+      await client.workflow.signalWithStart(deviceLease, {
+        workflowId: deviceLeaseWorkflowId(input.serial),
+        taskQueue: taskQueues.orchestration,
+        args: [{ serial: input.serial }],
+        signal: requestLeaseSignal,
+        signalArgs: [input.request],
+      });
+    },
+
+    async describeDeviceLease(input: { serial: string }): Promise<DeviceLeaseState> {
+      try {
+        return await client.workflow.getHandle(deviceLeaseWorkflowId(input.serial)).query(leaseStateQuery);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return { serial: input.serial, holder: null, waiting: [] };
+        throw error;
+      }
+    },
+
+    async isWorkflowRunning(input: { workflowId: string }): Promise<{ running: boolean }> {
+      try {
+        const description = await client.workflow.getHandle(input.workflowId).describe();
+        return { running: description.status.name === 'RUNNING' };
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return { running: false };
+        throw error;
+      }
+    },
+  };
+}
+
+export type LeaseActivities = ReturnType<typeof createLeaseActivities>;

@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { PrismaClient } from '../prisma/client.ts';
+import type { Logger } from '../scripts/logger.ts';
+import { problemMiddleware } from './errors.ts';
+import { ApiDefinition } from './openapi.ts';
+import { problems } from './problems.ts';
+import { healthRouter } from './routes/health.ts';
+import { organisationRouter } from './routes/organisation.ts';
+import { runsRouter } from './routes/runs.ts';
+import { sitesRouter } from './routes/sites.ts';
+
+export interface AppDependencies {
+  prisma: PrismaClient;
+  temporal: Client;
+  namespace: string;
+  log: Logger;
+  /** Where the built UI is; the API serves it when it exists. */
+  uiDirectory?: string;
+  temporalUiUrl: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const defaultUiDirectory = join(here, '..', 'ui', 'dist');
+const swaggerUiDirectory = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+
+/** Builds the Express application without listening, so tests can drive it directly. */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use(healthRouter(deps));
+
+  const api = new ApiDefinition('/api/v1');
+  const v1 = express.Router();
+  v1.use(express.json({ limit: '1mb' }));
+  v1.use(organisationRouter(api, deps));
+  v1.use(sitesRouter(api, deps));
+  v1.use(runsRouter(api, deps));
+  v1.get('/config', (_req, res) => {
+    res.json({ temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace });
+  });
+  const document = api.document({
+    title: 'Branchline API',
+    version: '1',
+    description: 'Orchestrates enterprise branch networks: sites, devices, overlays, upgrades and device replacement.',
+  });
+  v1.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  v1.use((req, _res, next) => next(problems.notFound(`Route ${req.method} ${req.baseUrl}${req.path}`)));
+  app.use('/api/v1', v1);
+
+  app.use('/api/docs/assets', express.static(swaggerUiDirectory, { index: false }));
+  app.get('/api/docs', (_req, res) => {
+    res.type('html').send(docsPage);
+  });
+
+  const uiDirectory = deps.uiDirectory ?? defaultUiDirectory;
+  if (existsSync(uiDirectory)) {
+    app.use(express.static(uiDirectory, { index: 'index.html', maxAge: '1h' }));
+    // The UI routes in the browser: every other GET outside the API gets its page.
+    app.get(/^\/(?!api\/).*/, (_req, res) => res.sendFile(join(uiDirectory, 'index.html'), { maxAge: 0 }));
+  }
+  app.use((req, _res, next) => next(problems.notFound(`Route ${req.method} ${req.path}`)));
+  app.use(problemMiddleware(deps.log));
+  return app;
+}
+
+const docsPage = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Branchline API</title>
+  <link rel="stylesheet" href="/api/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="docs"></div>
+  <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+  <script>SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#docs' });</script>
+</body>
+</html>`;

@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { runKind, runStatus } from '../../prisma/choices.ts';
+import type { PrismaClient } from '../../prisma/client.ts';
+import type { ApiDefinition } from '../openapi.ts';
+import { pageOf } from '../pagination.ts';
+
+const runSummary = z
+  .object({
+    workflowId: z.string(),
+    runId: z.string().nullable(),
+    kind: z.enum(runKind.values),
+    tenantId: z.uuid().nullable(),
+    siteId: z.uuid().nullable(),
+    ticket: z.string().nullable(),
+    status: z.enum(runStatus.values),
+    error: z.string().nullable(),
+    startedAt: z.date(),
+    closedAt: z.date().nullable(),
+  })
+  .openapi('RunSummary');
+
+/** Workflow runs as the database summarises them, newest first; live detail is in each run's progress. */
+export function runsRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): Router {
+  const router = Router();
+  api.route(router, {
+    method: 'get',
+    path: '/runs',
+    summary: 'List workflow runs, newest first',
+    tags: ['Runs'],
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(500).default(50),
+      tenantId: z.uuid().optional(),
+      kind: z.enum(runKind.values).optional(),
+      status: z.enum(runStatus.values).optional(),
+      before: z.iso.datetime().optional().describe('The startedAt of the last run of the previous page'),
+    }),
+    response: pageOf(runSummary).extend({ nextCursor: z.string().nullable() }),
+    handler: async ({ query }) => {
+      const rows = await deps.prisma.runSummary.findMany({
+        where: {
+          ...(query.tenantId ? { tenantId: query.tenantId } : {}),
+          ...(query.kind ? { kind: query.kind } : {}),
+          ...(query.status ? { status: query.status } : {}),
+          ...(query.before ? { startedAt: { lt: new Date(query.before) } } : {}),
+        },
+        orderBy: { startedAt: 'desc' },
+        take: query.limit + 1,
+      });
+      const items = rows.slice(0, query.limit);
+      return { items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.startedAt.toISOString() : null };
+    },
+  });
+  return router;
+}

@@ -1,0 +1,86 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { siteStatus } from '../../prisma/choices.ts';
+import type { PrismaClient } from '../../prisma/client.ts';
+import { OverlayTopology, SiteRole } from '../../generated/prisma/enums.ts';
+import type { ApiDefinition } from '../openapi.ts';
+import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { problems } from '../problems.ts';
+
+const siteSummary = z
+  .object({
+    id: z.uuid(),
+    tenantId: z.uuid(),
+    name: z.string(),
+    role: z.enum(SiteRole),
+    status: z.enum(siteStatus.values),
+    topology: z.enum(OverlayTopology),
+    tags: z.array(z.string()),
+    timezone: z.string(),
+    address: z.string().nullable(),
+    country: z.string().nullable(),
+    statusReason: z.string().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+    deviceCount: z.number().int(),
+    wanLinkCount: z.number().int(),
+  })
+  .openapi('SiteSummary');
+
+const siteSelect = {
+  id: true, tenantId: true, name: true, role: true, status: true, topology: true, tags: true, timezone: true,
+  address: true, country: true, statusReason: true, createdAt: true, updatedAt: true,
+  _count: { select: { devices: true, wanLinks: true } },
+} as const;
+
+type SiteRow = { _count: { devices: number; wanLinks: number } } & Omit<z.infer<typeof siteSummary>, 'deviceCount' | 'wanLinkCount'>;
+
+function toSummary({ _count, ...site }: SiteRow): z.infer<typeof siteSummary> {
+  return { ...site, deviceCount: _count.devices, wanLinkCount: _count.wanLinks };
+}
+
+export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): Router {
+  const router = Router();
+  const { prisma } = deps;
+
+  api.route(router, {
+    method: 'get',
+    path: '/sites',
+    summary: 'List sites',
+    tags: ['Sites'],
+    query: pageQuery.extend({
+      tenantId: z.uuid().optional(),
+      status: z.enum(siteStatus.values).optional(),
+      role: z.enum(SiteRole).optional(),
+      search: z.string().max(100).optional().describe('Part of the site name, any case'),
+    }),
+    response: pageOf(siteSummary),
+    handler: async ({ query }) => {
+      const where = {
+        ...(query.tenantId ? { tenantId: query.tenantId } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.role ? { role: query.role } : {}),
+        ...(query.search ? { name: { contains: query.search, mode: 'insensitive' as const } } : {}),
+      };
+      const rows = await prisma.site.findMany({ ...pageArgs(query, where), select: siteSelect });
+      const page = toPage(rows, query.limit);
+      return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
+    },
+  });
+
+  api.route(router, {
+    method: 'get',
+    path: '/sites/:siteId',
+    summary: 'Get a site',
+    tags: ['Sites'],
+    params: z.object({ siteId: z.uuid() }),
+    response: siteSummary,
+    handler: async ({ params }) => {
+      const site = await prisma.site.findUnique({ where: { id: params.siteId }, select: siteSelect });
+      if (!site) throw problems.notFound(`Site ${params.siteId}`);
+      return toSummary(site);
+    },
+  });
+
+  return router;
+}

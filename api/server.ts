@@ -1,0 +1,42 @@
+// The API process: listens, and shuts down gracefully (in-flight requests finish, then the
+// database pool and the Temporal connection close).
+import { createPrismaClient } from '../prisma/client.ts';
+import { ConfigError, loadServiceConfig } from '../scripts/config.ts';
+import { createLogger } from '../scripts/logger.ts';
+import { createApp } from './app.ts';
+import { connectTemporal } from './temporal.ts';
+
+async function main() {
+  const config = loadServiceConfig();
+  const log = createLogger('api', config.LOG_LEVEL);
+  const prisma = createPrismaClient(config.DATABASE_URL);
+  const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const app = createApp({ prisma, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl });
+
+  const server = app.listen(config.PORT, config.HOST, () => {
+    log.info({ host: config.HOST, port: config.PORT }, 'API listening');
+  });
+  server.on('error', (error) => {
+    log.fatal({ err: error }, 'API cannot listen');
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'API stopping');
+    server.closeIdleConnections();
+    // Long-lived streams would hold close() open: give in-flight requests five seconds.
+    setTimeout(() => server.closeAllConnections(), 5000).unref();
+    await new Promise((resolve) => server.close(resolve));
+    await Promise.allSettled([prisma.$disconnect(), connection.close()]);
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

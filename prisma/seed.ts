@@ -1,0 +1,107 @@
+// The demo a newcomer sees after `npm start`: one OpCo, two tenants, two hubs and a handful of
+// planned sites. Runs on an empty database only.
+import type { PrismaClient } from './client.ts';
+
+const builtinRoles = [
+  { name: 'SP admin', scope: 'global', permissions: { '*': ['read', 'write', 'execute'] } },
+  { name: 'OpCo admin', scope: 'opco', permissions: { '*': ['read', 'write', 'execute'] } },
+  { name: 'Tenant admin', scope: 'tenant', permissions: { '*': ['read', 'write', 'execute'] } },
+  { name: 'Tenant operator', scope: 'tenant', permissions: { '*': ['read'] } },
+] as const;
+
+interface PlannedSite {
+  name: string;
+  timezone: string;
+  country: string;
+  address: string;
+  model: string;
+  links: { name: string; type: 'mpls' | 'broadband' | 'lte' | 'dsl'; interfaceName: string; bandwidthMbps: number; monthlyCost: number; backupOnly?: boolean }[];
+}
+
+const acmeSites: PlannedSite[] = [
+  { name: 'Lyon store', timezone: 'Europe/Paris', country: 'FR', address: '12 rue de la République, Lyon', model: 'SRX-SIM-300', links: [
+    { name: 'mpls', type: 'mpls', interfaceName: 'ge-0/0/0', bandwidthMbps: 50, monthlyCost: 420 },
+    { name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/1', bandwidthMbps: 500, monthlyCost: 60 },
+  ] },
+  { name: 'Munich store', timezone: 'Europe/Berlin', country: 'DE', address: 'Kaufingerstraße 5, München', model: 'SRX-SIM-300', links: [
+    { name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 250, monthlyCost: 45 },
+    { name: 'lte', type: 'lte', interfaceName: 'dl0', bandwidthMbps: 50, monthlyCost: 30, backupOnly: true },
+  ] },
+  { name: 'Porto store', timezone: 'Europe/Lisbon', country: 'PT', address: 'Rua de Santa Catarina 100, Porto', model: 'SRX-SIM-100', links: [
+    { name: 'dsl', type: 'dsl', interfaceName: 'ge-0/0/0', bandwidthMbps: 100, monthlyCost: 35 },
+  ] },
+];
+
+const globexSites: PlannedSite[] = [
+  { name: 'Rotterdam depot', timezone: 'Europe/Amsterdam', country: 'NL', address: 'Waalhaven 1, Rotterdam', model: 'SRX-SIM-300', links: [
+    { name: 'mpls', type: 'mpls', interfaceName: 'ge-0/0/0', bandwidthMbps: 100, monthlyCost: 650 },
+    { name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/1', bandwidthMbps: 1000, monthlyCost: 80 },
+  ] },
+  { name: 'Antwerp depot', timezone: 'Europe/Brussels', country: 'BE', address: 'Havenlaan 2, Antwerpen', model: 'SRX-SIM-300', links: [
+    { name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 500, monthlyCost: 70 },
+    { name: 'lte', type: 'lte', interfaceName: 'dl0', bandwidthMbps: 50, monthlyCost: 30, backupOnly: true },
+  ] },
+];
+
+function hostnameOf(siteName: string): string {
+  return siteName.toLowerCase().replace(/[^a-z0-9]+/g, '-') + '-01';
+}
+
+export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean }> {
+  if ((await prisma.opCo.count()) > 0) return { seeded: false };
+  await prisma.$transaction(async (tx) => {
+    for (const role of builtinRoles) {
+      await tx.role.upsert({ where: { name: role.name }, update: {}, create: { ...role, builtin: true } });
+    }
+    const opco = await tx.opCo.create({ data: { name: 'Northwind Managed Networks' } });
+    const acme = await tx.tenant.create({ data: { opcoId: opco.id, name: 'Acme Retail', slug: 'acme-retail' } });
+    const globex = await tx.tenant.create({ data: { opcoId: opco.id, name: 'Globex Logistics', slug: 'globex-logistics' } });
+
+    const hubs = [];
+    for (const [name, timezone, country] of [['Frankfurt hub', 'Europe/Berlin', 'DE'], ['Amsterdam hub', 'Europe/Amsterdam', 'NL']] as const) {
+      hubs.push(await tx.site.create({
+        data: {
+          tenantId: acme.id, name, role: 'hub', status: 'planned', timezone, country,
+          devices: { create: { hostname: hostnameOf(name), model: 'SRX-SIM-4600', platform: 'junos-sim' } },
+        },
+      }));
+    }
+    const [primaryHub, secondaryHub] = hubs as [typeof hubs[number], typeof hubs[number]];
+
+    const gold = await tx.slaProfile.create({ data: { tenantId: acme.id, name: 'Real-time voice', maxLatencyMs: 150, maxJitterMs: 30, maxLossPermille: 10 } });
+    await tx.appSlaPolicy.create({ data: { tenantId: acme.id, name: 'Voice on the best link', applications: ['sip', 'rtp'], slaProfileId: gold.id, preferredLinkTypes: ['mpls', 'broadband'], breakout: 'central', priority: 10 } });
+    await tx.firewallPolicy.create({ data: { tenantId: acme.id, name: 'Guest Wi-Fi to internet only', scope: 'department', scopeRef: 'Guests', rules: [
+      { name: 'guests-no-corporate', from: 'Guests', to: 'corporate', applications: ['any'], action: 'deny', log: true },
+      { name: 'guests-internet', from: 'Guests', to: 'internet', applications: ['http', 'https', 'dns'], action: 'permit', log: false },
+    ] } });
+
+    // Each site gets its own LAN prefixes, 10.<n>.x.0/24, as an overlay needs.
+    let siteNumber = 0;
+    const createSites = async (tenantId: string, sites: PlannedSite[], topology: 'hub_and_spoke' | 'full_mesh') => {
+      for (const site of sites) {
+        siteNumber += 1;
+        const created = await tx.site.create({
+          data: {
+            tenantId, name: site.name, timezone: site.timezone, country: site.country, address: site.address, topology,
+            devices: { create: { hostname: hostnameOf(site.name), model: site.model, platform: 'junos-sim' } },
+            wanLinks: { create: site.links.map((link) => ({ ...link, currency: 'EUR' })) },
+            departments: { create: [{ name: 'Staff' }, { name: 'Guests' }] },
+            ...(topology === 'hub_and_spoke'
+              ? { hubs: { create: [{ hubSiteId: primaryHub.id, priority: 'primary' }, { hubSiteId: secondaryHub.id, priority: 'secondary' }] } }
+              : {}),
+          },
+          include: { departments: true },
+        });
+        const staff = created.departments.find((d) => d.name === 'Staff')!;
+        const guests = created.departments.find((d) => d.name === 'Guests')!;
+        await tx.lanSegment.createMany({ data: [
+          { siteId: created.id, departmentId: staff.id, name: 'staff', vlanId: 10, prefix: `10.${siteNumber}.10.0/24` },
+          { siteId: created.id, departmentId: guests.id, name: 'guests', vlanId: 20, prefix: `10.${siteNumber}.20.0/24` },
+        ] });
+      }
+    };
+    await createSites(acme.id, acmeSites, 'hub_and_spoke');
+    await createSites(globex.id, globexSites, 'full_mesh');
+  });
+  return { seeded: true };
+}

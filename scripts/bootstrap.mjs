@@ -1,0 +1,45 @@
+// Entry point of `npm start` and `npm test`: plain JavaScript, because it runs before the
+// dependencies (TypeScript, tsx) are installed. It checks Node, installs what is missing, then
+// hands over to the TypeScript script of the same name.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const [command, ...args] = process.argv.slice(2);
+
+function fail(message) {
+  console.error(`\nbranchline: ${message}\n`);
+  process.exit(1);
+}
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (!(major === 20 && minor >= 19) && !(major === 22 && minor >= 12) && !(major >= 24)) {
+  fail(`Node ${process.versions.node} is too old. Install Node 20.19+, 22.12+ or 24, then run npm ${command} again.`);
+}
+
+function dependenciesAreCurrent() {
+  const installed = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (!existsSync(installed)) return false;
+  return !existsSync(lock) || statSync(installed).mtimeMs >= statSync(lock).mtimeMs;
+}
+
+if (!dependenciesAreCurrent()) {
+  console.log('branchline: installing dependencies (npm ci), once…');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const install = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+  if (install.status !== 0) {
+    fail('npm ci failed (see above). Check that the npm registry is reachable, or set npm\'s registry to your mirror, then run npm ' + command + ' again.');
+  }
+}
+
+const script = join(root, 'scripts', `${command}.ts`);
+if (!existsSync(script)) fail(`unknown command "${command}"; expected start or test.`);
+
+// Signals are passed on and this process waits: the child shuts its own children down (its
+// shutdown is idempotent, as Ctrl-C in a terminal reaches both processes).
+const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,70 @@
+// The environment, read once and parsed by a schema. Every process (supervisor, API, worker)
+// calls loadConfig() at start-up and passes the values down; nothing else reads process.env.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(8080),
+  PUBLIC_URL: optionalText.pipe(z.url().optional()),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: optionalText.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgresql:// (for example postgresql://user:password@host:5432/branchline)').optional(),
+  ),
+  EMBEDDED_POSTGRES_PORT: port.default(54320),
+  TEMPORAL_ADDRESS: optionalText.pipe(
+    z.string().regex(/^[^:\s/]+:\d+$/, 'must be host:port (for example temporal.example.net:7233)').optional(),
+  ),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: optionalText.pipe(z.url().optional()),
+  TEMPORAL_CLI_PATH: optionalText,
+  WORKFLOW_BUNDLE_PATH: optionalText,
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(20),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(50),
+  WORKER_MAX_CONCURRENT_DEVICE_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+});
+
+export type Config = z.infer<typeof configSchema> & {
+  dataDir: string;
+  publicUrl: string;
+  temporalUiUrl: string;
+};
+
+/** The configuration of a process that needs the database and Temporal already running. */
+export type ServiceConfig = Config & { DATABASE_URL: string; TEMPORAL_ADDRESS: string };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`The environment is not a valid Branchline configuration:\n${problems.join('\n')}\nSee the configuration table in README.md.`);
+  }
+  const config = parsed.data;
+  return {
+    ...config,
+    dataDir: resolve(config.DATA_DIR),
+    publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+    temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
+  };
+}
+
+export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const config = loadConfig(env);
+  const missing = (['DATABASE_URL', 'TEMPORAL_ADDRESS'] as const).filter((key) => !config[key]);
+  if (missing.length > 0) {
+    throw new ConfigError(`${missing.join(' and ')} must be set for this process (npm start sets them for the processes it runs).`);
+  }
+  return config as ServiceConfig;
+}

@@ -1,0 +1,99 @@
+// The services every Branchline process needs — Temporal and PostgreSQL — brought up by
+// `npm start` (persistent, under the data directory) and `npm test` (throwaway, other ports),
+// or taken from TEMPORAL_ADDRESS and DATABASE_URL when those name running servers.
+import { join } from 'node:path';
+import { createPrismaClient } from '../prisma/client.ts';
+import { applyMigrations } from '../prisma/migrate.ts';
+import { seedDemo } from '../prisma/seed.ts';
+import { startEmbeddedPostgres } from './postgres.ts';
+import { assertPortFree } from './processes.ts';
+import { resolveTemporalCli, startTemporalDevServer, temporalCliVersion } from './temporal-server.ts';
+
+export interface PlatformOptions {
+  dataDir: string;
+  /** Where tools obtained on the fly (the Temporal CLI) are kept, across runs. */
+  toolsDir: string;
+  /** Use this PostgreSQL instead of the embedded one. */
+  databaseUrl?: string;
+  /** Use this Temporal server instead of the development server. */
+  temporalAddress?: string;
+  temporalCliPath?: string;
+  namespace: string;
+  ports: { postgres: number; temporal: number; temporalUi: number };
+  /** Persistent data (npm start) or throwaway data tuned for speed (npm test). */
+  durable: boolean;
+  seed: boolean;
+  say: (line: string) => void;
+}
+
+export interface Platform {
+  databaseUrl: string;
+  temporalAddress: string;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    await Promise.allSettled(stops.reverse().map((s) => s()));
+    stops.length = 0;
+  };
+  try {
+    if (!options.databaseUrl) await assertPortFree(options.ports.postgres, 'the embedded PostgreSQL', 'EMBEDDED_POSTGRES_PORT');
+    if (!options.temporalAddress) {
+      await assertPortFree(options.ports.temporal, 'the Temporal server', 'TEMPORAL_PORT');
+      await assertPortFree(options.ports.temporalUi, 'the Temporal Web UI', 'TEMPORAL_UI_PORT');
+    }
+    const logs = join(options.dataDir, 'logs');
+    const temporal = options.temporalAddress
+      ? Promise.resolve({ address: options.temporalAddress })
+      : (async () => {
+          const cli = resolveTemporalCli({ cliPath: options.temporalCliPath, toolsDir: options.toolsDir, say: options.say });
+          options.say(`Temporal CLI: ${temporalCliVersion(cli)}`);
+          const server = await startTemporalDevServer({
+            cli,
+            port: options.ports.temporal,
+            uiPort: options.ports.temporalUi,
+            namespace: options.namespace,
+            dbFile: join(options.dataDir, 'temporal', 'temporal.db'),
+            logFile: join(logs, 'temporal.log'),
+          });
+          stops.push(server.stop);
+          return server;
+        })();
+    const postgres = options.databaseUrl
+      ? Promise.resolve({ url: options.databaseUrl })
+      : (async () => {
+          const server = await startEmbeddedPostgres({
+            dataDir: join(options.dataDir, 'postgres'),
+            port: options.ports.postgres,
+            database: 'branchline',
+            logFile: join(logs, 'postgres.log'),
+            durable: options.durable,
+          }, options.say);
+          stops.push(server.stop);
+          return server;
+        })();
+    // Both settle before going on, so a failure of one never leaves the other running unrecorded.
+    const [temporalResult, postgresResult] = await Promise.allSettled([temporal, postgres]);
+    if (temporalResult.status === 'rejected') throw temporalResult.reason;
+    if (postgresResult.status === 'rejected') throw postgresResult.reason;
+    const { address } = temporalResult.value;
+    const { url } = postgresResult.value;
+
+    const { applied } = await applyMigrations(url);
+    if (applied.length > 0) options.say(`database migrated: ${applied.join(', ')}`);
+    if (options.seed) {
+      const prisma = createPrismaClient(url, { poolSize: 2 });
+      try {
+        if ((await seedDemo(prisma)).seeded) options.say('empty database: demo inventory seeded');
+      } finally {
+        await prisma.$disconnect();
+      }
+    }
+    return { databaseUrl: url, temporalAddress: address, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

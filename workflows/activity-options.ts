@@ -1,0 +1,32 @@
+// The few activity presets every workflow picks from (STYLE: named presets, each with a timeout).
+import type { ActivityOptions } from '@temporalio/workflow';
+import { taskQueues } from './task-queues.ts';
+
+/** Database reads and writes: quick, retried until the database is back. */
+export const databaseActivity: ActivityOptions = {
+  taskQueue: taskQueues.orchestration,
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+};
+
+/** Calls to the Temporal service itself (signal-with-start, describe). */
+export const temporalActivity: ActivityOptions = {
+  taskQueue: taskQueues.orchestration,
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+};
+
+/** Reading a device: bounded so a dead box costs little; retried with backoff. */
+export const deviceReadActivity: ActivityOptions = {
+  taskQueue: taskQueues.devices,
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+};
+
+/** Changing a device: long steps heartbeat, so a lost worker is noticed within the heartbeat timeout. */
+export const deviceWriteActivity: ActivityOptions = {
+  taskQueue: taskQueues.devices,
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 5 },
+};

@@ -1,0 +1,90 @@
+// One change at a time per device (DESIGN §4): a small entity workflow per device, id
+// `device-lease/<serial>`, grants the device to one run at a time, in the order they asked.
+// A holder that is gone (its run closed without releasing) loses the lease at the next check.
+import {
+  condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, log, proxyActivities, setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LeaseActivities } from '../activities/leases.ts';
+import { temporalActivity } from './activity-options.ts';
+
+export interface LeaseRequest {
+  /** The workflow id of the run that wants to change the device. */
+  holderWorkflowId: string;
+  /** What the change is, for the operator ("onboarding site Lyon store"). */
+  purpose: string;
+}
+
+export interface LeaseHolder extends LeaseRequest {
+  grantedAt: string;
+}
+
+export interface DeviceLeaseState {
+  serial: string;
+  holder: LeaseHolder | null;
+  waiting: LeaseRequest[];
+}
+
+export interface DeviceLeaseInput {
+  serial: string;
+  /** Carried over by continue-as-new. */
+  state?: DeviceLeaseState;
+}
+
+export const requestLeaseSignal = defineSignal<[LeaseRequest]>('requestLease');
+export const releaseLeaseSignal = defineSignal<[{ holderWorkflowId: string }]>('releaseLease');
+/** Sent by the lease to the holder's run when the device is its own. */
+export const leaseGrantedSignal = defineSignal<[{ serial: string }]>('leaseGranted');
+export const leaseStateQuery = defineQuery<DeviceLeaseState>('leaseState');
+
+export const deviceLeaseWorkflowId = (serial: string) => `device-lease/${serial}`;
+
+/** How often a held lease checks that its holder still runs. */
+const holderCheckInterval = '1 minute';
+/** An idle lease ends; the next request starts it again (signal-with-start). */
+const idleLifetime = '1 hour';
+
+export async function deviceLease(input: DeviceLeaseInput): Promise<void> {
+  const { isWorkflowRunning } = proxyActivities<LeaseActivities>(temporalActivity);
+  const state: DeviceLeaseState = input.state ?? { serial: input.serial, holder: null, waiting: [] };
+
+  setHandler(requestLeaseSignal, (request) => {
+    const known = state.holder?.holderWorkflowId === request.holderWorkflowId
+      || state.waiting.some((waiting) => waiting.holderWorkflowId === request.holderWorkflowId);
+    if (!known) state.waiting.push(request);
+  });
+  setHandler(releaseLeaseSignal, ({ holderWorkflowId }) => {
+    if (state.holder?.holderWorkflowId === holderWorkflowId) state.holder = null;
+    state.waiting = state.waiting.filter((waiting) => waiting.holderWorkflowId !== holderWorkflowId);
+  });
+  setHandler(leaseStateQuery, () => state);
+
+  for (;;) {
+    if (!state.holder) {
+      const next = state.waiting.shift();
+      if (!next) {
+        const requested = await condition(() => state.waiting.length > 0, idleLifetime);
+        if (!requested) return;
+        continue;
+      }
+      state.holder = { ...next, grantedAt: new Date().toISOString() };
+      try {
+        await getExternalWorkflowHandle(next.holderWorkflowId).signal(leaseGrantedSignal, { serial: state.serial });
+        log.info('device lease granted', { serial: state.serial, holderWorkflowId: next.holderWorkflowId });
+      } catch {
+        // The run that asked has closed meanwhile: it needs nothing any more.
+        state.holder = null;
+      }
+      continue;
+    }
+    const holder = state.holder;
+    const released = await condition(() => state.holder !== holder, holderCheckInterval);
+    if (!released && !(await isWorkflowRunning({ workflowId: holder.holderWorkflowId })).running) {
+      log.warn('device lease expired: its holder is no longer running', { serial: state.serial, holderWorkflowId: holder.holderWorkflowId });
+      state.holder = null;
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof deviceLease>({ serial: state.serial, state });
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// The holder's side of the device lease: take the leases of every device a change touches, do
+// the change, and give them back on every path out, compensation and cancellation included.
+import {
+  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo,
+  type Duration,
+} from '@temporalio/workflow';
+import type { LeaseActivities } from '../activities/leases.ts';
+import { temporalActivity } from './activity-options.ts';
+import { deviceLeaseWorkflowId, leaseGrantedSignal, releaseLeaseSignal } from './device-lease.ts';
+
+const granted = new Set<string>();
+let listening = false;
+
+function listenForGrants() {
+  if (listening) return;
+  listening = true;
+  setHandler(leaseGrantedSignal, ({ serial }) => {
+    granted.add(serial);
+  });
+}
+
+async function release(serials: string[]) {
+  const holderWorkflowId = workflowInfo().workflowId;
+  await CancellationScope.nonCancellable(() =>
+    Promise.all(serials.map(async (serial) => {
+      granted.delete(serial);
+      await getExternalWorkflowHandle(deviceLeaseWorkflowId(serial)).signal(releaseLeaseSignal, { holderWorkflowId });
+    })),
+  );
+}
+
+/**
+ * Runs `change` holding the lease of each device. Leases are taken in serial order, so two runs
+ * touching the same devices cannot deadlock. When a device stays busy past `waitUpTo`, fails with
+ * `DeviceBusy`, naming the run that holds it.
+ */
+export async function withDeviceLeases<T>(
+  serials: string[],
+  purpose: string,
+  waitUpTo: Duration,
+  change: () => Promise<T>,
+): Promise<T> {
+  listenForGrants();
+  const { requestDeviceLease, describeDeviceLease } = proxyActivities<LeaseActivities>(temporalActivity);
+  const holderWorkflowId = workflowInfo().workflowId;
+  const ordered = [...new Set(serials)].sort();
+  const taken: string[] = [];
+  try {
+    for (const serial of ordered) {
+      taken.push(serial);
+      await requestDeviceLease({ serial, request: { holderWorkflowId, purpose } });
+      if (!(await condition(() => granted.has(serial), waitUpTo))) {
+        const { holder } = await describeDeviceLease({ serial });
+        throw ApplicationFailure.nonRetryable(
+          `Device ${serial} is busy with another change${holder ? ` (${holder.purpose}, run ${holder.holderWorkflowId})` : ''}.`,
+          'DeviceBusy',
+          { serial, holder },
+        );
+      }
+    }
+    return await change();
+  } finally {
+    await release(taken);
+  }
+}
