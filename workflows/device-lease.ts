@@ -1,6 +1,7 @@
 // One change at a time per device (DESIGN §4): a small entity workflow per device, id
 // `device-lease/<serial>`, grants the device to one run at a time, in the order they asked.
 // A holder that is gone (its run closed without releasing) loses the lease at the next check.
+import type { Duration } from '@temporalio/common';
 import {
   condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, log, proxyActivities, setHandler,
   workflowInfo,
@@ -27,6 +28,8 @@ export interface DeviceLeaseState {
 
 export interface DeviceLeaseInput {
   serial: string;
+  /** How often a held lease checks that its holder still runs; one minute unless said otherwise. */
+  holderCheckInterval?: Duration;
   /** Carried over by continue-as-new. */
   state?: DeviceLeaseState;
 }
@@ -39,8 +42,6 @@ export const leaseStateQuery = defineQuery<DeviceLeaseState>('leaseState');
 
 export const deviceLeaseWorkflowId = (serial: string) => `device-lease/${serial}`;
 
-/** How often a held lease checks that its holder still runs. */
-const holderCheckInterval = '1 minute';
 /** An idle lease ends; the next request starts it again (signal-with-start). */
 const idleLifetime = '1 hour';
 
@@ -78,13 +79,13 @@ export async function deviceLease(input: DeviceLeaseInput): Promise<void> {
       continue;
     }
     const holder = state.holder;
-    const released = await condition(() => state.holder !== holder, holderCheckInterval);
+    const released = await condition(() => state.holder !== holder, input.holderCheckInterval ?? '1 minute');
     if (!released && !(await isWorkflowRunning({ workflowId: holder.holderWorkflowId })).running) {
       log.warn('device lease expired: its holder is no longer running', { serial: state.serial, holderWorkflowId: holder.holderWorkflowId });
       state.holder = null;
     }
     if (workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof deviceLease>({ serial: state.serial, state });
+      await continueAsNew<typeof deviceLease>({ ...input, state });
     }
   }
 }

@@ -1,8 +1,8 @@
 // The holder's side of the device lease: take the leases of every device a change touches, do
 // the change, and give them back on every path out, compensation and cancellation included.
+import type { Duration } from '@temporalio/common';
 import {
   ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo,
-  type Duration,
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { temporalActivity } from './activity-options.ts';

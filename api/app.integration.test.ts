@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
+import { createPrismaClient } from '../prisma/client.ts';
+import { seedDemo } from '../prisma/seed.ts';
+import { connectTestClient, createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { createApp, type AppDependencies } from './app.ts';
+
+const silent = pino({ level: 'silent' });
+
+async function listen(deps: AppDependencies): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createApp(deps).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('API', () => {
+  let database: TestDatabase;
+  let temporal: { client: Client; close(): Promise<void> };
+  let api: { url: string; close(): Promise<void> };
+  const get = async (path: string) => {
+    const response = await fetch(api.url + path);
+    return { status: response.status, type: response.headers.get('content-type') ?? '', body: (await response.json()) as Record<string, unknown> };
+  };
+
+  before(async () => {
+    database = await createTestDatabase();
+    await seedDemo(database.prisma);
+    temporal = await connectTestClient();
+    api = await listen({ prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent, temporalUiUrl: 'http://localhost:8233' });
+  });
+  after(async () => {
+    await api.close();
+    await temporal.close();
+    await database.drop();
+  });
+
+  describe('health', () => {
+    it('answers /healthz while the process lives', async () => {
+      assert.deepEqual((await get('/healthz')).body, { status: 'alive' });
+    });
+
+    it('answers /readyz 200 with details when PostgreSQL and Temporal answer', async () => {
+      const { status, body } = await get('/readyz');
+      assert.equal(status, 200);
+      const checks = body['checks'] as Record<string, { ok: boolean; latencyMs: number }>;
+      assert.equal(checks['postgres']?.ok, true);
+      assert.equal(checks['temporal']?.ok, true);
+    });
+
+    it('answers /readyz 503 as problem details naming what is down', async () => {
+      const downDatabase = createPrismaClient('postgresql://nobody:nothing@127.0.0.1:1/none');
+      const lazyConnection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1 second' });
+      const downTemporal = new Client({ connection: lazyConnection });
+      const broken = await listen({ prisma: downDatabase, temporal: downTemporal, namespace: 'default', log: silent, temporalUiUrl: '' });
+      try {
+        const response = await fetch(`${broken.url}/readyz`);
+        const body = (await response.json()) as { status: number; detail: string; checks: Record<string, { ok: boolean; error?: string }> };
+        assert.equal(response.status, 503);
+        assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
+        assert.equal(body.checks['postgres']?.ok, false);
+        assert.equal(body.checks['temporal']?.ok, false);
+        assert.match(body.detail, /postgres/);
+        assert.match(body.detail, /temporal/);
+      } finally {
+        await broken.close();
+        await downDatabase.$disconnect();
+      }
+    });
+  });
+
+  describe('sites', () => {
+    it('lists the sites a page at a time, every site exactly once', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await get(`/api/v1/sites?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(page.status, 200);
+        const items = page.body['items'] as { id: string }[];
+        assert.ok(items.length <= 2);
+        seen.push(...items.map((site) => site.id));
+        cursor = page.body['nextCursor'] as string | null;
+      } while (cursor);
+      assert.equal(seen.length, await database.prisma.site.count());
+      assert.equal(new Set(seen).size, seen.length);
+    });
+
+    it('filters by tenant, status, role and name', async () => {
+      const globex = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } });
+      const byTenant = await get(`/api/v1/sites?tenantId=${globex.id}`);
+      assert.deepEqual((byTenant.body['items'] as { name: string }[]).map((s) => s.name).sort(), ['Antwerp depot', 'Rotterdam depot']);
+      const hubs = await get('/api/v1/sites?role=hub');
+      assert.deepEqual((hubs.body['items'] as { name: string }[]).map((s) => s.name).sort(), ['Amsterdam hub', 'Frankfurt hub']);
+      const byName = await get('/api/v1/sites?search=LYON&status=planned');
+      assert.deepEqual((byName.body['items'] as { name: string; deviceCount: number; wanLinkCount: number }[]).map((s) => [s.name, s.deviceCount, s.wanLinkCount]), [['Lyon store', 1, 2]]);
+    });
+
+    it('answers 404 problem details for a site that does not exist', async () => {
+      const { status, type, body } = await get('/api/v1/sites/00000000-0000-7000-8000-000000000000');
+      assert.equal(status, 404);
+      assert.match(type, /application\/problem\+json/);
+      assert.equal(body['title'], 'Not found');
+    });
+
+    it('answers 400 with per-field errors for bad input, and changes nothing', async () => {
+      const { status, body } = await get('/api/v1/sites?limit=0&status=flying');
+      assert.equal(status, 400);
+      const paths = (body['errors'] as { path: string }[]).map((e) => e.path).sort();
+      assert.deepEqual(paths, ['limit', 'status']);
+    });
+  });
+
+  describe('OpenAPI document', () => {
+    it('describes every route the API serves, in OpenAPI 3.1', async () => {
+      const { body } = await get('/api/v1/openapi.json');
+      assert.equal(body['openapi'], '3.1.0');
+      const paths = Object.keys(body['paths'] as object).sort();
+      assert.deepEqual(paths, ['/api/v1/opcos', '/api/v1/runs', '/api/v1/sites', '/api/v1/sites/{siteId}', '/api/v1/tenants', '/api/v1/tenants/{tenantId}']);
+    });
+
+    it('serves a page that renders it', async () => {
+      const response = await fetch(`${api.url}/api/docs`);
+      assert.equal(response.status, 200);
+      assert.match(await response.text(), /openapi\.json/);
+      assert.equal((await fetch(`${api.url}/api/docs/assets/swagger-ui-bundle.js`)).status, 200);
+    });
+  });
+
+  it('answers unknown API routes with 404 problem details, not the UI page', async () => {
+    const { status, body } = await get('/api/v1/no-such-thing');
+    assert.equal(status, 404);
+    assert.match(String(body['detail']), /no-such-thing/);
+  });
+});

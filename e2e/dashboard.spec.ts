@@ -1,0 +1,35 @@
+import { expect, test } from '@playwright/test';
+
+test.describe('sites dashboard', () => {
+  test('shows the demo sites with their status, and filters them by tenant and name', async ({ page }) => {
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: 'Sites' })).toBeVisible();
+    const rows = page.getByRole('row');
+    await expect(rows.filter({ hasText: 'Lyon store' })).toBeVisible();
+    await expect(rows.filter({ hasText: 'Frankfurt hub' }).getByText('Hub', { exact: true })).toBeVisible();
+    await expect(rows.filter({ hasText: 'Lyon store' }).getByText('Planned')).toBeVisible();
+
+    await page.getByLabel('Tenant').selectOption({ label: 'Globex Logistics' });
+    await expect(rows.filter({ hasText: 'Rotterdam depot' })).toBeVisible();
+    await expect(rows.filter({ hasText: 'Lyon store' })).toHaveCount(0);
+
+    await page.getByLabel('Search').fill('antw');
+    await expect(rows.filter({ hasText: 'Antwerp depot' })).toBeVisible();
+    await expect(rows.filter({ hasText: 'Rotterdam depot' })).toHaveCount(0);
+
+    await page.getByLabel('Search').fill('no such site');
+    await expect(page.getByText('No sites match')).toBeVisible();
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('links to the API documentation, which renders the OpenAPI document', async ({ page }) => {
+    await page.goto('/');
+    await page.getByRole('link', { name: 'API documentation' }).click();
+    await expect(page.getByRole('heading', { name: /Branchline API/ })).toBeVisible();
+    await expect(page.getByText('/api/v1/sites/{siteId}').first()).toBeVisible();
+  });
+});

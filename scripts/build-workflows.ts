@@ -1,0 +1,13 @@
+// `npm run build:workflows`: the prebuilt workflow bundle production workers load
+// (WORKFLOW_BUNDLE_PATH), so a worker starts without bundling and every worker runs the same code.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+const require = createRequire(import.meta.url);
+const output = join(import.meta.dirname, '..', 'dist', 'workflow-bundle.js');
+const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts') });
+mkdirSync(dirname(output), { recursive: true });
+writeFileSync(output, code);
+console.log(`workflow bundle written: ${output} (${(code.length / 1024).toFixed(0)} KiB)`);

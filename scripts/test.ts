@@ -1,0 +1,187 @@
+// `npm test`: everything, on a fresh clone — type-check, lint, then the unit, workflow,
+// integration and end-to-end suites against a real Temporal server and a real PostgreSQL started
+// on their own ports with throwaway data. Ends with one line: `N passed, N failed`.
+// `npm test -- --only unit,workflow` runs some suites.
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createPrismaClient } from '../prisma/client.ts';
+import { seedDemo } from '../prisma/seed.ts';
+import { ensureChromium } from './chromium.ts';
+import { startPlatform, type Platform } from './platform.ts';
+import { prepare } from './prepare.ts';
+import { freePort, ManagedProcess, waitFor } from './processes.ts';
+import { createDatabase } from './testing.ts';
+
+const root = join(import.meta.dirname, '..');
+const say = (line: string) => console.log(`\n▶ ${line}`);
+const suites = ['typecheck', 'lint', 'unit', 'workflow', 'integration', 'e2e'] as const;
+type Suite = (typeof suites)[number];
+
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const selected = new Set<Suite>(values.only ? (values.only.split(',') as Suite[]) : suites);
+for (const suite of selected) if (!suites.includes(suite)) throw new Error(`unknown suite ${suite}; suites are ${suites.join(', ')}`);
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const failures: string[] = [];
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/** A check that is one pass or one failure (type-check, lint). */
+async function check(name: string, command: string, args: string[]) {
+  say(name);
+  const code = await run(command, args);
+  if (code === 0) totals.passed += 1;
+  else {
+    totals.failed += 1;
+    failures.push(name);
+  }
+}
+
+const testFileKinds: Record<'unit' | 'workflow' | 'integration', (file: string) => boolean> = {
+  unit: (file) => file.endsWith('.test.ts') && !file.endsWith('.workflow.test.ts') && !file.endsWith('.integration.test.ts'),
+  workflow: (file) => file.endsWith('.workflow.test.ts'),
+  integration: (file) => file.endsWith('.integration.test.ts'),
+};
+
+function testFiles(kind: keyof typeof testFileKinds): string[] {
+  const found: string[] = [];
+  const walk = (directory: string) => {
+    for (const name of readdirSync(directory)) {
+      const path = join(directory, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (testFileKinds[kind](name)) found.push(relative(root, path));
+    }
+  };
+  for (const directory of ['workflows', 'activities', 'api', 'prisma', 'scripts', 'simulator', 'bench']) {
+    if (existsSync(join(root, directory))) walk(join(root, directory));
+  }
+  return found.sort();
+}
+
+/** node:test prints as it goes; a TAP copy in a file gives the counts. */
+async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEnv, scratch: string) {
+  const files = testFiles(kind);
+  say(`${kind} tests (${files.length} files)`);
+  if (files.length === 0) return;
+  const tap = join(scratch, `${kind}.tap`);
+  const code = await run(process.execPath, [
+    '--import', 'tsx', '--test', '--test-concurrency=1',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...files,
+  ], env);
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  totals.passed += count('pass');
+  totals.failed += count('fail') + count('cancelled');
+  totals.skipped += count('skipped') + count('todo');
+  if (code !== 0) {
+    failures.push(`${kind} tests`);
+    if (count('fail') + count('cancelled') === 0) totals.failed += 1; // the runner itself failed
+  }
+}
+
+async function endToEnd(platform: Platform, scratch: string) {
+  say('end-to-end tests (Playwright, Chromium)');
+  const chromium = ensureChromium((line) => console.log(line));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATABASE_URL: await createDatabase(platform.databaseUrl, 'e2e'),
+    TEMPORAL_ADDRESS: platform.temporalAddress,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  };
+  const prisma = createPrismaClient(env.DATABASE_URL, { poolSize: 1 });
+  await seedDemo(prisma);
+  await prisma.$disconnect();
+
+  const logs = join(scratch, 'logs');
+  const node = (name: string, script: string) => new ManagedProcess(name, process.execPath, ['--import', 'tsx', script], join(logs, `${name}.log`), { env, cwd: root });
+  const children = [node('worker', 'scripts/worker.ts'), node('api', 'api/server.ts')];
+  try {
+    await waitFor('The API', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok ?? false, { timeoutMs: 120_000, child: children[1] });
+    const report = join(scratch, 'playwright.json');
+    const code = await run(join(root, 'node_modules', '.bin', 'playwright'), ['test', '--reporter=list,json'], {
+      ...env,
+      BASE_URL: `http://127.0.0.1:${port}`,
+      CHROMIUM_PATH: chromium ?? '',
+      PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+    });
+    const stats = existsSync(report)
+      ? (JSON.parse(readFileSync(report, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } }).stats
+      : { expected: 0, unexpected: 0, flaky: 0, skipped: 0 };
+    totals.passed += stats.expected + stats.flaky;
+    totals.failed += stats.unexpected;
+    totals.skipped += stats.skipped;
+    if (code !== 0) {
+      failures.push('end-to-end tests');
+      if (stats.unexpected === 0) totals.failed += 1;
+    }
+  } finally {
+    await Promise.allSettled(children.map((child) => child.stop()));
+  }
+}
+
+async function main() {
+  const started = Date.now();
+  prepare((line) => console.log(line));
+  if (selected.has('typecheck')) {
+    await check('type-check', join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
+    await check('type-check (UI)', join(root, 'node_modules', '.bin', 'svelte-check'), ['--tsconfig', 'ui/tsconfig.json', '--threshold', 'warning', '--output', 'human']);
+  }
+  if (selected.has('lint')) await check('lint', join(root, 'node_modules', '.bin', 'eslint'), ['--max-warnings=0', '.']);
+
+  const scratch = mkdtempSync(join(tmpdir(), 'branchline-test-'));
+  chmodSync(scratch, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its directory
+  const needsServices = ['unit', 'workflow', 'integration', 'e2e'].some((suite) => selected.has(suite as Suite));
+  let platform: Platform | undefined;
+  try {
+    if (needsServices) {
+      say('starting Temporal and PostgreSQL for the tests');
+      platform = await startPlatform({
+        dataDir: join(scratch, 'data'),
+        toolsDir: join(root, '.data', 'tools'),
+        temporalCliPath: process.env['TEMPORAL_CLI_PATH'],
+        namespace: 'default',
+        ports: { postgres: await freePort(), temporal: await freePort(), temporalUi: await freePort() },
+        durable: false,
+        seed: false,
+        say: (line) => console.log(line),
+      });
+    }
+    const env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      TEMPORAL_ADDRESS: platform?.temporalAddress,
+      BRANCHLINE_TEST_DATABASE_URL: platform?.databaseUrl,
+    };
+    for (const kind of ['unit', 'workflow', 'integration'] as const) {
+      if (selected.has(kind)) await nodeTests(kind, env, scratch);
+    }
+    if (selected.has('e2e') && platform) await endToEnd(platform, scratch);
+  } catch (error) {
+    console.error(error);
+    totals.failed += 1;
+    failures.push('test set-up');
+  } finally {
+    await platform?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  console.log(`\nTests took ${minutes} min.${failures.length ? ` Failed: ${failures.join(', ')}.` : ''}`);
+  console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+  process.exit(totals.failed > 0 ? 1 : 0);
+}
+
+await main();

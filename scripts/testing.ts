@@ -1,0 +1,96 @@
+// What test files share: the services `npm test` started (from the environment it sets) and
+// throwaway databases and workers on top of them.
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import pg from 'pg';
+import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
+import { applyMigrations } from '../prisma/migrate.ts';
+
+export interface TestServices {
+  /** A database URL on the test cluster whose user may create databases. */
+  adminDatabaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+}
+
+export function testServices(): TestServices {
+  const adminDatabaseUrl = process.env['BRANCHLINE_TEST_DATABASE_URL'];
+  const temporalAddress = process.env['TEMPORAL_ADDRESS'];
+  if (!adminDatabaseUrl || !temporalAddress) {
+    throw new Error('This test needs the services npm test starts: run it through `npm test` (or `npm run test:integration`).');
+  }
+  return { adminDatabaseUrl, temporalAddress, namespace: process.env['TEMPORAL_NAMESPACE'] ?? 'default' };
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export interface TestDatabase {
+  url: string;
+  prisma: PrismaClient;
+  drop(): Promise<void>;
+}
+
+/** Creates a database beside the one `adminDatabaseUrl` names, migrated unless told otherwise; returns its URL. */
+export async function createDatabase(adminDatabaseUrl: string, name: string, options: { migrate?: boolean } = {}): Promise<string> {
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminDatabaseUrl, name);
+  if (options.migrate ?? true) await applyMigrations(url);
+  return url;
+}
+
+/** A new database of its own for one test file. */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const { adminDatabaseUrl } = testServices();
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const url = await createDatabase(adminDatabaseUrl, name, options);
+  const prisma = createPrismaClient(url, { poolSize: 5 });
+  return {
+    url,
+    prisma,
+    drop: async () => {
+      await prisma.$disconnect();
+      const cleanup = new pg.Client({ connectionString: adminDatabaseUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+export async function connectTestClient(): Promise<{ client: Client; close(): Promise<void> }> {
+  const { temporalAddress, namespace } = testServices();
+  const connection = await Connection.connect({ address: temporalAddress });
+  return { client: new Client({ connection, namespace }), close: () => connection.close() };
+}
+
+let runtimeInstalled = false;
+
+/** Runs a worker in this process until stop() is called. The SDK logs warnings and errors only. */
+export async function startTestWorker(options: Omit<WorkerOptions, 'connection' | 'namespace'>): Promise<{ stop(): Promise<void> }> {
+  const { temporalAddress, namespace } = testServices();
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await Worker.create({ ...options, connection, namespace });
+  const running = worker.run();
+  return {
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}

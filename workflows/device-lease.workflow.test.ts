@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createRequire } from 'node:module';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { createLeaseActivities } from '../activities/leases.ts';
+import { connectTestClient, startTestWorker } from '../scripts/testing.ts';
+import { deviceLease, deviceLeaseWorkflowId, leaseStateQuery, type DeviceLeaseState } from './device-lease.ts';
+import { finishSignal, leaseHolder } from './device-lease.fixture.ts';
+import { taskQueues } from './task-queues.ts';
+
+const require = createRequire(import.meta.url);
+
+describe('deviceLease', () => {
+  let client: Client;
+  let close: () => Promise<void>;
+  let worker: { stop(): Promise<void> };
+
+  before(async () => {
+    ({ client, close } = await connectTestClient());
+    worker = await startTestWorker({
+      taskQueue: taskQueues.orchestration,
+      workflowsPath: require.resolve('./device-lease.fixture.ts'),
+      activities: createLeaseActivities({ client }),
+    });
+  });
+  after(async () => {
+    await worker.stop();
+    await close();
+  });
+
+  const serial = () => `SIM-${randomUUID().slice(0, 8)}`;
+  const startHolder = (serials: string[], waitUpTo = '1 minute') =>
+    client.workflow.start(leaseHolder, { taskQueue: taskQueues.orchestration, workflowId: `test-holder/${randomUUID()}`, args: [{ serials, waitUpTo }] });
+  const leaseState = (device: string) => client.workflow.getHandle(deviceLeaseWorkflowId(device)).query(leaseStateQuery);
+
+  async function eventually(what: string, check: (state: DeviceLeaseState) => boolean, device: string): Promise<DeviceLeaseState> {
+    for (let attempt = 0; attempt < 150; attempt++) {
+      const state = await leaseState(device).catch(() => undefined);
+      if (state && check(state)) return state;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.fail(`${what}: never happened (lease of ${device}: ${JSON.stringify(await leaseState(device).catch(() => null))})`);
+  }
+
+  it('grants the device to one run at a time, in the order they asked', async () => {
+    const device = serial();
+    const first = await startHolder([device]);
+    await eventually('first run holds the device', (s) => s.holder?.holderWorkflowId === first.workflowId, device);
+    const second = await startHolder([device]);
+    await eventually('second run waits', (s) => s.waiting.some((w) => w.holderWorkflowId === second.workflowId), device);
+
+    await first.signal(finishSignal);
+    const firstResult = await first.result();
+    await eventually('second run holds the device', (s) => s.holder?.holderWorkflowId === second.workflowId, device);
+    await second.signal(finishSignal);
+    const secondResult = await second.result();
+
+    assert.ok(secondResult.heldAt >= firstResult.heldAt);
+    const state = await eventually('lease is free', (s) => s.holder === null, device);
+    assert.deepEqual(state.waiting, []);
+  });
+
+  it('when the device stays busy, fails with DeviceBusy naming the run that holds it, and leaves the queue', async () => {
+    const device = serial();
+    const holder = await startHolder([device]);
+    await eventually('holder holds the device', (s) => s.holder?.holderWorkflowId === holder.workflowId, device);
+
+    const impatient = await startHolder([device], '2 seconds');
+    const failure = await impatient.result().then(
+      () => assert.fail('the impatient run should have failed'),
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof WorkflowFailedError);
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'DeviceBusy');
+    assert.match(failure.cause.message, new RegExp(holder.workflowId));
+
+    const state = await eventually('impatient run left the queue', (s) => s.waiting.length === 0, device);
+    assert.equal(state.holder?.holderWorkflowId, holder.workflowId);
+    await holder.signal(finishSignal);
+    await holder.result();
+  });
+
+  it('takes the lease back from a run that ended without releasing it', async () => {
+    const device = serial();
+    await client.workflow.start(deviceLease, {
+      taskQueue: taskQueues.orchestration,
+      workflowId: deviceLeaseWorkflowId(device),
+      args: [{ serial: device, holderCheckInterval: '1 second' }],
+    });
+    const lost = await startHolder([device]);
+    await eventually('lost run holds the device', (s) => s.holder?.holderWorkflowId === lost.workflowId, device);
+    await lost.terminate('simulating a run that vanished without releasing');
+
+    const next = await startHolder([device]);
+    await eventually('next run holds the device', (s) => s.holder?.holderWorkflowId === next.workflowId, device);
+    await next.signal(finishSignal);
+    await next.result();
+  });
+
+  it('takes several devices at once and gives every one back', async () => {
+    const devices = [serial(), serial()];
+    const holder = await startHolder(devices);
+    for (const device of devices) {
+      await eventually(`holder holds ${device}`, (s) => s.holder?.holderWorkflowId === holder.workflowId, device);
+    }
+    await holder.signal(finishSignal);
+    await holder.result();
+    for (const device of devices) await eventually(`${device} is free`, (s) => s.holder === null, device);
+  });
+});
