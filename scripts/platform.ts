@@ -7,6 +7,7 @@ import { applyMigrations } from '../prisma/migrate.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
 import { assertPortFree } from './processes.ts';
+import { ensureSearchAttributes } from './search-attributes.ts';
 import { resolveTemporalCli, startTemporalDevServer, temporalCliVersion } from './temporal-server.ts';
 
 export interface PlatformOptions {
@@ -81,6 +82,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const { address } = temporalResult.value;
     const { url } = postgresResult.value;
 
+    await ensureSearchAttributes(address, options.namespace);
     const { applied } = await applyMigrations(url);
     if (applied.length > 0) options.say(`database migrated: ${applied.join(', ')}`);
     if (options.seed) {

@@ -142,7 +142,7 @@ async function main() {
 
   const scratch = mkdtempSync(join(tmpdir(), 'branchline-test-'));
   chmodSync(scratch, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its directory
-  const needsServices = ['unit', 'workflow', 'integration', 'e2e'].some((suite) => selected.has(suite as Suite));
+  const needsServices = ['workflow', 'integration', 'e2e'].some((suite) => selected.has(suite as Suite));
   let platform: Platform | undefined;
   try {
     if (needsServices) {

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, loadServiceConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    assert.equal(config.PORT, 8080);
+    assert.equal(config.TEMPORAL_UI_PORT, 8233);
+    assert.equal(config.DATABASE_URL, undefined);
+    assert.equal(config.TEMPORAL_ADDRESS, undefined);
+    assert.equal(config.publicUrl, 'http://localhost:8080');
+    assert.equal(config.temporalUiUrl, 'http://localhost:8233');
+  });
+
+  it('treats an empty variable as unset', () => {
+    assert.equal(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' }).DATABASE_URL, undefined);
+  });
+
+  it('when a value is wrong, fails with a sentence naming each variable and the README table', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TEMPORAL_ADDRESS: 'http://temporal' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /PORT:/);
+        assert.match(error.message, /DATABASE_URL: must start with postgresql:\/\//);
+        assert.match(error.message, /TEMPORAL_ADDRESS: must be host:port/);
+        assert.match(error.message, /README\.md/);
+        return true;
+      },
+    );
+  });
+
+  it('a service process refuses to start without its database and Temporal', () => {
+    assert.throws(() => loadServiceConfig({}), /DATABASE_URL and TEMPORAL_ADDRESS must be set/);
+    const config = loadServiceConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/branchline', TEMPORAL_ADDRESS: 'temporal:7233' });
+    assert.equal(config.TEMPORAL_ADDRESS, 'temporal:7233');
+  });
+});

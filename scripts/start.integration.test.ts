@@ -1,0 +1,172 @@
+// `npm start` as an operator runs it: ready with everything healthy, Ctrl-C leaves nothing
+// behind, a second start comes back with the same data, and DATABASE_URL is honoured.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { freePort } from './processes.ts';
+import { createTestDatabase, type TestDatabase } from './testing.ts';
+
+const root = join(import.meta.dirname, '..');
+
+/** Every process below `pid`, read from /proc. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(parent, [...(parents.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const found: number[] = [];
+  const visit = (p: number) => {
+    for (const child of parents.get(p) ?? []) {
+      found.push(child);
+      visit(child);
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  ports: { api: number; temporalUi: number };
+}
+
+async function npmStart(dataDir: string, extraEnv: Record<string, string> = {}): Promise<Started> {
+  const ports = { api: await freePort(), temporal: await freePort(), temporalUi: await freePort(), postgres: await freePort() };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: root,
+    detached: true, // its own process group, as a terminal gives it: Ctrl-C goes to the whole group
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(ports.api),
+      TEMPORAL_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.temporalUi),
+      EMBEDDED_POSTGRES_PORT: String(ports.postgres),
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      NODE_ENV: 'development',
+      ...extraEnv,
+    },
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const deadline = Date.now() + 180_000;
+  while (!output.includes('Branchline is running')) {
+    if (child.exitCode !== null) assert.fail(`npm start exited (${child.exitCode}):\n${output}`);
+    if (Date.now() > deadline) assert.fail(`npm start was not ready within 3 minutes:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { child, output: () => output, ports };
+}
+
+async function ctrlC(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+  process.kill(-started.child.pid!, 'SIGINT');
+  return exited;
+}
+
+async function siteIds(port: number): Promise<string[]> {
+  const response = await fetch(`http://127.0.0.1:${port}/api/v1/sites?limit=500`);
+  return ((await response.json()) as { items: { id: string }[] }).items.map((site) => site.id).sort();
+}
+
+describe('npm start', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'branchline-start-'));
+  chmodSync(dataDir, 0o755);
+  let database: TestDatabase | undefined;
+  after(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await database?.drop();
+  });
+
+  let firstSites: string[] = [];
+
+  it('serves a ready API, the UI and the Temporal Web UI, with the demo seeded', async () => {
+    const started = await npmStart(dataDir);
+    try {
+      assert.match(started.output(), /UI\s+http:\/\/localhost:\d+\//);
+      assert.match(started.output(), /API docs\s+http:\/\/localhost:\d+\/api\/docs/);
+      assert.match(started.output(), /Temporal Web UI\s+http:\/\/localhost:\d+\//);
+      assert.doesNotMatch(started.output(), /error|warn/i);
+      const ready = (await (await fetch(`http://127.0.0.1:${started.ports.api}/readyz`)).json()) as { checks: Record<string, { ok: boolean }> };
+      assert.equal(ready.checks['postgres']?.ok, true);
+      assert.equal(ready.checks['temporal']?.ok, true);
+      assert.equal((await fetch(`http://127.0.0.1:${started.ports.temporalUi}/`)).status, 200);
+      assert.match(await (await fetch(`http://127.0.0.1:${started.ports.api}/`)).text(), /<div id="app">/);
+      firstSites = await siteIds(started.ports.api);
+      assert.equal(firstSites.length, 7);
+    } finally {
+      const children = descendants(started.child.pid!);
+      assert.ok(children.length >= 4, 'temporal, postgres, worker and api run below npm start');
+      assert.equal(await ctrlC(started), 0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.deepEqual(children.filter(alive), [], 'Ctrl-C leaves no child process behind');
+    }
+  });
+
+  it('comes back after Ctrl-C with the same data', async () => {
+    const started = await npmStart(dataDir);
+    try {
+      assert.doesNotMatch(started.output(), /seeded/);
+      assert.deepEqual(await siteIds(started.ports.api), firstSites);
+    } finally {
+      assert.equal(await ctrlC(started), 0);
+    }
+  });
+
+  it('uses the PostgreSQL in DATABASE_URL instead of its own', async () => {
+    database = await createTestDatabase({ migrate: false });
+    const otherDataDir = join(dataDir, 'other');
+    const started = await npmStart(otherDataDir, { DATABASE_URL: database.url });
+    try {
+      const postgresChildren = descendants(started.child.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres'));
+      assert.deepEqual(postgresChildren, [], 'no embedded PostgreSQL is started');
+      assert.equal(await database.prisma.site.count(), 7);
+      assert.equal((await siteIds(started.ports.api)).length, 7);
+    } finally {
+      assert.equal(await ctrlC(started), 0);
+    }
+  });
+
+  it('says which port is taken and what to do', async () => {
+    const blocker = await freePort();
+    const { createServer } = await import('node:net');
+    const server = createServer().listen(blocker, '127.0.0.1');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, DATA_DIR: join(dataDir, 'blocked'), PORT: String(blocker) },
+      });
+      let output = '';
+      child.stderr!.on('data', (chunk) => (output += chunk));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      assert.equal(code, 1);
+      assert.match(output, new RegExp(`Port ${blocker}, needed for the API and UI, is already in use.*set PORT`, 's'));
+    } finally {
+      server.close();
+    }
+  });
+});
