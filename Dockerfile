@@ -2,7 +2,7 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 COPY . .
 # Prisma's CLI wants its native schema engine even for `generate`, which does not use it.
 RUN PRISMA_SCHEMA_ENGINE_BINARY=/app/package.json CHECKPOINT_DISABLE=1 npx prisma generate \

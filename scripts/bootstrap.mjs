@@ -27,11 +27,13 @@ function dependenciesAreCurrent() {
 }
 
 if (!dependenciesAreCurrent()) {
-  console.log('branchline: installing dependencies (npm ci), once…');
+  console.log('branchline: installing dependencies, once…');
+  // `npm install` rather than `npm ci`: it installs the locked versions too, and tolerates a lock
+  // made against a registry mirror that lacks other platforms' optional packages.
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const install = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+  const install = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
   if (install.status !== 0) {
-    fail('npm ci failed (see above). Check that the npm registry is reachable, or set npm\'s registry to your mirror, then run npm ' + command + ' again.');
+    fail(`npm install failed (see above). Check that the npm registry is reachable, or set npm's registry to your mirror, then run npm ${command} again.`);
   }
 }
 
