@@ -40,6 +40,10 @@ if (!dependenciesAreCurrent()) {
 const script = join(root, 'scripts', `${command}.ts`);
 if (!existsSync(script)) fail(`unknown command "${command}"; expected start or test.`);
 
+// Generated code (the Prisma client, the built UI) must exist before any TypeScript imports it.
+const prepared = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'prepare.ts')], { cwd: root, stdio: 'inherit' });
+if (prepared.status !== 0) fail('building the generated code failed (see above).');
+
 // Signals are passed on and this process waits: the child shuts its own children down (its
 // shutdown is idempotent, as Ctrl-C in a terminal reaches both processes).
 const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: 'inherit' });

@@ -1,4 +1,5 @@
 // Generated artefacts `npm start` and `npm test` need: the Prisma client and the built UI.
+// scripts/bootstrap.mjs runs this before anything imports them.
 // Each is rebuilt only when its inputs changed (a hash of them is kept beside the output).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -3,7 +3,6 @@
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
 import { startPlatform, type Platform } from './platform.ts';
-import { prepare } from './prepare.ts';
 import { assertPortFree, ManagedProcess, StartupError, waitFor } from './processes.ts';
 
 const say = (line: string) => console.log(`branchline: ${line}`);
@@ -12,7 +11,6 @@ async function main() {
   const started = Date.now();
   const config = loadConfig();
   await assertPortFree(config.PORT, 'the API and UI', 'PORT');
-  prepare(say);
 
   const platform: Platform = await startPlatform({
     dataDir: config.dataDir,

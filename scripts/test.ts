@@ -11,7 +11,6 @@ import { createPrismaClient } from '../prisma/client.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { ensureChromium } from './chromium.ts';
 import { startPlatform, type Platform } from './platform.ts';
-import { prepare } from './prepare.ts';
 import { freePort, ManagedProcess, waitFor } from './processes.ts';
 import { createDatabase } from './testing.ts';
 
@@ -133,7 +132,6 @@ async function endToEnd(platform: Platform, scratch: string) {
 
 async function main() {
   const started = Date.now();
-  prepare((line) => console.log(line));
   if (selected.has('typecheck')) {
     await check('type-check', join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
     await check('type-check (UI)', join(root, 'node_modules', '.bin', 'svelte-check'), ['--tsconfig', 'ui/tsconfig.json', '--threshold', 'warning', '--output', 'human']);
