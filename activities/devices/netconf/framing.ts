@@ -26,7 +26,7 @@ export function frame(message: string, framing: Framing): Buffer {
  * completed so far. The framing can change between messages (after the hello).
  */
 export class MessageDecoder {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   /** Chunks of the message being assembled (chunked framing). */
   private chunks: Buffer[] = [];
 

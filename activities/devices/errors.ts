@@ -1,0 +1,62 @@
+// The device layer's errors: a shallow family that maps one-to-one onto retryable or permanent
+// (STYLE: napalm's habit). Transports throw these; activities turn them into ApplicationFailure
+// with the same type, non-retryable when permanent.
+
+export type DeviceErrorKind =
+  /** Nothing answers at the address (refused, host down, reset). */
+  | 'unreachable'
+  /** It answered too slowly, or not at all within the deadline. */
+  | 'timeout'
+  /** Credentials refused. */
+  | 'auth'
+  /** The device presented another SSH host key than the one on record. */
+  | 'host-key-changed'
+  /** Another session holds the lock, or the resource is busy. */
+  | 'lock-held'
+  /** The device refused the request or the configuration (validation, rpc-error). */
+  | 'rejected'
+  /** The object asked for does not exist on the device. */
+  | 'no-such-object'
+  /** The device broke the protocol. */
+  | 'protocol';
+
+const retryable: Record<DeviceErrorKind, boolean> = {
+  unreachable: true,
+  timeout: true,
+  'lock-held': true,
+  auth: false,
+  'host-key-changed': false,
+  rejected: false,
+  'no-such-object': false,
+  protocol: false,
+};
+
+export class DeviceError extends Error {
+  override name = 'DeviceError';
+  readonly retryable: boolean;
+
+  constructor(
+    readonly kind: DeviceErrorKind,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.retryable = retryable[kind];
+  }
+}
+
+/** Maps a socket error onto the family. */
+export function fromSocketError(error: NodeJS.ErrnoException, target: string): DeviceError {
+  const code = error.code ?? '';
+  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'EADDRNOTAVAIL'].includes(code)) {
+    return new DeviceError('unreachable', `${target} is unreachable (${code})`, { code }, { cause: error });
+  }
+  if (code === 'ETIMEDOUT' || /timed out/i.test(error.message)) {
+    return new DeviceError('timeout', `${target} did not answer in time`, { code }, { cause: error });
+  }
+  if (/authentication/i.test(error.message) || (error as { level?: string }).level === 'client-authentication') {
+    return new DeviceError('auth', `${target} refused the credentials`, {}, { cause: error });
+  }
+  return new DeviceError('unreachable', `${target}: ${error.message}`, { code }, { cause: error });
+}
