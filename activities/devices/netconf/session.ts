@@ -1,0 +1,337 @@
+// A NETCONF client session over SSH (RFC 6241, RFC 6242): hello and capabilities, framing,
+// message-id correlation, rpc-errors as typed errors, and the operations Branchline uses.
+// Plain class, no Temporal: activities wrap it.
+import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { Client, type ClientChannel } from 'ssh2';
+import { DeviceError, fromSocketError, type DeviceErrorKind } from '../errors.ts';
+import { frame, MessageDecoder, type Framing } from './framing.ts';
+import { child, childText, elementChildren, escapeXml, netconfBaseNs, parseXml, serialize, type Element } from './xml.ts';
+
+export const capabilities = {
+  base10: 'urn:ietf:params:netconf:base:1.0',
+  base11: 'urn:ietf:params:netconf:base:1.1',
+  candidate: 'urn:ietf:params:netconf:capability:candidate:1.0',
+  confirmedCommit: 'urn:ietf:params:netconf:capability:confirmed-commit:1.1',
+  validate: 'urn:ietf:params:netconf:capability:validate:1.1',
+} as const;
+
+export interface NetconfTarget {
+  host: string;
+  port: number;
+  username: string;
+  password?: string;
+  privateKey?: string | Buffer;
+  /** The host key on record ("SHA256:…"). Unset on first contact: the key is accepted and reported. */
+  hostKeySha256?: string;
+  /** An established connection to run SSH over (NETCONF Call Home, RFC 8071). */
+  sock?: Duplex;
+  connectTimeoutMs?: number;
+  rpcTimeoutMs?: number;
+}
+
+export interface RpcError {
+  type: string;
+  tag: string;
+  severity: string;
+  appTag?: string;
+  path?: string;
+  message?: string;
+  /** The session holding a lock, in lock-denied errors. */
+  sessionId?: number;
+}
+
+const kindOfTag: Record<string, DeviceErrorKind> = {
+  'lock-denied': 'lock-held',
+  'in-use': 'lock-held',
+  'resource-denied': 'lock-held',
+  'data-missing': 'no-such-object',
+  'malformed-message': 'protocol',
+};
+
+/** The device answered an rpc with <rpc-error>: carries every error it listed. */
+export class NetconfRpcError extends DeviceError {
+  constructor(readonly errors: RpcError[], target: string) {
+    const first = errors[0]!;
+    super(kindOfTag[first.tag] ?? 'rejected', `${target} refused the request: ${errors.map((e) => `${e.tag}${e.message ? ` (${e.message})` : ''}${e.path ? ` at ${e.path}` : ''}`).join('; ')}`, { errors });
+    this.name = 'NetconfRpcError';
+  }
+}
+
+export type Datastore = 'running' | 'candidate' | 'startup';
+
+export function hostKeyFingerprint(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+function parseRpcErrors(reply: Element): RpcError[] {
+  return elementChildren(reply)
+    .filter((element) => element.localName === 'rpc-error')
+    .map((error) => {
+      const info = child(error, 'error-info');
+      const sessionId = info ? childText(info, 'session-id') : undefined;
+      return {
+        type: childText(error, 'error-type') ?? 'application',
+        tag: childText(error, 'error-tag') ?? 'operation-failed',
+        severity: childText(error, 'error-severity') ?? 'error',
+        appTag: childText(error, 'error-app-tag'),
+        path: childText(error, 'error-path'),
+        message: childText(error, 'error-message'),
+        ...(sessionId ? { sessionId: Number(sessionId) } : {}),
+      };
+    });
+}
+
+interface Pending {
+  resolve: (reply: Element) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class NetconfSession {
+  sessionId = 0;
+  serverCapabilities: string[] = [];
+  hostKeySha256 = '';
+  private framing: Framing = 'eom';
+  private readonly decoder = new MessageDecoder('eom');
+  private readonly pending = new Map<string, Pending>();
+  private nextMessageId = 1;
+  private closedError: DeviceError | undefined;
+  private readonly closeListeners: ((error?: DeviceError) => void)[] = [];
+
+  private constructor(
+    private readonly ssh: Client,
+    private readonly channel: ClientChannel,
+    readonly label: string,
+    private readonly rpcTimeoutMs: number,
+  ) {}
+
+  /** Connects, authenticates, checks the host key and exchanges hellos. */
+  static connect(target: NetconfTarget): Promise<NetconfSession> {
+    const label = `${target.host}:${target.port}`;
+    const ssh = new Client();
+    let presentedKey = '';
+    return new Promise<NetconfSession>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: DeviceError) => {
+        if (settled) return;
+        settled = true;
+        ssh.end();
+        reject(error);
+      };
+      ssh.once('error', (error: Error & { level?: string }) => {
+        if (target.hostKeySha256 && presentedKey && presentedKey !== target.hostKeySha256) {
+          fail(new DeviceError('host-key-changed', `${label} presented host key ${presentedKey}, not ${target.hostKeySha256} on record: refusing it (a replaced device, or someone in the middle)`, { presented: presentedKey, expected: target.hostKeySha256 }));
+        } else if (error.level === 'client-authentication') {
+          fail(new DeviceError('auth', `${label} refused the credentials of ${target.username}`));
+        } else if (error.level === 'client-timeout') {
+          fail(new DeviceError('timeout', `${label} did not complete the SSH handshake in time`));
+        } else {
+          fail(fromSocketError(error, label));
+        }
+      });
+      ssh.once('ready', () => {
+        ssh.subsys('netconf', (error, channel) => {
+          if (error) return fail(new DeviceError('rejected', `${label} has no netconf subsystem: ${error.message}`));
+          const session = new NetconfSession(ssh, channel, label, target.rpcTimeoutMs ?? 60_000);
+          session.hostKeySha256 = presentedKey;
+          session
+            .start(target.connectTimeoutMs ?? 15_000)
+            .then(() => {
+              settled = true;
+              resolve(session);
+            })
+            .catch(fail);
+        });
+      });
+      ssh.connect({
+        host: target.host,
+        port: target.port,
+        username: target.username,
+        password: target.password,
+        privateKey: target.privateKey,
+        sock: target.sock,
+        readyTimeout: target.connectTimeoutMs ?? 15_000,
+        keepaliveInterval: 15_000,
+        hostVerifier: (key: Buffer) => {
+          presentedKey = hostKeyFingerprint(key);
+          return !target.hostKeySha256 || presentedKey === target.hostKeySha256;
+        },
+      });
+    });
+  }
+
+  private start(timeoutMs: number): Promise<void> {
+    this.channel.on('data', (data: Buffer) => this.receive(data));
+    this.channel.on('close', () => this.closed(new DeviceError('unreachable', `${this.label} closed the NETCONF session`)));
+    this.ssh.on('error', (error) => this.closed(fromSocketError(error, this.label)));
+    this.ssh.on('close', () => this.closed(new DeviceError('unreachable', `${this.label} closed the SSH connection`)));
+    const hello = `<hello xmlns="${netconfBaseNs}"><capabilities><capability>${capabilities.base10}</capability><capability>${capabilities.base11}</capability></capabilities></hello>`;
+    this.channel.write(frame(hello, 'eom'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new DeviceError('timeout', `${this.label} sent no NETCONF hello`)), timeoutMs);
+      this.pending.set('hello', {
+        timer,
+        reject,
+        resolve: (helloElement) => {
+          this.serverCapabilities = elementChildren(child(helloElement, 'capabilities') ?? helloElement).map((c) => c.textContent?.trim() ?? '');
+          this.sessionId = Number(childText(helloElement, 'session-id') ?? 0);
+          if (!this.serverCapabilities.includes(capabilities.base10) && !this.serverCapabilities.includes(capabilities.base11)) {
+            return reject(new DeviceError('protocol', `${this.label} speaks no NETCONF base version`));
+          }
+          if (this.serverCapabilities.includes(capabilities.base11)) {
+            this.framing = 'chunked';
+            this.decoder.framing = 'chunked';
+          }
+          resolve();
+        },
+      });
+    });
+  }
+
+  private receive(data: Buffer) {
+    let messages: string[];
+    try {
+      messages = this.decoder.push(data);
+    } catch (error) {
+      this.closed(new DeviceError('protocol', `${this.label} broke NETCONF framing: ${(error as Error).message}`));
+      this.ssh.end();
+      return;
+    }
+    for (const message of messages) {
+      let root: Element;
+      try {
+        root = parseXml(message).documentElement as Element;
+      } catch (error) {
+        this.closed(new DeviceError('protocol', `${this.label} sent malformed XML: ${(error as Error).message}`));
+        this.ssh.end();
+        return;
+      }
+      const key = root.localName === 'hello' ? 'hello' : root.getAttribute('message-id') ?? '';
+      const waiting = this.pending.get(key);
+      if (!waiting) continue; // a reply nobody waits for any more (timed out)
+      this.pending.delete(key);
+      clearTimeout(waiting.timer);
+      waiting.resolve(root);
+    }
+  }
+
+  private closed(error: DeviceError) {
+    if (this.closedError) return;
+    this.closedError = error;
+    for (const [, waiting] of this.pending) {
+      clearTimeout(waiting.timer);
+      waiting.reject(error);
+    }
+    this.pending.clear();
+    for (const listener of this.closeListeners) listener(error);
+  }
+
+  get isOpen(): boolean {
+    return !this.closedError;
+  }
+
+  onClose(listener: (error?: DeviceError) => void) {
+    this.closeListeners.push(listener);
+  }
+
+  /** Sends one <rpc> and waits for its <rpc-reply>; an rpc-error of severity error throws. */
+  rpc(operation: string, options: { timeoutMs?: number } = {}): Promise<Element> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const messageId = String(this.nextMessageId++);
+    const message = `<rpc xmlns="${netconfBaseNs}" message-id="${messageId}">${operation}</rpc>`;
+    return new Promise<Element>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.rpcTimeoutMs;
+      const timer = setTimeout(() => {
+        this.pending.delete(messageId);
+        reject(new DeviceError('timeout', `${this.label} did not answer rpc ${messageId} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(messageId, {
+        timer,
+        reject,
+        resolve: (reply) => {
+          const errors = parseRpcErrors(reply).filter((e) => e.severity === 'error');
+          if (errors.length > 0) reject(new NetconfRpcError(errors, this.label));
+          else resolve(reply);
+        },
+      });
+      this.channel.write(frame(message, this.framing));
+    });
+  }
+
+  /** The <data> of a get, as XML text. */
+  async get(filter?: string): Promise<string> {
+    const reply = await this.rpc(`<get>${filter ? `<filter type="subtree">${filter}</filter>` : ''}</get>`);
+    return dataOf(reply);
+  }
+
+  async getConfig(source: Datastore, filter?: string): Promise<string> {
+    const reply = await this.rpc(`<get-config><source><${source}/></source>${filter ? `<filter type="subtree">${filter}</filter>` : ''}</get-config>`);
+    return dataOf(reply);
+  }
+
+  async lock(target: Datastore): Promise<void> {
+    await this.rpc(`<lock><target><${target}/></target></lock>`);
+  }
+
+  async unlock(target: Datastore): Promise<void> {
+    await this.rpc(`<unlock><target><${target}/></target></unlock>`);
+  }
+
+  /** `config` is the content of <config>: the device's configuration elements with their namespace. */
+  async editConfig(input: { target: Datastore; config: string; defaultOperation?: 'merge' | 'replace' | 'none' }): Promise<void> {
+    const defaultOperation = input.defaultOperation ? `<default-operation>${input.defaultOperation}</default-operation>` : '';
+    await this.rpc(`<edit-config><target><${input.target}/></target>${defaultOperation}<error-option>rollback-on-error</error-option><config>${input.config}</config></edit-config>`);
+  }
+
+  async validate(source: Datastore): Promise<void> {
+    await this.rpc(`<validate><source><${source}/></source></validate>`);
+  }
+
+  /**
+   * Commits the candidate. With `confirmTimeoutSeconds`, a confirmed commit the device reverts
+   * unless confirmed in time (or, without `persist`, when this session ends). With `persistId`,
+   * confirms a confirmed commit made with that persist token, from any session.
+   */
+  async commit(options: { confirmTimeoutSeconds?: number; persist?: string; persistId?: string } = {}): Promise<void> {
+    const parts = [
+      options.confirmTimeoutSeconds !== undefined ? `<confirmed/><confirm-timeout>${options.confirmTimeoutSeconds}</confirm-timeout>` : '',
+      options.persist ? `<persist>${escapeXml(options.persist)}</persist>` : '',
+      options.persistId ? `<persist-id>${escapeXml(options.persistId)}</persist-id>` : '',
+    ];
+    await this.rpc(`<commit>${parts.join('')}</commit>`);
+  }
+
+  async cancelCommit(options: { persistId?: string } = {}): Promise<void> {
+    await this.rpc(`<cancel-commit>${options.persistId ? `<persist-id>${escapeXml(options.persistId)}</persist-id>` : ''}</cancel-commit>`);
+  }
+
+  async discardChanges(): Promise<void> {
+    await this.rpc('<discard-changes/>');
+  }
+
+  async killSession(sessionId: number): Promise<void> {
+    await this.rpc(`<kill-session><session-id>${sessionId}</session-id></kill-session>`);
+  }
+
+  /** Ends the session politely (close-session), then the connection. */
+  async close(): Promise<void> {
+    if (this.isOpen) {
+      await this.rpc('<close-session/>', { timeoutMs: 5000 }).catch(() => undefined);
+    }
+    this.closed(new DeviceError('unreachable', `${this.label}: session closed`));
+    this.ssh.end();
+  }
+
+  /** Drops the connection without a word, as a crashed orchestrator would. */
+  destroy(): void {
+    this.closed(new DeviceError('unreachable', `${this.label}: session dropped`));
+    this.ssh.destroy();
+  }
+}
+
+/** The children of <data> serialised, or '' when empty. */
+function dataOf(reply: Element): string {
+  const data = child(reply, 'data');
+  return data ? elementChildren(data).map(serialize).join('') : '';
+}

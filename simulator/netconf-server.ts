@@ -1,0 +1,292 @@
+// The simulated device's NETCONF server over SSH (RFC 6241, RFC 6242): hello, both framings,
+// the base operations on a ConfigStore, sessions that can be killed, and injected faults.
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo, Server as NetServer } from 'node:net';
+import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
+import { frame, MessageDecoder, type Framing } from '../activities/devices/netconf/framing.ts';
+import { capabilities } from '../activities/devices/netconf/session.ts';
+import { child, childText, elementChildren, escapeXml, netconfBaseNs, parseXml, type Element } from '../activities/devices/netconf/xml.ts';
+import { EditError, filterData, type EditOperation } from './datastore.ts';
+import { StoreError, type ConfigStore, type Datastore } from './config-store.ts';
+
+const { Server, utils } = ssh2;
+
+export interface NetconfFaults {
+  /** Every reply waits this long. */
+  replyDelayMs: number;
+  /** Requests get no reply at all. */
+  dropReplies: boolean;
+}
+
+/** What the NETCONF server needs of a device. */
+export interface NetconfDevice {
+  readonly store: ConfigStore;
+  readonly faults: NetconfFaults;
+  readonly credentials: { username: string; password: string; authorizedKeys: string[] };
+  /** Operational state returned by <get> beside the running configuration. */
+  operationalState(): string;
+  /** Device-specific RPCs (software install, reboot); returns the reply body, or undefined when unknown. */
+  customRpc?(operation: Element, session: { id: number; username: string }): Promise<string | undefined>;
+}
+
+let nextSessionId = 1;
+
+class ServerSession {
+  readonly id = nextSessionId++;
+  private framing: Framing = 'eom';
+  private readonly decoder = new MessageDecoder('eom');
+  private helloReceived = false;
+  private ended = false;
+
+  constructor(
+    private readonly device: NetconfDevice,
+    private readonly channel: ServerChannel,
+    readonly username: string,
+    private readonly sessions: Map<number, ServerSession>,
+    private readonly closeConnection: () => void,
+  ) {
+    sessions.set(this.id, this);
+    const caps = [capabilities.base10, capabilities.base11, capabilities.candidate, capabilities.confirmedCommit, capabilities.validate,
+      'urn:ietf:params:netconf:capability:rollback-on-error:1.0'];
+    channel.write(frame(`<hello xmlns="${netconfBaseNs}"><capabilities>${caps.map((c) => `<capability>${c}</capability>`).join('')}</capabilities><session-id>${this.id}</session-id></hello>`, 'eom'));
+    channel.on('data', (data: Buffer) => this.receive(data));
+    channel.on('close', () => this.end());
+  }
+
+  /** Ends the session: locks released, an unpersisted confirmed commit reverted. Idempotent. */
+  end() {
+    if (this.ended) return;
+    this.ended = true;
+    this.sessions.delete(this.id);
+    this.device.store.sessionEnded(this.id, this.username);
+  }
+
+  kill() {
+    this.end();
+    this.closeConnection();
+  }
+
+  private receive(data: Buffer) {
+    let messages: string[];
+    try {
+      messages = this.decoder.push(data);
+    } catch {
+      this.kill();
+      return;
+    }
+    for (const message of messages) void this.handle(message);
+  }
+
+  private async handle(message: string) {
+    let root: Element;
+    try {
+      root = parseXml(message).documentElement as Element;
+    } catch (error) {
+      this.send(this.errorReply(undefined, 'rpc', 'malformed-message', (error as Error).message));
+      return;
+    }
+    if (!this.helloReceived) {
+      if (root.localName !== 'hello') return this.kill();
+      this.helloReceived = true;
+      const clientCaps = elementChildren(child(root, 'capabilities') ?? root).map((c) => c.textContent?.trim());
+      if (clientCaps.includes(capabilities.base11)) {
+        this.framing = 'chunked';
+        this.decoder.framing = 'chunked';
+      }
+      return;
+    }
+    const messageId = root.getAttribute('message-id');
+    if (root.localName !== 'rpc' || !messageId) {
+      this.send(this.errorReply(undefined, 'rpc', 'missing-attribute', 'an <rpc> needs a message-id'));
+      return;
+    }
+    const operation = elementChildren(root)[0];
+    let body: string;
+    try {
+      body = operation ? await this.execute(operation) : '<ok/>';
+    } catch (error) {
+      body = this.rpcErrorBody(error);
+    }
+    const { faults } = this.device;
+    if (faults.dropReplies) return;
+    if (faults.replyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.replyDelayMs));
+    this.send(`<rpc-reply xmlns="${netconfBaseNs}" message-id="${escapeXml(messageId)}">${body}</rpc-reply>`);
+    if (operation?.localName === 'close-session') {
+      this.end();
+      this.closeConnection();
+    }
+  }
+
+  private send(message: string) {
+    if (!this.channel.destroyed && this.channel.writable) this.channel.write(frame(message, this.framing));
+  }
+
+  private datastoreOf(element: Element | undefined, what: string): Datastore {
+    const name = element && elementChildren(element)[0]?.localName;
+    if (name !== 'running' && name !== 'candidate') throw new StoreError('invalid-value', `${what} must be <running/> or <candidate/>`);
+    return name;
+  }
+
+  private async execute(operation: Element): Promise<string> {
+    const store = this.device.store;
+    const session = { sessionId: this.id, username: this.username };
+    switch (operation.localName) {
+      case 'get': {
+        const filter = child(operation, 'filter');
+        const running = store.running.documentElement!;
+        const state = parseXml(`<state>${this.device.operationalState()}</state>`).documentElement!;
+        return `<data>${filterData([running, ...elementChildren(state)], filter)}</data>`;
+      }
+      case 'get-config': {
+        const source = this.datastoreOf(child(operation, 'source'), 'source');
+        return `<data>${filterData([store.datastore(source).documentElement!], child(operation, 'filter'))}</data>`;
+      }
+      case 'edit-config': {
+        const target = this.datastoreOf(child(operation, 'target'), 'target');
+        const config = child(operation, 'config');
+        if (!config) throw new StoreError('missing-element', 'edit-config needs <config>');
+        const defaultOperation = (childText(operation, 'default-operation') ?? 'merge') as EditOperation;
+        store.edit(target, elementChildren(config), defaultOperation, this.id);
+        return '<ok/>';
+      }
+      case 'lock':
+        store.lock(this.datastoreOf(child(operation, 'target'), 'target'), this.id);
+        return '<ok/>';
+      case 'unlock':
+        store.unlock(this.datastoreOf(child(operation, 'target'), 'target'), this.id);
+        return '<ok/>';
+      case 'validate':
+        store.validate(this.datastoreOf(child(operation, 'source'), 'source'));
+        return '<ok/>';
+      case 'commit': {
+        const timeout = childText(operation, 'confirm-timeout');
+        if (timeout !== undefined && !/^[1-9]\d*$/.test(timeout)) throw new StoreError('invalid-value', `confirm-timeout ${timeout} is not a positive number of seconds`);
+        store.commit({
+          ...session,
+          confirmed: !!child(operation, 'confirmed'),
+          ...(timeout ? { confirmTimeoutSeconds: Number(timeout) } : {}),
+          persist: childText(operation, 'persist'),
+          persistId: childText(operation, 'persist-id'),
+        });
+        return '<ok/>';
+      }
+      case 'cancel-commit':
+        store.cancelCommit({ ...session, persistId: childText(operation, 'persist-id') });
+        return '<ok/>';
+      case 'discard-changes':
+        store.discardChanges(this.id);
+        return '<ok/>';
+      case 'close-session':
+        return '<ok/>';
+      case 'kill-session': {
+        const id = Number(childText(operation, 'session-id'));
+        if (id === this.id) throw new StoreError('invalid-value', 'a session cannot kill itself; use close-session');
+        const victim = this.sessions.get(id);
+        if (!victim) throw new StoreError('invalid-value', `no session ${id}`);
+        victim.kill();
+        return '<ok/>';
+      }
+      default: {
+        const reply = await this.device.customRpc?.(operation, { id: this.id, username: this.username });
+        if (reply === undefined) throw new StoreError('operation-not-supported', `unknown operation ${operation.localName}`);
+        return reply;
+      }
+    }
+  }
+
+  private rpcErrorBody(error: unknown): string {
+    if (error instanceof StoreError) {
+      const problems = error.extra.problems;
+      if (problems && problems.length > 0) {
+        return problems.map((p) => this.errorXml('application', error.tag, p.message, p.path)).join('');
+      }
+      return this.errorXml('protocol', error.tag, error.message, error.extra.path, error.extra.sessionId);
+    }
+    if (error instanceof EditError) return this.errorXml('application', error.tag, error.message, error.path);
+    return this.errorXml('application', 'operation-failed', (error as Error).message);
+  }
+
+  private errorXml(type: string, tag: string, message: string, path?: string, sessionId?: number): string {
+    return `<rpc-error><error-type>${type}</error-type><error-tag>${tag}</error-tag><error-severity>error</error-severity>`
+      + `${path ? `<error-path>${escapeXml(path)}</error-path>` : ''}<error-message xml:lang="en">${escapeXml(message)}</error-message>`
+      + `${sessionId !== undefined ? `<error-info><session-id>${sessionId}</session-id></error-info>` : ''}</rpc-error>`;
+  }
+
+  private errorReply(messageId: string | undefined, type: string, tag: string, message: string): string {
+    return `<rpc-reply xmlns="${netconfBaseNs}"${messageId ? ` message-id="${escapeXml(messageId)}"` : ''}>${this.errorXml(type, tag, message)}</rpc-reply>`;
+  }
+}
+
+function passwordMatches(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface RunningNetconfServer {
+  port: number;
+  sessions: Map<number, ServerSession>;
+  /** Drops every session at once, as a power loss does. */
+  dropAll(): void;
+  close(): Promise<void>;
+}
+
+export function startNetconfServer(device: NetconfDevice, options: { address: string; port: number; hostKey: string }): Promise<RunningNetconfServer> {
+  const sessions = new Map<number, ServerSession>();
+  const connections = new Set<Connection>();
+  const authorized = (): ParsedKey[] => device.credentials.authorizedKeys.flatMap((text) => {
+    const parsed = utils.parseKey(text);
+    return parsed instanceof Error ? [] : Array.isArray(parsed) ? parsed : [parsed];
+  });
+
+  const server = new Server({ hostKeys: [options.hostKey] }, (connection) => {
+    connections.add(connection);
+    let username = '';
+    connection.on('authentication', (context) => {
+      const { credentials } = device;
+      if (context.method === 'password' && context.username === credentials.username && passwordMatches(context.password, credentials.password)) {
+        username = context.username;
+        return context.accept();
+      }
+      if (context.method === 'publickey' && context.username === credentials.username) {
+        const key = authorized().find((k) => k.getPublicSSH().equals(context.key.data));
+        if (key && (!context.signature || key.verify(context.blob!, context.signature, context.hashAlgo))) {
+          username = context.username;
+          return context.accept();
+        }
+      }
+      context.reject(['password', 'publickey']);
+    });
+    connection.on('ready', () => {
+      connection.on('session', (acceptSession) => {
+        const session = acceptSession();
+        session.on('subsystem', (accept, reject, info) => {
+          if (info.name !== 'netconf') return reject();
+          new ServerSession(device, accept(), username, sessions, () => connection.end());
+        });
+      });
+    });
+    connection.on('error', () => undefined);
+    connection.on('close', () => connections.delete(connection));
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.address, () => {
+      const netServer = server as unknown as NetServer;
+      resolve({
+        port: (netServer.address() as AddressInfo).port,
+        sessions,
+        dropAll: () => {
+          for (const session of [...sessions.values()]) session.end();
+          for (const connection of connections) (connection as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
+          connections.clear();
+        },
+        close: () => new Promise((done) => {
+          for (const connection of connections) connection.end();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}
