@@ -61,10 +61,16 @@ export interface SnmpCredentials {
 const { ObjectType, MibProviderType, MaxAccess } = snmp;
 const readOnly = MaxAccess['read-only'];
 const counter32 = (value: bigint) => Number(value % 4294967296n);
+/** net-snmp encodes Counter64 from 8 big-endian bytes. */
+function counter64(value: bigint): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64BE(BigInt.asUintN(64, value));
+  return bytes;
+}
 
 type Request = { oid: string; instanceNode: { value: unknown }; done(error?: unknown): void };
 
-/** A table whose cells are computed when read: column number and row index → value. */
+/** A table (net-snmp registers it at its entry OID) whose cells are computed when read: column and row → value. */
 function liveTable(
   name: string,
   oid: string,
@@ -134,7 +140,7 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
       scalar('blModel', `${simulatorOid}.1.3`, ObjectType.OctetString, () => view.model),
     ];
     const byIndex = <T extends { index: number }>(rows: T[], index: number) => rows.find((row) => row.index === index);
-    const ifTable = liveTable('ifTable', '1.3.6.1.2.1.2.2', [
+    const ifTable = liveTable('ifTable', oids.ifEntry, [
       { number: 1, name: 'ifIndex', type: ObjectType.Integer },
       { number: 2, name: 'ifDescr', type: ObjectType.OctetString },
       { number: 3, name: 'ifType', type: ObjectType.Integer },
@@ -160,7 +166,7 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
         default: return undefined;
       }
     });
-    const ifXTable = liveTable('ifXTable', '1.3.6.1.2.1.31.1.1', [
+    const ifXTable = liveTable('ifXTable', oids.ifXEntry, [
       { number: 1, name: 'ifName', type: ObjectType.OctetString },
       { number: 6, name: 'ifHCInOctets', type: ObjectType.Counter64 },
       { number: 10, name: 'ifHCOutOctets', type: ObjectType.Counter64 },
@@ -171,14 +177,14 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
       if (!iface) return undefined;
       switch (column) {
         case 1: return iface.name;
-        case 6: return iface.inOctets;
-        case 10: return iface.outOctets;
+        case 6: return counter64(iface.inOctets);
+        case 10: return counter64(iface.outOctets);
         case 15: return iface.speedMbps;
         case 18: return iface.description;
         default: return undefined;
       }
     }, { table: 'ifTable', column: 'ifIndex' });
-    const probeTable = liveTable('blWanProbeTable', `${simulatorOid}.2`, [
+    const probeTable = liveTable('blWanProbeTable', oids.probeEntry, [
       { number: 1, name: 'blProbeIndex', type: ObjectType.Integer },
       { number: 2, name: 'blProbeLinkName', type: ObjectType.OctetString },
       { number: 3, name: 'blProbeIfIndex', type: ObjectType.Integer },
@@ -205,7 +211,7 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
       rows.clear();
       for (const iface of view.interfaces()) {
         addRow('ifTable', iface.index, [iface.index, iface.name, 6, 0, 1, 1, 0, 0, 0]);
-        addRow('ifXTable', iface.index, [iface.index, iface.name, 0, 0, 0, '']);
+        addRow('ifXTable', iface.index, [iface.index, iface.name, counter64(0n), counter64(0n), 0, '']);
       }
       for (const probe of view.probes()) addRow('blWanProbeTable', probe.index, [probe.index, probe.name, probe.ifIndex, 0, 0, 0, 1]);
     };

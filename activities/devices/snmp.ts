@@ -1,0 +1,161 @@
+// SNMP polling (net-snmp): v2c and v3 (USM authPriv, SHA + AES), get, get-next, get-bulk and
+// walks, with typed errors. One session per device is reused; the number of open sessions (each
+// one UDP socket) is capped, least recently used first out, so one process can poll thousands of
+// devices without running out of file descriptors.
+import { createHash } from 'node:crypto';
+import snmp from 'net-snmp';
+import { DeviceError } from './errors.ts';
+
+export interface SnmpTarget {
+  host: string;
+  port: number;
+  version: '2c' | '3';
+  community?: string;
+  v3?: { user: string; authKey: string; privKey: string };
+}
+
+export interface VarBind {
+  oid: string;
+  /** Numbers, bigints (Counter64), strings (OctetString as UTF-8, OIDs as dotted text). */
+  value: number | bigint | string | null;
+  type: number;
+}
+
+export interface SnmpClientOptions {
+  timeoutMs?: number;
+  retries?: number;
+  /** Open sessions at most (one UDP socket each). */
+  maxSessions?: number;
+}
+
+type RawVarbind = snmp.Varbind;
+
+function toVarBind(raw: RawVarbind): VarBind {
+  const { ObjectType } = snmp;
+  let value: VarBind['value'];
+  if (raw.type === ObjectType.OctetString) value = Buffer.isBuffer(raw.value) ? raw.value.toString('utf8') : String(raw.value);
+  else if (raw.type === ObjectType.Counter64) value = Buffer.isBuffer(raw.value) ? BigInt(`0x${raw.value.toString('hex') || '0'}`) : BigInt(raw.value as number);
+  else if (raw.type === ObjectType.Null) value = null;
+  else value = raw.value as number | string;
+  return { oid: raw.oid, type: raw.type ?? ObjectType.Null, value };
+}
+
+export class SnmpClient {
+  private readonly sessions = new Map<string, { session: ReturnType<typeof snmp.createSession>; target: SnmpTarget }>();
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly maxSessions: number;
+
+  constructor(options: SnmpClientOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.retries = options.retries ?? 1;
+    this.maxSessions = options.maxSessions ?? 512;
+  }
+
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
+  /** Sessions are per device and credentials: a changed password gets a session of its own. */
+  private key(target: SnmpTarget) {
+    const credentials = target.version === '3' ? JSON.stringify(target.v3 ?? {}) : target.community ?? '';
+    return `${target.host}:${target.port}/${target.version}/${createHash('sha256').update(credentials).digest('hex')}`;
+  }
+
+  private session(target: SnmpTarget) {
+    const key = this.key(target);
+    const found = this.sessions.get(key);
+    if (found) {
+      // Most recently used last: the Map's order is the eviction order.
+      this.sessions.delete(key);
+      this.sessions.set(key, found);
+      return found.session;
+    }
+    while (this.sessions.size >= this.maxSessions) {
+      const [oldest, entry] = this.sessions.entries().next().value as [string, { session: { close(): void } }];
+      this.sessions.delete(oldest);
+      entry.session.close();
+    }
+    const options = { port: target.port, timeout: this.timeoutMs, retries: this.retries, idBitsSize: 32 };
+    let session;
+    if (target.version === '3') {
+      if (!target.v3) throw new DeviceError('auth', `${target.host}: SNMPv3 needs a user`);
+      session = snmp.createV3Session(target.host, {
+        name: target.v3.user,
+        level: snmp.SecurityLevel.authPriv,
+        authProtocol: snmp.AuthProtocols.sha,
+        authKey: target.v3.authKey,
+        privProtocol: snmp.PrivProtocols.aes,
+        privKey: target.v3.privKey,
+      }, { ...options, version: snmp.Version3 });
+    } else {
+      session = snmp.createSession(target.host, target.community ?? 'public', { ...options, version: snmp.Version2c });
+    }
+    session.on('error', () => undefined); // socket errors surface on the request that meets them
+    this.sessions.set(key, { session, target });
+    return session;
+  }
+
+  private fail(target: SnmpTarget, error: Error & { name?: string }): DeviceError {
+    const label = `${target.host}:${target.port}`;
+    if (error.name === 'RequestTimedOutError') return new DeviceError('timeout', `${label} did not answer SNMP in time`, {}, { cause: error });
+    if (/digest|authenticat|decrypt|unknown user|usm/i.test(error.message) || error instanceof snmp.ResponseInvalidError) {
+      return new DeviceError('auth', `${label} refused the SNMP credentials: ${error.message}`, {}, { cause: error });
+    }
+    if (error instanceof snmp.RequestFailedError) return new DeviceError('rejected', `${label} refused the SNMP request: ${error.message}`, {}, { cause: error });
+    return new DeviceError('unreachable', `${label}: ${error.message}`, {}, { cause: error });
+  }
+
+  private call<T>(target: SnmpTarget, run: (session: ReturnType<typeof snmp.createSession>, done: (error: Error | null, result?: T) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let session;
+      try {
+        session = this.session(target);
+      } catch (error) {
+        return reject(error);
+      }
+      run(session, (error, result) => (error ? reject(this.fail(target, error)) : resolve(result as T)));
+    });
+  }
+
+  /** GET of several OIDs in one PDU; a missing object is a `no-such-object` error naming it. */
+  async get(target: SnmpTarget, oids: string[]): Promise<VarBind[]> {
+    const varbinds = await this.call<RawVarbind[]>(target, (session, done) => session.get(oids, done));
+    const missing = varbinds.filter((vb) => snmp.isVarbindError(vb));
+    if (missing.length > 0) {
+      throw new DeviceError('no-such-object', `${target.host} has no ${missing.map((vb) => vb.oid).join(', ')}`, { oids: missing.map((vb) => vb.oid) });
+    }
+    return varbinds.map(toVarBind);
+  }
+
+  async getNext(target: SnmpTarget, oids: string[]): Promise<VarBind[]> {
+    const varbinds = await this.call<RawVarbind[]>(target, (session, done) => session.getNext(oids, done));
+    return varbinds.filter((vb) => !snmp.isVarbindError(vb)).map(toVarBind);
+  }
+
+  async getBulk(target: SnmpTarget, oids: string[], nonRepeaters = 0, maxRepetitions = 20): Promise<VarBind[]> {
+    const rows = await this.call<(RawVarbind | RawVarbind[])[]>(target, (session, done) => session.getBulk(oids, nonRepeaters, maxRepetitions, done));
+    return rows.flat().filter((vb) => !snmp.isVarbindError(vb)).map(toVarBind);
+  }
+
+  /** Every object under `oid` (get-bulk under the hood). */
+  async walk(target: SnmpTarget, oid: string, maxRepetitions = 20): Promise<VarBind[]> {
+    const found: VarBind[] = [];
+    await this.call<void>(target, (session, done) => session.subtree(oid, maxRepetitions, (varbinds: RawVarbind[]) => {
+      for (const vb of varbinds) if (!snmp.isVarbindError(vb)) found.push(toVarBind(vb));
+    }, (error: Error | null) => done(error)));
+    return found;
+  }
+
+  /** Forgets a device's session (after a credential change, or when it is retired). */
+  forget(target: SnmpTarget) {
+    const key = this.key(target);
+    this.sessions.get(key)?.session.close();
+    this.sessions.delete(key);
+  }
+
+  close() {
+    for (const { session } of this.sessions.values()) session.close();
+    this.sessions.clear();
+  }
+}
