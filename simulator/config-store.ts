@@ -67,6 +67,8 @@ export class ConfigStore {
   readonly rollbacks: string[] = [];
   /** Fault injection: the next commit fails with this message. */
   failNextCommit: string | undefined;
+  /** Called after every change of the running configuration (commit, revert, reset). */
+  onRunningChanged: () => void = () => undefined;
 
   constructor(initial?: string, private readonly maxRollbacks = 20) {
     this.running = initial ? parseConfiguration(initial) : emptyConfiguration();
@@ -208,6 +210,12 @@ export class ConfigStore {
     }
   }
 
+  /** The power went: a pending confirmed commit, persisted or not, is rolled back at boot. */
+  revertPending(reason: string) {
+    this.locks.clear();
+    this.revert(reason, 0, 'device');
+  }
+
   private revert(reason: string, sessionId: number, username: string) {
     if (!this.pending) return;
     clearTimeout(this.pending.timer);
@@ -220,6 +228,7 @@ export class ConfigStore {
   }
 
   private record(entry: { sessionId: number; username: string; kind: JournalEntry['kind']; reason?: string; changed: boolean; before: Document }) {
+    if (entry.changed) this.onRunningChanged();
     this.journal.push({
       at: new Date().toISOString(),
       commitId: ++this.commitCounter,
@@ -243,5 +252,6 @@ export class ConfigStore {
     this.candidateChangedBy = undefined;
     this.rollbacks.length = 0;
     this.journal.length = 0;
+    this.onRunningChanged();
   }
 }

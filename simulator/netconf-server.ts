@@ -1,7 +1,7 @@
 // The simulated device's NETCONF server over SSH (RFC 6241, RFC 6242): hello, both framings,
 // the base operations on a ConfigStore, sessions that can be killed, and injected faults.
 import { timingSafeEqual } from 'node:crypto';
-import type { AddressInfo, Server as NetServer } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import { frame, MessageDecoder, type Framing } from '../activities/devices/netconf/framing.ts';
 import { capabilities } from '../activities/devices/netconf/session.ts';
@@ -224,14 +224,18 @@ function passwordMatches(given: string, expected: string): boolean {
 }
 
 export interface RunningNetconfServer {
+  /** The TCP port it listens on; 0 in call-home mode, where it listens on nothing. */
   port: number;
   sessions: Map<number, ServerSession>;
+  /** Serves SSH over a connection the device made itself (NETCONF Call Home, RFC 8071). */
+  injectSocket(socket: Socket): void;
   /** Drops every session at once, as a power loss does. */
   dropAll(): void;
   close(): Promise<void>;
 }
 
-export function startNetconfServer(device: NetconfDevice, options: { address: string; port: number; hostKey: string }): Promise<RunningNetconfServer> {
+/** Serves NETCONF on address:port, or only over injected sockets when `port` is null (call home). */
+export function startNetconfServer(device: NetconfDevice, options: { address: string; port: number | null; hostKey: string }): Promise<RunningNetconfServer> {
   const sessions = new Map<number, ServerSession>();
   const connections = new Set<Connection>();
   const authorized = (): ParsedKey[] => device.credentials.authorizedKeys.flatMap((text) => {
@@ -270,23 +274,25 @@ export function startNetconfServer(device: NetconfDevice, options: { address: st
     connection.on('close', () => connections.delete(connection));
   });
 
+  const running = (port: number): RunningNetconfServer => ({
+    port,
+    sessions,
+    injectSocket: (socket) => server.injectSocket(socket),
+    dropAll: () => {
+      for (const session of [...sessions.values()]) session.end();
+      for (const connection of connections) (connection as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
+      connections.clear();
+    },
+    close: () => new Promise((done) => {
+      for (const connection of connections) connection.end();
+      if (port === 0) return done();
+      server.close(() => done());
+    }),
+  });
+  const port = options.port;
+  if (port === null) return Promise.resolve(running(0));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.address, () => {
-      const netServer = server as unknown as NetServer;
-      resolve({
-        port: (netServer.address() as AddressInfo).port,
-        sessions,
-        dropAll: () => {
-          for (const session of [...sessions.values()]) session.end();
-          for (const connection of connections) (connection as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
-          connections.clear();
-        },
-        close: () => new Promise((done) => {
-          for (const connection of connections) connection.end();
-          server.close(() => done());
-        }),
-      });
-    });
+    server.listen(port, options.address, () => resolve(running(((server as unknown as NetServer).address() as AddressInfo).port)));
   });
 }

@@ -3,10 +3,12 @@
 // Plain class, no Temporal: activities wrap it.
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { Client, type ClientChannel } from 'ssh2';
+import ssh2, { type ClientChannel } from 'ssh2';
 import { DeviceError, fromSocketError, type DeviceErrorKind } from '../errors.ts';
 import { frame, MessageDecoder, type Framing } from './framing.ts';
 import { child, childText, elementChildren, escapeXml, netconfBaseNs, parseXml, serialize, type Element } from './xml.ts';
+
+const { Client, utils } = ssh2;
 
 export const capabilities = {
   base10: 'urn:ietf:params:netconf:base:1.0',
@@ -60,8 +62,17 @@ export class NetconfRpcError extends DeviceError {
 
 export type Datastore = 'running' | 'candidate' | 'startup';
 
+/** OpenSSH's fingerprint of a public key blob: "SHA256:" and unpadded base64. */
 export function hostKeyFingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The fingerprint of a key in OpenSSH text form (private or public). */
+export function keyFingerprint(key: string): string {
+  const parsed = utils.parseKey(key);
+  const first = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!first || first instanceof Error) throw new Error(`not an SSH key: ${first instanceof Error ? first.message : 'empty'}`);
+  return hostKeyFingerprint(first.getPublicSSH());
 }
 
 function parseRpcErrors(reply: Element): RpcError[] {
@@ -100,7 +111,7 @@ export class NetconfSession {
   private readonly closeListeners: ((error?: DeviceError) => void)[] = [];
 
   private constructor(
-    private readonly ssh: Client,
+    private readonly ssh: ssh2.Client,
     private readonly channel: ClientChannel,
     readonly label: string,
     private readonly rpcTimeoutMs: number,

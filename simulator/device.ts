@@ -1,0 +1,397 @@
+// One simulated branch router: identity, configuration (NETCONF), state and counters (SNMP),
+// WAN links whose quality can be set, power, reboot, firmware install from a URL, factory
+// reset, ZTP phone-home and NETCONF Call Home.
+import { createHash } from 'node:crypto';
+import { connect as connectTcp, type Socket } from 'node:net';
+import ssh2 from 'ssh2';
+import { keyFingerprint } from '../activities/devices/netconf/session.ts';
+import { childText, escapeXml, serialize, type Element } from '../activities/devices/netconf/xml.ts';
+import { ConfigStore, StoreError } from './config-store.ts';
+import { startNetconfServer, type NetconfDevice, type NetconfFaults, type RunningNetconfServer } from './netconf-server.ts';
+import { startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SimProbe, type SnmpView } from './snmp-agent.ts';
+
+export const stateNs = 'urn:branchline:sim:state';
+
+export interface DeviceIdentity {
+  serial: string;
+  model: string;
+  address: string;
+  snmpPort: number;
+  netconfPort: number;
+  community: string;
+  username: string;
+  password: string;
+  snmpV3: { user: string; authKey: string; privKey: string };
+  /** OpenSSH private host key. */
+  hostKey: string;
+}
+
+export interface WanLinkState {
+  name: string;
+  interfaceName: string;
+  latencyMs: number;
+  jitterMs: number;
+  lossPermille: number;
+  cut: boolean;
+}
+
+/** What survives a simulator restart (with --state-file). */
+export interface DeviceState {
+  identity: DeviceIdentity;
+  softwareVersion: string;
+  previousVersion: string | null;
+  running: string;
+  links: WanLinkState[];
+  powered: boolean;
+}
+
+export interface DeviceOptions {
+  /** How long a reboot keeps the device unreachable. */
+  rebootMs: number;
+  /** Where a factory-default device phones home (ZTP); none: it waits. */
+  phoneHomeUrl?: string;
+  phoneHomeIntervalMs: number;
+  /** Call-home mode: dial this orchestrator address instead of listening on the NETCONF port. */
+  callHome?: { host: string; port: number; retryMs: number };
+  /** Whether a tunnel peer answers (another simulated device is up at that address). */
+  peerIsUp: (address: string) => boolean;
+  onChange: () => void;
+}
+
+const physicalInterfaces = ['ge-0/0/0', 'ge-0/0/1', 'ge-0/0/2', 'ge-0/0/3', 'dl0'];
+
+export function defaultLinks(): WanLinkState[] {
+  return [
+    { name: 'wan0', interfaceName: 'ge-0/0/0', latencyMs: 18, jitterMs: 2, lossPermille: 0, cut: false },
+    { name: 'wan1', interfaceName: 'ge-0/0/1', latencyMs: 32, jitterMs: 5, lossPermille: 2, cut: false },
+    { name: 'lte', interfaceName: 'dl0', latencyMs: 65, jitterMs: 12, lossPermille: 8, cut: false },
+  ];
+}
+
+/**
+ * An ed25519 key pair in OpenSSH format. ssh2's generator drops a leading zero byte of the key
+ * about once in 256 keys, and then cannot read its own output: such keys are drawn again.
+ */
+export function generateKeyPair(): { private: string; public: string } {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error) && !(ssh2.utils.parseKey(pair.public) instanceof Error)) return pair;
+  }
+}
+
+export function newIdentity(input: Omit<DeviceIdentity, 'hostKey' | 'snmpV3'> & { snmpV3?: DeviceIdentity['snmpV3'] }): DeviceIdentity {
+  return {
+    ...input,
+    snmpV3: input.snmpV3 ?? { user: 'branchline', authKey: `auth-${input.password}`, privKey: `priv-${input.password}` },
+    hostKey: generateKeyPair().private,
+  };
+}
+
+/** A firmware image for the simulator: a header line naming model and version, then payload. */
+export function parseImageHeader(bytes: Buffer): { model: string; version: string } | undefined {
+  const header = /^BRANCHLINE-SIM-IMAGE model=(\S+) version=(\S+)\n/.exec(bytes.subarray(0, 200).toString('latin1'));
+  return header ? { model: header[1]!, version: header[2]! } : undefined;
+}
+
+export class SimulatedDevice implements NetconfDevice, SnmpView {
+  readonly store: ConfigStore;
+  readonly faults: NetconfFaults & { dropSnmp: boolean; failNextInstall: string | undefined } = {
+    replyDelayMs: 0, dropReplies: false, dropSnmp: false, failNextInstall: undefined,
+  };
+  private currentVersion: string;
+  previousVersion: string | null;
+  links: WanLinkState[];
+  powered: boolean;
+  private bootedAt = Date.now();
+  private netconf: RunningNetconfServer | undefined;
+  private snmp: RunningSnmpAgent | undefined;
+  private timers = new Set<NodeJS.Timeout>();
+  private callHomeSocket: Socket | undefined;
+  /** Phone-home attempts answered so far (ZTP), for the control API. */
+  phoneHome = { attempts: 0, lastStatus: 0, claimed: false };
+
+  constructor(readonly identity: DeviceIdentity, state: Partial<DeviceState>, private readonly options: DeviceOptions) {
+    this.store = new ConfigStore(state.running);
+    this.store.onRunningChanged = () => this.configurationChanged();
+    this.currentVersion = state.softwareVersion ?? '22.4R1';
+    this.previousVersion = state.previousVersion ?? null;
+    this.links = state.links ?? defaultLinks();
+    this.powered = state.powered ?? true;
+  }
+
+  get serial() { return this.identity.serial; }
+  get model() { return this.identity.model; }
+  get hostKeySha256(): string {
+    return keyFingerprint(this.identity.hostKey);
+  }
+  get credentials() { return { username: this.identity.username, password: this.identity.password, authorizedKeys: [] }; }
+  softwareVersion() { return this.currentVersion; }
+  uptimeCentiseconds() { return Math.floor((Date.now() - this.bootedAt) / 10); }
+
+  /** A device with no configuration is fresh from the factory: it phones home. */
+  get factoryDefault(): boolean {
+    return (this.store.running.documentElement?.firstChild ?? null) === null;
+  }
+
+  hostName(): string {
+    const system = this.store.running.getElementsByTagName('host-name')[0];
+    return system?.textContent?.trim() || this.identity.serial;
+  }
+
+  toState(): DeviceState {
+    return {
+      identity: this.identity,
+      softwareVersion: this.currentVersion,
+      previousVersion: this.previousVersion,
+      running: serialize(this.store.running),
+      links: this.links,
+      powered: this.powered,
+    };
+  }
+
+  private configuredUnits(): string[] {
+    const units: string[] = [];
+    for (const iface of Array.from(this.store.running.getElementsByTagName('interface'))) {
+      const name = childText(iface, 'name') ?? '';
+      if (!['lo0', 'st0'].includes(name)) continue;
+      for (const unit of Array.from(iface.getElementsByTagName('unit'))) units.push(`${name}.${childText(unit, 'name') ?? '0'}`);
+    }
+    return units;
+  }
+
+  /** Tunnels (st0.N) are up when their VPN's peer is a device that is up. */
+  private tunnelPeers(): Map<string, string> {
+    const peers = new Map<string, string>();
+    for (const vpn of Array.from(this.store.running.getElementsByTagName('vpn'))) {
+      const bind = childText(vpn, 'bind-interface');
+      const peer = childText(vpn, 'peer');
+      if (bind && peer) peers.set(bind, peer);
+    }
+    return peers;
+  }
+
+  interfaces(): SimInterface[] {
+    const seconds = (Date.now() - this.bootedAt) / 1000;
+    const links = new Map(this.links.map((link) => [link.interfaceName, link]));
+    const peers = this.tunnelPeers();
+    const names = [...physicalInterfaces, ...this.configuredUnits()];
+    return names.map((name, i) => {
+      const link = links.get(name);
+      const peer = peers.get(name);
+      const operUp = link ? !link.cut : name.startsWith('st0') ? !!peer && this.options.peerIsUp(peer) : name.startsWith('lo') || name === 'ge-0/0/2';
+      const rate = operUp ? (link ? 250_000 : 40_000) * (1 + (i % 3)) : 0;
+      return {
+        index: i + 1,
+        name,
+        description: link ? `WAN ${link.name}` : '',
+        speedMbps: name === 'dl0' ? 100 : 1000,
+        adminUp: true,
+        operUp,
+        lastChangeCentiseconds: 0,
+        inOctets: BigInt(Math.floor(rate * seconds)),
+        outOctets: BigInt(Math.floor(rate * 0.6 * seconds)),
+      };
+    });
+  }
+
+  probes(): SimProbe[] {
+    const ifIndex = new Map(this.interfaces().map((iface) => [iface.name, iface.index]));
+    // Each read varies within the link's jitter, as real probes do.
+    return this.links.map((link, i) => ({
+      index: i + 1,
+      name: link.name,
+      ifIndex: ifIndex.get(link.interfaceName) ?? 0,
+      latencyMs: link.cut ? 0 : Math.max(0, Math.round(link.latencyMs + (Math.random() - 0.5) * link.jitterMs)),
+      jitterMs: link.cut ? 0 : link.jitterMs,
+      lossPermille: link.cut ? 1000 : link.lossPermille,
+      up: !link.cut,
+    }));
+  }
+
+  operationalState(): string {
+    const interfaces = this.interfaces().map((i) =>
+      `<interface><name>${i.name}</name><admin-status>${i.adminUp ? 'up' : 'down'}</admin-status><oper-status>${i.operUp ? 'up' : 'down'}</oper-status></interface>`).join('');
+    const probes = this.probes().map((p) =>
+      `<probe><link>${p.name}</link><latency-ms>${p.latencyMs}</latency-ms><jitter-ms>${p.jitterMs}</jitter-ms><loss-permille>${p.lossPermille}</loss-permille><status>${p.up ? 'up' : 'down'}</status></probe>`).join('');
+    return `<software-information xmlns="${stateNs}"><serial>${this.serial}</serial><model>${this.model}</model><version>${escapeXml(this.currentVersion)}</version>`
+      + `<uptime-seconds>${Math.floor(this.uptimeCentiseconds() / 100)}</uptime-seconds></software-information>`
+      + `<interface-information xmlns="${stateNs}">${interfaces}</interface-information><probe-results xmlns="${stateNs}">${probes}</probe-results>`;
+  }
+
+  async customRpc(operation: Element, session: { id: number; username: string }): Promise<string | undefined> {
+    switch (operation.localName) {
+      case 'get-software-information':
+        return `<data>${this.operationalState().split('</software-information>')[0]}</software-information></data>`;
+      case 'load-rollback': {
+        this.store.loadRollback(Number(childText(operation, 'index') ?? '1'), session.id);
+        return '<ok/>';
+      }
+      case 'request-package-add':
+        return this.installPackage(childText(operation, 'package-url') ?? '', childText(operation, 'sha256') ?? '', !!operation.getElementsByTagName('no-reboot')[0]);
+      case 'request-package-rollback': {
+        if (!this.previousVersion) throw new StoreError('operation-failed', 'no previous software to roll back to');
+        [this.currentVersion, this.previousVersion] = [this.previousVersion, this.currentVersion];
+        this.later(100, () => void this.reboot());
+        return `<package-result><status>rolled-back</status><version>${escapeXml(this.currentVersion)}</version></package-result>`;
+      }
+      case 'request-reboot':
+        this.later(100, () => void this.reboot());
+        return '<ok/>';
+      default:
+        return undefined;
+    }
+  }
+
+  private async installPackage(url: string, sha256: string, noReboot: boolean): Promise<string> {
+    if (this.faults.failNextInstall) {
+      const message = this.faults.failNextInstall;
+      this.faults.failNextInstall = undefined;
+      throw new StoreError('operation-failed', message);
+    }
+    let bytes: Buffer;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      bytes = Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      throw new StoreError('operation-failed', `could not download ${url}: ${(error as Error).message}`);
+    }
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== sha256.toLowerCase()) throw new StoreError('operation-failed', `checksum mismatch: the image is ${actual}, expected ${sha256}`);
+    const header = parseImageHeader(bytes);
+    if (!header) throw new StoreError('operation-failed', 'not a software image for this device');
+    if (header.model !== this.model) throw new StoreError('operation-failed', `the image is for ${header.model}, this device is a ${this.model}`);
+    this.previousVersion = this.currentVersion;
+    this.currentVersion = header.version;
+    this.options.onChange();
+    if (!noReboot) this.later(100, () => void this.reboot());
+    return `<package-result><status>installed</status><version>${escapeXml(header.version)}</version><reboot>${noReboot ? 'pending' : 'now'}</reboot></package-result>`;
+  }
+
+  private later(ms: number, run: () => void) {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  /** Starts serving, if powered. */
+  async start(): Promise<void> {
+    if (!this.powered) return;
+    this.bootedAt = Date.now();
+    this.netconf = await startNetconfServer(this, {
+      address: this.identity.address,
+      port: this.options.callHome ? null : this.identity.netconfPort,
+      hostKey: this.identity.hostKey,
+    });
+    if (!this.faults.dropSnmp) await this.startSnmp();
+    if (this.options.callHome) this.dialHome();
+    if (this.factoryDefault && this.options.phoneHomeUrl) this.later(Math.random() * 500, () => void this.phoneHomeOnce());
+  }
+
+  private async startSnmp() {
+    this.snmp = await startSnmpAgent(this, {
+      address: this.identity.address,
+      port: this.identity.snmpPort,
+      credentials: { community: this.identity.community, v3: this.identity.snmpV3 },
+    });
+  }
+
+  /** Interfaces appear and disappear with the configuration: SNMP's tables follow. */
+  configurationChanged() {
+    this.snmp?.refreshTables();
+    this.options.onChange();
+  }
+
+  async setSnmpDropped(dropped: boolean) {
+    this.faults.dropSnmp = dropped;
+    if (dropped && this.snmp) {
+      await this.snmp.close();
+      this.snmp = undefined;
+    } else if (!dropped && !this.snmp && this.powered) {
+      await this.startSnmp();
+    }
+  }
+
+  /** Power loss: every session drops, and a pending confirmed commit is lost with the power. */
+  async powerOff(): Promise<void> {
+    if (!this.powered) return;
+    this.powered = false;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.callHomeSocket?.destroy();
+    this.netconf?.dropAll();
+    this.store.revertPending('power loss');
+    await Promise.all([this.netconf?.close(), this.snmp?.close()]);
+    this.netconf = undefined;
+    this.snmp = undefined;
+    this.options.onChange();
+  }
+
+  async powerOn(): Promise<void> {
+    if (this.powered) return;
+    this.powered = true;
+    this.phoneHome = { attempts: 0, lastStatus: 0, claimed: false };
+    await this.start();
+    this.options.onChange();
+  }
+
+  /** Unreachable for the reboot time, then back with a fresh uptime. */
+  async reboot(): Promise<void> {
+    await this.powerOff();
+    await new Promise((resolve) => setTimeout(resolve, this.options.rebootMs));
+    await this.powerOn();
+  }
+
+  async factoryReset(): Promise<void> {
+    await this.powerOff();
+    this.store.reset();
+    await this.powerOn();
+  }
+
+  /** ZTP: a factory-default box calls home with its serial until the orchestrator takes it. */
+  private async phoneHomeOnce(): Promise<void> {
+    const url = this.options.phoneHomeUrl;
+    if (!url || !this.powered || !this.factoryDefault || this.phoneHome.claimed) return;
+    this.phoneHome.attempts += 1;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          serial: this.serial, model: this.model, softwareVersion: this.currentVersion,
+          address: this.identity.address, netconfPort: this.identity.netconfPort, snmpPort: this.identity.snmpPort,
+          hostKeySha256: this.hostKeySha256,
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      this.phoneHome.lastStatus = response.status;
+      this.phoneHome.claimed = response.ok;
+    } catch {
+      this.phoneHome.lastStatus = 0;
+    }
+    if (!this.phoneHome.claimed) this.later(this.options.phoneHomeIntervalMs, () => void this.phoneHomeOnce());
+  }
+
+  /** Call home (RFC 8071): keep a TCP connection to the orchestrator and serve SSH over it. */
+  private dialHome() {
+    const callHome = this.options.callHome!;
+    if (!this.powered) return;
+    const socket = connectTcp({ host: callHome.host, port: callHome.port, localAddress: this.identity.address });
+    this.callHomeSocket = socket;
+    socket.once('connect', () => this.netconf?.injectSocket(socket));
+    socket.once('error', () => undefined);
+    socket.once('close', () => {
+      if (this.callHomeSocket === socket && this.powered) this.later(callHome.retryMs, () => this.dialHome());
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.callHomeSocket?.destroy();
+    this.netconf?.dropAll();
+    await Promise.all([this.netconf?.close(), this.snmp?.close()]);
+  }
+}

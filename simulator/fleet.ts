@@ -1,0 +1,194 @@
+// The fleet: many simulated devices in one process, each on its own loopback address, and the
+// control API that tests and demos use to change their world.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { SimulatedDevice, newIdentity, type DeviceState } from './device.ts';
+
+export interface FleetOptions {
+  devices: number;
+  /** The first device's address; the others follow (addresses ending in .0 or .255 are skipped). */
+  baseAddress: string;
+  snmpPort: number;
+  netconfPort: number;
+  /** 0: any free port. */
+  controlPort: number;
+  models: string[];
+  stateFile?: string;
+  phoneHomeUrl?: string;
+  phoneHomeIntervalMs: number;
+  callHome?: { host: string; port: number; retryMs: number };
+  rebootMs: number;
+}
+
+function toNumber(address: string): number {
+  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+function toAddress(n: number): string {
+  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.');
+}
+
+/** Loopback addresses for `count` devices from `base` on, none ending in .0 or .255. */
+export function deviceAddresses(base: string, count: number): string[] {
+  const addresses: string[] = [];
+  for (let n = toNumber(base); addresses.length < count; n++) {
+    const last = n & 255;
+    if (last === 0 || last === 255) continue;
+    const address = toAddress(n);
+    if (!address.startsWith('127.')) throw new Error(`${count} devices from ${base} leave 127.0.0.0/8`);
+    addresses.push(address);
+  }
+  return addresses;
+}
+
+export const serialOf = (index: number) => `BLS${String(index + 1).padStart(7, '0')}`;
+
+export class Fleet {
+  readonly devices = new Map<string, SimulatedDevice>();
+  private readonly byAddress = new Map<string, SimulatedDevice>();
+  private control: Server | undefined;
+  controlUrl = '';
+  private saveTimer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly options: FleetOptions) {}
+
+  static async start(options: FleetOptions): Promise<Fleet> {
+    const fleet = new Fleet(options);
+    const saved = options.stateFile && existsSync(options.stateFile)
+      ? (JSON.parse(readFileSync(options.stateFile, 'utf8')) as { devices: DeviceState[] }).devices
+      : [];
+    const password = randomBytes(9).toString('base64url');
+    const addresses = deviceAddresses(options.baseAddress, options.devices);
+    for (const [index, address] of addresses.entries()) {
+      const serial = serialOf(index);
+      const state = saved.find((s) => s.identity.serial === serial) ?? {
+        identity: newIdentity({
+          serial, address, model: options.models[index % options.models.length]!,
+          snmpPort: options.snmpPort, netconfPort: options.netconfPort, community: 'branchline', username: 'admin', password,
+        }),
+      };
+      const device = new SimulatedDevice(state.identity!, state, {
+        rebootMs: options.rebootMs,
+        phoneHomeUrl: options.phoneHomeUrl,
+        phoneHomeIntervalMs: options.phoneHomeIntervalMs,
+        callHome: options.callHome,
+        peerIsUp: (peer) => fleet.byAddress.get(peer)?.powered ?? false,
+        onChange: () => fleet.scheduleSave(),
+      });
+      fleet.devices.set(serial, device);
+      fleet.byAddress.set(device.identity.address, device);
+    }
+    // Start in batches: thousands of sockets at once would only queue in the kernel.
+    const all = [...fleet.devices.values()];
+    for (let i = 0; i < all.length; i += 100) await Promise.all(all.slice(i, i + 100).map((device) => device.start()));
+    await fleet.startControl();
+    return fleet;
+  }
+
+  device(serial: string): SimulatedDevice | undefined {
+    return this.devices.get(serial);
+  }
+
+  private scheduleSave() {
+    if (!this.options.stateFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.save();
+    }, 200);
+  }
+
+  save() {
+    const file = this.options.stateFile;
+    if (!file) return;
+    writeFileSync(`${file}.tmp`, JSON.stringify({ devices: [...this.devices.values()].map((d) => d.toState()) }));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private async startControl() {
+    const app = express();
+    app.use(express.json());
+    const withDevice = (handler: (device: SimulatedDevice, req: Request, res: Response) => Promise<unknown> | unknown) =>
+      async (req: Request, res: Response) => {
+        const device = this.devices.get(String(req.params['serial']));
+        if (!device) return res.status(404).json({ title: 'Not found', detail: `no device ${String(req.params['serial'])}` });
+        try {
+          const result = await handler(device, req, res);
+          if (!res.headersSent) res.json(result ?? describe(device));
+        } catch (error) {
+          res.status(400).json({ title: 'Bad request', detail: (error as Error).message });
+        }
+      };
+    const describe = (device: SimulatedDevice) => ({
+      ...summary(device),
+      links: device.links,
+      faults: { ...device.faults, failNextCommit: device.store.failNextCommit },
+      confirmPending: device.store.confirmPending ?? null,
+      phoneHome: device.phoneHome,
+      factoryDefault: device.factoryDefault,
+    });
+    const summary = (device: SimulatedDevice) => ({
+      serial: device.serial, model: device.model, address: device.identity.address, powered: device.powered,
+      softwareVersion: device.softwareVersion(), hostKeySha256: device.hostKeySha256,
+    });
+    const linkChange = z.object({
+      latencyMs: z.number().min(0).optional(),
+      jitterMs: z.number().min(0).optional(),
+      lossPermille: z.number().int().min(0).max(1000).optional(),
+      cut: z.boolean().optional(),
+    });
+    const faults = z.object({
+      failNextCommit: z.string().min(1).nullable().optional(),
+      failNextInstall: z.string().min(1).nullable().optional(),
+      netconfReplyDelayMs: z.number().int().min(0).optional(),
+      dropNetconfReplies: z.boolean().optional(),
+      dropSnmp: z.boolean().optional(),
+    });
+
+    app.get('/devices', (_req, res) => {
+      res.json([...this.devices.values()].map(summary));
+    });
+    app.get('/devices/:serial', withDevice((device) => describe(device)));
+    app.get('/devices/:serial/journal', withDevice((device) => device.store.journal));
+    app.get('/devices/:serial/config', withDevice((device, _req, res) => res.type('application/xml').send(device.store.datastore('running').toString())));
+    app.post('/devices/:serial/links/:link', withDevice((device, req) => {
+      const link = device.links.find((l) => l.name === req.params['link']);
+      if (!link) throw new Error(`no link ${String(req.params['link'])} on ${device.serial}`);
+      Object.assign(link, linkChange.parse(req.body));
+      device.configurationChanged();
+    }));
+    app.post('/devices/:serial/power', withDevice(async (device, req) => {
+      const { on } = z.object({ on: z.boolean() }).parse(req.body);
+      await (on ? device.powerOn() : device.powerOff());
+    }));
+    app.post('/devices/:serial/reboot', withDevice((device) => {
+      void device.reboot();
+    }));
+    app.post('/devices/:serial/factory-reset', withDevice((device) => device.factoryReset()));
+    app.post('/devices/:serial/faults', withDevice(async (device, req) => {
+      const change = faults.parse(req.body);
+      if (change.failNextCommit !== undefined) device.store.failNextCommit = change.failNextCommit ?? undefined;
+      if (change.failNextInstall !== undefined) device.faults.failNextInstall = change.failNextInstall ?? undefined;
+      if (change.netconfReplyDelayMs !== undefined) device.faults.replyDelayMs = change.netconfReplyDelayMs;
+      if (change.dropNetconfReplies !== undefined) device.faults.dropReplies = change.dropNetconfReplies;
+      if (change.dropSnmp !== undefined) await device.setSnmpDropped(change.dropSnmp);
+    }));
+
+    this.control = await new Promise<Server>((resolve, reject) => {
+      const server = app.listen(this.options.controlPort, '127.0.0.1', () => resolve(server));
+      server.once('error', reject);
+    });
+    this.controlUrl = `http://127.0.0.1:${(this.control.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.saveTimer);
+    this.save();
+    await new Promise((resolve) => (this.control ? this.control.close(resolve) : resolve(undefined)));
+    const all = [...this.devices.values()];
+    for (let i = 0; i < all.length; i += 200) await Promise.all(all.slice(i, i + 200).map((device) => device.stop()));
+  }
+}

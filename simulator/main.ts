@@ -1,0 +1,84 @@
+// `npm run simulator -- --devices N [--json]`: a fleet of simulated branch routers in one process.
+// With --json: one line per device, then {"ready":true,"control":"http://127.0.0.1:PORT"}.
+import { parseArgs } from 'node:util';
+import { Fleet } from './fleet.ts';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+    'base-address': { type: 'string', default: '127.16.0.1' },
+    'snmp-port': { type: 'string', default: '161' },
+    'netconf-port': { type: 'string', default: '830' },
+    'control-port': { type: 'string', default: '0' },
+    models: { type: 'string', default: 'SRX-SIM-300,SRX-SIM-100' },
+    'state-file': { type: 'string' },
+    'phone-home-url': { type: 'string' },
+    'phone-home-interval-seconds': { type: 'string', default: '10' },
+    'call-home': { type: 'string' },
+    'reboot-seconds': { type: 'string', default: '5' },
+  },
+});
+
+function number(name: keyof typeof values, min: number, max: number): number {
+  const value = Number(values[name]);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    console.error(`--${name} must be a whole number from ${min} to ${max}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const callHome = values['call-home']?.match(/^([^:]+):(\d+)$/);
+if (values['call-home'] && !callHome) {
+  console.error('--call-home must be host:port (the orchestrator\'s NETCONF call-home listener)');
+  process.exit(2);
+}
+
+try {
+  const fleet = await Fleet.start({
+    devices: number('devices', 1, 100_000),
+    baseAddress: values['base-address']!,
+    snmpPort: number('snmp-port', 1, 65535),
+    netconfPort: number('netconf-port', 1, 65535),
+    controlPort: number('control-port', 0, 65535),
+    models: values.models!.split(','),
+    stateFile: values['state-file'],
+    phoneHomeUrl: values['phone-home-url'],
+    phoneHomeIntervalMs: number('phone-home-interval-seconds', 1, 3600) * 1000,
+    callHome: callHome ? { host: callHome[1]!, port: Number(callHome[2]), retryMs: 2000 } : undefined,
+    rebootMs: number('reboot-seconds', 0, 3600) * 1000,
+  });
+  const lines: string[] = [];
+  for (const device of fleet.devices.values()) {
+    const { identity } = device;
+    if (values.json) {
+      lines.push(JSON.stringify({
+        serial: identity.serial, model: identity.model, address: identity.address, snmpPort: identity.snmpPort,
+        netconfPort: identity.netconfPort, community: identity.community, username: identity.username, password: identity.password,
+        snmpV3: identity.snmpV3, hostKeySha256: device.hostKeySha256, softwareVersion: device.softwareVersion(),
+      }));
+    }
+  }
+  if (values.json) {
+    process.stdout.write(lines.join('\n') + '\n');
+    console.log(JSON.stringify({ ready: true, control: fleet.controlUrl }));
+  } else {
+    console.log(`simulator: ${fleet.devices.size} devices from ${values['base-address']} (SNMP ${values['snmp-port']}/udp, NETCONF ${values['netconf-port']}/tcp); control API ${fleet.controlUrl}`);
+  }
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void fleet.stop().then(() => process.exit(0));
+    });
+  }
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  const hint = code === 'EACCES' ? ' Ports below 1024 need root: pass --snmp-port and --netconf-port above 1024.'
+    : code === 'EMFILE' ? ' Too many open files: raise the limit (ulimit -n) or simulate fewer devices.'
+    : code === 'EADDRINUSE' ? ' Another process (another simulator?) uses these addresses and ports.' : '';
+  console.error(`simulator: ${(error as Error).message}.${hint}`);
+  process.exit(1);
+}
