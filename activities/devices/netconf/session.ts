@@ -28,6 +28,11 @@ export interface NetconfTarget {
   hostKeySha256?: string;
   /** An established connection to run SSH over (NETCONF Call Home, RFC 8071). */
   sock?: Duplex;
+  /**
+   * Call home: the device is known by its host key only once SSH has shown it, so credentials
+   * are chosen then. Undefined: an unknown device, refused.
+   */
+  credentialsFor?: (hostKeySha256: string) => { username: string; password?: string; privateKey?: string } | undefined;
   connectTimeoutMs?: number;
   rpcTimeoutMs?: number;
 }
@@ -155,6 +160,8 @@ export class NetconfSession {
             .catch(fail);
         });
       });
+      const { credentialsFor } = target;
+      let offered = false;
       ssh.connect({
         host: target.host,
         port: target.port,
@@ -162,6 +169,17 @@ export class NetconfSession {
         password: target.password,
         privateKey: target.privateKey,
         sock: target.sock,
+        ...(credentialsFor ? {
+          authHandler: ((_methods, _partial, next) => {
+            const credentials = offered ? undefined : credentialsFor(presentedKey);
+            offered = true;
+            // `false` ends authentication: ssh2 accepts it, its type definitions do not.
+            if (!credentials) return next(false as never);
+            next(credentials.privateKey
+              ? { type: 'publickey', username: credentials.username, key: credentials.privateKey }
+              : { type: 'password', username: credentials.username, password: credentials.password ?? '' });
+          }) satisfies ssh2.AuthHandlerMiddleware,
+        } : {}),
         readyTimeout: target.connectTimeoutMs ?? 15_000,
         keepaliveInterval: 15_000,
         hostVerifier: (key: Buffer) => {

@@ -1,0 +1,250 @@
+// The simulated fleet as tests and demos use it: protocols on each device's own address, and the
+// control API changing the world underneath.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CallHomeListener } from '../activities/devices/netconf/call-home.ts';
+import { NetconfSession } from '../activities/devices/netconf/session.ts';
+import { DeviceError } from '../activities/devices/errors.ts';
+import { SnmpClient } from '../activities/devices/snmp.ts';
+import { Fleet, type FleetOptions } from './fleet.ts';
+import type { SimulatedDevice } from './device.ts';
+import { oids } from './snmp-agent.ts';
+
+const ns = 'urn:branchline:sim:config';
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fleetOptions = (overrides: Partial<FleetOptions>): FleetOptions => ({
+  devices: 3, baseAddress: '127.30.0.1', snmpPort: 20161, netconfPort: 20830, controlPort: 0,
+  models: ['SRX-SIM-300'], phoneHomeIntervalMs: 200, rebootMs: 300, ...overrides,
+});
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await wait(100);
+  }
+  return assert.fail(`${what}: not within ${timeoutMs} ms`);
+}
+
+/** A little HTTP server recording what it receives and answering with a programmable status. */
+async function httpServer(handle: (path: string, body: string) => { status: number; body?: Buffer | string }) {
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const answer = handle(req.url ?? '', body);
+      res.writeHead(answer.status).end(answer.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+describe('simulator fleet', () => {
+  let fleet: Fleet;
+  const snmp = new SnmpClient({ timeoutMs: 400, retries: 0 });
+  const sessions: NetconfSession[] = [];
+  const target = (device: SimulatedDevice) => ({ host: device.identity.address, port: device.identity.snmpPort, version: '2c' as const, community: device.identity.community });
+  const netconf = async (device: SimulatedDevice) => {
+    const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: device.identity.username, password: device.identity.password, connectTimeoutMs: 3000 });
+    sessions.push(session);
+    return session;
+  };
+  const control = (path: string, body: unknown) =>
+    fetch(`${fleet.controlUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const [first, second, third] = ['BLS0000001', 'BLS0000002', 'BLS0000003'];
+
+  before(async () => {
+    fleet = await Fleet.start(fleetOptions({}));
+  });
+  after(async () => {
+    for (const session of sessions) session.destroy();
+    snmp.close();
+    await fleet.stop();
+  });
+
+  it('serves SNMP and NETCONF on each device\'s own address, with its own identity', async () => {
+    for (const device of fleet.devices.values()) {
+      const [serial] = await snmp.get(target(device), [oids.serialNumber]);
+      assert.equal(serial?.value, device.serial);
+      const session = await netconf(device);
+      assert.match(await session.get(`<software-information xmlns="urn:branchline:sim:state"/>`), new RegExp(device.serial));
+      assert.equal(session.hostKeySha256, device.hostKeySha256);
+    }
+  });
+
+  it('shows a link\'s latency, jitter and loss as set through the control API, and a cut link as down', async () => {
+    const device = fleet.device(first)!;
+    assert.equal((await control(`/devices/${first}/links/wan1`, { latencyMs: 240, jitterMs: 0, lossPermille: 35 })).status, 200);
+    const probes = await snmp.walk(target(device), oids.probeEntry);
+    const value = (column: number) => probes.find((vb) => vb.oid === `${oids.probeEntry}.${column}.2`)?.value;
+    assert.deepEqual([value(2), value(4), value(5), value(6), value(7)], ['wan1', 240, 0, 35, 1]);
+
+    await control(`/devices/${first}/links/wan1`, { cut: true });
+    const ifIndex = value(3) as number;
+    assert.equal((await snmp.get(target(device), [`${oids.ifEntry}.8.${ifIndex}`]))[0]?.value, 2);
+    assert.equal((await snmp.get(target(device), [`${oids.probeEntry}.7.2`]))[0]?.value, 2);
+    await control(`/devices/${first}/links/wan1`, { cut: false });
+    assert.equal((await snmp.get(target(device), [`${oids.ifEntry}.8.${ifIndex}`]))[0]?.value, 1);
+  });
+
+  it('makes the next commit fail once, and journals only what was committed', async () => {
+    const device = fleet.device(second)!;
+    await control(`/devices/${second}/faults`, { failNextCommit: 'commit failed: simulated disk error' });
+    const session = await netconf(device);
+    await session.editConfig({ target: 'candidate', config: `<configuration xmlns="${ns}"><system><host-name>lyon-01</host-name></system></configuration>` });
+    await assert.rejects(session.commit(), /simulated disk error/);
+    await session.commit();
+    const journal = (await (await fetch(`${fleet.controlUrl}/devices/${second}/journal`)).json()) as { kind: string; sections: string[] }[];
+    assert.deepEqual(journal.map((e) => [e.kind, e.sections]), [['commit', ['system']]]);
+    assert.equal((await snmp.get(target(device), [oids.sysName]))[0]?.value, 'lyon-01');
+  });
+
+  it('brings a tunnel up while its peer device is up, and down when the peer loses power', async () => {
+    const device = fleet.device(third)!;
+    const peer = fleet.device(first)!;
+    const session = await netconf(device);
+    await session.editConfig({ target: 'candidate', config: `<configuration xmlns="${ns}"><interfaces><interface><name>st0</name><unit><name>1</name></unit></interface></interfaces>`
+      + `<security><ipsec><vpn><name>to-hub</name><peer>${peer.identity.address}</peer><bind-interface>st0.1</bind-interface></vpn></ipsec></security></configuration>` });
+    await session.commit();
+    const tunnelOper = async () => {
+      const names = await snmp.walk(target(device), `${oids.ifXEntry}.1`);
+      const index = names.find((vb) => vb.value === 'st0.1')!.oid.split('.').at(-1);
+      return (await snmp.get(target(device), [`${oids.ifEntry}.8.${index}`]))[0]?.value;
+    };
+    assert.equal(await tunnelOper(), 1);
+    await control(`/devices/${first}/power`, { on: false });
+    assert.equal(await tunnelOper(), 2);
+    await control(`/devices/${first}/power`, { on: true });
+    assert.equal(await tunnelOper(), 1);
+  });
+
+  it('powered off answers nothing; powered on again, it has a fresh uptime and its configuration, but not an unconfirmed commit', async () => {
+    const device = fleet.device(second)!;
+    const session = await netconf(device);
+    await session.editConfig({ target: 'candidate', config: `<configuration xmlns="${ns}"><system><host-name>unconfirmed</host-name></system></configuration>` });
+    await session.commit({ confirmTimeoutSeconds: 600, persist: 'survives-sessions-not-power' });
+    assert.equal((await control(`/devices/${second}/power`, { on: false })).status, 200);
+    await assert.rejects(snmp.get(target(device), [oids.sysUpTime]), (e: unknown) => e instanceof DeviceError && e.kind === 'timeout');
+    await assert.rejects(netconf(device), (e: unknown) => e instanceof DeviceError && e.kind === 'unreachable');
+    await control(`/devices/${second}/power`, { on: true });
+    const [uptime, name] = await snmp.get(target(device), [oids.sysUpTime, oids.sysName]);
+    assert.ok((uptime?.value as number) < 500, 'uptime restarted');
+    assert.equal(name?.value, 'lyon-01');
+  });
+
+  it('installs firmware from a URL after checking its sha256 and model, reboots, and comes back with the new version', async () => {
+    const device = fleet.device(first)!;
+    const image = Buffer.concat([Buffer.from('BRANCHLINE-SIM-IMAGE model=SRX-SIM-300 version=23.2R1\n'), Buffer.alloc(4096, 7)]);
+    const wrongModel = Buffer.from('BRANCHLINE-SIM-IMAGE model=SRX-SIM-100 version=23.2R1\n');
+    const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    const images = await httpServer((path) => ({ status: 200, body: path === '/wrong-model' ? wrongModel : image }));
+    try {
+      const session = await netconf(device);
+      await assert.rejects(session.rpc(`<request-package-add><package-url>${images.url}/image</package-url><sha256>${'0'.repeat(64)}</sha256></request-package-add>`), /checksum mismatch/);
+      await assert.rejects(session.rpc(`<request-package-add><package-url>${images.url}/wrong-model</package-url><sha256>${sha(wrongModel)}</sha256></request-package-add>`), /for SRX-SIM-100, this device is a SRX-SIM-300/);
+      await control(`/devices/${first}/faults`, { failNextInstall: 'not enough storage' });
+      await assert.rejects(session.rpc(`<request-package-add><package-url>${images.url}/image</package-url><sha256>${sha(image)}</sha256></request-package-add>`), /not enough storage/);
+      const reply = await session.rpc(`<request-package-add><package-url>${images.url}/image</package-url><sha256>${sha(image)}</sha256></request-package-add>`);
+      assert.match(reply.toString(), /<status>installed<\/status>/);
+      await eventually('the device reboots', async () => (device.powered ? undefined : true), 3000);
+      const [version, uptime] = await eventually('the device is back', () => snmp.get(target(device), [oids.softwareVersion, oids.sysUpTime]));
+      assert.equal(version?.value, '23.2R1');
+      assert.ok((uptime?.value as number) < 500);
+    } finally {
+      await images.close();
+    }
+  });
+
+  it('fresh from the factory, phones home with its serial until the orchestrator takes it', async () => {
+    const calls: { serial: string; model: string; softwareVersion: string }[] = [];
+    const orchestrator = await httpServer((_path, body) => {
+      calls.push(JSON.parse(body));
+      return { status: calls.length < 3 ? 503 : 202 };
+    });
+    const local = await Fleet.start(fleetOptions({ devices: 1, baseAddress: '127.31.0.1', phoneHomeUrl: `${orchestrator.url}/ztp/phone-home` }));
+    try {
+      await eventually('accepted on the third call', async () => (calls.length >= 3 ? true : undefined));
+      await wait(500);
+      assert.equal(calls.length, 3, 'no call after it was taken');
+      assert.deepEqual(Object.keys(calls[0]!).sort(), ['address', 'hostKeySha256', 'model', 'netconfPort', 'serial', 'snmpPort', 'softwareVersion']);
+      assert.equal(calls[0]?.serial, 'BLS0000001');
+    } finally {
+      await local.stop();
+      await orchestrator.close();
+    }
+  });
+
+  it('keeps configuration, version and host key across a restart with a state file', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'fleet-state-'));
+    const stateFile = join(directory, 'fleet.json');
+    try {
+      let local = await Fleet.start(fleetOptions({ devices: 1, baseAddress: '127.32.0.1', stateFile }));
+      const device = local.device('BLS0000001')!;
+      const hostKey = device.hostKeySha256;
+      const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: 'admin', password: device.identity.password });
+      await session.editConfig({ target: 'candidate', config: `<configuration xmlns="${ns}"><system><host-name>kept</host-name></system></configuration>` });
+      await session.commit();
+      await session.close();
+      await local.stop();
+      local = await Fleet.start(fleetOptions({ devices: 1, baseAddress: '127.32.0.1', stateFile }));
+      const again = local.device('BLS0000001')!;
+      assert.equal(again.hostKeySha256, hostKey);
+      assert.equal(again.hostName(), 'kept');
+      await local.stop();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('in call-home mode, dials the orchestrator, which recognises it by host key and runs NETCONF over that connection', async () => {
+    let local: Fleet | undefined;
+    const listener = new CallHomeListener({
+      host: '127.0.0.1',
+      port: 0,
+      deviceByHostKey: (fingerprint) => {
+        const device = [...(local?.devices.values() ?? [])].find((d) => d.hostKeySha256 === fingerprint);
+        return device && { serial: device.serial, username: device.identity.username, password: device.identity.password };
+      },
+    });
+    const port = await listener.start();
+    try {
+      local = await Fleet.start(fleetOptions({ devices: 2, baseAddress: '127.33.0.1', callHome: { host: '127.0.0.1', port, retryMs: 200 } }));
+      const session = await listener.waitFor('BLS0000002', 5000);
+      assert.match(await session.get(`<software-information xmlns="urn:branchline:sim:state"/>`), /BLS0000002/);
+      session.destroy();
+      const again = await eventually('the device calls home again', async () => listener.session('BLS0000002'));
+      assert.notEqual(again, session);
+    } finally {
+      await local?.stop();
+      await listener.stop();
+    }
+  });
+
+  it('runs as `npm run simulator -- --devices N --json`: a line per device, then ready with the control URL', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', '--devices', '3', '--json', '--base-address', '127.34.0.1', '--snmp-port', '20161', '--netconf-port', '20830'], { cwd: join(import.meta.dirname, '..') });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    try {
+      await eventually('ready', async () => (output.includes('"ready":true') ? true : undefined));
+      const lines = output.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.equal(lines.length, 4);
+      for (const line of lines.slice(0, 3)) {
+        for (const key of ['serial', 'model', 'address', 'snmpPort', 'netconfPort', 'community', 'username', 'password']) assert.ok(key in line, key);
+      }
+      const ready = lines[3] as { ready: boolean; control: string };
+      const devices = (await (await fetch(`${ready.control}/devices`)).json()) as unknown[];
+      assert.equal(devices.length, 3);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
