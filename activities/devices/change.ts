@@ -1,0 +1,74 @@
+// A configuration change as a state machine (STYLE, from napalm and JSNAPy): lock → load → diff →
+// nothing to do: discard, changed false → confirmed commit → post-checks → confirm, or roll back.
+// The lock is released on every path.
+import { DeviceError } from './errors.ts';
+import type { DeviceDriver } from './drivers/contract.ts';
+
+/** What must hold after a change, as data: checked against what the device reports. */
+export type PostCheck =
+  | { kind: 'interface-up'; interface: string }
+  | { kind: 'probe-up'; link: string }
+  | { kind: 'version'; equals: string };
+
+export async function failedChecks(driver: DeviceDriver, checks: PostCheck[]): Promise<string[]> {
+  if (checks.length === 0) return [];
+  const needs = new Set(checks.map((check) => check.kind));
+  const [interfaces, probes, facts] = await Promise.all([
+    needs.has('interface-up') ? driver.interfaces() : [],
+    needs.has('probe-up') ? driver.probes() : [],
+    needs.has('version') ? driver.facts() : undefined,
+  ]);
+  return checks.flatMap((check) => {
+    switch (check.kind) {
+      case 'interface-up': {
+        const found = interfaces.find((i) => i.name === check.interface);
+        return found?.operUp ? [] : [`interface ${check.interface} is ${found ? 'down' : 'missing'}`];
+      }
+      case 'probe-up': {
+        const found = probes.find((p) => p.link === check.link);
+        return found?.up ? [] : [`WAN link ${check.link} is ${found ? 'down' : 'missing'}`];
+      }
+      case 'version':
+        return facts?.softwareVersion === check.equals ? [] : [`software is ${facts?.softwareVersion}, not ${check.equals}`];
+    }
+  });
+}
+
+export interface ConfigChangeInput {
+  config: string;
+  mode: 'merge' | 'replace';
+  confirmTimeoutSeconds: number;
+  /** A token naming this change, so that any session (after a retry, another worker) can confirm or cancel it. */
+  persist: string;
+  checks: PostCheck[];
+}
+
+export async function applyConfiguration(driver: DeviceDriver, input: ConfigChangeInput): Promise<{ changed: boolean; diff: string }> {
+  // An earlier attempt of the same change may have committed and died before confirming: cancel
+  // it, so the device is as before and this attempt decides afresh.
+  await driver.rollback(input.persist).catch(() => undefined);
+  await driver.lock();
+  try {
+    await driver.loadCandidate(input.config, input.mode);
+    const diff = await driver.diff();
+    if (!diff) {
+      await driver.discard();
+      return { changed: false, diff };
+    }
+    try {
+      await driver.commitConfirmed({ confirmTimeoutSeconds: input.confirmTimeoutSeconds, persist: input.persist });
+    } catch (error) {
+      await driver.discard().catch(() => undefined); // a refused commit leaves nothing behind in the candidate
+      throw error;
+    }
+    const failures = await failedChecks(driver, input.checks).catch((error: Error) => [`post-checks could not run: ${error.message}`]);
+    if (failures.length > 0) {
+      await driver.rollback(input.persist);
+      throw new DeviceError('rejected', `${driver.connection.serial}: the change was rolled back, post-checks failed: ${failures.join('; ')}`, { failures });
+    }
+    await driver.confirm(input.persist);
+    return { changed: true, diff };
+  } finally {
+    await driver.unlock().catch(() => undefined);
+  }
+}

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { configLines, diffConfigs } from './config-diff.ts';
+
+const config = (hostName: string, vlans: number[]) =>
+  `<configuration xmlns="urn:branchline:sim:config"><system><host-name>${hostName}</host-name></system><interfaces><interface><name>ge-0/0/1</name>${vlans.map((v) => `<unit><name>${v}</name><vlan-id>${v}</vlan-id></unit>`).join('')}</interface></interfaces></configuration>`;
+
+describe('diffConfigs', () => {
+  it('is empty when nothing changed, whatever the whitespace', () => {
+    assert.equal(diffConfigs(config('a', [10]), config('a', [10]).replace(/></g, '>\n  <')), '');
+  });
+
+  it('shows changed leaves and added entries as removed and added lines, with context', () => {
+    const diff = diffConfigs(config('lyon-01', [10]), config('lyon-02', [10, 20]));
+    assert.equal(diff, [
+      '  <configuration>',
+      '    <system>',
+      '-     <host-name>lyon-01</host-name>',
+      '+     <host-name>lyon-02</host-name>',
+      '    </system>',
+      '    <interfaces>',
+      '      <interface>',
+      '@@',
+      '          <name>10</name>',
+      '          <vlan-id>10</vlan-id>',
+      '        </unit>',
+      '+       <unit>',
+      '+         <name>20</name>',
+      '+         <vlan-id>20</vlan-id>',
+      '+       </unit>',
+      '      </interface>',
+      '    </interfaces>',
+      '  </configuration>',
+    ].join('\n'));
+  });
+
+  it('treats an empty configuration as nothing', () => {
+    assert.deepEqual(configLines(''), []);
+    assert.match(diffConfigs('', config('a', [])), /^\+ <configuration>/);
+  });
+});

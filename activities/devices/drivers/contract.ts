@@ -1,0 +1,74 @@
+// The vendor-neutral driver contract (STYLE: napalm's habit). Workflows and activities speak
+// only this; a driver per device family speaks NETCONF and SNMP underneath.
+import type { NetconfSessionPool } from '../netconf/pool.ts';
+import type { SnmpClient } from '../snmp.ts';
+
+/** How to reach one device, as the inventory records it. */
+export interface DeviceConnection {
+  serial: string;
+  platform: string;
+  host: string;
+  netconfPort: number;
+  snmpPort: number;
+  username: string;
+  password: string;
+  community: string;
+  /** The SSH host key on record; unset until first contact. */
+  hostKeySha256?: string;
+}
+
+export interface DeviceFacts {
+  serial: string;
+  model: string;
+  softwareVersion: string;
+  hostName: string;
+  uptimeSeconds: number;
+  /** The SSH host key the device presented (to record on first contact). */
+  hostKeySha256: string;
+}
+
+export interface InterfaceStatus {
+  name: string;
+  adminUp: boolean;
+  operUp: boolean;
+}
+
+export interface ProbeResult {
+  link: string;
+  latencyMs: number;
+  jitterMs: number;
+  lossPermille: number;
+  up: boolean;
+}
+
+export interface DeviceDriver {
+  readonly connection: DeviceConnection;
+  facts(): Promise<DeviceFacts>;
+  interfaces(): Promise<InterfaceStatus[]>;
+  /** WAN-link probe results (latency, jitter, loss), read over SNMP. */
+  probes(): Promise<ProbeResult[]>;
+  runningConfig(): Promise<string>;
+  lock(): Promise<void>;
+  unlock(): Promise<void>;
+  /** Loads configuration into the candidate; a load error discards the candidate before it throws. */
+  loadCandidate(config: string, mode: 'merge' | 'replace'): Promise<void>;
+  /** What committing the candidate would change ('' for nothing). */
+  diff(): Promise<string>;
+  discard(): Promise<void>;
+  /** Commits, to be reverted by the device unless confirmed in time; `persist` lets any session confirm. */
+  commitConfirmed(options: { confirmTimeoutSeconds: number; persist: string }): Promise<void>;
+  confirm(persist: string): Promise<void>;
+  /** Reverts a pending confirmed commit now. */
+  rollback(persist: string): Promise<void>;
+  /** Downloads, checks and installs an image; the device reboots unless told not to. */
+  installImage(input: { url: string; sha256: string; reboot: boolean }): Promise<{ version: string }>;
+  rollbackImage(): Promise<{ version: string }>;
+  reboot(): Promise<void>;
+}
+
+export interface Transports {
+  netconf: NetconfSessionPool;
+  snmp: SnmpClient;
+}
+
+export type DriverFactory = (connection: DeviceConnection, transports: Transports) => DeviceDriver;

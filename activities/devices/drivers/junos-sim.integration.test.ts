@@ -1,0 +1,111 @@
+// The junos-sim driver and the configuration-change state machine against simulated devices.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ApplicationFailure } from '@temporalio/common';
+import { Fleet } from '../../../simulator/fleet.ts';
+import { applyConfiguration } from '../change.ts';
+import { DeviceError } from '../errors.ts';
+import { toApplicationFailure } from '../failures.ts';
+import { NetconfSessionPool } from '../netconf/pool.ts';
+import { SnmpClient } from '../snmp.ts';
+import type { DeviceConnection, DeviceDriver } from './contract.ts';
+import { driverFor } from './registry.ts';
+
+const ns = 'urn:branchline:sim:config';
+const hostName = (name: string) => `<configuration xmlns="${ns}"><system><host-name>${name}</host-name></system></configuration>`;
+
+describe('junos-sim driver', () => {
+  let fleet: Fleet;
+  const transports = { netconf: new NetconfSessionPool({ maxSessions: 2, idleMs: 5000 }), snmp: new SnmpClient({ timeoutMs: 500, retries: 1 }) };
+  const driver = (serial: string): DeviceDriver => {
+    const device = fleet.device(serial)!;
+    const connection: DeviceConnection = {
+      serial, platform: 'junos-sim', host: device.identity.address, netconfPort: device.identity.netconfPort, snmpPort: device.identity.snmpPort,
+      username: device.identity.username, password: device.identity.password, community: device.identity.community,
+    };
+    return driverFor(connection, transports);
+  };
+  const journal = (serial: string) => fleet.device(serial)!.store.journal.map((entry) => entry.kind);
+
+  before(async () => {
+    fleet = await Fleet.start({
+      devices: 4, baseAddress: '127.40.0.1', snmpPort: 21161, netconfPort: 21830, controlPort: 0,
+      models: ['SRX-SIM-300'], phoneHomeIntervalMs: 1000, rebootMs: 200,
+    });
+  });
+  after(async () => {
+    await transports.netconf.close();
+    transports.snmp.close();
+    await fleet.stop();
+  });
+
+  it('reads facts, interfaces and probe results', async () => {
+    const device = fleet.device('BLS0000001')!;
+    const facts = await driver('BLS0000001').facts();
+    assert.deepEqual([facts.serial, facts.model, facts.softwareVersion, facts.hostKeySha256], ['BLS0000001', 'SRX-SIM-300', '22.4R1', device.hostKeySha256]);
+    const interfaces = await driver('BLS0000001').interfaces();
+    assert.deepEqual(interfaces.find((i) => i.name === 'ge-0/0/0'), { name: 'ge-0/0/0', adminUp: true, operUp: true });
+    const probes = await driver('BLS0000001').probes();
+    assert.deepEqual(probes.map((p) => [p.link, p.up]), [['wan0', true], ['wan1', true], ['lte', true]]);
+  });
+
+  it('applies a change once: confirmed commit, checks, confirm; the same change again changes nothing', async () => {
+    const first = await applyConfiguration(driver('BLS0000002'), { config: hostName('porto-01'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'change-1', checks: [{ kind: 'interface-up', interface: 'ge-0/0/0' }] });
+    assert.equal(first.changed, true);
+    assert.match(first.diff, /\+\s+<host-name>porto-01<\/host-name>/);
+    const again = await applyConfiguration(driver('BLS0000002'), { config: hostName('porto-01'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'change-2', checks: [] });
+    assert.deepEqual(again, { changed: false, diff: '' });
+    assert.deepEqual(journal('BLS0000002'), ['confirmed-commit', 'confirm']);
+    assert.equal(fleet.device('BLS0000002')!.store.confirmPending, undefined);
+  });
+
+  it('when a post-check fails, rolls the change back and says why', async () => {
+    await assert.rejects(
+      applyConfiguration(driver('BLS0000003'), { config: hostName('never'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'change-3', checks: [{ kind: 'interface-up', interface: 'st0.9' }] }),
+      (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && /rolled back.*interface st0\.9 is missing/.test(e.message),
+    );
+    assert.deepEqual(journal('BLS0000003'), ['confirmed-commit', 'revert']);
+    assert.notEqual(fleet.device('BLS0000003')!.hostName(), 'never');
+  });
+
+  it('when the device refuses the configuration, leaves running and candidate as they were', async () => {
+    const bad = `<configuration xmlns="${ns}"><interfaces><interface><name>ge-0/0/1</name><unit><name>5</name><vlan-id>9999</vlan-id></unit></interface></interfaces></configuration>`;
+    await assert.rejects(
+      applyConfiguration(driver('BLS0000004'), { config: bad, mode: 'merge', confirmTimeoutSeconds: 60, persist: 'change-4', checks: [] }),
+      (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && /VLAN 9999/.test(e.message),
+    );
+    assert.equal(await driver('BLS0000004').diff(), '');
+    assert.deepEqual(journal('BLS0000004'), []);
+  });
+
+  it('cancels a change that an earlier attempt committed but never confirmed, before deciding afresh', async () => {
+    const d = driver('BLS0000001');
+    await d.lock();
+    await d.loadCandidate(hostName('half-done'), 'merge');
+    await d.commitConfirmed({ confirmTimeoutSeconds: 600, persist: 'change-5' });
+    await d.unlock();
+    const result = await applyConfiguration(d, { config: hostName('done'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'change-5', checks: [] });
+    assert.equal(result.changed, true);
+    assert.equal(fleet.device('BLS0000001')!.hostName(), 'done');
+    assert.deepEqual(journal('BLS0000001'), ['confirmed-commit', 'revert', 'confirmed-commit', 'confirm']);
+  });
+
+  it('reuses one NETCONF session per device and keeps within the cap', async () => {
+    await Promise.all(['BLS0000001', 'BLS0000002', 'BLS0000003', 'BLS0000004'].map((serial) => driver(serial).facts()));
+    assert.ok(transports.netconf.openSessions <= 2);
+  });
+
+  it('refuses a platform it has no driver for', () => {
+    assert.throws(() => driverFor({ serial: 'X', platform: 'ios-xe', host: '127.0.0.1', netconfPort: 830, snmpPort: 161, username: 'a', password: 'b', community: 'c' }, transports),
+      /no driver for platform "ios-xe"/);
+  });
+
+  it('leaves activities as typed failures: permanent ones non-retryable', () => {
+    const rejected = toApplicationFailure(new DeviceError('rejected', 'no')) as ApplicationFailure;
+    assert.deepEqual([rejected.type, rejected.nonRetryable], ['DeviceRejected', true]);
+    const unreachable = toApplicationFailure(new DeviceError('unreachable', 'gone')) as ApplicationFailure;
+    assert.deepEqual([unreachable.type, unreachable.nonRetryable], ['DeviceUnreachable', false]);
+    const other = new Error('not a device error');
+    assert.equal(toApplicationFailure(other), other);
+  });
+});

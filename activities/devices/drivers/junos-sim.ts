@@ -1,0 +1,109 @@
+// The driver for the simulator's Junos-like family (platform "junos-sim"): configuration in
+// urn:branchline:sim:config, state in urn:branchline:sim:state, software RPCs as Junos names them.
+import { diffConfigs } from '../config-diff.ts';
+import { DeviceError } from '../errors.ts';
+import type { NetconfSession } from '../netconf/session.ts';
+import { childText, elementChildren, escapeXml, parseXml } from '../netconf/xml.ts';
+import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, ProbeResult, Transports } from './contract.ts';
+
+const stateNs = 'urn:branchline:sim:state';
+const probeEntry = '1.3.6.1.4.1.64242.1.2.1';
+
+export function junosSimDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
+  const target = {
+    host: connection.host,
+    port: connection.netconfPort,
+    username: connection.username,
+    password: connection.password,
+    hostKeySha256: connection.hostKeySha256,
+  };
+  const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
+  const snmpTarget = { host: connection.host, port: connection.snmpPort, version: '2c' as const, community: connection.community };
+  const state = (filter: string) => netconf((session) => session.get(`<${filter} xmlns="${stateNs}"/>`)).then((xml) => parseXml(xml).documentElement!);
+
+  return {
+    connection,
+
+    async facts(): Promise<DeviceFacts> {
+      return netconf(async (session) => {
+        const info = parseXml(await session.get(`<software-information xmlns="${stateNs}"/>`)).documentElement!;
+        const config = await session.getConfig('running', '<configuration xmlns="urn:branchline:sim:config"><system><host-name/></system></configuration>');
+        return {
+          serial: childText(info, 'serial') ?? '',
+          model: childText(info, 'model') ?? '',
+          softwareVersion: childText(info, 'version') ?? '',
+          uptimeSeconds: Number(childText(info, 'uptime-seconds') ?? 0),
+          hostName: /<host-name>([^<]*)<\/host-name>/.exec(config)?.[1] ?? '',
+          hostKeySha256: session.hostKeySha256,
+        };
+      });
+    },
+
+    async interfaces(): Promise<InterfaceStatus[]> {
+      const info = await state('interface-information');
+      return elementChildren(info).map((iface) => ({
+        name: childText(iface, 'name') ?? '',
+        adminUp: childText(iface, 'admin-status') === 'up',
+        operUp: childText(iface, 'oper-status') === 'up',
+      }));
+    },
+
+    async probes(): Promise<ProbeResult[]> {
+      const cells = await transports.snmp.walk(snmpTarget, probeEntry);
+      const rows = new Map<string, Map<number, unknown>>();
+      for (const cell of cells) {
+        const [column, row] = cell.oid.slice(probeEntry.length + 1).split('.');
+        if (!rows.has(row!)) rows.set(row!, new Map());
+        rows.get(row!)!.set(Number(column), cell.value);
+      }
+      return [...rows.values()].map((row) => ({
+        link: String(row.get(2)),
+        latencyMs: Number(row.get(4)),
+        jitterMs: Number(row.get(5)),
+        lossPermille: Number(row.get(6)),
+        up: row.get(7) === 1,
+      }));
+    },
+
+    runningConfig: () => netconf((session) => session.getConfig('running')),
+    lock: () => netconf((session) => session.lock('candidate')),
+    unlock: () => netconf((session) => session.unlock('candidate')),
+
+    async loadCandidate(config, mode) {
+      await netconf(async (session) => {
+        try {
+          await session.editConfig({ target: 'candidate', config, defaultOperation: mode });
+        } catch (error) {
+          await session.discardChanges().catch(() => undefined);
+          throw error;
+        }
+      });
+    },
+
+    diff: () => netconf(async (session) => diffConfigs(await session.getConfig('running'), await session.getConfig('candidate'))),
+    discard: () => netconf((session) => session.discardChanges()),
+    commitConfirmed: ({ confirmTimeoutSeconds, persist }) => netconf(async (session) => {
+      await session.validate('candidate');
+      await session.commit({ confirmTimeoutSeconds, persist });
+    }),
+    confirm: (persist) => netconf((session) => session.commit({ persistId: persist })),
+    rollback: (persist) => netconf((session) => session.cancelCommit({ persistId: persist })),
+
+    async installImage({ url, sha256, reboot }) {
+      const reply = await netconf((session) => session.rpc(
+        `<request-package-add><package-url>${escapeXml(url)}</package-url><sha256>${escapeXml(sha256)}</sha256>${reboot ? '' : '<no-reboot/>'}</request-package-add>`,
+        { timeoutMs: 15 * 60_000 },
+      ));
+      const version = reply.getElementsByTagName('version')[0]?.textContent;
+      if (!version) throw new DeviceError('protocol', `${connection.serial} installed the image without saying which version`);
+      return { version };
+    },
+
+    async rollbackImage() {
+      const reply = await netconf((session) => session.rpc('<request-package-rollback/>'));
+      return { version: reply.getElementsByTagName('version')[0]?.textContent ?? '' };
+    },
+
+    reboot: () => netconf((session) => session.rpc('<request-reboot/>')).then(() => undefined),
+  };
+}

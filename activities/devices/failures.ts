@@ -1,0 +1,28 @@
+// Device errors leave activities as ApplicationFailure of the failure-type table: retryable ones
+// are retried by Temporal, permanent ones fail the activity at once.
+import { ApplicationFailure } from '@temporalio/common';
+import { failureTypes, type FailureType } from '../../workflows/failure-types.ts';
+import { DeviceError, type DeviceErrorKind } from './errors.ts';
+
+const typeOfKind: Record<DeviceErrorKind, FailureType> = {
+  unreachable: failureTypes.deviceUnreachable,
+  timeout: failureTypes.deviceTimeout,
+  auth: failureTypes.deviceAuthFailed,
+  'host-key-changed': failureTypes.deviceHostKeyChanged,
+  'lock-held': failureTypes.deviceLockHeld,
+  rejected: failureTypes.deviceRejected,
+  'no-such-object': failureTypes.deviceObjectMissing,
+  protocol: failureTypes.deviceProtocolError,
+};
+
+/** Turns a device error into the ApplicationFailure an activity throws; anything else passes as it is. */
+export function toApplicationFailure(error: unknown): unknown {
+  if (!(error instanceof DeviceError)) return error;
+  return ApplicationFailure.create({
+    message: error.message,
+    type: typeOfKind[error.kind],
+    nonRetryable: !error.retryable,
+    details: [error.details],
+    cause: error,
+  });
+}
