@@ -72,7 +72,7 @@ async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEn
   if (files.length === 0) return;
   const tap = join(scratch, `${kind}.tap`);
   const code = await run(process.execPath, [
-    '--import', 'tsx', '--test', '--test-concurrency=1',
+    '--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files,

@@ -107,6 +107,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   private snmp: RunningSnmpAgent | undefined;
   private timers = new Set<NodeJS.Timeout>();
   private callHomeSocket: Socket | undefined;
+  /** Set once the simulator shuts down: nothing is scheduled any more. */
+  private stopped = false;
   /** Phone-home attempts answered so far (ZTP), for the control API. */
   phoneHome = { attempts: 0, lastStatus: 0, claimed: false };
 
@@ -269,6 +271,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   }
 
   private later(ms: number, run: () => void) {
+    if (this.stopped) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       run();
@@ -388,6 +391,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.callHomeSocket?.destroy();
