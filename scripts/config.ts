@@ -30,6 +30,11 @@ export const configSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(20),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(50),
   WORKER_MAX_CONCURRENT_DEVICE_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+  SIMULATOR_DEVICES: z.coerce.number().int().min(0).max(100_000).default(10),
+  SIMULATOR_BASE_ADDRESS: z.string().regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'must be a loopback address (127.x.y.z)').default('127.16.0.1'),
+  SIMULATOR_SNMP_PORT: port.default(10161),
+  SIMULATOR_NETCONF_PORT: port.default(10830),
+  SIMULATOR_CONTROL_PORT: port.default(8240),
 });
 
 export type Config = z.infer<typeof configSchema> & {

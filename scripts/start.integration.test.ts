@@ -51,7 +51,7 @@ interface Started {
 }
 
 async function npmStart(dataDir: string, extraEnv: Record<string, string> = {}): Promise<Started> {
-  const ports = { api: await freePort(), temporal: await freePort(), temporalUi: await freePort(), postgres: await freePort() };
+  const ports = { api: await freePort(), temporal: await freePort(), temporalUi: await freePort(), postgres: await freePort(), simulator: await freePort() };
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: root,
     detached: true, // its own process group, as a terminal gives it: Ctrl-C goes to the whole group
@@ -63,6 +63,11 @@ async function npmStart(dataDir: string, extraEnv: Record<string, string> = {}):
       TEMPORAL_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.temporalUi),
       EMBEDDED_POSTGRES_PORT: String(ports.postgres),
+      SIMULATOR_DEVICES: '3',
+      SIMULATOR_BASE_ADDRESS: '127.60.0.1',
+      SIMULATOR_SNMP_PORT: String(ports.simulator),
+      SIMULATOR_NETCONF_PORT: String(ports.simulator),
+      SIMULATOR_CONTROL_PORT: String(await freePort()),
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
       NODE_ENV: 'development',
@@ -79,6 +84,11 @@ async function npmStart(dataDir: string, extraEnv: Record<string, string> = {}):
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return { child, output: () => output, ports };
+}
+
+async function simulatedDevices(started: Started): Promise<{ serial: string; hostKeySha256: string }[]> {
+  const url = /control API (http:\/\/127\.0\.0\.1:\d+)\/devices/.exec(started.output())![1];
+  return (await fetch(`${url}/devices`)).json() as Promise<{ serial: string; hostKeySha256: string }[]>;
 }
 
 async function ctrlC(started: Started): Promise<number | null> {
@@ -102,8 +112,9 @@ describe('npm start', () => {
   });
 
   let firstSites: string[] = [];
+  let firstDevices: { serial: string; hostKeySha256: string }[] = [];
 
-  it('serves a ready API, the UI and the Temporal Web UI, with the demo seeded', async () => {
+  it('serves a ready API, the UI, the Temporal Web UI and a simulated fleet, with the demo seeded', async () => {
     const started = await npmStart(dataDir);
     try {
       assert.match(started.output(), /UI\s+http:\/\/localhost:\d+\//);
@@ -117,9 +128,11 @@ describe('npm start', () => {
       assert.match(await (await fetch(`http://127.0.0.1:${started.ports.api}/`)).text(), /<div id="app">/);
       firstSites = await siteIds(started.ports.api);
       assert.equal(firstSites.length, 7);
+      firstDevices = await simulatedDevices(started);
+      assert.deepEqual(firstDevices.map((d) => d.serial), ['BLS0000001', 'BLS0000002', 'BLS0000003']);
     } finally {
       const children = descendants(started.child.pid!);
-      assert.ok(children.length >= 4, 'temporal, postgres, worker and api run below npm start');
+      assert.ok(children.length >= 5, 'temporal, postgres, worker, api and simulator run below npm start');
       assert.equal(await ctrlC(started), 0);
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.deepEqual(children.filter(alive), [], 'Ctrl-C leaves no child process behind');
@@ -131,6 +144,7 @@ describe('npm start', () => {
     try {
       assert.doesNotMatch(started.output(), /seeded/);
       assert.deepEqual(await siteIds(started.ports.api), firstSites);
+      assert.deepEqual(await simulatedDevices(started), firstDevices, 'the same simulated boxes, host keys included');
     } finally {
       assert.equal(await ctrlC(started), 0);
     }

@@ -11,6 +11,7 @@ async function main() {
   const started = Date.now();
   const config = loadConfig();
   await assertPortFree(config.PORT, 'the API and UI', 'PORT');
+  if (config.SIMULATOR_DEVICES > 0) await assertPortFree(config.SIMULATOR_CONTROL_PORT, "the simulator's control API", 'SIMULATOR_CONTROL_PORT');
 
   const platform: Platform = await startPlatform({
     dataDir: config.dataDir,
@@ -30,6 +31,19 @@ async function main() {
   const node = (name: string, script: string) =>
     new ManagedProcess(name, process.execPath, ['--import', 'tsx', script], join(logs, `${name}.log`), { env });
   const children = [node('worker', 'scripts/worker.ts'), node('api', 'api/server.ts')];
+  const simulatorUrl = `http://127.0.0.1:${config.SIMULATOR_CONTROL_PORT}`;
+  if (config.SIMULATOR_DEVICES > 0) {
+    children.push(new ManagedProcess('simulator', process.execPath, [
+      '--import', 'tsx', 'simulator/main.ts', '--json',
+      '--devices', String(config.SIMULATOR_DEVICES),
+      '--base-address', config.SIMULATOR_BASE_ADDRESS,
+      '--snmp-port', String(config.SIMULATOR_SNMP_PORT),
+      '--netconf-port', String(config.SIMULATOR_NETCONF_PORT),
+      '--control-port', String(config.SIMULATOR_CONTROL_PORT),
+      '--state-file', join(config.dataDir, 'simulator', 'fleet.json'),
+      '--phone-home-url', `http://127.0.0.1:${config.PORT}/api/v1/ztp/phone-home`,
+    ], join(logs, 'simulator.log'), { env }));
+  }
 
   let stopping = false;
   const stop = async (reason: string) => {
@@ -52,6 +66,9 @@ async function main() {
 
   const readyUrl = `http://127.0.0.1:${config.PORT}/readyz`;
   await waitFor('The API', async () => (await fetch(readyUrl).catch(() => undefined))?.ok ?? false, { timeoutMs: 120_000, child: children[1] });
+  if (children[2]) {
+    await waitFor('The simulator', async () => (await fetch(`${simulatorUrl}/devices`).catch(() => undefined))?.ok ?? false, { timeoutMs: 120_000, child: children[2] });
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`
   Branchline is running (ready in ${seconds} s). Open:
@@ -59,7 +76,7 @@ async function main() {
     UI                ${config.publicUrl}/
     API docs          ${config.publicUrl}/api/docs
     Temporal Web UI   ${config.temporalUiUrl}/
-
+${config.SIMULATOR_DEVICES > 0 ? `    Simulated fleet   ${config.SIMULATOR_DEVICES} devices from ${config.SIMULATOR_BASE_ADDRESS}; control API ${simulatorUrl}/devices\n` : ''}
   Logs are in ${logs}. Press Ctrl-C to stop; your data stays in ${config.dataDir}.
 `);
 }

@@ -1,7 +1,8 @@
 // The fleet: many simulated devices in one process, each on its own loopback address, and the
 // control API that tests and demos use to change their world.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
@@ -104,6 +105,7 @@ export class Fleet {
   save() {
     const file = this.options.stateFile;
     if (!file) return;
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.tmp`, JSON.stringify({ devices: [...this.devices.values()].map((d) => d.toState()) }));
     renameSync(`${file}.tmp`, file);
   }
