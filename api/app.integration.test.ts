@@ -1,15 +1,23 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
+import { ImageStore } from '../activities/devices/images.ts';
+import { NetconfSession } from '../activities/devices/netconf/session.ts';
 import { createPrismaClient } from '../prisma/client.ts';
+import { Fleet } from '../simulator/fleet.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { connectTestClient, createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
 import { createApp, type AppDependencies } from './app.ts';
 
 const silent = pino({ level: 'silent' });
+const images = new ImageStore(mkdtempSync(join(tmpdir(), 'images-')));
 
 async function listen(deps: AppDependencies): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createApp(deps).listen(0, '127.0.0.1');
@@ -31,7 +39,7 @@ describe('API', () => {
     database = await createTestDatabase();
     await seedDemo(database.prisma);
     temporal = await connectTestClient();
-    api = await listen({ prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent, temporalUiUrl: 'http://localhost:8233' });
+    api = await listen({ prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent, temporalUiUrl: 'http://localhost:8233', images });
   });
   after(async () => {
     await api.close();
@@ -56,7 +64,7 @@ describe('API', () => {
       const downDatabase = createPrismaClient('postgresql://nobody:nothing@127.0.0.1:1/none');
       const lazyConnection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1 second' });
       const downTemporal = new Client({ connection: lazyConnection });
-      const broken = await listen({ prisma: downDatabase, temporal: downTemporal, namespace: 'default', log: silent, temporalUiUrl: '' });
+      const broken = await listen({ prisma: downDatabase, temporal: downTemporal, namespace: 'default', log: silent, temporalUiUrl: '', images });
       try {
         const response = await fetch(`${broken.url}/readyz`);
         const body = (await response.json()) as { status: number; detail: string; checks: Record<string, { ok: boolean; error?: string }> };
@@ -119,7 +127,7 @@ describe('API', () => {
       const { body } = await get('/api/v1/openapi.json');
       assert.equal(body['openapi'], '3.1.0');
       const paths = Object.keys(body['paths'] as object).sort();
-      assert.deepEqual(paths, ['/api/v1/opcos', '/api/v1/runs', '/api/v1/sites', '/api/v1/sites/{siteId}', '/api/v1/tenants', '/api/v1/tenants/{tenantId}']);
+      assert.deepEqual(paths, ['/api/v1/images/{sha256}', '/api/v1/opcos', '/api/v1/runs', '/api/v1/sites', '/api/v1/sites/{siteId}', '/api/v1/tenants', '/api/v1/tenants/{tenantId}']);
     });
 
     it('serves a page that renders it', async () => {
@@ -127,6 +135,37 @@ describe('API', () => {
       assert.equal(response.status, 200);
       assert.match(await response.text(), /openapi\.json/);
       assert.equal((await fetch(`${api.url}/api/docs/assets/swagger-ui-bundle.js`)).status, 200);
+    });
+  });
+
+  describe('firmware images', () => {
+    it('serves an image by its sha256, and 404 or 400 for what it does not hold', async () => {
+      const bytes = Buffer.from('BRANCHLINE-SIM-IMAGE model=SRX-SIM-300 version=23.4R1\npayload');
+      const { sha256, sizeBytes } = await images.add(bytes);
+      assert.equal(sha256, createHash('sha256').update(bytes).digest('hex'));
+      assert.equal(sizeBytes, bytes.length);
+      const response = await fetch(`${api.url}/api/v1/images/${sha256}`);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('etag'), `"${sha256}"`);
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), bytes);
+      assert.equal((await fetch(`${api.url}/api/v1/images/${'a'.repeat(64)}`)).status, 404);
+      assert.equal((await fetch(`${api.url}/api/v1/images/not-a-checksum`)).status, 400);
+    });
+
+    it('is where a device downloads its firmware from', async () => {
+      const image = Buffer.concat([Buffer.from('BRANCHLINE-SIM-IMAGE model=SRX-SIM-300 version=23.4R1\n'), Buffer.alloc(100_000, 1)]);
+      const { sha256 } = await images.add(image);
+      const fleet = await Fleet.start({ devices: 1, baseAddress: '127.41.0.1', snmpPort: 24161, netconfPort: 24830, controlPort: 0, models: ['SRX-SIM-300'], phoneHomeIntervalMs: 1000, rebootMs: 100 });
+      const device = fleet.device('BLS0000001')!;
+      const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: 'admin', password: device.identity.password });
+      try {
+        const reply = await session.rpc(`<request-package-add><package-url>${api.url}/api/v1/images/${sha256}</package-url><sha256>${sha256}</sha256><no-reboot/></request-package-add>`);
+        assert.match(reply.toString(), /<version>23\.4R1<\/version>/);
+        assert.equal(device.softwareVersion(), '23.4R1');
+      } finally {
+        await session.close();
+        await fleet.stop();
+      }
     });
   });
 

@@ -9,7 +9,9 @@ import type { Logger } from '../scripts/logger.ts';
 import { problemMiddleware } from './errors.ts';
 import { ApiDefinition } from './openapi.ts';
 import { problems } from './problems.ts';
+import type { ImageStore } from '../activities/devices/images.ts';
 import { healthRouter } from './routes/health.ts';
+import { imagesRouter } from './routes/images.ts';
 import { organisationRouter } from './routes/organisation.ts';
 import { runsRouter } from './routes/runs.ts';
 import { sitesRouter } from './routes/sites.ts';
@@ -21,6 +23,7 @@ export interface AppDependencies {
   log: Logger;
   /** Where the built UI is; the API serves it when it exists. */
   uiDirectory?: string;
+  images: ImageStore;
   temporalUiUrl: string;
 }
 
@@ -41,6 +44,7 @@ export function createApp(deps: AppDependencies): Express {
   v1.use(organisationRouter(api, deps));
   v1.use(sitesRouter(api, deps));
   v1.use(runsRouter(api, deps));
+  v1.use(imagesRouter(api, deps));
   v1.get('/config', (_req, res) => {
     res.json({ temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace });
   });

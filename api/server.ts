@@ -1,5 +1,7 @@
 // The API process: listens, and shuts down gracefully (in-flight requests finish, then the
 // database pool and the Temporal connection close).
+import { join } from 'node:path';
+import { ImageStore } from '../activities/devices/images.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { ConfigError, loadServiceConfig } from '../scripts/config.ts';
 import { createLogger } from '../scripts/logger.ts';
@@ -11,7 +13,8 @@ async function main() {
   const log = createLogger('api', config.LOG_LEVEL);
   const prisma = createPrismaClient(config.DATABASE_URL);
   const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
-  const app = createApp({ prisma, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl });
+  const images = new ImageStore(join(config.dataDir, 'images'));
+  const app = createApp({ prisma, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl, images });
 
   const server = app.listen(config.PORT, config.HOST, () => {
     log.info({ host: config.HOST, port: config.PORT }, 'API listening');

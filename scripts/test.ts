@@ -26,10 +26,18 @@ for (const suite of selected) if (!suites.includes(suite)) throw new Error(`unkn
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures: string[] = [];
 
+/** Runs a suite; one that has not ended after 20 minutes (a test left something running) is stopped and fails. */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
-    child.on('exit', (code) => resolve(code ?? 1));
+    const limit = setTimeout(() => {
+      console.error(`\n${args.slice(-1)[0]}: still running after 20 minutes; stopping it.`);
+      child.kill('SIGKILL');
+    }, 20 * 60_000);
+    child.on('exit', (code) => {
+      clearTimeout(limit);
+      resolve(code ?? 1);
+    });
   });
 }
 
@@ -72,7 +80,7 @@ async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEn
   if (files.length === 0) return;
   const tap = join(scratch, `${kind}.tap`);
   const code = await run(process.execPath, [
-    '--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit',
+    '--import', 'tsx', '--test', '--test-concurrency=1',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files,
