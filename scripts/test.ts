@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { createPrismaClient } from '../prisma/client.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { ensureChromium } from './chromium.ts';
+import { ensureInteropTools } from './interop-tools.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { freePort, ManagedProcess, waitFor } from './processes.ts';
 import { createDatabase } from './testing.ts';
@@ -164,8 +165,10 @@ async function main() {
         say: (line) => console.log(line),
       });
     }
+    const { pythonPath } = selected.has('integration') ? ensureInteropTools(join(root, '.data', 'tools'), (line) => console.log(line)) : { pythonPath: '' };
     const env = {
       ...process.env,
+      BRANCHLINE_INTEROP_PYTHONPATH: pythonPath,
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       TEMPORAL_ADDRESS: platform?.temporalAddress,
