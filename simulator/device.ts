@@ -8,7 +8,8 @@ import { keyFingerprint } from '../activities/devices/netconf/session.ts';
 import { childText, escapeXml, serialize, type Element } from '../activities/devices/netconf/xml.ts';
 import { ConfigStore, StoreError } from './config-store.ts';
 import { startNetconfServer, type NetconfDevice, type NetconfFaults, type RunningNetconfServer } from './netconf-server.ts';
-import { startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SimProbe, type SnmpView } from './snmp-agent.ts';
+import snmp from 'net-snmp';
+import { oids, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SimProbe, type SnmpView } from './snmp-agent.ts';
 
 export const stateNs = 'urn:branchline:sim:state';
 
@@ -53,6 +54,8 @@ export interface DeviceOptions {
   phoneHomeIntervalMs: number;
   /** Call-home mode: dial this orchestrator address instead of listening on the NETCONF port. */
   callHome?: { host: string; port: number; retryMs: number };
+  /** Where SNMPv2c traps go (linkDown, linkUp, probe threshold crossed); none: no traps. */
+  trapReceiver?: { host: string; port: number };
   /** Whether a tunnel peer answers (another simulated device is up at that address). */
   peerIsUp: (address: string) => boolean;
   onChange: () => void;
@@ -93,6 +96,11 @@ export function parseImageHeader(bytes: Buffer): { model: string; version: strin
   return header ? { model: header[1]!, version: header[2]! } : undefined;
 }
 
+/** Probe results beyond these raise the probe-threshold trap. */
+export const probeThresholds = { latencyMs: 150, lossPermille: 20 };
+
+const trapOids = { linkDown: '1.3.6.1.6.3.1.1.5.3', linkUp: '1.3.6.1.6.3.1.1.5.4' };
+
 export class SimulatedDevice implements NetconfDevice, SnmpView {
   readonly store: ConfigStore;
   readonly faults: NetconfFaults & { dropSnmp: boolean; failNextInstall: string | undefined } = {
@@ -107,6 +115,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   private snmp: RunningSnmpAgent | undefined;
   private timers = new Set<NodeJS.Timeout>();
   private callHomeSocket: Socket | undefined;
+  private trapSession: ReturnType<typeof snmp.createSession> | undefined;
   /** Set once the simulator shuts down: nothing is scheduled any more. */
   private stopped = false;
   /** Phone-home attempts answered so far (ZTP), for the control API. */
@@ -301,6 +310,44 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     });
   }
 
+  /**
+   * Changes a WAN link's quality or cuts it, as the control API asks; sends linkDown or linkUp
+   * when it is cut or restored, and the probe-threshold trap when its probes cross the thresholds.
+   */
+  changeLink(name: string, change: Partial<Pick<WanLinkState, 'latencyMs' | 'jitterMs' | 'lossPermille' | 'cut'>>) {
+    const link = this.links.find((l) => l.name === name);
+    if (!link) throw new Error(`no link ${name} on ${this.serial}`);
+    const breached = (l: WanLinkState) => !l.cut && (l.latencyMs > probeThresholds.latencyMs || l.lossPermille > probeThresholds.lossPermille);
+    const before = { ...link };
+    Object.assign(link, change);
+    this.configurationChanged();
+    const iface = this.interfaces().find((i) => i.name === link.interfaceName)!;
+    const ifVarbinds = [
+      { oid: `1.3.6.1.2.1.2.2.1.1.${iface.index}`, type: snmp.ObjectType.Integer, value: iface.index },
+      { oid: `1.3.6.1.2.1.2.2.1.7.${iface.index}`, type: snmp.ObjectType.Integer, value: 1 },
+      { oid: `1.3.6.1.2.1.2.2.1.8.${iface.index}`, type: snmp.ObjectType.Integer, value: iface.operUp ? 1 : 2 },
+    ];
+    if (before.cut !== link.cut) this.sendTrap(link.cut ? trapOids.linkDown : trapOids.linkUp, ifVarbinds);
+    if (!breached(before) && breached(link)) {
+      const index = this.links.indexOf(link) + 1;
+      this.sendTrap(oids.probeThresholdTrap, [
+        { oid: `${oids.probeEntry}.2.${index}`, type: snmp.ObjectType.OctetString, value: link.name },
+        { oid: `${oids.probeEntry}.4.${index}`, type: snmp.ObjectType.Gauge, value: link.latencyMs },
+        { oid: `${oids.probeEntry}.6.${index}`, type: snmp.ObjectType.Gauge, value: link.lossPermille },
+      ]);
+    }
+  }
+
+  private sendTrap(trapOid: string, varbinds: snmp.Varbind[]) {
+    const receiver = this.options.trapReceiver;
+    if (!receiver || !this.powered || this.stopped) return;
+    if (!this.trapSession) {
+      this.trapSession = snmp.createSession(receiver.host, this.identity.community, { port: receiver.port, version: snmp.Version2c, trapPort: receiver.port });
+      this.trapSession.on('error', () => undefined);
+    }
+    this.trapSession.trap(trapOid, varbinds, { upTime: this.uptimeCentiseconds() }, () => undefined);
+  }
+
   /** Interfaces appear and disappear with the configuration: SNMP's tables follow. */
   configurationChanged() {
     this.snmp?.refreshTables();
@@ -392,6 +439,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.trapSession?.close();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.callHomeSocket?.destroy();

@@ -13,6 +13,7 @@ import { CallHomeListener } from '../activities/devices/netconf/call-home.ts';
 import { NetconfSession } from '../activities/devices/netconf/session.ts';
 import { DeviceError } from '../activities/devices/errors.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
+import snmp_ from 'net-snmp';
 import { Fleet, type FleetOptions } from './fleet.ts';
 import type { SimulatedDevice } from './device.ts';
 import { oids } from './snmp-agent.ts';
@@ -226,6 +227,31 @@ describe('simulator fleet', () => {
     } finally {
       await local?.stop();
       await listener.stop();
+    }
+  });
+
+  it('sends linkDown and linkUp traps when a link is cut and restored, and a trap when its probes cross the thresholds', async () => {
+    const traps: { oid: string; varbinds: { oid: string; value: unknown }[] }[] = [];
+    const receiver = snmp_.createReceiver({ port: 20162, address: '127.0.0.1', disableAuthorization: true }, (error: Error | null, notification: { pdu: { varbinds: { oid: string; value: unknown }[] } }) => {
+      if (error) return;
+      const trapOid = notification.pdu.varbinds.find((vb) => vb.oid === '1.3.6.1.6.3.1.1.4.1.0');
+      traps.push({ oid: String(trapOid?.value), varbinds: notification.pdu.varbinds });
+    });
+    const local = await Fleet.start(fleetOptions({ devices: 1, baseAddress: '127.35.0.1', trapReceiver: { host: '127.0.0.1', port: 20162 } }));
+    try {
+      const post = (body: unknown) => fetch(`${local.controlUrl}/devices/BLS0000001/links/wan0`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await post({ cut: true });
+      await post({ cut: false });
+      await post({ latencyMs: 300 });
+      await post({ latencyMs: 310 });
+      await eventually('three traps', async () => (traps.length >= 3 ? true : undefined));
+      await wait(200);
+      assert.deepEqual(traps.map((t) => t.oid), ['1.3.6.1.6.3.1.1.5.3', '1.3.6.1.6.3.1.1.5.4', oids.probeThresholdTrap]);
+      assert.ok(traps[0]!.varbinds.some((vb) => vb.oid.startsWith('1.3.6.1.2.1.2.2.1.8.') && vb.value === 2), 'linkDown carries ifOperStatus down');
+      assert.ok(traps[2]!.varbinds.some((vb) => vb.oid === `${oids.probeEntry}.4.1` && vb.value === 300));
+    } finally {
+      await local.stop();
+      receiver.close();
     }
   });
 

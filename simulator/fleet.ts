@@ -22,6 +22,7 @@ export interface FleetOptions {
   phoneHomeUrl?: string;
   phoneHomeIntervalMs: number;
   callHome?: { host: string; port: number; retryMs: number };
+  trapReceiver?: { host: string; port: number };
   rebootMs: number;
 }
 
@@ -77,6 +78,7 @@ export class Fleet {
         phoneHomeUrl: options.phoneHomeUrl,
         phoneHomeIntervalMs: options.phoneHomeIntervalMs,
         callHome: options.callHome,
+        trapReceiver: options.trapReceiver,
         peerIsUp: (peer) => fleet.byAddress.get(peer)?.powered ?? false,
         onChange: () => fleet.scheduleSave(),
       });
@@ -157,10 +159,7 @@ export class Fleet {
     app.get('/devices/:serial/journal', withDevice((device) => device.store.journal));
     app.get('/devices/:serial/config', withDevice((device, _req, res) => res.type('application/xml').send(device.store.datastore('running').toString())));
     app.post('/devices/:serial/links/:link', withDevice((device, req) => {
-      const link = device.links.find((l) => l.name === req.params['link']);
-      if (!link) throw new Error(`no link ${String(req.params['link'])} on ${device.serial}`);
-      Object.assign(link, linkChange.parse(req.body));
-      device.configurationChanged();
+      device.changeLink(String(req.params['link']), linkChange.parse(req.body));
     }));
     app.post('/devices/:serial/power', withDevice(async (device, req) => {
       const { on } = z.object({ on: z.boolean() }).parse(req.body);

@@ -16,6 +16,7 @@ const { values } = parseArgs({
     'phone-home-url': { type: 'string' },
     'phone-home-interval-seconds': { type: 'string', default: '10' },
     'call-home': { type: 'string' },
+    'trap-receiver': { type: 'string' },
     'reboot-seconds': { type: 'string', default: '5' },
   },
 });
@@ -29,11 +30,18 @@ function number(name: keyof typeof values, min: number, max: number): number {
   return value;
 }
 
-const callHome = values['call-home']?.match(/^([^:]+):(\d+)$/);
-if (values['call-home'] && !callHome) {
-  console.error('--call-home must be host:port (the orchestrator\'s NETCONF call-home listener)');
-  process.exit(2);
+function hostPort(name: 'call-home' | 'trap-receiver', what: string): { host: string; port: number } | undefined {
+  const value = values[name];
+  if (!value) return undefined;
+  const match = /^([^:]+):(\d+)$/.exec(value);
+  if (!match) {
+    console.error(`--${name} must be host:port (${what})`);
+    process.exit(2);
+  }
+  return { host: match[1]!, port: Number(match[2]) };
 }
+const callHome = hostPort('call-home', "the orchestrator's NETCONF call-home listener");
+const trapReceiver = hostPort('trap-receiver', 'where SNMP traps go');
 
 try {
   const fleet = await Fleet.start({
@@ -46,7 +54,8 @@ try {
     stateFile: values['state-file'],
     phoneHomeUrl: values['phone-home-url'],
     phoneHomeIntervalMs: number('phone-home-interval-seconds', 1, 3600) * 1000,
-    callHome: callHome ? { host: callHome[1]!, port: Number(callHome[2]), retryMs: 2000 } : undefined,
+    callHome: callHome && { ...callHome, retryMs: 2000 },
+    trapReceiver,
     rebootMs: number('reboot-seconds', 0, 3600) * 1000,
   });
   const lines: string[] = [];
