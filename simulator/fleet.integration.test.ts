@@ -13,7 +13,7 @@ import { CallHomeListener } from '../activities/devices/netconf/call-home.ts';
 import { NetconfSession } from '../activities/devices/netconf/session.ts';
 import { DeviceError } from '../activities/devices/errors.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
-import snmp_ from 'net-snmp';
+import netSnmp from 'net-snmp';
 import { Fleet, type FleetOptions } from './fleet.ts';
 import type { SimulatedDevice } from './device.ts';
 import { oids } from './snmp-agent.ts';
@@ -232,7 +232,7 @@ describe('simulator fleet', () => {
 
   it('sends linkDown and linkUp traps when a link is cut and restored, and a trap when its probes cross the thresholds', async () => {
     const traps: { oid: string; varbinds: { oid: string; value: unknown }[] }[] = [];
-    const receiver = snmp_.createReceiver({ port: 20162, address: '127.0.0.1', disableAuthorization: true }, (error: Error | null, notification: { pdu: { varbinds: { oid: string; value: unknown }[] } }) => {
+    const receiver = netSnmp.createReceiver({ port: 20162, address: '127.0.0.1', disableAuthorization: true }, (error: Error | null, notification: { pdu: { varbinds: { oid: string; value: unknown }[] } }) => {
       if (error) return;
       const trapOid = notification.pdu.varbinds.find((vb) => vb.oid === '1.3.6.1.6.3.1.1.4.1.0');
       traps.push({ oid: String(trapOid?.value), varbinds: notification.pdu.varbinds });
