@@ -109,6 +109,21 @@ describe('simulator fleet', () => {
     assert.equal((await snmp.get(target(device), [oids.sysName]))[0]?.value, 'lyon-01');
   });
 
+  it('drops SNMP, or delays NETCONF replies, when told to', async () => {
+    const device = fleet.device(third)!;
+    await control(`/devices/${third}/faults`, { dropSnmp: true });
+    await assert.rejects(snmp.get(target(device), [oids.sysName]), (e: unknown) => e instanceof DeviceError && e.kind === 'timeout');
+    await control(`/devices/${third}/faults`, { dropSnmp: false });
+    assert.ok((await snmp.get(target(device), [oids.sysName]))[0]?.value);
+
+    const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: 'admin', password: device.identity.password, rpcTimeoutMs: 200 });
+    sessions.push(session);
+    await control(`/devices/${third}/faults`, { netconfReplyDelayMs: 1000 });
+    await assert.rejects(session.getConfig('running'), (e: unknown) => e instanceof DeviceError && e.kind === 'timeout');
+    await control(`/devices/${third}/faults`, { netconfReplyDelayMs: 0 });
+    assert.match(await session.getConfig('running'), /configuration/);
+  });
+
   it('brings a tunnel up while its peer device is up, and down when the peer loses power', async () => {
     const device = fleet.device(third)!;
     const peer = fleet.device(first)!;
