@@ -70,27 +70,41 @@ function counter64(value: bigint): Buffer {
 
 type Request = { oid: string; instanceNode: { value: unknown }; done(error?: unknown): void };
 
-/** A table (net-snmp registers it at its entry OID) whose cells are computed when read: column and row → value. */
-function liveTable(
+interface Column<Row> {
+  number: number;
+  name: string;
+  type: number;
+  value: (row: Row) => unknown;
+}
+
+/**
+ * A table whose cells are computed from the device's state when read. net-snmp registers a table
+ * at its entry OID; `foreignIndex` indexes it by another table's column (ifXTable by ifIndex).
+ */
+function liveTable<Row extends { index: number }>(
   name: string,
   oid: string,
-  columns: { number: number; name: string; type: number }[],
-  cell: (column: number, row: number) => unknown,
-  /** A table indexed by another table's index column (ifXTable by ifTable's ifIndex). */
+  rows: () => Row[],
+  columns: Column<Row>[],
   foreignIndex?: { table: string; column: string },
 ) {
   return {
-    name,
-    type: MibProviderType.Table,
-    oid,
-    maxAccess: MaxAccess['not-accessible'],
-    tableColumns: columns.map((c) => ({ ...c, maxAccess: readOnly })),
-    tableIndex: [foreignIndex ? { columnName: foreignIndex.column, foreign: foreignIndex.table } : { columnName: columns[0]!.name }],
-    handler: (request: Request) => {
-      const parts = request.oid.slice(oid.length + 1).split('.').map(Number);
-      const value = cell(parts[0]!, parts[1]!);
-      if (value !== undefined) request.instanceNode.value = value;
-      request.done();
+    /** Each row's index and the values addTableRow wants: the foreign index first, then every column. */
+    currentRows: () => rows().map((row) => ({ index: row.index, values: [...(foreignIndex ? [row.index] : []), ...columns.map((column) => column.value(row))] })),
+    provider: {
+      name,
+      type: MibProviderType.Table,
+      oid,
+      maxAccess: MaxAccess['not-accessible'],
+      tableColumns: columns.map(({ number, name, type }) => ({ number, name, type, maxAccess: readOnly })),
+      tableIndex: [foreignIndex ? { columnName: foreignIndex.column, foreign: foreignIndex.table } : { columnName: columns[0]!.name }],
+      handler: (request: Request) => {
+        const [column, index] = request.oid.slice(oid.length + 1).split('.').map(Number);
+        const row = rows().find((r) => r.index === index);
+        const definition = columns.find((c) => c.number === column);
+        if (row && definition) request.instanceNode.value = definition.value(row);
+        request.done();
+      },
     },
   };
 }
@@ -139,81 +153,51 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
       scalar('blSerialNumber', `${simulatorOid}.1.2`, ObjectType.OctetString, () => view.serial),
       scalar('blModel', `${simulatorOid}.1.3`, ObjectType.OctetString, () => view.model),
     ];
-    const byIndex = <T extends { index: number }>(rows: T[], index: number) => rows.find((row) => row.index === index);
-    const ifTable = liveTable('ifTable', oids.ifEntry, [
-      { number: 1, name: 'ifIndex', type: ObjectType.Integer },
-      { number: 2, name: 'ifDescr', type: ObjectType.OctetString },
-      { number: 3, name: 'ifType', type: ObjectType.Integer },
-      { number: 5, name: 'ifSpeed', type: ObjectType.Gauge },
-      { number: 7, name: 'ifAdminStatus', type: ObjectType.Integer },
-      { number: 8, name: 'ifOperStatus', type: ObjectType.Integer },
-      { number: 9, name: 'ifLastChange', type: ObjectType.TimeTicks },
-      { number: 10, name: 'ifInOctets', type: ObjectType.Counter },
-      { number: 16, name: 'ifOutOctets', type: ObjectType.Counter },
-    ], (column, row) => {
-      const iface = byIndex(view.interfaces(), row);
-      if (!iface) return undefined;
-      switch (column) {
-        case 1: return iface.index;
-        case 2: return iface.name;
-        case 3: return iface.name.startsWith('st0') ? 131 : iface.name.startsWith('lo') ? 24 : 6; // tunnel, softwareLoopback, ethernetCsmacd
-        case 5: return Math.min(iface.speedMbps * 1_000_000, 4294967295);
-        case 7: return iface.adminUp ? 1 : 2;
-        case 8: return iface.operUp ? 1 : 2;
-        case 9: return iface.lastChangeCentiseconds;
-        case 10: return counter32(iface.inOctets);
-        case 16: return counter32(iface.outOctets);
-        default: return undefined;
-      }
-    });
-    const ifXTable = liveTable('ifXTable', oids.ifXEntry, [
-      { number: 1, name: 'ifName', type: ObjectType.OctetString },
-      { number: 6, name: 'ifHCInOctets', type: ObjectType.Counter64 },
-      { number: 10, name: 'ifHCOutOctets', type: ObjectType.Counter64 },
-      { number: 15, name: 'ifHighSpeed', type: ObjectType.Gauge },
-      { number: 18, name: 'ifAlias', type: ObjectType.OctetString },
-    ], (column, row) => {
-      const iface = byIndex(view.interfaces(), row);
-      if (!iface) return undefined;
-      switch (column) {
-        case 1: return iface.name;
-        case 6: return counter64(iface.inOctets);
-        case 10: return counter64(iface.outOctets);
-        case 15: return iface.speedMbps;
-        case 18: return iface.description;
-        default: return undefined;
-      }
-    }, { table: 'ifTable', column: 'ifIndex' });
-    const probeTable = liveTable('blWanProbeTable', oids.probeEntry, [
-      { number: 1, name: 'blProbeIndex', type: ObjectType.Integer },
-      { number: 2, name: 'blProbeLinkName', type: ObjectType.OctetString },
-      { number: 3, name: 'blProbeIfIndex', type: ObjectType.Integer },
-      { number: 4, name: 'blProbeLatencyMs', type: ObjectType.Gauge },
-      { number: 5, name: 'blProbeJitterMs', type: ObjectType.Gauge },
-      { number: 6, name: 'blProbeLossPermille', type: ObjectType.Gauge },
-      { number: 7, name: 'blProbeStatus', type: ObjectType.Integer },
-    ], (column, row) => {
-      const probe = byIndex(view.probes(), row);
-      if (!probe) return undefined;
-      return [undefined, probe.index, probe.name, probe.ifIndex, probe.latencyMs, probe.jitterMs, probe.lossPermille, probe.up ? 1 : 2][column];
-    });
-    mib.registerProviders([...scalars, ifTable, ifXTable, probeTable]);
+    const { Integer, OctetString, Gauge, Counter, Counter64, TimeTicks } = ObjectType;
+    const ifType = (name: string) => (name.startsWith('st0') ? 131 : name.startsWith('lo') ? 24 : 6); // tunnel, softwareLoopback, ethernetCsmacd
+    const tables = [
+      liveTable('ifTable', oids.ifEntry, () => view.interfaces(), [
+        { number: 1, name: 'ifIndex', type: Integer, value: (i) => i.index },
+        { number: 2, name: 'ifDescr', type: OctetString, value: (i) => i.name },
+        { number: 3, name: 'ifType', type: Integer, value: (i) => ifType(i.name) },
+        { number: 5, name: 'ifSpeed', type: Gauge, value: (i) => Math.min(i.speedMbps * 1_000_000, 4294967295) },
+        { number: 7, name: 'ifAdminStatus', type: Integer, value: (i) => (i.adminUp ? 1 : 2) },
+        { number: 8, name: 'ifOperStatus', type: Integer, value: (i) => (i.operUp ? 1 : 2) },
+        { number: 9, name: 'ifLastChange', type: TimeTicks, value: (i) => i.lastChangeCentiseconds },
+        { number: 10, name: 'ifInOctets', type: Counter, value: (i) => counter32(i.inOctets) },
+        { number: 16, name: 'ifOutOctets', type: Counter, value: (i) => counter32(i.outOctets) },
+      ]),
+      liveTable('ifXTable', oids.ifXEntry, () => view.interfaces(), [
+        { number: 1, name: 'ifName', type: OctetString, value: (i) => i.name },
+        { number: 6, name: 'ifHCInOctets', type: Counter64, value: (i) => counter64(i.inOctets) },
+        { number: 10, name: 'ifHCOutOctets', type: Counter64, value: (i) => counter64(i.outOctets) },
+        { number: 15, name: 'ifHighSpeed', type: Gauge, value: (i) => i.speedMbps },
+        { number: 18, name: 'ifAlias', type: OctetString, value: (i) => i.description },
+      ], { table: 'ifTable', column: 'ifIndex' }),
+      liveTable('blWanProbeTable', oids.probeEntry, () => view.probes(), [
+        { number: 1, name: 'blProbeIndex', type: Integer, value: (p) => p.index },
+        { number: 2, name: 'blProbeLinkName', type: OctetString, value: (p) => p.name },
+        { number: 3, name: 'blProbeIfIndex', type: Integer, value: (p) => p.ifIndex },
+        { number: 4, name: 'blProbeLatencyMs', type: Gauge, value: (p) => p.latencyMs },
+        { number: 5, name: 'blProbeJitterMs', type: Gauge, value: (p) => p.jitterMs },
+        { number: 6, name: 'blProbeLossPermille', type: Gauge, value: (p) => p.lossPermille },
+        { number: 7, name: 'blProbeStatus', type: Integer, value: (p) => (p.up ? 1 : 2) },
+      ]),
+    ];
+    mib.registerProviders([...scalars, ...tables.map((table) => table.provider)]);
     for (const provider of scalars) mib.setScalarValue(provider.name, provider.scalarType === ObjectType.Integer || provider.scalarType === ObjectType.TimeTicks ? 0 : provider.scalarType === ObjectType.OID ? '1.3' : '');
 
-    // Rows hold placeholders: the handlers compute every cell when it is read.
-    const rows = new Map<string, number[]>();
-    const addRow = (table: string, index: number, values: unknown[]) => {
-      mib.addTableRow(table, values);
-      rows.set(table, [...(rows.get(table) ?? []), index]);
-    };
+    // The rows' values go stale at once: the handlers compute every cell again when it is read.
+    let added: { table: string; index: number }[] = [];
     const refreshTables = () => {
-      for (const [table, indexes] of rows) for (const index of indexes) mib.deleteTableRow(table, [index]);
-      rows.clear();
-      for (const iface of view.interfaces()) {
-        addRow('ifTable', iface.index, [iface.index, iface.name, 6, 0, 1, 1, 0, 0, 0]);
-        addRow('ifXTable', iface.index, [iface.index, iface.name, counter64(0n), counter64(0n), 0, '']);
+      for (const { table, index } of added) mib.deleteTableRow(table, [index]);
+      added = [];
+      for (const table of tables) {
+        for (const { index, values } of table.currentRows()) {
+          mib.addTableRow(table.provider.name, values);
+          added.push({ table: table.provider.name, index });
+        }
       }
-      for (const probe of view.probes()) addRow('blWanProbeTable', probe.index, [probe.index, probe.name, probe.ifIndex, 0, 0, 0, 1]);
     };
     refreshTables();
     started = true;
