@@ -114,6 +114,68 @@ describe('API', () => {
       assert.equal(body['title'], 'Not found');
     });
 
+    describe('modelled before the devices ship', () => {
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(api.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: response.status, location: response.headers.get('location'), body: (await response.json()) as Record<string, unknown> };
+      };
+      const site = async () => {
+        const acme = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
+        const [frankfurt, amsterdam] = await database.prisma.site.findMany({ where: { tenantId: acme.id, role: 'hub' }, orderBy: { name: 'desc' } });
+        return {
+          tenantId: acme.id, name: 'Nice store', timezone: 'Europe/Paris', country: 'FR', tags: ['retail'],
+          devices: [{ role: 'primary', model: 'SRX-SIM-300' }, { role: 'secondary', model: 'SRX-SIM-300', serial: 'BLS0009001' }],
+          wanLinks: [
+            { name: 'mpls', type: 'mpls', interfaceName: 'ge-0/0/0', bandwidthMbps: 50, monthlyCost: 420 },
+            { name: 'internet', type: 'broadband', deviceRole: 'secondary', interfaceName: 'ge-0/0/0', bandwidthMbps: 500, monthlyCost: 60 },
+          ],
+          departments: ['Staff'],
+          lanSegments: [{ name: 'staff', vlanId: 10, prefix: '10.90.10.0/24', department: 'Staff' }],
+          topology: 'hub_and_spoke', primaryHubId: frankfurt!.id, secondaryHubId: amsterdam!.id,
+        };
+      };
+
+      it('validates a site, with the checks that need the inventory, and stores nothing', async () => {
+        const before = await database.prisma.site.count();
+        assert.deepEqual((await post('/api/v1/sites/validate', await site())).body, { valid: true });
+        const lyon = await database.prisma.site.findFirstOrThrow({ where: { name: 'Lyon store' } });
+        const invalid = await post('/api/v1/sites/validate', { ...(await site()), name: 'Lyon store', primaryHubId: lyon.id, wanLinks: [] });
+        assert.equal(invalid.status, 400);
+        assert.deepEqual(Object.fromEntries((invalid.body['errors'] as { path: string; message: string }[]).map((e) => [e.path, e.message])), { wanLinks: 'a site needs a WAN link' });
+        const unknownHub = await post('/api/v1/sites/validate', { ...(await site()), name: 'Lyon store', primaryHubId: lyon.id });
+        assert.deepEqual(unknownHub.body['errors'], [
+          { path: 'name', message: 'this tenant already has a site of that name' },
+          { path: 'primaryHubId', message: 'that site is not a hub' },
+        ]);
+        assert.equal(await database.prisma.site.count(), before);
+      });
+
+      it('stores a dual-CPE site as planned, with its links, LAN, hubs and a one-time activation code per device', async () => {
+        const created = await post('/api/v1/sites', await site());
+        assert.equal(created.status, 201);
+        assert.equal(created.location, `/api/v1/sites/${created.body['id'] as string}`);
+        assert.equal(created.body['status'], 'planned');
+        const codes = created.body['activationCodes'] as { role: string; hostname: string; serial: string | null; code: string }[];
+        assert.deepEqual(codes.map((c) => [c.role, c.hostname, c.serial]), [['primary', 'nice-store-01', null], ['secondary', 'nice-store-02', 'BLS0009001']]);
+        assert.notEqual(codes[0]!.code, codes[1]!.code);
+
+        const stored = await database.prisma.site.findUniqueOrThrow({
+          where: { id: created.body['id'] as string },
+          include: { devices: true, wanLinks: { include: { device: true } }, lanSegments: { include: { department: true } }, hubs: true },
+        });
+        assert.deepEqual(stored.devices.map((d) => [d.role, d.platform, d.status]).sort(), [['primary', 'junos-sim', 'planned'], ['secondary', 'junos-sim', 'planned']]);
+        assert.ok(stored.devices.every((d) => d.activationCodeHash && !codes.some((c) => c.code === d.activationCodeHash)), 'only hashes are kept');
+        assert.deepEqual(stored.wanLinks.map((l) => [l.name, l.device?.role]).sort(), [['internet', 'secondary'], ['mpls', 'primary']]);
+        assert.equal(stored.lanSegments[0]?.department?.name, 'Staff');
+        assert.deepEqual(stored.hubs.map((h) => h.priority).sort(), ['primary', 'secondary']);
+        assert.equal((await get(created.location!)).body['name'], 'Nice store');
+
+        const again = await post('/api/v1/sites', { ...(await site()), devices: [{ role: 'primary', model: 'SRX-SIM-300', serial: 'BLS0009001' }], wanLinks: [(await site()).wanLinks[0]] });
+        assert.equal(again.status, 400);
+        assert.deepEqual((again.body['errors'] as { path: string }[]).map((e) => e.path), ['name', 'devices.0.serial']);
+      });
+    });
+
     it('answers 400 with per-field errors for bad input, and changes nothing', async () => {
       const { status, body } = await get('/api/v1/sites?limit=0&status=flying');
       assert.equal(status, 400);
@@ -127,7 +189,7 @@ describe('API', () => {
       const { body } = await get('/api/v1/openapi.json');
       assert.equal(body['openapi'], '3.1.0');
       const paths = Object.keys(body['paths'] as object).sort();
-      assert.deepEqual(paths, ['/api/v1/images/{sha256}', '/api/v1/opcos', '/api/v1/runs', '/api/v1/sites', '/api/v1/sites/{siteId}', '/api/v1/tenants', '/api/v1/tenants/{tenantId}']);
+      assert.deepEqual(paths, ['/api/v1/images/{sha256}', '/api/v1/opcos', '/api/v1/runs', '/api/v1/sites', '/api/v1/sites/validate', '/api/v1/sites/{siteId}', '/api/v1/tenants', '/api/v1/tenants/{tenantId}']);
     });
 
     it('serves a page that renders it', async () => {

@@ -6,6 +6,8 @@ import { OverlayTopology, SiteRole } from '../../generated/prisma/enums.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
+import { siteAggregate, type SiteAggregate } from '../schemas/site.ts';
+import { createPlannedSite, siteReferenceErrors } from '../site-inventory.ts';
 
 const siteSummary = z
   .object({
@@ -79,6 +81,45 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       const site = await prisma.site.findUnique({ where: { id: params.siteId }, select: siteSelect });
       if (!site) throw problems.notFound(`Site ${params.siteId}`);
       return toSummary(site);
+    },
+  });
+
+  /** Per-field errors from the checks that need the database, as a 400. */
+  const checkReferences = async (site: SiteAggregate) => {
+    const errors = await siteReferenceErrors(prisma, site);
+    if (errors.length > 0) throw problems.validation(errors);
+  };
+
+  api.route(router, {
+    method: 'post',
+    path: '/sites/validate',
+    summary: 'Validate a site without storing it (the wizard checks each step here)',
+    tags: ['Sites'],
+    body: siteAggregate,
+    response: z.object({ valid: z.literal(true) }),
+    handler: async ({ body }) => {
+      await checkReferences(body);
+      return { valid: true as const };
+    },
+  });
+
+  api.route(router, {
+    method: 'post',
+    path: '/sites',
+    summary: 'Model a site before its devices ship; it is stored as planned',
+    tags: ['Sites'],
+    body: siteAggregate,
+    status: 201,
+    response: siteSummary.extend({
+      activationCodes: z.array(z.object({ role: z.enum(['primary', 'secondary']), hostname: z.string(), serial: z.string().nullable(), code: z.string() }))
+        .describe('One-time ZTP activation codes, shown only in this answer'),
+    }),
+    handler: async ({ body }, _req, res) => {
+      await checkReferences(body);
+      const planned = await createPlannedSite(prisma, body);
+      const site = await prisma.site.findUniqueOrThrow({ where: { id: planned.id }, select: siteSelect });
+      res.location(`/api/v1/sites/${planned.id}`);
+      return { ...toSummary(site), activationCodes: planned.activationCodes };
     },
   });
 

@@ -1,0 +1,105 @@
+// A modelled site into the inventory: the checks that need the database (does the tenant exist,
+// are the hubs hubs of that tenant, are the serials free), then one transaction that stores the
+// site as planned, with a one-time activation code per device for zero-touch provisioning.
+import { createHash, randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../prisma/client.ts';
+import { deviceModel } from '../prisma/device-models.ts';
+import type { FieldError } from './problems.ts';
+import type { SiteAggregate } from './schemas/site.ts';
+
+export function activationCodeHash(code: string): string {
+  return createHash('sha256').update(code).digest('hex');
+}
+
+export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggregate): Promise<FieldError[]> {
+  const errors: FieldError[] = [];
+  const tenant = await prisma.tenant.findUnique({ where: { id: site.tenantId }, select: { id: true } });
+  if (!tenant) return [{ path: 'tenantId', message: 'no such tenant' }];
+  if (await prisma.site.findFirst({ where: { tenantId: site.tenantId, name: site.name }, select: { id: true } })) {
+    errors.push({ path: 'name', message: 'this tenant already has a site of that name' });
+  }
+  for (const field of ['primaryHubId', 'secondaryHubId'] as const) {
+    const id = site[field];
+    if (!id) continue;
+    const hub = await prisma.site.findUnique({ where: { id }, select: { tenantId: true, role: true } });
+    if (!hub || hub.tenantId !== site.tenantId) errors.push({ path: field, message: 'no such hub in this tenant' });
+    else if (hub.role !== 'hub') errors.push({ path: field, message: 'that site is not a hub' });
+  }
+  const serials = site.devices.flatMap((d) => (d.serial ? [d.serial] : []));
+  if (serials.length > 0) {
+    const taken = await prisma.device.findMany({ where: { serial: { in: serials } }, select: { serial: true } });
+    site.devices.forEach((device, index) => {
+      if (taken.some((t) => t.serial === device.serial)) errors.push({ path: `devices.${index}.serial`, message: 'another device already has this serial' });
+    });
+  }
+  if (site.appSlaPolicyIds.length > 0) {
+    const found = await prisma.appSlaPolicy.findMany({ where: { id: { in: site.appSlaPolicyIds }, tenantId: site.tenantId }, select: { id: true } });
+    site.appSlaPolicyIds.forEach((id, index) => {
+      if (!found.some((f) => f.id === id)) errors.push({ path: `appSlaPolicyIds.${index}`, message: 'no such application SLA policy in this tenant' });
+    });
+  }
+  return errors;
+}
+
+const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 50) || 'site';
+
+export interface PlannedSite {
+  id: string;
+  /** Shown once: the inventory keeps only their hashes. */
+  activationCodes: { role: 'primary' | 'secondary'; hostname: string; serial: string | null; code: string }[];
+}
+
+export async function createPlannedSite(prisma: PrismaClient, site: SiteAggregate): Promise<PlannedSite> {
+  const devices = site.devices.map((device) => ({
+    ...device,
+    hostname: device.hostname ?? `${slug(site.name)}-${device.role === 'primary' ? '01' : '02'}`,
+    code: randomBytes(9).toString('base64url'),
+  }));
+  return prisma.$transaction(async (tx) => {
+    const created = await tx.site.create({
+      data: {
+        tenantId: site.tenantId,
+        name: site.name,
+        timezone: site.timezone,
+        country: site.country ?? null,
+        address: site.address ?? null,
+        tags: site.tags,
+        topology: site.topology,
+        devices: {
+          create: devices.map((device) => ({
+            role: device.role,
+            hostname: device.hostname,
+            model: device.model,
+            platform: deviceModel(device.model)!.platform,
+            serial: device.serial ?? null,
+            activationCodeHash: activationCodeHash(device.code),
+          })),
+        },
+        departments: { create: site.departments.map((name) => ({ name })) },
+        hubs: {
+          create: [
+            ...(site.primaryHubId ? [{ hubSiteId: site.primaryHubId, priority: 'primary' as const }] : []),
+            ...(site.secondaryHubId ? [{ hubSiteId: site.secondaryHubId, priority: 'secondary' as const }] : []),
+          ],
+        },
+        appSlaPolicies: { create: site.appSlaPolicyIds.map((policyId) => ({ policyId })) },
+      },
+      include: { devices: true, departments: true },
+    });
+    const deviceId = (role: string) => created.devices.find((d) => d.role === role)!.id;
+    await tx.wanLink.createMany({
+      data: site.wanLinks.map(({ deviceRole, ...link }) => ({ ...link, siteId: created.id, deviceId: deviceId(deviceRole) })),
+    });
+    await tx.lanSegment.createMany({
+      data: site.lanSegments.map(({ department, ...segment }) => ({
+        ...segment,
+        siteId: created.id,
+        departmentId: department ? created.departments.find((d) => d.name === department)!.id : null,
+      })),
+    });
+    return {
+      id: created.id,
+      activationCodes: devices.map((d) => ({ role: d.role, hostname: d.hostname, serial: d.serial ?? null, code: d.code })),
+    };
+  });
+}
