@@ -146,6 +146,7 @@ export class NetconfSession {
           fail(fromSocketError(error, label));
         }
       });
+      ssh.once('close', () => fail(new DeviceError('unreachable', `${label} closed the connection before the NETCONF session started`)));
       ssh.once('ready', () => {
         ssh.subsys('netconf', (error, channel) => {
           if (error) return fail(new DeviceError('rejected', `${label} has no netconf subsystem: ${error.message}`));
