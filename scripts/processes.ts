@@ -60,7 +60,8 @@ export class ManagedProcess {
   readonly child: ChildProcess;
   exited = false;
   exitCode: number | null = null;
-  private readonly exitPromise: Promise<void>;
+  /** Settles when the process has ended, however it ended. */
+  readonly whenExited: Promise<void>;
 
   constructor(
     readonly name: string,
@@ -74,7 +75,7 @@ export class ManagedProcess {
     this.child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.pipe(log, { end: false });
     this.child.stderr?.pipe(log, { end: false });
-    this.exitPromise = new Promise((resolve) => {
+    this.whenExited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exited = true;
         this.exitCode = code ?? (signal ? 128 : null);
@@ -86,10 +87,6 @@ export class ManagedProcess {
         resolve();
       });
     });
-  }
-
-  get exitedPromise(): Promise<void> {
-    return this.exitPromise;
   }
 
   /** The last lines of the log, to show when something went wrong. */
@@ -106,7 +103,7 @@ export class ManagedProcess {
     if (this.exited) return;
     this.child.kill(signal);
     const killer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exitPromise;
+    await this.whenExited;
     clearTimeout(killer);
   }
 }

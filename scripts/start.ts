@@ -57,7 +57,7 @@ async function main() {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
   for (const child of children) {
-    void child.exitedPromise.then(() => {
+    void child.whenExited.then(() => {
       if (stopping) return;
       console.error(`\nbranchline: the ${child.name} process exited (code ${child.exitCode}).\n${child.logTail()}\n`);
       void stop(`${child.name} exited`);
