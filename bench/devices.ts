@@ -74,7 +74,8 @@ async function main() {
   const simulatorBytesPerDevice = Math.round((fleetRss - baseline) / (deviceCount - 1));
 
   try {
-    const snmp = new SnmpClient({ timeoutMs: 2000, retries: 0, maxSessions: 1000 });
+    // One session per device, as a poller holds them (the cap is for fleets beyond the descriptor limit).
+    const snmp = new SnmpClient({ timeoutMs: 2000, retries: 0, maxSessions: Math.min(devices.length, 4096) });
     const snmpRun = await sustain(64, phaseMs, (i) => {
       const device = devices[i % devices.length]!;
       return snmp.get({ host: device.address, port: device.snmpPort, version: '2c', community: device.community }, ['1.3.6.1.2.1.1.3.0']);
