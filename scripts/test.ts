@@ -3,6 +3,7 @@
 // on their own ports with throwaway data. Ends with one line: `N passed, N failed`.
 // `npm test -- --only unit,workflow` runs some suites.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -13,7 +14,7 @@ import { ensureChromium } from './chromium.ts';
 import { ensureInteropTools } from './interop-tools.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { freePort, ManagedProcess, waitFor } from './processes.ts';
-import { createDatabase } from './testing.ts';
+import { createDatabase, dropDatabase } from './testing.ts';
 
 const root = join(import.meta.dirname, '..');
 const say = (line: string) => console.log(`\n▶ ${line}`);
@@ -101,9 +102,11 @@ async function endToEnd(platform: Platform, scratch: string) {
   say('end-to-end tests (Playwright, Chromium)');
   const chromium = ensureChromium((line) => console.log(line));
   const port = await freePort();
+  const database = `e2e_${randomBytes(6).toString('hex')}`;
   const env = {
     ...process.env,
-    DATABASE_URL: await createDatabase(platform.databaseUrl, 'e2e'),
+    DATABASE_URL: await createDatabase(platform.databaseUrl, database),
+    DATA_DIR: join(scratch, 'e2e-data'),
     TEMPORAL_ADDRESS: platform.temporalAddress,
     PORT: String(port),
     LOG_LEVEL: 'warn',
@@ -136,6 +139,7 @@ async function endToEnd(platform: Platform, scratch: string) {
     }
   } finally {
     await Promise.allSettled(children.map((child) => child.stop()));
+    await dropDatabase(platform.databaseUrl, database);
   }
 }
 
@@ -157,6 +161,8 @@ async function main() {
       platform = await startPlatform({
         dataDir: join(scratch, 'data'),
         toolsDir: join(root, '.data', 'tools'),
+        // With DATABASE_URL, tests make (and drop) their databases on that server: its user needs CREATEDB.
+        databaseUrl: process.env['DATABASE_URL'] || undefined,
         temporalCliPath: process.env['TEMPORAL_CLI_PATH'],
         namespace: 'default',
         ports: { postgres: await freePort(), temporal: await freePort(), temporalUi: await freePort() },

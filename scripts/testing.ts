@@ -49,6 +49,16 @@ export async function createDatabase(adminDatabaseUrl: string, name: string, opt
   return url;
 }
 
+export async function dropDatabase(adminDatabaseUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** A new database of its own for one test file. */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const { adminDatabaseUrl } = testServices();
@@ -60,10 +70,7 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     prisma,
     drop: async () => {
       await prisma.$disconnect();
-      const cleanup = new pg.Client({ connectionString: adminDatabaseUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
+      await dropDatabase(adminDatabaseUrl, name);
     },
   };
 }
