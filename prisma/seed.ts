@@ -63,6 +63,10 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean 
         data: {
           tenantId: acme.id, name, role: 'hub', status: 'planned', timezone, country,
           devices: { create: { hostname: hostnameOf(name), model: 'SRX-SIM-4600', platform: 'junos-sim' } },
+          wanLinks: { create: [
+            { name: 'internet-a', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 10_000, monthlyCost: 900, currency: 'EUR' },
+            { name: 'mpls', type: 'mpls', interfaceName: 'ge-0/0/1', bandwidthMbps: 1_000, monthlyCost: 2_400, currency: 'EUR' },
+          ] },
         },
       }));
     }
