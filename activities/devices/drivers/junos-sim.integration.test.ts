@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApplicationFailure } from '@temporalio/common';
 import { Fleet } from '../../../simulator/fleet.ts';
+import { junosSimRenderer } from '../../../workflows/render/junos-sim.ts';
 import { applyConfiguration } from '../change.ts';
 import { DeviceError } from '../errors.ts';
 import { toApplicationFailure } from '../failures.ts';
@@ -29,7 +30,7 @@ describe('junos-sim driver', () => {
 
   before(async () => {
     fleet = await Fleet.start({
-      devices: 4, baseAddress: '127.40.0.1', snmpPort: 21161, netconfPort: 21830, controlPort: 0,
+      devices: 5, baseAddress: '127.40.0.1', snmpPort: 21161, netconfPort: 21830, controlPort: 0,
       models: ['SRX-SIM-300'], phoneHomeIntervalMs: 1000, rebootMs: 200,
     });
   });
@@ -88,6 +89,31 @@ describe('junos-sim driver', () => {
     assert.equal(result.changed, true);
     assert.equal(fleet.device('BLS0000001')!.hostName(), 'done');
     assert.deepEqual(journal('BLS0000001'), ['confirmed-commit', 'revert', 'confirmed-commit', 'confirm']);
+  });
+
+  it('accepts the configuration onboarding renders: stage 1, then stage 2 with tunnels up to peers that are up', async () => {
+    const [hubA, hubB] = [fleet.device('BLS0000001')!, fleet.device('BLS0000002')!];
+    const input = {
+      hostname: 'lyon-store-01',
+      loopback: '10.255.0.7/32',
+      wanLinks: [{ name: 'mpls', interfaceName: 'ge-0/0/0', address: '192.0.2.10/30' }, { name: 'internet', interfaceName: 'ge-0/0/1', address: 'dhcp' as const }],
+      lanSegments: [{ name: 'staff', vlanId: 10, gateway: '10.7.10.1/24', dhcp: true, department: 'Staff' }],
+      tunnels: [
+        { name: 'hub-a', unit: 1, peer: hubA.identity.address, localAddress: '172.16.0.2/30', viaLink: 'mpls' },
+        { name: 'hub-b', unit: 2, peer: hubB.identity.address, localAddress: '172.16.0.6/30', viaLink: 'internet' },
+      ],
+    };
+    const d = driver('BLS0000005');
+    const stage1 = await applyConfiguration(d, { config: junosSimRenderer.stage1(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-1', checks: [{ kind: 'interface-up', interface: 'ge-0/0/0' }] });
+    assert.equal(stage1.changed, true);
+    const stage2 = await applyConfiguration(d, {
+      config: junosSimRenderer.stage2(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-2',
+      checks: [{ kind: 'interface-up', interface: 'st0.1' }, { kind: 'interface-up', interface: 'st0.2' }],
+    });
+    assert.equal(stage2.changed, true);
+    assert.match(stage2.diff, /\+\s+<bind-interface>st0\.1<\/bind-interface>/);
+    assert.equal((await applyConfiguration(d, { config: junosSimRenderer.stage2(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-2b', checks: [] })).changed, false);
+    assert.deepEqual(journal('BLS0000005'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'confirm']);
   });
 
   it('reuses one NETCONF session per device and keeps within the cap', async () => {
