@@ -20,7 +20,7 @@ export function portIsOpen(port: number, host = '127.0.0.1', timeoutMs = 500): P
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+    socket.on('error', () => done(false));
   });
 }
 

@@ -431,7 +431,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     const socket = connectTcp({ host: callHome.host, port: callHome.port, localAddress: this.identity.address });
     this.callHomeSocket = socket;
     socket.once('connect', () => this.netconf?.injectSocket(socket));
-    socket.once('error', () => undefined);
+    socket.on('error', () => undefined); // every error: the 'close' that follows redials
     socket.once('close', () => {
       if (this.callHomeSocket === socket && this.powered) this.later(callHome.retryMs, () => this.dialHome());
     });

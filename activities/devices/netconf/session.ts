@@ -135,7 +135,9 @@ export class NetconfSession {
         ssh.end();
         reject(error);
       };
-      ssh.once('error', (error: Error & { level?: string }) => {
+      // `on`, not `once`: a connection may report more than one error (a reset after a refusal),
+      // and an unheard 'error' event would crash the process.
+      ssh.on('error', (error: Error & { level?: string }) => {
         if (target.hostKeySha256 && presentedKey && presentedKey !== target.hostKeySha256) {
           fail(new DeviceError('host-key-changed', `${label} presented host key ${presentedKey}, not ${target.hostKeySha256} on record: refusing it (a replaced device, or someone in the middle)`, { presented: presentedKey, expected: target.hostKeySha256 }));
         } else if (error.level === 'client-authentication') {
