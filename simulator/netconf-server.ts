@@ -51,6 +51,7 @@ class ServerSession {
     channel.write(frame(`<hello xmlns="${netconfBaseNs}"><capabilities>${caps.map((c) => `<capability>${c}</capability>`).join('')}</capabilities><session-id>${this.id}</session-id></hello>`, 'eom'));
     channel.on('data', (data: Buffer) => this.receive(data));
     channel.on('close', () => this.end());
+    channel.on('error', () => this.end());
   }
 
   /** Ends the session: locks released, an unpersisted confirmed commit reverted. Idempotent. */

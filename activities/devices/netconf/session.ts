@@ -198,6 +198,7 @@ export class NetconfSession {
   private start(timeoutMs: number): Promise<void> {
     this.channel.on('data', (data: Buffer) => this.receive(data));
     this.channel.on('close', () => this.closed(new DeviceError('unreachable', `${this.label} closed the NETCONF session`)));
+    this.channel.on('error', (error: Error) => this.closed(fromSocketError(error, this.label)));
     this.ssh.on('error', (error) => this.closed(fromSocketError(error, this.label)));
     this.ssh.on('close', () => this.closed(new DeviceError('unreachable', `${this.label} closed the SSH connection`)));
     const hello = `<hello xmlns="${netconfBaseNs}"><capabilities><capability>${capabilities.base10}</capability><capability>${capabilities.base11}</capability></capabilities></hello>`;
