@@ -51,7 +51,7 @@ async function httpServer(handle: (path: string, body: string) => { status: numb
 
 describe('simulator fleet', () => {
   let fleet: Fleet;
-  const snmp = new SnmpClient({ timeoutMs: 400, retries: 0 });
+  const snmp = new SnmpClient({ timeoutMs: 1000, retries: 0 });
   const sessions: NetconfSession[] = [];
   const target = (device: SimulatedDevice) => ({ host: device.identity.address, port: device.identity.snmpPort, version: '2c' as const, community: device.identity.community });
   const netconf = async (device: SimulatedDevice) => {

@@ -26,7 +26,7 @@ function view(serial: string): SnmpView {
 
 describe('SNMP', () => {
   const agents: RunningSnmpAgent[] = [];
-  const client = new SnmpClient({ timeoutMs: 500, retries: 0, maxSessions: 2 });
+  const client = new SnmpClient({ timeoutMs: 1000, retries: 0, maxSessions: 2 });
   const v3 = { user: 'branchline', authKey: 'auth-secret-1', privKey: 'priv-secret-1' };
   const targets: SnmpTarget[] = [];
 

@@ -17,7 +17,7 @@ const hostName = (name: string) => `<configuration xmlns="${ns}"><system><host-n
 
 describe('junos-sim driver', () => {
   let fleet: Fleet;
-  const transports = { netconf: new NetconfSessionPool({ maxSessions: 2, idleMs: 5000 }), snmp: new SnmpClient({ timeoutMs: 500, retries: 1 }) };
+  const transports = { netconf: new NetconfSessionPool({ maxSessions: 2, idleMs: 5000 }), snmp: new SnmpClient({ timeoutMs: 1000, retries: 1 }) };
   const driver = (serial: string): DeviceDriver => {
     const device = fleet.device(serial)!;
     const connection: DeviceConnection = {
