@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "allocation" ADD COLUMN     "peer_site_id" UUID;
