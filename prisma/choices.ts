@@ -11,9 +11,9 @@ export interface Choice<V extends string> { value: V; label: string; colour: Col
 
 function defineChoices<V extends string>(values: Record<string, V>, details: Record<V, [label: string, colour: Colour]>) {
   const list = Object.values(values).map((value) => ({ value, label: details[value][0], colour: details[value][1] }));
-  const values_ = list.map((choice) => choice.value) as [V, ...V[]];
   return {
-    values: values_,
+    /** In schema order, as z.enum wants them. */
+    values: list.map((choice) => choice.value) as [V, ...V[]],
     list: list as Choice<V>[],
     get: (value: V): Choice<V> => list.find((choice) => choice.value === value)!,
   };

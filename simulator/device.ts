@@ -219,20 +219,24 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     }));
   }
 
+  private softwareInformation(): string {
+    return `<software-information xmlns="${stateNs}"><serial>${this.serial}</serial><model>${this.model}</model><version>${escapeXml(this.currentVersion)}</version>`
+      + `<uptime-seconds>${Math.floor(this.uptimeCentiseconds() / 100)}</uptime-seconds></software-information>`;
+  }
+
   operationalState(): string {
     const interfaces = this.interfaces().map((i) =>
       `<interface><name>${i.name}</name><admin-status>${i.adminUp ? 'up' : 'down'}</admin-status><oper-status>${i.operUp ? 'up' : 'down'}</oper-status></interface>`).join('');
     const probes = this.probes().map((p) =>
       `<probe><link>${p.name}</link><latency-ms>${p.latencyMs}</latency-ms><jitter-ms>${p.jitterMs}</jitter-ms><loss-permille>${p.lossPermille}</loss-permille><status>${p.up ? 'up' : 'down'}</status></probe>`).join('');
-    return `<software-information xmlns="${stateNs}"><serial>${this.serial}</serial><model>${this.model}</model><version>${escapeXml(this.currentVersion)}</version>`
-      + `<uptime-seconds>${Math.floor(this.uptimeCentiseconds() / 100)}</uptime-seconds></software-information>`
+    return this.softwareInformation()
       + `<interface-information xmlns="${stateNs}">${interfaces}</interface-information><probe-results xmlns="${stateNs}">${probes}</probe-results>`;
   }
 
   async customRpc(operation: Element, session: { id: number; username: string }): Promise<string | undefined> {
     switch (operation.localName) {
       case 'get-software-information':
-        return `<data>${this.operationalState().split('</software-information>')[0]}</software-information></data>`;
+        return `<data>${this.softwareInformation()}</data>`;
       case 'load-rollback': {
         this.store.loadRollback(Number(childText(operation, 'index') ?? '1'), session.id);
         return '<ok/>';

@@ -85,9 +85,7 @@ export class Fleet {
       fleet.devices.set(serial, device);
       fleet.byAddress.set(device.identity.address, device);
     }
-    // Start in batches: thousands of sockets at once would only queue in the kernel.
-    const all = [...fleet.devices.values()];
-    for (let i = 0; i < all.length; i += 100) await Promise.all(all.slice(i, i + 100).map((device) => device.start()));
+    await fleet.eachDevice((device) => device.start());
     await fleet.startControl();
     return fleet;
   }
@@ -189,7 +187,12 @@ export class Fleet {
     clearTimeout(this.saveTimer);
     this.save();
     await new Promise((resolve) => (this.control ? this.control.close(resolve) : resolve(undefined)));
+    await this.eachDevice((device) => device.stop());
+  }
+
+  /** A hundred devices at a time: thousands of sockets opened or closed at once would only queue in the kernel. */
+  private async eachDevice(work: (device: SimulatedDevice) => Promise<void>) {
     const all = [...this.devices.values()];
-    for (let i = 0; i < all.length; i += 200) await Promise.all(all.slice(i, i + 200).map((device) => device.stop()));
+    for (let i = 0; i < all.length; i += 100) await Promise.all(all.slice(i, i + 100).map(work));
   }
 }
