@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { createLeaseActivities } from '../activities/leases.ts';
 import { connectTestClient, startTestWorker } from '../scripts/testing.ts';
 import { deviceLease, deviceLeaseWorkflowId, leaseStateQuery, type DeviceLeaseState } from './device-lease.ts';
@@ -11,6 +15,8 @@ import { finishSignal, leaseHolder } from './device-lease.fixture.ts';
 import { taskQueues } from './task-queues.ts';
 
 const require = createRequire(import.meta.url);
+const historiesDirectory = join(import.meta.dirname, 'histories');
+const { History } = proto.temporal.api.history.v1;
 
 describe('deviceLease', () => {
   let client: Client;
@@ -60,6 +66,20 @@ describe('deviceLease', () => {
     assert.ok(secondResult.heldAt >= firstResult.heldAt);
     const state = await eventually('lease is free', (s) => s.holder === null, device);
     assert.deepEqual(state.waiting, []);
+    if (process.env['RECORD_HISTORIES']) {
+      // `RECORD_HISTORIES=1 npm run test:workflow` records this run for the replay test below.
+      const history = await client.workflow.getHandle(deviceLeaseWorkflowId(device)).fetchHistory();
+      writeFileSync(join(historiesDirectory, 'device-lease.json'), JSON.stringify(History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String }), null, 1));
+    }
+  });
+
+  it('replays every recorded history with the workflows as they are now (no change broke a run in flight)', async () => {
+    const files = readdirSync(historiesDirectory).filter((file) => file.endsWith('.json'));
+    assert.ok(files.length > 0);
+    for (const file of files) {
+      const history = History.fromObject(JSON.parse(readFileSync(join(historiesDirectory, file), 'utf8')));
+      await Worker.runReplayHistory({ workflowsPath: require.resolve('./index.ts') }, history, file);
+    }
   });
 
   it('when the device stays busy, fails with DeviceBusy naming the run that holds it, and leaves the queue', async () => {
