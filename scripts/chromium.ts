@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { userInfo } from 'node:os';
+import { aptInstall } from './processes.ts';
 
 const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -14,10 +14,7 @@ export function ensureChromium(say: (line: string) => void): string | undefined 
   if (fromEnv) return fromEnv;
   const found = candidates.find((path) => existsSync(path));
   if (found) return found;
-  if (userInfo().uid === 0 && existsSync('/usr/bin/apt-get')) {
-    say('installing Chromium from the distribution (apt-get install chromium), once…');
-    spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (aptInstall(['chromium'], say)) {
     const installed = candidates.find((path) => existsSync(path));
     if (installed) return installed;
   }

@@ -3,20 +3,15 @@
 // client) and the `netconf` package's server, at pinned versions under the tools directory.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { aptInstall } from './processes.ts';
 
 const pythonPackages = ['ncclient==0.7.1', 'netconf==2.1.0', 'paramiko==3.5.1'];
 const commands = { snmpget: '/usr/bin/snmpget', snmpwalk: '/usr/bin/snmpwalk', snmpd: '/usr/sbin/snmpd' };
 
 /** Installs what is missing where it can; returns the PYTHONPATH holding the Python packages. */
 export function ensureInteropTools(toolsDir: string, say: (line: string) => void): { pythonPath: string } {
-  const missing = Object.values(commands).filter((path) => !existsSync(path));
-  if (missing.length > 0 && userInfo().uid === 0 && existsSync('/usr/bin/apt-get')) {
-    say('installing Net-SNMP tools and agent (apt-get install snmp snmpd), once…');
-    spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'snmp', 'snmpd'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  }
+  if (Object.values(commands).some((path) => !existsSync(path))) aptInstall(['snmp', 'snmpd'], say);
   const pythonPath = join(toolsDir, `python-interop-${pythonPackages.join('-').replace(/[^a-z0-9.]+/gi, '-')}`);
   if (!existsSync(join(pythonPath, 'ncclient'))) {
     say(`installing ${pythonPackages.join(', ')} from PyPI into the tools directory, once…`);

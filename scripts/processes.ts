@@ -1,8 +1,9 @@
 // Small process-supervision helpers shared by `npm start`, `npm test` and the benchmarks.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { dirname } from 'node:path';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -55,6 +56,23 @@ export async function waitFor(what: string, probe: () => Promise<boolean>, optio
   throw new StartupError(`${what} did not become ready within ${Math.round(options.timeoutMs / 1000)} s.\n${options.child?.logTail() ?? ''}`);
 }
 
+/** True when `url` answers 2xx; false when it answers otherwise or not at all. */
+export async function answersOk(url: string): Promise<boolean> {
+  return (await fetch(url).catch(() => undefined))?.ok ?? false;
+}
+
+/**
+ * Installs Debian packages when this is a Debian or Ubuntu machine and we are root; says so first.
+ * Returns whether it could try (the caller checks what it needed is there).
+ */
+export function aptInstall(packages: string[], say: (line: string) => void): boolean {
+  if (userInfo().uid !== 0 || !existsSync('/usr/bin/apt-get')) return false;
+  say(`installing ${packages.join(', ')} from the distribution (apt-get), once…`);
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  return true;
+}
+
 /** A child process whose output goes to a log file, stopped by SIGTERM then SIGKILL. */
 export class ManagedProcess {
   readonly child: ChildProcess;
@@ -97,6 +115,14 @@ export class ManagedProcess {
     } catch {
       return '';
     }
+  }
+
+  /** One of Branchline's TypeScript processes (worker, API, simulator), run with tsx. */
+  static node(name: string, script: string, args: string[], logDirectory: string, env: NodeJS.ProcessEnv): ManagedProcess {
+    return new ManagedProcess(name, process.execPath, ['--import', 'tsx', script, ...args], join(logDirectory, `${name}.log`), {
+      env,
+      cwd: join(import.meta.dirname, '..'),
+    });
   }
 
   async stop(graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
 import { startPlatform, type Platform } from './platform.ts';
-import { assertPortFree, ManagedProcess, StartupError, waitFor } from './processes.ts';
+import { answersOk, assertPortFree, ManagedProcess, StartupError, waitFor } from './processes.ts';
 
 const say = (line: string) => console.log(`branchline: ${line}`);
 
@@ -28,13 +28,11 @@ async function main() {
 
   const env = { ...process.env, DATABASE_URL: platform.databaseUrl, TEMPORAL_ADDRESS: platform.temporalAddress };
   const logs = join(config.dataDir, 'logs');
-  const node = (name: string, script: string) =>
-    new ManagedProcess(name, process.execPath, ['--import', 'tsx', script], join(logs, `${name}.log`), { env });
-  const children = [node('worker', 'scripts/worker.ts'), node('api', 'api/server.ts')];
+  const children = [ManagedProcess.node('worker', 'scripts/worker.ts', [], logs, env), ManagedProcess.node('api', 'api/server.ts', [], logs, env)];
   const simulatorUrl = `http://127.0.0.1:${config.SIMULATOR_CONTROL_PORT}`;
   if (config.SIMULATOR_DEVICES > 0) {
-    children.push(new ManagedProcess('simulator', process.execPath, [
-      '--import', 'tsx', 'simulator/main.ts', '--json',
+    children.push(ManagedProcess.node('simulator', 'simulator/main.ts', [
+      '--json',
       '--devices', String(config.SIMULATOR_DEVICES),
       '--base-address', config.SIMULATOR_BASE_ADDRESS,
       '--snmp-port', String(config.SIMULATOR_SNMP_PORT),
@@ -42,7 +40,7 @@ async function main() {
       '--control-port', String(config.SIMULATOR_CONTROL_PORT),
       '--state-file', join(config.dataDir, 'simulator', 'fleet.json'),
       '--phone-home-url', `http://127.0.0.1:${config.PORT}/api/v1/ztp/phone-home`,
-    ], join(logs, 'simulator.log'), { env }));
+    ], logs, env));
   }
 
   let stopping = false;
@@ -65,9 +63,9 @@ async function main() {
   }
 
   const readyUrl = `http://127.0.0.1:${config.PORT}/readyz`;
-  await waitFor('The API', async () => (await fetch(readyUrl).catch(() => undefined))?.ok ?? false, { timeoutMs: 120_000, child: children[1] });
+  await waitFor('The API', () => answersOk(readyUrl), { timeoutMs: 120_000, child: children[1] });
   if (children[2]) {
-    await waitFor('The simulator', async () => (await fetch(`${simulatorUrl}/devices`).catch(() => undefined))?.ok ?? false, { timeoutMs: 120_000, child: children[2] });
+    await waitFor('The simulator', () => answersOk(`${simulatorUrl}/devices`), { timeoutMs: 120_000, child: children[2] });
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`

@@ -13,7 +13,7 @@ import { seedDemo } from '../prisma/seed.ts';
 import { ensureChromium } from './chromium.ts';
 import { ensureInteropTools } from './interop-tools.ts';
 import { startPlatform, type Platform } from './platform.ts';
-import { freePort, ManagedProcess, waitFor } from './processes.ts';
+import { answersOk, freePort, ManagedProcess, waitFor } from './processes.ts';
 import { createDatabase, dropDatabase } from './testing.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -116,10 +116,9 @@ async function endToEnd(platform: Platform, scratch: string) {
   await prisma.$disconnect();
 
   const logs = join(scratch, 'logs');
-  const node = (name: string, script: string) => new ManagedProcess(name, process.execPath, ['--import', 'tsx', script], join(logs, `${name}.log`), { env, cwd: root });
-  const children = [node('worker', 'scripts/worker.ts'), node('api', 'api/server.ts')];
+  const children = [ManagedProcess.node('worker', 'scripts/worker.ts', [], logs, env), ManagedProcess.node('api', 'api/server.ts', [], logs, env)];
   try {
-    await waitFor('The API', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok ?? false, { timeoutMs: 120_000, child: children[1] });
+    await waitFor('The API', () => answersOk(`http://127.0.0.1:${port}/readyz`), { timeoutMs: 120_000, child: children[1] });
     const report = join(scratch, 'playwright.json');
     const code = await run(join(root, 'node_modules', '.bin', 'playwright'), ['test', '--reporter=list,json'], {
       ...env,
