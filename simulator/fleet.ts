@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
+import { formatIpv4, parseIpv4 } from '../prisma/ipv4.ts';
 import { SimulatedDevice, newIdentity, type DeviceState } from './device.ts';
 
 export interface FleetOptions {
@@ -26,21 +27,15 @@ export interface FleetOptions {
   rebootMs: number;
 }
 
-function toNumber(address: string): number {
-  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-function toAddress(n: number): string {
-  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.');
-}
-
 /** Loopback addresses for `count` devices from `base` on, none ending in .0 or .255. */
 export function deviceAddresses(base: string, count: number): string[] {
+  const first = parseIpv4(base);
+  if (first === undefined) throw new Error(`${base} is not an IPv4 address`);
   const addresses: string[] = [];
-  for (let n = toNumber(base); addresses.length < count; n++) {
+  for (let n = first; addresses.length < count; n++) {
     const last = n & 255;
     if (last === 0 || last === 255) continue;
-    const address = toAddress(n);
+    const address = formatIpv4(n);
     if (!address.startsWith('127.')) throw new Error(`${count} devices from ${base} leave 127.0.0.0/8`);
     addresses.push(address);
   }

@@ -1,5 +1,6 @@
 // What the simulated device refuses to commit, as a real router's commit check would.
 import { elementChildren, type Document, type Element } from '../activities/devices/netconf/xml.ts';
+import { parseIpv4, parseIpv4Prefix } from '../prisma/ipv4.ts';
 
 export interface ConfigProblem {
   path: string;
@@ -17,10 +18,6 @@ function childrenNamed(element: Element | undefined, name: string): Element[] {
   return element ? elementChildren(element).filter((c) => c.localName === name) : [];
 }
 
-function isIpv4Prefix(value: string): boolean {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/.exec(value);
-  return !!match && match.slice(1, 5).every((octet) => Number(octet) <= 255) && (match[6] === undefined || Number(match[6]) <= 32);
-}
 
 export function validateConfiguration(document: Document): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -47,7 +44,7 @@ export function validateConfiguration(document: Document): ConfigProblem[] {
         problems.push({ path: `${unitPath}/vlan-id`, message: `VLAN ${vlan} is outside 1-4094` });
       }
       for (const address of childrenNamed(unit, 'address').map((a) => text(a) ?? '')) {
-        if (!isIpv4Prefix(address) || !address.includes('/')) {
+        if (!parseIpv4Prefix(address)) {
           problems.push({ path: `${unitPath}/address`, message: `"${address}" is not an IPv4 prefix` });
         } else if (addresses.has(address.split('/')[0]!)) {
           problems.push({ path: `${unitPath}/address`, message: `address ${address} is already on ${addresses.get(address.split('/')[0]!)}` });
@@ -63,7 +60,7 @@ export function validateConfiguration(document: Document): ConfigProblem[] {
     const name = text(childrenNamed(vpn, 'name')[0]) ?? '';
     const path = `/configuration/security/ipsec/vpn[name='${name}']`;
     const peer = text(childrenNamed(vpn, 'peer')[0]);
-    if (!peer || !isIpv4Prefix(peer) || peer.includes('/')) problems.push({ path: `${path}/peer`, message: `VPN ${name} needs a peer IPv4 address` });
+    if (!peer || parseIpv4(peer) === undefined) problems.push({ path: `${path}/peer`, message: `VPN ${name} needs a peer IPv4 address` });
     const bind = text(childrenNamed(vpn, 'bind-interface')[0]);
     if (!bind || !units.has(bind)) problems.push({ path: `${path}/bind-interface`, message: `VPN ${name} binds to ${bind ?? 'nothing'}, which is not configured` });
   }

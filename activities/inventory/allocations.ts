@@ -2,20 +2,13 @@
 // sites onboard at once (claims take turns; the unique constraint allocation_kind_value_key is
 // the safety net). Idempotent per site: asking again returns what the site already holds.
 import type { Prisma, PrismaClient } from '../../prisma/client.ts';
+import { formatIpv4, parseIpv4 } from '../../prisma/ipv4.ts';
 
 /** Loopbacks: 10.255.0.0/16, one /32 each. Tunnels: 172.16.0.0/12, one /30 per tunnel. */
 const pools = {
-  loopback: { base: ipv4('10.255.0.1'), size: 65_534, step: 1 },
-  tunnel_subnet: { base: ipv4('172.16.0.0'), size: 262_144, step: 4 },
+  loopback: { base: parseIpv4('10.255.0.1')!, size: 65_534, step: 1 },
+  tunnel_subnet: { base: parseIpv4('172.16.0.0')!, size: 262_144, step: 4 },
 } as const;
-
-function ipv4(text: string): number {
-  return text.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-function text(n: number): string {
-  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.');
-}
 
 export interface SiteTunnelPlan {
   /** The peer (hub or mesh peer) at the other end. */
@@ -60,7 +53,7 @@ async function firstFreeInPool(tx: Prisma.TransactionClient, kind: keyof typeof 
   const pool = pools[kind];
   const taken = new Set((await tx.allocation.findMany({ where: { kind }, select: { value: true } })).map((a) => a.value));
   for (let i = 0; i < pool.size; i += pool.step) {
-    const value = kind === 'tunnel_subnet' ? `${text(pool.base + i)}/30` : text(pool.base + i);
+    const value = kind === 'tunnel_subnet' ? `${formatIpv4(pool.base + i)}/30` : formatIpv4(pool.base + i);
     if (!taken.has(value)) return value;
   }
   throw new Error(`the ${kind} pool is exhausted`);
@@ -87,8 +80,8 @@ export async function allocateSiteAddresses(prisma: PrismaClient, input: { siteI
   for (const { peerSiteId } of input.tunnels) {
     const unit = holding('tunnel_id', peerSiteId) ?? await claim(prisma, { ...site, peerSiteId }, 'tunnel_id', (tx) => firstFreeUnit(tx, peerSiteId));
     const subnet = holding('tunnel_subnet', peerSiteId) ?? await claim(prisma, { ...site, peerSiteId }, 'tunnel_subnet', (tx) => firstFreeInPool(tx, 'tunnel_subnet'));
-    const network = ipv4(subnet.split('/')[0]!);
-    tunnels.push({ peerSiteId, subnet, localAddress: `${text(network + 1)}/30`, peerAddress: `${text(network + 2)}/30`, peerUnit: Number(unit.split(':')[1]) });
+    const network = parseIpv4(subnet.split('/')[0]!)!;
+    tunnels.push({ peerSiteId, subnet, localAddress: `${formatIpv4(network + 1)}/30`, peerAddress: `${formatIpv4(network + 2)}/30`, peerUnit: Number(unit.split(':')[1]) });
   }
   await prisma.site.update({ where: { id: input.siteId }, data: { loopbackAddress: loopback } });
   return { loopback: `${loopback}/32`, tunnels };

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { deviceModel, deviceModelNames } from '../../prisma/device-models.ts';
 import { wanLinkType } from '../../prisma/choices.ts';
+import { parseIpv4Prefix } from '../../prisma/ipv4.ts';
 
 const timeZones = new Set(Intl.supportedValuesOf('timeZone'));
 const name = z.string().trim().min(1, 'is required').max(100, 'is at most 100 characters');
@@ -75,15 +76,12 @@ export const siteAggregateObject = siteOverlayStep.extend({
 type Site = z.infer<typeof siteAggregateObject>;
 type Issue = { path: (string | number)[]; message: string };
 
+/** The first and last address of a network prefix; undefined when host bits are set or it is no prefix. */
 function prefixRange(prefix: string): [number, number] | undefined {
-  const match = ipv4Prefix.exec(prefix);
-  if (!match) return undefined;
-  const octets = match.slice(1, 5).map(Number);
-  const length = Number(match[5]);
-  if (octets.some((o) => o > 255) || length > 32) return undefined;
-  const address = octets.reduce((n, o) => n * 256 + o, 0);
-  const size = 2 ** (32 - length);
-  return address % size === 0 ? [address, address + size - 1] : undefined;
+  const parsed = parseIpv4Prefix(prefix);
+  if (!parsed) return undefined;
+  const size = 2 ** (32 - parsed.length);
+  return parsed.address % size === 0 ? [parsed.address, parsed.address + size - 1] : undefined;
 }
 
 function duplicates<T>(items: T[], key: (item: T) => string): number[] {
