@@ -1,15 +1,12 @@
 // The simulator's Junos-like configuration (urn:branchline:sim:config).
+import { escapeXml } from './escape-xml.ts';
 import type { DeviceConfigInput, DeviceConfigRenderer, LanSegmentConfig, TunnelConfig, WanLinkConfig } from './device-config.ts';
 
 const ns = 'urn:branchline:sim:config';
 
-function escape(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
 /** `<name>value</name>`, or nothing for an empty value. */
 function leaf(name: string, value: string | number | undefined): string {
-  return value === undefined || value === '' ? '' : `<${name}>${escape(String(value))}</${name}>`;
+  return value === undefined || value === '' ? '' : `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
 const byName = <T extends { name: string }>(items: T[]) => [...items].sort((a, b) => a.name.localeCompare(b.name));

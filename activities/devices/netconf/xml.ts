@@ -43,6 +43,4 @@ export function childText(node: Node, localName: string): string | undefined {
   return child(node, localName)?.textContent?.trim();
 }
 
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
+export { escapeXml } from '../../../workflows/render/escape-xml.ts';
