@@ -132,8 +132,11 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   get serial() { return this.identity.serial; }
   get model() { return this.identity.model; }
+  private fingerprint: string | undefined;
+  /** Parsed once: the host key never changes, and call home looks devices up by it. */
   get hostKeySha256(): string {
-    return keyFingerprint(this.identity.hostKey);
+    this.fingerprint ??= keyFingerprint(this.identity.hostKey);
+    return this.fingerprint;
   }
   get credentials() { return { username: this.identity.username, password: this.identity.password, authorizedKeys: [] }; }
   softwareVersion() { return this.currentVersion; }
