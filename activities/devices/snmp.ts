@@ -2,7 +2,6 @@
 // walks, with typed errors. One session per device is reused; the number of open sessions (each
 // one UDP socket) is capped, least recently used first out, so one process can poll thousands of
 // devices without running out of file descriptors.
-import { createHash } from 'node:crypto';
 import snmp from 'net-snmp';
 import { DeviceError } from './errors.ts';
 
@@ -59,7 +58,7 @@ export class SnmpClient {
   /** Sessions are per device and credentials: a changed password gets a session of its own. */
   private key(target: SnmpTarget) {
     const credentials = target.version === '3' ? JSON.stringify(target.v3 ?? {}) : target.community ?? '';
-    return `${target.host}:${target.port}/${target.version}/${createHash('sha256').update(credentials).digest('hex')}`;
+    return `${target.host}:${target.port}/${target.version}/${credentials}`;
   }
 
   private session(target: SnmpTarget) {
