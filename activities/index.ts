@@ -2,17 +2,27 @@
 // the one place that wires implementations); workflows import the types.
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
+import { createDeviceActivities, type DeviceCredentials } from './devices/activities.ts';
+import type { Transports } from './devices/drivers/contract.ts';
 import { createLeaseActivities } from './leases.ts';
+import { createSiteActivities } from './sites.ts';
 
 export interface ActivityDependencies {
   prisma: PrismaClient;
   /** For activities that call the Temporal service for workflows (signal-with-start, describe). */
   client: Client;
+  /** NETCONF sessions and SNMP, shared by every device activity of the worker. */
+  transports: Transports;
+  credentials: DeviceCredentials;
+  /** The API's public URL, where devices download images. */
+  imageBaseUrl: string;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createLeaseActivities(deps),
+    ...createSiteActivities(deps),
+    ...createDeviceActivities(deps),
   };
 }
 

@@ -12,9 +12,11 @@ import { problems } from './problems.ts';
 import type { ImageStore } from '../activities/devices/images.ts';
 import { healthRouter } from './routes/health.ts';
 import { imagesRouter } from './routes/images.ts';
+import { onboardingRouter } from './routes/onboarding.ts';
 import { organisationRouter } from './routes/organisation.ts';
 import { runsRouter } from './routes/runs.ts';
 import { sitesRouter } from './routes/sites.ts';
+import { ztpRouter } from './routes/ztp.ts';
 
 export interface AppDependencies {
   prisma: PrismaClient;
@@ -43,6 +45,8 @@ export function createApp(deps: AppDependencies): Express {
   v1.use(express.json({ limit: '1mb' }));
   v1.use(organisationRouter(api, deps));
   v1.use(sitesRouter(api, deps));
+  v1.use(onboardingRouter(api, deps));
+  v1.use(ztpRouter(api, deps));
   v1.use(runsRouter(api, deps));
   v1.use(imagesRouter(api, deps));
   v1.get('/config', (_req, res) => {

@@ -60,6 +60,7 @@ export async function createPlannedSite(prisma: PrismaClient, site: SiteAggregat
       data: {
         tenantId: site.tenantId,
         name: site.name,
+        role: site.role,
         timezone: site.timezone,
         country: site.country ?? null,
         address: site.address ?? null,

@@ -1,7 +1,7 @@
 // `npm test`: everything, on a fresh clone — type-check, lint, then the unit, workflow,
 // integration and end-to-end suites against a real Temporal server and a real PostgreSQL started
 // on their own ports with throwaway data. Ends with one line: `N passed, N failed`.
-// `npm test -- --only unit,workflow` runs some suites.
+// `npm test -- --only unit,workflow` runs some suites; `--files onboard` only the files whose path has that text.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -21,7 +21,7 @@ const say = (line: string) => console.log(`\n▶ ${line}`);
 const suites = ['typecheck', 'lint', 'unit', 'workflow', 'integration', 'e2e'] as const;
 type Suite = (typeof suites)[number];
 
-const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, files: { type: 'string' } } });
 const selected = new Set<Suite>(values.only ? (values.only.split(',') as Suite[]) : suites);
 for (const suite of selected) if (!suites.includes(suite)) throw new Error(`unknown suite ${suite}; suites are ${suites.join(', ')}`);
 
@@ -72,7 +72,8 @@ function testFiles(kind: keyof typeof testFileKinds): string[] {
   for (const directory of ['workflows', 'activities', 'api', 'prisma', 'scripts', 'simulator', 'bench']) {
     if (existsSync(join(root, directory))) walk(join(root, directory));
   }
-  return found.sort();
+  // `--files onboard` keeps the test files whose path contains that text.
+  return found.filter((file) => !values.files || file.includes(values.files)).sort();
 }
 
 /** node:test prints as it goes; a TAP copy in a file gives the counts. */

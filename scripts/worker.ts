@@ -7,6 +7,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
+import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
+import { SnmpClient } from '../activities/devices/snmp.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { taskQueues } from '../workflows/task-queues.ts';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from './config.ts';
@@ -40,7 +42,12 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const activities = createActivities({ prisma, client });
+  const transports = { netconf: new NetconfSessionPool({ maxSessions: 500, idleMs: 60_000 }), snmp: new SnmpClient() };
+  const activities = createActivities({
+    prisma, client, transports,
+    credentials: { username: config.DEVICE_USERNAME, password: config.DEVICE_PASSWORD, community: config.DEVICE_SNMP_COMMUNITY },
+    imageBaseUrl: config.publicUrl,
+  });
   const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20 seconds' } as const;
 
   const orchestration = await Worker.create({
@@ -66,7 +73,8 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
       try {
         await Promise.all([orchestration.run(), devices.run()]);
       } finally {
-        await Promise.allSettled([prisma.$disconnect(), clientConnection.close(), connection.close()]);
+        transports.snmp.close();
+        await Promise.allSettled([transports.netconf.close(), prisma.$disconnect(), clientConnection.close(), connection.close()]);
       }
     },
     shutdown() {

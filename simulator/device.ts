@@ -1,6 +1,6 @@
 // One simulated branch router: identity, configuration (NETCONF), state and counters (SNMP),
 // WAN links whose quality can be set, power, reboot, firmware install from a URL, factory
-// reset, ZTP phone-home and NETCONF Call Home.
+// reset, ZTP phone-home (with the activation code an installer typed in) and NETCONF Call Home.
 import { createHash } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
@@ -44,6 +44,15 @@ export interface DeviceState {
   running: string;
   links: WanLinkState[];
   powered: boolean;
+  /** Typed in by the installer for ZTP; absent in state files written before it existed. */
+  activationCode?: string;
+}
+
+/** The management credentials every device of a fleet answers to. */
+export interface ManagementCredentials {
+  username: string;
+  password: string;
+  community: string;
 }
 
 export interface DeviceOptions {
@@ -82,12 +91,20 @@ export function generateKeyPair(): { private: string; public: string } {
   }
 }
 
+/** SNMPv3 keys follow the password, so one secret opens both protocols. */
+const snmpV3For = (password: string): DeviceIdentity['snmpV3'] => ({ user: 'branchline', authKey: `auth-${password}`, privKey: `priv-${password}` });
+
 export function newIdentity(input: Omit<DeviceIdentity, 'hostKey' | 'snmpV3'> & { snmpV3?: DeviceIdentity['snmpV3'] }): DeviceIdentity {
   return {
     ...input,
-    snmpV3: input.snmpV3 ?? { user: 'branchline', authKey: `auth-${input.password}`, privKey: `priv-${input.password}` },
+    snmpV3: input.snmpV3 ?? snmpV3For(input.password),
     hostKey: generateKeyPair().private,
   };
+}
+
+/** The same box (serial, address, host key) answering to other management credentials. */
+export function withCredentials(identity: DeviceIdentity, credentials: ManagementCredentials): DeviceIdentity {
+  return { ...identity, ...credentials, snmpV3: snmpV3For(credentials.password) };
 }
 
 /** A firmware image for the simulator: a header line naming model and version, then payload. */
@@ -100,6 +117,9 @@ export function parseImageHeader(bytes: Buffer): { model: string; version: strin
 export const probeThresholds = { latencyMs: 150, lossPermille: 20 };
 
 const trapOids = { linkDown: '1.3.6.1.6.3.1.1.5.3', linkUp: '1.3.6.1.6.3.1.1.5.4' };
+
+/** How soon a box phones home once its activation code is typed in: benches and tests need not wait an interval. */
+const phoneHomeSoonMs = 100;
 
 export class SimulatedDevice implements NetconfDevice, SnmpView {
   readonly store: ConfigStore;
@@ -120,6 +140,11 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   private stopped = false;
   /** Phone-home attempts answered so far (ZTP), for the control API. */
   phoneHome = { attempts: 0, lastStatus: 0, claimed: false };
+  /** ZTP: what the installer typed into the box; the orchestrator matches it to a site. */
+  activationCode: string | undefined;
+  /** At most one phone-home attempt is scheduled or out at a time. */
+  private phoneHomeTimer: NodeJS.Timeout | undefined;
+  private phoneHomeInFlight = false;
 
   constructor(readonly identity: DeviceIdentity, state: Partial<DeviceState>, private readonly options: DeviceOptions) {
     this.store = new ConfigStore(state.running);
@@ -128,6 +153,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     this.previousVersion = state.previousVersion ?? null;
     this.links = state.links ?? defaultLinks();
     this.powered = state.powered ?? true;
+    this.activationCode = state.activationCode;
   }
 
   get serial() { return this.identity.serial; }
@@ -160,14 +186,16 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       running: serialize(this.store.running),
       links: this.links,
       powered: this.powered,
+      activationCode: this.activationCode,
     };
   }
 
+  /** Logical interfaces that exist only when configured: loopback, tunnels, and LAN segments (irb.<vlan>). */
   private configuredUnits(): string[] {
     const units: string[] = [];
     for (const iface of Array.from(this.store.running.getElementsByTagName('interface'))) {
       const name = childText(iface, 'name') ?? '';
-      if (!['lo0', 'st0'].includes(name)) continue;
+      if (!['lo0', 'st0', 'irb'].includes(name)) continue;
       for (const unit of Array.from(iface.getElementsByTagName('unit'))) units.push(`${name}.${childText(unit, 'name') ?? '0'}`);
     }
     return units;
@@ -192,7 +220,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     return names.map((name, i) => {
       const link = links.get(name);
       const peer = peers.get(name);
-      const operUp = link ? !link.cut : name.startsWith('st0') ? !!peer && this.options.peerIsUp(peer) : name.startsWith('lo') || name === 'ge-0/0/2';
+      const operUp = link ? !link.cut : name.startsWith('st0') ? !!peer && this.options.peerIsUp(peer) : name.startsWith('lo') || name.startsWith('irb.') || name === 'ge-0/0/2';
       const rate = operUp ? (link ? 250_000 : 40_000) * (1 + (i % 3)) : 0;
       return {
         index: i + 1,
@@ -227,13 +255,21 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       + `<uptime-seconds>${Math.floor(this.uptimeCentiseconds() / 100)}</uptime-seconds></software-information>`;
   }
 
+  /** The confirmed commit waiting for its confirm, so that a retried change can find its earlier attempt. */
+  private commitInformation(): string {
+    const pending = this.store.confirmPending;
+    const persistId = pending?.persist !== undefined ? `<persist-id>${escapeXml(pending.persist)}</persist-id>` : '';
+    return `<commit-information xmlns="${stateNs}">${pending ? `<confirm-pending>${persistId}</confirm-pending>` : ''}</commit-information>`;
+  }
+
   operationalState(): string {
     const interfaces = this.interfaces().map((i) =>
       `<interface><name>${i.name}</name><admin-status>${i.adminUp ? 'up' : 'down'}</admin-status><oper-status>${i.operUp ? 'up' : 'down'}</oper-status></interface>`).join('');
     const probes = this.probes().map((p) =>
       `<probe><link>${p.name}</link><latency-ms>${p.latencyMs}</latency-ms><jitter-ms>${p.jitterMs}</jitter-ms><loss-permille>${p.lossPermille}</loss-permille><status>${p.up ? 'up' : 'down'}</status></probe>`).join('');
     return this.softwareInformation()
-      + `<interface-information xmlns="${stateNs}">${interfaces}</interface-information><probe-results xmlns="${stateNs}">${probes}</probe-results>`;
+      + `<interface-information xmlns="${stateNs}">${interfaces}</interface-information><probe-results xmlns="${stateNs}">${probes}</probe-results>`
+      + this.commitInformation();
   }
 
   async customRpc(operation: Element, session: { id: number; username: string }): Promise<string | undefined> {
@@ -286,13 +322,14 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     return `<package-result><status>installed</status><version>${escapeXml(header.version)}</version><reboot>${noReboot ? 'pending' : 'now'}</reboot></package-result>`;
   }
 
-  private later(ms: number, run: () => void) {
-    if (this.stopped) return;
+  private later(ms: number, run: () => void): NodeJS.Timeout | undefined {
+    if (this.stopped) return undefined;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       run();
     }, ms);
     this.timers.add(timer);
+    return timer;
   }
 
   /** Starts serving, if powered. */
@@ -306,7 +343,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     });
     if (!this.faults.dropSnmp) await this.startSnmp();
     if (this.options.callHome) this.dialHome();
-    if (this.factoryDefault && this.options.phoneHomeUrl) this.later(Math.random() * 500, () => void this.phoneHomeOnce());
+    // Spread over half a second: a whole fleet powering on must not call home in one burst.
+    if (this.wantsToPhoneHome) this.schedulePhoneHome(Math.random() * 500);
   }
 
   private async startSnmp() {
@@ -404,14 +442,42 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   async factoryReset(): Promise<void> {
     await this.powerOff();
     this.store.reset();
+    this.activationCode = undefined;
     await this.powerOn();
   }
 
-  /** ZTP: a factory-default box calls home with its serial until the orchestrator takes it. */
+  /**
+   * The installer types an activation code into the box (null/undefined clears it). A box still
+   * looking for its orchestrator calls again soon, with the code, rather than after its interval.
+   */
+  setActivationCode(code: string | undefined) {
+    this.activationCode = code;
+    this.options.onChange();
+    // An attempt that is out reschedules itself when it sees the code changed.
+    if (code !== undefined && this.wantsToPhoneHome && !this.phoneHomeInFlight) this.schedulePhoneHome(phoneHomeSoonMs);
+  }
+
+  /** ZTP: a powered, factory-default box phones home until an answer is 2xx. */
+  private get wantsToPhoneHome(): boolean {
+    return !!this.options.phoneHomeUrl && this.powered && !this.stopped && this.factoryDefault && !this.phoneHome.claimed;
+  }
+
+  private schedulePhoneHome(ms: number) {
+    clearTimeout(this.phoneHomeTimer);
+    if (this.phoneHomeTimer) this.timers.delete(this.phoneHomeTimer);
+    this.phoneHomeTimer = this.later(ms, () => {
+      this.phoneHomeTimer = undefined;
+      void this.phoneHomeOnce();
+    });
+  }
+
+  /** ZTP: calls home with serial, model and version (and the activation code, once typed in). */
   private async phoneHomeOnce(): Promise<void> {
     const url = this.options.phoneHomeUrl;
-    if (!url || !this.powered || !this.factoryDefault || this.phoneHome.claimed) return;
+    if (!url || !this.wantsToPhoneHome || this.phoneHomeInFlight) return;
+    this.phoneHomeInFlight = true;
     this.phoneHome.attempts += 1;
+    const activationCode = this.activationCode;
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -420,6 +486,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
           serial: this.serial, model: this.model, softwareVersion: this.currentVersion,
           address: this.identity.address, netconfPort: this.identity.netconfPort, snmpPort: this.identity.snmpPort,
           hostKeySha256: this.hostKeySha256,
+          ...(activationCode !== undefined ? { activationCode } : {}),
         }),
         signal: AbortSignal.timeout(10_000),
       });
@@ -427,8 +494,12 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       this.phoneHome.claimed = response.ok;
     } catch {
       this.phoneHome.lastStatus = 0;
+    } finally {
+      this.phoneHomeInFlight = false;
     }
-    if (!this.phoneHome.claimed) this.later(this.options.phoneHomeIntervalMs, () => void this.phoneHomeOnce());
+    // Typed in while this attempt was out: the orchestrator has not seen the code yet.
+    const codeChanged = this.activationCode !== undefined && this.activationCode !== activationCode;
+    if (this.wantsToPhoneHome) this.schedulePhoneHome(codeChanged ? phoneHomeSoonMs : this.options.phoneHomeIntervalMs);
   }
 
   /** Call home (RFC 8071): keep a TCP connection to the orchestrator and serve SSH over it. */

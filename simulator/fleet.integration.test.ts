@@ -199,7 +199,74 @@ describe('simulator fleet', () => {
     }
   });
 
-  it('keeps configuration, version and host key across a restart with a state file', async () => {
+  it('phones home soon once the installer types in an activation code, with the code, until the orchestrator takes it', async () => {
+    const calls: { activationCode?: string }[] = [];
+    const orchestrator = await httpServer((_path, body) => {
+      calls.push(JSON.parse(body));
+      return { status: calls.length === 1 ? 403 : 200 };
+    });
+    // An interval far beyond the test: any call after the first is the code's doing.
+    const local = await Fleet.start(fleetOptions({ devices: 1, baseAddress: '127.37.0.1', phoneHomeUrl: `${orchestrator.url}/ztp/phone-home`, phoneHomeIntervalMs: 600_000 }));
+    const post = (code: unknown) => fetch(`${local.controlUrl}/devices/BLS0000001/activation-code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    try {
+      await eventually('the first call, refused', async () => (calls.length >= 1 ? true : undefined));
+      const set = await post('K7Q-2291-ZX');
+      assert.equal(set.status, 200);
+      const described = await set.text();
+      assert.equal((JSON.parse(described) as { activationCodeSet: boolean }).activationCodeSet, true);
+      assert.doesNotMatch(described, /K7Q-2291-ZX/, 'the control API does not show the code');
+      await eventually('a call with the code, soon', async () => (calls.length >= 2 ? true : undefined), 2000);
+      assert.equal(calls[0]!.activationCode, undefined);
+      assert.equal(calls[1]!.activationCode, 'K7Q-2291-ZX');
+
+      const device = (await (await fetch(`${local.controlUrl}/devices/BLS0000001`)).json()) as { phoneHome: { claimed: boolean; lastStatus: number } };
+      assert.deepEqual([device.phoneHome.claimed, device.phoneHome.lastStatus], [true, 200]);
+      assert.equal((await post('ANOTHER-ONE')).status, 200);
+      await wait(700);
+      assert.equal(calls.length, 2, 'taken: no call after the 200, even with a new code');
+
+      assert.equal((await post('')).status, 400);
+      assert.equal((await post('x'.repeat(101))).status, 400);
+      assert.equal((JSON.parse(await (await post(null)).text()) as { activationCodeSet: boolean }).activationCodeSet, false);
+    } finally {
+      await local.stop();
+      await orchestrator.close();
+    }
+  });
+
+  it('answers to the management credentials given to the fleet, also when restored from a state file', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'fleet-credentials-'));
+    const stateFile = join(directory, 'fleet.json');
+    const credentials = { username: 'ops', password: 'correct-horse-battery', community: 'branch-ro' };
+    try {
+      let local = await Fleet.start(fleetOptions({ devices: 1, baseAddress: '127.38.0.1', stateFile }));
+      const saved = local.device('BLS0000001')!;
+      const [hostKey, savedPassword] = [saved.hostKeySha256, saved.identity.password];
+      assert.deepEqual([saved.identity.username, saved.identity.community], ['admin', 'branchline']);
+      await local.stop();
+
+      local = await Fleet.start(fleetOptions({ devices: 1, baseAddress: '127.38.0.1', stateFile, credentials }));
+      try {
+        const device = local.device('BLS0000001')!;
+        assert.equal(device.hostKeySha256, hostKey, 'the same box');
+        const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, ...credentials, connectTimeoutMs: 3000 });
+        sessions.push(session);
+        assert.match(await session.get(`<software-information xmlns="urn:branchline:sim:state"/>`), /BLS0000001/);
+        const [name] = await snmp.get({ host: device.identity.address, port: device.identity.snmpPort, version: '2c', community: 'branch-ro' }, [oids.serialNumber]);
+        assert.equal(name?.value, 'BLS0000001');
+        await assert.rejects(
+          NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: 'admin', password: savedPassword, connectTimeoutMs: 3000 }),
+          (e: unknown) => e instanceof DeviceError && e.kind === 'auth',
+        );
+      } finally {
+        await local.stop();
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps configuration, version, host key and activation code across a restart with a state file; a factory reset wipes the code', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'fleet-state-'));
     const stateFile = join(directory, 'fleet.json');
     try {
@@ -210,11 +277,16 @@ describe('simulator fleet', () => {
       await session.editConfig({ target: 'candidate', config: `<configuration xmlns="${ns}"><system><host-name>kept</host-name></system></configuration>` });
       await session.commit();
       await session.close();
+      const post = (path: string, body: unknown) => fetch(`${local.controlUrl}/devices/BLS0000001${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal((await post('/activation-code', { code: 'SITE-LYON-01' })).status, 200);
       await local.stop();
       local = await Fleet.start(fleetOptions({ devices: 1, baseAddress: '127.32.0.1', stateFile }));
       const again = local.device('BLS0000001')!;
       assert.equal(again.hostKeySha256, hostKey);
       assert.equal(again.hostName(), 'kept');
+      assert.equal(again.activationCode, 'SITE-LYON-01');
+      assert.equal((await post('/factory-reset', {})).status, 200);
+      assert.equal(again.activationCode, undefined);
       await local.stop();
     } finally {
       rmSync(directory, { recursive: true, force: true });
@@ -271,7 +343,8 @@ describe('simulator fleet', () => {
   });
 
   it('runs as `npm run simulator -- --devices N --json`: a line per device, then ready with the control URL', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', '--devices', '3', '--json', '--base-address', '127.34.0.1', '--snmp-port', '20161', '--netconf-port', '20830'], { cwd: join(import.meta.dirname, '..') });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', '--devices', '3', '--json', '--base-address', '127.34.0.1', '--snmp-port', '20161', '--netconf-port', '20830',
+      '--username', 'ops', '--community', 'branch-ro'], { cwd: join(import.meta.dirname, '..') });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     try {
@@ -280,7 +353,9 @@ describe('simulator fleet', () => {
       assert.equal(lines.length, 4);
       for (const line of lines.slice(0, 3)) {
         for (const key of ['serial', 'model', 'address', 'snmpPort', 'netconfPort', 'community', 'username', 'password']) assert.ok(key in line, key);
+        assert.deepEqual([line['username'], line['community']], ['ops', 'branch-ro']);
       }
+      assert.equal(new Set(lines.slice(0, 3).map((line) => line['password'])).size, 1, 'one password for the fleet');
       const ready = lines[3] as { ready: boolean; control: string };
       const devices = (await (await fetch(`${ready.control}/devices`)).json()) as unknown[];
       assert.equal(devices.length, 3);

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { formatIpv4, parseIpv4 } from '../prisma/ipv4.ts';
-import { SimulatedDevice, newIdentity, type DeviceState } from './device.ts';
+import { SimulatedDevice, newIdentity, withCredentials, type DeviceState, type ManagementCredentials } from './device.ts';
 
 export interface FleetOptions {
   devices: number;
@@ -25,7 +25,14 @@ export interface FleetOptions {
   callHome?: { host: string; port: number; retryMs: number };
   trapReceiver?: { host: string; port: number };
   rebootMs: number;
+  /**
+   * What every device answers to, also those restored from the state file (these win over the
+   * saved ones). Default: admin, a random password per fleet, community branchline.
+   */
+  credentials?: ManagementCredentials;
 }
+
+export const defaultCredentials = { username: 'admin', community: 'branchline' } as const;
 
 /** Loopback addresses for `count` devices from `base` on, none ending in .0 or .255. */
 export function deviceAddresses(base: string, count: number): string[] {
@@ -58,16 +65,20 @@ export class Fleet {
     const saved = options.stateFile && existsSync(options.stateFile)
       ? (JSON.parse(readFileSync(options.stateFile, 'utf8')) as { devices: DeviceState[] }).devices
       : [];
-    const password = randomBytes(9).toString('base64url');
+    const given = options.credentials;
+    const credentials = given ?? { ...defaultCredentials, password: randomBytes(9).toString('base64url') };
     const addresses = deviceAddresses(options.baseAddress, options.devices);
     for (const [index, address] of addresses.entries()) {
       const serial = serialOf(index);
-      const state = saved.find((s) => s.identity.serial === serial) ?? {
-        identity: newIdentity({
-          serial, address, model: options.models[index % options.models.length]!,
-          snmpPort: options.snmpPort, netconfPort: options.netconfPort, community: 'branchline', username: 'admin', password,
-        }),
-      };
+      const restored = saved.find((s) => s.identity.serial === serial);
+      const state: Partial<DeviceState> = restored
+        ? { ...restored, identity: given ? withCredentials(restored.identity, given) : restored.identity }
+        : {
+          identity: newIdentity({
+            serial, address, model: options.models[index % options.models.length]!,
+            snmpPort: options.snmpPort, netconfPort: options.netconfPort, ...credentials,
+          }),
+        };
       const device = new SimulatedDevice(state.identity!, state, {
         rebootMs: options.rebootMs,
         phoneHomeUrl: options.phoneHomeUrl,
@@ -125,6 +136,8 @@ export class Fleet {
       faults: { ...device.faults, failNextCommit: device.store.failNextCommit },
       confirmPending: device.store.confirmPending ?? null,
       phoneHome: device.phoneHome,
+      // Whether one was typed in, not the code itself: it is the installer's secret for the site.
+      activationCodeSet: device.activationCode !== undefined,
       factoryDefault: device.factoryDefault,
     });
     const summary = (device: SimulatedDevice) => ({
@@ -144,6 +157,7 @@ export class Fleet {
       dropNetconfReplies: z.boolean().optional(),
       dropSnmp: z.boolean().optional(),
     });
+    const activationCode = z.object({ code: z.string().min(1).max(100).nullable() });
 
     app.get('/devices', (_req, res) => {
       res.json([...this.devices.values()].map(summary));
@@ -162,6 +176,10 @@ export class Fleet {
       void device.reboot();
     }));
     app.post('/devices/:serial/factory-reset', withDevice((device) => device.factoryReset()));
+    app.post('/devices/:serial/activation-code', withDevice((device, req) => {
+      const { code } = activationCode.parse(req.body);
+      device.setActivationCode(code ?? undefined);
+    }));
     app.post('/devices/:serial/faults', withDevice(async (device, req) => {
       const change = faults.parse(req.body);
       if (change.failNextCommit !== undefined) device.store.failNextCommit = change.failNextCommit ?? undefined;

@@ -1,7 +1,8 @@
 // `npm run simulator -- --devices N [--json]`: a fleet of simulated branch routers in one process.
 // With --json: one line per device, then {"ready":true,"control":"http://127.0.0.1:PORT"}.
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Fleet } from './fleet.ts';
+import { defaultCredentials, Fleet } from './fleet.ts';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +19,9 @@ const { values } = parseArgs({
     'call-home': { type: 'string' },
     'trap-receiver': { type: 'string' },
     'reboot-seconds': { type: 'string', default: '5' },
+    username: { type: 'string' },
+    password: { type: 'string' },
+    community: { type: 'string' },
   },
 });
 
@@ -43,6 +47,23 @@ function hostPort(name: 'call-home' | 'trap-receiver', what: string): { host: st
 const callHome = hostPort('call-home', "the orchestrator's NETCONF call-home listener");
 const trapReceiver = hostPort('trap-receiver', 'where SNMP traps go');
 
+/** Any of --username, --password, --community: every device answers to them (the others default). */
+function credentials() {
+  const { username, password, community } = values;
+  if (username === undefined && password === undefined && community === undefined) return undefined;
+  for (const [name, value] of Object.entries({ username, password, community })) {
+    if (value === '') {
+      console.error(`--${name} must not be empty`);
+      process.exit(2);
+    }
+  }
+  return {
+    username: username ?? defaultCredentials.username,
+    password: password ?? randomBytes(9).toString('base64url'),
+    community: community ?? defaultCredentials.community,
+  };
+}
+
 try {
   const fleet = await Fleet.start({
     devices: number('devices', 1, 100_000),
@@ -57,6 +78,7 @@ try {
     callHome: callHome && { ...callHome, retryMs: 2000 },
     trapReceiver,
     rebootMs: number('reboot-seconds', 0, 3600) * 1000,
+    credentials: credentials(),
   });
   const lines: string[] = [];
   for (const device of fleet.devices.values()) {

@@ -11,6 +11,15 @@ export const failureTypes = {
   deviceProtocolError: 'DeviceProtocolError',
   /** Another change holds the device (workflows/lease.ts). */
   deviceBusy: 'DeviceBusy',
+  /** A device read back after a change does not show what the change should have brought. */
+  verificationFailed: 'VerificationFailed',
+  siteNotFound: 'SiteNotFound',
+  /** The site cannot be onboarded now (its hubs are not active, it has no device…); the message says why. */
+  siteNotReady: 'SiteNotReady',
+  /** The box did not phone home before the site's deadline. */
+  phoneHomeDeadline: 'PhoneHomeDeadline',
+  /** Onboarding failed, was undone, and the operator aborted it (or never decided). */
+  onboardingFailed: 'OnboardingFailed',
 } as const;
 
 export type FailureType = (typeof failureTypes)[keyof typeof failureTypes];

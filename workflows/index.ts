@@ -1,2 +1,5 @@
 // The workflows the worker bundles. One workflow per file; this barrel only re-exports.
+export { decommissionSite } from './decommission-site.ts';
 export { deviceLease } from './device-lease.ts';
+export { onboardSite } from './onboard-site.ts';
+export { ztp } from './ztp.ts';

@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 /** Work that scales differently runs on different queues (DESIGN §4). */
 export const taskQueues = {
   /** Workflows and database activities. */
@@ -15,3 +16,11 @@ export const searchAttributes = {
   deviceSerials: { name: 'BranchlineDeviceSerials', type: 'KeywordList' },
   ticket: { name: 'BranchlineTicket', type: 'Keyword' },
 } as const;
+
+/** The same attributes as typed keys, for starts and upserts. */
+export const searchAttributeKeys = {
+  tenant: defineSearchAttributeKey(searchAttributes.tenant.name, SearchAttributeType.KEYWORD),
+  site: defineSearchAttributeKey(searchAttributes.site.name, SearchAttributeType.KEYWORD),
+  deviceSerials: defineSearchAttributeKey(searchAttributes.deviceSerials.name, SearchAttributeType.KEYWORD_LIST),
+  ticket: defineSearchAttributeKey(searchAttributes.ticket.name, SearchAttributeType.KEYWORD),
+};

@@ -1,5 +1,6 @@
 // A configuration change as a state machine (STYLE, from napalm and JSNAPy): lock → load → diff →
 // nothing to do: discard, changed false → confirmed commit → post-checks → confirm, or roll back.
+// A retry that finds its earlier attempt committed but unconfirmed goes straight to the checks.
 // The lock is released on every path.
 import { DeviceError } from './errors.ts';
 import type { DeviceDriver } from './drivers/contract.ts';
@@ -44,11 +45,18 @@ export interface ConfigChangeInput {
 }
 
 export async function applyConfiguration(driver: DeviceDriver, input: ConfigChangeInput): Promise<{ changed: boolean; diff: string }> {
-  // An earlier attempt of the same change may have committed and died before confirming: cancel
-  // it, so the device is as before and this attempt decides afresh.
-  await driver.rollback(input.persist).catch(() => undefined);
   await driver.lock();
   try {
+    // Asked under the lock, so no other session can touch the candidate that a confirm commits.
+    const pending = await driver.pendingCommit();
+    if (pending?.persist === input.persist) {
+      // An earlier attempt of this very change committed and was lost before confirming: check
+      // and confirm that commit rather than revert and commit again, so the device commits once.
+      // Its diff died with that attempt: the result says changed with an empty diff.
+      await driver.discard(); // a confirm commits the candidate too: make it exactly what was committed
+      await confirmOrRollBack(driver, input);
+      return { changed: true, diff: '' };
+    }
     await driver.loadCandidate(input.config, input.mode);
     const diff = await driver.diff();
     if (!diff) {
@@ -61,14 +69,19 @@ export async function applyConfiguration(driver: DeviceDriver, input: ConfigChan
       await driver.discard().catch(() => undefined); // a refused commit leaves nothing behind in the candidate
       throw error;
     }
-    const failures = await failedChecks(driver, input.checks).catch((error: Error) => [`post-checks could not run: ${error.message}`]);
-    if (failures.length > 0) {
-      await driver.rollback(input.persist);
-      throw new DeviceError('rejected', `${driver.connection.serial}: the change was rolled back, post-checks failed: ${failures.join('; ')}`, { failures });
-    }
-    await driver.confirm(input.persist);
+    await confirmOrRollBack(driver, input);
     return { changed: true, diff };
   } finally {
     await driver.unlock().catch(() => undefined);
   }
+}
+
+/** The committed change stays only if the post-checks hold. */
+async function confirmOrRollBack(driver: DeviceDriver, input: ConfigChangeInput): Promise<void> {
+  const failures = await failedChecks(driver, input.checks).catch((error: Error) => [`post-checks could not run: ${error.message}`]);
+  if (failures.length > 0) {
+    await driver.rollback(input.persist);
+    throw new DeviceError('rejected', `${driver.connection.serial}: the change was rolled back, post-checks failed: ${failures.join('; ')}`, { failures });
+  }
+  await driver.confirm(input.persist);
 }

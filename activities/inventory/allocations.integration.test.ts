@@ -25,7 +25,7 @@ describe('site address allocation', () => {
 
   it('gives fifty sites onboarding at once distinct loopbacks, tunnel subnets and units on each hub', async () => {
     const results = await Promise.all(spokes.slice(0, 50).map((siteId) =>
-      allocateSiteAddresses(database.prisma, { siteId, tunnels: hubs.map((peerSiteId) => ({ peerSiteId })) })));
+      allocateSiteAddresses(database.prisma, { siteId, devices: [{ role: 'primary', peerSiteIds: hubs }] }).then(([device]) => device!)));
     const loopbacks = results.map((r) => r.loopback);
     assert.equal(new Set(loopbacks).size, 50);
     assert.ok(loopbacks.every((l) => /^10\.255\.\d+\.\d+\/32$/.test(l)));
@@ -42,10 +42,13 @@ describe('site address allocation', () => {
     assert.equal((await database.prisma.site.findUniqueOrThrow({ where: { id: spokes[0]! } })).loopbackAddress, loopbacks[0]!.replace('/32', ''));
   });
 
+  const primary = async (siteId: string, peerSiteIds: string[]) =>
+    (await allocateSiteAddresses(database.prisma, { siteId, devices: [{ role: 'primary', peerSiteIds }] }))[0]!;
+
   it('gives a site the same addresses when asked again, claiming nothing new', async () => {
     const before = await database.prisma.allocation.count();
-    const first = await allocateSiteAddresses(database.prisma, { siteId: spokes[0]!, tunnels: hubs.map((peerSiteId) => ({ peerSiteId })) });
-    const again = await allocateSiteAddresses(database.prisma, { siteId: spokes[0]!, tunnels: [...hubs].reverse().map((peerSiteId) => ({ peerSiteId })) });
+    const first = await primary(spokes[0]!, hubs);
+    const again = await primary(spokes[0]!, [...hubs].reverse());
     assert.deepEqual(again.tunnels.sort((a, b) => a.peerUnit - b.peerUnit || a.subnet.localeCompare(b.subnet)), first.tunnels.sort((a, b) => a.peerUnit - b.peerUnit || a.subnet.localeCompare(b.subnet)));
     assert.equal(again.loopback, first.loopback);
     assert.equal(await database.prisma.allocation.count(), before);
@@ -53,20 +56,32 @@ describe('site address allocation', () => {
 
   it('completes what an interrupted attempt left half-claimed', async () => {
     const siteId = spokes[50]!;
-    await database.prisma.allocation.create({ data: { kind: 'tunnel_id', value: `${hubs[0]}:51`, siteId, peerSiteId: hubs[0]! } });
-    const result = await allocateSiteAddresses(database.prisma, { siteId, tunnels: [{ peerSiteId: hubs[0]! }] });
+    await database.prisma.allocation.create({ data: { kind: 'tunnel_id', value: `${hubs[0]}/primary:51`, siteId, peerSiteId: hubs[0]! } });
+    const result = await primary(siteId, [hubs[0]!]);
     assert.equal(result.tunnels[0]!.peerUnit, 51);
-    assert.equal(await database.prisma.allocation.count({ where: { siteId } }), 3);
+    assert.equal(await database.prisma.allocation.count({ where: { siteId } }), 4);
   });
 
   it('releases everything a site holds, for the next site to take', async () => {
-    const held = await allocateSiteAddresses(database.prisma, { siteId: spokes[1]!, tunnels: [{ peerSiteId: hubs[0]! }] });
-    assert.deepEqual(await releaseSiteAddresses(database.prisma, { siteId: spokes[1]! }), { released: 5 });
+    const held = await primary(spokes[1]!, [hubs[0]!]);
+    assert.deepEqual(await releaseSiteAddresses(database.prisma, { siteId: spokes[1]! }), { released: 7 });
     assert.equal((await database.prisma.site.findUniqueOrThrow({ where: { id: spokes[1]! } })).loopbackAddress, null);
     const acme = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
     const newcomer = await database.prisma.site.create({ data: { tenantId: acme.id, name: 'Newcomer' } });
-    const taken = await allocateSiteAddresses(database.prisma, { siteId: newcomer.id, tunnels: [{ peerSiteId: hubs[0]! }] });
+    const taken = await primary(newcomer.id, [hubs[0]!]);
     assert.equal(taken.loopback, held.loopback);
     assert.equal(taken.tunnels[0]!.peerUnit, held.tunnels[0]!.peerUnit);
+  });
+
+  it('gives each device of a dual-CPE site its own loopback and tunnels, on distinct units of the hub', async () => {
+    const acme = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
+    const site = await database.prisma.site.create({ data: { tenantId: acme.id, name: 'Dual' } });
+    const [first, second] = await allocateSiteAddresses(database.prisma, {
+      siteId: site.id, devices: [{ role: 'primary', peerSiteIds: [hubs[0]!] }, { role: 'secondary', peerSiteIds: [hubs[0]!] }],
+    });
+    assert.notEqual(first!.loopback, second!.loopback);
+    assert.notEqual(first!.tunnels[0]!.peerUnit, second!.tunnels[0]!.peerUnit);
+    assert.notEqual(first!.tunnels[0]!.subnet, second!.tunnels[0]!.subnet);
+    assert.equal((await database.prisma.site.findUniqueOrThrow({ where: { id: site.id } })).loopbackAddress, first!.loopback.replace('/32', ''));
   });
 });

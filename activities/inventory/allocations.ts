@@ -10,22 +10,29 @@ const pools = {
   tunnel_subnet: { base: parseIpv4('172.16.0.0')!, size: 262_144, step: 4 },
 } as const;
 
-export interface SiteTunnelPlan {
-  /** The peer (hub or mesh peer) at the other end. */
-  peerSiteId: string;
+/** What one of the site's devices needs: its loopback, and a tunnel to each peer (hub or mesh peer). */
+export interface DeviceTunnelPlan {
+  role: 'primary' | 'secondary';
+  peerSiteIds: string[];
 }
 
-export interface SiteAllocations {
+export interface TunnelAllocation {
+  peerSiteId: string;
+  /** The /30 of the tunnel: this device takes the first host, the peer the second. */
+  subnet: string;
+  localAddress: string;
+  peerAddress: string;
+  /** The st0 unit on the peer's device, unique there. */
+  peerUnit: number;
+  /** The st0 unit on this device, unique here. */
+  localUnit: number;
+}
+
+export interface DeviceAllocations {
+  role: 'primary' | 'secondary';
+  /** The device's loopback, /32. */
   loopback: string;
-  tunnels: {
-    peerSiteId: string;
-    /** The /30 of the tunnel: this site takes the first host, the peer the second. */
-    subnet: string;
-    localAddress: string;
-    peerAddress: string;
-    /** The st0 unit on the peer, unique on that peer. */
-    peerUnit: number;
-  }[];
+  tunnels: TunnelAllocation[];
 }
 
 /**
@@ -35,15 +42,17 @@ export interface SiteAllocations {
  */
 async function claim(
   prisma: PrismaClient,
-  owner: { siteId: string; peerSiteId?: string },
+  owner: { siteId: string; deviceRole: 'primary' | 'secondary'; peerSiteId?: string },
   kind: 'loopback' | 'tunnel_subnet' | 'tunnel_id',
   firstFree: (tx: Prisma.TransactionClient) => Promise<string>,
+  /** Units are per device: claims on different devices need not take turns. */
+  unitsOf?: string,
 ): Promise<string> {
-  const lock = kind === 'tunnel_id' ? `allocation:${kind}:${owner.peerSiteId}` : `allocation:${kind}`;
+  const lock = kind === 'tunnel_id' ? `allocation:${kind}:${unitsOf}` : `allocation:${kind}`;
   return prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${lock}))`;
     const value = await firstFree(tx);
-    await tx.allocation.create({ data: { kind, value, siteId: owner.siteId, peerSiteId: owner.peerSiteId ?? null } });
+    await tx.allocation.create({ data: { kind, value, siteId: owner.siteId, deviceRole: owner.deviceRole, peerSiteId: owner.peerSiteId ?? null } });
     return value;
   }, { maxWait: 30_000, timeout: 30_000 }); // turns are short, but many onboardings may queue for them
 }
@@ -59,38 +68,62 @@ async function firstFreeInPool(tx: Prisma.TransactionClient, kind: keyof typeof 
   throw new Error(`the ${kind} pool is exhausted`);
 }
 
-/** The lowest free st0 unit on a peer; the value names the peer, as units are unique per device. */
-async function firstFreeUnit(tx: Prisma.TransactionClient, peerSiteId: string): Promise<string> {
-  const taken = new Set((await tx.allocation.findMany({ where: { kind: 'tunnel_id', peerSiteId }, select: { value: true } })).map((a) => a.value));
-  for (let unit = 1; unit <= 16_000; unit++) if (!taken.has(`${peerSiteId}:${unit}`)) return `${peerSiteId}:${unit}`;
-  throw new Error(`no free tunnel unit on site ${peerSiteId}`);
+/** Names a device's st0 units: `<siteId>/<role>`; a unit's value is `<device>:<unit>`. */
+const unitsOf = (siteId: string, role: string) => `${siteId}/${role}`;
+
+/** The lowest free st0 unit on a device, whichever site's tunnel holds the others. */
+async function firstFreeUnit(tx: Prisma.TransactionClient, device: string): Promise<string> {
+  const held = await tx.allocation.findMany({ where: { kind: 'tunnel_id', value: { startsWith: `${device}:` } }, select: { value: true } });
+  const taken = new Set(held.map((a) => a.value));
+  for (let unit = 1; unit <= 16_000; unit++) if (!taken.has(`${device}:${unit}`)) return `${device}:${unit}`;
+  throw new Error(`no free tunnel unit on ${device}`);
+}
+
+const unitNumber = (value: string) => Number(value.split(':')[1]);
+
+/**
+ * Each device's loopback and, per tunnel, a /30 and a unit on the peer. What the site already
+ * holds is kept; what is missing is claimed. The site records its primary device's loopback.
+ */
+export async function allocateSiteAddresses(prisma: PrismaClient, input: { siteId: string; devices: DeviceTunnelPlan[] }): Promise<DeviceAllocations[]> {
+  const held = await prisma.allocation.findMany({ where: { siteId: input.siteId } });
+  const result: DeviceAllocations[] = [];
+  for (const device of input.devices) {
+    const holding = (kind: string, peerSiteId: string | null = null, prefix = '') =>
+      held.find((a) => a.kind === kind && a.deviceRole === device.role && a.peerSiteId === peerSiteId && a.value.startsWith(prefix))?.value;
+    const owner = { siteId: input.siteId, deviceRole: device.role };
+    const own = unitsOf(input.siteId, device.role);
+    const loopback = holding('loopback') ?? await claim(prisma, owner, 'loopback', (tx) => firstFreeInPool(tx, 'loopback'));
+    const tunnels: TunnelAllocation[] = [];
+    for (const peerSiteId of device.peerSiteIds) {
+      const tunnelOwner = { ...owner, peerSiteId };
+      // Tunnels end on the peer's primary device.
+      const peer = unitsOf(peerSiteId, 'primary');
+      const peerUnit = holding('tunnel_id', peerSiteId, `${peer}:`) ?? await claim(prisma, tunnelOwner, 'tunnel_id', (tx) => firstFreeUnit(tx, peer), peer);
+      const localUnit = holding('tunnel_id', peerSiteId, `${own}:`) ?? await claim(prisma, tunnelOwner, 'tunnel_id', (tx) => firstFreeUnit(tx, own), own);
+      const subnet = holding('tunnel_subnet', peerSiteId) ?? await claim(prisma, tunnelOwner, 'tunnel_subnet', (tx) => firstFreeInPool(tx, 'tunnel_subnet'));
+      const network = parseIpv4(subnet.split('/')[0]!)!;
+      tunnels.push({
+        peerSiteId, subnet, localAddress: `${formatIpv4(network + 1)}/30`, peerAddress: `${formatIpv4(network + 2)}/30`,
+        peerUnit: unitNumber(peerUnit), localUnit: unitNumber(localUnit),
+      });
+    }
+    result.push({ role: device.role, loopback: `${loopback}/32`, tunnels });
+  }
+  const primary = result.find((d) => d.role === 'primary');
+  if (primary) await prisma.site.update({ where: { id: input.siteId }, data: { loopbackAddress: primary.loopback.split('/')[0]! } });
+  return result;
 }
 
 /**
- * The site's loopback and, per tunnel, a /30 and a unit on the peer. What the site already holds
- * is kept; what is missing is claimed.
+ * Gives everything back (a failed onboarding's compensation, or a decommission, which also frees
+ * what peers held for their tunnels to the site).
  */
-export async function allocateSiteAddresses(prisma: PrismaClient, input: { siteId: string; tunnels: SiteTunnelPlan[] }): Promise<SiteAllocations> {
-  const held = await prisma.allocation.findMany({ where: { siteId: input.siteId } });
-  const holding = (kind: string, peerSiteId: string | null = null) => held.find((a) => a.kind === kind && a.peerSiteId === peerSiteId)?.value;
-  const site = { siteId: input.siteId };
-  const loopback = holding('loopback') ?? await claim(prisma, site, 'loopback', (tx) => firstFreeInPool(tx, 'loopback'));
-
-  const tunnels: SiteAllocations['tunnels'] = [];
-  for (const { peerSiteId } of input.tunnels) {
-    const unit = holding('tunnel_id', peerSiteId) ?? await claim(prisma, { ...site, peerSiteId }, 'tunnel_id', (tx) => firstFreeUnit(tx, peerSiteId));
-    const subnet = holding('tunnel_subnet', peerSiteId) ?? await claim(prisma, { ...site, peerSiteId }, 'tunnel_subnet', (tx) => firstFreeInPool(tx, 'tunnel_subnet'));
-    const network = parseIpv4(subnet.split('/')[0]!)!;
-    tunnels.push({ peerSiteId, subnet, localAddress: `${formatIpv4(network + 1)}/30`, peerAddress: `${formatIpv4(network + 2)}/30`, peerUnit: Number(unit.split(':')[1]) });
-  }
-  await prisma.site.update({ where: { id: input.siteId }, data: { loopbackAddress: loopback } });
-  return { loopback: `${loopback}/32`, tunnels };
-}
-
-/** Gives everything back (a failed onboarding's compensation, or a decommission). */
-export async function releaseSiteAddresses(prisma: PrismaClient, input: { siteId: string }): Promise<{ released: number }> {
+export async function releaseSiteAddresses(prisma: PrismaClient, input: { siteId: string; includingPeers?: boolean }): Promise<{ released: number }> {
   const [{ count }] = await prisma.$transaction([
-    prisma.allocation.deleteMany({ where: { siteId: input.siteId } }),
+    prisma.allocation.deleteMany({
+      where: input.includingPeers ? { OR: [{ siteId: input.siteId }, { peerSiteId: input.siteId }] } : { siteId: input.siteId },
+    }),
     prisma.site.update({ where: { id: input.siteId }, data: { loopbackAddress: null } }),
   ]);
   return { released: count };

@@ -14,6 +14,8 @@ const ipv4Prefix = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 export const siteDetailsStep = z.object({
   tenantId: z.uuid('must be a tenant id'),
   name,
+  /** A hub terminates spokes' tunnels; a spoke is a branch. */
+  role: z.enum(['spoke', 'hub']).default('spoke'),
   timezone: z.string().refine((zone) => timeZones.has(zone) || zone === 'UTC', 'is not a known time zone (for example Europe/Paris)'),
   country: z.string().regex(/^[A-Z]{2}$/, 'is a two-letter country code (ISO 3166)').optional(),
   address: z.string().trim().max(300).optional(),
@@ -133,7 +135,12 @@ export function siteIssues(site: Partial<Site>): Issue[] {
     }
   });
 
-  if (site.topology === 'hub_and_spoke') {
+  if (site.role === 'hub') {
+    if (site.primaryHubId || site.secondaryHubId) issues.push({ path: ['primaryHubId'], message: 'a hub has no hubs of its own' });
+    devices.forEach((device, index) => {
+      if (deviceModel(device.model)?.hub === false) issues.push({ path: ['devices', index, 'model'], message: `${device.model} cannot terminate spokes' tunnels; a hub needs a hub gateway model` });
+    });
+  } else if (site.topology === 'hub_and_spoke') {
     if (!site.primaryHubId) issues.push({ path: ['primaryHubId'], message: 'a hub-and-spoke site needs a primary hub' });
     if (site.secondaryHubId && site.secondaryHubId === site.primaryHubId) issues.push({ path: ['secondaryHubId'], message: 'the secondary hub is another hub than the primary' });
   } else if (site.topology) {

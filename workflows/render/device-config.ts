@@ -30,6 +30,28 @@ export interface TunnelConfig {
   viaLink: string;
 }
 
+/** One firewall rule between two zones; "internet" is the WAN side, "corporate" the overlay. */
+export interface FirewallRuleConfig {
+  /** Unique on the device: the policy's and the rule's name. */
+  name: string;
+  from: string;
+  to: string;
+  applications: string[];
+  action: 'permit' | 'deny' | 'reject';
+  log: boolean;
+}
+
+/** Application steering: which WAN links an application prefers and the SLA it needs. */
+export interface AppSteeringConfig {
+  name: string;
+  applications: string[];
+  preferredLinks: string[];
+  maxLatencyMs: number;
+  maxJitterMs: number;
+  maxLossPermille: number;
+  breakout: 'local' | 'central';
+}
+
 export interface DeviceConfigInput {
   hostname: string;
   /** The device's loopback, /32. */
@@ -39,9 +61,20 @@ export interface DeviceConfigInput {
   tunnels: TunnelConfig[];
 }
 
+export interface PolicyConfigInput {
+  firewall: FirewallRuleConfig[];
+  steering: AppSteeringConfig[];
+}
+
 export interface DeviceConfigRenderer {
   /** Management only: host name, loopback and WAN interfaces, so the orchestrator keeps reaching it. */
   stage1(input: DeviceConfigInput): string;
   /** Everything: stage 1 plus LAN segments, tunnels and security zones. */
   stage2(input: DeviceConfigInput): string;
+  /** One tunnel on a device that has others (a hub, a mesh peer): what to merge, and what removes it again exactly. */
+  tunnel(tunnel: TunnelConfig, wanLinks: WanLinkConfig[]): { add: string; remove: string };
+  /** Nothing configured: what a device has from the factory (and phones home with again). */
+  factoryDefault(): string;
+  /** The firewall and steering policies, replacing whatever policies the device had. */
+  policies(input: PolicyConfigInput): string;
 }

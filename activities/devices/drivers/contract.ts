@@ -60,6 +60,11 @@ export interface DeviceDriver {
   confirm(persist: string): Promise<void>;
   /** Reverts a pending confirmed commit now. */
   rollback(persist: string): Promise<void>;
+  /**
+   * The confirmed commit waiting for its confirm, if any: its persist token, or null when only
+   * the session that made it can confirm it.
+   */
+  pendingCommit(): Promise<{ persist: string | null } | undefined>;
   /** Downloads, checks and installs an image; the device reboots unless told not to. */
   installImage(input: { url: string; sha256: string; reboot: boolean }): Promise<{ version: string }>;
   rollbackImage(): Promise<{ version: string }>;

@@ -30,7 +30,7 @@ describe('junos-sim driver', () => {
 
   before(async () => {
     fleet = await Fleet.start({
-      devices: 5, baseAddress: '127.40.0.1', snmpPort: 21161, netconfPort: 21830, controlPort: 0,
+      devices: 6, baseAddress: '127.40.0.1', snmpPort: 21161, netconfPort: 21830, controlPort: 0,
       models: ['SRX-SIM-300'], phoneHomeIntervalMs: 1000, rebootMs: 200,
     });
   });
@@ -79,16 +79,45 @@ describe('junos-sim driver', () => {
     assert.deepEqual(journal('BLS0000004'), []);
   });
 
-  it('cancels a change that an earlier attempt committed but never confirmed, before deciding afresh', async () => {
-    const d = driver('BLS0000001');
+  /** What an attempt that died between commit and confirm leaves behind. */
+  const commitWithoutConfirming = async (d: DeviceDriver, config: string, persist: string) => {
     await d.lock();
-    await d.loadCandidate(hostName('half-done'), 'merge');
-    await d.commitConfirmed({ confirmTimeoutSeconds: 600, persist: 'change-5' });
+    await d.loadCandidate(config, 'merge');
+    await d.commitConfirmed({ confirmTimeoutSeconds: 600, persist });
     await d.unlock();
-    const result = await applyConfiguration(d, { config: hostName('done'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'change-5', checks: [] });
-    assert.equal(result.changed, true);
+  };
+
+  it('reports a pending confirmed commit with its persist token, and none once confirmed', async () => {
+    const d = driver('BLS0000006');
+    assert.equal(await d.pendingCommit(), undefined);
+    await commitWithoutConfirming(d, hostName('pending'), 'change-6');
+    assert.deepEqual(await d.pendingCommit(), { persist: 'change-6' });
+    await d.confirm('change-6');
+    assert.equal(await d.pendingCommit(), undefined);
+  });
+
+  it('when an earlier attempt committed and was lost before confirming, a retry confirms it once', async () => {
+    const d = driver('BLS0000001');
+    const change = { config: hostName('done'), mode: 'merge' as const, confirmTimeoutSeconds: 60, persist: 'change-5', checks: [{ kind: 'interface-up' as const, interface: 'ge-0/0/0' }] };
+    await commitWithoutConfirming(d, change.config, change.persist);
+    const result = await applyConfiguration(d, change);
+    assert.deepEqual(result, { changed: true, diff: '' });
     assert.equal(fleet.device('BLS0000001')!.hostName(), 'done');
-    assert.deepEqual(journal('BLS0000001'), ['confirmed-commit', 'revert', 'confirmed-commit', 'confirm']);
+    assert.deepEqual(journal('BLS0000001'), ['confirmed-commit', 'confirm']);
+    assert.equal(fleet.device('BLS0000001')!.store.confirmPending, undefined);
+    assert.equal(await d.pendingCommit(), undefined);
+  });
+
+  it('when a retry finds its earlier attempt committed but the post-checks fail, rolls it back', async () => {
+    const d = driver('BLS0000006');
+    await commitWithoutConfirming(d, hostName('never-confirmed'), 'change-7');
+    await assert.rejects(
+      applyConfiguration(d, { config: hostName('never-confirmed'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'change-7', checks: [{ kind: 'interface-up', interface: 'st0.9' }] }),
+      (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && /rolled back.*interface st0\.9 is missing/.test(e.message),
+    );
+    assert.deepEqual(journal('BLS0000006'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'revert']);
+    assert.equal(fleet.device('BLS0000006')!.hostName(), 'pending');
+    assert.equal(await d.pendingCommit(), undefined);
   });
 
   it('accepts the configuration onboarding renders: stage 1, then stage 2 with tunnels up to peers that are up', async () => {
@@ -108,9 +137,13 @@ describe('junos-sim driver', () => {
     assert.equal(stage1.changed, true);
     const stage2 = await applyConfiguration(d, {
       config: junosSimRenderer.stage2(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-2',
-      checks: [{ kind: 'interface-up', interface: 'st0.1' }, { kind: 'interface-up', interface: 'st0.2' }],
+      checks: [{ kind: 'interface-up', interface: 'st0.1' }, { kind: 'interface-up', interface: 'st0.2' }, { kind: 'interface-up', interface: 'irb.10' }],
     });
     assert.equal(stage2.changed, true);
+    // The LAN segment's interface appears over SNMP as well: the interface tables follow the configuration.
+    const { identity } = fleet.device('BLS0000005')!;
+    const ifNames = await transports.snmp.walk({ host: identity.address, port: identity.snmpPort, version: '2c', community: identity.community }, '1.3.6.1.2.1.31.1.1.1.1');
+    assert.ok(ifNames.some((vb) => vb.value === 'irb.10'), 'ifName irb.10');
     assert.match(stage2.diff, /\+\s+<bind-interface>st0\.1<\/bind-interface>/);
     assert.equal((await applyConfiguration(d, { config: junosSimRenderer.stage2(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-2b', checks: [] })).changed, false);
     assert.deepEqual(journal('BLS0000005'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'confirm']);

@@ -1,0 +1,146 @@
+// The activities that touch devices (the devices task queue): configuration changes, facts,
+// firmware, read-back checks. Each builds its driver from the target the workflow passes and the
+// fleet's credentials from the worker's configuration, so no secret enters a workflow history.
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { PrismaClient } from '../../prisma/client.ts';
+import { failureTypes } from '../../workflows/failure-types.ts';
+import type { DeviceTarget } from '../../workflows/site-plan.ts';
+import { applyConfiguration, failedChecks, type PostCheck } from './change.ts';
+import type { DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
+import { driverFor } from './drivers/registry.ts';
+import { toApplicationFailure } from './failures.ts';
+
+export interface DeviceCredentials {
+  username: string;
+  password: string;
+  community: string;
+}
+
+export interface DeviceActivityDependencies {
+  prisma: PrismaClient;
+  transports: Transports;
+  credentials: DeviceCredentials;
+  /** Where devices download images from: the API's public URL. */
+  imageBaseUrl: string;
+}
+
+type ConfigSource = 'onboarding' | 'ztp' | 'policy' | 'upgrade' | 'rma' | 'rollback' | 'decommission' | 'manual';
+
+export interface PushConfigurationInput {
+  target: DeviceTarget;
+  config: string;
+  mode: 'merge' | 'replace';
+  /** Names this change on the device, so a retry finishes it instead of doing it twice. */
+  persist: string;
+  checks: PostCheck[];
+  source: ConfigSource;
+  workflowId: string;
+  confirmTimeoutSeconds?: number;
+}
+
+/** Device errors leave as ApplicationFailure with their type; anything else as it is. */
+async function failingAsDeviceErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toApplicationFailure(error);
+  }
+}
+
+/** Beats while `work` runs, so a lost worker is noticed within the heartbeat timeout. */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), 5_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export function createDeviceActivities(deps: DeviceActivityDependencies) {
+  const { prisma, transports, credentials } = deps;
+  const driver = (target: DeviceTarget): DeviceDriver => driverFor({ ...target, ...credentials }, transports);
+
+  /** Records the running configuration as the device's next version, unless it is the version on record already. */
+  async function recordVersion(deviceId: string, running: string, source: ConfigSource, workflowId: string): Promise<number> {
+    const digest = sha256(running);
+    const latest = await prisma.configVersion.findFirst({ where: { deviceId }, orderBy: { version: 'desc' }, select: { version: true, sha256: true } });
+    if (latest?.sha256 === digest) return latest.version;
+    const version = (latest?.version ?? 0) + 1;
+    await prisma.configVersion.create({ data: { deviceId, version, source, content: running, sha256: digest, workflowId } });
+    return version;
+  }
+
+  return {
+    /**
+     * One configuration change, exactly once: confirmed commit, post-checks, confirm (or roll back).
+     * The running configuration is then recorded as a version when it differs from the last one,
+     * which also catches a change whose first attempt confirmed and died before recording it.
+     */
+    async pushConfiguration(input: PushConfigurationInput): Promise<{ changed: boolean; version: number }> {
+      return failingAsDeviceErrors(() => heartbeating(async () => {
+        const device = driver(input.target);
+        const { changed } = await applyConfiguration(device, {
+          config: input.config,
+          mode: input.mode,
+          persist: input.persist,
+          checks: input.checks,
+          confirmTimeoutSeconds: input.confirmTimeoutSeconds ?? 120,
+        });
+        const version = await recordVersion(input.target.deviceId, await device.runningConfig(), input.source, input.workflowId);
+        return { changed, version };
+      }));
+    },
+
+    async readDeviceFacts(input: { target: DeviceTarget }): Promise<DeviceFacts> {
+      return failingAsDeviceErrors(() => driver(input.target).facts());
+    },
+
+    /**
+     * Installs an image and waits until the device is back on it. A retry after the install
+     * finds the device on the version already and only waits.
+     */
+    async installFirmware(input: { target: DeviceTarget; version: string; sha256: string }): Promise<{ version: string }> {
+      return failingAsDeviceErrors(() => heartbeating(async () => {
+        const device = driver(input.target);
+        if ((await device.facts()).softwareVersion !== input.version) {
+          await device.installImage({ url: `${deps.imageBaseUrl}/api/v1/images/${input.sha256}`, sha256: input.sha256, reboot: true });
+        }
+        const context = Context.current();
+        for (;;) {
+          await sleep(1_000, undefined, { signal: context.cancellationSignal });
+          const facts = await device.facts().catch(() => undefined); // rebooting: not answering is expected
+          if (facts?.softwareVersion === input.version) return { version: facts.softwareVersion };
+        }
+      }));
+    },
+
+    /**
+     * Reads the device back until every check holds, for up to `waitUpToSeconds` (tunnels take a
+     * moment to come up); then fails for good, naming what does not hold.
+     */
+    async verifyDevice(input: { target: DeviceTarget; checks: PostCheck[]; waitUpToSeconds: number }): Promise<{ verified: true }> {
+      return failingAsDeviceErrors(() => heartbeating(async () => {
+        const device = driver(input.target);
+        const until = Date.now() + input.waitUpToSeconds * 1000;
+        for (;;) {
+          const failures = await failedChecks(device, input.checks);
+          if (failures.length === 0) return { verified: true as const };
+          if (Date.now() > until) {
+            throw ApplicationFailure.nonRetryable(`${input.target.serial}: ${failures.join('; ')}`, failureTypes.verificationFailed, { serial: input.target.serial, failures });
+          }
+          await sleep(1_000);
+        }
+      }));
+    },
+  };
+}
+
+export type DeviceActivities = ReturnType<typeof createDeviceActivities>;

@@ -1,0 +1,298 @@
+// The inventory side of onboarding and decommissioning: read a site as a plan, keep its status,
+// admit the boxes that phone home, raise alarms and keep the run summaries for lists.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Prisma, PrismaClient } from '../prisma/client.ts';
+import { failureTypes } from '../workflows/failure-types.ts';
+import type { FirewallRuleConfig, PolicyConfigInput } from '../workflows/render/device-config.ts';
+import type { TunnelConfig } from '../workflows/render/device-config.ts';
+import type { DeviceTarget, PeerDevice, PlannedDevice, SitePlan } from '../workflows/site-plan.ts';
+import { allocateSiteAddresses, releaseSiteAddresses, type DeviceTunnelPlan } from './inventory/allocations.ts';
+
+type SiteStatus = 'planned' | 'onboarding' | 'active' | 'failed' | 'decommissioning' | 'decommissioned';
+type RunKind = 'site_onboarding' | 'ztp' | 'decommission';
+type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+
+const deviceInclude = { wanLinks: { orderBy: { name: 'asc' } } } as const satisfies Prisma.DeviceInclude;
+type DeviceRow = Prisma.DeviceGetPayload<{ include: typeof deviceInclude }>;
+
+function targetOf(device: DeviceRow): DeviceTarget | null {
+  if (!device.serial || !device.managementAddress) return null;
+  return {
+    deviceId: device.id,
+    serial: device.serial,
+    platform: device.platform,
+    host: device.managementAddress,
+    netconfPort: device.netconfPort,
+    snmpPort: device.snmpPort,
+    ...(device.hostKeySha256 ? { hostKeySha256: device.hostKeySha256 } : {}),
+  };
+}
+
+function plannedDevice(device: DeviceRow): PlannedDevice {
+  return {
+    id: device.id,
+    role: device.role,
+    hostname: device.hostname,
+    model: device.model,
+    platform: device.platform,
+    serial: device.serial,
+    status: device.status,
+    target: targetOf(device),
+    softwareVersion: device.softwareVersion,
+    wanLinks: device.wanLinks.map((link) => ({ name: link.name, interfaceName: link.interfaceName, address: 'dhcp' as const })),
+    primaryLinks: device.wanLinks.filter((link) => !link.backupOnly).map((link) => link.name),
+  };
+}
+
+const notReady = (message: string) => ApplicationFailure.nonRetryable(message, failureTypes.siteNotReady);
+
+const ruleName = (policy: string, rule: string) => `${policy}-${rule}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+export function createSiteActivities(deps: { prisma: PrismaClient }) {
+  const { prisma } = deps;
+
+  /** The peers' primary devices, which must be provisioned already (hubs active, mesh peers active). */
+  async function peersOf(site: { id: string; tenantId: string; topology: string; tags: string[]; role: string }): Promise<PeerDevice[]> {
+    let peerSites: { id: string; name: string; status: string; priority?: 'primary' | 'secondary' }[];
+    if (site.role === 'hub') {
+      peerSites = [];
+    } else if (site.topology === 'hub_and_spoke') {
+      const hubs = await prisma.siteHub.findMany({ where: { spokeSiteId: site.id }, include: { hub: true }, orderBy: { priority: 'asc' } });
+      peerSites = hubs.map((h) => ({ id: h.hub.id, name: h.hub.name, status: h.hub.status, priority: h.priority }));
+      const inactive = peerSites.find((hub) => hub.status !== 'active');
+      if (inactive) throw notReady(`Hub ${inactive.name} is ${inactive.status}, not active: onboard it first.`);
+    } else {
+      // A mesh site tunnels to every active mesh site of its tenant (full mesh), or to those
+      // sharing one of its tags (partial mesh).
+      const candidates = await prisma.site.findMany({
+        where: {
+          tenantId: site.tenantId, id: { not: site.id }, status: 'active', role: 'spoke',
+          topology: { in: ['full_mesh', 'partial_mesh'] },
+          ...(site.topology === 'partial_mesh' ? { tags: { hasSome: site.tags } } : {}),
+        },
+        orderBy: { id: 'asc' },
+      });
+      peerSites = candidates.filter((c) => site.topology === 'full_mesh' ? c.topology === 'full_mesh' : true);
+    }
+    const peers: PeerDevice[] = [];
+    for (const peer of peerSites) {
+      const device = await prisma.device.findFirst({ where: { siteId: peer.id, role: 'primary' }, include: deviceInclude });
+      const target = device && targetOf(device);
+      if (!device || !target) throw notReady(`${peer.name} has no provisioned primary device to end the tunnels on.`);
+      const planned = plannedDevice(device);
+      peers.push({
+        siteId: peer.id, siteName: peer.name, ...(peer.priority ? { priority: peer.priority } : {}),
+        hostname: device.hostname, target, wanLinks: planned.wanLinks, primaryLinks: planned.primaryLinks,
+      });
+    }
+    return peers;
+  }
+
+  /** Firewall intent that applies to the site (tenant-wide, its tags, its departments) and its steering policies. */
+  async function policiesOf(site: { id: string; tenantId: string; tags: string[] }, departments: string[], links: { name: string; type: string }[]): Promise<PolicyConfigInput> {
+    const firewallPolicies = await prisma.firewallPolicy.findMany({
+      where: {
+        tenantId: site.tenantId,
+        OR: [{ scope: 'tenant' }, { scope: 'site_group', scopeRef: { in: site.tags } }, { scope: 'department', scopeRef: { in: departments } }],
+      },
+      orderBy: [{ position: 'asc' }, { name: 'asc' }],
+    });
+    const firewall: FirewallRuleConfig[] = firewallPolicies.flatMap((policy) =>
+      (policy.rules as { name: string; from: string; to: string; applications?: string[]; action: FirewallRuleConfig['action']; log?: boolean }[])
+        .map((rule) => ({ name: ruleName(policy.name, rule.name), from: rule.from, to: rule.to, applications: rule.applications ?? ['any'], action: rule.action, log: rule.log ?? false })));
+    const steering = await prisma.siteAppSlaPolicy.findMany({ where: { siteId: site.id }, include: { policy: { include: { slaProfile: true } } } });
+    return {
+      firewall,
+      steering: steering.map(({ policy }) => ({
+        name: ruleName(policy.name, ''),
+        applications: policy.applications,
+        preferredLinks: links.filter((l) => policy.preferredLinkTypes.includes(l.type as never)).map((l) => l.name),
+        maxLatencyMs: policy.slaProfile.maxLatencyMs,
+        maxJitterMs: policy.slaProfile.maxJitterMs,
+        maxLossPermille: policy.slaProfile.maxLossPermille,
+        breakout: policy.breakout,
+      })),
+    };
+  }
+
+  return {
+    /** The site as onboarding needs it; a site that cannot be onboarded now fails with SiteNotReady and the reason. */
+    async loadSitePlan(input: { siteId: string }): Promise<SitePlan> {
+      const site = await prisma.site.findUnique({
+        where: { id: input.siteId },
+        include: {
+          devices: { include: deviceInclude, orderBy: { role: 'asc' } },
+          lanSegments: { include: { department: true }, orderBy: { vlanId: 'asc' } },
+          departments: true,
+          wanLinks: true,
+        },
+      });
+      if (!site) throw ApplicationFailure.nonRetryable(`Site ${input.siteId} does not exist.`, failureTypes.siteNotFound);
+      if (site.devices.length === 0) throw notReady(`${site.name} has no device.`);
+      const images = await prisma.tenantTargetImage.findMany({ where: { tenantId: site.tenantId }, include: { image: true } });
+      return {
+        siteId: site.id,
+        tenantId: site.tenantId,
+        name: site.name,
+        role: site.role,
+        status: site.status,
+        topology: site.topology,
+        devices: site.devices.map(plannedDevice),
+        lanSegments: site.lanSegments.map((s) => ({ name: s.name, vlanId: s.vlanId, prefix: s.prefix, dhcp: s.dhcp, department: s.department?.name ?? null })),
+        peers: await peersOf(site),
+        policies: await policiesOf(site, site.departments.map((d) => d.name), site.wanLinks),
+        targetImages: images.map((t) => ({ model: t.model, version: t.image.version, sha256: t.image.sha256 })),
+      };
+    },
+
+    /**
+     * What decommissioning undoes: the tunnels on the other ends (hubs and mesh peers, whichever
+     * side allocated them) and the site's own devices.
+     */
+    async loadDecommissionPlan(input: { siteId: string }): Promise<DecommissionPlan> {
+      const site = await prisma.site.findUnique({ where: { id: input.siteId }, include: { devices: { include: deviceInclude } } });
+      if (!site) throw ApplicationFailure.nonRetryable(`Site ${input.siteId} does not exist.`, failureTypes.siteNotFound);
+      const tunnels = await prisma.allocation.findMany({
+        where: { kind: 'tunnel_subnet', OR: [{ siteId: site.id }, { peerSiteId: site.id }] },
+      });
+      const units = await prisma.allocation.findMany({ where: { kind: 'tunnel_id', OR: [{ siteId: site.id }, { peerSiteId: site.id }] } });
+      const primaryOf = (siteId: string) => prisma.device.findFirst({ where: { siteId, role: 'primary' }, include: deviceInclude });
+      const remote = new Map<string, { target: DeviceTarget; hostname: string; tunnels: TunnelConfig[] }>();
+      for (const tunnel of tunnels) {
+        const owner = tunnel.siteId === site.id;
+        // The far end: the peer's primary device for the site's own tunnels, the owner's device otherwise.
+        const far = owner
+          ? await primaryOf(tunnel.peerSiteId!)
+          : await prisma.device.findFirst({ where: { siteId: tunnel.siteId, role: tunnel.deviceRole }, include: deviceInclude });
+        const near = owner ? site.devices.find((d) => d.role === tunnel.deviceRole) : site.devices.find((d) => d.role === 'primary');
+        const farTarget = far && targetOf(far);
+        if (!far || !farTarget || !near) continue;
+        const farUnits = `${far.siteId}/${far.role}:`;
+        const unit = units.find((u) => u.siteId === tunnel.siteId && u.peerSiteId === tunnel.peerSiteId && u.deviceRole === tunnel.deviceRole && u.value.startsWith(farUnits));
+        if (!unit) continue;
+        const entry = remote.get(far.id) ?? { target: farTarget, hostname: far.hostname, tunnels: [] };
+        const network = tunnel.value.split('/')[0]!.split('.').map(Number);
+        entry.tunnels.push({
+          name: near.hostname, unit: Number(unit.value.split(':')[1]), peer: near.managementAddress ?? '0.0.0.0',
+          localAddress: `${network.slice(0, 3).join('.')}.${network[3]! + (owner ? 2 : 1)}/30`, viaLink: '',
+        });
+        remote.set(far.id, entry);
+      }
+      return {
+        siteId: site.id, tenantId: site.tenantId, name: site.name, status: site.status,
+        devices: site.devices.map((d) => ({ id: d.id, hostname: d.hostname, target: targetOf(d) })),
+        peers: [...remote.values()].map((peer) => ({ ...peer, wanLinks: [] })),
+      };
+    },
+
+    /** A decommissioned site's device gives its serial back, so the box can serve another site. */
+    async retireDevice(input: { deviceId: string }): Promise<void> {
+      await prisma.device.update({
+        where: { id: input.deviceId },
+        data: { status: 'retired', serial: null, managementAddress: null, hostKeySha256: null, activationCodeHash: null },
+      });
+    },
+
+    async setSiteStatus(input: { siteId: string; status: SiteStatus; reason?: string; provisioningDeadline?: string }): Promise<void> {
+      await prisma.site.update({
+        where: { id: input.siteId },
+        data: {
+          status: input.status,
+          statusReason: input.reason ?? null,
+          ...(input.provisioningDeadline ? { provisioningDeadline: new Date(input.provisioningDeadline) } : {}),
+          version: { increment: 1 },
+        },
+      });
+    },
+
+    async allocateSiteAddresses(input: { siteId: string; devices: DeviceTunnelPlan[] }) {
+      return allocateSiteAddresses(prisma, input);
+    },
+
+    async releaseSiteAddresses(input: { siteId: string; includingPeers?: boolean }) {
+      return releaseSiteAddresses(prisma, input);
+    },
+
+    /** The box phoned home and was admitted: where to reach it, its host key (pinned from now on), the code used up. */
+    async admitDevice(input: { deviceId: string; serial: string; address: string; netconfPort: number; snmpPort: number; hostKeySha256: string; softwareVersion: string }): Promise<DeviceTarget> {
+      const device = await prisma.device.update({
+        where: { id: input.deviceId },
+        data: {
+          serial: input.serial,
+          managementAddress: input.address,
+          netconfPort: input.netconfPort,
+          snmpPort: input.snmpPort,
+          hostKeySha256: input.hostKeySha256,
+          softwareVersion: input.softwareVersion,
+          activationCodeHash: null,
+          status: 'provisioning',
+          lastSeenAt: new Date(),
+        },
+        include: deviceInclude,
+      });
+      return targetOf(device)!;
+    },
+
+    async setDeviceStatus(input: { deviceId: string; status: 'planned' | 'provisioning' | 'online' | 'offline'; softwareVersion?: string; forgetAddress?: boolean }): Promise<void> {
+      await prisma.device.update({
+        where: { id: input.deviceId },
+        data: {
+          status: input.status,
+          ...(input.softwareVersion ? { softwareVersion: input.softwareVersion } : {}),
+          ...(input.forgetAddress ? { managementAddress: null, hostKeySha256: null } : {}),
+          ...(input.status === 'online' ? { lastSeenAt: new Date() } : {}),
+        },
+      });
+    },
+
+    /** One active alarm per dedupe key: raising it again updates its message. */
+    async raiseAlarm(input: { tenantId?: string; siteId?: string; deviceId?: string; type: string; severity: 'critical' | 'major' | 'minor' | 'warning' | 'info'; message: string; dedupeKey: string }): Promise<void> {
+      await raiseAlarm(prisma, input);
+    },
+
+    async recordRun(input: { workflowId: string; runId: string; kind: RunKind; tenantId: string; siteId: string; ticket?: string }): Promise<void> {
+      const data = { runId: input.runId, kind: input.kind, tenantId: input.tenantId, siteId: input.siteId, ticket: input.ticket ?? null, status: 'running' as const, error: null, closedAt: null };
+      await prisma.runSummary.upsert({ where: { workflowId: input.workflowId }, create: { workflowId: input.workflowId, ...data }, update: data });
+    },
+
+    async closeRun(input: { workflowId: string; status: RunStatus; error?: string }): Promise<void> {
+      await prisma.runSummary.updateMany({ where: { workflowId: input.workflowId }, data: { status: input.status, error: input.error ?? null, closedAt: new Date() } });
+    },
+
+    /** Onboarding's last word: an audit entry now; ITSM callbacks subscribe to the same event. */
+    async notifySiteEvent(input: { tenantId: string; siteId: string; action: 'site.activated' | 'site.decommissioned'; workflowId: string }): Promise<void> {
+      await prisma.auditEntry.create({
+        data: { actorType: 'system', actorId: input.workflowId, tenantId: input.tenantId, action: input.action, objectType: 'site', objectId: input.siteId },
+      });
+    },
+  };
+}
+
+export interface DecommissionPlan {
+  siteId: string;
+  tenantId: string;
+  name: string;
+  status: string;
+  devices: { id: string; hostname: string; target: DeviceTarget | null }[];
+  /** The other ends of the site's tunnels, with the tunnels as they are configured there. */
+  peers: { target: DeviceTarget; hostname: string; tunnels: TunnelConfig[]; wanLinks: [] }[];
+}
+
+export async function raiseAlarm(
+  prisma: PrismaClient | Prisma.TransactionClient,
+  input: { tenantId?: string; siteId?: string; deviceId?: string; type: string; severity: 'critical' | 'major' | 'minor' | 'warning' | 'info'; message: string; dedupeKey: string },
+): Promise<void> {
+  const active = await prisma.alarm.findFirst({ where: { dedupeKey: input.dedupeKey, state: { not: 'cleared' } } });
+  if (active) {
+    await prisma.alarm.update({ where: { id: active.id }, data: { message: input.message, severity: input.severity } });
+    return;
+  }
+  await prisma.alarm.create({
+    data: {
+      tenantId: input.tenantId ?? null, siteId: input.siteId ?? null, deviceId: input.deviceId ?? null,
+      type: input.type, severity: input.severity, message: input.message, dedupeKey: input.dedupeKey,
+    },
+  });
+}
+
+export type SiteActivities = ReturnType<typeof createSiteActivities>;

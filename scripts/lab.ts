@@ -1,0 +1,167 @@
+// A whole Branchline in one place, for the onboarding tests and the onboarding benchmark: the API
+// (in this process, on a free port), workers (in this process, or as a separate process that a
+// test can kill), and a simulated fleet whose boxes phone home to that API. Temporal and
+// PostgreSQL are given (npm test's, or the benchmark's own).
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.ts';
+import { ImageStore } from '../activities/devices/images.ts';
+import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
+import { SnmpClient } from '../activities/devices/snmp.ts';
+import { createApp } from '../api/app.ts';
+import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
+import { Fleet } from '../simulator/fleet.ts';
+import { taskQueues } from '../workflows/task-queues.ts';
+import { createLogger } from './logger.ts';
+import { ManagedProcess } from './processes.ts';
+
+export const labCredentials = { username: 'branchline', password: 'lab-password', community: 'branchline-lab' };
+
+export interface LabOptions {
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  /** The fleet: one model per device, in serial order (BLS0000001 first). */
+  models: string[];
+  baseAddress: string;
+  snmpPort: number;
+  netconfPort: number;
+  /** 'process': the worker runs as `scripts/worker.ts` in a child process, which tests may kill. */
+  worker: 'in-process' | 'process';
+  /** Workflow bundle built once (bench), or bundled from source at start. */
+  workflowBundlePath?: string;
+  logDirectory: string;
+  rebootMs?: number;
+}
+
+export interface Lab {
+  apiUrl: string;
+  prisma: PrismaClient;
+  client: Client;
+  fleet: Fleet;
+  images: ImageStore;
+  /** Calls the API; answers its status and JSON body. */
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Kills the worker process at once (SIGKILL), as a crash would. */
+  killWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A firmware image the simulator accepts: its header names model and version. */
+export function simulatorImage(model: string, version: string): Buffer {
+  return Buffer.concat([Buffer.from(`BRANCHLINE-SIM-IMAGE model=${model} version=${version}\n`), createHash('sha256').update(version).digest()]);
+}
+
+let runtimeInstalled = false;
+
+export async function startLab(options: LabOptions): Promise<Lab> {
+  const stops: (() => Promise<unknown>)[] = [];
+  const prisma = createPrismaClient(options.databaseUrl, { poolSize: 20 });
+  stops.push(() => prisma.$disconnect());
+  const connection = await Connection.connect({ address: options.temporalAddress });
+  stops.push(() => connection.close());
+  const client = new Client({ connection, namespace: options.namespace });
+  const imageDirectory = mkdtempSync(join(tmpdir(), 'branchline-images-'));
+  stops.push(async () => rmSync(imageDirectory, { recursive: true, force: true }));
+  const images = new ImageStore(imageDirectory);
+
+  const log = createLogger('lab-api', 'warn');
+  const app = createApp({ prisma, temporal: client, namespace: options.namespace, log, temporalUiUrl: 'http://localhost:8233', images, uiDirectory: '/nonexistent' });
+  const server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  stops.push(() => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(resolve);
+  }));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const fleet = await Fleet.start({
+    devices: options.models.length, models: options.models, baseAddress: options.baseAddress,
+    snmpPort: options.snmpPort, netconfPort: options.netconfPort, controlPort: 0,
+    credentials: labCredentials, phoneHomeUrl: `${apiUrl}/api/v1/ztp/phone-home`, phoneHomeIntervalMs: 1000, rebootMs: options.rebootMs ?? 300,
+  });
+  stops.push(() => fleet.stop());
+
+  let stopWorker: (() => Promise<void>) | undefined;
+  let workerProcess: ManagedProcess | undefined;
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: options.databaseUrl,
+    TEMPORAL_ADDRESS: options.temporalAddress,
+    TEMPORAL_NAMESPACE: options.namespace,
+    PUBLIC_URL: apiUrl,
+    DEVICE_USERNAME: labCredentials.username,
+    DEVICE_PASSWORD: labCredentials.password,
+    DEVICE_SNMP_COMMUNITY: labCredentials.community,
+    ...(options.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: options.workflowBundlePath } : {}),
+  };
+
+  async function startWorker() {
+    if (options.worker === 'process') {
+      const child = ManagedProcess.node('worker', 'scripts/worker.ts', [], options.logDirectory, env);
+      workerProcess = child;
+      stopWorker = () => child.stop();
+      return;
+    }
+    if (!runtimeInstalled) {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+      runtimeInstalled = true;
+    }
+    const native = await NativeConnection.connect({ address: options.temporalAddress });
+    const transports = { netconf: new NetconfSessionPool({ maxSessions: 500, idleMs: 30_000 }), snmp: new SnmpClient() };
+    const activities = createActivities({ prisma, client, transports, credentials: labCredentials, imageBaseUrl: apiUrl });
+    const common = { connection: native, namespace: options.namespace, activities };
+    const workers = await Promise.all([
+      Worker.create({
+        ...common,
+        taskQueue: taskQueues.orchestration,
+        ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: join(import.meta.dirname, '..', 'workflows', 'index.ts') }),
+        maxConcurrentWorkflowTaskExecutions: 40,
+        maxConcurrentActivityTaskExecutions: 100,
+      }),
+      Worker.create({ ...common, taskQueue: taskQueues.devices, maxConcurrentActivityTaskExecutions: 200 }),
+    ]);
+    const running = Promise.all(workers.map((w) => w.run()));
+    stopWorker = async () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+      transports.snmp.close();
+      await transports.netconf.close();
+      await native.close();
+    };
+  }
+  await startWorker();
+
+  return {
+    apiUrl, prisma, client, fleet, images,
+    async api<T>(method: string, path: string, body?: unknown) {
+      const response = await fetch(apiUrl + path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    async killWorker() {
+      if (!workerProcess) throw new Error('the worker runs in this process: start the lab with worker: "process" to kill it');
+      workerProcess.child.kill('SIGKILL');
+      await workerProcess.whenExited;
+    },
+    startWorker,
+    async stop() {
+      await stopWorker?.();
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// Decommissioning (id `site-decommission/<siteId>`), onboarding's inverse: remove the site's
+// tunnels from its hubs and mesh peers, reset its devices to factory defaults, release its
+// allocations, retire its devices, mark the site decommissioned.
+import { ApplicationFailure, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { DeviceActivities } from '../activities/devices/activities.ts';
+import type { SiteActivities } from '../activities/sites.ts';
+import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
+import { failureTypes } from './failure-types.ts';
+import { withDeviceLeases } from './lease.ts';
+import { renderers } from './render/renderers.ts';
+import { describeFailure, StepLog, type Step } from './steps.ts';
+
+export interface DecommissionSiteInput {
+  siteId: string;
+  tenantId: string;
+  ticket?: string;
+}
+
+export interface DecommissionProgress {
+  siteId: string;
+  state: 'running' | 'completed' | 'failed';
+  steps: Step[];
+  error: string | null;
+}
+
+export const decommissionProgressQuery = defineQuery<DecommissionProgress>('progress');
+export const decommissionWorkflowId = (siteId: string) => `site-decommission/${siteId}`;
+
+export async function decommissionSite(input: DecommissionSiteInput): Promise<{ siteId: string; peersChanged: number; devicesReset: number }> {
+  const sites = proxyActivities<SiteActivities>(databaseActivity);
+  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const { workflowId, runId } = workflowInfo();
+  const steps = new StepLog([
+    { name: 'validate', label: 'Validate the site' },
+    { name: 'tunnels', label: 'Remove the tunnels from hubs and peers' },
+    { name: 'reset', label: 'Reset the devices' },
+    { name: 'release', label: 'Release addresses and tunnel ids' },
+    { name: 'retire', label: 'Retire the devices and mark the site decommissioned' },
+  ]);
+  const progress: DecommissionProgress = { siteId: input.siteId, state: 'running', steps: steps.steps, error: null };
+  setHandler(decommissionProgressQuery, () => progress);
+  await sites.recordRun({ workflowId, runId, kind: 'decommission', tenantId: input.tenantId, siteId: input.siteId, ...(input.ticket ? { ticket: input.ticket } : {}) });
+  const persist = (change: string) => `${workflowId}/${runId}/${change}`;
+
+  try {
+    const plan = await steps.run('validate', async () => {
+      const loaded = await sites.loadDecommissionPlan({ siteId: input.siteId });
+      if (!['active', 'failed', 'decommissioning'].includes(loaded.status)) {
+        throw ApplicationFailure.nonRetryable(`${loaded.name} is ${loaded.status}: only an active or failed site is decommissioned.`, failureTypes.siteNotReady);
+      }
+      return loaded;
+    });
+    await sites.setSiteStatus({ siteId: plan.siteId, status: 'decommissioning' });
+
+    await steps.run('tunnels', () => Promise.all(plan.peers.map((peer) => {
+      const renderer = renderers.forPlatform(peer.target.platform);
+      const config = peer.tunnels.map((tunnel) => renderer.tunnel(tunnel, peer.wanLinks).remove).join('');
+      return withDeviceLeases([peer.target.serial], `removing ${plan.name}'s tunnels from ${peer.hostname}`, '30 minutes', () =>
+        writes.pushConfiguration({ target: peer.target, config, mode: 'merge', persist: persist(`tunnels/${peer.target.serial}`), checks: [], source: 'decommission', workflowId }));
+    })), (changed) => `${changed.length} peer(s) changed`);
+
+    const reachable = plan.devices.flatMap((d) => (d.target ? [{ ...d, target: d.target }] : []));
+    await steps.run('reset', () => Promise.all(reachable.map((device) =>
+      withDeviceLeases([device.target.serial], `decommissioning ${plan.name}`, '30 minutes', () =>
+        writes.pushConfiguration({ target: device.target, config: renderers.forPlatform(device.target.platform).factoryDefault(), mode: 'replace', persist: persist(`reset/${device.id}`), checks: [], source: 'decommission', workflowId })))),
+    (reset) => `${reset.length} device(s) reset`);
+
+    await steps.run('release', () => sites.releaseSiteAddresses({ siteId: plan.siteId, includingPeers: true }), (r) => `${r.released} released`);
+    await steps.run('retire', async () => {
+      for (const device of plan.devices) await sites.retireDevice({ deviceId: device.id });
+      await sites.setSiteStatus({ siteId: plan.siteId, status: 'decommissioned' });
+      await sites.notifySiteEvent({ tenantId: plan.tenantId, siteId: plan.siteId, action: 'site.decommissioned', workflowId });
+    });
+    progress.state = 'completed';
+    await sites.closeRun({ workflowId, status: 'completed' });
+    return { siteId: plan.siteId, peersChanged: plan.peers.length, devicesReset: reachable.length };
+  } catch (error) {
+    // Every step is idempotent: starting decommissioning again finishes the job.
+    progress.state = 'failed';
+    progress.error = describeFailure(error).message;
+    await sites.closeRun({ workflowId, status: 'failed', error: progress.error });
+    throw error;
+  }
+}

@@ -1,0 +1,290 @@
+// Site onboarding (id `site-onboard/<siteId>`), a saga: validate → allocate → render → ZTP each
+// device (children) → overlay (the hubs' or mesh peers' side of the tunnels) → policies → verify
+// → activate → notify. Each step registers its compensation before it runs; on failure what was
+// done is undone in reverse, the site is failed with the reason, and the run waits for the
+// operator to retry (from the failed step: what is still in place is not redone) or to abort.
+import type { Duration } from '@temporalio/common';
+import {
+  ApplicationFailure, CancellationScope, condition, defineQuery, defineUpdate, executeChild, isCancellation, log,
+  proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import type { DeviceActivities } from '../activities/devices/activities.ts';
+import type { PostCheck } from '../activities/devices/change.ts';
+import type { DeviceAllocations } from '../activities/inventory/allocations.ts';
+import type { SiteActivities } from '../activities/sites.ts';
+import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
+import { failureTypes } from './failure-types.ts';
+import { withDeviceLeases } from './lease.ts';
+import { renderers } from './render/renderers.ts';
+import { deviceConfigInput, peerTunnel, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from './site-plan.ts';
+import { describeFailure, StepLog, type Step } from './steps.ts';
+import { taskQueues } from './task-queues.ts';
+import { ztp, ztpWorkflowId, type ZtpResult } from './ztp.ts';
+
+export interface OnboardSiteInput {
+  siteId: string;
+  tenantId: string;
+  /** The ITSM ticket that asked for it, if any. */
+  ticket?: string;
+  /** How long the boxes have to phone home; seven days unless said otherwise. */
+  phoneHomeWithin?: Duration;
+  /** How long a failed onboarding waits for the operator to retry or abort; thirty days unless said otherwise. */
+  decisionWithin?: Duration;
+}
+
+export type OnboardingState = 'running' | 'compensating' | 'failed' | 'completed' | 'aborted';
+
+export interface OnboardingProgress {
+  siteId: string;
+  siteName: string | null;
+  state: OnboardingState;
+  attempt: number;
+  steps: Step[];
+  /** The ZTP children, whose own progress query shows each device's steps. */
+  devices: { deviceId: string; hostname: string; workflowId: string }[];
+  failedStep: string | null;
+  error: string | null;
+  deadline: string | null;
+}
+
+export interface OnboardSiteResult {
+  siteId: string;
+  attempts: number;
+  devices: { deviceId: string; serial: string; softwareVersion: string; configVersion: number }[];
+}
+
+export const onboardingProgressQuery = defineQuery<OnboardingProgress>('progress');
+/** Allowed only while the run waits for a decision after a failure. */
+export const retryOnboardingUpdate = defineUpdate<{ attempt: number }, []>('retry');
+export const abortOnboardingUpdate = defineUpdate<{ aborted: true }, [{ reason?: string }]>('abort');
+export const onboardingWorkflowId = (siteId: string) => `site-onboard/${siteId}`;
+
+const stepList = [
+  { name: 'validate', label: 'Validate the site' },
+  { name: 'allocate', label: 'Allocate addresses and tunnel ids' },
+  { name: 'render', label: 'Render device configurations' },
+  { name: 'ztp', label: 'Zero-touch provisioning of the devices' },
+  { name: 'overlay', label: 'Build the overlay (hub or peer side of the tunnels)' },
+  { name: 'policies', label: 'Push policies' },
+  { name: 'verify', label: 'Verify interfaces and tunnels on the devices' },
+  { name: 'activate', label: 'Mark the site active' },
+  { name: 'notify', label: 'Notify' },
+];
+
+/** A peer's side of all the site's tunnels to it, changed in one commit. */
+interface PeerChange {
+  peer: PeerDevice;
+  add: string;
+  remove: string;
+  /** The peer's st0 units of these tunnels, checked up in the verify step. */
+  units: number[];
+}
+
+function overlayChanges(plan: SitePlan, allocations: DeviceAllocations[], targets: Map<string, DeviceTarget>): PeerChange[] {
+  return plan.peers.map((peer) => {
+    const renderer = renderers.forPlatform(peer.target.platform);
+    const edits = plan.devices.flatMap((device) => {
+      const tunnels = allocations.find((a) => a.role === device.role)!.tunnels;
+      const index = tunnels.findIndex((t) => t.peerSiteId === peer.siteId);
+      const tunnel = peerTunnel(peer, { hostname: device.hostname, target: targets.get(device.id)! }, tunnels[index]!, index);
+      return [{ unit: tunnel.unit, ...renderer.tunnel(tunnel, peer.wanLinks) }];
+    });
+    return { peer, add: edits.map((e) => e.add).join(''), remove: edits.map((e) => e.remove).join(''), units: edits.map((e) => e.unit) };
+  });
+}
+
+const interfaceChecks = (names: string[]): PostCheck[] => names.map((name) => ({ kind: 'interface-up', interface: name }));
+
+/** What must be up on one of the site's devices once the overlay stands. */
+function siteDeviceChecks(device: PlannedDevice, config: ReturnType<typeof deviceConfigInput>): PostCheck[] {
+  const wan = device.wanLinks.filter((l) => device.primaryLinks.includes(l.name)).map((l) => l.interfaceName);
+  return interfaceChecks([...wan, ...config.lanSegments.map((s) => `irb.${s.vlanId}`), ...config.tunnels.map((t) => `st0.${t.unit}`)]);
+}
+
+export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteResult> {
+  const sites = proxyActivities<SiteActivities>(databaseActivity);
+  const reads = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '2 minutes' });
+  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const { workflowId, runId } = workflowInfo();
+  const steps = new StepLog(stepList);
+  const progress: OnboardingProgress = {
+    siteId: input.siteId, siteName: null, state: 'running', attempt: 1, steps: steps.steps, devices: [], failedStep: null, error: null, deadline: null,
+  };
+  let decision = undefined as { retry: true } | { abort: string } | undefined;
+  setHandler(onboardingProgressQuery, () => progress);
+  const whenFailed = () => {
+    if (progress.state !== 'failed') throw new Error(`Onboarding is ${progress.state}: only a failed onboarding can be retried or aborted.`);
+  };
+  setHandler(retryOnboardingUpdate, () => {
+    decision = { retry: true };
+    return { attempt: progress.attempt + 1 };
+  }, { validator: whenFailed });
+  setHandler(abortOnboardingUpdate, (request: { reason?: string }) => {
+    decision = { abort: request.reason ?? 'aborted by the operator' };
+    return { aborted: true as const };
+  }, { validator: (_request: { reason?: string }) => whenFailed() });
+
+  await sites.recordRun({ workflowId, runId, kind: 'site_onboarding', tenantId: input.tenantId, siteId: input.siteId, ...(input.ticket ? { ticket: input.ticket } : {}) });
+  const compensations: { step: string; undo: () => Promise<unknown> }[] = [];
+  const persist = (change: string) => `${workflowId}/${runId}/${progress.attempt}/${change}`;
+
+  async function attempt(): Promise<OnboardSiteResult> {
+    const plan = await steps.run('validate', async () => {
+      const loaded = await sites.loadSitePlan({ siteId: input.siteId });
+      if (!['planned', 'failed', 'onboarding'].includes(loaded.status)) {
+        throw ApplicationFailure.nonRetryable(`${loaded.name} is ${loaded.status}: only a planned or failed site is onboarded.`, failureTypes.siteNotReady);
+      }
+      return loaded;
+    }, (p) => `${p.devices.length} device(s), ${p.peers.length} peer(s)`);
+    progress.siteName = plan.name;
+    if (plan.role === 'hub' || plan.topology === 'hub_and_spoke') return build(plan);
+    // Mesh sites of a tenant join one at a time, each seeing the ones before it as peers: the
+    // peers are read again once it is this site's turn.
+    return withDeviceLeases([`mesh-${plan.tenantId}`], `mesh onboarding of ${plan.name}`, msToNumber(input.phoneHomeWithin ?? '7 days') + 3_600_000,
+      async () => build(await sites.loadSitePlan({ siteId: input.siteId })));
+  }
+
+  async function build(plan: SitePlan): Promise<OnboardSiteResult> {
+    progress.deadline = new Date(Date.now() + msToNumber(input.phoneHomeWithin ?? '7 days')).toISOString();
+    await sites.setSiteStatus({ siteId: plan.siteId, status: 'onboarding', provisioningDeadline: progress.deadline });
+
+    const allocations = await steps.run('allocate', () => {
+      compensations.push({ step: 'allocate', undo: () => sites.releaseSiteAddresses({ siteId: plan.siteId }) });
+      return sites.allocateSiteAddresses({ siteId: plan.siteId, devices: plan.devices.map((d) => ({ role: d.role, peerSiteIds: plan.peers.map((p) => p.siteId) })) });
+    }, (a) => `loopback ${a[0]!.loopback}, ${a.reduce((n, d) => n + d.tunnels.length, 0)} tunnel(s)`);
+
+    const configs = await steps.run('render', async () => plan.devices.map((device) => {
+      const renderer = renderers.forPlatform(device.platform);
+      const config = deviceConfigInput(plan, device, allocations.find((a) => a.role === device.role)!);
+      return { device, config, stage1: renderer.stage1(config), stage2: renderer.stage2(config) };
+    }), (c) => `${c.length} configuration(s)`);
+
+    progress.devices = plan.devices.map((d) => ({ deviceId: d.id, hostname: d.hostname, workflowId: ztpWorkflowId(d.id) }));
+    const provisioned = await steps.run('ztp', () => provisionDevices(plan, configs), (r) => r.map((d) => `${d.target.serial} on ${d.softwareVersion}`).join(', '));
+    const targets = new Map(plan.devices.map((d, i) => [d.id, provisioned[i]!.target]));
+
+    const changes = overlayChanges(plan, allocations, targets);
+    await steps.run('overlay', () => Promise.all(changes.map(async (change) => {
+      const { target } = change.peer;
+      const onPeer = (config: string, key: string) => withDeviceLeases([target.serial], `tunnels of ${plan.name} on ${change.peer.hostname}`, '30 minutes', () =>
+        writes.pushConfiguration({ target, config, mode: 'merge', persist: persist(key), checks: [], source: 'onboarding', workflowId }));
+      // Registered first: a change that timed out may have applied all the same.
+      compensations.push({ step: 'overlay', undo: () => onPeer(change.remove, `overlay-undo/${change.peer.siteId}`) });
+      await onPeer(change.add, `overlay/${change.peer.siteId}`);
+    })), () => `${changes.length} peer(s) changed`);
+
+    await steps.run('policies', () => Promise.all(plan.devices.map((device) => {
+      const target = targets.get(device.id)!;
+      return withDeviceLeases([target.serial], `policies of ${plan.name}`, '30 minutes', () => writes.pushConfiguration({
+        target, config: renderers.forPlatform(device.platform).policies(plan.policies), mode: 'merge', persist: persist(`policies/${device.role}`),
+        checks: [], source: 'policy', workflowId,
+      }));
+    })), () => `${plan.policies.firewall.length} firewall rule(s), ${plan.policies.steering.length} steering rule(s)`);
+
+    await steps.run('verify', () => Promise.all([
+      ...configs.map(({ device, config }) => reads.verifyDevice({ target: targets.get(device.id)!, checks: siteDeviceChecks(device, config), waitUpToSeconds: 60 })),
+      ...changes.map((change) => reads.verifyDevice({ target: change.peer.target, checks: interfaceChecks(change.units.map((u) => `st0.${u}`)), waitUpToSeconds: 60 })),
+    ]), (checked) => `${checked.length} device(s) checked`);
+
+    await steps.run('activate', async () => {
+      await Promise.all(provisioned.map((d) => sites.setDeviceStatus({ deviceId: d.target.deviceId, status: 'online', softwareVersion: d.softwareVersion })));
+      await sites.setSiteStatus({ siteId: plan.siteId, status: 'active' });
+    });
+    await steps.run('notify', () => sites.notifySiteEvent({ tenantId: plan.tenantId, siteId: plan.siteId, action: 'site.activated', workflowId }));
+    return {
+      siteId: plan.siteId,
+      attempts: progress.attempt,
+      devices: provisioned.map((d) => ({ deviceId: d.target.deviceId, serial: d.target.serial, softwareVersion: d.softwareVersion, configVersion: d.configVersion })),
+    };
+  }
+
+  /** One ZTP child per device, side by side; the first failure cancels the others. */
+  async function provisionDevices(plan: SitePlan, configs: { device: PlannedDevice; config: ReturnType<typeof deviceConfigInput>; stage1: string; stage2: string }[]): Promise<ZtpResult[]> {
+    const scope = new CancellationScope();
+    return scope.run(async () => {
+      const children = configs.map(({ device, config, stage1, stage2 }) => {
+        const wan = interfaceChecks(device.wanLinks.filter((l) => device.primaryLinks.includes(l.name)).map((l) => l.interfaceName));
+        const targetImage = plan.targetImages.find((image) => image.model === device.model);
+        return executeChild(ztp, {
+          workflowId: ztpWorkflowId(device.id),
+          taskQueue: taskQueues.orchestration,
+          args: [{
+            deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: device.model,
+            deadline: progress.deadline!, stage1, stage2, stage1Checks: wan,
+            stage2Checks: [...wan, ...interfaceChecks(config.lanSegments.map((s) => `irb.${s.vlanId}`))],
+            ...(device.target && device.status !== 'planned' ? { admitted: device.target } : {}),
+            ...(targetImage ? { targetImage } : {}),
+          }],
+        }).catch((error: unknown) => {
+          scope.cancel();
+          throw error;
+        });
+      });
+      const results = await Promise.allSettled(children);
+      // The failure that caused the others' cancellation is the one to report.
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isCancellation(r.reason))
+        ?? results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return results.map((r) => (r as PromiseFulfilledResult<ZtpResult>).value);
+    });
+  }
+
+  /** Undoes what was done, newest first; a compensation that fails is recorded and the others still run. */
+  async function compensate(): Promise<void> {
+    progress.state = 'compensating';
+    await CancellationScope.nonCancellable(async () => {
+      for (const { step, undo } of compensations.splice(0).reverse()) {
+        steps.mark(step, 'compensating');
+        try {
+          await undo();
+          steps.mark(step, 'compensated');
+        } catch (error) {
+          steps.mark(step, 'failed', `could not be undone: ${describeFailure(error).message}`);
+          log.error('compensation failed', { siteId: input.siteId, step, error: describeFailure(error).message });
+        }
+      }
+    });
+  }
+
+  for (;;) {
+    try {
+      const result = await attempt();
+      progress.state = 'completed';
+      await sites.closeRun({ workflowId, status: 'completed' });
+      return result;
+    } catch (error) {
+      const failure = describeFailure(error);
+      const failedStep = steps.steps.find((s) => s.status === 'failed' || s.status === 'running');
+      if (failedStep?.status === 'running') Object.assign(failedStep, { status: 'failed', error: failure.message });
+      progress.failedStep = failedStep?.name ?? null;
+      progress.error = failure.message;
+      log.warn('onboarding failed; undoing', { siteId: input.siteId, step: progress.failedStep, error: failure.message });
+      await compensate();
+      const cancelled = isCancellation(error);
+      await CancellationScope.nonCancellable(() =>
+        sites.setSiteStatus({ siteId: input.siteId, status: 'failed', reason: `${cancelled ? 'cancelled' : `failed at ${failedStep?.label ?? 'a step'}`}: ${failure.message}` }));
+      progress.state = 'failed';
+      decision = undefined;
+      if (!cancelled && await condition(() => decision !== undefined, input.decisionWithin ?? '30 days') && 'retry' in decision!) {
+        progress.attempt += 1;
+        progress.state = 'running';
+        progress.error = null;
+        steps.resetFrom(progress.failedStep ?? 'validate');
+        // Steps before the failed one were undone too (allocations, for one): they run again,
+        // and what is still in place (admitted devices, their configuration) is not redone.
+        for (const step of steps.steps) if (step.status === 'compensated') step.status = 'pending';
+        progress.failedStep = null;
+        continue;
+      }
+      progress.state = 'aborted';
+      const decided = decision as { retry: true } | { abort: string } | undefined;
+      const reason = decided && 'abort' in decided ? decided.abort : cancelled ? 'cancelled' : 'no decision in time';
+      await CancellationScope.nonCancellable(() => sites.closeRun({ workflowId, status: cancelled ? 'cancelled' : 'failed', error: failure.message }));
+      if (cancelled) throw error;
+      throw ApplicationFailure.nonRetryable(`Onboarding of ${progress.siteName ?? input.siteId} failed (${failure.message}) and was not retried: ${reason}.`, failureTypes.onboardingFailed, {
+        failedStep: progress.failedStep,
+      });
+    }
+  }
+}

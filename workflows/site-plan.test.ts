@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compareVersions, deviceConfigInput, gatewayOf, peerTunnel, type SitePlan } from './site-plan.ts';
+
+const target = (host: string) => ({ deviceId: `id-${host}`, serial: `S-${host}`, platform: 'junos-sim', host, netconfPort: 830, snmpPort: 161 });
+const links = [{ name: 'internet', interfaceName: 'ge-0/0/0', address: 'dhcp' as const }, { name: 'lte', interfaceName: 'dl0', address: 'dhcp' as const }];
+
+const plan: SitePlan = {
+  siteId: 'site', tenantId: 'tenant', name: 'Lyon store', role: 'spoke', status: 'planned', topology: 'hub_and_spoke',
+  devices: [
+    { id: 'd1', role: 'primary', hostname: 'lyon-01', model: 'SRX-SIM-300', platform: 'junos-sim', serial: 'S1', status: 'planned', target: null, softwareVersion: null, wanLinks: links, primaryLinks: ['internet'] },
+    { id: 'd2', role: 'secondary', hostname: 'lyon-02', model: 'SRX-SIM-300', platform: 'junos-sim', serial: 'S2', status: 'planned', target: null, softwareVersion: null, wanLinks: links, primaryLinks: ['internet', 'lte'] },
+  ],
+  lanSegments: [{ name: 'staff', vlanId: 10, prefix: '10.7.10.0/24', dhcp: true, department: 'Staff' }],
+  peers: [
+    { siteId: 'hub-a', siteName: 'Paris hub', priority: 'primary', hostname: 'paris-01', target: target('127.0.0.10'), wanLinks: links, primaryLinks: ['internet'] },
+    { siteId: 'hub-b', siteName: 'Madrid hub', priority: 'secondary', hostname: 'madrid-01', target: target('127.0.0.11'), wanLinks: links, primaryLinks: ['internet'] },
+  ],
+  policies: { firewall: [], steering: [] },
+  targetImages: [],
+};
+
+/** A tunnel in 172.16.0.<base>/30: this end .base+1, the peer .base+2. */
+const tunnel = (peerSiteId: string, localUnit: number, peerUnit: number, base: number) =>
+  ({ peerSiteId, subnet: `172.16.0.${base}/30`, localAddress: `172.16.0.${base + 1}/30`, peerAddress: `172.16.0.${base + 2}/30`, localUnit, peerUnit });
+
+describe('site plan', () => {
+  it('gives a LAN segment its first host as gateway', () => {
+    assert.equal(gatewayOf('10.7.10.0/24'), '10.7.10.1/24');
+  });
+
+  it('compares software versions part by part, numbers as numbers', () => {
+    assert.equal(compareVersions('22.4R1', '23.2R1'), -1);
+    assert.equal(compareVersions('23.10R1', '23.2R1'), 1);
+    assert.equal(compareVersions('23.2R1.3', '23.2R1'), 1);
+    assert.equal(compareVersions('23.2R1', '23.2R1'), 0);
+  });
+
+  it("a device's configuration input: its tunnels to each peer over its non-backup links, the LAN on the primary only", () => {
+    const allocations = { role: 'secondary' as const, loopback: '10.255.0.9/32', tunnels: [tunnel('hub-a', 1, 5, 0), tunnel('hub-b', 2, 5, 4)] };
+    const secondary = deviceConfigInput(plan, plan.devices[1]!, allocations);
+    assert.deepEqual(secondary.tunnels.map((t) => [t.name, t.unit, t.peer, t.localAddress, t.viaLink]), [
+      ['paris-01', 1, '127.0.0.10', '172.16.0.1/30', 'internet'],
+      ['madrid-01', 2, '127.0.0.11', '172.16.0.5/30', 'lte'],
+    ]);
+    assert.deepEqual(secondary.lanSegments, []);
+    const primary = deviceConfigInput(plan, plan.devices[0]!, { ...allocations, role: 'primary' });
+    assert.deepEqual(primary.lanSegments, [{ name: 'staff', vlanId: 10, gateway: '10.7.10.1/24', dhcp: true, department: 'Staff' }]);
+  });
+
+  it("the peer's side of a tunnel: the peer's unit and address, the site's device as its peer", () => {
+    const side = peerTunnel(plan.peers[0]!, { hostname: 'lyon-01', target: target('127.0.0.3') }, tunnel('hub-a', 1, 5, 0), 0);
+    assert.deepEqual(side, { name: 'lyon-01', unit: 5, peer: '127.0.0.3', localAddress: '172.16.0.2/30', viaLink: 'internet' });
+  });
+});

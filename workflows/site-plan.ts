@@ -1,0 +1,125 @@
+// What onboarding needs to know about a site, as plain data read once from the inventory (no
+// Prisma rows cross the workflow boundary), and the pure functions that turn it and its
+// allocations into each device's configuration and each peer's side of the tunnels.
+import type { DeviceAllocations, TunnelAllocation } from '../activities/inventory/allocations.ts';
+import type { DeviceConfigInput, PolicyConfigInput, TunnelConfig, WanLinkConfig } from './render/device-config.ts';
+
+export type DeviceRole = 'primary' | 'secondary';
+
+/** How activities reach a device; credentials come from the worker's configuration, never from history. */
+export interface DeviceTarget {
+  deviceId: string;
+  serial: string;
+  platform: string;
+  host: string;
+  netconfPort: number;
+  snmpPort: number;
+  hostKeySha256?: string;
+}
+
+export interface PlannedDevice {
+  id: string;
+  role: DeviceRole;
+  hostname: string;
+  model: string;
+  platform: string;
+  /** Unknown until the box ships (or phones home and is assigned). */
+  serial: string | null;
+  status: string;
+  /** Known once the box has phoned home. */
+  target: DeviceTarget | null;
+  softwareVersion: string | null;
+  wanLinks: WanLinkConfig[];
+  /** The names of the links that are not backup-only, in order: tunnels ride these. */
+  primaryLinks: string[];
+}
+
+/** The device at the other end of the site's tunnels: a hub's or a mesh peer's primary device. */
+export interface PeerDevice {
+  siteId: string;
+  siteName: string;
+  /** For hubs. */
+  priority?: 'primary' | 'secondary';
+  hostname: string;
+  target: DeviceTarget;
+  wanLinks: WanLinkConfig[];
+  primaryLinks: string[];
+}
+
+export interface TargetImage {
+  model: string;
+  version: string;
+  sha256: string;
+}
+
+export interface SitePlan {
+  siteId: string;
+  tenantId: string;
+  name: string;
+  role: 'spoke' | 'hub';
+  status: string;
+  topology: 'hub_and_spoke' | 'full_mesh' | 'partial_mesh';
+  devices: PlannedDevice[];
+  lanSegments: { name: string; vlanId: number; prefix: string; dhcp: boolean; department: string | null }[];
+  peers: PeerDevice[];
+  policies: PolicyConfigInput;
+  /** The tenant's target software per model. */
+  targetImages: TargetImage[];
+}
+
+/** The gateway of a LAN prefix: its first host, with the prefix length. */
+export function gatewayOf(prefix: string): string {
+  const [network, length] = prefix.split('/') as [string, string];
+  const octets = network.split('.').map(Number);
+  octets[3] = octets[3]! + 1;
+  return `${octets.join('.')}/${length}`;
+}
+
+/** The link a tunnel rides: the peers take the device's non-backup links in turn. */
+const linkFor = (links: string[], index: number) => links[index % Math.max(links.length, 1)] ?? 'wan';
+
+/** Each device's own units: 1, 2, … in the order of its tunnels (peers sorted by site id). */
+export function deviceConfigInput(plan: SitePlan, device: PlannedDevice, allocations: DeviceAllocations): DeviceConfigInput {
+  const tunnels: TunnelConfig[] = allocations.tunnels.map((tunnel, index) => {
+    const peer = plan.peers.find((p) => p.siteId === tunnel.peerSiteId)!;
+    return {
+      name: peer.hostname,
+      unit: tunnel.localUnit,
+      peer: peer.target.host,
+      localAddress: tunnel.localAddress,
+      viaLink: linkFor(device.primaryLinks, index),
+    };
+  });
+  return {
+    hostname: device.hostname,
+    loopback: allocations.loopback,
+    wanLinks: device.wanLinks,
+    lanSegments: device.role === 'primary' || plan.devices.length === 1
+      ? plan.lanSegments.map((s) => ({ name: s.name, vlanId: s.vlanId, gateway: gatewayOf(s.prefix), dhcp: s.dhcp, department: s.department ?? undefined }))
+      : [], // the secondary CPE carries WAN links and tunnels; the LAN gateways stay on the primary
+    tunnels,
+  };
+}
+
+/** The peer's side of one tunnel: its unit, its address in the /30, and the site's device as its peer. */
+export function peerTunnel(peer: PeerDevice, device: { hostname: string; target: DeviceTarget }, tunnel: TunnelAllocation, index: number): TunnelConfig {
+  return {
+    name: device.hostname,
+    unit: tunnel.peerUnit,
+    peer: device.target.host,
+    localAddress: tunnel.peerAddress,
+    viaLink: linkFor(peer.primaryLinks, index),
+  };
+}
+
+/** Compares dotted versions such as 22.4R1 and 23.2R1.3 part by part, numbers as numbers. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.split(/[^0-9A-Za-z]+|(?<=\d)(?=[A-Za-z])|(?<=[A-Za-z])(?=\d)/).filter(Boolean);
+  const [pa, pb] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const [x, y] = [pa[i] ?? '', pb[i] ?? ''];
+    const order = /^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x.localeCompare(y);
+    if (order !== 0) return Math.sign(order);
+  }
+  return 0;
+}

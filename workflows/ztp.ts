@@ -1,0 +1,116 @@
+// Zero-touch provisioning of one device, a child of site onboarding (id `ztp/<deviceId>`): wait
+// durably, until the site's deadline, for the box to phone home (the API admits it and signals
+// here); record it; upgrade its firmware first when it is below the tenant's target; push stage 1
+// then stage 2 with confirmed commits and post-checks; record the configuration version.
+import {
+  ApplicationFailure, condition, defineQuery, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { DeviceActivities } from '../activities/devices/activities.ts';
+import type { PostCheck } from '../activities/devices/change.ts';
+import type { SiteActivities } from '../activities/sites.ts';
+import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
+import { failureTypes } from './failure-types.ts';
+import { withDeviceLeases } from './lease.ts';
+import { compareVersions, type DeviceTarget, type TargetImage } from './site-plan.ts';
+import { StepLog, type Step } from './steps.ts';
+import { searchAttributeKeys } from './task-queues.ts';
+
+/** What a box says when it phones home, once the API has checked its serial and activation code. */
+export interface PhoneHome {
+  serial: string;
+  model: string;
+  softwareVersion: string;
+  address: string;
+  netconfPort: number;
+  snmpPort: number;
+  hostKeySha256: string;
+}
+
+export interface ZtpInput {
+  deviceId: string;
+  siteId: string;
+  tenantId: string;
+  hostname: string;
+  model: string;
+  /** Until when to wait for the box (ISO time): the site's provisioning deadline. */
+  deadline: string;
+  /** Set when the device was admitted already (a retried onboarding): no phone-home is awaited. */
+  admitted?: DeviceTarget;
+  targetImage?: TargetImage;
+  stage1: string;
+  stage2: string;
+  stage1Checks: PostCheck[];
+  stage2Checks: PostCheck[];
+}
+
+export interface ZtpResult {
+  target: DeviceTarget;
+  softwareVersion: string;
+  configVersion: number;
+}
+
+export interface ZtpProgress {
+  deviceId: string;
+  hostname: string;
+  serial: string | null;
+  steps: Step[];
+}
+
+export const phoneHomeSignal = defineSignal<[PhoneHome]>('phoneHome');
+export const ztpProgressQuery = defineQuery<ZtpProgress>('progress');
+export const ztpWorkflowId = (deviceId: string) => `ztp/${deviceId}`;
+
+export async function ztp(input: ZtpInput): Promise<ZtpResult> {
+  const sites = proxyActivities<SiteActivities>(databaseActivity);
+  const reads = proxyActivities<DeviceActivities>(deviceReadActivity);
+  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const { workflowId, runId } = workflowInfo();
+  const steps = new StepLog([
+    { name: 'phone-home', label: 'Wait for the box to phone home' },
+    { name: 'firmware', label: 'Firmware' },
+    { name: 'stage-1', label: 'Management configuration (stage 1)' },
+    { name: 'stage-2', label: 'Full configuration (stage 2)' },
+  ]);
+  let phoneHome: PhoneHome | undefined;
+  let serial = input.admitted?.serial ?? null;
+  setHandler(phoneHomeSignal, (call) => {
+    phoneHome ??= call; // boxes repeat themselves; the first admitted call counts
+  });
+  setHandler(ztpProgressQuery, () => ({ deviceId: input.deviceId, hostname: input.hostname, serial, steps: steps.steps }));
+
+  const target = await steps.run('phone-home', async () => {
+    if (input.admitted) return input.admitted;
+    const waitMs = Math.max(0, Date.parse(input.deadline) - Date.now());
+    if (!(await condition(() => phoneHome !== undefined, waitMs))) {
+      const message = `${input.hostname} did not phone home before ${input.deadline}.`;
+      await sites.raiseAlarm({
+        tenantId: input.tenantId, siteId: input.siteId, deviceId: input.deviceId, type: 'ztp.deadline', severity: 'major',
+        message, dedupeKey: `ztp-deadline:${input.deviceId}`,
+      });
+      throw ApplicationFailure.nonRetryable(message, failureTypes.phoneHomeDeadline, { deviceId: input.deviceId });
+    }
+    const call = phoneHome!;
+    return sites.admitDevice({ deviceId: input.deviceId, ...call });
+  }, (admitted) => `${admitted.serial} at ${admitted.host}`);
+  serial = target.serial;
+  upsertSearchAttributes([{ key: searchAttributeKeys.deviceSerials, value: [target.serial] }]);
+  log.info('device admitted', { deviceId: input.deviceId, deviceSerial: target.serial });
+
+  const persist = (step: string) => `${workflowId}/${runId}/${step}`;
+  return withDeviceLeases([target.serial], `zero-touch provisioning of ${input.hostname}`, '30 minutes', async () => {
+    const softwareVersion = await steps.run('firmware', async () => {
+      const { softwareVersion: running } = await reads.readDeviceFacts({ target });
+      const image = input.targetImage;
+      if (!image || compareVersions(running, image.version) >= 0) return running;
+      return (await writes.installFirmware({ target, version: image.version, sha256: image.sha256 })).version;
+    }, (version) => `running ${version}`);
+    await steps.run('stage-1', () => writes.pushConfiguration({
+      target, config: input.stage1, mode: 'merge', persist: persist('stage-1'), checks: input.stage1Checks, source: 'ztp', workflowId,
+    }), (r) => `configuration version ${r.version}`);
+    const { version } = await steps.run('stage-2', () => writes.pushConfiguration({
+      target, config: input.stage2, mode: 'replace', persist: persist('stage-2'), checks: input.stage2Checks, source: 'ztp', workflowId,
+    }), (r) => `configuration version ${r.version}`);
+    await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'provisioning', softwareVersion });
+    return { target, softwareVersion, configVersion: version };
+  });
+}
