@@ -27,6 +27,6 @@ export const deviceReadActivity: ActivityOptions = {
 export const deviceWriteActivity: ActivityOptions = {
   taskQueue: taskQueues.devices,
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 5 },
 };
