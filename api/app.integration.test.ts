@@ -189,7 +189,12 @@ describe('API', () => {
       const { body } = await get('/api/v1/openapi.json');
       assert.equal(body['openapi'], '3.1.0');
       const paths = Object.keys(body['paths'] as object).sort();
-      assert.deepEqual(paths, ['/api/v1/images/{sha256}', '/api/v1/opcos', '/api/v1/runs', '/api/v1/sites', '/api/v1/sites/validate', '/api/v1/sites/{siteId}', '/api/v1/tenants', '/api/v1/tenants/{tenantId}']);
+      assert.deepEqual(paths, [
+        '/api/v1/images/{sha256}', '/api/v1/opcos', '/api/v1/runs', '/api/v1/sites', '/api/v1/sites/validate', '/api/v1/sites/{siteId}',
+        '/api/v1/sites/{siteId}/decommission', '/api/v1/sites/{siteId}/onboarding', '/api/v1/sites/{siteId}/onboarding/abort',
+        '/api/v1/sites/{siteId}/onboarding/retry', '/api/v1/tenants', '/api/v1/tenants/{tenantId}', '/api/v1/unclaimed-devices',
+        '/api/v1/unclaimed-devices/{serial}/assign', '/api/v1/ztp/phone-home',
+      ]);
     });
 
     it('serves a page that renders it', async () => {
@@ -228,6 +233,61 @@ describe('API', () => {
         await session.close();
         await fleet.stop();
       }
+    });
+  });
+
+  describe('onboarding and zero-touch provisioning', () => {
+    const post = async (path: string, body: unknown = {}) => {
+      const response = await fetch(api.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, type: response.headers.get('content-type') ?? '', retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, unknown> };
+    };
+    const plannedSite = () => database.prisma.site.findFirstOrThrow({ where: { name: 'Porto store' }, include: { devices: true } });
+
+    it('answers bad input with problem details and starts nothing', async () => {
+      assert.equal((await post('/api/v1/sites/not-a-uuid/onboarding')).status, 400);
+      assert.equal((await post(`/api/v1/sites/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/onboarding`)).status, 404);
+      const site = await plannedSite();
+      const badTicket = await post(`/api/v1/sites/${site.id}/onboarding`, { ticket: 'not a ticket!' });
+      assert.equal(badTicket.status, 400);
+      assert.deepEqual((badTicket.body['errors'] as { path: string }[]).map((e) => e.path), ['ticket']);
+      assert.equal((await get(`/api/v1/sites/${site.id}/onboarding`)).status, 404, 'no run was started');
+      assert.equal((await post(`/api/v1/sites/${site.id}/onboarding/retry`)).status, 404);
+    });
+
+    it('refuses to decommission a site that was never onboarded', async () => {
+      const site = await plannedSite();
+      const refused = await post(`/api/v1/sites/${site.id}/decommission`);
+      assert.equal(refused.status, 409);
+      assert.match(String(refused.body['detail']), /Porto store is planned/);
+    });
+
+    it('refuses a phone-home without a valid body, a box nobody expects lands once among the unclaimed', async () => {
+      const invalid = await post('/api/v1/ztp/phone-home', { serial: 'lower-case', model: 'X' });
+      assert.equal(invalid.status, 400);
+      assert.equal(invalid.type, 'application/problem+json; charset=utf-8');
+      const box = { serial: 'STRAY-0001', model: 'SRX-SIM-300', softwareVersion: '22.4R1', address: '127.99.0.1', hostKeySha256: 'A'.repeat(43) };
+      for (let i = 0; i < 2; i++) assert.equal((await post('/api/v1/ztp/phone-home', box)).status, 404);
+      const listed = await get('/api/v1/unclaimed-devices');
+      assert.deepEqual((listed.body['items'] as { serial: string; attempts: number }[]).filter((d) => d.serial === 'STRAY-0001').map((d) => d.attempts), [2]);
+    });
+
+    it('admits an assigned box only with the host key it reported, and not before its site is onboarding', async () => {
+      const site = await plannedSite();
+      const box = { serial: 'STRAY-0002', model: site.devices[0]!.model, softwareVersion: '22.4R1', address: '127.99.0.2', hostKeySha256: 'B'.repeat(43) };
+      await post('/api/v1/ztp/phone-home', box);
+      assert.equal((await post('/api/v1/unclaimed-devices/STRAY-0002/assign', { siteId: site.id, role: 'secondary' })).status, 404, 'the site has no secondary device');
+      const assigned = await post('/api/v1/unclaimed-devices/STRAY-0002/assign', { siteId: site.id });
+      assert.equal(assigned.status, 200);
+      const unclaimed = (await get('/api/v1/unclaimed-devices')).body['items'] as { serial: string }[];
+      assert.ok(!unclaimed.some((d) => d.serial === 'STRAY-0002'), 'an assigned box is no longer unclaimed');
+      const impostor = await post('/api/v1/ztp/phone-home', { ...box, hostKeySha256: 'C'.repeat(43) });
+      assert.equal(impostor.status, 403);
+      assert.equal(await database.prisma.alarm.count({ where: { siteId: site.id, type: 'ztp.activation-refused' } }), 1);
+      const early = await post('/api/v1/ztp/phone-home', box);
+      assert.equal(early.status, 503, 'admitted, but nothing waits for it yet: the box calls again later');
+      assert.equal(early.retryAfter, '30');
+      const device = await database.prisma.device.findUniqueOrThrow({ where: { id: site.devices[0]!.id } });
+      assert.deepEqual([device.serial, device.status, device.managementAddress], ['STRAY-0002', 'planned', null]);
     });
   });
 

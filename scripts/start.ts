@@ -40,6 +40,11 @@ async function main() {
       '--control-port', String(config.SIMULATOR_CONTROL_PORT),
       '--state-file', join(config.dataDir, 'simulator', 'fleet.json'),
       '--phone-home-url', `http://127.0.0.1:${config.PORT}/api/v1/ztp/phone-home`,
+      '--phone-home-interval-seconds', '5',
+      // The lab's boxes take the fleet's management credentials, as an SP's staging would set them.
+      '--username', config.DEVICE_USERNAME,
+      '--password', config.DEVICE_PASSWORD,
+      '--community', config.DEVICE_SNMP_COMMUNITY,
     ], logs, env));
   }
 

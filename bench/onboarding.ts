@@ -1,0 +1,482 @@
+// `npm run bench:onboarding`: what the whole product sustains when branch sites onboard end to
+// end — API, Temporal, workers, PostgreSQL and a simulated fleet over real NETCONF and SNMP, all on
+// this machine. Two hubs come up first; then N spokes onboard (each changes both hubs), at most
+// --concurrency at a time, each box plugged in and given its activation code as its onboarding
+// starts. Measured: sites per minute over the spoke phase, latency per site (onboarding POST to
+// run closed), history events per site, and, on the same Temporal server, trivial workflows per
+// second as the ceiling of the platform. Progress on stderr; ends with one JSON line on stdout.
+// Options: --sites N (600), --concurrency C (50), --worker in-process|process, --raw-workflows K (500),
+// --sample S sites whose histories and steps are read back (100), --boxes-on-at-start.
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time.js';
+import proto from '@temporalio/proto';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
+import { startPlatform, type Platform } from '../scripts/platform.ts';
+import { freePort, sleep } from '../scripts/processes.ts';
+import { onboardingWorkflowId } from '../workflows/onboard-site.ts';
+import { ztpWorkflowId } from '../workflows/ztp.ts';
+import { trivialWorkflow } from './trivial-workflow.ts';
+
+const { values } = parseArgs({
+  options: {
+    sites: { type: 'string', default: '600' },
+    concurrency: { type: 'string', default: '50' },
+    worker: { type: 'string', default: 'in-process' },
+    'raw-workflows': { type: 'string', default: '500' },
+    sample: { type: 'string', default: '100' },
+    // Factory-default boxes phone home every second until claimed: with this, the whole fleet does
+    // so from the start (the API's load while sites wait), instead of each box as its site starts.
+    'boxes-on-at-start': { type: 'boolean', default: false },
+  },
+});
+const siteCount = Math.max(1, Number(values.sites));
+const concurrency = Math.max(1, Number(values.concurrency));
+const workerMode = values.worker === 'process' ? 'process' : 'in-process';
+const rawCount = Math.max(0, Number(values['raw-workflows']));
+const sampleSize = Math.max(1, Number(values.sample));
+
+const root = join(import.meta.dirname, '..');
+const require = createRequire(import.meta.url);
+const hubModel = 'SRX-SIM-4600';
+const branchModel = 'SRX-SIM-300';
+const serial = (n: number) => `BLS${String(n).padStart(7, '0')}`;
+const hubSerials = [serial(1), serial(2)];
+/** The spoke phase ends here; what has not settled by then is stuck. */
+const phaseLimitMs = Math.max(10 * 60_000, siteCount * 2_000);
+/** A site whose onboarding takes longer than this is stuck: its slot goes to the next site. */
+const siteLimitMs = 5 * 60_000;
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+const round = (n: number | null, digits = 0) => (n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
+
+interface Created { id: string; name: string; activationCodes: { role: string; serial: string | null; code: string }[] }
+interface Outcome { siteId: string; state: 'completed' | 'failed' | 'stuck'; startedAt: number; endedAt: number }
+type Settle = (end: Pick<Outcome, 'state' | 'endedAt'>) => void;
+
+/** Runs `work` on each item, at most `limit` at a time, until `until` (then the rest are skipped). */
+async function eachLimited<T>(items: T[], limit: number, until: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length && Date.now() < until) {
+      const index = next++;
+      await work(items[index]!, index);
+    }
+  }));
+}
+
+/** CPU seconds of this process and everything it started (Temporal, PostgreSQL, a worker), by program name. */
+function cpuSecondsByProgram(): Map<string, number> {
+  const processes = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      return [{ pid: Number(pid), program: stat.slice(stat.indexOf('(') + 1, close), parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
+  const ours = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of processes) if (!ours.has(p.pid) && ours.has(p.parent)) grew = !!ours.add(p.pid);
+  }
+  const byProgram = new Map<string, number>();
+  for (const p of processes.filter((q) => ours.has(q.pid))) {
+    const name = p.pid === process.pid ? 'bench (API, simulator, in-process worker)' : p.program;
+    byProgram.set(name, (byProgram.get(name) ?? 0) + p.ticks / 100);
+  }
+  return byProgram;
+}
+
+/** Busy and total jiffies of the whole machine. */
+function machineJiffies(): { busy: number; total: number } {
+  const numbers = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = numbers.reduce((a, b) => a + b, 0);
+  return { busy: total - numbers[3]! - numbers[4]!, total };
+}
+
+/** Trivial workflows, `inFlight` at a time, for at most `limitMs`: what the server and one worker sustain. */
+async function rawWorkflows(lab: Lab, temporalAddress: string, count: number, inFlight: number, limitMs: number) {
+  if (count === 0) return { rawWorkflows: 0, rawWorkflowsPerSecond: null, rawFailed: 0 };
+  if (workerMode === 'process') Runtime.install({ logger: new DefaultLogger('WARN') }); // the lab installed it otherwise
+  const taskQueue = 'bench-trivial';
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await Worker.create({ connection, namespace: lab.client.options.namespace, taskQueue, workflowsPath: require.resolve('./trivial-workflow.ts') });
+  const running = worker.run();
+  try {
+    const started = performance.now();
+    let done = 0;
+    let failed = 0;
+    await eachLimited(Array.from({ length: count }, (_, i) => i), inFlight, Date.now() + limitMs, async (index) => {
+      try {
+        await lab.client.workflow.execute(trivialWorkflow, { taskQueue, workflowId: `bench-trivial/${index}`, args: [{ index }] });
+        done += 1;
+      } catch {
+        failed += 1;
+      }
+    });
+    const seconds = (performance.now() - started) / 1000;
+    return { rawWorkflows: done, rawWorkflowsPerSecond: round(done / seconds, 1), rawFailed: failed };
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+  }
+}
+
+const link = (name: string, interfaceName: string, extra: Record<string, unknown> = {}) =>
+  ({ name, type: interfaceName === 'dl0' ? 'lte' : 'broadband', interfaceName, bandwidthMbps: 100, monthlyCost: 40, ...extra });
+
+/** Spoke `index` (from 0) of N: its own box and LAN prefixes (10.1.0.0/24 onwards, two per site). */
+function spokeSite(tenantId: string, hubs: string[], index: number) {
+  const lan = (segment: number) => {
+    const n = index * 2 + segment;
+    return `10.${1 + Math.floor(n / 256)}.${n % 256}.0/24`;
+  };
+  return {
+    tenantId, name: `Bench store ${String(index + 1).padStart(5, '0')}`, timezone: 'Europe/Paris', tags: [],
+    topology: 'hub_and_spoke', primaryHubId: hubs[0], secondaryHubId: hubs[1],
+    devices: [{ role: 'primary', model: branchModel, serial: serial(index + 3) }],
+    wanLinks: [link('internet', 'ge-0/0/0'), link('lte', 'dl0', { backupOnly: true })],
+    departments: ['Staff', 'Guests'],
+    lanSegments: [
+      { name: 'staff', vlanId: 10, prefix: lan(0), department: 'Staff' },
+      { name: 'guests', vlanId: 20, prefix: lan(1), department: 'Guests' },
+    ],
+  };
+}
+
+async function createSite(lab: Lab, aggregate: object): Promise<Created> {
+  const { status, body } = await lab.api<Created>('POST', '/api/v1/sites', aggregate);
+  if (status !== 201) throw new Error(`POST /api/v1/sites answered ${status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function startOnboarding(lab: Lab, site: Created): Promise<void> {
+  const { status, body } = await lab.api('POST', `/api/v1/sites/${site.id}/onboarding`, {});
+  if (status !== 202) throw new Error(`POST /api/v1/sites/${site.id}/onboarding answered ${status}: ${JSON.stringify(body)}`);
+}
+
+interface StepTiming { name: string; status: string; startedAt?: string; endedAt?: string }
+interface Progress { state: string; error: string | null; steps: StepTiming[]; devices: { steps: StepTiming[] }[] }
+
+const progressOf = async (lab: Lab, siteId: string) => (await lab.api<Progress>('GET', `/api/v1/sites/${siteId}/onboarding`)).body;
+
+/** The hubs, onboarded one after the other as the integration test does. */
+async function onboardHubs(lab: Lab, tenantId: string): Promise<string[]> {
+  const hubs: string[] = [];
+  for (const [index, name] of ['Bench hub east', 'Bench hub west'].entries()) {
+    const hub = await createSite(lab, {
+      tenantId, name, role: 'hub', timezone: 'Europe/Paris', tags: [], topology: 'hub_and_spoke',
+      devices: [{ role: 'primary', model: hubModel, serial: hubSerials[index] }],
+      wanLinks: [link('internet', 'ge-0/0/0'), link('mpls', 'ge-0/0/1', { type: 'mpls' })],
+    });
+    await startOnboarding(lab, hub);
+    for (const { serial: s, code } of hub.activationCodes) lab.fleet.device(s!)!.setActivationCode(code);
+    hubs.push(hub.id);
+  }
+  const until = Date.now() + 180_000;
+  for (const hub of hubs) {
+    for (;;) {
+      const progress = await progressOf(lab, hub).catch(() => undefined);
+      if (progress?.state === 'completed') break;
+      if (progress?.state === 'failed' || Date.now() > until) throw new Error(`hub ${hub} did not come up: ${JSON.stringify(progress)}`);
+      await sleep(250);
+    }
+  }
+  return hubs;
+}
+
+/**
+ * The spoke phase: a sliding window of `concurrency` onboardings. A site is done when its run
+ * closes (the run summary's closedAt, written by the run's last activity) or fails (the site's
+ * status): read from the database for all sites in flight at once, twice a second, rather than
+ * asking each run's progress query, which would load the workers being measured.
+ */
+async function onboardSpokes(lab: Lab, sites: Created[]): Promise<{ outcomes: Outcome[]; notStarted: number; seconds: number }> {
+  const outcomes: Outcome[] = [];
+  const inFlight = new Map<string, { startedAt: number; settle: Settle }>();
+  const phaseStarted = Date.now();
+  const deadline = phaseStarted + phaseLimitMs;
+  let launched = 0;
+  let windowDone = false;
+
+  const watcher = (async () => {
+    let lastReport = Date.now();
+    while (!windowDone || inFlight.size > 0) {
+      await sleep(500);
+      const ids = [...inFlight.keys()];
+      if (ids.length > 0) {
+        const [closed, failed] = await Promise.all([
+          lab.prisma.runSummary.findMany({ where: { workflowId: { in: ids.map(onboardingWorkflowId) }, status: 'completed' }, select: { siteId: true, closedAt: true } }),
+          lab.prisma.site.findMany({ where: { id: { in: ids }, status: 'failed' }, select: { id: true } }),
+        ]).catch(() => [[], []] as const);
+        const now = Date.now();
+        for (const run of closed) inFlight.get(run.siteId!)?.settle({ state: 'completed', endedAt: run.closedAt?.getTime() ?? now });
+        for (const site of failed) inFlight.get(site.id)?.settle({ state: 'failed', endedAt: now });
+        for (const entry of inFlight.values()) {
+          if (now - entry.startedAt > siteLimitMs || now > deadline) entry.settle({ state: 'stuck', endedAt: now });
+        }
+      }
+      if (Date.now() - lastReport >= 10_000) {
+        lastReport = Date.now();
+        const completed = outcomes.filter((o) => o.state === 'completed').length;
+        const minutes = (Date.now() - phaseStarted) / 60_000;
+        say(`spokes: ${completed}/${sites.length} completed, ${outcomes.length - completed} failed or stuck, ${inFlight.size} in flight, ${(completed / minutes).toFixed(1)} sites/min`);
+      }
+    }
+  })();
+
+  await eachLimited(sites, concurrency, deadline, async (site) => {
+    launched += 1;
+    const startedAt = Date.now();
+    const settled = new Promise<Outcome>((resolve) => {
+      inFlight.set(site.id, { startedAt, settle: (end) => {
+        inFlight.delete(site.id);
+        resolve({ siteId: site.id, startedAt, ...end });
+      } });
+    });
+    try {
+      await startOnboarding(lab, site);
+      // As an installer does: type the code in, plug the box in (it phones home once up).
+      const { serial: boxSerial, code } = site.activationCodes[0]!;
+      const box = lab.fleet.device(boxSerial!)!;
+      box.setActivationCode(code);
+      await box.powerOn();
+    } catch (error) {
+      say(`${site.name}: ${(error as Error).message}`);
+      inFlight.get(site.id)?.settle({ state: 'failed', endedAt: Date.now() });
+    }
+    outcomes.push(await settled);
+  });
+  windowDone = true;
+  await watcher;
+  const lastEnd = Math.max(phaseStarted, ...outcomes.map((o) => o.endedAt));
+  return { outcomes, notStarted: sites.length - launched, seconds: (lastEnd - phaseStarted) / 1000 };
+}
+
+const EventType = proto.temporal.api.enums.v1.EventType;
+
+/**
+ * Reads back the runs of a sample of completed sites: history length per site (the onboarding run
+ * and its ZTP children), how long activities and workflow tasks waited for a worker and ran, and
+ * each step's duration as the progress page shows it.
+ */
+async function readBack(lab: Lab, client: Client, siteIds: string[], limitMs: number) {
+  const eventsPerSite: number[] = [];
+  const timings = new Map<string, { queued: number[]; ran: number[] }>();
+  const timing = (name: string) => timings.get(name) ?? timings.set(name, { queued: [], ran: [] }).get(name)!;
+  const steps = new Map<string, number[]>();
+  const until = Date.now() + limitMs;
+
+  await eachLimited(siteIds, 8, until, async (siteId) => {
+    const devices = await lab.prisma.device.findMany({ where: { siteId }, select: { id: true } });
+    const workflowIds = [onboardingWorkflowId(siteId), ...devices.map((d) => ztpWorkflowId(d.id))];
+    let events = 0;
+    for (const workflowId of workflowIds) {
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      events += history.events?.length ?? 0;
+      const scheduled = new Map<string, { name: string; at: number }>();
+      const started = new Map<string, number>();
+      /** A task that completed: how long it waited for a worker slot, and how long it ran. */
+      const record = (scheduledId: string, completedAt: number) => {
+        const from = scheduled.get(scheduledId);
+        const startedAt = started.get(scheduledId);
+        if (!from || startedAt === undefined) return;
+        timing(from.name).queued.push(startedAt - from.at);
+        timing(from.name).ran.push(completedAt - startedAt);
+      };
+      for (const event of history.events ?? []) {
+        const at = tsToMs(event.eventTime);
+        switch (event.eventType) {
+          case EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+            scheduled.set(String(event.eventId), { name: 'workflow task', at });
+            break;
+          case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            started.set(String(event.workflowTaskStartedEventAttributes!.scheduledEventId), at);
+            break;
+          case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: {
+            record(String(event.workflowTaskCompletedEventAttributes!.scheduledEventId), at);
+            break;
+          }
+          case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
+            const attributes = event.activityTaskScheduledEventAttributes!;
+            let name = attributes.activityType?.name ?? '?';
+            if (name === 'pushConfiguration' || name === 'verifyDevice') {
+              const input = JSON.parse(Buffer.from(attributes.input?.payloads?.[0]?.data ?? []).toString() || '{}') as { target?: { serial?: string } };
+              name += hubSerials.includes(input.target?.serial ?? '') ? ' (hub)' : ' (branch)';
+            }
+            scheduled.set(String(event.eventId), { name, at });
+            break;
+          }
+          case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            started.set(String(event.activityTaskStartedEventAttributes!.scheduledEventId), at);
+            break;
+          case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
+            record(String(event.activityTaskCompletedEventAttributes!.scheduledEventId), at);
+            break;
+          }
+        }
+      }
+    }
+    eventsPerSite.push(events);
+
+    const progress = await progressOf(lab, siteId);
+    for (const step of [...progress.steps, ...progress.devices.flatMap((d) => d.steps.map((s) => ({ ...s, name: `ztp.${s.name}` })))]) {
+      if (!step.startedAt || !step.endedAt) continue;
+      const list = steps.get(step.name) ?? steps.set(step.name, []).get(step.name)!;
+      list.push(Date.parse(step.endedAt) - Date.parse(step.startedAt));
+    }
+  });
+
+  const summary = (list: number[]) => ({ p50: percentile(list, 50), p95: percentile(list, 95) });
+  return {
+    historySample: eventsPerSite.length,
+    historyEventsPerSite: round(eventsPerSite.reduce((a, b) => a + b, 0) / Math.max(1, eventsPerSite.length), 1),
+    stepMs: Object.fromEntries([...steps].map(([name, list]) => [name, summary(list)])),
+    taskMs: Object.fromEntries([...timings].sort(([a], [b]) => a.localeCompare(b)).map(([name, t]) => [name, {
+      count: t.ran.length, queuedP50: percentile(t.queued, 50), queuedP95: percentile(t.queued, 95), ranP50: percentile(t.ran, 50), ranP95: percentile(t.ran, 95),
+    }])),
+  };
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const scratch = mkdtempSync(join(tmpdir(), 'branchline-bench-'));
+  chmodSync(scratch, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its directory
+  let platform: Platform | undefined;
+  let lab: Lab | undefined;
+  const cleanUp = async () => {
+    await lab?.stop().catch(() => undefined);
+    await platform?.stop().catch(() => undefined);
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+  }
+
+  try {
+    say('bundling the workflows once');
+    const bundlePath = join(scratch, 'workflow-bundle.js');
+    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), logger: new DefaultLogger('WARN') });
+    writeFileSync(bundlePath, code);
+
+    say('starting Temporal and PostgreSQL');
+    platform = await startPlatform({
+      dataDir: join(scratch, 'data'),
+      toolsDir: join(root, '.data', 'tools'),
+      temporalCliPath: process.env['TEMPORAL_CLI_PATH'],
+      namespace: 'default',
+      ports: { postgres: await freePort(), temporal: await freePort(), temporalUi: await freePort() },
+      durable: false,
+      seed: true,
+      say,
+    });
+
+    say(`starting the lab: API, ${workerMode} worker, ${siteCount + 2} simulated devices`);
+    const logDirectory = join(scratch, 'logs');
+    mkdirSync(logDirectory, { recursive: true });
+    lab = await startLab({
+      databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
+      models: [hubModel, hubModel, ...Array.from({ length: siteCount }, () => branchModel)],
+      baseAddress: '127.44.0.1', snmpPort: 29161, netconfPort: 29830, worker: workerMode, workflowBundlePath: bundlePath, logDirectory,
+    });
+    const spokeBoxes = Array.from({ length: siteCount }, (_, i) => lab!.fleet.device(serial(i + 3))!);
+    if (!values['boxes-on-at-start']) {
+      // Still in their cartons: a box is plugged in when its site's onboarding starts.
+      for (let i = 0; i < spokeBoxes.length; i += 100) await Promise.all(spokeBoxes.slice(i, i + 100).map((box) => box.powerOff()));
+    }
+
+    const prisma = lab.prisma;
+    const tenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } })).id;
+    // The tenant's target software for branch boxes is newer than what they ship with: every ZTP upgrades.
+    const image = await lab.images.add(simulatorImage(branchModel, '23.2R1'));
+    const firmware = await prisma.firmwareImage.create({ data: { model: branchModel, version: '23.2R1', sha256: image.sha256, sizeBytes: image.sizeBytes, fileName: 'branch-23.2R1.img' } });
+    await prisma.tenantTargetImage.create({ data: { tenantId, model: branchModel, imageId: firmware.id } });
+
+    say(`raw Temporal: ${rawCount} trivial workflows, 50 in flight`);
+    const raw = await rawWorkflows(lab, platform.temporalAddress, rawCount, 50, 120_000);
+    say(`raw Temporal: ${raw.rawWorkflowsPerSecond} workflows/s`);
+
+    say('onboarding the two hubs');
+    const hubs = await onboardHubs(lab, tenantId);
+
+    say(`creating ${siteCount} planned spoke sites`);
+    const createStarted = Date.now();
+    const sites: Created[] = new Array(siteCount);
+    await eachLimited(Array.from({ length: siteCount }, (_, i) => i), 8, Date.now() + 300_000, async (index) => {
+      sites[index] = await createSite(lab!, spokeSite(tenantId, hubs, index));
+    });
+    if (sites.filter(Boolean).length < siteCount) throw new Error('creating the planned sites took more than 5 minutes');
+    const siteCreateSeconds = (Date.now() - createStarted) / 1000;
+
+    say(`onboarding ${siteCount} spokes, ${concurrency} at a time (stuck after ${Math.round(siteLimitMs / 1000)} s each, or ${Math.round(phaseLimitMs / 1000)} s in all)`);
+    const cpuBefore = cpuSecondsByProgram();
+    const machineBefore = machineJiffies();
+    const spokes = await onboardSpokes(lab, sites);
+    const machineAfter = machineJiffies();
+    const cpuAfter = cpuSecondsByProgram();
+
+    const completed = spokes.outcomes.filter((o) => o.state === 'completed');
+    const latencies = completed.map((o) => o.endedAt - o.startedAt);
+    const byStart = [...completed].sort((a, b) => a.startedAt - b.startedAt);
+    const tenth = Math.max(1, Math.ceil(byStart.length / 10));
+    const siteP50MsByTenth = Array.from({ length: Math.ceil(byStart.length / tenth) }, (_, i) =>
+      percentile(byStart.slice(i * tenth, (i + 1) * tenth).map((o) => o.endedAt - o.startedAt), 50));
+
+    say(`reading back the runs of ${Math.min(sampleSize, completed.length)} sites`);
+    const step = Math.max(1, completed.length / sampleSize);
+    const sample = Array.from({ length: Math.min(sampleSize, completed.length) }, (_, i) => byStart[Math.floor(i * step)]!.siteId);
+    const readBackResult = await readBack(lab, lab.client, sample, 180_000);
+
+    const cpuPercent = Object.fromEntries([...cpuAfter].map(([name, seconds]) => [name, round(((seconds - (cpuBefore.get(name) ?? 0)) / spokes.seconds) * 100)])
+      .filter(([, percent]) => (percent as number) >= 1));
+    const result = {
+      sites: siteCount,
+      hubs: hubs.length,
+      concurrency,
+      worker: workerMode,
+      workers: 1,
+      cores: cpus().length,
+      sitesPerMinute: round(completed.length / (spokes.seconds / 60), 1),
+      siteP50Ms: percentile(latencies, 50),
+      siteP95Ms: percentile(latencies, 95),
+      siteP50MsByTenth,
+      completed: completed.length,
+      failed: spokes.outcomes.filter((o) => o.state === 'failed').length,
+      stuck: spokes.outcomes.filter((o) => o.state === 'stuck').length + spokes.notStarted,
+      notStarted: spokes.notStarted,
+      historyEventsPerSite: readBackResult.historyEventsPerSite,
+      historySample: readBackResult.historySample,
+      ...raw,
+      spokePhaseSeconds: round(spokes.seconds, 1),
+      siteCreateSeconds: round(siteCreateSeconds, 1),
+      wallSeconds: round((Date.now() - started) / 1000, 1),
+      machineCpuPercent: round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
+      cpuPercentOfOneCore: cpuPercent,
+      stepMs: readBackResult.stepMs,
+      taskMs: readBackResult.taskMs,
+    };
+    console.log(JSON.stringify(result));
+    return 0;
+  } catch (error) {
+    say(`the benchmark could not run: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  } finally {
+    await cleanUp();
+  }
+}
+
+process.exit(await main());
