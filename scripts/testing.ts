@@ -1,8 +1,11 @@
 // What test files share: the services `npm test` started (from the environment it sets) and
 // throwaway databases and workers on top of them.
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import proto from '@temporalio/proto';
 import pg from 'pg';
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
 import { applyMigrations } from '../prisma/migrate.ts';
@@ -100,4 +103,18 @@ export async function startTestWorker(options: Omit<WorkerOptions, 'connection' 
       await connection.close();
     },
   };
+}
+
+const historiesDirectory = join(import.meta.dirname, '..', 'workflows', 'histories');
+
+/**
+ * With RECORD_HISTORIES set, keeps a run's history in workflows/histories/<name>.json, which the
+ * workflow suite replays against the workflows as they are now (so a change that would break a
+ * run in flight fails the tests).
+ */
+export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
+  if (!process.env['RECORD_HISTORIES']) return;
+  const { History } = proto.temporal.api.history.v1;
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(join(historiesDirectory, `${name}.json`), JSON.stringify(History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String }), null, 1));
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createLeaseActivities } from '../activities/leases.ts';
-import { connectTestClient, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
 import { deviceLease, deviceLeaseWorkflowId, leaseStateQuery, type DeviceLeaseState } from './device-lease.ts';
 import { finishSignal, leaseHolder } from './device-lease.fixture.ts';
 import { taskQueues } from './task-queues.ts';
@@ -66,11 +66,8 @@ describe('deviceLease', () => {
     assert.ok(secondResult.heldAt >= firstResult.heldAt);
     const state = await eventually('lease is free', (s) => s.holder === null, device);
     assert.deepEqual(state.waiting, []);
-    if (process.env['RECORD_HISTORIES']) {
-      // `RECORD_HISTORIES=1 npm run test:workflow` records this run for the replay test below.
-      const history = await client.workflow.getHandle(deviceLeaseWorkflowId(device)).fetchHistory();
-      writeFileSync(join(historiesDirectory, 'device-lease.json'), JSON.stringify(History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String }), null, 1));
-    }
+    // `RECORD_HISTORIES=1 npm run test:workflow` records this run for the replay test below.
+    await recordHistory(client, deviceLeaseWorkflowId(device), 'device-lease');
   });
 
   it('replays every recorded history with the workflows as they are now (no change broke a run in flight)', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { createTestDatabase, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
 import { onboardingWorkflowId, onboardSite, type OnboardingProgress } from './onboard-site.ts';
 import { taskQueues } from './task-queues.ts';
 
@@ -153,13 +153,21 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     for await (const execution of visible) ids.push(execution.workflowId);
     assert.ok(ids.includes(started.workflowId), `the Web UI can find the run by site and serial (found ${ids.join(', ')})`);
 
+    // `RECORD_HISTORIES=1 npm test -- --only integration --files onboard-site` keeps these runs for the replay test.
+    await recordHistory(lab.client, started.workflowId, 'onboard-site');
+    await recordHistory(lab.client, done.devices[0]!.workflowId, 'ztp-with-firmware-upgrade');
+
     const again = await lab.api<{ started: boolean }>('POST', `/api/v1/sites/${site.id}/onboarding`, {});
     assert.equal(again.status, 409, 'an active site is not onboarded again');
   });
 
   it('brings a dual-CPE site up: each device provisioned, each with its own tunnels to the hubs', async () => {
     const site = await createSite(spoke('Nantes store', [serial(4), serial(5)]));
-    await onboard(site);
+    const first = await lab.api<{ workflowId: string; started: boolean }>('POST', `/api/v1/sites/${site.id}/onboarding`, { ticket: 'CHG0030001' });
+    const again = await lab.api<{ workflowId: string; started: boolean }>('POST', `/api/v1/sites/${site.id}/onboarding`, { ticket: 'CHG0030001' });
+    assert.deepEqual([first.status, first.body.started, again.status, again.body.started], [202, true, 202, false], 'one ticket, one run');
+    assert.equal(again.body.workflowId, first.body.workflowId);
+    for (const { serial: s, code } of site.activationCodes) lab.fleet.device(s!)!.setActivationCode(code);
     const done = await settled(site.id);
     assert.equal(done.state, 'completed', done.error ?? '');
     assert.equal(done.devices.length, 2);
@@ -170,6 +178,11 @@ describe('site onboarding', { timeout: 600_000 }, () => {
       assert.match(runningConfig(hub), /tunnel to nantes-store-01/);
       assert.match(runningConfig(hub), /tunnel to nantes-store-02/);
     }
+    const byTicket = lab.client.workflow.list({ query: 'BranchlineTicket = "CHG0030001"' });
+    const ids: string[] = [];
+    for await (const execution of byTicket) ids.push(execution.workflowId);
+    assert.deepEqual(ids, [first.body.workflowId]);
+    assert.equal((await database.prisma.runSummary.findUniqueOrThrow({ where: { workflowId: first.body.workflowId } })).ticket, 'CHG0030001');
     const loopbacks = await database.prisma.allocation.findMany({ where: { siteId: site.id, kind: 'loopback' } });
     assert.equal(new Set(loopbacks.map((l) => l.value)).size, 2);
   });
@@ -230,6 +243,7 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     assert.equal(closed.state, 'aborted');
     const refused = await lab.api<{ status: number }>('POST', `/api/v1/sites/${site.id}/onboarding/retry`);
     assert.equal(refused.status, 409, 'a closed run takes no decision');
+    await recordHistory(lab.client, onboardingWorkflowId(site.id), 'onboard-site-aborted');
   });
 
   it('when a hub rejects the commit mid-overlay: the other hub restored, allocations released; a retry then completes', async () => {
@@ -250,6 +264,7 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     const done = await settled(site.id);
     assert.equal(done.state, 'completed', done.error ?? '');
     assert.equal(done.attempt, 2);
+    await recordHistory(lab.client, onboardingWorkflowId(site.id), 'onboard-site-retried');
     assert.equal(upInterfaces(serial(8), 'st0.').length, 2);
   });
 
