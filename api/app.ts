@@ -10,6 +10,7 @@ import { problemMiddleware } from './errors.ts';
 import { ApiDefinition } from './openapi.ts';
 import { problems } from './problems.ts';
 import type { ImageStore } from '../activities/devices/images.ts';
+import { alarmsRouter } from './routes/alarms.ts';
 import { healthRouter } from './routes/health.ts';
 import { imagesRouter } from './routes/images.ts';
 import { onboardingRouter } from './routes/onboarding.ts';
@@ -48,6 +49,7 @@ export function createApp(deps: AppDependencies): Express {
   v1.use(onboardingRouter(api, deps));
   v1.use(ztpRouter(api, deps));
   v1.use(runsRouter(api, deps));
+  v1.use(alarmsRouter(api, deps));
   v1.use(imagesRouter(api, deps));
   v1.get('/config', (_req, res) => {
     res.json({ temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace });
