@@ -4,6 +4,7 @@ import {
   deviceLease, deviceLeaseWorkflowId, leaseStateQuery, requestLeaseSignal, type DeviceLeaseState, type LeaseRequest,
 } from '../workflows/device-lease.ts';
 import { taskQueues } from '../workflows/task-queues.ts';
+import { requestTunnelChangeSignal, tunnelChanges, tunnelChangesWorkflowId, type TunnelChangeRequest } from '../workflows/tunnel-changes.ts';
 
 /** Activities that ask the Temporal service on behalf of workflows (which cannot signal-with-start). */
 export function createLeaseActivities(deps: { client: Client }) {
@@ -15,6 +16,17 @@ export function createLeaseActivities(deps: { client: Client }) {
         taskQueue: taskQueues.orchestration,
         args: [{ serial: input.serial }],
         signal: requestLeaseSignal,
+        signalArgs: [input.request],
+      });
+    },
+
+    /** Queues a tunnel change on a hub or mesh peer, starting the device's queue when it is idle. */
+    async requestTunnelChange(input: { serial: string; request: TunnelChangeRequest }): Promise<void> {
+      await client.workflow.signalWithStart(tunnelChanges, {
+        workflowId: tunnelChangesWorkflowId(input.serial),
+        taskQueue: taskQueues.orchestration,
+        args: [{ serial: input.serial }],
+        signal: requestTunnelChangeSignal,
         signalArgs: [input.request],
       });
     },

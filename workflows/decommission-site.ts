@@ -9,6 +9,7 @@ import { failureTypes } from './failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from './render/renderers.ts';
 import { describeFailure, StepLog, type Step } from './steps.ts';
+import { changeTunnels } from './tunnel-changes.ts';
 
 export interface DecommissionSiteInput {
   siteId: string;
@@ -54,9 +55,8 @@ export async function decommissionSite(input: DecommissionSiteInput): Promise<{ 
 
     await steps.run('tunnels', () => Promise.all(plan.peers.map((peer) => {
       const renderer = renderers.forPlatform(peer.target.platform);
-      const config = peer.tunnels.map((tunnel) => renderer.tunnel(tunnel, peer.wanLinks).remove).join('');
-      return withDeviceLeases([peer.target.serial], `removing ${plan.name}'s tunnels from ${peer.hostname}`, '30 minutes', () =>
-        writes.pushConfiguration({ target: peer.target, config, mode: 'merge', persist: persist(`tunnels/${peer.target.serial}`), checks: [], source: 'decommission', workflowId }));
+      const edit = peer.tunnels.map((tunnel) => renderer.tunnel(tunnel, peer.wanLinks).remove).join('');
+      return changeTunnels(peer.target, edit, `removing ${plan.name} from ${peer.hostname}`);
     })), (changed) => `${changed.length} peer(s) changed`);
 
     const reachable = plan.devices.flatMap((d) => (d.target ? [{ ...d, target: d.target }] : []));

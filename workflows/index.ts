@@ -2,4 +2,5 @@
 export { decommissionSite } from './decommission-site.ts';
 export { deviceLease } from './device-lease.ts';
 export { onboardSite } from './onboard-site.ts';
+export { tunnelChanges } from './tunnel-changes.ts';
 export { ztp } from './ztp.ts';

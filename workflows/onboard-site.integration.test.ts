@@ -268,6 +268,26 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     assert.equal(upInterfaces(serial(8), 'st0.').length, 2);
   });
 
+  it("merges the hubs' tunnel changes of sites onboarding at once into fewer commits", async () => {
+    const serials = [serial(9), serial(10), serial(21), serial(22)];
+    const before = [serial(1), serial(2)].map((hub) => journal(hub).length);
+    // Slow hubs: while one commit runs, the other sites' changes queue and go in together.
+    for (const hub of [serial(1), serial(2)]) lab.fleet.device(hub)!.faults.replyDelayMs = 150;
+    try {
+      const sites = [];
+      for (const [index, s] of serials.entries()) sites.push(await createSite(spoke(`Batch store ${index + 1}`, [s])));
+      await Promise.all(sites.map((site) => onboard(site)));
+      for (const site of sites) assert.equal((await settled(site.id)).state, 'completed');
+    } finally {
+      for (const hub of [serial(1), serial(2)]) lab.fleet.device(hub)!.faults.replyDelayMs = 0;
+    }
+    for (const [index, hub] of [serial(1), serial(2)].entries()) {
+      const commits = journal(hub).slice(before[index]).filter((kind) => kind === 'confirmed-commit').length;
+      assert.ok(commits < serials.length, `${hub}: ${commits} commits for ${serials.length} sites`);
+      for (const n of [1, 2, 3, 4]) assert.match(runningConfig(hub), new RegExp(`tunnel to batch-store-${n}-01`));
+    }
+  });
+
   it('builds a ten-site full mesh, each new site changing its peers', async () => {
     const meshSerials = Array.from({ length: 10 }, (_, i) => serial(11 + i));
     const sites: Created[] = [];

@@ -20,6 +20,7 @@ import { renderers } from './render/renderers.ts';
 import { deviceConfigInput, peerTunnel, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from './site-plan.ts';
 import { describeFailure, StepLog, type Step } from './steps.ts';
 import { taskQueues } from './task-queues.ts';
+import { changeTunnels } from './tunnel-changes.ts';
 import { ztp, ztpWorkflowId, type ZtpResult } from './ztp.ts';
 
 export interface OnboardSiteInput {
@@ -166,12 +167,10 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
 
     const changes = overlayChanges(plan, allocations, targets);
     await steps.run('overlay', () => Promise.all(changes.map(async (change) => {
-      const { target } = change.peer;
-      const onPeer = (config: string, key: string) => withDeviceLeases([target.serial], `tunnels of ${plan.name} on ${change.peer.hostname}`, '30 minutes', () =>
-        writes.pushConfiguration({ target, config, mode: 'merge', persist: persist(key), checks: [], source: 'onboarding', workflowId }));
+      const purpose = `${plan.name} on ${change.peer.hostname}`;
       // Registered first: a change that timed out may have applied all the same.
-      compensations.push({ step: 'overlay', undo: () => onPeer(change.remove, `overlay-undo/${change.peer.siteId}`) });
-      await onPeer(change.add, `overlay/${change.peer.siteId}`);
+      compensations.push({ step: 'overlay', undo: () => changeTunnels(change.peer.target, change.remove, `removing ${purpose}`) });
+      await changeTunnels(change.peer.target, change.add, purpose);
     })), () => `${changes.length} peer(s) changed`);
 
     await steps.run('policies', () => Promise.all(plan.devices.map((device) => {

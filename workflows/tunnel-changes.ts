@@ -1,0 +1,128 @@
+// Changes to the tunnels of a hub or a mesh peer, gathered per device (id `tunnel-changes/<serial>`).
+// Every site onboarding or decommissioning changes its hubs; hundreds at once would queue for the
+// hub's lease one by one, each commit paying for the whole (large) configuration. Here the edits
+// that wait are merged into one commit under the lease, so a busy hub commits a few times instead
+// of hundreds. An edit that fails is told apart by applying the batch's edits one by one.
+import {
+  ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, log, proxyActivities, setHandler, uuid4, workflowInfo,
+} from '@temporalio/workflow';
+import type { DeviceActivities } from '../activities/devices/activities.ts';
+import type { LeaseActivities } from '../activities/leases.ts';
+import { deviceWriteActivity, temporalActivity } from './activity-options.ts';
+import { failureTypes } from './failure-types.ts';
+import { withDeviceLeases } from './lease.ts';
+import type { DeviceTarget } from './site-plan.ts';
+import { describeFailure } from './steps.ts';
+
+export interface TunnelChangeRequest {
+  requestId: string;
+  /** The run to tell the outcome. */
+  requesterWorkflowId: string;
+  target: DeviceTarget;
+  /** A merge edit: tunnels added, or removed with their remove operations. */
+  edit: string;
+  purpose: string;
+}
+
+export interface TunnelChangeOutcome {
+  requestId: string;
+  ok: boolean;
+  error?: string;
+  errorType?: string;
+}
+
+export interface TunnelChangesInput {
+  serial: string;
+  /** Carried over by continue-as-new. */
+  pending?: TunnelChangeRequest[];
+  done?: string[];
+}
+
+export const requestTunnelChangeSignal = defineSignal<[TunnelChangeRequest]>('requestTunnelChange');
+export const tunnelChangeDoneSignal = defineSignal<[TunnelChangeOutcome]>('tunnelChangeDone');
+export const tunnelChangesQuery = defineQuery<{ pending: number; batches: number }>('tunnelChanges');
+export const tunnelChangesWorkflowId = (serial: string) => `tunnel-changes/${serial}`;
+
+/** At most this many edits in one commit. */
+const batchLimit = 100;
+/** Request ids remembered, so that a repeated request is not applied twice. */
+const rememberedRequests = 2_000;
+
+export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
+  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const { workflowId, runId } = workflowInfo();
+  const pending = input.pending ?? [];
+  const done = input.done ?? [];
+  let batches = 0;
+  setHandler(requestTunnelChangeSignal, (request) => {
+    if (!done.includes(request.requestId) && !pending.some((p) => p.requestId === request.requestId)) pending.push(request);
+  });
+  setHandler(tunnelChangesQuery, () => ({ pending: pending.length, batches }));
+
+  const push = (requests: TunnelChangeRequest[], key: string) => writes.pushConfiguration({
+    target: requests[requests.length - 1]!.target,
+    config: requests.map((r) => r.edit).join(''),
+    mode: 'merge',
+    persist: `${workflowId}/${runId}/${key}`,
+    checks: [],
+    source: 'onboarding',
+    workflowId,
+  });
+
+  async function apply(batch: TunnelChangeRequest[]): Promise<TunnelChangeOutcome[]> {
+    batches += 1;
+    try {
+      await push(batch, String(batches));
+      return batch.map((r) => ({ requestId: r.requestId, ok: true }));
+    } catch (error) {
+      const failure = describeFailure(error);
+      // Only a refused edit can be one request's fault; an unreachable device fails them all.
+      if (batch.length === 1 || failure.type !== failureTypes.deviceRejected) {
+        return batch.map((r) => ({ requestId: r.requestId, ok: false, error: failure.message, ...(failure.type ? { errorType: failure.type } : {}) }));
+      }
+      log.warn('a merged tunnel change failed; applying its edits one by one', { deviceSerial: input.serial, edits: batch.length });
+      const outcomes: TunnelChangeOutcome[] = [];
+      for (const request of batch) outcomes.push(...await apply([request]));
+      return outcomes;
+    }
+  }
+
+  for (;;) {
+    if (!(await condition(() => pending.length > 0, '1 hour'))) return; // idle: the next request starts it again
+    const batch = pending.splice(0, batchLimit);
+    const outcomes = await withDeviceLeases([input.serial], `tunnel changes for ${batch.map((r) => r.purpose).join(', ').slice(0, 200)}`, '1 hour', () => apply(batch));
+    await Promise.all(outcomes.map(async (outcome) => {
+      const request = batch.find((r) => r.requestId === outcome.requestId)!;
+      done.push(outcome.requestId);
+      // A requester that has closed meanwhile needs no answer.
+      await getExternalWorkflowHandle(request.requesterWorkflowId).signal(tunnelChangeDoneSignal, outcome).catch(() => undefined);
+    }));
+    done.splice(0, Math.max(0, done.length - rememberedRequests));
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof tunnelChanges>({ serial: input.serial, pending, done });
+  }
+}
+
+const outcomes = new Map<string, TunnelChangeOutcome>();
+let listening = false;
+
+/**
+ * The requester's side: asks the device's tunnel-change queue to apply `edit` and waits for the
+ * outcome; fails as the change failed (DeviceRejected, …) or with DeviceBusy after `waitUpTo`.
+ */
+export async function changeTunnels(target: DeviceTarget, edit: string, purpose: string, waitUpTo = '2 hours'): Promise<void> {
+  if (!listening) {
+    listening = true;
+    setHandler(tunnelChangeDoneSignal, (outcome) => {
+      outcomes.set(outcome.requestId, outcome);
+    });
+  }
+  const { requestTunnelChange } = proxyActivities<LeaseActivities>(temporalActivity);
+  const requestId = uuid4();
+  await requestTunnelChange({ serial: target.serial, request: { requestId, requesterWorkflowId: workflowInfo().workflowId, target, edit, purpose } });
+  if (!(await condition(() => outcomes.has(requestId), waitUpTo))) {
+    throw ApplicationFailure.nonRetryable(`The tunnel change on ${target.serial} was not made within ${waitUpTo}.`, failureTypes.deviceBusy, { serial: target.serial });
+  }
+  const outcome = outcomes.get(requestId)!;
+  outcomes.delete(requestId);
+  if (!outcome.ok) throw ApplicationFailure.nonRetryable(outcome.error ?? 'the tunnel change failed', outcome.errorType ?? failureTypes.deviceRejected);
+}
