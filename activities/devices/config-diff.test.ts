@@ -34,6 +34,21 @@ describe('diffConfigs', () => {
     ].join('\n'));
   });
 
+  it("shows one tunnel added to a hub with thousands as just those lines, in their place", () => {
+    const hub = (units: number) => config('hub-01', Array.from({ length: units }, (_, i) => i + 1));
+    const diff = diffConfigs(hub(5000), hub(5001));
+    assert.deepEqual(diff.split('\n').filter((line) => /^[+-]/.test(line)), ['+       <unit>', '+         <name>5001</name>', '+         <vlan-id>5001</vlan-id>', '+       </unit>']);
+    assert.match(diff, /^@@\n {10}<name>5000<\/name>/);
+  });
+
+  it('finds the shortest edit where changes are scattered, and says everything when it is all new', () => {
+    const diff = diffConfigs(config('a', [1, 2, 3, 4, 5, 6, 7, 8, 9]), config('a', [1, 3, 4, 5, 6, 7, 8, 9, 10]));
+    assert.equal(diff.split('\n').filter((line) => line.startsWith('-')).length, 4, 'unit 2 removed');
+    assert.equal(diff.split('\n').filter((line) => line.startsWith('+')).length, 4, 'unit 10 added');
+    const fresh = diffConfigs('', config('b', [1]));
+    assert.ok(fresh.split('\n').every((line) => line.startsWith('+')));
+  });
+
   it('treats an empty configuration as nothing', () => {
     assert.deepEqual(configLines(''), []);
     assert.match(diffConfigs('', config('a', [])), /^\+ <configuration>/);

@@ -1,5 +1,7 @@
 // Configuration diffs for people: both configurations pretty-printed one element per line, then
-// a unified diff of the lines (longest common subsequence; configurations are small).
+// a unified diff of the lines. A hub's configuration runs to tens of thousands of lines and a
+// change touches a few, so the diff costs what the change touches (Myers' O((N+M)·D) algorithm,
+// after the common head and tail are set aside), not the product of the two lengths.
 import { elementChildren, parseXml, type Element } from './netconf/xml.ts';
 
 /** One line per element: `<name>` opening containers, `<leaf>text</leaf>` for leaves, indented. */
@@ -24,32 +26,101 @@ export function configLines(xml: string): string[] {
   return lines;
 }
 
+type Op = { kind: ' ' | '-' | '+'; line: string };
+
+/** Past this many differing lines, the middle is shown as all removed then all added. */
+const maxEdits = 2_000;
+
+/** The shortest edit script from a to b (Myers, 1986), or undefined past `maxEdits`. */
+function shortestEdit(a: string[], b: string[]): Op[] | undefined {
+  const n = a.length;
+  const m = b.length;
+  const offset = Math.min(n + m, maxEdits) + 1;
+  const v = new Int32Array(2 * offset + 1);
+  // Per step d, the furthest x reached on each diagonal k in [-d, d], for the way back.
+  const trace: Int32Array[] = [];
+  for (let d = 0; d <= Math.min(n + m, maxEdits); d++) {
+    trace.push(v.slice(offset - d, offset + d + 1));
+    for (let k = -d; k <= d; k += 2) {
+      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let y = x - k;
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
+      v[offset + k] = x;
+      if (x >= n && y >= m) return backtrack(a, b, trace, d);
+    }
+  }
+  return undefined;
+}
+
+function backtrack(a: string[], b: string[], trace: Int32Array[], steps: number): Op[] {
+  const reversed: Op[] = [];
+  let x = a.length;
+  let y = b.length;
+  for (let d = steps; d > 0; d--) {
+    const before = trace[d]!; // diagonals -d..d as they were when step d began
+    const at = (k: number) => before[k + d]!;
+    const k = x - y;
+    const previousK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const previousX = at(previousK);
+    const previousY = previousX - previousK;
+    for (; x > previousX && y > previousY; x--, y--) reversed.push({ kind: ' ', line: a[x - 1]! });
+    if (x === previousX) reversed.push({ kind: '+', line: b[--y]! });
+    else reversed.push({ kind: '-', line: a[--x]! });
+  }
+  for (; x > 0 && y > 0; x--, y--) reversed.push({ kind: ' ', line: a[x - 1]! });
+  return reversed.reverse();
+}
+
+/**
+ * Of the equally short scripts, the one people read best: a run of added (or removed) lines moves
+ * down while the line after it equals its first, so a new entry shows as a whole entry.
+ */
+function slideDown(ops: Op[]): Op[] {
+  for (let i = 0; i < ops.length; i++) {
+    const kind = ops[i]!.kind;
+    if (kind === ' ') continue;
+    let j = i;
+    while (j < ops.length && ops[j]!.kind === kind) j++;
+    for (; j < ops.length && ops[j]!.kind === ' ' && ops[j]!.line === ops[i]!.line; i++, j++) {
+      ops[i] = { kind: ' ', line: ops[i]!.line };
+      ops[j] = { kind, line: ops[j]!.line };
+    }
+    i = j - 1;
+  }
+  return ops;
+}
+
+/** The lines of a and b as kept, removed and added. */
+function editScript(a: string[], b: string[]): Op[] {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const middleA = a.slice(head, a.length - tail);
+  const middleB = b.slice(head, b.length - tail);
+  const middle = shortestEdit(middleA, middleB)
+    ?? [...middleA.map((line) => ({ kind: '-' as const, line })), ...middleB.map((line) => ({ kind: '+' as const, line }))];
+  const kept = (lines: string[]) => lines.map((line) => ({ kind: ' ' as const, line }));
+  return slideDown([...kept(a.slice(0, head)), ...middle, ...kept(a.slice(a.length - tail))]);
+}
+
 /** A unified diff (`-` removed, `+` added, `  ` kept, 3 lines of context); '' when equal. */
 export function diffConfigs(before: string, after: string, context = 3): string {
-  const a = configLines(before);
-  const b = configLines(after);
-  // lcs[i][j]: length of the longest common subsequence of a[i..] and b[j..].
-  const lcs = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-    }
-  }
-  const ops: { kind: ' ' | '-' | '+'; line: string }[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) {
-      ops.push({ kind: ' ', line: a[i++]! });
-      j++;
-    } else if (j < b.length && (i === a.length || lcs[i]![j + 1]! > lcs[i + 1]![j]!)) {
-      ops.push({ kind: '+', line: b[j++]! });
-    } else {
-      ops.push({ kind: '-', line: a[i++]! });
-    }
-  }
+  const ops = editScript(configLines(before), configLines(after));
   if (ops.every((op) => op.kind === ' ')) return '';
-  const near = ops.map((_, index) => ops.slice(Math.max(0, index - context), index + context + 1).some((op) => op.kind !== ' '));
+  // near[i]: a change within `context` lines of line i, either way.
+  const near = new Array<boolean>(ops.length).fill(false);
+  for (let i = 0, last = -Infinity; i < ops.length; i++) {
+    if (ops[i]!.kind !== ' ') last = i;
+    near[i] = i - last <= context;
+  }
+  for (let i = ops.length - 1, next = Infinity; i >= 0; i--) {
+    if (ops[i]!.kind !== ' ') next = i;
+    near[i] = near[i]! || next - i <= context;
+  }
   const out: string[] = [];
   let skipped = false;
   ops.forEach((op, index) => {
