@@ -233,13 +233,20 @@ export function createSiteActivities(deps: { prisma: PrismaClient }) {
       return targetOf(device)!;
     },
 
-    async setDeviceStatus(input: { deviceId: string; status: 'planned' | 'provisioning' | 'online' | 'offline'; softwareVersion?: string; forgetAddress?: boolean }): Promise<void> {
+    /** The onboarding's end: every device online on the version it runs, the site active, in one transaction. */
+    async activateSite(input: { siteId: string; devices: { deviceId: string; softwareVersion: string }[] }): Promise<void> {
+      await prisma.$transaction([
+        ...input.devices.map((d) => prisma.device.update({ where: { id: d.deviceId }, data: { status: 'online', softwareVersion: d.softwareVersion, lastSeenAt: new Date() } })),
+        prisma.site.update({ where: { id: input.siteId }, data: { status: 'active', statusReason: null, version: { increment: 1 } } }),
+      ]);
+    },
+
+    async setDeviceStatus(input: { deviceId: string; status: 'planned' | 'provisioning' | 'online' | 'offline'; softwareVersion?: string }): Promise<void> {
       await prisma.device.update({
         where: { id: input.deviceId },
         data: {
           status: input.status,
           ...(input.softwareVersion ? { softwareVersion: input.softwareVersion } : {}),
-          ...(input.forgetAddress ? { managementAddress: null, hostKeySha256: null } : {}),
           ...(input.status === 'online' ? { lastSeenAt: new Date() } : {}),
         },
       });

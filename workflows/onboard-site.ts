@@ -186,10 +186,9 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
       ...changes.map((change) => reads.verifyDevice({ target: change.peer.target, checks: interfaceChecks(change.units.map((u) => `st0.${u}`)), waitUpToSeconds: 60 })),
     ]), (checked) => `${checked.length} device(s) checked`);
 
-    await steps.run('activate', async () => {
-      await Promise.all(provisioned.map((d) => sites.setDeviceStatus({ deviceId: d.target.deviceId, status: 'online', softwareVersion: d.softwareVersion })));
-      await sites.setSiteStatus({ siteId: plan.siteId, status: 'active' });
-    });
+    await steps.run('activate', () => sites.activateSite({
+      siteId: plan.siteId, devices: provisioned.map((d) => ({ deviceId: d.target.deviceId, softwareVersion: d.softwareVersion })),
+    }));
     await steps.run('notify', () => sites.notifySiteEvent({ tenantId: plan.tenantId, siteId: plan.siteId, action: 'site.activated', workflowId }));
     return {
       siteId: plan.siteId,

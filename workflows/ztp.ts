@@ -8,10 +8,10 @@ import {
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../activities/devices/change.ts';
 import type { SiteActivities } from '../activities/sites.ts';
-import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
+import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
 import { failureTypes } from './failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
-import { compareVersions, type DeviceTarget, type TargetImage } from './site-plan.ts';
+import type { DeviceTarget, TargetImage } from './site-plan.ts';
 import { StepLog, type Step } from './steps.ts';
 import { searchAttributeKeys } from './task-queues.ts';
 
@@ -62,7 +62,6 @@ export const ztpWorkflowId = (deviceId: string) => `ztp/${deviceId}`;
 
 export async function ztp(input: ZtpInput): Promise<ZtpResult> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);
-  const reads = proxyActivities<DeviceActivities>(deviceReadActivity);
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
   const { workflowId, runId } = workflowInfo();
   const steps = new StepLog([
@@ -98,19 +97,16 @@ export async function ztp(input: ZtpInput): Promise<ZtpResult> {
 
   const persist = (step: string) => `${workflowId}/${runId}/${step}`;
   return withDeviceLeases([target.serial], `zero-touch provisioning of ${input.hostname}`, '30 minutes', async () => {
-    const softwareVersion = await steps.run('firmware', async () => {
-      const { softwareVersion: running } = await reads.readDeviceFacts({ target });
-      const image = input.targetImage;
-      if (!image || compareVersions(running, image.version) >= 0) return running;
-      return (await writes.installFirmware({ target, version: image.version, sha256: image.sha256 })).version;
-    }, (version) => `running ${version}`);
+    const { version: softwareVersion, upgraded } = await steps.run('firmware', () =>
+      writes.upgradeFirmwareIfOlder({ target, ...(input.targetImage ? { image: input.targetImage } : {}) }),
+    (firmware) => firmware.upgraded ? `upgraded to ${firmware.version}` : `running ${firmware.version}`);
     await steps.run('stage-1', () => writes.pushConfiguration({
       target, config: input.stage1, mode: 'merge', persist: persist('stage-1'), checks: input.stage1Checks, source: 'ztp', workflowId,
     }), (r) => `configuration version ${r.version}`);
     const { version } = await steps.run('stage-2', () => writes.pushConfiguration({
       target, config: input.stage2, mode: 'replace', persist: persist('stage-2'), checks: input.stage2Checks, source: 'ztp', workflowId,
     }), (r) => `configuration version ${r.version}`);
-    await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'provisioning', softwareVersion });
+    if (upgraded) await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'provisioning', softwareVersion });
     return { target, softwareVersion, configVersion: version };
   });
 }

@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { failureTypes } from '../../workflows/failure-types.ts';
-import type { DeviceTarget } from '../../workflows/site-plan.ts';
+import { compareVersions, type DeviceTarget, type TargetImage } from '../../workflows/site-plan.ts';
 import { applyConfiguration, failedChecks, type PostCheck } from './change.ts';
 import type { DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
@@ -104,20 +104,22 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     },
 
     /**
-     * Installs an image and waits until the device is back on it. A retry after the install
-     * finds the device on the version already and only waits.
+     * Brings the device up to `image` when it runs an older version, and waits until it is back
+     * on it; answers the version it runs. A retry after the install finds the device on the
+     * version already and only waits.
      */
-    async installFirmware(input: { target: DeviceTarget; version: string; sha256: string }): Promise<{ version: string }> {
+    async upgradeFirmwareIfOlder(input: { target: DeviceTarget; image?: TargetImage }): Promise<{ version: string; upgraded: boolean }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
         const device = driver(input.target);
-        if ((await device.facts()).softwareVersion !== input.version) {
-          await device.installImage({ url: `${deps.imageBaseUrl}/api/v1/images/${input.sha256}`, sha256: input.sha256, reboot: true });
-        }
+        const running = (await device.facts()).softwareVersion;
+        const { image } = input;
+        if (!image || compareVersions(running, image.version) >= 0) return { version: running, upgraded: false };
+        await device.installImage({ url: `${deps.imageBaseUrl}/api/v1/images/${image.sha256}`, sha256: image.sha256, reboot: true });
         const context = Context.current();
         for (;;) {
           await sleep(1_000, undefined, { signal: context.cancellationSignal });
           const facts = await device.facts().catch(() => undefined); // rebooting: not answering is expected
-          if (facts?.softwareVersion === input.version) return { version: facts.softwareVersion };
+          if (facts?.softwareVersion === image.version) return { version: facts.softwareVersion, upgraded: true };
         }
       }));
     },
