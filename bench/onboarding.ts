@@ -19,7 +19,9 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
 import { startPlatform, type Platform } from '../scripts/platform.ts';
 import { freePort, sleep } from '../scripts/processes.ts';
+import { deviceLeaseWorkflowId } from '../workflows/device-lease.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.ts';
+import { tunnelChangesWorkflowId } from '../workflows/tunnel-changes.ts';
 import { ztpWorkflowId } from '../workflows/ztp.ts';
 import { trivialWorkflow } from './trivial-workflow.ts';
 
@@ -172,7 +174,26 @@ async function startOnboarding(lab: Lab, site: Created): Promise<void> {
 interface StepTiming { name: string; status: string; startedAt?: string; endedAt?: string }
 interface Progress { state: string; error: string | null; steps: StepTiming[]; devices: { steps: StepTiming[] }[] }
 
-const progressOf = async (lab: Lab, siteId: string) => (await lab.api<Progress>('GET', `/api/v1/sites/${siteId}/onboarding`)).body;
+async function progressOf(lab: Lab, siteId: string): Promise<Progress> {
+  const { status, body } = await lab.api<Progress>('GET', `/api/v1/sites/${siteId}/onboarding`);
+  if (status !== 200) throw new Error(`GET /api/v1/sites/${siteId}/onboarding answered ${status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/**
+ * Where the stuck sites were (the step still running), counted by step; then their runs are
+ * terminated, so that reading back the others is not slowed by runs that no longer count.
+ */
+async function stopStuck(lab: Lab, siteIds: string[]): Promise<Record<string, number>> {
+  const atStep: Record<string, number> = {};
+  await eachLimited(siteIds, 8, Date.now() + 60_000, async (siteId) => {
+    const progress = await progressOf(lab, siteId).catch(() => undefined);
+    const step = progress ? (progress.steps.find((s) => s.status === 'running')?.name ?? progress.state) : 'unknown';
+    atStep[step] = (atStep[step] ?? 0) + 1;
+    await lab.client.workflow.getHandle(onboardingWorkflowId(siteId)).terminate('the onboarding benchmark ended').catch(() => undefined);
+  });
+  return atStep;
+}
 
 /** The hubs, onboarded one after the other as the integration test does. */
 async function onboardHubs(lab: Lab, tenantId: string): Promise<string[]> {
@@ -269,86 +290,145 @@ async function onboardSpokes(lab: Lab, sites: Created[]): Promise<{ outcomes: Ou
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 
-/**
- * Reads back the runs of a sample of completed sites: history length per site (the onboarding run
- * and its ZTP children), how long activities and workflow tasks waited for a worker and ran, and
- * each step's duration as the progress page shows it.
- */
-async function readBack(lab: Lab, client: Client, siteIds: string[], limitMs: number) {
-  const eventsPerSite: number[] = [];
-  const timings = new Map<string, { queued: number[]; ran: number[] }>();
-  const timing = (name: string) => timings.get(name) ?? timings.set(name, { queued: [], ran: [] }).get(name)!;
-  const steps = new Map<string, number[]>();
-  const until = Date.now() + limitMs;
+interface Task {
+  /** `workflow task`, or the activity's type; device activities say whether a hub or a branch box. */
+  name: string;
+  hub?: string;
+  /** Edits merged into one configuration change (hubs gather their tunnel changes). */
+  edits: number;
+  scheduledAt: number;
+  startedAt: number;
+  completedAt: number;
+}
 
-  await eachLimited(siteIds, 8, until, async (siteId) => {
+/** Every workflow task and activity of a history that completed, with its times. */
+function completedTasks(history: proto.temporal.api.history.v1.IHistory): Task[] {
+  const scheduled = new Map<string, Omit<Task, 'startedAt' | 'completedAt'>>();
+  const started = new Map<string, number>();
+  const tasks: Task[] = [];
+  const complete = (scheduledId: string, completedAt: number) => {
+    const task = scheduled.get(scheduledId);
+    const startedAt = started.get(scheduledId);
+    if (task && startedAt !== undefined) tasks.push({ ...task, startedAt, completedAt });
+  };
+  for (const event of history.events ?? []) {
+    const at = tsToMs(event.eventTime);
+    switch (event.eventType) {
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+        scheduled.set(String(event.eventId), { name: 'workflow task', edits: 0, scheduledAt: at });
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        started.set(String(event.workflowTaskStartedEventAttributes!.scheduledEventId), at);
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+        complete(String(event.workflowTaskCompletedEventAttributes!.scheduledEventId), at);
+        break;
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
+        const attributes = event.activityTaskScheduledEventAttributes!;
+        const name = attributes.activityType?.name ?? '?';
+        const input = JSON.parse(Buffer.from(attributes.input?.payloads?.[0]?.data ?? []).toString() || '{}') as { target?: { serial?: string }; config?: unknown };
+        const hub = hubSerials.find((s) => s === input.target?.serial);
+        const edits = typeof input.config === 'string' ? input.config.split('<configuration').length - 1 : 0;
+        scheduled.set(String(event.eventId), {
+          name: input.target ? `${name} (${hub ? 'hub' : 'branch'})` : name, ...(hub ? { hub } : {}), edits, scheduledAt: at,
+        });
+        break;
+      }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+        started.set(String(event.activityTaskStartedEventAttributes!.scheduledEventId), at);
+        break;
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+        complete(String(event.activityTaskCompletedEventAttributes!.scheduledEventId), at);
+        break;
+    }
+  }
+  return tasks;
+}
+
+/**
+ * Reads back the runs of a sample of completed sites, in the order they started: history length
+ * per site (the onboarding run and its ZTP children), how long activities and workflow tasks
+ * waited for a worker and ran, and each step's duration as the progress page shows it.
+ */
+async function readSample(lab: Lab, client: Client, siteIds: string[], limitMs: number) {
+  const eventsPerSite: number[] = [];
+  const overlayByTenth: number[][] = [];
+  const tasks: Task[] = [];
+  const steps = new Map<string, number[]>();
+  let unreadable = 0;
+
+  async function readSite(siteId: string, index: number) {
     const devices = await lab.prisma.device.findMany({ where: { siteId }, select: { id: true } });
-    const workflowIds = [onboardingWorkflowId(siteId), ...devices.map((d) => ztpWorkflowId(d.id))];
     let events = 0;
-    for (const workflowId of workflowIds) {
+    const siteTasks: Task[] = [];
+    for (const workflowId of [onboardingWorkflowId(siteId), ...devices.map((d) => ztpWorkflowId(d.id))]) {
       const history = await client.workflow.getHandle(workflowId).fetchHistory();
       events += history.events?.length ?? 0;
-      const scheduled = new Map<string, { name: string; at: number }>();
-      const started = new Map<string, number>();
-      /** A task that completed: how long it waited for a worker slot, and how long it ran. */
-      const record = (scheduledId: string, completedAt: number) => {
-        const from = scheduled.get(scheduledId);
-        const startedAt = started.get(scheduledId);
-        if (!from || startedAt === undefined) return;
-        timing(from.name).queued.push(startedAt - from.at);
-        timing(from.name).ran.push(completedAt - startedAt);
-      };
-      for (const event of history.events ?? []) {
-        const at = tsToMs(event.eventTime);
-        switch (event.eventType) {
-          case EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-            scheduled.set(String(event.eventId), { name: 'workflow task', at });
-            break;
-          case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            started.set(String(event.workflowTaskStartedEventAttributes!.scheduledEventId), at);
-            break;
-          case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: {
-            record(String(event.workflowTaskCompletedEventAttributes!.scheduledEventId), at);
-            break;
-          }
-          case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
-            const attributes = event.activityTaskScheduledEventAttributes!;
-            let name = attributes.activityType?.name ?? '?';
-            if (name === 'pushConfiguration' || name === 'verifyDevice') {
-              const input = JSON.parse(Buffer.from(attributes.input?.payloads?.[0]?.data ?? []).toString() || '{}') as { target?: { serial?: string } };
-              name += hubSerials.includes(input.target?.serial ?? '') ? ' (hub)' : ' (branch)';
-            }
-            scheduled.set(String(event.eventId), { name, at });
-            break;
-          }
-          case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            started.set(String(event.activityTaskStartedEventAttributes!.scheduledEventId), at);
-            break;
-          case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
-            record(String(event.activityTaskCompletedEventAttributes!.scheduledEventId), at);
-            break;
-          }
-        }
-      }
+      siteTasks.push(...completedTasks(history));
     }
-    eventsPerSite.push(events);
-
+    // A query on a closed run replays its history on a worker: it may time out, leaving the site out.
     const progress = await progressOf(lab, siteId);
+    eventsPerSite.push(events);
+    tasks.push(...siteTasks);
     for (const step of [...progress.steps, ...progress.devices.flatMap((d) => d.steps.map((s) => ({ ...s, name: `ztp.${s.name}` })))]) {
       if (!step.startedAt || !step.endedAt) continue;
-      const list = steps.get(step.name) ?? steps.set(step.name, []).get(step.name)!;
-      list.push(Date.parse(step.endedAt) - Date.parse(step.startedAt));
+      const ms = Date.parse(step.endedAt) - Date.parse(step.startedAt);
+      (steps.get(step.name) ?? steps.set(step.name, []).get(step.name)!).push(ms);
+      if (step.name === 'overlay') (overlayByTenth[Math.floor((index * 10) / siteIds.length)] ??= []).push(ms);
     }
-  });
+  }
+  await eachLimited(siteIds, 8, Date.now() + limitMs, (siteId, index) => readSite(siteId, index).catch(() => {
+    unreadable += 1;
+  }));
 
-  const summary = (list: number[]) => ({ p50: percentile(list, 50), p95: percentile(list, 95) });
+  const byName = new Map<string, Task[]>();
+  for (const task of tasks) (byName.get(task.name) ?? byName.set(task.name, []).get(task.name)!).push(task);
   return {
     historySample: eventsPerSite.length,
+    ...(unreadable > 0 ? { unreadableInSample: unreadable } : {}),
     historyEventsPerSite: round(eventsPerSite.reduce((a, b) => a + b, 0) / Math.max(1, eventsPerSite.length), 1),
-    stepMs: Object.fromEntries([...steps].map(([name, list]) => [name, summary(list)])),
-    taskMs: Object.fromEntries([...timings].sort(([a], [b]) => a.localeCompare(b)).map(([name, t]) => [name, {
-      count: t.ran.length, queuedP50: percentile(t.queued, 50), queuedP95: percentile(t.queued, 95), ranP50: percentile(t.ran, 50), ranP95: percentile(t.ran, 95),
-    }])),
+    stepMs: Object.fromEntries([...steps].map(([name, list]) => [name, { p50: percentile(list, 50), p95: percentile(list, 95) }])),
+    overlayP50MsByTenth: overlayByTenth.map((list) => percentile(list, 50)),
+    taskMs: Object.fromEntries([...byName].sort(([a], [b]) => a.localeCompare(b)).map(([name, list]) => {
+      const queued = list.map((t) => t.startedAt - t.scheduledAt);
+      const ran = list.map((t) => t.completedAt - t.startedAt);
+      return [name, { count: list.length, queuedP50: percentile(queued, 50), queuedP95: percentile(queued, 95), ranP50: percentile(ran, 50), ranP95: percentile(ran, 95) }];
+    })),
+  };
+}
+
+/**
+ * The hubs' side, which every spoke changes: every run (continue-as-new included) of each hub's
+ * tunnel-change queue and lease, read whole. How many commits the hubs made, how many sites' edits
+ * each carried, how long one took as the hub filled up, and how much of the phase a hub was busy
+ * committing (near 100 %: the hub is the bottleneck).
+ */
+async function readHubs(client: Client, spokesCompleted: number, phaseSeconds: number, limitMs: number) {
+  const until = Date.now() + limitMs;
+  let events = 0;
+  const pushes: Task[] = [];
+  for (const serial of hubSerials) {
+    for (const workflowId of [tunnelChangesWorkflowId(serial), deviceLeaseWorkflowId(serial)]) {
+      for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+        if (Date.now() > until) break;
+        const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+        events += history.events?.length ?? 0;
+        pushes.push(...completedTasks(history).filter((t) => t.name === 'pushConfiguration (hub)'));
+      }
+    }
+  }
+  pushes.sort((a, b) => a.startedAt - b.startedAt);
+  const ran = (list: Task[]) => list.map((t) => t.completedAt - t.startedAt);
+  const tenth = Math.max(1, Math.ceil(pushes.length / 10));
+  const busiest = Math.max(0, ...hubSerials.map((hub) => ran(pushes.filter((t) => t.hub === hub)).reduce((a, b) => a + b, 0)));
+  return {
+    hubSideEventsPerSite: round(events / Math.max(1, spokesCompleted), 1),
+    hubCommits: pushes.length,
+    sitesPerHubCommit: round(pushes.reduce((n, t) => n + t.edits, 0) / Math.max(1, pushes.length), 1),
+    hubCommitP50Ms: percentile(ran(pushes), 50),
+    hubCommitP95Ms: percentile(ran(pushes), 95),
+    hubCommitP50MsByTenth: Array.from({ length: Math.ceil(pushes.length / tenth) }, (_, i) => percentile(ran(pushes.slice(i * tenth, (i + 1) * tenth)), 50)),
+    busiestHubBusyPercent: round((busiest / 1000 / phaseSeconds) * 100),
   };
 }
 
@@ -429,6 +509,9 @@ async function main(): Promise<number> {
     const machineAfter = machineJiffies();
     const cpuAfter = cpuSecondsByProgram();
 
+    const stuck = spokes.outcomes.filter((o) => o.state === 'stuck').map((o) => o.siteId);
+    if (stuck.length > 0) say(`stopping ${stuck.length} stuck onboardings`);
+    const stuckAtStep = await stopStuck(lab, stuck);
     const completed = spokes.outcomes.filter((o) => o.state === 'completed');
     const latencies = completed.map((o) => o.endedAt - o.startedAt);
     const byStart = [...completed].sort((a, b) => a.startedAt - b.startedAt);
@@ -439,7 +522,8 @@ async function main(): Promise<number> {
     say(`reading back the runs of ${Math.min(sampleSize, completed.length)} sites`);
     const step = Math.max(1, completed.length / sampleSize);
     const sample = Array.from({ length: Math.min(sampleSize, completed.length) }, (_, i) => byStart[Math.floor(i * step)]!.siteId);
-    const readBackResult = await readBack(lab, lab.client, sample, 180_000);
+    const { historyEventsPerSite, historySample, ...sampleDetail } = await readSample(lab, lab.client, sample, 180_000);
+    const hubSide = await readHubs(lab.client, completed.length, spokes.seconds, 60_000);
 
     const cpuPercent = Object.fromEntries([...cpuAfter].map(([name, seconds]) => [name, round(((seconds - (cpuBefore.get(name) ?? 0)) / spokes.seconds) * 100)])
       .filter(([, percent]) => (percent as number) >= 1));
@@ -456,18 +540,19 @@ async function main(): Promise<number> {
       siteP50MsByTenth,
       completed: completed.length,
       failed: spokes.outcomes.filter((o) => o.state === 'failed').length,
-      stuck: spokes.outcomes.filter((o) => o.state === 'stuck').length + spokes.notStarted,
+      stuck: stuck.length + spokes.notStarted,
       notStarted: spokes.notStarted,
-      historyEventsPerSite: readBackResult.historyEventsPerSite,
-      historySample: readBackResult.historySample,
+      ...(stuck.length > 0 ? { stuckAtStep } : {}),
+      historyEventsPerSite,
+      historySample,
       ...raw,
       spokePhaseSeconds: round(spokes.seconds, 1),
       siteCreateSeconds: round(siteCreateSeconds, 1),
       wallSeconds: round((Date.now() - started) / 1000, 1),
       machineCpuPercent: round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
       cpuPercentOfOneCore: cpuPercent,
-      stepMs: readBackResult.stepMs,
-      taskMs: readBackResult.taskMs,
+      ...hubSide,
+      ...sampleDetail,
     };
     console.log(JSON.stringify(result));
     return 0;
