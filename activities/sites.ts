@@ -52,7 +52,7 @@ export function createSiteActivities(deps: { prisma: PrismaClient }) {
   const { prisma } = deps;
 
   /** The peers' primary devices, which must be provisioned already (hubs active, mesh peers active). */
-  async function peersOf(site: { id: string; tenantId: string; topology: string; tags: string[]; role: string }): Promise<PeerDevice[]> {
+  async function peersOf(site: { id: string; tenantId: string; topology: string; meshTags: string[]; role: string }): Promise<PeerDevice[]> {
     let peerSites: { id: string; name: string; status: string; priority?: 'primary' | 'secondary' }[];
     if (site.role === 'hub') {
       peerSites = [];
@@ -62,17 +62,17 @@ export function createSiteActivities(deps: { prisma: PrismaClient }) {
       const inactive = peerSites.find((hub) => hub.status !== 'active');
       if (inactive) throw notReady(`Hub ${inactive.name} is ${inactive.status}, not active: onboard it first.`);
     } else {
-      // A mesh site tunnels to every active mesh site of its tenant (full mesh), or to those
-      // sharing one of its tags (partial mesh).
-      const candidates = await prisma.site.findMany({
+      // A full-mesh site tunnels to every active full-mesh site of its tenant; a partial-mesh
+      // site to the active mesh sites carrying one of its mesh tags.
+      peerSites = await prisma.site.findMany({
         where: {
           tenantId: site.tenantId, id: { not: site.id }, status: 'active', role: 'spoke',
-          topology: { in: ['full_mesh', 'partial_mesh'] },
-          ...(site.topology === 'partial_mesh' ? { tags: { hasSome: site.tags } } : {}),
+          ...(site.topology === 'partial_mesh'
+            ? { topology: { in: ['full_mesh', 'partial_mesh'] }, tags: { hasSome: site.meshTags } }
+            : { topology: 'full_mesh' }),
         },
         orderBy: { id: 'asc' },
       });
-      peerSites = candidates.filter((c) => site.topology === 'full_mesh' ? c.topology === 'full_mesh' : true);
     }
     const peers: PeerDevice[] = [];
     for (const peer of peerSites) {

@@ -65,6 +65,7 @@ export async function createPlannedSite(prisma: PrismaClient, site: SiteAggregat
         country: site.country ?? null,
         address: site.address ?? null,
         tags: site.tags,
+        meshTags: site.topology === 'partial_mesh' ? site.meshTags : [],
         topology: site.topology,
         devices: {
           create: devices.map((device) => ({

@@ -12,7 +12,7 @@ import { taskQueues } from './task-queues.ts';
 const hubModel = 'SRX-SIM-4600';
 const branchModel = 'SRX-SIM-300';
 /** BLS0000001 and 2 are hubs; the rest are branch boxes. */
-const models = [hubModel, hubModel, ...Array.from({ length: 20 }, () => branchModel)];
+const models = [hubModel, hubModel, ...Array.from({ length: 22 }, () => branchModel)];
 const serial = (n: number) => `BLS${String(n).padStart(7, '0')}`;
 
 interface Created { id: string; activationCodes: { role: string; serial: string | null; code: string }[] }
@@ -300,6 +300,20 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     for (const s of meshSerials) assert.equal(upInterfaces(s, 'st0.').length, 9, `${s} has a tunnel up to each of the nine others`);
     const subnets = await database.prisma.allocation.findMany({ where: { kind: 'tunnel_subnet', site: { tenantId: meshTenantId } } });
     assert.equal(subnets.length, 45, 'one tunnel per pair');
+  });
+
+  it('joins a partial-mesh site only to the mesh sites carrying one of its mesh tags', async () => {
+    const north = await createSite({ ...spoke('Depot north', [serial(23)], { topology: 'full_mesh' }), tenantId: meshTenantId, tags: ['north'] });
+    await onboard(north);
+    assert.equal((await settled(north.id)).state, 'completed');
+    assert.equal(upInterfaces(serial(23), 'st0.').length, 10, 'a full-mesh site meshes with all ten depots');
+    const outpost = await createSite({ ...spoke('Outpost', [serial(24)], { topology: 'partial_mesh', meshTags: ['north'] }), tenantId: meshTenantId });
+    await onboard(outpost);
+    assert.equal((await settled(outpost.id)).state, 'completed');
+    assert.deepEqual(upInterfaces(serial(24), 'st0.'), ['st0.1']);
+    assert.match(runningConfig(serial(24)), /tunnel to depot-north-01/);
+    assert.match(runningConfig(serial(23)), /tunnel to outpost-01/);
+    assert.doesNotMatch(runningConfig(serial(11)), /outpost-01/);
   });
 
   it('decommissions a site: its tunnels off the hubs, its box back to factory defaults, its addresses released', async () => {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "site" ADD COLUMN     "mesh_tags" TEXT[] DEFAULT ARRAY[]::TEXT[];
