@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
 import { startPlatform, type Platform } from '../scripts/platform.ts';
 import { freePort, sleep } from '../scripts/processes.ts';
@@ -96,7 +96,9 @@ function cpuSecondsByProgram(): Map<string, number> {
   }
   const byProgram = new Map<string, number>();
   for (const p of processes.filter((q) => ours.has(q.pid))) {
-    const name = p.pid === process.pid ? 'bench (API, simulator, in-process worker)' : p.program;
+    const name = p.pid === process.pid
+      ? (workerMode === 'in-process' ? 'bench (API, simulator, worker)' : 'bench (API, simulator)')
+      : p.program === 'node' ? 'worker process' : p.program;
     byProgram.set(name, (byProgram.get(name) ?? 0) + p.ticks / 100);
   }
   return byProgram;
@@ -112,7 +114,11 @@ function machineJiffies(): { busy: number; total: number } {
 /** Trivial workflows, `inFlight` at a time, for at most `limitMs`: what the server and one worker sustain. */
 async function rawWorkflows(lab: Lab, temporalAddress: string, count: number, inFlight: number, limitMs: number) {
   if (count === 0) return { rawWorkflows: 0, rawWorkflowsPerSecond: null, rawFailed: 0 };
-  if (workerMode === 'process') Runtime.install({ logger: new DefaultLogger('WARN') }); // the lab installed it otherwise
+  if (workerMode === 'process') {
+    // The lab installs the runtime when its worker is in this process. Core's own warnings are
+    // forwarded to the logger (standard error), so standard output stays the JSON line.
+    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+  }
   const taskQueue = 'bench-trivial';
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await Worker.create({ connection, namespace: lab.client.options.namespace, taskQueue, workflowsPath: require.resolve('./trivial-workflow.ts') });
