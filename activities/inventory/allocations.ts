@@ -58,16 +58,16 @@ async function claim(
 }
 
 /**
- * The lowest free value of a pool, found by the database: each candidate is one probe of the
- * unique index, so the cost is the number of taken values below the first gap, with nothing
- * carried over the wire.
+ * The lowest free value of a pool, found by the database: the candidates are as many as the
+ * values taken, each one probe of the unique index, and nothing is carried over the wire.
  */
 async function firstFreeInPool(tx: Prisma.TransactionClient, kind: keyof typeof pools): Promise<string> {
   const pool = pools[kind];
   const suffix = kind === 'tunnel_subnet' ? '/30' : '';
   const [free] = await tx.$queryRaw<{ value: string }[]>`
     SELECT host(${formatIpv4(pool.base)}::inet + n * ${pool.step}) || ${suffix} AS value
-    FROM generate_series(0, ${Math.floor(pool.size / pool.step) - 1}) AS n
+    -- With c values taken, the lowest free one is among the first c + 1.
+    FROM generate_series(0, LEAST((SELECT count(*) FROM allocation WHERE kind = ${kind}::"AllocationKind"), ${Math.floor(pool.size / pool.step) - 1})) AS n
     WHERE NOT EXISTS (
       SELECT 1 FROM allocation
       WHERE kind = ${kind}::"AllocationKind" AND value = host(${formatIpv4(pool.base)}::inet + n * ${pool.step}) || ${suffix}
@@ -85,7 +85,7 @@ const unitsOf = (siteId: string, role: string) => `${siteId}/${role}`;
 async function firstFreeUnit(tx: Prisma.TransactionClient, device: string): Promise<string> {
   const [free] = await tx.$queryRaw<{ value: string }[]>`
     SELECT ${device} || ':' || n AS value
-    FROM generate_series(1, 16000) AS n
+    FROM generate_series(1, LEAST((SELECT count(*) FROM allocation WHERE kind = 'tunnel_id' AND value LIKE ${device} || ':%') + 1, 16000)) AS n
     WHERE NOT EXISTS (SELECT 1 FROM allocation WHERE kind = 'tunnel_id' AND value = ${device} || ':' || n)
     ORDER BY n
     LIMIT 1`;
