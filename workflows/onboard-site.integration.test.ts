@@ -12,7 +12,7 @@ import { taskQueues } from './task-queues.ts';
 const hubModel = 'SRX-SIM-4600';
 const branchModel = 'SRX-SIM-300';
 /** BLS0000001 and 2 are hubs; the rest are branch boxes. */
-const models = [hubModel, hubModel, ...Array.from({ length: 22 }, () => branchModel)];
+const models = [hubModel, hubModel, ...Array.from({ length: 23 }, () => branchModel)];
 const serial = (n: number) => `BLS${String(n).padStart(7, '0')}`;
 
 interface Created { id: string; activationCodes: { role: string; serial: string | null; code: string }[] }
@@ -244,6 +244,21 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     const refused = await lab.api<{ status: number }>('POST', `/api/v1/sites/${site.id}/onboarding/retry`);
     assert.equal(refused.status, 409, 'a closed run takes no decision');
     await recordHistory(lab.client, onboardingWorkflowId(site.id), 'onboard-site-aborted');
+  });
+
+  it('a failed onboarding cancelled while it waits for the operator ends cancelled, its summary closed', async () => {
+    const site = await createSite(spoke('Metz store', [serial(25)]));
+    await lab.fleet.device(serial(25))!.powerOff();
+    const handle = await lab.client.workflow.start(onboardSite, {
+      workflowId: onboardingWorkflowId(site.id), taskQueue: taskQueues.orchestration,
+      args: [{ siteId: site.id, tenantId, phoneHomeWithin: '2 seconds' }],
+    });
+    assert.equal((await settled(site.id)).state, 'failed');
+    await handle.cancel();
+    await assert.rejects(handle.result(), /cancel/i);
+    const run = await database.prisma.runSummary.findUniqueOrThrow({ where: { workflowId: handle.workflowId } });
+    assert.deepEqual([run.status, run.closedAt !== null], ['cancelled', true]);
+    assert.equal((await database.prisma.site.findUniqueOrThrow({ where: { id: site.id } })).status, 'failed');
   });
 
   it('when a hub rejects the commit mid-overlay: the other hub restored, allocations released; a retry then completes', async () => {

@@ -259,12 +259,20 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
       progress.error = failure.message;
       log.warn('onboarding failed; undoing', { siteId: input.siteId, step: progress.failedStep, error: failure.message });
       await compensate();
-      const cancelled = isCancellation(error);
+      let cancellation: unknown = isCancellation(error) ? error : undefined;
       await CancellationScope.nonCancellable(() =>
-        sites.setSiteStatus({ siteId: input.siteId, status: 'failed', reason: `${cancelled ? 'cancelled' : `failed at ${failedStep?.label ?? 'a step'}`}: ${failure.message}` }));
+        sites.setSiteStatus({ siteId: input.siteId, status: 'failed', reason: `${cancellation ? 'cancelled' : `failed at ${failedStep?.label ?? 'a step'}`}: ${failure.message}` }));
       progress.state = 'failed';
       decision = undefined;
-      if (!cancelled && await condition(() => decision !== undefined, input.decisionWithin ?? '30 days') && 'retry' in decision!) {
+      if (!cancellation) {
+        // A run cancelled while it waits for the operator ends as cancelled, its summary closed.
+        await condition(() => decision !== undefined, input.decisionWithin ?? '30 days').catch((waitError: unknown) => {
+          if (!isCancellation(waitError)) throw waitError;
+          cancellation = waitError;
+        });
+      }
+      const decided = decision as { retry: true } | { abort: string } | undefined;
+      if (!cancellation && decided && 'retry' in decided) {
         progress.attempt += 1;
         progress.state = 'running';
         progress.error = null;
@@ -276,10 +284,9 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
         continue;
       }
       progress.state = 'aborted';
-      const decided = decision as { retry: true } | { abort: string } | undefined;
-      const reason = decided && 'abort' in decided ? decided.abort : cancelled ? 'cancelled' : 'no decision in time';
-      await CancellationScope.nonCancellable(() => sites.closeRun({ workflowId, status: cancelled ? 'cancelled' : 'failed', error: failure.message }));
-      if (cancelled) throw error;
+      const reason = decided && 'abort' in decided ? decided.abort : cancellation ? 'cancelled' : 'no decision in time';
+      await CancellationScope.nonCancellable(() => sites.closeRun({ workflowId, status: cancellation ? 'cancelled' : 'failed', error: failure.message }));
+      if (cancellation) throw cancellation;
       throw ApplicationFailure.nonRetryable(`Onboarding of ${progress.siteName ?? input.siteId} failed (${failure.message}) and was not retried: ${reason}.`, failureTypes.onboardingFailed, {
         failedStep: progress.failedStep,
       });
