@@ -15,10 +15,11 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
 import { startPlatform, type Platform } from '../scripts/platform.ts';
 import { freePort, sleep } from '../scripts/processes.ts';
+import { installQuietRuntime } from '../scripts/testing.ts';
 import { deviceLeaseWorkflowId } from '../workflows/device-lease.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.ts';
 import { tunnelChangesWorkflowId } from '../workflows/tunnel-changes.ts';
@@ -114,11 +115,7 @@ function machineJiffies(): { busy: number; total: number } {
 /** Trivial workflows, `inFlight` at a time, for at most `limitMs`: what the server and one worker sustain. */
 async function rawWorkflows(lab: Lab, temporalAddress: string, count: number, inFlight: number, limitMs: number) {
   if (count === 0) return { rawWorkflows: 0, rawWorkflowsPerSecond: null, rawFailed: 0 };
-  if (workerMode === 'process') {
-    // The lab installs the runtime when its worker is in this process. Core's own warnings are
-    // forwarded to the logger (standard error), so standard output stays the JSON line.
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
-  }
+  installQuietRuntime(); // the lab installed it already when its worker runs in this process
   const taskQueue = 'bench-trivial';
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await Worker.create({ connection, namespace: lab.client.options.namespace, taskQueue, workflowsPath: require.resolve('./trivial-workflow.ts') });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { ImageStore } from '../activities/devices/images.ts';
 import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
@@ -20,6 +20,7 @@ import { Fleet } from '../simulator/fleet.ts';
 import { taskQueues } from '../workflows/task-queues.ts';
 import { createLogger } from './logger.ts';
 import { ManagedProcess } from './processes.ts';
+import { installQuietRuntime } from './testing.ts';
 
 export const labCredentials = { username: 'branchline', password: 'lab-password', community: 'branchline-lab' };
 
@@ -58,8 +59,6 @@ export interface Lab {
 export function simulatorImage(model: string, version: string): Buffer {
   return Buffer.concat([Buffer.from(`BRANCHLINE-SIM-IMAGE model=${model} version=${version}\n`), createHash('sha256').update(version).digest()]);
 }
-
-let runtimeInstalled = false;
 
 export async function startLab(options: LabOptions): Promise<Lab> {
   const stops: (() => Promise<unknown>)[] = [];
@@ -113,10 +112,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       stopWorker = () => child.stop();
       return;
     }
-    if (!runtimeInstalled) {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-      runtimeInstalled = true;
-    }
+    installQuietRuntime();
     const native = await NativeConnection.connect({ address: options.temporalAddress });
     const transports = { netconf: new NetconfSessionPool({ maxSessions: 500, idleMs: 30_000 }), snmp: new SnmpClient() };
     const activities = createActivities({ prisma, client, transports, credentials: labCredentials, imageBaseUrl: apiUrl });

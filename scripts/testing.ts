@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import pg from 'pg';
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
@@ -86,13 +86,20 @@ export async function connectTestClient(): Promise<{ client: Client; close(): Pr
 
 let runtimeInstalled = false;
 
+/**
+ * The SDK's runtime for workers in a test or benchmark process, once: warnings and errors only,
+ * the core's own as well, all to standard error (a benchmark's standard output is its JSON).
+ */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+  runtimeInstalled = true;
+}
+
 /** Runs a worker in this process until stop() is called. The SDK logs warnings and errors only. */
 export async function startTestWorker(options: Omit<WorkerOptions, 'connection' | 'namespace'>): Promise<{ stop(): Promise<void> }> {
   const { temporalAddress, namespace } = testServices();
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  installQuietRuntime();
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await Worker.create({ ...options, connection, namespace });
   const running = worker.run();
