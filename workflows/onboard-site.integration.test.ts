@@ -178,6 +178,8 @@ describe('site onboarding', { timeout: 600_000 }, () => {
       assert.match(runningConfig(hub), /tunnel to nantes-store-01/);
       assert.match(runningConfig(hub), /tunnel to nantes-store-02/);
     }
+    const resent = await lab.api<{ workflowId: string; started: boolean }>('POST', `/api/v1/sites/${site.id}/onboarding`, { ticket: 'CHG0030001' });
+    assert.deepEqual([resent.status, resent.body.started, resent.body.workflowId], [202, false, first.body.workflowId], 'a ticket sent again after its run completed');
     const byTicket = lab.client.workflow.list({ query: 'BranchlineTicket = "CHG0030001"' });
     const ids: string[] = [];
     for await (const execution of byTicket) ids.push(execution.workflowId);

@@ -83,28 +83,30 @@ export function onboardingRouter(api: ApiDefinition, deps: { prisma: PrismaClien
       const byTicket = body.ticket
         ? await prisma.runSummary.findFirst({ where: { ticket: body.ticket, kind: 'site_onboarding' }, orderBy: { startedAt: 'desc' } })
         : null;
-      if (byTicket && byTicket.siteId !== site.id) throw problems.conflict(`Ticket ${body.ticket} already started the onboarding of another site.`, { workflowId: byTicket.workflowId });
+      const progressUrl = `/api/v1/sites/${site.id}/onboarding`;
+      res.location(progressUrl);
+      if (byTicket) {
+        // One ticket, one run, whatever became of it: ITSM systems send again when unsure.
+        if (byTicket.siteId !== site.id) throw problems.conflict(`Ticket ${body.ticket} already started the onboarding of another site.`, { workflowId: byTicket.workflowId });
+        const runId = byTicket.runId ?? '';
+        return { workflowId: byTicket.workflowId, runId, siteId: site.id, started: false, progressUrl, temporalUiUrl: uiLink(byTicket.workflowId, runId) };
+      }
       const running = await temporal.workflow.getHandle(workflowId).describe().then((d) => d.status.name === 'RUNNING' ? d : undefined, () => undefined);
       if (!running && !['planned', 'failed'].includes(site.status)) {
         throw problems.conflict(`${site.name} is ${site.status}: only a planned or failed site can be onboarded.`, { status: site.status });
       }
-      const handle = running
-        ? temporal.workflow.getHandle(workflowId, running.runId)
-        : await temporal.workflow.start(onboardSite, {
-          workflowId,
-          taskQueue: taskQueues.orchestration,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          args: [{ siteId: site.id, tenantId: site.tenantId, ...(body.ticket ? { ticket: body.ticket } : {}), phoneHomeWithin: `${body.phoneHomeWithinMinutes} minutes` }],
-          typedSearchAttributes: [
-            { key: searchAttributeKeys.tenant, value: site.tenantId },
-            { key: searchAttributeKeys.site, value: site.id },
-            { key: searchAttributeKeys.deviceSerials, value: site.devices.flatMap((d) => (d.serial ? [d.serial] : [])) },
-            ...(body.ticket ? [{ key: searchAttributeKeys.ticket, value: body.ticket }] : []),
-          ],
-        });
-      const runId = running?.runId ?? (handle as { firstExecutionRunId?: string }).firstExecutionRunId ?? '';
-      const progressUrl = `/api/v1/sites/${site.id}/onboarding`;
-      res.location(progressUrl);
+      const runId = running?.runId ?? (await temporal.workflow.start(onboardSite, {
+        workflowId,
+        taskQueue: taskQueues.orchestration,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [{ siteId: site.id, tenantId: site.tenantId, ...(body.ticket ? { ticket: body.ticket } : {}), phoneHomeWithin: `${body.phoneHomeWithinMinutes} minutes` }],
+        typedSearchAttributes: [
+          { key: searchAttributeKeys.tenant, value: site.tenantId },
+          { key: searchAttributeKeys.site, value: site.id },
+          { key: searchAttributeKeys.deviceSerials, value: site.devices.flatMap((d) => (d.serial ? [d.serial] : [])) },
+          ...(body.ticket ? [{ key: searchAttributeKeys.ticket, value: body.ticket }] : []),
+        ],
+      })).firstExecutionRunId;
       return { workflowId, runId, siteId: site.id, started: !running, progressUrl, temporalUiUrl: uiLink(workflowId, runId) };
     },
   });
