@@ -6,7 +6,7 @@ import { failureTypes } from '../workflows/failure-types.ts';
 import type { FirewallRuleConfig, PolicyConfigInput } from '../workflows/render/device-config.ts';
 import type { TunnelConfig } from '../workflows/render/device-config.ts';
 import type { DeviceTarget, PeerDevice, PlannedDevice, SitePlan } from '../workflows/site-plan.ts';
-import { allocateSiteAddresses, releaseSiteAddresses, type DeviceTunnelPlan } from './inventory/allocations.ts';
+import { allocateSiteAddresses, releaseSiteAddresses, tunnelEnds, type DeviceTunnelPlan } from './inventory/allocations.ts';
 
 type SiteStatus = 'planned' | 'onboarding' | 'active' | 'failed' | 'decommissioning' | 'decommissioned';
 type RunKind = 'site_onboarding' | 'ztp' | 'decommission';
@@ -171,17 +171,17 @@ export function createSiteActivities(deps: { prisma: PrismaClient }) {
         const unit = units.find((u) => u.siteId === tunnel.siteId && u.peerSiteId === tunnel.peerSiteId && u.deviceRole === tunnel.deviceRole && u.value.startsWith(farUnits));
         if (!unit) continue;
         const entry = remote.get(far.id) ?? { target: farTarget, hostname: far.hostname, tunnels: [] };
-        const network = tunnel.value.split('/')[0]!.split('.').map(Number);
+        const ends = tunnelEnds(tunnel.value);
         entry.tunnels.push({
           name: near.hostname, unit: Number(unit.value.split(':')[1]), peer: near.managementAddress ?? '0.0.0.0',
-          localAddress: `${network.slice(0, 3).join('.')}.${network[3]! + (owner ? 2 : 1)}/30`, viaLink: '',
+          localAddress: owner ? ends.peerAddress : ends.localAddress, viaLink: '',
         });
         remote.set(far.id, entry);
       }
       return {
         siteId: site.id, tenantId: site.tenantId, name: site.name, status: site.status,
         devices: site.devices.map((d) => ({ id: d.id, hostname: d.hostname, target: targetOf(d) })),
-        peers: [...remote.values()].map((peer) => ({ ...peer, wanLinks: [] })),
+        peers: [...remote.values()],
       };
     },
 
@@ -282,7 +282,7 @@ export interface DecommissionPlan {
   status: string;
   devices: { id: string; hostname: string; target: DeviceTarget | null }[];
   /** The other ends of the site's tunnels, with the tunnels as they are configured there. */
-  peers: { target: DeviceTarget; hostname: string; tunnels: TunnelConfig[]; wanLinks: [] }[];
+  peers: { target: DeviceTarget; hostname: string; tunnels: TunnelConfig[] }[];
 }
 
 export async function raiseAlarm(

@@ -55,7 +55,8 @@ export async function decommissionSite(input: DecommissionSiteInput): Promise<{ 
 
     await steps.run('tunnels', () => Promise.all(plan.peers.map((peer) => {
       const renderer = renderers.forPlatform(peer.target.platform);
-      const edit = peer.tunnels.map((tunnel) => renderer.tunnel(tunnel, peer.wanLinks).remove).join('');
+      // A removal names the tunnel's unit, VPN and zone member only: no WAN link is needed.
+      const edit = peer.tunnels.map((tunnel) => renderer.tunnel(tunnel, []).remove).join('');
       return changeTunnels(peer.target, edit, `removing ${plan.name} from ${peer.hostname}`);
     })), (changed) => `${changed.length} peer(s) changed`);
 

@@ -2,6 +2,7 @@
 // Prisma rows cross the workflow boundary), and the pure functions that turn it and its
 // allocations into each device's configuration and each peer's side of the tunnels.
 import type { DeviceAllocations, TunnelAllocation } from '../activities/inventory/allocations.ts';
+import { formatIpv4, parseIpv4Prefix } from '../prisma/ipv4.ts';
 import type { DeviceConfigInput, PolicyConfigInput, TunnelConfig, WanLinkConfig } from './render/device-config.ts';
 
 export type DeviceRole = 'primary' | 'secondary';
@@ -69,10 +70,8 @@ export interface SitePlan {
 
 /** The gateway of a LAN prefix: its first host, with the prefix length. */
 export function gatewayOf(prefix: string): string {
-  const [network, length] = prefix.split('/') as [string, string];
-  const octets = network.split('.').map(Number);
-  octets[3] = octets[3]! + 1;
-  return `${octets.join('.')}/${length}`;
+  const { address, length } = parseIpv4Prefix(prefix)!;
+  return `${formatIpv4(address + 1)}/${length}`;
 }
 
 /** The link a tunnel rides: the peers take the device's non-backup links in turn. */

@@ -9,7 +9,7 @@ import type { PrismaClient } from '../../prisma/client.ts';
 import { failureTypes } from '../../workflows/failure-types.ts';
 import { compareVersions, type DeviceTarget, type TargetImage } from '../../workflows/site-plan.ts';
 import { applyConfiguration, failedChecks, type PostCheck } from './change.ts';
-import type { DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
+import type { DeviceDriver, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
 import { toApplicationFailure } from './failures.ts';
 
@@ -97,10 +97,6 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
         const version = await recordVersion(input.target.deviceId, await device.runningConfig(), input.source, input.workflowId);
         return { changed, version };
       }));
-    },
-
-    async readDeviceFacts(input: { target: DeviceTarget }): Promise<DeviceFacts> {
-      return failingAsDeviceErrors(() => driver(input.target).facts());
     },
 
     /**

@@ -78,6 +78,12 @@ async function firstFreeInPool(tx: Prisma.TransactionClient, kind: keyof typeof 
   return free.value;
 }
 
+/** The two ends of a tunnel's /30: the site that allocated it takes the first host, the peer the second. */
+export function tunnelEnds(subnet: string): { localAddress: string; peerAddress: string } {
+  const network = parseIpv4(subnet.split('/')[0]!)!;
+  return { localAddress: `${formatIpv4(network + 1)}/30`, peerAddress: `${formatIpv4(network + 2)}/30` };
+}
+
 /** Names a device's st0 units: `<siteId>/<role>`; a unit's value is `<device>:<unit>`. */
 const unitsOf = (siteId: string, role: string) => `${siteId}/${role}`;
 
@@ -116,11 +122,7 @@ export async function allocateSiteAddresses(prisma: PrismaClient, input: { siteI
       const peerUnit = holding('tunnel_id', peerSiteId, `${peer}:`) ?? await claim(prisma, tunnelOwner, 'tunnel_id', (tx) => firstFreeUnit(tx, peer), peer);
       const localUnit = holding('tunnel_id', peerSiteId, `${own}:`) ?? await claim(prisma, tunnelOwner, 'tunnel_id', (tx) => firstFreeUnit(tx, own), own);
       const subnet = holding('tunnel_subnet', peerSiteId) ?? await claim(prisma, tunnelOwner, 'tunnel_subnet', (tx) => firstFreeInPool(tx, 'tunnel_subnet'));
-      const network = parseIpv4(subnet.split('/')[0]!)!;
-      tunnels.push({
-        peerSiteId, subnet, localAddress: `${formatIpv4(network + 1)}/30`, peerAddress: `${formatIpv4(network + 2)}/30`,
-        peerUnit: unitNumber(peerUnit), localUnit: unitNumber(localUnit),
-      });
+      tunnels.push({ peerSiteId, subnet, ...tunnelEnds(subnet), peerUnit: unitNumber(peerUnit), localUnit: unitNumber(localUnit) });
     }
     result.push({ role: device.role, loopback: `${loopback}/32`, tunnels });
   }
