@@ -9,18 +9,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities/index.ts';
 import { ImageStore } from '../activities/devices/images.ts';
-import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
-import { SnmpClient } from '../activities/devices/snmp.ts';
 import { createApp } from '../api/app.ts';
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
-import { taskQueues } from '../workflows/task-queues.ts';
+import { loadServiceConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { ManagedProcess } from './processes.ts';
 import { installQuietRuntime } from './testing.ts';
+import { createWorkers } from './worker.ts';
 
 export const labCredentials = { username: 'branchline', password: 'lab-password', community: 'branchline-lab' };
 
@@ -112,28 +109,18 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       stopWorker = () => child.stop();
       return;
     }
+    // The same workers as the worker process, with more slots: the lab runs everything at once.
     installQuietRuntime();
-    const native = await NativeConnection.connect({ address: options.temporalAddress });
-    const transports = { netconf: new NetconfSessionPool({ maxSessions: 500, idleMs: 30_000 }), snmp: new SnmpClient() };
-    const activities = createActivities({ prisma, client, transports, credentials: labCredentials, imageBaseUrl: apiUrl });
-    const common = { connection: native, namespace: options.namespace, activities };
-    const workers = await Promise.all([
-      Worker.create({
-        ...common,
-        taskQueue: taskQueues.orchestration,
-        ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: join(import.meta.dirname, '..', 'workflows', 'index.ts') }),
-        maxConcurrentWorkflowTaskExecutions: 40,
-        maxConcurrentActivityTaskExecutions: 100,
-      }),
-      Worker.create({ ...common, taskQueue: taskQueues.devices, maxConcurrentActivityTaskExecutions: 200 }),
-    ]);
-    const running = Promise.all(workers.map((w) => w.run()));
+    const workers = await createWorkers(loadServiceConfig({
+      ...env,
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40',
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '100',
+      WORKER_MAX_CONCURRENT_DEVICE_ACTIVITIES: '200',
+    }), createLogger('lab-worker', 'warn'));
+    const running = workers.run();
     stopWorker = async () => {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      workers.shutdown();
       await running;
-      transports.snmp.close();
-      await transports.netconf.close();
-      await native.close();
     };
   }
   await startWorker();
