@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
 import { createDeviceActivities, type DeviceCredentials } from './devices/activities.ts';
 import type { Transports } from './devices/drivers/contract.ts';
+import { createDeliveryActivities } from './events/deliveries.ts';
 import { createLeaseActivities } from './leases.ts';
 import { createSiteActivities } from './sites.ts';
 
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createLeaseActivities(deps),
     ...createSiteActivities(deps),
     ...createDeviceActivities(deps),
+    ...createDeliveryActivities(deps),
   };
 }
 

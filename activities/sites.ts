@@ -1,6 +1,9 @@
 // The inventory side of onboarding and decommissioning: read a site as a plan, keep its status,
 // admit the boxes that phone home, raise alarms and keep the run summaries for lists.
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { publishEvent } from './events/publish.ts';
 import type { Prisma, PrismaClient } from '../prisma/client.ts';
 import { failureTypes } from '../workflows/failure-types.ts';
 import type { FirewallRuleConfig, PolicyConfigInput } from '../workflows/render/device-config.ts';
@@ -48,7 +51,10 @@ const notReady = (message: string) => ApplicationFailure.nonRetryable(message, f
 
 const ruleName = (policy: string, rule: string) => `${policy}-${rule}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
-export function createSiteActivities(deps: { prisma: PrismaClient }) {
+/** The workflow the running activity belongs to, which the event names. */
+const runningWorkflow = () => Context.current().info.workflowExecution?.workflowId ?? null;
+
+export function createSiteActivities(deps: { prisma: PrismaClient; client: Client }) {
   const { prisma } = deps;
 
   /** The peers' primary devices, which must be provisioned already (hubs active, mesh peers active). */
@@ -194,7 +200,7 @@ export function createSiteActivities(deps: { prisma: PrismaClient }) {
     },
 
     async setSiteStatus(input: { siteId: string; status: SiteStatus; reason?: string; provisioningDeadline?: string }): Promise<void> {
-      await prisma.site.update({
+      const site = await prisma.site.update({
         where: { id: input.siteId },
         data: {
           status: input.status,
@@ -202,7 +208,9 @@ export function createSiteActivities(deps: { prisma: PrismaClient }) {
           ...(input.provisioningDeadline ? { provisioningDeadline: new Date(input.provisioningDeadline) } : {}),
           version: { increment: 1 },
         },
+        select: { tenantId: true },
       });
+      await publishEvent(deps, { tenantId: site.tenantId, type: 'site.status_changed', workflowId: runningWorkflow(), data: { siteId: input.siteId, status: input.status, reason: input.reason ?? null } });
     },
 
     async allocateSiteAddresses(input: { siteId: string; devices: DeviceTunnelPlan[] }) {
@@ -228,8 +236,9 @@ export function createSiteActivities(deps: { prisma: PrismaClient }) {
           status: 'provisioning',
           lastSeenAt: new Date(),
         },
-        include: deviceInclude,
+        include: { ...deviceInclude, site: { select: { tenantId: true } } },
       });
+      await publishEvent(deps, { tenantId: device.site.tenantId, type: 'device.admitted', workflowId: runningWorkflow(), data: { siteId: device.siteId, deviceId: device.id, hostname: device.hostname, serial: input.serial, address: input.address } });
       return targetOf(device)!;
     },
 
@@ -242,35 +251,44 @@ export function createSiteActivities(deps: { prisma: PrismaClient }) {
     },
 
     async setDeviceStatus(input: { deviceId: string; status: 'planned' | 'provisioning' | 'online' | 'offline'; softwareVersion?: string }): Promise<void> {
-      await prisma.device.update({
+      const device = await prisma.device.update({
         where: { id: input.deviceId },
         data: {
           status: input.status,
           ...(input.softwareVersion ? { softwareVersion: input.softwareVersion } : {}),
           ...(input.status === 'online' ? { lastSeenAt: new Date() } : {}),
         },
+        select: { id: true, siteId: true, hostname: true, site: { select: { tenantId: true } } },
       });
+      await publishEvent(deps, { tenantId: device.site.tenantId, type: 'device.status_changed', workflowId: runningWorkflow(), data: { siteId: device.siteId, deviceId: device.id, hostname: device.hostname, status: input.status } });
     },
 
     /** One active alarm per dedupe key: raising it again updates its message. */
     async raiseAlarm(input: { tenantId?: string; siteId?: string; deviceId?: string; type: string; severity: 'critical' | 'major' | 'minor' | 'warning' | 'info'; message: string; dedupeKey: string }): Promise<void> {
       await raiseAlarm(prisma, input);
+      await publishEvent(deps, { tenantId: input.tenantId ?? null, type: 'alarm.raised', workflowId: runningWorkflow(), data: { ...input } });
     },
 
     async recordRun(input: { workflowId: string; runId: string; kind: RunKind; tenantId: string; siteId: string; ticket?: string }): Promise<void> {
       const data = { runId: input.runId, kind: input.kind, tenantId: input.tenantId, siteId: input.siteId, ticket: input.ticket ?? null, status: 'running' as const, error: null, closedAt: null };
       await prisma.runSummary.upsert({ where: { workflowId: input.workflowId }, create: { workflowId: input.workflowId, ...data }, update: data });
+      await publishEvent(deps, { tenantId: input.tenantId, type: 'run.started', workflowId: input.workflowId, data: { runId: input.runId, kind: input.kind, siteId: input.siteId, ticket: input.ticket ?? null } });
     },
 
     async closeRun(input: { workflowId: string; status: RunStatus; error?: string }): Promise<void> {
       await prisma.runSummary.updateMany({ where: { workflowId: input.workflowId }, data: { status: input.status, error: input.error ?? null, closedAt: new Date() } });
+      const run = await prisma.runSummary.findUnique({ where: { workflowId: input.workflowId } });
+      if (!run) return;
+      await publishEvent(deps, { tenantId: run.tenantId, type: `run.${input.status}`, workflowId: run.workflowId, data: { runId: run.runId, kind: run.kind, siteId: run.siteId, ticket: run.ticket, error: input.error ?? null } });
     },
 
-    /** Onboarding's last word: an audit entry now; ITSM callbacks subscribe to the same event. */
+    /** Onboarding's last word: an audit entry, and the event ITSM callbacks and the UI follow. */
     async notifySiteEvent(input: { tenantId: string; siteId: string; action: 'site.activated' | 'site.decommissioned'; workflowId: string }): Promise<void> {
       await prisma.auditEntry.create({
         data: { actorType: 'system', actorId: input.workflowId, tenantId: input.tenantId, action: input.action, objectType: 'site', objectId: input.siteId },
       });
+      const site = await prisma.site.findUnique({ where: { id: input.siteId }, select: { name: true, status: true } });
+      await publishEvent(deps, { tenantId: input.tenantId, type: input.action, workflowId: input.workflowId, data: { siteId: input.siteId, name: site?.name ?? null, status: site?.status ?? null } });
     },
   };
 }

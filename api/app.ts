@@ -18,6 +18,18 @@ import { organisationRouter } from './routes/organisation.ts';
 import { runsRouter } from './routes/runs.ts';
 import { sitesRouter } from './routes/sites.ts';
 import { ztpRouter } from './routes/ztp.ts';
+import { createAuthenticator } from './access/authenticate.ts';
+import { FailureThrottle, RateLimiter } from './access/throttle.ts';
+import type { EventHub } from './event-hub.ts';
+import { IdempotencyKeys } from './idempotency.ts';
+import { apiTokensRouter } from './routes/api-tokens.ts';
+import { auditRouter } from './routes/audit.ts';
+import { itsmRouter } from './routes/itsm.ts';
+import { rolesRouter } from './routes/roles.ts';
+import { sessionRouter } from './routes/session.ts';
+import { streamsRouter } from './routes/streams.ts';
+import { usersRouter } from './routes/users.ts';
+import { webhooksRouter } from './routes/webhooks.ts';
 
 export interface AppDependencies {
   prisma: PrismaClient;
@@ -28,22 +40,39 @@ export interface AppDependencies {
   uiDirectory?: string;
   images: ImageStore;
   temporalUiUrl: string;
+  /** The process's listener for live streams. */
+  events: EventHub;
+  /** Requests per second per caller (token, person or address), and the burst allowed above it. */
+  rateLimit?: { perSecond: number; burst: number };
 }
+
+export const defaultRateLimit = { perSecond: 50, burst: 100 };
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const defaultUiDirectory = join(here, '..', 'ui', 'dist');
 const swaggerUiDirectory = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
 /** Builds the Express application without listening, so tests can drive it directly. */
-export function createApp(deps: AppDependencies): Express {
+export function createApp(deps: AppDependencies): Express & { api: ApiDefinition } {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
   app.use(healthRouter(deps));
 
-  const api = new ApiDefinition('/api/v1');
+  const { perSecond, burst } = deps.rateLimit ?? defaultRateLimit;
+  const api = new ApiDefinition('/api/v1', {
+    authenticate: createAuthenticator(deps.prisma),
+    limiter: new RateLimiter(perSecond, burst),
+    idempotency: new IdempotencyKeys(deps.prisma),
+  });
   const v1 = express.Router();
-  v1.use(express.json({ limit: '1mb' }));
+  // The bytes as they came are kept: signatures and idempotency keys are computed over them.
+  v1.use(express.json({ limit: '1mb', verify: (req, _res, buffer) => { (req as unknown as { rawBody: Buffer }).rawBody = buffer; } }));
+  // Five failed sign-ins per account or address in fifteen minutes, then wait.
+  v1.use(sessionRouter(api, { prisma: deps.prisma, loginThrottle: new FailureThrottle(5, 15 * 60_000) }));
+  v1.use(usersRouter(api, deps));
+  v1.use(rolesRouter(api, deps));
+  v1.use(apiTokensRouter(api, deps));
   v1.use(organisationRouter(api, deps));
   v1.use(sitesRouter(api, deps));
   v1.use(onboardingRouter(api, deps));
@@ -51,6 +80,10 @@ export function createApp(deps: AppDependencies): Express {
   v1.use(runsRouter(api, deps));
   v1.use(alarmsRouter(api, deps));
   v1.use(imagesRouter(api, deps));
+  v1.use(itsmRouter(api, deps));
+  v1.use(webhooksRouter(api, deps));
+  v1.use(auditRouter(api, deps));
+  v1.use(streamsRouter(api, { ...deps, events: deps.events }));
   v1.get('/config', (_req, res) => {
     res.json({ temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace });
   });
@@ -78,7 +111,7 @@ export function createApp(deps: AppDependencies): Express {
   }
   app.use((req, _res, next) => next(problems.notFound(`Route ${req.method} ${req.path}`)));
   app.use(problemMiddleware(deps.log));
-  return app;
+  return Object.assign(app, { api });
 }
 
 const docsPage = `<!doctype html>

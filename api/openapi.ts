@@ -3,6 +3,12 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
+import type { Authenticate } from './access/authenticate.ts';
+import type { Action, ObjectType } from './access/permissions.ts';
+import { anonymous, forbidden, type Principal } from './access/principal.ts';
+import type { RateLimiter } from './access/throttle.ts';
+import { IdempotencyKeys } from './idempotency.ts';
+import { HttpProblem } from './problems.ts';
 
 extendZodWithOpenApi(z);
 
@@ -23,7 +29,31 @@ export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** Who calls; on a public route, an anonymous principal holding no grant. */
+  principal: Principal;
 }
+
+/**
+ * Who may call a route. An object type and action: signed in, and holding that permission on some
+ * tenant (the handler then checks the object's own tenant). `signed-in`: anyone signed in.
+ * `public`: devices and ITSM systems, which prove themselves otherwise (activation code, signature).
+ */
+export type Access = { type: ObjectType; action: Action } | 'signed-in' | 'public' | SignedAccess;
+
+/** A route whose caller signs each request instead of signing in (ITSM): `verify` finds its principal. */
+export interface SignedAccess {
+  verify: (req: Request) => Promise<Principal>;
+}
+
+/** What every route needs to guard itself: the same for the whole API. */
+export interface Guards {
+  authenticate: Authenticate;
+  limiter: RateLimiter;
+  idempotency: IdempotencyKeys;
+}
+
+/** The body as it arrived, kept by the JSON parser for signatures and idempotency. */
+export const rawBodyOf = (req: Request): Buffer | undefined => (req as Request & { rawBody?: Buffer }).rawBody;
 
 export interface Route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
   method: Method;
@@ -31,19 +61,45 @@ export interface Route<P extends z.ZodType, Q extends z.ZodType, B extends z.Zod
   path: string;
   summary: string;
   tags: string[];
+  access: Access;
   params?: P;
   query?: Q;
   body?: B;
   /** The success status and the schema of its body. */
   status?: number;
+  /** What the success body is, when not JSON (server-sent events). */
+  contentType?: string;
   response: R;
-  handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>, req: Request, res: Response) => Promise<z.infer<R>>;
+  /** Returns the body; a handler that answers by itself (204, a stream) returns nothing. */
+  handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>, req: Request, res: Response) => Promise<z.infer<R> | void>;
 }
 
 export class ApiDefinition {
   readonly registry = new OpenAPIRegistry();
+  /** Every route, as declared: the isolation test walks them all. */
+  readonly routes: { method: Method; path: string; access: Access; params: string[] }[] = [];
 
-  constructor(readonly basePath: string) {}
+  constructor(readonly basePath: string, private readonly guards: Guards) {
+    this.registry.registerComponent('securitySchemes', 'apiToken', { type: 'http', scheme: 'bearer', description: 'An API token (bl_…), scoped to a tenant and a role' });
+    this.registry.registerComponent('securitySchemes', 'signature', { type: 'apiKey', in: 'header', name: 'webhook-signature', description: 'HMAC-SHA256 in the Standard Webhooks style, with webhook-id and webhook-timestamp' });
+    this.registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'branchline_session', description: "A person's session, from POST /api/v1/session" });
+  }
+
+  /** Authenticates, applies the caller's rate limit and checks the route's permission. */
+  private async admit(access: Access, req: Request, res: Response): Promise<Principal> {
+    const principal = access === 'public'
+      ? anonymous(req.ip ?? 'unknown')
+      : typeof access === 'object' && 'verify' in access ? await access.verify(req) : await this.guards.authenticate(req);
+    const limit = this.guards.limiter.take(principal.key);
+    if (!limit.ok) {
+      res.setHeader('Retry-After', String(limit.retryAfterSeconds));
+      throw new HttpProblem(429, 'rate-limited', 'Too many requests', `Slow down: try again in ${limit.retryAfterSeconds} s.`, { retryAfterSeconds: limit.retryAfterSeconds });
+    }
+    if (typeof access === 'object' && 'type' in access && !principal.canSomewhere(access.type, access.action)) {
+      throw forbidden(`Your role may not ${access.action} ${access.type} objects.`);
+    }
+    return principal;
+  }
 
   /** Mounts a route on the router and records it in the OpenAPI document. */
   route<P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUnknown, R extends z.ZodType = z.ZodUnknown>(
@@ -55,28 +111,57 @@ export class ApiDefinition {
     if (route.params) request.params = route.params as never;
     if (route.query) request.query = route.query as never;
     if (route.body) request.body = { required: true, content: { 'application/json': { schema: route.body } } };
+    if (route.method === 'post') {
+      request.headers = z.object({
+        'idempotency-key': z.string().max(200).optional().describe('Sent again with the same request, gets the first answer back instead of doing the work twice'),
+      }) as never;
+    }
+    this.routes.push({ method: route.method, path: route.path, access: route.access, params: [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!) });
     this.registry.registerPath({
       method: route.method,
       path: this.basePath + route.path.replace(/:(\w+)/g, '{$1}'),
       summary: route.summary,
       tags: route.tags,
+      security: route.access === 'public' ? [] : typeof route.access === 'object' && 'verify' in route.access ? [{ signature: [] }] : [{ apiToken: [] }, { session: [] }],
       request,
       responses: {
-        [status]: { description: route.summary, content: { 'application/json': { schema: route.response } } },
+        [status]: status === 204
+          ? { description: route.summary }
+          : { description: route.summary, content: { [route.contentType ?? 'application/json']: { schema: route.response } } },
         default: { description: 'An error, as RFC 9457 problem details', content: { 'application/problem+json': { schema: problemSchema } } },
       },
     });
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+      let claimed: { actor: string; key: string } | undefined;
       try {
+        const principal = await this.admit(route.access, req, res);
         // Parsed values only from here on: handlers never read req.params/query/body.
         const input = {
           params: (route.params ? route.params.parse(req.params) : {}) as z.infer<P>,
           query: (route.query ? route.query.parse(req.query) : {}) as z.infer<Q>,
           body: (route.body ? route.body.parse(req.body ?? {}) : undefined) as z.infer<B>,
+          principal,
         };
+        const key = req.method === 'POST' ? req.get('idempotency-key') : undefined;
+        if (key) {
+          const hash = IdempotencyKeys.requestHash(req.method, req.originalUrl, rawBodyOf(req));
+          const kept = await this.guards.idempotency.claim(principal.key, key, req.method, req.originalUrl, hash);
+          if (kept) {
+            if (kept.location) res.location(kept.location);
+            res.setHeader('Idempotent-Replayed', 'true');
+            res.status(kept.status).json(kept.body);
+            return;
+          }
+          claimed = { actor: principal.key, key };
+        }
         const result = await route.handler(input, req, res);
+        if (claimed) {
+          const location = res.getHeader('location');
+          await this.guards.idempotency.complete(claimed.actor, claimed.key, { status, location: typeof location === 'string' ? location : null, body: JSON.parse(JSON.stringify(result ?? null)) });
+        }
         if (!res.headersSent) res.status(status).json(result);
       } catch (error) {
+        if (claimed) await this.guards.idempotency.release(claimed.actor, claimed.key).catch(() => undefined);
         next(error);
       }
     });

@@ -5,7 +5,9 @@ import { ImageStore } from '../activities/devices/images.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { ConfigError, loadServiceConfig } from '../scripts/config.ts';
 import { createLogger } from '../scripts/logger.ts';
+import { ensureAdministrator } from './access/administrator.ts';
 import { createApp } from './app.ts';
+import { EventHub } from './event-hub.ts';
 import { connectTemporal } from './temporal.ts';
 
 async function main() {
@@ -14,7 +16,13 @@ async function main() {
   const prisma = createPrismaClient(config.DATABASE_URL);
   const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const images = new ImageStore(join(config.dataDir, 'images'));
-  const app = createApp({ prisma, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl, images });
+  const administrator = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, passwordFile: config.adminPasswordFile };
+  if ((await ensureAdministrator(prisma, administrator)).created) log.info({ email: config.ADMIN_EMAIL }, 'no account existed: SP admin created');
+  const events = new EventHub(config.DATABASE_URL, log);
+  const app = createApp({
+    prisma, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl, images, events,
+    rateLimit: { perSecond: config.API_RATE_LIMIT_PER_SECOND, burst: config.API_RATE_LIMIT_BURST },
+  });
 
   const server = app.listen(config.PORT, config.HOST, () => {
     log.info({ host: config.HOST, port: config.PORT }, 'API listening');
@@ -33,7 +41,7 @@ async function main() {
     // Long-lived streams would hold close() open: give in-flight requests five seconds.
     setTimeout(() => server.closeAllConnections(), 5000).unref();
     await new Promise((resolve) => server.close(resolve));
-    await Promise.allSettled([prisma.$disconnect(), connection.close()]);
+    await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close()]);
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));

@@ -1,13 +1,7 @@
 // The demo a newcomer sees after `npm start`: one OpCo, two tenants, two hubs and a handful of
 // planned sites. Runs on an empty database only.
+import { ensureBuiltinRoles } from '../api/access/administrator.ts';
 import type { PrismaClient } from './client.ts';
-
-const builtinRoles = [
-  { name: 'SP admin', scope: 'global', permissions: { '*': ['read', 'write', 'execute'] } },
-  { name: 'OpCo admin', scope: 'opco', permissions: { '*': ['read', 'write', 'execute'] } },
-  { name: 'Tenant admin', scope: 'tenant', permissions: { '*': ['read', 'write', 'execute'] } },
-  { name: 'Tenant operator', scope: 'tenant', permissions: { '*': ['read'] } },
-] as const;
 
 interface PlannedSite {
   name: string;
@@ -49,10 +43,8 @@ function hostnameOf(siteName: string): string {
 
 export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean }> {
   if ((await prisma.opCo.count()) > 0) return { seeded: false };
+  await ensureBuiltinRoles(prisma);
   await prisma.$transaction(async (tx) => {
-    for (const role of builtinRoles) {
-      await tx.role.upsert({ where: { name: role.name }, update: {}, create: { ...role, builtin: true } });
-    }
     const opco = await tx.opCo.create({ data: { name: 'Northwind Managed Networks' } });
     const acme = await tx.tenant.create({ data: { opcoId: opco.id, name: 'Acme Retail', slug: 'acme-retail' } });
     const globex = await tx.tenant.create({ data: { opcoId: opco.id, name: 'Globex Logistics', slug: 'globex-logistics' } });

@@ -30,6 +30,10 @@ export const configSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(20),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(50),
   WORKER_MAX_CONCURRENT_DEVICE_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+  ADMIN_EMAIL: z.email().default('admin@branchline.local'),
+  ADMIN_PASSWORD: optionalText.pipe(z.string().min(12, 'is at least 12 characters').optional()),
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
+  API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
   DEVICE_USERNAME: z.string().min(1).default('branchline'),
   DEVICE_PASSWORD: z.string().min(8, 'is at least 8 characters').default('branchline-lab'),
   DEVICE_SNMP_COMMUNITY: z.string().min(1).default('branchline'),
@@ -42,6 +46,8 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema> & {
   dataDir: string;
+  /** Where the first administrator's generated password is kept. */
+  adminPasswordFile: string;
   publicUrl: string;
   temporalUiUrl: string;
 };
@@ -63,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...config,
     dataDir: resolve(config.DATA_DIR),
+    adminPasswordFile: resolve(config.DATA_DIR, 'admin-password'),
     publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
     temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
   };

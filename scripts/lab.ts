@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ImageStore } from '../activities/devices/images.ts';
 import { createApp } from '../api/app.ts';
+import { EventHub } from '../api/event-hub.ts';
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
 import { loadServiceConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { ManagedProcess } from './processes.ts';
-import { installQuietRuntime } from './testing.ts';
+import { installQuietRuntime, signInAs } from './testing.ts';
 import { createWorkers } from './worker.ts';
 
 export const labCredentials = { username: 'branchline', password: 'lab-password', community: 'branchline-lab' };
@@ -69,7 +70,14 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const images = new ImageStore(imageDirectory);
 
   const log = createLogger('lab-api', 'warn');
-  const app = createApp({ prisma, temporal: client, namespace: options.namespace, log, temporalUiUrl: 'http://localhost:8233', images, uiDirectory: '/nonexistent' });
+  const events = new EventHub(options.databaseUrl, log);
+  stops.push(() => events.close());
+  const app = createApp({
+    prisma, temporal: client, namespace: options.namespace, log, temporalUiUrl: 'http://localhost:8233', images, events, uiDirectory: '/nonexistent',
+    // The lab's callers are few and fast (one SP admin, a fleet behind one address): no limit to speak of.
+    rateLimit: { perSecond: 100_000, burst: 100_000 },
+  });
+  const admin = await signInAs(prisma, { role: 'SP admin' });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -130,7 +138,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     async api<T>(method: string, path: string, body?: unknown) {
       const response = await fetch(apiUrl + path, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { cookie: admin.cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();

@@ -1,6 +1,7 @@
 // `npm start`: the whole product on one machine — Temporal (with its Web UI), PostgreSQL, the
 // worker, and the API serving the UI — with data kept under the data directory between runs.
 import { join } from 'node:path';
+import { readPasswordFile } from '../api/access/administrator.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { answersOk, assertPortFree, ManagedProcess, StartupError, waitFor } from './processes.ts';
@@ -73,10 +74,14 @@ async function main() {
     await waitFor('The simulator', () => answersOk(`${simulatorUrl}/devices`), { timeoutMs: 120_000, child: children[2] });
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const generated = readPasswordFile(config.adminPasswordFile);
+  const signIn = config.ADMIN_PASSWORD
+    ? `${config.ADMIN_EMAIL} with ADMIN_PASSWORD`
+    : generated ? `${config.ADMIN_EMAIL}, password ${generated} (kept in ${config.adminPasswordFile})` : 'an account you created';
   console.log(`
   Branchline is running (ready in ${seconds} s). Open:
 
-    UI                ${config.publicUrl}/
+    UI                ${config.publicUrl}/   sign in as ${signIn}
     API docs          ${config.publicUrl}/api/docs
     Temporal Web UI   ${config.temporalUiUrl}/
 ${config.SIMULATOR_DEVICES > 0 ? `    Simulated fleet   ${config.SIMULATOR_DEVICES} devices from ${config.SIMULATOR_BASE_ADDRESS}; control API ${simulatorUrl}/devices\n` : ''}

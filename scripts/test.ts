@@ -99,6 +99,9 @@ async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEn
   }
 }
 
+// The API creates this SP admin on a database without accounts; the browser signs in as them.
+const e2eAdmin = { email: 'admin@branchline.local', password: 'e2e-admin-password' };
+
 async function endToEnd(platform: Platform, scratch: string) {
   say('end-to-end tests (Playwright, Chromium)');
   const chromium = ensureChromium((line) => console.log(line));
@@ -111,6 +114,8 @@ async function endToEnd(platform: Platform, scratch: string) {
     TEMPORAL_ADDRESS: platform.temporalAddress,
     PORT: String(port),
     LOG_LEVEL: 'warn',
+    ADMIN_EMAIL: e2eAdmin.email,
+    ADMIN_PASSWORD: e2eAdmin.password,
   };
   const prisma = createPrismaClient(env.DATABASE_URL, { poolSize: 1 });
   await seedDemo(prisma);
@@ -126,6 +131,8 @@ async function endToEnd(platform: Platform, scratch: string) {
       BASE_URL: `http://127.0.0.1:${port}`,
       CHROMIUM_PATH: chromium ?? '',
       PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+      E2E_ADMIN_EMAIL: e2eAdmin.email,
+      E2E_ADMIN_PASSWORD: e2eAdmin.password,
     });
     const stats = existsSync(report)
       ? (JSON.parse(readFileSync(report, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } }).stats

@@ -7,6 +7,9 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import pg from 'pg';
+import { ensureBuiltinRoles } from '../api/access/administrator.ts';
+import { sessionCookie } from '../api/access/authenticate.ts';
+import { newApiToken, newSessionToken } from '../api/access/secrets.ts';
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
 import { applyMigrations } from '../prisma/migrate.ts';
 
@@ -124,4 +127,38 @@ export async function recordHistory(client: Client, workflowId: string, name: st
   const { History } = proto.temporal.api.history.v1;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   writeFileSync(join(historiesDirectory, `${name}.json`), JSON.stringify(History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String }), null, 1));
+}
+
+/**
+ * Someone signed in with a role, for tests and the lab: the account and its session are written
+ * straight to the database (the sign-in route itself is tested on its own). Send `cookie`.
+ */
+export async function signInAs(
+  prisma: PrismaClient,
+  options: { role: string; tenantId?: string; opcoId?: string; email?: string },
+): Promise<{ userId: string; cookie: string }> {
+  await ensureBuiltinRoles(prisma);
+  const role = await prisma.role.findUniqueOrThrow({ where: { name: options.role } });
+  const { token, hash } = newSessionToken();
+  const user = await prisma.user.create({
+    data: {
+      email: options.email ?? `${randomBytes(6).toString('hex')}@test.branchline.local`,
+      displayName: options.role,
+      passwordHash: 'not-a-password',
+      roleBindings: { create: { roleId: role.id, tenantId: options.tenantId ?? null, opcoId: options.opcoId ?? null } },
+      sessions: { create: { tokenHash: hash, expiresAt: new Date(Date.now() + 86_400_000) } },
+    },
+  });
+  return { userId: user.id, cookie: `${sessionCookie}=${token}` };
+}
+
+/** An API token of a tenant with one of the built-in (or custom) tenant roles. Send as Bearer. */
+export async function apiTokenFor(prisma: PrismaClient, options: { tenantId: string; role: string }): Promise<string> {
+  await ensureBuiltinRoles(prisma);
+  const role = await prisma.role.findUniqueOrThrow({ where: { name: options.role } });
+  const { token, prefix, hash } = newApiToken();
+  await prisma.apiToken.create({
+    data: { name: `test ${options.role}`, prefix, tokenHash: hash, tenantId: options.tenantId, roleId: role.id, expiresAt: new Date(Date.now() + 86_400_000) },
+  });
+  return token;
 }

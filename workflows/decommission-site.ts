@@ -8,7 +8,7 @@ import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
 import { failureTypes } from './failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from './render/renderers.ts';
-import { describeFailure, StepLog, type Step } from './steps.ts';
+import { describeFailure, progressQueryName, type Step, StepLog } from './steps.ts';
 import { changeTunnels } from './tunnel-changes.ts';
 
 export interface DecommissionSiteInput {
@@ -24,7 +24,7 @@ export interface DecommissionProgress {
   error: string | null;
 }
 
-export const decommissionProgressQuery = defineQuery<DecommissionProgress>('progress');
+export const decommissionProgressQuery = defineQuery<DecommissionProgress>(progressQueryName);
 export const decommissionWorkflowId = (siteId: string) => `site-decommission/${siteId}`;
 
 export async function decommissionSite(input: DecommissionSiteInput): Promise<{ siteId: string; peersChanged: number; devicesReset: number }> {

@@ -20,6 +20,10 @@ export const failureTypes = {
   phoneHomeDeadline: 'PhoneHomeDeadline',
   /** Onboarding failed, was undone, and the operator aborted it (or never decided). */
   onboardingFailed: 'OnboardingFailed',
+  /** A webhook receiver answered other than 2xx, or not at all; retried until the deadline. */
+  webhookNotDelivered: 'WebhookNotDelivered',
+  /** A webhook that cannot be sent at all (its subscription was switched off or deleted). */
+  webhookRefused: 'WebhookRefused',
 } as const;
 
 export type FailureType = (typeof failureTypes)[keyof typeof failureTypes];

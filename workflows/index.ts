@@ -1,5 +1,6 @@
 // The workflows the worker bundles. One workflow per file; this barrel only re-exports.
 export { decommissionSite } from './decommission-site.ts';
+export { deliverWebhook } from './deliver-webhook.ts';
 export { deviceLease } from './device-lease.ts';
 export { onboardSite } from './onboard-site.ts';
 export { tunnelChanges } from './tunnel-changes.ts';

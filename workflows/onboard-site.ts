@@ -18,7 +18,7 @@ import { failureTypes } from './failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from './render/renderers.ts';
 import { deviceConfigInput, peerTunnel, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from './site-plan.ts';
-import { describeFailure, StepLog, type Step } from './steps.ts';
+import { describeFailure, progressQueryName, type Step, StepLog } from './steps.ts';
 import { taskQueues } from './task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
 import { ztp, ztpWorkflowId, type ZtpResult } from './ztp.ts';
@@ -55,7 +55,7 @@ export interface OnboardSiteResult {
   devices: { deviceId: string; serial: string; softwareVersion: string; configVersion: number }[];
 }
 
-export const onboardingProgressQuery = defineQuery<OnboardingProgress>('progress');
+export const onboardingProgressQuery = defineQuery<OnboardingProgress>(progressQueryName);
 /** Allowed only while the run waits for a decision after a failure. */
 export const retryOnboardingUpdate = defineUpdate<{ attempt: number }, []>('retry');
 export const abortOnboardingUpdate = defineUpdate<{ aborted: true }, [{ reason?: string }]>('abort');

@@ -2,6 +2,9 @@
 // each with its status, times and error. Pure bookkeeping inside workflow code.
 import { ApplicationFailure } from '@temporalio/workflow';
 
+/** Every workflow an operator follows step by step answers this query; live streams poll it. */
+export const progressQueryName = 'progress';
+
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'compensating' | 'compensated' | 'skipped';
 
 export interface Step {

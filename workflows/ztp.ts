@@ -12,7 +12,7 @@ import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
 import { failureTypes } from './failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import type { DeviceTarget, TargetImage } from './site-plan.ts';
-import { StepLog, type Step } from './steps.ts';
+import { progressQueryName, type Step, StepLog } from './steps.ts';
 import { searchAttributeKeys } from './task-queues.ts';
 
 /** What a box says when it phones home, once the API has checked its serial and activation code. */
@@ -57,7 +57,7 @@ export interface ZtpProgress {
 }
 
 export const phoneHomeSignal = defineSignal<[PhoneHome]>('phoneHome');
-export const ztpProgressQuery = defineQuery<ZtpProgress>('progress');
+export const ztpProgressQuery = defineQuery<ZtpProgress>(progressQueryName);
 export const ztpWorkflowId = (deviceId: string) => `ztp/${deviceId}`;
 
 export async function ztp(input: ZtpInput): Promise<ZtpResult> {

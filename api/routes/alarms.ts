@@ -26,15 +26,16 @@ export function alarmsRouter(api: ApiDefinition, deps: { prisma: PrismaClient })
     path: '/alarms',
     summary: 'List alarms',
     tags: ['Alarms'],
+    access: { type: 'alarm', action: 'read' },
     query: pageQuery.extend({
       tenantId: z.uuid().optional(),
       siteId: z.uuid().optional(),
       state: z.enum(alarmState.values).optional(),
     }),
     response: pageOf(alarm),
-    handler: async ({ query }) => {
+    handler: async ({ query, principal }) => {
       const where = {
-        ...(query.tenantId ? { tenantId: query.tenantId } : {}),
+        ...principal.tenantWhere('alarm', query.tenantId),
         ...(query.siteId ? { siteId: query.siteId } : {}),
         ...(query.state ? { state: query.state } : {}),
       };

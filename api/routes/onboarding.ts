@@ -1,32 +1,23 @@
 // Starting, following, retrying and aborting a site's onboarding, and decommissioning it. The API
 // holds no orchestration logic: it starts workflows with business ids, queries and updates them.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { Router } from 'express';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { PrismaClient } from '../../prisma/client.ts';
+import { decommissionProgressQuery, decommissionWorkflowId } from '../../workflows/decommission-site.ts';
 import {
-  decommissionProgressQuery, decommissionSite, decommissionWorkflowId,
-} from '../../workflows/decommission-site.ts';
-import {
-  abortOnboardingUpdate, onboardingProgressQuery, onboardingWorkflowId, onboardSite, retryOnboardingUpdate, type OnboardingProgress,
+  abortOnboardingUpdate, onboardingProgressQuery, onboardingWorkflowId, retryOnboardingUpdate, type OnboardingProgress,
 } from '../../workflows/onboard-site.ts';
-import { searchAttributeKeys, taskQueues } from '../../workflows/task-queues.ts';
 import { ztpProgressQuery, type ZtpProgress } from '../../workflows/ztp.ts';
+import type { Action } from '../access/permissions.ts';
+import type { Principal } from '../access/principal.ts';
+import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
+import {
+  runStarted, startDecommission, startOnboarding, temporalRunLink, ticketSchema, type OperationDependencies,
+} from '../operations.ts';
 import { problems } from '../problems.ts';
 
 const siteParams = z.object({ siteId: z.uuid() });
-const ticket = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$/, 'is an ITSM ticket number such as CHG0030001');
-
-const runStarted = z.object({
-  workflowId: z.string(),
-  runId: z.string(),
-  siteId: z.uuid(),
-  /** Whether this request started the run (false: it was running already, for this site or this ticket). */
-  started: z.boolean(),
-  progressUrl: z.string(),
-  temporalUiUrl: z.string(),
-}).openapi('RunStarted');
 
 const stepSchema = z.object({
   name: z.string(), label: z.string(),
@@ -53,16 +44,14 @@ const onboardingProgress = z.object({
   })),
 }).openapi('OnboardingProgress');
 
-export function onboardingRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temporal: Client; namespace: string; temporalUiUrl: string }): Router {
+export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies): Router {
   const router = Router();
   const { prisma, temporal } = deps;
-  const uiLink = (workflowId: string, runId: string) =>
-    `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`;
 
-  const siteOf = async (siteId: string) => {
+  const siteOf = async (principal: Principal, siteId: string, action: Action) => {
     const site = await prisma.site.findUnique({ where: { id: siteId }, include: { devices: { select: { serial: true } } } });
-    if (!site) throw problems.notFound(`Site ${siteId}`);
-    return site;
+    principal.assert(site?.tenantId, 'site', action, `Site ${siteId}`);
+    return site!;
   };
 
   api.route(router, {
@@ -70,44 +59,22 @@ export function onboardingRouter(api: ApiDefinition, deps: { prisma: PrismaClien
     path: '/sites/:siteId/onboarding',
     summary: 'Start onboarding a planned (or failed) site; idempotent per site and per ITSM ticket',
     tags: ['Onboarding'],
+    access: { type: 'site', action: 'execute' },
     params: siteParams,
     body: z.object({
-      ticket: ticket.optional(),
+      ticket: ticketSchema.optional(),
       phoneHomeWithinMinutes: z.number().int().min(1).max(60 * 24 * 90).default(60 * 24 * 7).describe('How long the boxes have to phone home'),
     }),
     status: 202,
     response: runStarted,
-    handler: async ({ params, body }, _req, res) => {
-      const site = await siteOf(params.siteId);
-      const workflowId = onboardingWorkflowId(site.id);
-      const byTicket = body.ticket
-        ? await prisma.runSummary.findFirst({ where: { ticket: body.ticket, kind: 'site_onboarding' }, orderBy: { startedAt: 'desc' } })
-        : null;
-      const progressUrl = `/api/v1/sites/${site.id}/onboarding`;
-      res.location(progressUrl);
-      if (byTicket) {
-        // One ticket, one run, whatever became of it: ITSM systems send again when unsure.
-        if (byTicket.siteId !== site.id) throw problems.conflict(`Ticket ${body.ticket} already started the onboarding of another site.`, { workflowId: byTicket.workflowId });
-        const runId = byTicket.runId ?? '';
-        return { workflowId: byTicket.workflowId, runId, siteId: site.id, started: false, progressUrl, temporalUiUrl: uiLink(byTicket.workflowId, runId) };
+    handler: async ({ params, body, principal }, req, res) => {
+      const site = await siteOf(principal, params.siteId, 'execute');
+      const started = await startOnboarding(deps, site, body);
+      res.location(started.progressUrl);
+      if (started.started) {
+        await recordAudit(prisma, principal, req, { action: 'site.onboarding.start', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { workflowId: started.workflowId, ticket: body.ticket ?? null } });
       }
-      const running = await temporal.workflow.getHandle(workflowId).describe().then((d) => d.status.name === 'RUNNING' ? d : undefined, () => undefined);
-      if (!running && !['planned', 'failed'].includes(site.status)) {
-        throw problems.conflict(`${site.name} is ${site.status}: only a planned or failed site can be onboarded.`, { status: site.status });
-      }
-      const runId = running?.runId ?? (await temporal.workflow.start(onboardSite, {
-        workflowId,
-        taskQueue: taskQueues.orchestration,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [{ siteId: site.id, tenantId: site.tenantId, ...(body.ticket ? { ticket: body.ticket } : {}), phoneHomeWithin: `${body.phoneHomeWithinMinutes} minutes` }],
-        typedSearchAttributes: [
-          { key: searchAttributeKeys.tenant, value: site.tenantId },
-          { key: searchAttributeKeys.site, value: site.id },
-          { key: searchAttributeKeys.deviceSerials, value: site.devices.flatMap((d) => (d.serial ? [d.serial] : [])) },
-          ...(body.ticket ? [{ key: searchAttributeKeys.ticket, value: body.ticket }] : []),
-        ],
-      })).firstExecutionRunId;
-      return { workflowId, runId, siteId: site.id, started: !running, progressUrl, temporalUiUrl: uiLink(workflowId, runId) };
+      return started;
     },
   });
 
@@ -116,10 +83,11 @@ export function onboardingRouter(api: ApiDefinition, deps: { prisma: PrismaClien
     path: '/sites/:siteId/onboarding',
     summary: "The site's onboarding: every step with its status, times and error, and each device's provisioning",
     tags: ['Onboarding'],
+    access: { type: 'site', action: 'read' },
     params: siteParams,
     response: onboardingProgress,
-    handler: async ({ params }) => {
-      await siteOf(params.siteId);
+    handler: async ({ params, principal }) => {
+      await siteOf(principal, params.siteId, 'read');
       const handle = temporal.workflow.getHandle(onboardingWorkflowId(params.siteId));
       let description;
       try {
@@ -139,19 +107,21 @@ export function onboardingRouter(api: ApiDefinition, deps: { prisma: PrismaClien
         workflowId: description.workflowId,
         runId: description.runId,
         execution: description.status.name,
-        temporalUiUrl: uiLink(description.workflowId, description.runId),
+        temporalUiUrl: temporalRunLink(deps, description.workflowId, description.runId),
       };
     },
   });
 
   /** Retry and abort are updates the workflow accepts only while it waits for a decision. */
-  const decide = async <T>(siteId: string, update: () => Promise<T>): Promise<T> => {
-    const site = await siteOf(siteId);
+  const decide = async <T>(principal: Principal, siteId: string, req: Request, action: string, update: () => Promise<T>): Promise<T> => {
+    const site = await siteOf(principal, siteId, 'execute');
     const run = await temporal.workflow.getHandle(onboardingWorkflowId(siteId)).describe().catch(() => undefined);
     if (!run) throw problems.notFound(`An onboarding of site ${siteId}`);
     if (run.status.name !== 'RUNNING') throw problems.conflict(`The onboarding of ${site.name} is ${run.status.name.toLowerCase()}: it takes no decision.`);
     try {
-      return await update();
+      const result = await update();
+      await recordAudit(prisma, principal, req, { action, objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: result });
+      return result;
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) throw problems.conflict(error.cause?.message ?? error.message);
       throw error;
@@ -163,9 +133,10 @@ export function onboardingRouter(api: ApiDefinition, deps: { prisma: PrismaClien
     path: '/sites/:siteId/onboarding/retry',
     summary: 'Retry a failed onboarding from the step that failed',
     tags: ['Onboarding'],
+    access: { type: 'site', action: 'execute' },
     params: siteParams,
     response: z.object({ attempt: z.number().int() }),
-    handler: ({ params }) => decide(params.siteId, () =>
+    handler: ({ params, principal }, req) => decide(principal, params.siteId, req, 'site.onboarding.retry', () =>
       temporal.workflow.getHandle(onboardingWorkflowId(params.siteId)).executeUpdate(retryOnboardingUpdate)),
   });
 
@@ -174,10 +145,11 @@ export function onboardingRouter(api: ApiDefinition, deps: { prisma: PrismaClien
     path: '/sites/:siteId/onboarding/abort',
     summary: 'Give up a failed onboarding (what it did is undone already)',
     tags: ['Onboarding'],
+    access: { type: 'site', action: 'execute' },
     params: siteParams,
     body: z.object({ reason: z.string().max(500).optional() }),
     response: z.object({ aborted: z.literal(true) }),
-    handler: ({ params, body }) => decide(params.siteId, () =>
+    handler: ({ params, body, principal }, req) => decide(principal, params.siteId, req, 'site.onboarding.abort', () =>
       temporal.workflow.getHandle(onboardingWorkflowId(params.siteId)).executeUpdate(abortOnboardingUpdate, { args: [{ ...(body.reason ? { reason: body.reason } : {}) }] })),
   });
 
@@ -186,32 +158,17 @@ export function onboardingRouter(api: ApiDefinition, deps: { prisma: PrismaClien
     path: '/sites/:siteId/decommission',
     summary: "Decommission a site: its tunnels off the hubs and peers, its devices reset, its addresses released",
     tags: ['Onboarding'],
+    access: { type: 'site', action: 'execute' },
     params: siteParams,
-    body: z.object({ ticket: ticket.optional() }),
+    body: z.object({ ticket: ticketSchema.optional() }),
     status: 202,
     response: runStarted,
-    handler: async ({ params, body }, _req, res) => {
-      const site = await siteOf(params.siteId);
-      if (!['active', 'failed', 'decommissioning'].includes(site.status)) {
-        throw problems.conflict(`${site.name} is ${site.status}: only an active or failed site can be decommissioned.`, { status: site.status });
-      }
-      const onboarding = await temporal.workflow.getHandle(onboardingWorkflowId(site.id)).describe().catch(() => undefined);
-      if (onboarding?.status.name === 'RUNNING') throw problems.conflict(`${site.name} is still being onboarded: abort that first.`, { workflowId: onboarding.workflowId });
-      const workflowId = decommissionWorkflowId(site.id);
-      const handle = await temporal.workflow.start(decommissionSite, {
-        workflowId,
-        taskQueue: taskQueues.orchestration,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [{ siteId: site.id, tenantId: site.tenantId, ...(body.ticket ? { ticket: body.ticket } : {}) }],
-        typedSearchAttributes: [
-          { key: searchAttributeKeys.tenant, value: site.tenantId },
-          { key: searchAttributeKeys.site, value: site.id },
-          ...(body.ticket ? [{ key: searchAttributeKeys.ticket, value: body.ticket }] : []),
-        ],
-      });
-      const progressUrl = `/api/v1/sites/${site.id}/decommission`;
-      res.location(progressUrl);
-      return { workflowId, runId: handle.firstExecutionRunId, siteId: site.id, started: true, progressUrl, temporalUiUrl: uiLink(workflowId, handle.firstExecutionRunId) };
+    handler: async ({ params, body, principal }, req, res) => {
+      const site = await siteOf(principal, params.siteId, 'execute');
+      const started = await startDecommission(deps, site, body);
+      await recordAudit(prisma, principal, req, { action: 'site.decommission.start', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { workflowId: started.workflowId, ticket: body.ticket ?? null } });
+      res.location(started.progressUrl);
+      return started;
     },
   });
 
@@ -220,10 +177,11 @@ export function onboardingRouter(api: ApiDefinition, deps: { prisma: PrismaClien
     path: '/sites/:siteId/decommission',
     summary: "The site's decommissioning, step by step",
     tags: ['Onboarding'],
+    access: { type: 'site', action: 'read' },
     params: siteParams,
     response: z.object({ execution: z.string(), state: z.string(), steps: z.array(stepSchema), error: z.string().nullable() }),
-    handler: async ({ params }) => {
-      await siteOf(params.siteId);
+    handler: async ({ params, principal }) => {
+      await siteOf(principal, params.siteId, 'read');
       const handle = temporal.workflow.getHandle(decommissionWorkflowId(params.siteId));
       const description = await handle.describe();
       const progress = await handle.query(decommissionProgressQuery);

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
-import { problems } from '../problems.ts';
 
 const opco = z.object({ id: z.uuid(), name: z.string(), createdAt: z.date() }).openapi('OpCo');
 const tenant = z.object({ id: z.uuid(), opcoId: z.uuid(), name: z.string(), slug: z.string(), createdAt: z.date() }).openapi('Tenant');
@@ -18,9 +17,15 @@ export function organisationRouter(api: ApiDefinition, deps: { prisma: PrismaCli
     path: '/opcos',
     summary: 'List operating companies',
     tags: ['Organisation'],
+    access: { type: 'tenant', action: 'read' },
     query: pageQuery,
     response: pageOf(opco),
-    handler: async ({ query }) => toPage(await prisma.opCo.findMany(pageArgs(query, {})), query.limit),
+    handler: async ({ query, principal }) => {
+      // The OpCos of the tenants one may see.
+      const readable = principal.readableTenants('tenant');
+      const where = readable === 'all' ? {} : { tenants: { some: { id: { in: readable } } } };
+      return toPage(await prisma.opCo.findMany(pageArgs(query, where)), query.limit);
+    },
   });
 
   api.route(router, {
@@ -28,10 +33,14 @@ export function organisationRouter(api: ApiDefinition, deps: { prisma: PrismaCli
     path: '/tenants',
     summary: 'List tenants',
     tags: ['Organisation'],
+    access: { type: 'tenant', action: 'read' },
     query: pageQuery.extend({ opcoId: z.uuid().optional() }),
     response: pageOf(tenant),
-    handler: async ({ query }) =>
-      toPage(await prisma.tenant.findMany(pageArgs(query, query.opcoId ? { opcoId: query.opcoId } : {})), query.limit),
+    handler: async ({ query, principal }) => {
+      const readable = principal.readableTenants('tenant');
+      const where = { ...(readable === 'all' ? {} : { id: { in: readable } }), ...(query.opcoId ? { opcoId: query.opcoId } : {}) };
+      return toPage(await prisma.tenant.findMany(pageArgs(query, where)), query.limit);
+    },
   });
 
   api.route(router, {
@@ -39,12 +48,13 @@ export function organisationRouter(api: ApiDefinition, deps: { prisma: PrismaCli
     path: '/tenants/:tenantId',
     summary: 'Get a tenant',
     tags: ['Organisation'],
+    access: { type: 'tenant', action: 'read' },
     params: z.object({ tenantId: z.uuid() }),
     response: tenant,
-    handler: async ({ params }) => {
+    handler: async ({ params, principal }) => {
       const found = await prisma.tenant.findUnique({ where: { id: params.tenantId } });
-      if (!found) throw problems.notFound(`Tenant ${params.tenantId}`);
-      return found;
+      principal.assert(found?.id, 'tenant', 'read', `Tenant ${params.tenantId}`);
+      return found!;
     },
   });
 

@@ -28,6 +28,7 @@ export function runsRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): 
     path: '/runs',
     summary: 'List workflow runs, newest first',
     tags: ['Runs'],
+    access: { type: 'run', action: 'read' },
     query: z.object({
       limit: z.coerce.number().int().min(1).max(500).default(50),
       tenantId: z.uuid().optional(),
@@ -36,10 +37,10 @@ export function runsRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): 
       before: z.iso.datetime().optional().describe('The startedAt of the last run of the previous page'),
     }),
     response: pageOf(runSummary).extend({ nextCursor: z.string().nullable() }),
-    handler: async ({ query }) => {
+    handler: async ({ query, principal }) => {
       const rows = await deps.prisma.runSummary.findMany({
         where: {
-          ...(query.tenantId ? { tenantId: query.tenantId } : {}),
+          ...principal.tenantWhere('run', query.tenantId),
           ...(query.kind ? { kind: query.kind } : {}),
           ...(query.status ? { status: query.status } : {}),
           ...(query.before ? { startedAt: { lt: new Date(query.before) } } : {}),

@@ -3,10 +3,14 @@ import { z } from 'zod';
 import { siteStatus } from '../../prisma/choices.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { OverlayTopology, SiteRole } from '../../generated/prisma/enums.ts';
+import type { Action } from '../access/permissions.ts';
+import type { Principal } from '../access/principal.ts';
+import { recordAudit } from '../audit.ts';
+import { ifMatch, sendEtag } from '../etag.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
-import { siteAggregate, type SiteAggregate } from '../schemas/site.ts';
+import { siteAggregate, siteDetailsStep, type SiteAggregate } from '../schemas/site.ts';
 import { createPlannedSite, siteReferenceErrors } from '../site-inventory.ts';
 
 const siteSummary = z
@@ -44,12 +48,20 @@ function toSummary({ _count, ...site }: SiteRow): z.infer<typeof siteSummary> {
 export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): Router {
   const router = Router();
   const { prisma } = deps;
+  const siteParams = z.object({ siteId: z.uuid() });
+
+  const siteOf = async (principal: Principal, siteId: string, action: Action) => {
+    const site = await prisma.site.findUnique({ where: { id: siteId }, select: siteSelect });
+    principal.assert(site?.tenantId, 'site', action, `Site ${siteId}`);
+    return site!;
+  };
 
   api.route(router, {
     method: 'get',
     path: '/sites',
     summary: 'List sites',
     tags: ['Sites'],
+    access: { type: 'site', action: 'read' },
     query: pageQuery.extend({
       tenantId: z.uuid().optional(),
       status: z.enum(siteStatus.values).optional(),
@@ -57,9 +69,9 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       search: z.string().max(100).optional().describe('Part of the site name, any case'),
     }),
     response: pageOf(siteSummary),
-    handler: async ({ query }) => {
+    handler: async ({ query, principal }) => {
       const where = {
-        ...(query.tenantId ? { tenantId: query.tenantId } : {}),
+        ...principal.tenantWhere('site', query.tenantId),
         ...(query.status ? { status: query.status } : {}),
         ...(query.role ? { role: query.role } : {}),
         ...(query.search ? { name: { contains: query.search, mode: 'insensitive' as const } } : {}),
@@ -73,14 +85,43 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
   api.route(router, {
     method: 'get',
     path: '/sites/:siteId',
-    summary: 'Get a site',
+    summary: 'Get a site (with its ETag)',
     tags: ['Sites'],
-    params: z.object({ siteId: z.uuid() }),
+    access: { type: 'site', action: 'read' },
+    params: siteParams,
     response: siteSummary,
-    handler: async ({ params }) => {
-      const site = await prisma.site.findUnique({ where: { id: params.siteId }, select: siteSelect });
-      if (!site) throw problems.notFound(`Site ${params.siteId}`);
+    handler: async ({ params, principal }, _req, res) => {
+      const site = await siteOf(principal, params.siteId, 'read');
+      sendEtag(res, site.updatedAt);
       return toSummary(site);
+    },
+  });
+
+  api.route(router, {
+    method: 'patch',
+    path: '/sites/:siteId',
+    summary: "Change a site's name, address, time zone or tags (If-Match required)",
+    tags: ['Sites'],
+    access: { type: 'site', action: 'write' },
+    params: siteParams,
+    // Spelled out rather than .partial(): a default inside would reset the tags of every PATCH without them.
+    body: z.object({
+      name: siteDetailsStep.shape.name,
+      timezone: siteDetailsStep.shape.timezone,
+      country: siteDetailsStep.shape.country.unwrap(),
+      address: siteDetailsStep.shape.address.unwrap(),
+      tags: siteDetailsStep.shape.tags.unwrap(),
+    }).partial(),
+    response: siteSummary,
+    handler: async ({ params, body, principal }, req, res) => {
+      const before = await siteOf(principal, params.siteId, 'write');
+      const seen = ifMatch(req, before.updatedAt);
+      const { count } = await prisma.site.updateMany({ where: { id: before.id, updatedAt: seen }, data: body });
+      if (count === 0) ifMatch(req, (await siteOf(principal, params.siteId, 'write')).updatedAt);
+      const after = await siteOf(principal, params.siteId, 'write');
+      await recordAudit(prisma, principal, req, { action: 'site.update', objectType: 'site', objectId: after.id, tenantId: after.tenantId, before: toSummary(before), after: toSummary(after) });
+      sendEtag(res, after.updatedAt);
+      return toSummary(after);
     },
   });
 
@@ -95,9 +136,11 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
     path: '/sites/validate',
     summary: 'Validate a site without storing it (the wizard checks each step here)',
     tags: ['Sites'],
+    access: { type: 'site', action: 'write' },
     body: siteAggregate,
     response: z.object({ valid: z.literal(true) }),
-    handler: async ({ body }) => {
+    handler: async ({ body, principal }) => {
+      principal.assert(body.tenantId, 'site', 'write', `Tenant ${body.tenantId}`);
       await checkReferences(body);
       return { valid: true as const };
     },
@@ -108,16 +151,19 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
     path: '/sites',
     summary: 'Model a site before its devices ship; it is stored as planned',
     tags: ['Sites'],
+    access: { type: 'site', action: 'write' },
     body: siteAggregate,
     status: 201,
     response: siteSummary.extend({
       activationCodes: z.array(z.object({ role: z.enum(['primary', 'secondary']), hostname: z.string(), serial: z.string().nullable(), code: z.string() }))
         .describe('One-time ZTP activation codes, shown only in this answer'),
     }),
-    handler: async ({ body }, _req, res) => {
+    handler: async ({ body, principal }, req, res) => {
+      principal.assert(body.tenantId, 'site', 'write', `Tenant ${body.tenantId}`);
       await checkReferences(body);
       const planned = await createPlannedSite(prisma, body);
       const site = await prisma.site.findUniqueOrThrow({ where: { id: planned.id }, select: siteSelect });
+      await recordAudit(prisma, principal, req, { action: 'site.create', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { ...body, devices: body.devices } });
       res.location(`/api/v1/sites/${planned.id}`);
       return { ...toSummary(site), activationCodes: planned.activationCodes };
     },

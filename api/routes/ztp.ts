@@ -11,6 +11,7 @@ import { raiseAlarm } from '../../activities/sites.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { deviceModelNames } from '../../prisma/device-models.ts';
 import { phoneHomeSignal, ztpWorkflowId } from '../../workflows/ztp.ts';
+import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageQuery } from '../pagination.ts';
 import { HttpProblem, problems } from '../problems.ts';
@@ -56,6 +57,8 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
     path: '/ztp/phone-home',
     summary: 'A factory-default box calls home (zero-touch provisioning)',
     tags: ['Zero-touch provisioning'],
+    // The box proves itself with the activation code (or its pinned host key), not a sign-in.
+    access: 'public',
     body: phoneHome,
     response: z.object({ admitted: z.literal(true), hostname: z.string() }),
     handler: async ({ body }, _req, res) => {
@@ -102,6 +105,8 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
     path: '/unclaimed-devices',
     summary: 'Boxes that phoned home with a serial no site expects',
     tags: ['Zero-touch provisioning'],
+    // A box nobody expects belongs to no tenant yet: whoever may manage devices sees the list.
+    access: { type: 'device', action: 'read' },
     query: pageQuery.pick({ limit: true }),
     response: z.object({ items: z.array(unclaimedDevice) }),
     handler: async ({ query }) => {
@@ -115,10 +120,13 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
     path: '/unclaimed-devices/:serial/assign',
     summary: "Assign an unclaimed box to a planned site's device; its next phone-home is admitted (pinned to its host key)",
     tags: ['Zero-touch provisioning'],
+    access: { type: 'device', action: 'write' },
     params: z.object({ serial }),
     body: z.object({ siteId: z.uuid(), role: z.enum(['primary', 'secondary']).default('primary') }),
     response: z.object({ serial: z.string(), deviceId: z.string(), hostname: z.string() }),
-    handler: async ({ params, body }) => {
+    handler: async ({ params, body, principal }, req) => {
+      const site = await prisma.site.findUnique({ where: { id: body.siteId }, select: { tenantId: true } });
+      principal.assert(site?.tenantId, 'device', 'write', `Site ${body.siteId}`);
       const box = await prisma.unclaimedDevice.findUnique({ where: { serial: params.serial } });
       if (!box) throw problems.notFound(`Unclaimed device ${params.serial}`);
       const device = await prisma.device.findFirst({ where: { siteId: body.siteId, role: body.role } });
@@ -131,6 +139,10 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
         prisma.device.update({ where: { id: device.id }, data: { serial: box.serial, hostKeySha256: box.hostKeySha256, activationCodeHash: null } }),
         prisma.unclaimedDevice.delete({ where: { serial: box.serial } }),
       ]);
+      await recordAudit(prisma, principal, req, {
+        action: 'device.assign', objectType: 'device', objectId: device.id, tenantId: site!.tenantId,
+        before: { serial: device.serial }, after: { serial: box.serial, model: box.model, address: box.address },
+      });
       return { serial: box.serial, deviceId: device.id, hostname: device.hostname };
     },
   });

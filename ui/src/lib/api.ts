@@ -1,7 +1,15 @@
 // The UI's one way to the API: JSON in, JSON out, problem details turned into errors with the
-// API's own words.
+// API's own words. A 401 on any call means the session is gone, so it ends the session here.
+import { session, type Session } from './session.svelte.ts';
+
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly title: string, readonly detail?: string) {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    /** From Retry-After, when the API says to wait (429, 503). */
+    readonly retryAfterSeconds?: number,
+  ) {
     super(detail ?? title);
   }
 }
@@ -11,9 +19,48 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(path, { headers: { accept: 'application/json' } });
-  const body = await response.json().catch(() => undefined);
-  if (!response.ok) throw new ApiError(response.status, body?.title ?? response.statusText, body?.detail);
-  return body as T;
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const answer = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    if (response.status === 401) session.expire();
+    const retryAfter = secondsToWait(response.headers.get('retry-after'));
+    throw new ApiError(response.status, answer?.title ?? response.statusText, answer?.detail, retryAfter);
+  }
+  return answer as T;
+}
+
+// Retry-After is either a number of seconds or an HTTP date.
+function secondsToWait(retryAfter: string | null): number | undefined {
+  if (!retryAfter) return undefined;
+  const seconds = /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : (Date.parse(retryAfter) - Date.now()) / 1000;
+  return Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : undefined;
+}
+
+export function getJson<T>(path: string): Promise<T> {
+  return request<T>('GET', path);
+}
+
+/** Asks the API whether the browser's cookie is still a session; a 401 leaves the sign-in form. */
+export async function resumeSession(): Promise<void> {
+  try {
+    session.begin(await request<Session>('GET', '/api/v1/session'));
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) {
+      session.end(`Could not check whether you are signed in: ${(error as Error).message}`);
+    }
+  }
+}
+
+export async function signIn(credentials: { email: string; password: string }): Promise<void> {
+  session.begin(await request<Session>('POST', '/api/v1/session', credentials));
+}
+
+export async function signOut(): Promise<void> {
+  await request<void>('DELETE', '/api/v1/session');
+  session.end();
 }

@@ -1,0 +1,77 @@
+// Finds the principal of a request: an API token in `Authorization: Bearer`, or a person's
+// session cookie. Both are looked up by the sha256 of the secret; revoked, expired or disabled
+// ones are as good as none.
+import type { Request } from 'express';
+import type { PrismaClient } from '../../prisma/client.ts';
+import { HttpProblem } from '../problems.ts';
+import { principalOf, type Principal } from './principal.ts';
+import { sha256Hex } from './secrets.ts';
+
+export const sessionCookie = 'branchline_session';
+
+export const unauthenticated = (detail: string) =>
+  new HttpProblem(401, 'unauthenticated', 'Sign-in required', detail);
+
+export function cookieValue(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
+const grantSelect = { opcoId: true, tenantId: true, role: { select: { name: true, scope: true, permissions: true } } } as const;
+
+export function createAuthenticator(prisma: PrismaClient) {
+  /** When each token's last use was recorded: once a minute is enough, not one write per request. */
+  const lastUseRecorded = new Map<string, number>();
+
+  async function byToken(token: string): Promise<Principal> {
+    const row = await prisma.apiToken.findUnique({
+      where: { tokenHash: sha256Hex(token) },
+      select: { id: true, name: true, tenantId: true, expiresAt: true, revokedAt: true, role: grantSelect.role },
+    });
+    if (!row || row.revokedAt || row.expiresAt <= new Date()) throw unauthenticated('The API token is unknown, expired or revoked.');
+    if ((lastUseRecorded.get(row.id) ?? 0) < Date.now() - 60_000) {
+      lastUseRecorded.set(row.id, Date.now());
+      void prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
+    }
+    return principalOf(prisma, { type: 'api_token', id: row.id, name: row.name }, [{ opcoId: null, tenantId: row.tenantId, role: row.role }]);
+  }
+
+  async function bySession(token: string): Promise<Principal> {
+    const session = await prisma.userSession.findUnique({
+      where: { tokenHash: sha256Hex(token) },
+      select: { expiresAt: true, user: { select: { id: true, email: true, disabled: true, roleBindings: { select: grantSelect } } } },
+    });
+    if (!session || session.expiresAt <= new Date() || session.user.disabled) throw unauthenticated('Your session has ended; sign in again.');
+    return principalOf(prisma, { type: 'user', id: session.user.id, name: session.user.email }, session.user.roleBindings);
+  }
+
+  return async function authenticate(req: Request): Promise<Principal> {
+    const header = req.headers.authorization;
+    if (header) {
+      const [scheme, token] = header.split(' ');
+      if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthenticated('Authorization must be "Bearer <API token>".');
+      return byToken(token);
+    }
+    const session = cookieValue(req, sessionCookie);
+    if (!session) throw unauthenticated('Sign in, or send an API token as "Authorization: Bearer <token>".');
+    // A cookie rides along with any request the browser makes: changes must come from our own pages.
+    const origin = req.headers.origin;
+    if (req.method !== 'GET' && req.method !== 'HEAD' && origin && hostOf(origin) !== req.headers.host) {
+      throw new HttpProblem(403, 'forbidden', 'Forbidden', 'A change with a session cookie must come from the Branchline UI itself.');
+    }
+    return bySession(session);
+  };
+}
+
+export type Authenticate = ReturnType<typeof createAuthenticator>;

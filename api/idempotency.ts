@@ -1,0 +1,68 @@
+// Idempotency-Key on POST (IETF draft "The Idempotency-Key HTTP Header Field"): the first request
+// with a key runs and its answer is kept for a day; the same request sent again gets that answer
+// back; the same key with another body is refused, and so is one still being answered.
+import { createHash } from 'node:crypto';
+import type { PrismaClient } from '../prisma/client.ts';
+import { Prisma } from '../prisma/client.ts';
+import { HttpProblem } from './problems.ts';
+
+const keptForMs = 24 * 60 * 60 * 1000;
+/** A first request that has not answered in this long died with its process: its key is free again. */
+const abandonedAfterMs = 5 * 60 * 1000;
+
+export interface KeptAnswer {
+  status: number;
+  location: string | null;
+  body: unknown;
+}
+
+export class IdempotencyKeys {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  static requestHash(method: string, path: string, rawBody: Buffer | undefined): string {
+    return createHash('sha256').update(`${method} ${path}\n`).update(rawBody ?? '').digest('hex');
+  }
+
+  /** Claims the key for this request, or returns the answer kept for it. */
+  async claim(actor: string, key: string, method: string, path: string, requestHash: string): Promise<KeptAnswer | undefined> {
+    try {
+      await this.prisma.idempotencyKey.create({ data: { actor, key, method, path, requestHash } });
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') throw error;
+    }
+    const kept = await this.prisma.idempotencyKey.findUnique({ where: { actor_key: { actor, key } } });
+    if (!kept) return this.claim(actor, key, method, path, requestHash);
+    const age = Date.now() - kept.createdAt.getTime();
+    const stale = age > keptForMs || (!kept.completedAt && age > abandonedAfterMs);
+    if (stale) {
+      const taken = await this.prisma.idempotencyKey.updateMany({
+        where: { actor, key, createdAt: kept.createdAt },
+        data: { method, path, requestHash, status: null, location: null, response: Prisma.DbNull, createdAt: new Date(), completedAt: null },
+      });
+      if (taken.count === 1) return undefined;
+      return this.claim(actor, key, method, path, requestHash);
+    }
+    if (kept.requestHash !== requestHash) {
+      throw new HttpProblem(422, 'idempotency-key-reused', 'Idempotency key reused',
+        'This Idempotency-Key was sent before with another request; use a new key for a new request.');
+    }
+    if (!kept.completedAt || kept.status === null) {
+      throw new HttpProblem(409, 'idempotency-key-in-use', 'Request in progress',
+        'The first request with this Idempotency-Key is still being answered; send it again in a moment.');
+    }
+    return { status: kept.status, location: kept.location, body: kept.response };
+  }
+
+  async complete(actor: string, key: string, answer: KeptAnswer): Promise<void> {
+    await this.prisma.idempotencyKey.update({
+      where: { actor_key: { actor, key } },
+      data: { status: answer.status, location: answer.location, response: (answer.body ?? Prisma.JsonNull) as Prisma.InputJsonValue, completedAt: new Date() },
+    });
+  }
+
+  /** A request that failed keeps nothing: the same key may be sent again once the cause is fixed. */
+  async release(actor: string, key: string): Promise<void> {
+    await this.prisma.idempotencyKey.deleteMany({ where: { actor, key, completedAt: null } });
+  }
+}

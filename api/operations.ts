@@ -1,0 +1,101 @@
+// Starting the site operations, shared by the REST routes and ITSM change requests so both start
+// exactly the same run: business workflow ids, search attributes, and the checks of the site's
+// state. The caller has checked the principal may run operations on the site.
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import type { PrismaClient } from '../prisma/client.ts';
+import { decommissionSite, decommissionWorkflowId } from '../workflows/decommission-site.ts';
+import { onboardingWorkflowId, onboardSite } from '../workflows/onboard-site.ts';
+import { searchAttributeKeys, taskQueues } from '../workflows/task-queues.ts';
+import { problems } from './problems.ts';
+
+export interface OperationDependencies {
+  prisma: PrismaClient;
+  temporal: Client;
+  namespace: string;
+  temporalUiUrl: string;
+}
+
+export const ticketSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$/, 'is an ITSM ticket number such as CHG0030001');
+
+export const runStarted = z.object({
+  workflowId: z.string(),
+  runId: z.string(),
+  siteId: z.uuid(),
+  /** Whether this request started the run (false: it was running already, for this site or this ticket). */
+  started: z.boolean(),
+  progressUrl: z.string(),
+  temporalUiUrl: z.string(),
+}).openapi('RunStarted');
+export type RunStarted = z.infer<typeof runStarted>;
+
+export interface SiteForOperation {
+  id: string;
+  tenantId: string;
+  name: string;
+  status: string;
+  devices: { serial: string | null }[];
+}
+
+export function temporalRunLink(deps: OperationDependencies, workflowId: string, runId: string): string {
+  return `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`;
+}
+
+export async function startOnboarding(
+  deps: OperationDependencies,
+  site: SiteForOperation,
+  options: { ticket?: string | undefined; phoneHomeWithinMinutes: number },
+): Promise<RunStarted> {
+  const { prisma, temporal } = deps;
+  const workflowId = onboardingWorkflowId(site.id);
+  const progressUrl = `/api/v1/sites/${site.id}/onboarding`;
+  const answer = (id: string, runId: string, started: boolean) =>
+    ({ workflowId: id, runId, siteId: site.id, started, progressUrl, temporalUiUrl: temporalRunLink(deps, id, runId) });
+  if (options.ticket) {
+    const byTicket = await prisma.runSummary.findFirst({ where: { ticket: options.ticket, kind: 'site_onboarding', tenantId: site.tenantId }, orderBy: { startedAt: 'desc' } });
+    // One ticket, one run, whatever became of it: ITSM systems send again when unsure.
+    if (byTicket && byTicket.siteId !== site.id) throw problems.conflict(`Ticket ${options.ticket} already started the onboarding of another site.`, { workflowId: byTicket.workflowId });
+    if (byTicket) return answer(byTicket.workflowId, byTicket.runId ?? '', false);
+  }
+  const running = await temporal.workflow.getHandle(workflowId).describe().then((d) => (d.status.name === 'RUNNING' ? d : undefined), () => undefined);
+  if (running) return answer(workflowId, running.runId, false);
+  if (!['planned', 'failed'].includes(site.status)) {
+    throw problems.conflict(`${site.name} is ${site.status}: only a planned or failed site can be onboarded.`, { status: site.status });
+  }
+  const handle = await temporal.workflow.start(onboardSite, {
+    workflowId,
+    taskQueue: taskQueues.orchestration,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [{ siteId: site.id, tenantId: site.tenantId, ...(options.ticket ? { ticket: options.ticket } : {}), phoneHomeWithin: `${options.phoneHomeWithinMinutes} minutes` }],
+    typedSearchAttributes: [
+      { key: searchAttributeKeys.tenant, value: site.tenantId },
+      { key: searchAttributeKeys.site, value: site.id },
+      { key: searchAttributeKeys.deviceSerials, value: site.devices.flatMap((d) => (d.serial ? [d.serial] : [])) },
+      ...(options.ticket ? [{ key: searchAttributeKeys.ticket, value: options.ticket }] : []),
+    ],
+  });
+  return answer(workflowId, handle.firstExecutionRunId, true);
+}
+
+export async function startDecommission(deps: OperationDependencies, site: SiteForOperation, options: { ticket?: string | undefined }): Promise<RunStarted> {
+  const { temporal } = deps;
+  if (!['active', 'failed', 'decommissioning'].includes(site.status)) {
+    throw problems.conflict(`${site.name} is ${site.status}: only an active or failed site can be decommissioned.`, { status: site.status });
+  }
+  const onboarding = await temporal.workflow.getHandle(onboardingWorkflowId(site.id)).describe().catch(() => undefined);
+  if (onboarding?.status.name === 'RUNNING') throw problems.conflict(`${site.name} is still being onboarded: abort that first.`, { workflowId: onboarding.workflowId });
+  const workflowId = decommissionWorkflowId(site.id);
+  const handle = await temporal.workflow.start(decommissionSite, {
+    workflowId,
+    taskQueue: taskQueues.orchestration,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [{ siteId: site.id, tenantId: site.tenantId, ...(options.ticket ? { ticket: options.ticket } : {}) }],
+    typedSearchAttributes: [
+      { key: searchAttributeKeys.tenant, value: site.tenantId },
+      { key: searchAttributeKeys.site, value: site.id },
+      ...(options.ticket ? [{ key: searchAttributeKeys.ticket, value: options.ticket }] : []),
+    ],
+  });
+  const runId = handle.firstExecutionRunId;
+  return { workflowId, runId, siteId: site.id, started: true, progressUrl: `/api/v1/sites/${site.id}/decommission`, temporalUiUrl: temporalRunLink(deps, workflowId, runId) };
+}
