@@ -72,7 +72,7 @@ export function usersRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
     query: pageQuery.extend({ tenantId: z.uuid().optional() }),
     response: pageOf(user),
     handler: async ({ query, principal }) => {
-      const where = { ...visible(principal), ...(query.tenantId ? { roleBindings: { some: { tenantId: query.tenantId } } } : {}) };
+      const where = { AND: [visible(principal), query.tenantId ? { roleBindings: { some: { tenantId: query.tenantId } } } : {}] };
       const rows = await prisma.user.findMany({ ...pageArgs(query, where), select: userSelect });
       const page = toPage(rows, query.limit);
       return { items: page.items.map(toUser), nextCursor: page.nextCursor };

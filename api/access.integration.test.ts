@@ -1,0 +1,348 @@
+// Who may do what: tenant isolation on every route that takes an id, read-only operators, sign-in
+// and its throttling, rate limits, idempotency keys, ETags and the audit log. Against the real
+// API on PostgreSQL and Temporal (no worker: nothing here must start any work).
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@temporalio/client';
+import { pino } from 'pino';
+import { ImageStore } from '../activities/devices/images.ts';
+import { seedDemo } from '../prisma/seed.ts';
+import { apiTokenFor, connectTestClient, createTestDatabase, signInAs, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { onboardingWorkflowId } from '../workflows/onboard-site.ts';
+import { hashPassword } from './access/passwords.ts';
+import { createApp, type AppDependencies } from './app.ts';
+import { EventHub } from './event-hub.ts';
+import type { ApiDefinition } from './openapi.ts';
+
+const silent = pino({ level: 'silent' });
+
+interface Answer<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+async function listen(deps: AppDependencies) {
+  const app = createApp(deps);
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    routes: app.api.routes as ApiDefinition['routes'],
+    async call<T = Record<string, unknown>>(method: string, path: string, options: { auth?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+      const auth: Record<string, string> = options.auth?.startsWith('bl_') ? { authorization: `Bearer ${options.auth}` } : options.auth ? { cookie: options.auth } : {};
+      const response = await fetch(url + path, {
+        method,
+        headers: { ...auth, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = response.headers.get('content-type')?.includes('event-stream') ? '' : await response.text();
+      if (!text) await response.body?.cancel();
+      return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as T };
+    },
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('access', () => {
+  let database: TestDatabase;
+  let temporal: { client: Client; close(): Promise<void> };
+  let api: Awaited<ReturnType<typeof listen>>;
+  let events: EventHub;
+  let deps: AppDependencies;
+  /** Tenant A (Acme) owns the objects; B (Globex) is the other tenant. */
+  const a = {} as { tenantId: string; siteId: string; hubId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string };
+  let spAdmin: string;
+  let otherTenantAdmin: string;
+  let operator: string;
+  let tenantAdmin: string;
+  let roleId: string;
+
+  before(async () => {
+    database = await createTestDatabase();
+    await seedDemo(database.prisma);
+    temporal = await connectTestClient();
+    events = new EventHub(database.url, silent);
+    deps = {
+      prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent,
+      temporalUiUrl: 'http://localhost:8233', images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events,
+      rateLimit: { perSecond: 10_000, burst: 10_000 },
+    };
+    api = await listen(deps);
+    const prisma = database.prisma;
+    const acme = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
+    const globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } });
+    spAdmin = (await signInAs(prisma, { role: 'SP admin' })).cookie;
+    otherTenantAdmin = await apiTokenFor(prisma, { tenantId: globex.id, role: 'Tenant admin' });
+    operator = await apiTokenFor(prisma, { tenantId: acme.id, role: 'Tenant operator' });
+    tenantAdmin = await apiTokenFor(prisma, { tenantId: acme.id, role: 'Tenant admin' });
+    roleId = (await prisma.role.findUniqueOrThrow({ where: { name: 'Tenant operator' } })).id;
+
+    a.tenantId = acme.id;
+    a.siteId = (await prisma.site.findFirstOrThrow({ where: { tenantId: acme.id, name: 'Lyon store' } })).id;
+    a.hubId = (await prisma.site.findFirstOrThrow({ where: { tenantId: acme.id, role: 'hub' } })).id;
+    a.tokenId = (await prisma.apiToken.findFirstOrThrow({ where: { tenantId: acme.id } })).id;
+    const subscription = await api.call<{ id: string }>('POST', '/api/v1/webhook-subscriptions', { auth: spAdmin, body: { tenantId: acme.id, url: 'http://127.0.0.1:9/hook', events: ['site.*'] } });
+    a.subscriptionId = subscription.body.id;
+    const integration = await api.call<{ id: string }>('POST', '/api/v1/itsm-integrations', { auth: spAdmin, body: { tenantId: acme.id, name: 'ServiceNow' } });
+    a.integrationId = integration.body.id;
+    a.userId = (await signInAs(prisma, { role: 'Tenant operator', tenantId: acme.id })).userId;
+    a.workflowId = onboardingWorkflowId(a.siteId);
+    await prisma.runSummary.create({ data: { workflowId: a.workflowId, kind: 'site_onboarding', tenantId: acme.id, siteId: a.siteId } });
+    a.serial = 'UNCLAIMED-0001';
+    await prisma.unclaimedDevice.create({ data: { serial: a.serial, model: 'SRX-SIM-300', hostKeySha256: 'f'.repeat(64) } });
+  });
+
+  after(async () => {
+    await api.close();
+    await events.close();
+    await temporal.close();
+    await database.drop();
+  });
+
+  /** A path with every :param filled from tenant A's objects; unknown params fail the test. */
+  const pathOf = (route: { path: string; params: string[] }) => route.path.replace(/:(\w+)/g, (_m, name: string) => {
+    const value = { ...a, roleId }[name as keyof typeof a];
+    assert.ok(value, `the isolation test knows an object of tenant A for :${name} (${route.path})`);
+    return encodeURIComponent(value);
+  });
+
+  /** Bodies that pass validation, so what answers is the access check and not the schema. */
+  const bodies: Record<string, unknown> = {
+    'post /unclaimed-devices/:serial/assign': () => ({ siteId: a.siteId }),
+    'post /itsm/:integrationId/change-requests': () => ({ number: 'CHG0000001', short_description: 'x', operation: 'site.onboard', parameters: { siteId: a.siteId } }),
+  };
+  const bodyOf = (route: { method: string; path: string }) => {
+    const body = bodies[`${route.method} ${route.path}`];
+    return typeof body === 'function' ? (body as () => unknown)() : route.method === 'get' || route.method === 'delete' ? undefined : {};
+  };
+
+  /** What must not have moved: the audit log, tenant A's objects, and Temporal. */
+  async function snapshot() {
+    const prisma = database.prisma;
+    return {
+      audit: await prisma.auditEntry.count(),
+      site: await prisma.site.findUniqueOrThrow({ where: { id: a.siteId } }),
+      token: await prisma.apiToken.findUniqueOrThrow({ where: { id: a.tokenId } }),
+      subscription: await prisma.webhookSubscription.findUniqueOrThrow({ where: { id: a.subscriptionId } }),
+      integration: await prisma.itsmIntegration.findUniqueOrThrow({ where: { id: a.integrationId } }),
+      user: await prisma.user.findUniqueOrThrow({ where: { id: a.userId } }),
+      unclaimed: await prisma.unclaimedDevice.count(),
+      onboarding: await temporal.client.workflow.getHandle(a.workflowId).describe().then(() => 'exists', () => 'none'),
+    };
+  }
+
+  describe('another tenant', () => {
+    it("gets 404 (or 403) on every route that takes an id of tenant A's, and changes nothing", async () => {
+      const withIds = api.routes.filter((route) => route.params.length > 0);
+      assert.ok(withIds.length >= 20, `${withIds.length} routes take an id`);
+      const before = await snapshot();
+      for (const route of withIds) {
+        const answer = await api.call(route.method.toUpperCase(), `/api/v1${pathOf(route)}`, { auth: otherTenantAdmin, body: bodyOf(route) });
+        const where = `${route.method.toUpperCase()} ${route.path}`;
+        if (typeof route.access === 'object' && 'verify' in route.access) {
+          // ITSM requests prove themselves with a signature, never a token.
+          assert.equal(answer.status, 401, where);
+        } else if (route.path.startsWith('/roles/') && route.method === 'get') {
+          // Roles are shared definitions, the same for every tenant: anyone signed in reads them.
+          assert.equal(answer.status, 200, where);
+        } else {
+          assert.ok([403, 404].includes(answer.status), `${where} answered ${answer.status} ${JSON.stringify(answer.body)}`);
+        }
+      }
+      assert.deepEqual(await snapshot(), before);
+    });
+
+    it('sees none of tenant A in lists, even when it asks for tenant A by id', async () => {
+      for (const path of ['/sites', '/runs', '/alarms', '/api-tokens', '/webhook-subscriptions', '/itsm-integrations', '/itsm-change-requests', '/audit', '/users']) {
+        const answer = await api.call<{ items: { tenantId?: string }[] }>('GET', `/api/v1${path}?tenantId=${a.tenantId}`, { auth: otherTenantAdmin });
+        assert.equal(answer.status, 200, path);
+        assert.deepEqual(answer.body.items, [], path);
+      }
+      const tenants = await api.call<{ items: { id: string }[] }>('GET', '/api/v1/tenants', { auth: otherTenantAdmin });
+      assert.deepEqual(tenants.body.items.map((t) => t.id).includes(a.tenantId), false);
+    });
+
+    it('cannot create anything in tenant A', async () => {
+      const before = await snapshot();
+      const attempts = [
+        ['/sites/validate', { tenantId: a.tenantId, name: 'x', timezone: 'UTC', devices: [{ role: 'primary', model: 'SRX-SIM-300' }], wanLinks: [{ name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 10, monthlyCost: 1 }], topology: 'full_mesh' }],
+        ['/api-tokens', { name: 'x', tenantId: a.tenantId, roleId }],
+        ['/webhook-subscriptions', { tenantId: a.tenantId, url: 'http://127.0.0.1:9/', events: ['*'] }],
+        ['/itsm-integrations', { tenantId: a.tenantId, name: 'x' }],
+        ['/users', { email: 'x@example.com', displayName: 'x', password: 'long enough password', bindings: [{ roleId, tenantId: a.tenantId }] }],
+      ] as const;
+      for (const [path, body] of attempts) {
+        const answer = await api.call('POST', `/api/v1${path}`, { auth: otherTenantAdmin, body });
+        assert.ok([403, 404].includes(answer.status), `${path} answered ${answer.status}`);
+      }
+      assert.deepEqual(await snapshot(), before);
+    });
+  });
+
+  describe('a read-only operator', () => {
+    it('reads its tenant', async () => {
+      assert.equal((await api.call('GET', `/api/v1/sites/${a.siteId}`, { auth: operator })).status, 200);
+      const sites = await api.call<{ items: { tenantId: string }[] }>('GET', '/api/v1/sites', { auth: operator });
+      assert.ok(sites.body.items.length > 0);
+      assert.ok(sites.body.items.every((site) => site.tenantId === a.tenantId));
+    });
+
+    it('gets 403 on every route that starts or changes anything, and nothing changes', async () => {
+      const changing = api.routes.filter((route) => route.method !== 'get' && route.access !== 'public' && route.access !== 'signed-in' && !('verify' in (route.access as object)));
+      assert.ok(changing.length >= 15, `${changing.length} routes change something`);
+      const before = await snapshot();
+      for (const route of changing) {
+        const answer = await api.call(route.method.toUpperCase(), `/api/v1${pathOf(route)}`, { auth: operator, body: bodyOf(route) });
+        assert.equal(answer.status, 403, `${route.method.toUpperCase()} ${route.path} answered ${answer.status} ${JSON.stringify(answer.body)}`);
+      }
+      assert.deepEqual(await snapshot(), before);
+    });
+  });
+
+  describe('signing in', () => {
+    const email = 'ops@acme.example';
+    const password = 'correct horse battery staple';
+
+    before(async () => {
+      const role = await database.prisma.role.findUniqueOrThrow({ where: { name: 'Tenant admin' } });
+      await database.prisma.user.create({
+        data: { email, displayName: 'Ops', passwordHash: await hashPassword(password), roleBindings: { create: { roleId: role.id, tenantId: a.tenantId } } },
+      });
+    });
+
+    it('opens a session held in an HttpOnly cookie, which ends on sign-out', async () => {
+      const signedIn = await api.call<{ user: { email: string }; grants: { role: string; tenantId: string }[] }>('POST', '/api/v1/session', { body: { email: 'OPS@acme.example', password } });
+      assert.equal(signedIn.status, 201);
+      assert.equal(signedIn.body.user.email, email);
+      assert.deepEqual(signedIn.body.grants.map((g) => [g.role, g.tenantId]), [['Tenant admin', a.tenantId]]);
+      const cookie = signedIn.headers.get('set-cookie') ?? '';
+      assert.match(cookie, /HttpOnly/i);
+      assert.match(cookie, /SameSite=Strict/i);
+      const session = cookie.split(';')[0]!;
+      assert.equal((await api.call('GET', '/api/v1/session', { auth: session })).status, 200);
+      assert.equal((await api.call('GET', `/api/v1/sites/${a.siteId}`, { auth: session })).status, 200);
+      // A change carrying the cookie from another site's page is refused.
+      const forged = await api.call('PATCH', `/api/v1/sites/${a.siteId}`, { auth: session, body: {}, headers: { origin: 'https://evil.example' } });
+      assert.equal(forged.status, 403);
+      assert.equal((await api.call('DELETE', '/api/v1/session', { auth: session })).status, 204);
+      assert.equal((await api.call('GET', '/api/v1/session', { auth: session })).status, 401);
+    });
+
+    it('refuses a wrong password, and after five failures makes the account wait (429, Retry-After)', async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const refused = await api.call('POST', '/api/v1/session', { body: { email, password: 'wrong' } });
+        assert.equal(refused.status, 401);
+      }
+      const throttled = await api.call('POST', '/api/v1/session', { body: { email, password } });
+      assert.equal(throttled.status, 429);
+      assert.ok(Number(throttled.headers.get('retry-after')) > 0);
+    });
+
+    it('answers 401 problem details without a session or token, or with a revoked token', async () => {
+      const none = await api.call('GET', '/api/v1/sites');
+      assert.equal(none.status, 401);
+      assert.match(none.headers.get('content-type') ?? '', /problem\+json/);
+      const token = await apiTokenFor(database.prisma, { tenantId: a.tenantId, role: 'Tenant operator' });
+      const row = await database.prisma.apiToken.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+      assert.equal((await api.call('GET', '/api/v1/sites', { auth: token })).status, 200);
+      assert.equal((await api.call('DELETE', `/api/v1/api-tokens/${row.id}`, { auth: tenantAdmin })).status, 200);
+      assert.equal((await api.call('GET', '/api/v1/sites', { auth: token })).status, 401);
+    });
+  });
+
+  describe('API tokens', () => {
+    it('are shown once, stored hashed, and cannot grant more than their creator holds', async () => {
+      const created = await api.call<{ id: string; token: string; prefix: string }>('POST', '/api/v1/api-tokens', {
+        auth: tenantAdmin, body: { name: 'ServiceNow', tenantId: a.tenantId, roleId, expiresInDays: 30 },
+      });
+      assert.equal(created.status, 201);
+      assert.match(created.body.token, new RegExp(`^bl_${created.body.prefix}_`));
+      const row = await database.prisma.apiToken.findUniqueOrThrow({ where: { id: created.body.id } });
+      assert.notEqual(row.tokenHash, created.body.token);
+      assert.equal((await api.call<Record<string, unknown>>('GET', `/api/v1/api-tokens/${row.id}`, { auth: tenantAdmin })).body['token'], undefined);
+
+      const admin = await database.prisma.role.findUniqueOrThrow({ where: { name: 'Tenant admin' } });
+      const escalate = await api.call('POST', '/api/v1/api-tokens', { auth: created.body.token, body: { name: 'more', tenantId: a.tenantId, roleId: admin.id } });
+      assert.equal(escalate.status, 403, 'an operator token cannot mint tokens at all');
+      const custom = await api.call<{ id: string }>('POST', '/api/v1/roles', { auth: spAdmin, body: { name: 'Site manager', scope: 'tenant', permissions: { site: ['read', 'write', 'execute'], token: ['read', 'write'] } } });
+      assert.equal(custom.status, 201);
+      const manager = await apiTokenFor(database.prisma, { tenantId: a.tenantId, role: 'Site manager' });
+      const tooMuch = await api.call('POST', '/api/v1/api-tokens', { auth: manager, body: { name: 'more', tenantId: a.tenantId, roleId: admin.id } });
+      assert.equal(tooMuch.status, 403, 'a custom role cannot hand out the tenant admin role');
+      assert.equal((await api.call('GET', '/api/v1/alarms', { auth: manager })).status, 403, 'the custom role grants no alarm reading');
+    });
+  });
+
+  describe('rate limits', () => {
+    it('answer 429 with Retry-After once a caller has used its burst, and leave other callers alone', async () => {
+      const limited = await listen({ ...deps, rateLimit: { perSecond: 1, burst: 3 } });
+      try {
+        const statuses = [];
+        for (let i = 0; i < 4; i++) statuses.push(await limited.call('GET', '/api/v1/sites?limit=1', { auth: operator }));
+        assert.deepEqual(statuses.map((s) => s.status), [200, 200, 200, 429]);
+        const last = statuses[3]!;
+        assert.ok(Number(last.headers.get('retry-after')) >= 1);
+        assert.match(last.headers.get('content-type') ?? '', /problem\+json/);
+        assert.equal((await limited.call('GET', '/api/v1/sites?limit=1', { auth: tenantAdmin })).status, 200);
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    it('gives the first answer back for the same request, and refuses the key for another', async () => {
+      const body = { tenantId: a.tenantId, url: 'http://127.0.0.1:9/again', events: ['run.*'] };
+      const headers = { 'idempotency-key': 'create-hook-1' };
+      const first = await api.call<{ id: string; secret: string }>('POST', '/api/v1/webhook-subscriptions', { auth: tenantAdmin, body, headers });
+      const again = await api.call<{ id: string; secret: string }>('POST', '/api/v1/webhook-subscriptions', { auth: tenantAdmin, body, headers });
+      assert.equal(first.status, 201);
+      assert.equal(again.status, 201);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      assert.equal(again.body.id, first.body.id);
+      assert.equal(again.headers.get('location'), first.headers.get('location'));
+      assert.equal(await database.prisma.webhookSubscription.count({ where: { url: body.url } }), 1);
+      const other = await api.call('POST', '/api/v1/webhook-subscriptions', { auth: tenantAdmin, body: { ...body, url: 'http://127.0.0.1:9/other' }, headers });
+      assert.equal(other.status, 422);
+      // Keys are per caller: another caller's same key is its own.
+      const theirs = await api.call<{ id: string }>('POST', '/api/v1/webhook-subscriptions', { auth: spAdmin, body, headers });
+      assert.notEqual(theirs.body.id, first.body.id);
+    });
+  });
+
+  describe('ETag and If-Match', () => {
+    it('refuse a change without If-Match (428) or with a stale one (412), and audit the one that lands', async () => {
+      const read = await api.call('GET', `/api/v1/sites/${a.siteId}`, { auth: tenantAdmin });
+      const etag = read.headers.get('etag')!;
+      assert.ok(etag);
+      const patch = (headers: Record<string, string>, name: string) =>
+        api.call<{ name: string }>('PATCH', `/api/v1/sites/${a.siteId}`, { auth: tenantAdmin, body: { name }, headers });
+      assert.equal((await patch({}, 'Lyon flagship')).status, 428);
+      const changed = await patch({ 'if-match': etag }, 'Lyon flagship');
+      assert.equal(changed.status, 200);
+      assert.equal(changed.body.name, 'Lyon flagship');
+      assert.notEqual(changed.headers.get('etag'), etag);
+      const stale = await patch({ 'if-match': etag }, 'Lyon second try');
+      assert.equal(stale.status, 412);
+      assert.equal((await database.prisma.site.findUniqueOrThrow({ where: { id: a.siteId } })).name, 'Lyon flagship');
+
+      const audit = await api.call<{ items: { action: string; actorType: string; before: { name: string }; after: { name: string } }[] }>(
+        'GET', `/api/v1/audit?objectId=${a.siteId}&action=site.update`, { auth: operator });
+      assert.equal(audit.body.items.length, 1);
+      assert.equal(audit.body.items[0]!.actorType, 'api_token');
+      assert.equal(audit.body.items[0]!.before.name, 'Lyon store');
+      assert.equal(audit.body.items[0]!.after.name, 'Lyon flagship');
+    });
+  });
+});
