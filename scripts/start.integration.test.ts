@@ -97,8 +97,15 @@ async function ctrlC(started: Started): Promise<number | null> {
   return exited;
 }
 
-async function siteIds(port: number): Promise<string[]> {
-  const response = await fetch(`http://127.0.0.1:${port}/api/v1/sites?limit=500`);
+/** Signs in with the credentials npm start printed (the SP admin it created on the first start). */
+async function siteIds(started: Started): Promise<string[]> {
+  const [, email, password] = /sign in as (\S+), password (\S+)/.exec(started.output()) ?? [];
+  assert.ok(email && password, 'npm start prints how to sign in');
+  const base = `http://127.0.0.1:${started.ports.api}/api/v1`;
+  const signedIn = await fetch(`${base}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  assert.equal(signedIn.status, 201);
+  const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+  const response = await fetch(`${base}/sites?limit=500`, { headers: { cookie } });
   return ((await response.json()) as { items: { id: string }[] }).items.map((site) => site.id).sort();
 }
 
@@ -126,7 +133,7 @@ describe('npm start', () => {
       assert.equal(ready.checks['temporal']?.ok, true);
       assert.equal((await fetch(`http://127.0.0.1:${started.ports.temporalUi}/`)).status, 200);
       assert.match(await (await fetch(`http://127.0.0.1:${started.ports.api}/`)).text(), /<div id="app">/);
-      firstSites = await siteIds(started.ports.api);
+      firstSites = await siteIds(started);
       assert.equal(firstSites.length, 7);
       firstDevices = await simulatedDevices(started);
       assert.deepEqual(firstDevices.map((d) => d.serial), ['BLS0000001', 'BLS0000002', 'BLS0000003']);
@@ -143,7 +150,7 @@ describe('npm start', () => {
     const started = await npmStart(dataDir);
     try {
       assert.doesNotMatch(started.output(), /seeded/);
-      assert.deepEqual(await siteIds(started.ports.api), firstSites);
+      assert.deepEqual(await siteIds(started), firstSites);
       assert.deepEqual(await simulatedDevices(started), firstDevices, 'the same simulated boxes, host keys included');
     } finally {
       assert.equal(await ctrlC(started), 0);
@@ -158,7 +165,7 @@ describe('npm start', () => {
       const postgresChildren = descendants(started.child.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres'));
       assert.deepEqual(postgresChildren, [], 'no embedded PostgreSQL is started');
       assert.equal(await database.prisma.site.count(), 7);
-      assert.equal((await siteIds(started.ports.api)).length, 7);
+      assert.equal((await siteIds(started)).length, 7);
     } finally {
       assert.equal(await ctrlC(started), 0);
     }

@@ -1,0 +1,284 @@
+// ITSM both ways, and the UI's live stream: signed change requests in (one ticket, one run),
+// signed callbacks out (retried until the receiver takes them, each event once), and server-sent
+// events filtered by tenant. Real API, PostgreSQL, Temporal and a worker running deliveries.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createRequire } from 'node:module';
+import type { Client } from '@temporalio/client';
+import { pino } from 'pino';
+import { ImageStore } from '../activities/devices/images.ts';
+import { createDeliveryActivities } from '../activities/events/deliveries.ts';
+import { publishEvent } from '../activities/events/publish.ts';
+import { signedHeaders, verify } from '../activities/events/standard-webhooks.ts';
+import { seedDemo } from '../prisma/seed.ts';
+import { apiTokenFor, connectTestClient, createTestDatabase, startTestWorker, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { searchAttributes, taskQueues } from '../workflows/task-queues.ts';
+import { createApp } from './app.ts';
+import { EventHub } from './event-hub.ts';
+
+const require = createRequire(import.meta.url);
+const silent = pino({ level: 'silent' });
+
+describe('ITSM', () => {
+  let database: TestDatabase;
+  let temporal: { client: Client; close(): Promise<void> };
+  let events: EventHub;
+  let server: Server;
+  let url: string;
+  let worker: { stop(): Promise<void> };
+  let acme: { id: string };
+  let globex: { id: string };
+  let admin: string;
+  let globexAdmin: string;
+
+  const call = async <T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown) => {
+    const response = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+
+  before(async () => {
+    database = await createTestDatabase();
+    await seedDemo(database.prisma);
+    temporal = await connectTestClient();
+    events = new EventHub(database.url, silent);
+    const app = createApp({
+      prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent, temporalUiUrl: 'http://localhost:8233',
+      images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events,
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    acme = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
+    globex = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } });
+    admin = await apiTokenFor(database.prisma, { tenantId: acme.id, role: 'Tenant admin' });
+    globexAdmin = await apiTokenFor(database.prisma, { tenantId: globex.id, role: 'Tenant admin' });
+    // Only deliveries run here: the onboardings ITSM starts stay queued, which is all these tests need.
+    worker = await startTestWorker({
+      taskQueue: taskQueues.orchestration,
+      workflowsPath: require.resolve('../workflows/deliver-webhook.ts'),
+      activities: createDeliveryActivities({ prisma: database.prisma }),
+    });
+  });
+
+  after(async () => {
+    await worker.stop();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await events.close();
+    await temporal.close();
+    await database.drop();
+  });
+
+  describe('change requests in', () => {
+    let integration: { id: string; secret: string; changeRequestUrl: string };
+    let siteId: string;
+
+    before(async () => {
+      integration = (await call<typeof integration>('POST', '/api/v1/itsm-integrations', admin, { tenantId: acme.id, name: 'ServiceNow' })).body;
+      siteId = (await database.prisma.site.findFirstOrThrow({ where: { tenantId: acme.id, name: 'Porto store' } })).id;
+    });
+
+    const changeRequest = (ticket: string, parameters: object = { siteId }) => ({
+      number: ticket, sys_id: randomUUID().replace(/-/g, ''), short_description: 'Onboard the Porto store', operation: 'site.onboard', parameters,
+    });
+
+    async function send(body: object, options: { secret?: string; id?: string; at?: Date; tamper?: (text: string) => string } = {}) {
+      const text = JSON.stringify(body);
+      const headers = signedHeaders(options.secret ?? integration.secret, options.id ?? `req_${randomUUID()}`, text, options.at);
+      const response = await fetch(url + integration.changeRequestUrl, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: options.tamper ? options.tamper(text) : text,
+      });
+      return { status: response.status, location: response.headers.get('location'), body: (await response.json()) as Record<string, unknown> & { detail?: string } };
+    }
+
+    const runsOfTicket = async (ticket: string) => {
+      const runs = [];
+      for await (const run of temporal.client.workflow.list({ query: `${searchAttributes.ticket.name} = '${ticket}'` })) runs.push(run.workflowId);
+      return runs;
+    };
+
+    it('refuses a tampered body, a wrong secret, a stale timestamp and a replayed id, and starts nothing', async () => {
+      const body = changeRequest('CHG0030100');
+      const tampered = await send(body, { tamper: (text) => text.replace('Porto', 'Lisbon') });
+      assert.equal(tampered.status, 401);
+      assert.match(tampered.body.detail!, /signature does not match/);
+      assert.equal((await send(body, { secret: 'whsec_' + Buffer.from('not the secret').toString('base64') })).status, 401);
+      const stale = await send(body, { at: new Date(Date.now() - 6 * 60_000) });
+      assert.equal(stale.status, 401);
+      assert.match(stale.body.detail!, /five minutes/);
+      const unsigned = await fetch(url + integration.changeRequestUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(unsigned.status, 401);
+      assert.equal(await database.prisma.itsmChangeRequest.count(), 0);
+      assert.deepEqual(await runsOfTicket('CHG0030100'), []);
+
+      const id = `req_${randomUUID()}`;
+      const first = await send(body, { id });
+      assert.equal(first.status, 202);
+      const replayed = await send(body, { id });
+      assert.equal(replayed.status, 409);
+      assert.match(replayed.body.detail!, /received already/);
+    });
+
+    it('starts one run per ticket, however often the ticket is sent', async () => {
+      const body = changeRequest('CHG0030100');
+      const answers = await Promise.all([send(body), send(body), send(body)]);
+      assert.deepEqual(answers.map((a) => a.status), [202, 202, 202]);
+      assert.ok(answers.every((a) => a.body['started'] === false), 'the first request of this ticket, in the test above, started the run');
+      assert.deepEqual(new Set(answers.map((a) => a.body['workflowId'])), new Set([`site-onboard/${siteId}`]));
+      assert.equal(answers[0]!.location, `/api/v1/sites/${siteId}/onboarding`);
+      // Visibility is eventually consistent: wait for the run to be listed, then count.
+      for (let i = 0; i < 50 && (await runsOfTicket('CHG0030100')).length === 0; i++) await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(await runsOfTicket('CHG0030100'), [`site-onboard/${siteId}`]);
+      const recorded = await call<{ items: { ticket: string; workflowId: string }[] }>('GET', '/api/v1/itsm-change-requests?ticket=CHG0030100', admin);
+      assert.equal(recorded.body.items.length, 1);
+      const audit = await database.prisma.auditEntry.findMany({ where: { action: 'itsm.site.onboard' } });
+      assert.equal(audit.length, 1);
+      assert.equal(audit[0]!.actorType, 'itsm');
+      assert.equal(audit[0]!.actorId, integration.id);
+      await temporal.client.workflow.getHandle(`site-onboard/${siteId}`).terminate('test over');
+    });
+
+    it("answers bad parameters with field errors, and another tenant's site with 404", async () => {
+      const bad = await send(changeRequest('CHG0030101', { siteId: 'not-a-uuid' }));
+      assert.equal(bad.status, 400);
+      assert.equal((bad.body['errors'] as { path: string }[])[0]!.path, 'parameters.siteId');
+      const theirs = (await database.prisma.site.findFirstOrThrow({ where: { tenantId: globex.id } })).id;
+      assert.equal((await send(changeRequest('CHG0030102', { siteId: theirs }))).status, 404);
+      assert.equal(await database.prisma.itsmChangeRequest.count({ where: { ticket: { in: ['CHG0030101', 'CHG0030102'] } } }), 0);
+    });
+
+    it('refuses every request once the integration is revoked', async () => {
+      assert.equal((await call('DELETE', `/api/v1/itsm-integrations/${integration.id}`, admin)).status, 200);
+      assert.equal((await send(changeRequest('CHG0030103'))).status, 401);
+    });
+  });
+
+  describe('callbacks out', () => {
+    it('reach a receiver that fails three times, with each event accepted exactly once', async () => {
+      // The receiver answers 503 to the first three attempts of each event, then 200; it keeps
+      // what it accepted by webhook-id, as Standard Webhooks receivers do.
+      const attempts = new Map<string, number>();
+      const accepted = new Map<string, { type: string; data: Record<string, unknown> }>();
+      let secret = '';
+      let badSignatures = 0;
+      const receiver = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const check = verify(secret, { id: req.headers['webhook-id'] as string, timestamp: req.headers['webhook-timestamp'] as string, signature: req.headers['webhook-signature'] as string }, body);
+          if (!check.ok) {
+            badSignatures++;
+            res.writeHead(401).end();
+            return;
+          }
+          const count = (attempts.get(check.id) ?? 0) + 1;
+          attempts.set(check.id, count);
+          if (count <= 3) {
+            res.writeHead(503).end();
+            return;
+          }
+          if (!accepted.has(check.id)) accepted.set(check.id, JSON.parse(body.toString()) as { type: string; data: Record<string, unknown> });
+          res.writeHead(204).end();
+        });
+      });
+      receiver.listen(0, '127.0.0.1');
+      await new Promise((resolve) => receiver.once('listening', resolve));
+      try {
+        const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/servicenow`;
+        const created = await call<{ id: string; secret: string }>('POST', '/api/v1/webhook-subscriptions', admin, { tenantId: acme.id, url: hook, events: ['site.*', 'run.completed'] });
+        assert.equal(created.status, 201);
+        secret = created.body.secret;
+        const deps = { prisma: database.prisma, client: temporal.client };
+        await publishEvent(deps, { tenantId: acme.id, type: 'site.activated', workflowId: 'site-onboard/x', data: { siteId: 'x' } });
+        await publishEvent(deps, { tenantId: acme.id, type: 'run.completed', workflowId: 'site-onboard/x', data: { kind: 'site_onboarding' } });
+        await publishEvent(deps, { tenantId: acme.id, type: 'alarm.raised', data: { type: 'not subscribed' } });
+        await publishEvent(deps, { tenantId: globex.id, type: 'site.activated', data: { siteId: 'another tenant' } });
+
+        type Deliveries = { items: { eventType: string; status: string; attempts: number; lastStatusCode: number | null }[] };
+        let log = await call<Deliveries>('GET', `/api/v1/webhook-subscriptions/${created.body.id}/deliveries`, admin);
+        for (let i = 0; i < 100 && !(log.body.items.length === 2 && log.body.items.every((d) => d.status === 'delivered')); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          log = await call<Deliveries>('GET', `/api/v1/webhook-subscriptions/${created.body.id}/deliveries`, admin);
+        }
+        assert.deepEqual(log.body.items.map((d) => [d.eventType, d.status, d.attempts, d.lastStatusCode]).sort(), [
+          ['run.completed', 'delivered', 4, 204],
+          ['site.activated', 'delivered', 4, 204],
+        ]);
+        assert.equal(badSignatures, 0);
+        assert.deepEqual([...accepted.values()].map((e) => e.type).sort(), ['run.completed', 'site.activated']);
+        assert.deepEqual([...attempts.values()], [4, 4], 'no attempt after the one that succeeded');
+        const activated = [...accepted.values()].find((e) => e.type === 'site.activated')!;
+        assert.equal(activated.data['siteId'], 'x');
+        assert.equal(activated.data['tenantId'], acme.id);
+
+        const theirs = await call('GET', `/api/v1/webhook-subscriptions/${created.body.id}/deliveries`, globexAdmin);
+        assert.equal(theirs.status, 404);
+      } finally {
+        receiver.closeAllConnections();
+        await new Promise((resolve) => receiver.close(resolve));
+      }
+    });
+  });
+
+  describe('live events', () => {
+    it("stream a tenant's events to its people and nobody else's, and resume after Last-Event-ID", async () => {
+      const operator = await apiTokenFor(database.prisma, { tenantId: acme.id, role: 'Tenant operator' });
+      const controller = new AbortController();
+      const response = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${operator}` }, signal: controller.signal });
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
+      const received: { id: string; event: string; data: { tenantId: string; data: Record<string, unknown> } }[] = [];
+      const reading = (async () => {
+        const decoder = new TextDecoder();
+        let buffer = '';
+        try {
+          const reader = response.body!.getReader();
+          for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+            buffer += decoder.decode(chunk.value, { stream: true });
+            let end;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);
+              if (field('event')) received.push({ id: field('id')!, event: field('event')!, data: JSON.parse(field('data')!) as never });
+            }
+          }
+        } catch {
+          // aborted
+        }
+      })();
+      const deps = { prisma: database.prisma, client: temporal.client };
+      // The stream subscribes as it opens: give it a moment before publishing.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await publishEvent(deps, { tenantId: globex.id, type: 'site.status_changed', data: { siteId: 'theirs', status: 'onboarding' } });
+      await publishEvent(deps, { tenantId: acme.id, type: 'site.status_changed', data: { siteId: 'ours', status: 'onboarding' } });
+      await publishEvent(deps, { tenantId: acme.id, type: 'device.admitted', data: { serial: 'BLS1' } });
+      for (let i = 0; i < 50 && received.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      controller.abort();
+      await reading;
+      assert.deepEqual(received.map((r) => [r.event, r.data.tenantId]), [['site.status_changed', acme.id], ['device.admitted', acme.id]]);
+      assert.equal(received[0]!.data.data['siteId'], 'ours');
+
+      // Reconnecting with the first event's id replays what came after it.
+      const resumed = new AbortController();
+      const again = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${operator}`, 'last-event-id': received[0]!.id }, signal: resumed.signal });
+      const reader = again.body!.getReader();
+      let text = '';
+      while (!text.includes('device.admitted')) text += new TextDecoder().decode((await reader.read()).value);
+      resumed.abort();
+      assert.match(text, new RegExp(`id: ${received[1]!.id}\nevent: device.admitted`));
+      assert.doesNotMatch(text, /theirs/);
+    });
+  });
+});
