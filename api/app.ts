@@ -60,8 +60,9 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   app.use(healthRouter(deps));
 
   const { perSecond, burst } = deps.rateLimit ?? defaultRateLimit;
+  const authenticate = createAuthenticator(deps.prisma);
   const api = new ApiDefinition('/api/v1', {
-    authenticate: createAuthenticator(deps.prisma),
+    authenticate,
     limiter: new RateLimiter(perSecond, burst),
     idempotency: new IdempotencyKeys(deps.prisma),
   });
@@ -72,7 +73,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(sessionRouter(api, { prisma: deps.prisma, loginThrottle: new FailureThrottle(5, 15 * 60_000) }));
   v1.use(usersRouter(api, deps));
   v1.use(rolesRouter(api, deps));
-  v1.use(apiTokensRouter(api, deps));
+  v1.use(apiTokensRouter(api, { prisma: deps.prisma, forgetToken: authenticate.forgetToken }));
   v1.use(organisationRouter(api, deps));
   v1.use(sitesRouter(api, deps));
   v1.use(onboardingRouter(api, deps));

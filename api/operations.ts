@@ -1,7 +1,7 @@
 // Starting the site operations, shared by the REST routes and ITSM change requests so both start
 // exactly the same run: business workflow ids, search attributes, and the checks of the site's
 // state. The caller has checked the principal may run operations on the site.
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { PrismaClient } from '../prisma/client.ts';
 import { decommissionSite, decommissionWorkflowId } from '../workflows/decommission-site.ts';
@@ -57,15 +57,18 @@ export async function startOnboarding(
     if (byTicket && byTicket.siteId !== site.id) throw problems.conflict(`Ticket ${options.ticket} already started the onboarding of another site.`, { workflowId: byTicket.workflowId });
     if (byTicket) return answer(byTicket.workflowId, byTicket.runId ?? '', false);
   }
-  const running = await temporal.workflow.getHandle(workflowId).describe().then((d) => (d.status.name === 'RUNNING' ? d : undefined), () => undefined);
-  if (running) return answer(workflowId, running.runId, false);
+  const running = () => temporal.workflow.getHandle(workflowId).describe().then((d) => (d.status.name === 'RUNNING' ? d : undefined), () => undefined);
   if (!['planned', 'failed'].includes(site.status)) {
+    // Onboarding already (the request sent again) or past it.
+    const run = await running();
+    if (run) return answer(workflowId, run.runId, false);
     throw problems.conflict(`${site.name} is ${site.status}: only a planned or failed site can be onboarded.`, { status: site.status });
   }
+  // The common case costs one call to Temporal: start, and only if a run is there already, find it.
   const handle = await temporal.workflow.start(onboardSite, {
     workflowId,
     taskQueue: taskQueues.orchestration,
-    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdConflictPolicy: 'FAIL',
     args: [{ siteId: site.id, tenantId: site.tenantId, ...(options.ticket ? { ticket: options.ticket } : {}), phoneHomeWithin: `${options.phoneHomeWithinMinutes} minutes` }],
     typedSearchAttributes: [
       { key: searchAttributeKeys.tenant, value: site.tenantId },
@@ -73,8 +76,13 @@ export async function startOnboarding(
       { key: searchAttributeKeys.deviceSerials, value: site.devices.flatMap((d) => (d.serial ? [d.serial] : [])) },
       ...(options.ticket ? [{ key: searchAttributeKeys.ticket, value: options.ticket }] : []),
     ],
+  }).catch(async (error: unknown) => {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    const run = await running();
+    if (!run) throw error;
+    return run;
   });
-  return answer(workflowId, handle.firstExecutionRunId, true);
+  return 'firstExecutionRunId' in handle ? answer(workflowId, handle.firstExecutionRunId, true) : answer(workflowId, handle.runId, false);
 }
 
 export async function startDecommission(deps: OperationDependencies, site: SiteForOperation, options: { ticket?: string | undefined }): Promise<RunStarted> {

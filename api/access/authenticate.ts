@@ -30,13 +30,31 @@ function hostOf(origin: string): string | undefined {
 
 const grantSelect = { opcoId: true, tenantId: true, role: { select: { name: true, scope: true, permissions: true } } } as const;
 
+/** How long a token's principal is reused without reading the database again. */
+const tokenCacheMs = 5_000;
+
 export function createAuthenticator(prisma: PrismaClient) {
   /** When each token's last use was recorded: once a minute is enough, not one write per request. */
   const lastUseRecorded = new Map<string, number>();
+  /**
+   * Machines call often: a token's principal is kept for a few seconds. Revoking through this
+   * process forgets it at once; another API process notices within tokenCacheMs.
+   */
+  const tokens = new Map<string, { principal: Principal; until: number }>();
 
   async function byToken(token: string): Promise<Principal> {
+    const hash = sha256Hex(token);
+    const cached = tokens.get(hash);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    const principal = await lookUpToken(hash);
+    if (tokens.size > 10_000) tokens.clear();
+    tokens.set(hash, { principal, until: Date.now() + tokenCacheMs });
+    return principal;
+  }
+
+  async function lookUpToken(hash: string): Promise<Principal> {
     const row = await prisma.apiToken.findUnique({
-      where: { tokenHash: sha256Hex(token) },
+      where: { tokenHash: hash },
       select: { id: true, name: true, tenantId: true, expiresAt: true, revokedAt: true, role: grantSelect.role },
     });
     if (!row || row.revokedAt || row.expiresAt <= new Date()) throw unauthenticated('The API token is unknown, expired or revoked.');
@@ -56,7 +74,7 @@ export function createAuthenticator(prisma: PrismaClient) {
     return principalOf(prisma, { type: 'user', id: session.user.id, name: session.user.email }, session.user.roleBindings);
   }
 
-  return async function authenticate(req: Request): Promise<Principal> {
+  async function authenticate(req: Request): Promise<Principal> {
     const header = req.headers.authorization;
     if (header) {
       const [scheme, token] = header.split(' ');
@@ -71,7 +89,14 @@ export function createAuthenticator(prisma: PrismaClient) {
       throw new HttpProblem(403, 'forbidden', 'Forbidden', 'A change with a session cookie must come from the Branchline UI itself.');
     }
     return bySession(session);
-  };
+  }
+
+  /** A revoked token stops working at once in this process. */
+  function forgetToken(tokenId: string): void {
+    for (const [hash, entry] of tokens) if (entry.principal.actor.id === tokenId) tokens.delete(hash);
+  }
+
+  return Object.assign(authenticate, { forgetToken });
 }
 
 export type Authenticate = ReturnType<typeof createAuthenticator>;

@@ -26,7 +26,7 @@ const apiToken = z.object({
 
 const omit = { omit: { tokenHash: true } } as const;
 
-export function apiTokensRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): Router {
+export function apiTokensRouter(api: ApiDefinition, deps: { prisma: PrismaClient; forgetToken: (tokenId: string) => void }): Router {
   const router = Router();
   const { prisma } = deps;
   const params = z.object({ tokenId: z.uuid() });
@@ -90,6 +90,7 @@ export function apiTokensRouter(api: ApiDefinition, deps: { prisma: PrismaClient
       const before = await prisma.apiToken.findUnique({ where: { id: params.tokenId }, ...omit });
       principal.assert(before?.tenantId, 'token', 'write', `API token ${params.tokenId}`);
       const after = before!.revokedAt ? before! : await prisma.apiToken.update({ where: { id: params.tokenId }, data: { revokedAt: new Date() }, ...omit });
+      deps.forgetToken(after.id);
       await recordAudit(prisma, principal, req, { action: 'token.revoke', objectType: 'token', objectId: after.id, tenantId: after.tenantId, before, after });
       return after;
     },

@@ -36,14 +36,26 @@ const siteSummary = z
 const siteSelect = {
   id: true, tenantId: true, name: true, role: true, status: true, topology: true, tags: true, timezone: true,
   address: true, country: true, statusReason: true, createdAt: true, updatedAt: true,
-  _count: { select: { devices: true, wanLinks: true } },
 } as const;
 
-type SiteRow = { _count: { devices: number; wanLinks: number } } & Omit<z.infer<typeof siteSummary>, 'deviceCount' | 'wanLinkCount'>;
+type SiteRow = Omit<z.infer<typeof siteSummary>, 'deviceCount' | 'wanLinkCount'>;
 
-function toSummary({ _count, ...site }: SiteRow): z.infer<typeof siteSummary> {
-  return { ...site, deviceCount: _count.devices, wanLinkCount: _count.wanLinks };
+/**
+ * Sites with their device and WAN link counts, counted for these sites only: Prisma's `_count`
+ * aggregates the whole table in a join, which grows with the inventory rather than the page.
+ */
+async function summaries(prisma: PrismaClient, rows: SiteRow[]): Promise<z.infer<typeof siteSummary>[]> {
+  if (rows.length === 0) return [];
+  const counts = await prisma.$queryRaw<{ id: string; devices: number; wan_links: number }[]>`
+    SELECT s.id::text AS id,
+      (SELECT count(*)::int FROM device d WHERE d.site_id = s.id) AS devices,
+      (SELECT count(*)::int FROM wan_link w WHERE w.site_id = s.id) AS wan_links
+    FROM unnest(${rows.map((row) => row.id)}::uuid[]) AS s(id)`;
+  const byId = new Map(counts.map((c) => [c.id, c]));
+  return rows.map((row) => ({ ...row, deviceCount: byId.get(row.id)?.devices ?? 0, wanLinkCount: byId.get(row.id)?.wan_links ?? 0 }));
 }
+
+const toSummary = async (prisma: PrismaClient, row: SiteRow) => (await summaries(prisma, [row]))[0]!;
 
 export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): Router {
   const router = Router();
@@ -78,7 +90,7 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       };
       const rows = await prisma.site.findMany({ ...pageArgs(query, where), select: siteSelect });
       const page = toPage(rows, query.limit);
-      return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
+      return { items: await summaries(prisma, page.items), nextCursor: page.nextCursor };
     },
   });
 
@@ -93,7 +105,7 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
     handler: async ({ params, principal }, _req, res) => {
       const site = await siteOf(principal, params.siteId, 'read');
       sendEtag(res, site.updatedAt);
-      return toSummary(site);
+      return toSummary(prisma, site);
     },
   });
 
@@ -119,9 +131,9 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       const { count } = await prisma.site.updateMany({ where: { id: before.id, updatedAt: seen }, data: body });
       if (count === 0) ifMatch(req, (await siteOf(principal, params.siteId, 'write')).updatedAt);
       const after = await siteOf(principal, params.siteId, 'write');
-      await recordAudit(prisma, principal, req, { action: 'site.update', objectType: 'site', objectId: after.id, tenantId: after.tenantId, before: toSummary(before), after: toSummary(after) });
+      await recordAudit(prisma, principal, req, { action: 'site.update', objectType: 'site', objectId: after.id, tenantId: after.tenantId, before: await toSummary(prisma, before), after: await toSummary(prisma, after) });
       sendEtag(res, after.updatedAt);
-      return toSummary(after);
+      return toSummary(prisma, after);
     },
   });
 
@@ -165,7 +177,7 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       const site = await prisma.site.findUniqueOrThrow({ where: { id: planned.id }, select: siteSelect });
       await recordAudit(prisma, principal, req, { action: 'site.create', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { ...body, devices: body.devices } });
       res.location(`/api/v1/sites/${planned.id}`);
-      return { ...toSummary(site), activationCodes: planned.activationCodes };
+      return { ...(await toSummary(prisma, site)), activationCodes: planned.activationCodes };
     },
   });
 

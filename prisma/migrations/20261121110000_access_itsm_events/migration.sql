@@ -115,6 +115,9 @@ CREATE TABLE "webhook_delivery" (
 );
 
 -- CreateIndex
+CREATE INDEX "site_tenant_id_idx" ON "site"("tenant_id", "id");
+
+-- CreateIndex
 CREATE INDEX "user_session_user_idx" ON "user_session"("user_id");
 
 -- CreateIndex

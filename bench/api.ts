@@ -1,0 +1,202 @@
+// `npm run bench:api`: the REST API under an ITSM-like load, on this machine. The API and a worker
+// run as their own processes (as under npm start) against Temporal and PostgreSQL holding --sites
+// planned sites (10,000). For --seconds (30), an open loop sends reads (site lists, searches and
+// single sites) at --read-rate (200/s); then, for as long, onboarding starts at --start-rate (50/s),
+// each for a different site with its own Idempotency-Key, with an API token as ServiceNow would
+// (--mixed: both at once). Latency is from send to full answer. Without --worker the started runs
+// wait in their task queue: this measures the API and Temporal's front door, not the workflows.
+// Progress on stderr; ends with one JSON line on stdout.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createPrismaClient } from '../prisma/client.ts';
+import { startPlatform, type Platform } from '../scripts/platform.ts';
+import { answersOk, freePort, ManagedProcess, sleep, waitFor } from '../scripts/processes.ts';
+import { apiTokenFor } from '../scripts/testing.ts';
+
+const { values } = parseArgs({
+  options: {
+    sites: { type: 'string', default: '10000' },
+    seconds: { type: 'string', default: '30' },
+    'read-rate': { type: 'string', default: '200' },
+    'start-rate': { type: 'string', default: '50' },
+    // Both loads at once, rather than one after the other.
+    mixed: { type: 'boolean', default: false },
+    // A worker running the started onboardings meanwhile (they fail at validation: the hubs are planned).
+    worker: { type: 'boolean', default: false },
+  },
+});
+const siteCount = Math.max(1, Number(values.sites));
+const seconds = Math.max(1, Number(values.seconds));
+const readRate = Math.max(1, Number(values['read-rate']));
+const startRate = Math.max(0, Number(values['start-rate']));
+if (startRate * seconds > siteCount) throw new Error(`--sites must be at least start-rate × seconds (${startRate * seconds}): each start onboards another site`);
+
+const root = join(import.meta.dirname, '..');
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((x, y) => x - y);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! * 10) / 10;
+};
+
+interface Sample {
+  ms: number;
+  status: number;
+}
+
+/**
+ * Sends `fire(i)` at a fixed rate for the duration, whatever the answers' speed (an open loop:
+ * a slow server meets more requests in flight, as it would in production). Bounded by count.
+ */
+async function openLoop(rate: number, durationMs: number, fire: (i: number) => Promise<Sample>): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  const inFlight: Promise<void>[] = [];
+  const started = performance.now();
+  const count = Math.floor((rate * durationMs) / 1000);
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    inFlight.push(fire(i).then((sample) => void samples.push(sample), () => void samples.push({ ms: NaN, status: 0 })));
+  }
+  await Promise.all(inFlight);
+  return samples;
+}
+
+async function timed(url: string, init: RequestInit): Promise<Sample> {
+  const sent = performance.now();
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+  await response.arrayBuffer();
+  return { ms: performance.now() - sent, status: response.status };
+}
+
+async function main() {
+  const scratch = mkdtempSync(join(tmpdir(), 'branchline-bench-api-'));
+  chmodSync(scratch, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its directory
+  let platform: Platform | undefined;
+  const children: ManagedProcess[] = [];
+  const cleanUp = async () => {
+    await Promise.allSettled(children.map((child) => child.stop()));
+    await platform?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+
+  try {
+    say('starting Temporal and PostgreSQL');
+    platform = await startPlatform({
+      dataDir: join(scratch, 'data'),
+      toolsDir: join(root, '.data', 'tools'),
+      temporalCliPath: process.env['TEMPORAL_CLI_PATH'],
+      namespace: 'default',
+      ports: { postgres: await freePort(), temporal: await freePort(), temporalUi: await freePort() },
+      durable: false,
+      seed: true,
+      say,
+    });
+
+    const prisma = createPrismaClient(platform.databaseUrl, { poolSize: 4 });
+    const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
+    say(`creating ${siteCount} planned sites`);
+    const siteIds: string[] = [];
+    for (let offset = 0; offset < siteCount; offset += 1000) {
+      const batch = Array.from({ length: Math.min(1000, siteCount - offset) }, (_, i) => ({
+        tenantId: tenant.id, name: `Bench store ${offset + i + 1}`, timezone: 'Europe/Paris', tags: ['bench', `region-${(offset + i) % 20}`],
+      }));
+      const created = await prisma.site.createManyAndReturn({ data: batch, select: { id: true } });
+      await prisma.device.createMany({ data: created.map((site, i) => ({ siteId: site.id, role: 'primary' as const, hostname: `bench-${offset + i + 1}-01`, model: 'SRX-SIM-300', platform: 'junos-sim' })) });
+      siteIds.push(...created.map((site) => site.id));
+    }
+    // Autovacuum would analyse the new rows within a minute; the measurement should not wait for it.
+    await prisma.$executeRawUnsafe('ANALYZE');
+    const token = await apiTokenFor(prisma, { tenantId: tenant.id, role: 'Tenant admin' });
+    await prisma.$disconnect();
+
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      DATABASE_URL: platform.databaseUrl,
+      TEMPORAL_ADDRESS: platform.temporalAddress,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DATA_DIR: join(scratch, 'data'),
+      ADMIN_PASSWORD: 'bench-admin-password',
+      // The load stands for many ITSM clients sharing one token: the per-token limit is lifted.
+      API_RATE_LIMIT_PER_SECOND: '100000',
+      API_RATE_LIMIT_BURST: '100000',
+    };
+    const logs = join(scratch, 'logs');
+    mkdirSync(logs, { recursive: true });
+    children.push(ManagedProcess.node('api', 'api/server.ts', [], logs, env));
+    if (values.worker) children.push(ManagedProcess.node('worker', 'scripts/worker.ts', [], logs, env));
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor('The API', () => answersOk(`${base}/readyz`), { timeoutMs: 120_000, child: children[0] });
+
+    const headers = { authorization: `Bearer ${token}` };
+    const readPath = (i: number) => {
+      const site = siteIds[(i * 7919) % siteIds.length]!;
+      switch (i % 4) {
+        case 0: return `/api/v1/sites?tenantId=${tenant.id}&limit=50`;
+        case 1: return `/api/v1/sites?tenantId=${tenant.id}&limit=50&search=store%20${i % 1000}&status=planned`;
+        default: return `/api/v1/sites/${site}`;
+      }
+    };
+    say('warming up');
+    await openLoop(50, 2_000, (i) => timed(base + readPath(i), { headers }));
+    // One request at a time, to tell the cost of a request from the cost of the load.
+    const unloaded: Record<string, number | null> = {};
+    for (const kind of [0, 1, 2]) {
+      const samples = [];
+      for (let i = 0; i < 20; i++) samples.push((await timed(base + readPath(kind + 4 * i), { headers })).ms);
+      unloaded[['list', 'search', 'get'][kind]!] = percentile(samples, 50);
+    }
+    say(`unloaded p50 ms: ${JSON.stringify(unloaded)}`);
+
+    const startSites = siteIds.slice(siteIds.length - Math.floor(startRate * seconds));
+    const readLoad = () => openLoop(readRate, seconds * 1000, (i) => timed(base + readPath(i), { headers }));
+    const startLoad = () => startRate > 0
+      ? openLoop(startRate, seconds * 1000, (i) => timed(`${base}/api/v1/sites/${startSites[i]}/onboarding`, {
+        method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `bench-${i}` }, body: '{}',
+      }))
+      : Promise.resolve([] as Sample[]);
+    let reads: Sample[];
+    let starts: Sample[];
+    if (values.mixed) {
+      say(`${seconds} s: reads at ${readRate}/s and onboarding starts at ${startRate}/s, together`);
+      [reads, starts] = await Promise.all([readLoad(), startLoad()]);
+    } else {
+      say(`${seconds} s: reads at ${readRate}/s`);
+      reads = await readLoad();
+      say(`${seconds} s: onboarding starts at ${startRate}/s`);
+      starts = await startLoad();
+    }
+
+    const ok = (samples: Sample[], status: number) => samples.filter((s) => s.status === status).map((s) => s.ms);
+    const all = [...reads, ...starts];
+    const result = {
+      sites: siteCount,
+      seconds,
+      mixed: values.mixed,
+      worker: values.worker,
+      readRate,
+      startRate,
+      reads: reads.length,
+      readP50Ms: percentile(ok(reads, 200), 50),
+      readP95Ms: percentile(ok(reads, 200), 95),
+      readP99Ms: percentile(ok(reads, 200), 99),
+      starts: starts.length,
+      startP50Ms: percentile(ok(starts, 202), 50),
+      startP95Ms: percentile(ok(starts, 202), 95),
+      startP99Ms: percentile(ok(starts, 202), 99),
+      errors5xx: all.filter((s) => s.status >= 500).length,
+      otherErrors: all.filter((s) => s.status < 500 && (s.status === 0 || s.status >= 300)).length,
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    await cleanUp();
+  }
+}
+
+await main();
