@@ -17,7 +17,16 @@ export interface KeptAnswer {
 }
 
 export class IdempotencyKeys {
+  private lastPurge = 0;
+
   constructor(private readonly prisma: PrismaClient) {}
+
+  /** Keys a day old are forgotten; once a minute at most, so a busy API does not pay per request. */
+  private async purge(): Promise<void> {
+    if (Date.now() - this.lastPurge < 60_000) return;
+    this.lastPurge = Date.now();
+    await this.prisma.idempotencyKey.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - keptForMs) } } });
+  }
 
   static requestHash(method: string, path: string, rawBody: Buffer | undefined): string {
     return createHash('sha256').update(`${method} ${path}\n`).update(rawBody ?? '').digest('hex');
@@ -25,6 +34,7 @@ export class IdempotencyKeys {
 
   /** Claims the key for this request, or returns the answer kept for it. */
   async claim(actor: string, key: string, method: string, path: string, requestHash: string): Promise<KeptAnswer | undefined> {
+    await this.purge();
     try {
       await this.prisma.idempotencyKey.create({ data: { actor, key, method, path, requestHash } });
       return undefined;

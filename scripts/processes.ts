@@ -32,16 +32,22 @@ export async function assertPortFree(port: number, what: string, setting: string
   }
 }
 
-/** A free TCP port on loopback, chosen by the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+/**
+ * A free TCP port on loopback, below Linux's ephemeral range (32768 and up): a port the kernel
+ * hands out for listening is one it may also give to an outgoing connection before our server
+ * binds it, and a service starting up opens many (PostgreSQL pools, Temporal clients).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 7_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port between 20000 and 27000 on 127.0.0.1');
 }
 
 export async function waitFor(what: string, probe: () => Promise<boolean>, options: { timeoutMs: number; child?: ManagedProcess }): Promise<void> {

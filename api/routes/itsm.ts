@@ -13,7 +13,7 @@ import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { rawBodyOf } from '../openapi.ts';
 import {
-  runStarted, startDecommission, startOnboarding, ticketSchema, type OperationDependencies, type RunStarted,
+  runStarted, startDecommission, startOnboarding, temporalRunLink, ticketSchema, type OperationDependencies, type RunStarted,
 } from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
@@ -126,10 +126,7 @@ export function itsmRouter(api: ApiDefinition, deps: OperationDependencies): Rou
     const progressUrl = `/api/v1/sites/${siteId}/${earlier.operation === 'site.onboard' ? 'onboarding' : 'decommission'}`;
     res.location(progressUrl);
     const runId = earlier.runId ?? '';
-    return {
-      ticket: earlier.ticket, workflowId: earlier.workflowId, runId, siteId, started: false, progressUrl,
-      temporalUiUrl: `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(earlier.workflowId)}/${runId}/history`,
-    };
+    return { ticket: earlier.ticket, workflowId: earlier.workflowId, runId, siteId, started: false, progressUrl, temporalUiUrl: temporalRunLink(deps, earlier.workflowId, runId) };
   }
 
   const integrationParams = z.object({ integrationId: z.uuid() });

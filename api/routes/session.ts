@@ -58,6 +58,7 @@ export function sessionRouter(api: ApiDefinition, deps: { prisma: PrismaClient; 
         throw unauthenticated('The email or the password is wrong, or the account is disabled.');
       }
       for (const key of keys) loginThrottle.succeed(key);
+      await prisma.userSession.deleteMany({ where: { userId: user.id, expiresAt: { lt: new Date() } } });
       const { token, hash } = newSessionToken();
       await prisma.userSession.create({ data: { tokenHash: hash, userId: user.id, expiresAt: new Date(Date.now() + sessionHours * 3600_000) } });
       const principal = await principalOf(prisma, { type: 'user', id: user.id, name: user.email }, user.roleBindings);
