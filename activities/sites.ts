@@ -12,7 +12,7 @@ import type { DeviceTarget, PeerDevice, PlannedDevice, SitePlan } from '../workf
 import { allocateSiteAddresses, releaseSiteAddresses, tunnelEnds, type DeviceTunnelPlan } from './inventory/allocations.ts';
 
 type SiteStatus = 'planned' | 'onboarding' | 'active' | 'failed' | 'decommissioning' | 'decommissioned';
-type RunKind = 'site_onboarding' | 'ztp' | 'decommission';
+type RunKind = 'site_onboarding' | 'ztp' | 'decommission' | 'device_upgrade' | 'upgrade_campaign' | 'rma';
 type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 
 const deviceInclude = { wanLinks: { orderBy: { name: 'asc' } } } as const satisfies Prisma.DeviceInclude;
@@ -250,7 +250,23 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
       ]);
     },
 
-    async setDeviceStatus(input: { deviceId: string; status: 'planned' | 'provisioning' | 'online' | 'offline'; softwareVersion?: string }): Promise<void> {
+    /** Where a device is and how to reach it, for a change to that device alone (an upgrade). */
+    async loadDeviceTarget(input: { deviceId: string }): Promise<{ hostname: string; siteId: string; tenantId: string; model: string; target: DeviceTarget }> {
+      const device = await prisma.device.findUnique({ where: { id: input.deviceId }, include: { ...deviceInclude, site: { select: { tenantId: true } } } });
+      if (!device) throw ApplicationFailure.nonRetryable(`Device ${input.deviceId} does not exist.`, failureTypes.deviceNotFound);
+      const target = targetOf(device);
+      if (!target) throw ApplicationFailure.nonRetryable(`${device.hostname} has never been provisioned: it has no address to reach.`, failureTypes.deviceNotFound);
+      return { hostname: device.hostname, siteId: device.siteId, tenantId: device.site.tenantId, model: device.model, target };
+    },
+
+    /** A device is upgraded only at an active site that no other workflow is changing. */
+    async assertSiteIdle(input: { siteId: string }): Promise<void> {
+      const site = await prisma.site.findUnique({ where: { id: input.siteId }, select: { name: true, status: true } });
+      if (!site) throw ApplicationFailure.nonRetryable(`Site ${input.siteId} does not exist.`, failureTypes.siteNotFound);
+      if (site.status !== 'active') throw ApplicationFailure.nonRetryable(`${site.name} is ${site.status}: another change is under way or the site is not in service.`, failureTypes.siteBusy);
+    },
+
+    async setDeviceStatus(input: { deviceId: string; status: 'planned' | 'provisioning' | 'online' | 'offline' | 'upgrading'; softwareVersion?: string }): Promise<void> {
       const device = await prisma.device.update({
         where: { id: input.deviceId },
         data: {

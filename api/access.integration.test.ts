@@ -61,7 +61,7 @@ describe('access', () => {
   let events: EventHub;
   let deps: AppDependencies;
   /** Tenant A (Acme) owns the objects; B (Globex) is the other tenant. */
-  const a = {} as { tenantId: string; siteId: string; hubId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string };
+  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string };
   let spAdmin: string;
   let otherTenantAdmin: string;
   let operator: string;
@@ -91,6 +91,9 @@ describe('access', () => {
     a.tenantId = acme.id;
     a.siteId = (await prisma.site.findFirstOrThrow({ where: { tenantId: acme.id, name: 'Lyon store' } })).id;
     a.hubId = (await prisma.site.findFirstOrThrow({ where: { tenantId: acme.id, role: 'hub' } })).id;
+    const device = await prisma.device.findFirstOrThrow({ where: { siteId: a.siteId } });
+    a.deviceId = device.id;
+    a.model = device.model;
     a.tokenId = (await prisma.apiToken.findFirstOrThrow({ where: { tenantId: acme.id } })).id;
     const subscription = await api.call<{ id: string }>('POST', '/api/v1/webhook-subscriptions', { auth: spAdmin, body: { tenantId: acme.id, url: 'http://127.0.0.1:9/hook', events: ['site.*'] } });
     a.subscriptionId = subscription.body.id;
@@ -120,6 +123,7 @@ describe('access', () => {
   /** Bodies that pass validation, so what answers is the access check and not the schema. */
   const bodies: Record<string, unknown> = {
     'post /unclaimed-devices/:serial/assign': () => ({ siteId: a.siteId }),
+    'put /tenants/:tenantId/target-images/:model': () => ({ imageId: '00000000-0000-7000-8000-000000000000' }),
     'post /itsm/:integrationId/change-requests': () => ({ number: 'CHG0000001', short_description: 'x', operation: 'site.onboard', parameters: { siteId: a.siteId } }),
   };
   const bodyOf = (route: { method: string; path: string }) => {

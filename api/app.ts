@@ -24,10 +24,12 @@ import type { EventHub } from './event-hub.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { apiTokensRouter } from './routes/api-tokens.ts';
 import { auditRouter } from './routes/audit.ts';
+import { firmwareRouter } from './routes/firmware.ts';
 import { itsmRouter } from './routes/itsm.ts';
 import { rolesRouter } from './routes/roles.ts';
 import { sessionRouter } from './routes/session.ts';
 import { streamsRouter } from './routes/streams.ts';
+import { upgradesRouter } from './routes/upgrades.ts';
 import { usersRouter } from './routes/users.ts';
 import { webhooksRouter } from './routes/webhooks.ts';
 
@@ -81,6 +83,8 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(runsRouter(api, deps));
   v1.use(alarmsRouter(api, deps));
   v1.use(imagesRouter(api, deps));
+  v1.use(firmwareRouter(api, deps));
+  v1.use(upgradesRouter(api, deps));
   v1.use(itsmRouter(api, deps));
   v1.use(webhooksRouter(api, deps));
   v1.use(auditRouter(api, deps));

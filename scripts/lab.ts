@@ -41,6 +41,8 @@ export interface LabOptions {
 
 export interface Lab {
   apiUrl: string;
+  /** The lab's SP admin session, for requests lab.api does not make (uploads). */
+  adminCookie: string;
   prisma: PrismaClient;
   client: Client;
   fleet: Fleet;
@@ -134,7 +136,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   await startWorker();
 
   return {
-    apiUrl, prisma, client, fleet, images,
+    apiUrl, prisma, client, fleet, images, adminCookie: admin.cookie,
     async api<T>(method: string, path: string, body?: unknown) {
       const response = await fetch(apiUrl + path, {
         method,

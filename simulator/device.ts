@@ -123,8 +123,15 @@ const phoneHomeSoonMs = 100;
 
 export class SimulatedDevice implements NetconfDevice, SnmpView {
   readonly store: ConfigStore;
-  readonly faults: NetconfFaults & { dropSnmp: boolean; failNextInstall: string | undefined } = {
-    replyDelayMs: 0, dropReplies: false, dropSnmp: false, failNextInstall: undefined,
+  readonly faults: NetconfFaults & {
+    dropSnmp: boolean;
+    failNextInstall: string | undefined;
+    /** Bad firmware: running this version, the box's WAN interfaces stay down. */
+    wanDownOnVersion: string | undefined;
+    /** What the box reports free for new software. */
+    storageFreeBytes: number;
+  } = {
+    replyDelayMs: 0, dropReplies: false, dropSnmp: false, failNextInstall: undefined, wanDownOnVersion: undefined, storageFreeBytes: 4 * 1024 ** 3,
   };
   private currentVersion: string;
   previousVersion: string | null;
@@ -220,7 +227,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     return names.map((name, i) => {
       const link = links.get(name);
       const peer = peers.get(name);
-      const operUp = link ? !link.cut : name.startsWith('st0') ? !!peer && this.options.peerIsUp(peer) : name.startsWith('lo') || name.startsWith('irb.') || name === 'ge-0/0/2';
+      const badFirmware = this.faults.wanDownOnVersion === this.currentVersion;
+      const operUp = link ? !link.cut && !badFirmware : name.startsWith('st0') ? !!peer && this.options.peerIsUp(peer) : name.startsWith('lo') || name.startsWith('irb.') || name === 'ge-0/0/2';
       const rate = operUp ? (link ? 250_000 : 40_000) * (1 + (i % 3)) : 0;
       return {
         index: i + 1,
@@ -252,7 +260,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   private softwareInformation(): string {
     return `<software-information xmlns="${stateNs}"><serial>${this.serial}</serial><model>${this.model}</model><version>${escapeXml(this.currentVersion)}</version>`
-      + `<uptime-seconds>${Math.floor(this.uptimeCentiseconds() / 100)}</uptime-seconds></software-information>`;
+      + `<uptime-seconds>${Math.floor(this.uptimeCentiseconds() / 100)}</uptime-seconds>`
+      + `<storage-free-bytes>${this.faults.storageFreeBytes}</storage-free-bytes></software-information>`;
   }
 
   /** The confirmed commit waiting for its confirm, so that a retried change can find its earlier attempt. */

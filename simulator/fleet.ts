@@ -153,6 +153,8 @@ export class Fleet {
     const faults = z.object({
       failNextCommit: z.string().min(1).nullable().optional(),
       failNextInstall: z.string().min(1).nullable().optional(),
+      wanDownOnVersion: z.string().min(1).nullable().optional(),
+      storageFreeBytes: z.number().int().min(0).optional(),
       netconfReplyDelayMs: z.number().int().min(0).optional(),
       dropNetconfReplies: z.boolean().optional(),
       dropSnmp: z.boolean().optional(),
@@ -184,6 +186,8 @@ export class Fleet {
       const change = faults.parse(req.body);
       if (change.failNextCommit !== undefined) device.store.failNextCommit = change.failNextCommit ?? undefined;
       if (change.failNextInstall !== undefined) device.faults.failNextInstall = change.failNextInstall ?? undefined;
+      if (change.wanDownOnVersion !== undefined) device.faults.wanDownOnVersion = change.wanDownOnVersion ?? undefined;
+      if (change.storageFreeBytes !== undefined) device.faults.storageFreeBytes = change.storageFreeBytes;
       if (change.netconfReplyDelayMs !== undefined) device.faults.replyDelayMs = change.netconfReplyDelayMs;
       if (change.dropNetconfReplies !== undefined) device.faults.dropReplies = change.dropNetconfReplies;
       if (change.dropSnmp !== undefined) await device.setSnmpDropped(change.dropSnmp);

@@ -20,6 +20,14 @@ export const failureTypes = {
   phoneHomeDeadline: 'PhoneHomeDeadline',
   /** Onboarding failed, was undone, and the operator aborted it (or never decided). */
   onboardingFailed: 'OnboardingFailed',
+  /** No such device, or one never provisioned (nothing to reach). */
+  deviceNotFound: 'DeviceNotFound',
+  /** The site is being onboarded, decommissioned or is not in service: no upgrade now. */
+  siteBusy: 'SiteBusy',
+  /** An upgrade's pre-checks found a reason not to start (no room, nothing to do…); the device is untouched. */
+  upgradePreCheckFailed: 'UpgradePreCheckFailed',
+  /** An upgrade failed after it started; the device was rolled back to its previous software. */
+  upgradeFailed: 'UpgradeFailed',
   /** A webhook receiver answered other than 2xx, or not at all; retried until the deadline. */
   webhookNotDelivered: 'WebhookNotDelivered',
   /** A webhook that cannot be sent at all (its subscription was switched off or deleted). */

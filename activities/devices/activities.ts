@@ -120,6 +120,60 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
       }));
     },
 
+    /** What an upgrade checks before it starts and compares after: version, room for the image, what is up. */
+    async readUpgradeBaseline(input: { target: DeviceTarget }): Promise<UpgradeBaseline> {
+      return failingAsDeviceErrors(async () => {
+        const device = driver(input.target);
+        const [facts, interfaces] = await Promise.all([device.facts(), device.interfaces()]);
+        return {
+          version: facts.softwareVersion,
+          storageFreeBytes: facts.storageFreeBytes ?? null,
+          up: interfaces.filter((i) => i.operUp).map((i) => i.name),
+        };
+      });
+    },
+
+    /**
+     * Downloads the image onto the device, which checks its sha256, and installs it to take effect
+     * at the next reboot. A retry that finds the image in place already does nothing.
+     */
+    async stageImage(input: { target: DeviceTarget; image: TargetImage }): Promise<{ version: string }> {
+      return failingAsDeviceErrors(() => heartbeating(async () => {
+        const device = driver(input.target);
+        if ((await device.facts()).softwareVersion === input.image.version) return { version: input.image.version };
+        return device.installImage({ url: `${deps.imageBaseUrl}/api/v1/images/${input.image.sha256}`, sha256: input.image.sha256, reboot: false });
+      }));
+    },
+
+    async rebootDevice(input: { target: DeviceTarget }): Promise<void> {
+      return failingAsDeviceErrors(() => driver(input.target).reboot());
+    },
+
+    /** Rolls the device back to the software it ran before the last install (it reboots itself). */
+    async rollBackImage(input: { target: DeviceTarget }): Promise<{ version: string }> {
+      return failingAsDeviceErrors(() => driver(input.target).rollbackImage());
+    },
+
+    /**
+     * Waits until the device answers again after the reboot asked for at `rebootedAt`: running
+     * `version`, with an uptime that began after that (so the reboot really happened).
+     */
+    async waitUntilBack(input: { target: DeviceTarget; version: string; rebootedAt: string }): Promise<{ version: string; uptimeSeconds: number }> {
+      return failingAsDeviceErrors(() => heartbeating(async () => {
+        const device = driver(input.target);
+        const context = Context.current();
+        const rebootedAt = Date.parse(input.rebootedAt);
+        for (;;) {
+          await sleep(1_000, undefined, { signal: context.cancellationSignal });
+          const facts = await device.facts().catch(() => undefined); // rebooting: not answering is expected
+          // A second of slack for the clocks of worker and device.
+          if (facts && facts.softwareVersion === input.version && facts.uptimeSeconds <= (Date.now() - rebootedAt) / 1000 + 1) {
+            return { version: facts.softwareVersion, uptimeSeconds: facts.uptimeSeconds };
+          }
+        }
+      }));
+    },
+
     /**
      * Reads the device back until every check holds, for up to `waitUpToSeconds` (tunnels take a
      * moment to come up); then fails for good, naming what does not hold.
@@ -139,6 +193,13 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
       }));
     },
   };
+}
+
+export interface UpgradeBaseline {
+  version: string;
+  storageFreeBytes: number | null;
+  /** Interfaces and tunnels up before the upgrade: they must be up again after it. */
+  up: string[];
 }
 
 export type DeviceActivities = ReturnType<typeof createDeviceActivities>;

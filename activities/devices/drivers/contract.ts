@@ -23,6 +23,8 @@ export interface DeviceFacts {
   softwareVersion: string;
   hostName: string;
   uptimeSeconds: number;
+  /** Room for new software, when the device reports it. */
+  storageFreeBytes?: number;
   /** The SSH host key the device presented (to record on first contact). */
   hostKeySha256: string;
 }

@@ -33,6 +33,7 @@ export function junosSimDriver(connection: DeviceConnection, transports: Transpo
           model: childText(info, 'model') ?? '',
           softwareVersion: childText(info, 'version') ?? '',
           uptimeSeconds: Number(childText(info, 'uptime-seconds') ?? 0),
+          ...(childText(info, 'storage-free-bytes') ? { storageFreeBytes: Number(childText(info, 'storage-free-bytes')) } : {}),
           hostName: /<host-name>([^<]*)<\/host-name>/.exec(config)?.[1] ?? '',
           hostKeySha256: session.hostKeySha256,
         };

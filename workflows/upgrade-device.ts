@@ -1,0 +1,145 @@
+// One device to new software, or back where it was. Under the device's lease: pre-checks (the site
+// is in service and idle, the device answers, runs another version, has room for the image) →
+// stage (download, sha256 checked on the device) → reboot → back (uptime reset, new version) →
+// post-checks (every interface and tunnel up before is up again). A failure after staging rolls
+// the device back to its previous software and fails the run saying why.
+import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { DeviceActivities } from '../activities/devices/activities.ts';
+import type { SiteActivities } from '../activities/sites.ts';
+import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
+import { failureTypes } from './failure-types.ts';
+import { withDeviceLeases } from './lease.ts';
+import type { TargetImage } from './site-plan.ts';
+import { describeFailure, progressQueryName, type Step, StepLog } from './steps.ts';
+
+export interface UpgradeImage extends TargetImage {
+  sizeBytes: number;
+}
+
+export interface UpgradeDeviceInput {
+  deviceId: string;
+  image: UpgradeImage;
+  /** The campaign this upgrade belongs to, if any (its run summary then stays the campaign's). */
+  campaignId?: string;
+}
+
+export interface UpgradeDeviceResult {
+  deviceId: string;
+  fromVersion: string;
+  version: string;
+  /** The device ran the image's version already: nothing was done. */
+  alreadyOn: boolean;
+}
+
+export interface UpgradeProgress {
+  deviceId: string;
+  hostname: string;
+  image: string;
+  state: 'running' | 'completed' | 'failed' | 'rolled_back';
+  fromVersion: string | null;
+  steps: Step[];
+  error: string | null;
+}
+
+export const upgradeProgressQuery = defineQuery<UpgradeProgress>(progressQueryName);
+export const upgradeDeviceWorkflowId = (deviceId: string, campaignId?: string) =>
+  campaignId ? `upgrade/${campaignId}/${deviceId}` : `upgrade-device/${deviceId}`;
+
+/** How long interfaces and tunnels get to come back up after the reboot before the upgrade is judged bad. */
+const postCheckWaitSeconds = 30;
+
+/** Enough room for the image and its unpacking, as vendors ask for. */
+const storageFactor = 2;
+
+export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeDeviceResult> {
+  const sites = proxyActivities<SiteActivities>(databaseActivity);
+  const reads = proxyActivities<DeviceActivities>(deviceReadActivity);
+  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const { workflowId, runId } = workflowInfo();
+  const { image } = input;
+  const { hostname, siteId, tenantId, target } = await sites.loadDeviceTarget({ deviceId: input.deviceId });
+  const steps = new StepLog([
+    { name: 'pre-checks', label: 'Pre-checks' },
+    { name: 'stage', label: `Stage ${image.version}` },
+    { name: 'reboot', label: 'Reboot' },
+    { name: 'back', label: 'Wait until back' },
+    { name: 'post-checks', label: 'Post-checks' },
+  ]);
+  const progress: UpgradeProgress = {
+    deviceId: input.deviceId, hostname, image: image.version, state: 'running', fromVersion: null, steps: steps.steps, error: null,
+  };
+  setHandler(upgradeProgressQuery, () => progress);
+  if (!input.campaignId) {
+    await sites.recordRun({ workflowId, runId, kind: 'device_upgrade', tenantId, siteId });
+  }
+  const close = async (status: 'completed' | 'failed', error?: string) => {
+    if (!input.campaignId) await sites.closeRun({ workflowId, status, ...(error ? { error } : {}) });
+  };
+
+  try {
+    const result = await withDeviceLeases([target.serial], `upgrade of ${hostname} to ${image.version}`, '30 minutes', () => upgrade());
+    progress.state = 'completed';
+    await close('completed');
+    return result;
+  } catch (error) {
+    progress.error ??= describeFailure(error).message;
+    progress.state = progress.state === 'rolled_back' ? 'rolled_back' : 'failed';
+    await close('failed', progress.error);
+    if (error instanceof ApplicationFailure) throw error;
+    // A device that stopped answering during the pre-checks: the campaign may come back to it later.
+    const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+    throw ApplicationFailure.nonRetryable(progress.error, cause?.type ?? failureTypes.upgradeFailed, { deviceId: input.deviceId, rolledBack: false });
+  }
+
+  async function upgrade(): Promise<UpgradeDeviceResult> {
+    const baseline = await steps.run('pre-checks', async () => {
+      await sites.assertSiteIdle({ siteId });
+      const found = await reads.readUpgradeBaseline({ target });
+      if (found.storageFreeBytes !== null && found.storageFreeBytes < image.sizeBytes * storageFactor) {
+        throw ApplicationFailure.nonRetryable(
+          `${hostname} has ${found.storageFreeBytes} bytes free; ${image.version} needs ${image.sizeBytes * storageFactor}.`,
+          failureTypes.upgradePreCheckFailed, { deviceId: input.deviceId },
+        );
+      }
+      return found;
+    }, (found) => `running ${found.version}, ${found.up.length} interfaces up`);
+    progress.fromVersion = baseline.version;
+    if (baseline.version === image.version) {
+      for (const name of ['stage', 'reboot', 'back', 'post-checks']) steps.mark(name, 'skipped', `already on ${image.version}`);
+      return { deviceId: input.deviceId, fromVersion: baseline.version, version: image.version, alreadyOn: true };
+    }
+
+    await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'upgrading' });
+    let staged = false;
+    try {
+      await steps.run('stage', () => writes.stageImage({ target, image }), (r) => `${r.version} installed, active after the reboot`);
+      staged = true;
+      await steps.run('reboot', () => writes.rebootDevice({ target }));
+      const rebootedAt = new Date().toISOString();
+      await steps.run('back', () => writes.waitUntilBack({ target, version: image.version, rebootedAt }), (r) => `running ${r.version}`);
+      await steps.run('post-checks', () => writes.verifyDevice({
+        target, checks: baseline.up.map((name) => ({ kind: 'interface-up' as const, interface: name })), waitUpToSeconds: postCheckWaitSeconds,
+      }), () => `${baseline.up.length} interfaces up again`);
+    } catch (error) {
+      const reason = describeFailure(error).message;
+      if (staged) await rollBack(baseline.version, reason);
+      await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'online', softwareVersion: baseline.version });
+      progress.error = staged ? `${reason} Rolled back to ${baseline.version}.` : reason;
+      throw ApplicationFailure.nonRetryable(`${hostname}: ${progress.error}`, failureTypes.upgradeFailed, { deviceId: input.deviceId, rolledBack: staged, reason });
+    }
+    await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'online', softwareVersion: image.version });
+    return { deviceId: input.deviceId, fromVersion: baseline.version, version: image.version, alreadyOn: false };
+  }
+
+  async function rollBack(version: string, reason: string): Promise<void> {
+    steps.add({ name: 'rollback', label: `Roll back to ${version}` });
+    await steps.run('rollback', async () => {
+      const { version: running } = await reads.readUpgradeBaseline({ target }).catch(() => ({ version: undefined }));
+      if (running !== version) {
+        await writes.rollBackImage({ target });
+        await writes.waitUntilBack({ target, version, rebootedAt: new Date().toISOString() });
+      }
+    }, () => `back on ${version} (${reason})`);
+    progress.state = 'rolled_back';
+  }
+}
