@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
 import { createDeviceActivities, type DeviceCredentials } from './devices/activities.ts';
 import type { Transports } from './devices/drivers/contract.ts';
+import { createCampaignActivities } from './campaigns.ts';
 import { createDeliveryActivities } from './events/deliveries.ts';
 import { createLeaseActivities } from './leases.ts';
 import { createSiteActivities } from './sites.ts';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createSiteActivities(deps),
     ...createDeviceActivities(deps),
     ...createDeliveryActivities(deps),
+    ...createCampaignActivities(deps),
   };
 }
 

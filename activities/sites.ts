@@ -285,10 +285,11 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
       await publishEvent(deps, { tenantId: input.tenantId ?? null, type: 'alarm.raised', workflowId: runningWorkflow(), data: { ...input } });
     },
 
-    async recordRun(input: { workflowId: string; runId: string; kind: RunKind; tenantId: string; siteId: string; ticket?: string }): Promise<void> {
-      const data = { runId: input.runId, kind: input.kind, tenantId: input.tenantId, siteId: input.siteId, ticket: input.ticket ?? null, status: 'running' as const, error: null, closedAt: null };
+    /** A run's summary for lists; a campaign spans many sites and names none. */
+    async recordRun(input: { workflowId: string; runId: string; kind: RunKind; tenantId: string; siteId?: string; ticket?: string }): Promise<void> {
+      const data = { runId: input.runId, kind: input.kind, tenantId: input.tenantId, siteId: input.siteId ?? null, ticket: input.ticket ?? null, status: 'running' as const, error: null, closedAt: null };
       await prisma.runSummary.upsert({ where: { workflowId: input.workflowId }, create: { workflowId: input.workflowId, ...data }, update: data });
-      await publishEvent(deps, { tenantId: input.tenantId, type: 'run.started', workflowId: input.workflowId, data: { runId: input.runId, kind: input.kind, siteId: input.siteId, ticket: input.ticket ?? null } });
+      await publishEvent(deps, { tenantId: input.tenantId, type: 'run.started', workflowId: input.workflowId, data: { runId: input.runId, kind: input.kind, siteId: input.siteId ?? null, ticket: input.ticket ?? null } });
     },
 
     async closeRun(input: { workflowId: string; status: RunStatus; error?: string }): Promise<void> {

@@ -61,7 +61,7 @@ describe('access', () => {
   let events: EventHub;
   let deps: AppDependencies;
   /** Tenant A (Acme) owns the objects; B (Globex) is the other tenant. */
-  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string };
+  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string };
   let spAdmin: string;
   let otherTenantAdmin: string;
   let operator: string;
@@ -94,6 +94,8 @@ describe('access', () => {
     const device = await prisma.device.findFirstOrThrow({ where: { siteId: a.siteId } });
     a.deviceId = device.id;
     a.model = device.model;
+    const image = await prisma.firmwareImage.create({ data: { model: device.model, version: '99.1R1', sha256: 'c'.repeat(64), sizeBytes: 100, fileName: 'x.img' } });
+    a.campaignId = (await prisma.upgradeCampaign.create({ data: { tenantId: acme.id, name: 'Spring upgrade', imageId: image.id, filter: {} } })).id;
     a.tokenId = (await prisma.apiToken.findFirstOrThrow({ where: { tenantId: acme.id } })).id;
     const subscription = await api.call<{ id: string }>('POST', '/api/v1/webhook-subscriptions', { auth: spAdmin, body: { tenantId: acme.id, url: 'http://127.0.0.1:9/hook', events: ['site.*'] } });
     a.subscriptionId = subscription.body.id;

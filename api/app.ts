@@ -24,6 +24,7 @@ import type { EventHub } from './event-hub.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { apiTokensRouter } from './routes/api-tokens.ts';
 import { auditRouter } from './routes/audit.ts';
+import { campaignsRouter } from './routes/campaigns.ts';
 import { firmwareRouter } from './routes/firmware.ts';
 import { itsmRouter } from './routes/itsm.ts';
 import { rolesRouter } from './routes/roles.ts';
@@ -85,6 +86,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(imagesRouter(api, deps));
   v1.use(firmwareRouter(api, deps));
   v1.use(upgradesRouter(api, deps));
+  v1.use(campaignsRouter(api, deps));
   v1.use(itsmRouter(api, deps));
   v1.use(webhooksRouter(api, deps));
   v1.use(auditRouter(api, deps));

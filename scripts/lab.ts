@@ -37,6 +37,8 @@ export interface LabOptions {
   workflowBundlePath?: string;
   logDirectory: string;
   rebootMs?: number;
+  /** false: the boxes do not phone home (a fleet imported as in service, for upgrades). */
+  phoneHome?: boolean;
 }
 
 export interface Lab {
@@ -92,7 +94,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const fleet = await Fleet.start({
     devices: options.models.length, models: options.models, baseAddress: options.baseAddress,
     snmpPort: options.snmpPort, netconfPort: options.netconfPort, controlPort: 0,
-    credentials: labCredentials, phoneHomeUrl: `${apiUrl}/api/v1/ztp/phone-home`, phoneHomeIntervalMs: 1000, rebootMs: options.rebootMs ?? 300,
+    credentials: labCredentials, ...(options.phoneHome === false ? {} : { phoneHomeUrl: `${apiUrl}/api/v1/ztp/phone-home` }), phoneHomeIntervalMs: 1000, rebootMs: options.rebootMs ?? 300,
   });
   stops.push(() => fleet.stop());
 

@@ -4,5 +4,6 @@ export { deliverWebhook } from './deliver-webhook.ts';
 export { deviceLease } from './device-lease.ts';
 export { onboardSite } from './onboard-site.ts';
 export { tunnelChanges } from './tunnel-changes.ts';
+export { upgradeCampaign } from './upgrade-campaign.ts';
 export { upgradeDevice } from './upgrade-device.ts';
 export { ztp } from './ztp.ts';

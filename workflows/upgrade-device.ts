@@ -57,7 +57,6 @@ export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeD
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
   const { workflowId, runId } = workflowInfo();
   const { image } = input;
-  const { hostname, siteId, tenantId, target } = await sites.loadDeviceTarget({ deviceId: input.deviceId });
   const steps = new StepLog([
     { name: 'pre-checks', label: 'Pre-checks' },
     { name: 'stage', label: `Stage ${image.version}` },
@@ -66,9 +65,11 @@ export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeD
     { name: 'post-checks', label: 'Post-checks' },
   ]);
   const progress: UpgradeProgress = {
-    deviceId: input.deviceId, hostname, image: image.version, state: 'running', fromVersion: null, steps: steps.steps, error: null,
+    deviceId: input.deviceId, hostname: '', image: image.version, state: 'running', fromVersion: null, steps: steps.steps, error: null,
   };
   setHandler(upgradeProgressQuery, () => progress);
+  const { hostname, siteId, tenantId, target } = await sites.loadDeviceTarget({ deviceId: input.deviceId });
+  progress.hostname = hostname;
   if (!input.campaignId) {
     await sites.recordRun({ workflowId, runId, kind: 'device_upgrade', tenantId, siteId });
   }

@@ -1,0 +1,185 @@
+// Bulk upgrades against 200 simulated boxes over NETCONF: a canary campaign to the end, one that
+// halts on its failure budget before the next phase, pause, resume and abort mid-phase, and a
+// device that waits for its site's maintenance window.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { seedDemo } from '../prisma/seed.ts';
+import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
+import { createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import type { CampaignProgress } from './upgrade-campaign.ts';
+
+const model = 'SRX-SIM-300';
+const deviceCount = 200;
+const serial = (n: number) => `BLS${String(n).padStart(7, '0')}`;
+
+interface Campaign { id: string; execution: string; status: string; progress: CampaignProgress | null }
+interface CampaignDevice { deviceId: string; hostname: string; phase: number; status: string; error: string | null; attempts: number }
+
+describe('upgrade campaigns', { timeout: 900_000 }, () => {
+  let database: TestDatabase;
+  let lab: Lab;
+  let tenantId: string;
+  const images = new Map<string, string>();
+  /** Devices in id order, as a campaign freezes them. */
+  let devices: { id: string; serial: string; siteId: string }[] = [];
+
+  const box = (s: string) => lab.fleet.device(s)!;
+  const faults = (s: string, change: object) => fetch(`${lab.fleet.controlUrl}/devices/${s}/faults`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(change),
+  });
+
+  async function launch(body: object): Promise<string> {
+    const { status, body: created } = await lab.api<{ id: string }>('POST', '/api/v1/upgrade-campaigns', { tenantId, ...body });
+    assert.equal(status, 202, JSON.stringify(created));
+    return created.id;
+  }
+
+  const campaign = async (id: string) => {
+    const { status, body } = await lab.api<Campaign>('GET', `/api/v1/upgrade-campaigns/${id}`);
+    assert.equal(status, 200, JSON.stringify(body));
+    return body;
+  };
+  const campaignDevices = async (id: string, query = '') =>
+    (await lab.api<{ items: CampaignDevice[] }>('GET', `/api/v1/upgrade-campaigns/${id}/devices?limit=1000${query}`)).body.items;
+
+  async function until<T>(read: () => Promise<T>, holds: (value: T) => boolean, what: string, timeoutMs = 240_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (holds(value)) return value;
+      if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(value).slice(0, 2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  const ended = (id: string) => until(() => campaign(id), (c) => c.execution !== 'RUNNING' && c.execution !== 'UNKNOWN', `campaign ${id} did not end`);
+
+  before(async () => {
+    database = await createTestDatabase();
+    await seedDemo(database.prisma);
+    const prisma = database.prisma;
+    tenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
+    const { temporalAddress, namespace } = testServices();
+    lab = await startLab({
+      databaseUrl: database.url, temporalAddress, namespace, models: Array.from({ length: deviceCount }, () => model),
+      baseAddress: '127.47.0.1', snmpPort: 31162, netconfPort: 31831, worker: 'in-process', phoneHome: false,
+      logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
+    });
+    for (const version of ['23.2R1', '23.4R1', '24.1R1', '24.2R1']) {
+      const image = await lab.images.add(simulatorImage(model, version));
+      images.set(version, (await prisma.firmwareImage.create({ data: { model, version, sha256: image.sha256, sizeBytes: image.sizeBytes, fileName: `${version}.img` } })).id);
+    }
+    // A fleet in service, imported: 100 active sites of two boxes each, every box reachable where the simulator serves it.
+    for (let site = 0; site < deviceCount / 2; site++) {
+      await prisma.site.create({
+        data: {
+          tenantId, name: `Depot ${site + 1}`, status: 'active', timezone: site % 2 ? 'Europe/Paris' : 'America/New_York', tags: site < 5 ? ['pilot'] : [],
+          devices: {
+            create: [0, 1].map((role) => {
+              const b = box(serial(2 * site + role + 1));
+              return {
+                role: role ? 'secondary' as const : 'primary' as const, hostname: `depot-${site + 1}-0${role + 1}`, model, platform: 'junos-sim',
+                serial: b.serial, managementAddress: b.identity.address, netconfPort: 31831, snmpPort: 31162, hostKeySha256: b.hostKeySha256,
+                softwareVersion: '22.4R1', status: 'online' as const,
+              };
+            }),
+          },
+        },
+      });
+    }
+    devices = (await prisma.device.findMany({ where: { site: { tenantId }, serial: { not: null } }, orderBy: { id: 'asc' }, select: { id: true, serial: true, siteId: true } }))
+      .map((d) => ({ id: d.id, serial: d.serial!, siteId: d.siteId }));
+  });
+
+  after(async () => {
+    await lab?.stop();
+    await database?.drop();
+  });
+
+  it('upgrades 200 devices through the canary phases, each device once', async () => {
+    const id = await launch({ name: 'To 23.2R1', imageId: images.get('23.2R1'), concurrency: 25 });
+    const done = await ended(id);
+    assert.equal(done.execution, 'COMPLETED');
+    assert.equal(done.status, 'completed');
+    assert.deepEqual(done.progress!.phases.map((p) => [p.size, p.upgraded, p.failed]), [[2, 2, 0], [18, 18, 0], [80, 80, 0], [100, 100, 0]]);
+    const rows = await campaignDevices(id);
+    assert.equal(rows.filter((r) => r.status === 'upgraded' && r.attempts === 1).length, deviceCount);
+    for (const d of devices) {
+      assert.equal(box(d.serial).softwareVersion(), '23.2R1');
+      assert.equal(box(d.serial).previousVersion, '22.4R1', `${d.serial} was installed once`);
+    }
+  });
+
+  it('halts on its failure budget in phase 2, before any device of phase 3 starts, with the failed devices rolled back', async () => {
+    // Phase 2 is devices 3 to 20 in id order; two of them misbehave on the new software.
+    const bad = [devices[4]!, devices[9]!];
+    for (const d of bad) await faults(d.serial, { wanDownOnVersion: '23.4R1' });
+    try {
+      const id = await launch({ name: 'To 23.4R1', imageId: images.get('23.4R1'), concurrency: 25 });
+      const done = await ended(id);
+      assert.equal(done.status, 'halted');
+      assert.match(done.progress!.haltedBecause!, /^1 of 1\d devices failed \(\d+\.\d %\), over the 5 % budget\.$/);
+      assert.deepEqual(done.progress!.failures.map((f) => f.hostname).sort(), (await hostnames(bad)).sort());
+      assert.ok(done.progress!.failures.every((f) => f.rolledBack && /ge-0\/0\/0 is down/.test(f.error)), JSON.stringify(done.progress!.failures));
+      const rows = await campaignDevices(id);
+      assert.ok(rows.filter((r) => r.phase >= 2).every((r) => r.status === 'skipped' && r.attempts === 0), 'no device of phase 3 or 4 started');
+      for (const d of bad) assert.equal(box(d.serial).softwareVersion(), '23.2R1', `${d.serial} is back on its previous image`);
+      assert.deepEqual(rows.filter((r) => r.status === 'rolled_back').map((r) => r.phase), [1, 1]);
+    } finally {
+      for (const d of bad) await faults(d.serial, { wanDownOnVersion: null });
+    }
+  });
+
+  it('pauses mid-phase (what is under way finishes, nothing new starts), resumes, then aborts', async () => {
+    const id = await launch({ name: 'To 24.1R1', imageId: images.get('24.1R1'), strategy: 'all_at_once', concurrency: 4 });
+    await until(() => campaign(id), (c) => (c.progress?.phases[0]?.upgraded ?? 0) >= 8, 'eight devices upgraded');
+    const paused = await lab.api<CampaignProgress>('POST', `/api/v1/upgrade-campaigns/${id}/pause`, {});
+    assert.equal(paused.status, 200);
+    assert.equal(paused.body.state, 'paused');
+    assert.equal((await lab.api('POST', `/api/v1/upgrade-campaigns/${id}/pause`, {})).status, 409, 'a paused campaign cannot be paused again');
+    const settled = await until(() => campaign(id), (c) => c.progress!.inFlight === 0, 'the upgrades under way finish');
+    const upgradedWhilePaused = settled.progress!.phases[0]!.upgraded;
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    assert.equal((await campaign(id)).progress!.phases[0]!.upgraded, upgradedWhilePaused, 'nothing new started while paused');
+    assert.equal((await campaignDevices(id, '&status=upgrading')).length, 0);
+
+    assert.equal((await lab.api('POST', `/api/v1/upgrade-campaigns/${id}/resume`, {})).status, 200);
+    await until(() => campaign(id), (c) => c.progress!.phases[0]!.upgraded >= upgradedWhilePaused + 4, 'the campaign goes on after resuming');
+    const aborted = await lab.api<CampaignProgress>('POST', `/api/v1/upgrade-campaigns/${id}/abort`, { reason: 'change freeze' });
+    assert.equal(aborted.status, 200);
+    const done = await ended(id);
+    assert.equal(done.status, 'aborted');
+    const rows = await campaignDevices(id);
+    const upgraded = rows.filter((r) => r.status === 'upgraded');
+    assert.ok(upgraded.length < deviceCount && upgraded.length >= upgradedWhilePaused + 4);
+    assert.equal(rows.filter((r) => r.status === 'skipped').length + upgraded.length, deviceCount);
+    // Every box is whole: on the old or the new software, never in between, and answering.
+    for (const d of devices) assert.ok(['23.2R1', '23.4R1', '24.1R1'].includes(box(d.serial).softwareVersion()));
+    assert.equal((await lab.api('POST', `/api/v1/upgrade-campaigns/${id}/resume`, {})).status, 409);
+  });
+
+  it("waits for the sites' maintenance window, in the site's time zone, then upgrades", async () => {
+    const pilot = await database.prisma.site.findMany({ where: { tenantId, tags: { has: 'pilot' } }, select: { id: true, timezone: true } });
+    const paris = pilot.filter((s) => s.timezone === 'Europe/Paris').map((s) => s.id);
+    // The window opens at the next full minute, Paris time.
+    const opens = new Date(Math.ceil((Date.now() + 20_000) / 60_000) * 60_000);
+    const start = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(opens);
+    const id = await launch({
+      name: 'Pilot to 24.2R1', imageId: images.get('24.2R1'), strategy: 'all_at_once', filter: { siteIds: paris },
+      maintenanceWindow: { start, durationMinutes: 15 },
+    });
+    const waiting = await until(() => campaignDevices(id), (rows) => rows.every((r) => r.status === 'waiting_window'), 'devices wait for the window', 30_000);
+    assert.equal(waiting.length, paris.length * 2);
+    assert.ok(Date.now() < opens.getTime(), 'still before the window');
+    const done = await ended(id);
+    assert.equal(done.status, 'completed');
+    const rows = await campaignDevices(id);
+    assert.ok(rows.every((r) => r.status === 'upgraded'));
+    const started = await database.prisma.runSummary.findMany({ where: { kind: 'device_upgrade' } });
+    assert.equal(started.length, 0, 'campaign upgrades keep the campaign as their one run summary');
+  });
+
+  async function hostnames(list: { id: string }[]): Promise<string[]> {
+    return (await database.prisma.device.findMany({ where: { id: { in: list.map((d) => d.id) } }, select: { hostname: true } })).map((d) => d.hostname);
+  }
+});
