@@ -45,6 +45,7 @@ export interface Lab {
   apiUrl: string;
   /** The lab's SP admin session, for requests lab.api does not make (uploads). */
   adminCookie: string;
+  importFleet(tenantId: string, siteOptions: (site: number) => { timezone: string; tags: string[] }): Promise<void>;
   prisma: PrismaClient;
   client: Client;
   fleet: Fleet;
@@ -137,8 +138,31 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   }
   await startWorker();
 
+  /**
+   * The whole fleet imported as in service: one active site per two boxes, each box reachable where
+   * the simulator serves it (for upgrades, which start from devices in service).
+   */
+  async function importFleet(tenantId: string, siteOptions: (site: number) => { timezone: string; tags: string[] }): Promise<void> {
+    const boxes = [...fleet.devices.values()];
+    for (let site = 0; site * 2 < boxes.length; site++) {
+      const pair = boxes.slice(site * 2, site * 2 + 2);
+      await prisma.site.create({
+        data: {
+          tenantId, name: `Depot ${site + 1}`, status: 'active', ...siteOptions(site),
+          devices: {
+            create: pair.map((box, role) => ({
+              role: role ? 'secondary' as const : 'primary' as const, hostname: `depot-${site + 1}-0${role + 1}`, model: box.model, platform: 'junos-sim',
+              serial: box.serial, managementAddress: box.identity.address, netconfPort: options.netconfPort, snmpPort: options.snmpPort,
+              hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(), status: 'online' as const,
+            })),
+          },
+        },
+      });
+    }
+  }
+
   return {
-    apiUrl, prisma, client, fleet, images, adminCookie: admin.cookie,
+    apiUrl, prisma, client, fleet, images, adminCookie: admin.cookie, importFleet,
     async api<T>(method: string, path: string, body?: unknown) {
       const response = await fetch(apiUrl + path, {
         method,

@@ -135,6 +135,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   };
   private currentVersion: string;
   previousVersion: string | null;
+  /** Images installed since the simulator started: a test's proof that nothing was installed twice. */
+  installs = 0;
   links: WanLinkState[];
   powered: boolean;
   private bootedAt = Date.now();
@@ -326,6 +328,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     if (header.model !== this.model) throw new StoreError('operation-failed', `the image is for ${header.model}, this device is a ${this.model}`);
     this.previousVersion = this.currentVersion;
     this.currentVersion = header.version;
+    this.installs++;
     this.options.onChange();
     if (!noReboot) this.later(100, () => void this.reboot());
     return `<package-result><status>installed</status><version>${escapeXml(header.version)}</version><reboot>${noReboot ? 'pending' : 'now'}</reboot></package-result>`;

@@ -69,24 +69,7 @@ describe('upgrade campaigns', { timeout: 900_000 }, () => {
       const image = await lab.images.add(simulatorImage(model, version));
       images.set(version, (await prisma.firmwareImage.create({ data: { model, version, sha256: image.sha256, sizeBytes: image.sizeBytes, fileName: `${version}.img` } })).id);
     }
-    // A fleet in service, imported: 100 active sites of two boxes each, every box reachable where the simulator serves it.
-    for (let site = 0; site < deviceCount / 2; site++) {
-      await prisma.site.create({
-        data: {
-          tenantId, name: `Depot ${site + 1}`, status: 'active', timezone: site % 2 ? 'Europe/Paris' : 'America/New_York', tags: site < 5 ? ['pilot'] : [],
-          devices: {
-            create: [0, 1].map((role) => {
-              const b = box(serial(2 * site + role + 1));
-              return {
-                role: role ? 'secondary' as const : 'primary' as const, hostname: `depot-${site + 1}-0${role + 1}`, model, platform: 'junos-sim',
-                serial: b.serial, managementAddress: b.identity.address, netconfPort: 31831, snmpPort: 31162, hostKeySha256: b.hostKeySha256,
-                softwareVersion: '22.4R1', status: 'online' as const,
-              };
-            }),
-          },
-        },
-      });
-    }
+    await lab.importFleet(tenantId, (site) => ({ timezone: site % 2 ? 'Europe/Paris' : 'America/New_York', tags: site < 5 ? ['pilot'] : [] }));
     devices = (await prisma.device.findMany({ where: { site: { tenantId }, serial: { not: null } }, orderBy: { id: 'asc' }, select: { id: true, serial: true, siteId: true } }))
       .map((d) => ({ id: d.id, serial: d.serial!, siteId: d.siteId }));
   });
@@ -106,7 +89,7 @@ describe('upgrade campaigns', { timeout: 900_000 }, () => {
     assert.equal(rows.filter((r) => r.status === 'upgraded' && r.attempts === 1).length, deviceCount);
     for (const d of devices) {
       assert.equal(box(d.serial).softwareVersion(), '23.2R1');
-      assert.equal(box(d.serial).previousVersion, '22.4R1', `${d.serial} was installed once`);
+      assert.equal(box(d.serial).installs, 1, `${d.serial} was installed once`);
     }
   });
 
