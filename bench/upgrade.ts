@@ -7,7 +7,7 @@
 // installed an image more than once. Progress on stderr; ends with one JSON line on stdout.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
@@ -33,6 +33,18 @@ const root = join(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
 const model = 'SRX-SIM-300';
 const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** The machine's CPU time so far, busy and total, summed over its cores. */
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const all = times.user + times.nice + times.sys + times.idle + times.irq;
+    busy += all - times.idle;
+    total += all;
+  }
+  return { busy, total };
+}
 
 async function main() {
   const scratch = mkdtempSync(join(tmpdir(), 'branchline-bench-upgrade-'));
@@ -63,7 +75,8 @@ async function main() {
     lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
       models: Array.from({ length: deviceCount }, () => model), baseAddress: '127.48.0.1', snmpPort: 29162, netconfPort: 29831,
-      worker: 'in-process', workflowBundlePath: bundlePath, logDirectory, rebootMs, phoneHome: false,
+      // The worker in its own process, as in production: the lab's process serves the API and the simulated fleet.
+      worker: 'process', workflowBundlePath: bundlePath, logDirectory, rebootMs, phoneHome: false,
     });
     const prisma = lab.prisma;
     const tenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
@@ -97,9 +110,12 @@ async function main() {
     const limitMs = Math.max(10 * 60_000, 5 * perDeviceSeconds * 1000 * (deviceCount / concurrency));
     let progress: { execution: string; status: string; progress: CampaignProgress | null };
     let lastReport = Date.now();
+    const inFlightSamples: number[] = [];
+    const cpuBefore = cpuTimes();
     for (;;) {
       progress = (await lab.api<typeof progress>('GET', `/api/v1/upgrade-campaigns/${launched.body.id}`)).body;
       if (progress.execution !== 'RUNNING') break;
+      inFlightSamples.push(progress.progress?.inFlight ?? 0);
       if (Date.now() - campaignStarted > limitMs) throw new Error('the campaign took more than five times the ideal: stopped');
       if (Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
@@ -109,6 +125,7 @@ async function main() {
       await sleep(500);
     }
     const wallSeconds = (Date.now() - campaignStarted) / 1000;
+    const cpuAfter = cpuTimes();
     const idealSeconds = (perDeviceSeconds * deviceCount) / concurrency;
     const rows = await prisma.campaignDevice.groupBy({ by: ['status'], where: { campaignId: launched.body.id }, _count: { _all: true } });
     const count = (status: string) => rows.find((r) => r.status === status)?._count._all ?? 0;
@@ -128,6 +145,9 @@ async function main() {
       skipped: count('skipped'),
       upgradedTwice: boxes.filter((box) => box.installs > (box.serial === lone.serial ? 2 : 1)).length,
       notUpgraded: boxes.filter((box) => box.softwareVersion() !== '23.4R1').length,
+      /** How many upgrades were under way on average: below `concurrency`, dispatch is the limit. */
+      meanInFlight: Math.round((inFlightSamples.reduce((sum, n) => sum + n, 0) / Math.max(1, inFlightSamples.length)) * 10) / 10,
+      machineCpuPercent: Math.round((100 * (cpuAfter.busy - cpuBefore.busy)) / Math.max(1, cpuAfter.total - cpuBefore.total)),
     };
     console.log(JSON.stringify(result));
   } finally {

@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { createTestDatabase, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
 import type { CampaignProgress } from './upgrade-campaign.ts';
 
 const model = 'SRX-SIM-300';
 const deviceCount = 200;
-const serial = (n: number) => `BLS${String(n).padStart(7, '0')}`;
 
 interface Campaign { id: string; execution: string; status: string; progress: CampaignProgress | null }
 interface CampaignDevice { deviceId: string; hostname: string; phase: number; status: string; error: string | null; attempts: number }
@@ -62,10 +61,11 @@ describe('upgrade campaigns', { timeout: 900_000 }, () => {
     const { temporalAddress, namespace } = testServices();
     lab = await startLab({
       databaseUrl: database.url, temporalAddress, namespace, models: Array.from({ length: deviceCount }, () => model),
-      baseAddress: '127.47.0.1', snmpPort: 31162, netconfPort: 31831, worker: 'in-process', phoneHome: false,
+      // The worker in its own process, so that a test can kill it.
+      baseAddress: '127.47.0.1', snmpPort: 31162, netconfPort: 31831, worker: 'process', phoneHome: false,
       logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
     });
-    for (const version of ['23.2R1', '23.4R1', '24.1R1', '24.2R1']) {
+    for (const version of ['23.2R1', '23.4R1', '24.1R1', '24.2R1', '24.3R1']) {
       const image = await lab.images.add(simulatorImage(model, version));
       images.set(version, (await prisma.firmwareImage.create({ data: { model, version, sha256: image.sha256, sizeBytes: image.sizeBytes, fileName: `${version}.img` } })).id);
     }
@@ -160,6 +160,25 @@ describe('upgrade campaigns', { timeout: 900_000 }, () => {
     assert.ok(rows.every((r) => r.status === 'upgraded'));
     const started = await database.prisma.runSummary.findMany({ where: { kind: 'device_upgrade' } });
     assert.equal(started.length, 0, 'campaign upgrades keep the campaign as their one run summary');
+    await recordHistory(lab.client, `upgrade-campaign/${id}`, 'upgrade-campaign-with-window');
+  });
+
+  it('loses nothing and upgrades nothing twice when the worker is killed mid-campaign', async () => {
+    const sites = [...new Set(devices.map((d) => d.siteId))].slice(20, 40);
+    const chosen = devices.filter((d) => sites.includes(d.siteId));
+    const installsBefore = new Map(chosen.map((d) => [d.serial, box(d.serial).installs]));
+    const id = await launch({ name: 'To 24.3R1', imageId: images.get('24.3R1'), strategy: 'all_at_once', concurrency: 8, filter: { siteIds: sites } });
+    await until(() => campaign(id), (c) => (c.progress?.phases[0]?.upgraded ?? 0) >= 8 && (c.progress?.inFlight ?? 0) > 0, 'eight devices upgraded, more under way');
+    await lab.killWorker();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await lab.startWorker();
+    const done = await ended(id);
+    assert.equal(done.status, 'completed', JSON.stringify(done.progress));
+    assert.equal(done.progress!.phases[0]!.upgraded, chosen.length);
+    for (const d of chosen) {
+      assert.equal(box(d.serial).softwareVersion(), '24.3R1');
+      assert.equal(box(d.serial).installs, installsBefore.get(d.serial)! + 1, `${d.serial} installed the image once`);
+    }
   });
 
   async function hostnames(list: { id: string }[]): Promise<string[]> {

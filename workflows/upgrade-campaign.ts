@@ -146,15 +146,25 @@ export async function upgradeCampaign(input: UpgradeCampaignInput): Promise<Camp
 
   async function upgradeOne(device: CampaignCandidate, phase: PhaseProgress): Promise<void> {
     inFlight++;
+    let slotFree = false;
+    /** The slot goes to the next device as soon as this one's child ends; recording its outcome need not hold it. */
+    const freeSlot = () => {
+      if (slotFree) return;
+      slotFree = true;
+      inFlight--;
+      changes++;
+    };
     try {
-      await campaigns.recordCampaignDevice({ campaignId: plan.campaignId, deviceId: device.deviceId, status: 'upgrading', started: true });
+      // Recorded while the child starts: the database shows the device under way.
+      const marked = campaigns.recordCampaignDevice({ campaignId: plan.campaignId, deviceId: device.deviceId, status: 'upgrading', started: true });
       const result = await executeChild(upgradeDevice, {
         workflowId: upgradeDeviceWorkflowId(device.deviceId, plan.campaignId),
         taskQueue: taskQueues.orchestration,
         args: [{ deviceId: device.deviceId, image: plan.image, campaignId: plan.campaignId }],
-      });
+      }).finally(() => marked);
       if (result.alreadyOn) phase.skipped++;
       else phase.upgraded++;
+      freeSlot();
       await campaigns.recordCampaignDevice({ campaignId: plan.campaignId, deviceId: device.deviceId, status: result.alreadyOn ? 'skipped' : 'upgraded' });
     } catch (error) {
       const cause = error instanceof ChildWorkflowFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
@@ -170,11 +180,12 @@ export async function upgradeCampaign(input: UpgradeCampaignInput): Promise<Camp
       phase.failed++;
       state.failedCount++;
       if (state.failures.length < maxListedFailures) state.failures.push({ deviceId: device.deviceId, hostname: device.hostname, phase: phase.phase, error: message, rolledBack });
-      await campaigns.recordCampaignDevice({ campaignId: plan.campaignId, deviceId: device.deviceId, status: rolledBack ? 'rolled_back' : 'failed', error: message });
+      // Decided before anything is awaited: no other device may start once the budget is spent.
       haltedBecause ??= overBudget(phase);
+      freeSlot();
+      await campaigns.recordCampaignDevice({ campaignId: plan.campaignId, deviceId: device.deviceId, status: rolledBack ? 'rolled_back' : 'failed', error: message });
     } finally {
-      inFlight--;
-      changes++;
+      freeSlot();
     }
   }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { createTestDatabase, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
 
 const model = 'SRX-SIM-300';
 const serial = 'BLS0000001';
@@ -114,6 +114,7 @@ describe('device upgrade', { timeout: 300_000 }, () => {
       assert.ok(box().interfaces().find((i) => i.name === 'ge-0/0/0')?.operUp);
       const device = await database.prisma.device.findUniqueOrThrow({ where: { id: deviceId } });
       assert.deepEqual([device.softwareVersion, device.status], ['23.2R1', 'online']);
+      await recordHistory(lab.client, `upgrade-device/${deviceId}`, 'upgrade-device-rolled-back');
     } finally {
       await faults({ wanDownOnVersion: null });
     }
