@@ -144,7 +144,20 @@ export async function upgradeCampaign(input: UpgradeCampaignInput): Promise<Camp
     return null;
   };
 
+  /** Devices whose child or outcome record is not done yet: the run ends only when none is left. */
+  let open = 0;
+
   async function upgradeOne(device: CampaignCandidate, phase: PhaseProgress): Promise<void> {
+    open++;
+    try {
+      await upgradeAndRecord(device, phase);
+    } finally {
+      open--;
+      changes++;
+    }
+  }
+
+  async function upgradeAndRecord(device: CampaignCandidate, phase: PhaseProgress): Promise<void> {
     inFlight++;
     let slotFree = false;
     /** The slot goes to the next device as soon as this one's child ends; recording its outcome need not hold it. */
@@ -236,7 +249,7 @@ export async function upgradeCampaign(input: UpgradeCampaignInput): Promise<Camp
   }
 
   /** Lets the children in flight finish: they roll their own device back on failure. */
-  const drain = () => condition(() => inFlight === 0);
+  const drain = () => condition(() => inFlight === 0 && open === 0);
 
   while (state.phase < state.phases.length) {
     const outcome = await runPhase(state.phases[state.phase]!);

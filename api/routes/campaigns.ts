@@ -4,6 +4,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { campaignDeviceStatus } from '../../prisma/choices.ts';
 import { searchAttributeKeys, taskQueues } from '../../workflows/task-queues.ts';
 import {
   abortCampaignUpdate, campaignProgressQuery, campaignWorkflowId, pauseCampaignUpdate, resumeCampaignUpdate, upgradeCampaign, type CampaignProgress,
@@ -172,12 +173,12 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
   api.route(router, {
     method: 'get', path: '/upgrade-campaigns/:campaignId/devices', summary: "A campaign's devices with their status and error", tags: ['Upgrades'],
     access: { type: 'campaign', action: 'read' }, params,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200), phase: z.coerce.number().int().min(0).optional(), status: z.string().max(20).optional() }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200), phase: z.coerce.number().int().min(0).optional(), status: z.enum(campaignDeviceStatus.values).optional() }),
     response: z.object({ items: z.array(z.object({ deviceId: z.string(), hostname: z.string(), phase: z.number(), status: z.string(), fromVersion: z.string(), error: z.string().nullable(), attempts: z.number() })) }),
     handler: async ({ params, query, principal }) => {
       await found(principal, params.campaignId, 'read');
       const rows = await prisma.campaignDevice.findMany({
-        where: { campaignId: params.campaignId, ...(query.phase !== undefined ? { phase: query.phase } : {}), ...(query.status ? { status: query.status as never } : {}) },
+        where: { campaignId: params.campaignId, ...(query.phase !== undefined ? { phase: query.phase } : {}), ...(query.status ? { status: query.status } : {}) },
         orderBy: [{ phase: 'asc' }, { deviceId: 'asc' }], take: query.limit, include: { device: { select: { hostname: true } } },
       });
       return { items: rows.map((r) => ({ deviceId: r.deviceId, hostname: r.device.hostname, phase: r.phase, status: r.status, fromVersion: r.fromVersion, error: r.error, attempts: r.attempts })) };
