@@ -6,14 +6,13 @@
 // (--mixed: both at once). Latency is from send to full answer. Without --worker the started runs
 // wait in their task queue: this measures the API and Temporal's front door, not the workflows.
 // Progress on stderr; ends with one JSON line on stdout.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPrismaClient } from '../prisma/client.ts';
-import { startPlatform, type Platform } from '../scripts/platform.ts';
 import { answersOk, freePort, ManagedProcess, sleep, waitFor } from '../scripts/processes.ts';
 import { apiTokenFor } from '../scripts/testing.ts';
+import { benchScratch, say, throwawayPlatform } from './harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,8 +32,6 @@ const readRate = Math.max(1, Number(values['read-rate']));
 const startRate = Math.max(0, Number(values['start-rate']));
 if (startRate * seconds > siteCount) throw new Error(`--sites must be at least start-rate × seconds (${startRate * seconds}): each start onboards another site`);
 
-const root = join(import.meta.dirname, '..');
-const say = (line: string) => process.stderr.write(`${line}\n`);
 const percentile = (values: number[], p: number) => {
   if (values.length === 0) return null;
   const sorted = [...values].sort((x, y) => x - y);
@@ -73,29 +70,9 @@ async function timed(url: string, init: RequestInit): Promise<Sample> {
 }
 
 async function main() {
-  const scratch = mkdtempSync(join(tmpdir(), 'branchline-bench-api-'));
-  chmodSync(scratch, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its directory
-  let platform: Platform | undefined;
-  const children: ManagedProcess[] = [];
-  const cleanUp = async () => {
-    await Promise.allSettled(children.map((child) => child.stop()));
-    await platform?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-
+  const scratch = benchScratch('bench-api');
   try {
-    say('starting Temporal and PostgreSQL');
-    platform = await startPlatform({
-      dataDir: join(scratch, 'data'),
-      toolsDir: join(root, '.data', 'tools'),
-      temporalCliPath: process.env['TEMPORAL_CLI_PATH'],
-      namespace: 'default',
-      ports: { postgres: await freePort(), temporal: await freePort(), temporalUi: await freePort() },
-      durable: false,
-      seed: true,
-      say,
-    });
+    const platform = await throwawayPlatform(scratch);
 
     const prisma = createPrismaClient(platform.databaseUrl, { poolSize: 4 });
     const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
@@ -121,16 +98,17 @@ async function main() {
       TEMPORAL_ADDRESS: platform.temporalAddress,
       PORT: String(port),
       LOG_LEVEL: 'warn',
-      DATA_DIR: join(scratch, 'data'),
+      DATA_DIR: join(scratch.directory, 'data'),
       ADMIN_PASSWORD: 'bench-admin-password',
       // The load stands for many ITSM clients sharing one token: the per-token limit is lifted.
       API_RATE_LIMIT_PER_SECOND: '100000',
       API_RATE_LIMIT_BURST: '100000',
     };
-    const logs = join(scratch, 'logs');
+    const logs = join(scratch.directory, 'logs');
     mkdirSync(logs, { recursive: true });
-    children.push(ManagedProcess.node('api', 'api/server.ts', [], logs, env));
+    const children = [ManagedProcess.node('api', 'api/server.ts', [], logs, env)];
     if (values.worker) children.push(ManagedProcess.node('worker', 'scripts/worker.ts', [], logs, env));
+    scratch.onCleanUp(() => Promise.allSettled(children.map((child) => child.stop())));
     const base = `http://127.0.0.1:${port}`;
     await waitFor('The API', () => answersOk(`${base}/readyz`), { timeoutMs: 120_000, child: children[0] });
 
@@ -195,7 +173,7 @@ async function main() {
     };
     console.log(JSON.stringify(result));
   } finally {
-    await cleanUp();
+    await scratch.cleanUp();
   }
 }
 

@@ -7,23 +7,23 @@
 // second as the ceiling of the platform. Progress on stderr; ends with one JSON line on stdout.
 // Options: --sites N (600), --concurrency C (50), --worker in-process|process, --raw-workflows K (500),
 // --sample S sites whose histories and steps are read back (100), --boxes-on-at-start.
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
-import { startPlatform, type Platform } from '../scripts/platform.ts';
-import { freePort, sleep } from '../scripts/processes.ts';
+import { sleep } from '../scripts/processes.ts';
 import { installQuietRuntime } from '../scripts/testing.ts';
 import { deviceLeaseWorkflowId } from '../workflows/device-lease.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.ts';
 import { tunnelChangesWorkflowId } from '../workflows/tunnel-changes.ts';
 import { ztpWorkflowId } from '../workflows/ztp.ts';
+import { benchScratch, bundleWorkflows, machineJiffies, say, throwawayPlatform } from './harness.ts';
 import { trivialWorkflow } from './trivial-workflow.ts';
 
 const { values } = parseArgs({
@@ -44,7 +44,6 @@ const workerMode = values.worker === 'process' ? 'process' : 'in-process';
 const rawCount = Math.max(0, Number(values['raw-workflows']));
 const sampleSize = Math.max(1, Number(values.sample));
 
-const root = join(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
 const hubModel = 'SRX-SIM-4600';
 const branchModel = 'SRX-SIM-300';
@@ -55,7 +54,6 @@ const phaseLimitMs = Math.max(10 * 60_000, siteCount * 2_000);
 /** A site whose onboarding takes longer than this is stuck: its slot goes to the next site. */
 const siteLimitMs = 5 * 60_000;
 
-const say = (line: string) => process.stderr.write(`${line}\n`);
 const percentile = (values: number[], p: number) => {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -103,13 +101,6 @@ function cpuSecondsByProgram(): Map<string, number> {
     byProgram.set(name, (byProgram.get(name) ?? 0) + p.ticks / 100);
   }
   return byProgram;
-}
-
-/** Busy and total jiffies of the whole machine. */
-function machineJiffies(): { busy: number; total: number } {
-  const numbers = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = numbers.reduce((a, b) => a + b, 0);
-  return { busy: total - numbers[3]! - numbers[4]!, total };
 }
 
 /** Trivial workflows, `inFlight` at a time, for at most `limitMs`: what the server and one worker sustain. */
@@ -437,46 +428,21 @@ async function readHubs(client: Client, spokesCompleted: number, phaseSeconds: n
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const scratch = mkdtempSync(join(tmpdir(), 'branchline-bench-'));
-  chmodSync(scratch, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its directory
-  let platform: Platform | undefined;
-  let lab: Lab | undefined;
-  const cleanUp = async () => {
-    await lab?.stop().catch(() => undefined);
-    await platform?.stop().catch(() => undefined);
-    rmSync(scratch, { recursive: true, force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-  }
-
+  const scratch = benchScratch('bench');
   try {
-    say('bundling the workflows once');
-    const bundlePath = join(scratch, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), logger: new DefaultLogger('WARN') });
-    writeFileSync(bundlePath, code);
-
-    say('starting Temporal and PostgreSQL');
-    platform = await startPlatform({
-      dataDir: join(scratch, 'data'),
-      toolsDir: join(root, '.data', 'tools'),
-      temporalCliPath: process.env['TEMPORAL_CLI_PATH'],
-      namespace: 'default',
-      ports: { postgres: await freePort(), temporal: await freePort(), temporalUi: await freePort() },
-      durable: false,
-      seed: true,
-      say,
-    });
+    const bundlePath = await bundleWorkflows(scratch);
+    const platform = await throwawayPlatform(scratch);
 
     say(`starting the lab: API, ${workerMode} worker, ${siteCount + 2} simulated devices`);
-    const logDirectory = join(scratch, 'logs');
+    const logDirectory = join(scratch.directory, 'logs');
     mkdirSync(logDirectory, { recursive: true });
-    lab = await startLab({
+    const lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
       models: [hubModel, hubModel, ...Array.from({ length: siteCount }, () => branchModel)],
       baseAddress: '127.44.0.1', snmpPort: 29161, netconfPort: 29830, worker: workerMode, workflowBundlePath: bundlePath, logDirectory,
     });
-    const spokeBoxes = Array.from({ length: siteCount }, (_, i) => lab!.fleet.device(serial(i + 3))!);
+    scratch.onCleanUp(() => lab.stop());
+    const spokeBoxes = Array.from({ length: siteCount }, (_, i) => lab.fleet.device(serial(i + 3))!);
     if (!values['boxes-on-at-start']) {
       // Still in their cartons: a box is plugged in when its site's onboarding starts.
       for (let i = 0; i < spokeBoxes.length; i += 100) await Promise.all(spokeBoxes.slice(i, i + 100).map((box) => box.powerOff()));
@@ -563,7 +529,7 @@ async function main(): Promise<number> {
     say(`the benchmark could not run: ${(error as Error).stack ?? String(error)}`);
     return 1;
   } finally {
-    await cleanUp();
+    await scratch.cleanUp();
   }
 }
 

@@ -5,16 +5,13 @@
 // --concurrency at once (all at once, or --strategy canary). idealSeconds = per-device time ×
 // devices / concurrency; ratio = wallSeconds / idealSeconds. upgradedTwice counts boxes that
 // installed an image more than once. Progress on stderr; ends with one JSON line on stdout.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
-import { startPlatform, type Platform } from '../scripts/platform.ts';
-import { freePort, sleep } from '../scripts/processes.ts';
+import { startLab, simulatorImage } from '../scripts/lab.ts';
+import { sleep } from '../scripts/processes.ts';
 import type { CampaignProgress } from '../workflows/upgrade-campaign.ts';
+import { benchScratch, bundleWorkflows, machineJiffies, say, throwawayPlatform } from './harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,55 +26,23 @@ const concurrency = Math.max(1, Number(values.concurrency));
 const rebootMs = Math.max(0, Number(values['reboot-seconds']) * 1000);
 const strategy = values.strategy === 'canary' ? 'canary' : 'all_at_once';
 
-const root = join(import.meta.dirname, '..');
-const require = createRequire(import.meta.url);
 const model = 'SRX-SIM-300';
-const say = (line: string) => process.stderr.write(`${line}\n`);
-
-/** The machine's CPU time so far, busy and total, summed over its cores. */
-function cpuTimes(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const { times } of cpus()) {
-    const all = times.user + times.nice + times.sys + times.idle + times.irq;
-    busy += all - times.idle;
-    total += all;
-  }
-  return { busy, total };
-}
 
 async function main() {
-  const scratch = mkdtempSync(join(tmpdir(), 'branchline-bench-upgrade-'));
-  chmodSync(scratch, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its directory
-  let platform: Platform | undefined;
-  let lab: Lab | undefined;
-  const cleanUp = async () => {
-    await lab?.stop().catch(() => undefined);
-    await platform?.stop().catch(() => undefined);
-    rmSync(scratch, { recursive: true, force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-
+  const scratch = benchScratch('bench-upgrade');
   try {
-    say('bundling the workflows once');
-    const bundlePath = join(scratch, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), logger: new DefaultLogger('WARN') });
-    writeFileSync(bundlePath, code);
-
-    say('starting Temporal and PostgreSQL');
-    platform = await startPlatform({
-      dataDir: join(scratch, 'data'), toolsDir: join(root, '.data', 'tools'), temporalCliPath: process.env['TEMPORAL_CLI_PATH'], namespace: 'default',
-      ports: { postgres: await freePort(), temporal: await freePort(), temporalUi: await freePort() }, durable: false, seed: true, say,
-    });
+    const bundlePath = await bundleWorkflows(scratch);
+    const platform = await throwawayPlatform(scratch);
     say(`starting the lab: API, worker, ${deviceCount} simulated devices rebooting in ${rebootMs / 1000} s`);
-    const logDirectory = join(scratch, 'logs');
+    const logDirectory = join(scratch.directory, 'logs');
     mkdirSync(logDirectory, { recursive: true });
-    lab = await startLab({
+    const lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
       models: Array.from({ length: deviceCount }, () => model), baseAddress: '127.48.0.1', snmpPort: 29162, netconfPort: 29831,
       // The worker in its own process, as in production: the lab's process serves the API and the simulated fleet.
       worker: 'process', workflowBundlePath: bundlePath, logDirectory, rebootMs, phoneHome: false,
     });
+    scratch.onCleanUp(() => lab.stop());
     const prisma = lab.prisma;
     const tenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
     await lab.importFleet(tenantId, () => ({ timezone: 'Europe/Amsterdam', tags: [] }));
@@ -111,7 +76,7 @@ async function main() {
     let progress: { execution: string; status: string; progress: CampaignProgress | null };
     let lastReport = Date.now();
     const inFlightSamples: number[] = [];
-    const cpuBefore = cpuTimes();
+    const cpuBefore = machineJiffies();
     for (;;) {
       progress = (await lab.api<typeof progress>('GET', `/api/v1/upgrade-campaigns/${launched.body.id}`)).body;
       if (progress.execution !== 'RUNNING') break;
@@ -125,7 +90,7 @@ async function main() {
       await sleep(500);
     }
     const wallSeconds = (Date.now() - campaignStarted) / 1000;
-    const cpuAfter = cpuTimes();
+    const cpuAfter = machineJiffies();
     const idealSeconds = (perDeviceSeconds * deviceCount) / concurrency;
     const rows = await prisma.campaignDevice.groupBy({ by: ['status'], where: { campaignId: launched.body.id }, _count: { _all: true } });
     const count = (status: string) => rows.find((r) => r.status === status)?._count._all ?? 0;
@@ -151,7 +116,7 @@ async function main() {
     };
     console.log(JSON.stringify(result));
   } finally {
-    await cleanUp();
+    await scratch.cleanUp();
   }
 }
 
