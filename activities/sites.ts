@@ -293,8 +293,7 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
     },
 
     async closeRun(input: { workflowId: string; status: RunStatus; error?: string }): Promise<void> {
-      await prisma.runSummary.updateMany({ where: { workflowId: input.workflowId }, data: { status: input.status, error: input.error ?? null, closedAt: new Date() } });
-      const run = await prisma.runSummary.findUnique({ where: { workflowId: input.workflowId } });
+      const [run] = await prisma.runSummary.updateManyAndReturn({ where: { workflowId: input.workflowId }, data: { status: input.status, error: input.error ?? null, closedAt: new Date() } });
       if (!run) return;
       await publishEvent(deps, { tenantId: run.tenantId, type: `run.${input.status}`, workflowId: run.workflowId, data: { runId: run.runId, kind: run.kind, siteId: run.siteId, ticket: run.ticket, error: input.error ?? null } });
     },

@@ -18,3 +18,19 @@ export function ifMatch(req: Request, current: Date): Date {
   }
   return current;
 }
+
+/**
+ * Applies a change to the version the caller read, and no other: If-Match is checked against
+ * `before`, `update` must match on the updatedAt it is given, and when it matched nothing (the row
+ * changed meanwhile) the answer is 412 from the row as it is now. Returns the row after the change.
+ */
+export async function updateIfMatch<T extends { updatedAt: Date }>(
+  req: Request,
+  before: T,
+  update: (updatedAt: Date) => Promise<{ count: number }>,
+  read: () => Promise<T>,
+): Promise<T> {
+  const seen = ifMatch(req, before.updatedAt);
+  if ((await update(seen)).count === 0) ifMatch(req, (await read()).updatedAt);
+  return read();
+}

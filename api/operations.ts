@@ -37,6 +37,9 @@ export interface SiteForOperation {
   devices: { serial: string | null }[];
 }
 
+export const onboardingProgressUrl = (siteId: string) => `/api/v1/sites/${siteId}/onboarding`;
+export const decommissionProgressUrl = (siteId: string) => `/api/v1/sites/${siteId}/decommission`;
+
 export function temporalRunLink(deps: OperationDependencies, workflowId: string, runId: string): string {
   return `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`;
 }
@@ -48,7 +51,7 @@ export async function startOnboarding(
 ): Promise<RunStarted> {
   const { prisma, temporal } = deps;
   const workflowId = onboardingWorkflowId(site.id);
-  const progressUrl = `/api/v1/sites/${site.id}/onboarding`;
+  const progressUrl = onboardingProgressUrl(site.id);
   const answer = (id: string, runId: string, started: boolean) =>
     ({ workflowId: id, runId, siteId: site.id, started, progressUrl, temporalUiUrl: temporalRunLink(deps, id, runId) });
   if (options.ticket) {
@@ -105,5 +108,5 @@ export async function startDecommission(deps: OperationDependencies, site: SiteF
     ],
   });
   const runId = handle.firstExecutionRunId;
-  return { workflowId, runId, siteId: site.id, started: true, progressUrl: `/api/v1/sites/${site.id}/decommission`, temporalUiUrl: temporalRunLink(deps, workflowId, runId) };
+  return { workflowId, runId, siteId: site.id, started: true, progressUrl: decommissionProgressUrl(site.id), temporalUiUrl: temporalRunLink(deps, workflowId, runId) };
 }

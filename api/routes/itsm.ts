@@ -13,7 +13,8 @@ import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { rawBodyOf } from '../openapi.ts';
 import {
-  runStarted, startDecommission, startOnboarding, temporalRunLink, ticketSchema, type OperationDependencies, type RunStarted,
+  decommissionProgressUrl, onboardingProgressUrl, runStarted, startDecommission, startOnboarding, temporalRunLink, ticketSchema,
+  type OperationDependencies, type RunStarted,
 } from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
@@ -123,7 +124,7 @@ export function itsmRouter(api: ApiDefinition, deps: OperationDependencies): Rou
 
   function answerFor(earlier: { ticket: string; workflowId: string; runId: string | null; parameters: unknown; operation: string }, res: { location(url: string): void }): RunStarted & { ticket: string } {
     const siteId = (earlier.parameters as { siteId: string }).siteId;
-    const progressUrl = `/api/v1/sites/${siteId}/${earlier.operation === 'site.onboard' ? 'onboarding' : 'decommission'}`;
+    const progressUrl = earlier.operation === 'site.onboard' ? onboardingProgressUrl(siteId) : decommissionProgressUrl(siteId);
     res.location(progressUrl);
     const runId = earlier.runId ?? '';
     return { ticket: earlier.ticket, workflowId: earlier.workflowId, runId, siteId, started: false, progressUrl, temporalUiUrl: temporalRunLink(deps, earlier.workflowId, runId) };

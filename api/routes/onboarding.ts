@@ -19,7 +19,8 @@ import { problems } from '../problems.ts';
 
 const siteParams = z.object({ siteId: z.uuid() });
 
-const stepSchema = z.object({
+/** A step of any run that reports its progress step by step (onboarding, decommissioning, upgrades). */
+export const stepSchema = z.object({
   name: z.string(), label: z.string(),
   status: z.enum(['pending', 'running', 'completed', 'failed', 'compensating', 'compensated', 'skipped']),
   startedAt: z.string().optional(), endedAt: z.string().optional(), error: z.string().optional(), detail: z.string().optional(),

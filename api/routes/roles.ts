@@ -6,7 +6,7 @@ import type { PrismaClient } from '../../prisma/client.ts';
 import { permissionsSchema } from '../access/permissions.ts';
 import { forbidden, type Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
-import { ifMatch, sendEtag } from '../etag.ts';
+import { sendEtag, updateIfMatch } from '../etag.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { problems } from '../problems.ts';
 
@@ -76,10 +76,7 @@ export function rolesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       assertRoleAdmin(principal);
       const before = await found(params.roleId);
       if (before.builtin) throw problems.conflict(`${before.name} is built in and cannot be changed; define a custom role instead.`);
-      const seen = ifMatch(req, before.updatedAt);
-      const { count } = await prisma.role.updateMany({ where: { id: before.id, updatedAt: seen }, data: body });
-      if (count === 0) ifMatch(req, (await found(params.roleId)).updatedAt);
-      const after = await found(params.roleId);
+      const after = await updateIfMatch(req, before, (updatedAt) => prisma.role.updateMany({ where: { id: before.id, updatedAt }, data: body }), () => found(params.roleId));
       await recordAudit(prisma, principal, req, { action: 'role.update', objectType: 'role', objectId: after.id, before, after });
       sendEtag(res, after.updatedAt);
       return after;

@@ -6,7 +6,7 @@ import { OverlayTopology, SiteRole } from '../../generated/prisma/enums.ts';
 import type { Action } from '../access/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
-import { ifMatch, sendEtag } from '../etag.ts';
+import { sendEtag, updateIfMatch } from '../etag.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
@@ -127,10 +127,8 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
     response: siteSummary,
     handler: async ({ params, body, principal }, req, res) => {
       const before = await siteOf(principal, params.siteId, 'write');
-      const seen = ifMatch(req, before.updatedAt);
-      const { count } = await prisma.site.updateMany({ where: { id: before.id, updatedAt: seen }, data: body });
-      if (count === 0) ifMatch(req, (await siteOf(principal, params.siteId, 'write')).updatedAt);
-      const after = await siteOf(principal, params.siteId, 'write');
+      const after = await updateIfMatch(req, before, (updatedAt) => prisma.site.updateMany({ where: { id: before.id, updatedAt }, data: body }),
+        () => siteOf(principal, params.siteId, 'write'));
       await recordAudit(prisma, principal, req, { action: 'site.update', objectType: 'site', objectId: after.id, tenantId: after.tenantId, before: await toSummary(prisma, before), after: await toSummary(prisma, after) });
       sendEtag(res, after.updatedAt);
       return toSummary(prisma, after);

@@ -11,11 +11,7 @@ import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { temporalRunLink, type OperationDependencies } from '../operations.ts';
 import { problems } from '../problems.ts';
-
-const stepSchema = z.object({
-  name: z.string(), label: z.string(), status: z.string(),
-  startedAt: z.string().optional(), endedAt: z.string().optional(), error: z.string().optional(), detail: z.string().optional(),
-});
+import { stepSchema } from './onboarding.ts';
 
 export function upgradesRouter(api: ApiDefinition, deps: OperationDependencies): Router {
   const router = Router();

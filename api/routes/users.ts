@@ -8,7 +8,7 @@ import { hashPassword } from '../access/passwords.ts';
 import { allows, within, type Permissions } from '../access/permissions.ts';
 import { forbidden, type Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
-import { ifMatch, sendEtag } from '../etag.ts';
+import { sendEtag, updateIfMatch } from '../etag.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
@@ -141,17 +141,16 @@ export function usersRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       for (const b of before.roleBindings) {
         if (!mayBind(principal, b.role.scope, b, {})) throw forbidden(`${before.email} is also bound where you may not manage people.`);
       }
-      const seen = ifMatch(req, before.updatedAt);
-      const data = {
-        ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
-        ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
-        ...(body.password ? { passwordHash: await hashPassword(body.password) } : {}),
-      };
-      const { count } = await prisma.user.updateMany({ where: { id: before.id, updatedAt: seen }, data });
-      if (count === 0) ifMatch(req, (await found(principal, params.userId)).updatedAt);
+      const after = await updateIfMatch(req, before, async (updatedAt) => prisma.user.updateMany({
+        where: { id: before.id, updatedAt },
+        data: {
+          ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
+          ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+          ...(body.password ? { passwordHash: await hashPassword(body.password) } : {}),
+        },
+      }), () => found(principal, params.userId));
       // A disabled account or a new password ends every open session.
       if (body.disabled || body.password) await prisma.userSession.deleteMany({ where: { userId: before.id } });
-      const after = await found(principal, params.userId);
       await recordAudit(prisma, principal, req, {
         action: 'user.update', objectType: 'user', objectId: before.id, tenantId: before.roleBindings[0]?.tenantId,
         before: toUser(before), after: { ...toUser(after), ...(body.password ? { password: 'changed' } : {}) },

@@ -6,7 +6,7 @@ import type { PrismaClient } from '../../prisma/client.ts';
 import type { Principal } from '../access/principal.ts';
 import type { Action } from '../access/permissions.ts';
 import { recordAudit } from '../audit.ts';
-import { ifMatch, sendEtag } from '../etag.ts';
+import { sendEtag, updateIfMatch } from '../etag.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 
@@ -106,10 +106,8 @@ export function webhooksRouter(api: ApiDefinition, deps: { prisma: PrismaClient 
     response: subscription,
     handler: async ({ params, body, principal }, req, res) => {
       const before = await found(principal, params.subscriptionId, 'write');
-      const seen = ifMatch(req, before.updatedAt);
-      const { count } = await prisma.webhookSubscription.updateMany({ where: { id: before.id, updatedAt: seen }, data: body });
-      if (count === 0) ifMatch(req, (await found(principal, params.subscriptionId, 'write')).updatedAt);
-      const after = await found(principal, params.subscriptionId, 'write');
+      const after = await updateIfMatch(req, before, (updatedAt) => prisma.webhookSubscription.updateMany({ where: { id: before.id, updatedAt }, data: body }),
+        () => found(principal, params.subscriptionId, 'write'));
       await recordAudit(prisma, principal, req, { action: 'webhook.update', objectType: 'webhook', objectId: after.id, tenantId: after.tenantId, before, after });
       sendEtag(res, after.updatedAt);
       return after;
