@@ -7,6 +7,7 @@ import type { Transports } from './devices/drivers/contract.ts';
 import { createCampaignActivities } from './campaigns.ts';
 import { createDeliveryActivities } from './events/deliveries.ts';
 import { createLeaseActivities } from './leases.ts';
+import { createRmaActivities } from './rma.ts';
 import { createSiteActivities } from './sites.ts';
 
 export interface ActivityDependencies {
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createDeviceActivities(deps),
     ...createDeliveryActivities(deps),
     ...createCampaignActivities(deps),
+    ...createRmaActivities(deps),
   };
 }
 

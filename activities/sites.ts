@@ -4,11 +4,12 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { publishEvent } from './events/publish.ts';
-import type { Prisma, PrismaClient } from '../prisma/client.ts';
+import { Prisma, type PrismaClient } from '../prisma/client.ts';
 import { failureTypes } from '../workflows/failure-types.ts';
 import type { FirewallRuleConfig, PolicyConfigInput } from '../workflows/render/device-config.ts';
 import type { TunnelConfig } from '../workflows/render/device-config.ts';
-import type { DeviceTarget, PeerDevice, PlannedDevice, SitePlan } from '../workflows/site-plan.ts';
+import type { DeviceTarget, PeerDevice, PlannedDevice, SitePlan, TargetImage } from '../workflows/site-plan.ts';
+import type { PostCheck } from './devices/change.ts';
 import { allocateSiteAddresses, releaseSiteAddresses, tunnelEnds, type DeviceTunnelPlan } from './inventory/allocations.ts';
 
 type SiteStatus = 'planned' | 'onboarding' | 'active' | 'failed' | 'decommissioning' | 'decommissioned';
@@ -94,6 +95,42 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
     return peers;
   }
 
+  /**
+   * The other ends of a site's tunnels (hubs and mesh peers, whichever side allocated them), with
+   * the tunnels as they are configured there; only those reaching `near` when it is given. A
+   * tunnel's `viaLink` is left empty: removing one needs no WAN link.
+   */
+  async function farEnds(site: { id: string; devices: DeviceRow[] }, near?: DeviceRow): Promise<FarEnd[]> {
+    const tunnels = await prisma.allocation.findMany({ where: { kind: 'tunnel_subnet', OR: [{ siteId: site.id }, { peerSiteId: site.id }] } });
+    const units = await prisma.allocation.findMany({ where: { kind: 'tunnel_id', OR: [{ siteId: site.id }, { peerSiteId: site.id }] } });
+    const primaryOf = (siteId: string) => prisma.device.findFirst({ where: { siteId, role: 'primary' }, include: deviceInclude });
+    const remote = new Map<string, FarEnd>();
+    for (const tunnel of tunnels) {
+      const owner = tunnel.siteId === site.id;
+      // The far end: the peer's primary device for the site's own tunnels, the owner's device otherwise.
+      const far = owner
+        ? await primaryOf(tunnel.peerSiteId!)
+        : await prisma.device.findFirst({ where: { siteId: tunnel.siteId, role: tunnel.deviceRole }, include: deviceInclude });
+      const nearDevice = owner ? site.devices.find((d) => d.role === tunnel.deviceRole) : site.devices.find((d) => d.role === 'primary');
+      const farTarget = far && targetOf(far);
+      if (!far || !farTarget || !nearDevice || (near && nearDevice.id !== near.id)) continue;
+      const unitOn = (device: { siteId: string; role: string }) => units.find((u) =>
+        u.siteId === tunnel.siteId && u.peerSiteId === tunnel.peerSiteId && u.deviceRole === tunnel.deviceRole && u.value.startsWith(`${device.siteId}/${device.role}:`));
+      const unit = unitOn(far);
+      if (!unit) continue;
+      const entry = remote.get(far.id) ?? { target: farTarget, hostname: far.hostname, primaryLinks: plannedDevice(far).primaryLinks, tunnels: [], localUnits: [] };
+      const ends = tunnelEnds(tunnel.value);
+      entry.tunnels.push({
+        name: nearDevice.hostname, unit: Number(unit.value.split(':')[1]), peer: nearDevice.managementAddress ?? '0.0.0.0',
+        localAddress: owner ? ends.peerAddress : ends.localAddress, viaLink: '',
+      });
+      const localUnit = unitOn(nearDevice);
+      if (localUnit) entry.localUnits.push(Number(localUnit.value.split(':')[1]));
+      remote.set(far.id, entry);
+    }
+    return [...remote.values()];
+  }
+
   /** Firewall intent that applies to the site (tenant-wide, its tags, its departments) and its steering policies. */
   async function policiesOf(site: { id: string; tenantId: string; tags: string[] }, departments: string[], links: { name: string; type: string }[]): Promise<PolicyConfigInput> {
     const firewallPolicies = await prisma.firewallPolicy.findMany({
@@ -158,36 +195,42 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
     async loadDecommissionPlan(input: { siteId: string }): Promise<DecommissionPlan> {
       const site = await prisma.site.findUnique({ where: { id: input.siteId }, include: { devices: { include: deviceInclude } } });
       if (!site) throw ApplicationFailure.nonRetryable(`Site ${input.siteId} does not exist.`, failureTypes.siteNotFound);
-      const tunnels = await prisma.allocation.findMany({
-        where: { kind: 'tunnel_subnet', OR: [{ siteId: site.id }, { peerSiteId: site.id }] },
-      });
-      const units = await prisma.allocation.findMany({ where: { kind: 'tunnel_id', OR: [{ siteId: site.id }, { peerSiteId: site.id }] } });
-      const primaryOf = (siteId: string) => prisma.device.findFirst({ where: { siteId, role: 'primary' }, include: deviceInclude });
-      const remote = new Map<string, { target: DeviceTarget; hostname: string; tunnels: TunnelConfig[] }>();
-      for (const tunnel of tunnels) {
-        const owner = tunnel.siteId === site.id;
-        // The far end: the peer's primary device for the site's own tunnels, the owner's device otherwise.
-        const far = owner
-          ? await primaryOf(tunnel.peerSiteId!)
-          : await prisma.device.findFirst({ where: { siteId: tunnel.siteId, role: tunnel.deviceRole }, include: deviceInclude });
-        const near = owner ? site.devices.find((d) => d.role === tunnel.deviceRole) : site.devices.find((d) => d.role === 'primary');
-        const farTarget = far && targetOf(far);
-        if (!far || !farTarget || !near) continue;
-        const farUnits = `${far.siteId}/${far.role}:`;
-        const unit = units.find((u) => u.siteId === tunnel.siteId && u.peerSiteId === tunnel.peerSiteId && u.deviceRole === tunnel.deviceRole && u.value.startsWith(farUnits));
-        if (!unit) continue;
-        const entry = remote.get(far.id) ?? { target: farTarget, hostname: far.hostname, tunnels: [] };
-        const ends = tunnelEnds(tunnel.value);
-        entry.tunnels.push({
-          name: near.hostname, unit: Number(unit.value.split(':')[1]), peer: near.managementAddress ?? '0.0.0.0',
-          localAddress: owner ? ends.peerAddress : ends.localAddress, viaLink: '',
-        });
-        remote.set(far.id, entry);
-      }
       return {
         siteId: site.id, tenantId: site.tenantId, name: site.name, status: site.status,
         devices: site.devices.map((d) => ({ id: d.id, hostname: d.hostname, target: targetOf(d) })),
-        peers: [...remote.values()],
+        peers: (await farEnds(site)).map(({ target, hostname, tunnels }) => ({ target, hostname, tunnels })),
+      };
+    },
+
+    /**
+     * What replacing a device needs: where it is, the far ends of its tunnels, what must be up on
+     * the replacement, the site's policies and the target image for the replacement's model (the
+     * device's own unless told).
+     */
+    async loadRmaPlan(input: { deviceId: string; model?: string }): Promise<RmaPlan> {
+      const device = await prisma.device.findUnique({ where: { id: input.deviceId }, include: deviceInclude });
+      if (!device) throw ApplicationFailure.nonRetryable(`Device ${input.deviceId} does not exist.`, failureTypes.deviceNotFound);
+      const site = await prisma.site.findUniqueOrThrow({
+        where: { id: device.siteId },
+        include: { devices: { include: deviceInclude }, lanSegments: true, departments: true, wanLinks: true },
+      });
+      const ends = await farEnds(site, device);
+      const carriesLan = device.role === 'primary' || site.devices.length === 1;
+      const up = [
+        ...device.wanLinks.filter((l) => !l.backupOnly).map((l) => l.interfaceName),
+        ...(carriesLan ? site.lanSegments.map((s) => `irb.${s.vlanId}`) : []),
+        ...ends.flatMap((end) => end.localUnits.map((unit) => `st0.${unit}`)),
+      ];
+      const image = await prisma.tenantTargetImage.findUnique({ where: { tenantId_model: { tenantId: site.tenantId, model: input.model ?? device.model } }, include: { image: true } });
+      const previous = await prisma.rmaRecord.findFirst({ where: { deviceId: device.id, farTunnels: { not: Prisma.AnyNull } }, orderBy: { openedAt: 'desc' } });
+      return {
+        tenantId: site.tenantId, siteId: site.id, siteName: site.name, siteStatus: site.status, siteRole: site.role,
+        device: { id: device.id, hostname: device.hostname, role: device.role, model: device.model, platform: device.platform, status: device.status, serial: device.serial, target: targetOf(device) },
+        farEnds: ends,
+        previousFarTunnels: (previous?.farTunnels ?? []) as unknown as RemovedTunnel[],
+        checks: [...new Set(up)].map((name) => ({ kind: 'interface-up' as const, interface: name })),
+        policies: await policiesOf(site, site.departments.map((d) => d.name), site.wanLinks),
+        ...(image ? { targetImage: { model: image.model, version: image.image.version, sha256: image.image.sha256 } } : {}),
       };
     },
 
@@ -256,6 +299,7 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
       if (!device) throw ApplicationFailure.nonRetryable(`Device ${input.deviceId} does not exist.`, failureTypes.deviceNotFound);
       const target = targetOf(device);
       if (!target) throw ApplicationFailure.nonRetryable(`${device.hostname} has never been provisioned: it has no address to reach.`, failureTypes.deviceNotFound);
+      if (device.status === 'rma') throw ApplicationFailure.nonRetryable(`${device.hostname} is being replaced (RMA): it is upgraded once the new box is in service.`, failureTypes.upgradePreCheckFailed);
       return { hostname: device.hostname, siteId: device.siteId, tenantId: device.site.tenantId, model: device.model, target };
     },
 
@@ -307,6 +351,38 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
       await publishEvent(deps, { tenantId: input.tenantId, type: input.action, workflowId: input.workflowId, data: { siteId: input.siteId, name: site?.name ?? null, status: site?.status ?? null } });
     },
   };
+}
+
+/** The other end of some of a site's tunnels: a hub's or a mesh peer's device. */
+export interface FarEnd {
+  target: DeviceTarget;
+  hostname: string;
+  primaryLinks: string[];
+  /** The tunnels as configured on the far end (its units, the near device as their peer). */
+  tunnels: TunnelConfig[];
+  /** The same tunnels' units on the near device. */
+  localUnits: number[];
+}
+
+/** A tunnel removed from a far end when its device was replaced, kept to restore it. */
+export interface RemovedTunnel extends TunnelConfig {
+  farSerial: string;
+}
+
+export interface RmaPlan {
+  tenantId: string;
+  siteId: string;
+  siteName: string;
+  siteStatus: string;
+  siteRole: 'hub' | 'spoke';
+  device: { id: string; hostname: string; role: 'primary' | 'secondary'; model: string; platform: string; status: string; serial: string | null; target: DeviceTarget | null };
+  farEnds: FarEnd[];
+  /** What an earlier replacement of this device removed from the far ends, should they hold nothing now. */
+  previousFarTunnels: RemovedTunnel[];
+  /** What must be up on the replacement: its WAN links, LAN gateways and tunnels. */
+  checks: PostCheck[];
+  policies: PolicyConfigInput;
+  targetImage?: TargetImage;
 }
 
 export interface DecommissionPlan {

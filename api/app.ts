@@ -31,6 +31,7 @@ import { rolesRouter } from './routes/roles.ts';
 import { sessionRouter } from './routes/session.ts';
 import { streamsRouter } from './routes/streams.ts';
 import { upgradesRouter } from './routes/upgrades.ts';
+import { rmaRouter } from './routes/rma.ts';
 import { usersRouter } from './routes/users.ts';
 import { webhooksRouter } from './routes/webhooks.ts';
 
@@ -86,6 +87,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(imagesRouter(api, deps));
   v1.use(firmwareRouter(api, deps));
   v1.use(upgradesRouter(api, deps));
+  v1.use(rmaRouter(api, deps));
   v1.use(campaignsRouter(api, deps));
   v1.use(itsmRouter(api, deps));
   v1.use(webhooksRouter(api, deps));

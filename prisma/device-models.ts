@@ -23,3 +23,18 @@ export const deviceModelNames = deviceModels.map((m) => m.model) as [string, ...
 export function deviceModel(model: string): DeviceModel | undefined {
   return deviceModels.find((m) => m.model === model);
 }
+
+/**
+ * A failed box may be replaced by another model when it is listed here, its ports renamed as
+ * given in the configuration it receives. A bigger branch box has the small one's ports under the
+ * same names, so it takes the configuration as it is. Anything else is refused: the same model.
+ */
+export const replacementModels: Readonly<Record<string, readonly { model: string; ports: Readonly<Record<string, string>> }[]>> = {
+  'SRX-SIM-100': [{ model: 'SRX-SIM-300', ports: {} }],
+};
+
+/** The port renames that take `failed`'s configuration to `replacement`, or undefined when it cannot replace it. */
+export function portMapping(failed: string, replacement: string): Readonly<Record<string, string>> | undefined {
+  if (failed === replacement) return {};
+  return replacementModels[failed]?.find((r) => r.model === replacement)?.ports;
+}

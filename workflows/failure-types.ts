@@ -28,6 +28,10 @@ export const failureTypes = {
   upgradePreCheckFailed: 'UpgradePreCheckFailed',
   /** An upgrade failed after it started; the device was rolled back to its previous software. */
   upgradeFailed: 'UpgradeFailed',
+  /** A device replacement that cannot go ahead (no box was ever provisioned, the new serial is taken…). */
+  rmaRefused: 'RmaRefused',
+  /** A device replacement failed or was aborted after it started; the device stays in RMA. */
+  rmaFailed: 'RmaFailed',
   /** A webhook receiver answered other than 2xx, or not at all; retried until the deadline. */
   webhookNotDelivered: 'WebhookNotDelivered',
   /** A webhook that cannot be sent at all (its subscription was switched off or deleted). */

@@ -37,7 +37,8 @@ export interface ZtpInput {
   /** Set when the device was admitted already (a retried onboarding): no phone-home is awaited. */
   admitted?: DeviceTarget;
   targetImage?: TargetImage;
-  stage1: string;
+  /** Left out when stage 2 is a whole configuration on record (a replacement box): it goes in alone. */
+  stage1?: string;
   stage2: string;
   stage1Checks: PostCheck[];
   stage2Checks: PostCheck[];
@@ -100,9 +101,14 @@ export async function ztp(input: ZtpInput): Promise<ZtpResult> {
     const { version: softwareVersion, upgraded } = await steps.run('firmware', () =>
       writes.upgradeFirmwareIfOlder({ target, ...(input.targetImage ? { image: input.targetImage } : {}) }),
     (firmware) => firmware.upgraded ? `upgraded to ${firmware.version}` : `running ${firmware.version}`);
-    await steps.run('stage-1', () => writes.pushConfiguration({
-      target, config: input.stage1, mode: 'merge', persist: persist('stage-1'), checks: input.stage1Checks, source: 'ztp', workflowId,
-    }), (r) => `configuration version ${r.version}`);
+    const { stage1 } = input;
+    if (stage1 === undefined) {
+      steps.mark('stage-1', 'skipped', 'the whole configuration goes in at stage 2');
+    } else {
+      await steps.run('stage-1', () => writes.pushConfiguration({
+        target, config: stage1, mode: 'merge', persist: persist('stage-1'), checks: input.stage1Checks, source: 'ztp', workflowId,
+      }), (r) => `configuration version ${r.version}`);
+    }
     const { version } = await steps.run('stage-2', () => writes.pushConfiguration({
       target, config: input.stage2, mode: 'replace', persist: persist('stage-2'), checks: input.stage2Checks, source: 'ztp', workflowId,
     }), (r) => `configuration version ${r.version}`);

@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { failureTypes } from '../../workflows/failure-types.ts';
+import type { TunnelConfig } from '../../workflows/render/device-config.ts';
 import { compareVersions, type DeviceTarget, type TargetImage } from '../../workflows/site-plan.ts';
 import { applyConfiguration, failedChecks, type PostCheck } from './change.ts';
 import type { DeviceDriver, Transports } from './drivers/contract.ts';
@@ -97,6 +98,19 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
         const version = await recordVersion(input.target.deviceId, await device.runningConfig(), input.source, input.workflowId);
         return { changed, version };
       }));
+    },
+
+    /** Reads the running configuration and records it as the device's next version (when it differs). */
+    async captureConfiguration(input: { target: DeviceTarget; workflowId: string }): Promise<{ version: number; content: string }> {
+      return failingAsDeviceErrors(async () => {
+        const content = await driver(input.target).runningConfig();
+        return { version: await recordVersion(input.target.deviceId, content, 'rma', input.workflowId), content };
+      });
+    },
+
+    /** The tunnels a hub or mesh peer holds to `peer`, as configured there. */
+    async readTunnelsTo(input: { target: DeviceTarget; peer: string }): Promise<TunnelConfig[]> {
+      return failingAsDeviceErrors(() => driver(input.target).tunnelsTo(input.peer));
     },
 
     /**

@@ -15,12 +15,11 @@ import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageQuery } from '../pagination.ts';
 import { HttpProblem, problems } from '../problems.ts';
+import { serialSchema } from '../schemas/site.ts';
 import { activationCodeHash } from '../site-inventory.ts';
 
-const serial = z.string().regex(/^[A-Z0-9-]{4,40}$/, 'is 4 to 40 capital letters, digits or hyphens');
-
 const phoneHome = z.object({
-  serial,
+  serial: serialSchema,
   model: z.string().min(1).max(60),
   softwareVersion: z.string().min(1).max(60),
   address: z.ipv4(),
@@ -75,7 +74,8 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
       const alarm = (type: string, message: string) => raiseAlarm(prisma, {
         tenantId: device.site.tenantId, siteId: device.siteId, deviceId: device.id, type, severity: 'major', message, dedupeKey: `${type}:${device.id}`,
       });
-      if (device.status !== 'planned') throw problems.conflict(`${body.serial} is ${device.status} already; it is not waiting for zero-touch provisioning.`);
+      // A planned device waits for its first box; a device in RMA for its replacement.
+      if (device.status !== 'planned' && device.status !== 'rma') throw problems.conflict(`${body.serial} is ${device.status} already; it is not waiting for zero-touch provisioning.`);
       const byCode = !!device.activationCodeHash && !!body.activationCode && sameCode(body.activationCode, device.activationCodeHash);
       const byAssignment = !device.activationCodeHash && !!device.hostKeySha256 && device.hostKeySha256 === body.hostKeySha256;
       if (!byCode && !byAssignment) {
@@ -121,7 +121,7 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
     summary: "Assign an unclaimed box to a planned site's device; its next phone-home is admitted (pinned to its host key)",
     tags: ['Zero-touch provisioning'],
     access: { type: 'device', action: 'write' },
-    params: z.object({ serial }),
+    params: z.object({ serial: serialSchema }),
     body: z.object({ siteId: z.uuid(), role: z.enum(['primary', 'secondary']).default('primary') }),
     response: z.object({ serial: z.string(), deviceId: z.string(), hostname: z.string() }),
     handler: async ({ params, body, principal }, req) => {

@@ -22,11 +22,13 @@ export const siteDetailsStep = z.object({
   tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'tags are lowercase letters, digits and hyphens')).max(20).default([]),
 });
 
+export const serialSchema = z.string().regex(/^[A-Z0-9-]{4,40}$/, 'is 4 to 40 capital letters, digits or hyphens');
+
 export const siteDeviceInput = z.object({
   role: z.enum(['primary', 'secondary']),
   model: z.enum(deviceModelNames, 'is not a model Branchline knows'),
   /** Unknown until the box ships. */
-  serial: z.string().regex(/^[A-Z0-9-]{4,40}$/, 'is 4 to 40 capital letters, digits or hyphens').optional(),
+  serial: serialSchema.optional(),
   hostname: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'is lowercase letters, digits and hyphens, at most 63').optional(),
 });
 

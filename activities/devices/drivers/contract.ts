@@ -2,6 +2,7 @@
 // only this; a driver per device family speaks NETCONF and SNMP underneath.
 import type { NetconfSessionPool } from '../netconf/pool.ts';
 import type { SnmpClient } from '../snmp.ts';
+import type { TunnelConfig } from '../../../workflows/render/device-config.ts';
 
 /** How to reach one device, as the inventory records it. */
 export interface DeviceConnection {
@@ -50,6 +51,8 @@ export interface DeviceDriver {
   /** WAN-link probe results (latency, jitter, loss), read over SNMP. */
   probes(): Promise<ProbeResult[]>;
   runningConfig(): Promise<string>;
+  /** The tunnels in the running configuration whose far end is `peer` (a device being replaced). */
+  tunnelsTo(peer: string): Promise<TunnelConfig[]>;
   lock(): Promise<void>;
   unlock(): Promise<void>;
   /** Loads configuration into the candidate; a load error discards the candidate before it throws. */

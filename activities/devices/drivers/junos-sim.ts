@@ -67,6 +67,23 @@ export function junosSimDriver(connection: DeviceConnection, transports: Transpo
     },
 
     runningConfig: () => netconf((session) => session.getConfig('running')),
+
+    async tunnelsTo(peer) {
+      const config = parseXml(await netconf((session) => session.getConfig('running')));
+      const st0 = [...config.getElementsByTagName('interface')].find((i) => childText(i, 'name') === 'st0');
+      const units = new Map((st0 ? elementChildren(st0) : []).filter((e) => e.localName === 'unit').map((u) => [childText(u, 'name'), childText(u, 'address')]));
+      return [...config.getElementsByTagName('vpn')].filter((vpn) => childText(vpn, 'peer') === peer).map((vpn) => {
+        const unit = Number(childText(vpn, 'bind-interface')?.replace(/^st0\./, ''));
+        return {
+          // The VPN is named after the far end and the unit (the renderer's vpnName).
+          name: (childText(vpn, 'name') ?? '').replace(new RegExp(`-${unit}$`), ''),
+          unit,
+          peer,
+          localAddress: units.get(String(unit)) ?? '',
+          viaLink: (childText(vpn, 'external-interface') ?? '').replace(/\.0$/, ''),
+        };
+      });
+    },
     lock: () => netconf((session) => session.lock('candidate')),
     unlock: () => netconf((session) => session.unlock('candidate')),
 

@@ -1,0 +1,165 @@
+// Replacing a failed device (RMA): the operator names the new box's serial (and its model, when a
+// documented replacement model ships instead); the answer holds the one-time activation code the
+// installer types into the new box, shown this once. The run rebinds the device to the new box.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import { deviceModelNames, portMapping, replacementModels } from '../../prisma/device-models.ts';
+import { rma, rmaProgressQuery, rmaWorkflowId } from '../../workflows/rma.ts';
+import { searchAttributeKeys, taskQueues } from '../../workflows/task-queues.ts';
+import type { Action } from '../access/permissions.ts';
+import type { Principal } from '../access/principal.ts';
+import { recordAudit } from '../audit.ts';
+import type { ApiDefinition } from '../openapi.ts';
+import { temporalRunLink, ticketSchema, type OperationDependencies } from '../operations.ts';
+import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { problems } from '../problems.ts';
+import { serialSchema } from '../schemas/site.ts';
+import { activationCodeHash } from '../site-inventory.ts';
+import { stepSchema } from './onboarding.ts';
+
+/** A device in service, or one whose earlier replacement failed, can be replaced. */
+const replaceable = ['online', 'offline', 'upgrading', 'rma'];
+
+const rmaRecord = z.object({
+  id: z.uuid(), tenantId: z.uuid(), deviceId: z.uuid(), oldSerial: z.string(), newSerial: z.string().nullable(), newModel: z.string().nullable(),
+  status: z.string(), reason: z.string().nullable(), configVersion: z.number().int().nullable(), workflowId: z.string().nullable(),
+  openedAt: z.date(), closedAt: z.date().nullable(),
+}).openapi('RmaRecord');
+
+export const rmaProgressUrl = (deviceId: string) => `/api/v1/devices/${deviceId}/rma`;
+
+export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Router {
+  const router = Router();
+  const { prisma, temporal } = deps;
+  const params = z.object({ deviceId: z.uuid() });
+
+  const deviceOf = async (principal: Principal, deviceId: string, action: Action) => {
+    const device = await prisma.device.findUnique({ where: { id: deviceId }, include: { site: { select: { tenantId: true, name: true, status: true } } } });
+    principal.assert(device?.site.tenantId, 'rma', action, `Device ${deviceId}`);
+    return device!;
+  };
+
+  api.route(router, {
+    method: 'post', path: '/devices/:deviceId/rma', summary: 'Replace a failed device with a new box (RMA): same identity and configuration, new hardware', tags: ['RMA'],
+    access: { type: 'rma', action: 'execute' }, params,
+    body: z.object({
+      newSerial: serialSchema.describe("The new box's serial, as printed on it"),
+      newModel: z.enum(deviceModelNames).optional().describe("The new box's model, when not the failed one's: it must be a documented replacement"),
+      reason: z.string().min(1).max(500).optional(),
+      ticket: ticketSchema.optional(),
+      phoneHomeWithinMinutes: z.number().int().min(1).max(60 * 24 * 90).default(60 * 24 * 7),
+    }),
+    status: 202,
+    response: z.object({
+      rmaId: z.uuid(), workflowId: z.string(), runId: z.string(),
+      activationCode: z.string().describe('Type it into the new box: shown this once'),
+      progressUrl: z.string(), temporalUiUrl: z.string(),
+    }),
+    handler: async ({ params, body, principal }, req, res) => {
+      const device = await deviceOf(principal, params.deviceId, 'execute');
+      if (!device.serial || !replaceable.includes(device.status)) {
+        throw problems.conflict(`${device.hostname} is ${device.status}: only a device in service is replaced.`, { status: device.status });
+      }
+      if (device.site.status !== 'active') throw problems.conflict(`${device.site.name} is ${device.site.status}: a device is replaced at a site in service.`, { status: device.site.status });
+      const newModel = body.newModel ?? device.model;
+      if (!portMapping(device.model, newModel)) {
+        const allowed = [device.model, ...(replacementModels[device.model] ?? []).map((r) => r.model)].join(' or ');
+        throw problems.validation([{ path: 'newModel', message: `a ${newModel} cannot replace a ${device.model}: send a ${allowed}` }]);
+      }
+      if (body.newSerial === device.serial) throw problems.validation([{ path: 'newSerial', message: 'is the failed box\'s serial: give the new box\'s' }]);
+      if (await prisma.device.findUnique({ where: { serial: body.newSerial }, select: { id: true } })) {
+        throw problems.validation([{ path: 'newSerial', message: 'belongs to another device already' }]);
+      }
+      const rmaId = randomUUID();
+      const activationCode = randomBytes(9).toString('base64url');
+      const workflowId = rmaWorkflowId(device.id);
+      try {
+        const handle = await temporal.workflow.start(rma, {
+          workflowId,
+          taskQueue: taskQueues.orchestration,
+          workflowIdConflictPolicy: 'FAIL',
+          args: [{
+            rmaId, deviceId: device.id, newSerial: body.newSerial, activationCodeHash: activationCodeHash(activationCode),
+            phoneHomeWithin: `${body.phoneHomeWithinMinutes} minutes`,
+            ...(body.newModel && body.newModel !== device.model ? { newModel: body.newModel } : {}),
+            ...(body.reason ? { reason: body.reason } : {}),
+            ...(body.ticket ? { ticket: body.ticket } : {}),
+          }],
+          typedSearchAttributes: [
+            { key: searchAttributeKeys.tenant, value: device.site.tenantId },
+            { key: searchAttributeKeys.site, value: device.siteId },
+            { key: searchAttributeKeys.deviceSerials, value: [device.serial, body.newSerial] },
+            ...(body.ticket ? [{ key: searchAttributeKeys.ticket, value: body.ticket }] : []),
+          ],
+        });
+        await recordAudit(prisma, principal, req, {
+          action: 'device.rma.start', objectType: 'device', objectId: device.id, tenantId: device.site.tenantId,
+          before: { serial: device.serial, model: device.model }, after: { serial: body.newSerial, model: newModel, reason: body.reason ?? null, rmaId, workflowId },
+        });
+        res.location(rmaProgressUrl(device.id));
+        const runId = handle.firstExecutionRunId;
+        return { rmaId, workflowId, runId, activationCode, progressUrl: rmaProgressUrl(device.id), temporalUiUrl: temporalRunLink(deps, workflowId, runId) };
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        throw problems.conflict(`${device.hostname} is being replaced already: follow that run, or abort it first.`, { workflowId });
+      }
+    },
+  });
+
+  api.route(router, {
+    method: 'get', path: '/devices/:deviceId/rma', summary: "The device's latest replacement, step by step", tags: ['RMA'],
+    access: { type: 'rma', action: 'read' }, params,
+    response: z.object({
+      rmaId: z.string(), workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: z.string(),
+      state: z.string(), hostname: z.string().nullable(), oldSerial: z.string().nullable(), newSerial: z.string(), error: z.string().nullable(),
+      steps: z.array(stepSchema), devices: z.array(z.object({ deviceId: z.string(), hostname: z.string(), workflowId: z.string() })),
+    }),
+    handler: async ({ params, principal }) => {
+      await deviceOf(principal, params.deviceId, 'read');
+      const handle = temporal.workflow.getHandle(rmaWorkflowId(params.deviceId));
+      try {
+        const description = await handle.describe();
+        const progress = await handle.query(rmaProgressQuery);
+        return {
+          ...progress, workflowId: description.workflowId, runId: description.runId, execution: description.status.name,
+          temporalUiUrl: temporalRunLink(deps, description.workflowId, description.runId),
+        };
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw problems.notFound(`A replacement of device ${params.deviceId}`);
+        throw error;
+      }
+    },
+  });
+
+  api.route(router, {
+    method: 'post', path: '/devices/:deviceId/rma/abort', summary: 'Abort a replacement under way (the device stays in RMA)', tags: ['RMA'],
+    access: { type: 'rma', action: 'execute' }, params,
+    status: 202,
+    response: z.object({ workflowId: z.string() }),
+    handler: async ({ params, principal }, req) => {
+      const device = await deviceOf(principal, params.deviceId, 'execute');
+      const workflowId = rmaWorkflowId(device.id);
+      const running = await temporal.workflow.getHandle(workflowId).describe().catch(() => undefined);
+      if (running?.status.name !== 'RUNNING') throw problems.conflict(`No replacement of ${device.hostname} is under way.`);
+      await temporal.workflow.getHandle(workflowId).cancel();
+      await recordAudit(prisma, principal, req, { action: 'device.rma.abort', objectType: 'device', objectId: device.id, tenantId: device.site.tenantId, after: { workflowId } });
+      return { workflowId };
+    },
+  });
+
+  api.route(router, {
+    method: 'get', path: '/rma-records', summary: 'Device replacements, open and closed, with old and new serials and times', tags: ['RMA'],
+    access: { type: 'rma', action: 'read' },
+    query: pageQuery.extend({ tenantId: z.uuid().optional(), deviceId: z.uuid().optional() }),
+    response: pageOf(rmaRecord),
+    handler: async ({ query, principal }) => {
+      const where = { ...principal.tenantWhere('rma', query.tenantId), ...(query.deviceId ? { deviceId: query.deviceId } : {}) };
+      const rows = await prisma.rmaRecord.findMany({ ...pageArgs(query, where), omit: { farTunnels: true } });
+      return toPage(rows, query.limit);
+    },
+  });
+
+  return router;
+}

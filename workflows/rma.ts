@@ -1,0 +1,205 @@
+// Replacing a failed device (RMA, id `rma/<deviceId>`): the logical device keeps its id, hostname,
+// site and configuration; only the hardware is rebound. Initiate (mark it in RMA, take its last
+// configuration on record, or the box's own if nothing is on record and it still answers; read how
+// the hubs and mesh peers hold its tunnels) → grant (the new serial and its one-time activation
+// code) → retire the old box (its tunnels removed from the far ends) → ZTP the new box with the old
+// configuration (ports renamed for a mapped model) → restore the far ends' tunnels to the new box
+// and push the site's policies → verify both ends → close the RMA record.
+//
+// A failure leaves the device in RMA with an alarm and the record failed; the old box's tunnels
+// stay removed (it is gone), and a new RMA of the device restores them from the record.
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import {
+  ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { DeviceActivities } from '../activities/devices/activities.ts';
+import type { RmaActivities } from '../activities/rma.ts';
+import type { FarEnd, RemovedTunnel, SiteActivities } from '../activities/sites.ts';
+import { portMapping } from '../prisma/device-models.ts';
+import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
+import { failureTypes } from './failure-types.ts';
+import { withDeviceLeases } from './lease.ts';
+import { renderers } from './render/renderers.ts';
+import type { DeviceTarget } from './site-plan.ts';
+import { describeFailure, progressQueryName, type Step, StepLog } from './steps.ts';
+import { taskQueues } from './task-queues.ts';
+import { changeTunnels } from './tunnel-changes.ts';
+import { ztp, ztpWorkflowId } from './ztp.ts';
+
+export interface RmaInput {
+  rmaId: string;
+  deviceId: string;
+  newSerial: string;
+  /** The replacement's model when it differs from the failed box's: it must be a documented replacement (prisma/device-models.ts). */
+  newModel?: string;
+  /** The sha256 of the one-time activation code the API gave the operator; the code itself never enters the history. */
+  activationCodeHash: string;
+  reason?: string;
+  ticket?: string;
+  /** How long the new box has to phone home; seven days unless said otherwise. */
+  phoneHomeWithin?: Duration;
+}
+
+export interface RmaResult {
+  rmaId: string;
+  deviceId: string;
+  oldSerial: string;
+  newSerial: string;
+  configVersion: number;
+  softwareVersion: string;
+  tunnelsRestored: number;
+}
+
+export interface RmaProgress {
+  rmaId: string;
+  deviceId: string;
+  hostname: string | null;
+  state: 'running' | 'completed' | 'failed' | 'aborted';
+  oldSerial: string | null;
+  newSerial: string;
+  steps: Step[];
+  /** The ZTP child of the new box, whose own progress query shows its steps. */
+  devices: { deviceId: string; hostname: string; workflowId: string }[];
+  error: string | null;
+}
+
+export const rmaProgressQuery = defineQuery<RmaProgress>(progressQueryName);
+export const rmaWorkflowId = (deviceId: string) => `rma/${deviceId}`;
+
+/** The configuration with the failed model's ports renamed to the replacement's, all in one pass (a swap stays a swap). */
+export function renamePorts(config: string, ports: Readonly<Record<string, string>>): string {
+  const names = Object.keys(ports);
+  if (names.length === 0) return config;
+  const alternatives = names.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|');
+  // A port appears as an element's whole text, or with a unit after it (ge-0/0/1.0).
+  return config.replace(new RegExp(`>(${alternatives})(\\.\\d+)?<`, 'g'), (_match, port: string, unit: string | undefined) => `>${ports[port]}${unit ?? ''}<`);
+}
+
+export async function rma(input: RmaInput): Promise<RmaResult> {
+  const sites = proxyActivities<SiteActivities>(databaseActivity);
+  const records = proxyActivities<RmaActivities>(databaseActivity);
+  // A failed box is expected not to answer: one short try, no long retries.
+  const probe = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '20 seconds', retry: { maximumAttempts: 1 } });
+  const reads = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '2 minutes' });
+  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const { workflowId, runId } = workflowInfo();
+  const steps = new StepLog([
+    { name: 'initiate', label: 'Mark the device in RMA and take its configuration' },
+    { name: 'grant', label: 'Bind the new serial and its activation code' },
+    { name: 'retire', label: "Remove the old box's tunnels from hubs and peers" },
+    { name: 'ztp', label: 'Zero-touch provisioning of the new box' },
+    { name: 'restore', label: 'Restore the tunnels and policies' },
+    { name: 'verify', label: 'Verify interfaces and tunnels on both ends' },
+    { name: 'close', label: 'Close the RMA record' },
+  ]);
+  const progress: RmaProgress = {
+    rmaId: input.rmaId, deviceId: input.deviceId, hostname: null, state: 'running', oldSerial: null, newSerial: input.newSerial, steps: steps.steps, devices: [], error: null,
+  };
+  setHandler(rmaProgressQuery, () => progress);
+
+  const plan = await sites.loadRmaPlan({ deviceId: input.deviceId, ...(input.newModel ? { model: input.newModel } : {}) });
+  const { device, targetImage } = plan;
+  const newModel = input.newModel ?? device.model;
+  progress.hostname = device.hostname;
+  await sites.recordRun({ workflowId, runId, kind: 'rma', tenantId: plan.tenantId, siteId: plan.siteId, ...(input.ticket ? { ticket: input.ticket } : {}) });
+
+  try {
+    const captured = await steps.run('initiate', async () => {
+      const ports = portMapping(device.model, newModel);
+      if (!ports) throw ApplicationFailure.nonRetryable(`A ${newModel} cannot replace a ${device.model} (see the documented replacement models).`, failureTypes.rmaRefused);
+      if (!['online', 'offline', 'upgrading', 'rma'].includes(device.status) || !device.serial) {
+        throw ApplicationFailure.nonRetryable(`${device.hostname} is ${device.status}: only a device in service is replaced.`, failureTypes.rmaRefused);
+      }
+      const { oldSerial } = await records.openRma({ rmaId: input.rmaId, deviceId: device.id, ...(input.reason ? { reason: input.reason } : {}) });
+      progress.oldSerial = oldSerial;
+      const configuration = await records.lastConfiguration({ deviceId: device.id })
+        ?? (device.target ? await probe.captureConfiguration({ target: device.target, workflowId }).catch(() => null) : null);
+      if (!configuration) {
+        throw ApplicationFailure.nonRetryable(`${device.hostname} has no configuration on record and does not answer: there is nothing to give the new box.`, failureTypes.rmaRefused);
+      }
+      return { ...configuration, content: renamePorts(configuration.content, ports), farTunnels: await farTunnels(plan.farEnds) };
+    }, (c) => `configuration version ${c.version}, ${c.farTunnels.length} tunnel(s) on hubs and peers`);
+
+    /** The far ends' tunnels as configured there (their WAN link included), else as an earlier RMA removed them. */
+    async function farTunnels(ends: FarEnd[]): Promise<RemovedTunnel[]> {
+      const oldHost = device.target?.host;
+      const perEnd = await Promise.all(ends.map(async (end) => {
+        const configured = oldHost ? await reads.readTunnelsTo({ target: end.target, peer: oldHost }) : [];
+        return end.tunnels.map((tunnel): RemovedTunnel => {
+          const known = configured.find((t) => t.unit === tunnel.unit)
+            ?? plan.previousFarTunnels.find((t) => t.farSerial === end.target.serial && t.unit === tunnel.unit);
+          return { ...tunnel, viaLink: known?.viaLink || end.primaryLinks[0] || '', farSerial: end.target.serial };
+        });
+      }));
+      return perEnd.flat();
+    }
+
+    await steps.run('grant', () => records.grantRma({
+      rmaId: input.rmaId, deviceId: device.id, newSerial: input.newSerial, newModel, activationCodeHash: input.activationCodeHash,
+      configVersion: captured.version, farTunnels: captured.farTunnels,
+    }), () => `${progress.oldSerial} → ${input.newSerial}`);
+
+    const ends = plan.farEnds.map((end) => ({ end, tunnels: captured.farTunnels.filter((t) => t.farSerial === end.target.serial) }));
+    const tunnelEdit = (target: DeviceTarget, tunnels: RemovedTunnel[], side: 'add' | 'remove') => {
+      const renderer = renderers.forPlatform(target.platform);
+      return tunnels.map(({ farSerial: _far, ...tunnel }) => renderer.tunnel(tunnel, [])[side]).join('');
+    };
+    await steps.run('retire', () => Promise.all(ends.map(({ end, tunnels }) =>
+      changeTunnels(end.target, tunnelEdit(end.target, tunnels, 'remove'), `retiring ${progress.oldSerial} (${device.hostname}) on ${end.hostname}`))),
+    (changed) => `${changed.length} hub(s) or peer(s) changed`);
+
+    await records.markRmaProvisioning({ rmaId: input.rmaId });
+    const deadline = new Date(Date.now() + msToNumber(input.phoneHomeWithin ?? '7 days')).toISOString();
+    progress.devices = [{ deviceId: device.id, hostname: device.hostname, workflowId: ztpWorkflowId(device.id) }];
+    const provisioned = await steps.run('ztp', () => executeChild(ztp, {
+      workflowId: ztpWorkflowId(device.id),
+      taskQueue: taskQueues.orchestration,
+      args: [{
+        deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: newModel, deadline,
+        stage2: captured.content, stage1Checks: [],
+        // Its tunnels come up once the far ends hold them again (restore).
+        stage2Checks: plan.checks.filter((check) => check.kind !== 'interface-up' || !check.interface.startsWith('st0.')),
+        ...(targetImage ? { targetImage } : {}),
+      }],
+    }), (r) => `${r.target.serial} at ${r.target.host} on ${r.softwareVersion}`);
+    const target = provisioned.target;
+
+    await steps.run('restore', async () => {
+      await Promise.all(ends.map(({ end, tunnels }) =>
+        changeTunnels(end.target, tunnelEdit(end.target, tunnels.map((t) => ({ ...t, peer: target.host })), 'add'), `${device.hostname}'s new box on ${end.hostname}`)));
+      await withDeviceLeases([target.serial], `policies of ${device.hostname}'s new box`, '30 minutes', () => writes.pushConfiguration({
+        target, config: renderers.forPlatform(target.platform).policies(plan.policies), mode: 'merge', persist: `${workflowId}/${runId}/policies`,
+        checks: [], source: 'rma', workflowId,
+      }));
+    }, () => `${captured.farTunnels.length} tunnel(s) on ${ends.length} hub(s) or peer(s), ${plan.policies.firewall.length} firewall rule(s)`);
+
+    await steps.run('verify', () => Promise.all([
+      reads.verifyDevice({ target, checks: plan.checks, waitUpToSeconds: 60 }),
+      ...ends.map(({ end, tunnels }) => reads.verifyDevice({
+        target: end.target, checks: tunnels.map((t) => ({ kind: 'interface-up' as const, interface: `st0.${t.unit}` })), waitUpToSeconds: 60,
+      })),
+    ]), (checked) => `${checked.length} device(s) checked`);
+
+    await steps.run('close', () => records.closeRma({ rmaId: input.rmaId, deviceId: device.id, softwareVersion: provisioned.softwareVersion }));
+    progress.state = 'completed';
+    await sites.closeRun({ workflowId, status: 'completed' });
+    return {
+      rmaId: input.rmaId, deviceId: device.id, oldSerial: progress.oldSerial ?? '', newSerial: input.newSerial,
+      configVersion: captured.version, softwareVersion: provisioned.softwareVersion, tunnelsRestored: captured.farTunnels.length,
+    };
+  } catch (error) {
+    const cancelled = isCancellation(error);
+    const failure = describeFailure(error);
+    progress.state = cancelled ? 'aborted' : 'failed';
+    progress.error = cancelled ? 'aborted by the operator' : failure.message;
+    await CancellationScope.nonCancellable(async () => {
+      // A refusal before the record was opened leaves the device as it was.
+      if (progress.oldSerial) await records.endRma({ rmaId: input.rmaId, deviceId: device.id, status: cancelled ? 'aborted' : 'failed', reason: progress.error! });
+      await sites.closeRun({ workflowId, status: cancelled ? 'cancelled' : 'failed', error: progress.error! });
+    });
+    if (cancelled || error instanceof ApplicationFailure) throw error;
+    const failedStep = steps.steps.find((step) => step.status === 'failed')?.name ?? null;
+    throw ApplicationFailure.nonRetryable(`The replacement of ${device.hostname} failed: ${failure.message}`, failureTypes.rmaFailed, { failedStep, cause: failure.type ?? null });
+  }
+}
