@@ -126,6 +126,7 @@ describe('access', () => {
   const bodies: Record<string, unknown> = {
     'post /unclaimed-devices/:serial/assign': () => ({ siteId: a.siteId }),
     'put /tenants/:tenantId/target-images/:model': () => ({ imageId: '00000000-0000-7000-8000-000000000000' }),
+    'post /devices/:deviceId/rma': () => ({ newSerial: 'BLS7777777' }),
     'post /itsm/:integrationId/change-requests': () => ({ number: 'CHG0000001', short_description: 'x', operation: 'site.onboard', parameters: { siteId: a.siteId } }),
   };
   const bodyOf = (route: { method: string; path: string }) => {

@@ -66,7 +66,7 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
     tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } })).id;
     const { temporalAddress, namespace } = testServices();
     lab = await startLab({
-      databaseUrl: database.url, temporalAddress, namespace, models, baseAddress: '127.49.0.1', snmpPort: 31163, netconfPort: 31832,
+      databaseUrl: database.url, temporalAddress, namespace, models, baseAddress: '127.52.0.1', snmpPort: 31163, netconfPort: 31832,
       worker: 'in-process', logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
     });
     hubId = await onboardedSite({
