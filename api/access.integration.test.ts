@@ -171,7 +171,7 @@ describe('access', () => {
     });
 
     it('sees none of tenant A in lists, even when it asks for tenant A by id', async () => {
-      for (const path of ['/sites', '/runs', '/alarms', '/api-tokens', '/webhook-subscriptions', '/itsm-integrations', '/itsm-change-requests', '/audit', '/users']) {
+      for (const path of ['/sites', '/devices', '/runs', '/alarms', '/api-tokens', '/webhook-subscriptions', '/itsm-integrations', '/itsm-change-requests', '/audit', '/users']) {
         const answer = await api.call<{ items: { tenantId?: string }[] }>('GET', `/api/v1${path}?tenantId=${a.tenantId}`, { auth: otherTenantAdmin });
         assert.equal(answer.status, 200, path);
         assert.deepEqual(answer.body.items, [], path);

@@ -25,6 +25,7 @@ import { IdempotencyKeys } from './idempotency.ts';
 import { apiTokensRouter } from './routes/api-tokens.ts';
 import { auditRouter } from './routes/audit.ts';
 import { campaignsRouter } from './routes/campaigns.ts';
+import { devicesRouter } from './routes/devices.ts';
 import { firmwareRouter } from './routes/firmware.ts';
 import { itsmRouter } from './routes/itsm.ts';
 import { rolesRouter } from './routes/roles.ts';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(sitesRouter(api, deps));
   v1.use(onboardingRouter(api, deps));
   v1.use(ztpRouter(api, deps));
+  v1.use(devicesRouter(api, deps));
   v1.use(runsRouter(api, deps));
   v1.use(alarmsRouter(api, deps));
   v1.use(imagesRouter(api, deps));

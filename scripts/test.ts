@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { createPrismaClient } from '../prisma/client.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { ensureChromium } from './chromium.ts';
+import { startE2eFleet } from './e2e-fleet.ts';
 import { ensureInteropTools } from './interop-tools.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { answersOk, freePort, ManagedProcess, waitFor } from './processes.ts';
@@ -69,7 +70,7 @@ function testFiles(kind: keyof typeof testFileKinds): string[] {
       else if (testFileKinds[kind](name)) found.push(relative(root, path));
     }
   };
-  for (const directory of ['workflows', 'activities', 'api', 'prisma', 'scripts', 'simulator', 'bench']) {
+  for (const directory of ['workflows', 'activities', 'api', 'prisma', 'scripts', 'simulator', 'bench', 'ui/src']) {
     if (existsSync(join(root, directory))) walk(join(root, directory));
   }
   // `--files onboard` keeps the test files whose path contains that text.
@@ -117,17 +118,28 @@ async function endToEnd(platform: Platform, scratch: string) {
     ADMIN_EMAIL: e2eAdmin.email,
     ADMIN_PASSWORD: e2eAdmin.password,
   };
+  // The boxes phone home to the API, which starts below: they keep trying until it answers.
+  const fleet = await startE2eFleet({ apiUrl: `http://127.0.0.1:${port}` });
   const prisma = createPrismaClient(env.DATABASE_URL, { poolSize: 1 });
-  await seedDemo(prisma);
-  await prisma.$disconnect();
+  try {
+    await seedDemo(prisma);
+    await fleet.seed(prisma, env.DATA_DIR);
+  } catch (error) {
+    await fleet.stop();
+    throw error;
+  } finally {
+    await prisma.$disconnect();
+  }
 
   const logs = join(scratch, 'logs');
-  const children = [ManagedProcess.node('worker', 'scripts/worker.ts', [], logs, env), ManagedProcess.node('api', 'api/server.ts', [], logs, env)];
+  const serviceEnv = { ...env, ...fleet.workerEnv, PUBLIC_URL: `http://127.0.0.1:${port}` };
+  const children = [ManagedProcess.node('worker', 'scripts/worker.ts', [], logs, serviceEnv), ManagedProcess.node('api', 'api/server.ts', [], logs, serviceEnv)];
   try {
     await waitFor('The API', () => answersOk(`http://127.0.0.1:${port}/readyz`), { timeoutMs: 120_000, child: children[1] });
     const report = join(scratch, 'playwright.json');
     const code = await run(join(root, 'node_modules', '.bin', 'playwright'), ['test', '--reporter=list,json'], {
       ...env,
+      ...fleet.specEnv,
       BASE_URL: `http://127.0.0.1:${port}`,
       CHROMIUM_PATH: chromium ?? '',
       PLAYWRIGHT_JSON_OUTPUT_NAME: report,
@@ -146,6 +158,7 @@ async function endToEnd(platform: Platform, scratch: string) {
     }
   } finally {
     await Promise.allSettled(children.map((child) => child.stop()));
+    await fleet.stop();
     await dropDatabase(platform.databaseUrl, database);
   }
 }

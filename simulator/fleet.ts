@@ -19,6 +19,8 @@ export interface FleetOptions {
   /** 0: any free port. */
   controlPort: number;
   models: string[];
+  /** The first device's serial number (1: BLS0000001), so two fleets side by side have serials of their own. */
+  firstSerial?: number;
   stateFile?: string;
   phoneHomeUrl?: string;
   phoneHomeIntervalMs: number;
@@ -69,7 +71,7 @@ export class Fleet {
     const credentials = given ?? { ...defaultCredentials, password: randomBytes(9).toString('base64url') };
     const addresses = deviceAddresses(options.baseAddress, options.devices);
     for (const [index, address] of addresses.entries()) {
-      const serial = serialOf(index);
+      const serial = serialOf(index + (options.firstSerial ?? 1) - 1);
       const restored = saved.find((s) => s.identity.serial === serial);
       const state: Partial<DeviceState> = restored
         ? { ...restored, identity: given ? withCredentials(restored.identity, given) : restored.identity }

@@ -52,5 +52,20 @@ export function runsRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): 
       return { items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.startedAt.toISOString() : null };
     },
   });
+
+  api.route(router, {
+    method: 'get',
+    path: '/runs/:workflowId',
+    summary: "One run's summary (its live detail streams from /runs/{workflowId}/events)",
+    tags: ['Runs'],
+    access: { type: 'run', action: 'read' },
+    params: z.object({ workflowId: z.string().min(1).max(300) }),
+    response: runSummary,
+    handler: async ({ params, principal }) => {
+      const run = await deps.prisma.runSummary.findUnique({ where: { workflowId: params.workflowId } });
+      principal.assert(run?.tenantId, 'run', 'read', `Run ${params.workflowId}`);
+      return run!;
+    },
+  });
   return router;
 }

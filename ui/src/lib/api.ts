@@ -2,6 +2,12 @@
 // API's own words. A 401 on any call means the session is gone, so it ends the session here.
 import { session, type Session } from './session.svelte.ts';
 
+/** One field the API refused: `path` is the dotted path into the request body (`devices.0.serial`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -9,6 +15,8 @@ export class ApiError extends Error {
     readonly detail?: string,
     /** From Retry-After, when the API says to wait (429, 503). */
     readonly retryAfterSeconds?: number,
+    /** A validation problem's per-field errors. */
+    readonly errors: FieldError[] = [],
   ) {
     super(detail ?? title);
   }
@@ -29,7 +37,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (!response.ok) {
     if (response.status === 401) session.expire();
     const retryAfter = secondsToWait(response.headers.get('retry-after'));
-    throw new ApiError(response.status, answer?.title ?? response.statusText, answer?.detail, retryAfter);
+    throw new ApiError(response.status, answer?.title ?? response.statusText, answer?.detail, retryAfter, Array.isArray(answer?.errors) ? answer.errors : []);
   }
   return answer as T;
 }
@@ -43,6 +51,17 @@ function secondsToWait(retryAfter: string | null): number | undefined {
 
 export function getJson<T>(path: string): Promise<T> {
   return request<T>('GET', path);
+}
+
+export function postJson<T>(path: string, body: unknown = {}): Promise<T> {
+  return request<T>('POST', path, body);
+}
+
+/** A query string of the parameters that have a value. */
+export function query(parameters: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(parameters)) if (value !== undefined && value !== '') search.set(name, String(value));
+  return search.toString();
 }
 
 /** Asks the API whether the browser's cookie is still a session; a 401 leaves the sign-in form. */

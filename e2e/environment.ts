@@ -1,0 +1,36 @@
+// What npm run test:e2e tells the specs about the world it built (scripts/e2e-fleet.ts).
+import type { Page } from '@playwright/test';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`Set ${name}: npm run test:e2e starts the simulated fleet and sets it.`);
+  return value;
+}
+
+const list = (name: string) => required(name).split(',');
+
+export const e2eFleet = {
+  /** Factory-default boxes phoning home: they wait among the unclaimed devices. */
+  factorySerials: () => list('E2E_FACTORY_SERIALS'),
+  factoryControlUrl: () => required('E2E_FACTORY_CONTROL_URL'),
+  /** The tenant whose sites are in service on simulated boxes. */
+  tenant: () => required('E2E_FLEET_TENANT'),
+  sites: () => list('E2E_FLEET_SITES'),
+  serials: () => list('E2E_FLEET_SERIALS'),
+  controlUrl: () => required('E2E_FLEET_CONTROL_URL'),
+  /** The catalogue's image that is the tenant's target: model and version. */
+  image: () => {
+    const [model, version] = required('E2E_FLEET_IMAGE').split(' ');
+    return { model: model!, version: version! };
+  },
+};
+
+/** Collects the page's console errors; check it is empty at the end of a test. */
+export function consoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}

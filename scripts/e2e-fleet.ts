@@ -1,0 +1,87 @@
+// The simulated network the end-to-end tests drive the wizards against: factory-default boxes that
+// phone home to the API (they wait among the unclaimed devices, for Add site and RMA), and a tenant
+// whose sites are in service on boxes of their own, with a newer image in the catalogue as the
+// tenant's target (for bulk upgrades and RMA). Loopback addresses 127.49.x.y, used by no other test.
+import { join } from 'node:path';
+import { ImageStore } from '../activities/devices/images.ts';
+import type { PrismaClient } from '../prisma/client.ts';
+import { Fleet } from '../simulator/fleet.ts';
+import { simulatorImage } from './lab.ts';
+import { freePort } from './processes.ts';
+
+const model = 'SRX-SIM-300';
+const targetVersion = '24.1R1';
+const deviceCredentials = { username: 'branchline', password: 'e2e-device-password', community: 'branchline-e2e' };
+const sites = [
+  { name: 'Ghent pharmacy', hostname: 'ghent-pharmacy', timezone: 'Europe/Brussels', country: 'BE' },
+  { name: 'Bruges pharmacy', hostname: 'bruges-pharmacy', timezone: 'Europe/Brussels', country: 'BE' },
+];
+
+export interface E2eFleet {
+  /** What the worker needs to reach the boxes. */
+  workerEnv: Record<string, string>;
+  /** What the specs are told (see the E2E_* names). */
+  specEnv: Record<string, string>;
+  /** Seeds the in-service tenant (after the demo seed, which creates the OpCo). */
+  seed(prisma: PrismaClient, dataDir: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFleet> {
+  const ports = { snmpPort: await freePort(), netconfPort: await freePort() };
+  const common = { ...ports, models: [model], controlPort: 0, credentials: deviceCredentials, phoneHomeIntervalMs: 2000, rebootMs: 2000 };
+  const inService = await Fleet.start({ ...common, devices: sites.length, baseAddress: '127.49.0.1' });
+  const factory = await Fleet.start({
+    ...common, devices: 3, firstSerial: 101, baseAddress: '127.49.1.1', phoneHomeUrl: `${options.apiUrl}/api/v1/ztp/phone-home`,
+  }).catch(async (error: unknown) => {
+    await inService.stop();
+    throw error;
+  });
+
+  const tenantName = 'Contoso Pharmacies';
+  return {
+    workerEnv: {
+      DEVICE_USERNAME: deviceCredentials.username,
+      DEVICE_PASSWORD: deviceCredentials.password,
+      DEVICE_SNMP_COMMUNITY: deviceCredentials.community,
+    },
+    specEnv: {
+      E2E_FACTORY_SERIALS: [...factory.devices.keys()].join(','),
+      E2E_FACTORY_CONTROL_URL: factory.controlUrl,
+      E2E_FLEET_TENANT: tenantName,
+      E2E_FLEET_SITES: sites.map((site) => site.name).join(','),
+      E2E_FLEET_SERIALS: [...inService.devices.keys()].join(','),
+      E2E_FLEET_CONTROL_URL: inService.controlUrl,
+      E2E_FLEET_IMAGE: `${model} ${targetVersion}`,
+    },
+    async seed(prisma, dataDir) {
+      const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
+      const tenant = await prisma.tenant.create({ data: { opcoId: opco.id, name: tenantName, slug: 'contoso-pharmacies' } });
+      const boxes = [...inService.devices.values()];
+      for (const [index, site] of sites.entries()) {
+        const box = boxes[index]!;
+        await prisma.site.create({
+          data: {
+            tenantId: tenant.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country,
+            devices: {
+              create: {
+                role: 'primary', hostname: site.hostname, model, platform: 'junos-sim', serial: box.serial, status: 'online',
+                managementAddress: box.identity.address, netconfPort: ports.netconfPort, snmpPort: ports.snmpPort,
+                hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(),
+              },
+            },
+          },
+        });
+      }
+      // The API serves images from DATA_DIR/images: the image goes where it will look.
+      const stored = await new ImageStore(join(dataDir, 'images')).add(simulatorImage(model, targetVersion));
+      const image = await prisma.firmwareImage.create({
+        data: { model, version: targetVersion, sha256: stored.sha256, sizeBytes: stored.sizeBytes, fileName: `${model}-${targetVersion}.img` },
+      });
+      await prisma.tenantTargetImage.create({ data: { tenantId: tenant.id, model, imageId: image.id } });
+    },
+    async stop() {
+      await Promise.allSettled([factory.stop(), inService.stop()]);
+    },
+  };
+}
