@@ -2,10 +2,12 @@
 // phone home to the API (they wait among the unclaimed devices, for Add site and RMA), and a tenant
 // whose sites are in service on boxes of their own, with a newer image in the catalogue as the
 // tenant's target (for bulk upgrades and RMA). Loopback addresses 127.49.x.y, used by no other test.
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../activities/devices/images.ts';
 import type { PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
+import { junosSimRenderer } from '../workflows/render/junos-sim.ts';
 import { simulatorImage } from './lab.ts';
 import { freePort } from './processes.ts';
 
@@ -60,6 +62,14 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       const boxes = [...inService.devices.values()];
       for (const [index, site] of sites.entries()) {
         const box = boxes[index]!;
+        // In service means configured: the box runs its branch configuration, and the inventory
+        // holds it as the device's last version (what an RMA gives the replacement).
+        const configuration = junosSimRenderer.stage2({
+          hostname: site.hostname, loopback: `10.255.49.${index + 1}/32`, tunnels: [],
+          wanLinks: [{ name: 'internet', interfaceName: 'ge-0/0/0', address: 'dhcp' }],
+          lanSegments: [{ name: 'shop', vlanId: 10, gateway: `10.49.${index + 1}.1/24`, dhcp: true }],
+        });
+        box.store.reset(configuration);
         await prisma.site.create({
           data: {
             tenantId: tenant.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country,
@@ -68,6 +78,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
                 role: 'primary', hostname: site.hostname, model, platform: 'junos-sim', serial: box.serial, status: 'online',
                 managementAddress: box.identity.address, netconfPort: ports.netconfPort, snmpPort: ports.snmpPort,
                 hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(),
+                configVersions: { create: { version: 1, source: 'manual', content: configuration, sha256: createHash('sha256').update(configuration).digest('hex') } },
               },
             },
           },
