@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { createTestDatabase, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
 
 const hubModel = 'SRX-SIM-4600';
 const serial = (n: number) => `BLS${String(n).padStart(7, '0')}`;
@@ -126,6 +126,8 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
     assert.equal(done.state, 'completed', done.error ?? '');
     assert.deepEqual(done.steps.map((s) => s.status), Array(7).fill('completed'));
     assert.deepEqual([done.oldSerial, done.newSerial], [serial(2), serial(3)]);
+    await recordHistory(lab.client, started.body.workflowId, 'rma');
+    await recordHistory(lab.client, `ztp/${device.id}`, 'ztp-of-a-replacement');
 
     // Same device, same identity: only the hardware changed.
     const replaced = await deviceAt(siteId);

@@ -13,7 +13,7 @@ import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 export const eventTypes = [
   'run.started', 'run.completed', 'run.failed', 'run.cancelled', 'run.terminated', 'run.timed_out',
   'site.status_changed', 'site.activated', 'site.decommissioned',
-  'device.admitted', 'device.status_changed', 'alarm.raised',
+  'device.admitted', 'device.status_changed', 'device.rma_opened', 'device.replaced', 'device.rma_failed', 'device.rma_aborted', 'alarm.raised',
 ] as const;
 
 const eventPattern = z.string().refine(
