@@ -163,6 +163,24 @@ describe('upgrade campaigns', { timeout: 900_000 }, () => {
     await recordHistory(lab.client, `upgrade-campaign/${id}`, 'upgrade-campaign-with-window');
   });
 
+  it('does not wait for a window that opens only after its deadline: those devices are skipped, saying why', async () => {
+    const pilot = await database.prisma.site.findMany({ where: { tenantId, tags: { has: 'pilot' }, timezone: 'America/New_York' }, select: { id: true } });
+    // The window opens in three hours, New York time; the campaign ends in one.
+    const start = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(Date.now() + 3 * 3_600_000);
+    const id = await launch({
+      name: 'Window after the deadline', imageId: images.get('24.2R1'), strategy: 'all_at_once', filter: { siteIds: pilot.map((s) => s.id) },
+      maintenanceWindow: { start, durationMinutes: 30 }, deadlineHours: 1,
+    });
+    const done = await ended(id);
+    assert.equal(done.status, 'completed');
+    const rows = await campaignDevices(id);
+    assert.equal(rows.length, pilot.length * 2);
+    for (const row of rows) {
+      assert.equal(row.status, 'skipped');
+      assert.match(row.error ?? '', /window opens after the campaign's deadline/);
+    }
+  });
+
   it('loses nothing and upgrades nothing twice when the worker is killed mid-campaign', async () => {
     const sites = [...new Set(devices.map((d) => d.siteId))].slice(20, 40);
     const chosen = devices.filter((d) => sites.includes(d.siteId));

@@ -7,7 +7,7 @@
 // Pause, resume and abort are validated updates; a long campaign continues as new between
 // devices, so 10,000 devices stay well within Temporal's history limits.
 import {
-  ApplicationFailure, ChildWorkflowFailure, condition, continueAsNew, defineQuery, defineUpdate, executeChild, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, ChildWorkflowFailure, condition, continueAsNew, defineQuery, defineUpdate, executeChild, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { CampaignActivities, CampaignCandidate, CampaignPlan } from '../activities/campaigns.ts';
 import type { SiteActivities } from '../activities/sites.ts';
@@ -237,6 +237,14 @@ export async function upgradeCampaign(input: UpgradeCampaignInput): Promise<Camp
       }
       if (plan.maintenanceWindow) {
         const window = windowAt(plan.maintenanceWindow, device.timezone, now);
+        // Patched in: a device whose window opens only after the deadline is not waited for.
+        if (!window.open && plan.deadline !== null && window.opensAt > Date.parse(plan.deadline) && patched('window-after-deadline')) {
+          phase.skipped++;
+          await campaigns.recordCampaignDevice({
+            campaignId: plan.campaignId, deviceId: device.deviceId, status: 'skipped', error: `Its maintenance window opens after the campaign's deadline (${plan.deadline}).`,
+          });
+          continue;
+        }
         if (!window.open) {
           later.push({ device, notBefore: window.opensAt });
           await campaigns.recordCampaignDevice({ campaignId: plan.campaignId, deviceId: device.deviceId, status: 'waiting_window' });
