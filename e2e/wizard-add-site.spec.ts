@@ -1,3 +1,5 @@
+// Runs after the dashboards' specs (files run in name order), which read the demo as seeded:
+// Globex Logistics without runs, every factory-default box unclaimed.
 import { expect, test, type Page } from '@playwright/test';
 import { consoleErrors, e2eFleet } from './environment.ts';
 import { screenshotWizardStep } from './screenshots.ts';
