@@ -12,10 +12,10 @@ const step = (page: Page, label: string) => page.getByRole('list', { name: 'Step
 test.describe('Add-site wizard', () => {
   test('models a branch step by step on a box waiting to be claimed, reviews its configuration, and onboards it to active', async ({ page }) => {
     test.setTimeout(150_000);
+    await signIn(page);
     const errors = consoleErrors(page);
     // The spec's own factory-default box: it phones home and waits among the unclaimed devices.
     const serial = e2eFleet.factorySerials()[1]!;
-    await signIn(page);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sites' }).click();
     await page.getByRole('link', { name: 'Add site' }).click();
     await expect(page.getByRole('heading', { name: 'Add site', level: 2 })).toBeVisible();
