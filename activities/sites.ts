@@ -55,12 +55,71 @@ const ruleName = (policy: string, rule: string) => `${policy}-${rule}`.toLowerCa
 /** The workflow the running activity belongs to, which the event names. */
 const runningWorkflow = () => Context.current().info.workflowExecution?.workflowId ?? null;
 
+interface PeerSite { id: string; name: string; status: string; priority?: 'primary' | 'secondary' }
+
+/**
+ * The sites a mesh site tunnels to: a full-mesh site to every active full-mesh site of its tenant,
+ * a partial-mesh site to the active mesh sites carrying one of its mesh tags.
+ */
+export function meshPeerSites(prisma: PrismaClient, site: { id?: string; tenantId: string; topology: string; meshTags: string[] }): Promise<PeerSite[]> {
+  return prisma.site.findMany({
+    where: {
+      tenantId: site.tenantId, ...(site.id ? { id: { not: site.id } } : {}), status: 'active', role: 'spoke',
+      ...(site.topology === 'partial_mesh'
+        ? { topology: { in: ['full_mesh', 'partial_mesh'] }, tags: { hasSome: site.meshTags } }
+        : { topology: 'full_mesh' }),
+    },
+    orderBy: { id: 'asc' },
+  });
+}
+
+/** A peer site's primary device as the far end of tunnels; undefined while it has no provisioned box. */
+export async function peerDevice(prisma: PrismaClient, peer: { id: string; name: string; priority?: 'primary' | 'secondary' }): Promise<PeerDevice | undefined> {
+  const device = await prisma.device.findFirst({ where: { siteId: peer.id, role: 'primary' }, include: deviceInclude });
+  const target = device && targetOf(device);
+  if (!device || !target) return undefined;
+  const planned = plannedDevice(device);
+  return {
+    siteId: peer.id, siteName: peer.name, ...(peer.priority ? { priority: peer.priority } : {}),
+    hostname: device.hostname, target, wanLinks: planned.wanLinks, primaryLinks: planned.primaryLinks,
+  };
+}
+
+/** Firewall intent that applies to a site (tenant-wide, its tags, its departments) and its steering policies. */
+export async function sitePolicies(prisma: PrismaClient, site: {
+  tenantId: string; tags: string[]; departments: string[]; links: { name: string; type: string }[]; appSlaPolicyIds: string[];
+}): Promise<PolicyConfigInput> {
+  const firewallPolicies = await prisma.firewallPolicy.findMany({
+    where: {
+      tenantId: site.tenantId,
+      OR: [{ scope: 'tenant' }, { scope: 'site_group', scopeRef: { in: site.tags } }, { scope: 'department', scopeRef: { in: site.departments } }],
+    },
+    orderBy: [{ position: 'asc' }, { name: 'asc' }],
+  });
+  const firewall: FirewallRuleConfig[] = firewallPolicies.flatMap((policy) =>
+    (policy.rules as { name: string; from: string; to: string; applications?: string[]; action: FirewallRuleConfig['action']; log?: boolean }[])
+      .map((rule) => ({ name: ruleName(policy.name, rule.name), from: rule.from, to: rule.to, applications: rule.applications ?? ['any'], action: rule.action, log: rule.log ?? false })));
+  const steering = await prisma.appSlaPolicy.findMany({ where: { id: { in: site.appSlaPolicyIds }, tenantId: site.tenantId }, include: { slaProfile: true } });
+  return {
+    firewall,
+    steering: steering.map((policy) => ({
+      name: ruleName(policy.name, ''),
+      applications: policy.applications,
+      preferredLinks: site.links.filter((l) => policy.preferredLinkTypes.includes(l.type as never)).map((l) => l.name),
+      maxLatencyMs: policy.slaProfile.maxLatencyMs,
+      maxJitterMs: policy.slaProfile.maxJitterMs,
+      maxLossPermille: policy.slaProfile.maxLossPermille,
+      breakout: policy.breakout,
+    })),
+  };
+}
+
 export function createSiteActivities(deps: { prisma: PrismaClient; client: Client }) {
   const { prisma } = deps;
 
   /** The peers' primary devices, which must be provisioned already (hubs active, mesh peers active). */
   async function peersOf(site: { id: string; tenantId: string; topology: string; meshTags: string[]; role: string }): Promise<PeerDevice[]> {
-    let peerSites: { id: string; name: string; status: string; priority?: 'primary' | 'secondary' }[];
+    let peerSites: PeerSite[];
     if (site.role === 'hub') {
       peerSites = [];
     } else if (site.topology === 'hub_and_spoke') {
@@ -69,28 +128,13 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
       const inactive = peerSites.find((hub) => hub.status !== 'active');
       if (inactive) throw notReady(`Hub ${inactive.name} is ${inactive.status}, not active: onboard it first.`);
     } else {
-      // A full-mesh site tunnels to every active full-mesh site of its tenant; a partial-mesh
-      // site to the active mesh sites carrying one of its mesh tags.
-      peerSites = await prisma.site.findMany({
-        where: {
-          tenantId: site.tenantId, id: { not: site.id }, status: 'active', role: 'spoke',
-          ...(site.topology === 'partial_mesh'
-            ? { topology: { in: ['full_mesh', 'partial_mesh'] }, tags: { hasSome: site.meshTags } }
-            : { topology: 'full_mesh' }),
-        },
-        orderBy: { id: 'asc' },
-      });
+      peerSites = await meshPeerSites(prisma, site);
     }
     const peers: PeerDevice[] = [];
     for (const peer of peerSites) {
-      const device = await prisma.device.findFirst({ where: { siteId: peer.id, role: 'primary' }, include: deviceInclude });
-      const target = device && targetOf(device);
-      if (!device || !target) throw notReady(`${peer.name} has no provisioned primary device to end the tunnels on.`);
-      const planned = plannedDevice(device);
-      peers.push({
-        siteId: peer.id, siteName: peer.name, ...(peer.priority ? { priority: peer.priority } : {}),
-        hostname: device.hostname, target, wanLinks: planned.wanLinks, primaryLinks: planned.primaryLinks,
-      });
+      const device = await peerDevice(prisma, peer);
+      if (!device) throw notReady(`${peer.name} has no provisioned primary device to end the tunnels on.`);
+      peers.push(device);
     }
     return peers;
   }
@@ -131,31 +175,10 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
     return [...remote.values()];
   }
 
-  /** Firewall intent that applies to the site (tenant-wide, its tags, its departments) and its steering policies. */
+  /** The policies of a stored site: its own steering choices. */
   async function policiesOf(site: { id: string; tenantId: string; tags: string[] }, departments: string[], links: { name: string; type: string }[]): Promise<PolicyConfigInput> {
-    const firewallPolicies = await prisma.firewallPolicy.findMany({
-      where: {
-        tenantId: site.tenantId,
-        OR: [{ scope: 'tenant' }, { scope: 'site_group', scopeRef: { in: site.tags } }, { scope: 'department', scopeRef: { in: departments } }],
-      },
-      orderBy: [{ position: 'asc' }, { name: 'asc' }],
-    });
-    const firewall: FirewallRuleConfig[] = firewallPolicies.flatMap((policy) =>
-      (policy.rules as { name: string; from: string; to: string; applications?: string[]; action: FirewallRuleConfig['action']; log?: boolean }[])
-        .map((rule) => ({ name: ruleName(policy.name, rule.name), from: rule.from, to: rule.to, applications: rule.applications ?? ['any'], action: rule.action, log: rule.log ?? false })));
-    const steering = await prisma.siteAppSlaPolicy.findMany({ where: { siteId: site.id }, include: { policy: { include: { slaProfile: true } } } });
-    return {
-      firewall,
-      steering: steering.map(({ policy }) => ({
-        name: ruleName(policy.name, ''),
-        applications: policy.applications,
-        preferredLinks: links.filter((l) => policy.preferredLinkTypes.includes(l.type as never)).map((l) => l.name),
-        maxLatencyMs: policy.slaProfile.maxLatencyMs,
-        maxJitterMs: policy.slaProfile.maxJitterMs,
-        maxLossPermille: policy.slaProfile.maxLossPermille,
-        breakout: policy.breakout,
-      })),
-    };
+    const chosen = await prisma.siteAppSlaPolicy.findMany({ where: { siteId: site.id }, select: { policyId: true } });
+    return sitePolicies(prisma, { tenantId: site.tenantId, tags: site.tags, departments, links, appSlaPolicyIds: chosen.map((c) => c.policyId) });
   }
 
   return {

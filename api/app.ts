@@ -15,7 +15,9 @@ import { healthRouter } from './routes/health.ts';
 import { imagesRouter } from './routes/images.ts';
 import { onboardingRouter } from './routes/onboarding.ts';
 import { organisationRouter } from './routes/organisation.ts';
+import { policiesRouter } from './routes/policies.ts';
 import { runsRouter } from './routes/runs.ts';
+import { sitePreviewRouter } from './routes/site-preview.ts';
 import { sitesRouter } from './routes/sites.ts';
 import { ztpRouter } from './routes/ztp.ts';
 import { createAuthenticator } from './access/authenticate.ts';
@@ -81,6 +83,8 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(apiTokensRouter(api, { prisma: deps.prisma, forgetToken: authenticate.forgetToken }));
   v1.use(organisationRouter(api, deps));
   v1.use(sitesRouter(api, deps));
+  v1.use(sitePreviewRouter(api, deps));
+  v1.use(policiesRouter(api, deps));
   v1.use(onboardingRouter(api, deps));
   v1.use(ztpRouter(api, deps));
   v1.use(devicesRouter(api, deps));

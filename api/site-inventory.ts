@@ -43,6 +43,11 @@ export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggreg
 
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 50) || 'site';
 
+/** The device's host name as given, or one made of the site's name and the device's role. */
+export function plannedHostname(siteName: string, device: { role: 'primary' | 'secondary'; hostname?: string | undefined }): string {
+  return device.hostname ?? `${slug(siteName)}-${device.role === 'primary' ? '01' : '02'}`;
+}
+
 export interface PlannedSite {
   id: string;
   /** Shown once: the inventory keeps only their hashes. */
@@ -52,7 +57,7 @@ export interface PlannedSite {
 export async function createPlannedSite(prisma: PrismaClient, site: SiteAggregate): Promise<PlannedSite> {
   const devices = site.devices.map((device) => ({
     ...device,
-    hostname: device.hostname ?? `${slug(site.name)}-${device.role === 'primary' ? '01' : '02'}`,
+    hostname: plannedHostname(site.name, device),
     code: randomBytes(9).toString('base64url'),
   }));
   return prisma.$transaction(async (tx) => {

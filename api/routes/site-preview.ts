@@ -1,0 +1,119 @@
+// What onboarding a modelled site would configure, before it is stored: each device's stage-2
+// configuration and its policies, rendered by the same pure templates the onboarding uses. What
+// only onboarding allocates (loopbacks, tunnel addresses and units) is shown as a labelled
+// placeholder, so the Add-site wizard's review says exactly what will change on each box.
+import { Router } from 'express';
+import { z } from 'zod';
+import { meshPeerSites, peerDevice, sitePolicies } from '../../activities/sites.ts';
+import type { PrismaClient } from '../../prisma/client.ts';
+import { deviceModel } from '../../prisma/device-models.ts';
+import { renderers } from '../../workflows/render/renderers.ts';
+import { deviceConfigInput, type PeerDevice, type PlannedDevice, type SitePlan } from '../../workflows/site-plan.ts';
+import type { ApiDefinition } from '../openapi.ts';
+import { problems } from '../problems.ts';
+import { siteAggregate, type SiteAggregate } from '../schemas/site.ts';
+import { plannedHostname, siteReferenceErrors } from '../site-inventory.ts';
+
+/** Stand-ins for what onboarding allocates; each is explained in the answer's `placeholders`. */
+export const previewPlaceholders = {
+  loopback: 'LOOPBACK/32',
+  tunnelAddress: 'TUNNEL-ADDRESS/30',
+} as const;
+
+const configurationSection = z.object({
+  name: z.enum(['factory-default', 'stage-2', 'policies']),
+  title: z.string(),
+  configuration: z.string(),
+});
+
+const sitePreview = z.object({
+  devices: z.array(z.object({
+    role: z.enum(['primary', 'secondary']),
+    hostname: z.string(),
+    model: z.string(),
+    /** What the box has before onboarding (a new box: the factory default), then what onboarding pushes, in order. */
+    sections: z.array(configurationSection),
+  })),
+  /** The far ends of the site's tunnels as they stand now. */
+  peers: z.array(z.object({ siteName: z.string(), hostname: z.string(), priority: z.enum(['primary', 'secondary']).optional() })),
+  placeholders: z.array(z.object({ shownAs: z.string(), meaning: z.string() })),
+}).openapi('SitePreview');
+
+/** The hubs chosen, or the mesh peers active now; only those with a provisioned box end tunnels. */
+async function peersOf(prisma: PrismaClient, site: SiteAggregate): Promise<PeerDevice[]> {
+  if (site.role === 'hub') return [];
+  const sites = site.topology === 'hub_and_spoke'
+    ? await Promise.all((['primary', 'secondary'] as const).flatMap((priority) => {
+      const id = priority === 'primary' ? site.primaryHubId : site.secondaryHubId;
+      return id ? [prisma.site.findUniqueOrThrow({ where: { id }, select: { id: true, name: true } }).then((hub) => ({ ...hub, priority }))] : [];
+    }))
+    : await meshPeerSites(prisma, site);
+  const peers = await Promise.all(sites.map((peer) => peerDevice(prisma, peer)));
+  return peers.filter((peer) => peer !== undefined);
+}
+
+export function sitePreviewRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): Router {
+  const router = Router();
+  const { prisma } = deps;
+
+  api.route(router, {
+    method: 'post',
+    path: '/sites/preview',
+    summary: "Each device's configuration that onboarding this site would push, without storing anything",
+    tags: ['Sites'],
+    access: { type: 'site', action: 'write' },
+    body: siteAggregate,
+    response: sitePreview,
+    handler: async ({ body: site, principal }) => {
+      principal.assert(site.tenantId, 'site', 'write', `Tenant ${site.tenantId}`);
+      const errors = await siteReferenceErrors(prisma, site);
+      if (errors.length > 0) throw problems.validation(errors);
+      const peers = await peersOf(prisma, site);
+      const devices: PlannedDevice[] = site.devices.map((device) => {
+        const links = site.wanLinks.filter((link) => link.deviceRole === device.role);
+        return {
+          id: device.role, role: device.role, hostname: plannedHostname(site.name, device), model: device.model,
+          platform: deviceModel(device.model)!.platform, serial: device.serial ?? null, status: 'planned', target: null, softwareVersion: null,
+          wanLinks: links.map((link) => ({ name: link.name, interfaceName: link.interfaceName, address: 'dhcp' as const })),
+          primaryLinks: links.filter((link) => !link.backupOnly).map((link) => link.name),
+        };
+      });
+      const plan: SitePlan = {
+        siteId: '', tenantId: site.tenantId, name: site.name, role: site.role, status: 'planned', topology: site.topology, devices, peers,
+        lanSegments: site.lanSegments.map((s) => ({ name: s.name, vlanId: s.vlanId, prefix: s.prefix, dhcp: s.dhcp, department: s.department ?? null })),
+        policies: await sitePolicies(prisma, { ...site, links: site.wanLinks, departments: site.departments }),
+        targetImages: [],
+      };
+      return {
+        devices: devices.map((device) => {
+          const renderer = renderers.forPlatform(device.platform);
+          const config = deviceConfigInput(plan, device, {
+            role: device.role,
+            loopback: previewPlaceholders.loopback,
+            tunnels: peers.map((peer, index) => ({
+              peerSiteId: peer.siteId, subnet: '', localAddress: previewPlaceholders.tunnelAddress, peerAddress: '', peerUnit: 0, localUnit: index + 1,
+            })),
+          });
+          return {
+            role: device.role, hostname: device.hostname, model: device.model,
+            sections: [
+              { name: 'factory-default' as const, title: 'Factory default (a new box)', configuration: renderer.factoryDefault() },
+              { name: 'stage-2' as const, title: 'Branch configuration (stage 2)', configuration: renderer.stage2(config) },
+              { name: 'policies' as const, title: 'Firewall and application steering policies', configuration: renderer.policies(plan.policies) },
+            ],
+          };
+        }),
+        peers: peers.map((peer) => ({ siteName: peer.siteName, hostname: peer.hostname, ...(peer.priority ? { priority: peer.priority } : {}) })),
+        placeholders: [
+          { shownAs: previewPlaceholders.loopback, meaning: "the device's loopback, allocated from the pool when onboarding starts" },
+          ...(peers.length > 0 ? [
+            { shownAs: previewPlaceholders.tunnelAddress, meaning: "this end's address in the tunnel's /30, allocated when onboarding starts" },
+            { shownAs: 'st0 units', meaning: 'numbered 1, 2, … here; onboarding takes the lowest units free on each device' },
+          ] : []),
+        ],
+      };
+    },
+  });
+
+  return router;
+}
