@@ -16,7 +16,7 @@ export interface OperationDependencies {
   temporalUiUrl: string;
 }
 
-export const ticketSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$/, 'is an ITSM ticket number such as CHG0030001');
+export { ticketSchema } from './schemas/ticket.ts';
 
 export const runStarted = z.object({
   workflowId: z.string(),

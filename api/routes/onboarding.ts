@@ -1,6 +1,6 @@
 // Starting, following, retrying and aborting a site's onboarding, and decommissioning it. The API
 // holds no orchestration logic: it starts workflows with business ids, queries and updates them.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { decommissionProgressQuery, decommissionWorkflowId } from '../../workflows/decommission-site.ts';
@@ -26,6 +26,19 @@ export const stepSchema = z.object({
   startedAt: z.string().optional(), endedAt: z.string().optional(), error: z.string().optional(), detail: z.string().optional(),
 }).openapi('Step');
 
+/** A device's zero-touch provisioning: a child run of an onboarding or an RMA, with steps of its own. */
+export const deviceProvisioning = z.object({
+  deviceId: z.string(), hostname: z.string(), workflowId: z.string(), serial: z.string().nullable(), steps: z.array(stepSchema),
+});
+
+/** Each device's provisioning, read from its ZTP child's own progress (none yet: no steps). */
+export function provisioningOf(temporal: Client, devices: { deviceId: string; hostname: string; workflowId: string }[]): Promise<z.infer<typeof deviceProvisioning>[]> {
+  return Promise.all(devices.map(async (device) => {
+    const child: ZtpProgress | undefined = await temporal.workflow.getHandle(device.workflowId).query(ztpProgressQuery).catch(() => undefined);
+    return { ...device, serial: child?.serial ?? null, steps: child?.steps ?? [] };
+  }));
+}
+
 const onboardingProgress = z.object({
   workflowId: z.string(),
   runId: z.string(),
@@ -40,9 +53,7 @@ const onboardingProgress = z.object({
   failedStep: z.string().nullable(),
   error: z.string().nullable(),
   deadline: z.string().nullable(),
-  devices: z.array(z.object({
-    deviceId: z.string(), hostname: z.string(), workflowId: z.string(), serial: z.string().nullable(), steps: z.array(stepSchema),
-  })),
+  devices: z.array(deviceProvisioning),
 }).openapi('OnboardingProgress');
 
 export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies): Router {
@@ -98,10 +109,7 @@ export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies
         throw error;
       }
       const progress: OnboardingProgress = await handle.query(onboardingProgressQuery);
-      const devices = await Promise.all(progress.devices.map(async (device) => {
-        const child: ZtpProgress | undefined = await temporal.workflow.getHandle(device.workflowId).query(ztpProgressQuery).catch(() => undefined);
-        return { ...device, serial: child?.serial ?? null, steps: child?.steps ?? [] };
-      }));
+      const devices = await provisioningOf(temporal, progress.devices);
       return {
         ...progress,
         devices,

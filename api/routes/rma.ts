@@ -5,22 +5,19 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { deviceModelNames, portMapping, replacementModels } from '../../prisma/device-models.ts';
+import { portMapping, replacementModels } from '../../prisma/device-models.ts';
 import { rma, rmaProgressQuery, rmaWorkflowId } from '../../workflows/rma.ts';
 import { searchAttributeKeys, taskQueues } from '../../workflows/task-queues.ts';
 import type { Action } from '../access/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
-import { temporalRunLink, ticketSchema, type OperationDependencies } from '../operations.ts';
+import { temporalRunLink, type OperationDependencies } from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
-import { serialSchema } from '../schemas/site.ts';
+import { replaceableStatuses, rmaParams, rmaRequest } from '../schemas/rma.ts';
 import { activationCodeHash } from '../site-inventory.ts';
-import { stepSchema } from './onboarding.ts';
-
-/** A device in service, or one whose earlier replacement failed, can be replaced. */
-const replaceable = ['online', 'offline', 'upgrading', 'rma'];
+import { deviceProvisioning, provisioningOf, stepSchema } from './onboarding.ts';
 
 const rmaRecord = z.object({
   id: z.uuid(), tenantId: z.uuid(), deviceId: z.uuid(), oldSerial: z.string(), newSerial: z.string().nullable(), newModel: z.string().nullable(),
@@ -33,7 +30,7 @@ export const rmaProgressUrl = (deviceId: string) => `/api/v1/devices/${deviceId}
 export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Router {
   const router = Router();
   const { prisma, temporal } = deps;
-  const params = z.object({ deviceId: z.uuid() });
+  const params = rmaParams;
 
   const deviceOf = async (principal: Principal, deviceId: string, action: Action) => {
     const device = await prisma.device.findUnique({ where: { id: deviceId }, include: { site: { select: { tenantId: true, name: true, status: true } } } });
@@ -44,13 +41,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
   api.route(router, {
     method: 'post', path: '/devices/:deviceId/rma', summary: 'Replace a failed device with a new box (RMA): same identity and configuration, new hardware', tags: ['RMA'],
     access: { type: 'rma', action: 'execute' }, params,
-    body: z.object({
-      newSerial: serialSchema.describe("The new box's serial, as printed on it"),
-      newModel: z.enum(deviceModelNames).optional().describe("The new box's model, when not the failed one's: it must be a documented replacement"),
-      reason: z.string().min(1).max(500).optional(),
-      ticket: ticketSchema.optional(),
-      phoneHomeWithinMinutes: z.number().int().min(1).max(60 * 24 * 90).default(60 * 24 * 7),
-    }),
+    body: rmaRequest,
     status: 202,
     response: z.object({
       rmaId: z.uuid(), workflowId: z.string(), runId: z.string(),
@@ -59,7 +50,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
     }),
     handler: async ({ params, body, principal }, req, res) => {
       const device = await deviceOf(principal, params.deviceId, 'execute');
-      if (!device.serial || !replaceable.includes(device.status)) {
+      if (!device.serial || !replaceableStatuses.includes(device.status)) {
         throw problems.conflict(`${device.hostname} is ${device.status}: only a device in service is replaced.`, { status: device.status });
       }
       if (device.site.status !== 'active') throw problems.conflict(`${device.site.name} is ${device.site.status}: a device is replaced at a site in service.`, { status: device.site.status });
@@ -114,7 +105,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
     response: z.object({
       rmaId: z.string(), workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: z.string(),
       state: z.string(), hostname: z.string().nullable(), oldSerial: z.string().nullable(), newSerial: z.string(), error: z.string().nullable(),
-      steps: z.array(stepSchema), devices: z.array(z.object({ deviceId: z.string(), hostname: z.string(), workflowId: z.string() })),
+      steps: z.array(stepSchema), devices: z.array(deviceProvisioning),
     }),
     handler: async ({ params, principal }) => {
       await deviceOf(principal, params.deviceId, 'read');
@@ -123,13 +114,38 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
         const description = await handle.describe();
         const progress = await handle.query(rmaProgressQuery);
         return {
-          ...progress, workflowId: description.workflowId, runId: description.runId, execution: description.status.name,
+          ...progress, devices: await provisioningOf(temporal, progress.devices), workflowId: description.workflowId, runId: description.runId, execution: description.status.name,
           temporalUiUrl: temporalRunLink(deps, description.workflowId, description.runId),
         };
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw problems.notFound(`A replacement of device ${params.deviceId}`);
         throw error;
       }
+    },
+  });
+
+  api.route(router, {
+    method: 'get', path: '/devices/:deviceId/rma/preview', summary: 'What a replacement of the device would do: the configuration it would give the new box, the tunnels it would re-point', tags: ['RMA'],
+    access: { type: 'rma', action: 'read' }, params,
+    response: z.object({
+      configVersion: z.number().int().nullable().describe('The last configuration on record, which the new box receives (none: the old box is read, if it answers)'),
+      configCommittedAt: z.date().nullable(),
+      tunnels: z.array(z.object({ farSiteId: z.uuid(), farSiteName: z.string() })).describe("The device's tunnels, re-pointed at the new box on the hub or peer at their far end"),
+    }),
+    handler: async ({ params, principal }) => {
+      const device = await deviceOf(principal, params.deviceId, 'read');
+      const config = await prisma.configVersion.findFirst({ where: { deviceId: device.id }, orderBy: { version: 'desc' }, select: { version: true, committedAt: true } });
+      // As the workflow finds them: the site's own tunnels held by this device, and those a peer allocated towards the site's primary.
+      const tunnels = await prisma.allocation.findMany({
+        where: { kind: 'tunnel_subnet', OR: [{ siteId: device.siteId, deviceRole: device.role }, ...(device.role === 'primary' ? [{ peerSiteId: device.siteId }] : [])] },
+        select: { siteId: true, peerSiteId: true },
+      });
+      const farSiteIds = tunnels.map((t) => (t.siteId === device.siteId ? t.peerSiteId! : t.siteId));
+      const names = new Map((await prisma.site.findMany({ where: { id: { in: farSiteIds } }, select: { id: true, name: true } })).map((site) => [site.id, site.name]));
+      return {
+        configVersion: config?.version ?? null, configCommittedAt: config?.committedAt ?? null,
+        tunnels: farSiteIds.map((id) => ({ farSiteId: id, farSiteName: names.get(id) ?? id })),
+      };
     },
   });
 

@@ -36,3 +36,6 @@ export const location = new Location();
 
 /** The page of a run, whose workflow id has slashes of its own (`site-onboard/<siteId>`). */
 export const runHref = (workflowId: string) => `/runs/${workflowId.split('/').map(encodeURIComponent).join('/')}`;
+
+/** The RMA wizard, for one device (the Devices page's action) or for any. */
+export const replaceDeviceHref = '/rma/new';

@@ -21,9 +21,14 @@ export interface RunSummary {
 
 export interface PhaseProgress { phase: number; size: number; upgraded: number; skipped: number; failed: number }
 
-/** The union of what the workflows' progress queries answer (onboarding, decommission, upgrades, campaigns). */
+/** The union of what the workflows' progress queries answer (onboarding, decommission, upgrades, campaigns, RMA). */
 export interface RunProgress {
   state?: string;
+  /** An RMA's device, and the box it replaces with the new one. */
+  deviceId?: string;
+  hostname?: string | null;
+  oldSerial?: string | null;
+  newSerial?: string;
   steps?: Step[];
   error?: string | null;
   failedStep?: string | null;

@@ -1,0 +1,58 @@
+// The RMA wizard's state: the kit's draft (the failed device, then the new box, exactly what
+// POST /devices/{id}/rma accepts), and the failed device as the list showed it, for the later steps
+// and the review. The launch hands the one-time activation code to the run's page, in memory only.
+import type { deviceStatus } from '../../../../prisma/choices.ts';
+import { rmaFailedDeviceStep, rmaNewBoxStep } from '../../../../api/schemas/rma.ts';
+import { postJson } from '../../lib/api.ts';
+import { activationCodes } from '../../runs/activation-code.svelte.ts';
+import { runRecorded } from '../../runs/recorded.ts';
+import { WizardState } from '../wizard.svelte.ts';
+
+export interface ReplaceableDevice {
+  id: string; tenantId: string; siteId: string; siteName: string; hostname: string; model: string; serial: string | null;
+  status: (typeof deviceStatus.values)[number]; softwareVersion: string | null; lastSeenAt: string | null;
+}
+
+/** The optional text fields: empty means absent, as the API wants it. */
+type OptionalText = 'reason' | 'ticket';
+
+export class RmaWizard {
+  device = $state<ReplaceableDevice | undefined>();
+  readonly wizard: WizardState<typeof rmaNewBoxStep>;
+
+  constructor(deviceId: string | undefined) {
+    this.wizard = new WizardState({
+      steps: [
+        { id: 'failed-device', title: 'Failed device', schema: rmaFailedDeviceStep },
+        { id: 'new-box', title: 'New box', schema: rmaNewBoxStep },
+      ],
+      initial: deviceId ? { deviceId } : {},
+      launch: async ({ deviceId: id, ...body }) => {
+        const started = await postJson<{ workflowId: string; runId: string; activationCode: string }>(`/api/v1/devices/${id}/rma`, body);
+        activationCodes.hand({ workflowId: started.workflowId, hostname: this.device?.hostname ?? '', newSerial: body.newSerial, code: started.activationCode });
+        if (this.device) await runRecorded({ tenantId: this.device.tenantId, kind: 'rma', workflowId: started.workflowId, runId: started.runId });
+        return started;
+      },
+    });
+  }
+
+  text(field: OptionalText | 'newSerial'): string {
+    return (this.wizard.values[field] as string | undefined) ?? '';
+  }
+
+  setText(field: OptionalText, value: string) {
+    if (value.trim()) this.wizard.values[field] = value;
+    else delete this.wizard.values[field];
+  }
+
+  /** Serials are printed in capitals; a new serial typed in lower case means the same box. */
+  setSerial(value: string) {
+    this.wizard.values['newSerial'] = value.toUpperCase();
+  }
+
+  /** A documented replacement model, or the failed box's own (absent from the request). */
+  setModel(model: string) {
+    if (model && model !== this.device?.model) this.wizard.values['newModel'] = model;
+    else delete this.wizard.values['newModel'];
+  }
+}
