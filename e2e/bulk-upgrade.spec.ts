@@ -8,9 +8,7 @@ const stepHeading = (page: Page, name: string) => page.getByRole('heading', { na
 
 /** A window that opened half an hour ago at the sites (Europe/Brussels), so the campaign runs now. */
 function windowOpenNow(): string {
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Brussels', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-    .format(Date.now() - 30 * 60_000);
-  return time;
+  return new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Brussels', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(Date.now() - 30 * 60_000);
 }
 
 test.describe('bulk upgrade wizard', () => {
@@ -28,30 +26,30 @@ test.describe('bulk upgrade wizard', () => {
 
     // 1. Devices: the site group of the pilot pharmacies, never the sites other specs rely on.
     await expect(stepHeading(page, 'Devices')).toBeFocused();
-    await main.getByLabel('Tenant').selectOption({ label: e2eFleet.tenant() });
+    await main.getByRole('combobox', { name: 'Tenant' }).selectOption({ label: e2eFleet.tenant() });
     await page.getByRole('button', { name: 'Next' }).click();
     await expect(main.getByText('Campaign name is required')).toBeVisible();
-    await main.getByLabel('Campaign name').fill(`Pilot pharmacies to ${version}`);
+    await main.getByLabel('Campaign name', { exact: true }).fill(`Pilot pharmacies to ${version}`);
     await main.getByRole('group', { name: 'Site groups' }).getByRole('checkbox', { name: new RegExp(`^${e2eFleet.upgradePilotTag()} \\(${pilotSites.length} sites\\)`) }).check();
     await screenshotWizardStep(page, wizardName, 1, 'devices');
     await page.getByRole('button', { name: 'Next' }).click();
 
     // 2. Image: the tenant's target, chosen already.
     await expect(stepHeading(page, 'Image')).toBeVisible();
-    const image = main.getByLabel('Image');
+    const image = main.getByRole('combobox', { name: 'Image' });
     await expect(image.locator('option:checked')).toHaveText(`${model} ${version} — the tenant’s target`);
     await screenshotWizardStep(page, wizardName, 2, 'image');
     await page.getByRole('button', { name: 'Next' }).click();
 
     // 3. Strategy: canary phases; the API's own message for phases that do not rise.
     await expect(stepHeading(page, 'Strategy and failure budget')).toBeVisible();
-    await expect(main.getByLabel('Strategy')).toHaveValue('canary');
-    await main.getByLabel('Phases').fill('50, 25');
+    await expect(main.getByRole('combobox', { name: 'Strategy' })).toHaveValue('canary');
+    await main.getByLabel('Phases', { exact: true }).fill('50, 25');
     await page.getByRole('button', { name: 'Next' }).click();
     await expect(main.getByText('Phases are cumulative percentages, rising, ending at 100')).toBeVisible();
-    await expect(main.getByLabel('Phases')).toHaveAttribute('aria-invalid', 'true');
-    await main.getByLabel('Phases').fill('25, 50, 100');
-    await main.getByLabel('Devices upgrading at once').fill('1');
+    await expect(main.getByLabel('Phases', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+    await main.getByLabel('Phases', { exact: true }).fill('25, 50, 100');
+    await main.getByLabel('Devices upgrading at once', { exact: true }).fill('1');
     await main.getByLabel('Failure budget (%)', { exact: true }).fill('25');
     await screenshotWizardStep(page, wizardName, 3, 'strategy');
     await page.getByRole('button', { name: 'Next' }).click();
@@ -59,18 +57,18 @@ test.describe('bulk upgrade wizard', () => {
     // 4. Maintenance window: open now at the sites, every day.
     await expect(stepHeading(page, 'Maintenance window')).toBeVisible();
     await main.getByRole('checkbox', { name: 'Upgrade only inside a maintenance window' }).check();
-    await main.getByLabel('Window opens at').fill(windowOpenNow());
-    await main.getByLabel('Window length (minutes)').fill('240');
+    await main.getByLabel('Window opens at', { exact: true }).fill(windowOpenNow());
+    await main.getByLabel('Window length (minutes)', { exact: true }).fill('240');
     await screenshotWizardStep(page, wizardName, 4, 'maintenance-window');
     await page.getByRole('button', { name: 'Next' }).click();
 
     // Back and next keep what was typed.
     await expect(stepHeading(page, 'Review')).toBeVisible();
     await page.getByRole('button', { name: 'Back' }).click();
-    await expect(main.getByLabel('Window length (minutes)')).toHaveValue('240');
+    await expect(main.getByLabel('Window length (minutes)', { exact: true })).toHaveValue('240');
     await page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: '3. Strategy and failure budget' }).click();
-    await expect(main.getByLabel('Phases')).toHaveValue('25, 50, 100');
-    await expect(main.getByLabel('Devices upgrading at once')).toHaveValue('1');
+    await expect(main.getByLabel('Phases', { exact: true })).toHaveValue('25, 50, 100');
+    await expect(main.getByLabel('Devices upgrading at once', { exact: true })).toHaveValue('1');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('button', { name: 'Next' }).click();
 

@@ -15,7 +15,7 @@
 //   4. A route in App.svelte and a nav entry, and an e2e spec that calls screenshotWizardStep
 //      (e2e/screenshots.ts) on every step.
 import type { z } from 'zod';
-import { ApiError } from '../lib/api.ts';
+import { ApiError, getJson } from '../lib/api.ts';
 import { location, runHref } from '../lib/router.svelte.ts';
 import { errorsOf, errorsWithin, ownedFields, stepOfPath, type FieldErrors, type StepDefinition } from './wizard-steps.ts';
 
@@ -32,6 +32,25 @@ export interface WizardOptions<Final extends z.ZodObject> {
   initial?: Record<string, unknown>;
   /** Starts the run with what the last schema parsed; answers the run's workflow id. */
   launch: (parsed: z.infer<Final>) => Promise<{ workflowId: string }>;
+}
+
+/**
+ * A run is listed once its first activity records it, a moment after the API started it: its
+ * progress page opens then, rather than on "no such run".
+ */
+async function runRecorded(workflowId: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await getJson(`/api/v1/runs/${encodeURIComponent(workflowId)}`);
+      return;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      // Launched either way: past the deadline, the progress page says what it finds.
+      if (Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 export class WizardState<Final extends z.ZodObject = z.ZodObject> {
@@ -111,6 +130,7 @@ export class WizardState<Final extends z.ZodObject = z.ZodObject> {
     let workflowId = '';
     const launched = await this.ask(async () => {
       workflowId = (await this.options.launch(parsed.data as z.infer<Final>)).workflowId;
+      await runRecorded(workflowId);
     });
     if (launched) location.navigate(runHref(workflowId));
   }
