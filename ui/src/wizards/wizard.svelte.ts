@@ -15,7 +15,7 @@
 //   4. A route in App.svelte and a nav entry, and an e2e spec that calls screenshotWizardStep
 //      (e2e/screenshots.ts) on every step.
 import type { z } from 'zod';
-import { ApiError, getJson } from '../lib/api.ts';
+import { ApiError, getJson, type Page } from '../lib/api.ts';
 import { location, runHref } from '../lib/router.svelte.ts';
 import { errorsOf, errorsWithin, ownedFields, stepOfPath, type FieldErrors, type StepDefinition } from './wizard-steps.ts';
 
@@ -36,20 +36,16 @@ export interface WizardOptions<Final extends z.ZodObject> {
 
 /**
  * A run is listed once its first activity records it, a moment after the API started it: its
- * progress page opens then, rather than on "no such run".
+ * progress page opens then, rather than on "no such run". Asked of the list, newest first, which
+ * answers 200 meanwhile (a 404 would be a console error in the browser).
  */
-async function runRecorded(workflowId: string, timeoutMs = 15_000): Promise<void> {
+async function runListed(workflowId: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await getJson(`/api/v1/runs/${encodeURIComponent(workflowId)}`);
-      return;
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
-      // Launched either way: past the deadline, the progress page says what it finds.
-      if (Date.now() > deadline) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+  // Launched either way: past the deadline, the progress page says what it finds.
+  while (Date.now() < deadline) {
+    const newest = await getJson<Page<{ workflowId: string }>>('/api/v1/runs?limit=50');
+    if (newest.items.some((run) => run.workflowId === workflowId)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
@@ -130,7 +126,7 @@ export class WizardState<Final extends z.ZodObject = z.ZodObject> {
     let workflowId = '';
     const launched = await this.ask(async () => {
       workflowId = (await this.options.launch(parsed.data as z.infer<Final>)).workflowId;
-      await runRecorded(workflowId);
+      await runListed(workflowId);
     });
     if (launched) location.navigate(runHref(workflowId));
   }
