@@ -85,15 +85,7 @@ export async function startOnboarding(
     if (!run) throw error;
     return run;
   });
-  if (!('firstExecutionRunId' in handle)) return answer(workflowId, handle.runId, false);
-  // The run's first activity records its summary too; written here as well, the progress page a
-  // wizard opens on the answer finds the run at once. Never overwrites: the run may be ahead.
-  await prisma.runSummary.upsert({
-    where: { workflowId },
-    create: { workflowId, runId: handle.firstExecutionRunId, kind: 'site_onboarding', tenantId: site.tenantId, siteId: site.id, ticket: options.ticket ?? null, status: 'running' },
-    update: {},
-  });
-  return answer(workflowId, handle.firstExecutionRunId, true);
+  return 'firstExecutionRunId' in handle ? answer(workflowId, handle.firstExecutionRunId, true) : answer(workflowId, handle.runId, false);
 }
 
 export async function startDecommission(deps: OperationDependencies, site: SiteForOperation, options: { ticket?: string | undefined }): Promise<RunStarted> {

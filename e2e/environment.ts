@@ -23,6 +23,9 @@ export const e2eFleet = {
     const [model, version] = required('E2E_FLEET_IMAGE').split(' ');
     return { model: model!, version: version! };
   },
+  /** The site group (tag) of the tenant's other in-service sites, for bulk upgrades: never the sites above. */
+  upgradePilotTag: () => required('E2E_UPGRADE_PILOT_TAG'),
+  upgradePilotSites: () => list('E2E_UPGRADE_PILOT_SITES'),
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

@@ -1,7 +1,9 @@
 // The simulated network the end-to-end tests drive the wizards against: factory-default boxes that
 // phone home to the API (they wait among the unclaimed devices, for Add site and RMA), and a tenant
 // whose sites are in service on boxes of their own, with a newer image in the catalogue as the
-// tenant's target (for bulk upgrades and RMA). Loopback addresses 127.49.x.y, used by no other test.
+// tenant's target (for bulk upgrades and RMA); four more of its sites form the site group bulk
+// upgrades choose, so a campaign never touches the two the other specs rely on. Loopback addresses
+// 127.49.x.y, used by no other test.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../activities/devices/images.ts';
@@ -18,6 +20,12 @@ const sites = [
   { name: 'Ghent pharmacy', hostname: 'ghent-pharmacy', timezone: 'Europe/Brussels', country: 'BE' },
   { name: 'Bruges pharmacy', hostname: 'bruges-pharmacy', timezone: 'Europe/Brussels', country: 'BE' },
 ];
+/** A site group for bulk upgrades: enough devices and phases to pause a campaign mid-way, none of the sites above. */
+const upgradePilotTag = 'upgrade-pilot';
+const upgradePilotSites = ['Antwerp', 'Leuven', 'Namur', 'Liege'].map((town) => ({
+  name: `${town} pharmacy`, hostname: `${town.toLowerCase()}-pharmacy`, timezone: 'Europe/Brussels', country: 'BE', tags: [upgradePilotTag],
+}));
+const inServiceSites: { name: string; hostname: string; timezone: string; country: string; tags?: string[] }[] = [...sites, ...upgradePilotSites];
 
 export interface E2eFleet {
   /** What the worker needs to reach the boxes. */
@@ -32,7 +40,7 @@ export interface E2eFleet {
 export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFleet> {
   const ports = { snmpPort: await freePort(), netconfPort: await freePort() };
   const common = { ...ports, models: [model], controlPort: 0, credentials: deviceCredentials, phoneHomeIntervalMs: 2000, rebootMs: 2000 };
-  const inService = await Fleet.start({ ...common, devices: sites.length, baseAddress: '127.49.0.1' });
+  const inService = await Fleet.start({ ...common, devices: inServiceSites.length, baseAddress: '127.49.0.1' });
   const factory = await Fleet.start({
     ...common, devices: 3, firstSerial: 101, baseAddress: '127.49.1.1', phoneHomeUrl: `${options.apiUrl}/api/v1/ztp/phone-home`,
   }).catch(async (error: unknown) => {
@@ -52,15 +60,17 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_FACTORY_CONTROL_URL: factory.controlUrl,
       E2E_FLEET_TENANT: tenantName,
       E2E_FLEET_SITES: sites.map((site) => site.name).join(','),
-      E2E_FLEET_SERIALS: [...inService.devices.keys()].join(','),
+      E2E_FLEET_SERIALS: [...inService.devices.keys()].slice(0, sites.length).join(','),
       E2E_FLEET_CONTROL_URL: inService.controlUrl,
       E2E_FLEET_IMAGE: `${model} ${targetVersion}`,
+      E2E_UPGRADE_PILOT_TAG: upgradePilotTag,
+      E2E_UPGRADE_PILOT_SITES: upgradePilotSites.map((site) => site.name).join(','),
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
       const tenant = await prisma.tenant.create({ data: { opcoId: opco.id, name: tenantName, slug: 'contoso-pharmacies' } });
       const boxes = [...inService.devices.values()];
-      for (const [index, site] of sites.entries()) {
+      for (const [index, site] of inServiceSites.entries()) {
         const box = boxes[index]!;
         // In service means configured: the box runs its branch configuration, and the inventory
         // holds it as the device's last version (what an RMA gives the replacement).
@@ -72,7 +82,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
         box.store.reset(configuration);
         await prisma.site.create({
           data: {
-            tenantId: tenant.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country,
+            tenantId: tenant.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country, tags: site.tags ?? [],
             devices: {
               create: {
                 role: 'primary', hostname: site.hostname, model, platform: 'junos-sim', serial: box.serial, status: 'online',

@@ -16,39 +16,22 @@ import type { ApiDefinition } from '../openapi.ts';
 import { temporalRunLink, type OperationDependencies } from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
-
-const window = z.object({
-  start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'is a local time of day, HH:MM'),
-  durationMinutes: z.number().int().min(15).max(24 * 60),
-  days: z.array(z.number().int().min(0).max(6)).min(1).max(7).optional().describe('0 = Sunday … 6 = Saturday; every day when absent'),
-}).describe("Applied in each site's own time zone").openapi('MaintenanceWindow');
-
-const campaignBody = z.object({
-  tenantId: z.uuid(),
-  name: z.string().trim().min(1).max(100),
-  imageId: z.uuid(),
-  filter: z.object({
-    siteIds: z.array(z.uuid()).max(10_000).optional(),
-    siteTags: z.array(z.string().max(41)).max(20).optional().describe('Sites carrying any of these tags (a site group)'),
-    currentVersions: z.array(z.string().max(40)).max(20).optional(),
-  }).default({}),
-  strategy: z.enum(['canary', 'serial', 'all_at_once']).default('canary'),
-  phases: z.array(z.number().int().min(1).max(100)).min(1).max(10).default([1, 10, 50, 100])
-    .refine((p) => p.every((value, i) => i === 0 || value > p[i - 1]!) && p.at(-1) === 100, 'are cumulative percentages, rising, ending at 100')
-    .describe('Canary phases as cumulative percentages of the devices'),
-  concurrency: z.number().int().min(1).max(500).default(10),
-  failureBudgetPct: z.number().min(0).max(100).default(5),
-  phaseFailureBudgetPct: z.number().min(0).max(100).optional(),
-  maintenanceWindow: window.optional(),
-  deadlineHours: z.number().int().min(1).max(24 * 90).default(72).describe('Devices not answering are tried again until then'),
-});
+import { campaignBody, maintenanceWindow, type CampaignBody } from '../schemas/campaign.ts';
 
 const campaign = z.object({
   id: z.uuid(), tenantId: z.uuid(), name: z.string(), imageId: z.uuid(), version: z.string(), model: z.string(),
   strategy: z.string(), phases: z.array(z.number()), concurrency: z.number(), failureBudgetPct: z.number(), phaseFailureBudgetPct: z.number().nullable(),
-  maintenanceWindow: window.nullable(), status: z.string(), deadline: z.date().nullable(), createdAt: z.date(), devices: z.number().int(),
+  maintenanceWindow: maintenanceWindow.nullable(), status: z.string(), deadline: z.date().nullable(), createdAt: z.date(), devices: z.number().int(),
   workflowId: z.string(), temporalUiUrl: z.string(),
 }).openapi('UpgradeCampaign');
+
+const campaignPreview = z.object({
+  model: z.string(), version: z.string(), concurrency: z.number().int(),
+  phases: z.array(z.object({
+    phase: z.number().int(),
+    devices: z.array(z.object({ deviceId: z.uuid(), hostname: z.string(), siteName: z.string(), softwareVersion: z.string().nullable() })),
+  })),
+}).openapi('UpgradeCampaignPreview');
 
 /** Device counts per phase: each phase at least one device, the last taking the rest. */
 export function phaseSizes(count: number, cumulativePercents: number[]): number[] {
@@ -79,10 +62,62 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
       id: row.id, tenantId: row.tenantId, name: row.name, imageId: row.imageId, version: row.image.version, model: row.image.model,
       strategy: row.strategy, phases: row.phases, concurrency: row.concurrency, failureBudgetPct: Number(row.failureBudgetPct),
       phaseFailureBudgetPct: row.phaseFailureBudgetPct === null ? null : Number(row.phaseFailureBudgetPct),
-      maintenanceWindow: row.maintenanceWindow as z.infer<typeof window> | null, status: row.status, deadline: row.deadline, createdAt: row.createdAt,
+      maintenanceWindow: row.maintenanceWindow as z.infer<typeof maintenanceWindow> | null, status: row.status, deadline: row.deadline, createdAt: row.createdAt,
       devices: row._count.devices, workflowId, temporalUiUrl: temporalRunLink(deps, workflowId, ''),
     };
   };
+
+  /**
+   * What a campaign of this body would do, decided once for the launch and its preview: the image,
+   * the devices the filter freezes (in id order) and each one's phase. Refuses what the launch would.
+   */
+  const planCampaign = async (body: CampaignBody) => {
+    const image = await prisma.firmwareImage.findUnique({ where: { id: body.imageId } });
+    if (!image) throw problems.validation([{ path: 'imageId', message: 'no such image in the catalogue' }]);
+    if (await prisma.upgradeCampaign.findFirst({ where: { tenantId: body.tenantId, name: body.name }, select: { id: true } })) {
+      throw problems.validation([{ path: 'name', message: 'this tenant already has a campaign of that name' }]);
+    }
+    const devices = await prisma.device.findMany({
+      where: {
+        model: image.model, serial: { not: null }, managementAddress: { not: null }, status: { in: ['online', 'offline'] },
+        softwareVersion: body.filter.currentVersions ? { in: body.filter.currentVersions } : { not: image.version },
+        site: {
+          tenantId: body.tenantId, status: 'active',
+          ...(body.filter.siteIds ? { id: { in: body.filter.siteIds } } : {}),
+          ...(body.filter.siteTags ? { tags: { hasSome: body.filter.siteTags } } : {}),
+        },
+      },
+      orderBy: { id: 'asc' },
+      select: { id: true, hostname: true, softwareVersion: true, site: { select: { name: true } } },
+    });
+    if (devices.length === 0) throw problems.validation([{ path: 'filter', message: `no active ${image.model} of this tenant matches the filter below ${image.version}` }]);
+    const sizes = body.strategy === 'canary' ? phaseSizes(devices.length, body.phases) : [devices.length];
+    const phaseOf = sizes.flatMap((size, phase) => Array.from({ length: size }, () => phase));
+    return {
+      image, sizes,
+      devices: devices.map((d, index) => ({ ...d, phase: phaseOf[index]! })),
+      phases: body.strategy === 'canary' ? body.phases : [100],
+      concurrency: body.strategy === 'serial' ? 1 : body.concurrency,
+    };
+  };
+
+  api.route(router, {
+    method: 'post', path: '/upgrade-campaigns/preview', summary: 'What launching this campaign would do now: the devices the filter freezes, phase by phase (nothing is started)', tags: ['Upgrades'],
+    access: { type: 'campaign', action: 'execute' },
+    body: campaignBody, response: campaignPreview,
+    handler: async ({ body, principal }) => {
+      principal.assert(body.tenantId, 'campaign', 'execute', `Tenant ${body.tenantId}`);
+      const plan = await planCampaign(body);
+      return {
+        model: plan.image.model, version: plan.image.version, concurrency: plan.concurrency,
+        phases: plan.sizes.map((_size, phase) => ({
+          phase,
+          devices: plan.devices.filter((d) => d.phase === phase)
+            .map((d) => ({ deviceId: d.id, hostname: d.hostname, siteName: d.site.name, softwareVersion: d.softwareVersion })),
+        })),
+      };
+    },
+  });
 
   api.route(router, {
     method: 'post', path: '/upgrade-campaigns', summary: 'Launch a bulk upgrade: the devices matching the filter are frozen now, phase by phase', tags: ['Upgrades'],
@@ -90,40 +125,17 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
     body: campaignBody, status: 202, response: campaign,
     handler: async ({ body, principal }, req, res) => {
       principal.assert(body.tenantId, 'campaign', 'execute', `Tenant ${body.tenantId}`);
-      const image = await prisma.firmwareImage.findUnique({ where: { id: body.imageId } });
-      if (!image) throw problems.validation([{ path: 'imageId', message: 'no such image in the catalogue' }]);
-      if (await prisma.upgradeCampaign.findFirst({ where: { tenantId: body.tenantId, name: body.name }, select: { id: true } })) {
-        throw problems.validation([{ path: 'name', message: 'this tenant already has a campaign of that name' }]);
-      }
-      const devices = await prisma.device.findMany({
-        where: {
-          model: image.model, serial: { not: null }, managementAddress: { not: null }, status: { in: ['online', 'offline'] },
-          softwareVersion: body.filter.currentVersions ? { in: body.filter.currentVersions } : { not: image.version },
-          site: {
-            tenantId: body.tenantId, status: 'active',
-            ...(body.filter.siteIds ? { id: { in: body.filter.siteIds } } : {}),
-            ...(body.filter.siteTags ? { tags: { hasSome: body.filter.siteTags } } : {}),
-          },
-        },
-        orderBy: { id: 'asc' },
-        select: { id: true, softwareVersion: true },
-      });
-      if (devices.length === 0) throw problems.validation([{ path: 'filter', message: `no active ${image.model} of this tenant matches the filter below ${image.version}` }]);
-      const sizes = body.strategy === 'canary' ? phaseSizes(devices.length, body.phases) : [devices.length];
+      const { image, devices, sizes, phases, concurrency } = await planCampaign(body);
       const created = await prisma.$transaction(async (tx) => {
         const row = await tx.upgradeCampaign.create({
           data: {
-            tenantId: body.tenantId, name: body.name, imageId: image.id, strategy: body.strategy,
-            phases: body.strategy === 'canary' ? body.phases : [100],
-            concurrency: body.strategy === 'serial' ? 1 : body.concurrency,
+            tenantId: body.tenantId, name: body.name, imageId: image.id, strategy: body.strategy, phases, concurrency,
             failureBudgetPct: body.failureBudgetPct, phaseFailureBudgetPct: body.phaseFailureBudgetPct ?? null,
             ...(body.maintenanceWindow ? { maintenanceWindow: body.maintenanceWindow } : {}),
             filter: body.filter, deadline: new Date(Date.now() + body.deadlineHours * 3_600_000),
           },
         });
-        let index = 0;
-        const phaseOf = sizes.flatMap((size, phase) => Array.from({ length: size }, () => phase));
-        await tx.campaignDevice.createMany({ data: devices.map((d) => ({ campaignId: row.id, deviceId: d.id, phase: phaseOf[index++]!, fromVersion: d.softwareVersion ?? 'unknown' })) });
+        await tx.campaignDevice.createMany({ data: devices.map((d) => ({ campaignId: row.id, deviceId: d.id, phase: d.phase, fromVersion: d.softwareVersion ?? 'unknown' })) });
         return row;
       });
       const workflowId = campaignWorkflowId(created.id);

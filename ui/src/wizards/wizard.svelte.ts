@@ -15,7 +15,7 @@
 //   4. A route in App.svelte and a nav entry, and an e2e spec that calls screenshotWizardStep
 //      (e2e/screenshots.ts) on every step.
 import type { z } from 'zod';
-import { ApiError } from '../lib/api.ts';
+import { ApiError, getJson, type Page } from '../lib/api.ts';
 import { location, runHref } from '../lib/router.svelte.ts';
 import { errorsOf, errorsWithin, ownedFields, stepOfPath, type FieldErrors, type StepDefinition } from './wizard-steps.ts';
 
@@ -31,7 +31,23 @@ export interface WizardOptions<Final extends z.ZodObject> {
   /** The draft to start from (defaults, the tenant chosen in the switcher…). */
   initial?: Record<string, unknown>;
   /** Starts the run with what the last schema parsed; answers the run's workflow id. */
-  launch: (parsed: z.infer<Final>) => Promise<{ workflowId: string }>;
+  launch: (parsed: z.infer<Final>) => Promise<{ workflowId: string; runId?: string }>;
+}
+
+/**
+ * A run is listed once its first activity records it, a moment after the API started it: its
+ * progress page opens then, rather than on "no such run". Asked of the list, newest first, which
+ * answers 200 meanwhile (a 404 would be a console error in the browser).
+ */
+async function runListed(started: { workflowId: string; runId?: string }, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  // Launched either way: past the deadline, the progress page says what it finds.
+  while (Date.now() < deadline) {
+    const newest = await getJson<Page<{ workflowId: string; runId: string | null }>>('/api/v1/runs?limit=50');
+    // This very run, when the launch says which: a workflow id may have run before (a device replaced twice).
+    if (newest.items.some((run) => run.workflowId === started.workflowId && (!started.runId || run.runId === started.runId))) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 export class WizardState<Final extends z.ZodObject = z.ZodObject> {
@@ -110,7 +126,9 @@ export class WizardState<Final extends z.ZodObject = z.ZodObject> {
     }
     let workflowId = '';
     const launched = await this.ask(async () => {
-      workflowId = (await this.options.launch(parsed.data as z.infer<Final>)).workflowId;
+      const started = await this.options.launch(parsed.data as z.infer<Final>);
+      workflowId = started.workflowId;
+      await runListed(started);
     });
     if (launched) location.navigate(runHref(workflowId));
   }

@@ -5,7 +5,6 @@ import type { deviceStatus } from '../../../../prisma/choices.ts';
 import { rmaFailedDeviceStep, rmaNewBoxStep } from '../../../../api/schemas/rma.ts';
 import { postJson } from '../../lib/api.ts';
 import { activationCodes } from '../../runs/activation-code.svelte.ts';
-import { runRecorded } from '../../runs/recorded.ts';
 import { WizardState } from '../wizard.svelte.ts';
 
 export interface ReplaceableDevice {
@@ -30,7 +29,6 @@ export class RmaWizard {
       launch: async ({ deviceId: id, ...body }) => {
         const started = await postJson<{ workflowId: string; runId: string; activationCode: string }>(`/api/v1/devices/${id}/rma`, body);
         activationCodes.hand({ workflowId: started.workflowId, hostname: this.device?.hostname ?? '', newSerial: body.newSerial, code: started.activationCode });
-        if (this.device) await runRecorded({ tenantId: this.device.tenantId, kind: 'rma', workflowId: started.workflowId, runId: started.runId });
         return started;
       },
     });
