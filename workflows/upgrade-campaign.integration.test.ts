@@ -15,7 +15,7 @@ const deviceCount = 200;
 interface Campaign { id: string; execution: string; status: string; progress: CampaignProgress | null }
 interface CampaignDevice { deviceId: string; hostname: string; phase: number; status: string; error: string | null; attempts: number }
 
-describe('upgrade campaigns', { timeout: 900_000 }, () => {
+describe('upgrade campaigns', { timeout: 1_500_000 }, () => {
   let database: TestDatabase;
   let lab: Lab;
   let tenantId: string;
@@ -51,7 +51,20 @@ describe('upgrade campaigns', { timeout: 900_000 }, () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  const ended = (id: string) => until(() => campaign(id), (c) => c.execution !== 'RUNNING' && c.execution !== 'UNKNOWN', `campaign ${id} did not end`);
+  /** What the campaign's upgrades still running wait for: said when a campaign does not end. */
+  async function stillRunning(id: string): Promise<string> {
+    const lines: string[] = [];
+    for await (const run of lab.client.workflow.list({ query: `WorkflowType = 'upgradeDevice' AND ExecutionStatus = 'Running'` })) {
+      if (!run.workflowId.startsWith(`upgrade/${id}/`)) continue;
+      const handle = lab.client.workflow.getHandle(run.workflowId);
+      const pending = ((await handle.describe()).raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt} (${a.state}) ${a.lastFailure?.message ?? ''}`);
+      const events = (await handle.fetchHistory()).events ?? [];
+      lines.push(`${run.workflowId}: pending [${pending.join('; ')}], last events ${events.slice(-4).map((e) => e.eventType).join(', ')}`);
+    }
+    return lines.join('\n');
+  }
+  const ended = (id: string, timeoutMs?: number) => until(() => campaign(id), (c) => c.execution !== 'RUNNING' && c.execution !== 'UNKNOWN', `campaign ${id} did not end`, timeoutMs)
+    .catch(async (error: Error) => assert.fail(`${error.message}\nstill running:\n${await stillRunning(id)}`));
 
   before(async () => {
     database = await createTestDatabase();
@@ -190,7 +203,8 @@ describe('upgrade campaigns', { timeout: 900_000 }, () => {
     await lab.killWorker();
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await lab.startWorker();
-    const done = await ended(id);
+    // What the dead worker held comes back after its timeouts and retries' backoff: minutes, at worst.
+    const done = await ended(id, 600_000);
     assert.equal(done.status, 'completed', JSON.stringify(done.progress));
     assert.equal(done.progress!.phases[0]!.upgraded, chosen.length);
     for (const d of chosen) {
