@@ -114,6 +114,49 @@ export async function sitePolicies(prisma: PrismaClient, site: {
   };
 }
 
+/**
+ * The other ends of a site's tunnels (hubs and mesh peers, whichever side allocated them), with
+ * the tunnels as they are configured there; only those reaching `near` when it is given. A
+ * tunnel's `viaLink` is left empty: removing one needs no WAN link.
+ */
+export async function farEnds(prisma: PrismaClient, site: { id: string; devices: DeviceRow[] }, near?: DeviceRow): Promise<FarEnd[]> {
+  const tunnels = await prisma.allocation.findMany({ where: { kind: 'tunnel_subnet', OR: [{ siteId: site.id }, { peerSiteId: site.id }] } });
+  const units = await prisma.allocation.findMany({ where: { kind: 'tunnel_id', OR: [{ siteId: site.id }, { peerSiteId: site.id }] } });
+  const primaryOf = (siteId: string) => prisma.device.findFirst({ where: { siteId, role: 'primary' }, include: deviceInclude });
+  const remote = new Map<string, FarEnd>();
+  for (const tunnel of tunnels) {
+    const owner = tunnel.siteId === site.id;
+    // The far end: the peer's primary device for the site's own tunnels, the owner's device otherwise.
+    const far = owner
+      ? await primaryOf(tunnel.peerSiteId!)
+      : await prisma.device.findFirst({ where: { siteId: tunnel.siteId, role: tunnel.deviceRole }, include: deviceInclude });
+    const nearDevice = owner ? site.devices.find((d) => d.role === tunnel.deviceRole) : site.devices.find((d) => d.role === 'primary');
+    const farTarget = far && targetOf(far);
+    if (!far || !farTarget || !nearDevice || (near && nearDevice.id !== near.id)) continue;
+    const unitOn = (device: { siteId: string; role: string }) => units.find((u) =>
+      u.siteId === tunnel.siteId && u.peerSiteId === tunnel.peerSiteId && u.deviceRole === tunnel.deviceRole && u.value.startsWith(`${device.siteId}/${device.role}:`));
+    const unit = unitOn(far);
+    if (!unit) continue;
+    const entry = remote.get(far.id) ?? { siteId: far.siteId, target: farTarget, hostname: far.hostname, primaryLinks: plannedDevice(far).primaryLinks, tunnels: [], localUnits: [] };
+    const ends = tunnelEnds(tunnel.value);
+    entry.tunnels.push({
+      name: nearDevice.hostname, unit: Number(unit.value.split(':')[1]), peer: nearDevice.managementAddress ?? '0.0.0.0',
+      localAddress: owner ? ends.peerAddress : ends.localAddress, viaLink: '',
+    });
+    const localUnit = unitOn(nearDevice);
+    if (localUnit) entry.localUnits.push(Number(localUnit.value.split(':')[1]));
+    remote.set(far.id, entry);
+  }
+  return [...remote.values()];
+}
+
+/** The far ends of the tunnels reaching one device, as an RMA of it finds them. */
+export async function farEndsOfDevice(prisma: PrismaClient, deviceId: string): Promise<FarEnd[]> {
+  const device = await prisma.device.findUniqueOrThrow({ where: { id: deviceId }, include: deviceInclude });
+  const devices = await prisma.device.findMany({ where: { siteId: device.siteId }, include: deviceInclude });
+  return farEnds(prisma, { id: device.siteId, devices }, device);
+}
+
 export function createSiteActivities(deps: { prisma: PrismaClient; client: Client }) {
   const { prisma } = deps;
 
@@ -137,42 +180,6 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
       peers.push(device);
     }
     return peers;
-  }
-
-  /**
-   * The other ends of a site's tunnels (hubs and mesh peers, whichever side allocated them), with
-   * the tunnels as they are configured there; only those reaching `near` when it is given. A
-   * tunnel's `viaLink` is left empty: removing one needs no WAN link.
-   */
-  async function farEnds(site: { id: string; devices: DeviceRow[] }, near?: DeviceRow): Promise<FarEnd[]> {
-    const tunnels = await prisma.allocation.findMany({ where: { kind: 'tunnel_subnet', OR: [{ siteId: site.id }, { peerSiteId: site.id }] } });
-    const units = await prisma.allocation.findMany({ where: { kind: 'tunnel_id', OR: [{ siteId: site.id }, { peerSiteId: site.id }] } });
-    const primaryOf = (siteId: string) => prisma.device.findFirst({ where: { siteId, role: 'primary' }, include: deviceInclude });
-    const remote = new Map<string, FarEnd>();
-    for (const tunnel of tunnels) {
-      const owner = tunnel.siteId === site.id;
-      // The far end: the peer's primary device for the site's own tunnels, the owner's device otherwise.
-      const far = owner
-        ? await primaryOf(tunnel.peerSiteId!)
-        : await prisma.device.findFirst({ where: { siteId: tunnel.siteId, role: tunnel.deviceRole }, include: deviceInclude });
-      const nearDevice = owner ? site.devices.find((d) => d.role === tunnel.deviceRole) : site.devices.find((d) => d.role === 'primary');
-      const farTarget = far && targetOf(far);
-      if (!far || !farTarget || !nearDevice || (near && nearDevice.id !== near.id)) continue;
-      const unitOn = (device: { siteId: string; role: string }) => units.find((u) =>
-        u.siteId === tunnel.siteId && u.peerSiteId === tunnel.peerSiteId && u.deviceRole === tunnel.deviceRole && u.value.startsWith(`${device.siteId}/${device.role}:`));
-      const unit = unitOn(far);
-      if (!unit) continue;
-      const entry = remote.get(far.id) ?? { target: farTarget, hostname: far.hostname, primaryLinks: plannedDevice(far).primaryLinks, tunnels: [], localUnits: [] };
-      const ends = tunnelEnds(tunnel.value);
-      entry.tunnels.push({
-        name: nearDevice.hostname, unit: Number(unit.value.split(':')[1]), peer: nearDevice.managementAddress ?? '0.0.0.0',
-        localAddress: owner ? ends.peerAddress : ends.localAddress, viaLink: '',
-      });
-      const localUnit = unitOn(nearDevice);
-      if (localUnit) entry.localUnits.push(Number(localUnit.value.split(':')[1]));
-      remote.set(far.id, entry);
-    }
-    return [...remote.values()];
   }
 
   /** The policies of a stored site: its own steering choices. */
@@ -221,7 +228,7 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
       return {
         siteId: site.id, tenantId: site.tenantId, name: site.name, status: site.status,
         devices: site.devices.map((d) => ({ id: d.id, hostname: d.hostname, target: targetOf(d) })),
-        peers: (await farEnds(site)).map(({ target, hostname, tunnels }) => ({ target, hostname, tunnels })),
+        peers: (await farEnds(prisma, site)).map(({ target, hostname, tunnels }) => ({ target, hostname, tunnels })),
       };
     },
 
@@ -237,7 +244,7 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
         where: { id: device.siteId },
         include: { devices: { include: deviceInclude }, lanSegments: true, departments: true, wanLinks: true },
       });
-      const ends = await farEnds(site, device);
+      const ends = await farEnds(prisma, site, device);
       const carriesLan = device.role === 'primary' || site.devices.length === 1;
       const up = [
         ...device.wanLinks.filter((l) => !l.backupOnly).map((l) => l.interfaceName),
@@ -378,6 +385,7 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
 
 /** The other end of some of a site's tunnels: a hub's or a mesh peer's device. */
 export interface FarEnd {
+  siteId: string;
   target: DeviceTarget;
   hostname: string;
   primaryLinks: string[];

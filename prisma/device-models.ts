@@ -24,6 +24,9 @@ export function deviceModel(model: string): DeviceModel | undefined {
   return deviceModels.find((m) => m.model === model);
 }
 
+/** A device in service, or one whose earlier replacement failed, can be replaced (RMA). */
+export const replaceableStatuses: readonly string[] = ['online', 'offline', 'upgrading', 'rma'];
+
 /**
  * A failed box may be replaced by another model when it is listed here, its ports renamed as
  * given in the configuration it receives. A bigger branch box has the small one's ports under the

@@ -54,8 +54,8 @@ export function prepare(say: (line: string) => void): void {
       ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: join(root, 'package.json'), CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1',
     });
   }, say);
-  // The UI shares the API's permission vocabulary and its request schemas (the wizards' steps).
-  rebuildWhenChanged('the UI', ['ui', 'prisma/choices.ts', 'prisma/schema.prisma', 'api/access/permissions.ts', 'api/schemas', 'workflows/steps.ts', 'package-lock.json'], 'ui/dist', () => {
+  // The UI shares the API's permission vocabulary, its request schemas (the wizards' steps) and the device models.
+  rebuildWhenChanged('the UI', ['ui', 'prisma/choices.ts', 'prisma/device-models.ts', 'prisma/ipv4.ts', 'prisma/schema.prisma', 'api/access/permissions.ts', 'api/schemas', 'workflows/steps.ts', 'package-lock.json'], 'ui/dist', () => {
     runQuietly('vite', ['build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn']);
   }, say, ['dist', 'node_modules']);
 }

@@ -5,7 +5,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { portMapping, replacementModels } from '../../prisma/device-models.ts';
+import { farEndsOfDevice } from '../../activities/sites.ts';
+import { portMapping, replaceableStatuses, replacementModels } from '../../prisma/device-models.ts';
 import { rma, rmaProgressQuery, rmaWorkflowId } from '../../workflows/rma.ts';
 import { searchAttributeKeys, taskQueues } from '../../workflows/task-queues.ts';
 import type { Action } from '../access/permissions.ts';
@@ -15,7 +16,7 @@ import type { ApiDefinition } from '../openapi.ts';
 import { temporalRunLink, type OperationDependencies } from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
-import { replaceableStatuses, rmaParams, rmaRequest } from '../schemas/rma.ts';
+import { rmaParams, rmaRequest } from '../schemas/rma.ts';
 import { activationCodeHash } from '../site-inventory.ts';
 import { deviceProvisioning, provisioningOf, stepSchema } from './onboarding.ts';
 
@@ -135,12 +136,8 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
     handler: async ({ params, principal }) => {
       const device = await deviceOf(principal, params.deviceId, 'read');
       const config = await prisma.configVersion.findFirst({ where: { deviceId: device.id }, orderBy: { version: 'desc' }, select: { version: true, committedAt: true } });
-      // As the workflow finds them: the site's own tunnels held by this device, and those a peer allocated towards the site's primary.
-      const tunnels = await prisma.allocation.findMany({
-        where: { kind: 'tunnel_subnet', OR: [{ siteId: device.siteId, deviceRole: device.role }, ...(device.role === 'primary' ? [{ peerSiteId: device.siteId }] : [])] },
-        select: { siteId: true, peerSiteId: true },
-      });
-      const farSiteIds = tunnels.map((t) => (t.siteId === device.siteId ? t.peerSiteId! : t.siteId));
+      // As the workflow finds them, one entry per tunnel.
+      const farSiteIds = (await farEndsOfDevice(prisma, device.id)).flatMap((end) => end.tunnels.map(() => end.siteId));
       const names = new Map((await prisma.site.findMany({ where: { id: { in: farSiteIds } }, select: { id: true, name: true } })).map((site) => [site.id, site.name]));
       return {
         configVersion: config?.version ?? null, configCommittedAt: config?.committedAt ?? null,

@@ -6,9 +6,6 @@ import { deviceModelNames } from '../../prisma/device-models.ts';
 import { serialSchema } from './site.ts';
 import { ticketSchema } from './ticket.ts';
 
-/** A device in service, or one whose earlier replacement failed, can be replaced. */
-export const replaceableStatuses: readonly string[] = ['online', 'offline', 'upgrading', 'rma'];
-
 export const rmaParams = z.object({ deviceId: z.uuid('is required: choose the failed device') });
 
 export const rmaRequest = z.object({
