@@ -2,12 +2,10 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
-# Prisma's CLI wants its native schema engine even for `generate`, which does not use it.
-RUN PRISMA_SCHEMA_ENGINE_BINARY=/app/package.json CHECKPOINT_DISABLE=1 npx prisma generate \
- && npx vite build --config ui/vite.config.ts \
- && npm run build:workflows
+# The Prisma client and the UI (scripts/prepare.ts), then the workflow bundle.
+RUN npm run prepare:generated && npm run build:workflows
 
 FROM node:22-bookworm-slim
 WORKDIR /app

@@ -1,4 +1,4 @@
-// Entry point of `npm start` and `npm test`: plain JavaScript, because it runs before the
+// Entry point of `npm start`, `npm test` and the other npm scripts: plain JavaScript, because it runs before the
 // dependencies (TypeScript, tsx) are installed. It checks Node, installs what is missing, then
 // hands over to the TypeScript script of the same name.
 import { spawn, spawnSync } from 'node:child_process';
@@ -28,17 +28,18 @@ function dependenciesAreCurrent() {
 
 if (!dependenciesAreCurrent()) {
   console.log('branchline: installing dependencies, once…');
-  // `npm install` rather than `npm ci`: it installs the locked versions too, and tolerates a lock
-  // made against a registry mirror that lacks other platforms' optional packages.
+  // `npm ci` installs exactly the committed lock and never rewrites it.
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const install = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+  const install = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
   if (install.status !== 0) {
-    fail(`npm install failed (see above). Check that the npm registry is reachable, or set npm's registry to your mirror, then run npm ${command} again.`);
+    fail(`npm ci failed (see above). Check that the npm registry is reachable, or set npm's registry to your mirror; if you changed package.json, run npm install to update the lock. Then run npm ${command} again.`);
   }
 }
 
-const script = join(root, 'scripts', `${command}.ts`);
-if (!existsSync(script)) fail(`unknown command "${command}"; expected start or test.`);
+// `start` and `test` are scripts/<command>.ts; `run <file.ts>` serves every other script the
+// README names (the worker, the API, the benchmarks…), so each works on a fresh clone too.
+const [script, scriptArgs] = command === 'run' ? [join(root, args[0] ?? ''), args.slice(1)] : [join(root, 'scripts', `${command}.ts`), args];
+if (!script.endsWith('.ts') || !existsSync(script)) fail(`unknown command "${[command, ...args].join(' ')}"; expected start, test or run <file.ts>.`);
 
 // Generated code (the Prisma client, the built UI) must exist before any TypeScript imports it.
 const prepared = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'prepare.ts')], { cwd: root, stdio: 'inherit' });
@@ -46,6 +47,6 @@ if (prepared.status !== 0) fail('building the generated code failed (see above).
 
 // Signals are passed on and this process waits: the child shuts its own children down (its
 // shutdown is idempotent, as Ctrl-C in a terminal reaches both processes).
-const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', 'tsx', script, ...scriptArgs], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

