@@ -74,6 +74,7 @@ describe('API', () => {
         const response = await fetch(`${broken.url}/readyz`);
         const body = (await response.json()) as { status: number; detail: string; checks: Record<string, { ok: boolean; error?: string }> };
         assert.equal(response.status, 503);
+        assert.equal(body.status, 503, 'the body says the status the answer has');
         assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
         assert.equal(body.checks['postgres']?.ok, false);
         assert.equal(body.checks['temporal']?.ok, false);
@@ -264,6 +265,8 @@ describe('API', () => {
       const refused = await post(`/api/v1/sites/${site.id}/decommission`);
       assert.equal(refused.status, 409);
       assert.match(String(refused.body['detail']), /Porto store is planned/);
+      assert.equal(refused.body['status'], 409, 'the body says the status the answer has');
+      assert.equal(refused.body['siteStatus'], 'planned');
     });
 
     it('refuses a phone-home without a valid body, a box nobody expects lands once among the unclaimed', async () => {

@@ -7,7 +7,7 @@ import express, { type Express } from 'express';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { Logger } from '../scripts/logger.ts';
 import { problemMiddleware } from './errors.ts';
-import { ApiDefinition } from './openapi.ts';
+import { ApiDefinition, unmatchedRoute } from './openapi.ts';
 import { problems } from './problems.ts';
 import type { ImageStore } from '../activities/devices/images.ts';
 import { alarmsRouter } from './routes/alarms.ts';
@@ -110,7 +110,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  v1.use((req, _res, next) => next(problems.notFound(`Route ${req.method} ${req.baseUrl}${req.path}`)));
+  v1.use(unmatchedRoute(document));
   app.use('/api/v1', v1);
 
   app.use('/api/docs/assets', express.static(swaggerUiDirectory, { index: false }));

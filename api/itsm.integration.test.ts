@@ -2,7 +2,7 @@
 // signed callbacks out (retried until the receiver takes them, each event once), and server-sent
 // events filtered by tenant. Real API, PostgreSQL, Temporal and a worker running deliveries.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -155,6 +155,21 @@ describe('ITSM', () => {
       const theirs = (await database.prisma.site.findFirstOrThrow({ where: { tenantId: globex.id } })).id;
       assert.equal((await send(changeRequest('CHG0030102', { siteId: theirs }))).status, 404);
       assert.equal(await database.prisma.itsmChangeRequest.count({ where: { ticket: { in: ['CHG0030101', 'CHG0030102'] } } }), 0);
+    });
+
+    it('refuses a webhook-id past 200 characters before recording it, even signed, and starts nothing', async () => {
+      const body = changeRequest('CHG0030104');
+      const recorded = await database.prisma.itsmRequestId.count();
+      // Random, so PostgreSQL cannot compress it into its index: recorded, it failed the insert.
+      const long = await send(body, { id: randomBytes(6144).toString('base64url') });
+      assert.equal(long.status, 400);
+      assert.deepEqual((long.body['errors'] as { path: string }[]).map((e) => e.path), ['webhook-id']);
+      assert.equal(await database.prisma.itsmRequestId.count(), recorded);
+      assert.equal(await database.prisma.itsmChangeRequest.count({ where: { ticket: 'CHG0030104' } }), 0);
+      const nul = await send(body, { tamper: (text) => text.replace('Onboard the Porto store', 'Onboard\\u0000') });
+      assert.equal(nul.status, 400, 'a NUL character is refused before the signature is checked');
+      assert.deepEqual((nul.body['errors'] as { path: string }[]).map((e) => e.path), ['short_description']);
+      assert.equal(await database.prisma.itsmRequestId.count(), recorded);
     });
 
     it('refuses every request once the integration is revoked', async () => {

@@ -1,14 +1,15 @@
 // Every route is declared once, with the zod schemas that validate it; the same declaration
 // registers the operation in the OpenAPI document, so the document cannot drift from the code.
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { NextFunction, Request, Response, Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Authenticate } from './access/authenticate.ts';
 import type { Action, ObjectType } from './access/permissions.ts';
 import { anonymous, forbidden, type Principal } from './access/principal.ts';
 import type { RateLimiter } from './access/throttle.ts';
 import { IdempotencyKeys } from './idempotency.ts';
-import { HttpProblem } from './problems.ts';
+import { nulCharacterErrors } from './nul-character.ts';
+import { HttpProblem, problems } from './problems.ts';
 
 extendZodWithOpenApi(z);
 
@@ -23,7 +24,14 @@ export const problemSchema = z
   })
   .openapi('Problem');
 
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+const methods = ['get', 'post', 'put', 'patch', 'delete'] as const;
+type Method = (typeof methods)[number];
+
+/** The header every POST may carry. */
+const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().max(200, 'is at most 200 characters').optional()
+    .describe('Sent again with the same request, gets the first answer back instead of doing the work twice'),
+});
 
 export interface RouteInput<P, Q, B> {
   params: P;
@@ -65,6 +73,8 @@ export interface Route<P extends z.ZodType, Q extends z.ZodType, B extends z.Zod
   params?: P;
   query?: Q;
   body?: B;
+  /** Headers the route reads, with their limits: checked before anything else, the caller's identity included. */
+  headers?: z.ZodObject;
   /** The success status and the schema of its body. */
   status?: number;
   /** What the success body is, when not JSON (server-sent events). */
@@ -111,11 +121,8 @@ export class ApiDefinition {
     if (route.params) request.params = route.params as never;
     if (route.query) request.query = route.query as never;
     if (route.body) request.body = { required: true, content: { 'application/json': { schema: route.body } } };
-    if (route.method === 'post') {
-      request.headers = z.object({
-        'idempotency-key': z.string().max(200).optional().describe('Sent again with the same request, gets the first answer back instead of doing the work twice'),
-      }) as never;
-    }
+    const headers = route.method === 'post' ? idempotencyHeaders.extend(route.headers?.shape ?? {}) : route.headers;
+    if (headers) request.headers = headers as never;
     this.routes.push({ method: route.method, path: route.path, access: route.access, params: [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!) });
     this.registry.registerPath({
       method: route.method,
@@ -134,6 +141,10 @@ export class ApiDefinition {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       let claimed: { actor: string; key: string } | undefined;
       try {
+        // Input no handler could store is refused before the caller is even looked up, so it reaches no database.
+        if (headers) headers.parse(req.headers);
+        const nul = [...nulCharacterErrors(req.params), ...nulCharacterErrors(req.query), ...nulCharacterErrors(req.body)];
+        if (nul.length > 0) throw problems.validation(nul);
         const principal = await this.admit(route.access, req, res);
         // Parsed values only from here on: handlers never read req.params/query/body.
         const input = {
@@ -174,4 +185,26 @@ export class ApiDefinition {
       servers: [{ url: '/' }],
     });
   }
+}
+
+/**
+ * Answers what no route took: where the document has the path under other methods, 405 with the
+ * methods it does take in Allow; where it has no such path, 404.
+ */
+export function unmatchedRoute(document: { paths?: Record<string, object> }): RequestHandler {
+  const known = Object.entries(document.paths ?? {}).map(([path, operations]) => ({
+    // `{siteId}` is one path segment; Express routes without regard to case or a trailing slash.
+    pattern: new RegExp(`^${path.split(/\{\w+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}/?$`, 'i'),
+    methods: Object.keys(operations).filter((name): name is Method => (methods as readonly string[]).includes(name)).map((name) => name.toUpperCase()),
+  }));
+  return (req, res, next) => {
+    const path = req.baseUrl + req.path;
+    const allowed = new Set(known.filter((entry) => entry.pattern.test(path)).flatMap((entry) => entry.methods));
+    if (allowed.size === 0 || allowed.has(req.method)) return next(problems.notFound(`Route ${req.method} ${path}`));
+    // Express answers HEAD wherever it answers GET.
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const allow = [...allowed].sort();
+    res.setHeader('Allow', allow.join(', '));
+    next(problems.methodNotAllowed(req.method, path, allow));
+  };
 }

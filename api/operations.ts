@@ -65,7 +65,7 @@ export async function startOnboarding(
     // Onboarding already (the request sent again) or past it.
     const run = await running();
     if (run) return answer(workflowId, run.runId, false);
-    throw problems.conflict(`${site.name} is ${site.status}: only a planned or failed site can be onboarded.`, { status: site.status });
+    throw problems.conflict(`${site.name} is ${site.status}: only a planned or failed site can be onboarded.`, { siteStatus: site.status });
   }
   // The common case costs one call to Temporal: start, and only if a run is there already, find it.
   const handle = await temporal.workflow.start(onboardSite, {
@@ -91,7 +91,7 @@ export async function startOnboarding(
 export async function startDecommission(deps: OperationDependencies, site: SiteForOperation, options: { ticket?: string | undefined }): Promise<RunStarted> {
   const { temporal } = deps;
   if (!['active', 'failed', 'decommissioning'].includes(site.status)) {
-    throw problems.conflict(`${site.name} is ${site.status}: only an active or failed site can be decommissioned.`, { status: site.status });
+    throw problems.conflict(`${site.name} is ${site.status}: only an active or failed site can be decommissioned.`, { siteStatus: site.status });
   }
   const onboarding = await temporal.workflow.getHandle(onboardingWorkflowId(site.id)).describe().catch(() => undefined);
   if (onboarding?.status.name === 'RUNNING') throw problems.conflict(`${site.name} is still being onboarded: abort that first.`, { workflowId: onboarding.workflowId });

@@ -12,10 +12,16 @@ export const sessionCookie = 'branchline_session';
 export const unauthenticated = (detail: string) =>
   new HttpProblem(401, 'unauthenticated', 'Sign-in required', detail);
 
+/** The cookie's value; one that is not valid percent-encoding (`%`) is no cookie we set, so none. */
 export function cookieValue(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }

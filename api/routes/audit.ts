@@ -33,7 +33,7 @@ export function auditRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       objectId: z.string().max(200).optional(),
       actorId: z.string().max(200).optional(),
       action: z.string().max(80).optional(),
-      since: z.iso.datetime().optional(),
+      since: z.iso.datetime({ offset: true }).optional(),
     }),
     response: pageOf(auditEntry),
     handler: async ({ query, principal }) => {

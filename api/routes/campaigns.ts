@@ -16,7 +16,7 @@ import type { ApiDefinition } from '../openapi.ts';
 import { temporalRunLink, type OperationDependencies } from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
-import { campaignBody, maintenanceWindow, type CampaignBody } from '../schemas/campaign.ts';
+import { campaignBody, maintenanceWindow, maxCampaignPhases, type CampaignBody } from '../schemas/campaign.ts';
 
 const campaign = z.object({
   id: z.uuid(), tenantId: z.uuid(), name: z.string(), imageId: z.uuid(), version: z.string(), model: z.string(),
@@ -185,7 +185,7 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
   api.route(router, {
     method: 'get', path: '/upgrade-campaigns/:campaignId/devices', summary: "A campaign's devices with their status and error", tags: ['Upgrades'],
     access: { type: 'campaign', action: 'read' }, params,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200), phase: z.coerce.number().int().min(0).optional(), status: z.enum(campaignDeviceStatus.values).optional() }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200), phase: z.coerce.number().int().min(0).max(maxCampaignPhases - 1, `is a phase number, from 0 to ${maxCampaignPhases - 1}`).optional(), status: z.enum(campaignDeviceStatus.values).optional() }),
     response: z.object({ items: z.array(z.object({ deviceId: z.string(), hostname: z.string(), phase: z.number(), status: z.string(), fromVersion: z.string(), error: z.string().nullable(), attempts: z.number() })) }),
     handler: async ({ params, query, principal }) => {
       await found(principal, params.campaignId, 'read');

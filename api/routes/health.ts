@@ -45,7 +45,7 @@ export function healthRouter(deps: { prisma: PrismaClient; temporal: Client; nam
     } else {
       const failing = Object.entries(body.checks).filter(([, check]) => !check.ok);
       const detail = `Not ready: ${failing.map(([name, check]) => `${name} (${check.error})`).join(', ')}.`;
-      res.status(503).type('application/problem+json').json(problems.unavailable(detail, body).toJSON());
+      res.status(503).type('application/problem+json').json(problems.unavailable(detail, { checks: body.checks }).toJSON());
     }
   });
   return router;

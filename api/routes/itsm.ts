@@ -85,6 +85,11 @@ export function itsmRouter(api: ApiDefinition, deps: OperationDependencies): Rou
     tags: ['ITSM'],
     access: { verify: verifySigned },
     params: z.object({ integrationId: z.uuid() }),
+    // Missing ones are the signature's to refuse (401); these limits hold before the id is recorded.
+    headers: z.object({
+      'webhook-id': z.string().max(200, 'is at most 200 characters').optional().describe('The request\'s own id: each is accepted once'),
+      'webhook-timestamp': z.string().max(20, 'is at most 20 characters').optional().describe('When the request was signed, in seconds since 1970'),
+    }),
     body: changeRequest,
     status: 202,
     response: runStarted.extend({ ticket: z.string() }),

@@ -52,9 +52,9 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
     handler: async ({ params, body, principal }, req, res) => {
       const device = await deviceOf(principal, params.deviceId, 'execute');
       if (!device.serial || !replaceableStatuses.includes(device.status)) {
-        throw problems.conflict(`${device.hostname} is ${device.status}: only a device in service is replaced.`, { status: device.status });
+        throw problems.conflict(`${device.hostname} is ${device.status}: only a device in service is replaced.`, { deviceStatus: device.status });
       }
-      if (device.site.status !== 'active') throw problems.conflict(`${device.site.name} is ${device.site.status}: a device is replaced at a site in service.`, { status: device.site.status });
+      if (device.site.status !== 'active') throw problems.conflict(`${device.site.name} is ${device.site.status}: a device is replaced at a site in service.`, { siteStatus: device.site.status });
       const newModel = body.newModel ?? device.model;
       if (!portMapping(device.model, newModel)) {
         const allowed = [device.model, ...(replacementModels[device.model] ?? []).map((r) => r.model)].join(' or ');

@@ -34,7 +34,7 @@ export function runsRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): 
       tenantId: z.uuid().optional(),
       kind: z.enum(runKind.values).optional(),
       status: z.enum(runStatus.values).optional(),
-      before: z.iso.datetime().optional().describe('The startedAt of the last run of the previous page'),
+      before: z.iso.datetime({ offset: true }).optional().describe('The startedAt of the last run of the previous page'),
     }),
     response: pageOf(runSummary).extend({ nextCursor: z.string().nullable() }),
     handler: async ({ query, principal }) => {

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 
 export const campaignStrategies = ['canary', 'serial', 'all_at_once'] as const;
+/** A canary campaign's phases at most; the others have one. */
+export const maxCampaignPhases = 10;
 
 export const maintenanceWindow = z.object({
   start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'is a local time of day, HH:MM'),
@@ -28,7 +30,7 @@ export const campaignImageStep = campaignDevicesStep.extend({
 
 export const campaignStrategyStep = campaignImageStep.extend({
   strategy: z.enum(campaignStrategies).default('canary'),
-  phases: z.array(z.number('are whole percentages').int('are whole percentages').min(1).max(100)).min(1).max(10).default([1, 10, 50, 100])
+  phases: z.array(z.number('are whole percentages').int('are whole percentages').min(1).max(100)).min(1).max(maxCampaignPhases).default([1, 10, 50, 100])
     .refine((p) => p.every((value, i) => i === 0 || value > p[i - 1]!) && p.at(-1) === 100, 'are cumulative percentages, rising, ending at 100')
     .describe('Canary phases as cumulative percentages of the devices'),
   concurrency: z.number('is a number of devices').int().min(1, 'is at least 1').max(500, 'is at most 500').default(10),
