@@ -12,7 +12,7 @@ import { createPrismaClient } from '../prisma/client.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { ensureChromium } from './chromium.ts';
 import { startE2eFleet } from './e2e-fleet.ts';
-import { ensureInteropTools } from './interop-tools.ts';
+import { ensureApiFuzzer, ensureInteropTools } from './interop-tools.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { answersOk, freePort, ManagedProcess, waitFor } from './processes.ts';
 import { createDatabase, dropDatabase } from './testing.ts';
@@ -191,10 +191,13 @@ async function main() {
         say: (line) => console.log(line),
       });
     }
-    const { pythonPath } = selected.has('integration') ? ensureInteropTools(join(root, '.data', 'tools'), (line) => console.log(line)) : { pythonPath: '' };
+    const tools = join(root, '.data', 'tools');
+    const { pythonPath } = selected.has('integration') ? ensureInteropTools(tools, (line) => console.log(line)) : { pythonPath: '' };
+    const fuzzer = selected.has('integration') ? ensureApiFuzzer(tools, (line) => console.log(line)) : { pythonPath: '' };
     const env = {
       ...process.env,
       BRANCHLINE_INTEROP_PYTHONPATH: pythonPath,
+      BRANCHLINE_FUZZ_PYTHONPATH: fuzzer.pythonPath,
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       TEMPORAL_ADDRESS: platform?.temporalAddress,
