@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { publishEvent } from './events/publish.ts';
 import { Prisma, type PrismaClient } from '../prisma/client.ts';
+import { admissionAlarmTypes } from '../workflows/alarm-types.ts';
 import { failureTypes } from '../workflows/failure-types.ts';
 import type { FirewallRuleConfig, PolicyConfigInput } from '../workflows/render/device-config.ts';
 import type { TunnelConfig } from '../workflows/render/device-config.ts';
@@ -315,10 +316,14 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
       return targetOf(device)!;
     },
 
-    /** The onboarding's end: every device online on the version it runs, the site active, in one transaction. */
+    /**
+     * The onboarding's end, in one transaction: every device online on the version it runs (the
+     * alarms about getting its box admitted cleared), the site active.
+     */
     async activateSite(input: { siteId: string; devices: { deviceId: string; softwareVersion: string }[] }): Promise<void> {
       await prisma.$transaction([
         ...input.devices.map((d) => prisma.device.update({ where: { id: d.deviceId }, data: { status: 'online', softwareVersion: d.softwareVersion, lastSeenAt: new Date() } })),
+        clearAlarms(prisma, { deviceIds: input.devices.map((d) => d.deviceId), types: admissionAlarmTypes }),
         prisma.site.update({ where: { id: input.siteId }, data: { status: 'active', statusReason: null, version: { increment: 1 } } }),
       ]);
     },
@@ -440,6 +445,14 @@ export async function raiseAlarm(
       tenantId: input.tenantId ?? null, siteId: input.siteId ?? null, deviceId: input.deviceId ?? null,
       type: input.type, severity: input.severity, message: input.message, dedupeKey: input.dedupeKey,
     },
+  });
+}
+
+/** Clears the devices' active (or acknowledged) alarms of these types: what they were about is over. */
+export function clearAlarms(prisma: PrismaClient, input: { deviceIds: string[]; types: string[] }) {
+  return prisma.alarm.updateMany({
+    where: { deviceId: { in: input.deviceIds }, type: { in: input.types }, state: { not: 'cleared' } },
+    data: { state: 'cleared', clearedAt: new Date() },
   });
 }
 

@@ -24,6 +24,8 @@ export interface FleetOptions {
   stateFile?: string;
   phoneHomeUrl?: string;
   phoneHomeIntervalMs: number;
+  /** Boxes still in their cartons: they start powered off, so they phone home only once powered on. */
+  poweredOff?: boolean;
   callHome?: { host: string; port: number; retryMs: number };
   trapReceiver?: { host: string; port: number };
   rebootMs: number;
@@ -80,6 +82,7 @@ export class Fleet {
             serial, address, model: options.models[index % options.models.length]!,
             snmpPort: options.snmpPort, netconfPort: options.netconfPort, ...credentials,
           }),
+          ...(options.poweredOff ? { powered: false } : {}),
         };
       const device = new SimulatedDevice(state.identity!, state, {
         rebootMs: options.rebootMs,

@@ -9,6 +9,7 @@ import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../activities/devices/change.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
+import { alarmTypes } from './alarm-types.ts';
 import { failureTypes } from './failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import type { DeviceTarget, TargetImage } from './site-plan.ts';
@@ -84,7 +85,7 @@ export async function ztp(input: ZtpInput): Promise<ZtpResult> {
     if (!(await condition(() => phoneHome !== undefined, waitMs))) {
       const message = `${input.hostname} did not phone home before ${input.deadline}.`;
       await sites.raiseAlarm({
-        tenantId: input.tenantId, siteId: input.siteId, deviceId: input.deviceId, type: 'ztp.deadline', severity: 'major',
+        tenantId: input.tenantId, siteId: input.siteId, deviceId: input.deviceId, type: alarmTypes.phoneHomeDeadline, severity: 'major',
         message, dedupeKey: `ztp-deadline:${input.deviceId}`,
       });
       throw ApplicationFailure.nonRetryable(message, failureTypes.phoneHomeDeadline, { deviceId: input.deviceId });

@@ -1,6 +1,8 @@
 // Replacing a failed device (RMA): the operator names the new box's serial (and its model, when a
 // documented replacement model ships instead); the answer holds the one-time activation code the
-// installer types into the new box, shown this once. The run rebinds the device to the new box.
+// installer types into the new box, shown this once. A spare that phoned home already is admitted
+// by the host key it reported instead, as an unclaimed box assigned to a site is: no code to type.
+// The run rebinds the device to the new box.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
@@ -33,6 +35,16 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
   const { prisma, temporal } = deps;
   const params = rmaParams;
 
+  /** The unclaimed box a spare's serial names, which must have phoned home as the model it replaces with. */
+  const spareThatPhonedHome = async (serial: string, model: string) => {
+    const box = await prisma.unclaimedDevice.findUnique({ where: { serial } });
+    if (!box?.hostKeySha256) {
+      throw problems.validation([{ path: 'newSerial', message: 'has not phoned home: only a spare listed among the unclaimed devices is admitted by its host key; send admitBy activation_code for any other box' }]);
+    }
+    if (box.model !== model) throw problems.validation([{ path: 'newModel', message: `is ${model}, but the spare ${serial} phoned home as a ${box.model}` }]);
+    return { hostKeySha256: box.hostKeySha256 };
+  };
+
   const deviceOf = async (principal: Principal, deviceId: string, action: Action) => {
     const device = await prisma.device.findUnique({ where: { id: deviceId }, include: { site: { select: { tenantId: true, name: true, status: true } } } });
     principal.assert(device?.site.tenantId, 'rma', action, `Device ${deviceId}`);
@@ -46,7 +58,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
     status: 202,
     response: z.object({
       rmaId: z.uuid(), workflowId: z.string(), runId: z.string(),
-      activationCode: z.string().describe('Type it into the new box: shown this once'),
+      activationCode: z.string().nullable().describe('Type it into the new box: shown this once. None for a spare admitted by its host key'),
       progressUrl: z.string(), temporalUiUrl: z.string(),
     }),
     handler: async ({ params, body, principal }, req, res) => {
@@ -64,8 +76,17 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
       if (await prisma.device.findUnique({ where: { serial: body.newSerial }, select: { id: true } })) {
         throw problems.validation([{ path: 'newSerial', message: 'belongs to another device already' }]);
       }
+      // How the new box will prove itself: a spare by the host key it reported, any other by a new
+      // one-time code, of which only the hash enters the run.
+      let activationCode: string | null = null;
+      let proof: { hostKeySha256: string } | { activationCodeHash: string };
+      if (body.admitBy === 'host_key') {
+        proof = await spareThatPhonedHome(body.newSerial, newModel);
+      } else {
+        activationCode = randomBytes(9).toString('base64url');
+        proof = { activationCodeHash: activationCodeHash(activationCode) };
+      }
       const rmaId = randomUUID();
-      const activationCode = randomBytes(9).toString('base64url');
       const workflowId = rmaWorkflowId(device.id);
       try {
         const handle = await temporal.workflow.start(rma, {
@@ -73,7 +94,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
           taskQueue: taskQueues.orchestration,
           workflowIdConflictPolicy: 'FAIL',
           args: [{
-            rmaId, deviceId: device.id, newSerial: body.newSerial, activationCodeHash: activationCodeHash(activationCode),
+            rmaId, deviceId: device.id, newSerial: body.newSerial, ...proof,
             phoneHomeWithin: `${body.phoneHomeWithinMinutes} minutes`,
             ...(body.newModel && body.newModel !== device.model ? { newModel: body.newModel } : {}),
             ...(body.reason ? { reason: body.reason } : {}),
@@ -88,7 +109,8 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
         });
         await recordAudit(prisma, principal, req, {
           action: 'device.rma.start', objectType: 'device', objectId: device.id, tenantId: device.site.tenantId,
-          before: { serial: device.serial, model: device.model }, after: { serial: body.newSerial, model: newModel, reason: body.reason ?? null, rmaId, workflowId },
+          before: { serial: device.serial, model: device.model },
+          after: { serial: body.newSerial, model: newModel, admitBy: body.admitBy, reason: body.reason ?? null, rmaId, workflowId },
         });
         res.location(rmaProgressUrl(device.id));
         const runId = handle.firstExecutionRunId;

@@ -1,8 +1,9 @@
 // Zero-touch provisioning's front door. A box fresh from the factory posts its serial and the
 // site's one-time activation code; the API admits it only when a site expects that serial and the
 // code matches (or an operator assigned the box), then signals the device's waiting `ztp` run.
-// Anything else is refused and changes nothing, except that a wrong code raises an alarm and an
-// unknown serial is listed once among the unclaimed devices, for an operator to assign.
+// Anything else is refused and changes nothing, except that a wrong code raises an alarm (cleared
+// once a box is provisioned for the device) and an unknown serial is listed once among the
+// unclaimed devices, for an operator to assign (or pick as the spare of a replacement).
 import { timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
@@ -10,6 +11,7 @@ import { z } from 'zod';
 import { raiseAlarm } from '../../activities/sites.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { deviceModelNames } from '../../prisma/device-models.ts';
+import { alarmTypes } from '../../workflows/alarm-types.ts';
 import { phoneHomeSignal, ztpWorkflowId } from '../../workflows/ztp.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
@@ -79,11 +81,11 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
       const byCode = !!device.activationCodeHash && !!body.activationCode && sameCode(body.activationCode, device.activationCodeHash);
       const byAssignment = !device.activationCodeHash && !!device.hostKeySha256 && device.hostKeySha256 === body.hostKeySha256;
       if (!byCode && !byAssignment) {
-        await alarm('ztp.activation-refused', `${body.serial} phoned home from ${body.address} for ${device.site.name} with ${body.activationCode ? 'a wrong' : 'no'} activation code.`);
+        await alarm(alarmTypes.activationRefused, `${body.serial} phoned home from ${body.address} for ${device.site.name} with ${body.activationCode ? 'a wrong' : 'no'} activation code.`);
         throw refused(`${body.serial}: the activation code does not match.`);
       }
       if (body.model !== device.model) {
-        await alarm('ztp.model-mismatch', `${body.serial} is a ${body.model}, but ${device.site.name} expects a ${device.model}.`);
+        await alarm(alarmTypes.modelMismatch, `${body.serial} is a ${body.model}, but ${device.site.name} expects a ${device.model}.`);
         throw refused(`${body.serial} is a ${body.model}; the site expects a ${device.model}.`);
       }
       try {
