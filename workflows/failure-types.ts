@@ -32,6 +32,10 @@ export const failureTypes = {
   rmaRefused: 'RmaRefused',
   /** A device replacement failed or was aborted after it started; the device stays in RMA. */
   rmaFailed: 'RmaFailed',
+  /** The box that phoned home, or answers at the device's address, is another model than the device is planned as: nothing is pushed to it. */
+  deviceModelMismatch: 'DeviceModelMismatch',
+  /** A configuration names a secret the inventory does not hold for that device (render/device-config.ts: secretReference). */
+  secretNotFound: 'SecretNotFound',
   /** A webhook receiver answered other than 2xx, or not at all; retried until the deadline. */
   webhookNotDelivered: 'WebhookNotDelivered',
   /** A webhook that cannot be sent at all (its subscription was switched off or deleted). */

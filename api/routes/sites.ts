@@ -11,7 +11,7 @@ import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
 import { siteAggregate, siteDetailsStep, type SiteAggregate } from '../schemas/site.ts';
-import { createPlannedSite, siteReferenceErrors } from '../site-inventory.ts';
+import { auditedSite, createPlannedSite, siteReferenceErrors } from '../site-inventory.ts';
 
 const siteSummary = z
   .object({
@@ -173,7 +173,7 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       await checkReferences(body);
       const planned = await createPlannedSite(prisma, body);
       const site = await prisma.site.findUniqueOrThrow({ where: { id: planned.id }, select: siteSelect });
-      await recordAudit(prisma, principal, req, { action: 'site.create', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { ...body, devices: body.devices } });
+      await recordAudit(prisma, principal, req, { action: 'site.create', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: auditedSite(body) });
       res.location(`/api/v1/sites/${planned.id}`);
       return { ...(await toSummary(prisma, site)), activationCodes: planned.activationCodes };
     },

@@ -9,7 +9,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { raiseAlarm } from '../../activities/sites.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
-import { deviceModelNames } from '../../prisma/device-models.ts';
 import { phoneHomeSignal, ztpWorkflowId } from '../../workflows/ztp.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
@@ -132,7 +131,8 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
       const device = await prisma.device.findFirst({ where: { siteId: body.siteId, role: body.role } });
       if (!device) throw problems.notFound(`A ${body.role} device of site ${body.siteId}`);
       if (device.status !== 'planned') throw problems.conflict(`That device is ${device.status}; only a planned device takes a new box.`);
-      if (deviceModelNames.includes(box.model) && box.model !== device.model) {
+      // A box of a model Branchline does not know cannot be what the device is planned as either.
+      if (box.model !== device.model) {
         throw problems.validation([{ path: 'siteId', message: `the box is a ${box.model}; that device is planned as a ${device.model}` }]);
       }
       await prisma.$transaction([
