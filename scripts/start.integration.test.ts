@@ -143,7 +143,7 @@ describe('npm start', () => {
   let database: TestDatabase | undefined;
   after(async () => {
     rmSync(home, { recursive: true, force: true });
-    rmSync(relocatedClusterDirectory(dataDir), { recursive: true, force: true });
+    rmSync(relocatedClusterDirectory(join(dataDir, 'postgres')), { recursive: true, force: true });
     await database?.drop();
   });
 
