@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import { pino } from 'pino';
 import { ImageStore } from '../activities/devices/images.ts';
 import { seedDemo } from '../prisma/seed.ts';
-import { apiTokenFor, connectTestClient, createTestDatabase, signInAs, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { apiTokenFor, connectTestClient, createTestDatabase, signInAs, testServices, testWebhookDestinations, type TestDatabase } from '../scripts/testing.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.ts';
 import { hashPassword } from './access/passwords.ts';
 import { createApp, type AppDependencies } from './app.ts';
@@ -76,7 +76,7 @@ describe('access', () => {
     deps = {
       prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent,
       temporalUiUrl: 'http://localhost:8233', images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events,
-      rateLimit: { perSecond: 10_000, burst: 10_000 },
+      rateLimit: { perSecond: 10_000, burst: 10_000 }, webhookDestinations: testWebhookDestinations(),
     };
     api = await listen(deps);
     const prisma = database.prisma;

@@ -10,6 +10,7 @@ import { problemMiddleware } from './errors.ts';
 import { ApiDefinition } from './openapi.ts';
 import { problems } from './problems.ts';
 import type { ImageStore } from '../activities/devices/images.ts';
+import { WebhookDestinations } from '../activities/events/webhook-destinations.ts';
 import { alarmsRouter } from './routes/alarms.ts';
 import { healthRouter } from './routes/health.ts';
 import { imagesRouter } from './routes/images.ts';
@@ -51,6 +52,8 @@ export interface AppDependencies {
   events: EventHub;
   /** Requests per second per caller (token, person or address), and the burst allowed above it. */
   rateLimit?: { perSecond: number; burst: number };
+  /** Where webhook subscriptions may point; by default public addresses only (no network allowed). */
+  webhookDestinations?: WebhookDestinations;
 }
 
 export const defaultRateLimit = { perSecond: 50, burst: 100 };
@@ -96,7 +99,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(rmaRouter(api, deps));
   v1.use(campaignsRouter(api, deps));
   v1.use(itsmRouter(api, deps));
-  v1.use(webhooksRouter(api, deps));
+  v1.use(webhooksRouter(api, { prisma: deps.prisma, webhookDestinations: deps.webhookDestinations ?? new WebhookDestinations() }));
   v1.use(auditRouter(api, deps));
   v1.use(streamsRouter(api, { ...deps, events: deps.events }));
   v1.get('/config', (_req, res) => {

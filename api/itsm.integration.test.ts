@@ -17,7 +17,7 @@ import { createDeliveryActivities } from '../activities/events/deliveries.ts';
 import { publishEvent } from '../activities/events/publish.ts';
 import { signedHeaders, verify } from '../activities/events/standard-webhooks.ts';
 import { seedDemo } from '../prisma/seed.ts';
-import { apiTokenFor, connectTestClient, createTestDatabase, startTestWorker, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { apiTokenFor, connectTestClient, createTestDatabase, startTestWorker, testServices, testWebhookDestinations, type TestDatabase } from '../scripts/testing.ts';
 import { searchAttributes, taskQueues } from '../workflows/task-queues.ts';
 import { createApp } from './app.ts';
 import { EventHub } from './event-hub.ts';
@@ -53,7 +53,7 @@ describe('ITSM', () => {
     events = new EventHub(database.url, silent);
     const app = createApp({
       prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent, temporalUiUrl: 'http://localhost:8233',
-      images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events,
+      images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events, webhookDestinations: testWebhookDestinations(),
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -66,7 +66,7 @@ describe('ITSM', () => {
     worker = await startTestWorker({
       taskQueue: taskQueues.orchestration,
       workflowsPath: require.resolve('../workflows/deliver-webhook.ts'),
-      activities: createDeliveryActivities({ prisma: database.prisma }),
+      activities: createDeliveryActivities({ prisma: database.prisma, webhookDestinations: testWebhookDestinations() }),
     });
   });
 

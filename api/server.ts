@@ -2,6 +2,7 @@
 // database pool and the Temporal connection close).
 import { join } from 'node:path';
 import { ImageStore } from '../activities/devices/images.ts';
+import { WebhookDestinations } from '../activities/events/webhook-destinations.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { ConfigError, loadServiceConfig } from '../scripts/config.ts';
 import { createLogger } from '../scripts/logger.ts';
@@ -22,6 +23,7 @@ async function main() {
   const app = createApp({
     prisma, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl, images, events,
     rateLimit: { perSecond: config.API_RATE_LIMIT_PER_SECOND, burst: config.API_RATE_LIMIT_BURST },
+    webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
   });
 
   const server = app.listen(config.PORT, config.HOST, () => {

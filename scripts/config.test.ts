@@ -31,6 +31,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('allows webhooks no private network unless told, and reads the networks an SP admin allows', () => {
+    assert.deepEqual(loadConfig({}).WEBHOOK_ALLOWED_NETWORKS, []);
+    assert.deepEqual(loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16, fd00:1::/64' }).WEBHOOK_ALLOWED_NETWORKS.map((n) => n.text), ['10.20.0.0/16', 'fd00:1::/64']);
+    assert.throws(() => loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16,intranet,10.0.0.1/8' }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /WEBHOOK_ALLOWED_NETWORKS: intranet is not an address or a network/);
+      assert.match(error.message, /WEBHOOK_ALLOWED_NETWORKS: 10\.0\.0\.1\/8 has bits set beyond its prefix length/);
+      return true;
+    });
+  });
+
   it('a service process refuses to start without its database and Temporal', () => {
     assert.throws(() => loadServiceConfig({}), /DATABASE_URL and TEMPORAL_ADDRESS must be set/);
     const config = loadServiceConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/branchline', TEMPORAL_ADDRESS: 'temporal:7233' });

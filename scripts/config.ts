@@ -2,9 +2,18 @@
 // calls loadConfig() at start-up and passes the values down; nothing else reads process.env.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseNetworks } from '../activities/events/address-kinds.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+/** CIDR networks, comma-separated; each wrong entry is named. */
+const networks = z.string().default('').transform((text, context) => {
+  const parsed = parseNetworks(text);
+  if ('networks' in parsed) return parsed.networks;
+  for (const problem of parsed.problems) context.addIssue({ code: 'custom', message: problem });
+  return z.NEVER;
+});
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -34,6 +43,8 @@ export const configSchema = z.object({
   ADMIN_PASSWORD: optionalText.pipe(z.string().min(12, 'is at least 12 characters').optional()),
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
   API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
+  /** Private, loopback and link-local networks webhooks may reach all the same (metadata services never). */
+  WEBHOOK_ALLOWED_NETWORKS: networks,
   DEVICE_USERNAME: z.string().min(1).default('branchline'),
   DEVICE_PASSWORD: z.string().min(8, 'is at least 8 characters').default('branchline-lab'),
   DEVICE_SNMP_COMMUNITY: z.string().min(1).default('branchline'),

@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import { createActivities } from '../activities/index.ts';
 import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
+import { WebhookDestinations } from '../activities/events/webhook-destinations.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { taskQueues } from '../workflows/task-queues.ts';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from './config.ts';
@@ -47,6 +48,7 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
     prisma, client, transports,
     credentials: { username: config.DEVICE_USERNAME, password: config.DEVICE_PASSWORD, community: config.DEVICE_SNMP_COMMUNITY },
     imageBaseUrl: config.publicUrl,
+    webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
   });
   const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20 seconds' } as const;
 

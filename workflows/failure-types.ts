@@ -36,6 +36,8 @@ export const failureTypes = {
   webhookNotDelivered: 'WebhookNotDelivered',
   /** A webhook that cannot be sent at all (its subscription was switched off or deleted). */
   webhookRefused: 'WebhookRefused',
+  /** A webhook whose URL leads somewhere webhooks may not go (loopback, private, metadata…); nothing was sent. */
+  webhookDestinationForbidden: 'WebhookDestinationForbidden',
 } as const;
 
 export type FailureType = (typeof failureTypes)[keyof typeof failureTypes];
