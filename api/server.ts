@@ -22,6 +22,7 @@ async function main() {
   const app = createApp({
     prisma, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl, images, events,
     rateLimit: { perSecond: config.API_RATE_LIMIT_PER_SECOND, burst: config.API_RATE_LIMIT_BURST },
+    trustProxy: config.TRUST_PROXY,
   });
 
   const server = app.listen(config.PORT, config.HOST, () => {

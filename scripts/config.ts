@@ -1,10 +1,42 @@
 // The environment, read once and parsed by a schema. Every process (supervisor, API, worker)
 // calls loadConfig() at start-up and passes the values down; nothing else reads process.env.
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+/** The ranges Express names, besides addresses and subnets. */
+const namedProxyRanges = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isAddressOrSubnet(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: none (unset or
+ * `false`), how many stand in front (a number), or their addresses, subnets and named ranges.
+ * "Every address" is refused: any client could then choose the address its limits count against.
+ */
+const trustProxy = optionalText.transform((value, context): false | number | string[] => {
+  if (value === undefined || value === 'false') return false;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const wrong = entries.filter((entry) => !namedProxyRanges.includes(entry) && !isAddressOrSubnet(entry));
+  if (entries.length === 0 || wrong.length > 0) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be the number of proxies in front, or their addresses, subnets or ${namedProxyRanges.join('/')}, comma-separated` +
+        (wrong.length > 0 ? ` (not ${wrong.join(', ')})` : '') + (value === 'true' ? '; trusting every address would let any client pick its own' : ''),
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -34,6 +66,7 @@ export const configSchema = z.object({
   ADMIN_PASSWORD: optionalText.pipe(z.string().min(12, 'is at least 12 characters').optional()),
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
   API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
+  TRUST_PROXY: trustProxy,
   DEVICE_USERNAME: z.string().min(1).default('branchline'),
   DEVICE_PASSWORD: z.string().min(8, 'is at least 8 characters').default('branchline-lab'),
   DEVICE_SNMP_COMMUNITY: z.string().min(1).default('branchline'),
