@@ -2,14 +2,16 @@
 // signed callbacks out (retried until the receiver takes them, each event once), and server-sent
 // events filtered by tenant. Real API, PostgreSQL, Temporal and a worker running deliveries.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { pino } from 'pino';
 import { ImageStore } from '../activities/devices/images.ts';
@@ -155,6 +157,23 @@ describe('ITSM', () => {
       const theirs = (await database.prisma.site.findFirstOrThrow({ where: { tenantId: globex.id } })).id;
       assert.equal((await send(changeRequest('CHG0030102', { siteId: theirs }))).status, 404);
       assert.equal(await database.prisma.itsmChangeRequest.count({ where: { ticket: { in: ['CHG0030101', 'CHG0030102'] } } }), 0);
+    });
+
+    it('accepts a request signed as the README shows, in a shell with openssl', async () => {
+      // The README's own lines, run as written: secret, url and body are the reader's to set.
+      const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+      const example = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((block) => block[1]!).find((block) => block.includes('openssl dgst'));
+      assert.ok(example, 'the README shows how to sign a change request');
+      const script = example.split('\n').filter((line) => !/^(secret|url|body)=/.test(line)).join('\n');
+      const lyon = (await database.prisma.site.findFirstOrThrow({ where: { tenantId: acme.id, name: 'Lyon store' } })).id;
+      const body = JSON.stringify(changeRequest('CHG0030104', { siteId: lyon }));
+      // Asynchronously: the API answering curl runs in this process.
+      const { stdout: answer } = await promisify(execFile)('bash', ['-c', script], {
+        env: { ...process.env, secret: integration.secret, url: url + integration.changeRequestUrl, body }, encoding: 'utf8', timeout: 10_000,
+      });
+      const accepted = JSON.parse(answer) as { ticket?: string; workflowId?: string; detail?: string };
+      assert.equal(accepted.ticket, 'CHG0030104', answer);
+      await temporal.client.workflow.getHandle(accepted.workflowId!).terminate('test over');
     });
 
     it('refuses every request once the integration is revoked', async () => {
