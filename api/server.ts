@@ -24,6 +24,7 @@ async function main() {
     prisma, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl, images, events,
     rateLimit: { perSecond: config.API_RATE_LIMIT_PER_SECOND, burst: config.API_RATE_LIMIT_BURST },
     webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
+    trustProxy: config.TRUST_PROXY,
   });
 
   const server = app.listen(config.PORT, config.HOST, () => {

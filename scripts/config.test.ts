@@ -48,3 +48,22 @@ describe('loadConfig', () => {
     assert.equal(config.TEMPORAL_ADDRESS, 'temporal:7233');
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('believes no proxy unless told', () => {
+    assert.equal(loadConfig({}).TRUST_PROXY, false);
+    assert.equal(loadConfig({ TRUST_PROXY: '' }).TRUST_PROXY, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY, false);
+  });
+
+  it('takes how many proxies stand in front, or their addresses, subnets and named ranges', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY, 1);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::/32, 192.0.2.1' }).TRUST_PROXY, ['loopback', '10.0.0.0/8', '2001:db8::/32', '192.0.2.1']);
+  });
+
+  it('refuses every address and anything that is not an address, saying why', () => {
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'true' }), /TRUST_PROXY: .*any client pick its own/);
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'proxy.example.net' }), /TRUST_PROXY: must be .*\(not proxy\.example\.net\)/);
+    assert.throws(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' }), /TRUST_PROXY/);
+  });
+});

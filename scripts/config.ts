@@ -1,5 +1,6 @@
 // The environment, read once and parsed by a schema. Every process (supervisor, API, worker)
 // calls loadConfig() at start-up and passes the values down; nothing else reads process.env.
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseNetworks } from '../activities/events/address-kinds.ts';
@@ -13,6 +14,37 @@ const networks = z.string().default('').transform((text, context) => {
   if ('networks' in parsed) return parsed.networks;
   for (const problem of parsed.problems) context.addIssue({ code: 'custom', message: problem });
   return z.NEVER;
+});
+
+/** The ranges Express names, besides addresses and subnets. */
+const namedProxyRanges = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isAddressOrSubnet(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: none (unset or
+ * `false`), how many stand in front (a number), or their addresses, subnets and named ranges.
+ * "Every address" is refused: any client could then choose the address its limits count against.
+ */
+const trustProxy = optionalText.transform((value, context): false | number | string[] => {
+  if (value === undefined || value === 'false') return false;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const wrong = entries.filter((entry) => !namedProxyRanges.includes(entry) && !isAddressOrSubnet(entry));
+  if (entries.length === 0 || wrong.length > 0) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be the number of proxies in front, or their addresses, subnets or ${namedProxyRanges.join('/')}, comma-separated` +
+        (wrong.length > 0 ? ` (not ${wrong.join(', ')})` : '') + (value === 'true' ? '; trusting every address would let any client pick its own' : ''),
+    });
+    return z.NEVER;
+  }
+  return entries;
 });
 
 export const configSchema = z.object({
@@ -45,6 +77,7 @@ export const configSchema = z.object({
   API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
   /** Private, loopback and link-local networks webhooks may reach all the same (metadata services never). */
   WEBHOOK_ALLOWED_NETWORKS: networks,
+  TRUST_PROXY: trustProxy,
   DEVICE_USERNAME: z.string().min(1).default('branchline'),
   DEVICE_PASSWORD: z.string().min(8, 'is at least 8 characters').default('branchline-lab'),
   DEVICE_SNMP_COMMUNITY: z.string().min(1).default('branchline'),

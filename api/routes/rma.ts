@@ -61,7 +61,9 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
         throw problems.validation([{ path: 'newModel', message: `a ${newModel} cannot replace a ${device.model}: send a ${allowed}` }]);
       }
       if (body.newSerial === device.serial) throw problems.validation([{ path: 'newSerial', message: 'is the failed box\'s serial: give the new box\'s' }]);
-      if (await prisma.device.findUnique({ where: { serial: body.newSerial }, select: { id: true } })) {
+      // Only among the devices the caller sees: another tenant's serial answers as an unknown one
+      // does (the replacement then waits for a box that never phones home with its code).
+      if (await prisma.device.findFirst({ where: { serial: body.newSerial, site: principal.tenantWhere('device') }, select: { id: true } })) {
         throw problems.validation([{ path: 'newSerial', message: 'belongs to another device already' }]);
       }
       const rmaId = randomUUID();
