@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import { z } from 'zod';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { Logger } from '../scripts/logger.ts';
 import { problemMiddleware } from './errors.ts';
@@ -131,8 +132,20 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(webhooksRouter(api, { prisma: deps.prisma, webhookDestinations: deps.webhookDestinations ?? new WebhookDestinations() }));
   v1.use(auditRouter(api, deps));
   v1.use(streamsRouter(api, { ...deps, events: deps.events }));
-  v1.get('/config', (_req, res) => {
-    res.json({ temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace });
+  api.route(v1, {
+    method: 'get',
+    path: '/config',
+    summary: "What the UI needs to know of its surroundings: the Temporal namespace, and the Temporal Web UI for those who may open it",
+    tags: ['Platform'],
+    access: 'signed-in',
+    response: z.object({
+      namespace: z.string(),
+      temporalUiUrl: z.string().optional().describe("The Temporal Web UI; only for those who read every tenant's runs (SP admins)"),
+    }),
+    handler: async ({ principal }) => ({
+      namespace: deps.namespace,
+      ...(deps.temporalUiUrl && principal.opensTemporalWebUi ? { temporalUiUrl: deps.temporalUiUrl } : {}),
+    }),
   });
   const document = api.document({
     title: 'Branchline API',

@@ -6,6 +6,7 @@ import { WebhookDestinations } from '../activities/events/webhook-destinations.t
 import { createPrismaClient } from '../prisma/client.ts';
 import { ConfigError, loadServiceConfig } from '../scripts/config.ts';
 import { createLogger } from '../scripts/logger.ts';
+import { clientConnectionOptions, temporalAccess } from '../scripts/temporal-access.ts';
 import { ensureAdministrator } from './access/administrator.ts';
 import { createApp } from './app.ts';
 import { EventHub } from './event-hub.ts';
@@ -15,7 +16,8 @@ async function main() {
   const config = loadServiceConfig();
   const log = createLogger('api', config.LOG_LEVEL);
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const access = await temporalAccess(config, log);
+  const { client, connection } = await connectTemporal(clientConnectionOptions(config.TEMPORAL_ADDRESS, access), config.TEMPORAL_NAMESPACE);
   const images = new ImageStore(join(config.dataDir, 'images'));
   const administrator = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, passwordFile: config.adminPasswordFile };
   if ((await ensureAdministrator(prisma, administrator)).created) log.info({ email: config.ADMIN_EMAIL }, 'no account existed: SP admin created');
@@ -44,6 +46,7 @@ async function main() {
     // Long-lived streams would hold close() open: give in-flight requests five seconds.
     setTimeout(() => server.closeAllConnections(), 5000).unref();
     await new Promise((resolve) => server.close(resolve));
+    access.token?.close();
     await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close()]);
     process.exit(0);
   };

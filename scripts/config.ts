@@ -66,6 +66,11 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: optionalText.pipe(z.url().optional()),
   TEMPORAL_CLI_PATH: optionalText,
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  OIDC_ISSUER_URL: optionalText.pipe(z.url().optional()),
+  TEMPORAL_OAUTH_CLIENT_ID: optionalText,
+  TEMPORAL_OAUTH_CLIENT_SECRET: optionalText,
+  TEMPORAL_OAUTH_SCOPE: optionalText,
   WORKFLOW_BUNDLE_PATH: optionalText,
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(20),
@@ -86,6 +91,13 @@ export const configSchema = z.object({
   SIMULATOR_SNMP_PORT: port.default(10161),
   SIMULATOR_NETCONF_PORT: port.default(10830),
   SIMULATOR_CONTROL_PORT: port.default(8240),
+}).superRefine((config, context) => {
+  // Branchline's client at the identity provider, for a Temporal server that checks tokens: all or nothing.
+  if (!config.TEMPORAL_OAUTH_CLIENT_ID && !config.TEMPORAL_OAUTH_CLIENT_SECRET) return;
+  const missing = (['TEMPORAL_OAUTH_CLIENT_ID', 'TEMPORAL_OAUTH_CLIENT_SECRET', 'OIDC_ISSUER_URL'] as const).filter((key) => !config[key]);
+  for (const key of missing) {
+    context.addIssue({ code: 'custom', path: [key], message: 'must be set too: Branchline gets its token for Temporal from OIDC_ISSUER_URL with TEMPORAL_OAUTH_CLIENT_ID and TEMPORAL_OAUTH_CLIENT_SECRET' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema> & {

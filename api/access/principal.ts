@@ -66,6 +66,15 @@ export class Principal {
     return this.grants.some((grant) => grant.scope === 'global' && allows(grant.permissions, objectType, action));
   }
 
+  /**
+   * Whether it is offered links into the Temporal Web UI. The Web UI shows the namespace whole,
+   * every tenant's runs with their inputs and histories, so only those who read every tenant's runs
+   * here (the service provider's people) get them; everyone else follows runs on Branchline's pages.
+   */
+  get opensTemporalWebUi(): boolean {
+    return this.isGlobal('run', 'read');
+  }
+
   /** The tenants where it may read this type: every tenant, or a list. */
   readableTenants(objectType: ObjectType): 'all' | string[] {
     if (this.isGlobal(objectType, 'read')) return 'all';
