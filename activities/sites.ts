@@ -330,6 +330,12 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
           lastSeenAt: new Date(),
         },
         include: { ...deviceInclude, site: { select: { tenantId: true } } },
+      }).catch((error: unknown) => {
+        // Serials are unique among devices holding their box: another device took this one meanwhile.
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+          throw ApplicationFailure.nonRetryable(`Serial ${input.serial} is in service on another device already.`, failureTypes.serialInService);
+        }
+        throw error;
       });
       await publishEvent(deps, { tenantId: device.site.tenantId, type: 'device.admitted', workflowId: runningWorkflow(), data: { siteId: device.siteId, deviceId: device.id, hostname: device.hostname, serial: input.serial, address: input.address } });
       return targetOf(device)!;

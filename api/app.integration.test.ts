@@ -306,7 +306,7 @@ describe('API', () => {
       assert.equal(invalid.status, 400);
       assert.equal(invalid.type, 'application/problem+json; charset=utf-8');
       const box = { serial: 'STRAY-0001', model: 'SRX-SIM-300', softwareVersion: '22.4R1', address: '127.99.0.1', hostKeySha256: 'A'.repeat(43) };
-      for (let i = 0; i < 2; i++) assert.equal((await post('/api/v1/ztp/phone-home', box)).status, 404);
+      for (let i = 0; i < 2; i++) assert.equal((await post('/api/v1/ztp/phone-home', box)).status, 403, 'refused as a wrong code is: a stranger learns nothing');
       const listed = await get('/api/v1/unclaimed-devices');
       assert.deepEqual((listed.body['items'] as { serial: string; attempts: number }[]).filter((d) => d.serial === 'STRAY-0001').map((d) => d.attempts), [2]);
     });

@@ -1,7 +1,7 @@
 // A modelled site into the inventory: the checks that need the database (does the tenant exist,
-// are the hubs hubs of that tenant, are the serials free, is a box that phoned home the model
-// planned for it), then one transaction that stores the site as planned, with a one-time
-// activation code per device for zero-touch provisioning.
+// are the hubs hubs of that tenant, are the serials free among the devices the caller may see, is
+// a box that phoned home the model planned for it), then one transaction that stores the site as
+// planned, with a one-time activation code per device for zero-touch provisioning.
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../prisma/client.ts';
 import { deviceModel } from '../prisma/device-models.ts';
@@ -12,7 +12,14 @@ export function activationCodeHash(code: string): string {
   return createHash('sha256').update(code).digest('hex');
 }
 
-export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggregate): Promise<FieldError[]> {
+/**
+ * `seenTenants` narrows to the tenants whose devices the caller may see (Principal.tenantWhere).
+ * A serial another tenant's device holds is, to anyone else, as good as unknown: the answer must
+ * not tell which serials exist elsewhere. A planned device may name it (the database keeps serials
+ * unique only among devices that hold their box); whichever box phones home with the activation
+ * code of its device gets that device.
+ */
+export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggregate, seenTenants: { tenantId?: string | { in: string[] } }): Promise<FieldError[]> {
   const errors: FieldError[] = [];
   const tenant = await prisma.tenant.findUnique({ where: { id: site.tenantId }, select: { id: true } });
   if (!tenant) return [{ path: 'tenantId', message: 'no such tenant' }];
@@ -28,7 +35,7 @@ export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggreg
   }
   const serials = site.devices.flatMap((d) => (d.serial ? [d.serial] : []));
   if (serials.length > 0) {
-    const taken = await prisma.device.findMany({ where: { serial: { in: serials } }, select: { serial: true } });
+    const taken = await prisma.device.findMany({ where: { serial: { in: serials }, site: seenTenants }, select: { serial: true } });
     site.devices.forEach((device, index) => {
       if (taken.some((t) => t.serial === device.serial)) errors.push({ path: `devices.${index}.serial`, message: 'another device already has this serial' });
     });

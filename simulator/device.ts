@@ -109,6 +109,10 @@ export function withCredentials(identity: DeviceIdentity, credentials: Managemen
 }
 
 /** A firmware image for the simulator: a header line naming model and version, then payload. */
+export function simulatorImage(model: string, version: string): Buffer {
+  return Buffer.concat([Buffer.from(`BRANCHLINE-SIM-IMAGE model=${model} version=${version}\n`), createHash('sha256').update(version).digest()]);
+}
+
 export function parseImageHeader(bytes: Buffer): { model: string; version: string } | undefined {
   const header = /^BRANCHLINE-SIM-IMAGE model=(\S+) version=(\S+)\n/.exec(bytes.subarray(0, 200).toString('latin1'));
   return header ? { model: header[1]!, version: header[2]! } : undefined;
