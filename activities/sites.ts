@@ -9,8 +9,9 @@ import { admissionAlarmTypes } from '../workflows/alarm-types.ts';
 import { failureTypes } from '../workflows/failure-types.ts';
 import type { FirewallRuleConfig, PolicyConfigInput } from '../workflows/render/device-config.ts';
 import type { TunnelConfig } from '../workflows/render/device-config.ts';
-import type { DeviceTarget, PeerDevice, PlannedDevice, SitePlan, TargetImage } from '../workflows/site-plan.ts';
+import { wanLinkChecks, wanLinkConfigs, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan, type TargetImage, type WanLinkPlan } from '../workflows/site-plan.ts';
 import type { PostCheck } from './devices/change.ts';
+import { pppoePasswordSecret } from './devices/secrets.ts';
 import { allocateSiteAddresses, releaseSiteAddresses, tunnelEnds, type DeviceTunnelPlan } from './inventory/allocations.ts';
 
 type SiteStatus = 'planned' | 'onboarding' | 'active' | 'failed' | 'decommissioning' | 'decommissioned';
@@ -33,6 +34,22 @@ function targetOf(device: DeviceRow): DeviceTarget | null {
   };
 }
 
+/** A WAN link as configuration needs it: its PPPoE password stays in the inventory, named by a secret reference. */
+function wanLinkPlan(link: DeviceRow['wanLinks'][number]): WanLinkPlan {
+  const { name, interfaceName, backupOnly } = link;
+  switch (link.addressing) {
+    case 'dhcp':
+      return { name, interfaceName, backupOnly, addressing: { mode: 'dhcp' } };
+    case 'static':
+      return { name, interfaceName, backupOnly, addressing: { mode: 'static', address: link.staticAddress!, gateway: link.gateway!, dnsServers: link.dnsServers } };
+    case 'pppoe':
+      return {
+        name, interfaceName, backupOnly,
+        addressing: { mode: 'pppoe', username: link.pppoeUsername!, authentication: link.pppoeAuthentication!, passwordSecret: pppoePasswordSecret(link.id) },
+      };
+  }
+}
+
 function plannedDevice(device: DeviceRow): PlannedDevice {
   return {
     id: device.id,
@@ -44,7 +61,7 @@ function plannedDevice(device: DeviceRow): PlannedDevice {
     status: device.status,
     target: targetOf(device),
     softwareVersion: device.softwareVersion,
-    wanLinks: device.wanLinks.map((link) => ({ name: link.name, interfaceName: link.interfaceName, address: 'dhcp' as const })),
+    wanLinks: wanLinkConfigs(device.wanLinks.map(wanLinkPlan)),
     primaryLinks: device.wanLinks.filter((link) => !link.backupOnly).map((link) => link.name),
   };
 }
@@ -247,8 +264,8 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
       });
       const ends = await farEnds(prisma, site, device);
       const carriesLan = device.role === 'primary' || site.devices.length === 1;
+      const planned = plannedDevice(device);
       const up = [
-        ...device.wanLinks.filter((l) => !l.backupOnly).map((l) => l.interfaceName),
         ...(carriesLan ? site.lanSegments.map((s) => `irb.${s.vlanId}`) : []),
         ...ends.flatMap((end) => end.localUnits.map((unit) => `st0.${unit}`)),
       ];
@@ -259,7 +276,10 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
         device: { id: device.id, hostname: device.hostname, role: device.role, model: device.model, platform: device.platform, status: device.status, serial: device.serial, target: targetOf(device) },
         farEnds: ends,
         previousFarTunnels: (previous?.farTunnels ?? []) as unknown as RemovedTunnel[],
-        checks: [...new Set(up)].map((name) => ({ kind: 'interface-up' as const, interface: name })),
+        checks: [
+          ...wanLinkChecks(planned.wanLinks.filter((l) => planned.primaryLinks.includes(l.name))),
+          ...[...new Set(up)].map((name) => ({ kind: 'interface-up' as const, interface: name })),
+        ],
         policies: await policiesOf(site, site.departments.map((d) => d.name), site.wanLinks),
         ...(image ? { targetImage: { model: image.model, version: image.image.version, sha256: image.image.sha256 } } : {}),
       };
@@ -311,6 +331,12 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
           lastSeenAt: new Date(),
         },
         include: { ...deviceInclude, site: { select: { tenantId: true } } },
+      }).catch((error: unknown) => {
+        // Serials are unique among devices holding their box: another device took this one meanwhile.
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+          throw ApplicationFailure.nonRetryable(`Serial ${input.serial} is in service on another device already.`, failureTypes.serialInService);
+        }
+        throw error;
       });
       await publishEvent(deps, { tenantId: device.site.tenantId, type: 'device.admitted', workflowId: runningWorkflow(), data: { siteId: device.siteId, deviceId: device.id, hostname: device.hostname, serial: input.serial, address: input.address } });
       return targetOf(device)!;

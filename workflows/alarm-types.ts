@@ -5,6 +5,8 @@ export const alarmTypes = {
   activationRefused: 'ztp.activation-refused',
   /** A box phoned home as another model than its site expects. */
   modelMismatch: 'ztp.model-mismatch',
+  /** A box phoned home with the right code, but a device in service holds its serial. */
+  serialInService: 'ztp.serial-in-service',
   /** The box did not phone home before the site's deadline. */
   phoneHomeDeadline: 'ztp.deadline',
   /** A replacement failed or was aborted: the device stays in RMA. */

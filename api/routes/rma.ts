@@ -15,7 +15,7 @@ import type { Action } from '../access/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
-import { temporalRunLink, type OperationDependencies } from '../operations.ts';
+import { temporalRunLink, temporalUiLink, type OperationDependencies } from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
 import { rmaParams, rmaRequest } from '../schemas/rma.ts';
@@ -59,7 +59,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
     response: z.object({
       rmaId: z.uuid(), workflowId: z.string(), runId: z.string(),
       activationCode: z.string().nullable().describe('Type it into the new box: shown this once. None for a spare admitted by its host key'),
-      progressUrl: z.string(), temporalUiUrl: z.string(),
+      progressUrl: z.string(), temporalUiUrl: temporalUiLink,
     }),
     handler: async ({ params, body, principal }, req, res) => {
       const device = await deviceOf(principal, params.deviceId, 'execute');
@@ -73,7 +73,9 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
         throw problems.validation([{ path: 'newModel', message: `a ${newModel} cannot replace a ${device.model}: send a ${allowed}` }]);
       }
       if (body.newSerial === device.serial) throw problems.validation([{ path: 'newSerial', message: 'is the failed box\'s serial: give the new box\'s' }]);
-      if (await prisma.device.findUnique({ where: { serial: body.newSerial }, select: { id: true } })) {
+      // Only among the devices the caller sees: another tenant's serial answers as an unknown one
+      // does (the replacement then waits for a box that never phones home with its code).
+      if (await prisma.device.findFirst({ where: { serial: body.newSerial, site: principal.tenantWhere('device') }, select: { id: true } })) {
         throw problems.validation([{ path: 'newSerial', message: 'belongs to another device already' }]);
       }
       // How the new box will prove itself: a spare by the host key it reported, any other by a new
@@ -114,7 +116,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
         });
         res.location(rmaProgressUrl(device.id));
         const runId = handle.firstExecutionRunId;
-        return { rmaId, workflowId, runId, activationCode, progressUrl: rmaProgressUrl(device.id), temporalUiUrl: temporalRunLink(deps, workflowId, runId) };
+        return { rmaId, workflowId, runId, activationCode, progressUrl: rmaProgressUrl(device.id), ...temporalRunLink(deps, principal, workflowId, runId) };
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
         throw problems.conflict(`${device.hostname} is being replaced already: follow that run, or abort it first.`, { workflowId });
@@ -126,7 +128,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
     method: 'get', path: '/devices/:deviceId/rma', summary: "The device's latest replacement, step by step", tags: ['RMA'],
     access: { type: 'rma', action: 'read' }, params,
     response: z.object({
-      rmaId: z.string(), workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: z.string(),
+      rmaId: z.string(), workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: temporalUiLink,
       state: z.string(), hostname: z.string().nullable(), oldSerial: z.string().nullable(), newSerial: z.string(), error: z.string().nullable(),
       steps: z.array(stepSchema), devices: z.array(deviceProvisioning),
     }),
@@ -138,7 +140,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
         const progress = await handle.query(rmaProgressQuery);
         return {
           ...progress, devices: await provisioningOf(temporal, progress.devices), workflowId: description.workflowId, runId: description.runId, execution: description.status.name,
-          temporalUiUrl: temporalRunLink(deps, description.workflowId, description.runId),
+          ...temporalRunLink(deps, principal, description.workflowId, description.runId),
         };
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw problems.notFound(`A replacement of device ${params.deviceId}`);
