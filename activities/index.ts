@@ -6,6 +6,7 @@ import { createDeviceActivities, type DeviceCredentials } from './devices/activi
 import type { Transports } from './devices/drivers/contract.ts';
 import { createCampaignActivities } from './campaigns.ts';
 import { createDeliveryActivities } from './events/deliveries.ts';
+import type { WebhookDestinations } from './events/webhook-destinations.ts';
 import { createLeaseActivities } from './leases.ts';
 import { createRmaActivities } from './rma.ts';
 import { createSiteActivities } from './sites.ts';
@@ -19,6 +20,8 @@ export interface ActivityDependencies {
   credentials: DeviceCredentials;
   /** The API's public URL, where devices download images. */
   imageBaseUrl: string;
+  /** Where webhooks may go: public addresses and the networks the SP allows. */
+  webhookDestinations: WebhookDestinations;
 }
 
 export function createActivities(deps: ActivityDependencies) {

@@ -1,13 +1,14 @@
 // The records of a device replacement (RMA): the device marked in RMA, the new serial and its
-// activation code bound to it, the replacement's record closed (or failed) with both serials and
-// times. The device keeps its id, hostname, site and configuration throughout.
+// activation code (or a spare's host key) bound to it, the replacement's record closed (or failed)
+// with both serials and times. The device keeps its id, hostname, site and configuration throughout.
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Prisma, type PrismaClient } from '../prisma/client.ts';
+import { admissionAlarmTypes, alarmTypes } from '../workflows/alarm-types.ts';
 import { failureTypes } from '../workflows/failure-types.ts';
 import { publishEvent } from './events/publish.ts';
-import { raiseAlarm, type RemovedTunnel } from './sites.ts';
+import { clearAlarms, raiseAlarm, type RemovedTunnel } from './sites.ts';
 
 const runningWorkflow = () => Context.current().info.workflowExecution?.workflowId ?? null;
 
@@ -41,15 +42,20 @@ export function createRmaActivities(deps: { prisma: PrismaClient; client: Client
     },
 
     /**
-     * Binds the new serial and its one-time activation code (its hash) to the device, which
-     * forgets the old box's host key: the next box to phone home with that serial and code is it.
+     * Binds the new serial to the device with how the new box proves itself, forgetting the old
+     * box's host key: its one-time activation code (the code's hash), or, for a spare that phoned
+     * home already, the host key it reported. The next box to phone home with both is the new one.
      */
-    async grantRma(input: { rmaId: string; deviceId: string; newSerial: string; newModel: string; activationCodeHash: string; configVersion: number; farTunnels: RemovedTunnel[] }): Promise<void> {
+    async grantRma(input: {
+      rmaId: string; deviceId: string; newSerial: string; newModel: string; activationCodeHash?: string; hostKeySha256?: string; configVersion: number; farTunnels: RemovedTunnel[];
+    }): Promise<void> {
       try {
         await prisma.$transaction([
           prisma.device.update({
             where: { id: input.deviceId },
-            data: { serial: input.newSerial, model: input.newModel, activationCodeHash: input.activationCodeHash, hostKeySha256: null, status: 'rma' },
+            data: {
+              serial: input.newSerial, model: input.newModel, activationCodeHash: input.activationCodeHash ?? null, hostKeySha256: input.hostKeySha256 ?? null, status: 'rma',
+            },
           }),
           // The box may have phoned home before its serial was bound: it is claimed now.
           prisma.unclaimedDevice.deleteMany({ where: { serial: input.newSerial } }),
@@ -73,12 +79,16 @@ export function createRmaActivities(deps: { prisma: PrismaClient; client: Client
       await prisma.rmaRecord.update({ where: { id: input.rmaId }, data: { status: 'provisioning' } });
     },
 
-    /** The replacement is in service: the device online again, the record closed with both serials and times. */
+    /**
+     * The replacement is in service: the device online again, the record closed with both serials
+     * and times, and the alarms about getting its box admitted (a call with a wrong code or none…) cleared.
+     */
     async closeRma(input: { rmaId: string; deviceId: string; softwareVersion: string }): Promise<void> {
       const device = await deviceOf(input.deviceId);
       const [record] = await prisma.$transaction([
         prisma.rmaRecord.update({ where: { id: input.rmaId }, data: { status: 'closed', closedAt: new Date() } }),
         prisma.device.update({ where: { id: input.deviceId }, data: { status: 'online', softwareVersion: input.softwareVersion, lastSeenAt: new Date() } }),
+        clearAlarms(prisma, { deviceIds: [input.deviceId], types: admissionAlarmTypes }),
       ]);
       await publishEvent(deps, {
         tenantId: device.site.tenantId, type: 'device.replaced', workflowId: runningWorkflow(),
@@ -91,7 +101,7 @@ export function createRmaActivities(deps: { prisma: PrismaClient; client: Client
       const device = await deviceOf(input.deviceId);
       await prisma.rmaRecord.update({ where: { id: input.rmaId }, data: { status: input.status, reason: input.reason, closedAt: new Date() } });
       const message = `The replacement of ${device.hostname} ${input.status === 'aborted' ? 'was aborted' : 'failed'}: ${input.reason}`;
-      await raiseAlarm(prisma, { tenantId: device.site.tenantId, siteId: device.siteId, deviceId: device.id, type: 'rma.failed', severity: 'major', message, dedupeKey: `rma:${input.rmaId}` });
+      await raiseAlarm(prisma, { tenantId: device.site.tenantId, siteId: device.siteId, deviceId: device.id, type: alarmTypes.rmaFailed, severity: 'major', message, dedupeKey: `rma:${input.rmaId}` });
       await publishEvent(deps, {
         tenantId: device.site.tenantId, type: `device.rma_${input.status}`, workflowId: runningWorkflow(),
         data: { rmaId: input.rmaId, siteId: device.siteId, deviceId: device.id, hostname: device.hostname, reason: input.reason },

@@ -5,11 +5,13 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { publishEvent } from './events/publish.ts';
 import { Prisma, type PrismaClient } from '../prisma/client.ts';
+import { admissionAlarmTypes } from '../workflows/alarm-types.ts';
 import { failureTypes } from '../workflows/failure-types.ts';
 import type { FirewallRuleConfig, PolicyConfigInput } from '../workflows/render/device-config.ts';
 import type { TunnelConfig } from '../workflows/render/device-config.ts';
-import type { DeviceTarget, PeerDevice, PlannedDevice, SitePlan, TargetImage } from '../workflows/site-plan.ts';
+import { wanLinkChecks, wanLinkConfigs, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan, type TargetImage, type WanLinkPlan } from '../workflows/site-plan.ts';
 import type { PostCheck } from './devices/change.ts';
+import { pppoePasswordSecret } from './devices/secrets.ts';
 import { allocateSiteAddresses, releaseSiteAddresses, tunnelEnds, type DeviceTunnelPlan } from './inventory/allocations.ts';
 
 type SiteStatus = 'planned' | 'onboarding' | 'active' | 'failed' | 'decommissioning' | 'decommissioned';
@@ -32,6 +34,22 @@ function targetOf(device: DeviceRow): DeviceTarget | null {
   };
 }
 
+/** A WAN link as configuration needs it: its PPPoE password stays in the inventory, named by a secret reference. */
+function wanLinkPlan(link: DeviceRow['wanLinks'][number]): WanLinkPlan {
+  const { name, interfaceName, backupOnly } = link;
+  switch (link.addressing) {
+    case 'dhcp':
+      return { name, interfaceName, backupOnly, addressing: { mode: 'dhcp' } };
+    case 'static':
+      return { name, interfaceName, backupOnly, addressing: { mode: 'static', address: link.staticAddress!, gateway: link.gateway!, dnsServers: link.dnsServers } };
+    case 'pppoe':
+      return {
+        name, interfaceName, backupOnly,
+        addressing: { mode: 'pppoe', username: link.pppoeUsername!, authentication: link.pppoeAuthentication!, passwordSecret: pppoePasswordSecret(link.id) },
+      };
+  }
+}
+
 function plannedDevice(device: DeviceRow): PlannedDevice {
   return {
     id: device.id,
@@ -43,7 +61,7 @@ function plannedDevice(device: DeviceRow): PlannedDevice {
     status: device.status,
     target: targetOf(device),
     softwareVersion: device.softwareVersion,
-    wanLinks: device.wanLinks.map((link) => ({ name: link.name, interfaceName: link.interfaceName, address: 'dhcp' as const })),
+    wanLinks: wanLinkConfigs(device.wanLinks.map(wanLinkPlan)),
     primaryLinks: device.wanLinks.filter((link) => !link.backupOnly).map((link) => link.name),
   };
 }
@@ -246,8 +264,8 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
       });
       const ends = await farEnds(prisma, site, device);
       const carriesLan = device.role === 'primary' || site.devices.length === 1;
+      const planned = plannedDevice(device);
       const up = [
-        ...device.wanLinks.filter((l) => !l.backupOnly).map((l) => l.interfaceName),
         ...(carriesLan ? site.lanSegments.map((s) => `irb.${s.vlanId}`) : []),
         ...ends.flatMap((end) => end.localUnits.map((unit) => `st0.${unit}`)),
       ];
@@ -258,7 +276,10 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
         device: { id: device.id, hostname: device.hostname, role: device.role, model: device.model, platform: device.platform, status: device.status, serial: device.serial, target: targetOf(device) },
         farEnds: ends,
         previousFarTunnels: (previous?.farTunnels ?? []) as unknown as RemovedTunnel[],
-        checks: [...new Set(up)].map((name) => ({ kind: 'interface-up' as const, interface: name })),
+        checks: [
+          ...wanLinkChecks(planned.wanLinks.filter((l) => planned.primaryLinks.includes(l.name))),
+          ...[...new Set(up)].map((name) => ({ kind: 'interface-up' as const, interface: name })),
+        ],
         policies: await policiesOf(site, site.departments.map((d) => d.name), site.wanLinks),
         ...(image ? { targetImage: { model: image.model, version: image.image.version, sha256: image.image.sha256 } } : {}),
       };
@@ -310,15 +331,25 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
           lastSeenAt: new Date(),
         },
         include: { ...deviceInclude, site: { select: { tenantId: true } } },
+      }).catch((error: unknown) => {
+        // Serials are unique among devices holding their box: another device took this one meanwhile.
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+          throw ApplicationFailure.nonRetryable(`Serial ${input.serial} is in service on another device already.`, failureTypes.serialInService);
+        }
+        throw error;
       });
       await publishEvent(deps, { tenantId: device.site.tenantId, type: 'device.admitted', workflowId: runningWorkflow(), data: { siteId: device.siteId, deviceId: device.id, hostname: device.hostname, serial: input.serial, address: input.address } });
       return targetOf(device)!;
     },
 
-    /** The onboarding's end: every device online on the version it runs, the site active, in one transaction. */
+    /**
+     * The onboarding's end, in one transaction: every device online on the version it runs (the
+     * alarms about getting its box admitted cleared), the site active.
+     */
     async activateSite(input: { siteId: string; devices: { deviceId: string; softwareVersion: string }[] }): Promise<void> {
       await prisma.$transaction([
         ...input.devices.map((d) => prisma.device.update({ where: { id: d.deviceId }, data: { status: 'online', softwareVersion: d.softwareVersion, lastSeenAt: new Date() } })),
+        clearAlarms(prisma, { deviceIds: input.devices.map((d) => d.deviceId), types: admissionAlarmTypes }),
         prisma.site.update({ where: { id: input.siteId }, data: { status: 'active', statusReason: null, version: { increment: 1 } } }),
       ]);
     },
@@ -440,6 +471,14 @@ export async function raiseAlarm(
       tenantId: input.tenantId ?? null, siteId: input.siteId ?? null, deviceId: input.deviceId ?? null,
       type: input.type, severity: input.severity, message: input.message, dedupeKey: input.dedupeKey,
     },
+  });
+}
+
+/** Clears the devices' active (or acknowledged) alarms of these types: what they were about is over. */
+export function clearAlarms(prisma: PrismaClient, input: { deviceIds: string[]; types: string[] }) {
+  return prisma.alarm.updateMany({
+    where: { deviceId: { in: input.deviceIds }, type: { in: input.types }, state: { not: 'cleared' } },
+    data: { state: 'cleared', clearedAt: new Date() },
   });
 }
 

@@ -1,9 +1,10 @@
-// Who may do what: tenant isolation on every route that takes an id, read-only operators, sign-in
-// and its throttling, rate limits, idempotency keys, ETags and the audit log. Against the real
+// Who may do what: tenant isolation on every route that takes an id (people, serials and
+// unclaimed boxes included), read-only operators, sign-in and its throttling, tokens, rate limits
+// per network, headers of answers, idempotency keys, ETags and the audit log. Against the real
 // API on PostgreSQL and Temporal (no worker: nothing here must start any work).
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +13,15 @@ import type { Client } from '@temporalio/client';
 import { pino } from 'pino';
 import { ImageStore } from '../activities/devices/images.ts';
 import { seedDemo } from '../prisma/seed.ts';
-import { apiTokenFor, connectTestClient, createTestDatabase, signInAs, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { apiTokenFor, connectTestClient, createTestDatabase, signInAs, testServices, testWebhookDestinations, type TestDatabase } from '../scripts/testing.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.ts';
+import { rmaWorkflowId } from '../workflows/rma.ts';
 import { hashPassword } from './access/passwords.ts';
+import { newApiToken } from './access/secrets.ts';
 import { createApp, type AppDependencies } from './app.ts';
 import { EventHub } from './event-hub.ts';
 import type { ApiDefinition } from './openapi.ts';
+import { activationCodeHash } from './site-inventory.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -54,6 +58,19 @@ async function listen(deps: AppDependencies) {
   };
 }
 
+/** A POST sent from one of this machine's other loopback addresses (all of 127/8 answers on Linux). */
+function postFrom(localAddress: string, url: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const text = JSON.stringify(body);
+    const sent = request(url, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    sent.on('error', reject);
+    sent.end(text);
+  });
+}
+
 describe('access', () => {
   let database: TestDatabase;
   let temporal: { client: Client; close(): Promise<void> };
@@ -76,7 +93,7 @@ describe('access', () => {
     deps = {
       prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent,
       temporalUiUrl: 'http://localhost:8233', images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events,
-      rateLimit: { perSecond: 10_000, burst: 10_000 },
+      rateLimit: { perSecond: 10_000, burst: 10_000 }, webhookDestinations: testWebhookDestinations(),
     };
     api = await listen(deps);
     const prisma = database.prisma;
@@ -171,13 +188,36 @@ describe('access', () => {
     });
 
     it('sees none of tenant A in lists, even when it asks for tenant A by id', async () => {
-      for (const path of ['/sites', '/devices', '/runs', '/alarms', '/api-tokens', '/webhook-subscriptions', '/itsm-integrations', '/itsm-change-requests', '/audit', '/users']) {
+      for (const path of ['/sites', '/devices', '/runs', '/alarms', '/api-tokens', '/webhook-subscriptions', '/itsm-integrations', '/itsm-change-requests', '/audit']) {
         const answer = await api.call<{ items: { tenantId?: string }[] }>('GET', `/api/v1${path}?tenantId=${a.tenantId}`, { auth: otherTenantAdmin });
         assert.equal(answer.status, 200, path);
         assert.deepEqual(answer.body.items, [], path);
       }
       const tenants = await api.call<{ items: { id: string }[] }>('GET', '/api/v1/tenants', { auth: otherTenantAdmin });
       assert.deepEqual(tenants.body.items.map((t) => t.id).includes(a.tenantId), false);
+    });
+
+    it("sees only its own bindings of a person bound in both tenants, and gets 404 asking for tenant A's people", async () => {
+      const prisma = database.prisma;
+      const [admin, operatorRole] = await Promise.all(['Tenant admin', 'Tenant operator'].map((name) => prisma.role.findUniqueOrThrow({ where: { name } })));
+      const globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } });
+      const both = await prisma.user.create({
+        data: {
+          email: 'contractor@example.com', displayName: 'Contractor', passwordHash: 'not-a-password',
+          roleBindings: { create: [{ roleId: admin!.id, tenantId: a.tenantId }, { roleId: operatorRole!.id, tenantId: globex.id }] },
+        },
+      });
+      type Person = { id: string; bindings: { tenantId: string | null; role: string }[] };
+      const listed = await api.call<{ items: Person[] }>('GET', '/api/v1/users', { auth: otherTenantAdmin });
+      assert.equal(listed.status, 200);
+      assert.deepEqual(listed.body.items.find((u) => u.id === both.id)?.bindings.map((b) => [b.tenantId, b.role]), [[globex.id, 'Tenant operator']]);
+      assert.ok(listed.body.items.every((u) => u.bindings.every((b) => b.tenantId === globex.id)), 'no binding of tenant A, nor a global one');
+      const one = await api.call<Person>('GET', `/api/v1/users/${both.id}`, { auth: otherTenantAdmin });
+      assert.deepEqual(one.body.bindings.map((b) => [b.tenantId, b.role]), [[globex.id, 'Tenant operator']]);
+      const theirs = await api.call('GET', `/api/v1/users?tenantId=${a.tenantId}`, { auth: otherTenantAdmin });
+      assert.equal(theirs.status, 404);
+      const everyone = await api.call<Person>('GET', `/api/v1/users/${both.id}`, { auth: spAdmin });
+      assert.equal(everyone.body.bindings.length, 2, 'an SP admin sees every binding');
     });
 
     it('cannot create anything in tenant A', async () => {
@@ -194,6 +234,118 @@ describe('access', () => {
         assert.ok([403, 404].includes(answer.status), `${path} answered ${answer.status}`);
       }
       assert.deepEqual(await snapshot(), before);
+    });
+  });
+
+  describe("another tenant's serials", () => {
+    /** Globex's own device in service, at an active site: replaceable. */
+    const b = {} as { tenantId: string; siteId: string; deviceId: string; serial: string };
+    /** Serials of tenant A's devices in service, one for each test. */
+    const theirs = 'BLSACME0001';
+    const theirsToo = 'BLSACME0004';
+
+    before(async () => {
+      const prisma = database.prisma;
+      const munich = await prisma.site.findFirstOrThrow({ where: { tenantId: a.tenantId, name: 'Munich store' }, include: { devices: true } });
+      await prisma.device.update({ where: { id: munich.devices[0]!.id }, data: { serial: theirs, status: 'online' } });
+      await prisma.device.create({ data: { siteId: munich.id, role: 'secondary', hostname: 'munich-store-02', model: 'SRX-SIM-300', platform: 'junos-sim', serial: theirsToo, status: 'online' } });
+      const rotterdam = await prisma.site.findFirstOrThrow({ where: { tenant: { slug: 'globex-logistics' }, name: 'Rotterdam depot' }, include: { devices: true } });
+      await prisma.site.update({ where: { id: rotterdam.id }, data: { status: 'active' } });
+      await prisma.device.update({ where: { id: rotterdam.devices[0]!.id }, data: { serial: 'BLSGLOBEX01', status: 'online' } });
+      Object.assign(b, { tenantId: rotterdam.tenantId, siteId: rotterdam.id, deviceId: rotterdam.devices[0]!.id, serial: 'BLSGLOBEX01' });
+    });
+
+    const site = (name: string, serial: string) => ({
+      tenantId: b.tenantId, name, timezone: 'UTC', topology: 'full_mesh', devices: [{ role: 'primary', model: 'SRX-SIM-300', serial }],
+      wanLinks: [{ name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 10, monthlyCost: 1 }],
+    });
+
+    it("validating and storing a site: tenant A's serial is answered as an unknown one, its own as taken", async () => {
+      const unknown = await api.call('POST', '/api/v1/sites/validate', { auth: otherTenantAdmin, body: site('Ghent depot', 'BLSNOBODY01') });
+      const foreign = await api.call('POST', '/api/v1/sites/validate', { auth: otherTenantAdmin, body: site('Ghent depot', theirs) });
+      assert.deepEqual([foreign.status, foreign.body], [unknown.status, unknown.body]);
+      assert.equal(foreign.status, 200);
+      const own = await api.call<{ errors: { path: string; message: string }[] }>('POST', '/api/v1/sites/validate', { auth: otherTenantAdmin, body: site('Ghent depot', b.serial) });
+      assert.deepEqual(own.body.errors, [{ path: 'devices.0.serial', message: 'another device already has this serial' }]);
+
+      const stored = await api.call<{ activationCodes: { serial: string }[] }>('POST', '/api/v1/sites', { auth: otherTenantAdmin, body: site('Ghent depot', theirs) });
+      assert.equal(stored.status, 201, JSON.stringify(stored.body));
+      assert.equal(stored.headers.get('cache-control'), 'no-store', 'activation codes are kept by no cache');
+      assert.deepEqual(stored.body.activationCodes.map((c) => c.serial), [theirs]);
+      assert.equal(await database.prisma.device.count({ where: { serial: theirs } }), 2, "tenant A's device keeps its serial; Globex's planned one names it too");
+    });
+
+    it("replacing a device: tenant A's serial is answered as an unknown one, its own as taken", async () => {
+      const unknown = await api.call('POST', `/api/v1/devices/${b.deviceId}/rma`, { auth: otherTenantAdmin, body: { newSerial: 'BLSNOBODY03' } });
+      assert.equal(unknown.status, 202, 'an unknown serial starts the replacement');
+      await temporal.client.workflow.getHandle(rmaWorkflowId(b.deviceId)).terminate('test over');
+      const foreign = await api.call<{ activationCode: string }>('POST', `/api/v1/devices/${b.deviceId}/rma`, { auth: otherTenantAdmin, body: { newSerial: theirsToo } });
+      assert.equal(foreign.status, 202, JSON.stringify(foreign.body));
+      assert.equal(foreign.headers.get('cache-control'), 'no-store', 'the activation code is kept by no cache');
+      await temporal.client.workflow.getHandle(rmaWorkflowId(b.deviceId)).terminate('test over');
+      const antwerp = await database.prisma.device.findFirstOrThrow({ where: { site: { name: 'Antwerp depot' } } });
+      await database.prisma.device.update({ where: { id: antwerp.id }, data: { serial: 'BLSGLOBEX02' } });
+      const taken = await api.call<{ errors: { path: string; message: string }[] }>('POST', `/api/v1/devices/${b.deviceId}/rma`, { auth: otherTenantAdmin, body: { newSerial: 'BLSGLOBEX02' } });
+      assert.deepEqual(taken.body.errors, [{ path: 'newSerial', message: 'belongs to another device already' }]);
+      await database.prisma.device.update({ where: { id: antwerp.id }, data: { serial: null } });
+    });
+  });
+
+  describe('zero-touch provisioning', () => {
+    const box = { model: 'SRX-SIM-4600', softwareVersion: '22.4R1', address: '192.0.2.10', hostKeySha256: 'e'.repeat(64) };
+
+    it('answers an unknown serial, a wrong code and a box in service alike; the stranger is listed, the wrong code raises an alarm', async () => {
+      const prisma = database.prisma;
+      const [amsterdam, frankfurt] = await Promise.all(['Amsterdam hub', 'Frankfurt hub'].map((name) => prisma.device.findFirstOrThrow({ where: { site: { name } } })));
+      await prisma.device.update({ where: { id: amsterdam!.id }, data: { serial: 'BLSACME0002', activationCodeHash: activationCodeHash('the right code') } });
+      await prisma.device.update({ where: { id: frankfurt!.id }, data: { serial: 'BLSACME0003', status: 'online', activationCodeHash: activationCodeHash('its old code') } });
+      const phoneHome = (serial: string, activationCode: string) => api.call<Record<string, string>>('POST', '/api/v1/ztp/phone-home', { body: { ...box, serial, activationCode } });
+      const answers = [await phoneHome('BLSNOBODY02', 'any code'), await phoneHome('BLSACME0002', 'a wrong code'), await phoneHome('BLSACME0003', 'its old code')];
+      const shape = (answer: Answer<Record<string, string>>) => [answer.status, answer.body['type'], answer.body['title'], answer.body['detail']?.replace(/BLS\w+/, 'SERIAL')];
+      assert.deepEqual(answers.map(shape), answers.map(() => shape(answers[0]!)));
+      assert.equal(answers[0]!.status, 403);
+
+      const unclaimed = await api.call<{ items: { serial: string }[] }>('GET', '/api/v1/unclaimed-devices', { auth: spAdmin });
+      assert.ok(unclaimed.body.items.some((d) => d.serial === 'BLSNOBODY02'), 'the stranger waits among the unclaimed');
+      assert.ok(!unclaimed.body.items.some((d) => d.serial.startsWith('BLSACME')), 'a known serial is not unclaimed');
+      assert.equal(await prisma.alarm.count({ where: { deviceId: amsterdam!.id, type: 'ztp.activation-refused' } }), 1);
+      for (const device of [amsterdam!, frankfurt!]) await prisma.device.update({ where: { id: device.id }, data: { serial: null, status: 'planned', activationCodeHash: null } });
+    });
+  });
+
+  describe('unclaimed boxes', () => {
+    it('are seen and claimed by SP admins, by the tenant whose activation code a box presented or whose site expects its serial, and by nobody else', async () => {
+      const prisma = database.prisma;
+      const porto = await prisma.site.findFirstOrThrow({ where: { tenantId: a.tenantId, name: 'Porto store' }, include: { devices: true } });
+      await prisma.device.update({ where: { id: porto.devices[0]!.id }, data: { activationCodeHash: activationCodeHash('porto code') } });
+      const antwerp = await prisma.site.findFirstOrThrow({ where: { tenant: { slug: 'globex-logistics' }, name: 'Antwerp depot' }, include: { devices: true } });
+      const phoneHome = (serial: string, model: string, activationCode?: string) => api.call('POST', '/api/v1/ztp/phone-home', {
+        body: { serial, model, softwareVersion: '22.4R1', address: '192.0.2.11', hostKeySha256: 'd'.repeat(64), ...(activationCode ? { activationCode } : {}) },
+      });
+      assert.equal((await phoneHome('BOX-STRAY-1', 'SRX-SIM-4600')).status, 403);
+      assert.equal((await phoneHome('BOX-FOR-ACME', 'SRX-SIM-100', 'porto code')).status, 403, 'its serial is not the one Porto expects');
+      assert.equal((await phoneHome('BOX-FOR-GLOBEX', 'SRX-SIM-300')).status, 403);
+      // Globex plans its box by the serial on its label, after the box phoned home.
+      await prisma.device.update({ where: { id: antwerp.devices[0]!.id }, data: { serial: 'BOX-FOR-GLOBEX' } });
+
+      const seenBy = async (auth: string) =>
+        (await api.call<{ items: { serial: string; deviceId: string | null }[] }>('GET', '/api/v1/unclaimed-devices', { auth })).body.items.filter((d) => d.serial.startsWith('BOX-'));
+      const serials = async (auth: string) => (await seenBy(auth)).map((d) => d.serial).sort();
+      assert.deepEqual(await serials(spAdmin), ['BOX-FOR-ACME', 'BOX-FOR-GLOBEX', 'BOX-STRAY-1']);
+      assert.deepEqual(await serials(tenantAdmin), ['BOX-FOR-ACME']);
+      assert.deepEqual((await seenBy(tenantAdmin)).map((d) => d.deviceId), [porto.devices[0]!.id], 'the device whose code it presented');
+      assert.deepEqual(await serials(operator), ['BOX-FOR-ACME']);
+      assert.deepEqual(await serials(otherTenantAdmin), ['BOX-FOR-GLOBEX']);
+      assert.ok(!(await api.call<{ items: { serial: string }[] }>('GET', '/api/v1/unclaimed-devices', { auth: tenantAdmin })).body.items.some((d) => d.serial === a.serial));
+
+      const assign = (auth: string, serial: string, siteId: string) => api.call('POST', `/api/v1/unclaimed-devices/${serial}/assign`, { auth, body: { siteId } });
+      assert.equal((await assign(tenantAdmin, 'BOX-STRAY-1', porto.id)).status, 404);
+      assert.equal((await assign(tenantAdmin, 'BOX-FOR-GLOBEX', porto.id)).status, 404);
+      assert.equal((await assign(otherTenantAdmin, 'BOX-FOR-ACME', antwerp.id)).status, 404);
+      assert.equal((await assign(otherTenantAdmin, 'BOX-FOR-GLOBEX', antwerp.id)).status, 200);
+      assert.equal((await assign(tenantAdmin, 'BOX-FOR-ACME', porto.id)).status, 200);
+      assert.equal((await prisma.device.findUniqueOrThrow({ where: { id: porto.devices[0]!.id } })).serial, 'BOX-FOR-ACME');
+      assert.equal((await assign(spAdmin, 'BOX-STRAY-1', a.hubId)).status, 200, 'an SP admin assigns any box');
     });
   });
 
@@ -256,6 +408,40 @@ describe('access', () => {
       assert.ok(Number(throttled.headers.get('retry-after')) > 0);
     });
 
+    it("a stranger's five wrong passwords make only the stranger's network wait: the person signs in from elsewhere", async () => {
+      const proxied = await listen({ ...deps, trustProxy: ['loopback'] });
+      try {
+        const from = (address: string, attempt: string) =>
+          proxied.call('POST', '/api/v1/session', { body: { email, password: attempt }, headers: { 'x-forwarded-for': address } });
+        for (let attempt = 0; attempt < 5; attempt++) assert.equal((await from('203.0.113.66', 'guess')).status, 401);
+        const stranger = await from('203.0.113.66', password);
+        assert.equal(stranger.status, 429);
+        assert.ok(Number(stranger.headers.get('retry-after')) > 0);
+        assert.equal((await from('198.51.100.20', password)).status, 201, 'the account is not locked for its owner');
+      } finally {
+        await proxied.close();
+      }
+    });
+
+    it('marks the session cookie Secure when a trusted proxy says the browser came over HTTPS, and believes no proxy unless told', async () => {
+      // Fresh apps: the test above made this account wait on the shared one.
+      const signIn = async (trustProxy: AppDependencies['trustProxy']) => {
+        const app = await listen({ ...deps, trustProxy });
+        try {
+          return await app.call('POST', '/api/v1/session', { body: { email, password }, headers: { 'x-forwarded-proto': 'https' } });
+        } finally {
+          await app.close();
+        }
+      };
+      const proxied = await signIn(['loopback']);
+      assert.equal(proxied.status, 201);
+      assert.match(proxied.headers.get('set-cookie') ?? '', /;\s*Secure/i);
+      assert.equal(proxied.headers.get('cache-control'), 'no-store', 'the answer sets a session cookie');
+      const direct = await signIn(undefined);
+      assert.equal(direct.status, 201);
+      assert.doesNotMatch(direct.headers.get('set-cookie') ?? '', /;\s*Secure/i);
+    });
+
     it('answers 401 problem details without a session or token, or with a revoked token', async () => {
       const none = await api.call('GET', '/api/v1/sites');
       assert.equal(none.status, 401);
@@ -291,6 +477,60 @@ describe('access', () => {
     });
   });
 
+  describe('API tokens, expired or guessed', () => {
+    it('stop working the moment they expire, even just after a use', async () => {
+      const role = await database.prisma.role.findUniqueOrThrow({ where: { name: 'Tenant operator' } });
+      const { token, prefix, hash } = newApiToken();
+      const expiresAt = new Date(Date.now() + 1500);
+      await database.prisma.apiToken.create({ data: { name: 'short-lived', prefix, tokenHash: hash, tenantId: a.tenantId, roleId: role.id, expiresAt } });
+      assert.equal((await api.call('GET', '/api/v1/sites?limit=1', { auth: token })).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() + 50));
+      assert.equal((await api.call('GET', '/api/v1/sites?limit=1', { auth: token })).status, 401);
+    });
+
+    it('make a network that offered thirty bad ones in a minute wait (429, Retry-After), and nobody else', async () => {
+      const proxied = await listen({ ...deps, trustProxy: ['loopback'] });
+      try {
+        const from = (address: string, token: string) => proxied.call('GET', '/api/v1/sites?limit=1', { auth: token, headers: { 'x-forwarded-for': address } });
+        for (let attempt = 0; attempt < 30; attempt++) assert.equal((await from('203.0.113.77', `bl_guess_${attempt}`)).status, 401);
+        const throttled = await from('203.0.113.77', 'bl_guess_30');
+        assert.equal(throttled.status, 429);
+        assert.ok(Number(throttled.headers.get('retry-after')) > 0);
+        assert.equal((await from('203.0.113.77', operator)).status, 429, 'nothing from that network is checked meanwhile');
+        assert.equal((await from('198.51.100.30', operator)).status, 200);
+      } finally {
+        await proxied.close();
+      }
+    });
+  });
+
+  describe('answers', () => {
+    it('that carry a secret are kept by no cache', async () => {
+      const created = [
+        await api.call('POST', '/api/v1/api-tokens', { auth: tenantAdmin, body: { name: 'cache check', tenantId: a.tenantId, roleId } }),
+        await api.call('POST', '/api/v1/webhook-subscriptions', { auth: tenantAdmin, body: { tenantId: a.tenantId, url: 'http://127.0.0.1:9/cache', events: ['*'] } }),
+        await api.call('POST', '/api/v1/itsm-integrations', { auth: tenantAdmin, body: { tenantId: a.tenantId, name: 'cache check' } }),
+      ];
+      assert.deepEqual(created.map((answer) => [answer.status, answer.headers.get('cache-control')]), Array(3).fill([201, 'no-store']));
+    });
+
+    it('forbid framing and type sniffing, on the UI and the API alike', async () => {
+      const uiDirectory = mkdtempSync(join(tmpdir(), 'ui-'));
+      writeFileSync(join(uiDirectory, 'index.html'), '<!doctype html><title>Branchline</title>');
+      const withUi = await listen({ ...deps, uiDirectory });
+      try {
+        for (const path of ['/', '/sites/some-site', '/api/docs', '/api/v1/session']) {
+          const answer = await fetch(withUi.url + path);
+          await answer.body?.cancel();
+          const headers = ['x-frame-options', 'content-security-policy', 'x-content-type-options'].map((name) => answer.headers.get(name));
+          assert.deepEqual(headers, ['DENY', "frame-ancestors 'none'", 'nosniff'], path);
+        }
+      } finally {
+        await withUi.close();
+      }
+    });
+  });
+
   describe('rate limits', () => {
     it('answer 429 with Retry-After once a caller has used its burst, and leave other callers alone', async () => {
       const limited = await listen({ ...deps, rateLimit: { perSecond: 1, burst: 3 } });
@@ -304,6 +544,27 @@ describe('access', () => {
         assert.equal((await limited.call('GET', '/api/v1/sites?limit=1', { auth: tenantAdmin })).status, 200);
       } finally {
         await limited.close();
+      }
+    });
+
+    it('count every address of this machine as one caller, and an IPv6 /64 as one', async () => {
+      const limited = await listen({ ...deps, rateLimit: { perSecond: 0.01, burst: 3 } });
+      try {
+        const phoneHome = `${limited.url}/api/v1/ztp/phone-home`;
+        const statuses = [];
+        for (const address of ['127.0.0.2', '127.0.0.3', '127.1.2.3', '127.16.0.9']) statuses.push(await postFrom(address, phoneHome, {}));
+        assert.deepEqual(statuses, [400, 400, 400, 429], 'the body is refused once the limit lets the request in');
+      } finally {
+        await limited.close();
+      }
+      const proxied = await listen({ ...deps, rateLimit: { perSecond: 0.01, burst: 3 }, trustProxy: ['loopback'] });
+      try {
+        const from = async (address: string) => (await proxied.call('POST', '/api/v1/ztp/phone-home', { body: {}, headers: { 'x-forwarded-for': address } })).status;
+        const statuses = [];
+        for (const address of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:aaaa::3', '2001:db8:1:2::4', '2001:db8:1:3::1', '203.0.113.5']) statuses.push(await from(address));
+        assert.deepEqual(statuses, [400, 400, 400, 429, 400, 400]);
+      } finally {
+        await proxied.close();
       }
     });
   });

@@ -156,6 +156,41 @@ describe('API', () => {
         assert.equal(await database.prisma.site.count(), before);
       });
 
+      it('validates a device against the box that phoned home with its serial: the model that box reports', async () => {
+        const stray = { serial: 'STRAY-0003', model: 'SRX-SIM-100', softwareVersion: '22.4R1', address: '127.99.0.3', hostKeySha256: 'D'.repeat(43) };
+        assert.equal((await post('/api/v1/ztp/phone-home', stray)).status, 404, 'the box waits among the unclaimed');
+        const planned = await site();
+        const withBox = (model: string) => ({ ...planned, devices: [{ role: 'primary', model, serial: 'STRAY-0003' }, planned.devices[1]] });
+        const refused = await post('/api/v1/sites/validate', withBox('SRX-SIM-300'));
+        assert.equal(refused.status, 400);
+        assert.deepEqual(refused.body['errors'], [{ path: 'devices.0.model', message: 'box STRAY-0003 reports that it is a SRX-SIM-100: plan the device as a SRX-SIM-100, or name another box' }]);
+        assert.deepEqual((await post('/api/v1/sites/validate', withBox('SRX-SIM-100'))).body, { valid: true });
+        const hubModel = await post('/api/v1/sites/validate', { ...planned, devices: [{ role: 'primary', model: 'SRX-SIM-4600' }, planned.devices[1]] });
+        assert.deepEqual(hubModel.body['errors'], [{ path: 'devices.0.model', message: 'SRX-SIM-4600 is a hub gateway, for hub sites only; a branch uses a branch model (SRX-SIM-100, SRX-SIM-300)' }]);
+      });
+
+      it('stores a static and a PPPoE WAN link with what each needs; the PPPoE password is kept for the box alone, not in the audit log', async () => {
+        const planned = await site();
+        const created = await post('/api/v1/sites', {
+          ...planned, name: 'Cannes store', devices: [planned.devices[0]], lanSegments: [{ ...planned.lanSegments[0], prefix: '10.91.10.0/24' }],
+          wanLinks: [
+            { ...planned.wanLinks[0], addressing: { mode: 'static', address: '192.0.2.10/30', gateway: '192.0.2.9', dnsServers: ['9.9.9.9'] } },
+            { ...planned.wanLinks[1], deviceRole: 'primary', interfaceName: 'ge-0/0/1', addressing: { mode: 'pppoe', username: 'cannes@isp.example', password: 'Pa55-w0rd!', authentication: 'pap' } },
+          ],
+        });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        assert.doesNotMatch(JSON.stringify(created.body), /Pa55-w0rd!/);
+        const links = await database.prisma.wanLink.findMany({ where: { siteId: created.body['id'] as string }, orderBy: { name: 'asc' } });
+        assert.deepEqual(links.map((l) => [l.name, l.addressing, l.staticAddress, l.gateway, l.dnsServers, l.pppoeUsername, l.pppoePassword, l.pppoeAuthentication]), [
+          ['internet', 'pppoe', null, null, [], 'cannes@isp.example', 'Pa55-w0rd!', 'pap'],
+          ['mpls', 'static', '192.0.2.10/30', '192.0.2.9', ['9.9.9.9'], null, null, null],
+        ]);
+        const audit = await database.prisma.auditEntry.findFirstOrThrow({ where: { action: 'site.create', objectId: created.body['id'] as string } });
+        assert.doesNotMatch(JSON.stringify(audit), /Pa55-w0rd!/);
+        assert.deepEqual((audit.after as { wanLinks: { addressing: unknown }[] }).wanLinks[1]!.addressing,
+          { mode: 'pppoe', username: 'cannes@isp.example', password: '(secret)', authentication: 'pap' });
+      });
+
       it('stores a dual-CPE site as planned, with its links, LAN, hubs and a one-time activation code per device', async () => {
         const created = await post('/api/v1/sites', await site());
         assert.equal(created.status, 201);
@@ -274,9 +309,35 @@ describe('API', () => {
       assert.equal(invalid.status, 400);
       assert.equal(invalid.type, 'application/problem+json; charset=utf-8');
       const box = { serial: 'STRAY-0001', model: 'SRX-SIM-300', softwareVersion: '22.4R1', address: '127.99.0.1', hostKeySha256: 'A'.repeat(43) };
-      for (let i = 0; i < 2; i++) assert.equal((await post('/api/v1/ztp/phone-home', box)).status, 404);
+      for (let i = 0; i < 2; i++) assert.equal((await post('/api/v1/ztp/phone-home', box)).status, 403, 'refused as a wrong code is: a stranger learns nothing');
       const listed = await get('/api/v1/unclaimed-devices');
       assert.deepEqual((listed.body['items'] as { serial: string; attempts: number }[]).filter((d) => d.serial === 'STRAY-0001').map((d) => d.attempts), [2]);
+    });
+
+    it('assigns no box of another model than the device planned, not even one of a model Branchline does not know', async () => {
+      const site = await plannedSite();
+      for (const [serial, model] of [['STRAY-0004', 'SRX-SIM-300'], ['STRAY-0005', 'MX-SIM-960']] as const) {
+        await post('/api/v1/ztp/phone-home', { serial, model, softwareVersion: '22.4R1', address: '127.99.0.4', hostKeySha256: 'E'.repeat(43) });
+        const refused = await post(`/api/v1/unclaimed-devices/${serial}/assign`, { siteId: site.id });
+        assert.equal(refused.status, 400);
+        assert.deepEqual(refused.body['errors'], [{ path: 'siteId', message: `the box is a ${model}; that device is planned as a SRX-SIM-100` }]);
+      }
+    });
+
+    it('refuses a box phoning home with the right code as another model, with an alarm', async () => {
+      const acme = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
+      const created = await post('/api/v1/sites', {
+        tenantId: acme.id, name: 'Nantes kiosk', timezone: 'Europe/Paris', topology: 'full_mesh',
+        devices: [{ role: 'primary', model: 'SRX-SIM-300', serial: 'STRAY-0006' }],
+        wanLinks: [{ name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 100, monthlyCost: 30 }],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const [{ code }] = created.body['activationCodes'] as [{ code: string }];
+      const refused = await post('/api/v1/ztp/phone-home', { serial: 'STRAY-0006', model: 'SRX-SIM-100', softwareVersion: '22.4R1', address: '127.99.0.6', hostKeySha256: 'F'.repeat(43), activationCode: code });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body['detail'], 'STRAY-0006 is a SRX-SIM-100; the site expects a SRX-SIM-300.');
+      const alarms = await get(`/api/v1/alarms?siteId=${created.body['id'] as string}&state=active`);
+      assert.deepEqual((alarms.body['items'] as { type: string }[]).map((a) => a.type), ['ztp.model-mismatch']);
     });
 
     it('admits an assigned box only with the host key it reported, and not before its site is onboarding', async () => {

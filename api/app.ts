@@ -4,12 +4,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import { z } from 'zod';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { Logger } from '../scripts/logger.ts';
 import { problemMiddleware } from './errors.ts';
 import { ApiDefinition, unmatchedRoute } from './openapi.ts';
 import { problems } from './problems.ts';
 import type { ImageStore } from '../activities/devices/images.ts';
+import { WebhookDestinations } from '../activities/events/webhook-destinations.ts';
 import { alarmsRouter } from './routes/alarms.ts';
 import { healthRouter } from './routes/health.ts';
 import { imagesRouter } from './routes/images.ts';
@@ -51,7 +53,16 @@ export interface AppDependencies {
   events: EventHub;
   /** Requests per second per caller (token, person or address), and the burst allowed above it. */
   rateLimit?: { perSecond: number; burst: number };
+  /** Where webhook subscriptions may point; by default public addresses only (no network allowed). */
+  webhookDestinations?: WebhookDestinations;
+  /**
+   * Which reverse proxies to believe about the client (X-Forwarded-For, X-Forwarded-Proto): their
+   * addresses or ranges, or how many stand in front; none by default (TRUST_PROXY).
+   */
+  trustProxy?: TrustProxy;
 }
+
+export type TrustProxy = false | number | string[];
 
 export const defaultRateLimit = { perSecond: 50, burst: 100 };
 
@@ -64,6 +75,16 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // Behind a reverse proxy, the client's address and scheme are the proxy's to say (rate limits,
+  // throttles, the session cookie's Secure flag); only the proxies named are believed.
+  app.set('trust proxy', deps.trustProxy ?? false);
+  // No other site may frame these pages (clickjacking), and browsers take every answer as the type it says.
+  app.use((_req, res, next) => {
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   app.use(healthRouter(deps));
 
   const { perSecond, burst } = deps.rateLimit ?? defaultRateLimit;
@@ -71,13 +92,25 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   const api = new ApiDefinition('/api/v1', {
     authenticate,
     limiter: new RateLimiter(perSecond, burst),
+    // Thirty refused tokens, session cookies or signatures a minute from one network, then wait.
+    authFailures: new FailureThrottle(30, 60_000),
     idempotency: new IdempotencyKeys(deps.prisma),
   });
   const v1 = express.Router();
+  // Answers carry tokens, activation codes and secrets, and every one is the caller's own: no
+  // cache, the browser's or a proxy's, keeps any (a route may say otherwise, as images do).
+  v1.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   // The bytes as they came are kept: signatures and idempotency keys are computed over them.
   v1.use(express.json({ limit: '1mb', verify: (req, _res, buffer) => { (req as unknown as { rawBody: Buffer }).rawBody = buffer; } }));
-  // Five failed sign-ins per account or address in fifteen minutes, then wait.
-  v1.use(sessionRouter(api, { prisma: deps.prisma, loginThrottle: new FailureThrottle(5, 15 * 60_000) }));
+  // Five failed sign-ins to one account from one network in fifteen minutes, then that pair waits;
+  // fifty from one network, whatever the accounts, then the network waits. Nobody elsewhere is locked out.
+  v1.use(sessionRouter(api, {
+    prisma: deps.prisma,
+    signInThrottle: { perAccount: new FailureThrottle(5, 15 * 60_000), perAddress: new FailureThrottle(50, 15 * 60_000) },
+  }));
   v1.use(usersRouter(api, deps));
   v1.use(rolesRouter(api, deps));
   v1.use(apiTokensRouter(api, { prisma: deps.prisma, forgetToken: authenticate.forgetToken }));
@@ -96,11 +129,23 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(rmaRouter(api, deps));
   v1.use(campaignsRouter(api, deps));
   v1.use(itsmRouter(api, deps));
-  v1.use(webhooksRouter(api, deps));
+  v1.use(webhooksRouter(api, { prisma: deps.prisma, webhookDestinations: deps.webhookDestinations ?? new WebhookDestinations() }));
   v1.use(auditRouter(api, deps));
   v1.use(streamsRouter(api, { ...deps, events: deps.events }));
-  v1.get('/config', (_req, res) => {
-    res.json({ temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace });
+  api.route(v1, {
+    method: 'get',
+    path: '/config',
+    summary: "What the UI needs to know of its surroundings: the Temporal namespace, and the Temporal Web UI for those who may open it",
+    tags: ['Platform'],
+    access: 'signed-in',
+    response: z.object({
+      namespace: z.string(),
+      temporalUiUrl: z.string().optional().describe("The Temporal Web UI; only for those who read every tenant's runs (SP admins)"),
+    }),
+    handler: async ({ principal }) => ({
+      namespace: deps.namespace,
+      ...(deps.temporalUiUrl && principal.opensTemporalWebUi ? { temporalUiUrl: deps.temporalUiUrl } : {}),
+    }),
   });
   const document = api.document({
     title: 'Branchline API',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
@@ -22,12 +23,14 @@ function toProblem(error: unknown): HttpProblem | undefined {
     return problems.conflict(`Workflow ${error.workflowId} is already running.`, { workflowId: error.workflowId });
   }
   if (error instanceof WorkflowNotFoundError) return problems.notFound(`Workflow ${error.workflowId}`);
-  // body-parser's errors carry an HTTP status and a type.
+  // body-parser's errors carry a type too.
   const bodyError = error as { type?: string; status?: number; limit?: number };
   if (bodyError.type === 'entity.too.large') return problems.tooLarge(`${bodyError.limit} bytes`);
   if (bodyError.type === 'entity.parse.failed') return problems.badRequest('The body is not valid JSON.');
+  // Errors of Express's own (body-parser, sendFile) carry their HTTP status.
   if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
-    return new HttpProblem(bodyError.status, 'bad-request', 'Bad request', (error as Error).message);
+    const title = STATUS_CODES[bodyError.status] ?? 'Bad request';
+    return new HttpProblem(bodyError.status, title.toLowerCase().replaceAll(/[^a-z]+/g, '-'), title, (error as Error).message);
   }
   return undefined;
 }

@@ -3,10 +3,10 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
-import type { Authenticate } from './access/authenticate.ts';
+import { cookieValue, sessionCookie, type Authenticate } from './access/authenticate.ts';
 import type { Action, ObjectType } from './access/permissions.ts';
 import { anonymous, forbidden, type Principal } from './access/principal.ts';
-import type { RateLimiter } from './access/throttle.ts';
+import { addressKey, type FailureThrottle, type RateLimiter } from './access/throttle.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { nulCharacterErrors } from './nul-character.ts';
 import { HttpProblem, problems } from './problems.ts';
@@ -57,8 +57,19 @@ export interface SignedAccess {
 export interface Guards {
   authenticate: Authenticate;
   limiter: RateLimiter;
+  /** Refused credentials (tokens, session cookies, signatures) per address: past its limit, the address waits. */
+  authFailures: FailureThrottle;
   idempotency: IdempotencyKeys;
 }
+
+/** Whether the request offered something to authenticate with, as opposed to nothing at all. */
+const offersCredentials = (req: Request) =>
+  !!req.headers.authorization || cookieValue(req, sessionCookie) !== undefined || !!req.get('webhook-signature');
+
+const tooManyRequests = (res: Response, retryAfterSeconds: number, detail: string) => {
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  return new HttpProblem(429, 'rate-limited', 'Too many requests', detail, { retryAfterSeconds });
+};
 
 /** The body as it arrived, kept by the JSON parser for signatures and idempotency. */
 export const rawBodyOf = (req: Request): Buffer | undefined => (req as Request & { rawBody?: Buffer }).rawBody;
@@ -95,16 +106,28 @@ export class ApiDefinition {
     this.registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'branchline_session', description: "A person's session, from POST /api/v1/session" });
   }
 
+  /**
+   * Finds the caller. Refused credentials count against the caller's address (its network, see
+   * addressKey); past the limit the address waits before anything from it is checked again, so
+   * tokens and signatures cannot be guessed at the rate limit's pace.
+   */
+  private async authenticated(access: Exclude<Access, 'public'>, req: Request, res: Response): Promise<Principal> {
+    const address = addressKey(req.ip);
+    const wait = this.guards.authFailures.waitSeconds(address);
+    if (wait > 0) throw tooManyRequests(res, wait, `Too many refused credentials from your network: try again in ${wait} s.`);
+    try {
+      return typeof access === 'object' && 'verify' in access ? await access.verify(req) : await this.guards.authenticate(req);
+    } catch (error) {
+      if (error instanceof HttpProblem && error.status === 401 && offersCredentials(req)) this.guards.authFailures.fail(address);
+      throw error;
+    }
+  }
+
   /** Authenticates, applies the caller's rate limit and checks the route's permission. */
   private async admit(access: Access, req: Request, res: Response): Promise<Principal> {
-    const principal = access === 'public'
-      ? anonymous(req.ip ?? 'unknown')
-      : typeof access === 'object' && 'verify' in access ? await access.verify(req) : await this.guards.authenticate(req);
+    const principal = access === 'public' ? anonymous(req.ip ?? 'unknown') : await this.authenticated(access, req, res);
     const limit = this.guards.limiter.take(principal.key);
-    if (!limit.ok) {
-      res.setHeader('Retry-After', String(limit.retryAfterSeconds));
-      throw new HttpProblem(429, 'rate-limited', 'Too many requests', `Slow down: try again in ${limit.retryAfterSeconds} s.`, { retryAfterSeconds: limit.retryAfterSeconds });
-    }
+    if (!limit.ok) throw tooManyRequests(res, limit.retryAfterSeconds, `Slow down: try again in ${limit.retryAfterSeconds} s.`);
     if (typeof access === 'object' && 'type' in access && !principal.canSomewhere(access.type, access.action)) {
       throw forbidden(`Your role may not ${access.action} ${access.type} objects.`);
     }

@@ -4,6 +4,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { PrismaClient } from '../prisma/client.ts';
+import type { Principal } from './access/principal.ts';
 import { decommissionSite, decommissionWorkflowId } from '../workflows/decommission-site.ts';
 import { onboardingWorkflowId, onboardSite } from '../workflows/onboard-site.ts';
 import { searchAttributeKeys, taskQueues } from '../workflows/task-queues.ts';
@@ -18,6 +19,12 @@ export interface OperationDependencies {
 
 export { ticketSchema } from './schemas/ticket.ts';
 
+/** A run's link into the Temporal Web UI, in answers that have one. */
+export const temporalUiLink = z
+  .string()
+  .optional()
+  .describe("The run in the Temporal Web UI; only for those who read every tenant's runs (SP admins), absent for everyone else");
+
 export const runStarted = z.object({
   workflowId: z.string(),
   runId: z.string(),
@@ -25,7 +32,7 @@ export const runStarted = z.object({
   /** Whether this request started the run (false: it was running already, for this site or this ticket). */
   started: z.boolean(),
   progressUrl: z.string(),
-  temporalUiUrl: z.string(),
+  temporalUiUrl: temporalUiLink,
 }).openapi('RunStarted');
 export type RunStarted = z.infer<typeof runStarted>;
 
@@ -40,12 +47,24 @@ export interface SiteForOperation {
 export const onboardingProgressUrl = (siteId: string) => `/api/v1/sites/${siteId}/onboarding`;
 export const decommissionProgressUrl = (siteId: string) => `/api/v1/sites/${siteId}/decommission`;
 
-export function temporalRunLink(deps: OperationDependencies, workflowId: string, runId: string): string {
-  return `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`;
+/**
+ * The run in the Temporal Web UI, as a field to spread into an answer: nothing for a caller who may
+ * not open the Web UI (see Principal.opensTemporalWebUi), nor when no Web UI is configured. Without
+ * a run id, the workflow's runs.
+ */
+export function temporalRunLink(deps: OperationDependencies, principal: Principal, workflowId: string, runId: string): { temporalUiUrl?: string } {
+  if (!deps.temporalUiUrl || !principal.opensTemporalWebUi) return {};
+  const workflows = `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows`;
+  return {
+    temporalUiUrl: runId
+      ? `${workflows}/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`
+      : `${workflows}?query=${encodeURIComponent(`WorkflowId="${workflowId}"`)}`,
+  };
 }
 
 export async function startOnboarding(
   deps: OperationDependencies,
+  principal: Principal,
   site: SiteForOperation,
   options: { ticket?: string | undefined; phoneHomeWithinMinutes: number },
 ): Promise<RunStarted> {
@@ -53,7 +72,7 @@ export async function startOnboarding(
   const workflowId = onboardingWorkflowId(site.id);
   const progressUrl = onboardingProgressUrl(site.id);
   const answer = (id: string, runId: string, started: boolean) =>
-    ({ workflowId: id, runId, siteId: site.id, started, progressUrl, temporalUiUrl: temporalRunLink(deps, id, runId) });
+    ({ workflowId: id, runId, siteId: site.id, started, progressUrl, ...temporalRunLink(deps, principal, id, runId) });
   if (options.ticket) {
     const byTicket = await prisma.runSummary.findFirst({ where: { ticket: options.ticket, kind: 'site_onboarding', tenantId: site.tenantId }, orderBy: { startedAt: 'desc' } });
     // One ticket, one run, whatever became of it: ITSM systems send again when unsure.
@@ -88,7 +107,7 @@ export async function startOnboarding(
   return 'firstExecutionRunId' in handle ? answer(workflowId, handle.firstExecutionRunId, true) : answer(workflowId, handle.runId, false);
 }
 
-export async function startDecommission(deps: OperationDependencies, site: SiteForOperation, options: { ticket?: string | undefined }): Promise<RunStarted> {
+export async function startDecommission(deps: OperationDependencies, principal: Principal, site: SiteForOperation, options: { ticket?: string | undefined }): Promise<RunStarted> {
   const { temporal } = deps;
   if (!['active', 'failed', 'decommissioning'].includes(site.status)) {
     throw problems.conflict(`${site.name} is ${site.status}: only an active or failed site can be decommissioned.`, { siteStatus: site.status });
@@ -108,5 +127,5 @@ export async function startDecommission(deps: OperationDependencies, site: SiteF
     ],
   });
   const runId = handle.firstExecutionRunId;
-  return { workflowId, runId, siteId: site.id, started: true, progressUrl: decommissionProgressUrl(site.id), temporalUiUrl: temporalRunLink(deps, workflowId, runId) };
+  return { workflowId, runId, siteId: site.id, started: true, progressUrl: decommissionProgressUrl(site.id), ...temporalRunLink(deps, principal, workflowId, runId) };
 }

@@ -2,9 +2,11 @@
 // database pool and the Temporal connection close).
 import { join } from 'node:path';
 import { ImageStore } from '../activities/devices/images.ts';
+import { WebhookDestinations } from '../activities/events/webhook-destinations.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { ConfigError, loadServiceConfig } from '../scripts/config.ts';
 import { createLogger } from '../scripts/logger.ts';
+import { clientConnectionOptions, temporalAccess } from '../scripts/temporal-access.ts';
 import { ensureAdministrator } from './access/administrator.ts';
 import { createApp } from './app.ts';
 import { EventHub } from './event-hub.ts';
@@ -14,7 +16,8 @@ async function main() {
   const config = loadServiceConfig();
   const log = createLogger('api', config.LOG_LEVEL);
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const access = await temporalAccess(config, log);
+  const { client, connection } = await connectTemporal(clientConnectionOptions(config.TEMPORAL_ADDRESS, access), config.TEMPORAL_NAMESPACE);
   const images = new ImageStore(join(config.dataDir, 'images'));
   const administrator = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, passwordFile: config.adminPasswordFile };
   if ((await ensureAdministrator(prisma, administrator)).created) log.info({ email: config.ADMIN_EMAIL }, 'no account existed: SP admin created');
@@ -22,6 +25,8 @@ async function main() {
   const app = createApp({
     prisma, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl, images, events,
     rateLimit: { perSecond: config.API_RATE_LIMIT_PER_SECOND, burst: config.API_RATE_LIMIT_BURST },
+    webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
+    trustProxy: config.TRUST_PROXY,
   });
 
   const server = app.listen(config.PORT, config.HOST, () => {
@@ -41,6 +46,7 @@ async function main() {
     // Long-lived streams would hold close() open: give in-flight requests five seconds.
     setTimeout(() => server.closeAllConnections(), 5000).unref();
     await new Promise((resolve) => server.close(resolve));
+    access.token?.close();
     await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close()]);
     process.exit(0);
   };

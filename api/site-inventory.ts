@@ -1,6 +1,7 @@
 // A modelled site into the inventory: the checks that need the database (does the tenant exist,
-// are the hubs hubs of that tenant, are the serials free), then one transaction that stores the
-// site as planned, with a one-time activation code per device for zero-touch provisioning.
+// are the hubs hubs of that tenant, are the serials free among the devices the caller may see, is
+// a box that phoned home the model planned for it), then one transaction that stores the site as
+// planned, with a one-time activation code per device for zero-touch provisioning.
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../prisma/client.ts';
 import { deviceModel } from '../prisma/device-models.ts';
@@ -11,7 +12,14 @@ export function activationCodeHash(code: string): string {
   return createHash('sha256').update(code).digest('hex');
 }
 
-export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggregate): Promise<FieldError[]> {
+/**
+ * `seenTenants` narrows to the tenants whose devices the caller may see (Principal.tenantWhere).
+ * A serial another tenant's device holds is, to anyone else, as good as unknown: the answer must
+ * not tell which serials exist elsewhere. A planned device may name it (the database keeps serials
+ * unique only among devices that hold their box); whichever box phones home with the activation
+ * code of its device gets that device.
+ */
+export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggregate, seenTenants: { tenantId?: string | { in: string[] } }): Promise<FieldError[]> {
   const errors: FieldError[] = [];
   const tenant = await prisma.tenant.findUnique({ where: { id: site.tenantId }, select: { id: true } });
   if (!tenant) return [{ path: 'tenantId', message: 'no such tenant' }];
@@ -27,9 +35,19 @@ export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggreg
   }
   const serials = site.devices.flatMap((d) => (d.serial ? [d.serial] : []));
   if (serials.length > 0) {
-    const taken = await prisma.device.findMany({ where: { serial: { in: serials } }, select: { serial: true } });
+    const taken = await prisma.device.findMany({ where: { serial: { in: serials }, site: seenTenants }, select: { serial: true } });
     site.devices.forEach((device, index) => {
       if (taken.some((t) => t.serial === device.serial)) errors.push({ path: `devices.${index}.serial`, message: 'another device already has this serial' });
+    });
+  }
+  // A box that phoned home (waiting to be claimed) said which model it is: the device planned for it must be that model.
+  if (serials.length > 0) {
+    const boxes = await prisma.unclaimedDevice.findMany({ where: { serial: { in: serials } }, select: { serial: true, model: true } });
+    site.devices.forEach((device, index) => {
+      const box = boxes.find((b) => b.serial === device.serial);
+      if (box && box.model !== device.model) {
+        errors.push({ path: `devices.${index}.model`, message: `box ${box.serial} reports that it is a ${box.model}: plan the device as a ${box.model}, or name another box` });
+      }
     });
   }
   if (site.appSlaPolicyIds.length > 0) {
@@ -39,6 +57,26 @@ export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggreg
     });
   }
   return errors;
+}
+
+/** A WAN link's addressing as the inventory's columns hold it. */
+function wanLinkAddressing(addressing: SiteAggregate['wanLinks'][number]['addressing']) {
+  switch (addressing.mode) {
+    case 'dhcp':
+      return { addressing: addressing.mode };
+    case 'static':
+      return { addressing: addressing.mode, staticAddress: addressing.address, gateway: addressing.gateway, dnsServers: addressing.dnsServers };
+    case 'pppoe':
+      return { addressing: addressing.mode, pppoeUsername: addressing.username, pppoePassword: addressing.password, pppoeAuthentication: addressing.authentication };
+  }
+}
+
+/** The site as the audit log keeps it: PPPoE passwords are secrets, never written anywhere but their own column. */
+export function auditedSite(site: SiteAggregate): SiteAggregate {
+  return {
+    ...site,
+    wanLinks: site.wanLinks.map((link) => (link.addressing.mode === 'pppoe' ? { ...link, addressing: { ...link.addressing, password: '(secret)' } } : link)),
+  };
 }
 
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 50) || 'site';
@@ -95,7 +133,7 @@ export async function createPlannedSite(prisma: PrismaClient, site: SiteAggregat
     });
     const deviceId = (role: string) => created.devices.find((d) => d.role === role)!.id;
     await tx.wanLink.createMany({
-      data: site.wanLinks.map(({ deviceRole, ...link }) => ({ ...link, siteId: created.id, deviceId: deviceId(deviceRole) })),
+      data: site.wanLinks.map(({ deviceRole, addressing, ...link }) => ({ ...link, ...wanLinkAddressing(addressing), siteId: created.id, deviceId: deviceId(deviceRole) })),
     });
     await tx.lanSegment.createMany({
       data: site.lanSegments.map(({ department, ...segment }) => ({

@@ -1,6 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 
-export async function connectTemporal(address: string, namespace: string): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect({ address });
+export async function connectTemporal(options: ConnectionOptions, namespace: string): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect(options);
   return { client: new Client({ connection, namespace }), connection };
 }

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { consoleErrors, e2eFleet } from './environment.ts';
 import { keepScreenshot, screenshotWizardStep } from './screenshots.ts';
 import { signIn } from './sign-in.ts';
@@ -9,6 +10,26 @@ const stepHeading = (page: Page, name: string) => page.getByRole('heading', { na
 /** A window that opened half an hour ago at the sites (Europe/Brussels), so the campaign runs now. */
 function windowOpenNow(): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Brussels', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(Date.now() - 30 * 60_000);
+}
+
+/** A firmware image the simulated boxes install: its first line names model and version. */
+function simulatorImage(model: string, version: string): Buffer {
+  return Buffer.concat([Buffer.from(`BRANCHLINE-SIM-IMAGE model=${model} version=${version}\n`), Buffer.alloc(64 * 1024, 7)]);
+}
+
+/** A tenant admin of the fleet's tenant, made through the API by the signed-in SP admin. */
+async function tenantAdmin(request: APIRequestContext): Promise<{ email: string; password: string }> {
+  const roles = (await (await request.get('/api/v1/roles')).json()) as { items: { id: string; name: string }[] };
+  const tenants = (await (await request.get('/api/v1/tenants?limit=500')).json()) as { items: { id: string; name: string }[] };
+  const credentials = { email: `pharmacies-admin-${Date.now()}@contoso.example`, password: 'tenant-admin-password' };
+  const created = await request.post('/api/v1/users', {
+    data: {
+      ...credentials, displayName: 'Contoso pharmacies admin',
+      bindings: [{ roleId: roles.items.find((role) => role.name === 'Tenant admin')!.id, tenantId: tenants.items.find((tenant) => tenant.name === e2eFleet.tenant())!.id }],
+    },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  return credentials;
 }
 
 test.describe('bulk upgrade wizard', () => {
@@ -102,6 +123,122 @@ test.describe('bulk upgrade wizard', () => {
     await expect(page.getByRole('definition').filter({ hasText: 'Completed' })).toBeVisible({ timeout: 120_000 });
     await expect(campaignDevices.filter({ hasText: 'Upgraded' })).toHaveCount(pilotSites.length);
     await keepScreenshot(page, 'progress', 'campaign-completed');
+    expect(errors).toEqual([]);
+  });
+
+  test('an SP admin uploads a newer image, makes it the tenant\'s target, and a campaign takes the pilot sites to it', async ({ page }) => {
+    test.setTimeout(180_000);
+    await signIn(page);
+    const errors = consoleErrors(page);
+    const main = page.getByRole('main');
+    const { model } = e2eFleet.image();
+    const version = '24.2R1';
+    const image = simulatorImage(model, version);
+    const pilotSites = e2eFleet.upgradePilotSites();
+
+    // The firmware catalogue: the image the tenant targets now.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Firmware' }).click();
+    await expect(page.getByRole('heading', { name: 'Firmware', level: 2 })).toBeVisible();
+    const catalogue = main.getByRole('region', { name: 'Catalogue' });
+    await expect(catalogue.getByRole('row', { name: new RegExp(`${model} ${e2eFleet.image().version}`) })).toBeVisible();
+
+    // Upload: the API's own word on a version it does not take, then the image, its sha256 computed in the browser.
+    const upload = main.getByRole('form', { name: 'Upload an image' });
+    await upload.getByLabel('Model', { exact: true }).selectOption(model);
+    await upload.getByLabel('Version', { exact: true }).fill('latest');
+    await upload.getByLabel('Image file', { exact: true }).setInputFiles({ name: `${model}-${version}.img`, mimeType: 'application/octet-stream', buffer: image });
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await expect(upload.getByText('Version is a software version such as 23.2R1')).toBeVisible();
+    await expect(upload.getByLabel('Version', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+    await upload.getByLabel('Version', { exact: true }).fill(version);
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await expect(main.getByRole('status').filter({ hasText: `${model} ${version} is in the catalogue` })).toBeVisible();
+    const uploaded = catalogue.getByRole('row', { name: new RegExp(`${model} ${version}`) });
+    await expect(uploaded).toContainText(createHash('sha256').update(image).digest('hex'));
+    await keepScreenshot(page, 'firmware', '01-uploaded');
+
+    // The tenant's target for the model: the uploaded version.
+    const targets = main.getByRole('region', { name: 'Tenant targets' });
+    await targets.getByLabel('Tenant', { exact: true }).selectOption({ label: e2eFleet.tenant() });
+    const row = targets.getByRole('row', { name: new RegExp(model) });
+    await expect(row).toContainText(e2eFleet.image().version);
+    await row.getByRole('combobox', { name: `New target for ${model}` }).selectOption({ label: version });
+    await row.getByRole('button', { name: 'Set the target' }).click();
+    await expect(targets.getByRole('status')).toHaveText(`${e2eFleet.tenant()} now targets ${model} ${version}: new boxes are brought to it, and a bulk upgrade offers it first.`);
+    await expect(row.getByRole('cell', { name: version, exact: true })).toBeVisible();
+    await keepScreenshot(page, 'firmware', '02-target-set');
+
+    // The campaign, from the link beside the new target: the image is the tenant's target, chosen already.
+    await targets.getByRole('link', { name: 'Launch a bulk upgrade' }).click();
+    await expect(page.getByRole('heading', { name: 'Bulk upgrade', level: 2 })).toBeVisible();
+    await main.getByRole('combobox', { name: 'Tenant' }).selectOption({ label: e2eFleet.tenant() });
+    await main.getByLabel('Campaign name', { exact: true }).fill(`Pilot pharmacies to ${version}`);
+    await main.getByRole('group', { name: 'Site groups' }).getByRole('checkbox', { name: new RegExp(`^${e2eFleet.upgradePilotTag()} `) }).check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(main.getByRole('combobox', { name: 'Image' }).locator('option:checked')).toHaveText(`${model} ${version} — the tenant’s target`);
+    await screenshotWizardStep(page, 'bulk-upgrade-uploaded-image', 1, 'image');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await main.getByRole('combobox', { name: 'Strategy' }).selectOption({ label: 'All at once (up to the concurrency)' });
+    await main.getByLabel('Devices upgrading at once', { exact: true }).fill(String(pilotSites.length));
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(stepHeading(page, 'Maintenance window')).toBeVisible();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(main.getByText(`Launching upgrades these ${pilotSites.length} devices to ${version}`)).toBeVisible();
+    await screenshotWizardStep(page, 'bulk-upgrade-uploaded-image', 2, 'review');
+    await page.getByRole('button', { name: 'Launch the campaign' }).click();
+
+    await expect(page.getByRole('heading', { name: 'Upgrade campaign', level: 2 })).toBeVisible();
+    await expect(page.getByRole('definition').filter({ hasText: 'Completed' })).toBeVisible({ timeout: 120_000 });
+    await expect(page.getByRole('region', { name: 'Devices' }).getByRole('row').filter({ hasText: 'Upgraded' })).toHaveCount(pilotSites.length);
+    await keepScreenshot(page, 'progress', 'campaign-to-uploaded-image-completed');
+    expect(errors).toEqual([]);
+  });
+
+  test('with an empty catalogue, the image step says why: an SP admin is led to the upload, a tenant admin told that an SP admin uploads images', async ({ page, browser }) => {
+    await signIn(page);
+    const errors = consoleErrors(page);
+    const main = page.getByRole('main');
+    const emptyCatalogue = { items: [], nextCursor: null };
+    await page.route(/\/api\/v1\/firmware-images\?/, (route) => route.fulfill({ json: emptyCatalogue }));
+
+    async function toImageStep(at: Page) {
+      await at.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Bulk upgrade' }).click();
+      const wizard = at.getByRole('main');
+      await wizard.getByRole('combobox', { name: 'Tenant' }).selectOption({ label: e2eFleet.tenant() });
+      await wizard.getByLabel('Campaign name', { exact: true }).fill('Nothing to upgrade to');
+      await at.getByRole('button', { name: 'Next' }).click();
+      await expect(stepHeading(at, 'Image')).toBeVisible();
+    }
+
+    await toImageStep(page);
+    await expect(main.getByText('The firmware catalogue is empty')).toBeVisible();
+    await screenshotWizardStep(page, 'bulk-upgrade-empty-catalogue', 1, 'sp-admin');
+    // The upload opens beside the wizard, which keeps what was chosen.
+    const [firmware] = await Promise.all([page.context().waitForEvent('page'), main.getByRole('link', { name: 'Upload an image' }).click()]);
+    await expect(firmware.getByRole('heading', { name: 'Firmware', level: 2 })).toBeVisible();
+    await expect(firmware.getByRole('form', { name: 'Upload an image' })).toBeVisible();
+    await firmware.close();
+    await expect(stepHeading(page, 'Image')).toBeVisible();
+    await main.getByRole('button', { name: 'read the catalogue again' }).click();
+    await expect(main.getByText('The firmware catalogue is empty')).toBeVisible();
+
+    // A tenant admin may launch campaigns but not fill the shared catalogue: told who does.
+    const credentials = await tenantAdmin(page.request);
+    const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+    try {
+      const other = await context.newPage();
+      await other.route(/\/api\/v1\/firmware-images\?/, (route) => route.fulfill({ json: emptyCatalogue }));
+      await signIn(other, credentials);
+      const otherErrors = consoleErrors(other);
+      await toImageStep(other);
+      await expect(other.getByRole('main').getByText('The firmware catalogue is empty')).toBeVisible();
+      await expect(other.getByRole('main').getByText('an SP admin uploads images to it')).toBeVisible();
+      await expect(other.getByRole('main').getByRole('link', { name: 'Upload an image' })).toHaveCount(0);
+      await screenshotWizardStep(other, 'bulk-upgrade-empty-catalogue', 2, 'tenant-admin');
+      expect(otherErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
     expect(errors).toEqual([]);
   });
 });

@@ -13,6 +13,9 @@ export const e2eFleet = {
   /** Factory-default boxes phoning home: they wait among the unclaimed devices. */
   factorySerials: () => list('E2E_FACTORY_SERIALS'),
   factoryControlUrl: () => required('E2E_FACTORY_CONTROL_URL'),
+  /** Boxes still in their cartons: powered off, they have never phoned home. */
+  cartonSerials: () => list('E2E_CARTON_SERIALS'),
+  cartonControlUrl: () => required('E2E_CARTON_CONTROL_URL'),
   /** The tenant whose sites are in service on simulated boxes. */
   tenant: () => required('E2E_FLEET_TENANT'),
   sites: () => list('E2E_FLEET_SITES'),

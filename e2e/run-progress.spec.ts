@@ -35,7 +35,7 @@ test.describe('run progress page', () => {
     await signIn(page);
   });
 
-  test('shows a failed onboarding with the step that failed and why, offers retry and abort to an admin only, and aborts it', async ({ page, browser }) => {
+  test('shows a failed onboarding with the step that failed and why, offers retry, abort and the Temporal Web UI to an admin only, and aborts it', async ({ page, browser }) => {
     const errors = consoleErrors(page);
     const site = await siteNamed(page.request, 'Munich store');
     // A branch whose hub is not active yet: the onboarding fails at once and waits for a decision.
@@ -50,17 +50,29 @@ test.describe('run progress page', () => {
     await expect(step(page, 'Allocate addresses and tunnel ids').getByText('Pending')).toBeVisible();
     const temporal = page.getByRole('link', { name: 'Open this run in the Temporal Web UI' });
     await expect(temporal).toHaveAttribute('href', new RegExp(`/workflows/${encodeURIComponent(workflowId)}/`));
+    await expect(page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Temporal Web UI' })).toBeVisible();
     const retry = page.getByRole('button', { name: 'Retry from the failed step' });
     await expect(retry).toBeVisible();
     await keepScreenshot(page, 'progress', 'onboarding-failed');
 
     const context = await browser.newContext();
+    // What the API tells the operator's browser about its surroundings, each answer as it came.
+    const configs: unknown[] = [];
+    await context.route('**/api/v1/config', async (route) => {
+      const response = await route.fetch();
+      configs.push(await response.json());
+      await route.fulfill({ response });
+    });
     const operatorPage = await context.newPage();
     await signIn(operatorPage, operator);
     await expect(operatorPage.getByLabel('Tenant')).toHaveCount(0);
     await operatorPage.goto(`/runs/${workflowId}`);
     await expect(operatorPage.getByText('Failed at “Validate the site”')).toBeVisible();
     await expect(operatorPage.getByRole('button', { name: /Retry|Abort/ })).toHaveCount(0);
+    // The Temporal Web UI shows every tenant's runs: a tenant's people follow the run here only.
+    await expect.poll(() => configs.length).toBeGreaterThanOrEqual(2); // after signing in, and on this page
+    for (const config of configs) expect(config).not.toHaveProperty('temporalUiUrl');
+    await expect(operatorPage.getByRole('link', { name: /Temporal Web UI/ })).toHaveCount(0);
     await context.close();
 
     await page.getByRole('button', { name: 'Abort the onboarding' }).click();

@@ -3,7 +3,7 @@
 // sure no value is forgotten. The zod validators, the workflows and the UI all read these.
 import {
   AlarmSeverity, AlarmState, CampaignDeviceStatus, CampaignStatus, CampaignStrategy, DeviceStatus,
-  RmaStatus, RunKind, RunStatus, SiteStatus, VnfStatus, WanLinkType,
+  PppAuthentication, RmaStatus, RunKind, RunStatus, SiteStatus, VnfStatus, WanAddressing, WanLinkType,
 } from '../generated/prisma/enums.ts';
 
 export type Colour = 'grey' | 'blue' | 'green' | 'amber' | 'red' | 'purple';
@@ -44,6 +44,17 @@ export const wanLinkType = defineChoices(WanLinkType, {
   lte: ['LTE', 'amber'],
   satellite: ['Satellite', 'grey'],
   dsl: ['DSL', 'green'],
+});
+
+export const wanAddressing = defineChoices(WanAddressing, {
+  dhcp: ['DHCP from the provider', 'blue'],
+  static: ['Static address', 'purple'],
+  pppoe: ['PPPoE', 'green'],
+});
+
+export const pppAuthentication = defineChoices(PppAuthentication, {
+  chap: ['CHAP', 'green'],
+  pap: ['PAP', 'amber'],
 });
 
 export const runKind = defineChoices(RunKind, {

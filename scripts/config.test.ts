@@ -31,9 +31,39 @@ describe('loadConfig', () => {
     );
   });
 
+  it('allows webhooks no private network unless told, and reads the networks an SP admin allows', () => {
+    assert.deepEqual(loadConfig({}).WEBHOOK_ALLOWED_NETWORKS, []);
+    assert.deepEqual(loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16, fd00:1::/64' }).WEBHOOK_ALLOWED_NETWORKS.map((n) => n.text), ['10.20.0.0/16', 'fd00:1::/64']);
+    assert.throws(() => loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16,intranet,10.0.0.1/8' }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /WEBHOOK_ALLOWED_NETWORKS: intranet is not an address or a network/);
+      assert.match(error.message, /WEBHOOK_ALLOWED_NETWORKS: 10\.0\.0\.1\/8 has bits set beyond its prefix length/);
+      return true;
+    });
+  });
+
   it('a service process refuses to start without its database and Temporal', () => {
     assert.throws(() => loadServiceConfig({}), /DATABASE_URL and TEMPORAL_ADDRESS must be set/);
     const config = loadServiceConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/branchline', TEMPORAL_ADDRESS: 'temporal:7233' });
     assert.equal(config.TEMPORAL_ADDRESS, 'temporal:7233');
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('believes no proxy unless told', () => {
+    assert.equal(loadConfig({}).TRUST_PROXY, false);
+    assert.equal(loadConfig({ TRUST_PROXY: '' }).TRUST_PROXY, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY, false);
+  });
+
+  it('takes how many proxies stand in front, or their addresses, subnets and named ranges', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY, 1);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::/32, 192.0.2.1' }).TRUST_PROXY, ['loopback', '10.0.0.0/8', '2001:db8::/32', '192.0.2.1']);
+  });
+
+  it('refuses every address and anything that is not an address, saying why', () => {
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'true' }), /TRUST_PROXY: .*any client pick its own/);
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'proxy.example.net' }), /TRUST_PROXY: must be .*\(not proxy\.example\.net\)/);
+    assert.throws(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' }), /TRUST_PROXY/);
   });
 });

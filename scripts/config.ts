@@ -1,10 +1,51 @@
 // The environment, read once and parsed by a schema. Every process (supervisor, API, worker)
 // calls loadConfig() at start-up and passes the values down; nothing else reads process.env.
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseNetworks } from '../activities/events/address-kinds.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+/** CIDR networks, comma-separated; each wrong entry is named. */
+const networks = z.string().default('').transform((text, context) => {
+  const parsed = parseNetworks(text);
+  if ('networks' in parsed) return parsed.networks;
+  for (const problem of parsed.problems) context.addIssue({ code: 'custom', message: problem });
+  return z.NEVER;
+});
+
+/** The ranges Express names, besides addresses and subnets. */
+const namedProxyRanges = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isAddressOrSubnet(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: none (unset or
+ * `false`), how many stand in front (a number), or their addresses, subnets and named ranges.
+ * "Every address" is refused: any client could then choose the address its limits count against.
+ */
+const trustProxy = optionalText.transform((value, context): false | number | string[] => {
+  if (value === undefined || value === 'false') return false;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const wrong = entries.filter((entry) => !namedProxyRanges.includes(entry) && !isAddressOrSubnet(entry));
+  if (entries.length === 0 || wrong.length > 0) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be the number of proxies in front, or their addresses, subnets or ${namedProxyRanges.join('/')}, comma-separated` +
+        (wrong.length > 0 ? ` (not ${wrong.join(', ')})` : '') + (value === 'true' ? '; trusting every address would let any client pick its own' : ''),
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -25,6 +66,11 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: optionalText.pipe(z.url().optional()),
   TEMPORAL_CLI_PATH: optionalText,
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  OIDC_ISSUER_URL: optionalText.pipe(z.url().optional()),
+  TEMPORAL_OAUTH_CLIENT_ID: optionalText,
+  TEMPORAL_OAUTH_CLIENT_SECRET: optionalText,
+  TEMPORAL_OAUTH_SCOPE: optionalText,
   WORKFLOW_BUNDLE_PATH: optionalText,
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(20),
@@ -34,6 +80,9 @@ export const configSchema = z.object({
   ADMIN_PASSWORD: optionalText.pipe(z.string().min(12, 'is at least 12 characters').optional()),
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
   API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
+  /** Private, loopback and link-local networks webhooks may reach all the same (metadata services never). */
+  WEBHOOK_ALLOWED_NETWORKS: networks,
+  TRUST_PROXY: trustProxy,
   DEVICE_USERNAME: z.string().min(1).default('branchline'),
   DEVICE_PASSWORD: z.string().min(8, 'is at least 8 characters').default('branchline-lab'),
   DEVICE_SNMP_COMMUNITY: z.string().min(1).default('branchline'),
@@ -42,6 +91,13 @@ export const configSchema = z.object({
   SIMULATOR_SNMP_PORT: port.default(10161),
   SIMULATOR_NETCONF_PORT: port.default(10830),
   SIMULATOR_CONTROL_PORT: port.default(8240),
+}).superRefine((config, context) => {
+  // Branchline's client at the identity provider, for a Temporal server that checks tokens: all or nothing.
+  if (!config.TEMPORAL_OAUTH_CLIENT_ID && !config.TEMPORAL_OAUTH_CLIENT_SECRET) return;
+  const missing = (['TEMPORAL_OAUTH_CLIENT_ID', 'TEMPORAL_OAUTH_CLIENT_SECRET', 'OIDC_ISSUER_URL'] as const).filter((key) => !config[key]);
+  for (const key of missing) {
+    context.addIssue({ code: 'custom', path: [key], message: 'must be set too: Branchline gets its token for Temporal from OIDC_ISSUER_URL with TEMPORAL_OAUTH_CLIENT_ID and TEMPORAL_OAUTH_CLIENT_SECRET' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema> & {

@@ -1,5 +1,6 @@
 // The simulated network the end-to-end tests drive the wizards against: factory-default boxes that
-// phone home to the API (they wait among the unclaimed devices, for Add site and RMA), and a tenant
+// phone home to the API (they wait among the unclaimed devices, for Add site and RMA), a box still
+// in its carton (powered off: it phones home once the installer plugs it in), and a tenant
 // whose sites are in service on boxes of their own, with a newer image in the catalogue as the
 // tenant's target (for bulk upgrades and RMA); four more of its sites form the site group bulk
 // upgrades choose, so a campaign never touches the two the other specs rely on. Loopback addresses
@@ -47,6 +48,12 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
     await inService.stop();
     throw error;
   });
+  const cartons = await Fleet.start({
+    ...common, devices: 1, firstSerial: 201, baseAddress: '127.49.2.1', phoneHomeUrl: `${options.apiUrl}/api/v1/ztp/phone-home`, poweredOff: true,
+  }).catch(async (error: unknown) => {
+    await Promise.allSettled([inService.stop(), factory.stop()]);
+    throw error;
+  });
 
   const tenantName = 'Contoso Pharmacies';
   return {
@@ -58,6 +65,8 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
     specEnv: {
       E2E_FACTORY_SERIALS: [...factory.devices.keys()].join(','),
       E2E_FACTORY_CONTROL_URL: factory.controlUrl,
+      E2E_CARTON_SERIALS: [...cartons.devices.keys()].join(','),
+      E2E_CARTON_CONTROL_URL: cartons.controlUrl,
       E2E_FLEET_TENANT: tenantName,
       E2E_FLEET_SITES: sites.map((site) => site.name).join(','),
       E2E_FLEET_SERIALS: [...inService.devices.keys()].slice(0, sites.length).join(','),
@@ -102,7 +111,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       await prisma.tenantTargetImage.create({ data: { tenantId: tenant.id, model, imageId: image.id } });
     },
     async stop() {
-      await Promise.allSettled([factory.stop(), inService.stop()]);
+      await Promise.allSettled([cartons.stop(), factory.stop(), inService.stop()]);
     },
   };
 }

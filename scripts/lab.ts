@@ -2,7 +2,6 @@
 // (in this process, on a free port), workers (in this process, or as a separate process that a
 // test can kill), and a simulated fleet whose boxes phone home to that API. Temporal and
 // PostgreSQL are given (npm test's, or the benchmark's own).
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +13,7 @@ import { createApp } from '../api/app.ts';
 import { EventHub } from '../api/event-hub.ts';
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
+export { simulatorImage } from '../simulator/device.ts';
 import { loadServiceConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { ManagedProcess } from './processes.ts';
@@ -56,11 +56,6 @@ export interface Lab {
   killWorker(): Promise<void>;
   startWorker(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** A firmware image the simulator accepts: its header names model and version. */
-export function simulatorImage(model: string, version: string): Buffer {
-  return Buffer.concat([Buffer.from(`BRANCHLINE-SIM-IMAGE model=${model} version=${version}\n`), createHash('sha256').update(version).digest()]);
 }
 
 export async function startLab(options: LabOptions): Promise<Lab> {

@@ -8,6 +8,7 @@ import { seedDemo } from '../prisma/seed.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
 import { assertPortFree } from './processes.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
+import { clientConnectionOptions, type TemporalAccess } from './temporal-access.ts';
 import { resolveTemporalCli, startTemporalDevServer, temporalCliVersion } from './temporal-server.ts';
 
 export interface PlatformOptions {
@@ -18,6 +19,8 @@ export interface PlatformOptions {
   databaseUrl?: string;
   /** Use this Temporal server instead of the development server. */
   temporalAddress?: string;
+  /** How to reach that server (TLS, a token); the development server needs neither. */
+  temporalAccess?: TemporalAccess;
   temporalCliPath?: string;
   namespace: string;
   ports: { postgres: number; temporal: number; temporalUi: number };
@@ -82,7 +85,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const { address } = temporalResult.value;
     const { url } = postgresResult.value;
 
-    await ensureSearchAttributes(address, options.namespace);
+    const access = (options.temporalAddress && options.temporalAccess) || { tls: false };
+    await ensureSearchAttributes(clientConnectionOptions(address, access), options.namespace);
     const { applied } = await applyMigrations(url);
     if (applied.length > 0) options.say(`database migrated: ${applied.join(', ')}`);
     if (options.seed) {

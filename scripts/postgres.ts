@@ -68,6 +68,7 @@ function executableBinaries(found: { initdb: string; postgres: string }, owner: 
   const version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
   const copy = join(systemHome, `postgres-${process.platform}-${process.arch}-${version}`);
   if (!existsSync(copy)) {
+    mkdirSync(systemHome, { recursive: true, mode: 0o755 });
     const partial = `${copy}.partial-${process.pid}`;
     cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
     renameSync(partial, copy);
@@ -82,12 +83,16 @@ function executableBinaries(found: { initdb: string; postgres: string }, owner: 
  * to start over, is started over too: its password went with it).
  */
 function clusterDirectory(dataDir: string, owner: Owner | undefined, freshDataDir: boolean): string {
-  const inDataDir = join(dataDir, 'cluster');
-  if (!owner || reachableBy(owner, dataDir)) return inDataDir;
-  const elsewhere = join(systemHome, 'clusters', createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16));
+  if (!owner || reachableBy(owner, dataDir)) return join(dataDir, 'cluster');
+  const elsewhere = relocatedClusterDirectory(dataDir);
   if (freshDataDir) rmSync(elsewhere, { recursive: true, force: true });
   mkdirSync(dirname(elsewhere), { recursive: true, mode: 0o755 });
   return elsewhere;
+}
+
+/** Where the cluster of a data directory its runner cannot reach lives. */
+export function relocatedClusterDirectory(dataDir: string): string {
+  return join(systemHome, 'clusters', createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16));
 }
 
 async function canConnect(url: string): Promise<boolean> {

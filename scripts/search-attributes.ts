@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { searchAttributes } from '../workflows/task-queues.ts';
 
@@ -9,8 +9,8 @@ const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, KeywordLis
  * Registers the search attributes Branchline's runs carry on a Temporal namespace, if missing.
  * The development server gets them from its command line; a real cluster gets them here.
  */
-export async function ensureSearchAttributes(address: string, namespace: string): Promise<string[]> {
-  const connection = await Connection.connect({ address });
+export async function ensureSearchAttributes(connectionOptions: ConnectionOptions, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect(connectionOptions);
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const known = { ...existing.customAttributes, ...existing.systemAttributes };

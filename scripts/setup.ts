@@ -7,6 +7,7 @@ import { applyMigrations } from '../prisma/migrate.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { ConfigError, loadServiceConfig } from './config.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
+import { clientConnectionOptions, temporalAccess } from './temporal-access.ts';
 
 const { values } = parseArgs({ options: { 'seed-demo': { type: 'boolean', default: false } } });
 
@@ -14,7 +15,9 @@ try {
   const config = loadServiceConfig();
   const { applied } = await applyMigrations(config.DATABASE_URL);
   console.log(applied.length ? `database migrated: ${applied.join(', ')}` : 'database is up to date');
-  const added = await ensureSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const access = await temporalAccess(config, { warn: (_details, message) => console.warn(message) });
+  const added = await ensureSearchAttributes(clientConnectionOptions(config.TEMPORAL_ADDRESS, access), config.TEMPORAL_NAMESPACE);
+  access.token?.close();
   console.log(added.length ? `search attributes registered: ${added.join(', ')}` : 'search attributes are registered');
   if (values['seed-demo']) {
     const prisma = createPrismaClient(config.DATABASE_URL, { poolSize: 1 });

@@ -2,10 +2,11 @@
 // behind, a second start comes back with the same data, and DATABASE_URL is honoured.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { relocatedClusterDirectory } from './postgres.ts';
 import { freePort } from './processes.ts';
 import { createTestDatabase, type TestDatabase } from './testing.ts';
 
@@ -97,24 +98,52 @@ async function ctrlC(started: Started): Promise<number | null> {
   return exited;
 }
 
+type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
+
 /** Signs in with the credentials npm start printed (the SP admin it created on the first start). */
-async function siteIds(started: Started): Promise<string[]> {
+async function signIn(started: Started): Promise<Api> {
   const [, email, password] = /sign in as (\S+), password (\S+)/.exec(started.output()) ?? [];
   assert.ok(email && password, 'npm start prints how to sign in');
   const base = `http://127.0.0.1:${started.ports.api}/api/v1`;
   const signedIn = await fetch(`${base}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
   assert.equal(signedIn.status, 201);
   const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
-  const response = await fetch(`${base}/sites?limit=500`, { headers: { cookie } });
-  return ((await response.json()) as { items: { id: string }[] }).items.map((site) => site.id).sort();
+  return async <T,>(method: string, path: string, body?: unknown) => {
+    const file = body instanceof Buffer;
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { cookie, ...(body === undefined ? {} : { 'content-type': file ? 'application/octet-stream' : 'application/json' }) },
+      body: file ? new Uint8Array(body) : body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+}
+
+async function siteIds(started: Started): Promise<string[]> {
+  const api = await signIn(started);
+  return (await api<{ items: { id: string }[] }>('GET', '/sites?limit=500')).body.items.map((site) => site.id).sort();
+}
+
+/** Asks until `done` holds of the answer; fails with the last answer after `timeoutMs`. */
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 describe('npm start', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'branchline-start-'));
-  chmodSync(dataDir, 0o755);
+  // The layout npm start has on a fresh clone: a dot-folder (`.data/`) in a directory only its
+  // owner may enter (a root user's home, `mktemp -d`).
+  const home = mkdtempSync(join(tmpdir(), 'branchline-start-'));
+  const dataDir = join(home, '.data');
   let database: TestDatabase | undefined;
   after(async () => {
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+    rmSync(relocatedClusterDirectory(join(dataDir, 'postgres')), { recursive: true, force: true });
     await database?.drop();
   });
 
@@ -152,6 +181,72 @@ describe('npm start', () => {
       assert.doesNotMatch(started.output(), /seeded/);
       assert.deepEqual(await siteIds(started), firstSites);
       assert.deepEqual(await simulatedDevices(started), firstDevices, 'the same simulated boxes, host keys included');
+    } finally {
+      assert.equal(await ctrlC(started), 0);
+    }
+  });
+
+  // The README's journeys with the images stored where npm start keeps them (`.data/images`):
+  // every download of a device went through the dot-folder.
+  it('upgrades a device, runs a campaign and replaces a box to the tenant\'s target image', async () => {
+    const started = await npmStart(dataDir);
+    try {
+      const api = await signIn(started);
+      const control = /control API (http:\/\/127\.0\.0\.1:\d+)\/devices/.exec(started.output())![1]!;
+      const boxes = (await (await fetch(`${control}/devices`)).json()) as { serial: string; model: string; softwareVersion: string }[];
+      const [box, spare] = boxes.filter((b) => b.model === boxes[0]!.model);
+      assert.ok(box && spare, 'two simulated boxes of one model');
+      const model = box.model;
+      const softwareOf = async (serial: string) => ((await (await fetch(`${control}/devices/${serial}`)).json()) as { softwareVersion: string }).softwareVersion;
+      const typeCode = (serial: string, code: string) => fetch(`${control}/devices/${serial}/activation-code`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }),
+      });
+      const upload = async (version: string) => {
+        const image = Buffer.from(await (await fetch(`${control}/images/${model}/${version}`)).arrayBuffer());
+        const uploaded = await api<{ id: string; downloadUrl: string }>('POST', `/firmware-images?model=${model}&version=${version}`, image);
+        assert.equal(uploaded.status, 201, JSON.stringify(uploaded.body));
+        const download = await fetch(`http://127.0.0.1:${started.ports.api}${uploaded.body.downloadUrl}`);
+        assert.equal(download.status, 200, 'a device can download the image');
+        return uploaded.body.id;
+      };
+
+      const { body: tenants } = await api<{ items: { id: string; slug: string }[] }>('GET', '/tenants?limit=100');
+      const tenantId = tenants.items.find((t) => t.slug === 'globex-logistics')!.id;
+      const created = await api<{ id: string; activationCodes: { code: string }[] }>('POST', '/sites', {
+        tenantId, name: 'Ghent depot', timezone: 'Europe/Brussels', tags: [], topology: 'full_mesh',
+        devices: [{ role: 'primary', model, serial: box.serial }],
+        wanLinks: [{ name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 100, monthlyCost: 40 }],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const siteId = created.body.id;
+      assert.equal((await api('POST', `/sites/${siteId}/onboarding`, {})).status, 202);
+      await typeCode(box.serial, created.body.activationCodes[0]!.code);
+      await until('the site did not become active', async () => (await api<{ status: string }>('GET', `/sites/${siteId}`)).body, (site) => site.status === 'active');
+      const { body: devices } = await api<{ items: { id: string }[] }>('GET', `/devices?siteId=${siteId}`);
+      const deviceId = devices.items[0]!.id;
+
+      const upgrade = await api('POST', `/devices/${deviceId}/upgrade`, { imageId: await upload('23.4R1') });
+      assert.equal(upgrade.status, 202, JSON.stringify(upgrade.body));
+      const upgraded = await until('the upgrade did not end', async () => (await api<{ execution: string; state: string; error: string | null }>('GET', `/devices/${deviceId}/upgrade`)).body, (u) => u.execution !== 'RUNNING');
+      assert.equal(upgraded.state, 'completed', upgraded.error ?? '');
+      assert.equal(await softwareOf(box.serial), '23.4R1');
+
+      const launched = await api<{ id: string }>('POST', '/upgrade-campaigns', {
+        tenantId, name: 'Ghent to 24.1R1', imageId: await upload('24.1R1'), filter: { siteIds: [siteId] }, strategy: 'all_at_once',
+      });
+      assert.equal(launched.status, 202, JSON.stringify(launched.body));
+      const campaign = await until('the campaign did not end', async () => (await api<{ execution: string; status: string }>('GET', `/upgrade-campaigns/${launched.body.id}`)).body, (c) => c.execution !== 'RUNNING' && c.execution !== 'UNKNOWN');
+      assert.deepEqual([campaign.execution, campaign.status], ['COMPLETED', 'completed'], JSON.stringify(campaign));
+      assert.equal(await softwareOf(box.serial), '24.1R1');
+
+      assert.equal((await api('PUT', `/tenants/${tenantId}/target-images/${model}`, { imageId: await upload('24.2R1') })).status, 200);
+      await fetch(`${control}/devices/${box.serial}/power`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ on: false }) });
+      const replaced = await api<{ activationCode: string }>('POST', `/devices/${deviceId}/rma`, { newSerial: spare.serial, reason: 'power supply failed' });
+      assert.equal(replaced.status, 202, JSON.stringify(replaced.body));
+      await typeCode(spare.serial, replaced.body.activationCode);
+      const rma = await until('the replacement did not end', async () => (await api<{ execution: string; state: string; error: string | null }>('GET', `/devices/${deviceId}/rma`)).body, (r) => r.execution !== 'RUNNING');
+      assert.equal(rma.state, 'completed', rma.error ?? '');
+      assert.equal(await softwareOf(spare.serial), '24.2R1', 'the new box runs the tenant\'s target');
     } finally {
       assert.equal(await ctrlC(started), 0);
     }

@@ -5,6 +5,7 @@ import { readPasswordFile } from '../api/access/administrator.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { answersOk, assertPortFree, ManagedProcess, StartupError, waitFor } from './processes.ts';
+import { temporalAccess } from './temporal-access.ts';
 
 const say = (line: string) => console.log(`branchline: ${line}`);
 
@@ -14,11 +15,14 @@ async function main() {
   await assertPortFree(config.PORT, 'the API and UI', 'PORT');
   if (config.SIMULATOR_DEVICES > 0) await assertPortFree(config.SIMULATOR_CONTROL_PORT, "the simulator's control API", 'SIMULATOR_CONTROL_PORT');
 
+  // A Temporal cluster named in TEMPORAL_ADDRESS may check tokens: the search attributes are registered with Branchline's.
+  const access = config.TEMPORAL_ADDRESS ? await temporalAccess(config, { warn: (_details, message) => say(message) }) : undefined;
   const platform: Platform = await startPlatform({
     dataDir: config.dataDir,
     toolsDir: join(config.dataDir, 'tools'),
     databaseUrl: config.DATABASE_URL,
     temporalAddress: config.TEMPORAL_ADDRESS,
+    temporalAccess: access,
     temporalCliPath: config.TEMPORAL_CLI_PATH,
     namespace: config.TEMPORAL_NAMESPACE,
     ports: { postgres: config.EMBEDDED_POSTGRES_PORT, temporal: config.TEMPORAL_PORT, temporalUi: config.TEMPORAL_UI_PORT },
@@ -26,6 +30,8 @@ async function main() {
     seed: true,
     say,
   });
+  // The API and the worker get tokens of their own.
+  access?.token?.close();
 
   const env = { ...process.env, DATABASE_URL: platform.databaseUrl, TEMPORAL_ADDRESS: platform.temporalAddress };
   const logs = join(config.dataDir, 'logs');

@@ -99,8 +99,17 @@ export interface RunningTemporal {
   stop(): Promise<void>;
 }
 
+/**
+ * Where the development server answers: this machine only. It is a single operator's server, and
+ * its Web UI has no sign-in and shows every tenant's runs, so neither it nor the frontend is
+ * offered to the network (the production topology puts the Web UI behind OIDC: README).
+ */
+export const devServerAddress = '127.0.0.1';
+
 function devServerArgs(options: DevServerOptions): string[] {
   return [
+    // The CLI binds the Web UI to --ip unless told otherwise; said here so nobody has to know that.
+    '--ui-ip', devServerAddress,
     '--db-filename', options.dbFile,
     '--sqlite-pragma', 'journal_mode=wal',
     '--sqlite-pragma', 'synchronous=normal',
@@ -110,7 +119,7 @@ function devServerArgs(options: DevServerOptions): string[] {
 
 export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningTemporal> {
   mkdirSync(join(options.dbFile, '..'), { recursive: true });
-  const address = `127.0.0.1:${options.port}`;
+  const address = `${devServerAddress}:${options.port}`;
   if (options.cli.kind === 'sdk-download') {
     // The SDK downloads the CLI and supervises it; the test package is a dev dependency, present
     // whenever `npm start` or `npm test` installed the project.
@@ -118,7 +127,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'cached-download' },
-        ip: '127.0.0.1',
+        ip: devServerAddress,
         port: options.port,
         ui: true,
         uiPort: options.uiPort,
@@ -133,7 +142,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
 
   const child = new ManagedProcess('temporal', options.cli.path, [
     'server', 'start-dev',
-    '--ip', '127.0.0.1',
+    '--ip', devServerAddress,
     '--port', String(options.port),
     '--ui-port', String(options.uiPort),
     '--namespace', options.namespace,

@@ -10,8 +10,10 @@ import pg from 'pg';
 import { ensureBuiltinRoles } from '../api/access/administrator.ts';
 import { sessionCookie } from '../api/access/authenticate.ts';
 import { newApiToken, newSessionToken } from '../api/access/secrets.ts';
+import { WebhookDestinations, type Resolve } from '../activities/events/webhook-destinations.ts';
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
 import { applyMigrations } from '../prisma/migrate.ts';
+import { loadConfig } from './config.ts';
 
 export interface TestServices {
   /** A database URL on the test cluster whose user may create databases. */
@@ -161,4 +163,14 @@ export async function apiTokenFor(prisma: PrismaClient, options: { tenantId: str
     data: { name: `test ${options.role}`, prefix, tokenHash: hash, tenantId: options.tenantId, roleId: role.id, expiresAt: new Date(Date.now() + 86_400_000) },
   });
   return token;
+}
+
+/**
+ * The tests' webhook receivers listen on 127.0.0.1, which webhooks may not reach unless allowed:
+ * the tests allow that one address the way an SP admin would, through WEBHOOK_ALLOWED_NETWORKS.
+ */
+export const testWebhookNetworks = '127.0.0.1/32';
+
+export function testWebhookDestinations(options: { resolve?: Resolve } = {}): WebhookDestinations {
+  return new WebhookDestinations({ allowed: loadConfig({ WEBHOOK_ALLOWED_NETWORKS: testWebhookNetworks }).WEBHOOK_ALLOWED_NETWORKS, ...options });
 }

@@ -9,10 +9,12 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import { createActivities } from '../activities/index.ts';
 import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
+import { WebhookDestinations } from '../activities/events/webhook-destinations.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { taskQueues } from '../workflows/task-queues.ts';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { clientConnectionOptions, temporalAccess } from './temporal-access.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -38,8 +40,14 @@ export function workflowSource(config: Pick<ServiceConfig, 'NODE_ENV' | 'WORKFLO
 }
 
 export async function createWorkers(config: ServiceConfig, log: Logger) {
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const access = await temporalAccess(config, log);
+  const { token } = access;
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, tls: access.tls ? {} : false, ...(token ? { apiKey: token.current } : {}) });
+  // The native connection holds a copy of the key: each renewed token is handed to it.
+  token?.onRenewal((value) => {
+    connection.setApiKey(value).catch((error: unknown) => log.warn({ err: error }, 'could not hand the renewed token to the worker connection'));
+  });
+  const clientConnection = await Connection.connect(clientConnectionOptions(config.TEMPORAL_ADDRESS, access));
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const prisma = createPrismaClient(config.DATABASE_URL);
   const transports = { netconf: new NetconfSessionPool({ maxSessions: 500, idleMs: 60_000 }), snmp: new SnmpClient() };
@@ -47,6 +55,7 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
     prisma, client, transports,
     credentials: { username: config.DEVICE_USERNAME, password: config.DEVICE_PASSWORD, community: config.DEVICE_SNMP_COMMUNITY },
     imageBaseUrl: config.publicUrl,
+    webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
   });
   const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20 seconds' } as const;
 
@@ -74,6 +83,7 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
         await Promise.all([orchestration.run(), devices.run()]);
       } finally {
         transports.snmp.close();
+        token?.close();
         await Promise.allSettled([transports.netconf.close(), prisma.$disconnect(), clientConnection.close(), connection.close()]);
       }
     },

@@ -7,6 +7,7 @@ import ssh2 from 'ssh2';
 import { keyFingerprint } from '../activities/devices/netconf/session.ts';
 import { childText, escapeXml, serialize, type Element } from '../activities/devices/netconf/xml.ts';
 import { ConfigStore, StoreError } from './config-store.ts';
+import { dhcpServices } from './dhcp-server.ts';
 import { startNetconfServer, type NetconfDevice, type NetconfFaults, type RunningNetconfServer } from './netconf-server.ts';
 import snmp from 'net-snmp';
 import { oids, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SimProbe, type SnmpView } from './snmp-agent.ts';
@@ -108,6 +109,10 @@ export function withCredentials(identity: DeviceIdentity, credentials: Managemen
 }
 
 /** A firmware image for the simulator: a header line naming model and version, then payload. */
+export function simulatorImage(model: string, version: string): Buffer {
+  return Buffer.concat([Buffer.from(`BRANCHLINE-SIM-IMAGE model=${model} version=${version}\n`), createHash('sha256').update(version).digest()]);
+}
+
 export function parseImageHeader(bytes: Buffer): { model: string; version: string } | undefined {
   const header = /^BRANCHLINE-SIM-IMAGE model=(\S+) version=(\S+)\n/.exec(bytes.subarray(0, 200).toString('latin1'));
   return header ? { model: header[1]!, version: header[2]! } : undefined;
@@ -199,15 +204,34 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     };
   }
 
-  /** Logical interfaces that exist only when configured: loopback, tunnels, and LAN segments (irb.<vlan>). */
+  /** Logical interfaces that exist only when configured: loopback, tunnels, LAN segments (irb.<vlan>) and PPPoE sessions (pp0.<n>). */
   private configuredUnits(): string[] {
-    const units: string[] = [];
+    return [...this.unitsOf(['lo0', 'st0', 'irb', 'pp0']).keys()];
+  }
+
+  /** The running configuration's units of these interfaces (all of them when none are named), by `<interface>.<unit>`. */
+  private unitsOf(interfaces?: string[]): Map<string, Element> {
+    const units = new Map<string, Element>();
     for (const iface of Array.from(this.store.running.getElementsByTagName('interface'))) {
       const name = childText(iface, 'name') ?? '';
-      if (!['lo0', 'st0', 'irb'].includes(name)) continue;
-      for (const unit of Array.from(iface.getElementsByTagName('unit'))) units.push(`${name}.${childText(unit, 'name') ?? '0'}`);
+      if (interfaces && !interfaces.includes(name)) continue;
+      for (const unit of Array.from(iface.getElementsByTagName('unit'))) units.set(`${name}.${childText(unit, 'name') ?? '0'}`, unit);
     }
     return units;
+  }
+
+  /**
+   * A PPPoE session comes up once its port's link is up and it has credentials; the provider gives
+   * it an address (100.64/10, derived from the box's own address, so it stays the same).
+   */
+  private pppoeSession(unit: Element, unitNumber: number, links: Map<string, WanLinkState>): { up: boolean; address: string } {
+    const over = unit.getElementsByTagName('underlying-interface')[0]?.textContent?.trim() ?? '';
+    const link = links.get(over.replace(/\.0$/, ''));
+    const credentials = ['default-chap-secret', 'local-password'].some((secret) => !!unit.getElementsByTagName(secret)[0]?.textContent?.trim())
+      && !!unit.getElementsByTagName('local-name')[0]?.textContent?.trim();
+    const up = !!link && !link.cut && this.faults.wanDownOnVersion !== this.currentVersion && credentials;
+    const [, , c, d] = this.identity.address.split('.').map(Number);
+    return { up, address: `100.${64 + (unitNumber % 64)}.${c ?? 0}.${d ?? 0}/32` };
   }
 
   /** Tunnels (st0.N) are up when their VPN's peer is a device that is up. */
@@ -225,12 +249,18 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     const seconds = (Date.now() - this.bootedAt) / 1000;
     const links = new Map(this.links.map((link) => [link.interfaceName, link]));
     const peers = this.tunnelPeers();
+    const units = this.unitsOf();
     const names = [...physicalInterfaces, ...this.configuredUnits()];
     return names.map((name, i) => {
       const link = links.get(name);
       const peer = peers.get(name);
       const badFirmware = this.faults.wanDownOnVersion === this.currentVersion;
-      const operUp = link ? !link.cut && !badFirmware : name.startsWith('st0') ? !!peer && this.options.peerIsUp(peer) : name.startsWith('lo') || name.startsWith('irb.') || name === 'ge-0/0/2';
+      // A port holds the addresses of its unit 0; a logical interface its own.
+      const unit = units.get(name.includes('.') ? name : `${name}.0`);
+      const session = name.startsWith('pp0.') && unit ? this.pppoeSession(unit, Number(name.slice(4)), links) : undefined;
+      const configured = unit ? Array.from(unit.getElementsByTagName('address')).map((a) => a.textContent?.trim() ?? '') : [];
+      const operUp = session ? session.up
+        : link ? !link.cut && !badFirmware : name.startsWith('st0') ? !!peer && this.options.peerIsUp(peer) : name.startsWith('lo') || name.startsWith('irb.') || name === 'ge-0/0/2';
       const rate = operUp ? (link ? 250_000 : 40_000) * (1 + (i % 3)) : 0;
       return {
         index: i + 1,
@@ -239,6 +269,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
         speedMbps: name === 'dl0' ? 100 : 1000,
         adminUp: true,
         operUp,
+        addresses: session ? (session.up ? [session.address] : []) : configured,
         lastChangeCentiseconds: 0,
         inOctets: BigInt(Math.floor(rate * seconds)),
         outOctets: BigInt(Math.floor(rate * 0.6 * seconds)),
@@ -275,12 +306,25 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   operationalState(): string {
     const interfaces = this.interfaces().map((i) =>
-      `<interface><name>${i.name}</name><admin-status>${i.adminUp ? 'up' : 'down'}</admin-status><oper-status>${i.operUp ? 'up' : 'down'}</oper-status></interface>`).join('');
+      `<interface><name>${i.name}</name><admin-status>${i.adminUp ? 'up' : 'down'}</admin-status><oper-status>${i.operUp ? 'up' : 'down'}</oper-status>`
+      + `${(i.addresses ?? []).map((a) => `<address>${escapeXml(a)}</address>`).join('')}</interface>`).join('');
     const probes = this.probes().map((p) =>
       `<probe><link>${p.name}</link><latency-ms>${p.latencyMs}</latency-ms><jitter-ms>${p.jitterMs}</jitter-ms><loss-permille>${p.lossPermille}</loss-permille><status>${p.up ? 'up' : 'down'}</status></probe>`).join('');
     return this.softwareInformation()
       + `<interface-information xmlns="${stateNs}">${interfaces}</interface-information><probe-results xmlns="${stateNs}">${probes}</probe-results>`
-      + this.commitInformation();
+      + this.commitInformation() + this.dhcpServerInformation();
+  }
+
+  /** The DHCP server as it serves: per interface, the pool it leases from, or that no pool covers its subnet. */
+  private dhcpServerInformation(): string {
+    const leaf = (name: string, value: string) => `<${name}>${escapeXml(value)}</${name}>`;
+    const services = dhcpServices(this.store.running).map((service) => `<interface>${leaf('name', service.interface)}${leaf('group', service.group)}`
+      + (service.pool
+        ? `${leaf('pool', service.pool.name)}${leaf('low', service.pool.low)}${leaf('high', service.pool.high)}`
+          + `${service.pool.routers.map((r) => leaf('router', r)).join('')}${service.pool.nameServers.map((n) => leaf('name-server', n)).join('')}${leaf('state', 'serving')}`
+        : leaf('state', 'no pool for this subnet'))
+      + '</interface>');
+    return `<dhcp-server-information xmlns="${stateNs}">${services.join('')}</dhcp-server-information>`;
   }
 
   async customRpc(operation: Element, session: { id: number; username: string }): Promise<string | undefined> {

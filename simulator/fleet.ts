@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { formatIpv4, parseIpv4 } from '../prisma/ipv4.ts';
-import { SimulatedDevice, newIdentity, withCredentials, type DeviceState, type ManagementCredentials } from './device.ts';
+import { SimulatedDevice, newIdentity, simulatorImage, withCredentials, type DeviceState, type ManagementCredentials } from './device.ts';
 
 export interface FleetOptions {
   devices: number;
@@ -24,6 +24,8 @@ export interface FleetOptions {
   stateFile?: string;
   phoneHomeUrl?: string;
   phoneHomeIntervalMs: number;
+  /** Boxes still in their cartons: they start powered off, so they phone home only once powered on. */
+  poweredOff?: boolean;
   callHome?: { host: string; port: number; retryMs: number };
   trapReceiver?: { host: string; port: number };
   rebootMs: number;
@@ -80,6 +82,7 @@ export class Fleet {
             serial, address, model: options.models[index % options.models.length]!,
             snmpPort: options.snmpPort, netconfPort: options.netconfPort, ...credentials,
           }),
+          ...(options.poweredOff ? { powered: false } : {}),
         };
       const device = new SimulatedDevice(state.identity!, state, {
         rebootMs: options.rebootMs,
@@ -167,6 +170,15 @@ export class Fleet {
       res.json([...this.devices.values()].map(summary));
     });
     app.get('/devices/:serial', withDevice((device) => describe(device)));
+    // What a vendor's download portal is to a real box: software for the simulated models, to
+    // upload into the firmware catalogue.
+    app.get('/images/:model/:version', (req, res) => {
+      const name = z.string().regex(/^[\w.-]{1,40}$/);
+      const model = name.safeParse(req.params['model']);
+      const version = name.safeParse(req.params['version']);
+      if (!model.success || !version.success) return res.status(400).json({ title: 'Bad request', detail: 'model and version are letters, digits, dots and dashes' });
+      res.attachment(`${model.data}-${version.data}.img`).type('application/octet-stream').send(simulatorImage(model.data, version.data));
+    });
     app.get('/devices/:serial/journal', withDevice((device) => device.store.journal));
     app.get('/devices/:serial/config', withDevice((device, _req, res) => res.type('application/xml').send(device.store.datastore('running').toString())));
     app.post('/devices/:serial/links/:link', withDevice((device, req) => {

@@ -27,6 +27,8 @@ export interface SimInterface {
   speedMbps: number;
   adminUp: boolean;
   operUp: boolean;
+  /** The IPv4 addresses it holds, with their prefix lengths (NETCONF's interface-information reports them). */
+  addresses?: string[];
   lastChangeCentiseconds: number;
   inOctets: bigint;
   outOctets: bigint;

@@ -20,6 +20,8 @@ export const failureTypes = {
   phoneHomeDeadline: 'PhoneHomeDeadline',
   /** Onboarding failed, was undone, and the operator aborted it (or never decided). */
   onboardingFailed: 'OnboardingFailed',
+  /** The box that phoned home has the serial of a device in service elsewhere: it is not admitted twice. */
+  serialInService: 'SerialInService',
   /** No such device, or one never provisioned (nothing to reach). */
   deviceNotFound: 'DeviceNotFound',
   /** The site is being onboarded, decommissioned or is not in service: no upgrade now. */
@@ -32,10 +34,16 @@ export const failureTypes = {
   rmaRefused: 'RmaRefused',
   /** A device replacement failed or was aborted after it started; the device stays in RMA. */
   rmaFailed: 'RmaFailed',
+  /** The box that phoned home, or answers at the device's address, is another model than the device is planned as: nothing is pushed to it. */
+  deviceModelMismatch: 'DeviceModelMismatch',
+  /** A configuration names a secret the inventory does not hold for that device (render/device-config.ts: secretReference). */
+  secretNotFound: 'SecretNotFound',
   /** A webhook receiver answered other than 2xx, or not at all; retried until the deadline. */
   webhookNotDelivered: 'WebhookNotDelivered',
   /** A webhook that cannot be sent at all (its subscription was switched off or deleted). */
   webhookRefused: 'WebhookRefused',
+  /** A webhook whose URL leads somewhere webhooks may not go (loopback, private, metadata…); nothing was sent. */
+  webhookDestinationForbidden: 'WebhookDestinationForbidden',
 } as const;
 
 export type FailureType = (typeof failureTypes)[keyof typeof failureTypes];

@@ -17,7 +17,7 @@ import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './act
 import { failureTypes } from './failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from './render/renderers.ts';
-import { deviceConfigInput, peerTunnel, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from './site-plan.ts';
+import { deviceConfigInput, peerTunnel, wanLinkChecks, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from './site-plan.ts';
 import { describeFailure, progressQueryName, type Step, StepLog } from './steps.ts';
 import { taskQueues } from './task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
@@ -99,9 +99,11 @@ const interfaceChecks = (names: string[]): PostCheck[] => names.map((name) => ({
 
 /** What must be up on one of the site's devices once the overlay stands. */
 function siteDeviceChecks(device: PlannedDevice, config: ReturnType<typeof deviceConfigInput>): PostCheck[] {
-  const wan = device.wanLinks.filter((l) => device.primaryLinks.includes(l.name)).map((l) => l.interfaceName);
-  return interfaceChecks([...wan, ...config.lanSegments.map((s) => `irb.${s.vlanId}`), ...config.tunnels.map((t) => `st0.${t.unit}`)]);
+  return [...wanChecks(device), ...interfaceChecks([...config.lanSegments.map((s) => `irb.${s.vlanId}`), ...config.tunnels.map((t) => `st0.${t.unit}`)])];
 }
+
+/** The device's links that are not backup-only: up (a PPPoE link on its pp0 unit), a static one with its address. */
+const wanChecks = (device: PlannedDevice): PostCheck[] => wanLinkChecks(device.wanLinks.filter((l) => device.primaryLinks.includes(l.name)));
 
 export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteResult> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);
@@ -202,7 +204,7 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     const scope = new CancellationScope();
     return scope.run(async () => {
       const children = configs.map(({ device, config, stage1, stage2 }) => {
-        const wan = interfaceChecks(device.wanLinks.filter((l) => device.primaryLinks.includes(l.name)).map((l) => l.interfaceName));
+        const wan = wanChecks(device);
         const targetImage = plan.targetImages.find((image) => image.model === device.model);
         return executeChild(ztp, {
           workflowId: ztpWorkflowId(device.id),

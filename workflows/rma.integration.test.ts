@@ -1,7 +1,8 @@
 // Replacing a failed device end to end: a hub and a branch onboarded through the API, the branch's
 // box powered off, an RMA started through the API, the new serial phoning home with its one-time
-// activation code, receiving the old configuration, and the tunnels up again on both ends — over
-// real NETCONF and SNMP against the Temporal server and PostgreSQL `npm test` runs.
+// activation code (or a spare that phoned home already, admitted by its host key), receiving the
+// old configuration, and the tunnels up again on both ends — over real NETCONF and SNMP against the
+// Temporal server and PostgreSQL `npm test` runs.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,11 +12,14 @@ import { createTestDatabase, recordHistory, testServices, type TestDatabase } fr
 
 const hubModel = 'SRX-SIM-4600';
 const serial = (n: number) => `BLS${String(n).padStart(7, '0')}`;
-/** 1 the hub; 2 a branch and 3 its spare; 4 a small branch and 5 the bigger box replacing it; 6 never used. */
-const models = [hubModel, 'SRX-SIM-300', 'SRX-SIM-300', 'SRX-SIM-100', 'SRX-SIM-300', 'SRX-SIM-300'];
+/**
+ * 1 the hub; 2 a branch and 3 its spare; 4 a small branch and 5 the bigger box replacing it; 6 never
+ * used; 7 the branch's second spare, taken by the host key it reported when it phoned home.
+ */
+const models = [hubModel, 'SRX-SIM-300', 'SRX-SIM-300', 'SRX-SIM-100', 'SRX-SIM-300', 'SRX-SIM-300', 'SRX-SIM-300'];
 
 interface Created { id: string; activationCodes: { code: string }[] }
-interface Started { rmaId: string; workflowId: string; activationCode: string }
+interface Started { rmaId: string; workflowId: string; activationCode: string | null }
 interface Progress { execution: string; state: string; oldSerial: string | null; newSerial: string; error: string | null; steps: { name: string; status: string }[] }
 
 describe('device replacement (RMA)', { timeout: 600_000 }, () => {
@@ -28,6 +32,8 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
   const running = (n: number) => box(n).store.datastore('running').toString();
   const up = (n: number, prefix: string) => box(n).interfaces().filter((i) => i.name.startsWith(prefix) && i.operUp).map((i) => i.name);
   const deviceAt = (siteId: string) => database.prisma.device.findFirstOrThrow({ where: { siteId } });
+  const activationAlarms = (deviceId: string) => database.prisma.alarm.findMany({ where: { deviceId, type: 'ztp.activation-refused' } });
+  const unclaimed = async () => (await lab.api<{ items: { serial: string }[] }>('GET', '/api/v1/unclaimed-devices?limit=100')).body.items.map((box) => box.serial);
 
   async function until<T>(what: string, read: () => Promise<T>, holds: (value: T) => boolean, timeoutMs = 120_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -90,7 +96,11 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
       [{ newSerial: serial(4) }, 400, 'newSerial'],
       [{ newSerial: serial(1) }, 400, 'newSerial'], // the hub's
       [{ newSerial: 'not a serial' }, 400, 'newSerial'],
+      // Admitted by its host key only when it has phoned home, and as the model it said it is.
+      [{ newSerial: 'BLS9999998', admitBy: 'host_key' }, 400, 'newSerial'],
+      [{ newSerial: serial(5), admitBy: 'host_key' }, 400, 'newModel'],
     ];
+    await until('the spares did not phone home', unclaimed, (serials) => serials.includes(serial(5)));
     for (const [body, status, field] of cases) {
       const answer = await replace(device.id, body);
       assert.equal(answer.status, status, JSON.stringify(answer.body));
@@ -117,10 +127,11 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
     await until('the hub still sees its tunnel up', async () => up(1, 'st0.'), (u) => u.length === 1);
     const started = await replace(device.id, { newSerial: serial(3), reason: 'power supply failed' });
     assert.equal(started.status, 202, JSON.stringify(started.body));
-    assert.match(started.body.activationCode, /^[\w-]{12}$/);
-    // Only the right code is admitted: the spare phoning home with none is refused and waits.
+    assert.match(started.body.activationCode ?? '', /^[\w-]{12}$/);
+    // Only the right code is admitted: the spare phoning home with none is refused, with an alarm, and waits.
     await until('the device was not marked in RMA', () => deviceAt(siteId), (d) => d.serial === serial(3) && d.status === 'rma');
-    box(3).setActivationCode(started.body.activationCode);
+    await until('the spare calling with no code raised no alarm', () => activationAlarms(device.id), (alarms) => alarms.some((a) => a.state === 'active'));
+    box(3).setActivationCode(started.body.activationCode!);
 
     const done = await settled(device.id);
     assert.equal(done.state, 'completed', done.error ?? '');
@@ -149,10 +160,38 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
     assert.deepEqual([record!.oldSerial, record!.newSerial, record!.status, record!.reason], [serial(2), serial(3), 'closed', 'power supply failed']);
     assert.ok(record!.closedAt! > record!.openedAt);
     assert.equal((await database.prisma.runSummary.findUniqueOrThrow({ where: { workflowId: started.body.workflowId } })).status, 'completed');
+    // The refused calls' alarm is cleared: the box it was about is in service.
+    const refusals = await activationAlarms(device.id);
+    assert.ok(refusals.length > 0 && refusals.every((a) => a.state === 'cleared' && a.clearedAt !== null), JSON.stringify(refusals));
     assert.equal(await database.prisma.auditEntry.count({ where: { action: 'device.rma.start', objectId: device.id } }), 1);
     assert.deepEqual((await database.prisma.domainEvent.findMany({ where: { type: { startsWith: 'device.r' } }, orderBy: { at: 'asc' } })).map((e) => e.type), ['device.rma_opened', 'device.replaced']);
     const records = await lab.api<{ items: { newSerial: string; status: string }[] }>('GET', `/api/v1/rma-records?deviceId=${device.id}`);
     assert.deepEqual(records.body.items.map((r) => [r.newSerial, r.status]), [[serial(3), 'closed']]);
+  });
+
+  it('replaces a box with a spare that phoned home already, admitting it by the host key it reported: no activation code, no alarm', async () => {
+    const siteId = (await database.prisma.site.findFirstOrThrow({ where: { name: 'Amiens store' } })).id;
+    const device = await deviceAt(siteId);
+    const alarmsBefore = await database.prisma.alarm.count({ where: { deviceId: device.id } });
+    await until('the spare did not phone home', unclaimed, (serials) => serials.includes(serial(7)));
+    await box(3).powerOff();
+    const started = await replace(device.id, { newSerial: serial(7), admitBy: 'host_key', reason: 'fan failed' });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.equal(started.body.activationCode, null);
+
+    // Nobody types anything: the spare, still calling, is admitted by its host key.
+    const done = await settled(device.id);
+    assert.equal(done.state, 'completed', done.error ?? '');
+    assert.deepEqual([done.oldSerial, done.newSerial], [serial(3), serial(7)]);
+    assert.equal(box(7).activationCode, undefined);
+    const replaced = await deviceAt(siteId);
+    assert.deepEqual(
+      [replaced.serial, replaced.status, replaced.managementAddress, replaced.hostKeySha256, replaced.activationCodeHash],
+      [serial(7), 'online', box(7).identity.address, box(7).hostKeySha256, null],
+    );
+    assert.ok(running(1).includes(`<peer>${box(7).identity.address}</peer>`));
+    assert.ok(!(await unclaimed()).includes(serial(7)), 'the spare is no longer unclaimed');
+    assert.equal(await database.prisma.alarm.count({ where: { deviceId: device.id } }), alarmsBefore, 'no alarm was raised');
   });
 
   it('replaces a small box with a documented bigger model, and an aborted replacement leaves the device in RMA', async () => {
@@ -162,7 +201,7 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
     const started = await replace(device.id, { newSerial: serial(5), newModel: 'SRX-SIM-300' });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     await until('the device was not marked in RMA', () => deviceAt(siteId), (d) => d.serial === serial(5));
-    box(5).setActivationCode(started.body.activationCode);
+    box(5).setActivationCode(started.body.activationCode!);
     const done = await settled(device.id);
     assert.equal(done.state, 'completed', done.error ?? '');
     assert.deepEqual([(await deviceAt(siteId)).model, (await deviceAt(siteId)).status], ['SRX-SIM-300', 'online']);

@@ -2,9 +2,10 @@
 // site and configuration; only the hardware is rebound. Initiate (mark it in RMA, take its last
 // configuration on record, or the box's own if nothing is on record and it still answers; read how
 // the hubs and mesh peers hold its tunnels) → grant (the new serial and its one-time activation
-// code) → retire the old box (its tunnels removed from the far ends) → ZTP the new box with the old
-// configuration (ports renamed for a mapped model) → restore the far ends' tunnels to the new box
-// and push the site's policies → verify both ends → close the RMA record.
+// code, or the host key of a spare that phoned home already) → retire the old box (its tunnels
+// removed from the far ends) → ZTP the new box with the old configuration (ports renamed for a
+// mapped model) → restore the far ends' tunnels to the new box and push the site's policies →
+// verify both ends → close the RMA record.
 //
 // A failure leaves the device in RMA with an alarm and the record failed; the old box's tunnels
 // stay removed (it is gone), and a new RMA of the device restores them from the record.
@@ -27,19 +28,22 @@ import { taskQueues } from './task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
 import { ztp, ztpWorkflowId } from './ztp.ts';
 
-export interface RmaInput {
+export type RmaInput = {
   rmaId: string;
   deviceId: string;
   newSerial: string;
   /** The replacement's model when it differs from the failed box's: it must be a documented replacement (prisma/device-models.ts). */
   newModel?: string;
-  /** The sha256 of the one-time activation code the API gave the operator; the code itself never enters the history. */
-  activationCodeHash: string;
   reason?: string;
   ticket?: string;
   /** How long the new box has to phone home; seven days unless said otherwise. */
   phoneHomeWithin?: Duration;
-}
+} & (
+  /** The sha256 of the one-time activation code the API gave the operator; the code itself never enters the history. */
+  | { activationCodeHash: string; hostKeySha256?: undefined }
+  /** A spare that phoned home already (an unclaimed box): admitted by the host key it reported, with no code. */
+  | { hostKeySha256: string; activationCodeHash?: undefined }
+);
 
 export interface RmaResult {
   rmaId: string;
@@ -136,9 +140,10 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
     }
 
     await steps.run('grant', () => records.grantRma({
-      rmaId: input.rmaId, deviceId: device.id, newSerial: input.newSerial, newModel, activationCodeHash: input.activationCodeHash,
+      rmaId: input.rmaId, deviceId: device.id, newSerial: input.newSerial, newModel,
+      ...(input.hostKeySha256 ? { hostKeySha256: input.hostKeySha256 } : { activationCodeHash: input.activationCodeHash }),
       configVersion: captured.version, farTunnels: captured.farTunnels,
-    }), () => `${progress.oldSerial} → ${input.newSerial}`);
+    }), () => `${progress.oldSerial} → ${input.newSerial}${input.hostKeySha256 ? ', a spare admitted by the host key it reported' : ''}`);
 
     const ends = plan.farEnds.map((end) => ({ end, tunnels: captured.farTunnels.filter((t) => t.farSerial === end.target.serial) }));
     const tunnelEdit = (target: DeviceTarget, tunnels: RemovedTunnel[], side: 'add' | 'remove') => {

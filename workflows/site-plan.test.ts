@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareVersions, deviceConfigInput, gatewayOf, peerTunnel, type SitePlan } from './site-plan.ts';
+import { compareVersions, deviceConfigInput, gatewayOf, peerTunnel, wanLinkChecks, wanLinkConfigs, type SitePlan } from './site-plan.ts';
 
 const target = (host: string) => ({ deviceId: `id-${host}`, serial: `S-${host}`, platform: 'junos-sim', host, netconfPort: 830, snmpPort: 161 });
 const links = [{ name: 'internet', interfaceName: 'ge-0/0/0', address: 'dhcp' as const }, { name: 'lte', interfaceName: 'dl0', address: 'dhcp' as const }];
@@ -46,6 +46,35 @@ describe('site plan', () => {
     assert.deepEqual(secondary.lanSegments, []);
     const primary = deviceConfigInput(plan, plan.devices[0]!, { ...allocations, role: 'primary' });
     assert.deepEqual(primary.lanSegments, [{ name: 'staff', vlanId: 10, gateway: '10.7.10.1/24', dhcp: true, department: 'Staff' }]);
+  });
+
+  it('WAN links as configured: PPPoE sessions on pp0 units in the order of their ports, a static link with its gateway', () => {
+    const configs = wanLinkConfigs([
+      { name: 'internet', interfaceName: 'ge-0/0/1', backupOnly: false, addressing: { mode: 'pppoe', username: 'b@isp', authentication: 'pap', passwordSecret: 'B' } },
+      { name: 'mpls', interfaceName: 'ge-0/0/2', backupOnly: true, addressing: { mode: 'static', address: '192.0.2.10/30', gateway: '192.0.2.9', dnsServers: ['9.9.9.9'] } },
+      { name: 'dsl', interfaceName: 'ge-0/0/0', backupOnly: false, addressing: { mode: 'pppoe', username: 'a@isp', authentication: 'chap', passwordSecret: 'A' } },
+      { name: 'lte', interfaceName: 'dl0', backupOnly: true, addressing: { mode: 'dhcp' } },
+    ]);
+    assert.deepEqual(configs, [
+      { name: 'internet', interfaceName: 'ge-0/0/1', address: 'pppoe', pppoe: { unit: 1, username: 'b@isp', authentication: 'pap', passwordSecret: 'B' } },
+      { name: 'mpls', interfaceName: 'ge-0/0/2', address: '192.0.2.10/30', gateway: '192.0.2.9', dnsServers: ['9.9.9.9'], backupOnly: true },
+      { name: 'dsl', interfaceName: 'ge-0/0/0', address: 'pppoe', pppoe: { unit: 0, username: 'a@isp', authentication: 'chap', passwordSecret: 'A' } },
+      { name: 'lte', interfaceName: 'dl0', address: 'dhcp' },
+    ]);
+    assert.deepEqual(wanLinkChecks(configs), [
+      { kind: 'interface-up', interface: 'pp0.1' },
+      { kind: 'interface-up', interface: 'ge-0/0/2', address: '192.0.2.10/30' },
+      { kind: 'interface-up', interface: 'pp0.0' },
+      { kind: 'interface-up', interface: 'dl0' },
+    ]);
+  });
+
+  it("the site's DNS servers, from its static links, go to every device's configuration", () => {
+    const fixed = { name: 'mpls', interfaceName: 'ge-0/0/1', address: '192.0.2.10/30', gateway: '192.0.2.9', dnsServers: ['9.9.9.9', '1.1.1.1'] };
+    const withDns: SitePlan = { ...plan, devices: [{ ...plan.devices[0]!, wanLinks: [...links, fixed] }, plan.devices[1]!] };
+    const allocations = { role: 'secondary' as const, loopback: '10.255.0.9/32', tunnels: [] };
+    assert.deepEqual(deviceConfigInput(withDns, withDns.devices[1]!, allocations).dnsServers, ['9.9.9.9', '1.1.1.1']);
+    assert.equal('dnsServers' in deviceConfigInput(plan, plan.devices[1]!, allocations), false);
   });
 
   it("the peer's side of a tunnel: the peer's unit and address, the site's device as its peer", () => {

@@ -1,9 +1,10 @@
 // What onboarding needs to know about a site, as plain data read once from the inventory (no
 // Prisma rows cross the workflow boundary), and the pure functions that turn it and its
 // allocations into each device's configuration and each peer's side of the tunnels.
+import type { PostCheck } from '../activities/devices/change.ts';
 import type { DeviceAllocations, TunnelAllocation } from '../activities/inventory/allocations.ts';
 import { formatIpv4, parseIpv4Prefix } from '../prisma/ipv4.ts';
-import type { DeviceConfigInput, PolicyConfigInput, TunnelConfig, WanLinkConfig } from './render/device-config.ts';
+import { wanLinkInterface, type DeviceConfigInput, type PolicyConfigInput, type TunnelConfig, type WanLinkConfig } from './render/device-config.ts';
 
 export type DeviceRole = 'primary' | 'secondary';
 
@@ -68,6 +69,50 @@ export interface SitePlan {
   targetImages: TargetImage[];
 }
 
+/** A WAN link as the inventory models it: its port and how it gets its address. */
+export interface WanLinkPlan {
+  name: string;
+  interfaceName: string;
+  backupOnly: boolean;
+  addressing:
+    | { mode: 'dhcp' }
+    | { mode: 'static'; address: string; gateway: string; dnsServers: string[] }
+    /** The password as a secret reference (render/device-config.ts), never itself. */
+    | { mode: 'pppoe'; username: string; authentication: 'chap' | 'pap'; passwordSecret: string };
+}
+
+/** A device's WAN links as its configuration has them: PPPoE sessions take pp0 units 0, 1, … in the order of their ports. */
+export function wanLinkConfigs(links: WanLinkPlan[]): WanLinkConfig[] {
+  const sessions = links.filter((link) => link.addressing.mode === 'pppoe').map((link) => link.interfaceName).sort();
+  return links.map(({ name, interfaceName, backupOnly, addressing }): WanLinkConfig => {
+    switch (addressing.mode) {
+      case 'dhcp':
+        return { name, interfaceName, address: 'dhcp' };
+      case 'static':
+        return { name, interfaceName, address: addressing.address, gateway: addressing.gateway, dnsServers: addressing.dnsServers, backupOnly };
+      case 'pppoe':
+        return {
+          name, interfaceName, address: 'pppoe',
+          pppoe: { unit: sessions.indexOf(interfaceName), username: addressing.username, authentication: addressing.authentication, passwordSecret: addressing.passwordSecret },
+        };
+    }
+  });
+}
+
+/** What shows WAN links up on their device: each port, or each PPPoE session's pp0 unit; a static link with its address. */
+export function wanLinkChecks(links: WanLinkConfig[]): PostCheck[] {
+  return links.map((link) => ({
+    kind: 'interface-up' as const,
+    interface: wanLinkInterface(link),
+    ...(link.address !== 'dhcp' && link.address !== 'pppoe' ? { address: link.address } : {}),
+  }));
+}
+
+/** The site's DNS servers, from its static WAN links in order: the boxes use them and hand them to DHCP clients. */
+export function siteDnsServers(plan: Pick<SitePlan, 'devices'>): string[] {
+  return [...new Set(plan.devices.flatMap((device) => device.wanLinks.flatMap((link) => link.dnsServers ?? [])))];
+}
+
 /** The gateway of a LAN prefix: its first host, with the prefix length. */
 export function gatewayOf(prefix: string): string {
   const { address, length } = parseIpv4Prefix(prefix)!;
@@ -89,10 +134,12 @@ export function deviceConfigInput(plan: SitePlan, device: PlannedDevice, allocat
       viaLink: linkFor(device.primaryLinks, index),
     };
   });
+  const dnsServers = siteDnsServers(plan);
   return {
     hostname: device.hostname,
     loopback: allocations.loopback,
     wanLinks: device.wanLinks,
+    ...(dnsServers.length > 0 ? { dnsServers } : {}),
     lanSegments: device.role === 'primary' || plan.devices.length === 1
       ? plan.lanSegments.map((s) => ({ name: s.name, vlanId: s.vlanId, gateway: gatewayOf(s.prefix), dhcp: s.dhcp, department: s.department ?? undefined }))
       : [], // the secondary CPE carries WAN links and tunnels; the LAN gateways stay on the primary

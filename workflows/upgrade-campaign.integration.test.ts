@@ -1,6 +1,6 @@
 // Bulk upgrades against 200 simulated boxes over NETCONF: a canary campaign to the end, one that
-// halts on its failure budget before the next phase, pause, resume and abort mid-phase, and a
-// device that waits for its site's maintenance window.
+// halts on its failure budget before the next phase (with an alarm saying why), pause, resume and
+// abort mid-phase, and a device that waits for its site's maintenance window.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +14,7 @@ const deviceCount = 200;
 
 interface Campaign { id: string; execution: string; status: string; progress: CampaignProgress | null }
 interface CampaignDevice { deviceId: string; hostname: string; phase: number; status: string; error: string | null; attempts: number }
+interface Alarm { type: string; severity: string; state: string; message: string; siteId: string | null; deviceId: string | null }
 
 describe('upgrade campaigns', { timeout: 1_500_000 }, () => {
   let database: TestDatabase;
@@ -106,13 +107,14 @@ describe('upgrade campaigns', { timeout: 1_500_000 }, () => {
     }
   });
 
-  it('halts on its failure budget in phase 2, before any device of phase 3 starts, with the failed devices rolled back', async () => {
+  it('halts on its failure budget in phase 2, before any device of phase 3 starts, with the failed devices rolled back and an alarm saying why', async () => {
     // Phase 2 is devices 3 to 20 in id order; two of them misbehave on the new software.
     const bad = [devices[4]!, devices[9]!];
     for (const d of bad) await faults(d.serial, { wanDownOnVersion: '23.4R1' });
     try {
       const id = await launch({ name: 'To 23.4R1', imageId: images.get('23.4R1'), concurrency: 25 });
       const done = await ended(id);
+      await recordHistory(lab.client, `upgrade-campaign/${id}`, 'upgrade-campaign-halted');
       assert.equal(done.status, 'halted');
       assert.match(done.progress!.haltedBecause!, /^1 of 1\d devices failed \(\d+\.\d %\), over the 5 % budget\.$/);
       assert.deepEqual(done.progress!.failures.map((f) => f.hostname).sort(), (await hostnames(bad)).sort());
@@ -121,6 +123,12 @@ describe('upgrade campaigns', { timeout: 1_500_000 }, () => {
       assert.ok(rows.filter((r) => r.phase >= 2).every((r) => r.status === 'skipped' && r.attempts === 0), 'no device of phase 3 or 4 started');
       for (const d of bad) assert.equal(box(d.serial).softwareVersion(), '23.2R1', `${d.serial} is back on its previous image`);
       assert.deepEqual(rows.filter((r) => r.status === 'rolled_back').map((r) => r.phase), [1, 1]);
+      // The halted campaign is an alarm of the tenant, naming the campaign, why it halted and which devices failed; the completed one raised none.
+      const alarms = (await lab.api<{ items: Alarm[] }>('GET', `/api/v1/alarms?tenantId=${tenantId}&state=active&limit=200`)).body.items
+        .filter((a) => a.type.startsWith('upgrade.'));
+      assert.deepEqual(alarms.map((a) => [a.type, a.severity, a.siteId, a.deviceId]), [['upgrade.campaign-halted', 'major', null, null]]);
+      assert.match(alarms[0]!.message, /^Campaign “To 23\.4R1” halted: 1 of 1\d devices failed \(\d+\.\d %\), over the 5 % budget\./);
+      for (const hostname of await hostnames(bad)) assert.ok(alarms[0]!.message.includes(hostname), alarms[0]!.message);
     } finally {
       for (const d of bad) await faults(d.serial, { wanDownOnVersion: null });
     }

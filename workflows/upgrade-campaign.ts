@@ -3,7 +3,8 @@
 // device, at most `concurrency` at once, each only inside its site's maintenance window (in the
 // site's time zone). The moment the failure rate passes the budget (overall, or the phase's own),
 // nothing new starts: the run halts with the failed devices and why (each one rolled back by its
-// child). A device that does not answer is tried again later, until the campaign's deadline.
+// child), and raises an alarm saying so. A device that does not answer is tried again later,
+// until the campaign's deadline.
 // Pause, resume and abort are validated updates; a long campaign continues as new between
 // devices, so 10,000 devices stay well within Temporal's history limits.
 import {
@@ -12,6 +13,7 @@ import {
 import type { CampaignActivities, CampaignCandidate, CampaignPlan } from '../activities/campaigns.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity } from './activity-options.ts';
+import { alarmTypes } from './alarm-types.ts';
 import { failureTypes } from './failure-types.ts';
 import { windowAt } from './maintenance-window.ts';
 import { progressQueryName } from './steps.ts';
@@ -77,6 +79,15 @@ const pageSize = 200;
 const maxListedFailures = 500;
 /** Continue as new past this many events, between devices, well before Temporal's limits. */
 const historyBudget = 10_000;
+/** Failed devices a halted campaign's alarm names; the campaign's page lists them all. */
+const devicesNamedInAlarm = 10;
+
+/** What a halted campaign's alarm says: which campaign, why it halted, and the devices that failed. */
+export function haltedAlarmMessage(name: string, haltedBecause: string, failures: CampaignFailure[], failedCount: number): string {
+  const named = failures.slice(0, devicesNamedInAlarm).map((f) => `${f.hostname}${f.rolledBack ? ' (rolled back)' : ''}`);
+  const more = failedCount > named.length ? ` and ${failedCount - named.length} more` : '';
+  return `Campaign “${name}” halted: ${haltedBecause} Failed: ${named.join(', ')}${more}.`;
+}
 
 export async function upgradeCampaign(input: UpgradeCampaignInput): Promise<CampaignProgress> {
   const campaigns = proxyActivities<CampaignActivities>(databaseActivity);
@@ -271,6 +282,13 @@ export async function upgradeCampaign(input: UpgradeCampaignInput): Promise<Camp
   const status = state.aborted ? 'aborted' : haltedBecause !== null ? 'halted' : 'completed';
   if (status !== 'completed') await campaigns.skipRemainingDevices({ campaignId: plan.campaignId, reason: state.aborted ? 'The campaign was aborted.' : `The campaign halted: ${haltedBecause}` });
   await campaigns.setCampaignStatus({ campaignId: plan.campaignId, status });
+  // Patched in: runs that halted before it closed without an alarm, and replay so.
+  if (status === 'halted' && haltedBecause !== null && patched('halted-campaign-alarm')) {
+    await sites.raiseAlarm({
+      tenantId: plan.tenantId, type: alarmTypes.campaignHalted, severity: 'major', dedupeKey: `campaign-halted:${plan.campaignId}`,
+      message: haltedAlarmMessage(plan.name, haltedBecause, state.failures, state.failedCount),
+    });
+  }
   await sites.closeRun({ workflowId, status: status === 'completed' ? 'completed' : status === 'aborted' ? 'cancelled' : 'failed', ...(haltedBecause ? { error: haltedBecause } : {}) });
   return { ...result, state: status };
 }

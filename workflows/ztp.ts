@@ -1,14 +1,17 @@
 // Zero-touch provisioning of one device, a child of site onboarding (id `ztp/<deviceId>`): wait
 // durably, until the site's deadline, for the box to phone home (the API admits it and signals
 // here); record it; upgrade its firmware first when it is below the tenant's target; push stage 1
-// then stage 2 with confirmed commits and post-checks; record the configuration version.
+// then stage 2 with confirmed commits and post-checks; record the configuration version. A box of
+// another model than planned, as it says when it phones home or as it answers once reached, is
+// refused with an alarm before anything meant for the planned model reaches it.
 import {
-  ApplicationFailure, condition, defineQuery, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../activities/devices/change.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
+import { alarmTypes } from './alarm-types.ts';
 import { failureTypes } from './failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import type { DeviceTarget, TargetImage } from './site-plan.ts';
@@ -78,18 +81,29 @@ export async function ztp(input: ZtpInput): Promise<ZtpResult> {
   });
   setHandler(ztpProgressQuery, () => ({ deviceId: input.deviceId, hostname: input.hostname, serial, steps: steps.steps }));
 
+  /** Another model than planned: an alarm, and a failure that says so; nothing was pushed to the box. */
+  async function refuseModel(boxSerial: string, reported: string): Promise<never> {
+    const message = `${boxSerial} is a ${reported}, but ${input.hostname} is planned as a ${input.model}: its configuration is not pushed to that box.`;
+    await sites.raiseAlarm({
+      tenantId: input.tenantId, siteId: input.siteId, deviceId: input.deviceId, type: alarmTypes.modelMismatch, severity: 'major',
+      message, dedupeKey: `${alarmTypes.modelMismatch}:${input.deviceId}`,
+    });
+    throw ApplicationFailure.nonRetryable(message, failureTypes.deviceModelMismatch, { deviceId: input.deviceId, serial: boxSerial, reported, planned: input.model });
+  }
+
   const target = await steps.run('phone-home', async () => {
     if (input.admitted) return input.admitted;
     const waitMs = Math.max(0, Date.parse(input.deadline) - Date.now());
     if (!(await condition(() => phoneHome !== undefined, waitMs))) {
       const message = `${input.hostname} did not phone home before ${input.deadline}.`;
       await sites.raiseAlarm({
-        tenantId: input.tenantId, siteId: input.siteId, deviceId: input.deviceId, type: 'ztp.deadline', severity: 'major',
+        tenantId: input.tenantId, siteId: input.siteId, deviceId: input.deviceId, type: alarmTypes.phoneHomeDeadline, severity: 'major',
         message, dedupeKey: `ztp-deadline:${input.deviceId}`,
       });
       throw ApplicationFailure.nonRetryable(message, failureTypes.phoneHomeDeadline, { deviceId: input.deviceId });
     }
     const call = phoneHome!;
+    if (call.model !== input.model) await refuseModel(call.serial, call.model);
     return sites.admitDevice({ deviceId: input.deviceId, ...call });
   }, (admitted) => `${admitted.serial} at ${admitted.host}`);
   serial = target.serial;
@@ -98,9 +112,18 @@ export async function ztp(input: ZtpInput): Promise<ZtpResult> {
 
   const persist = (step: string) => `${workflowId}/${runId}/${step}`;
   return withDeviceLeases([target.serial], `zero-touch provisioning of ${input.hostname}`, '30 minutes', async () => {
-    const { version: softwareVersion, upgraded } = await steps.run('firmware', () =>
-      writes.upgradeFirmwareIfOlder({ target, ...(input.targetImage ? { image: input.targetImage } : {}) }),
-    (firmware) => firmware.upgraded ? `upgraded to ${firmware.version}` : `running ${firmware.version}`);
+    const { version: softwareVersion, upgraded } = await steps.run('firmware', async () => {
+      try {
+        return await writes.upgradeFirmwareIfOlder({ target, model: input.model, ...(input.targetImage ? { image: input.targetImage } : {}) });
+      } catch (error) {
+        const cause = error instanceof ActivityFailure ? error.cause : undefined;
+        if (cause instanceof ApplicationFailure && cause.type === failureTypes.deviceModelMismatch) {
+          const [details] = cause.details as [{ reported?: string } | undefined];
+          return refuseModel(target.serial, details?.reported ?? 'another model');
+        }
+        throw error;
+      }
+    }, (firmware) => firmware.upgraded ? `upgraded to ${firmware.version}` : `running ${firmware.version}`);
     const { stage1 } = input;
     if (stage1 === undefined) {
       steps.mark('stage-1', 'skipped', 'the whole configuration goes in at stage 2');

@@ -13,6 +13,7 @@ import { applyConfiguration, failedChecks, type PostCheck } from './change.ts';
 import type { DeviceDriver, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
 import { toApplicationFailure } from './failures.ts';
+import { createDeviceSecrets } from './secrets.ts';
 
 export interface DeviceCredentials {
   username: string;
@@ -68,6 +69,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export function createDeviceActivities(deps: DeviceActivityDependencies) {
   const { prisma, transports, credentials } = deps;
   const driver = (target: DeviceTarget): DeviceDriver => driverFor({ ...target, ...credentials }, transports);
+  const secrets = createDeviceSecrets(prisma);
 
   /** Records the running configuration as the device's next version, unless it is the version on record already. */
   async function recordVersion(deviceId: string, running: string, source: ConfigSource, workflowId: string): Promise<number> {
@@ -89,13 +91,14 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
       return failingAsDeviceErrors(() => heartbeating(async () => {
         const device = driver(input.target);
         const { changed } = await applyConfiguration(device, {
-          config: input.config,
+          config: await secrets.reveal(input.target.deviceId, input.config),
           mode: input.mode,
           persist: input.persist,
           checks: input.checks,
           confirmTimeoutSeconds: input.confirmTimeoutSeconds ?? 120,
         });
-        const version = await recordVersion(input.target.deviceId, await device.runningConfig(), input.source, input.workflowId);
+        const running = await secrets.conceal(input.target.deviceId, await device.runningConfig());
+        const version = await recordVersion(input.target.deviceId, running, input.source, input.workflowId);
         return { changed, version };
       }));
     },
@@ -103,7 +106,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     /** Reads the running configuration and records it as the device's next version (when it differs). */
     async captureConfiguration(input: { target: DeviceTarget; workflowId: string }): Promise<{ version: number; content: string }> {
       return failingAsDeviceErrors(async () => {
-        const content = await driver(input.target).runningConfig();
+        const content = await secrets.conceal(input.target.deviceId, await driver(input.target).runningConfig());
         return { version: await recordVersion(input.target.deviceId, content, 'rma', input.workflowId), content };
       });
     },
@@ -116,12 +119,18 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     /**
      * Brings the device up to `image` when it runs an older version, and waits until it is back
      * on it; answers the version it runs. A retry after the install finds the device on the
-     * version already and only waits.
+     * version already and only waits. A device that is not the `model` planned is refused first.
      */
-    async upgradeFirmwareIfOlder(input: { target: DeviceTarget; image?: TargetImage }): Promise<{ version: string; upgraded: boolean }> {
+    async upgradeFirmwareIfOlder(input: { target: DeviceTarget; image?: TargetImage; model?: string }): Promise<{ version: string; upgraded: boolean }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
         const device = driver(input.target);
-        const running = (await device.facts()).softwareVersion;
+        const facts = await device.facts();
+        // The image and the configuration to come are for the model planned: another model gets neither.
+        if (input.model !== undefined && facts.model !== input.model) {
+          throw ApplicationFailure.nonRetryable(`${input.target.serial} reports that it is a ${facts.model}, not the ${input.model} planned.`,
+            failureTypes.deviceModelMismatch, { serial: input.target.serial, reported: facts.model, planned: input.model });
+        }
+        const running = facts.softwareVersion;
         const { image } = input;
         if (!image || compareVersions(running, image.version) >= 0) return { version: running, upgraded: false };
         await device.installImage({ url: `${deps.imageBaseUrl}/api/v1/images/${image.sha256}`, sha256: image.sha256, reboot: true });

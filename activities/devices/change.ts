@@ -7,7 +7,8 @@ import type { DeviceDriver } from './drivers/contract.ts';
 
 /** What must hold after a change, as data: checked against what the device reports. */
 export type PostCheck =
-  | { kind: 'interface-up'; interface: string }
+  /** Up, and holding `address` (with its prefix length) when one is given. */
+  | { kind: 'interface-up'; interface: string; address?: string }
   | { kind: 'probe-up'; link: string }
   | { kind: 'version'; equals: string };
 
@@ -23,7 +24,8 @@ export async function failedChecks(driver: DeviceDriver, checks: PostCheck[]): P
     switch (check.kind) {
       case 'interface-up': {
         const found = interfaces.find((i) => i.name === check.interface);
-        return found?.operUp ? [] : [`interface ${check.interface} is ${found ? 'down' : 'missing'}`];
+        if (!found?.operUp) return [`interface ${check.interface} is ${found ? 'down' : 'missing'}`];
+        return !check.address || found.addresses?.includes(check.address) ? [] : [`interface ${check.interface} is up without its address ${check.address}`];
       }
       case 'probe-up': {
         const found = probes.find((p) => p.link === check.link);

@@ -1,5 +1,6 @@
 // Signatures in the Standard Webhooks style (standardwebhooks.com): HMAC-SHA256 over
-// "<id>.<timestamp>.<body>" with the secret's bytes, sent as `webhook-signature: v1,<base64>`
+// "<id>.<timestamp>.<body>", keyed with the base64-decoded part of the secret after `whsec_` (as
+// the official libraries do), sent as `webhook-signature: v1,<base64>`
 // beside `webhook-id` and `webhook-timestamp`. Outbound callbacks are signed this way, and ITSM
 // change requests coming in must be: one scheme, one implementation.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';

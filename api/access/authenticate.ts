@@ -38,13 +38,23 @@ const grantSelect = { opcoId: true, tenantId: true, role: { select: { name: true
 
 /** How long a token's principal is reused without reading the database again. */
 const tokenCacheMs = 5_000;
+/** Tokens (and their last-use marks) kept in memory at most; beyond, the oldest entry goes. */
+const maxRemembered = 10_000;
+
+/** Sets a key in an insertion-ordered map, forgetting the oldest entry past the bound. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > maxRemembered) map.delete(map.keys().next().value!);
+}
 
 export function createAuthenticator(prisma: PrismaClient) {
   /** When each token's last use was recorded: once a minute is enough, not one write per request. */
   const lastUseRecorded = new Map<string, number>();
   /**
-   * Machines call often: a token's principal is kept for a few seconds. Revoking through this
-   * process forgets it at once; another API process notices within tokenCacheMs.
+   * Machines call often: a token's principal is kept for a few seconds, never past the token's
+   * expiry. Revoking through this process forgets it at once; another API process notices within
+   * tokenCacheMs.
    */
   const tokens = new Map<string, { principal: Principal; until: number }>();
 
@@ -52,23 +62,24 @@ export function createAuthenticator(prisma: PrismaClient) {
     const hash = sha256Hex(token);
     const cached = tokens.get(hash);
     if (cached && cached.until > Date.now()) return cached.principal;
-    const principal = await lookUpToken(hash);
-    if (tokens.size > 10_000) tokens.clear();
-    tokens.set(hash, { principal, until: Date.now() + tokenCacheMs });
+    if (cached) tokens.delete(hash);
+    const { principal, expiresAt } = await lookUpToken(hash);
+    remember(tokens, hash, { principal, until: Math.min(Date.now() + tokenCacheMs, expiresAt.getTime()) });
     return principal;
   }
 
-  async function lookUpToken(hash: string): Promise<Principal> {
+  async function lookUpToken(hash: string): Promise<{ principal: Principal; expiresAt: Date }> {
     const row = await prisma.apiToken.findUnique({
       where: { tokenHash: hash },
       select: { id: true, name: true, tenantId: true, expiresAt: true, revokedAt: true, role: grantSelect.role },
     });
-    if (!row || row.revokedAt || row.expiresAt <= new Date()) throw unauthenticated('The API token is unknown, expired or revoked.');
+    if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) throw unauthenticated('The API token is unknown, expired or revoked.');
     if ((lastUseRecorded.get(row.id) ?? 0) < Date.now() - 60_000) {
-      lastUseRecorded.set(row.id, Date.now());
+      remember(lastUseRecorded, row.id, Date.now());
       void prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
     }
-    return principalOf(prisma, { type: 'api_token', id: row.id, name: row.name }, [{ opcoId: null, tenantId: row.tenantId, role: row.role }]);
+    const principal = await principalOf(prisma, { type: 'api_token', id: row.id, name: row.name }, [{ opcoId: null, tenantId: row.tenantId, role: row.role }]);
+    return { principal, expiresAt: row.expiresAt };
   }
 
   async function bySession(token: string): Promise<Principal> {

@@ -4,6 +4,7 @@
 import type { PrismaClient } from '../../prisma/client.ts';
 import { HttpProblem, problems } from '../problems.ts';
 import { allows, type Action, type ObjectType, type Permissions } from './permissions.ts';
+import { addressKey } from './throttle.ts';
 
 export interface Grant {
   scope: 'global' | 'opco' | 'tenant';
@@ -28,11 +29,13 @@ export class Principal {
     readonly grants: Grant[],
     /** The tenants of each OpCo the grants name, resolved once per request. */
     private readonly opcoTenants: ReadonlyMap<string, readonly string[]>,
+    /** Whom limits count against when that is not the actor itself (an anonymous caller's network). */
+    private readonly callerKey?: string,
   ) {}
 
   /** The key idempotency records and rate limits are kept under. */
   get key(): string {
-    return `${this.actor.type}:${this.actor.id}`;
+    return this.callerKey ?? `${this.actor.type}:${this.actor.id}`;
   }
 
   private covers(grant: Grant, tenantId: string): boolean {
@@ -61,6 +64,15 @@ export class Principal {
 
   isGlobal(objectType: ObjectType, action: Action): boolean {
     return this.grants.some((grant) => grant.scope === 'global' && allows(grant.permissions, objectType, action));
+  }
+
+  /**
+   * Whether it is offered links into the Temporal Web UI. The Web UI shows the namespace whole,
+   * every tenant's runs with their inputs and histories, so only those who read every tenant's runs
+   * here (the service provider's people) get them; everyone else follows runs on Branchline's pages.
+   */
+  get opensTemporalWebUi(): boolean {
+    return this.isGlobal('run', 'read');
   }
 
   /** The tenants where it may read this type: every tenant, or a list. */
@@ -95,7 +107,8 @@ export class Principal {
   }
 }
 
-export const anonymous = (address: string) => new Principal({ type: 'anonymous', id: address, name: address }, [], new Map());
+/** A caller on a public route: named by its address, limited with the other addresses of its network. */
+export const anonymous = (address: string) => new Principal({ type: 'anonymous', id: address, name: address }, [], new Map(), addressKey(address));
 
 interface GrantRow {
   opcoId: string | null;

@@ -13,7 +13,7 @@ import type { Action } from '../access/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
-import { temporalRunLink, type OperationDependencies } from '../operations.ts';
+import { temporalRunLink, temporalUiLink, type OperationDependencies } from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
 import { campaignBody, maintenanceWindow, maxCampaignPhases, type CampaignBody } from '../schemas/campaign.ts';
@@ -22,7 +22,7 @@ const campaign = z.object({
   id: z.uuid(), tenantId: z.uuid(), name: z.string(), imageId: z.uuid(), version: z.string(), model: z.string(),
   strategy: z.string(), phases: z.array(z.number()), concurrency: z.number(), failureBudgetPct: z.number(), phaseFailureBudgetPct: z.number().nullable(),
   maintenanceWindow: maintenanceWindow.nullable(), status: z.string(), deadline: z.date().nullable(), createdAt: z.date(), devices: z.number().int(),
-  workflowId: z.string(), temporalUiUrl: z.string(),
+  workflowId: z.string(), temporalUiUrl: temporalUiLink,
 }).openapi('UpgradeCampaign');
 
 const campaignPreview = z.object({
@@ -56,14 +56,14 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
     principal.assert(row?.tenantId, 'campaign', action, `Campaign ${id}`);
     return row!;
   };
-  const toCampaign = (row: Row): z.infer<typeof campaign> => {
+  const toCampaign = (row: Row, principal: Principal): z.infer<typeof campaign> => {
     const workflowId = campaignWorkflowId(row.id);
     return {
       id: row.id, tenantId: row.tenantId, name: row.name, imageId: row.imageId, version: row.image.version, model: row.image.model,
       strategy: row.strategy, phases: row.phases, concurrency: row.concurrency, failureBudgetPct: Number(row.failureBudgetPct),
       phaseFailureBudgetPct: row.phaseFailureBudgetPct === null ? null : Number(row.phaseFailureBudgetPct),
       maintenanceWindow: row.maintenanceWindow as z.infer<typeof maintenanceWindow> | null, status: row.status, deadline: row.deadline, createdAt: row.createdAt,
-      devices: row._count.devices, workflowId, temporalUiUrl: temporalRunLink(deps, workflowId, ''),
+      devices: row._count.devices, workflowId, ...temporalRunLink(deps, principal, workflowId, ''),
     };
   };
 
@@ -145,7 +145,7 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
       });
       await recordAudit(prisma, principal, req, { action: 'campaign.start', objectType: 'campaign', objectId: created.id, tenantId: created.tenantId, after: { ...body, devices: devices.length, phases: sizes } });
       res.location(`/api/v1/upgrade-campaigns/${created.id}`);
-      return toCampaign(await found(principal, created.id, 'read'));
+      return toCampaign(await found(principal, created.id, 'read'), principal);
     },
   });
 
@@ -157,7 +157,7 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
     handler: async ({ query, principal }) => {
       const rows = await prisma.upgradeCampaign.findMany({ ...pageArgs(query, principal.tenantWhere('campaign', query.tenantId)), include: { image: true, _count: { select: { devices: true } } } });
       const page = toPage(rows, query.limit);
-      return { items: page.items.map(toCampaign), nextCursor: page.nextCursor };
+      return { items: page.items.map((row) => toCampaign(row, principal)), nextCursor: page.nextCursor };
     },
   });
 
@@ -178,7 +178,7 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
       const progress: CampaignProgress | undefined = description?.status.name === 'RUNNING'
         ? await handle.query(campaignProgressQuery)
         : description ? await handle.result().catch(() => undefined) as CampaignProgress | undefined : undefined;
-      return { ...toCampaign(row), temporalUiUrl: temporalRunLink(deps, campaignWorkflowId(row.id), description?.runId ?? ''), execution: description?.status.name ?? 'UNKNOWN', progress: progress ?? null };
+      return { ...toCampaign(row, principal), ...temporalRunLink(deps, principal, campaignWorkflowId(row.id), description?.runId ?? ''), execution: description?.status.name ?? 'UNKNOWN', progress: progress ?? null };
     },
   });
 

@@ -12,6 +12,7 @@ import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
+import { firmwareImageUpload } from '../schemas/firmware.ts';
 
 const firmwareImage = z.object({
   id: z.uuid(),
@@ -52,10 +53,7 @@ export function firmwareRouter(api: ApiDefinition, deps: { prisma: PrismaClient;
     summary: 'Upload an image (the body is the file, application/octet-stream); its sha256 is checked when given',
     tags: ['Firmware'],
     access: { type: 'firmware', action: 'write' },
-    query: z.object({
-      model: z.enum(deviceModelNames as [string, ...string[]]),
-      version: z.string().regex(/^[0-9][0-9A-Za-z.\-]{0,40}$/, 'is a software version such as 23.2R1'),
-      fileName: z.string().regex(/^[\w.\-]{1,120}$/, 'is a file name without a path').optional(),
+    query: firmwareImageUpload.extend({
       sha256: z.string().regex(sha256Pattern, 'must be a sha256 in lowercase hex').optional(),
     }),
     status: 201,

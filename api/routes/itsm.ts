@@ -96,15 +96,15 @@ export function itsmRouter(api: ApiDefinition, deps: OperationDependencies): Rou
     handler: async ({ params, body, principal }, req, res) => {
       const tenantId = principal.grants[0]!.tenantId!;
       const earlier = await prisma.itsmChangeRequest.findUnique({ where: { tenantId_ticket: { tenantId, ticket: body.number } } });
-      if (earlier) return answerFor(earlier, res);
+      if (earlier) return answerFor(earlier, principal, res);
       const parsed = operations[body.operation].safeParse(body.parameters);
       if (!parsed.success) throw problems.validation(parsed.error.issues.map((i) => ({ path: ['parameters', ...i.path].join('.'), message: i.message })));
       const parameters: { siteId: string; phoneHomeWithinMinutes?: number } = parsed.data;
       const site = await prisma.site.findUnique({ where: { id: parameters.siteId }, include: { devices: { select: { serial: true } } } });
       principal.assert(site?.tenantId, 'site', 'execute', `Site ${parameters.siteId}`);
       const started = body.operation === 'site.onboard'
-        ? await startOnboarding(deps, site!, { ticket: body.number, phoneHomeWithinMinutes: parameters.phoneHomeWithinMinutes! })
-        : await startDecommission(deps, site!, { ticket: body.number });
+        ? await startOnboarding(deps, principal, site!, { ticket: body.number, phoneHomeWithinMinutes: parameters.phoneHomeWithinMinutes! })
+        : await startDecommission(deps, principal, site!, { ticket: body.number });
       try {
         await prisma.itsmChangeRequest.create({
           data: {
@@ -116,7 +116,7 @@ export function itsmRouter(api: ApiDefinition, deps: OperationDependencies): Rou
       } catch (error) {
         // The same ticket sent twice at once: the other request recorded it first, with the same run.
         if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') throw error;
-        return answerFor((await prisma.itsmChangeRequest.findUnique({ where: { tenantId_ticket: { tenantId, ticket: body.number } } }))!, res);
+        return answerFor((await prisma.itsmChangeRequest.findUnique({ where: { tenantId_ticket: { tenantId, ticket: body.number } } }))!, principal, res);
       }
       await recordAudit(prisma, principal, req, {
         action: `itsm.${body.operation}`, objectType: 'site', objectId: site!.id, tenantId,
@@ -127,12 +127,12 @@ export function itsmRouter(api: ApiDefinition, deps: OperationDependencies): Rou
     },
   });
 
-  function answerFor(earlier: { ticket: string; workflowId: string; runId: string | null; parameters: unknown; operation: string }, res: { location(url: string): void }): RunStarted & { ticket: string } {
+  function answerFor(earlier: { ticket: string; workflowId: string; runId: string | null; parameters: unknown; operation: string }, principal: Principal, res: { location(url: string): void }): RunStarted & { ticket: string } {
     const siteId = (earlier.parameters as { siteId: string }).siteId;
     const progressUrl = earlier.operation === 'site.onboard' ? onboardingProgressUrl(siteId) : decommissionProgressUrl(siteId);
     res.location(progressUrl);
     const runId = earlier.runId ?? '';
-    return { ticket: earlier.ticket, workflowId: earlier.workflowId, runId, siteId, started: false, progressUrl, temporalUiUrl: temporalRunLink(deps, earlier.workflowId, runId) };
+    return { ticket: earlier.ticket, workflowId: earlier.workflowId, runId, siteId, started: false, progressUrl, ...temporalRunLink(deps, principal, earlier.workflowId, runId) };
   }
 
   const integrationParams = z.object({ integrationId: z.uuid() });

@@ -13,7 +13,7 @@ import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import {
-  runStarted, startDecommission, startOnboarding, temporalRunLink, ticketSchema, type OperationDependencies,
+  runStarted, startDecommission, startOnboarding, temporalRunLink, temporalUiLink, ticketSchema, type OperationDependencies,
 } from '../operations.ts';
 import { problems } from '../problems.ts';
 
@@ -44,7 +44,7 @@ const onboardingProgress = z.object({
   runId: z.string(),
   /** The run as Temporal sees it: RUNNING, COMPLETED, FAILED, … */
   execution: z.string(),
-  temporalUiUrl: z.string(),
+  temporalUiUrl: temporalUiLink,
   siteId: z.uuid(),
   siteName: z.string().nullable(),
   state: z.enum(['running', 'compensating', 'failed', 'completed', 'aborted']),
@@ -81,7 +81,7 @@ export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies
     response: runStarted,
     handler: async ({ params, body, principal }, req, res) => {
       const site = await siteOf(principal, params.siteId, 'execute');
-      const started = await startOnboarding(deps, site, body);
+      const started = await startOnboarding(deps, principal, site, body);
       res.location(started.progressUrl);
       if (started.started) {
         await recordAudit(prisma, principal, req, { action: 'site.onboarding.start', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { workflowId: started.workflowId, ticket: body.ticket ?? null } });
@@ -116,7 +116,7 @@ export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies
         workflowId: description.workflowId,
         runId: description.runId,
         execution: description.status.name,
-        temporalUiUrl: temporalRunLink(deps, description.workflowId, description.runId),
+        ...temporalRunLink(deps, principal, description.workflowId, description.runId),
       };
     },
   });
@@ -174,7 +174,7 @@ export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies
     response: runStarted,
     handler: async ({ params, body, principal }, req, res) => {
       const site = await siteOf(principal, params.siteId, 'execute');
-      const started = await startDecommission(deps, site, body);
+      const started = await startDecommission(deps, principal, site, body);
       await recordAudit(prisma, principal, req, { action: 'site.decommission.start', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { workflowId: started.workflowId, ticket: body.ticket ?? null } });
       res.location(started.progressUrl);
       return started;

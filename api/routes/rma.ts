@@ -1,6 +1,8 @@
 // Replacing a failed device (RMA): the operator names the new box's serial (and its model, when a
 // documented replacement model ships instead); the answer holds the one-time activation code the
-// installer types into the new box, shown this once. The run rebinds the device to the new box.
+// installer types into the new box, shown this once. A spare that phoned home already is admitted
+// by the host key it reported instead, as an unclaimed box assigned to a site is: no code to type.
+// The run rebinds the device to the new box.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
@@ -13,7 +15,7 @@ import type { Action } from '../access/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
-import { temporalRunLink, type OperationDependencies } from '../operations.ts';
+import { temporalRunLink, temporalUiLink, type OperationDependencies } from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
 import { rmaParams, rmaRequest } from '../schemas/rma.ts';
@@ -33,6 +35,16 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
   const { prisma, temporal } = deps;
   const params = rmaParams;
 
+  /** The unclaimed box a spare's serial names, which must have phoned home as the model it replaces with. */
+  const spareThatPhonedHome = async (serial: string, model: string) => {
+    const box = await prisma.unclaimedDevice.findUnique({ where: { serial } });
+    if (!box?.hostKeySha256) {
+      throw problems.validation([{ path: 'newSerial', message: 'has not phoned home: only a spare listed among the unclaimed devices is admitted by its host key; send admitBy activation_code for any other box' }]);
+    }
+    if (box.model !== model) throw problems.validation([{ path: 'newModel', message: `is ${model}, but the spare ${serial} phoned home as a ${box.model}` }]);
+    return { hostKeySha256: box.hostKeySha256 };
+  };
+
   const deviceOf = async (principal: Principal, deviceId: string, action: Action) => {
     const device = await prisma.device.findUnique({ where: { id: deviceId }, include: { site: { select: { tenantId: true, name: true, status: true } } } });
     principal.assert(device?.site.tenantId, 'rma', action, `Device ${deviceId}`);
@@ -46,8 +58,8 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
     status: 202,
     response: z.object({
       rmaId: z.uuid(), workflowId: z.string(), runId: z.string(),
-      activationCode: z.string().describe('Type it into the new box: shown this once'),
-      progressUrl: z.string(), temporalUiUrl: z.string(),
+      activationCode: z.string().nullable().describe('Type it into the new box: shown this once. None for a spare admitted by its host key'),
+      progressUrl: z.string(), temporalUiUrl: temporalUiLink,
     }),
     handler: async ({ params, body, principal }, req, res) => {
       const device = await deviceOf(principal, params.deviceId, 'execute');
@@ -61,11 +73,22 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
         throw problems.validation([{ path: 'newModel', message: `a ${newModel} cannot replace a ${device.model}: send a ${allowed}` }]);
       }
       if (body.newSerial === device.serial) throw problems.validation([{ path: 'newSerial', message: 'is the failed box\'s serial: give the new box\'s' }]);
-      if (await prisma.device.findUnique({ where: { serial: body.newSerial }, select: { id: true } })) {
+      // Only among the devices the caller sees: another tenant's serial answers as an unknown one
+      // does (the replacement then waits for a box that never phones home with its code).
+      if (await prisma.device.findFirst({ where: { serial: body.newSerial, site: principal.tenantWhere('device') }, select: { id: true } })) {
         throw problems.validation([{ path: 'newSerial', message: 'belongs to another device already' }]);
       }
+      // How the new box will prove itself: a spare by the host key it reported, any other by a new
+      // one-time code, of which only the hash enters the run.
+      let activationCode: string | null = null;
+      let proof: { hostKeySha256: string } | { activationCodeHash: string };
+      if (body.admitBy === 'host_key') {
+        proof = await spareThatPhonedHome(body.newSerial, newModel);
+      } else {
+        activationCode = randomBytes(9).toString('base64url');
+        proof = { activationCodeHash: activationCodeHash(activationCode) };
+      }
       const rmaId = randomUUID();
-      const activationCode = randomBytes(9).toString('base64url');
       const workflowId = rmaWorkflowId(device.id);
       try {
         const handle = await temporal.workflow.start(rma, {
@@ -73,7 +96,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
           taskQueue: taskQueues.orchestration,
           workflowIdConflictPolicy: 'FAIL',
           args: [{
-            rmaId, deviceId: device.id, newSerial: body.newSerial, activationCodeHash: activationCodeHash(activationCode),
+            rmaId, deviceId: device.id, newSerial: body.newSerial, ...proof,
             phoneHomeWithin: `${body.phoneHomeWithinMinutes} minutes`,
             ...(body.newModel && body.newModel !== device.model ? { newModel: body.newModel } : {}),
             ...(body.reason ? { reason: body.reason } : {}),
@@ -88,11 +111,12 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
         });
         await recordAudit(prisma, principal, req, {
           action: 'device.rma.start', objectType: 'device', objectId: device.id, tenantId: device.site.tenantId,
-          before: { serial: device.serial, model: device.model }, after: { serial: body.newSerial, model: newModel, reason: body.reason ?? null, rmaId, workflowId },
+          before: { serial: device.serial, model: device.model },
+          after: { serial: body.newSerial, model: newModel, admitBy: body.admitBy, reason: body.reason ?? null, rmaId, workflowId },
         });
         res.location(rmaProgressUrl(device.id));
         const runId = handle.firstExecutionRunId;
-        return { rmaId, workflowId, runId, activationCode, progressUrl: rmaProgressUrl(device.id), temporalUiUrl: temporalRunLink(deps, workflowId, runId) };
+        return { rmaId, workflowId, runId, activationCode, progressUrl: rmaProgressUrl(device.id), ...temporalRunLink(deps, principal, workflowId, runId) };
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
         throw problems.conflict(`${device.hostname} is being replaced already: follow that run, or abort it first.`, { workflowId });
@@ -104,7 +128,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
     method: 'get', path: '/devices/:deviceId/rma', summary: "The device's latest replacement, step by step", tags: ['RMA'],
     access: { type: 'rma', action: 'read' }, params,
     response: z.object({
-      rmaId: z.string(), workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: z.string(),
+      rmaId: z.string(), workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: temporalUiLink,
       state: z.string(), hostname: z.string().nullable(), oldSerial: z.string().nullable(), newSerial: z.string(), error: z.string().nullable(),
       steps: z.array(stepSchema), devices: z.array(deviceProvisioning),
     }),
@@ -116,7 +140,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
         const progress = await handle.query(rmaProgressQuery);
         return {
           ...progress, devices: await provisioningOf(temporal, progress.devices), workflowId: description.workflowId, runId: description.runId, execution: description.status.name,
-          temporalUiUrl: temporalRunLink(deps, description.workflowId, description.runId),
+          ...temporalRunLink(deps, principal, description.workflowId, description.runId),
         };
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw problems.notFound(`A replacement of device ${params.deviceId}`);

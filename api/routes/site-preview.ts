@@ -8,7 +8,8 @@ import { meshPeerSites, peerDevice, sitePolicies } from '../../activities/sites.
 import type { PrismaClient } from '../../prisma/client.ts';
 import { deviceModel } from '../../prisma/device-models.ts';
 import { renderers } from '../../workflows/render/renderers.ts';
-import { deviceConfigInput, type PeerDevice, type PlannedDevice, type SitePlan } from '../../workflows/site-plan.ts';
+import { secretReference } from '../../workflows/render/device-config.ts';
+import { deviceConfigInput, wanLinkConfigs, type PeerDevice, type PlannedDevice, type SitePlan } from '../../workflows/site-plan.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { problems } from '../problems.ts';
 import { siteAggregate, type SiteAggregate } from '../schemas/site.ts';
@@ -18,6 +19,8 @@ import { plannedHostname, siteReferenceErrors } from '../site-inventory.ts';
 export const previewPlaceholders = {
   loopback: 'LOOPBACK/32',
   tunnelAddress: 'TUNNEL-ADDRESS/30',
+  /** The device receives the password itself; nothing shows it. */
+  pppoePassword: secretReference('pppoe-password'),
 } as const;
 
 const configurationSection = z.object({
@@ -66,7 +69,7 @@ export function sitePreviewRouter(api: ApiDefinition, deps: { prisma: PrismaClie
     response: sitePreview,
     handler: async ({ body: site, principal }) => {
       principal.assert(site.tenantId, 'site', 'write', `Tenant ${site.tenantId}`);
-      const errors = await siteReferenceErrors(prisma, site);
+      const errors = await siteReferenceErrors(prisma, site, principal.tenantWhere('device'));
       if (errors.length > 0) throw problems.validation(errors);
       const peers = await peersOf(prisma, site);
       const devices: PlannedDevice[] = site.devices.map((device) => {
@@ -74,7 +77,12 @@ export function sitePreviewRouter(api: ApiDefinition, deps: { prisma: PrismaClie
         return {
           id: device.role, role: device.role, hostname: plannedHostname(site.name, device), model: device.model,
           platform: deviceModel(device.model)!.platform, serial: device.serial ?? null, status: 'planned', target: null, softwareVersion: null,
-          wanLinks: links.map((link) => ({ name: link.name, interfaceName: link.interfaceName, address: 'dhcp' as const })),
+          wanLinks: wanLinkConfigs(links.map(({ name, interfaceName, backupOnly, addressing }) => ({
+            name, interfaceName, backupOnly,
+            addressing: addressing.mode === 'pppoe'
+              ? { mode: 'pppoe' as const, username: addressing.username, authentication: addressing.authentication, passwordSecret: previewPlaceholders.pppoePassword }
+              : addressing,
+          }))),
           primaryLinks: links.filter((link) => !link.backupOnly).map((link) => link.name),
         };
       });
@@ -106,6 +114,8 @@ export function sitePreviewRouter(api: ApiDefinition, deps: { prisma: PrismaClie
         peers: peers.map((peer) => ({ siteName: peer.siteName, hostname: peer.hostname, ...(peer.priority ? { priority: peer.priority } : {}) })),
         placeholders: [
           { shownAs: previewPlaceholders.loopback, meaning: "the device's loopback, allocated from the pool when onboarding starts" },
+          ...(site.wanLinks.some((link) => link.addressing.mode === 'pppoe')
+            ? [{ shownAs: previewPlaceholders.pppoePassword, meaning: 'the PPPoE password, which only the device receives' }] : []),
           ...(peers.length > 0 ? [
             { shownAs: previewPlaceholders.tunnelAddress, meaning: "this end's address in the tunnel's /30, allocated when onboarding starts" },
             { shownAs: 'st0 units', meaning: 'numbered 1, 2, … here; onboarding takes the lowest units free on each device' },

@@ -11,7 +11,7 @@ import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
 import { siteAggregate, siteDetailsStep, type SiteAggregate } from '../schemas/site.ts';
-import { createPlannedSite, siteReferenceErrors } from '../site-inventory.ts';
+import { auditedSite, createPlannedSite, siteReferenceErrors } from '../site-inventory.ts';
 
 const siteSummary = z
   .object({
@@ -136,8 +136,8 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
   });
 
   /** Per-field errors from the checks that need the database, as a 400. */
-  const checkReferences = async (site: SiteAggregate) => {
-    const errors = await siteReferenceErrors(prisma, site);
+  const checkReferences = async (principal: Principal, site: SiteAggregate) => {
+    const errors = await siteReferenceErrors(prisma, site, principal.tenantWhere('device'));
     if (errors.length > 0) throw problems.validation(errors);
   };
 
@@ -151,7 +151,7 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
     response: z.object({ valid: z.literal(true) }),
     handler: async ({ body, principal }) => {
       principal.assert(body.tenantId, 'site', 'write', `Tenant ${body.tenantId}`);
-      await checkReferences(body);
+      await checkReferences(principal, body);
       return { valid: true as const };
     },
   });
@@ -170,10 +170,10 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
     }),
     handler: async ({ body, principal }, req, res) => {
       principal.assert(body.tenantId, 'site', 'write', `Tenant ${body.tenantId}`);
-      await checkReferences(body);
+      await checkReferences(principal, body);
       const planned = await createPlannedSite(prisma, body);
       const site = await prisma.site.findUniqueOrThrow({ where: { id: planned.id }, select: siteSelect });
-      await recordAudit(prisma, principal, req, { action: 'site.create', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { ...body, devices: body.devices } });
+      await recordAudit(prisma, principal, req, { action: 'site.create', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: auditedSite(body) });
       res.location(`/api/v1/sites/${planned.id}`);
       return { ...(await toSummary(prisma, site)), activationCodes: planned.activationCodes };
     },

@@ -5,22 +5,36 @@ import type { Client } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { EventNotice } from '../../activities/events/publish.ts';
-import type { PrismaClient } from '../../prisma/client.ts';
+import type { Prisma, PrismaClient } from '../../prisma/client.ts';
 import { progressQueryName } from '../../workflows/steps.ts';
 import type { ObjectType } from '../access/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import type { EventHub } from '../event-hub.ts';
 import type { ApiDefinition } from '../openapi.ts';
 
+/** Event families read with their own permission; every other event is read with the site's. */
+const families = ['run', 'device', 'alarm'] as const;
+
 /** The object type whose read permission lets one see an event. */
 function objectTypeOf(eventType: string): ObjectType {
   const family = eventType.split('.')[0];
-  return family === 'run' || family === 'device' || family === 'alarm' ? family : 'site';
+  return families.find((f) => f === family) ?? 'site';
 }
 
 function mayRead(principal: Principal, notice: Pick<EventNotice, 'tenantId' | 'type'>): boolean {
   const type = objectTypeOf(notice.type);
   return notice.tenantId ? principal.can(notice.tenantId, type, 'read') : principal.isGlobal(type, 'read');
+}
+
+/** mayRead as a database filter, so a replay reads the caller's events and not the first of everyone's. */
+function readableEvents(principal: Principal): Prisma.DomainEventWhereInput {
+  const ofFamily = (family: string) => ({ type: { startsWith: `${family}.` } });
+  return {
+    OR: [
+      ...families.map((family) => ({ ...ofFamily(family), ...principal.tenantWhere(family) })),
+      { NOT: families.map(ofFamily), ...principal.tenantWhere('site') },
+    ],
+  };
 }
 
 /** Opens the stream; the returned promise settles when the browser goes away. */
@@ -74,7 +88,8 @@ export function streamsRouter(api: ApiDefinition, deps: { prisma: PrismaClient; 
       const sent = new Set<string>();
       if (lastId.success) {
         const missed = await prisma.domainEvent.findMany({
-          where: { id: { gt: lastId.data }, ...(query.tenantId ? { tenantId: query.tenantId } : {}) }, orderBy: { id: 'asc' }, take: 500,
+          where: { AND: [{ id: { gt: lastId.data }, ...(query.tenantId ? { tenantId: query.tenantId } : {}) }, readableEvents(principal)] },
+          orderBy: { id: 'asc' }, take: 500,
         });
         for (const event of missed.filter(wanted)) {
           sent.add(event.id);

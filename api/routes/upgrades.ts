@@ -9,7 +9,7 @@ import type { Action } from '../access/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
-import { temporalRunLink, type OperationDependencies } from '../operations.ts';
+import { temporalRunLink, temporalUiLink, type OperationDependencies } from '../operations.ts';
 import { problems } from '../problems.ts';
 import { stepSchema } from './onboarding.ts';
 
@@ -29,7 +29,7 @@ export function upgradesRouter(api: ApiDefinition, deps: OperationDependencies):
     access: { type: 'device', action: 'execute' }, params,
     body: z.object({ imageId: z.uuid().optional() }),
     status: 202,
-    response: z.object({ workflowId: z.string(), runId: z.string(), started: z.boolean(), progressUrl: z.string(), temporalUiUrl: z.string() }),
+    response: z.object({ workflowId: z.string(), runId: z.string(), started: z.boolean(), progressUrl: z.string(), temporalUiUrl: temporalUiLink }),
     handler: async ({ params, body, principal }, req, res) => {
       const device = await deviceOf(principal, params.deviceId, 'execute');
       if (!device.serial || !device.managementAddress) throw problems.conflict(`${device.hostname} has never been provisioned: there is nothing to upgrade yet.`);
@@ -55,11 +55,11 @@ export function upgradesRouter(api: ApiDefinition, deps: OperationDependencies):
         });
         await recordAudit(prisma, principal, req, { action: 'device.upgrade.start', objectType: 'device', objectId: device.id, tenantId: device.site.tenantId, after: { version: image.version, workflowId } });
         const runId = handle.firstExecutionRunId;
-        return { workflowId, runId, started: true, progressUrl, temporalUiUrl: temporalRunLink(deps, workflowId, runId) };
+        return { workflowId, runId, started: true, progressUrl, ...temporalRunLink(deps, principal, workflowId, runId) };
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
         const running = await temporal.workflow.getHandle(workflowId).describe();
-        return { workflowId, runId: running.runId, started: false, progressUrl, temporalUiUrl: temporalRunLink(deps, workflowId, running.runId) };
+        return { workflowId, runId: running.runId, started: false, progressUrl, ...temporalRunLink(deps, principal, workflowId, running.runId) };
       }
     },
   });
@@ -68,7 +68,7 @@ export function upgradesRouter(api: ApiDefinition, deps: OperationDependencies):
     method: 'get', path: '/devices/:deviceId/upgrade', summary: "The device's latest single upgrade, step by step", tags: ['Upgrades'],
     access: { type: 'device', action: 'read' }, params,
     response: z.object({
-      workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: z.string(),
+      workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: temporalUiLink,
       state: z.string(), image: z.string(), fromVersion: z.string().nullable(), error: z.string().nullable(), steps: z.array(stepSchema),
     }),
     handler: async ({ params, principal }) => {
@@ -79,7 +79,7 @@ export function upgradesRouter(api: ApiDefinition, deps: OperationDependencies):
         const progress = await handle.query(upgradeProgressQuery);
         return {
           workflowId: description.workflowId, runId: description.runId, execution: description.status.name,
-          temporalUiUrl: temporalRunLink(deps, description.workflowId, description.runId),
+          ...temporalRunLink(deps, principal, description.workflowId, description.runId),
           state: progress.state, image: progress.image, fromVersion: progress.fromVersion, error: progress.error, steps: progress.steps,
         };
       } catch (error) {

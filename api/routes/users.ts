@@ -38,8 +38,23 @@ const userSelect = {
 
 type UserRow = { roleBindings: { roleId: string; opcoId: string | null; tenantId: string | null; role: { name: string; scope: string; permissions: unknown } }[] } & Omit<z.infer<typeof user>, 'bindings'>;
 
-const toUser = ({ roleBindings, ...row }: UserRow): z.infer<typeof user> =>
-  ({ ...row, bindings: roleBindings.map((b) => ({ roleId: b.roleId, opcoId: b.opcoId, tenantId: b.tenantId, role: b.role.name })) });
+type BindingRow = UserRow['roleBindings'][number];
+
+/**
+ * Whether the caller may see this binding of a person: one for a tenant it reads people of; one
+ * for an OpCo it holds a grant over; a global one only with a global grant. A person bound in
+ * several tenants shows each caller only the bindings of its own.
+ */
+function bindingVisible(principal: Principal, binding: BindingRow): boolean {
+  if (binding.tenantId) return principal.can(binding.tenantId, 'user', 'read');
+  return principal.grants.some((grant) => allows(grant.permissions, 'user', 'read') &&
+    (grant.scope === 'global' || (!!binding.opcoId && grant.scope === 'opco' && grant.opcoId === binding.opcoId)));
+}
+
+const toUser = (principal: Principal, { roleBindings, ...row }: UserRow): z.infer<typeof user> => ({
+  ...row,
+  bindings: roleBindings.filter((b) => bindingVisible(principal, b)).map((b) => ({ roleId: b.roleId, opcoId: b.opcoId, tenantId: b.tenantId, role: b.role.name })),
+});
 
 /** Whether the principal may manage people bound this way, with a role allowing this much. */
 function mayBind(principal: Principal, scope: string, where: { opcoId: string | null; tenantId: string | null }, permissions: Permissions): boolean {
@@ -72,10 +87,12 @@ export function usersRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
     query: pageQuery.extend({ tenantId: z.uuid().optional() }),
     response: pageOf(user),
     handler: async ({ query, principal }) => {
+      // Asking for the people of a tenant one may not read is asking about that tenant: 404, as for its objects.
+      if (query.tenantId && !principal.can(query.tenantId, 'user', 'read')) throw problems.notFound(`Tenant ${query.tenantId}`);
       const where = { AND: [visible(principal), query.tenantId ? { roleBindings: { some: { tenantId: query.tenantId } } } : {}] };
       const rows = await prisma.user.findMany({ ...pageArgs(query, where), select: userSelect });
       const page = toPage(rows, query.limit);
-      return { items: page.items.map(toUser), nextCursor: page.nextCursor };
+      return { items: page.items.map((row) => toUser(principal, row)), nextCursor: page.nextCursor };
     },
   });
 
@@ -85,7 +102,7 @@ export function usersRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
     handler: async ({ params, principal }, _req, res) => {
       const row = await found(principal, params.userId);
       sendEtag(res, row.updatedAt);
-      return toUser(row);
+      return toUser(principal, row);
     },
   });
 
@@ -123,7 +140,7 @@ export function usersRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
         },
         select: userSelect,
       });
-      const after = toUser(created);
+      const after = toUser(principal, created);
       await recordAudit(prisma, principal, req, { action: 'user.create', objectType: 'user', objectId: created.id, tenantId: body.bindings[0]?.tenantId, after });
       res.location(`/api/v1/users/${created.id}`);
       sendEtag(res, created.updatedAt);
@@ -153,10 +170,10 @@ export function usersRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       if (body.disabled || body.password) await prisma.userSession.deleteMany({ where: { userId: before.id } });
       await recordAudit(prisma, principal, req, {
         action: 'user.update', objectType: 'user', objectId: before.id, tenantId: before.roleBindings[0]?.tenantId,
-        before: toUser(before), after: { ...toUser(after), ...(body.password ? { password: 'changed' } : {}) },
+        before: toUser(principal, before), after: { ...toUser(principal, after), ...(body.password ? { password: 'changed' } : {}) },
       });
       sendEtag(res, after.updatedAt);
-      return toUser(after);
+      return toUser(principal, after);
     },
   });
 

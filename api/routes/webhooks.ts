@@ -1,7 +1,10 @@
 // ITSM outbound: a tenant's subscriptions (URL, secret, events) and the log of every delivery.
+// A URL must lead to a public address, or into a network the SP allows: the worker would
+// otherwise POST from inside the SP's network on a tenant's behalf.
 import { Router } from 'express';
 import { z } from 'zod';
 import { newSigningSecret } from '../../activities/events/standard-webhooks.ts';
+import type { WebhookDestinations } from '../../activities/events/webhook-destinations.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { Principal } from '../access/principal.ts';
 import type { Action } from '../access/permissions.ts';
@@ -9,6 +12,7 @@ import { recordAudit } from '../audit.ts';
 import { sendEtag, updateIfMatch } from '../etag.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { problems } from '../problems.ts';
 
 export const eventTypes = [
   'run.started', 'run.completed', 'run.failed', 'run.cancelled', 'run.terminated', 'run.timed_out',
@@ -44,12 +48,20 @@ const delivery = z.object({
   deliveredAt: z.date().nullable(),
 }).openapi('WebhookDelivery');
 
-const url = z.url({ protocol: /^https?$/, error: 'is an http or https URL' }).max(2000);
+const url = z.url({ protocol: /^https?$/, error: 'is an http or https URL' }).max(2000)
+  .describe('Where events are POSTed: a public address (private, loopback, link-local and metadata destinations are refused unless an SP admin allows the network)');
 const omit = { omit: { secret: true } } as const;
 
-export function webhooksRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): Router {
+export function webhooksRouter(api: ApiDefinition, deps: { prisma: PrismaClient; webhookDestinations: WebhookDestinations }): Router {
   const router = Router();
-  const { prisma } = deps;
+  const { prisma, webhookDestinations } = deps;
+
+  /** Refuses, as a field error, a URL whose host is or resolves to somewhere webhooks may not go. */
+  const assertReachable = async (target: string) => {
+    const destination = await webhookDestinations.check(target);
+    if (destination.verdict !== 'allowed') throw problems.validation([{ path: 'url', message: destination.reason }]);
+  };
+
   const params = z.object({ subscriptionId: z.uuid() });
 
   const found = async (principal: Principal, id: string, action: Action) => {
@@ -90,6 +102,7 @@ export function webhooksRouter(api: ApiDefinition, deps: { prisma: PrismaClient 
     response: subscription.extend({ secret: z.string().describe('whsec_…: verify webhook-signature with it (Standard Webhooks)') }),
     handler: async ({ body, principal }, req, res) => {
       principal.assert(body.tenantId, 'webhook', 'write', `Tenant ${body.tenantId}`);
+      await assertReachable(body.url);
       const created = await prisma.webhookSubscription.create({ data: { ...body, description: body.description ?? null, secret: newSigningSecret() } });
       const { secret, ...shown } = created;
       await recordAudit(prisma, principal, req, { action: 'webhook.create', objectType: 'webhook', objectId: created.id, tenantId: created.tenantId, after: shown });
@@ -106,6 +119,7 @@ export function webhooksRouter(api: ApiDefinition, deps: { prisma: PrismaClient 
     response: subscription,
     handler: async ({ params, body, principal }, req, res) => {
       const before = await found(principal, params.subscriptionId, 'write');
+      if (body.url !== undefined) await assertReachable(body.url);
       const after = await updateIfMatch(req, before, (updatedAt) => prisma.webhookSubscription.updateMany({ where: { id: before.id, updatedAt }, data: body }),
         () => found(principal, params.subscriptionId, 'write'));
       await recordAudit(prisma, principal, req, { action: 'webhook.update', objectType: 'webhook', objectId: after.id, tenantId: after.tenantId, before, after });

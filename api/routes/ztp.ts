@@ -1,15 +1,18 @@
 // Zero-touch provisioning's front door. A box fresh from the factory posts its serial and the
 // site's one-time activation code; the API admits it only when a site expects that serial and the
 // code matches (or an operator assigned the box), then signals the device's waiting `ztp` run.
-// Anything else is refused and changes nothing, except that a wrong code raises an alarm and an
-// unknown serial is listed once among the unclaimed devices, for an operator to assign.
+// Anything else is refused, always with the same answer, so the public endpoint does not tell
+// which serials exist; a wrong code raises an alarm (cleared once a box is provisioned for the
+// device), and a box nobody expects is listed once among the unclaimed devices, for an operator to
+// assign (or pick as the spare of a replacement).
 import { timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { DeviceStatus } from '../../generated/prisma/enums.ts';
 import { raiseAlarm } from '../../activities/sites.ts';
-import type { PrismaClient } from '../../prisma/client.ts';
-import { deviceModelNames } from '../../prisma/device-models.ts';
+import { Prisma, type PrismaClient } from '../../prisma/client.ts';
+import { alarmTypes } from '../../workflows/alarm-types.ts';
 import { phoneHomeSignal, ztpWorkflowId } from '../../workflows/ztp.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
@@ -37,14 +40,43 @@ const unclaimedDevice = z.object({
   firstSeenAt: z.date(),
   lastSeenAt: z.date(),
   attempts: z.number().int(),
+  deviceId: z.uuid().nullable().describe('The planned device whose activation code the box presented, if it presented one'),
 }).openapi('UnclaimedDevice');
 
 const refused = (detail: string) => new HttpProblem(403, 'ztp-refused', 'Not admitted', detail);
+
+/** Unknown serial, wrong code or a device not waiting for a box: one answer, which tells a stranger nothing. */
+const notAdmitted = (serial: string) =>
+  refused(`No site waits for ${serial} with this activation code; an operator can assign a box that phoned home.`);
+
+/** Devices that wait for a box: planned ones, and those in RMA awaiting their replacement. */
+const waitingStatuses: DeviceStatus[] = ['planned', 'rma'];
 
 function sameCode(code: string, hash: string): boolean {
   const given = Buffer.from(activationCodeHash(code), 'hex');
   const expected = Buffer.from(hash, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * The unclaimed boxes these tenants may see and claim: a box that presented the activation code of
+ * one of their planned devices, and a box that presented no device's code but whose serial one of
+ * their planned devices (or replacements) names. The code is the stronger claim: a box carrying
+ * one tenant's code is not another's for typing its serial in.
+ */
+async function claimableSerials(prisma: PrismaClient, tenantIds: string[], options: { serial?: string; limit: number }): Promise<string[]> {
+  const rows = await prisma.$queryRaw<{ serial: string }[]>`
+    SELECT u.serial FROM unclaimed_device u
+    LEFT JOIN device reported ON reported.id = u.device_id
+    LEFT JOIN site reported_site ON reported_site.id = reported.site_id
+    WHERE (reported_site.tenant_id = ANY(${tenantIds}::uuid[])
+      OR (u.device_id IS NULL AND EXISTS (
+        SELECT 1 FROM device expecting JOIN site ON site.id = expecting.site_id
+        WHERE expecting.serial = u.serial AND expecting.status = ANY(${waitingStatuses}::"DeviceStatus"[]) AND site.tenant_id = ANY(${tenantIds}::uuid[]))))
+      ${options.serial ? Prisma.sql`AND u.serial = ${options.serial}` : Prisma.empty}
+    ORDER BY u.last_seen_at DESC
+    LIMIT ${options.limit}`;
+  return rows.map((row) => row.serial);
 }
 
 export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temporal: Client }): Router {
@@ -61,29 +93,42 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
     body: phoneHome,
     response: z.object({ admitted: z.literal(true), hostname: z.string() }),
     handler: async ({ body }, _req, res) => {
-      const device = await prisma.device.findUnique({ where: { serial: body.serial }, include: { site: true } });
-      if (!device) {
-        const seen = { model: body.model, softwareVersion: body.softwareVersion, address: body.address, hostKeySha256: body.hostKeySha256, lastSeenAt: new Date() };
-        await prisma.unclaimedDevice.upsert({
-          where: { serial: body.serial },
-          create: { serial: body.serial, ...seen },
-          update: { ...seen, attempts: { increment: 1 } },
-        });
-        throw problems.notFound(`A site expecting serial ${body.serial} (the box is listed among the unclaimed devices for an operator to assign)`);
-      }
-      const alarm = (type: string, message: string) => raiseAlarm(prisma, {
-        tenantId: device.site.tenantId, siteId: device.siteId, deviceId: device.id, type, severity: 'major', message, dedupeKey: `${type}:${device.id}`,
+      const known = await prisma.device.findMany({ where: { serial: body.serial }, include: { site: true } });
+      const waiting = known.filter((d) => waitingStatuses.includes(d.status));
+      const proves = (d: (typeof known)[number]) =>
+        (!!d.activationCodeHash && !!body.activationCode && sameCode(body.activationCode, d.activationCodeHash)) ||
+        // An assigned box has no code to give: the host key it reported is its proof.
+        (!d.activationCodeHash && !!d.hostKeySha256 && d.hostKeySha256 === body.hostKeySha256);
+      const device = waiting.find(proves);
+      const alarm = (d: (typeof known)[number], type: string, message: string) => raiseAlarm(prisma, {
+        tenantId: d.site.tenantId, siteId: d.siteId, deviceId: d.id, type, severity: 'major', message, dedupeKey: `${type}:${d.id}`,
       });
-      // A planned device waits for its first box; a device in RMA for its replacement.
-      if (device.status !== 'planned' && device.status !== 'rma') throw problems.conflict(`${body.serial} is ${device.status} already; it is not waiting for zero-touch provisioning.`);
-      const byCode = !!device.activationCodeHash && !!body.activationCode && sameCode(body.activationCode, device.activationCodeHash);
-      const byAssignment = !device.activationCodeHash && !!device.hostKeySha256 && device.hostKeySha256 === body.hostKeySha256;
-      if (!byCode && !byAssignment) {
-        await alarm('ztp.activation-refused', `${body.serial} phoned home from ${body.address} for ${device.site.name} with ${body.activationCode ? 'a wrong' : 'no'} activation code.`);
-        throw refused(`${body.serial}: the activation code does not match.`);
+      if (!device) {
+        for (const d of waiting) {
+          await alarm(d, alarmTypes.activationRefused, `${body.serial} phoned home from ${body.address} for ${d.site.name} with ${body.activationCode ? 'a wrong' : 'no'} activation code.`);
+        }
+        // A box nobody expects waits among the unclaimed; so does one carrying another planned device's code.
+        const reportedFor = body.activationCode
+          ? await prisma.device.findFirst({ where: { activationCodeHash: activationCodeHash(body.activationCode), status: { in: waitingStatuses } }, select: { id: true } })
+          : null;
+        if (known.length === 0 || reportedFor) {
+          const seen = { model: body.model, softwareVersion: body.softwareVersion, address: body.address, hostKeySha256: body.hostKeySha256, lastSeenAt: new Date() };
+          await prisma.unclaimedDevice.upsert({
+            where: { serial: body.serial },
+            create: { serial: body.serial, ...seen, deviceId: reportedFor?.id ?? null },
+            update: { ...seen, attempts: { increment: 1 }, ...(reportedFor ? { deviceId: reportedFor.id } : {}) },
+          });
+        }
+        throw notAdmitted(body.serial);
+      }
+      if (known.some((d) => d !== device && !waitingStatuses.includes(d.status))) {
+        // The right code, on a box whose serial a device in service holds: a cloned serial, or a
+        // record gone stale. Its tenant hears of it (the box proved it belongs there); the box learns nothing.
+        await alarm(device, alarmTypes.serialInService, `${body.serial} phoned home with the activation code for ${device.site.name}, but a device in service has that serial.`);
+        throw notAdmitted(body.serial);
       }
       if (body.model !== device.model) {
-        await alarm('ztp.model-mismatch', `${body.serial} is a ${body.model}, but ${device.site.name} expects a ${device.model}.`);
+        await alarm(device, alarmTypes.modelMismatch, `${body.serial} is a ${body.model}, but ${device.site.name} expects a ${device.model}.`);
         throw refused(`${body.serial} is a ${body.model}; the site expects a ${device.model}.`);
       }
       try {
@@ -105,12 +150,15 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
     path: '/unclaimed-devices',
     summary: 'Boxes that phoned home with a serial no site expects',
     tags: ['Zero-touch provisioning'],
-    // A box nobody expects belongs to no tenant yet: whoever may manage devices sees the list.
+    // A box nobody expects belongs to no tenant yet: SP admins see every one; a tenant sees those
+    // that presented one of its activation codes or whose serial one of its sites expects.
     access: { type: 'device', action: 'read' },
     query: pageQuery.pick({ limit: true }),
     response: z.object({ items: z.array(unclaimedDevice) }),
-    handler: async ({ query }) => {
-      const rows = await prisma.unclaimedDevice.findMany({ orderBy: { lastSeenAt: 'desc' }, take: query.limit, omit: { hostKeySha256: true } });
+    handler: async ({ query, principal }) => {
+      const readable = principal.readableTenants('device');
+      const visible = readable === 'all' ? {} : { serial: { in: await claimableSerials(prisma, readable, { limit: query.limit }) } };
+      const rows = await prisma.unclaimedDevice.findMany({ where: visible, orderBy: { lastSeenAt: 'desc' }, take: query.limit, omit: { hostKeySha256: true } });
       return { items: rows };
     },
   });
@@ -127,12 +175,15 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
     handler: async ({ params, body, principal }, req) => {
       const site = await prisma.site.findUnique({ where: { id: body.siteId }, select: { tenantId: true } });
       principal.assert(site?.tenantId, 'device', 'write', `Site ${body.siteId}`);
-      const box = await prisma.unclaimedDevice.findUnique({ where: { serial: params.serial } });
+      // A box the site's tenant may not claim answers as one that never phoned home.
+      const claimable = principal.isGlobal('device', 'write') || (await claimableSerials(prisma, [site!.tenantId], { serial: params.serial, limit: 1 })).length > 0;
+      const box = claimable ? await prisma.unclaimedDevice.findUnique({ where: { serial: params.serial } }) : null;
       if (!box) throw problems.notFound(`Unclaimed device ${params.serial}`);
       const device = await prisma.device.findFirst({ where: { siteId: body.siteId, role: body.role } });
       if (!device) throw problems.notFound(`A ${body.role} device of site ${body.siteId}`);
       if (device.status !== 'planned') throw problems.conflict(`That device is ${device.status}; only a planned device takes a new box.`);
-      if (deviceModelNames.includes(box.model) && box.model !== device.model) {
+      // A box of a model Branchline does not know cannot be what the device is planned as either.
+      if (box.model !== device.model) {
         throw problems.validation([{ path: 'siteId', message: `the box is a ${box.model}; that device is planned as a ${device.model}` }]);
       }
       await prisma.$transaction([

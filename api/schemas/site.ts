@@ -3,9 +3,9 @@
 // step by step (each step extends the one before); `checkSite` adds the checks across fields,
 // each reported at the field to fix.
 import { z } from 'zod';
-import { deviceModel, deviceModelNames } from '../../prisma/device-models.ts';
-import { wanLinkType } from '../../prisma/choices.ts';
-import { parseIpv4Prefix } from '../../prisma/ipv4.ts';
+import { deviceModel, deviceModelNames, deviceModels } from '../../prisma/device-models.ts';
+import { pppAuthentication, wanLinkType } from '../../prisma/choices.ts';
+import { formatIpv4, parseIpv4, parseIpv4Prefix } from '../../prisma/ipv4.ts';
 
 const timeZones = new Set(Intl.supportedValuesOf('timeZone'));
 const name = z.string().trim().min(1, 'is required').max(100, 'is at most 100 characters');
@@ -36,6 +36,30 @@ export const siteDevicesStep = siteDetailsStep.extend({
   devices: z.array(siteDeviceInput).min(1, 'a site has a device').max(2, 'a site has at most two devices (dual CPE)'),
 });
 
+const ipv4Address = z.string().refine((text) => parseIpv4(text) !== undefined, 'is an IPv4 address such as 192.0.2.9');
+
+/**
+ * How a WAN link gets its address: from the provider's DHCP (the default), fixed by the provider,
+ * or negotiated by a PPPoE session over the link's port. The password is write-only: the API never
+ * answers it, and only the device receives it.
+ */
+export const wanAddressingInput = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('dhcp') }),
+  z.object({
+    mode: z.literal('static'),
+    address: z.string().regex(ipv4Prefix, 'is an address with its prefix length, such as 192.0.2.10/30'),
+    gateway: ipv4Address,
+    dnsServers: z.array(z.string()).max(3, 'are at most three')
+      .refine((servers) => servers.every((server) => parseIpv4(server) !== undefined), 'are IPv4 addresses such as 9.9.9.9').default([]),
+  }),
+  z.object({
+    mode: z.literal('pppoe'),
+    username: z.string().trim().min(1, 'is required').max(64, 'is at most 64 characters'),
+    password: z.string().min(1, 'is required').max(128, 'is at most 128 characters'),
+    authentication: z.enum(pppAuthentication.values, 'is chap or pap').default('chap'),
+  }),
+], 'is dhcp, static or pppoe');
+
 export const wanLinkInput = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'is lowercase letters, digits and hyphens'),
   type: z.enum(wanLinkType.values),
@@ -46,6 +70,7 @@ export const wanLinkInput = z.object({
   monthlyCost: z.number().min(0, 'cannot be negative').max(1_000_000),
   currency: z.string().regex(/^[A-Z]{3}$/, 'is a three-letter currency code').default('EUR'),
   backupOnly: z.boolean().default(false),
+  addressing: wanAddressingInput.default({ mode: 'dhcp' }),
 });
 
 export const siteWanLinksStep = siteDevicesStep.extend({
@@ -88,6 +113,39 @@ function prefixRange(prefix: string): [number, number] | undefined {
   return parsed.address % size === 0 ? [parsed.address, parsed.address + size - 1] : undefined;
 }
 
+const formatRange = ([first, last]: [number, number]) => `${formatIpv4(first)}/${32 - Math.log2(last - first + 1)}`;
+
+/** The network a static WAN address is in (`192.0.2.10/30` → 192.0.2.8 … 192.0.2.11); undefined when it is no address. */
+function networkOf(address: string): [number, number] | undefined {
+  const parsed = parseIpv4Prefix(address);
+  if (!parsed) return undefined;
+  const size = 2 ** (32 - parsed.length);
+  const first = Math.floor(parsed.address / size) * size;
+  return [first, first + size - 1];
+}
+
+type Link = Site['wanLinks'][number];
+type StaticAddressing = Extract<Link['addressing'], { mode: 'static' }>;
+
+/** A static WAN link's own checks: a host address of its prefix, and a gateway beside it in that prefix. */
+function staticAddressIssues(addressing: StaticAddressing, path: (string | number)[]): Issue[] {
+  const network = networkOf(addressing.address);
+  if (!network) return [{ path: [...path, 'address'], message: 'is not an address with its prefix length (such as 192.0.2.10/30)' }];
+  const address = parseIpv4(addressing.address.split('/')[0]!)!;
+  const gateway = parseIpv4(addressing.gateway);
+  const [first, last] = network;
+  // A /31 has no network or broadcast address (RFC 3021); a /32 has no room for a gateway.
+  const edges = last - first >= 3 ? [first, last] : [];
+  const issues: Issue[] = [];
+  if (last === first) issues.push({ path: [...path, 'address'], message: 'leaves no room for a gateway: give the prefix length of the link (such as /30)' });
+  else if (edges.includes(address)) issues.push({ path: [...path, 'address'], message: `is the ${address === first ? 'network' : 'broadcast'} address of ${formatRange(network)}, not a host address` });
+  if (gateway === undefined || last === first) return issues;
+  if (gateway < first || gateway > last) issues.push({ path: [...path, 'gateway'], message: `is outside the link's prefix ${formatRange(network)}` });
+  else if (gateway === address) issues.push({ path: [...path, 'gateway'], message: "is the link's own address" });
+  else if (edges.includes(gateway)) issues.push({ path: [...path, 'gateway'], message: `is the ${gateway === first ? 'network' : 'broadcast'} address of ${formatRange(network)}, not a host address` });
+  return issues;
+}
+
 function duplicates<T>(items: T[], key: (item: T) => string): number[] {
   const seen = new Set<string>();
   return items.flatMap((item, index) => {
@@ -119,6 +177,20 @@ export function siteIssues(site: Partial<Site>): Issue[] {
       }
       if (link.type === 'lte' && link.interfaceName !== 'dl0') issues.push({ path: ['wanLinks', index, 'interfaceName'], message: 'an LTE link is on the modem, dl0' });
     });
+    links.forEach((link, index) => {
+      const { addressing } = link;
+      if (addressing.mode !== 'dhcp' && (link.type === 'lte' || link.interfaceName === 'dl0')) {
+        issues.push({ path: ['wanLinks', index, 'addressing', 'mode'], message: 'an LTE link takes its address from the mobile network (DHCP)' });
+      }
+      if (addressing.mode !== 'static') return;
+      issues.push(...staticAddressIssues(addressing, ['wanLinks', index, 'addressing']));
+      const network = networkOf(addressing.address);
+      const overlap = network && links.findIndex((other, j) => {
+        const range = j < index && other.addressing.mode === 'static' ? networkOf(other.addressing.address) : undefined;
+        return range && range[0] <= network[1] && network[0] <= range[1];
+      });
+      if (overlap !== undefined && overlap >= 0) issues.push({ path: ['wanLinks', index, 'addressing', 'address'], message: `overlaps WAN link ${links[overlap]!.name}` });
+    });
     if (links.length > 0 && links.every((l) => l.backupOnly)) issues.push({ path: ['wanLinks'], message: 'at least one WAN link is not backup-only' });
   }
 
@@ -132,10 +204,29 @@ export function siteIssues(site: Partial<Site>): Issue[] {
     if (!range) return issues.push({ path: ['lanSegments', index, 'prefix'], message: 'is not a network prefix (host bits set, or out of range)' });
     const overlap = ranges.findIndex((other, j) => j < index && other && other[0] <= range[1] && range[0] <= other[1]);
     if (overlap >= 0) issues.push({ path: ['lanSegments', index, 'prefix'], message: `overlaps LAN segment ${segments[overlap]!.name}` });
+    // Reported here rather than at the WAN link: the wizard asks for the LAN after the WAN links.
+    for (const link of links) {
+      const network = link.addressing.mode === 'static' ? networkOf(link.addressing.address) : undefined;
+      if (network && network[0] <= range[1] && range[0] <= network[1]) {
+        issues.push({ path: ['lanSegments', index, 'prefix'], message: `overlaps WAN link ${link.name} (${formatRange(network)})` });
+        break;
+      }
+    }
+    // The gateway takes the first address; a DHCP server leases from the second to the last but one.
+    if (segment.dhcp && range[1] - range[0] < 3) issues.push({ path: ['lanSegments', index, 'prefix'], message: 'leaves no address to lease beside the gateway: a segment serving DHCP is a /30 or larger' });
     if (segment.department && !(site.departments ?? []).includes(segment.department)) {
       issues.push({ path: ['lanSegments', index, 'department'], message: `there is no department ${segment.department}` });
     }
   });
+
+  if (site.role !== 'hub') {
+    devices.forEach((device, index) => {
+      if (deviceModel(device.model)?.hub) {
+        const branchModels = deviceModels.filter((m) => !m.hub).map((m) => m.model).join(', ');
+        issues.push({ path: ['devices', index, 'model'], message: `${device.model} is a hub gateway, for hub sites only; a branch uses a branch model (${branchModels})` });
+      }
+    });
+  }
 
   if (site.role === 'hub') {
     if (site.primaryHubId || site.secondaryHubId) issues.push({ path: ['primaryHubId'], message: 'a hub has no hubs of its own' });

@@ -1,18 +1,53 @@
 // Device configuration rendered from the inventory: pure functions, one renderer per platform,
 // stable output (everything sorted, nothing from the clock). Onboarding pushes stage 1 (enough
-// to manage the box) and then stage 2 (the whole branch: LAN, tunnels, zones).
+// to manage the box: its WAN links addressed and routed) and then stage 2 (the whole branch:
+// LAN with its DHCP servers, tunnels, zones).
 export interface WanLinkConfig {
   name: string;
   interfaceName: string;
-  /** A static address with its prefix length, or DHCP from the provider. */
-  address: string | 'dhcp';
+  /** A static address with its prefix length, DHCP from the provider, or negotiated by the PPPoE session `pppoe` describes. */
+  address: string | 'dhcp' | 'pppoe';
+  /** A static address's gateway: the next hop of the default route over this link. */
+  gateway?: string;
+  /** The DNS servers a provider gave with a static address. */
+  dnsServers?: string[];
+  pppoe?: PppoeConfig;
+  /** The default route over a backup-only link is preferred less. */
+  backupOnly?: boolean;
 }
+
+/** A PPPoE session over the link's port, on its own logical unit (Junos: pp0.<unit>). */
+export interface PppoeConfig {
+  unit: number;
+  username: string;
+  authentication: 'chap' | 'pap';
+  /** A secret reference (`secretReference`), never the password: the device activity fills it in. */
+  passwordSecret: string;
+}
+
+/** The interface that shows a WAN link up: its port, or the pp0 unit its PPPoE session comes up on. */
+export function wanLinkInterface(link: WanLinkConfig): string {
+  return link.pppoe ? `pp0.${link.pppoe.unit}` : link.interfaceName;
+}
+
+/**
+ * Stands for a secret in rendered configuration. Configurations cross workflow histories and the
+ * configuration versions on record, so they name secrets; the device activity replaces each name
+ * with the secret on its way to the device, and names it again in what it reads back.
+ */
+export function secretReference(name: string): string {
+  return `$secret{${name}}`;
+}
+
+/** The secret references in a configuration, as `secretReference` writes them. */
+export const secretReferencePattern = /\$secret\{([^}<>]+)\}/g;
 
 export interface LanSegmentConfig {
   name: string;
   vlanId: number;
   /** The device's address in the segment, with its prefix length (the segment's gateway). */
   gateway: string;
+  /** The device serves DHCP in the segment: the rest of its addresses, with the gateway as router. */
   dhcp: boolean;
   department?: string;
 }
@@ -57,6 +92,8 @@ export interface DeviceConfigInput {
   /** The device's loopback, /32. */
   loopback: string;
   wanLinks: WanLinkConfig[];
+  /** The site's DNS servers (from its static WAN links): the box's own, and those its DHCP servers hand out. */
+  dnsServers?: string[];
   lanSegments: LanSegmentConfig[];
   tunnels: TunnelConfig[];
 }

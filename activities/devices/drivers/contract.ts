@@ -34,6 +34,8 @@ export interface InterfaceStatus {
   name: string;
   adminUp: boolean;
   operUp: boolean;
+  /** The IPv4 addresses it holds, with their prefix lengths, when the device reports them. */
+  addresses?: string[];
 }
 
 export interface ProbeResult {

@@ -149,6 +149,31 @@ describe('junos-sim driver', () => {
     assert.deepEqual(journal('BLS0000005'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'confirm']);
   });
 
+  it('checks a static WAN link up with its address and a PPPoE session up on pp0, and rolls back a link without its address', async () => {
+    const input = {
+      hostname: 'leuven-depot-01',
+      loopback: '10.255.0.9/32',
+      wanLinks: [
+        { name: 'mpls', interfaceName: 'ge-0/0/0', address: '192.0.2.10/30', gateway: '192.0.2.9' },
+        { name: 'internet', interfaceName: 'ge-0/0/1', address: 'pppoe', pppoe: { unit: 0, username: 'leuven@isp.example', authentication: 'chap' as const, passwordSecret: 'pa55word' } },
+      ],
+      lanSegments: [],
+      tunnels: [],
+    };
+    const checks = [{ kind: 'interface-up' as const, interface: 'ge-0/0/0', address: '192.0.2.10/30' }, { kind: 'interface-up' as const, interface: 'pp0.0' }];
+    const d = driver('BLS0000004');
+    assert.equal((await applyConfiguration(d, { config: junosSimRenderer.stage1(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'wan-1', checks })).changed, true);
+    const interfaces = await d.interfaces();
+    assert.deepEqual(interfaces.find((i) => i.name === 'ge-0/0/0'), { name: 'ge-0/0/0', adminUp: true, operUp: true, addresses: ['192.0.2.10/30'] });
+    assert.equal(interfaces.find((i) => i.name === 'pp0.0')?.operUp, true);
+    const renumbered = junosSimRenderer.stage1({ ...input, wanLinks: [{ ...input.wanLinks[0]!, address: '192.0.2.14/30', gateway: '192.0.2.13' }, input.wanLinks[1]!] });
+    await assert.rejects(
+      applyConfiguration(d, { config: renumbered, mode: 'replace', confirmTimeoutSeconds: 60, persist: 'wan-2', checks }),
+      (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && /rolled back.*interface ge-0\/0\/0 is up without its address 192\.0\.2\.10\/30/.test(e.message),
+    );
+    assert.deepEqual(journal('BLS0000004'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'revert']);
+  });
+
   it('reuses one NETCONF session per device and keeps within the cap', async () => {
     await Promise.all(['BLS0000001', 'BLS0000002', 'BLS0000003', 'BLS0000004'].map((serial) => driver(serial).facts()));
     assert.ok(transports.netconf.openSessions <= 2);

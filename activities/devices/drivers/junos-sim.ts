@@ -42,11 +42,15 @@ export function junosSimDriver(connection: DeviceConnection, transports: Transpo
 
     async interfaces(): Promise<InterfaceStatus[]> {
       const info = await state('interface-information');
-      return elementChildren(info).map((iface) => ({
-        name: childText(iface, 'name') ?? '',
-        adminUp: childText(iface, 'admin-status') === 'up',
-        operUp: childText(iface, 'oper-status') === 'up',
-      }));
+      return elementChildren(info).map((iface) => {
+        const addresses = elementChildren(iface).filter((e) => e.localName === 'address').map((e) => e.textContent?.trim() ?? '');
+        return {
+          name: childText(iface, 'name') ?? '',
+          adminUp: childText(iface, 'admin-status') === 'up',
+          operUp: childText(iface, 'oper-status') === 'up',
+          ...(addresses.length > 0 ? { addresses } : {}),
+        };
+      });
     },
 
     async probes(): Promise<ProbeResult[]> {

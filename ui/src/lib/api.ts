@@ -28,10 +28,14 @@ export interface Page<T> {
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return send<T>(method, path, body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' });
+}
+
+async function send<T>(method: string, path: string, content: { body?: BodyInit; contentType?: string }): Promise<T> {
   const response = await fetch(path, {
     method,
-    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headers: { accept: 'application/json', ...(content.contentType ? { 'content-type': content.contentType } : {}) },
+    ...(content.body === undefined ? {} : { body: content.body }),
   });
   const answer = await response.json().catch(() => undefined);
   if (!response.ok) {
@@ -55,6 +59,15 @@ export function getJson<T>(path: string): Promise<T> {
 
 export function postJson<T>(path: string, body: unknown = {}): Promise<T> {
   return request<T>('POST', path, body);
+}
+
+export function putJson<T>(path: string, body: unknown): Promise<T> {
+  return request<T>('PUT', path, body);
+}
+
+/** Sends a file as it is, the request's whole body (a firmware image). */
+export function postFile<T>(path: string, file: Blob): Promise<T> {
+  return send<T>('POST', path, { body: file, contentType: 'application/octet-stream' });
 }
 
 /** A query string of the parameters that have a value. */

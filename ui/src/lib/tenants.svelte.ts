@@ -46,6 +46,11 @@ class Tenants {
       return grant.tenantId === tenantId;
     });
   }
+
+  /** Whether the person may do this for every tenant at once (an SP-wide role), as what tenants share needs: the firmware catalogue. */
+  canEverywhere(objectType: ObjectType, action: Action): boolean {
+    return (session.current?.grants ?? []).some((grant) => grant.scope === 'global' && allows(grant.permissions, objectType, action));
+  }
 }
 
 export const tenants = new Tenants();

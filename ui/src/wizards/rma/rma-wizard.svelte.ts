@@ -1,6 +1,7 @@
 // The RMA wizard's state: the kit's draft (the failed device, then the new box, exactly what
 // POST /devices/{id}/rma accepts), and the failed device as the list showed it, for the later steps
-// and the review. The launch hands the one-time activation code to the run's page, in memory only.
+// and the review. A new box that is a spare which phoned home already is admitted by its host key;
+// any other gets a one-time activation code, which the launch hands to the run's page, in memory only.
 import type { deviceStatus } from '../../../../prisma/choices.ts';
 import { rmaFailedDeviceStep, rmaNewBoxStep } from '../../../../api/schemas/rma.ts';
 import { postJson } from '../../lib/api.ts';
@@ -27,8 +28,10 @@ export class RmaWizard {
       ],
       initial: deviceId ? { deviceId } : {},
       launch: async ({ deviceId: id, ...body }) => {
-        const started = await postJson<{ workflowId: string; runId: string; activationCode: string }>(`/api/v1/devices/${id}/rma`, body);
-        activationCodes.hand({ workflowId: started.workflowId, hostname: this.device?.hostname ?? '', newSerial: body.newSerial, code: started.activationCode });
+        const started = await postJson<{ workflowId: string; runId: string; activationCode: string | null }>(`/api/v1/devices/${id}/rma`, body);
+        if (started.activationCode) {
+          activationCodes.hand({ workflowId: started.workflowId, hostname: this.device?.hostname ?? '', newSerial: body.newSerial, code: started.activationCode });
+        }
         return started;
       },
     });
@@ -46,6 +49,25 @@ export class RmaWizard {
   /** Serials are printed in capitals; a new serial typed in lower case means the same box. */
   setSerial(value: string) {
     this.wizard.values['newSerial'] = value.toUpperCase();
+  }
+
+  /** Whether the new box is a spare that phoned home, admitted by its host key rather than a code. */
+  get admitsSpare(): boolean {
+    return this.wizard.values['admitBy'] === 'host_key';
+  }
+
+  /**
+   * As the Add-site wizard does with a box waiting to be claimed: a serial among the spares that
+   * phoned home is that spare, of the model it said it is, admitted by the host key it reported;
+   * any other box needs a code.
+   */
+  admitBySpares(spares: readonly { serial: string; model: string }[]) {
+    const spare = spares.find((box) => box.serial === this.wizard.values['newSerial']);
+    if (spare && !this.admitsSpare) {
+      this.wizard.values['admitBy'] = 'host_key';
+      this.setModel(spare.model);
+    }
+    if (!spare && 'admitBy' in this.wizard.values) delete this.wizard.values['admitBy'];
   }
 
   /** A documented replacement model, or the failed box's own (absent from the request). */

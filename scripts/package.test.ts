@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -22,4 +22,18 @@ describe('package-lock.json', () => {
     }
   });
 
+});
+
+describe('package.json', () => {
+  // The generated code (Prisma client, UI) is built by the bootstrap: a script that ran its
+  // TypeScript directly failed on a fresh clone with ERR_MODULE_NOT_FOUND.
+  it('runs every script of the project\'s own through the bootstrap, so each works on a fresh clone', () => {
+    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const direct = Object.entries(scripts).filter(([name, command]) => name !== 'prepare:generated' && /\btsx\b|\.ts\b/.test(command) && !command.startsWith('node scripts/bootstrap.mjs '));
+    assert.deepEqual(direct, []);
+    for (const [name, command] of Object.entries(scripts)) {
+      const file = /^node scripts\/bootstrap\.mjs run (\S+)/.exec(command)?.[1];
+      if (file) assert.ok(existsSync(join(root, file)), `${name} runs ${file}, which does not exist`);
+    }
+  });
 });

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseXml } from '../activities/devices/netconf/xml.ts';
+import type { DeviceConfigInput } from '../workflows/render/device-config.ts';
+import { junosSimRenderer } from '../workflows/render/junos-sim.ts';
+import { dhcpServices } from './dhcp-server.ts';
+import { validateConfiguration } from './validation.ts';
+
+const branch: DeviceConfigInput = {
+  hostname: 'leuven-depot-01',
+  loopback: '10.255.0.9/32',
+  wanLinks: [
+    { name: 'mpls', interfaceName: 'ge-0/0/0', address: '192.0.2.10/30', gateway: '192.0.2.9', dnsServers: ['9.9.9.9'], backupOnly: false },
+    { name: 'internet', interfaceName: 'ge-0/0/1', address: 'pppoe', pppoe: { unit: 0, username: 'leuven@isp.example', authentication: 'chap', passwordSecret: 'pa55word' } },
+  ],
+  dnsServers: ['9.9.9.9'],
+  lanSegments: [
+    { name: 'staff', vlanId: 10, gateway: '10.77.10.1/24', dhcp: true, department: 'Staff' },
+    { name: 'cameras', vlanId: 20, gateway: '10.77.20.1/24', dhcp: false },
+  ],
+  tunnels: [{ name: 'ghent-depot-01', unit: 1, peer: '198.51.100.1', localAddress: '172.16.0.2/30', viaLink: 'internet' }],
+};
+
+const problemsOf = (xml: string) => validateConfiguration(parseXml(xml)).map((p) => p.message);
+/** The rendered stage 2 with one piece of it replaced, as a hand edit would. */
+const edited = (from: string, to: string) => {
+  const stage2 = junosSimRenderer.stage2(branch);
+  assert.ok(stage2.includes(from), `the configuration holds ${from}`);
+  return stage2.replace(from, to);
+};
+
+describe('simulated commit check', () => {
+  it('accepts a branch with a static WAN link, a PPPoE one and a LAN segment serving DHCP, at both stages', () => {
+    assert.deepEqual(problemsOf(junosSimRenderer.stage1(branch)), []);
+    assert.deepEqual(problemsOf(junosSimRenderer.stage2(branch)), []);
+  });
+
+  it('refuses a PPPoE session without its encapsulated port, credentials or a way to get an address', () => {
+    assert.deepEqual(problemsOf(edited('<encapsulation>ppp-over-ether</encapsulation>', '<dhcp/>')),
+      ['pp0.0 runs over ge-0/0/1.0, which is not a unit with encapsulation ppp-over-ether']);
+    assert.deepEqual(problemsOf(edited('<encapsulation>ppp-over-ether</encapsulation>', '<encapsulation>ppp-over-ether</encapsulation><dhcp/>')), [
+      'ge-0/0/1.0 carries PPPoE (ppp-over-ether): its address is negotiated on pp0, not configured here',
+      'pp0.0 runs over ge-0/0/1.0, which is not a unit with encapsulation ppp-over-ether',
+    ]);
+    assert.deepEqual(problemsOf(edited('<default-chap-secret>pa55word</default-chap-secret>', '')), ['pp0.0: CHAP needs default-chap-secret and local-name']);
+    assert.deepEqual(problemsOf(edited('<negotiate-address/>', '')), ['pp0.0 needs negotiate-address or an address']);
+  });
+
+  it('refuses a DHCP server on an interface without an address, and a pool that leases or routes outside its network', () => {
+    assert.deepEqual(problemsOf(edited('<interface><name>irb.10</name></interface></group>', '<interface><name>irb.30</name></interface></group>')),
+      ['DHCP server group staff: irb.30 is not an interface with an address']);
+    assert.deepEqual(problemsOf(edited('<high>10.77.10.254</high>', '<high>10.77.11.254</high>')), ['pool staff: range 10.77.10.2-10.77.11.254 is not within 10.77.10.0/24']);
+    assert.deepEqual(problemsOf(edited('<router><name>10.77.10.1</name></router>', '<router><name>10.77.20.1</name></router>')), ['pool staff: router 10.77.20.1 is not within 10.77.10.0/24']);
+  });
+
+  it('refuses a static route whose next hop is no address', () => {
+    assert.deepEqual(problemsOf(edited('<qualified-next-hop><name>192.0.2.9</name>', '<qualified-next-hop><name>gateway</name>')),
+      ['next hop "gateway" of route 0.0.0.0/0 is not an IPv4 address']);
+  });
+
+  it('serves DHCP on each interface of a server group from the pool holding its address', () => {
+    assert.deepEqual(dhcpServices(parseXml(junosSimRenderer.stage2(branch))), [{
+      group: 'staff', interface: 'irb.10',
+      pool: { name: 'staff', network: '10.77.10.0/24', low: '10.77.10.2', high: '10.77.10.254', routers: ['10.77.10.1'], nameServers: ['9.9.9.9'] },
+    }]);
+    assert.deepEqual(dhcpServices(parseXml(edited('<network>10.77.10.0/24</network>', '<network>10.78.10.0/24</network>')
+      .replace('<low>10.77.10.2</low><high>10.77.10.254</high>', '<low>10.78.10.2</low><high>10.78.10.254</high>').replace('<name>10.77.10.1</name></router>', '<name>10.78.10.1</name></router>'))),
+    [{ group: 'staff', interface: 'irb.10' }], 'no pool covers its subnet: nothing is served');
+    assert.deepEqual(dhcpServices(parseXml(junosSimRenderer.stage1(branch))), []);
+  });
+});
