@@ -158,7 +158,7 @@ describe('API', () => {
 
       it('validates a device against the box that phoned home with its serial: the model that box reports', async () => {
         const stray = { serial: 'STRAY-0003', model: 'SRX-SIM-100', softwareVersion: '22.4R1', address: '127.99.0.3', hostKeySha256: 'D'.repeat(43) };
-        assert.equal((await post('/api/v1/ztp/phone-home', stray)).status, 404, 'the box waits among the unclaimed');
+        assert.equal((await post('/api/v1/ztp/phone-home', stray)).status, 403, 'the box waits among the unclaimed');
         const planned = await site();
         const withBox = (model: string) => ({ ...planned, devices: [{ role: 'primary', model, serial: 'STRAY-0003' }, planned.devices[1]] });
         const refused = await post('/api/v1/sites/validate', withBox('SRX-SIM-300'));

@@ -40,9 +40,14 @@ export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggreg
       if (taken.some((t) => t.serial === device.serial)) errors.push({ path: `devices.${index}.serial`, message: 'another device already has this serial' });
     });
   }
-  // A box that phoned home (waiting to be claimed) said which model it is: the device planned for it must be that model.
+  // A box that phoned home (waiting to be claimed) said which model it is: the device planned for
+  // it must be that model. Only a box this tenant may claim counts (no code, or one of its codes):
+  // another tenant's box is not described to it.
   if (serials.length > 0) {
-    const boxes = await prisma.unclaimedDevice.findMany({ where: { serial: { in: serials } }, select: { serial: true, model: true } });
+    const boxes = await prisma.unclaimedDevice.findMany({
+      where: { serial: { in: serials }, OR: [{ deviceId: null }, { device: { site: { tenantId: site.tenantId } } }] },
+      select: { serial: true, model: true },
+    });
     site.devices.forEach((device, index) => {
       const box = boxes.find((b) => b.serial === device.serial);
       if (box && box.model !== device.model) {
