@@ -126,7 +126,7 @@ export class ApiDefinition {
   /** Authenticates, applies the caller's rate limit and checks the route's permission. */
   private async admit(access: Access, req: Request, res: Response): Promise<Principal> {
     const principal = access === 'public' ? anonymous(req.ip ?? 'unknown') : await this.authenticated(access, req, res);
-    const limit = this.guards.limiter.take(principal.key);
+    const limit = this.guards.limiter.take(principal.limitKey);
     if (!limit.ok) throw tooManyRequests(res, limit.retryAfterSeconds, `Slow down: try again in ${limit.retryAfterSeconds} s.`);
     if (typeof access === 'object' && 'type' in access && !principal.canSomewhere(access.type, access.action)) {
       throw forbidden(`Your role may not ${access.action} ${access.type} objects.`);

@@ -13,13 +13,12 @@ export function activationCodeHash(code: string): string {
 }
 
 /**
- * `seenTenants` narrows to the tenants whose devices the caller may see (Principal.tenantWhere).
- * A serial another tenant's device holds is, to anyone else, as good as unknown: the answer must
- * not tell which serials exist elsewhere. A planned device may name it (the database keeps serials
- * unique only among devices that hold their box); whichever box phones home with the activation
- * code of its device gets that device.
+ * Serials are checked among the site's own tenant: a serial another tenant's device holds is, to
+ * this one, as good as unknown, and the answer must not tell which serials exist elsewhere. A
+ * planned device may name it (the database keeps serials unique only among devices that hold their
+ * box); whichever box phones home with the activation code of its device gets that device.
  */
-export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggregate, seenTenants: { tenantId?: string | { in: string[] } }): Promise<FieldError[]> {
+export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggregate): Promise<FieldError[]> {
   const errors: FieldError[] = [];
   const tenant = await prisma.tenant.findUnique({ where: { id: site.tenantId }, select: { id: true } });
   if (!tenant) return [{ path: 'tenantId', message: 'no such tenant' }];
@@ -35,7 +34,7 @@ export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggreg
   }
   const serials = site.devices.flatMap((d) => (d.serial ? [d.serial] : []));
   if (serials.length > 0) {
-    const taken = await prisma.device.findMany({ where: { serial: { in: serials }, site: seenTenants }, select: { serial: true } });
+    const taken = await prisma.device.findMany({ where: { serial: { in: serials }, site: { tenantId: site.tenantId } }, select: { serial: true } });
     site.devices.forEach((device, index) => {
       if (taken.some((t) => t.serial === device.serial)) errors.push({ path: `devices.${index}.serial`, message: 'another device already has this serial' });
     });

@@ -33,9 +33,14 @@ export class Principal {
     private readonly callerKey?: string,
   ) {}
 
-  /** The key idempotency records and rate limits are kept under. */
+  /** The key idempotency records are kept under: the actor itself. */
   get key(): string {
-    return this.callerKey ?? `${this.actor.type}:${this.actor.id}`;
+    return `${this.actor.type}:${this.actor.id}`;
+  }
+
+  /** The key rate limits count against: the actor, or an anonymous caller's whole network. */
+  get limitKey(): string {
+    return this.callerKey ?? this.key;
   }
 
   private covers(grant: Grant, tenantId: string): boolean {

@@ -22,9 +22,9 @@ export function imagesRouter(api: ApiDefinition, deps: { images: ImageStore }): 
     if (!image) return next(problems.notFound(`Image ${sha256}`));
     res.setHeader('ETag', `"${sha256}"`);
     res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-    // Relative to the store's directory: sendFile refuses an absolute path through a dot-folder
-    // (`.data/`, the default data directory) but checks only the part below its root.
-    res.type('application/octet-stream').sendFile(sha256, { root: deps.images.directory, etag: false, lastModified: false }, (error) => error && next(error));
+    // The store's path may pass through a dot-folder (`.data/`, the default data directory), which
+    // sendFile refuses unless told otherwise; the file itself is named by a checked sha256.
+    res.type('application/octet-stream').sendFile(image.path, { dotfiles: 'allow', etag: false, lastModified: false }, (error) => error && next(error));
   });
   return router;
 }

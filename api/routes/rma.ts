@@ -35,9 +35,13 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
   const { prisma, temporal } = deps;
   const params = rmaParams;
 
-  /** The unclaimed box a spare's serial names, which must have phoned home as the model it replaces with. */
-  const spareThatPhonedHome = async (serial: string, model: string) => {
-    const box = await prisma.unclaimedDevice.findUnique({ where: { serial } });
+  /**
+   * The unclaimed box a spare's serial names, which must have phoned home as the model it replaces
+   * with. A box that presented another tenant's activation code is that tenant's to claim: to this
+   * one it is as if it never phoned home.
+   */
+  const spareThatPhonedHome = async (serial: string, model: string, tenantId: string) => {
+    const box = await prisma.unclaimedDevice.findFirst({ where: { serial, OR: [{ deviceId: null }, { device: { site: { tenantId } } }] } });
     if (!box?.hostKeySha256) {
       throw problems.validation([{ path: 'newSerial', message: 'has not phoned home: only a spare listed among the unclaimed devices is admitted by its host key; send admitBy activation_code for any other box' }]);
     }
@@ -73,9 +77,9 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
         throw problems.validation([{ path: 'newModel', message: `a ${newModel} cannot replace a ${device.model}: send a ${allowed}` }]);
       }
       if (body.newSerial === device.serial) throw problems.validation([{ path: 'newSerial', message: 'is the failed box\'s serial: give the new box\'s' }]);
-      // Only among the devices the caller sees: another tenant's serial answers as an unknown one
-      // does (the replacement then waits for a box that never phones home with its code).
-      if (await prisma.device.findFirst({ where: { serial: body.newSerial, site: principal.tenantWhere('device') }, select: { id: true } })) {
+      // Only among the device's own tenant: another tenant's serial answers as an unknown one does
+      // (the replacement then waits for a box that never phones home with its code).
+      if (await prisma.device.findFirst({ where: { serial: body.newSerial, site: { tenantId: device.site.tenantId } }, select: { id: true } })) {
         throw problems.validation([{ path: 'newSerial', message: 'belongs to another device already' }]);
       }
       // How the new box will prove itself: a spare by the host key it reported, any other by a new
@@ -83,7 +87,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
       let activationCode: string | null = null;
       let proof: { hostKeySha256: string } | { activationCodeHash: string };
       if (body.admitBy === 'host_key') {
-        proof = await spareThatPhonedHome(body.newSerial, newModel);
+        proof = await spareThatPhonedHome(body.newSerial, newModel, device.site.tenantId);
       } else {
         activationCode = randomBytes(9).toString('base64url');
         proof = { activationCodeHash: activationCodeHash(activationCode) };

@@ -69,7 +69,7 @@ export function sitePreviewRouter(api: ApiDefinition, deps: { prisma: PrismaClie
     response: sitePreview,
     handler: async ({ body: site, principal }) => {
       principal.assert(site.tenantId, 'site', 'write', `Tenant ${site.tenantId}`);
-      const errors = await siteReferenceErrors(prisma, site, principal.tenantWhere('device'));
+      const errors = await siteReferenceErrors(prisma, site);
       if (errors.length > 0) throw problems.validation(errors);
       const peers = await peersOf(prisma, site);
       const devices: PlannedDevice[] = site.devices.map((device) => {

@@ -137,7 +137,7 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
 
   /** Per-field errors from the checks that need the database, as a 400. */
   const checkReferences = async (principal: Principal, site: SiteAggregate) => {
-    const errors = await siteReferenceErrors(prisma, site, principal.tenantWhere('device'));
+    const errors = await siteReferenceErrors(prisma, site);
     if (errors.length > 0) throw problems.validation(errors);
   };
 
