@@ -4,8 +4,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# The Prisma client and the UI (scripts/prepare.ts), then the workflow bundle.
-RUN npm run prepare:generated && npm run build:workflows
+# The workflow bundle; the bootstrap builds the Prisma client and the UI first (scripts/prepare.ts).
+RUN npm run build:workflows
 
 FROM node:22-bookworm-slim
 WORKDIR /app

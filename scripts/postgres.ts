@@ -70,8 +70,14 @@ function executableBinaries(found: { initdb: string; postgres: string }, owner: 
   if (!existsSync(copy)) {
     mkdirSync(systemHome, { recursive: true, mode: 0o755 });
     const partial = `${copy}.partial-${process.pid}`;
-    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
-    renameSync(partial, copy);
+    try {
+      cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+      renameSync(partial, copy);
+    } catch (error) {
+      if (!existsSync(copy)) throw error; // else another start made the copy first
+    } finally {
+      rmSync(partial, { recursive: true, force: true });
+    }
   }
   const inCopy = (binary: string) => join(copy, 'bin', binary.slice(native.length + '/bin/'.length));
   return { initdb: inCopy(found.initdb), postgres: inCopy(found.postgres) };
@@ -147,8 +153,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, sa
     rmSync(clusterDir, { recursive: true, force: true });
     mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
     const initPasswordFile = join(dirname(clusterDir), `initdb-password-${process.pid}`);
-    writeFileSync(initPasswordFile, password + '\n', { mode: 0o644 });
-    if (owner) chownSync(clusterDir, owner.uid, owner.gid);
+    writeFileSync(initPasswordFile, password + '\n', { mode: 0o600 });
+    if (owner) {
+      chownSync(initPasswordFile, owner.uid, owner.gid);
+      chownSync(clusterDir, owner.uid, owner.gid);
+    }
     try {
       execFileSync(initdb, [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${initPasswordFile}`, '--encoding=UTF8', '--locale=C'], {
         stdio: ['ignore', 'ignore', 'pipe'],
