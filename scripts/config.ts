@@ -1,9 +1,8 @@
 // The environment, read once and parsed by a schema. Every process (supervisor, API, worker)
 // calls loadConfig() at start-up and passes the values down; nothing else reads process.env.
-import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseNetworks } from '../activities/events/address-kinds.ts';
+import { parseNetwork, parseNetworks } from '../activities/events/address-kinds.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -19,13 +18,6 @@ const networks = z.string().default('').transform((text, context) => {
 /** The ranges Express names, besides addresses and subnets. */
 const namedProxyRanges = ['loopback', 'linklocal', 'uniquelocal'];
 
-function isAddressOrSubnet(text: string): boolean {
-  const [address = '', prefix, ...rest] = text.split('/');
-  const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
-}
-
 /**
  * The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: none (unset or
  * `false`), how many stand in front (a number), or their addresses, subnets and named ranges.
@@ -35,7 +27,7 @@ const trustProxy = optionalText.transform((value, context): false | number | str
   if (value === undefined || value === 'false') return false;
   if (/^\d{1,2}$/.test(value)) return Number(value);
   const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
-  const wrong = entries.filter((entry) => !namedProxyRanges.includes(entry) && !isAddressOrSubnet(entry));
+  const wrong = entries.filter((entry) => !namedProxyRanges.includes(entry) && typeof parseNetwork(entry) === 'string');
   if (entries.length === 0 || wrong.length > 0) {
     context.addIssue({
       code: 'custom',
