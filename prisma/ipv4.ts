@@ -20,3 +20,15 @@ export function parseIpv4Prefix(text: string): { address: number; length: number
   if (parsed === undefined || length === undefined || rest.length > 0 || !/^\d{1,2}$/.test(length) || Number(length) > 32) return undefined;
   return { address: parsed, length: Number(length) };
 }
+
+/**
+ * The network an address with its prefix length is in, host bits ignored (`192.0.2.10/30` is in
+ * 192.0.2.8 … 192.0.2.11); `aligned` when the text names the network itself. Undefined when it is no prefix.
+ */
+export function ipv4Network(text: string): { first: number; last: number; length: number; aligned: boolean } | undefined {
+  const parsed = parseIpv4Prefix(text);
+  if (!parsed) return undefined;
+  const size = 2 ** (32 - parsed.length);
+  const first = Math.floor(parsed.address / size) * size;
+  return { first, last: first + size - 1, length: parsed.length, aligned: first === parsed.address };
+}

@@ -2,7 +2,7 @@
 // each interface of a dhcp-local-server group leases from the address-assignment pool whose
 // network holds the interface's own address.
 import { elementChildren, type Document, type Element } from '../activities/devices/netconf/xml.ts';
-import { parseIpv4, parseIpv4Prefix } from '../prisma/ipv4.ts';
+import { ipv4Network, parseIpv4 } from '../prisma/ipv4.ts';
 
 export interface DhcpService {
   group: string;
@@ -36,11 +36,9 @@ export function dhcpServices(running: Document): DhcpService[] {
     };
   });
   const holds = (network: string, address: string) => {
-    const prefix = parseIpv4Prefix(network);
+    const range = ipv4Network(network);
     const host = parseIpv4(address.split('/')[0] ?? '');
-    if (!prefix || host === undefined) return false;
-    const size = 2 ** (32 - prefix.length);
-    return Math.floor(prefix.address / size) === Math.floor(host / size);
+    return !!range && host !== undefined && host >= range.first && host <= range.last;
   };
   const services = named(named(root, 'system')[0], 'services')[0];
   return named(named(services, 'dhcp-local-server')[0], 'group').flatMap((group) => named(group, 'interface').map((iface) => {

@@ -1,6 +1,6 @@
 // What the simulated device refuses to commit, as a real router's commit check would.
 import { elementChildren, type Document, type Element } from '../activities/devices/netconf/xml.ts';
-import { parseIpv4, parseIpv4Prefix } from '../prisma/ipv4.ts';
+import { ipv4Network, parseIpv4, parseIpv4Prefix } from '../prisma/ipv4.ts';
 
 export interface ConfigProblem {
   path: string;
@@ -18,15 +18,6 @@ function childrenNamed(element: Element | undefined, name: string): Element[] {
   return element ? elementChildren(element).filter((c) => c.localName === name) : [];
 }
 
-
-/** The first and last address of an IPv4 prefix, host bits ignored. */
-function rangeOf(prefix: string): [number, number] | undefined {
-  const parsed = parseIpv4Prefix(prefix);
-  if (!parsed) return undefined;
-  const size = 2 ** (32 - parsed.length);
-  const first = Math.floor(parsed.address / size) * size;
-  return [first, first + size - 1];
-}
 
 /** PPPoE client sessions (pp0 units): over a port unit encapsulated for it, with credentials, negotiating their address. */
 function pppoeProblems(interfaces: Element[], problems: ConfigProblem[]) {
@@ -88,14 +79,14 @@ function dhcpServerProblems(root: Element, addresses: Map<string, string>, probl
     const path = `/configuration/access/address-assignment/pool[name='${name}']/family/inet`;
     const inet = childrenNamed(childrenNamed(pool, 'family')[0], 'inet')[0];
     const network = text(childrenNamed(inet, 'network')[0]);
-    const range = network ? rangeOf(network) : undefined;
+    const range = network ? ipv4Network(network) : undefined;
     if (!range) {
       problems.push({ path: `${path}/network`, message: `pool ${name} needs a network prefix` });
       continue;
     }
     const inside = (address: string | undefined) => {
       const n = address === undefined ? undefined : parseIpv4(address);
-      return n !== undefined && n >= range[0] && n <= range[1];
+      return n !== undefined && n >= range.first && n <= range.last;
     };
     for (const leases of childrenNamed(inet, 'range')) {
       const [low, high] = [text(childrenNamed(leases, 'low')[0]), text(childrenNamed(leases, 'high')[0])];

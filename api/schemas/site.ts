@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { deviceModel, deviceModelNames, deviceModels } from '../../prisma/device-models.ts';
 import { pppAuthentication, wanLinkType } from '../../prisma/choices.ts';
-import { formatIpv4, parseIpv4, parseIpv4Prefix } from '../../prisma/ipv4.ts';
+import { formatIpv4, ipv4Network, parseIpv4 } from '../../prisma/ipv4.ts';
 
 const timeZones = new Set(Intl.supportedValuesOf('timeZone'));
 const name = z.string().trim().min(1, 'is required').max(100, 'is at most 100 characters');
@@ -107,21 +107,16 @@ type Issue = { path: (string | number)[]; message: string };
 
 /** The first and last address of a network prefix; undefined when host bits are set or it is no prefix. */
 function prefixRange(prefix: string): [number, number] | undefined {
-  const parsed = parseIpv4Prefix(prefix);
-  if (!parsed) return undefined;
-  const size = 2 ** (32 - parsed.length);
-  return parsed.address % size === 0 ? [parsed.address, parsed.address + size - 1] : undefined;
+  const network = ipv4Network(prefix);
+  return network?.aligned ? [network.first, network.last] : undefined;
 }
 
 const formatRange = ([first, last]: [number, number]) => `${formatIpv4(first)}/${32 - Math.log2(last - first + 1)}`;
 
 /** The network a static WAN address is in (`192.0.2.10/30` → 192.0.2.8 … 192.0.2.11); undefined when it is no address. */
 function networkOf(address: string): [number, number] | undefined {
-  const parsed = parseIpv4Prefix(address);
-  if (!parsed) return undefined;
-  const size = 2 ** (32 - parsed.length);
-  const first = Math.floor(parsed.address / size) * size;
-  return [first, first + size - 1];
+  const network = ipv4Network(address);
+  return network && [network.first, network.last];
 }
 
 type Link = Site['wanLinks'][number];

@@ -1,6 +1,6 @@
 // The simulator's Junos-like configuration (urn:branchline:sim:config): Junos's element names,
 // with a unit's addressing straight under the unit (Junos has it under family inet).
-import { formatIpv4, parseIpv4Prefix } from '../../prisma/ipv4.ts';
+import { formatIpv4, ipv4Network, parseIpv4Prefix } from '../../prisma/ipv4.ts';
 import { escapeXml } from './escape-xml.ts';
 import { wanLinkInterface } from './device-config.ts';
 import type {
@@ -70,13 +70,12 @@ function system(input: DeviceConfigInput, full: boolean): string {
 
 /** The address pool a segment's DHCP server leases from: its hosts after the gateway (its first), the gateway as router. */
 function addressPool(segment: LanSegmentConfig, dnsServers: string[]): string {
-  const { address, length } = parseIpv4Prefix(segment.gateway)!;
-  const size = 2 ** (32 - length);
-  const network = Math.floor(address / size) * size;
+  const address = parseIpv4Prefix(segment.gateway)!.address;
+  const { first: network, last, length } = ipv4Network(segment.gateway)!;
   const gateway = formatIpv4(address);
   const attributes = dnsServers.map((server) => `<name-server>${leaf('name', server)}</name-server>`).join('') + `<router>${leaf('name', gateway)}</router>`;
   return `<pool>${leaf('name', segment.name)}<family><inet>${leaf('network', `${formatIpv4(network)}/${length}`)}`
-    + `<range><name>hosts</name>${leaf('low', formatIpv4(address + 1))}${leaf('high', formatIpv4(network + size - 2))}</range>`
+    + `<range><name>hosts</name>${leaf('low', formatIpv4(address + 1))}${leaf('high', formatIpv4(last - 1))}</range>`
     + `<dhcp-attributes>${attributes}</dhcp-attributes></inet></family></pool>`;
 }
 
