@@ -8,6 +8,13 @@ import { deviceModel } from '../prisma/device-models.ts';
 import type { FieldError } from './problems.ts';
 import type { SiteAggregate } from './schemas/site.ts';
 
+/**
+ * The unclaimed boxes a tenant may name as its own (a device's serial, a replacement's spare): any
+ * that presented no activation code, or one of this tenant's. A box carrying another tenant's code
+ * is that tenant's, and is not described to this one.
+ */
+export const namableBoxes = (tenantId: string) => ({ OR: [{ deviceId: null }, { device: { site: { tenantId } } }] });
+
 export function activationCodeHash(code: string): string {
   return createHash('sha256').update(code).digest('hex');
 }
@@ -39,14 +46,9 @@ export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggreg
       if (taken.some((t) => t.serial === device.serial)) errors.push({ path: `devices.${index}.serial`, message: 'another device already has this serial' });
     });
   }
-  // A box that phoned home (waiting to be claimed) said which model it is: the device planned for
-  // it must be that model. Only a box this tenant may claim counts (no code, or one of its codes):
-  // another tenant's box is not described to it.
+  // A box that phoned home (waiting to be claimed) said which model it is: the device planned for it must be that model.
   if (serials.length > 0) {
-    const boxes = await prisma.unclaimedDevice.findMany({
-      where: { serial: { in: serials }, OR: [{ deviceId: null }, { device: { site: { tenantId: site.tenantId } } }] },
-      select: { serial: true, model: true },
-    });
+    const boxes = await prisma.unclaimedDevice.findMany({ where: { serial: { in: serials }, ...namableBoxes(site.tenantId) }, select: { serial: true, model: true } });
     site.devices.forEach((device, index) => {
       const box = boxes.find((b) => b.serial === device.serial);
       if (box && box.model !== device.model) {

@@ -19,7 +19,7 @@ import { temporalRunLink, temporalUiLink, type OperationDependencies } from '../
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
 import { rmaParams, rmaRequest } from '../schemas/rma.ts';
-import { activationCodeHash } from '../site-inventory.ts';
+import { activationCodeHash, namableBoxes } from '../site-inventory.ts';
 import { deviceProvisioning, provisioningOf, stepSchema } from './onboarding.ts';
 
 const rmaRecord = z.object({
@@ -35,13 +35,9 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
   const { prisma, temporal } = deps;
   const params = rmaParams;
 
-  /**
-   * The unclaimed box a spare's serial names, which must have phoned home as the model it replaces
-   * with. A box that presented another tenant's activation code is that tenant's to claim: to this
-   * one it is as if it never phoned home.
-   */
+  /** The unclaimed box a spare's serial names, which must have phoned home as the model it replaces with. */
   const spareThatPhonedHome = async (serial: string, model: string, tenantId: string) => {
-    const box = await prisma.unclaimedDevice.findFirst({ where: { serial, OR: [{ deviceId: null }, { device: { site: { tenantId } } }] } });
+    const box = await prisma.unclaimedDevice.findFirst({ where: { serial, ...namableBoxes(tenantId) } });
     if (!box?.hostKeySha256) {
       throw problems.validation([{ path: 'newSerial', message: 'has not phoned home: only a spare listed among the unclaimed devices is admitted by its host key; send admitBy activation_code for any other box' }]);
     }
