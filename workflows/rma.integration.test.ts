@@ -99,7 +99,11 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
       // Admitted by its host key only when it has phoned home, and as the model it said it is.
       [{ newSerial: 'BLS9999998', admitBy: 'host_key' }, 400, 'newSerial'],
       [{ newSerial: serial(5), admitBy: 'host_key' }, 400, 'newModel'],
+      // A box that presented another tenant's activation code is that tenant's: as if it never phoned home.
+      [{ newSerial: 'BLS9999997', admitBy: 'host_key' }, 400, 'newSerial'],
     ];
+    const otherTenantsDevice = await database.prisma.device.findFirstOrThrow({ where: { site: { tenantId: { not: tenantId } } } });
+    await database.prisma.unclaimedDevice.create({ data: { serial: 'BLS9999997', model: device.model, hostKeySha256: 'E'.repeat(43), deviceId: otherTenantsDevice.id } });
     await until('the spares did not phone home', unclaimed, (serials) => serials.includes(serial(5)));
     for (const [body, status, field] of cases) {
       const answer = await replace(device.id, body);
