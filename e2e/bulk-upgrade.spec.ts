@@ -163,7 +163,7 @@ test.describe('bulk upgrade wizard', () => {
     const row = targets.getByRole('row', { name: new RegExp(model) });
     await expect(row).toContainText(e2eFleet.image().version);
     await row.getByRole('combobox', { name: `New target for ${model}` }).selectOption({ label: version });
-    await row.getByRole('button', { name: 'Set the target' }).click();
+    await row.getByRole('button', { name: `Set the target for ${model}` }).click();
     await expect(targets.getByRole('status')).toHaveText(`${e2eFleet.tenant()} now targets ${model} ${version}: new boxes are brought to it, and a bulk upgrade offers it first.`);
     await expect(row.getByRole('cell', { name: version, exact: true })).toBeVisible();
     await keepScreenshot(page, 'firmware', '02-target-set');
