@@ -32,6 +32,14 @@ async function tenantAdmin(request: APIRequestContext): Promise<{ email: string;
   return credentials;
 }
 
+/** The fleet tenant's id and its target image for a model, read through the API. */
+async function fleetTarget(request: APIRequestContext, model: string): Promise<{ tenantId: string; imageId: string | undefined }> {
+  const tenants = (await (await request.get('/api/v1/tenants?limit=500')).json()) as { items: { id: string; name: string }[] };
+  const tenantId = tenants.items.find((tenant) => tenant.name === e2eFleet.tenant())!.id;
+  const targets = (await (await request.get(`/api/v1/tenants/${tenantId}/target-images`)).json()) as { items: { model: string; image: { id: string } }[] };
+  return { tenantId, imageId: targets.items.find((target) => target.model === model)?.image.id };
+}
+
 test.describe('bulk upgrade wizard', () => {
   test('launches a canary campaign on a site group, which is paused, resumed and completes', async ({ page }) => {
     test.setTimeout(180_000);
@@ -135,63 +143,70 @@ test.describe('bulk upgrade wizard', () => {
     const version = '24.2R1';
     const image = simulatorImage(model, version);
     const pilotSites = e2eFleet.upgradePilotSites();
+    // The specs after this one expect the tenant's target as it was: put back whatever happens here.
+    const previous = await fleetTarget(page.request, model);
+    expect(previous.imageId, 'the fleet tenant targets an image for the model').toBeDefined();
+    try {
+      // The firmware catalogue: the image the tenant targets now.
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Firmware' }).click();
+      await expect(page.getByRole('heading', { name: 'Firmware', level: 2 })).toBeVisible();
+      const catalogue = main.getByRole('region', { name: 'Catalogue' });
+      await expect(catalogue.getByRole('row', { name: new RegExp(`${model} ${e2eFleet.image().version}`) })).toBeVisible();
 
-    // The firmware catalogue: the image the tenant targets now.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Firmware' }).click();
-    await expect(page.getByRole('heading', { name: 'Firmware', level: 2 })).toBeVisible();
-    const catalogue = main.getByRole('region', { name: 'Catalogue' });
-    await expect(catalogue.getByRole('row', { name: new RegExp(`${model} ${e2eFleet.image().version}`) })).toBeVisible();
+      // Upload: the API's own word on a version it does not take, then the image, its sha256 computed in the browser.
+      const upload = main.getByRole('form', { name: 'Upload an image' });
+      await upload.getByLabel('Model', { exact: true }).selectOption(model);
+      await upload.getByLabel('Version', { exact: true }).fill('latest');
+      await upload.getByLabel('Image file', { exact: true }).setInputFiles({ name: `${model}-${version}.img`, mimeType: 'application/octet-stream', buffer: image });
+      await upload.getByRole('button', { name: 'Upload' }).click();
+      await expect(upload.getByText('Version is a software version such as 23.2R1')).toBeVisible();
+      await expect(upload.getByLabel('Version', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+      await upload.getByLabel('Version', { exact: true }).fill(version);
+      await upload.getByRole('button', { name: 'Upload' }).click();
+      await expect(main.getByRole('status').filter({ hasText: `${model} ${version} is in the catalogue` })).toBeVisible();
+      const uploaded = catalogue.getByRole('row', { name: new RegExp(`${model} ${version}`) });
+      await expect(uploaded).toContainText(createHash('sha256').update(image).digest('hex'));
+      await keepScreenshot(page, 'firmware', '01-uploaded');
 
-    // Upload: the API's own word on a version it does not take, then the image, its sha256 computed in the browser.
-    const upload = main.getByRole('form', { name: 'Upload an image' });
-    await upload.getByLabel('Model', { exact: true }).selectOption(model);
-    await upload.getByLabel('Version', { exact: true }).fill('latest');
-    await upload.getByLabel('Image file', { exact: true }).setInputFiles({ name: `${model}-${version}.img`, mimeType: 'application/octet-stream', buffer: image });
-    await upload.getByRole('button', { name: 'Upload' }).click();
-    await expect(upload.getByText('Version is a software version such as 23.2R1')).toBeVisible();
-    await expect(upload.getByLabel('Version', { exact: true })).toHaveAttribute('aria-invalid', 'true');
-    await upload.getByLabel('Version', { exact: true }).fill(version);
-    await upload.getByRole('button', { name: 'Upload' }).click();
-    await expect(main.getByRole('status').filter({ hasText: `${model} ${version} is in the catalogue` })).toBeVisible();
-    const uploaded = catalogue.getByRole('row', { name: new RegExp(`${model} ${version}`) });
-    await expect(uploaded).toContainText(createHash('sha256').update(image).digest('hex'));
-    await keepScreenshot(page, 'firmware', '01-uploaded');
+      // The tenant's target for the model: the uploaded version.
+      const targets = main.getByRole('region', { name: 'Tenant targets' });
+      await targets.getByLabel('Tenant', { exact: true }).selectOption({ label: e2eFleet.tenant() });
+      const row = targets.getByRole('row', { name: new RegExp(model) });
+      await expect(row).toContainText(e2eFleet.image().version);
+      await row.getByRole('combobox', { name: `New target for ${model}` }).selectOption({ label: version });
+      await row.getByRole('button', { name: `Set the target for ${model}` }).click();
+      await expect(targets.getByRole('status')).toHaveText(`${e2eFleet.tenant()} now targets ${model} ${version}: new boxes are brought to it, and a bulk upgrade offers it first.`);
+      await expect(row.getByRole('cell', { name: version, exact: true })).toBeVisible();
+      await keepScreenshot(page, 'firmware', '02-target-set');
 
-    // The tenant's target for the model: the uploaded version.
-    const targets = main.getByRole('region', { name: 'Tenant targets' });
-    await targets.getByLabel('Tenant', { exact: true }).selectOption({ label: e2eFleet.tenant() });
-    const row = targets.getByRole('row', { name: new RegExp(model) });
-    await expect(row).toContainText(e2eFleet.image().version);
-    await row.getByRole('combobox', { name: `New target for ${model}` }).selectOption({ label: version });
-    await row.getByRole('button', { name: 'Set the target' }).click();
-    await expect(targets.getByRole('status')).toHaveText(`${e2eFleet.tenant()} now targets ${model} ${version}: new boxes are brought to it, and a bulk upgrade offers it first.`);
-    await expect(row.getByRole('cell', { name: version, exact: true })).toBeVisible();
-    await keepScreenshot(page, 'firmware', '02-target-set');
+      // The campaign, from the link beside the new target: the image is the tenant's target, chosen already.
+      await targets.getByRole('link', { name: 'Launch a bulk upgrade' }).click();
+      await expect(page.getByRole('heading', { name: 'Bulk upgrade', level: 2 })).toBeVisible();
+      await main.getByRole('combobox', { name: 'Tenant' }).selectOption({ label: e2eFleet.tenant() });
+      await main.getByLabel('Campaign name', { exact: true }).fill(`Pilot pharmacies to ${version}`);
+      await main.getByRole('group', { name: 'Site groups' }).getByRole('checkbox', { name: new RegExp(`^${e2eFleet.upgradePilotTag()} `) }).check();
+      await page.getByRole('button', { name: 'Next' }).click();
+      await expect(main.getByRole('combobox', { name: 'Image' }).locator('option:checked')).toHaveText(`${model} ${version} — the tenant’s target`);
+      await screenshotWizardStep(page, 'bulk-upgrade-uploaded-image', 1, 'image');
+      await page.getByRole('button', { name: 'Next' }).click();
+      await main.getByRole('combobox', { name: 'Strategy' }).selectOption({ label: 'All at once (up to the concurrency)' });
+      await main.getByLabel('Devices upgrading at once', { exact: true }).fill(String(pilotSites.length));
+      await page.getByRole('button', { name: 'Next' }).click();
+      await expect(stepHeading(page, 'Maintenance window')).toBeVisible();
+      await page.getByRole('button', { name: 'Next' }).click();
+      await expect(main.getByText(`Launching upgrades these ${pilotSites.length} devices to ${version}`)).toBeVisible();
+      await screenshotWizardStep(page, 'bulk-upgrade-uploaded-image', 2, 'review');
+      await page.getByRole('button', { name: 'Launch the campaign' }).click();
 
-    // The campaign, from the link beside the new target: the image is the tenant's target, chosen already.
-    await targets.getByRole('link', { name: 'Launch a bulk upgrade' }).click();
-    await expect(page.getByRole('heading', { name: 'Bulk upgrade', level: 2 })).toBeVisible();
-    await main.getByRole('combobox', { name: 'Tenant' }).selectOption({ label: e2eFleet.tenant() });
-    await main.getByLabel('Campaign name', { exact: true }).fill(`Pilot pharmacies to ${version}`);
-    await main.getByRole('group', { name: 'Site groups' }).getByRole('checkbox', { name: new RegExp(`^${e2eFleet.upgradePilotTag()} `) }).check();
-    await page.getByRole('button', { name: 'Next' }).click();
-    await expect(main.getByRole('combobox', { name: 'Image' }).locator('option:checked')).toHaveText(`${model} ${version} — the tenant’s target`);
-    await screenshotWizardStep(page, 'bulk-upgrade-uploaded-image', 1, 'image');
-    await page.getByRole('button', { name: 'Next' }).click();
-    await main.getByRole('combobox', { name: 'Strategy' }).selectOption({ label: 'All at once (up to the concurrency)' });
-    await main.getByLabel('Devices upgrading at once', { exact: true }).fill(String(pilotSites.length));
-    await page.getByRole('button', { name: 'Next' }).click();
-    await expect(stepHeading(page, 'Maintenance window')).toBeVisible();
-    await page.getByRole('button', { name: 'Next' }).click();
-    await expect(main.getByText(`Launching upgrades these ${pilotSites.length} devices to ${version}`)).toBeVisible();
-    await screenshotWizardStep(page, 'bulk-upgrade-uploaded-image', 2, 'review');
-    await page.getByRole('button', { name: 'Launch the campaign' }).click();
-
-    await expect(page.getByRole('heading', { name: 'Upgrade campaign', level: 2 })).toBeVisible();
-    await expect(page.getByRole('definition').filter({ hasText: 'Completed' })).toBeVisible({ timeout: 120_000 });
-    await expect(page.getByRole('region', { name: 'Devices' }).getByRole('row').filter({ hasText: 'Upgraded' })).toHaveCount(pilotSites.length);
-    await keepScreenshot(page, 'progress', 'campaign-to-uploaded-image-completed');
-    expect(errors).toEqual([]);
+      await expect(page.getByRole('heading', { name: 'Upgrade campaign', level: 2 })).toBeVisible();
+      await expect(page.getByRole('definition').filter({ hasText: 'Completed' })).toBeVisible({ timeout: 120_000 });
+      await expect(page.getByRole('region', { name: 'Devices' }).getByRole('row').filter({ hasText: 'Upgraded' })).toHaveCount(pilotSites.length);
+      await keepScreenshot(page, 'progress', 'campaign-to-uploaded-image-completed');
+      expect(errors).toEqual([]);
+    } finally {
+      const restored = await page.request.put(`/api/v1/tenants/${previous.tenantId}/target-images/${encodeURIComponent(model)}`, { data: { imageId: previous.imageId } });
+      expect(restored.ok(), await restored.text()).toBe(true);
+    }
   });
 
   test('with an empty catalogue, the image step says why: an SP admin is led to the upload, a tenant admin told that an SP admin uploads images', async ({ page, browser }) => {
@@ -199,7 +214,11 @@ test.describe('bulk upgrade wizard', () => {
     const errors = consoleErrors(page);
     const main = page.getByRole('main');
     const emptyCatalogue = { items: [], nextCursor: null };
-    await page.route(/\/api\/v1\/firmware-images\?/, (route) => route.fulfill({ json: emptyCatalogue }));
+    let catalogueReads = 0;
+    await page.route(/\/api\/v1\/firmware-images\?/, (route) => {
+      catalogueReads += 1;
+      return route.fulfill({ json: emptyCatalogue });
+    });
 
     async function toImageStep(at: Page) {
       await at.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Bulk upgrade' }).click();
@@ -219,7 +238,9 @@ test.describe('bulk upgrade wizard', () => {
     await expect(firmware.getByRole('form', { name: 'Upload an image' })).toBeVisible();
     await firmware.close();
     await expect(stepHeading(page, 'Image')).toBeVisible();
+    const readsBefore = catalogueReads;
     await main.getByRole('button', { name: 'read the catalogue again' }).click();
+    await expect.poll(() => catalogueReads).toBe(readsBefore + 1);
     await expect(main.getByText('The firmware catalogue is empty')).toBeVisible();
 
     // A tenant admin may launch campaigns but not fill the shared catalogue: told who does.

@@ -61,6 +61,9 @@ async function onlineOn(page: Page, serial: string) {
 }
 
 test.describe('RMA wizard', () => {
+  // The second replacement starts from where the first left Bruges pharmacy's device.
+  test.describe.configure({ mode: 'serial' });
+
   test('replaces a powered-off device with a spare that phoned home, admitted by the host key it reported with no code to type, until the device is online on the new serial', async ({ page }) => {
     test.setTimeout(180_000);
     const oldSerial = failedSerial();

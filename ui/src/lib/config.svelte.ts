@@ -15,8 +15,7 @@ class PlatformConfig {
       this.temporalUiUrl = answer.temporalUiUrl ?? '';
       this.namespace = answer.namespace;
     } catch {
-      // The Temporal links are a convenience: without the config the pages go without them.
-      this.temporalUiUrl = '';
+      // The Temporal links are a convenience: without the config the pages go without them (cleared above).
     }
   }
 

@@ -6,6 +6,8 @@ export class Listing<T> {
   items = $state<T[]>([]);
   loading = $state(true);
   error = $state('');
+  /** The path the items are the answer to: a list read for one tenant is not shown for another. */
+  loadedPath = $state('');
   private latest = 0;
 
   async load(path: string): Promise<void> {
@@ -15,6 +17,7 @@ export class Listing<T> {
       const page = await getJson<{ items: T[] }>(path);
       if (request !== this.latest) return;
       this.items = page.items;
+      this.loadedPath = path;
       this.error = '';
     } catch (error) {
       if (request === this.latest) this.error = (error as Error).message;

@@ -63,16 +63,24 @@ export class RmaWizard {
    */
   admitBySpares(spares: readonly { serial: string; model: string }[]) {
     const spare = spares.find((box) => box.serial === this.wizard.values['newSerial']);
-    if (spare && !this.admitsSpare) {
-      this.wizard.values['admitBy'] = 'host_key';
-      this.setModel(spare.model);
+    if (spare) {
+      // Another spare typed after the first is that spare, of its own model. Written only when
+      // different, so the effect that calls this settles.
+      if (!this.admitsSpare) this.wizard.values['admitBy'] = 'host_key';
+      if (this.modelFor(spare.model) !== this.wizard.values['newModel']) this.setModel(spare.model);
     }
     if (!spare && 'admitBy' in this.wizard.values) delete this.wizard.values['admitBy'];
   }
 
   /** A documented replacement model, or the failed box's own (absent from the request). */
   setModel(model: string) {
-    if (model && model !== this.device?.model) this.wizard.values['newModel'] = model;
+    const newModel = this.modelFor(model);
+    if (newModel) this.wizard.values['newModel'] = newModel;
     else delete this.wizard.values['newModel'];
+  }
+
+  /** What the request says of a model: nothing when it is the failed box's own. */
+  private modelFor(model: string): string | undefined {
+    return model && model !== this.device?.model ? model : undefined;
   }
 }
