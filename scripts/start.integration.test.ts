@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { relocatedClusterDirectory } from './postgres.ts';
 import { freePort } from './processes.ts';
-import { createTestDatabase, type TestDatabase } from './testing.ts';
+import { createTestDatabase, eventually, type TestDatabase } from './testing.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -124,17 +124,6 @@ async function siteIds(started: Started): Promise<string[]> {
   return (await api<{ items: { id: string }[] }>('GET', '/sites?limit=500')).body.items.map((site) => site.id).sort();
 }
 
-/** Asks until `done` holds of the answer; fails with the last answer after `timeoutMs`. */
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
 describe('npm start', () => {
   // The layout npm start has on a fresh clone: a dot-folder (`.data/`) in a directory only its
   // owner may enter (a root user's home, `mktemp -d`).
@@ -221,13 +210,13 @@ describe('npm start', () => {
       const siteId = created.body.id;
       assert.equal((await api('POST', `/sites/${siteId}/onboarding`, {})).status, 202);
       await typeCode(box.serial, created.body.activationCodes[0]!.code);
-      await until('the site did not become active', async () => (await api<{ status: string }>('GET', `/sites/${siteId}`)).body, (site) => site.status === 'active');
+      await eventually('the site did not become active', async () => (await api<{ status: string }>('GET', `/sites/${siteId}`)).body, (site) => site.status === 'active', 180_000);
       const { body: devices } = await api<{ items: { id: string }[] }>('GET', `/devices?siteId=${siteId}`);
       const deviceId = devices.items[0]!.id;
 
       const upgrade = await api('POST', `/devices/${deviceId}/upgrade`, { imageId: await upload('23.4R1') });
       assert.equal(upgrade.status, 202, JSON.stringify(upgrade.body));
-      const upgraded = await until('the upgrade did not end', async () => (await api<{ execution: string; state: string; error: string | null }>('GET', `/devices/${deviceId}/upgrade`)).body, (u) => u.execution !== 'RUNNING');
+      const upgraded = await eventually('the upgrade did not end', async () => (await api<{ execution: string; state: string; error: string | null }>('GET', `/devices/${deviceId}/upgrade`)).body, (u) => u.execution !== 'RUNNING', 180_000);
       assert.equal(upgraded.state, 'completed', upgraded.error ?? '');
       assert.equal(await softwareOf(box.serial), '23.4R1');
 
@@ -235,7 +224,7 @@ describe('npm start', () => {
         tenantId, name: 'Ghent to 24.1R1', imageId: await upload('24.1R1'), filter: { siteIds: [siteId] }, strategy: 'all_at_once',
       });
       assert.equal(launched.status, 202, JSON.stringify(launched.body));
-      const campaign = await until('the campaign did not end', async () => (await api<{ execution: string; status: string }>('GET', `/upgrade-campaigns/${launched.body.id}`)).body, (c) => c.execution !== 'RUNNING' && c.execution !== 'UNKNOWN');
+      const campaign = await eventually('the campaign did not end', async () => (await api<{ execution: string; status: string }>('GET', `/upgrade-campaigns/${launched.body.id}`)).body, (c) => c.execution !== 'RUNNING' && c.execution !== 'UNKNOWN', 180_000);
       assert.deepEqual([campaign.execution, campaign.status], ['COMPLETED', 'completed'], JSON.stringify(campaign));
       assert.equal(await softwareOf(box.serial), '24.1R1');
 
@@ -244,7 +233,7 @@ describe('npm start', () => {
       const replaced = await api<{ activationCode: string }>('POST', `/devices/${deviceId}/rma`, { newSerial: spare.serial, reason: 'power supply failed' });
       assert.equal(replaced.status, 202, JSON.stringify(replaced.body));
       await typeCode(spare.serial, replaced.body.activationCode);
-      const rma = await until('the replacement did not end', async () => (await api<{ execution: string; state: string; error: string | null }>('GET', `/devices/${deviceId}/rma`)).body, (r) => r.execution !== 'RUNNING');
+      const rma = await eventually('the replacement did not end', async () => (await api<{ execution: string; state: string; error: string | null }>('GET', `/devices/${deviceId}/rma`)).body, (r) => r.execution !== 'RUNNING', 180_000);
       assert.equal(rma.state, 'completed', rma.error ?? '');
       assert.equal(await softwareOf(spare.serial), '24.2R1', 'the new box runs the tenant\'s target');
     } finally {

@@ -1,5 +1,6 @@
 // What test files share: the services `npm test` started (from the environment it sets) and
 // throwaway databases and workers on top of them.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -173,4 +174,15 @@ export const testWebhookNetworks = '127.0.0.1/32';
 
 export function testWebhookDestinations(options: { resolve?: Resolve } = {}): WebhookDestinations {
   return new WebhookDestinations({ allowed: loadConfig({ WEBHOOK_ALLOWED_NETWORKS: testWebhookNetworks }).WEBHOOK_ALLOWED_NETWORKS, ...options });
+}
+
+/** Reads until `holds` is true of the answer; fails saying `what`, with the last answer, after `timeoutMs`. */
+export async function eventually<T>(what: string, read: () => Promise<T>, holds: (value: T) => boolean, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (holds(value)) return value;
+    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseXml } from '../activities/devices/netconf/xml.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { createTestDatabase, eventually, testServices, type TestDatabase } from '../scripts/testing.ts';
 import { dhcpServices } from '../simulator/dhcp-server.ts';
 import { onboardingWorkflowId } from './onboard-site.ts';
 import { rmaWorkflowId } from './rma.ts';
@@ -30,15 +30,6 @@ describe('onboarding a branch with static and PPPoE WAN links and a LAN segment 
   const history = async (workflowId: string) => JSON.stringify(await lab.client.workflow.getHandle(workflowId).fetchHistory(),
     (key, value: unknown) => (key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value));
 
-  async function until<T>(what: string, read: () => Promise<T>, holds: (value: T) => boolean, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (holds(value)) return value;
-      if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(value)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 
   before(async () => {
     database = await createTestDatabase();
@@ -77,7 +68,7 @@ describe('onboarding a branch with static and PPPoE WAN links and a LAN segment 
     const siteId = created.body.id;
     assert.equal((await lab.api('POST', `/api/v1/sites/${siteId}/onboarding`, {})).status, 202);
     box(1).setActivationCode(created.body.activationCodes[0]!.code);
-    const site = await until('the site did not settle', () => database.prisma.site.findUniqueOrThrow({ where: { id: siteId } }), (s) => s.status !== 'onboarding' && s.status !== 'planned');
+    const site = await eventually('the site did not settle', () => database.prisma.site.findUniqueOrThrow({ where: { id: siteId } }), (s) => s.status !== 'onboarding' && s.status !== 'planned');
     assert.equal(site.status, 'active', site.statusReason ?? '');
 
     const config = running(1);
@@ -106,9 +97,9 @@ describe('onboarding a branch with static and PPPoE WAN links and a LAN segment 
     await box(1).powerOff();
     const started = await lab.api<{ activationCode: string; workflowId: string }>('POST', `/api/v1/devices/${device.id}/rma`, { newSerial: serial(2), reason: 'water damage' });
     assert.equal(started.status, 202, JSON.stringify(started.body));
-    await until('the device was not marked in RMA', () => database.prisma.device.findUniqueOrThrow({ where: { id: device.id } }), (d) => d.status === 'rma');
+    await eventually('the device was not marked in RMA', () => database.prisma.device.findUniqueOrThrow({ where: { id: device.id } }), (d) => d.status === 'rma');
     box(2).setActivationCode(started.body.activationCode);
-    const done = await until('the replacement did not end', async () => (await lab.api<{ execution: string; state: string; error: string | null }>('GET', `/api/v1/devices/${device.id}/rma`)).body,
+    const done = await eventually('the replacement did not end', async () => (await lab.api<{ execution: string; state: string; error: string | null }>('GET', `/api/v1/devices/${device.id}/rma`)).body,
       (p) => !!p.execution && p.execution !== 'RUNNING');
     assert.equal(done.state, 'completed', done.error ?? '');
     assert.ok(running(2).includes('<default-chap-secret>Gh&amp;nt&lt;Pa55&gt;</default-chap-secret>'));
