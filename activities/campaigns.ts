@@ -2,7 +2,7 @@
 // still to do, and each device's status as it goes, which the API lists without asking the run.
 import type { PrismaClient } from '../prisma/client.ts';
 import type { MaintenanceWindow } from '../workflows/maintenance-window.ts';
-import type { UpgradeImage } from '../workflows/upgrade-device.ts';
+import type { UpgradeImage } from '../workflows/upgrade-device.messages.ts';
 
 export interface CampaignPlan {
   campaignId: string;

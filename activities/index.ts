@@ -6,7 +6,7 @@ import { createDeviceActivities, type DeviceCredentials } from './devices/activi
 import type { Transports } from './devices/drivers/contract.ts';
 import { createCampaignActivities } from './campaigns.ts';
 import { createDeliveryActivities } from './events/deliveries.ts';
-import type { WebhookDestinations } from './events/webhook-destinations.ts';
+import type { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createLeaseActivities } from './leases.ts';
 import { createRmaActivities } from './rma.ts';
 import { createSiteActivities } from './sites.ts';

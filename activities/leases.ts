@@ -1,17 +1,17 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import {
-  deviceLease, deviceLeaseWorkflowId, leaseStateQuery, requestLeaseSignal, type DeviceLeaseState, type LeaseRequest,
-} from '../workflows/device-lease.ts';
-import { taskQueues } from '../workflows/task-queues.ts';
-import { requestTunnelChangeSignal, tunnelChanges, tunnelChangesWorkflowId, type TunnelChangeRequest } from '../workflows/tunnel-changes.ts';
+import type { deviceLease } from '../workflows/device-lease.ts';
+import { deviceLeaseWorkflowId, leaseStateQuery, requestLeaseSignal, type DeviceLeaseState, type LeaseRequest } from '../workflows/device-lease.messages.ts';
+import { taskQueues } from '../domain/task-queues.ts';
+import type { tunnelChanges } from '../workflows/tunnel-changes.ts';
+import { requestTunnelChangeSignal, tunnelChangesWorkflowId, type TunnelChangeRequest } from '../workflows/tunnel-changes.messages.ts';
 
 /** Activities that ask the Temporal service on behalf of workflows (which cannot signal-with-start). */
 export function createLeaseActivities(deps: { client: Client }) {
   const { client } = deps;
   return {
     async requestDeviceLease(input: { serial: string; request: LeaseRequest }): Promise<void> {
-      await client.workflow.signalWithStart(deviceLease, {
+      await client.workflow.signalWithStart<typeof deviceLease, [LeaseRequest]>('deviceLease', {
         workflowId: deviceLeaseWorkflowId(input.serial),
         taskQueue: taskQueues.orchestration,
         args: [{ serial: input.serial }],
@@ -22,7 +22,7 @@ export function createLeaseActivities(deps: { client: Client }) {
 
     /** Queues a tunnel change on a hub or mesh peer, starting the device's queue when it is idle. */
     async requestTunnelChange(input: { serial: string; request: TunnelChangeRequest }): Promise<void> {
-      await client.workflow.signalWithStart(tunnelChanges, {
+      await client.workflow.signalWithStart<typeof tunnelChanges, [TunnelChangeRequest]>('tunnelChanges', {
         workflowId: tunnelChangesWorkflowId(input.serial),
         taskQueue: taskQueues.orchestration,
         args: [{ serial: input.serial }],

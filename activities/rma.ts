@@ -5,8 +5,8 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Prisma, type PrismaClient } from '../prisma/client.ts';
-import { admissionAlarmTypes, alarmTypes } from '../workflows/alarm-types.ts';
-import { failureTypes } from '../workflows/failure-types.ts';
+import { admissionAlarmTypes, alarmTypes } from '../domain/alarm-types.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { publishEvent } from './events/publish.ts';
 import { clearAlarms, raiseAlarm, type RemovedTunnel } from './sites.ts';
 

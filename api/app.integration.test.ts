@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
-import { ImageStore } from '../activities/devices/images.ts';
+import { ImageStore } from '../inventory/images.ts';
 import { NetconfSession } from '../activities/devices/netconf/session.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { ImageStore } from '../activities/devices/images.ts';
+import { ImageStore } from '../inventory/images.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { connectTestClient, createTestDatabase, signInAs, testServices, type TestDatabase } from '../scripts/testing.ts';
 import { createApp } from './app.ts';

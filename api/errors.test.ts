@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { NextFunction, Request, Response } from 'express';
 import { describe, it } from 'node:test';
-import { createLogger } from '../scripts/logger.ts';
+import { createLogger } from '../runtime/logger.ts';
 import { problemMiddleware } from './errors.ts';
 
 /** What the middleware answers for an error, caught from a minimal response. */

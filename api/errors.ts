@@ -4,7 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { Prisma } from '../prisma/client.ts';
-import type { Logger } from '../scripts/logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { HttpProblem, problems } from './problems.ts';
 
 /** Maps what handlers throw onto problem details; anything unforeseen is a 500 with a correlation id. */

@@ -2,8 +2,8 @@
 // process. It connects when the first stream opens; if the connection drops, the streams end and
 // their browsers reconnect with Last-Event-ID, missing nothing.
 import pg from 'pg';
-import { eventChannel, type EventNotice } from '../activities/events/publish.ts';
-import type { Logger } from '../scripts/logger.ts';
+import { eventChannel, type EventNotice } from '../domain/events.ts';
+import type { Logger } from '../runtime/logger.ts';
 
 export interface EventListener {
   event(notice: EventNotice): void;

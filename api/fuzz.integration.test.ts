@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { ImageStore } from '../activities/devices/images.ts';
+import { ImageStore } from '../inventory/images.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { connectTestClient, createTestDatabase, signInAs, testServices, type TestDatabase } from '../scripts/testing.ts';
-import { searchAttributes } from '../workflows/task-queues.ts';
+import { searchAttributes } from '../domain/task-queues.ts';
 import { createApp } from './app.ts';
 import { EventHub } from './event-hub.ts';
 

@@ -14,13 +14,13 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { pino } from 'pino';
-import { ImageStore } from '../activities/devices/images.ts';
+import { ImageStore } from '../inventory/images.ts';
 import { createDeliveryActivities } from '../activities/events/deliveries.ts';
 import { publishEvent } from '../activities/events/publish.ts';
-import { signedHeaders, verify } from '../activities/events/standard-webhooks.ts';
+import { signedHeaders, verify } from '../runtime/standard-webhooks.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { apiTokenFor, connectTestClient, createTestDatabase, startTestWorker, testServices, testWebhookDestinations, type TestDatabase } from '../scripts/testing.ts';
-import { searchAttributes, taskQueues } from '../workflows/task-queues.ts';
+import { searchAttributes, taskQueues } from '../domain/task-queues.ts';
 import { createApp } from './app.ts';
 import { EventHub } from './event-hub.ts';
 

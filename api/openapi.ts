@@ -4,7 +4,7 @@ import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type RouteC
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { cookieValue, sessionCookie, type Authenticate } from './access/authenticate.ts';
-import type { Action, ObjectType } from './access/permissions.ts';
+import type { Action, ObjectType } from '../domain/permissions.ts';
 import { anonymous, forbidden, type Principal } from './access/principal.ts';
 import { addressKey, type FailureThrottle, type RateLimiter } from './access/throttle.ts';
 import { IdempotencyKeys } from './idempotency.ts';

@@ -5,9 +5,11 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { z } from 'zod';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { Principal } from './access/principal.ts';
-import { decommissionSite, decommissionWorkflowId } from '../workflows/decommission-site.ts';
-import { onboardingWorkflowId, onboardSite } from '../workflows/onboard-site.ts';
-import { searchAttributeKeys, taskQueues } from '../workflows/task-queues.ts';
+import type { decommissionSite } from '../workflows/decommission-site.ts';
+import { decommissionWorkflowId } from '../workflows/decommission-site.messages.ts';
+import type { onboardSite } from '../workflows/onboard-site.ts';
+import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
+import { searchAttributeKeys, taskQueues } from '../domain/task-queues.ts';
 import { problems } from './problems.ts';
 
 export interface OperationDependencies {
@@ -87,7 +89,7 @@ export async function startOnboarding(
     throw problems.conflict(`${site.name} is ${site.status}: only a planned or failed site can be onboarded.`, { siteStatus: site.status });
   }
   // The common case costs one call to Temporal: start, and only if a run is there already, find it.
-  const handle = await temporal.workflow.start(onboardSite, {
+  const handle = await temporal.workflow.start<typeof onboardSite>('onboardSite', {
     workflowId,
     taskQueue: taskQueues.orchestration,
     workflowIdConflictPolicy: 'FAIL',
@@ -115,7 +117,7 @@ export async function startDecommission(deps: OperationDependencies, principal: 
   const onboarding = await temporal.workflow.getHandle(onboardingWorkflowId(site.id)).describe().catch(() => undefined);
   if (onboarding?.status.name === 'RUNNING') throw problems.conflict(`${site.name} is still being onboarded: abort that first.`, { workflowId: onboarding.workflowId });
   const workflowId = decommissionWorkflowId(site.id);
-  const handle = await temporal.workflow.start(decommissionSite, {
+  const handle = await temporal.workflow.start<typeof decommissionSite>('decommissionSite', {
     workflowId,
     taskQueue: taskQueues.orchestration,
     workflowIdConflictPolicy: 'USE_EXISTING',

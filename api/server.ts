@@ -1,12 +1,12 @@
 // The API process: listens, and shuts down gracefully (in-flight requests finish, then the
 // database pool and the Temporal connection close).
 import { join } from 'node:path';
-import { ImageStore } from '../activities/devices/images.ts';
-import { WebhookDestinations } from '../activities/events/webhook-destinations.ts';
+import { ImageStore } from '../inventory/images.ts';
+import { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createPrismaClient } from '../prisma/client.ts';
-import { ConfigError, loadServiceConfig } from '../scripts/config.ts';
-import { createLogger } from '../scripts/logger.ts';
-import { clientConnectionOptions, temporalAccess } from '../scripts/temporal-access.ts';
+import { ConfigError, loadServiceConfig } from '../runtime/config.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
 import { ensureAdministrator } from './access/administrator.ts';
 import { createApp } from './app.ts';
 import { EventHub } from './event-hub.ts';

@@ -4,7 +4,7 @@
 // planned, with a one-time activation code per device for zero-touch provisioning.
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../prisma/client.ts';
-import { deviceModel } from '../prisma/device-models.ts';
+import { deviceModel } from '../domain/device-models.ts';
 import type { FieldError } from './problems.ts';
 import type { SiteAggregate } from './schemas/site.ts';
 

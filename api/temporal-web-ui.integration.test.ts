@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { pino } from 'pino';
-import { ImageStore } from '../activities/devices/images.ts';
+import { ImageStore } from '../inventory/images.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { apiTokenFor, connectTestClient, createTestDatabase, signInAs, testServices, type TestDatabase } from '../scripts/testing.ts';
-import { onboardingWorkflowId } from '../workflows/onboard-site.ts';
+import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
 import { createApp } from './app.ts';
 import { EventHub } from './event-hub.ts';
 

@@ -19,10 +19,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
 import { sleep } from '../scripts/processes.ts';
 import { installQuietRuntime } from '../scripts/testing.ts';
-import { deviceLeaseWorkflowId } from '../workflows/device-lease.ts';
-import { onboardingWorkflowId } from '../workflows/onboard-site.ts';
-import { tunnelChangesWorkflowId } from '../workflows/tunnel-changes.ts';
-import { ztpWorkflowId } from '../workflows/ztp.ts';
+import { deviceLeaseWorkflowId } from '../workflows/device-lease.messages.ts';
+import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
+import { tunnelChangesWorkflowId } from '../workflows/tunnel-changes.messages.ts';
+import { ztpWorkflowId } from '../workflows/ztp.messages.ts';
 import { benchScratch, bundleWorkflows, machineJiffies, say, throwawayPlatform } from './harness.ts';
 import { trivialWorkflow } from './trivial-workflow.ts';
 

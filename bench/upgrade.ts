@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLab, simulatorImage } from '../scripts/lab.ts';
 import { sleep } from '../scripts/processes.ts';
-import type { CampaignProgress } from '../workflows/upgrade-campaign.ts';
+import type { CampaignProgress } from '../workflows/upgrade-campaign.messages.ts';
 import { benchScratch, bundleWorkflows, machineJiffies, say, throwawayPlatform } from './harness.ts';
 
 const { values } = parseArgs({

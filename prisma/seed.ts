@@ -1,6 +1,6 @@
 // The demo a newcomer sees after `npm start`: one OpCo, two tenants, two hubs and a handful of
 // planned sites. Runs on an empty database only.
-import { ensureBuiltinRoles } from '../api/access/administrator.ts';
+import { ensureBuiltinRoles } from '../inventory/roles.ts';
 import type { PrismaClient } from './client.ts';
 
 interface PlannedSite {

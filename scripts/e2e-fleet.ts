@@ -7,10 +7,10 @@
 // 127.49.x.y, used by no other test.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { ImageStore } from '../activities/devices/images.ts';
+import { ImageStore } from '../inventory/images.ts';
 import type { PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
-import { junosSimRenderer } from '../workflows/render/junos-sim.ts';
+import { junosSimRenderer } from '../domain/render/junos-sim.ts';
 import { simulatorImage } from './lab.ts';
 import { freePort } from './processes.ts';
 

@@ -8,7 +8,7 @@ import { seedDemo } from '../prisma/seed.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
 import { assertPortFree } from './processes.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
-import { clientConnectionOptions, type TemporalAccess } from './temporal-access.ts';
+import { clientConnectionOptions, type TemporalAccess } from '../runtime/temporal-access.ts';
 import { resolveTemporalCli, startTemporalDevServer, temporalCliVersion } from './temporal-server.ts';
 
 export interface PlatformOptions {

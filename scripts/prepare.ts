@@ -55,7 +55,7 @@ export function prepare(say: (line: string) => void): void {
     });
   }, say);
   // The UI shares the API's permission vocabulary, its request schemas (the wizards' steps) and the device models.
-  rebuildWhenChanged('the UI', ['ui', 'prisma/choices.ts', 'prisma/device-models.ts', 'prisma/ipv4.ts', 'prisma/schema.prisma', 'api/access/permissions.ts', 'api/schemas', 'workflows/steps.ts', 'package-lock.json'], 'ui/dist', () => {
+  rebuildWhenChanged('the UI', ['ui', 'domain', 'prisma/schema.prisma', 'api/schemas', 'workflows/steps.ts', 'package-lock.json'], 'ui/dist', () => {
     runQuietly('vite', ['build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn']);
   }, say, ['dist', 'node_modules']);
 }

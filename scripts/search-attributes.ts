@@ -1,6 +1,6 @@
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { searchAttributes } from '../workflows/task-queues.ts';
+import { searchAttributes } from '../domain/task-queues.ts';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST };

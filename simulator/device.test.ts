@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DeviceConfigInput } from '../workflows/render/device-config.ts';
-import { junosSimRenderer } from '../workflows/render/junos-sim.ts';
+import type { DeviceConfigInput } from '../domain/render/device-config.ts';
+import { junosSimRenderer } from '../domain/render/junos-sim.ts';
 import { SimulatedDevice, newIdentity } from './device.ts';
 
 const branch: DeviceConfigInput = {

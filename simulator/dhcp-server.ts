@@ -2,7 +2,7 @@
 // each interface of a dhcp-local-server group leases from the address-assignment pool whose
 // network holds the interface's own address.
 import { elementChildren, type Document, type Element } from '../activities/devices/netconf/xml.ts';
-import { ipv4Network, parseIpv4 } from '../prisma/ipv4.ts';
+import { ipv4Network, parseIpv4 } from '../domain/ipv4.ts';
 
 export interface DhcpService {
   group: string;

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { formatIpv4, parseIpv4 } from '../prisma/ipv4.ts';
+import { formatIpv4, parseIpv4 } from '../domain/ipv4.ts';
 import { SimulatedDevice, newIdentity, simulatorImage, withCredentials, type DeviceState, type ManagementCredentials } from './device.ts';
 
 export interface FleetOptions {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseXml } from '../activities/devices/netconf/xml.ts';
-import type { DeviceConfigInput } from '../workflows/render/device-config.ts';
-import { junosSimRenderer } from '../workflows/render/junos-sim.ts';
+import type { DeviceConfigInput } from '../domain/render/device-config.ts';
+import { junosSimRenderer } from '../domain/render/junos-sim.ts';
 import { dhcpServices } from './dhcp-server.ts';
 import { validateConfiguration } from './validation.ts';
 

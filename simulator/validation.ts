@@ -1,6 +1,6 @@
 // What the simulated device refuses to commit, as a real router's commit check would.
 import { elementChildren, type Document, type Element } from '../activities/devices/netconf/xml.ts';
-import { ipv4Network, parseIpv4, parseIpv4Prefix } from '../prisma/ipv4.ts';
+import { ipv4Network, parseIpv4, parseIpv4Prefix } from '../domain/ipv4.ts';
 
 export interface ConfigProblem {
   path: string;

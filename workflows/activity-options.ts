@@ -1,6 +1,6 @@
 // The few activity presets every workflow picks from (STYLE: named presets, each with a timeout).
 import type { ActivityOptions } from '@temporalio/workflow';
-import { taskQueues } from './task-queues.ts';
+import { taskQueues } from '../domain/task-queues.ts';
 
 /** Database reads and writes: quick, retried until the database is back. */
 export const databaseActivity: ActivityOptions = {

@@ -1,31 +1,16 @@
 // Decommissioning (id `site-decommission/<siteId>`), onboarding's inverse: remove the site's
 // tunnels from its hubs and mesh peers, reset its devices to factory defaults, release its
 // allocations, retire its devices, mark the site decommissioned.
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
-import { failureTypes } from './failure-types.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
-import { renderers } from './render/renderers.ts';
-import { describeFailure, progressQueryName, type Step, StepLog } from './steps.ts';
+import { renderers } from '../domain/render/renderers.ts';
+import { describeFailure, StepLog } from './steps.ts';
 import { changeTunnels } from './tunnel-changes.ts';
-
-export interface DecommissionSiteInput {
-  siteId: string;
-  tenantId: string;
-  ticket?: string;
-}
-
-export interface DecommissionProgress {
-  siteId: string;
-  state: 'running' | 'completed' | 'failed';
-  steps: Step[];
-  error: string | null;
-}
-
-export const decommissionProgressQuery = defineQuery<DecommissionProgress>(progressQueryName);
-export const decommissionWorkflowId = (siteId: string) => `site-decommission/${siteId}`;
+import { type DecommissionSiteInput, type DecommissionProgress, decommissionProgressQuery } from './decommission-site.messages.ts';
 
 export async function decommissionSite(input: DecommissionSiteInput): Promise<{ siteId: string; peersChanged: number; devicesReset: number }> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);

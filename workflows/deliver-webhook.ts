@@ -3,11 +3,9 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { createDeliveryActivities } from '../activities/events/deliveries.ts';
 import { databaseActivity } from './activity-options.ts';
-import { failureTypes } from './failure-types.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 
 type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;
-
-export const deliveryWorkflowId = (deliveryId: string) => `webhook-delivery/${deliveryId}`;
 
 export interface DeliverWebhookInput {
   deliveryId: string;

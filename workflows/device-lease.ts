@@ -1,46 +1,13 @@
 // One change at a time per device (DESIGN §4): a small entity workflow per device, id
 // `device-lease/<serial>`, grants the device to one run at a time, in the order they asked.
 // A holder that is gone (its run closed without releasing) loses the lease at the next check.
-import type { Duration } from '@temporalio/common';
 import {
-  condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, log, proxyActivities, setHandler,
+  condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { temporalActivity } from './activity-options.ts';
-
-export interface LeaseRequest {
-  /** The workflow id of the run that wants to change the device. */
-  holderWorkflowId: string;
-  /** What the change is, for the operator ("onboarding site Lyon store"). */
-  purpose: string;
-}
-
-export interface LeaseHolder extends LeaseRequest {
-  grantedAt: string;
-}
-
-export interface DeviceLeaseState {
-  serial: string;
-  holder: LeaseHolder | null;
-  waiting: LeaseRequest[];
-}
-
-export interface DeviceLeaseInput {
-  serial: string;
-  /** How often a held lease checks that its holder still runs; one minute unless said otherwise. */
-  holderCheckInterval?: Duration;
-  /** Carried over by continue-as-new. */
-  state?: DeviceLeaseState;
-}
-
-export const requestLeaseSignal = defineSignal<[LeaseRequest]>('requestLease');
-export const releaseLeaseSignal = defineSignal<[{ holderWorkflowId: string }]>('releaseLease');
-/** Sent by the lease to the holder's run when the device is its own. */
-export const leaseGrantedSignal = defineSignal<[{ serial: string }]>('leaseGranted');
-export const leaseStateQuery = defineQuery<DeviceLeaseState>('leaseState');
-
-export const deviceLeaseWorkflowId = (serial: string) => `device-lease/${serial}`;
+import { type DeviceLeaseState, type DeviceLeaseInput, requestLeaseSignal, releaseLeaseSignal, leaseGrantedSignal, leaseStateQuery } from './device-lease.messages.ts';
 
 /** An idle lease ends; the next request starts it again (signal-with-start). */
 const idleLifetime = '1 hour';

@@ -10,9 +10,10 @@ import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createLeaseActivities } from '../activities/leases.ts';
 import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
-import { deviceLease, deviceLeaseWorkflowId, leaseStateQuery, type DeviceLeaseState } from './device-lease.ts';
+import { deviceLease } from './device-lease.ts';
+import { deviceLeaseWorkflowId, leaseStateQuery, type DeviceLeaseState } from './device-lease.messages.ts';
 import { finishSignal, leaseHolder } from './device-lease.fixture.ts';
-import { taskQueues } from './task-queues.ts';
+import { taskQueues } from '../domain/task-queues.ts';
 
 const require = createRequire(import.meta.url);
 const historiesDirectory = join(import.meta.dirname, 'histories');

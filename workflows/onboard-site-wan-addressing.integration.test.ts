@@ -10,9 +10,9 @@ import { seedDemo } from '../prisma/seed.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
 import { createTestDatabase, eventually, testServices, type TestDatabase } from '../scripts/testing.ts';
 import { dhcpServices } from '../simulator/dhcp-server.ts';
-import { onboardingWorkflowId } from './onboard-site.ts';
-import { rmaWorkflowId } from './rma.ts';
-import { ztpWorkflowId } from './ztp.ts';
+import { onboardingWorkflowId } from './onboard-site.messages.ts';
+import { rmaWorkflowId } from './rma.messages.ts';
+import { ztpWorkflowId } from './ztp.messages.ts';
 
 const serial = (n: number) => `BLS${String(n).padStart(7, '0')}`;
 /** XML-special characters on purpose: the box must receive them escaped, and exactly. */

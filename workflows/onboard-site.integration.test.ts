@@ -6,8 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
 import { createTestDatabase, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
-import { onboardingWorkflowId, onboardSite, type OnboardingProgress } from './onboard-site.ts';
-import { taskQueues } from './task-queues.ts';
+import { onboardSite } from './onboard-site.ts';
+import { onboardingWorkflowId, type OnboardingProgress } from './onboard-site.messages.ts';
+import { taskQueues } from '../domain/task-queues.ts';
 
 const hubModel = 'SRX-SIM-4600';
 const branchModel = 'SRX-SIM-300';

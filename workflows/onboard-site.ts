@@ -3,63 +3,26 @@
 // → activate → notify. Each step registers its compensation before it runs; on failure what was
 // done is undone in reverse, the site is failed with the reason, and the run waits for the
 // operator to retry (from the failed step: what is still in place is not redone) or to abort.
-import type { Duration } from '@temporalio/common';
 import {
-  ApplicationFailure, CancellationScope, condition, defineQuery, defineUpdate, executeChild, isCancellation, log,
+  ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, log,
   proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
-import type { PostCheck } from '../activities/devices/change.ts';
-import type { DeviceAllocations } from '../activities/inventory/allocations.ts';
+import type { PostCheck } from '../domain/post-checks.ts';
+import type { DeviceAllocations } from '../domain/site-plan.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
-import { failureTypes } from './failure-types.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
-import { renderers } from './render/renderers.ts';
-import { deviceConfigInput, peerTunnel, wanLinkChecks, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from './site-plan.ts';
-import { describeFailure, progressQueryName, type Step, StepLog } from './steps.ts';
-import { taskQueues } from './task-queues.ts';
+import { renderers } from '../domain/render/renderers.ts';
+import { deviceConfigInput, peerTunnel, wanLinkChecks, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
+import { describeFailure, StepLog } from './steps.ts';
+import { taskQueues } from '../domain/task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
-import { ztp, ztpWorkflowId, type ZtpResult } from './ztp.ts';
-
-export interface OnboardSiteInput {
-  siteId: string;
-  tenantId: string;
-  /** The ITSM ticket that asked for it, if any. */
-  ticket?: string;
-  /** How long the boxes have to phone home; seven days unless said otherwise. */
-  phoneHomeWithin?: Duration;
-  /** How long a failed onboarding waits for the operator to retry or abort; thirty days unless said otherwise. */
-  decisionWithin?: Duration;
-}
-
-export type OnboardingState = 'running' | 'compensating' | 'failed' | 'completed' | 'aborted';
-
-export interface OnboardingProgress {
-  siteId: string;
-  siteName: string | null;
-  state: OnboardingState;
-  attempt: number;
-  steps: Step[];
-  /** The ZTP children, whose own progress query shows each device's steps. */
-  devices: { deviceId: string; hostname: string; workflowId: string }[];
-  failedStep: string | null;
-  error: string | null;
-  deadline: string | null;
-}
-
-export interface OnboardSiteResult {
-  siteId: string;
-  attempts: number;
-  devices: { deviceId: string; serial: string; softwareVersion: string; configVersion: number }[];
-}
-
-export const onboardingProgressQuery = defineQuery<OnboardingProgress>(progressQueryName);
-/** Allowed only while the run waits for a decision after a failure. */
-export const retryOnboardingUpdate = defineUpdate<{ attempt: number }, []>('retry');
-export const abortOnboardingUpdate = defineUpdate<{ aborted: true }, [{ reason?: string }]>('abort');
-export const onboardingWorkflowId = (siteId: string) => `site-onboard/${siteId}`;
+import { ztp } from './ztp.ts';
+import { ztpWorkflowId, type ZtpResult } from './ztp.messages.ts';
+import { type OnboardSiteInput, type OnboardingProgress, type OnboardSiteResult, onboardingProgressQuery, retryOnboardingUpdate, abortOnboardingUpdate } from './onboard-site.messages.ts';
 
 const stepList = [
   { name: 'validate', label: 'Validate the site' },

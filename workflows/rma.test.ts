@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { portMapping } from '../prisma/device-models.ts';
+import { portMapping } from '../domain/device-models.ts';
 import { renamePorts } from './rma.ts';
 
 describe('replacement models', () => {

@@ -9,67 +9,25 @@
 //
 // A failure leaves the device in RMA with an alarm and the record failed; the old box's tunnels
 // stay removed (it is gone), and a new RMA of the device restores them from the record.
-import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import {
-  ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, executeChild, isCancellation, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { RmaActivities } from '../activities/rma.ts';
 import type { FarEnd, RemovedTunnel, SiteActivities } from '../activities/sites.ts';
-import { portMapping, replaceableStatuses } from '../prisma/device-models.ts';
+import { portMapping, replaceableStatuses } from '../domain/device-models.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
-import { failureTypes } from './failure-types.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
-import { renderers } from './render/renderers.ts';
-import type { DeviceTarget } from './site-plan.ts';
-import { describeFailure, progressQueryName, type Step, StepLog } from './steps.ts';
-import { taskQueues } from './task-queues.ts';
+import { renderers } from '../domain/render/renderers.ts';
+import type { DeviceTarget } from '../domain/site-plan.ts';
+import { describeFailure, StepLog } from './steps.ts';
+import { taskQueues } from '../domain/task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
-import { ztp, ztpWorkflowId } from './ztp.ts';
-
-export type RmaInput = {
-  rmaId: string;
-  deviceId: string;
-  newSerial: string;
-  /** The replacement's model when it differs from the failed box's: it must be a documented replacement (prisma/device-models.ts). */
-  newModel?: string;
-  reason?: string;
-  ticket?: string;
-  /** How long the new box has to phone home; seven days unless said otherwise. */
-  phoneHomeWithin?: Duration;
-} & (
-  /** The sha256 of the one-time activation code the API gave the operator; the code itself never enters the history. */
-  | { activationCodeHash: string; hostKeySha256?: undefined }
-  /** A spare that phoned home already (an unclaimed box): admitted by the host key it reported, with no code. */
-  | { hostKeySha256: string; activationCodeHash?: undefined }
-);
-
-export interface RmaResult {
-  rmaId: string;
-  deviceId: string;
-  oldSerial: string;
-  newSerial: string;
-  configVersion: number;
-  softwareVersion: string;
-  tunnelsRestored: number;
-}
-
-export interface RmaProgress {
-  rmaId: string;
-  deviceId: string;
-  hostname: string | null;
-  state: 'running' | 'completed' | 'failed' | 'aborted';
-  oldSerial: string | null;
-  newSerial: string;
-  steps: Step[];
-  /** The ZTP child of the new box, whose own progress query shows its steps. */
-  devices: { deviceId: string; hostname: string; workflowId: string }[];
-  error: string | null;
-}
-
-export const rmaProgressQuery = defineQuery<RmaProgress>(progressQueryName);
-export const rmaWorkflowId = (deviceId: string) => `rma/${deviceId}`;
+import { ztp } from './ztp.ts';
+import { ztpWorkflowId } from './ztp.messages.ts';
+import { type RmaInput, type RmaResult, type RmaProgress, rmaProgressQuery } from './rma.messages.ts';
 
 /** The configuration with the failed model's ports renamed to the replacement's, all in one pass (a swap stays a swap). */
 export function renamePorts(config: string, ports: Readonly<Record<string, string>>): string {

@@ -1,22 +1,7 @@
 // The steps of a run as the operator sees them (the progress query, the UI's progress page):
 // each with its status, times and error. Pure bookkeeping inside workflow code.
 import { ApplicationFailure } from '@temporalio/workflow';
-
-/** Every workflow an operator follows step by step answers this query; live streams poll it. */
-export const progressQueryName = 'progress';
-
-export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'compensating' | 'compensated' | 'skipped';
-
-export interface Step {
-  name: string;
-  label: string;
-  status: StepStatus;
-  startedAt?: string;
-  endedAt?: string;
-  error?: string;
-  /** What the step found or did, in a few words ("upgraded to 23.2R1", "2 tunnels"). */
-  detail?: string;
-}
+import type { Step, StepStatus } from '../domain/progress.ts';
 
 /** The message and type of a failure, following causes down to the one that says what went wrong. */
 export function describeFailure(error: unknown): { message: string; type?: string } {

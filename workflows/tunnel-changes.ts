@@ -4,44 +4,16 @@
 // that wait are merged into one commit under the lease, so a busy hub commits a few times instead
 // of hundreds. An edit that fails is told apart by applying the batch's edits one by one.
 import {
-  ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, log, proxyActivities, setHandler, uuid4, workflowInfo,
+  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { deviceWriteActivity, temporalActivity } from './activity-options.ts';
-import { failureTypes } from './failure-types.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
-import type { DeviceTarget } from './site-plan.ts';
+import type { DeviceTarget } from '../domain/site-plan.ts';
 import { describeFailure } from './steps.ts';
-
-export interface TunnelChangeRequest {
-  requestId: string;
-  /** The run to tell the outcome. */
-  requesterWorkflowId: string;
-  target: DeviceTarget;
-  /** A merge edit: tunnels added, or removed with their remove operations. */
-  edit: string;
-  purpose: string;
-}
-
-export interface TunnelChangeOutcome {
-  requestId: string;
-  ok: boolean;
-  error?: string;
-  errorType?: string;
-}
-
-export interface TunnelChangesInput {
-  serial: string;
-  /** Carried over by continue-as-new. */
-  pending?: TunnelChangeRequest[];
-  done?: string[];
-}
-
-export const requestTunnelChangeSignal = defineSignal<[TunnelChangeRequest]>('requestTunnelChange');
-export const tunnelChangeDoneSignal = defineSignal<[TunnelChangeOutcome]>('tunnelChangeDone');
-export const tunnelChangesQuery = defineQuery<{ pending: number; batches: number }>('tunnelChanges');
-export const tunnelChangesWorkflowId = (serial: string) => `tunnel-changes/${serial}`;
+import { type TunnelChangeRequest, type TunnelChangeOutcome, type TunnelChangesInput, requestTunnelChangeSignal, tunnelChangeDoneSignal, tunnelChangesQuery } from './tunnel-changes.messages.ts';
 
 /** At most this many edits in one commit. */
 const batchLimit = 100;

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
 import { createTestDatabase, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
-import type { CampaignProgress } from './upgrade-campaign.ts';
+import type { CampaignProgress } from './upgrade-campaign.messages.ts';
 
 const model = 'SRX-SIM-300';
 const deviceCount = 200;

@@ -8,68 +8,18 @@
 // Pause, resume and abort are validated updates; a long campaign continues as new between
 // devices, so 10,000 devices stay well within Temporal's history limits.
 import {
-  ApplicationFailure, ChildWorkflowFailure, condition, continueAsNew, defineQuery, defineUpdate, executeChild, patched, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, ChildWorkflowFailure, condition, continueAsNew, executeChild, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { CampaignActivities, CampaignCandidate, CampaignPlan } from '../activities/campaigns.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity } from './activity-options.ts';
-import { alarmTypes } from './alarm-types.ts';
-import { failureTypes } from './failure-types.ts';
+import { alarmTypes } from '../domain/alarm-types.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { windowAt } from './maintenance-window.ts';
-import { progressQueryName } from './steps.ts';
-import { taskQueues } from './task-queues.ts';
-import { upgradeDevice, upgradeDeviceWorkflowId } from './upgrade-device.ts';
-
-export interface CampaignFailure {
-  deviceId: string;
-  hostname: string;
-  phase: number;
-  error: string;
-  rolledBack: boolean;
-}
-
-export interface PhaseProgress {
-  phase: number;
-  size: number;
-  upgraded: number;
-  skipped: number;
-  failed: number;
-}
-
-export interface CampaignProgress {
-  campaignId: string;
-  state: 'running' | 'paused' | 'completed' | 'halted' | 'aborted';
-  phase: number;
-  inFlight: number;
-  /** Devices waiting for their maintenance window or to answer again. */
-  waiting: number;
-  phases: PhaseProgress[];
-  /** The first 500 failures, with why. */
-  failures: CampaignFailure[];
-  haltedBecause: string | null;
-}
-
-/** What the run carries over when it continues as new. */
-export interface CampaignState {
-  phase: number;
-  phases: PhaseProgress[];
-  failures: CampaignFailure[];
-  failedCount: number;
-  paused: boolean;
-  aborted: boolean;
-  retryAt: Record<string, number>;
-}
-
-export interface UpgradeCampaignInput {
-  campaignId: string;
-  state?: CampaignState;
-}
-
-export const campaignProgressQuery = defineQuery<CampaignProgress>(progressQueryName);
-export const pauseCampaignUpdate = defineUpdate<CampaignProgress, []>('pause');
-export const resumeCampaignUpdate = defineUpdate<CampaignProgress, []>('resume');
-export const abortCampaignUpdate = defineUpdate<CampaignProgress, [{ reason?: string }]>('abort');
-export const campaignWorkflowId = (campaignId: string) => `upgrade-campaign/${campaignId}`;
+import { taskQueues } from '../domain/task-queues.ts';
+import { upgradeDevice } from './upgrade-device.ts';
+import { upgradeDeviceWorkflowId } from './upgrade-device.messages.ts';
+import { type CampaignFailure, type PhaseProgress, type CampaignProgress, type CampaignState, type UpgradeCampaignInput, campaignProgressQuery, pauseCampaignUpdate, resumeCampaignUpdate, abortCampaignUpdate } from './upgrade-campaign.messages.ts';
 
 /** A device that did not answer is tried again this much later (until the deadline). */
 const offlineRetryMs = 5 * 60_000;

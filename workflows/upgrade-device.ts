@@ -3,47 +3,14 @@
 // stage (download, sha256 checked on the device) → reboot → back (uptime reset, new version) →
 // post-checks (every interface and tunnel up before is up again). A failure after staging rolls
 // the device back to its previous software and fails the run saying why.
-import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
-import { failureTypes } from './failure-types.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
-import type { TargetImage } from './site-plan.ts';
-import { describeFailure, progressQueryName, type Step, StepLog } from './steps.ts';
-
-export interface UpgradeImage extends TargetImage {
-  sizeBytes: number;
-}
-
-export interface UpgradeDeviceInput {
-  deviceId: string;
-  image: UpgradeImage;
-  /** The campaign this upgrade belongs to, if any (its run summary then stays the campaign's). */
-  campaignId?: string;
-}
-
-export interface UpgradeDeviceResult {
-  deviceId: string;
-  fromVersion: string;
-  version: string;
-  /** The device ran the image's version already: nothing was done. */
-  alreadyOn: boolean;
-}
-
-export interface UpgradeProgress {
-  deviceId: string;
-  hostname: string;
-  image: string;
-  state: 'running' | 'completed' | 'failed' | 'rolled_back';
-  fromVersion: string | null;
-  steps: Step[];
-  error: string | null;
-}
-
-export const upgradeProgressQuery = defineQuery<UpgradeProgress>(progressQueryName);
-export const upgradeDeviceWorkflowId = (deviceId: string, campaignId?: string) =>
-  campaignId ? `upgrade/${campaignId}/${deviceId}` : `upgrade-device/${deviceId}`;
+import { describeFailure, StepLog } from './steps.ts';
+import { type UpgradeDeviceInput, type UpgradeDeviceResult, type UpgradeProgress, upgradeProgressQuery } from './upgrade-device.messages.ts';
 
 /** How long interfaces and tunnels get to come back up after the reboot before the upgrade is judged bad. */
 const postCheckWaitSeconds = 30;

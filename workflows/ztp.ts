@@ -5,64 +5,17 @@
 // another model than planned, as it says when it phones home or as it answers once reached, is
 // refused with an alarm before anything meant for the planned model reaches it.
 import {
-  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
-import type { PostCheck } from '../activities/devices/change.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
-import { alarmTypes } from './alarm-types.ts';
-import { failureTypes } from './failure-types.ts';
+import { alarmTypes } from '../domain/alarm-types.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
-import type { DeviceTarget, TargetImage } from './site-plan.ts';
-import { progressQueryName, type Step, StepLog } from './steps.ts';
-import { searchAttributeKeys } from './task-queues.ts';
-
-/** What a box says when it phones home, once the API has checked its serial and activation code. */
-export interface PhoneHome {
-  serial: string;
-  model: string;
-  softwareVersion: string;
-  address: string;
-  netconfPort: number;
-  snmpPort: number;
-  hostKeySha256: string;
-}
-
-export interface ZtpInput {
-  deviceId: string;
-  siteId: string;
-  tenantId: string;
-  hostname: string;
-  model: string;
-  /** Until when to wait for the box (ISO time): the site's provisioning deadline. */
-  deadline: string;
-  /** Set when the device was admitted already (a retried onboarding): no phone-home is awaited. */
-  admitted?: DeviceTarget;
-  targetImage?: TargetImage;
-  /** Left out when stage 2 is a whole configuration on record (a replacement box): it goes in alone. */
-  stage1?: string;
-  stage2: string;
-  stage1Checks: PostCheck[];
-  stage2Checks: PostCheck[];
-}
-
-export interface ZtpResult {
-  target: DeviceTarget;
-  softwareVersion: string;
-  configVersion: number;
-}
-
-export interface ZtpProgress {
-  deviceId: string;
-  hostname: string;
-  serial: string | null;
-  steps: Step[];
-}
-
-export const phoneHomeSignal = defineSignal<[PhoneHome]>('phoneHome');
-export const ztpProgressQuery = defineQuery<ZtpProgress>(progressQueryName);
-export const ztpWorkflowId = (deviceId: string) => `ztp/${deviceId}`;
+import { StepLog } from './steps.ts';
+import { searchAttributeKeys } from '../domain/task-queues.ts';
+import { type PhoneHome, type ZtpInput, type ZtpResult, phoneHomeSignal, ztpProgressQuery } from './ztp.messages.ts';
 
 export async function ztp(input: ZtpInput): Promise<ZtpResult> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);

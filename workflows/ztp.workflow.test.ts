@@ -8,9 +8,10 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createLeaseActivities } from '../activities/leases.ts';
 import { connectTestClient, startTestWorker } from '../scripts/testing.ts';
-import type { DeviceTarget } from './site-plan.ts';
-import { taskQueues } from './task-queues.ts';
-import { phoneHomeSignal, ztp, type PhoneHome, type ZtpInput } from './ztp.ts';
+import type { DeviceTarget } from '../domain/site-plan.ts';
+import { taskQueues } from '../domain/task-queues.ts';
+import { ztp } from './ztp.ts';
+import { phoneHomeSignal, type PhoneHome, type ZtpInput } from './ztp.messages.ts';
 
 const require = createRequire(import.meta.url);
 

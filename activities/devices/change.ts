@@ -4,13 +4,7 @@
 // The lock is released on every path.
 import { DeviceError } from './errors.ts';
 import type { DeviceDriver } from './drivers/contract.ts';
-
-/** What must hold after a change, as data: checked against what the device reports. */
-export type PostCheck =
-  /** Up, and holding `address` (with its prefix length) when one is given. */
-  | { kind: 'interface-up'; interface: string; address?: string }
-  | { kind: 'probe-up'; link: string }
-  | { kind: 'version'; equals: string };
+import type { PostCheck } from '../../domain/post-checks.ts';
 
 export async function failedChecks(driver: DeviceDriver, checks: PostCheck[]): Promise<string[]> {
   if (checks.length === 0) return [];

@@ -1,7 +1,7 @@
 // Device errors leave activities as ApplicationFailure of the failure-type table: retryable ones
 // are retried by Temporal, permanent ones fail the activity at once.
 import { ApplicationFailure } from '@temporalio/common';
-import { failureTypes, type FailureType } from '../../workflows/failure-types.ts';
+import { failureTypes, type FailureType } from '../../domain/failure-types.ts';
 import { DeviceError, type DeviceErrorKind } from './errors.ts';
 
 const typeOfKind: Record<DeviceErrorKind, FailureType> = {

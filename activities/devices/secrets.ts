@@ -4,9 +4,9 @@
 // device, and name them again in what they read back from it.
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
-import { failureTypes } from '../../workflows/failure-types.ts';
-import { secretReference, secretReferencePattern } from '../../workflows/render/device-config.ts';
-import { escapeXml } from '../../workflows/render/escape-xml.ts';
+import { failureTypes } from '../../domain/failure-types.ts';
+import { secretReference, secretReferencePattern } from '../../domain/render/device-config.ts';
+import { escapeXml } from '../../domain/render/escape-xml.ts';
 
 export const pppoePasswordSecret = (wanLinkId: string) => secretReference(`wan-link/${wanLinkId}/pppoe-password`);
 

@@ -4,9 +4,9 @@
 // checks the destination afresh: one that resolves somewhere webhooks may not go gets nothing.
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
-import { failureTypes } from '../../workflows/failure-types.ts';
-import { signedHeaders } from './standard-webhooks.ts';
-import type { WebhookDestinations } from './webhook-destinations.ts';
+import { failureTypes } from '../../domain/failure-types.ts';
+import { signedHeaders } from '../../runtime/standard-webhooks.ts';
+import type { WebhookDestinations } from '../../runtime/webhook-destinations.ts';
 
 export function createDeliveryActivities(deps: { prisma: PrismaClient; webhookDestinations: WebhookDestinations }) {
   const { prisma, webhookDestinations } = deps;

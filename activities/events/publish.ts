@@ -5,31 +5,16 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Prisma, PrismaClient } from '../../prisma/client.ts';
-import { deliverWebhook, deliveryWorkflowId } from '../../workflows/deliver-webhook.ts';
-import { taskQueues } from '../../workflows/task-queues.ts';
-
-export const eventChannel = 'branchline_events';
+import { eventChannel, wants, type EventNotice } from '../../domain/events.ts';
+import type { deliverWebhook } from '../../workflows/deliver-webhook.ts';
+import { deliveryWorkflowId } from '../../workflows/deliver-webhook.messages.ts';
+import { taskQueues } from '../../domain/task-queues.ts';
 
 export interface DomainEventInput {
   tenantId: string | null;
   type: string;
   workflowId?: string | null;
   data: Record<string, unknown>;
-}
-
-/** What the channel carries: enough for a stream to filter on and, when small, the event itself. */
-export interface EventNotice {
-  id: string;
-  tenantId: string | null;
-  type: string;
-  workflowId: string | null;
-  at: string;
-  data?: Record<string, unknown>;
-}
-
-/** `site.*` matches `site.activated`; `*` matches everything. */
-export function wants(patterns: string[], type: string): boolean {
-  return patterns.some((pattern) => pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))));
 }
 
 /**
@@ -62,7 +47,7 @@ export async function publishEvent(deps: { prisma: PrismaClient; client: Client 
       const deliveries = await prisma.webhookDelivery.findMany({ where: { eventId: event.id, subscriptionId: { in: wanting.map((s) => s.id) } }, select: { id: true } });
       for (const delivery of deliveries) {
         try {
-          await client.workflow.start(deliverWebhook, {
+          await client.workflow.start<typeof deliverWebhook>('deliverWebhook', {
             workflowId: deliveryWorkflowId(delivery.id),
             taskQueue: taskQueues.orchestration,
             args: [{ deliveryId: delivery.id }],

@@ -6,13 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { hashPassword } from './passwords.ts';
-import { builtinRoles } from './permissions.ts';
-
-export async function ensureBuiltinRoles(prisma: PrismaClient): Promise<void> {
-  for (const role of builtinRoles) {
-    await prisma.role.upsert({ where: { name: role.name }, update: {}, create: { ...role, builtin: true } });
-  }
-}
+import { ensureBuiltinRoles } from '../../inventory/roles.ts';
 
 export function readPasswordFile(path: string): string | undefined {
   return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;

@@ -3,7 +3,7 @@
 // tenants it reaches and with which permissions. Every route asks it before it reads or changes.
 import type { PrismaClient } from '../../prisma/client.ts';
 import { HttpProblem, problems } from '../problems.ts';
-import { allows, type Action, type ObjectType, type Permissions } from './permissions.ts';
+import { allows, type Action, type ObjectType, type Permissions } from '../../domain/permissions.ts';
 import { addressKey } from './throttle.ts';
 
 export interface Grant {

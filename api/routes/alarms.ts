@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { alarmSeverity, alarmState } from '../../prisma/choices.ts';
+import { alarmSeverity, alarmState } from '../../domain/choices.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';

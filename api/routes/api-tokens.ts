@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../../prisma/client.ts';
-import { within, type Permissions } from '../access/permissions.ts';
+import { within, type Permissions } from '../../domain/permissions.ts';
 import { forbidden } from '../access/principal.ts';
 import { newApiToken } from '../access/secrets.ts';
 import { recordAudit } from '../audit.ts';

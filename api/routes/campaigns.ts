@@ -4,12 +4,11 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { campaignDeviceStatus } from '../../prisma/choices.ts';
-import { searchAttributeKeys, taskQueues } from '../../workflows/task-queues.ts';
-import {
-  abortCampaignUpdate, campaignProgressQuery, campaignWorkflowId, pauseCampaignUpdate, resumeCampaignUpdate, upgradeCampaign, type CampaignProgress,
-} from '../../workflows/upgrade-campaign.ts';
-import type { Action } from '../access/permissions.ts';
+import { campaignDeviceStatus } from '../../domain/choices.ts';
+import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
+import type { upgradeCampaign } from '../../workflows/upgrade-campaign.ts';
+import { abortCampaignUpdate, campaignProgressQuery, campaignWorkflowId, pauseCampaignUpdate, resumeCampaignUpdate, type CampaignProgress } from '../../workflows/upgrade-campaign.messages.ts';
+import type { Action } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
@@ -139,7 +138,7 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
         return row;
       });
       const workflowId = campaignWorkflowId(created.id);
-      await temporal.workflow.start(upgradeCampaign, {
+      await temporal.workflow.start<typeof upgradeCampaign>('upgradeCampaign', {
         workflowId, taskQueue: taskQueues.orchestration, args: [{ campaignId: created.id }],
         typedSearchAttributes: [{ key: searchAttributeKeys.tenant, value: created.tenantId }],
       });

@@ -2,7 +2,7 @@
 // how it was last seen. Read-only; devices change through the workflows (ZTP, upgrades, RMA).
 import { Router } from 'express';
 import { z } from 'zod';
-import { deviceStatus } from '../../prisma/choices.ts';
+import { deviceStatus } from '../../domain/choices.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';

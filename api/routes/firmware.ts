@@ -4,9 +4,9 @@
 import type { Readable } from 'node:stream';
 import { Router } from 'express';
 import { z } from 'zod';
-import { sha256Pattern, type ImageStore } from '../../activities/devices/images.ts';
+import { sha256Pattern, type ImageStore } from '../../inventory/images.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
-import { deviceModelNames } from '../../prisma/device-models.ts';
+import { deviceModelNames } from '../../domain/device-models.ts';
 import { forbidden } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';

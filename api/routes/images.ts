@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { sha256Pattern, type ImageStore } from '../../activities/devices/images.ts';
+import { sha256Pattern, type ImageStore } from '../../inventory/images.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { problems } from '../problems.ts';
 

@@ -4,10 +4,10 @@
 // again gets the run its first request started: one ticket, one run.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { newSigningSecret, verify, type VerifyFailure } from '../../activities/events/standard-webhooks.ts';
+import { newSigningSecret, verify, type VerifyFailure } from '../../runtime/standard-webhooks.ts';
 import { Prisma } from '../../prisma/client.ts';
 import { unauthenticated } from '../access/authenticate.ts';
-import type { Permissions } from '../access/permissions.ts';
+import type { Permissions } from '../../domain/permissions.ts';
 import { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';

@@ -3,12 +3,10 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { decommissionProgressQuery, decommissionWorkflowId } from '../../workflows/decommission-site.ts';
-import {
-  abortOnboardingUpdate, onboardingProgressQuery, onboardingWorkflowId, retryOnboardingUpdate, type OnboardingProgress,
-} from '../../workflows/onboard-site.ts';
-import { ztpProgressQuery, type ZtpProgress } from '../../workflows/ztp.ts';
-import type { Action } from '../access/permissions.ts';
+import { decommissionProgressQuery, decommissionWorkflowId } from '../../workflows/decommission-site.messages.ts';
+import { abortOnboardingUpdate, onboardingProgressQuery, onboardingWorkflowId, retryOnboardingUpdate, type OnboardingProgress } from '../../workflows/onboard-site.messages.ts';
+import { ztpProgressQuery, type ZtpProgress } from '../../workflows/ztp.messages.ts';
+import type { Action } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';

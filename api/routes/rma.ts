@@ -8,10 +8,11 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { Router } from 'express';
 import { z } from 'zod';
 import { farEndsOfDevice } from '../../activities/sites.ts';
-import { portMapping, replaceableStatuses, replacementModels } from '../../prisma/device-models.ts';
-import { rma, rmaProgressQuery, rmaWorkflowId } from '../../workflows/rma.ts';
-import { searchAttributeKeys, taskQueues } from '../../workflows/task-queues.ts';
-import type { Action } from '../access/permissions.ts';
+import { portMapping, replaceableStatuses, replacementModels } from '../../domain/device-models.ts';
+import type { rma } from '../../workflows/rma.ts';
+import { rmaProgressQuery, rmaWorkflowId } from '../../workflows/rma.messages.ts';
+import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
+import type { Action } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
@@ -91,7 +92,7 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
       const rmaId = randomUUID();
       const workflowId = rmaWorkflowId(device.id);
       try {
-        const handle = await temporal.workflow.start(rma, {
+        const handle = await temporal.workflow.start<typeof rma>('rma', {
           workflowId,
           taskQueue: taskQueues.orchestration,
           workflowIdConflictPolicy: 'FAIL',

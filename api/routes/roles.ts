@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../../prisma/client.ts';
-import { permissionsSchema } from '../access/permissions.ts';
+import { permissionsSchema } from '../../domain/permissions.ts';
 import { forbidden, type Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import { sendEtag, updateIfMatch } from '../etag.ts';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { runKind, runStatus } from '../../prisma/choices.ts';
+import { runKind, runStatus } from '../../domain/choices.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageOf } from '../pagination.ts';

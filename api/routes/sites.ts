@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { siteStatus } from '../../prisma/choices.ts';
+import { siteStatus } from '../../domain/choices.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { OverlayTopology, SiteRole } from '../../generated/prisma/enums.ts';
-import type { Action } from '../access/permissions.ts';
+import type { Action } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import { sendEtag, updateIfMatch } from '../etag.ts';

@@ -4,10 +4,10 @@
 import type { Client } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { EventNotice } from '../../activities/events/publish.ts';
+import type { EventNotice } from '../../domain/events.ts';
 import type { Prisma, PrismaClient } from '../../prisma/client.ts';
-import { progressQueryName } from '../../workflows/steps.ts';
-import type { ObjectType } from '../access/permissions.ts';
+import { progressQueryName } from '../../domain/progress.ts';
+import type { ObjectType } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import type { EventHub } from '../event-hub.ts';
 import type { ApiDefinition } from '../openapi.ts';

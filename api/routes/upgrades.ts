@@ -3,9 +3,10 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { searchAttributeKeys, taskQueues } from '../../workflows/task-queues.ts';
-import { upgradeDevice, upgradeDeviceWorkflowId, upgradeProgressQuery } from '../../workflows/upgrade-device.ts';
-import type { Action } from '../access/permissions.ts';
+import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
+import type { upgradeDevice } from '../../workflows/upgrade-device.ts';
+import { upgradeDeviceWorkflowId, upgradeProgressQuery } from '../../workflows/upgrade-device.messages.ts';
+import type { Action } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
@@ -42,7 +43,7 @@ export function upgradesRouter(api: ApiDefinition, deps: OperationDependencies):
       const progressUrl = `/api/v1/devices/${device.id}/upgrade`;
       res.location(progressUrl);
       try {
-        const handle = await temporal.workflow.start(upgradeDevice, {
+        const handle = await temporal.workflow.start<typeof upgradeDevice>('upgradeDevice', {
           workflowId,
           taskQueue: taskQueues.orchestration,
           workflowIdConflictPolicy: 'FAIL',

@@ -5,7 +5,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { hashPassword } from '../access/passwords.ts';
-import { allows, within, type Permissions } from '../access/permissions.ts';
+import { allows, within, type Permissions } from '../../domain/permissions.ts';
 import { forbidden, type Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import { sendEtag, updateIfMatch } from '../etag.ts';

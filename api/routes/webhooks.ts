@@ -3,11 +3,11 @@
 // otherwise POST from inside the SP's network on a tenant's behalf.
 import { Router } from 'express';
 import { z } from 'zod';
-import { newSigningSecret } from '../../activities/events/standard-webhooks.ts';
-import type { WebhookDestinations } from '../../activities/events/webhook-destinations.ts';
+import { newSigningSecret } from '../../runtime/standard-webhooks.ts';
+import type { WebhookDestinations } from '../../runtime/webhook-destinations.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { Principal } from '../access/principal.ts';
-import type { Action } from '../access/permissions.ts';
+import type { Action } from '../../domain/permissions.ts';
 import { recordAudit } from '../audit.ts';
 import { sendEtag, updateIfMatch } from '../etag.ts';
 import type { ApiDefinition } from '../openapi.ts';

@@ -1,7 +1,7 @@
 // Uploading a firmware image: what the API takes beside the file, and what the UI's upload form
 // checks before sending it, so that its inline messages are the API's own.
 import { z } from 'zod';
-import { deviceModelNames } from '../../prisma/device-models.ts';
+import { deviceModelNames } from '../../domain/device-models.ts';
 
 export const firmwareImageUpload = z.object({
   model: z.enum(deviceModelNames as [string, ...string[]]),

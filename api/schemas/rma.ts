@@ -2,7 +2,7 @@
 // for the API and the RMA wizard, built step by step: the wizard's last step is exactly what the
 // API accepts, so its inline messages are the API's own.
 import { z } from 'zod';
-import { deviceModelNames } from '../../prisma/device-models.ts';
+import { deviceModelNames } from '../../domain/device-models.ts';
 import { serialSchema } from './site.ts';
 import { ticketSchema } from './ticket.ts';
 

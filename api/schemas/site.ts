@@ -3,9 +3,9 @@
 // step by step (each step extends the one before); `checkSite` adds the checks across fields,
 // each reported at the field to fix.
 import { z } from 'zod';
-import { deviceModel, deviceModelNames, deviceModels } from '../../prisma/device-models.ts';
-import { pppAuthentication, wanLinkType } from '../../prisma/choices.ts';
-import { formatIpv4, ipv4Network, parseIpv4 } from '../../prisma/ipv4.ts';
+import { deviceModel, deviceModelNames, deviceModels } from '../../domain/device-models.ts';
+import { pppAuthentication, wanLinkType } from '../../domain/choices.ts';
+import { formatIpv4, ipv4Network, parseIpv4 } from '../../domain/ipv4.ts';
 
 const timeZones = new Set(Intl.supportedValuesOf('timeZone'));
 const name = z.string().trim().min(1, 'is required').max(100, 'is at most 100 characters');

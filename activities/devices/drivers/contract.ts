@@ -2,7 +2,7 @@
 // only this; a driver per device family speaks NETCONF and SNMP underneath.
 import type { NetconfSessionPool } from '../netconf/pool.ts';
 import type { SnmpClient } from '../snmp.ts';
-import type { TunnelConfig } from '../../../workflows/render/device-config.ts';
+import type { TunnelConfig } from '../../../domain/render/device-config.ts';
 
 /** How to reach one device, as the inventory records it. */
 export interface DeviceConnection {

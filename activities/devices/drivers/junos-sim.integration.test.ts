@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApplicationFailure } from '@temporalio/common';
 import { Fleet } from '../../../simulator/fleet.ts';
-import { junosSimRenderer } from '../../../workflows/render/junos-sim.ts';
+import { junosSimRenderer } from '../../../domain/render/junos-sim.ts';
 import { applyConfiguration } from '../change.ts';
 import { DeviceError } from '../errors.ts';
 import { toApplicationFailure } from '../failures.ts';

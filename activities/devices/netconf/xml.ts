@@ -43,4 +43,4 @@ export function childText(node: Node, localName: string): string | undefined {
   return child(node, localName)?.textContent?.trim();
 }
 
-export { escapeXml } from '../../../workflows/render/escape-xml.ts';
+export { escapeXml } from '../../../domain/render/escape-xml.ts';

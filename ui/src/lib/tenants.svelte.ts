@@ -1,7 +1,7 @@
 // The tenants the signed-in person may see, the one the tenant switcher has chosen (every
 // dashboard filters by it), and what their role lets them do there: actions a role may not take
 // are not offered at all. The API checks again; this only keeps dead ends off the screen.
-import { allows, type Action, type ObjectType } from '../../../api/access/permissions.ts';
+import { allows, type Action, type ObjectType } from '../../../domain/permissions.ts';
 import { getJson, type Page } from './api.ts';
 import { session } from './session.svelte.ts';
 

@@ -1,8 +1,8 @@
 // A run as the API shows it: the database's summary for lists, and the workflow's own progress
 // (its `progress` query) for the live page. Progress differs by kind; what every kind may carry is here.
 import type { RunKind, RunStatus } from '../../../generated/prisma/enums.ts';
-import type { Choice } from '../../../prisma/choices.ts';
-import type { Step, StepStatus } from '../../../workflows/steps.ts';
+import type { Choice } from '../../../domain/choices.ts';
+import type { Step, StepStatus } from '../../../domain/progress.ts';
 
 export type { Step };
 

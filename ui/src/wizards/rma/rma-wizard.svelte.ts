@@ -2,7 +2,7 @@
 // POST /devices/{id}/rma accepts), and the failed device as the list showed it, for the later steps
 // and the review. A new box that is a spare which phoned home already is admitted by its host key;
 // any other gets a one-time activation code, which the launch hands to the run's page, in memory only.
-import type { deviceStatus } from '../../../../prisma/choices.ts';
+import type { deviceStatus } from '../../../../domain/choices.ts';
 import { rmaFailedDeviceStep, rmaNewBoxStep } from '../../../../api/schemas/rma.ts';
 import { postJson } from '../../lib/api.ts';
 import { activationCodes } from '../../runs/activation-code.svelte.ts';

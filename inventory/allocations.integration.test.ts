@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { seedDemo } from '../../prisma/seed.ts';
-import { createTestDatabase, type TestDatabase } from '../../scripts/testing.ts';
+import { seedDemo } from '../prisma/seed.ts';
+import { createTestDatabase, type TestDatabase } from '../scripts/testing.ts';
 import { allocateSiteAddresses, releaseSiteAddresses } from './allocations.ts';
 
 describe('site address allocation', () => {

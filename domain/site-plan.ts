@@ -1,12 +1,36 @@
 // What onboarding needs to know about a site, as plain data read once from the inventory (no
 // Prisma rows cross the workflow boundary), and the pure functions that turn it and its
 // allocations into each device's configuration and each peer's side of the tunnels.
-import type { PostCheck } from '../activities/devices/change.ts';
-import type { DeviceAllocations, TunnelAllocation } from '../activities/inventory/allocations.ts';
-import { formatIpv4, parseIpv4Prefix } from '../prisma/ipv4.ts';
+import { formatIpv4, parseIpv4Prefix } from './ipv4.ts';
+import type { PostCheck } from './post-checks.ts';
 import { wanLinkInterface, type DeviceConfigInput, type PolicyConfigInput, type TunnelConfig, type WanLinkConfig } from './render/device-config.ts';
 
 export type DeviceRole = 'primary' | 'secondary';
+
+/** What one of the site's devices needs: its loopback, and a tunnel to each peer (hub or mesh peer). */
+export interface DeviceTunnelPlan {
+  role: 'primary' | 'secondary';
+  peerSiteIds: string[];
+}
+
+export interface TunnelAllocation {
+  peerSiteId: string;
+  /** The /30 of the tunnel: this device takes the first host, the peer the second. */
+  subnet: string;
+  localAddress: string;
+  peerAddress: string;
+  /** The st0 unit on the peer's device, unique there. */
+  peerUnit: number;
+  /** The st0 unit on this device, unique here. */
+  localUnit: number;
+}
+
+export interface DeviceAllocations {
+  role: 'primary' | 'secondary';
+  /** The device's loopback, /32. */
+  loopback: string;
+  tunnels: TunnelAllocation[];
+}
 
 /** How activities reach a device; credentials come from the worker's configuration, never from history. */
 export interface DeviceTarget {

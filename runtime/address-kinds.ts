@@ -2,7 +2,7 @@
 // and the networks an SP admin allows (WEBHOOK_ALLOWED_NETWORKS). Pure: the API checks a
 // subscription's URL with it, the worker every delivery, the configuration its allowance.
 import { isIPv4, isIPv6 } from 'node:net';
-import { parseIpv4 } from '../../prisma/ipv4.ts';
+import { parseIpv4 } from '../domain/ipv4.ts';
 
 export interface IpAddress {
   family: 4 | 6;

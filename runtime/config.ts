@@ -2,7 +2,7 @@
 // calls loadConfig() at start-up and passes the values down; nothing else reads process.env.
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseNetwork, parseNetworks } from '../activities/events/address-kinds.ts';
+import { parseNetwork, parseNetworks } from './address-kinds.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());

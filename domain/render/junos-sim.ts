@@ -1,6 +1,6 @@
 // The simulator's Junos-like configuration (urn:branchline:sim:config): Junos's element names,
 // with a unit's addressing straight under the unit (Junos has it under family inet).
-import { formatIpv4, ipv4Network, parseIpv4Prefix } from '../../prisma/ipv4.ts';
+import { formatIpv4, ipv4Network, parseIpv4Prefix } from '../ipv4.ts';
 import { escapeXml } from './escape-xml.ts';
 import { wanLinkInterface } from './device-config.ts';
 import type {

@@ -1,39 +1,15 @@
 // Addresses and tunnel ids for a site's overlay, unique across the whole network even when many
 // sites onboard at once (claims take turns; the unique constraint allocation_kind_value_key is
 // the safety net). Idempotent per site: asking again returns what the site already holds.
-import type { Prisma, PrismaClient } from '../../prisma/client.ts';
-import { formatIpv4, parseIpv4 } from '../../prisma/ipv4.ts';
+import type { Prisma, PrismaClient } from '../prisma/client.ts';
+import { formatIpv4, parseIpv4 } from '../domain/ipv4.ts';
+import type { DeviceAllocations, DeviceTunnelPlan, TunnelAllocation } from '../domain/site-plan.ts';
 
 /** Loopbacks: 10.255.0.0/16, one /32 each. Tunnels: 172.16.0.0/12, one /30 per tunnel. */
 const pools = {
   loopback: { base: parseIpv4('10.255.0.1')!, size: 65_534, step: 1 },
   tunnel_subnet: { base: parseIpv4('172.16.0.0')!, size: 262_144, step: 4 },
 } as const;
-
-/** What one of the site's devices needs: its loopback, and a tunnel to each peer (hub or mesh peer). */
-export interface DeviceTunnelPlan {
-  role: 'primary' | 'secondary';
-  peerSiteIds: string[];
-}
-
-export interface TunnelAllocation {
-  peerSiteId: string;
-  /** The /30 of the tunnel: this device takes the first host, the peer the second. */
-  subnet: string;
-  localAddress: string;
-  peerAddress: string;
-  /** The st0 unit on the peer's device, unique there. */
-  peerUnit: number;
-  /** The st0 unit on this device, unique here. */
-  localUnit: number;
-}
-
-export interface DeviceAllocations {
-  role: 'primary' | 'secondary';
-  /** The device's loopback, /32. */
-  loopback: string;
-  tunnels: TunnelAllocation[];
-}
 
 /**
  * Claims the lowest free value for the site. Claims of one kind (per peer, for units) take turns

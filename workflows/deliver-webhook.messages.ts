@@ -1,0 +1,3 @@
+// A webhook delivery's id.
+
+export const deliveryWorkflowId = (deliveryId: string) => `webhook-delivery/${deliveryId}`;

@@ -1,0 +1,33 @@
+// The queue of tunnel changes on one hub or peer device, as requesters speak to it: the request,
+// the outcome, and the queue's id.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DeviceTarget } from '../domain/site-plan.ts';
+
+export interface TunnelChangeRequest {
+  requestId: string;
+  /** The run to tell the outcome. */
+  requesterWorkflowId: string;
+  target: DeviceTarget;
+  /** A merge edit: tunnels added, or removed with their remove operations. */
+  edit: string;
+  purpose: string;
+}
+
+export interface TunnelChangeOutcome {
+  requestId: string;
+  ok: boolean;
+  error?: string;
+  errorType?: string;
+}
+
+export interface TunnelChangesInput {
+  serial: string;
+  /** Carried over by continue-as-new. */
+  pending?: TunnelChangeRequest[];
+  done?: string[];
+}
+
+export const requestTunnelChangeSignal = defineSignal<[TunnelChangeRequest]>('requestTunnelChange');
+export const tunnelChangeDoneSignal = defineSignal<[TunnelChangeOutcome]>('tunnelChangeDone');
+export const tunnelChangesQuery = defineQuery<{ pending: number; batches: number }>('tunnelChanges');
+export const tunnelChangesWorkflowId = (serial: string) => `tunnel-changes/${serial}`;

@@ -1,0 +1,52 @@
+// Zero-touch provisioning's contract with its callers: input, result, the phone-home signal,
+// progress and the run's id.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DeviceTarget, TargetImage } from '../domain/site-plan.ts';
+import type { PostCheck } from '../domain/post-checks.ts';
+import { progressQueryName, type Step } from '../domain/progress.ts';
+
+/** What a box says when it phones home, once the API has checked its serial and activation code. */
+export interface PhoneHome {
+  serial: string;
+  model: string;
+  softwareVersion: string;
+  address: string;
+  netconfPort: number;
+  snmpPort: number;
+  hostKeySha256: string;
+}
+
+export interface ZtpInput {
+  deviceId: string;
+  siteId: string;
+  tenantId: string;
+  hostname: string;
+  model: string;
+  /** Until when to wait for the box (ISO time): the site's provisioning deadline. */
+  deadline: string;
+  /** Set when the device was admitted already (a retried onboarding): no phone-home is awaited. */
+  admitted?: DeviceTarget;
+  targetImage?: TargetImage;
+  /** Left out when stage 2 is a whole configuration on record (a replacement box): it goes in alone. */
+  stage1?: string;
+  stage2: string;
+  stage1Checks: PostCheck[];
+  stage2Checks: PostCheck[];
+}
+
+export interface ZtpResult {
+  target: DeviceTarget;
+  softwareVersion: string;
+  configVersion: number;
+}
+
+export interface ZtpProgress {
+  deviceId: string;
+  hostname: string;
+  serial: string | null;
+  steps: Step[];
+}
+
+export const phoneHomeSignal = defineSignal<[PhoneHome]>('phoneHome');
+export const ztpProgressQuery = defineQuery<ZtpProgress>(progressQueryName);
+export const ztpWorkflowId = (deviceId: string) => `ztp/${deviceId}`;
