@@ -295,6 +295,24 @@ describe('API', () => {
       assert.equal((await post(`/api/v1/sites/${site.id}/onboarding/retry`)).status, 404);
     });
 
+    it('starts no second onboarding of a site a run left onboarding: only that run takes it up again (onboardingRunSiteStatuses)', async () => {
+      const acme = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
+      const created = await post('/api/v1/sites', {
+        tenantId: acme.id, name: 'Ghent kiosk', timezone: 'Europe/Brussels', topology: 'full_mesh',
+        devices: [{ role: 'primary', model: 'SRX-SIM-300' }],
+        wanLinks: [{ name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 100, monthlyCost: 30 }],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const siteId = created.body['id'] as string;
+      // As a run that was terminated between marking the site and settling it leaves it.
+      await database.prisma.site.update({ where: { id: siteId }, data: { status: 'onboarding' } });
+      const refused = await post(`/api/v1/sites/${siteId}/onboarding`);
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body['detail'], 'Ghent kiosk is onboarding: only a planned or failed site can be onboarded.');
+      assert.equal(refused.body['siteStatus'], 'onboarding');
+      assert.equal((await get(`/api/v1/sites/${siteId}/onboarding`)).status, 404, 'no run was started');
+    });
+
     it('refuses to decommission a site that was never onboarded', async () => {
       const site = await plannedSite();
       const refused = await post(`/api/v1/sites/${site.id}/decommission`);

@@ -1,10 +1,11 @@
 // Every route is declared once, with the zod schemas that validate it; the same declaration
 // registers the operation in the OpenAPI document, so the document cannot drift from the code.
-import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, zodToOpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { cookieValue, sessionCookie, type Authenticate } from './access/authenticate.ts';
 import type { Action, ObjectType } from '../domain/permissions.ts';
+import { stepSchema } from '../domain/progress.ts';
 import { anonymous, forbidden, type Principal } from './access/principal.ts';
 import { addressKey, type FailureThrottle, type RateLimiter } from './access/throttle.ts';
 import { IdempotencyKeys } from './idempotency.ts';
@@ -12,6 +13,20 @@ import { nulCharacterErrors } from './nul-character.ts';
 import { HttpProblem, problems } from './problems.ts';
 
 extendZodWithOpenApi(z);
+
+/**
+ * Names a schema in the document: one component, which every use of that very schema refers to.
+ * For the schemas the API shares with the workflows and the UI (domain/): plain zod, made without
+ * this library and perhaps before it extended zod, they have no `.openapi(name)` of their own.
+ */
+export function named<T extends z.ZodType>(name: string, schema: T): T {
+  const metadata = zodToOpenAPIRegistry.get(schema);
+  zodToOpenAPIRegistry.add(schema, { ...metadata, _internal: { ...metadata?._internal, refId: name } });
+  return schema;
+}
+
+/** A step of any run that reports its progress step by step: every run's progress refers to this one. */
+named('Step', stepSchema);
 
 export const problemSchema = z
   .object({

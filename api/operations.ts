@@ -10,6 +10,7 @@ import { decommissionWorkflowId } from '../workflows/decommission-site.messages.
 import type { onboardSite } from '../workflows/onboard-site.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
 import { searchAttributeKeys, taskQueues } from '../domain/task-queues.ts';
+import { decommissionableSiteStatuses, onboardableSiteStatuses } from '../domain/choices.ts';
 import { problems } from './problems.ts';
 
 export interface OperationDependencies {
@@ -82,8 +83,9 @@ export async function startOnboarding(
     if (byTicket) return answer(byTicket.workflowId, byTicket.runId ?? '', false);
   }
   const running = () => temporal.workflow.getHandle(workflowId).describe().then((d) => (d.status.name === 'RUNNING' ? d : undefined), () => undefined);
-  if (!['planned', 'failed'].includes(site.status)) {
-    // Onboarding already (the request sent again) or past it.
+  if (!onboardableSiteStatuses.has(site.status)) {
+    // Onboarding already (the request sent again: its run answers) or past it. A site left
+    // onboarding with no run is not started again (see onboardingRunSiteStatuses).
     const run = await running();
     if (run) return answer(workflowId, run.runId, false);
     throw problems.conflict(`${site.name} is ${site.status}: only a planned or failed site can be onboarded.`, { siteStatus: site.status });
@@ -111,7 +113,7 @@ export async function startOnboarding(
 
 export async function startDecommission(deps: OperationDependencies, principal: Principal, site: SiteForOperation, options: { ticket?: string | undefined }): Promise<RunStarted> {
   const { temporal } = deps;
-  if (!['active', 'failed', 'decommissioning'].includes(site.status)) {
+  if (!decommissionableSiteStatuses.has(site.status)) {
     throw problems.conflict(`${site.name} is ${site.status}: only an active or failed site can be decommissioned.`, { siteStatus: site.status });
   }
   const onboarding = await temporal.workflow.getHandle(onboardingWorkflowId(site.id)).describe().catch(() => undefined);

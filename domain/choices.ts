@@ -9,13 +9,36 @@ import {
 export type Colour = 'grey' | 'blue' | 'green' | 'amber' | 'red' | 'purple';
 export interface Choice<V extends string> { value: V; label: string; colour: Colour }
 
-function defineChoices<V extends string>(values: Record<string, V>, details: Record<V, [label: string, colour: Colour]>) {
+/**
+ * Some of a choice's values, named for what they allow ("a site that can be onboarded"): the rule
+ * said once, for the API's refusals, the workflows' checks, the database's filters and the UI.
+ */
+export interface StatusSet<V extends string> {
+  /** In schema order: for z.enum, and for Prisma's `in` (spread it, Prisma wants an array of its own). */
+  readonly values: readonly [V, ...V[]];
+  readonly list: readonly Choice<V>[];
+  /** Whether a status read as text (a row, a run's plan) is one of these. */
+  has(value: string): value is V;
+}
+
+function defineChoices<V extends string>(values: Record<string, V> | readonly V[], details: Record<V, [label: string, colour: Colour]>) {
   const list = Object.values(values).map((value) => ({ value, label: details[value][0], colour: details[value][1] }));
+  const get = (value: V): Choice<V> => list.find((choice) => choice.value === value)!;
   return {
     /** In schema order, as z.enum wants them. */
     values: list.map((choice) => choice.value) as [V, ...V[]],
     list: list as Choice<V>[],
-    get: (value: V): Choice<V> => list.find((choice) => choice.value === value)!,
+    get,
+    /** A named set of these values; kept in schema order whatever order they are given in. */
+    subset<S extends V>(members: readonly [S, ...S[]]): StatusSet<S> {
+      const chosen = list.filter((choice): choice is Choice<S> => (members as readonly string[]).includes(choice.value));
+      const inSet: readonly string[] = chosen.map((choice) => choice.value);
+      return Object.freeze({
+        values: Object.freeze(chosen.map((choice) => choice.value)) as unknown as readonly [S, ...S[]],
+        list: Object.freeze(chosen),
+        has: (value: string): value is S => inSet.includes(value),
+      });
+    },
   };
 }
 
@@ -28,6 +51,23 @@ export const siteStatus = defineChoices(SiteStatus, {
   decommissioned: ['Decommissioned', 'grey'],
 });
 
+/** A new onboarding starts only from these: the API refuses any other (ITSM requests too). */
+export const onboardableSiteStatuses = siteStatus.subset(['planned', 'failed']);
+
+/**
+ * What an onboarding run accepts when it validates the site (its first step, on every attempt): the
+ * statuses a new onboarding starts from, and `onboarding`. Only a run marks a site onboarding, so a
+ * run that finds it so finds its own mark: it was reset to an earlier point (as a run stuck on a bug
+ * is recovered) after marking the site. A new start from `onboarding` is refused instead: while a run
+ * holds the site the API answers that run, and with none, a run ended without settling the site
+ * (terminated, say), and a repeated request is no reason to start a second run over what it left.
+ * Tested on both sides: api/app.integration.test.ts, workflows/onboard-site.workflow.test.ts.
+ */
+export const onboardingRunSiteStatuses = siteStatus.subset([...onboardableSiteStatuses.values, 'onboarding']);
+
+/** A site in service, or one that failed, is decommissioned; a decommissioning that failed is run again. */
+export const decommissionableSiteStatuses = siteStatus.subset(['active', 'failed', 'decommissioning']);
+
 export const deviceStatus = defineChoices(DeviceStatus, {
   planned: ['Planned', 'grey'],
   provisioning: ['Provisioning', 'blue'],
@@ -37,6 +77,18 @@ export const deviceStatus = defineChoices(DeviceStatus, {
   rma: ['In RMA', 'amber'],
   retired: ['Retired', 'grey'],
 });
+
+/** A device in service, or one whose earlier replacement failed, can be replaced (RMA). */
+export const replaceableDeviceStatuses = deviceStatus.subset(['online', 'offline', 'upgrading', 'rma']);
+
+/**
+ * A campaign upgrades the devices in service that no other run holds: an offline one is tried
+ * again until it answers or the campaign's deadline passes.
+ */
+export const upgradableDeviceStatuses = deviceStatus.subset(['online', 'offline']);
+
+/** Devices that wait for a box to phone home: planned ones, and those in RMA awaiting their replacement. */
+export const awaitingBoxDeviceStatuses = deviceStatus.subset(['planned', 'rma']);
 
 export const wanLinkType = defineChoices(WanLinkType, {
   mpls: ['MPLS', 'purple'],
@@ -103,6 +155,9 @@ export const campaignDeviceStatus = defineChoices(CampaignDeviceStatus, {
   skipped: ['Skipped', 'grey'],
 });
 
+/** A campaign's devices not started yet: those it skips when it is aborted or halts, and those a phase still has to take. */
+export const notStartedCampaignDeviceStatuses = campaignDeviceStatus.subset(['pending', 'waiting_window']);
+
 export const alarmSeverity = defineChoices(AlarmSeverity, {
   critical: ['Critical', 'red'],
   major: ['Major', 'red'],
@@ -135,4 +190,15 @@ export const rmaStatus = defineChoices(RmaStatus, {
   closed: ['Closed', 'green'],
   failed: ['Failed', 'red'],
   aborted: ['Aborted', 'grey'],
+});
+
+/** A step of a run (the progress query's `steps`); no table stores it, so its values are listed here. */
+export const stepStatus = defineChoices(['pending', 'running', 'completed', 'failed', 'compensating', 'compensated', 'skipped'] as const, {
+  pending: ['Pending', 'grey'],
+  running: ['Running', 'blue'],
+  completed: ['Completed', 'green'],
+  failed: ['Failed', 'red'],
+  compensating: ['Undoing', 'amber'],
+  compensated: ['Undone', 'amber'],
+  skipped: ['Skipped', 'grey'],
 });

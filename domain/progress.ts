@@ -1,18 +1,120 @@
-// The progress of a run as the operator sees it: the query every workflow answers and the shape
-// of its steps, shared by the workflows, the API and the UI.
+// The progress of a run as the operator sees it, each shape written once as a zod schema: the
+// workflows' progress queries answer these types (workflows/*.messages.ts), the API documents and
+// answers them, and the UI shows them. The query's name is in progress-query.ts.
+import { z } from 'zod';
+import { campaignStatus, stepStatus } from './choices.ts';
 
-/** Every workflow an operator follows step by step answers this query; live streams poll it. */
-export const progressQueryName = 'progress';
+export const stepStatusSchema = z.enum(stepStatus.values);
+export type StepStatus = z.infer<typeof stepStatusSchema>;
 
-export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'compensating' | 'compensated' | 'skipped';
-
-export interface Step {
-  name: string;
-  label: string;
-  status: StepStatus;
-  startedAt?: string;
-  endedAt?: string;
-  error?: string;
+/** A step of any run that reports its progress step by step (onboarding, decommissioning, ZTP, upgrades, RMA). */
+export const stepSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  status: stepStatusSchema,
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  error: z.string().optional(),
   /** What the step found or did, in a few words ("upgraded to 23.2R1", "2 tunnels"). */
-  detail?: string;
-}
+  detail: z.string().optional(),
+});
+export type Step = z.infer<typeof stepSchema>;
+
+/** A device's zero-touch provisioning as its parent run (an onboarding, an RMA) lists it: the child's own progress query shows its steps. */
+export const ztpChildSchema = z.object({ deviceId: z.string(), hostname: z.string(), workflowId: z.string() });
+export type ZtpChild = z.infer<typeof ztpChildSchema>;
+
+export const onboardingStateSchema = z.enum(['running', 'compensating', 'failed', 'completed', 'aborted']);
+export type OnboardingState = z.infer<typeof onboardingStateSchema>;
+
+export const onboardingProgressSchema = z.object({
+  siteId: z.uuid(),
+  siteName: z.string().nullable(),
+  state: onboardingStateSchema,
+  attempt: z.number().int(),
+  steps: z.array(stepSchema),
+  /** The ZTP children, whose own progress query shows each device's steps. */
+  devices: z.array(ztpChildSchema),
+  failedStep: z.string().nullable(),
+  error: z.string().nullable(),
+  deadline: z.string().nullable(),
+});
+export type OnboardingProgress = z.infer<typeof onboardingProgressSchema>;
+
+export const decommissionProgressSchema = z.object({
+  siteId: z.uuid(),
+  state: z.enum(['running', 'completed', 'failed']),
+  steps: z.array(stepSchema),
+  error: z.string().nullable(),
+});
+export type DecommissionProgress = z.infer<typeof decommissionProgressSchema>;
+
+export const ztpProgressSchema = z.object({
+  deviceId: z.string(),
+  hostname: z.string(),
+  /** The box's serial, once it is admitted. */
+  serial: z.string().nullable(),
+  steps: z.array(stepSchema),
+});
+export type ZtpProgress = z.infer<typeof ztpProgressSchema>;
+
+export const upgradeProgressSchema = z.object({
+  deviceId: z.string(),
+  hostname: z.string(),
+  /** The image's version. */
+  image: z.string(),
+  state: z.enum(['running', 'completed', 'failed', 'rolled_back']),
+  fromVersion: z.string().nullable(),
+  steps: z.array(stepSchema),
+  error: z.string().nullable(),
+});
+export type UpgradeProgress = z.infer<typeof upgradeProgressSchema>;
+
+export const phaseProgressSchema = z.object({
+  phase: z.number(),
+  size: z.number(),
+  upgraded: z.number(),
+  skipped: z.number(),
+  failed: z.number(),
+});
+export type PhaseProgress = z.infer<typeof phaseProgressSchema>;
+
+export const campaignFailureSchema = z.object({
+  deviceId: z.string(),
+  hostname: z.string(),
+  phase: z.number(),
+  error: z.string(),
+  rolledBack: z.boolean(),
+});
+export type CampaignFailure = z.infer<typeof campaignFailureSchema>;
+
+/** A campaign's run is in one of the campaign's statuses, but never `scheduled`: that is before it runs. */
+export const campaignStateSchema = z.enum(campaignStatus.values).exclude(['scheduled']);
+
+export const campaignProgressSchema = z.object({
+  campaignId: z.string(),
+  state: campaignStateSchema,
+  phase: z.number(),
+  inFlight: z.number(),
+  /** Devices waiting for their maintenance window or to answer again. */
+  waiting: z.number(),
+  phases: z.array(phaseProgressSchema),
+  /** The first 500 failures, with why. */
+  failures: z.array(campaignFailureSchema),
+  haltedBecause: z.string().nullable(),
+});
+export type CampaignProgress = z.infer<typeof campaignProgressSchema>;
+
+export const rmaProgressSchema = z.object({
+  rmaId: z.string(),
+  deviceId: z.string(),
+  hostname: z.string().nullable(),
+  state: z.enum(['running', 'completed', 'failed', 'aborted']),
+  oldSerial: z.string().nullable(),
+  newSerial: z.string(),
+  steps: z.array(stepSchema),
+  /** The ZTP child of the new box, whose own progress query shows its steps. */
+  devices: z.array(ztpChildSchema),
+  error: z.string().nullable(),
+});
+export type RmaProgress = z.infer<typeof rmaProgressSchema>;

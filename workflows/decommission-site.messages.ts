@@ -1,6 +1,7 @@
 // Decommissioning's contract with its callers: input, progress and the run's id.
 import { defineQuery } from '@temporalio/workflow';
-import { progressQueryName, type Step } from '../domain/progress.ts';
+import { progressQueryName } from '../domain/progress-query.ts';
+import type { DecommissionProgress } from '../domain/progress.ts';
 
 export interface DecommissionSiteInput {
   siteId: string;
@@ -8,12 +9,7 @@ export interface DecommissionSiteInput {
   ticket?: string;
 }
 
-export interface DecommissionProgress {
-  siteId: string;
-  state: 'running' | 'completed' | 'failed';
-  steps: Step[];
-  error: string | null;
-}
+export type { DecommissionProgress };
 
 export const decommissionProgressQuery = defineQuery<DecommissionProgress>(progressQueryName);
 export const decommissionWorkflowId = (siteId: string) => `site-decommission/${siteId}`;

@@ -2,7 +2,8 @@
 // abort, and the run's id.
 import type { Duration } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { progressQueryName, type Step } from '../domain/progress.ts';
+import { progressQueryName } from '../domain/progress-query.ts';
+import type { OnboardingProgress } from '../domain/progress.ts';
 
 export interface OnboardSiteInput {
   siteId: string;
@@ -15,20 +16,7 @@ export interface OnboardSiteInput {
   decisionWithin?: Duration;
 }
 
-export type OnboardingState = 'running' | 'compensating' | 'failed' | 'completed' | 'aborted';
-
-export interface OnboardingProgress {
-  siteId: string;
-  siteName: string | null;
-  state: OnboardingState;
-  attempt: number;
-  steps: Step[];
-  /** The ZTP children, whose own progress query shows each device's steps. */
-  devices: { deviceId: string; hostname: string; workflowId: string }[];
-  failedStep: string | null;
-  error: string | null;
-  deadline: string | null;
-}
+export type { OnboardingProgress };
 
 export interface OnboardSiteResult {
   siteId: string;

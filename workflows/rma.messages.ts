@@ -1,7 +1,8 @@
 // A device replacement's contract with its callers: input, result, progress and the run's id.
 import type { Duration } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
-import { progressQueryName, type Step } from '../domain/progress.ts';
+import { progressQueryName } from '../domain/progress-query.ts';
+import type { RmaProgress } from '../domain/progress.ts';
 
 export type RmaInput = {
   rmaId: string;
@@ -30,18 +31,7 @@ export interface RmaResult {
   tunnelsRestored: number;
 }
 
-export interface RmaProgress {
-  rmaId: string;
-  deviceId: string;
-  hostname: string | null;
-  state: 'running' | 'completed' | 'failed' | 'aborted';
-  oldSerial: string | null;
-  newSerial: string;
-  steps: Step[];
-  /** The ZTP child of the new box, whose own progress query shows its steps. */
-  devices: { deviceId: string; hostname: string; workflowId: string }[];
-  error: string | null;
-}
+export type { RmaProgress };
 
 export const rmaProgressQuery = defineQuery<RmaProgress>(progressQueryName);
 export const rmaWorkflowId = (deviceId: string) => `rma/${deviceId}`;

@@ -1,36 +1,10 @@
 // An upgrade campaign's contract with its callers: input, progress, pause, resume and abort, and
 // the run's id.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { progressQueryName } from '../domain/progress.ts';
+import { progressQueryName } from '../domain/progress-query.ts';
+import type { CampaignFailure, CampaignProgress, PhaseProgress } from '../domain/progress.ts';
 
-export interface CampaignFailure {
-  deviceId: string;
-  hostname: string;
-  phase: number;
-  error: string;
-  rolledBack: boolean;
-}
-
-export interface PhaseProgress {
-  phase: number;
-  size: number;
-  upgraded: number;
-  skipped: number;
-  failed: number;
-}
-
-export interface CampaignProgress {
-  campaignId: string;
-  state: 'running' | 'paused' | 'completed' | 'halted' | 'aborted';
-  phase: number;
-  inFlight: number;
-  /** Devices waiting for their maintenance window or to answer again. */
-  waiting: number;
-  phases: PhaseProgress[];
-  /** The first 500 failures, with why. */
-  failures: CampaignFailure[];
-  haltedBecause: string | null;
-}
+export type { CampaignFailure, CampaignProgress, PhaseProgress };
 
 /** What the run carries over when it continues as new. */
 export interface CampaignState {

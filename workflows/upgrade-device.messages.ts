@@ -1,7 +1,8 @@
 // A device upgrade's contract with its callers: input, result, progress and the run's id.
 import { defineQuery } from '@temporalio/workflow';
 import type { TargetImage } from '../domain/site-plan.ts';
-import { progressQueryName, type Step } from '../domain/progress.ts';
+import { progressQueryName } from '../domain/progress-query.ts';
+import type { UpgradeProgress } from '../domain/progress.ts';
 
 export interface UpgradeImage extends TargetImage {
   sizeBytes: number;
@@ -22,15 +23,7 @@ export interface UpgradeDeviceResult {
   alreadyOn: boolean;
 }
 
-export interface UpgradeProgress {
-  deviceId: string;
-  hostname: string;
-  image: string;
-  state: 'running' | 'completed' | 'failed' | 'rolled_back';
-  fromVersion: string | null;
-  steps: Step[];
-  error: string | null;
-}
+export type { UpgradeProgress };
 
 export const upgradeProgressQuery = defineQuery<UpgradeProgress>(progressQueryName);
 export const upgradeDeviceWorkflowId = (deviceId: string, campaignId?: string) =>

@@ -3,7 +3,8 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DeviceTarget, TargetImage } from '../domain/site-plan.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
-import { progressQueryName, type Step } from '../domain/progress.ts';
+import { progressQueryName } from '../domain/progress-query.ts';
+import type { ZtpProgress } from '../domain/progress.ts';
 
 /** What a box says when it phones home, once the API has checked its serial and activation code. */
 export interface PhoneHome {
@@ -40,12 +41,7 @@ export interface ZtpResult {
   configVersion: number;
 }
 
-export interface ZtpProgress {
-  deviceId: string;
-  hostname: string;
-  serial: string | null;
-  steps: Step[];
-}
+export type { ZtpProgress };
 
 export const phoneHomeSignal = defineSignal<[PhoneHome]>('phoneHome');
 export const ztpProgressQuery = defineQuery<ZtpProgress>(progressQueryName);

@@ -5,6 +5,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { campaignDeviceStatus } from '../../domain/choices.ts';
+import { campaignProgressSchema } from '../../domain/progress.ts';
 import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
 import type { upgradeCampaign } from '../../workflows/upgrade-campaign.ts';
 import { abortCampaignUpdate, campaignProgressQuery, campaignWorkflowId, pauseCampaignUpdate, resumeCampaignUpdate, type CampaignProgress } from '../../workflows/upgrade-campaign.messages.ts';
@@ -160,11 +161,8 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
     },
   });
 
-  const progressSchema = z.object({
-    state: z.string(), phase: z.number(), inFlight: z.number(), waiting: z.number(), haltedBecause: z.string().nullable(),
-    phases: z.array(z.object({ phase: z.number(), size: z.number(), upgraded: z.number(), skipped: z.number(), failed: z.number() })),
-    failures: z.array(z.object({ deviceId: z.string(), hostname: z.string(), phase: z.number(), error: z.string(), rolledBack: z.boolean() })),
-  });
+  // The run's progress as the API has always documented it: the state as text, the campaign's id left to the campaign.
+  const progressSchema = campaignProgressSchema.omit({ campaignId: true }).extend({ state: z.string() });
 
   api.route(router, {
     method: 'get', path: '/upgrade-campaigns/:campaignId', summary: 'A campaign with its progress per phase and its failures', tags: ['Upgrades'],

@@ -7,9 +7,12 @@ import { decommissionProgressQuery, decommissionWorkflowId } from '../../workflo
 import { abortOnboardingUpdate, onboardingProgressQuery, onboardingWorkflowId, retryOnboardingUpdate, type OnboardingProgress } from '../../workflows/onboard-site.messages.ts';
 import { ztpProgressQuery, type ZtpProgress } from '../../workflows/ztp.messages.ts';
 import type { Action } from '../../domain/permissions.ts';
+import {
+  decommissionProgressSchema, onboardingProgressSchema, ztpChildSchema, ztpProgressSchema, type ZtpChild,
+} from '../../domain/progress.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
-import type { ApiDefinition } from '../openapi.ts';
+import { named, type ApiDefinition } from '../openapi.ts';
 import {
   runStarted, startDecommission, startOnboarding, temporalRunLink, temporalUiLink, ticketSchema, type OperationDependencies,
 } from '../operations.ts';
@@ -17,42 +20,29 @@ import { problems } from '../problems.ts';
 
 const siteParams = z.object({ siteId: z.uuid() });
 
-/** A step of any run that reports its progress step by step (onboarding, decommissioning, upgrades). */
-export const stepSchema = z.object({
-  name: z.string(), label: z.string(),
-  status: z.enum(['pending', 'running', 'completed', 'failed', 'compensating', 'compensated', 'skipped']),
-  startedAt: z.string().optional(), endedAt: z.string().optional(), error: z.string().optional(), detail: z.string().optional(),
-}).openapi('Step');
-
 /** A device's zero-touch provisioning: a child run of an onboarding or an RMA, with steps of its own. */
-export const deviceProvisioning = z.object({
-  deviceId: z.string(), hostname: z.string(), workflowId: z.string(), serial: z.string().nullable(), steps: z.array(stepSchema),
-});
+export const deviceProvisioning = ztpChildSchema.extend(ztpProgressSchema.pick({ serial: true, steps: true }).shape);
 
 /** Each device's provisioning, read from its ZTP child's own progress (none yet: no steps). */
-export function provisioningOf(temporal: Client, devices: { deviceId: string; hostname: string; workflowId: string }[]): Promise<z.infer<typeof deviceProvisioning>[]> {
+export function provisioningOf(temporal: Client, devices: ZtpChild[]): Promise<z.infer<typeof deviceProvisioning>[]> {
   return Promise.all(devices.map(async (device) => {
     const child: ZtpProgress | undefined = await temporal.workflow.getHandle(device.workflowId).query(ztpProgressQuery).catch(() => undefined);
     return { ...device, serial: child?.serial ?? null, steps: child?.steps ?? [] };
   }));
 }
 
-const onboardingProgress = z.object({
+/** The run's progress, each device with its provisioning, and the run as Temporal sees it. */
+const onboardingProgress = named('OnboardingProgress', onboardingProgressSchema.extend({
+  devices: z.array(deviceProvisioning),
   workflowId: z.string(),
   runId: z.string(),
   /** The run as Temporal sees it: RUNNING, COMPLETED, FAILED, … */
   execution: z.string(),
   temporalUiUrl: temporalUiLink,
-  siteId: z.uuid(),
-  siteName: z.string().nullable(),
-  state: z.enum(['running', 'compensating', 'failed', 'completed', 'aborted']),
-  attempt: z.number().int(),
-  steps: z.array(stepSchema),
-  failedStep: z.string().nullable(),
-  error: z.string().nullable(),
-  deadline: z.string().nullable(),
-  devices: z.array(deviceProvisioning),
-}).openapi('OnboardingProgress');
+}));
+
+/** The decommissioning's steps; its state as text, as the API has always documented it. */
+const decommissionProgress = decommissionProgressSchema.pick({ steps: true, error: true }).extend({ execution: z.string(), state: z.string() });
 
 export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies): Router {
   const router = Router();
@@ -186,7 +176,7 @@ export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies
     tags: ['Onboarding'],
     access: { type: 'site', action: 'read' },
     params: siteParams,
-    response: z.object({ execution: z.string(), state: z.string(), steps: z.array(stepSchema), error: z.string().nullable() }),
+    response: decommissionProgress,
     handler: async ({ params, principal }) => {
       await siteOf(principal, params.siteId, 'read');
       const handle = temporal.workflow.getHandle(decommissionWorkflowId(params.siteId));

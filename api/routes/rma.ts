@@ -13,6 +13,7 @@ import type { rma } from '../../workflows/rma.ts';
 import { rmaProgressQuery, rmaWorkflowId } from '../../workflows/rma.messages.ts';
 import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
 import type { Action } from '../../domain/permissions.ts';
+import { rmaProgressSchema } from '../../domain/progress.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
@@ -21,7 +22,7 @@ import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
 import { rmaParams, rmaRequest } from '../schemas/rma.ts';
 import { activationCodeHash, namableBoxes } from '../site-inventory.ts';
-import { deviceProvisioning, provisioningOf, stepSchema } from './onboarding.ts';
+import { deviceProvisioning, provisioningOf } from './onboarding.ts';
 
 const rmaRecord = z.object({
   id: z.uuid(), tenantId: z.uuid(), deviceId: z.uuid(), oldSerial: z.string(), newSerial: z.string().nullable(), newModel: z.string().nullable(),
@@ -128,10 +129,9 @@ export function rmaRouter(api: ApiDefinition, deps: OperationDependencies): Rout
   api.route(router, {
     method: 'get', path: '/devices/:deviceId/rma', summary: "The device's latest replacement, step by step", tags: ['RMA'],
     access: { type: 'rma', action: 'read' }, params,
-    response: z.object({
-      rmaId: z.string(), workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: temporalUiLink,
-      state: z.string(), hostname: z.string().nullable(), oldSerial: z.string().nullable(), newSerial: z.string(), error: z.string().nullable(),
-      steps: z.array(stepSchema), devices: z.array(deviceProvisioning),
+    // The state as text, as the API has always documented it.
+    response: rmaProgressSchema.omit({ deviceId: true }).extend({
+      devices: z.array(deviceProvisioning), workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: temporalUiLink, state: z.string(),
     }),
     handler: async ({ params, principal }) => {
       await deviceOf(principal, params.deviceId, 'read');

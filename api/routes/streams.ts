@@ -6,7 +6,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { EventNotice } from '../../domain/events.ts';
 import type { Prisma, PrismaClient } from '../../prisma/client.ts';
-import { progressQueryName } from '../../domain/progress.ts';
+import { progressQueryName } from '../../domain/progress-query.ts';
 import type { ObjectType } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import type { EventHub } from '../event-hub.ts';

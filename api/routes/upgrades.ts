@@ -7,12 +7,12 @@ import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
 import type { upgradeDevice } from '../../workflows/upgrade-device.ts';
 import { upgradeDeviceWorkflowId, upgradeProgressQuery } from '../../workflows/upgrade-device.messages.ts';
 import type { Action } from '../../domain/permissions.ts';
+import { upgradeProgressSchema } from '../../domain/progress.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { temporalRunLink, temporalUiLink, type OperationDependencies } from '../operations.ts';
 import { problems } from '../problems.ts';
-import { stepSchema } from './onboarding.ts';
 
 export function upgradesRouter(api: ApiDefinition, deps: OperationDependencies): Router {
   const router = Router();
@@ -68,9 +68,9 @@ export function upgradesRouter(api: ApiDefinition, deps: OperationDependencies):
   api.route(router, {
     method: 'get', path: '/devices/:deviceId/upgrade', summary: "The device's latest single upgrade, step by step", tags: ['Upgrades'],
     access: { type: 'device', action: 'read' }, params,
-    response: z.object({
-      workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: temporalUiLink,
-      state: z.string(), image: z.string(), fromVersion: z.string().nullable(), error: z.string().nullable(), steps: z.array(stepSchema),
+    // The state as text, as the API has always documented it.
+    response: upgradeProgressSchema.pick({ image: true, fromVersion: true, error: true, steps: true }).extend({
+      workflowId: z.string(), runId: z.string(), execution: z.string(), temporalUiUrl: temporalUiLink, state: z.string(),
     }),
     handler: async ({ params, principal }) => {
       await deviceOf(principal, params.deviceId, 'read');

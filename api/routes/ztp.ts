@@ -9,10 +9,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { DeviceStatus } from '../../generated/prisma/enums.ts';
 import { raiseAlarm } from '../../activities/sites.ts';
 import { Prisma, type PrismaClient } from '../../prisma/client.ts';
 import { alarmTypes } from '../../domain/alarm-types.ts';
+import { awaitingBoxDeviceStatuses } from '../../domain/choices.ts';
 import { phoneHomeSignal, ztpWorkflowId } from '../../workflows/ztp.messages.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
@@ -49,9 +49,6 @@ const refused = (detail: string) => new HttpProblem(403, 'ztp-refused', 'Not adm
 const notAdmitted = (serial: string) =>
   refused(`No site waits for ${serial} with this activation code; an operator can assign a box that phoned home.`);
 
-/** Devices that wait for a box: planned ones, and those in RMA awaiting their replacement. */
-const waitingStatuses: DeviceStatus[] = ['planned', 'rma'];
-
 function sameCode(code: string, hash: string): boolean {
   const given = Buffer.from(activationCodeHash(code), 'hex');
   const expected = Buffer.from(hash, 'hex');
@@ -72,7 +69,7 @@ async function claimableSerials(prisma: PrismaClient, tenantIds: string[], optio
     WHERE (reported_site.tenant_id = ANY(${tenantIds}::uuid[])
       OR (u.device_id IS NULL AND EXISTS (
         SELECT 1 FROM device expecting JOIN site ON site.id = expecting.site_id
-        WHERE expecting.serial = u.serial AND expecting.status = ANY(${waitingStatuses}::"DeviceStatus"[]) AND site.tenant_id = ANY(${tenantIds}::uuid[]))))
+        WHERE expecting.serial = u.serial AND expecting.status = ANY(${awaitingBoxDeviceStatuses.values}::"DeviceStatus"[]) AND site.tenant_id = ANY(${tenantIds}::uuid[]))))
       ${options.serial ? Prisma.sql`AND u.serial = ${options.serial}` : Prisma.empty}
     ORDER BY u.last_seen_at DESC
     LIMIT ${options.limit}`;
@@ -94,7 +91,7 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
     response: z.object({ admitted: z.literal(true), hostname: z.string() }),
     handler: async ({ body }, _req, res) => {
       const known = await prisma.device.findMany({ where: { serial: body.serial }, include: { site: true } });
-      const waiting = known.filter((d) => waitingStatuses.includes(d.status));
+      const waiting = known.filter((d) => awaitingBoxDeviceStatuses.has(d.status));
       const proves = (d: (typeof known)[number]) =>
         (!!d.activationCodeHash && !!body.activationCode && sameCode(body.activationCode, d.activationCodeHash)) ||
         // An assigned box has no code to give: the host key it reported is its proof.
@@ -109,7 +106,7 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
         }
         // A box nobody expects waits among the unclaimed; so does one carrying another planned device's code.
         const reportedFor = body.activationCode
-          ? await prisma.device.findFirst({ where: { activationCodeHash: activationCodeHash(body.activationCode), status: { in: waitingStatuses } }, select: { id: true } })
+          ? await prisma.device.findFirst({ where: { activationCodeHash: activationCodeHash(body.activationCode), status: { in: [...awaitingBoxDeviceStatuses.values] } }, select: { id: true } })
           : null;
         if (known.length === 0 || reportedFor) {
           const seen = { model: body.model, softwareVersion: body.softwareVersion, address: body.address, hostKeySha256: body.hostKeySha256, lastSeenAt: new Date() };
@@ -121,7 +118,7 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
         }
         throw notAdmitted(body.serial);
       }
-      if (known.some((d) => d !== device && !waitingStatuses.includes(d.status))) {
+      if (known.some((d) => d !== device && !awaitingBoxDeviceStatuses.has(d.status))) {
         // The right code, on a box whose serial a device in service holds: a cloned serial, or a
         // record gone stale. Its tenant hears of it (the box proved it belongs there); the box learns nothing.
         await alarm(device, alarmTypes.serialInService, `${body.serial} phoned home with the activation code for ${device.site.name}, but a device in service has that serial.`);

@@ -1,8 +1,9 @@
 // A run as the API shows it: the database's summary for lists, and the workflow's own progress
 // (its `progress` query) for the live page. Progress differs by kind; what every kind may carry is here.
 import type { RunKind, RunStatus } from '../../../generated/prisma/enums.ts';
-import type { Choice } from '../../../domain/choices.ts';
-import type { Step, StepStatus } from '../../../domain/progress.ts';
+import type {
+  CampaignProgress, DecommissionProgress, OnboardingProgress, RmaProgress, Step, UpgradeProgress, ZtpProgress,
+} from '../../../domain/progress.ts';
 
 export type { Step };
 
@@ -19,46 +20,21 @@ export interface RunSummary {
   closedAt: string | null;
 }
 
-export interface PhaseProgress { phase: number; size: number; upgraded: number; skipped: number; failed: number }
+type AnyProgress = OnboardingProgress | DecommissionProgress | ZtpProgress | UpgradeProgress | CampaignProgress | RmaProgress;
+type KeyOfAny<T> = T extends unknown ? keyof T : never;
+type ValueOfAny<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
 
-/** The union of what the workflows' progress queries answer (onboarding, decommission, upgrades, campaigns, RMA). */
-export interface RunProgress {
-  state?: string;
-  /** An RMA's device, and the box it replaces with the new one. */
-  deviceId?: string;
-  hostname?: string | null;
-  oldSerial?: string | null;
-  newSerial?: string;
-  steps?: Step[];
-  error?: string | null;
-  failedStep?: string | null;
-  attempt?: number;
-  deadline?: string | null;
-  devices?: { deviceId: string; hostname: string; workflowId: string }[];
-  campaignId?: string;
-  phase?: number;
-  inFlight?: number;
-  waiting?: number;
-  phases?: PhaseProgress[];
-  failures?: { deviceId: string; hostname: string; phase: number; error: string; rolledBack: boolean }[];
-  haltedBecause?: string | null;
-}
+/**
+ * What the run page reads before it knows the run's kind: every field any workflow's progress
+ * query answers, each optional, typed as that workflow answers it.
+ */
+export type RunProgress = { [K in KeyOfAny<AnyProgress>]?: ValueOfAny<AnyProgress, K> };
 
 /** What the run stream sends: Temporal's view of the run (RUNNING, COMPLETED…) and the progress. */
 export interface ProgressEvent {
   execution: string;
   progress?: RunProgress;
 }
-
-export const stepStatus: Record<StepStatus, Choice<StepStatus>> = {
-  pending: { value: 'pending', label: 'Pending', colour: 'grey' },
-  running: { value: 'running', label: 'Running', colour: 'blue' },
-  completed: { value: 'completed', label: 'Completed', colour: 'green' },
-  failed: { value: 'failed', label: 'Failed', colour: 'red' },
-  compensating: { value: 'compensating', label: 'Undoing', colour: 'amber' },
-  compensated: { value: 'compensated', label: 'Undone', colour: 'amber' },
-  skipped: { value: 'skipped', label: 'Skipped', colour: 'grey' },
-};
 
 /** The run events of GET /api/v1/events, on which run lists refresh. */
 export const runEventTypes = ['run.started', 'run.completed', 'run.failed', 'run.cancelled'];

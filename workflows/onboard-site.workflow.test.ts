@@ -1,0 +1,91 @@
+// Site onboarding's first step on the real Temporal server, with the inventory stood in for by
+// activities: which site statuses the run takes up (domain/choices.ts, onboardingRunSiteStatuses),
+// and the progress it answers meanwhile, which must be what the API documents.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { onboardingRunSiteStatuses, siteStatus } from '../domain/choices.ts';
+import { onboardingProgressSchema, type OnboardingProgress } from '../domain/progress.ts';
+import { taskQueues } from '../domain/task-queues.ts';
+import { connectTestClient, eventually, startTestWorker } from '../scripts/testing.ts';
+import { onboardSite } from './onboard-site.ts';
+import { onboardingProgressQuery } from './onboard-site.messages.ts';
+
+const require = createRequire(import.meta.url);
+
+describe('onboardSite', () => {
+  let client: Client;
+  let close: () => Promise<void>;
+  let worker: { stop(): Promise<void> };
+  /** Each site's status as the stand-in inventory holds it, and the statuses the run set, by site id. */
+  const statuses = new Map<string, string>();
+  const marked = new Map<string, string[]>();
+
+  before(async () => {
+    ({ client, close } = await connectTestClient());
+    worker = await startTestWorker({
+      taskQueue: taskQueues.orchestration,
+      workflowsPath: require.resolve('./index.ts'),
+      activities: {
+        async recordRun() {},
+        async loadSitePlan({ siteId }: { siteId: string }) {
+          return {
+            siteId, tenantId: randomUUID(), name: 'Ghent store', role: 'hub', status: statuses.get(siteId), topology: 'hub_and_spoke',
+            devices: [], lanSegments: [], peers: [], policies: { firewall: [], steering: [] }, targetImages: [],
+          };
+        },
+        async setSiteStatus({ siteId, status }: { siteId: string; status: string }) {
+          marked.set(siteId, [...(marked.get(siteId) ?? []), status]);
+        },
+        // The attempt ends here, once the site is validated and marked: what follows needs boxes.
+        async allocateSiteAddresses() {
+          throw ApplicationFailure.nonRetryable('no addresses in this test', 'TestStop');
+        },
+        async releaseSiteAddresses() {},
+        async closeRun() {},
+      },
+    });
+  });
+  after(async () => {
+    await worker.stop();
+    await close();
+  });
+
+  /** Starts a run for a site in `status` and reads its progress once the attempt has failed; the run, waiting for a decision, is then ended. */
+  async function firstAttempt(status: string): Promise<{ progress: OnboardingProgress; marked: string[] }> {
+    const siteId = randomUUID();
+    statuses.set(siteId, status);
+    const handle = await client.workflow.start(onboardSite, {
+      taskQueue: taskQueues.orchestration, workflowId: `test-onboard/${siteId}`, args: [{ siteId, tenantId: randomUUID() }],
+    });
+    try {
+      const progress = await eventually('the attempt did not fail', () => handle.query(onboardingProgressQuery), (p) => p.state === 'failed', 30_000);
+      return { progress, marked: marked.get(siteId) ?? [] };
+    } finally {
+      await handle.terminate('the test has read what it needs');
+    }
+  }
+
+  it('takes up exactly the sites onboardingRunSiteStatuses names: one its own earlier attempt left onboarding, as a planned or failed one', async () => {
+    for (const status of siteStatus.values) {
+      const { progress, marked: set } = await firstAttempt(status);
+      if (onboardingRunSiteStatuses.has(status)) {
+        assert.equal(progress.failedStep, 'allocate', `a site ${status} passes validation`);
+        assert.deepEqual(set, ['onboarding', 'failed'], `a site ${status} is marked onboarding, then failed with the attempt`);
+      } else {
+        assert.equal(progress.failedStep, 'validate', `a site ${status} is refused`);
+        assert.equal(progress.error, `Ghent store is ${status}: only a planned or failed site is onboarded.`);
+        assert.ok(!set.includes('onboarding'), `a site ${status} is not marked onboarding`);
+      }
+    }
+  });
+
+  it('answers its progress as the shared schema says, which the API documents', async () => {
+    const { progress } = await firstAttempt('planned');
+    assert.deepEqual(onboardingProgressSchema.parse(progress), progress);
+    assert.deepEqual(progress.steps.map((step) => [step.name, step.status]).slice(0, 3), [['validate', 'completed'], ['allocate', 'compensated'], ['render', 'pending']]);
+  });
+});
