@@ -171,8 +171,8 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     await steps.run('overlay', () => Promise.all(changes.map(async (change) => {
       const purpose = `${plan.name} on ${change.peer.hostname}`;
       // Registered first: a change that timed out may have applied all the same.
-      compensations.push({ step: 'overlay', undo: () => changeTunnels(change.peer.target, change.remove, `removing ${purpose}`) });
-      await changeTunnels(change.peer.target, change.add, purpose);
+      compensations.push({ step: 'overlay', undo: () => changeTunnels(change.peer.target, change.remove, `removing ${purpose}`, 'onboarding') });
+      await changeTunnels(change.peer.target, change.add, purpose, 'onboarding');
     })), () => `${changes.length} peer(s) changed`);
 
     await steps.run('policies', () => Promise.all(plan.devices.map((device) => {

@@ -151,7 +151,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
       return tunnels.map(({ farSerial: _far, ...tunnel }) => renderer.tunnel(tunnel, [])[side]).join('');
     };
     await steps.run('retire', () => Promise.all(ends.map(({ end, tunnels }) =>
-      changeTunnels(end.target, tunnelEdit(end.target, tunnels, 'remove'), `retiring ${progress.oldSerial} (${device.hostname}) on ${end.hostname}`))),
+      changeTunnels(end.target, tunnelEdit(end.target, tunnels, 'remove'), `retiring ${progress.oldSerial} (${device.hostname}) on ${end.hostname}`, 'rma'))),
     (changed) => `${changed.length} hub(s) or peer(s) changed`);
 
     await records.markRmaProvisioning({ rmaId: input.rmaId });
@@ -172,7 +172,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
 
     await steps.run('restore', async () => {
       await Promise.all(ends.map(({ end, tunnels }) =>
-        changeTunnels(end.target, tunnelEdit(end.target, tunnels.map((t) => ({ ...t, peer: target.host })), 'add'), `${device.hostname}'s new box on ${end.hostname}`)));
+        changeTunnels(end.target, tunnelEdit(end.target, tunnels.map((t) => ({ ...t, peer: target.host })), 'add'), `${device.hostname}'s new box on ${end.hostname}`, 'rma')));
       await withDeviceLeases([target.serial], `policies of ${device.hostname}'s new box`, '30 minutes', () => writes.pushConfiguration({
         target, config: renderers.forPlatform(target.platform).policies(plan.policies), mode: 'merge', persist: `${workflowId}/${runId}/policies`,
         checks: [], source: 'rma', workflowId,
