@@ -42,7 +42,7 @@ export async function decommissionSite(input: DecommissionSiteInput): Promise<{ 
       const renderer = renderers.forPlatform(peer.target.platform);
       // A removal names the tunnel's unit, VPN and zone member only: no WAN link is needed.
       const edit = peer.tunnels.map((tunnel) => renderer.tunnel(tunnel, []).remove).join('');
-      return changeTunnels(peer.target, edit, `removing ${plan.name} from ${peer.hostname}`);
+      return changeTunnels(peer.target, edit, `removing ${plan.name} from ${peer.hostname}`, 'decommission');
     })), (changed) => `${changed.length} peer(s) changed`);
 
     const reachable = plan.devices.flatMap((d) => (d.target ? [{ ...d, target: d.target }] : []));

@@ -6,6 +6,7 @@ import {
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { temporalActivity } from './activity-options.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { deviceLeaseWorkflowId, leaseGrantedSignal, releaseLeaseSignal } from './device-lease.messages.ts';
 
 const granted = new Set<string>();
@@ -53,7 +54,7 @@ export async function withDeviceLeases<T>(
         const { holder } = await describeDeviceLease({ serial });
         throw ApplicationFailure.nonRetryable(
           `Device ${serial} is busy with another change${holder ? ` (${holder.purpose}, run ${holder.holderWorkflowId})` : ''}.`,
-          'DeviceBusy',
+          failureTypes.deviceBusy,
           { serial, holder },
         );
       }

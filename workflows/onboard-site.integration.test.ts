@@ -84,6 +84,7 @@ describe('site onboarding', { timeout: 600_000 }, () => {
   }
 
   const runningConfig = (s: string) => lab.fleet.device(s)!.store.datastore('running').toString();
+  const lastVersionOf = (s: string) => database.prisma.configVersion.findFirstOrThrow({ where: { device: { serial: s } }, orderBy: { version: 'desc' } });
   const journal = (s: string) => lab.fleet.device(s)!.store.journal.map((entry) => entry.kind);
   const upInterfaces = (s: string, prefix: string) => lab.fleet.device(s)!.interfaces().filter((i) => i.name.startsWith(prefix) && i.operUp).map((i) => i.name);
 
@@ -140,6 +141,7 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     for (const hub of [serial(1), serial(2)]) {
       assert.match(runningConfig(hub), /<description>tunnel to grenoble-store-01<\/description>/);
       assert.ok(upInterfaces(hub, 'st0.').length >= 1);
+      assert.equal((await lastVersionOf(hub)).source, 'onboarding', `${hub}'s tunnels to the site are the onboarding's change`);
     }
     const versions = await database.prisma.configVersion.findMany({ where: { deviceId: stored.devices[0]!.id }, orderBy: { version: 'asc' } });
     assert.deepEqual(versions.map((v) => v.source), ['ztp', 'ztp', 'policy']);
@@ -340,7 +342,10 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     assert.equal(started.status, 202);
     await lab.client.workflow.getHandle(started.body.workflowId).result();
     assert.equal((await database.prisma.site.findUniqueOrThrow({ where: { id: site.id } })).status, 'decommissioned');
-    for (const hub of [serial(1), serial(2)]) assert.doesNotMatch(runningConfig(hub), /grenoble-store-01/);
+    for (const hub of [serial(1), serial(2)]) {
+      assert.doesNotMatch(runningConfig(hub), /grenoble-store-01/);
+      assert.equal((await lastVersionOf(hub)).source, 'decommission', `${hub}'s tunnels to the site were removed by the decommissioning`);
+    }
     assert.equal(lab.fleet.device(serial(3))!.factoryDefault, true);
     assert.equal(await database.prisma.allocation.count({ where: { OR: [{ siteId: site.id }, { peerSiteId: site.id }] } }), 0);
     const device = await database.prisma.device.findFirstOrThrow({ where: { siteId: site.id } });

@@ -4,7 +4,7 @@
 // done is undone in reverse, the site is failed with the reason, and the run waits for the
 // operator to retry (from the failed step: what is still in place is not redone) or to abort.
 import {
-  ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, log,
+  ApplicationFailure, CancellationScope, executeChild, isCancellation, log,
   proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time.js';
@@ -15,8 +15,11 @@ import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
+import { operatorDecisions, type OperatorDecision } from './operator-decision.ts';
+import { Saga } from './saga.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { deviceConfigInput, peerTunnel, wanLinkChecks, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
+import type { Step } from '../domain/progress.ts';
 import { describeFailure, StepLog } from './steps.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
@@ -77,23 +80,49 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
   const progress: OnboardingProgress = {
     siteId: input.siteId, siteName: null, state: 'running', attempt: 1, steps: steps.steps, devices: [], failedStep: null, error: null, deadline: null,
   };
-  let decision = undefined as { retry: true } | { abort: string } | undefined;
   setHandler(onboardingProgressQuery, () => progress);
-  const whenFailed = () => {
-    if (progress.state !== 'failed') throw new Error(`Onboarding is ${progress.state}: only a failed onboarding can be retried or aborted.`);
-  };
-  setHandler(retryOnboardingUpdate, () => {
-    decision = { retry: true };
-    return { attempt: progress.attempt + 1 };
-  }, { validator: whenFailed });
-  setHandler(abortOnboardingUpdate, (request: { reason?: string }) => {
-    decision = { abort: request.reason ?? 'aborted by the operator' };
-    return { aborted: true as const };
-  }, { validator: (_request: { reason?: string }) => whenFailed() });
+  const decisions = operatorDecisions({
+    retry: retryOnboardingUpdate,
+    abort: abortOnboardingUpdate,
+    answers: { retry: () => ({ attempt: progress.attempt + 1 }), abort: () => ({ aborted: true as const }) },
+    refusal: () => `Onboarding is ${progress.state}: only a failed onboarding can be retried or aborted.`,
+  });
 
   await sites.recordRun({ workflowId, runId, kind: 'site_onboarding', tenantId: input.tenantId, siteId: input.siteId, ...(input.ticket ? { ticket: input.ticket } : {}) });
-  const compensations: { step: string; undo: () => Promise<unknown> }[] = [];
+  const saga = new Saga({ steps, context: { siteId: input.siteId } });
   const persist = (change: string) => `${workflowId}/${runId}/${progress.attempt}/${change}`;
+
+  for (;;) {
+    try {
+      const result = await attempt();
+      progress.state = 'completed';
+      await sites.closeRun({ workflowId, status: 'completed' });
+      return result;
+    } catch (error) {
+      const failure = describeFailure(error);
+      const failedStep = markFailed(progress, steps, failure.message);
+      log.warn('onboarding failed; undoing', { siteId: input.siteId, step: progress.failedStep, error: failure.message });
+      progress.state = 'compensating';
+      await saga.compensate();
+      const cancelled = isCancellation(error);
+      await CancellationScope.nonCancellable(() =>
+        sites.setSiteStatus({ siteId: input.siteId, status: 'failed', reason: `${cancelled ? 'cancelled' : `failed at ${failedStep?.label ?? 'a step'}`}: ${failure.message}` }));
+      progress.state = 'failed';
+      // A run cancelled, as it ran or as it waits for the operator, ends as cancelled, its summary closed.
+      const decision: OperatorDecision = cancelled ? { kind: 'cancelled', cancellation: error } : await decisions.waitFor(input.decisionWithin ?? '30 days');
+      if (decision.kind === 'retry') {
+        prepareRetry(progress, steps);
+        continue;
+      }
+      progress.state = 'aborted';
+      await CancellationScope.nonCancellable(() => sites.closeRun({ workflowId, status: decision.kind === 'cancelled' ? 'cancelled' : 'failed', error: failure.message }));
+      if (decision.kind === 'cancelled') throw decision.cancellation;
+      const reason = decision.kind === 'abort' ? decision.reason : 'no decision in time';
+      throw ApplicationFailure.nonRetryable(`Onboarding of ${progress.siteName ?? input.siteId} failed (${failure.message}) and was not retried: ${reason}.`, failureTypes.onboardingFailed, {
+        failedStep: progress.failedStep,
+      });
+    }
+  }
 
   async function attempt(): Promise<OnboardSiteResult> {
     const plan = await steps.run('validate', async () => {
@@ -116,7 +145,7 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     await sites.setSiteStatus({ siteId: plan.siteId, status: 'onboarding', provisioningDeadline: progress.deadline });
 
     const allocations = await steps.run('allocate', () => {
-      compensations.push({ step: 'allocate', undo: () => sites.releaseSiteAddresses({ siteId: plan.siteId }) });
+      saga.add('allocate', () => sites.releaseSiteAddresses({ siteId: plan.siteId }));
       return sites.allocateSiteAddresses({ siteId: plan.siteId, devices: plan.devices.map((d) => ({ role: d.role, peerSiteIds: plan.peers.map((p) => p.siteId) })) });
     }, (a) => `loopback ${a[0]!.loopback}, ${a.reduce((n, d) => n + d.tunnels.length, 0)} tunnel(s)`);
 
@@ -127,15 +156,14 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     }), (c) => `${c.length} configuration(s)`);
 
     progress.devices = plan.devices.map((d) => ({ deviceId: d.id, hostname: d.hostname, workflowId: ztpWorkflowId(d.id) }));
-    const provisioned = await steps.run('ztp', () => provisionDevices(plan, configs), (r) => r.map((d) => `${d.target.serial} on ${d.softwareVersion}`).join(', '));
+    const provisioned = await steps.run('ztp', () => provisionDevices(plan, configs, progress.deadline!), (r) => r.map((d) => `${d.target.serial} on ${d.softwareVersion}`).join(', '));
     const targets = new Map(plan.devices.map((d, i) => [d.id, provisioned[i]!.target]));
 
     const changes = overlayChanges(plan, allocations, targets);
     await steps.run('overlay', () => Promise.all(changes.map(async (change) => {
       const purpose = `${plan.name} on ${change.peer.hostname}`;
-      // Registered first: a change that timed out may have applied all the same.
-      compensations.push({ step: 'overlay', undo: () => changeTunnels(change.peer.target, change.remove, `removing ${purpose}`) });
-      await changeTunnels(change.peer.target, change.add, purpose);
+      saga.add('overlay', () => changeTunnels(change.peer.target, change.remove, `removing ${purpose}`, 'onboarding'));
+      await changeTunnels(change.peer.target, change.add, purpose, 'onboarding');
     })), () => `${changes.length} peer(s) changed`);
 
     await steps.run('policies', () => Promise.all(plan.devices.map((device) => {
@@ -161,100 +189,61 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
       devices: provisioned.map((d) => ({ deviceId: d.target.deviceId, serial: d.target.serial, softwareVersion: d.softwareVersion, configVersion: d.configVersion })),
     };
   }
+}
 
-  /** One ZTP child per device, side by side; the first failure cancels the others. */
-  async function provisionDevices(plan: SitePlan, configs: { device: PlannedDevice; config: ReturnType<typeof deviceConfigInput>; stage1: string; stage2: string }[]): Promise<ZtpResult[]> {
-    const scope = new CancellationScope();
-    return scope.run(async () => {
-      const children = configs.map(({ device, config, stage1, stage2 }) => {
-        const wan = wanChecks(device);
-        const targetImage = plan.targetImages.find((image) => image.model === device.model);
-        return executeChild(ztp, {
-          workflowId: ztpWorkflowId(device.id),
-          taskQueue: taskQueues.orchestration,
-          args: [{
-            deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: device.model,
-            deadline: progress.deadline!, stage1, stage2, stage1Checks: wan,
-            stage2Checks: [...wan, ...interfaceChecks(config.lanSegments.map((s) => `irb.${s.vlanId}`))],
-            ...(device.target && device.status !== 'planned' ? { admitted: device.target } : {}),
-            ...(targetImage ? { targetImage } : {}),
-          }],
-        }).catch((error: unknown) => {
-          scope.cancel();
-          throw error;
-        });
+/** One ZTP child per device, side by side, each given until `deadline` to phone home; the first failure cancels the others. */
+async function provisionDevices(
+  plan: SitePlan,
+  configs: { device: PlannedDevice; config: ReturnType<typeof deviceConfigInput>; stage1: string; stage2: string }[],
+  deadline: string,
+): Promise<ZtpResult[]> {
+  const scope = new CancellationScope();
+  return scope.run(async () => {
+    const children = configs.map(({ device, config, stage1, stage2 }) => {
+      const wan = wanChecks(device);
+      const targetImage = plan.targetImages.find((image) => image.model === device.model);
+      return executeChild(ztp, {
+        workflowId: ztpWorkflowId(device.id),
+        taskQueue: taskQueues.orchestration,
+        args: [{
+          deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: device.model,
+          deadline, stage1, stage2, stage1Checks: wan,
+          stage2Checks: [...wan, ...interfaceChecks(config.lanSegments.map((s) => `irb.${s.vlanId}`))],
+          ...(device.target && device.status !== 'planned' ? { admitted: device.target } : {}),
+          ...(targetImage ? { targetImage } : {}),
+        }],
+      }).catch((error: unknown) => {
+        scope.cancel();
+        throw error;
       });
-      const results = await Promise.allSettled(children);
-      // The failure that caused the others' cancellation is the one to report.
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isCancellation(r.reason))
-        ?? results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      return results.map((r) => (r as PromiseFulfilledResult<ZtpResult>).value);
     });
-  }
+    const results = await Promise.allSettled(children);
+    // The failure that caused the others' cancellation is the one to report.
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isCancellation(r.reason))
+      ?? results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.map((r) => (r as PromiseFulfilledResult<ZtpResult>).value);
+  });
+}
 
-  /** Undoes what was done, newest first; a compensation that fails is recorded and the others still run. */
-  async function compensate(): Promise<void> {
-    progress.state = 'compensating';
-    await CancellationScope.nonCancellable(async () => {
-      for (const { step, undo } of compensations.splice(0).reverse()) {
-        steps.mark(step, 'compensating');
-        try {
-          await undo();
-          steps.mark(step, 'compensated');
-        } catch (error) {
-          steps.mark(step, 'failed', `could not be undone: ${describeFailure(error).message}`);
-          log.error('compensation failed', { siteId: input.siteId, step, error: describeFailure(error).message });
-        }
-      }
-    });
-  }
+/** Records the step the failure happened in (the one failed, or still running when a cancellation came) and answers it. */
+function markFailed(progress: OnboardingProgress, steps: StepLog, message: string): Step | undefined {
+  const failedStep = steps.steps.find((s) => s.status === 'failed' || s.status === 'running');
+  if (failedStep?.status === 'running') Object.assign(failedStep, { status: 'failed', error: message });
+  progress.failedStep = failedStep?.name ?? null;
+  progress.error = message;
+  return failedStep;
+}
 
-  for (;;) {
-    try {
-      const result = await attempt();
-      progress.state = 'completed';
-      await sites.closeRun({ workflowId, status: 'completed' });
-      return result;
-    } catch (error) {
-      const failure = describeFailure(error);
-      const failedStep = steps.steps.find((s) => s.status === 'failed' || s.status === 'running');
-      if (failedStep?.status === 'running') Object.assign(failedStep, { status: 'failed', error: failure.message });
-      progress.failedStep = failedStep?.name ?? null;
-      progress.error = failure.message;
-      log.warn('onboarding failed; undoing', { siteId: input.siteId, step: progress.failedStep, error: failure.message });
-      await compensate();
-      let cancellation: unknown = isCancellation(error) ? error : undefined;
-      await CancellationScope.nonCancellable(() =>
-        sites.setSiteStatus({ siteId: input.siteId, status: 'failed', reason: `${cancellation ? 'cancelled' : `failed at ${failedStep?.label ?? 'a step'}`}: ${failure.message}` }));
-      progress.state = 'failed';
-      decision = undefined;
-      if (!cancellation) {
-        // A run cancelled while it waits for the operator ends as cancelled, its summary closed.
-        await condition(() => decision !== undefined, input.decisionWithin ?? '30 days').catch((waitError: unknown) => {
-          if (!isCancellation(waitError)) throw waitError;
-          cancellation = waitError;
-        });
-      }
-      const decided = decision as { retry: true } | { abort: string } | undefined;
-      if (!cancellation && decided && 'retry' in decided) {
-        progress.attempt += 1;
-        progress.state = 'running';
-        progress.error = null;
-        steps.resetFrom(progress.failedStep ?? 'validate');
-        // Steps before the failed one were undone too (allocations, for one): they run again,
-        // and what is still in place (admitted devices, their configuration) is not redone.
-        for (const step of steps.steps) if (step.status === 'compensated') step.status = 'pending';
-        progress.failedStep = null;
-        continue;
-      }
-      progress.state = 'aborted';
-      const reason = decided && 'abort' in decided ? decided.abort : cancellation ? 'cancelled' : 'no decision in time';
-      await CancellationScope.nonCancellable(() => sites.closeRun({ workflowId, status: cancellation ? 'cancelled' : 'failed', error: failure.message }));
-      if (cancellation) throw cancellation;
-      throw ApplicationFailure.nonRetryable(`Onboarding of ${progress.siteName ?? input.siteId} failed (${failure.message}) and was not retried: ${reason}.`, failureTypes.onboardingFailed, {
-        failedStep: progress.failedStep,
-      });
-    }
-  }
+/**
+ * The next attempt starts from the failed step. Steps before it were undone too (allocations, for
+ * one): they run again, and what is still in place (admitted devices, their configuration) is not redone.
+ */
+function prepareRetry(progress: OnboardingProgress, steps: StepLog): void {
+  progress.attempt += 1;
+  progress.state = 'running';
+  progress.error = null;
+  steps.resetFrom(progress.failedStep ?? 'validate');
+  for (const step of steps.steps) if (step.status === 'compensated') step.status = 'pending';
+  progress.failedStep = null;
 }

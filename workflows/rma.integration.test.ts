@@ -117,6 +117,8 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
     const device = await deviceAt(siteId);
     const lastVersion = () => database.prisma.configVersion.findFirstOrThrow({ where: { deviceId: device.id }, orderBy: { version: 'desc' } });
     const before = await lastVersion();
+    const hub = await deviceAt(hubId);
+    const hubVersionBefore = (await database.prisma.configVersion.findFirstOrThrow({ where: { deviceId: hub.id }, orderBy: { version: 'desc' } })).version;
     const oldAddress = box(2).identity.address;
     // The hub's tunnels, one per branch: the one to this branch goes down with its box.
     const hubTunnels = await eventually('the tunnels did not come up', async () => up(1, 'st0.'), (u) => u.length === 2);
@@ -152,6 +154,9 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
     assert.ok(!running(1).includes(`<peer>${oldAddress}</peer>`));
     assert.deepEqual(up(1, 'st0.'), hubTunnels);
     assert.equal(up(3, 'st0.').length, 1);
+    // The hub's configuration versions say the replacement made them: its tunnel removed, then restored.
+    const hubVersions = await database.prisma.configVersion.findMany({ where: { deviceId: hub.id, version: { gt: hubVersionBefore } }, orderBy: { version: 'asc' } });
+    assert.deepEqual(hubVersions.map((v) => v.source), ['rma', 'rma']);
 
     const [record] = await database.prisma.rmaRecord.findMany({ where: { deviceId: device.id } });
     assert.deepEqual([record!.oldSerial, record!.newSerial, record!.status, record!.reason], [serial(2), serial(3), 'closed', 'power supply failed']);

@@ -21,6 +21,7 @@ import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './act
 import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from '../domain/render/renderers.ts';
+import { Saga } from './saga.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { describeFailure, StepLog } from './steps.ts';
 import { taskQueues } from '../domain/task-queues.ts';
@@ -65,6 +66,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
   const newModel = input.newModel ?? device.model;
   progress.hostname = device.hostname;
   await sites.recordRun({ workflowId, runId, kind: 'rma', tenantId: plan.tenantId, siteId: plan.siteId, ...(input.ticket ? { ticket: input.ticket } : {}) });
+  const saga = new Saga({ context: { rmaId: input.rmaId, deviceId: input.deviceId } });
 
   try {
     const captured = await steps.run('initiate', async () => {
@@ -75,6 +77,11 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
       }
       const { oldSerial } = await records.openRma({ rmaId: input.rmaId, deviceId: device.id, ...(input.reason ? { reason: input.reason } : {}) });
       progress.oldSerial = oldSerial;
+      // Added once the record is open, not before: a refused open leaves no record to end (and the
+      // open is a database write, retried until it answers). The record ends as the run does.
+      saga.add('initiate', () => records.endRma({
+        rmaId: input.rmaId, deviceId: device.id, status: progress.state === 'aborted' ? 'aborted' : 'failed', reason: progress.error!,
+      }));
       const configuration = await records.lastConfiguration({ deviceId: device.id })
         ?? (device.target ? await probe.captureConfiguration({ target: device.target, workflowId }).catch(() => null) : null);
       if (!configuration) {
@@ -109,7 +116,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
       return tunnels.map(({ farSerial: _far, ...tunnel }) => renderer.tunnel(tunnel, [])[side]).join('');
     };
     await steps.run('retire', () => Promise.all(ends.map(({ end, tunnels }) =>
-      changeTunnels(end.target, tunnelEdit(end.target, tunnels, 'remove'), `retiring ${progress.oldSerial} (${device.hostname}) on ${end.hostname}`))),
+      changeTunnels(end.target, tunnelEdit(end.target, tunnels, 'remove'), `retiring ${progress.oldSerial} (${device.hostname}) on ${end.hostname}`, 'rma'))),
     (changed) => `${changed.length} hub(s) or peer(s) changed`);
 
     await records.markRmaProvisioning({ rmaId: input.rmaId });
@@ -130,7 +137,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
 
     await steps.run('restore', async () => {
       await Promise.all(ends.map(({ end, tunnels }) =>
-        changeTunnels(end.target, tunnelEdit(end.target, tunnels.map((t) => ({ ...t, peer: target.host })), 'add'), `${device.hostname}'s new box on ${end.hostname}`)));
+        changeTunnels(end.target, tunnelEdit(end.target, tunnels.map((t) => ({ ...t, peer: target.host })), 'add'), `${device.hostname}'s new box on ${end.hostname}`, 'rma')));
       await withDeviceLeases([target.serial], `policies of ${device.hostname}'s new box`, '30 minutes', () => writes.pushConfiguration({
         target, config: renderers.forPlatform(target.platform).policies(plan.policies), mode: 'merge', persist: `${workflowId}/${runId}/policies`,
         checks: [], source: 'rma', workflowId,
@@ -156,11 +163,8 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
     const failure = describeFailure(error);
     progress.state = cancelled ? 'aborted' : 'failed';
     progress.error = cancelled ? 'aborted by the operator' : failure.message;
-    await CancellationScope.nonCancellable(async () => {
-      // A refusal before the record was opened leaves the device as it was.
-      if (progress.oldSerial) await records.endRma({ rmaId: input.rmaId, deviceId: device.id, status: cancelled ? 'aborted' : 'failed', reason: progress.error! });
-      await sites.closeRun({ workflowId, status: cancelled ? 'cancelled' : 'failed', error: progress.error! });
-    });
+    await saga.compensate();
+    await CancellationScope.nonCancellable(() => sites.closeRun({ workflowId, status: cancelled ? 'cancelled' : 'failed', error: progress.error! }));
     if (cancelled || error instanceof ApplicationFailure) throw error;
     const failedStep = steps.steps.find((step) => step.status === 'failed')?.name ?? null;
     throw ApplicationFailure.nonRetryable(`The replacement of ${device.hostname} failed: ${failure.message}`, failureTypes.rmaFailed, { failedStep, cause: failure.type ?? null });

@@ -3,6 +3,9 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 
+/** What asks for tunnel changes on a hub or peer; the configuration versions they make say so. */
+export type TunnelChangeSource = 'onboarding' | 'rma' | 'decommission';
+
 export interface TunnelChangeRequest {
   requestId: string;
   /** The run to tell the outcome. */
@@ -11,6 +14,8 @@ export interface TunnelChangeRequest {
   /** A merge edit: tunnels added, or removed with their remove operations. */
   edit: string;
   purpose: string;
+  /** Absent from requests made before it was carried: those were all taken as onboarding's. */
+  source?: TunnelChangeSource;
 }
 
 export interface TunnelChangeOutcome {

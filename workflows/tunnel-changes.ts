@@ -2,9 +2,11 @@
 // Every site onboarding or decommissioning changes its hubs; hundreds at once would queue for the
 // hub's lease one by one, each commit paying for the whole (large) configuration. Here the edits
 // that wait are merged into one commit under the lease, so a busy hub commits a few times instead
-// of hundreds. An edit that fails is told apart by applying the batch's edits one by one.
+// of hundreds. An edit that fails is told apart by applying the batch's edits one by one. A commit
+// merges the edits of one source (onboarding, RMA, decommissioning), which its configuration
+// version records.
 import {
-  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, uuid4, workflowInfo,
+  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { LeaseActivities } from '../activities/leases.ts';
@@ -13,12 +15,22 @@ import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { describeFailure } from './steps.ts';
-import { type TunnelChangeRequest, type TunnelChangeOutcome, type TunnelChangesInput, requestTunnelChangeSignal, tunnelChangeDoneSignal, tunnelChangesQuery } from './tunnel-changes.messages.ts';
+import { type TunnelChangeRequest, type TunnelChangeOutcome, type TunnelChangeSource, type TunnelChangesInput, requestTunnelChangeSignal, tunnelChangeDoneSignal, tunnelChangesQuery } from './tunnel-changes.messages.ts';
 
 /** At most this many edits in one commit. */
 const batchLimit = 100;
 /** Request ids remembered, so that a repeated request is not applied twice. */
 const rememberedRequests = 2_000;
+
+const sourceOf = (request: TunnelChangeRequest): TunnelChangeSource => request.source ?? 'onboarding';
+
+/** Takes the next commit's requests: the oldest waiting, and those after it from the same source. */
+function takeBatch(pending: TunnelChangeRequest[]): TunnelChangeRequest[] {
+  const oldest = pending.slice(0, batchLimit);
+  const otherSource = oldest.findIndex((request) => sourceOf(request) !== sourceOf(oldest[0]!));
+  // Patched in: a run that merged the edits of several sources into one commit replays so.
+  return pending.splice(0, otherSource > 0 && patched('tunnel-change-sources') ? otherSource : oldest.length);
+}
 
 export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
@@ -37,7 +49,7 @@ export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
     mode: 'merge',
     persist: `${workflowId}/${runId}/${key}`,
     checks: [],
-    source: 'onboarding',
+    source: sourceOf(requests[0]!),
     workflowId,
   });
 
@@ -61,7 +73,7 @@ export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
 
   for (;;) {
     if (!(await condition(() => pending.length > 0, '1 hour'))) return; // idle: the next request starts it again
-    const batch = pending.splice(0, batchLimit);
+    const batch = takeBatch(pending);
     const outcomes = await withDeviceLeases([input.serial], `tunnel changes for ${batch.map((r) => r.purpose).join(', ').slice(0, 200)}`, '1 hour', () => apply(batch));
     await Promise.all(outcomes.map(async (outcome) => {
       const request = batch.find((r) => r.requestId === outcome.requestId)!;
@@ -80,8 +92,9 @@ let listening = false;
 /**
  * The requester's side: asks the device's tunnel-change queue to apply `edit` and waits for the
  * outcome; fails as the change failed (DeviceRejected, …) or with DeviceBusy after `waitUpTo`.
+ * `source` is what the device's configuration version will say caused the change.
  */
-export async function changeTunnels(target: DeviceTarget, edit: string, purpose: string, waitUpTo = '2 hours'): Promise<void> {
+export async function changeTunnels(target: DeviceTarget, edit: string, purpose: string, source: TunnelChangeSource, waitUpTo = '2 hours'): Promise<void> {
   if (!listening) {
     listening = true;
     setHandler(tunnelChangeDoneSignal, (outcome) => {
@@ -90,7 +103,7 @@ export async function changeTunnels(target: DeviceTarget, edit: string, purpose:
   }
   const { requestTunnelChange } = proxyActivities<LeaseActivities>(temporalActivity);
   const requestId = uuid4();
-  await requestTunnelChange({ serial: target.serial, request: { requestId, requesterWorkflowId: workflowInfo().workflowId, target, edit, purpose } });
+  await requestTunnelChange({ serial: target.serial, request: { requestId, requesterWorkflowId: workflowInfo().workflowId, target, edit, purpose, source } });
   if (!(await condition(() => outcomes.has(requestId), waitUpTo))) {
     throw ApplicationFailure.nonRetryable(`The tunnel change on ${target.serial} was not made within ${waitUpTo}.`, failureTypes.deviceBusy, { serial: target.serial });
   }

@@ -1,0 +1,69 @@
+// A hub's tunnel-change queue on the real Temporal server, the box stood in for by an activity that
+// records each commit: what it merged, and the source its configuration version is recorded under.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { createLeaseActivities } from '../activities/leases.ts';
+import { connectTestClient, eventually, startTestWorker } from '../scripts/testing.ts';
+import type { DeviceTarget } from '../domain/site-plan.ts';
+import { taskQueues } from '../domain/task-queues.ts';
+import { tunnelChanges } from './tunnel-changes.ts';
+import { tunnelChangesWorkflowId, type TunnelChangeRequest, type TunnelChangeSource } from './tunnel-changes.messages.ts';
+
+const require = createRequire(import.meta.url);
+
+describe('tunnelChanges', () => {
+  let client: Client;
+  let close: () => Promise<void>;
+  const workers: { stop(): Promise<void> }[] = [];
+  /** The commits made, by serial. */
+  const commits = new Map<string, { config: string; source: string }[]>();
+
+  before(async () => {
+    ({ client, close } = await connectTestClient());
+    workers.push(await startTestWorker({
+      taskQueue: taskQueues.orchestration,
+      workflowsPath: require.resolve('./index.ts'),
+      activities: createLeaseActivities({ client }),
+    }));
+    workers.push(await startTestWorker({
+      taskQueue: taskQueues.devices,
+      activities: {
+        async pushConfiguration(input: { target: DeviceTarget; config: string; source: string }) {
+          commits.set(input.target.serial, [...(commits.get(input.target.serial) ?? []), { config: input.config, source: input.source }]);
+          return { changed: true, version: commits.get(input.target.serial)!.length };
+        },
+      },
+    }));
+  });
+  after(async () => {
+    for (const worker of workers) await worker.stop();
+    await close();
+  });
+
+  it('merges the waiting edits of one source into a commit recorded under that source, in the order they came', async () => {
+    const serial = `HUB-${randomUUID().slice(0, 8)}`;
+    const target: DeviceTarget = { deviceId: randomUUID(), serial, platform: 'junos-sim', host: '127.16.0.1', netconfPort: 830, snmpPort: 161 };
+    const request = (edit: string, source?: TunnelChangeSource): TunnelChangeRequest => ({
+      requestId: randomUUID(), requesterWorkflowId: `test-requester/${randomUUID()}`, target, edit, purpose: `edit ${edit}`, ...(source ? { source } : {}),
+    });
+    // Waiting already when the queue starts, as a continue-as-new carries them; `d` was queued before sources were carried.
+    const pending = [request('a', 'onboarding'), request('b', 'onboarding'), request('c', 'rma'), request('d'), request('e', 'decommission')];
+    const handle = await client.workflow.start(tunnelChanges, {
+      taskQueue: taskQueues.orchestration, workflowId: tunnelChangesWorkflowId(serial), args: [{ serial, pending }],
+    });
+    try {
+      const made = await eventually('four commits', async () => commits.get(serial) ?? [], (c) => c.length >= 4, 30_000);
+      assert.deepEqual(made, [
+        { config: 'ab', source: 'onboarding' },
+        { config: 'c', source: 'rma' },
+        { config: 'd', source: 'onboarding' },
+        { config: 'e', source: 'decommission' },
+      ]);
+    } finally {
+      await handle.terminate('the queue idles for an hour; the test is over');
+    }
+  });
+});
