@@ -1,6 +1,7 @@
-// What onboarding needs to know about a site, as plain data read once from the inventory (no
-// Prisma rows cross the workflow boundary), and the pure functions that turn it and its
-// allocations into each device's configuration and each peer's side of the tunnels.
+// What onboarding (and decommissioning, and replacing a device) needs to know about a site, as
+// plain data read once from the inventory (no Prisma rows cross the workflow boundary), and the
+// pure functions that turn it and its allocations into each device's configuration and each
+// peer's side of the tunnels.
 import { formatIpv4, parseIpv4Prefix } from './ipv4.ts';
 import type { PostCheck } from './post-checks.ts';
 import { wanLinkInterface, type DeviceConfigInput, type PolicyConfigInput, type TunnelConfig, type WanLinkConfig } from './render/device-config.ts';
@@ -103,6 +104,51 @@ export interface WanLinkPlan {
     | { mode: 'static'; address: string; gateway: string; dnsServers: string[] }
     /** The password as a secret reference (render/device-config.ts), never itself. */
     | { mode: 'pppoe'; username: string; authentication: 'chap' | 'pap'; passwordSecret: string };
+}
+
+/** The other end of some of a site's tunnels: a hub's or a mesh peer's device. */
+export interface FarEnd {
+  siteId: string;
+  target: DeviceTarget;
+  hostname: string;
+  primaryLinks: string[];
+  /** The tunnels as configured on the far end (its units, the near device as their peer). */
+  tunnels: TunnelConfig[];
+  /** The same tunnels' units on the near device. */
+  localUnits: number[];
+}
+
+/** A tunnel removed from a far end when its device was replaced, kept to restore it. */
+export interface RemovedTunnel extends TunnelConfig {
+  farSerial: string;
+}
+
+/** What decommissioning undoes. */
+export interface DecommissionPlan {
+  siteId: string;
+  tenantId: string;
+  name: string;
+  status: string;
+  devices: { id: string; hostname: string; target: DeviceTarget | null }[];
+  /** The other ends of the site's tunnels, with the tunnels as they are configured there. */
+  peers: { target: DeviceTarget; hostname: string; tunnels: TunnelConfig[] }[];
+}
+
+/** What replacing a device (RMA) needs. */
+export interface RmaPlan {
+  tenantId: string;
+  siteId: string;
+  siteName: string;
+  siteStatus: string;
+  siteRole: 'hub' | 'spoke';
+  device: { id: string; hostname: string; role: DeviceRole; model: string; platform: string; status: string; serial: string | null; target: DeviceTarget | null };
+  farEnds: FarEnd[];
+  /** What an earlier replacement of this device removed from the far ends, should they hold nothing now. */
+  previousFarTunnels: RemovedTunnel[];
+  /** What must be up on the replacement: its WAN links, LAN gateways and tunnels. */
+  checks: PostCheck[];
+  policies: PolicyConfigInput;
+  targetImage?: TargetImage;
 }
 
 /** A device's WAN links as its configuration has them: PPPoE sessions take pp0 units 0, 1, … in the order of their ports. */

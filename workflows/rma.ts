@@ -15,14 +15,14 @@ import {
 } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { RmaActivities } from '../activities/rma.ts';
-import type { FarEnd, RemovedTunnel, SiteActivities } from '../activities/sites.ts';
+import type { SiteActivities } from '../activities/sites.ts';
 import { portMapping, replaceableStatuses } from '../domain/device-models.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { Saga } from './saga.ts';
-import type { DeviceTarget } from '../domain/site-plan.ts';
+import type { DeviceTarget, FarEnd, RemovedTunnel } from '../domain/site-plan.ts';
 import { describeFailure, StepLog } from './steps.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';

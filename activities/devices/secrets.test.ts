@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
-import { createDeviceSecrets, pppoePasswordSecret } from './secrets.ts';
+import { pppoePasswordSecret } from '../../inventory/devices.ts';
+import { createDeviceSecrets } from './secrets.ts';
 
 /** The inventory's WAN links of one device, as far as secrets go. */
 function inventory(links: Record<string, { id: string; pppoePassword: string }[]>) {

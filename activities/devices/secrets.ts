@@ -5,10 +5,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { failureTypes } from '../../domain/failure-types.ts';
-import { secretReference, secretReferencePattern } from '../../domain/render/device-config.ts';
+import { secretReferencePattern } from '../../domain/render/device-config.ts';
 import { escapeXml } from '../../domain/render/escape-xml.ts';
-
-export const pppoePasswordSecret = (wanLinkId: string) => secretReference(`wan-link/${wanLinkId}/pppoe-password`);
+import { pppoePasswordSecret } from '../../inventory/devices.ts';
 
 /** An element whose name says it holds a secret, as a device reports it. */
 const secretElement = /<([\w.:-]*(?:secret|password)[\w.-]*)>([^<]*)<\/\1>/g;

@@ -31,6 +31,9 @@ function eventKey(type: string): string {
   }
 }
 
+/** The workflow the running activity belongs to, which its events name. */
+export const runningWorkflow = () => Context.current().info.workflowExecution?.workflowId ?? null;
+
 export async function publishEvent(deps: { prisma: PrismaClient; client: Client }, input: DomainEventInput): Promise<void> {
   const { prisma, client } = deps;
   const key = eventKey(input.type);
