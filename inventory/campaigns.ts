@@ -1,5 +1,6 @@
 // An upgrade campaign as stored: its plan as frozen at launch, the devices of a phase still to
 // do, and each device's status as it goes, which the API lists without asking the run.
+import { notStartedCampaignDeviceStatuses } from '../domain/choices.ts';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { MaintenanceWindow } from '../workflows/maintenance-window.ts';
 import type { UpgradeImage } from '../workflows/upgrade-device.messages.ts';
@@ -50,7 +51,7 @@ export async function campaignPlan(prisma: PrismaClient, campaignId: string): Pr
 /** The next devices of a phase still to start, in a stable order, after `after`. */
 export async function campaignDevicesToStart(prisma: PrismaClient, input: { campaignId: string; phase: number; after?: string; limit: number }): Promise<CampaignCandidate[]> {
   const rows = await prisma.campaignDevice.findMany({
-    where: { campaignId: input.campaignId, phase: input.phase, status: { in: ['pending', 'waiting_window'] }, ...(input.after ? { deviceId: { gt: input.after } } : {}) },
+    where: { campaignId: input.campaignId, phase: input.phase, status: { in: [...notStartedCampaignDeviceStatuses.values] }, ...(input.after ? { deviceId: { gt: input.after } } : {}) },
     orderBy: { deviceId: 'asc' },
     take: input.limit,
     select: { deviceId: true, attempts: true, device: { select: { hostname: true, site: { select: { timezone: true } } } } },
@@ -68,7 +69,7 @@ export async function recordCampaignDevice(prisma: PrismaClient, input: { campai
 /** Devices never started (the campaign was aborted or halted) end as skipped; answers how many. */
 export async function skipRemainingDevices(prisma: PrismaClient, input: { campaignId: string; reason: string }): Promise<number> {
   const { count } = await prisma.campaignDevice.updateMany({
-    where: { campaignId: input.campaignId, status: { in: ['pending', 'waiting_window'] } },
+    where: { campaignId: input.campaignId, status: { in: [...notStartedCampaignDeviceStatuses.values] } },
     data: { status: 'skipped', error: input.reason },
   });
   return count;

@@ -5,6 +5,7 @@ import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
+import { decommissionableSiteStatuses } from '../domain/choices.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from '../domain/render/renderers.ts';
@@ -31,7 +32,7 @@ export async function decommissionSite(input: DecommissionSiteInput): Promise<{ 
   try {
     const plan = await steps.run('validate', async () => {
       const loaded = await sites.loadDecommissionPlan({ siteId: input.siteId });
-      if (!['active', 'failed', 'decommissioning'].includes(loaded.status)) {
+      if (!decommissionableSiteStatuses.has(loaded.status)) {
         throw ApplicationFailure.nonRetryable(`${loaded.name} is ${loaded.status}: only an active or failed site is decommissioned.`, failureTypes.siteNotReady);
       }
       return loaded;

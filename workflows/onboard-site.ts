@@ -19,6 +19,7 @@ import { operatorDecisions, type OperatorDecision } from './operator-decision.ts
 import { Saga } from './saga.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { deviceConfigInput, peerTunnel, wanLinkChecks, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
+import { onboardingRunSiteStatuses } from '../domain/choices.ts';
 import type { Step } from '../domain/progress.ts';
 import { describeFailure, StepLog } from './steps.ts';
 import { taskQueues } from '../domain/task-queues.ts';
@@ -127,7 +128,7 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
   async function attempt(): Promise<OnboardSiteResult> {
     const plan = await steps.run('validate', async () => {
       const loaded = await sites.loadSitePlan({ siteId: input.siteId });
-      if (!['planned', 'failed', 'onboarding'].includes(loaded.status)) {
+      if (!onboardingRunSiteStatuses.has(loaded.status)) {
         throw ApplicationFailure.nonRetryable(`${loaded.name} is ${loaded.status}: only a planned or failed site is onboarded.`, failureTypes.siteNotReady);
       }
       return loaded;

@@ -16,7 +16,8 @@ import {
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { RmaActivities } from '../activities/rma.ts';
 import type { SiteActivities } from '../activities/sites.ts';
-import { portMapping, replaceableStatuses } from '../domain/device-models.ts';
+import { replaceableDeviceStatuses } from '../domain/choices.ts';
+import { portMapping } from '../domain/device-models.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { withDeviceLeases } from './lease.ts';
@@ -72,7 +73,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
     const captured = await steps.run('initiate', async () => {
       const ports = portMapping(device.model, newModel);
       if (!ports) throw ApplicationFailure.nonRetryable(`A ${newModel} cannot replace a ${device.model} (see the documented replacement models).`, failureTypes.rmaRefused);
-      if (!replaceableStatuses.includes(device.status) || !device.serial) {
+      if (!replaceableDeviceStatuses.has(device.status) || !device.serial) {
         throw ApplicationFailure.nonRetryable(`${device.hostname} is ${device.status}: only a device in service is replaced.`, failureTypes.rmaRefused);
       }
       const { oldSerial } = await records.openRma({ rmaId: input.rmaId, deviceId: device.id, ...(input.reason ? { reason: input.reason } : {}) });
