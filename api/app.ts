@@ -37,6 +37,7 @@ import { sessionRouter } from './routes/session.ts';
 import { streamsRouter } from './routes/streams.ts';
 import { upgradesRouter } from './routes/upgrades.ts';
 import { rmaRouter } from './routes/rma.ts';
+import { createRunRegistry } from './runs/registry.ts';
 import { usersRouter } from './routes/users.ts';
 import { webhooksRouter } from './routes/webhooks.ts';
 
@@ -118,17 +119,19 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(sitesRouter(api, deps));
   v1.use(sitePreviewRouter(api, deps));
   v1.use(policiesRouter(api, deps));
-  v1.use(onboardingRouter(api, deps));
+  // The one place runs are started and steered, for the REST routes and ITSM alike.
+  const runs = createRunRegistry(deps);
+  v1.use(onboardingRouter(api, deps, runs));
   v1.use(ztpRouter(api, deps));
   v1.use(devicesRouter(api, deps));
   v1.use(runsRouter(api, deps));
   v1.use(alarmsRouter(api, deps));
   v1.use(imagesRouter(api, deps));
   v1.use(firmwareRouter(api, deps));
-  v1.use(upgradesRouter(api, deps));
-  v1.use(rmaRouter(api, deps));
-  v1.use(campaignsRouter(api, deps));
-  v1.use(itsmRouter(api, deps));
+  v1.use(upgradesRouter(api, deps, runs));
+  v1.use(rmaRouter(api, deps, runs));
+  v1.use(campaignsRouter(api, deps, runs));
+  v1.use(itsmRouter(api, deps, runs));
   v1.use(webhooksRouter(api, { prisma: deps.prisma, webhookDestinations: deps.webhookDestinations ?? new WebhookDestinations() }));
   v1.use(auditRouter(api, deps));
   v1.use(streamsRouter(api, { ...deps, events: deps.events }));

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { NextFunction, Request, Response } from 'express';
 import { describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { createLogger } from '../runtime/logger.ts';
 import { problemMiddleware } from './errors.ts';
 
@@ -25,4 +27,38 @@ describe('problemMiddleware', () => {
     assert.equal(body['title'], 'Not Found');
     assert.match(String(body['type']), /\/not-found$/);
   });
+
+  /** A gRPC failure as @grpc/grpc-js reports it: a code, details and metadata. */
+  const grpcError = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
+
+  describe('when Temporal cannot be reached', () => {
+    it('answers 503 temporal-unavailable, not 404 nor 500', () => {
+      const { status, body } = answerTo(new ServiceError('Failed to describe workflow', { cause: grpcError(14, 'No connection established') }));
+      assert.equal(status, 503);
+      assert.match(String(body['type']), /\/temporal-unavailable$/);
+      assert.equal(body['status'], 503);
+    });
+
+    it('answers 503 when Temporal does not answer before the deadline either', () => {
+      assert.equal(answerTo(new ServiceError('Failed to start Workflow', { cause: grpcError(4, 'Deadline exceeded') })).status, 503);
+    });
+
+    it('answers any other refusal of Temporal\'s as a 500 with a correlation id', () => {
+      const { status, body } = answerTo(new ServiceError('Failed to describe workflow', { cause: grpcError(3, 'invalid argument') }));
+      assert.equal(status, 500);
+      assert.ok(body['correlationId']);
+    });
+  });
+
+  it('answers a run Temporal does not know 404', () => {
+    assert.equal(answerTo(new WorkflowNotFoundError('not found', 'site-onboard/x', undefined)).status, 404);
+  });
+
+  it('answers a decision the workflow refuses 409, in the workflow\'s words', () => {
+    const refused = new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable('The onboarding is running: nothing to retry.'));
+    const { status, body } = answerTo(refused);
+    assert.equal(status, 409);
+    assert.equal(body['detail'], 'The onboarding is running: nothing to retry.');
+  });
 });
+

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { Prisma } from '../prisma/client.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { HttpProblem, problems } from './problems.ts';
+import { temporalUnreachable } from './temporal.ts';
 
 /** Maps what handlers throw onto problem details; anything unforeseen is a 500 with a correlation id. */
 function toProblem(error: unknown): HttpProblem | undefined {
@@ -23,6 +24,10 @@ function toProblem(error: unknown): HttpProblem | undefined {
     return problems.conflict(`Workflow ${error.workflowId} is already running.`, { workflowId: error.workflowId });
   }
   if (error instanceof WorkflowNotFoundError) return problems.notFound(`Workflow ${error.workflowId}`);
+  // The workflow's validator or handler said no (a retry while nothing failed, a resume while running): its words.
+  if (error instanceof WorkflowUpdateFailedError) return problems.conflict(error.cause?.message ?? error.message);
+  // Only Temporal's "no such run" means not found; out of reach is neither a 404 nor an empty answer.
+  if (temporalUnreachable(error)) return problems.temporalUnavailable();
   // body-parser's errors carry a type too.
   const bodyError = error as { type?: string; status?: number; limit?: number };
   if (bodyError.type === 'entity.too.large') return problems.tooLarge(`${bodyError.limit} bytes`);
@@ -37,8 +42,11 @@ function toProblem(error: unknown): HttpProblem | undefined {
 
 export function problemMiddleware(log: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    const known = toProblem(error);
+    // A dependency out of reach is no bug of ours, but an operator wants to see it in the logs.
+    if (known?.status === 503) log.warn({ err: error, method: req.method, path: req.path, problem: known.slug }, 'dependency unavailable');
     const problem =
-      toProblem(error) ??
+      known ??
       (() => {
         const correlationId = randomUUID();
         log.error({ err: error, correlationId, method: req.method, path: req.path }, 'unhandled error');

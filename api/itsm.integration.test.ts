@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { pino } from 'pino';
 import { ImageStore } from '../inventory/images.ts';
 import { createDeliveryActivities } from '../activities/events/deliveries.ts';
@@ -20,7 +21,7 @@ import { publishEvent } from '../activities/events/publish.ts';
 import { signedHeaders, verify } from '../runtime/standard-webhooks.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { apiTokenFor, connectTestClient, createTestDatabase, startTestWorker, testServices, testWebhookDestinations, type TestDatabase } from '../scripts/testing.ts';
-import { searchAttributes, taskQueues } from '../domain/task-queues.ts';
+import { searchAttributeKeys, searchAttributes, taskQueues } from '../domain/task-queues.ts';
 import { createApp } from './app.ts';
 import { EventHub } from './event-hub.ts';
 
@@ -194,6 +195,106 @@ describe('ITSM', () => {
     it('refuses every request once the integration is revoked', async () => {
       assert.equal((await call('DELETE', `/api/v1/itsm-integrations/${integration.id}`, admin)).status, 200);
       assert.equal((await send(changeRequest('CHG0030103'))).status, 401);
+    });
+  });
+
+  describe('change requests for every kind of run', () => {
+    let integration: { id: string; secret: string; changeRequestUrl: string };
+    const munich = {} as { siteId: string; deviceId: string; imageId: string };
+    const spare = { serial: 'BLSSPARE0001', hostKeySha256: 'b'.repeat(64) };
+
+    before(async () => {
+      const prisma = database.prisma;
+      integration = (await call<typeof integration>('POST', '/api/v1/itsm-integrations', admin, { tenantId: acme.id, name: 'ServiceNow (every kind)' })).body;
+      const site = await prisma.site.findFirstOrThrow({ where: { tenantId: acme.id, name: 'Munich store' }, include: { devices: true } });
+      await prisma.site.update({ where: { id: site.id }, data: { status: 'active' } });
+      const device = await prisma.device.update({
+        where: { id: site.devices[0]!.id }, data: { serial: 'BLSMUNICH001', status: 'online', managementAddress: '192.0.2.61', softwareVersion: '22.4R1' },
+      });
+      const image = await prisma.firmwareImage.create({ data: { model: device.model, version: '23.1R1', sha256: 'a'.repeat(64), sizeBytes: 100, fileName: 'itsm.img' } });
+      Object.assign(munich, { siteId: site.id, deviceId: device.id, imageId: image.id });
+    });
+
+    async function send(ticket: string, operation: string, parameters: object) {
+      const text = JSON.stringify({ number: ticket, short_description: `${operation} by ITSM`, operation, parameters });
+      const response = await fetch(url + integration.changeRequestUrl, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...signedHeaders(integration.secret, `req_${randomUUID()}`, text) }, body: text,
+      });
+      return { status: response.status, location: response.headers.get('location'), body: (await response.json()) as Record<string, unknown> & { detail?: string; errors?: { path: string }[] } };
+    }
+
+    /** The input the run was started with, as its history keeps it. */
+    async function inputOf(workflowId: string): Promise<Record<string, unknown>> {
+      const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+      return defaultPayloadConverter.fromPayload(history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!);
+    }
+
+    const ticketOf = async (workflowId: string) =>
+      (await temporal.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(searchAttributeKeys.ticket);
+
+    it("upgrades a device, carrying the ticket, once however often it is sent", async () => {
+      const first = await send('CHG0031001', 'device.upgrade', { deviceId: munich.deviceId, imageId: munich.imageId });
+      assert.equal(first.status, 202, JSON.stringify(first.body));
+      assert.deepEqual([first.body['workflowId'], first.body['deviceId'], first.body['started'], first.location],
+        [`upgrade-device/${munich.deviceId}`, munich.deviceId, true, `/api/v1/devices/${munich.deviceId}/upgrade`]);
+      assert.equal(await ticketOf(String(first.body['workflowId'])), 'CHG0031001');
+      const again = await send('CHG0031001', 'device.upgrade', { deviceId: munich.deviceId, imageId: munich.imageId });
+      assert.deepEqual([again.status, again.body['started'], again.body['runId']], [202, false, first.body['runId']]);
+      assert.equal(await database.prisma.auditEntry.count({ where: { action: 'itsm.device.upgrade', objectId: munich.deviceId } }), 1);
+      await temporal.client.workflow.getHandle(String(first.body['workflowId'])).terminate('test over');
+    });
+
+    it('launches a campaign in its own tenant, and the ticket sent again gets the same campaign', async () => {
+      const parameters = { name: 'Spring upgrade by ITSM', imageId: munich.imageId, strategy: 'all_at_once' };
+      const first = await send('CHG0031002', 'campaign.launch', parameters);
+      assert.equal(first.status, 202, JSON.stringify(first.body));
+      const campaignId = String(first.body['campaignId']);
+      assert.deepEqual([first.body['workflowId'], first.body['started'], first.location], [`upgrade-campaign/${campaignId}`, true, `/api/v1/upgrade-campaigns/${campaignId}`]);
+      const stored = await database.prisma.upgradeCampaign.findUniqueOrThrow({ where: { id: campaignId }, include: { devices: true } });
+      assert.deepEqual([stored.tenantId, stored.devices.map((d) => d.deviceId)], [acme.id, [munich.deviceId]]);
+      const again = await send('CHG0031002', 'campaign.launch', parameters);
+      assert.deepEqual([again.status, again.body['campaignId'], again.body['started']], [202, campaignId, false]);
+      assert.equal(await database.prisma.upgradeCampaign.count({ where: { name: parameters.name } }), 1);
+      assert.equal(await ticketOf(`upgrade-campaign/${campaignId}`), 'CHG0031002');
+      await temporal.client.workflow.getHandle(`upgrade-campaign/${campaignId}`).terminate('test over');
+    });
+
+    it('replaces a device only with a spare that phoned home, admitted by its host key: no code crosses ITSM', async () => {
+      const rma = { deviceId: munich.deviceId, newSerial: spare.serial, reason: 'power supply dead' };
+      const early = await send('CHG0031003', 'device.rma', rma);
+      assert.equal(early.status, 400, 'the spare has not phoned home yet');
+      assert.deepEqual(early.body.errors!.map((e) => e.path), ['parameters.newSerial']);
+      assert.equal(await database.prisma.itsmChangeRequest.count({ where: { ticket: 'CHG0031003' } }), 0);
+      assert.equal((await send('CHG0031004', 'device.rma', { ...rma, admitBy: 'activation_code' })).status, 400, 'no activation code through ITSM');
+
+      // The spare powered on at the branch phones home, and waits among the unclaimed devices.
+      await database.prisma.unclaimedDevice.create({ data: { serial: spare.serial, model: 'SRX-SIM-300', hostKeySha256: spare.hostKeySha256 } });
+      const first = await send('CHG0031003', 'device.rma', rma);
+      assert.equal(first.status, 202, JSON.stringify(first.body));
+      assert.deepEqual([first.body['workflowId'], first.body['deviceId'], first.body['started'], first.location],
+        [`rma/${munich.deviceId}`, munich.deviceId, true, `/api/v1/devices/${munich.deviceId}/rma`]);
+      assert.ok(!('activationCode' in first.body), 'the answer holds no code');
+      const input = await inputOf(`rma/${munich.deviceId}`);
+      assert.deepEqual([input['newSerial'], input['hostKeySha256'], input['activationCodeHash'], input['ticket']], [spare.serial, spare.hostKeySha256, undefined, 'CHG0031003']);
+
+      const again = await send('CHG0031003', 'device.rma', rma);
+      assert.deepEqual([again.status, again.body['started'], again.body['runId']], [202, false, first.body['runId']]);
+      const recorded = await database.prisma.itsmChangeRequest.findUniqueOrThrow({ where: { tenantId_ticket: { tenantId: acme.id, ticket: 'CHG0031003' } } });
+      assert.deepEqual(Object.keys(recorded.parameters as object).sort(), ['deviceId', 'newSerial', 'phoneHomeWithinMinutes', 'reason']);
+
+      // Through REST, the same ticket cannot get a replacement by code: that code would be shown a second time.
+      const rest = await call<{ detail: string }>('POST', `/api/v1/devices/${munich.deviceId}/rma`, admin, { newSerial: 'BLSSPARE0002', ticket: 'CHG0031003' });
+      assert.equal(rest.status, 409);
+      assert.match(rest.body.detail, /shown once/);
+      await temporal.client.workflow.getHandle(`rma/${munich.deviceId}`).terminate('test over');
+    });
+
+    it('refuses a ticket that started one run when it asks for another', async () => {
+      const other = await send('CHG0031001', 'site.decommission', { siteId: munich.siteId });
+      assert.equal(other.status, 409);
+      assert.match(other.body.detail!, /CHG0031001 already started another run, upgrade-device\//);
+      const rest = await call<{ detail: string }>('POST', `/api/v1/sites/${munich.siteId}/decommission`, admin, { ticket: 'CHG0031001' });
+      assert.equal(rest.status, 409, 'through REST as well');
     });
   });
 

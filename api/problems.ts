@@ -63,4 +63,7 @@ export const problems = {
   tooLarge: (limit: string) => new HttpProblem(413, 'too-large', 'Request body too large', `The body is over the ${limit} limit.`),
   unavailable: (detail: string, extensions: ProblemExtensions = {}) =>
     new HttpProblem(503, 'unavailable', 'Service unavailable', detail, extensions),
+  temporalUnavailable: () =>
+    new HttpProblem(503, 'temporal-unavailable', 'Workflow service unavailable',
+      'Temporal, which runs every workflow, cannot be reached just now: send the request again in a moment.'),
 };

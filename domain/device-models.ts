@@ -1,6 +1,5 @@
 // The device models Branchline knows: which family drives them and which ports they have.
 // Pure data, shared by validation (API), configuration rendering (workflows) and the UI.
-import { replaceableDeviceStatuses } from './choices.ts';
 
 export interface DeviceModel {
   model: string;
@@ -26,8 +25,6 @@ export function deviceModel(model: string): DeviceModel | undefined {
   return deviceModels.find((m) => m.model === model);
 }
 
-/** The replaceable device statuses (choices.ts), under the name the RMA workflow and route import. */
-export const replaceableStatuses: readonly string[] = replaceableDeviceStatuses.values;
 
 /**
  * A failed box may be replaced by another model when it is listed here, its ports renamed as

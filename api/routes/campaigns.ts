@@ -1,22 +1,23 @@
 // Bulk upgrades: a campaign's devices are chosen by filter and frozen at launch, each given its
-// phase; the upgradeCampaign workflow does the rest. Pause, resume and abort are the workflow's
-// validated updates; per-device status is read from the database, the live picture from the run.
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+// phase; the upgradeCampaign workflow does the rest (api/runs/campaign-runs.ts launches it). Pause,
+// resume and abort are the workflow's validated updates; per-device status is read from the
+// database, the live picture from the run.
+import { WorkflowFailedError } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { campaignDeviceStatus } from '../../domain/choices.ts';
 import { campaignProgressSchema } from '../../domain/progress.ts';
-import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
-import type { upgradeCampaign } from '../../workflows/upgrade-campaign.ts';
 import { abortCampaignUpdate, campaignProgressQuery, campaignWorkflowId, pauseCampaignUpdate, resumeCampaignUpdate, type CampaignProgress } from '../../workflows/upgrade-campaign.messages.ts';
 import type { Action } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
-import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
-import { temporalRunLink, temporalUiLink, type OperationDependencies } from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
-import { campaignBody, maintenanceWindow, maxCampaignPhases, type CampaignBody } from '../schemas/campaign.ts';
+import { planCampaign } from '../runs/campaign-runs.ts';
+import { describeRun } from '../runs/launch.ts';
+import { campaignUrl, temporalRunLink, temporalUiLink } from '../runs/links.ts';
+import type { RunDependencies, RunRegistry } from '../runs/registry.ts';
+import { campaignBody, maintenanceWindow, maxCampaignPhases } from '../schemas/campaign.ts';
 
 const campaign = z.object({
   id: z.uuid(), tenantId: z.uuid(), name: z.string(), imageId: z.uuid(), version: z.string(), model: z.string(),
@@ -33,19 +34,7 @@ const campaignPreview = z.object({
   })),
 }).openapi('UpgradeCampaignPreview');
 
-/** Device counts per phase: each phase at least one device, the last taking the rest. */
-export function phaseSizes(count: number, cumulativePercents: number[]): number[] {
-  const sizes: number[] = [];
-  let assigned = 0;
-  for (const percent of cumulativePercents) {
-    const upTo = Math.min(count, Math.max(assigned + 1, Math.ceil((percent / 100) * count)));
-    if (upTo > assigned) sizes.push(upTo - assigned);
-    assigned = upTo;
-  }
-  return sizes;
-}
-
-export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies): Router {
+export function campaignsRouter(api: ApiDefinition, deps: RunDependencies, runs: RunRegistry): Router {
   const router = Router();
   const { prisma, temporal } = deps;
   const params = z.object({ campaignId: z.uuid() });
@@ -67,47 +56,13 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
     };
   };
 
-  /**
-   * What a campaign of this body would do, decided once for the launch and its preview: the image,
-   * the devices the filter freezes (in id order) and each one's phase. Refuses what the launch would.
-   */
-  const planCampaign = async (body: CampaignBody) => {
-    const image = await prisma.firmwareImage.findUnique({ where: { id: body.imageId } });
-    if (!image) throw problems.validation([{ path: 'imageId', message: 'no such image in the catalogue' }]);
-    if (await prisma.upgradeCampaign.findFirst({ where: { tenantId: body.tenantId, name: body.name }, select: { id: true } })) {
-      throw problems.validation([{ path: 'name', message: 'this tenant already has a campaign of that name' }]);
-    }
-    const devices = await prisma.device.findMany({
-      where: {
-        model: image.model, serial: { not: null }, managementAddress: { not: null }, status: { in: ['online', 'offline'] },
-        softwareVersion: body.filter.currentVersions ? { in: body.filter.currentVersions } : { not: image.version },
-        site: {
-          tenantId: body.tenantId, status: 'active',
-          ...(body.filter.siteIds ? { id: { in: body.filter.siteIds } } : {}),
-          ...(body.filter.siteTags ? { tags: { hasSome: body.filter.siteTags } } : {}),
-        },
-      },
-      orderBy: { id: 'asc' },
-      select: { id: true, hostname: true, softwareVersion: true, site: { select: { name: true } } },
-    });
-    if (devices.length === 0) throw problems.validation([{ path: 'filter', message: `no active ${image.model} of this tenant matches the filter below ${image.version}` }]);
-    const sizes = body.strategy === 'canary' ? phaseSizes(devices.length, body.phases) : [devices.length];
-    const phaseOf = sizes.flatMap((size, phase) => Array.from({ length: size }, () => phase));
-    return {
-      image, sizes,
-      devices: devices.map((d, index) => ({ ...d, phase: phaseOf[index]! })),
-      phases: body.strategy === 'canary' ? body.phases : [100],
-      concurrency: body.strategy === 'serial' ? 1 : body.concurrency,
-    };
-  };
-
   api.route(router, {
     method: 'post', path: '/upgrade-campaigns/preview', summary: 'What launching this campaign would do now: the devices the filter freezes, phase by phase (nothing is started)', tags: ['Upgrades'],
     access: { type: 'campaign', action: 'execute' },
     body: campaignBody, response: campaignPreview,
     handler: async ({ body, principal }) => {
       principal.assert(body.tenantId, 'campaign', 'execute', `Tenant ${body.tenantId}`);
-      const plan = await planCampaign(body);
+      const plan = await planCampaign(prisma, body);
       return {
         model: plan.image.model, version: plan.image.version, concurrency: plan.concurrency,
         phases: plan.sizes.map((_size, phase) => ({
@@ -124,28 +79,9 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
     access: { type: 'campaign', action: 'execute' },
     body: campaignBody, status: 202, response: campaign,
     handler: async ({ body, principal }, req, res) => {
-      principal.assert(body.tenantId, 'campaign', 'execute', `Tenant ${body.tenantId}`);
-      const { image, devices, sizes, phases, concurrency } = await planCampaign(body);
-      const created = await prisma.$transaction(async (tx) => {
-        const row = await tx.upgradeCampaign.create({
-          data: {
-            tenantId: body.tenantId, name: body.name, imageId: image.id, strategy: body.strategy, phases, concurrency,
-            failureBudgetPct: body.failureBudgetPct, phaseFailureBudgetPct: body.phaseFailureBudgetPct ?? null,
-            ...(body.maintenanceWindow ? { maintenanceWindow: body.maintenanceWindow } : {}),
-            filter: body.filter, deadline: new Date(Date.now() + body.deadlineHours * 3_600_000),
-          },
-        });
-        await tx.campaignDevice.createMany({ data: devices.map((d) => ({ campaignId: row.id, deviceId: d.id, phase: d.phase, fromVersion: d.softwareVersion ?? 'unknown' })) });
-        return row;
-      });
-      const workflowId = campaignWorkflowId(created.id);
-      await temporal.workflow.start<typeof upgradeCampaign>('upgradeCampaign', {
-        workflowId, taskQueue: taskQueues.orchestration, args: [{ campaignId: created.id }],
-        typedSearchAttributes: [{ key: searchAttributeKeys.tenant, value: created.tenantId }],
-      });
-      await recordAudit(prisma, principal, req, { action: 'campaign.start', objectType: 'campaign', objectId: created.id, tenantId: created.tenantId, after: { ...body, devices: devices.length, phases: sizes } });
-      res.location(`/api/v1/upgrade-campaigns/${created.id}`);
-      return toCampaign(await found(principal, created.id, 'read'), principal);
+      const launched = await runs.launchCampaign({ principal, req }, body);
+      res.location(campaignUrl(launched.campaignId));
+      return toCampaign(await found(principal, launched.campaignId, 'read'), principal);
     },
   });
 
@@ -171,10 +107,11 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
     handler: async ({ params, principal }) => {
       const row = await found(principal, params.campaignId, 'read');
       const handle = temporal.workflow.getHandle(campaignWorkflowId(row.id));
-      const description = await handle.describe().catch(() => undefined);
+      // No run (a campaign whose launch never reached Temporal): no progress. Temporal out of reach: 503.
+      const description = await describeRun(temporal, campaignWorkflowId(row.id));
       const progress: CampaignProgress | undefined = description?.status.name === 'RUNNING'
         ? await handle.query(campaignProgressQuery)
-        : description ? await handle.result().catch(() => undefined) as CampaignProgress | undefined : undefined;
+        : description ? await closedProgress(handle.result()) : undefined;
       return { ...toCampaign(row, principal), ...temporalRunLink(deps, principal, campaignWorkflowId(row.id), description?.runId ?? ''), execution: description?.status.name ?? 'UNKNOWN', progress: progress ?? null };
     },
   });
@@ -196,19 +133,13 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
 
   const decide = (name: 'pause' | 'resume' | 'abort') => async ({ params, body, principal }: { params: { campaignId: string }; body: { reason?: string } | undefined; principal: Principal }, req: Request) => {
     const row = await found(principal, params.campaignId, 'execute');
-    const handle = temporal.workflow.getHandle(campaignWorkflowId(row.id));
-    const run = await handle.describe().catch(() => undefined);
-    if (run?.status.name !== 'RUNNING') throw problems.conflict(`${row.name} is ${row.status}: it takes no ${name}.`);
-    try {
-      const progress = name === 'pause' ? await handle.executeUpdate(pauseCampaignUpdate)
-        : name === 'resume' ? await handle.executeUpdate(resumeCampaignUpdate)
-          : await handle.executeUpdate(abortCampaignUpdate, { args: [{ ...(body?.reason ? { reason: body.reason } : {}) }] });
-      await recordAudit(prisma, principal, req, { action: `campaign.${name}`, objectType: 'campaign', objectId: row.id, tenantId: row.tenantId, after: { state: progress.state } });
-      return progress;
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) throw problems.conflict(error.cause?.message ?? error.message);
-      throw error;
-    }
+    return runs.decide({ principal, req }, {
+      workflowId: campaignWorkflowId(row.id),
+      refusal: () => problems.conflict(`${row.name} is ${row.status}: it takes no ${name}.`),
+      audit: { action: `campaign.${name}`, objectType: 'campaign', objectId: row.id, tenantId: row.tenantId, after: (progress: CampaignProgress) => ({ state: progress.state }) },
+    }, (run) => (name === 'pause' ? run.executeUpdate(pauseCampaignUpdate)
+      : name === 'resume' ? run.executeUpdate(resumeCampaignUpdate)
+        : run.executeUpdate(abortCampaignUpdate, { args: [{ ...(body?.reason ? { reason: body.reason } : {}) }] })));
   };
   for (const name of ['pause', 'resume', 'abort'] as const) {
     api.route(router, {
@@ -225,3 +156,13 @@ export function campaignsRouter(api: ApiDefinition, deps: OperationDependencies)
   return router;
 }
 
+
+/** A closed campaign's last progress is its result; a campaign that failed (or was terminated) has none. */
+async function closedProgress(result: Promise<unknown>): Promise<CampaignProgress | undefined> {
+  try {
+    return (await result) as CampaignProgress;
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) return undefined;
+    throw error;
+  }
+}

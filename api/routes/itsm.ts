@@ -1,7 +1,8 @@
 // ITSM inbound. An integration (ServiceNow…) holds a secret per tenant and sends change requests
 // signed with it (Standard Webhooks: HMAC-SHA256 over id, timestamp and body). A request with a
-// bad signature, a timestamp over five minutes old or an id seen before is refused; a ticket sent
-// again gets the run its first request started: one ticket, one run.
+// bad signature, a timestamp over five minutes old or an id seen before is refused. Each operation
+// starts its run through the run registry, as the REST routes do; a ticket sent again gets the run
+// its first request started (one ticket, one run: api/runs/tickets.ts).
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { newSigningSecret, verify, type VerifyFailure } from '../../runtime/standard-webhooks.ts';
@@ -12,28 +13,52 @@ import { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { rawBodyOf } from '../openapi.ts';
-import {
-  decommissionProgressUrl, onboardingProgressUrl, runStarted, startDecommission, startOnboarding, temporalRunLink, ticketSchema,
-  type OperationDependencies, type RunStarted,
-} from '../operations.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
-import { problems } from '../problems.ts';
+import { HttpProblem, problems, type FieldError } from '../problems.ts';
+import type { Origin } from '../runs/launch.ts';
+import { temporalUiLink } from '../runs/links.ts';
+import type { RunDependencies, RunRegistry } from '../runs/registry.ts';
+import { changeRequest, changeRequestOperationNames, changeRequestOperations, type ChangeRequestOperation } from '../schemas/change-request.ts';
 
-const operations = {
-  'site.onboard': z.object({ siteId: z.uuid(), phoneHomeWithinMinutes: z.number().int().min(1).max(60 * 24 * 90).default(60 * 24 * 7) }),
-  'site.decommission': z.object({ siteId: z.uuid() }),
-};
-type Operation = keyof typeof operations;
+const changeRequestAccepted = z.object({
+  ticket: z.string(),
+  operation: z.enum(changeRequestOperationNames),
+  workflowId: z.string(),
+  runId: z.string(),
+  /** Whether this request started the run (false: its ticket, or the same request, started it before). */
+  started: z.boolean(),
+  progressUrl: z.string(),
+  temporalUiUrl: temporalUiLink,
+  siteId: z.uuid().optional().describe('The site a site operation runs on'),
+  deviceId: z.uuid().optional().describe('The device an upgrade or a replacement runs on'),
+  campaignId: z.uuid().optional().describe('The campaign launched'),
+}).openapi('ItsmRunStarted');
+type ChangeRequestAccepted = z.infer<typeof changeRequestAccepted>;
 
-/** The fields of a ServiceNow change_request that matter here, plus the operation and its parameters. */
-const changeRequest = z.object({
-  number: ticketSchema.describe('The ticket number, e.g. CHG0030001: one ticket starts one run'),
-  short_description: z.string().min(1).max(160),
-  description: z.string().max(4000).optional(),
-  sys_id: z.string().max(64).optional(),
-  operation: z.enum(Object.keys(operations) as [Operation, ...Operation[]]),
-  parameters: z.record(z.string(), z.unknown()),
-}).openapi('ItsmChangeRequest');
+type OperationParameters<O extends ChangeRequestOperation> = z.infer<(typeof changeRequestOperations)[O]>;
+type Start<O extends ChangeRequestOperation> = (origin: Origin, parameters: OperationParameters<O>, ticket: string, tenantId: string) =>
+  Promise<Omit<ChangeRequestAccepted, 'ticket' | 'operation'>>;
+
+/** Each operation's start in the run registry, and the object it names in the answer. */
+function operationStarts(runs: RunRegistry): { [O in ChangeRequestOperation]: Start<O> } {
+  const run = ({ workflowId, runId, started, progressUrl, temporalUiUrl }: { workflowId: string; runId: string; started: boolean; progressUrl: string; temporalUiUrl?: string }) =>
+    ({ workflowId, runId, started, progressUrl, ...(temporalUiUrl ? { temporalUiUrl } : {}) });
+  return {
+    'site.onboard': async (origin, parameters, ticket) => ({ ...run(await runs.startOnboarding(origin, { ...parameters, ticket })), siteId: parameters.siteId }),
+    'site.decommission': async (origin, parameters, ticket) => ({ ...run(await runs.startDecommission(origin, { ...parameters, ticket })), siteId: parameters.siteId }),
+    'device.upgrade': async (origin, parameters, ticket) => ({ ...run(await runs.startDeviceUpgrade(origin, { ...parameters, ticket })), deviceId: parameters.deviceId }),
+    'campaign.launch': async (origin, parameters, ticket, tenantId) => {
+      const launched = await runs.launchCampaign(origin, { ...parameters, tenantId, ticket });
+      return { ...run(launched), campaignId: launched.campaignId };
+    },
+    // Admitted by the host key the spare reported: no activation code goes through ITSM (api/runs/device-runs.ts says why).
+    'device.rma': async (origin, parameters, ticket) =>
+      ({ ...run(await runs.startReplacement(origin, { ...parameters, admitBy: 'host_key', ticket })), deviceId: parameters.deviceId }),
+  };
+}
+
+/** A field error of the operation's parameters, named as the change request holds them. */
+const inParameters = (errors: FieldError[]) => problems.validation(errors.map((error) => ({ ...error, path: `parameters.${error.path}` })));
 
 const integration = z.object({
   id: z.uuid(), tenantId: z.uuid(), name: z.string(), createdAt: z.date(), revokedAt: z.date().nullable(),
@@ -51,11 +76,14 @@ const refusals: Record<VerifyFailure, string> = {
 };
 
 /** What an integration may do in its tenant: follow sites and runs, and run the operations above. */
-const integrationPermissions: Permissions = { site: ['read', 'execute'], run: ['read'] };
+const integrationPermissions: Permissions = {
+  site: ['read', 'execute'], device: ['read', 'execute'], campaign: ['read', 'execute'], rma: ['read', 'execute'], run: ['read'],
+};
 
-export function itsmRouter(api: ApiDefinition, deps: OperationDependencies): Router {
+export function itsmRouter(api: ApiDefinition, deps: RunDependencies, runs: RunRegistry): Router {
   const router = Router();
   const { prisma } = deps;
+  const starts = operationStarts(runs);
 
   async function verifySigned(req: Request): Promise<Principal> {
     const id = String(req.params['integrationId'] ?? '');
@@ -90,50 +118,38 @@ export function itsmRouter(api: ApiDefinition, deps: OperationDependencies): Rou
       'webhook-id': z.string().max(200, 'is at most 200 characters').optional().describe('The request\'s own id: each is accepted once'),
       'webhook-timestamp': z.string().max(20, 'is at most 20 characters').optional().describe('When the request was signed, in seconds since 1970'),
     }),
-    body: changeRequest,
+    body: changeRequest.openapi('ItsmChangeRequest'),
     status: 202,
-    response: runStarted.extend({ ticket: z.string() }),
+    response: changeRequestAccepted,
     handler: async ({ params, body, principal }, req, res) => {
       const tenantId = principal.grants[0]!.tenantId!;
-      const earlier = await prisma.itsmChangeRequest.findUnique({ where: { tenantId_ticket: { tenantId, ticket: body.number } } });
-      if (earlier) return answerFor(earlier, principal, res);
-      const parsed = operations[body.operation].safeParse(body.parameters);
-      if (!parsed.success) throw problems.validation(parsed.error.issues.map((i) => ({ path: ['parameters', ...i.path].join('.'), message: i.message })));
-      const parameters: { siteId: string; phoneHomeWithinMinutes?: number } = parsed.data;
-      const site = await prisma.site.findUnique({ where: { id: parameters.siteId }, include: { devices: { select: { serial: true } } } });
-      principal.assert(site?.tenantId, 'site', 'execute', `Site ${parameters.siteId}`);
-      const started = body.operation === 'site.onboard'
-        ? await startOnboarding(deps, principal, site!, { ticket: body.number, phoneHomeWithinMinutes: parameters.phoneHomeWithinMinutes! })
-        : await startDecommission(deps, principal, site!, { ticket: body.number });
+      const parsed = changeRequestOperations[body.operation].safeParse(body.parameters);
+      if (!parsed.success) throw inParameters(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+      const origin: Origin = { principal, req, audit: { action: `itsm.${body.operation}`, after: { ticket: body.number, shortDescription: body.short_description } } };
+      const start = starts[body.operation] as Start<ChangeRequestOperation>;
+      let started;
+      try {
+        started = await start(origin, parsed.data as never, body.number, tenantId);
+      } catch (error) {
+        if (error instanceof HttpProblem && error.slug === 'validation') throw inParameters(error.extensions['errors'] as FieldError[]);
+        throw error;
+      }
       try {
         await prisma.itsmChangeRequest.create({
           data: {
             integrationId: params.integrationId, tenantId, ticket: body.number, operation: body.operation,
-            shortDescription: body.short_description, parameters: parameters as Prisma.InputJsonValue,
-            workflowId: started.workflowId, runId: started.runId,
+            shortDescription: body.short_description, parameters: parsed.data as Prisma.InputJsonValue,
+            workflowId: started.workflowId, runId: started.runId || null,
           },
         });
       } catch (error) {
-        // The same ticket sent twice at once: the other request recorded it first, with the same run.
+        // The ticket recorded already: sent again, or twice at once (the other request recorded the same run).
         if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') throw error;
-        return answerFor((await prisma.itsmChangeRequest.findUnique({ where: { tenantId_ticket: { tenantId, ticket: body.number } } }))!, principal, res);
       }
-      await recordAudit(prisma, principal, req, {
-        action: `itsm.${body.operation}`, objectType: 'site', objectId: site!.id, tenantId,
-        after: { ticket: body.number, shortDescription: body.short_description, workflowId: started.workflowId },
-      });
       res.location(started.progressUrl);
-      return { ...started, ticket: body.number };
+      return { ticket: body.number, operation: body.operation, ...started };
     },
   });
-
-  function answerFor(earlier: { ticket: string; workflowId: string; runId: string | null; parameters: unknown; operation: string }, principal: Principal, res: { location(url: string): void }): RunStarted & { ticket: string } {
-    const siteId = (earlier.parameters as { siteId: string }).siteId;
-    const progressUrl = earlier.operation === 'site.onboard' ? onboardingProgressUrl(siteId) : decommissionProgressUrl(siteId);
-    res.location(progressUrl);
-    const runId = earlier.runId ?? '';
-    return { ticket: earlier.ticket, workflowId: earlier.workflowId, runId, siteId, started: false, progressUrl, ...temporalRunLink(deps, principal, earlier.workflowId, runId) };
-  }
 
   const integrationParams = z.object({ integrationId: z.uuid() });
 

@@ -1,7 +1,7 @@
 // Starting, following, retrying and aborting a site's onboarding, and decommissioning it. The API
 // holds no orchestration logic: it starts workflows with business ids, queries and updates them.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { Router, type Request } from 'express';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Router } from 'express';
 import { z } from 'zod';
 import { decommissionProgressQuery, decommissionWorkflowId } from '../../workflows/decommission-site.messages.ts';
 import { abortOnboardingUpdate, onboardingProgressQuery, onboardingWorkflowId, retryOnboardingUpdate, type OnboardingProgress } from '../../workflows/onboard-site.messages.ts';
@@ -11,12 +11,11 @@ import {
   decommissionProgressSchema, onboardingProgressSchema, ztpChildSchema, ztpProgressSchema, type ZtpChild,
 } from '../../domain/progress.ts';
 import type { Principal } from '../access/principal.ts';
-import { recordAudit } from '../audit.ts';
 import { named, type ApiDefinition } from '../openapi.ts';
-import {
-  runStarted, startDecommission, startOnboarding, temporalRunLink, temporalUiLink, ticketSchema, type OperationDependencies,
-} from '../operations.ts';
 import { problems } from '../problems.ts';
+import { runStarted, temporalRunLink, temporalUiLink } from '../runs/links.ts';
+import type { RunDependencies, RunRegistry } from '../runs/registry.ts';
+import { ticketSchema } from '../schemas/ticket.ts';
 
 const siteParams = z.object({ siteId: z.uuid() });
 
@@ -44,12 +43,12 @@ const onboardingProgress = named('OnboardingProgress', onboardingProgressSchema.
 /** The decommissioning's steps; its state as text, as the API has always documented it. */
 const decommissionProgress = decommissionProgressSchema.pick({ steps: true, error: true }).extend({ execution: z.string(), state: z.string() });
 
-export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies): Router {
+export function onboardingRouter(api: ApiDefinition, deps: RunDependencies, runs: RunRegistry): Router {
   const router = Router();
   const { prisma, temporal } = deps;
 
   const siteOf = async (principal: Principal, siteId: string, action: Action) => {
-    const site = await prisma.site.findUnique({ where: { id: siteId }, include: { devices: { select: { serial: true } } } });
+    const site = await prisma.site.findUnique({ where: { id: siteId }, select: { id: true, tenantId: true, name: true } });
     principal.assert(site?.tenantId, 'site', action, `Site ${siteId}`);
     return site!;
   };
@@ -68,12 +67,8 @@ export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies
     status: 202,
     response: runStarted,
     handler: async ({ params, body, principal }, req, res) => {
-      const site = await siteOf(principal, params.siteId, 'execute');
-      const started = await startOnboarding(deps, principal, site, body);
+      const started = await runs.startOnboarding({ principal, req }, { siteId: params.siteId, ...body });
       res.location(started.progressUrl);
-      if (started.started) {
-        await recordAudit(prisma, principal, req, { action: 'site.onboarding.start', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { workflowId: started.workflowId, ticket: body.ticket ?? null } });
-      }
       return started;
     },
   });
@@ -110,19 +105,15 @@ export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies
   });
 
   /** Retry and abort are updates the workflow accepts only while it waits for a decision. */
-  const decide = async <T>(principal: Principal, siteId: string, req: Request, action: string, update: () => Promise<T>): Promise<T> => {
+  const onboardingDecision = async (principal: Principal, siteId: string, action: string) => {
     const site = await siteOf(principal, siteId, 'execute');
-    const run = await temporal.workflow.getHandle(onboardingWorkflowId(siteId)).describe().catch(() => undefined);
-    if (!run) throw problems.notFound(`An onboarding of site ${siteId}`);
-    if (run.status.name !== 'RUNNING') throw problems.conflict(`The onboarding of ${site.name} is ${run.status.name.toLowerCase()}: it takes no decision.`);
-    try {
-      const result = await update();
-      await recordAudit(prisma, principal, req, { action, objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: result });
-      return result;
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) throw problems.conflict(error.cause?.message ?? error.message);
-      throw error;
-    }
+    return {
+      workflowId: onboardingWorkflowId(site.id),
+      refusal: (execution: string | undefined) => (execution
+        ? problems.conflict(`The onboarding of ${site.name} is ${execution.toLowerCase()}: it takes no decision.`)
+        : problems.notFound(`An onboarding of site ${siteId}`)),
+      audit: { action, objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: (result: unknown) => result },
+    };
   };
 
   api.route(router, {
@@ -133,8 +124,8 @@ export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies
     access: { type: 'site', action: 'execute' },
     params: siteParams,
     response: z.object({ attempt: z.number().int() }),
-    handler: ({ params, principal }, req) => decide(principal, params.siteId, req, 'site.onboarding.retry', () =>
-      temporal.workflow.getHandle(onboardingWorkflowId(params.siteId)).executeUpdate(retryOnboardingUpdate)),
+    handler: async ({ params, principal }, req) =>
+      runs.decide({ principal, req }, await onboardingDecision(principal, params.siteId, 'site.onboarding.retry'), (run) => run.executeUpdate(retryOnboardingUpdate)),
   });
 
   api.route(router, {
@@ -146,8 +137,9 @@ export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies
     params: siteParams,
     body: z.object({ reason: z.string().max(500).optional() }),
     response: z.object({ aborted: z.literal(true) }),
-    handler: ({ params, body, principal }, req) => decide(principal, params.siteId, req, 'site.onboarding.abort', () =>
-      temporal.workflow.getHandle(onboardingWorkflowId(params.siteId)).executeUpdate(abortOnboardingUpdate, { args: [{ ...(body.reason ? { reason: body.reason } : {}) }] })),
+    handler: async ({ params, body, principal }, req) =>
+      runs.decide({ principal, req }, await onboardingDecision(principal, params.siteId, 'site.onboarding.abort'), (run) =>
+        run.executeUpdate(abortOnboardingUpdate, { args: [{ ...(body.reason ? { reason: body.reason } : {}) }] })),
   });
 
   api.route(router, {
@@ -161,9 +153,7 @@ export function onboardingRouter(api: ApiDefinition, deps: OperationDependencies
     status: 202,
     response: runStarted,
     handler: async ({ params, body, principal }, req, res) => {
-      const site = await siteOf(principal, params.siteId, 'execute');
-      const started = await startDecommission(deps, principal, site, body);
-      await recordAudit(prisma, principal, req, { action: 'site.decommission.start', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { workflowId: started.workflowId, ticket: body.ticket ?? null } });
+      const started = await runs.startDecommission({ principal, req }, { siteId: params.siteId, ...body });
       res.location(started.progressUrl);
       return started;
     },

@@ -116,11 +116,14 @@ export function streamsRouter(api: ApiDefinition, deps: { prisma: PrismaClient; 
       const run = await prisma.runSummary.findUnique({ where: { workflowId: params.workflowId } });
       principal.assert(run?.tenantId, 'run', 'read', `Run ${params.workflowId}`);
       const handle = temporal.workflow.getHandle(params.workflowId);
+      // Once before the stream opens: a run Temporal no longer knows is a 404, Temporal out of reach a 503.
+      await handle.describe();
       const stream = openStream(req, res);
       let gone = false;
       void stream.closed.then(() => { gone = true; });
       let last = '';
       while (!gone) {
+        // The stream is open: no status can be answered any more, so a Temporal blip shows as UNKNOWN until it answers again.
         const description = await handle.describe().catch(() => undefined);
         const progress = await handle.query<unknown>(progressQueryName).catch(() => undefined);
         const text = JSON.stringify({ execution: description?.status.name ?? 'UNKNOWN', progress });

@@ -1,0 +1,105 @@
+// How every run the API starts is started: on the orchestration queue, under its business id, with
+// the search attributes the API and the Temporal Web UI filter by, and with one rule for a second
+// start of the same id, said by each kind: join the run under way, or refuse.
+import {
+  WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError,
+  type Client, type WorkflowExecutionDescription, type WorkflowIdConflictPolicy, type WorkflowIdReusePolicy,
+} from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { Request } from 'express';
+import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
+import type { PrismaClient } from '../../prisma/client.ts';
+import type { Principal } from '../access/principal.ts';
+import { recordAudit, type AuditedChange } from '../audit.ts';
+import type { HttpProblem } from '../problems.ts';
+import type { WebUiLocation } from './links.ts';
+
+export interface RunDependencies extends WebUiLocation {
+  prisma: PrismaClient;
+  temporal: Client;
+}
+
+/** Who asks for a run, and through which request: the audit entry of a run started says it. */
+export interface Origin {
+  principal: Principal;
+  req: Request;
+  /** An ITSM change request names the entry after its operation and adds what the ticket says. */
+  audit?: { action: string; after: Record<string, unknown> };
+}
+
+/** The run's audit entry, in the origin's words when it has its own. */
+export async function auditStart(deps: RunDependencies, origin: Origin, change: AuditedChange & { after: Record<string, unknown> }): Promise<void> {
+  const entry = origin.audit ? { ...change, action: origin.audit.action, after: { ...change.after, ...origin.audit.after } } : change;
+  await recordAudit(deps.prisma, origin.principal, origin.req, entry);
+}
+
+/** What a run carries for filtering (DESIGN §4): tenant, site, device serials, ticket. */
+export interface RunAttributes {
+  tenantId: string;
+  siteId?: string;
+  deviceSerials?: string[];
+  ticket?: string | undefined;
+}
+
+function searchAttributesOf(run: RunAttributes): SearchAttributePair[] {
+  return [
+    { key: searchAttributeKeys.tenant, value: run.tenantId },
+    ...(run.siteId ? [{ key: searchAttributeKeys.site, value: run.siteId }] : []),
+    ...(run.deviceSerials ? [{ key: searchAttributeKeys.deviceSerials, value: run.deviceSerials }] : []),
+    ...(run.ticket ? [{ key: searchAttributeKeys.ticket, value: run.ticket }] : []),
+  ];
+}
+
+/** The start options every kind shares; the kind adds its workflow's arguments (and a memo, if any). */
+export function startOptions(workflowId: string, run: RunAttributes): {
+  workflowId: string;
+  taskQueue: string;
+  workflowIdConflictPolicy: WorkflowIdConflictPolicy;
+  workflowIdReusePolicy: WorkflowIdReusePolicy;
+  typedSearchAttributes: SearchAttributePair[];
+} {
+  return {
+    workflowId,
+    taskQueue: taskQueues.orchestration,
+    // Never a second run beside an open one: the start fails, and `launch` joins or refuses as the kind says.
+    workflowIdConflictPolicy: 'FAIL',
+    // A closed run (completed, failed, aborted) leaves its id to the next request.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: searchAttributesOf(run),
+  };
+}
+
+/** What a start does when a run of its id is open already. */
+export type WhenRunning = 'join' | { refuse: HttpProblem };
+
+/** The run of this id, or none when Temporal knows none: any other failure (Temporal unreachable) propagates. */
+export async function describeRun(temporal: Client, workflowId: string, runId?: string): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await temporal.workflow.getHandle(workflowId, runId).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Starts a run. The common case costs one call to Temporal; only when a run of the id is open
+ * already is it looked up, and joined (started: false) or refused, as the kind says.
+ */
+export async function launch(
+  temporal: Client,
+  workflowId: string,
+  whenRunning: WhenRunning,
+  start: () => Promise<{ firstExecutionRunId: string }>,
+): Promise<{ runId: string; started: boolean }> {
+  try {
+    return { runId: (await start()).firstExecutionRunId, started: true };
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    if (whenRunning !== 'join') throw whenRunning.refuse;
+    const run = await describeRun(temporal, workflowId);
+    // Closed between the start and the look: the error middleware's 409 asks to send it again.
+    if (run?.status.name !== 'RUNNING') throw error;
+    return { runId: run.runId, started: false };
+  }
+}

@@ -1,0 +1,33 @@
+// The run registry: the one place the API starts and steers workflows, for the REST routes and ITSM
+// change requests alike. Each kind the API can start has one function that checks the request,
+// starts the run under its business id with its search attributes and its rule for a run already
+// under way, honours its ticket (one ticket, one run) and writes its audit entry; the run writes its
+// own summary as it begins. The operator's decisions on open runs go through one `decide`.
+//
+// | kind               | workflow id                     | a run of that id open already      |
+// |--------------------|---------------------------------|------------------------------------|
+// | site onboarding    | site-onboard/<siteId>           | joined (started: false)            |
+// | site decommission  | site-decommission/<siteId>      | joined                             |
+// | device upgrade     | upgrade-device/<deviceId>       | joined                             |
+// | upgrade campaign   | upgrade-campaign/<campaignId>   | cannot be: each launch is new      |
+// | RMA                | rma/<deviceId>                  | refused (409): one replacement at a time |
+import type { WorkflowHandle } from '@temporalio/client';
+import { launchCampaign, type CampaignRequest } from './campaign-runs.ts';
+import { startDeviceUpgrade, startReplacement, type DeviceUpgradeRequest, type ReplacementRequest } from './device-runs.ts';
+import type { Origin, RunDependencies } from './launch.ts';
+import { startDecommission, startOnboarding, type DecommissionRequest, type OnboardingRequest } from './site-runs.ts';
+import { decide, type Decision } from './steer.ts';
+
+export type { Origin, RunDependencies } from './launch.ts';
+
+export function createRunRegistry(deps: RunDependencies) {
+  return {
+    startOnboarding: (origin: Origin, request: OnboardingRequest) => startOnboarding(deps, origin, request),
+    startDecommission: (origin: Origin, request: DecommissionRequest) => startDecommission(deps, origin, request),
+    startDeviceUpgrade: (origin: Origin, request: DeviceUpgradeRequest) => startDeviceUpgrade(deps, origin, request),
+    launchCampaign: (origin: Origin, request: CampaignRequest) => launchCampaign(deps, origin, request),
+    startReplacement: (origin: Origin, request: ReplacementRequest) => startReplacement(deps, origin, request),
+    decide: <T>(origin: Origin, decision: Decision<T>, act: (run: WorkflowHandle) => Promise<T>) => decide(deps, origin, decision, act),
+  };
+}
+export type RunRegistry = ReturnType<typeof createRunRegistry>;
