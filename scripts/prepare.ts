@@ -54,8 +54,8 @@ export function prepare(say: (line: string) => void): void {
       ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: join(root, 'package.json'), CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1',
     });
   }, say);
-  // The UI shares the API's permission vocabulary, its request schemas (the wizards' steps) and the device models.
-  rebuildWhenChanged('the UI', ['ui', 'domain', 'prisma/schema.prisma', 'api/schemas', 'workflows/steps.ts', 'package-lock.json'], 'ui/dist', () => {
+  // The UI shares domain/ (statuses, device models, permissions, progress) and the API's request schemas (the wizards' steps).
+  rebuildWhenChanged('the UI', ['ui', 'domain', 'prisma/schema.prisma', 'api/schemas', 'package-lock.json'], 'ui/dist', () => {
     runQuietly('vite', ['build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn']);
   }, say, ['dist', 'node_modules']);
 }

@@ -8,7 +8,7 @@ export type RmaInput = {
   rmaId: string;
   deviceId: string;
   newSerial: string;
-  /** The replacement's model when it differs from the failed box's: it must be a documented replacement (prisma/device-models.ts). */
+  /** The replacement's model when it differs from the failed box's: it must be a documented replacement (domain/device-models.ts). */
   newModel?: string;
   reason?: string;
   ticket?: string;
