@@ -50,6 +50,8 @@ export interface AppDependencies {
   uiDirectory?: string;
   images: ImageStore;
   temporalUiUrl: string;
+  /** How long a request waits for Temporal before it answers 503; thirty seconds unless said otherwise. */
+  temporalDeadlineMs?: number;
   /** The process's listener for live streams. */
   events: EventHub;
   /** Requests per second per caller (token, person or address), and the burst allowed above it. */
@@ -66,6 +68,7 @@ export interface AppDependencies {
 export type TrustProxy = false | number | string[];
 
 export const defaultRateLimit = { perSecond: 50, burst: 100 };
+export const defaultTemporalDeadlineMs = 30_000;
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const defaultUiDirectory = join(here, '..', 'ui', 'dist');
@@ -104,6 +107,13 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // Every call a request makes to Temporal shares one deadline: a Temporal that does not answer is
+  // a 503 (temporal-unavailable) within it, not a request that hangs. A live stream gives each of
+  // its polls a deadline of its own.
+  const temporalDeadlineMs = deps.temporalDeadlineMs ?? defaultTemporalDeadlineMs;
+  v1.use((_req, _res, next) => {
+    void deps.temporal.withDeadline(Date.now() + temporalDeadlineMs, async () => next());
+  });
   // The bytes as they came are kept: signatures and idempotency keys are computed over them.
   v1.use(express.json({ limit: '1mb', verify: (req, _res, buffer) => { (req as unknown as { rawBody: Buffer }).rawBody = buffer; } }));
   // Five failed sign-ins to one account from one network in fifteen minutes, then that pair waits;
@@ -134,7 +144,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(itsmRouter(api, deps, runs));
   v1.use(webhooksRouter(api, { prisma: deps.prisma, webhookDestinations: deps.webhookDestinations ?? new WebhookDestinations() }));
   v1.use(auditRouter(api, deps));
-  v1.use(streamsRouter(api, { ...deps, events: deps.events }));
+  v1.use(streamsRouter(api, { ...deps, temporalDeadlineMs }));
   api.route(v1, {
     method: 'get',
     path: '/config',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -120,5 +120,56 @@ describe('when Temporal cannot be reached', () => {
     const answer = await call('POST', `/api/v1/itsm/${id}/change-requests`, JSON.parse(text), signedHeaders(secret, `req_${randomUUID()}`, text));
     assertTemporalUnavailable(answer, 'the change request');
     assert.equal(await database.prisma.itsmChangeRequest.count({ where: { ticket: 'CHG0039001' } }), 0);
+  });
+});
+
+describe('when Temporal takes connections and never answers', () => {
+  let database: TestDatabase;
+  let silentServer: NetServer;
+  let connection: Connection;
+  let events: EventHub;
+  let server: Server;
+  let url: string;
+  let cookie: string;
+
+  before(async () => {
+    database = await createTestDatabase();
+    await seedDemo(database.prisma);
+    // A server hung mid-answer looks like this from outside: the connection opens, nothing comes back.
+    silentServer = createServer(() => {});
+    silentServer.listen(0, '127.0.0.1');
+    await new Promise((resolve) => silentServer.once('listening', resolve));
+    connection = Connection.lazy({ address: `127.0.0.1:${(silentServer.address() as AddressInfo).port}` });
+    events = new EventHub(database.url, silent);
+    const app = createApp({
+      prisma: database.prisma, temporal: new Client({ connection, namespace: 'default' }), namespace: 'default', log: silent, temporalUiUrl: '',
+      images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events, temporalDeadlineMs: 500,
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    cookie = (await signInAs(database.prisma, { role: 'SP admin' })).cookie;
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    silentServer.close();
+    await events.close();
+    await connection.close();
+    await database.drop();
+  });
+
+  it("a run's progress and a start answer 503 once the request's deadline has passed, rather than hang", async () => {
+    const lyon = await database.prisma.site.findFirstOrThrow({ where: { name: 'Lyon store' } });
+    for (const [method, path] of [['GET', `/api/v1/sites/${lyon.id}/onboarding`], ['POST', `/api/v1/sites/${lyon.id}/onboarding`]] as const) {
+      const response = await fetch(url + path, {
+        method, headers: { cookie, 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined, signal: AbortSignal.timeout(20_000),
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      assert.equal(response.status, 503, `${method} ${path} answered ${response.status} ${JSON.stringify(body)}`);
+      assert.equal(body['type'], 'https://branchline.dev/problems/temporal-unavailable');
+    }
+    assert.equal(await database.prisma.auditEntry.count({ where: { objectId: lyon.id } }), 0, 'a start that never reached Temporal is not audited');
   });
 });

@@ -53,9 +53,11 @@ function openStream(req: Request, res: Response): { send(event: string, data: un
   };
 }
 
-export function streamsRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temporal: Client; events: EventHub }): Router {
+export function streamsRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temporal: Client; events: EventHub; temporalDeadlineMs: number }): Router {
   const router = Router();
   const { prisma, temporal, events } = deps;
+  /** A poll of an open stream waits for Temporal as long as a request does, counted from the poll. */
+  const polled = <T>(call: () => Promise<T>) => temporal.withDeadline(Date.now() + deps.temporalDeadlineMs, call).catch(() => undefined);
 
   api.route(router, {
     method: 'get',
@@ -124,8 +126,8 @@ export function streamsRouter(api: ApiDefinition, deps: { prisma: PrismaClient; 
       let last = '';
       while (!gone) {
         // The stream is open: no status can be answered any more, so a Temporal blip shows as UNKNOWN until it answers again.
-        const description = await handle.describe().catch(() => undefined);
-        const progress = await handle.query<unknown>(progressQueryName).catch(() => undefined);
+        const description = await polled(() => handle.describe());
+        const progress = await polled(() => handle.query<unknown>(progressQueryName));
         const text = JSON.stringify({ execution: description?.status.name ?? 'UNKNOWN', progress });
         if (text !== last) {
           last = text;
