@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -126,6 +126,7 @@ describe('when Temporal cannot be reached', () => {
 describe('when Temporal takes connections and never answers', () => {
   let database: TestDatabase;
   let silentServer: NetServer;
+  const sockets = new Set<Socket>();
   let connection: Connection;
   let events: EventHub;
   let server: Server;
@@ -136,7 +137,10 @@ describe('when Temporal takes connections and never answers', () => {
     database = await createTestDatabase();
     await seedDemo(database.prisma);
     // A server hung mid-answer looks like this from outside: the connection opens, nothing comes back.
-    silentServer = createServer(() => {});
+    silentServer = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
     silentServer.listen(0, '127.0.0.1');
     await new Promise((resolve) => silentServer.once('listening', resolve));
     connection = Connection.lazy({ address: `127.0.0.1:${(silentServer.address() as AddressInfo).port}` });
@@ -154,7 +158,8 @@ describe('when Temporal takes connections and never answers', () => {
   after(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    silentServer.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silentServer.close(resolve));
     await events.close();
     await connection.close();
     await database.drop();
