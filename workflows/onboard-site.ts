@@ -10,7 +10,6 @@ import {
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
-import type { DeviceAllocations } from '../domain/site-plan.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
@@ -18,7 +17,7 @@ import { withDeviceLeases } from './lease.ts';
 import { operatorDecisions, type OperatorDecision } from './operator-decision.ts';
 import { Saga } from './saga.ts';
 import { renderers } from '../domain/render/renderers.ts';
-import { deviceConfigInput, peerTunnel, wanLinkChecks, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
+import { deviceConfigInput, peerTunnel, wanLinkChecks, type DeviceAllocations, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
 import { onboardingRunSiteStatuses } from '../domain/choices.ts';
 import type { Step } from '../domain/progress.ts';
 import { describeFailure, StepLog } from './steps.ts';

@@ -3,8 +3,7 @@
 // workflow's own validated update (or a cancellation), and leaves an audit entry. An update the
 // workflow refuses (WorkflowUpdateFailedError) is answered 409 by the error middleware.
 import type { WorkflowHandle } from '@temporalio/client';
-import type { AuditedChange } from '../audit.ts';
-import { recordAudit } from '../audit.ts';
+import { recordAudit, type AuditedChange } from '../audit.ts';
 import type { HttpProblem } from '../problems.ts';
 import { describeRun, type Origin, type RunDependencies } from './launch.ts';
 
