@@ -101,9 +101,13 @@ export interface Admission {
   softwareVersion: string;
 }
 
-/** The box phoned home and was admitted: where to reach it, its host key (pinned from now on), the code used up. */
+/**
+ * The box phoned home and was admitted: where to reach it, its host key (pinned from now on), the
+ * code used up. It is nobody's unclaimed box any more, even if a call it made while its serial was
+ * being bound listed it there again.
+ */
 export async function admitDevice(prisma: PrismaClient, input: Admission): Promise<DeviceSummary & { target: DeviceTarget }> {
-  const device = await prisma.device.update({
+  const admit = prisma.device.update({
     where: { id: input.deviceId },
     data: {
       serial: input.serial,
@@ -117,7 +121,9 @@ export async function admitDevice(prisma: PrismaClient, input: Admission): Promi
       lastSeenAt: new Date(),
     },
     include: { ...deviceInclude, site: { select: { tenantId: true } } },
-  }).catch((error: unknown) => {
+  });
+  const claimed = prisma.unclaimedDevice.deleteMany({ where: { serial: input.serial } });
+  const [device] = await prisma.$transaction([admit, claimed]).catch((error: unknown) => {
     // Serials are unique among devices holding their box: another device took this one meanwhile.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
       throw ApplicationFailure.nonRetryable(`Serial ${input.serial} is in service on another device already.`, failureTypes.serialInService);
