@@ -248,7 +248,7 @@ describe('access', () => {
       const prisma = database.prisma;
       const munich = await prisma.site.findFirstOrThrow({ where: { tenantId: a.tenantId, name: 'Munich store' }, include: { devices: true } });
       await prisma.device.update({ where: { id: munich.devices[0]!.id }, data: { serial: theirs, status: 'online' } });
-      await prisma.device.create({ data: { siteId: munich.id, role: 'secondary', hostname: 'munich-store-02', model: 'SRX-SIM-300', platform: 'junos-sim', serial: theirsToo, status: 'online' } });
+      await prisma.device.create({ data: { siteId: munich.id, role: 'secondary', hostname: 'munich-store-02', model: 'SRX-SIM-300', platform: 'junos', serial: theirsToo, status: 'online' } });
       const rotterdam = await prisma.site.findFirstOrThrow({ where: { tenant: { slug: 'globex-logistics' }, name: 'Rotterdam depot' }, include: { devices: true } });
       await prisma.site.update({ where: { id: rotterdam.id }, data: { status: 'active' } });
       await prisma.device.update({ where: { id: rotterdam.devices[0]!.id }, data: { serial: 'BLSGLOBEX01', status: 'online' } });

@@ -204,7 +204,7 @@ describe('API', () => {
           where: { id: created.body['id'] as string },
           include: { devices: true, wanLinks: { include: { device: true } }, lanSegments: { include: { department: true } }, hubs: true },
         });
-        assert.deepEqual(stored.devices.map((d) => [d.role, d.platform, d.status]).sort(), [['primary', 'junos-sim', 'planned'], ['secondary', 'junos-sim', 'planned']]);
+        assert.deepEqual(stored.devices.map((d) => [d.role, d.platform, d.status]).sort(), [['primary', 'junos', 'planned'], ['secondary', 'junos', 'planned']]);
         assert.ok(stored.devices.every((d) => d.activationCodeHash && !codes.some((c) => c.code === d.activationCodeHash)), 'only hashes are kept');
         assert.deepEqual(stored.wanLinks.map((l) => [l.name, l.device?.role]).sort(), [['internet', 'secondary'], ['mpls', 'primary']]);
         assert.equal(stored.lanSegments[0]?.department?.name, 'Staff');

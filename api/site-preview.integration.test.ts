@@ -128,7 +128,7 @@ describe('site preview', () => {
   it('refuses, with onboarding’s reason, a site whose hub is not active yet', async () => {
     const prisma = database.prisma;
     const lisbon = await prisma.site.create({
-      data: { tenantId: acme.id, name: 'Lisbon hub', role: 'hub', timezone: 'Europe/Lisbon', devices: { create: { hostname: 'lisbon-hub-01', model: 'SRX-SIM-4600', platform: 'junos-sim' } } },
+      data: { tenantId: acme.id, name: 'Lisbon hub', role: 'hub', timezone: 'Europe/Lisbon', devices: { create: { hostname: 'lisbon-hub-01', model: 'SRX-SIM-4600', platform: 'junos' } } },
     });
     const body = { ...site('Nantes store', 'BLS0009102'), secondaryHubId: lisbon.id };
     const preview = await post('/api/v1/sites/preview', body);

@@ -83,7 +83,7 @@ async function main() {
         tenantId: tenant.id, name: `Bench store ${offset + i + 1}`, timezone: 'Europe/Paris', tags: ['bench', `region-${(offset + i) % 20}`],
       }));
       const created = await prisma.site.createManyAndReturn({ data: batch, select: { id: true } });
-      await prisma.device.createMany({ data: created.map((site, i) => ({ siteId: site.id, role: 'primary' as const, hostname: `bench-${offset + i + 1}-01`, model: 'SRX-SIM-300', platform: 'junos-sim' })) });
+      await prisma.device.createMany({ data: created.map((site, i) => ({ siteId: site.id, role: 'primary' as const, hostname: `bench-${offset + i + 1}-01`, model: 'SRX-SIM-300', platform: 'junos' })) });
       siteIds.push(...created.map((site) => site.id));
     }
     // Autovacuum would analyse the new rows within a minute; the measurement should not wait for it.

@@ -14,9 +14,9 @@ export interface DeviceModel {
 }
 
 export const deviceModels: readonly DeviceModel[] = [
-  { model: 'SRX-SIM-100', platform: 'junos-sim', label: 'Branch CPE, small', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'dl0'], lanPorts: ['ge-0/0/2'], hub: false },
-  { model: 'SRX-SIM-300', platform: 'junos-sim', label: 'Branch CPE, medium', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'dl0'], lanPorts: ['ge-0/0/2', 'ge-0/0/3'], hub: false },
-  { model: 'SRX-SIM-4600', platform: 'junos-sim', label: 'Hub gateway', wanPorts: ['ge-0/0/0', 'ge-0/0/1'], lanPorts: ['ge-0/0/2', 'ge-0/0/3'], hub: true },
+  { model: 'SRX-SIM-100', platform: 'junos', label: 'Branch CPE, small', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'dl0'], lanPorts: ['ge-0/0/2'], hub: false },
+  { model: 'SRX-SIM-300', platform: 'junos', label: 'Branch CPE, medium', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'dl0'], lanPorts: ['ge-0/0/2', 'ge-0/0/3'], hub: false },
+  { model: 'SRX-SIM-4600', platform: 'junos', label: 'Hub gateway', wanPorts: ['ge-0/0/0', 'ge-0/0/1'], lanPorts: ['ge-0/0/2', 'ge-0/0/3'], hub: true },
 ];
 
 export const deviceModelNames = deviceModels.map((m) => m.model) as [string, ...string[]];

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareVersions, deviceConfigInput, gatewayOf, peerTunnel, wanLinkChecks, wanLinkConfigs, type SitePlan } from './site-plan.ts';
 
-const target = (host: string) => ({ deviceId: `id-${host}`, serial: `S-${host}`, platform: 'junos-sim', host, netconfPort: 830, snmpPort: 161 });
+const target = (host: string) => ({ deviceId: `id-${host}`, serial: `S-${host}`, platform: 'junos', host, netconfPort: 830, snmpPort: 161 });
 const links = [{ name: 'internet', interfaceName: 'ge-0/0/0', address: 'dhcp' as const }, { name: 'lte', interfaceName: 'dl0', address: 'dhcp' as const }];
 
 const plan: SitePlan = {
   siteId: 'site', tenantId: 'tenant', name: 'Lyon store', role: 'spoke', status: 'planned', topology: 'hub_and_spoke',
   devices: [
-    { id: 'd1', role: 'primary', hostname: 'lyon-01', model: 'SRX-SIM-300', platform: 'junos-sim', serial: 'S1', status: 'planned', target: null, softwareVersion: null, wanLinks: links, primaryLinks: ['internet'] },
-    { id: 'd2', role: 'secondary', hostname: 'lyon-02', model: 'SRX-SIM-300', platform: 'junos-sim', serial: 'S2', status: 'planned', target: null, softwareVersion: null, wanLinks: links, primaryLinks: ['internet', 'lte'] },
+    { id: 'd1', role: 'primary', hostname: 'lyon-01', model: 'SRX-SIM-300', platform: 'junos', serial: 'S1', status: 'planned', target: null, softwareVersion: null, wanLinks: links, primaryLinks: ['internet'] },
+    { id: 'd2', role: 'secondary', hostname: 'lyon-02', model: 'SRX-SIM-300', platform: 'junos', serial: 'S2', status: 'planned', target: null, softwareVersion: null, wanLinks: links, primaryLinks: ['internet', 'lte'] },
   ],
   lanSegments: [{ name: 'staff', vlanId: 10, prefix: '10.7.10.0/24', dhcp: true, department: 'Staff' }],
   peers: [

@@ -54,7 +54,7 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean 
       hubs.push(await tx.site.create({
         data: {
           tenantId: acme.id, name, role: 'hub', status: 'planned', timezone, country,
-          devices: { create: { hostname: hostnameOf(name), model: 'SRX-SIM-4600', platform: 'junos-sim' } },
+          devices: { create: { hostname: hostnameOf(name), model: 'SRX-SIM-4600', platform: 'junos' } },
           wanLinks: { create: [
             { name: 'internet-a', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 10_000, monthlyCost: 900, currency: 'EUR' },
             { name: 'mpls', type: 'mpls', interfaceName: 'ge-0/0/1', bandwidthMbps: 1_000, monthlyCost: 2_400, currency: 'EUR' },
@@ -79,7 +79,7 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean 
         const created = await tx.site.create({
           data: {
             tenantId, name: site.name, timezone: site.timezone, country: site.country, address: site.address, topology,
-            devices: { create: { hostname: hostnameOf(site.name), model: site.model, platform: 'junos-sim' } },
+            devices: { create: { hostname: hostnameOf(site.name), model: site.model, platform: 'junos' } },
             wanLinks: { create: site.links.map((link) => ({ ...link, currency: 'EUR' })) },
             departments: { create: [{ name: 'Staff' }, { name: 'Guests' }] },
             ...(topology === 'hub_and_spoke'

@@ -39,6 +39,19 @@ const trustProxy = optionalText.transform((value, context): false | number | str
   return entries;
 });
 
+/**
+ * The deployment's key that secrets shared by two devices are derived from (an IKE tunnel's
+ * pre-shared key): 32 random bytes, hex or base64. `npm start` keeps one in DATA_DIR/secrets-key.
+ */
+const secretsKey = optionalText.transform((value, context): Buffer | undefined => {
+  if (value === undefined) return undefined;
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex')
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(value) ? Buffer.from(value, 'base64') : undefined;
+  if (bytes?.length === 32) return bytes;
+  context.addIssue({ code: 'custom', message: 'must be 32 random bytes, as 64 hex digits or in base64 (for example: openssl rand -hex 32)' });
+  return z.NEVER;
+});
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -75,6 +88,7 @@ export const configSchema = z.object({
   /** Private, loopback and link-local networks webhooks may reach all the same (metadata services never). */
   WEBHOOK_ALLOWED_NETWORKS: networks,
   TRUST_PROXY: trustProxy,
+  SECRETS_KEY: secretsKey,
   DEVICE_USERNAME: z.string().min(1).default('branchline'),
   DEVICE_PASSWORD: z.string().min(8, 'is at least 8 characters').default('branchline-lab'),
   DEVICE_SNMP_COMMUNITY: z.string().min(1).default('branchline'),
@@ -96,6 +110,8 @@ export type Config = z.infer<typeof configSchema> & {
   dataDir: string;
   /** Where the first administrator's generated password is kept. */
   adminPasswordFile: string;
+  /** Where `npm start` keeps the generated SECRETS_KEY. */
+  secretsKeyFile: string;
   publicUrl: string;
   temporalUiUrl: string;
 };
@@ -118,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...config,
     dataDir: resolve(config.DATA_DIR),
     adminPasswordFile: resolve(config.DATA_DIR, 'admin-password'),
+    secretsKeyFile: resolve(config.DATA_DIR, 'secrets-key'),
     publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
     temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
   };

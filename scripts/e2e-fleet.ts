@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
 import type { PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
-import { junosSimRenderer } from '../domain/render/junos-sim.ts';
+import { junosRenderer } from '../domain/render/junos.ts';
 import { simulatorImage } from './lab.ts';
 import { freePort } from './processes.ts';
 
@@ -83,7 +83,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
         const box = boxes[index]!;
         // In service means configured: the box runs its branch configuration, and the inventory
         // holds it as the device's last version (what an RMA gives the replacement).
-        const configuration = junosSimRenderer.stage2({
+        const configuration = junosRenderer.stage2({
           hostname: site.hostname, loopback: `10.255.49.${index + 1}/32`, tunnels: [],
           wanLinks: [{ name: 'internet', interfaceName: 'ge-0/0/0', address: 'dhcp' }],
           lanSegments: [{ name: 'shop', vlanId: 10, gateway: `10.49.${index + 1}.1/24`, dhcp: true }],
@@ -94,7 +94,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
             tenantId: tenant.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country, tags: site.tags ?? [],
             devices: {
               create: {
-                role: 'primary', hostname: site.hostname, model, platform: 'junos-sim', serial: box.serial, status: 'online',
+                role: 'primary', hostname: site.hostname, model, platform: 'junos', serial: box.serial, status: 'online',
                 managementAddress: box.identity.address, netconfPort: ports.netconfPort, snmpPort: ports.snmpPort,
                 hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(),
                 configVersions: { create: { version: 1, source: 'manual', content: configuration, sha256: createHash('sha256').update(configuration).digest('hex') } },

@@ -2,6 +2,7 @@
 // (in this process, on a free port), workers (in this process, or as a separate process that a
 // test can kill), and a simulated fleet whose boxes phone home to that API. Temporal and
 // PostgreSQL are given (npm test's, or the benchmark's own).
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -107,6 +108,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     DEVICE_USERNAME: labCredentials.username,
     DEVICE_PASSWORD: labCredentials.password,
     DEVICE_SNMP_COMMUNITY: labCredentials.community,
+    // A lab of its own derives its IKE keys from a key of its own, unless the harness set one.
+    SECRETS_KEY: process.env['SECRETS_KEY'] || randomBytes(32).toString('hex'),
     ...(options.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: options.workflowBundlePath } : {}),
   };
 
@@ -146,7 +149,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
           tenantId, name: `Depot ${site + 1}`, status: 'active', ...siteOptions(site),
           devices: {
             create: pair.map((box, role) => ({
-              role: role ? 'secondary' as const : 'primary' as const, hostname: `depot-${site + 1}-0${role + 1}`, model: box.model, platform: 'junos-sim',
+              role: role ? 'secondary' as const : 'primary' as const, hostname: `depot-${site + 1}-0${role + 1}`, model: box.model, platform: 'junos',
               serial: box.serial, managementAddress: box.identity.address, netconfPort: options.netconfPort, snmpPort: options.snmpPort,
               hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(), status: 'online' as const,
             })),

@@ -1,6 +1,8 @@
 // `npm start`: the whole product on one machine — Temporal (with its Web UI), PostgreSQL, the
 // worker, and the API serving the UI — with data kept under the data directory between runs.
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { readPasswordFile } from '../api/access/administrator.ts';
 import { ConfigError, loadConfig } from '../runtime/config.ts';
 import { startPlatform, type Platform } from './platform.ts';
@@ -8,6 +10,16 @@ import { answersOk, assertPortFree, ManagedProcess, StartupError, waitFor } from
 import { temporalAccess } from '../runtime/temporal-access.ts';
 
 const say = (line: string) => console.log(`branchline: ${line}`);
+
+/** The deployment's SECRETS_KEY when none is set: generated once, then kept under the data directory like the admin password. */
+function keptSecretsKey(path: string): string {
+  const kept = readPasswordFile(path);
+  if (kept) return kept;
+  const key = randomBytes(32).toString('hex');
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, key + '\n', { mode: 0o600 });
+  return key;
+}
 
 async function main() {
   const started = Date.now();
@@ -33,7 +45,10 @@ async function main() {
   // The API and the worker get tokens of their own.
   access?.token?.close();
 
-  const env = { ...process.env, DATABASE_URL: platform.databaseUrl, TEMPORAL_ADDRESS: platform.temporalAddress };
+  const env = {
+    ...process.env, DATABASE_URL: platform.databaseUrl, TEMPORAL_ADDRESS: platform.temporalAddress,
+    ...(config.SECRETS_KEY ? {} : { SECRETS_KEY: keptSecretsKey(config.secretsKeyFile) }),
+  };
   const logs = join(config.dataDir, 'logs');
   const children = [ManagedProcess.node('worker', 'scripts/worker.ts', [], logs, env), ManagedProcess.node('api', 'api/server.ts', [], logs, env)];
   const simulatorUrl = `http://127.0.0.1:${config.SIMULATOR_CONTROL_PORT}`;

@@ -18,6 +18,8 @@ import { answersOk, freePort, ManagedProcess, waitFor } from './processes.ts';
 import { createDatabase, dropDatabase } from './testing.ts';
 
 const root = join(import.meta.dirname, '..');
+/** The key the tests' workers derive IKE pre-shared keys from: one per run. */
+const testSecretsKey = process.env['SECRETS_KEY'] || randomBytes(32).toString('hex');
 const say = (line: string) => console.log(`\n▶ ${line}`);
 const suites = ['typecheck', 'lint', 'unit', 'workflow', 'integration', 'e2e'] as const;
 type Suite = (typeof suites)[number];
@@ -117,6 +119,7 @@ async function endToEnd(platform: Platform, scratch: string) {
     LOG_LEVEL: 'warn',
     ADMIN_EMAIL: e2eAdmin.email,
     ADMIN_PASSWORD: e2eAdmin.password,
+    SECRETS_KEY: testSecretsKey,
   };
   // The boxes phone home to the API, which starts below: they keep trying until it answers.
   const fleet = await startE2eFleet({ apiUrl: `http://127.0.0.1:${port}` });
@@ -202,6 +205,7 @@ async function main() {
       LOG_LEVEL: 'warn',
       TEMPORAL_ADDRESS: platform?.temporalAddress,
       BRANCHLINE_TEST_DATABASE_URL: platform?.databaseUrl,
+      SECRETS_KEY: testSecretsKey,
     };
     for (const kind of ['unit', 'workflow', 'integration'] as const) {
       if (selected.has(kind)) await nodeTests(kind, env, scratch);

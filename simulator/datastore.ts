@@ -1,14 +1,25 @@
 // Configuration datastores as XML trees, with the two operations NETCONF needs on them:
 // edit-config (merge, replace, create, delete, remove; RFC 6241 §7.2) and subtree filtering
-// (RFC 6241 §6). List entries are keyed by their <name> child, as Junos keys them.
+// (RFC 6241 §6). The tree is Junos's: `<configuration>` with no namespace, as a real box serves
+// it, and every edit is checked against the Junos schema (junos-schema.ts) before it applies,
+// as Junos refuses a statement it does not know.
 import { DOMImplementation, type Document, type Element, type Node } from '@xmldom/xmldom';
 import { elementChildren, netconfBaseNs, parseXml, serialize } from '../activities/devices/netconf/xml.ts';
+import { junosSchema, valueProblem, type SchemaNode } from './junos-schema.ts';
 
-export const configNs = 'urn:branchline:sim:config';
+/** Junos's own namespace for configuration in the XML API; the configuration also comes with none, or inherits NETCONF's. */
+export const junosXnmNs = 'http://xml.juniper.net/xnm/1.1/xnm';
+const configurationNamespaces = new Set<string | null>([null, '', junosXnmNs, netconfBaseNs]);
+const isConfigurationNamespace = (namespace: string | null | undefined) => configurationNamespaces.has(namespace ?? null);
 
-/** An edit that cannot be applied: becomes an <rpc-error> with this tag. */
+/** An edit that cannot be applied: becomes an <rpc-error> with this tag (and the offending element, as Junos names it). */
 export class EditError extends Error {
-  constructor(readonly tag: 'data-missing' | 'data-exists' | 'bad-attribute' | 'invalid-value', message: string, readonly path: string) {
+  constructor(
+    readonly tag: 'data-missing' | 'data-exists' | 'bad-attribute' | 'invalid-value' | 'unknown-element' | 'missing-element',
+    message: string,
+    readonly path: string,
+    readonly badElement?: string,
+  ) {
     super(message);
   }
 }
@@ -16,96 +27,155 @@ export class EditError extends Error {
 export type EditOperation = 'merge' | 'replace' | 'create' | 'delete' | 'remove' | 'none';
 
 export function emptyConfiguration(): Document {
-  const document = new DOMImplementation().createDocument(configNs, 'configuration', null);
-  return document;
+  return new DOMImplementation().createDocument(null, 'configuration', null);
+}
+
+/** A copy with no namespace on any element and no attributes: the configuration as Junos keeps it. */
+function plainCopy(document: Document, source: Element): Element {
+  const copy = document.createElementNS(null, source.localName ?? '');
+  for (let node = source.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === 1) copy.appendChild(plainCopy(document, node as Element));
+    else if (node.nodeType === 3 || node.nodeType === 4) {
+      const text = node.nodeValue ?? '';
+      if (text.trim() !== '') copy.appendChild(document.createTextNode(text.trim()));
+    }
+  }
+  return copy;
 }
 
 export function parseConfiguration(xml: string): Document {
-  const document = parseXml(xml);
-  if (document.documentElement?.localName !== 'configuration') throw new Error('a configuration document has <configuration> at its root');
+  const parsed = parseXml(xml);
+  const root = parsed.documentElement;
+  if (root?.localName !== 'configuration') throw new Error('a configuration document has <configuration> at its root');
+  const document = emptyConfiguration();
+  for (const statement of elementChildren(root)) document.documentElement!.appendChild(plainCopy(document, statement));
   return document;
 }
 
 export function cloneDocument(document: Document): Document {
-  return parseXml(serialize(document));
+  return parseConfiguration(serialize(document));
 }
 
-function keyOf(element: Element): string | undefined {
-  return elementChildren(element).find((c) => c.localName === 'name')?.textContent?.trim();
+/** The schema node of a statement under `parent`'s node, if Junos knows it there. */
+function schemaChild(parent: SchemaNode | undefined, name: string): SchemaNode | undefined {
+  return parent && (parent.kind === 'container' || parent.kind === 'list') ? parent.children[name] : undefined;
 }
 
-function pathOf(element: Element): string {
+const textOf = (element: Element) => (element.textContent ?? '').trim();
+const childNamed = (element: Element, name: string) => elementChildren(element).find((c) => c.localName === name);
+
+/** A list entry's key values, in key order (undefined where one is missing). */
+function keysOf(element: Element, node: SchemaNode): (string | undefined)[] {
+  return node.kind === 'list' ? node.keys.map((key) => { const k = childNamed(element, key); return k && textOf(k); }) : [];
+}
+
+/** Junos's way of naming where a statement is: `[edit security zones security-zone untrust]`. */
+function editPath(element: Element | undefined, schemaOf: (e: Element) => SchemaNode | undefined): string {
   const parts: string[] = [];
-  for (let node: Node | null = element; node && node.nodeType === 1; node = node.parentNode) {
+  for (let node: Node | null | undefined = element; node && node.nodeType === 1; node = node.parentNode) {
     const e = node as Element;
-    const key = keyOf(e);
-    parts.unshift(key && e.localName !== 'name' ? `${e.localName}[name='${key}']` : e.localName ?? '');
+    if (e.localName === 'configuration' && (!e.parentNode || e.parentNode.nodeType !== 1 || (e.parentNode as Element).localName === 'config')) break;
+    const schema = schemaOf(e);
+    const keys = schema?.kind === 'list' ? keysOf(e, schema).filter((k) => k !== undefined) : [];
+    parts.unshift([e.localName, ...keys].join(' '));
   }
-  return '/' + parts.join('/');
+  return `[edit${parts.length > 0 ? ' ' : ''}${parts.join(' ')}]`;
 }
 
-function findMatch(parent: Element, edit: Element): Element | undefined {
-  const key = keyOf(edit);
-  return elementChildren(parent).find((candidate) =>
-    candidate.localName === edit.localName && candidate.namespaceURI === edit.namespaceURI && (key === undefined || keyOf(candidate) === key));
+/** The schema nodes of an edit's elements, found by walking down from <configuration>. */
+function schemaFinder(): { of: (e: Element) => SchemaNode | undefined; set: (e: Element, n: SchemaNode) => void } {
+  const nodes = new Map<Element, SchemaNode>();
+  return { of: (e) => nodes.get(e), set: (e, n) => void nodes.set(e, n) };
+}
+
+/**
+ * Checks an edit against the Junos schema: every statement known where it stands, every value of
+ * its type, every list entry with its keys (a delete or remove needs no more than them).
+ */
+function checkEdit(edit: Element, node: SchemaNode, schemas: ReturnType<typeof schemaFinder>): void {
+  schemas.set(edit, node);
+  const path = () => editPath(edit, schemas.of);
+  if (node.kind === 'leaf' || node.kind === 'leaf-list') {
+    const inner = elementChildren(edit)[0];
+    if (inner) throw new EditError('unknown-element', 'syntax error', editPath(edit, schemas.of), inner.localName ?? '');
+    const operation = edit.getAttributeNS(netconfBaseNs, 'operation');
+    if (operation === 'delete' || operation === 'remove') return;
+    const problem = valueProblem(node.type, textOf(edit));
+    if (problem) throw new EditError('invalid-value', `invalid value for ${edit.localName}: ${problem}`, path(), edit.localName ?? '');
+    return;
+  }
+  if (node.kind === 'list') {
+    for (const [i, key] of keysOf(edit, node).entries()) {
+      if (key === undefined || key === '') throw new EditError('missing-element', `missing mandatory statement: '${node.keys[i]}'`, path(), node.keys[i]);
+    }
+  } else if (textOf(edit) !== '' && elementChildren(edit).length === 0) {
+    throw new EditError('invalid-value', `${edit.localName} takes no value`, path(), edit.localName ?? '');
+  }
+  for (const child of elementChildren(edit)) {
+    const childNode = schemaChild(node, child.localName ?? '');
+    if (!childNode) throw new EditError('unknown-element', 'syntax error', path(), child.localName ?? '');
+    checkEdit(child, childNode, schemas);
+  }
+}
+
+/** Where an existing statement matching `edit` (a list entry by its keys, a leaf-list value by its value) is under `parent`. */
+function findMatch(parent: Element, edit: Element, node: SchemaNode | undefined): Element | undefined {
+  const candidates = elementChildren(parent).filter((candidate) => candidate.localName === edit.localName);
+  if (node?.kind === 'list') {
+    const keys = keysOf(edit, node).join('\u0000');
+    return candidates.find((candidate) => keysOf(candidate, node).join('\u0000') === keys);
+  }
+  if (node?.kind === 'leaf-list') return candidates.find((candidate) => textOf(candidate) === textOf(edit));
+  return candidates[0];
 }
 
 function isLeaf(element: Element): boolean {
   return elementChildren(element).length === 0;
 }
 
-/** A copy of `edit` for the datastore: no operation attributes. */
-function importClean(document: Document, edit: Element): Element {
-  const copy = document.importNode(edit, true) as Element;
-  const strip = (element: Element) => {
-    element.removeAttributeNS(netconfBaseNs, 'operation');
-    elementChildren(element).forEach(strip);
-  };
-  strip(copy);
-  return copy;
-}
-
 function operationOf(edit: Element, inherited: EditOperation): EditOperation {
   const value = edit.getAttributeNS(netconfBaseNs, 'operation');
   if (!value) return inherited;
   if (!['merge', 'replace', 'create', 'delete', 'remove'].includes(value)) {
-    throw new EditError('bad-attribute', `unknown operation "${value}"`, pathOf(edit));
+    throw new EditError('bad-attribute', `unknown operation "${value}"`, edit.localName ?? '');
   }
   return value as EditOperation;
 }
 
-function applyEdit(document: Document, parent: Element, edit: Element, inherited: EditOperation): void {
+function applyEdit(document: Document, parent: Element, edit: Element, inherited: EditOperation, schemas: ReturnType<typeof schemaFinder>): void {
   const operation = operationOf(edit, inherited);
-  const match = findMatch(parent, edit);
+  const node = schemas.of(edit);
+  const match = findMatch(parent, edit, node);
   switch (operation) {
     case 'delete':
-      if (!match) throw new EditError('data-missing', `${edit.localName} does not exist, so it cannot be deleted`, pathOf(parent) + '/' + edit.localName);
+      if (!match) throw new EditError('data-missing', `statement not found: ${edit.localName}`, editPath(edit, schemas.of));
       parent.removeChild(match);
       return;
     case 'remove':
       if (match) parent.removeChild(match);
       return;
     case 'create':
-      if (match) throw new EditError('data-exists', `${edit.localName} exists already`, pathOf(match));
-      parent.appendChild(importClean(document, edit));
+      if (match) throw new EditError('data-exists', `statement exists already: ${edit.localName}`, editPath(edit, schemas.of));
+      parent.appendChild(plainCopy(document, edit));
       return;
     case 'replace':
-      if (match) parent.replaceChild(importClean(document, edit), match);
-      else parent.appendChild(importClean(document, edit));
+      if (match) parent.replaceChild(plainCopy(document, edit), match);
+      else parent.appendChild(plainCopy(document, edit));
       return;
     case 'merge':
     case 'none': {
-      if (isLeaf(edit)) {
+      if (node?.kind === 'leaf' || node?.kind === 'leaf-list') {
         if (operation === 'none') return;
-        if (match) match.textContent = edit.textContent;
-        else parent.appendChild(importClean(document, edit));
+        if (match && node.kind === 'leaf') match.textContent = textOf(edit);
+        else if (!match) parent.appendChild(plainCopy(document, edit));
         return;
       }
       // A container or list entry: create it if missing, then let every child apply its own
-      // operation (a nested delete of something missing still fails).
-      const target = match ?? (parent.appendChild(document.createElementNS(edit.namespaceURI, edit.localName ?? '')) as Element);
-      for (const childEdit of elementChildren(edit)) applyEdit(document, target, childEdit, operation);
-      if (!match && isLeaf(target)) parent.removeChild(target);
+      // operation (a nested delete of something missing still fails); one made here that ends up
+      // empty (it held only removals) goes again.
+      const target = match ?? (parent.appendChild(document.createElementNS(null, edit.localName ?? '')) as Element);
+      for (const childEdit of elementChildren(edit)) applyEdit(document, target, childEdit, operation, schemas);
+      if (!match && isLeaf(target) && elementChildren(edit).length > 0) parent.removeChild(target);
       return;
     }
   }
@@ -119,18 +189,31 @@ export function editConfiguration(target: Document, configChildren: Element[], d
   const result = cloneDocument(target);
   const root = result.documentElement!;
   for (const edit of configChildren) {
-    if (edit.localName !== 'configuration' || edit.namespaceURI !== configNs) {
-      throw new EditError('invalid-value', `unknown top-level element ${edit.localName} (expected configuration in ${configNs})`, '/' + edit.localName);
+    if (edit.localName !== 'configuration' || !isConfigurationNamespace(edit.namespaceURI)) {
+      throw new EditError('unknown-element', 'syntax error', '[edit]', edit.localName ?? '');
     }
+    const schemas = schemaFinder();
+    checkEdit(edit, junosSchema, schemas);
     const operation = operationOf(edit, defaultOperation);
     if (operation === 'replace') {
       while (root.firstChild) root.removeChild(root.firstChild);
-      for (const childEdit of elementChildren(edit)) root.appendChild(importClean(result, childEdit));
+      for (const childEdit of elementChildren(edit)) root.appendChild(plainCopy(result, childEdit));
       continue;
     }
-    for (const childEdit of elementChildren(edit)) applyEdit(result, root, childEdit, operation);
+    for (const childEdit of elementChildren(edit)) applyEdit(result, root, childEdit, operation, schemas);
   }
   return result;
+}
+
+/** The problems of a whole configuration against the schema (a rollback, a state file): what checkEdit would refuse. */
+export function schemaProblems(document: Document): { path: string; message: string }[] {
+  try {
+    checkEdit(document.documentElement!, junosSchema, schemaFinder());
+    return [];
+  } catch (error) {
+    if (!(error instanceof EditError)) throw error;
+    return [{ path: error.path, message: `${error.message}${error.badElement ? ` (${error.badElement})` : ''}` }];
+  }
 }
 
 function isContentMatch(element: Element): boolean {
@@ -139,7 +222,11 @@ function isContentMatch(element: Element): boolean {
 
 /** Subtree filtering: the part of `data` that `filter` selects, or undefined. */
 function filterElement(document: Document, data: Element, filter: Element): Element | undefined {
-  if (data.localName !== filter.localName || (filter.namespaceURI && data.namespaceURI !== filter.namespaceURI)) return undefined;
+  if (data.localName !== filter.localName) return undefined;
+  // The configuration has no namespace: a filter naming it bare, in Junos's namespace or in NETCONF's (inherited) selects it.
+  const sameNamespace = !filter.namespaceURI || data.namespaceURI === filter.namespaceURI
+    || (isConfigurationNamespace(data.namespaceURI) && isConfigurationNamespace(filter.namespaceURI));
+  if (!sameNamespace) return undefined;
   const filterChildren = elementChildren(filter);
   if (filterChildren.length === 0) return document.importNode(data, true) as Element;
 
@@ -150,7 +237,7 @@ function filterElement(document: Document, data: Element, filter: Element): Elem
   }
   if (contentMatches.length === filterChildren.length) return document.importNode(data, true) as Element;
 
-  const result = document.createElementNS(data.namespaceURI, data.localName ?? '');
+  const result = document.createElementNS(data.namespaceURI || null, data.localName ?? '');
   for (const dataChild of elementChildren(data)) {
     if (contentMatches.some((m) => m.localName === dataChild.localName)) {
       result.appendChild(document.importNode(dataChild, true));

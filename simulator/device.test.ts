@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeviceConfigInput } from '../domain/render/device-config.ts';
-import { junosSimRenderer } from '../domain/render/junos-sim.ts';
+import { junosRenderer } from '../domain/render/junos.ts';
 import { SimulatedDevice, newIdentity } from './device.ts';
 
 const branch: DeviceConfigInput = {
@@ -25,7 +25,7 @@ const state = (device: SimulatedDevice, name: string) => device.interfaces().fin
 
 describe('simulated device', () => {
   it('holds a static WAN link up with its address, and brings a PPPoE session up on pp0 with an address from the provider', () => {
-    const device = box(junosSimRenderer.stage1(branch));
+    const device = box(junosRenderer.stage1(branch));
     assert.deepEqual([state(device, 'ge-0/0/0')?.operUp, state(device, 'ge-0/0/0')?.addresses], [true, ['192.0.2.10/30']]);
     assert.deepEqual([state(device, 'pp0.0')?.operUp, state(device, 'pp0.0')?.addresses], [true, ['100.64.0.42/32']]);
     assert.deepEqual(state(device, 'ge-0/0/1')?.addresses, [], 'the port itself holds no address: the session does');
@@ -33,16 +33,16 @@ describe('simulated device', () => {
   });
 
   it("drops the PPPoE session when its port's link is cut, and keeps it down without credentials", () => {
-    const device = box(junosSimRenderer.stage1(branch));
+    const device = box(junosRenderer.stage1(branch));
     device.changeLink('wan1', { cut: true });
     assert.deepEqual([state(device, 'pp0.0')?.operUp, state(device, 'pp0.0')?.addresses], [false, []]);
     device.changeLink('wan1', { cut: false });
     assert.equal(state(device, 'pp0.0')?.operUp, true);
-    assert.equal(state(box(junosSimRenderer.stage1(branch).replace('<local-password>pa55word</local-password>', '')), 'pp0.0')?.operUp, false);
+    assert.equal(state(box(junosRenderer.stage1(branch).replace('<local-password>pa55word</local-password>', '')), 'pp0.0')?.operUp, false);
   });
 
   it('says which LAN segments its DHCP server serves, and from which pool', () => {
-    assert.match(box(junosSimRenderer.stage2(branch)).operationalState(), new RegExp('<dhcp-server-information xmlns="urn:branchline:sim:state"><interface><name>irb\\.10</name><group>staff</group>'
+    assert.match(box(junosRenderer.stage2(branch)).operationalState(), new RegExp('<dhcp-server-information xmlns="urn:branchline:sim:state"><interface><name>irb\\.10</name><group>staff</group>'
       + '<pool>staff</pool><low>10\\.77\\.10\\.2</low><high>10\\.77\\.10\\.254</high><router>10\\.77\\.10\\.1</router><state>serving</state></interface></dhcp-server-information>'));
   });
 });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import { keyFingerprint } from '../activities/devices/netconf/session.ts';
-import { childText, escapeXml, serialize, type Element } from '../activities/devices/netconf/xml.ts';
+import { childText, elementChildren, escapeXml, serialize, type Document, type Element } from '../activities/devices/netconf/xml.ts';
 import { ConfigStore, StoreError } from './config-store.ts';
 import { dhcpServices } from './dhcp-server.ts';
 import { startNetconfServer, type NetconfDevice, type NetconfFaults, type RunningNetconfServer } from './netconf-server.ts';
@@ -70,6 +70,17 @@ export interface DeviceOptions {
   peerIsUp: (address: string) => boolean;
   onChange: () => void;
 }
+
+/** The statements at a path of the configuration (Junos's schema: `interfaces interface`, `security ike gateway`, …). */
+function configuration(document: Document, ...path: string[]): Element[] {
+  return path.reduce<Element[]>((found, name) => found.flatMap((e) => elementChildren(e).filter((c) => c.localName === name)),
+    document.documentElement ? [document.documentElement] : []);
+}
+
+/** A unit's IPv4 addresses (`family inet address`), with their prefix lengths. */
+const inetAddresses = (unit: Element) => ['family', 'inet', 'address']
+  .reduce<Element[]>((found, name) => found.flatMap((e) => elementChildren(e).filter((c) => c.localName === name)), [unit])
+  .map((address) => childText(address, 'name') ?? '');
 
 const physicalInterfaces = ['ge-0/0/0', 'ge-0/0/1', 'ge-0/0/2', 'ge-0/0/3', 'dl0'];
 
@@ -188,8 +199,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   }
 
   hostName(): string {
-    const system = this.store.running.getElementsByTagName('host-name')[0];
-    return system?.textContent?.trim() || this.identity.serial;
+    const hostName = configuration(this.store.running, 'system', 'host-name')[0];
+    return hostName?.textContent?.trim() || this.identity.serial;
   }
 
   toState(): DeviceState {
@@ -212,10 +223,10 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   /** The running configuration's units of these interfaces (all of them when none are named), by `<interface>.<unit>`. */
   private unitsOf(interfaces?: string[]): Map<string, Element> {
     const units = new Map<string, Element>();
-    for (const iface of Array.from(this.store.running.getElementsByTagName('interface'))) {
+    for (const iface of configuration(this.store.running, 'interfaces', 'interface')) {
       const name = childText(iface, 'name') ?? '';
       if (interfaces && !interfaces.includes(name)) continue;
-      for (const unit of Array.from(iface.getElementsByTagName('unit'))) units.set(`${name}.${childText(unit, 'name') ?? '0'}`, unit);
+      for (const unit of elementChildren(iface).filter((e) => e.localName === 'unit')) units.set(`${name}.${childText(unit, 'name') ?? '0'}`, unit);
     }
     return units;
   }
@@ -234,12 +245,14 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     return { up, address: `100.${64 + (unitNumber % 64)}.${c ?? 0}.${d ?? 0}/32` };
   }
 
-  /** Tunnels (st0.N) are up when their VPN's peer is a device that is up. */
+  /** Tunnels (st0.N) are up when their VPN's peer (its IKE gateway's address) is a device that is up. */
   private tunnelPeers(): Map<string, string> {
+    const gateways = new Map(configuration(this.store.running, 'security', 'ike', 'gateway').map((g) => [childText(g, 'name'), childText(g, 'address')]));
     const peers = new Map<string, string>();
-    for (const vpn of Array.from(this.store.running.getElementsByTagName('vpn'))) {
+    for (const vpn of configuration(this.store.running, 'security', 'ipsec', 'vpn')) {
       const bind = childText(vpn, 'bind-interface');
-      const peer = childText(vpn, 'peer');
+      const ike = elementChildren(vpn).find((e) => e.localName === 'ike');
+      const peer = gateways.get(ike && childText(ike, 'gateway'));
       if (bind && peer) peers.set(bind, peer);
     }
     return peers;
@@ -258,7 +271,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       // A port holds the addresses of its unit 0; a logical interface its own.
       const unit = units.get(name.includes('.') ? name : `${name}.0`);
       const session = name.startsWith('pp0.') && unit ? this.pppoeSession(unit, Number(name.slice(4)), links) : undefined;
-      const configured = unit ? Array.from(unit.getElementsByTagName('address')).map((a) => a.textContent?.trim() ?? '') : [];
+      const configured = unit ? inetAddresses(unit) : [];
       const operUp = session ? session.up
         : link ? !link.cut && !badFirmware : name.startsWith('st0') ? !!peer && this.options.peerIsUp(peer) : name.startsWith('lo') || name.startsWith('irb.') || name === 'ge-0/0/2';
       const rate = operUp ? (link ? 250_000 : 40_000) * (1 + (i % 3)) : 0;

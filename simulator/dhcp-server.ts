@@ -20,7 +20,10 @@ export function dhcpServices(running: Document): DhcpService[] {
   if (!root) return [];
   const unitAddresses = new Map<string, string[]>();
   for (const iface of named(named(root, 'interfaces')[0], 'interface')) {
-    for (const unit of named(iface, 'unit')) unitAddresses.set(`${nameOf(iface)}.${nameOf(unit)}`, named(unit, 'address').map((a) => textOf(a) ?? ''));
+    for (const unit of named(iface, 'unit')) {
+      const inet = named(named(unit, 'family')[0], 'inet')[0];
+      unitAddresses.set(`${nameOf(iface)}.${nameOf(unit)}`, named(inet, 'address').map(nameOf));
+    }
   }
   const pools = named(named(named(root, 'access')[0], 'address-assignment')[0], 'pool').map((pool) => {
     const inet = named(named(pool, 'family')[0], 'inet')[0];

@@ -203,14 +203,15 @@ class ServerSession {
       }
       return this.errorXml('protocol', error.tag, error.message, error.extra.path, error.extra.sessionId);
     }
-    if (error instanceof EditError) return this.errorXml('application', error.tag, error.message, error.path);
+    if (error instanceof EditError) return this.errorXml('application', error.tag, error.message, error.path, undefined, error.badElement);
     return this.errorXml('application', 'operation-failed', (error as Error).message);
   }
 
-  private errorXml(type: string, tag: string, message: string, path?: string, sessionId?: number): string {
+  private errorXml(type: string, tag: string, message: string, path?: string, sessionId?: number, badElement?: string): string {
     return `<rpc-error><error-type>${type}</error-type><error-tag>${tag}</error-tag><error-severity>error</error-severity>`
       + `${path ? `<error-path>${escapeXml(path)}</error-path>` : ''}<error-message xml:lang="en">${escapeXml(message)}</error-message>`
-      + `${sessionId !== undefined ? `<error-info><session-id>${sessionId}</session-id></error-info>` : ''}</rpc-error>`;
+      + `${sessionId !== undefined ? `<error-info><session-id>${sessionId}</session-id></error-info>` : ''}`
+      + `${badElement ? `<error-info><bad-element>${escapeXml(badElement)}</bad-element></error-info>` : ''}</rpc-error>`;
   }
 
   private errorReply(messageId: string | undefined, type: string, tag: string, message: string): string {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseXml } from '../activities/devices/netconf/xml.ts';
 import type { DeviceConfigInput } from '../domain/render/device-config.ts';
-import { junosSimRenderer } from '../domain/render/junos-sim.ts';
+import { junosRenderer } from '../domain/render/junos.ts';
 import { dhcpServices } from './dhcp-server.ts';
 import { validateConfiguration } from './validation.ts';
 
@@ -24,15 +24,15 @@ const branch: DeviceConfigInput = {
 const problemsOf = (xml: string) => validateConfiguration(parseXml(xml)).map((p) => p.message);
 /** The rendered stage 2 with one piece of it replaced, as a hand edit would. */
 const edited = (from: string, to: string) => {
-  const stage2 = junosSimRenderer.stage2(branch);
+  const stage2 = junosRenderer.stage2(branch);
   assert.ok(stage2.includes(from), `the configuration holds ${from}`);
   return stage2.replace(from, to);
 };
 
 describe('simulated commit check', () => {
   it('accepts a branch with a static WAN link, a PPPoE one and a LAN segment serving DHCP, at both stages', () => {
-    assert.deepEqual(problemsOf(junosSimRenderer.stage1(branch)), []);
-    assert.deepEqual(problemsOf(junosSimRenderer.stage2(branch)), []);
+    assert.deepEqual(problemsOf(junosRenderer.stage1(branch)), []);
+    assert.deepEqual(problemsOf(junosRenderer.stage2(branch)), []);
   });
 
   it('refuses a PPPoE session without its encapsulated port, credentials or a way to get an address', () => {
@@ -59,13 +59,13 @@ describe('simulated commit check', () => {
   });
 
   it('serves DHCP on each interface of a server group from the pool holding its address', () => {
-    assert.deepEqual(dhcpServices(parseXml(junosSimRenderer.stage2(branch))), [{
+    assert.deepEqual(dhcpServices(parseXml(junosRenderer.stage2(branch))), [{
       group: 'staff', interface: 'irb.10',
       pool: { name: 'staff', network: '10.77.10.0/24', low: '10.77.10.2', high: '10.77.10.254', routers: ['10.77.10.1'], nameServers: ['9.9.9.9'] },
     }]);
     assert.deepEqual(dhcpServices(parseXml(edited('<network>10.77.10.0/24</network>', '<network>10.78.10.0/24</network>')
       .replace('<low>10.77.10.2</low><high>10.77.10.254</high>', '<low>10.78.10.2</low><high>10.78.10.254</high>').replace('<name>10.77.10.1</name></router>', '<name>10.78.10.1</name></router>'))),
     [{ group: 'staff', interface: 'irb.10' }], 'no pool covers its subnet: nothing is served');
-    assert.deepEqual(dhcpServices(parseXml(junosSimRenderer.stage1(branch))), []);
+    assert.deepEqual(dhcpServices(parseXml(junosRenderer.stage1(branch))), []);
   });
 });

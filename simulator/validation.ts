@@ -1,6 +1,10 @@
-// What the simulated device refuses to commit, as a real router's commit check would.
+// What the simulated device refuses to commit, as a real SRX's commit check would: the schema
+// (junos-schema.ts) first, then what YANG cannot say: addresses, PPPoE, routes, DHCP pools, and
+// the cross-references between statements (a zone naming an interface unit that is not
+// configured, a VPN naming a missing IKE gateway or IPsec policy, a policy naming a missing zone).
 import { elementChildren, type Document, type Element } from '../activities/devices/netconf/xml.ts';
 import { ipv4Network, parseIpv4, parseIpv4Prefix } from '../domain/ipv4.ts';
+import { schemaProblems } from './datastore.ts';
 
 export interface ConfigProblem {
   path: string;
@@ -18,6 +22,16 @@ function childrenNamed(element: Element | undefined, name: string): Element[] {
   return element ? elementChildren(element).filter((c) => c.localName === name) : [];
 }
 
+/** The elements at the end of a path of child names. */
+function at(element: Element | undefined, ...names: string[]): Element[] {
+  return names.reduce<Element[]>((found, name) => found.flatMap((e) => childrenNamed(e, name)), element ? [element] : []);
+}
+
+const nameOf = (element: Element) => text(childrenNamed(element, 'name')[0]) ?? '';
+/** A unit's IPv4 addresses: `family inet address` entries, by their names. */
+const inetAddresses = (unit: Element) => at(unit, 'family', 'inet', 'address').map(nameOf);
+const inetStatement = (unit: Element, name: string) => at(unit, 'family', 'inet', name).length > 0;
+
 
 /** PPPoE client sessions (pp0 units): over a port unit encapsulated for it, with credentials, negotiating their address. */
 function pppoeProblems(interfaces: Element[], problems: ConfigProblem[]) {
@@ -30,7 +44,7 @@ function pppoeProblems(interfaces: Element[], problems: ConfigProblem[]) {
       if (encapsulation === undefined) continue;
       const path = `/configuration/interfaces/interface[name='${name}']/unit[name='${unitName}']`;
       if (encapsulation !== 'ppp-over-ether') problems.push({ path: `${path}/encapsulation`, message: `encapsulation ${encapsulation} is not supported on ${name}` });
-      else if (childrenNamed(unit, 'address').length > 0 || childrenNamed(unit, 'dhcp').length > 0) {
+      else if (inetAddresses(unit).length > 0 || inetStatement(unit, 'dhcp')) {
         problems.push({ path, message: `${name}.${unitName} carries PPPoE (ppp-over-ether): its address is negotiated on pp0, not configured here` });
       } else encapsulated.add(`${name}.${unitName}`);
     }
@@ -44,8 +58,8 @@ function pppoeProblems(interfaces: Element[], problems: ConfigProblem[]) {
     else if (!encapsulated.has(over)) problems.push({ path: `${path}/pppoe-options/underlying-interface`, message: `pp0.${unitName} runs over ${over}, which is not a unit with encapsulation ppp-over-ether` });
     else if (underlying.has(over)) problems.push({ path: `${path}/pppoe-options/underlying-interface`, message: `${over} already carries pp0.${underlying.get(over)}` });
     else underlying.set(over, unitName);
-    if (childrenNamed(unit, 'negotiate-address').length === 0 && childrenNamed(unit, 'address').length === 0) {
-      problems.push({ path, message: `pp0.${unitName} needs negotiate-address or an address` });
+    if (!inetStatement(unit, 'negotiate-address') && inetAddresses(unit).length === 0) {
+      problems.push({ path, message: `pp0.${unitName} needs family inet negotiate-address or an address` });
     }
     const options = childrenNamed(unit, 'ppp-options')[0];
     const chap = childrenNamed(options, 'chap')[0];
@@ -59,15 +73,16 @@ function pppoeProblems(interfaces: Element[], problems: ConfigProblem[]) {
   }
 }
 
-/** Static routes: a prefix each, next hops that are addresses. */
-function routeProblems(root: Element, problems: ConfigProblem[]) {
-  const statics = childrenNamed(childrenNamed(root, 'routing-options')[0], 'static')[0];
-  for (const route of childrenNamed(statics, 'route')) {
+/** Static routes (of the main instance or a routing instance): a prefix each, next hops that are addresses (or, qualified, interface units). */
+function routeProblems(routingOptions: Element | undefined, base: string, units: Set<string>, problems: ConfigProblem[]) {
+  for (const route of at(routingOptions, 'static', 'route')) {
     const destination = text(childrenNamed(route, 'name')[0]) ?? '';
-    const path = `/configuration/routing-options/static/route[name='${destination}']`;
+    const path = `${base}/routing-options/static/route[name='${destination}']`;
     if (!parseIpv4Prefix(destination)) problems.push({ path, message: `route ${destination} is not an IPv4 prefix` });
-    const hops = [...childrenNamed(route, 'next-hop').map((h) => text(h) ?? ''), ...childrenNamed(route, 'qualified-next-hop').map((h) => text(childrenNamed(h, 'name')[0]) ?? '')];
-    if (hops.length === 0) problems.push({ path, message: `route ${destination} has no next hop` });
+    const hops = [...childrenNamed(route, 'next-hop').map((h) => text(h) ?? ''), ...childrenNamed(route, 'qualified-next-hop').map((h) => text(childrenNamed(h, 'name')[0]) ?? '')]
+      .filter((hop) => !units.has(hop));
+    const other = ['discard', 'reject', 'next-table'].some((statement) => childrenNamed(route, statement).length > 0);
+    if (hops.length === 0 && !other && childrenNamed(route, 'qualified-next-hop').length === 0) problems.push({ path, message: `route ${destination} has no next hop` });
     for (const hop of hops) if (parseIpv4(hop) === undefined) problems.push({ path, message: `next hop "${hop}" of route ${destination} is not an IPv4 address` });
   }
 }
@@ -111,55 +126,123 @@ function dhcpServerProblems(root: Element, addresses: Map<string, string>, probl
   }
 }
 
+/** IKE and IPsec: each VPN bound to a configured st0 unit, naming an IKE gateway and an IPsec policy that exist; each gateway an IKE policy, an address and a configured unit to leave by. */
+function vpnProblems(security: Element | undefined, units: Set<string>, problems: ConfigProblem[]) {
+  const names = (...path: string[]) => new Set(at(security, ...path).map(nameOf));
+  const [ikeProposals, ikePolicies, gateways] = [names('ike', 'proposal'), names('ike', 'policy'), names('ike', 'gateway')];
+  const [ipsecProposals, ipsecPolicies] = [names('ipsec', 'proposal'), names('ipsec', 'policy')];
+  for (const policy of at(security, 'ike', 'policy')) {
+    const path = `/configuration/security/ike/policy[name='${nameOf(policy)}']`;
+    for (const proposal of childrenNamed(policy, 'proposals').map((p) => text(p) ?? '')) {
+      if (!ikeProposals.has(proposal)) problems.push({ path: `${path}/proposals`, message: `IKE policy ${nameOf(policy)}: proposal ${proposal} is not defined` });
+    }
+    if (at(policy, 'pre-shared-key').length === 0) problems.push({ path, message: `IKE policy ${nameOf(policy)} needs a pre-shared-key` });
+  }
+  for (const gateway of at(security, 'ike', 'gateway')) {
+    const name = nameOf(gateway);
+    const path = `/configuration/security/ike/gateway[name='${name}']`;
+    const policy = text(childrenNamed(gateway, 'ike-policy')[0]);
+    if (!policy || !ikePolicies.has(policy)) problems.push({ path: `${path}/ike-policy`, message: `IKE gateway ${name}: ike-policy ${policy ?? '(none)'} is not defined` });
+    const addresses = childrenNamed(gateway, 'address').map((a) => text(a) ?? '');
+    if (addresses.length === 0) problems.push({ path: `${path}/address`, message: `IKE gateway ${name} needs the peer's address` });
+    for (const address of addresses) if (parseIpv4(address) === undefined) problems.push({ path: `${path}/address`, message: `IKE gateway ${name}: "${address}" is not an IPv4 address` });
+    const external = text(childrenNamed(gateway, 'external-interface')[0]);
+    if (!external || !units.has(external)) problems.push({ path: `${path}/external-interface`, message: `IKE gateway ${name}: external-interface ${external ?? '(none)'} is not a configured unit` });
+  }
+  for (const policy of at(security, 'ipsec', 'policy')) {
+    for (const proposal of childrenNamed(policy, 'proposals').map((p) => text(p) ?? '')) {
+      if (!ipsecProposals.has(proposal)) problems.push({ path: `/configuration/security/ipsec/policy[name='${nameOf(policy)}']/proposals`, message: `IPsec policy ${nameOf(policy)}: proposal ${proposal} is not defined` });
+    }
+  }
+  const bound = new Map<string, string>();
+  for (const vpn of at(security, 'ipsec', 'vpn')) {
+    const name = nameOf(vpn);
+    const path = `/configuration/security/ipsec/vpn[name='${name}']`;
+    const gateway = text(at(vpn, 'ike', 'gateway')[0]);
+    if (!gateway || !gateways.has(gateway)) problems.push({ path: `${path}/ike/gateway`, message: `VPN ${name}: IKE gateway ${gateway ?? '(none)'} is not defined` });
+    const policy = text(at(vpn, 'ike', 'ipsec-policy')[0]);
+    if (policy !== undefined && !ipsecPolicies.has(policy)) problems.push({ path: `${path}/ike/ipsec-policy`, message: `VPN ${name}: ipsec-policy ${policy} is not defined` });
+    const bind = text(childrenNamed(vpn, 'bind-interface')[0]);
+    if (!bind || !units.has(bind)) problems.push({ path: `${path}/bind-interface`, message: `VPN ${name} binds to ${bind ?? 'nothing'}, which is not configured` });
+    else if (bound.has(bind)) problems.push({ path: `${path}/bind-interface`, message: `VPN ${name}: ${bind} is bound to VPN ${bound.get(bind)} already` });
+    else bound.set(bind, name);
+  }
+}
+
+/** Zones hold configured units, each in one zone; policies name zones that exist; an APBR profile a zone applies exists. */
+function zoneProblems(security: Element | undefined, units: Set<string>, problems: ConfigProblem[]) {
+  const zones = new Set<string>();
+  const zoneOf = new Map<string, string>();
+  const profiles = new Set(at(security, 'advance-policy-based-routing', 'profile').map(nameOf));
+  for (const zone of at(security, 'zones', 'security-zone')) {
+    const name = nameOf(zone);
+    zones.add(name);
+    const path = `/configuration/security/zones/security-zone[name='${name}']`;
+    for (const member of childrenNamed(zone, 'interfaces').map(nameOf)) {
+      if (!units.has(member)) problems.push({ path: `${path}/interfaces[name='${member}']`, message: `zone ${name}: interface ${member} is not configured` });
+      else if (zoneOf.has(member)) problems.push({ path: `${path}/interfaces[name='${member}']`, message: `interface ${member} is in zone ${zoneOf.get(member)} already` });
+      else zoneOf.set(member, name);
+    }
+    const profile = text(at(zone, 'advance-policy-based-routing-profile', 'profile')[0]);
+    if (profile !== undefined && !profiles.has(profile)) problems.push({ path: `${path}/advance-policy-based-routing-profile`, message: `zone ${name}: APBR profile ${profile} is not defined` });
+  }
+  for (const context of at(security, 'policies', 'policy')) {
+    const [from, to] = [text(childrenNamed(context, 'from-zone-name')[0]) ?? '', text(childrenNamed(context, 'to-zone-name')[0]) ?? ''];
+    for (const zone of new Set([from, to])) {
+      if (!zones.has(zone)) problems.push({ path: `/configuration/security/policies/policy[from-zone-name='${from}'][to-zone-name='${to}']`, message: `security zone ${zone} is not defined` });
+    }
+  }
+}
+
 export function validateConfiguration(document: Document): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = schemaProblems(document);
   const root = document.documentElement!;
-  const system = childrenNamed(root, 'system')[0];
-  const host = text(childrenNamed(system, 'host-name')[0]);
+  const host = text(at(root, 'system', 'host-name')[0]);
   if (host !== undefined && !hostName.test(host)) {
     problems.push({ path: '/configuration/system/host-name', message: `"${host}" is not a valid host name (letters, digits and hyphens, at most 63)` });
   }
 
   const units = new Set<string>();
   const addresses = new Map<string, string>();
-  for (const iface of childrenNamed(childrenNamed(root, 'interfaces')[0], 'interface')) {
-    const name = text(childrenNamed(iface, 'name')[0]) ?? '';
+  const interfaces = at(root, 'interfaces', 'interface');
+  for (const iface of interfaces) {
+    const name = nameOf(iface);
     const path = `/configuration/interfaces/interface[name='${name}']`;
     if (!interfaceName.test(name)) problems.push({ path, message: `no interface ${name} on this device` });
     for (const unit of childrenNamed(iface, 'unit')) {
-      const unitName = text(childrenNamed(unit, 'name')[0]) ?? '';
+      const unitName = nameOf(unit);
       const unitPath = `${path}/unit[name='${unitName}']`;
       if (!/^\d+$/.test(unitName) || Number(unitName) > 16385) problems.push({ path: unitPath, message: `unit ${unitName} is not a number from 0 to 16385` });
       units.add(`${name}.${unitName}`);
-      const vlan = text(childrenNamed(unit, 'vlan-id')[0]);
-      if (vlan !== undefined && (!/^\d+$/.test(vlan) || Number(vlan) < 1 || Number(vlan) > 4094)) {
-        problems.push({ path: `${unitPath}/vlan-id`, message: `VLAN ${vlan} is outside 1-4094` });
-      }
-      for (const address of childrenNamed(unit, 'address').map((a) => text(a) ?? '')) {
+      for (const address of inetAddresses(unit)) {
         if (!parseIpv4Prefix(address)) {
-          problems.push({ path: `${unitPath}/address`, message: `"${address}" is not an IPv4 prefix` });
+          problems.push({ path: `${unitPath}/family/inet/address`, message: `"${address}" is not an IPv4 prefix` });
         } else if (addresses.has(address.split('/')[0]!)) {
-          problems.push({ path: `${unitPath}/address`, message: `address ${address} is already on ${addresses.get(address.split('/')[0]!)}` });
+          problems.push({ path: `${unitPath}/family/inet/address`, message: `address ${address} is already on ${addresses.get(address.split('/')[0]!)}` });
         } else {
           addresses.set(address.split('/')[0]!, `${name}.${unitName}`);
         }
       }
+      if (inetStatement(unit, 'dhcp') && inetAddresses(unit).length > 0) {
+        problems.push({ path: `${unitPath}/family/inet`, message: `${name}.${unitName}: an address and dhcp cannot both be configured` });
+      }
     }
   }
 
-  const interfaces = childrenNamed(childrenNamed(root, 'interfaces')[0], 'interface');
   pppoeProblems(interfaces, problems);
-  routeProblems(root, problems);
-  dhcpServerProblems(root, addresses, problems);
-
-  const ipsec = childrenNamed(childrenNamed(root, 'security')[0], 'ipsec')[0];
-  for (const vpn of childrenNamed(ipsec, 'vpn')) {
-    const name = text(childrenNamed(vpn, 'name')[0]) ?? '';
-    const path = `/configuration/security/ipsec/vpn[name='${name}']`;
-    const peer = text(childrenNamed(vpn, 'peer')[0]);
-    if (!peer || parseIpv4(peer) === undefined) problems.push({ path: `${path}/peer`, message: `VPN ${name} needs a peer IPv4 address` });
-    const bind = text(childrenNamed(vpn, 'bind-interface')[0]);
-    if (!bind || !units.has(bind)) problems.push({ path: `${path}/bind-interface`, message: `VPN ${name} binds to ${bind ?? 'nothing'}, which is not configured` });
+  routeProblems(at(root, 'routing-options')[0], '/configuration', units, problems);
+  for (const instance of at(root, 'routing-instances', 'instance')) {
+    const base = `/configuration/routing-instances/instance[name='${nameOf(instance)}']`;
+    routeProblems(at(instance, 'routing-options')[0], base, units, problems);
+    if (at(instance, 'instance-type').length === 0) problems.push({ path: base, message: `routing instance ${nameOf(instance)} needs an instance-type` });
   }
+  dhcpServerProblems(root, addresses, problems);
+  for (const vlan of at(root, 'vlans', 'vlan')) {
+    const l3 = text(childrenNamed(vlan, 'l3-interface')[0]);
+    if (l3 !== undefined && !units.has(l3)) problems.push({ path: `/configuration/vlans/vlan[name='${nameOf(vlan)}']/l3-interface`, message: `vlan ${nameOf(vlan)}: l3-interface ${l3} is not configured` });
+  }
+  const security = at(root, 'security')[0];
+  vpnProblems(security, units, problems);
+  zoneProblems(security, units, problems);
   return problems;
 }

@@ -103,7 +103,7 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
       assert.equal(answer.status, status, JSON.stringify(answer.body));
       assert.match(JSON.stringify(answer.body), new RegExp(field));
     }
-    const planned = await database.prisma.site.create({ data: { tenantId, name: 'Douai store', devices: { create: { hostname: 'douai-01', model: 'SRX-SIM-300', platform: 'junos-sim' } } }, include: { devices: true } });
+    const planned = await database.prisma.site.create({ data: { tenantId, name: 'Douai store', devices: { create: { hostname: 'douai-01', model: 'SRX-SIM-300', platform: 'junos' } } }, include: { devices: true } });
     assert.equal((await replace(planned.devices[0]!.id, { newSerial: serial(6) })).status, 409);
     assert.equal((await replace('00000000-0000-7000-8000-000000000000', { newSerial: serial(6) })).status, 404);
 

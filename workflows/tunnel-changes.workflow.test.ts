@@ -45,7 +45,7 @@ describe('tunnelChanges', () => {
 
   it('merges the waiting edits of one source into a commit recorded under that source, in the order they came', async () => {
     const serial = `HUB-${randomUUID().slice(0, 8)}`;
-    const target: DeviceTarget = { deviceId: randomUUID(), serial, platform: 'junos-sim', host: '127.16.0.1', netconfPort: 830, snmpPort: 161 };
+    const target: DeviceTarget = { deviceId: randomUUID(), serial, platform: 'junos', host: '127.16.0.1', netconfPort: 830, snmpPort: 161 };
     const request = (edit: string, source?: TunnelChangeSource): TunnelChangeRequest => ({
       requestId: randomUUID(), requesterWorkflowId: `test-requester/${randomUUID()}`, target, edit, purpose: `edit ${edit}`, ...(source ? { source } : {}),
     });

@@ -40,7 +40,7 @@ describe('ztp', () => {
         setDeviceStatus: record('setDeviceStatus'),
         async admitDevice(input: PhoneHome & { deviceId: string }): Promise<DeviceTarget> {
           await record('admitDevice')(input);
-          return { deviceId: input.deviceId, serial: input.serial, platform: 'junos-sim', host: input.address, netconfPort: input.netconfPort, snmpPort: input.snmpPort };
+          return { deviceId: input.deviceId, serial: input.serial, platform: 'junos', host: input.address, netconfPort: input.netconfPort, snmpPort: input.snmpPort };
         },
       },
     }));
@@ -108,7 +108,7 @@ describe('ztp', () => {
     const deviceId = randomUUID();
     const serial = `SIM-${deviceId.slice(0, 8)}`;
     reportedModels.set(serial, 'SRX-SIM-100');
-    const handle = await start(deviceId, { admitted: { deviceId, serial, platform: 'junos-sim', host: '127.16.0.9', netconfPort: 830, snmpPort: 161 } });
+    const handle = await start(deviceId, { admitted: { deviceId, serial, platform: 'junos', host: '127.16.0.9', netconfPort: 830, snmpPort: 161 } });
     const refused = await failure(handle.result());
     assert.equal(refused.type, 'DeviceModelMismatch');
     assert.equal(refused.message, `${serial} is a SRX-SIM-100, but leuven-depot-01 is planned as a SRX-SIM-300: its configuration is not pushed to that box.`);

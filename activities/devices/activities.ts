@@ -26,6 +26,8 @@ export interface DeviceActivityDependencies {
   prisma: PrismaClient;
   transports: Transports;
   credentials: DeviceCredentials;
+  /** The deployment's key that secrets shared by two devices (IKE pre-shared keys) are derived from. */
+  secretsKey: Buffer;
   /** Where devices download images from: the API's public URL. */
   imageBaseUrl: string;
 }
@@ -70,7 +72,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export function createDeviceActivities(deps: DeviceActivityDependencies) {
   const { prisma, transports, credentials } = deps;
   const driver = (target: DeviceTarget): DeviceDriver => driverFor({ ...target, ...credentials }, transports);
-  const secrets = createDeviceSecrets(prisma);
+  const secrets = createDeviceSecrets(prisma, deps.secretsKey);
 
   /** Records the running configuration as the device's next version, unless it is the version on record already. */
   async function recordVersion(deviceId: string, running: string, source: ConfigSource, workflowId: string): Promise<number> {

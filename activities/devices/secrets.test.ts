@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { pppoePasswordSecret } from '../../inventory/devices.ts';
+import { secretReference } from '../../domain/render/device-config.ts';
 import { createDeviceSecrets } from './secrets.ts';
+
+const deploymentKey = Buffer.alloc(32, 7);
 
 /** The inventory's WAN links of one device, as far as secrets go. */
 function inventory(links: Record<string, { id: string; pppoePassword: string }[]>) {
@@ -16,7 +19,7 @@ function inventory(links: Record<string, { id: string; pppoePassword: string }[]
       },
     },
   } as unknown as PrismaClient;
-  return { secrets: createDeviceSecrets(prisma), asked };
+  return { secrets: createDeviceSecrets(prisma, deploymentKey), asked };
 }
 
 const reference = pppoePasswordSecret('link-1');
@@ -40,5 +43,30 @@ describe('device secrets', () => {
     const running = '<pap><local-name>p&amp;ss&lt;w&gt;rd</local-name><local-password>p&amp;ss&lt;w&gt;rd</local-password></pap><default-chap-secret>stale</default-chap-secret>';
     assert.equal(await secrets.conceal('d1', running),
       `<pap><local-name>p&amp;ss&lt;w&gt;rd</local-name><local-password>${reference}</local-password></pap><default-chap-secret>stale</default-chap-secret>`);
+  });
+
+  describe("an IKE tunnel's pre-shared key", () => {
+    const tunnelKey = secretReference('ike-psk/172.16.0.0/30');
+    const policy = (key: string) => `<policy><name>hub-1</name><pre-shared-key><ascii-text>${key}</ascii-text></pre-shared-key></policy>`;
+    const unit = '<unit><name>1</name><family><inet><address><name>172.16.0.2/30</name></address></inet></family></unit>';
+
+    it('is derived from the deployment key and the tunnel network, the same at both ends, printable, without asking the inventory', async () => {
+      const { secrets, asked } = inventory({});
+      const near = await secrets.reveal('spoke', policy(tunnelKey));
+      const far = await secrets.reveal('hub', policy(tunnelKey));
+      assert.equal(near, far);
+      const key = /<ascii-text>([^<]+)<\/ascii-text>/.exec(near)![1]!;
+      assert.match(key, /^[A-Za-z0-9_-]{43}$/);
+      assert.deepEqual(asked, []);
+      const other = createDeviceSecrets({} as PrismaClient, Buffer.alloc(32, 8));
+      assert.notEqual(await other.reveal('spoke', policy(tunnelKey)), near, 'another deployment, another key');
+      assert.notEqual(await secrets.reveal('spoke', policy(secretReference('ike-psk/172.16.0.4/30'))), near, 'another tunnel, another key');
+    });
+
+    it('is named again in what the device reports, from the tunnel networks it holds', async () => {
+      const { secrets } = inventory({});
+      const running = `${unit}${await secrets.reveal('spoke', policy(tunnelKey))}${policy('someone-elses-key')}`;
+      assert.equal(await secrets.conceal('spoke', running), `${unit}${policy(tunnelKey)}${policy('someone-elses-key')}`);
+    });
   });
 });

@@ -1,10 +1,13 @@
 // Configuration renderers by platform, as the device drivers are chosen (activities/devices/drivers/registry.ts).
 import { ApplicationFailure } from '@temporalio/common';
 import type { DeviceConfigRenderer } from './device-config.ts';
-import { junosSimRenderer } from './junos-sim.ts';
+import { junosRenderer } from './junos.ts';
 
 const byPlatform: Readonly<Record<string, DeviceConfigRenderer>> = {
-  'junos-sim': junosSimRenderer,
+  junos: junosRenderer,
+  // The platform's name before the simulator spoke Junos: runs started then (and their recorded
+  // histories) still carry it in their plans, and replaying them renders again.
+  'junos-sim': junosRenderer,
 };
 
 export const renderers = {

@@ -1,10 +1,12 @@
 // Drivers by platform. A new device family is a new driver registered here.
 import { DeviceError } from '../errors.ts';
 import type { DeviceConnection, DeviceDriver, DriverFactory, Transports } from './contract.ts';
-import { junosSimDriver } from './junos-sim.ts';
+import { junosDriver } from './junos.ts';
 
 export const drivers: Readonly<Record<string, DriverFactory>> = {
-  'junos-sim': junosSimDriver,
+  junos: junosDriver,
+  // The platform's name before the simulator spoke Junos: runs started then still carry it in their targets.
+  'junos-sim': junosDriver,
 };
 
 export function driverFor(connection: DeviceConnection, transports: Transports): DeviceDriver {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApplicationFailure } from '@temporalio/common';
 import { Fleet } from '../../../simulator/fleet.ts';
-import { junosSimRenderer } from '../../../domain/render/junos-sim.ts';
+import { junosRenderer } from '../../../domain/render/junos.ts';
 import { applyConfiguration } from '../change.ts';
 import { DeviceError } from '../errors.ts';
 import { toApplicationFailure } from '../failures.ts';
@@ -133,10 +133,10 @@ describe('junos-sim driver', () => {
       ],
     };
     const d = driver('BLS0000005');
-    const stage1 = await applyConfiguration(d, { config: junosSimRenderer.stage1(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-1', checks: [{ kind: 'interface-up', interface: 'ge-0/0/0' }] });
+    const stage1 = await applyConfiguration(d, { config: junosRenderer.stage1(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-1', checks: [{ kind: 'interface-up', interface: 'ge-0/0/0' }] });
     assert.equal(stage1.changed, true);
     const stage2 = await applyConfiguration(d, {
-      config: junosSimRenderer.stage2(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-2',
+      config: junosRenderer.stage2(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-2',
       checks: [{ kind: 'interface-up', interface: 'st0.1' }, { kind: 'interface-up', interface: 'st0.2' }, { kind: 'interface-up', interface: 'irb.10' }],
     });
     assert.equal(stage2.changed, true);
@@ -145,7 +145,7 @@ describe('junos-sim driver', () => {
     const ifNames = await transports.snmp.walk({ host: identity.address, port: identity.snmpPort, version: '2c', community: identity.community }, '1.3.6.1.2.1.31.1.1.1.1');
     assert.ok(ifNames.some((vb) => vb.value === 'irb.10'), 'ifName irb.10');
     assert.match(stage2.diff, /\+\s+<bind-interface>st0\.1<\/bind-interface>/);
-    assert.equal((await applyConfiguration(d, { config: junosSimRenderer.stage2(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-2b', checks: [] })).changed, false);
+    assert.equal((await applyConfiguration(d, { config: junosRenderer.stage2(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-2b', checks: [] })).changed, false);
     assert.deepEqual(journal('BLS0000005'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'confirm']);
   });
 
@@ -162,11 +162,11 @@ describe('junos-sim driver', () => {
     };
     const checks = [{ kind: 'interface-up' as const, interface: 'ge-0/0/0', address: '192.0.2.10/30' }, { kind: 'interface-up' as const, interface: 'pp0.0' }];
     const d = driver('BLS0000004');
-    assert.equal((await applyConfiguration(d, { config: junosSimRenderer.stage1(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'wan-1', checks })).changed, true);
+    assert.equal((await applyConfiguration(d, { config: junosRenderer.stage1(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'wan-1', checks })).changed, true);
     const interfaces = await d.interfaces();
     assert.deepEqual(interfaces.find((i) => i.name === 'ge-0/0/0'), { name: 'ge-0/0/0', adminUp: true, operUp: true, addresses: ['192.0.2.10/30'] });
     assert.equal(interfaces.find((i) => i.name === 'pp0.0')?.operUp, true);
-    const renumbered = junosSimRenderer.stage1({ ...input, wanLinks: [{ ...input.wanLinks[0]!, address: '192.0.2.14/30', gateway: '192.0.2.13' }, input.wanLinks[1]!] });
+    const renumbered = junosRenderer.stage1({ ...input, wanLinks: [{ ...input.wanLinks[0]!, address: '192.0.2.14/30', gateway: '192.0.2.13' }, input.wanLinks[1]!] });
     await assert.rejects(
       applyConfiguration(d, { config: renumbered, mode: 'replace', confirmTimeoutSeconds: 60, persist: 'wan-2', checks }),
       (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && /rolled back.*interface ge-0\/0\/0 is up without its address 192\.0\.2\.10\/30/.test(e.message),

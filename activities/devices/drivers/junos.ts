@@ -1,15 +1,17 @@
-// The driver for the simulator's Junos-like family (platform "junos-sim"): configuration in
-// urn:branchline:sim:config, state in urn:branchline:sim:state, software RPCs as Junos names them.
+// The driver for SRX-class Junos devices (platform "junos"): configuration in Junos's own schema
+// (<configuration> with no namespace, as get-config returns it), through the candidate datastore
+// and confirmed commits. The operational half (facts, interfaces, probes, software, reboot) is
+// still the simulator's and moves to junos-operational.ts.
 import { diffConfigs } from '../config-diff.ts';
 import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
-import { child, childText, elementChildren, escapeXml, parseXml } from '../netconf/xml.ts';
+import { child, childText, elementChildren, escapeXml, parseXml, type Element } from '../netconf/xml.ts';
 import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, ProbeResult, Transports } from './contract.ts';
 
 const stateNs = 'urn:branchline:sim:state';
 const probeEntry = '1.3.6.1.4.1.64242.1.2.1';
 
-export function junosSimDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
+export function junosDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
   const target = {
     host: connection.host,
     port: connection.netconfPort,
@@ -27,7 +29,7 @@ export function junosSimDriver(connection: DeviceConnection, transports: Transpo
     async facts(): Promise<DeviceFacts> {
       return netconf(async (session) => {
         const info = parseXml(await session.get(`<software-information xmlns="${stateNs}"/>`)).documentElement!;
-        const config = await session.getConfig('running', '<configuration xmlns="urn:branchline:sim:config"><system><host-name/></system></configuration>');
+        const config = await session.getConfig('running', '<configuration><system><host-name/></system></configuration>');
         return {
           serial: childText(info, 'serial') ?? '',
           model: childText(info, 'model') ?? '',
@@ -73,19 +75,27 @@ export function junosSimDriver(connection: DeviceConnection, transports: Transpo
     runningConfig: () => netconf((session) => session.getConfig('running')),
 
     async tunnelsTo(peer) {
-      const config = parseXml(await netconf((session) => session.getConfig('running')));
-      const st0 = [...config.getElementsByTagName('interface')].find((i) => childText(i, 'name') === 'st0');
-      const units = new Map((st0 ? elementChildren(st0) : []).filter((e) => e.localName === 'unit').map((u) => [childText(u, 'name'), childText(u, 'address')]));
-      return [...config.getElementsByTagName('vpn')].filter((vpn) => childText(vpn, 'peer') === peer).map((vpn) => {
-        const unit = Number(childText(vpn, 'bind-interface')?.replace(/^st0\./, ''));
-        return {
-          // The VPN is named after the far end and the unit (the renderer's vpnName).
+      const root = parseXml(await netconf((session) => session.getConfig('running'))).documentElement!;
+      const path = (from: Element | undefined, ...names: string[]) => names.reduce<Element[]>(
+        (found, name) => found.flatMap((e) => elementChildren(e).filter((c) => c.localName === name)), from ? [from] : []);
+      const st0 = path(root, 'interfaces', 'interface').find((i) => childText(i, 'name') === 'st0');
+      const unitAddress = new Map(path(st0, 'unit').map((u) => [childText(u, 'name'), path(u, 'family', 'inet', 'address')[0]]));
+      // A tunnel is an IKE gateway whose address is the peer, and the VPN that uses the gateway.
+      const gateways = new Map(path(root, 'security', 'ike', 'gateway').filter((g) => childText(g, 'address') === peer).map((g) => [childText(g, 'name'), g]));
+      return path(root, 'security', 'ipsec', 'vpn').flatMap((vpn) => {
+        const gateway = gateways.get(path(vpn, 'ike')[0] && childText(path(vpn, 'ike')[0]!, 'gateway'));
+        const bind = childText(vpn, 'bind-interface') ?? '';
+        if (!gateway || !/^st0\.\d+$/.test(bind)) return [];
+        const unit = Number(bind.slice(4));
+        const address = unitAddress.get(String(unit));
+        return [{
+          // The VPN is named after the far end and the unit (the renderer's tunnelName).
           name: (childText(vpn, 'name') ?? '').replace(new RegExp(`-${unit}$`), ''),
           unit,
           peer,
-          localAddress: units.get(String(unit)) ?? '',
-          viaLink: (childText(vpn, 'external-interface') ?? '').replace(/\.0$/, ''),
-        };
+          localAddress: (address && childText(address, 'name')) ?? '',
+          viaLink: (childText(gateway, 'external-interface') ?? '').replace(/\.0$/, ''),
+        }];
       });
     },
     lock: () => netconf((session) => session.lock('candidate')),
