@@ -36,14 +36,15 @@ describe('simulated commit check', () => {
   });
 
   it('refuses a PPPoE session without its encapsulated port, credentials or a way to get an address', () => {
-    assert.deepEqual(problemsOf(edited('<encapsulation>ppp-over-ether</encapsulation>', '<dhcp/>')),
+    const dhcp = '<family><inet><dhcp/></inet></family>';
+    assert.deepEqual(problemsOf(edited('<encapsulation>ppp-over-ether</encapsulation>', dhcp)),
       ['pp0.0 runs over ge-0/0/1.0, which is not a unit with encapsulation ppp-over-ether']);
-    assert.deepEqual(problemsOf(edited('<encapsulation>ppp-over-ether</encapsulation>', '<encapsulation>ppp-over-ether</encapsulation><dhcp/>')), [
+    assert.deepEqual(problemsOf(edited('<encapsulation>ppp-over-ether</encapsulation>', `<encapsulation>ppp-over-ether</encapsulation>${dhcp}`)), [
       'ge-0/0/1.0 carries PPPoE (ppp-over-ether): its address is negotiated on pp0, not configured here',
       'pp0.0 runs over ge-0/0/1.0, which is not a unit with encapsulation ppp-over-ether',
     ]);
     assert.deepEqual(problemsOf(edited('<default-chap-secret>pa55word</default-chap-secret>', '')), ['pp0.0: CHAP needs default-chap-secret and local-name']);
-    assert.deepEqual(problemsOf(edited('<negotiate-address/>', '')), ['pp0.0 needs negotiate-address or an address']);
+    assert.deepEqual(problemsOf(edited('<family><inet><negotiate-address/></inet></family>', '')), ['pp0.0 needs family inet negotiate-address or an address']);
   });
 
   it('refuses a DHCP server on an interface without an address, and a pool that leases or routes outside its network', () => {
@@ -56,6 +57,21 @@ describe('simulated commit check', () => {
   it('refuses a static route whose next hop is no address', () => {
     assert.deepEqual(problemsOf(edited('<qualified-next-hop><name>192.0.2.9</name>', '<qualified-next-hop><name>gateway</name>')),
       ['next hop "gateway" of route 0.0.0.0/0 is not an IPv4 address']);
+  });
+
+  it('refuses what Junos refuses at commit and YANG cannot say: statements naming units, gateways, policies or zones that are not configured', () => {
+    assert.deepEqual(problemsOf(edited('<interfaces><name>irb.20</name></interfaces>', '<interfaces><name>irb.30</name></interfaces>')), ['zone trust: interface irb.30 is not configured']);
+    assert.deepEqual(problemsOf(edited('<ike><gateway>ghent-depot-01-1</gateway>', '<ike><gateway>ghent</gateway>')), ['VPN ghent-depot-01-1: IKE gateway ghent is not defined']);
+    assert.deepEqual(problemsOf(edited('<ipsec-policy>ghent-depot-01-1</ipsec-policy>', '<ipsec-policy>ghent</ipsec-policy>')), ['VPN ghent-depot-01-1: ipsec-policy ghent is not defined']);
+    assert.deepEqual(problemsOf(edited('<ike-policy>ghent-depot-01-1</ike-policy>', '<ike-policy>ghent</ike-policy>')), ['IKE gateway ghent-depot-01-1: ike-policy ghent is not defined']);
+    assert.deepEqual(problemsOf(edited('<bind-interface>st0.1</bind-interface>', '<bind-interface>st0.2</bind-interface>')), ['VPN ghent-depot-01-1 binds to st0.2, which is not configured']);
+    const policy = '<policies><policy><from-zone-name>Staff</from-zone-name><to-zone-name>dmz</to-zone-name><policy><name>p</name><match><source-address>any</source-address>'
+      + '<destination-address>any</destination-address><application>any</application></match><then><permit/></then></policy></policy></policies>';
+    assert.deepEqual(problemsOf(edited('<zones>', `${policy}<zones>`)), ['security zone dmz is not defined']);
+  });
+
+  it('refuses at commit a statement the schema does not know (a configuration that came from elsewhere than an edit, such as a rollback)', () => {
+    assert.deepEqual(problemsOf(edited('<host-name>', '<hostname>leuven</hostname><host-name>')), ['syntax error (hostname)']);
   });
 
   it('serves DHCP on each interface of a server group from the pool holding its address', () => {
