@@ -111,7 +111,7 @@ test.describe('Add-site wizard', () => {
     const configuration = page.getByRole('region', { name: 'Configuration of ghent-depot-01' });
     const stage2 = configuration.getByLabel('Branch configuration (stage 2) of ghent-depot-01, as a diff');
     await expect(stage2).toContainText('+     <host-name>ghent-depot-01</host-name>');
-    await expect(stage2).toContainText('<address>10.62.10.1/24</address>');
+    await expect(stage2).toContainText('<name>10.62.10.1/24</name>');
     await expect(stage2).toContainText('LOOPBACK/32');
     await expect(stage2).toContainText('<name>0.0.0.0/0</name>');
     await expect(stage2).toContainText('<negotiate-address/>');

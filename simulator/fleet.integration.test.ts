@@ -14,11 +14,11 @@ import { NetconfSession } from '../activities/devices/netconf/session.ts';
 import { DeviceError } from '../activities/devices/errors.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
 import netSnmp from 'net-snmp';
+import { junosRenderer } from '../domain/render/junos.ts';
 import { Fleet, type FleetOptions } from './fleet.ts';
 import type { SimulatedDevice } from './device.ts';
 import { oids } from './snmp-agent.ts';
 
-const ns = 'urn:branchline:sim:config';
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fleetOptions = (overrides: Partial<FleetOptions>): FleetOptions => ({
   devices: 3, baseAddress: '127.30.0.1', snmpPort: 20161, netconfPort: 20830, controlPort: 0,
@@ -101,7 +101,7 @@ describe('simulator fleet', () => {
     const device = fleet.device(second)!;
     await control(`/devices/${second}/faults`, { failNextCommit: 'commit failed: simulated disk error' });
     const session = await netconf(device);
-    await session.editConfig({ target: 'candidate', config: `<configuration xmlns="${ns}"><system><host-name>lyon-01</host-name></system></configuration>` });
+    await session.editConfig({ target: 'candidate', config: `<configuration><system><host-name>lyon-01</host-name></system></configuration>` });
     await assert.rejects(session.commit(), /simulated disk error/);
     await session.commit();
     const journal = (await (await fetch(`${fleet.controlUrl}/devices/${second}/journal`)).json()) as { kind: string; sections: string[] }[];
@@ -128,8 +128,9 @@ describe('simulator fleet', () => {
     const device = fleet.device(third)!;
     const peer = fleet.device(first)!;
     const session = await netconf(device);
-    await session.editConfig({ target: 'candidate', config: `<configuration xmlns="${ns}"><interfaces><interface><name>st0</name><unit><name>1</name></unit></interface></interfaces>`
-      + `<security><ipsec><vpn><name>to-hub</name><peer>${peer.identity.address}</peer><bind-interface>st0.1</bind-interface></vpn></ipsec></security></configuration>` });
+    const wan = { name: 'wan0', interfaceName: 'ge-0/0/0', address: 'dhcp' as const };
+    const tunnel = junosRenderer.tunnel({ name: 'hub', unit: 1, peer: peer.identity.address, localAddress: '172.16.0.2/30', viaLink: 'wan0' }, [wan]);
+    await session.editConfig({ target: 'candidate', config: junosRenderer.stage1({ hostname: 'spoke', loopback: '10.255.0.1/32', wanLinks: [wan], lanSegments: [], tunnels: [] }) + tunnel.add });
     await session.commit();
     const tunnelOper = async () => {
       const names = await snmp.walk(target(device), `${oids.ifXEntry}.1`);
@@ -146,7 +147,7 @@ describe('simulator fleet', () => {
   it('powered off answers nothing; powered on again, it has a fresh uptime and its configuration, but not an unconfirmed commit', async () => {
     const device = fleet.device(second)!;
     const session = await netconf(device);
-    await session.editConfig({ target: 'candidate', config: `<configuration xmlns="${ns}"><system><host-name>unconfirmed</host-name></system></configuration>` });
+    await session.editConfig({ target: 'candidate', config: `<configuration><system><host-name>unconfirmed</host-name></system></configuration>` });
     await session.commit({ confirmTimeoutSeconds: 600, persist: 'survives-sessions-not-power' });
     assert.equal((await control(`/devices/${second}/power`, { on: false })).status, 200);
     await assert.rejects(snmp.get(target(device), [oids.sysUpTime]), (e: unknown) => e instanceof DeviceError && e.kind === 'timeout');
@@ -274,7 +275,7 @@ describe('simulator fleet', () => {
       const device = local.device('BLS0000001')!;
       const hostKey = device.hostKeySha256;
       const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: 'admin', password: device.identity.password });
-      await session.editConfig({ target: 'candidate', config: `<configuration xmlns="${ns}"><system><host-name>kept</host-name></system></configuration>` });
+      await session.editConfig({ target: 'candidate', config: `<configuration><system><host-name>kept</host-name></system></configuration>` });
       await session.commit();
       await session.close();
       const post = (path: string, body: unknown) => fetch(`${local.controlUrl}/devices/BLS0000001${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

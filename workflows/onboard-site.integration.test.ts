@@ -137,7 +137,14 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     assert.deepEqual(journal(serial(3)), ['confirmed-commit', 'confirm', 'confirmed-commit', 'confirm', 'confirmed-commit', 'confirm']);
     assert.equal(upInterfaces(serial(3), 'st0').length, 2);
     assert.deepEqual(upInterfaces(serial(3), 'irb'), ['irb.10', 'irb.20']);
-    assert.match(runningConfig(serial(3)), /<policy><name>guest-wi-fi-to-internet-only-guests-no-corporate<\/name><from-zone>Guests<\/from-zone><to-zone>vpn<\/to-zone>/);
+    assert.match(runningConfig(serial(3)), /<policy><from-zone-name>Guests<\/from-zone-name><to-zone-name>vpn<\/to-zone-name><policy><name>guest-wi-fi-to-internet-only-guests-no-corporate<\/name>/);
+    // Each tunnel's pre-shared key: the same at both ends, on the devices only.
+    const keys = (config: string) => [...config.matchAll(/<ascii-text>([^<]*)<\/ascii-text>/g)].map((m) => m[1]!);
+    assert.equal(keys(runningConfig(serial(3))).length, 2);
+    for (const key of keys(runningConfig(serial(3)))) {
+      assert.ok(!key.includes('$secret'), 'the device holds the key itself');
+      assert.ok([serial(1), serial(2)].some((hub) => keys(runningConfig(hub)).includes(key)), 'a hub holds the same key');
+    }
     for (const hub of [serial(1), serial(2)]) {
       assert.match(runningConfig(hub), /<description>tunnel to grenoble-store-01<\/description>/);
       assert.ok(upInterfaces(hub, 'st0.').length >= 1);
@@ -145,7 +152,10 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     }
     const versions = await database.prisma.configVersion.findMany({ where: { deviceId: stored.devices[0]!.id }, orderBy: { version: 'asc' } });
     assert.deepEqual(versions.map((v) => v.source), ['ztp', 'ztp', 'policy']);
-    assert.equal(versions.at(-1)!.content, runningConfig(serial(3)));
+    const keysNamed = versions.at(-1)!.content;
+    assert.equal(keysNamed.match(/<ascii-text>\$secret\{ike-psk\/[\d./]+\}<\/ascii-text>/g)?.length, 2, 'the version names the tunnel keys, never writes them');
+    const withoutKeys = (config: string) => config.replace(/<ascii-text>[^<]*<\/ascii-text>/g, '<ascii-text/>');
+    assert.equal(withoutKeys(keysNamed), withoutKeys(runningConfig(serial(3))));
 
     const run = await database.prisma.runSummary.findUniqueOrThrow({ where: { workflowId: started.workflowId } });
     assert.deepEqual([run.kind, run.status, run.tenantId, run.siteId], ['site_onboarding', 'completed', tenantId, site.id]);

@@ -150,8 +150,8 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
     assert.deepEqual(await lastVersion(), before);
     assert.match(running(3), new RegExp(`<host-name>${device.hostname}</host-name>`));
     // The hub's tunnel now ends on the new box, on the same unit; both ends are up.
-    assert.ok(running(1).includes(`<peer>${box(3).identity.address}</peer>`));
-    assert.ok(!running(1).includes(`<peer>${oldAddress}</peer>`));
+    assert.ok(running(1).includes(`<address>${box(3).identity.address}</address>`));
+    assert.ok(!running(1).includes(`<address>${oldAddress}</address>`));
     assert.deepEqual(up(1, 'st0.'), hubTunnels);
     assert.equal(up(3, 'st0.').length, 1);
     // The hub's configuration versions say the replacement made them: its tunnel removed, then restored.
@@ -191,7 +191,7 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
       [replaced.serial, replaced.status, replaced.managementAddress, replaced.hostKeySha256, replaced.activationCodeHash],
       [serial(7), 'online', box(7).identity.address, box(7).hostKeySha256, null],
     );
-    assert.ok(running(1).includes(`<peer>${box(7).identity.address}</peer>`));
+    assert.ok(running(1).includes(`<address>${box(7).identity.address}</address>`));
     assert.ok(!(await unclaimed()).includes(serial(7)), 'the spare is no longer unclaimed');
     assert.equal(await database.prisma.alarm.count({ where: { deviceId: device.id } }), alarmsBefore, 'no alarm was raised');
   });
@@ -207,7 +207,7 @@ describe('device replacement (RMA)', { timeout: 600_000 }, () => {
     const done = await settled(device.id);
     assert.equal(done.state, 'completed', done.error ?? '');
     assert.deepEqual([(await deviceAt(siteId)).model, (await deviceAt(siteId)).status], ['SRX-SIM-300', 'online']);
-    assert.ok(running(1).includes(`<peer>${box(5).identity.address}</peer>`));
+    assert.ok(running(1).includes(`<address>${box(5).identity.address}</address>`));
 
     // A second replacement whose box never calls: aborted while it waits.
     const again = await replace(device.id, { newSerial: serial(6) });

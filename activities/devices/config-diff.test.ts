@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { configLines, diffConfigs } from './config-diff.ts';
 
 const config = (hostName: string, vlans: number[]) =>
-  `<configuration xmlns="urn:branchline:sim:config"><system><host-name>${hostName}</host-name></system><interfaces><interface><name>ge-0/0/1</name>${vlans.map((v) => `<unit><name>${v}</name><vlan-id>${v}</vlan-id></unit>`).join('')}</interface></interfaces></configuration>`;
+  `<configuration><system><host-name>${hostName}</host-name></system><interfaces><interface><name>ge-0/0/1</name>${vlans.map((v) => `<unit><name>${v}</name><vlan-id>${v}</vlan-id></unit>`).join('')}</interface></interfaces></configuration>`;
 
 describe('diffConfigs', () => {
   it('is empty when nothing changed, whatever the whitespace', () => {

@@ -1,4 +1,4 @@
-// The junos-sim driver and the configuration-change state machine against simulated devices.
+// The junos driver and the configuration-change state machine against simulated devices speaking Junos.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -12,16 +12,15 @@ import { SnmpClient } from '../snmp.ts';
 import type { DeviceConnection, DeviceDriver } from './contract.ts';
 import { driverFor } from './registry.ts';
 
-const ns = 'urn:branchline:sim:config';
-const hostName = (name: string) => `<configuration xmlns="${ns}"><system><host-name>${name}</host-name></system></configuration>`;
+const hostName = (name: string) => `<configuration><system><host-name>${name}</host-name></system></configuration>`;
 
-describe('junos-sim driver', () => {
+describe('junos driver', () => {
   let fleet: Fleet;
   const transports = { netconf: new NetconfSessionPool({ maxSessions: 2, idleMs: 5000 }), snmp: new SnmpClient({ timeoutMs: 1000, retries: 1 }) };
   const driver = (serial: string): DeviceDriver => {
     const device = fleet.device(serial)!;
     const connection: DeviceConnection = {
-      serial, platform: 'junos-sim', host: device.identity.address, netconfPort: device.identity.netconfPort, snmpPort: device.identity.snmpPort,
+      serial, platform: 'junos', host: device.identity.address, netconfPort: device.identity.netconfPort, snmpPort: device.identity.snmpPort,
       username: device.identity.username, password: device.identity.password, community: device.identity.community,
     };
     return driverFor(connection, transports);
@@ -70,10 +69,16 @@ describe('junos-sim driver', () => {
   });
 
   it('when the device refuses the configuration, leaves running and candidate as they were', async () => {
-    const bad = `<configuration xmlns="${ns}"><interfaces><interface><name>ge-0/0/1</name><unit><name>5</name><vlan-id>9999</vlan-id></unit></interface></interfaces></configuration>`;
+    const bad = '<configuration><interfaces><interface><name>ge-0/0/1</name><unit><name>5</name><vlan-id>9999</vlan-id></unit></interface></interfaces></configuration>';
     await assert.rejects(
       applyConfiguration(driver('BLS0000004'), { config: bad, mode: 'merge', confirmTimeoutSeconds: 60, persist: 'change-4', checks: [] }),
-      (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && /VLAN 9999/.test(e.message),
+      (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && /invalid-value.*9999.*\[edit interfaces interface ge-0\/0\/1 unit 5 vlan-id\]/.test(e.message),
+    );
+    // A statement Junos does not know, as Junos words it.
+    const unknown = '<configuration><interfaces><interface><name>ge-0/0/1</name><unit><name>0</name><address>192.0.2.1/30</address></unit></interface></interfaces></configuration>';
+    await assert.rejects(
+      applyConfiguration(driver('BLS0000004'), { config: unknown, mode: 'merge', confirmTimeoutSeconds: 60, persist: 'change-4b', checks: [] }),
+      (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && /unknown-element \(syntax error\) at \[edit interfaces interface ge-0\/0\/1 unit 0\]/.test(e.message),
     );
     assert.equal(await driver('BLS0000004').diff(), '');
     assert.deepEqual(journal('BLS0000004'), []);
@@ -145,6 +150,8 @@ describe('junos-sim driver', () => {
     const ifNames = await transports.snmp.walk({ host: identity.address, port: identity.snmpPort, version: '2c', community: identity.community }, '1.3.6.1.2.1.31.1.1.1.1');
     assert.ok(ifNames.some((vb) => vb.value === 'irb.10'), 'ifName irb.10');
     assert.match(stage2.diff, /\+\s+<bind-interface>st0\.1<\/bind-interface>/);
+    // The tunnels to a peer read back from the running configuration, as an RMA captures them.
+    assert.deepEqual(await d.tunnelsTo(hubB.identity.address), [{ name: 'hub-b', unit: 2, peer: hubB.identity.address, localAddress: '172.16.0.6/30', viaLink: 'ge-0/0/1' }]);
     assert.equal((await applyConfiguration(d, { config: junosRenderer.stage2(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-2b', checks: [] })).changed, false);
     assert.deepEqual(journal('BLS0000005'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'confirm']);
   });

@@ -9,7 +9,7 @@ import { DeviceError } from '../errors.ts';
 import { frame, MessageDecoder } from './framing.ts';
 import { capabilities, keyFingerprint, NetconfRpcError, NetconfSession, type NetconfTarget } from './session.ts';
 
-const ns = 'urn:branchline:sim:config';
+const ns = 'http://xml.juniper.net/xnm/1.1/xnm';
 const hostKey = generateKeyPair();
 const clientKey = generateKeyPair();
 const otherHostKey = generateKeyPair();
