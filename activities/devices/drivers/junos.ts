@@ -11,6 +11,14 @@ import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, Prob
 const stateNs = 'urn:branchline:sim:state';
 const probeEntry = '1.3.6.1.4.1.64242.1.2.1';
 
+/**
+ * The configuration as Junos shows it: in a get-config reply <configuration> carries no namespace
+ * of its own and so inherits the reply's NETCONF one, which a copy taken out of the reply names.
+ */
+function asJunosKeepsIt(xml: string): string {
+  return xml.replace(/^<configuration xmlns="urn:ietf:params:xml:ns:netconf:base:1\.0"/, '<configuration');
+}
+
 export function junosDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
   const target = {
     host: connection.host,
@@ -72,7 +80,7 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
       }));
     },
 
-    runningConfig: () => netconf((session) => session.getConfig('running')),
+    runningConfig: () => netconf((session) => session.getConfig('running')).then(asJunosKeepsIt),
 
     async tunnelsTo(peer) {
       const root = parseXml(await netconf((session) => session.getConfig('running'))).documentElement!;
