@@ -203,6 +203,12 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
       scalar('ifNumber', '1.3.6.1.2.1.2.1', ObjectType.Integer, () => view.interfaces().length),
       scalar('jnxBoxDescr', '1.3.6.1.4.1.2636.3.1.2', ObjectType.OctetString, () => `Juniper ${view.model} Internet Router`),
       scalar('jnxBoxSerialNo', '1.3.6.1.4.1.2636.3.1.3', ObjectType.OctetString, () => view.serial),
+      // SNMP-FRAMEWORK-MIB's engine group, as every SNMPv3 agent serves it. Being last in the tree it
+      // also ends walks of empty tables (JUNIPER-RPM-MIB before any test): past the end of its MIB,
+      // net-snmp's agent answers a get-next with noSuchObject instead of endOfMibView.
+      scalar('snmpEngineBoots', '1.3.6.1.6.3.10.2.1.2', ObjectType.Integer, () => 1),
+      scalar('snmpEngineTime', '1.3.6.1.6.3.10.2.1.3', ObjectType.Integer, () => Math.floor(view.uptimeCentiseconds() / 100)),
+      scalar('snmpEngineMaxMessageSize', '1.3.6.1.6.3.10.2.1.4', ObjectType.Integer, () => 65507),
     ];
     const { Integer, OctetString, Gauge, Counter, Counter64, TimeTicks } = ObjectType;
     const ifType = (name: string) => (name.startsWith('st0') ? 131 : name.startsWith('lo') ? 24 : 6); // tunnel, softwareLoopback, ethernetCsmacd

@@ -87,7 +87,7 @@ describe('junos-sim driver', () => {
       const installs = box.installs;
       await assert.rejects(driver('BLS0000008').installImage({ url, sha256: 'f'.repeat(64), reboot: true }),
         (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && e.details['reason'] === 'checksum-mismatch' && new RegExp(`has sha256 ${sha256}`).test(e.message));
-      box.faults.storageFreeBytes = 100;
+      box.faults.storageFreeBytes = 10; // the simulator's images are a hundred bytes or so
       try {
         await assert.rejects(driver('BLS0000008').installImage({ url, sha256, reboot: true, sizeBytes: image.length }),
           (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && e.details['reason'] === 'no-room');
