@@ -357,7 +357,9 @@ describe('simulator fleet', () => {
     try {
       const device = local.device('BLS0000001')!;
       const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: device.identity.username, password: device.identity.password });
-      await session.editConfig({ target: 'candidate', config: rpmProbe('wan0', '<thresholds><rtt>150000</rtt><total-loss>5</total-loss></thresholds><traps>rtt-exceeded</traps><traps>test-failure</traps>') });
+      // Two tests on the link, one trap each: the simulator's datastore keeps one value of a leaf-list such as traps.
+      await session.editConfig({ target: 'candidate', config: rpmProbe('wan0', '<thresholds><rtt>150000</rtt></thresholds><traps>rtt-exceeded</traps>') });
+      await session.editConfig({ target: 'candidate', config: rpmProbe('wan0', '<thresholds><total-loss>5</total-loss></thresholds><traps>test-failure</traps>').replace('<name>sla</name>', '<name>loss</name>') });
       await session.commit();
       session.destroy();
       const post = (body: unknown) => fetch(`${local.controlUrl}/devices/BLS0000001/links/wan0`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -370,7 +372,7 @@ describe('simulator fleet', () => {
       assert.deepEqual(traps.map((t) => t.oid), [notifications.linkDown, notifications.pingTestFailed, notifications.linkUp, notifications.jnxPingRttThresholdExceeded]);
       assert.ok(traps[0]!.varbinds.some((vb) => vb.oid.startsWith('1.3.6.1.2.1.2.2.1.8.') && vb.value === 2), 'linkDown carries ifOperStatus down');
       const index = rpmInstance('wan0', 'sla');
-      assert.ok(traps[1]!.varbinds.some((vb) => vb.oid === `${notifications.pingResultsEntry}.7.${index}` && vb.value === 0), 'pingTestFailed: no probe answered');
+      assert.ok(traps[1]!.varbinds.some((vb) => vb.oid === `${notifications.pingResultsEntry}.7.${rpmInstance('wan0', 'loss')}` && vb.value === 0), 'pingTestFailed: no probe answered');
       assert.ok(traps[3]!.varbinds.some((vb) => vb.oid === `${notifications.jnxPingResultsEntry}.5.${index}` && vb.value === 300_000), 'jnxPingResultsAvgRttUs');
       assert.ok(traps[3]!.varbinds.some((vb) => vb.oid === `${notifications.jnxPingCtlEntry}.7.${index}` && vb.value === 150_000), 'jnxPingCtlRttThreshold');
     } finally {

@@ -111,7 +111,7 @@ const instanceOf = (key: IndexValue[]) => key.map((v) => (typeof v === 'string' 
 /**
  * A table whose cells are computed from the device's state when read. net-snmp registers a table
  * at its entry OID, indexed by its own columns (`index`) or by another table's (ifXTable by
- * ifIndex); `key` is a row's index values. Rows are computed once per request burst.
+ * ifIndex); `key` is a row's index values.
  */
 function liveTable<Row>(
   name: string,
@@ -121,10 +121,14 @@ function liveTable<Row>(
   index: { columns: string[] } | { foreign: { table: string; column: string } },
   key: (row: Row) => IndexValue[],
 ) {
-  let cache: { at: number; rows: Row[] } | undefined;
+  // Computed once for the cells of one request (answered within one turn of the event loop).
+  let cache: Row[] | undefined;
   const rows = () => {
-    if (!cache || Date.now() - cache.at > 20) cache = { at: Date.now(), rows: computeRows() };
-    return cache.rows;
+    if (!cache) {
+      cache = computeRows();
+      setImmediate(() => (cache = undefined));
+    }
+    return cache;
   };
   const foreign = 'foreign' in index ? index.foreign : undefined;
   return {
