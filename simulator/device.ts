@@ -311,7 +311,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   /**
    * The confirmed commit waiting for its confirm, so that a retried change can find its earlier
-   * attempt. Not Junos: it goes once the driver finds its commit by persist token (netconf-real).
+   * attempt. Not Junos: it goes once the driver finds its commit by its persist token.
    */
   private commitInformation(): string {
     const pending = this.store.confirmPending;

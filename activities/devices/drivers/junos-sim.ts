@@ -63,7 +63,7 @@ export function junosSimDriver(connection: DeviceConnection, transports: Transpo
     confirm: (persist) => netconf((session) => session.commit({ persistId: persist })),
     rollback: (persist) => netconf((session) => session.cancelCommit({ persistId: persist })),
 
-    // The simulator's commit-information stays until the token-based check replaces it (netconf-real).
+    // The simulator's commit-information stays until a check by persist token replaces it.
     async pendingCommit() {
       const xml = await netconf((session) => session.get('<commit-information xmlns="urn:branchline:sim:state"/>'));
       // Without it, "nothing pending" would be a guess: a retry could commit a second time.
