@@ -267,9 +267,13 @@ describe('API', () => {
       const device = fleet.device('BLS0000001')!;
       const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: 'admin', password: device.identity.password });
       try {
-        const reply = await session.rpc(`<request-package-add><package-url>${api.url}/api/v1/images/${sha256}</package-url><sha256>${sha256}</sha256><no-reboot/></request-package-add>`);
-        assert.match(reply.toString(), /<version>23\.4R1<\/version>/);
-        assert.equal(device.softwareVersion(), '23.4R1');
+        const path = `/var/tmp/${sha256}`;
+        await session.rpc(`<file-copy><source>${api.url}/api/v1/images/${sha256}</source><destination>${path}</destination></file-copy>`);
+        const checksum = await session.rpc(`<get-sha256-checksum-information><path>${path}</path></get-sha256-checksum-information>`);
+        assert.equal(checksum.getElementsByTagName('checksum')[0]?.textContent, sha256);
+        const reply = await session.rpc(`<request-package-add><package-name>${path}</package-name><no-copy/></request-package-add>`);
+        assert.match(reply.toString(), /JUNOS 23\.4R1 will become active at next reboot/);
+        assert.equal(device.pendingVersion, '23.4R1');
       } finally {
         await session.close();
         await fleet.stop();

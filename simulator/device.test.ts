@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeviceConfigInput } from '../domain/render/device-config.ts';
 import { junosRenderer } from '../domain/render/junos.ts';
+import { parseXml, type Element } from '../activities/devices/netconf/xml.ts';
 import { SimulatedDevice, newIdentity } from './device.ts';
+import { dhcpServices } from './dhcp-server.ts';
 
 const branch: DeviceConfigInput = {
   hostname: 'leuven-depot-01',
@@ -22,14 +24,37 @@ function box(running: string): SimulatedDevice {
 }
 
 const state = (device: SimulatedDevice, name: string) => device.interfaces().find((i) => i.name === name);
+/** An operational RPC's reply, as the NETCONF server would put it in <rpc-reply>. */
+async function rpc(device: SimulatedDevice, operation: string): Promise<Element> {
+  const body = await device.customRpc(parseXml(operation).documentElement!, { id: 1, username: 'u' });
+  return parseXml(`<rpc-reply xmlns:junos="http://xml.juniper.net/junos/22.4R0/junos">${body}</rpc-reply>`).documentElement!;
+}
 
 describe('simulated device', () => {
-  it('holds a static WAN link up with its address, and brings a PPPoE session up on pp0 with an address from the provider', () => {
+  it('holds a static WAN link up with its address, and brings a PPPoE session up on pp0 with an address from the provider', async () => {
     const device = box(junosRenderer.stage1(branch));
     assert.deepEqual([state(device, 'ge-0/0/0')?.operUp, state(device, 'ge-0/0/0')?.addresses], [true, ['192.0.2.10/30']]);
     assert.deepEqual([state(device, 'pp0.0')?.operUp, state(device, 'pp0.0')?.addresses], [true, ['100.64.0.42/32']]);
     assert.deepEqual(state(device, 'ge-0/0/1')?.addresses, [], 'the port itself holds no address: the session does');
-    assert.match(device.operationalState(), /<interface><name>pp0\.0<\/name><admin-status>up<\/admin-status><oper-status>up<\/oper-status><address>100\.64\.0\.42\/32<\/address><\/interface>/);
+    const terse = await rpc(device, '<get-interface-information><terse/></get-interface-information>');
+    const pp0 = [...terse.getElementsByTagName('logical-interface')].find((l) => l.getElementsByTagName('name')[0]?.textContent === 'pp0.0')!;
+    assert.deepEqual(['oper-status', 'address-family-name', 'ifa-local'].map((name) => pp0.getElementsByTagName(name)[0]?.textContent), ['up', 'inet', '100.64.0.42/32']);
+    const wan = [...terse.getElementsByTagName('logical-interface')].find((l) => l.getElementsByTagName('name')[0]?.textContent === 'ge-0/0/0.0')!;
+    assert.equal(wan.getElementsByTagName('ifa-local')[0]?.textContent, '192.0.2.10/30', "a port's address is on its unit 0");
+  });
+
+  it('answers the operational RPCs a Junos SRX answers, with its element names', async () => {
+    const device = box(junosRenderer.stage1(branch));
+    const text = (reply: Element, name: string) => reply.getElementsByTagName(name)[0]?.textContent;
+    const software = await rpc(device, '<get-software-information/>');
+    assert.deepEqual(['host-name', 'product-model', 'junos-version'].map((name) => text(software, name)), ['leuven-depot-01', 'SRX-SIM-300', '22.4R1']);
+    assert.equal(text(await rpc(device, '<get-chassis-inventory/>'), 'serial-number'), 'BLS0000042');
+    const uptime = (await rpc(device, '<get-system-uptime-information/>')).getElementsByTagName('time-length')[0]!;
+    assert.match(uptime.getAttribute('junos:seconds') ?? '', /^\d+$/);
+    const storage = await rpc(device, '<get-system-storage/>');
+    const varFs = [...storage.getElementsByTagName('filesystem')].find((f) => f.getElementsByTagName('mounted-on')[0]?.textContent === '/.mount/var')!;
+    assert.equal(Number(varFs.getElementsByTagName('available-blocks')[0]?.textContent) * 512, 4 * 1024 ** 3);
+    assert.equal(text(await rpc(device, '<get-probe-results/>'), 'probe-test-results'), undefined, 'no RPM test configured');
   });
 
   it("drops the PPPoE session when its port's link is cut, and keeps it down without credentials", () => {
@@ -41,8 +66,9 @@ describe('simulated device', () => {
     assert.equal(state(box(junosRenderer.stage1(branch).replace('<local-password>pa55word</local-password>', '')), 'pp0.0')?.operUp, false);
   });
 
-  it('says which LAN segments its DHCP server serves, and from which pool', () => {
-    assert.match(box(junosRenderer.stage2(branch)).operationalState(), new RegExp('<dhcp-server-information xmlns="urn:branchline:sim:state"><interface><name>irb\\.10</name><group>staff</group>'
-      + '<pool>staff</pool><low>10\\.77\\.10\\.2</low><high>10\\.77\\.10\\.254</high><router>10\\.77\\.10\\.1</router><state>serving</state></interface></dhcp-server-information>'));
+  it('knows which LAN segments its DHCP server serves, and from which pool', () => {
+    const [service] = dhcpServices(box(junosRenderer.stage2(branch)).store.running);
+    assert.deepEqual([service?.interface, service?.group, service?.pool?.name, service?.pool?.low, service?.pool?.high, service?.pool?.routers],
+      ['irb.10', 'staff', 'staff', '10.77.10.2', '10.77.10.254', ['10.77.10.1']]);
   });
 });

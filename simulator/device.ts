@@ -7,12 +7,14 @@ import ssh2 from 'ssh2';
 import { keyFingerprint } from '../activities/devices/netconf/session.ts';
 import { childText, elementChildren, escapeXml, serialize, type Document, type Element } from '../activities/devices/netconf/xml.ts';
 import { ConfigStore, StoreError } from './config-store.ts';
-import { dhcpServices } from './dhcp-server.ts';
 import { startNetconfServer, type NetconfDevice, type NetconfFaults, type RunningNetconfServer } from './netconf-server.ts';
 import snmp from 'net-snmp';
-import { oids, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SimProbe, type SnmpView } from './snmp-agent.ts';
-
-export const stateNs = 'urn:branchline:sim:state';
+import {
+  chassisInventory, ikeSecurityAssociations, interfaceInformation, ipsecSecurityAssociations, probeResults, softwareInformation,
+  systemStorageInformation, systemUptimeInformation, type SimTunnel,
+} from './operational-rpcs.ts';
+import { rpmCollections, rpmTestsIn, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
+import { notifications, rpmInstance, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SnmpView } from './snmp-agent.ts';
 
 export interface DeviceIdentity {
   serial: string;
@@ -42,6 +44,8 @@ export interface DeviceState {
   identity: DeviceIdentity;
   softwareVersion: string;
   previousVersion: string | null;
+  /** Installed, active at the next boot (absent in state files written before it existed). */
+  pendingVersion?: string | null;
   running: string;
   links: WanLinkState[];
   powered: boolean;
@@ -64,7 +68,7 @@ export interface DeviceOptions {
   phoneHomeIntervalMs: number;
   /** Call-home mode: dial this orchestrator address instead of listening on the NETCONF port. */
   callHome?: { host: string; port: number; retryMs: number };
-  /** Where SNMPv2c traps go (linkDown, linkUp, probe threshold crossed); none: no traps. */
+  /** Where SNMPv2c traps go (linkDown, linkUp, RPM thresholds crossed); none: no traps. */
   trapReceiver?: { host: string; port: number };
   /** Whether a tunnel peer answers (another simulated device is up at that address). */
   peerIsUp: (address: string) => boolean;
@@ -129,10 +133,8 @@ export function parseImageHeader(bytes: Buffer): { model: string; version: strin
   return header ? { model: header[1]!, version: header[2]! } : undefined;
 }
 
-/** Probe results beyond these raise the probe-threshold trap. */
-export const probeThresholds = { latencyMs: 150, lossPermille: 20 };
-
-const trapOids = { linkDown: '1.3.6.1.6.3.1.1.5.3', linkUp: '1.3.6.1.6.3.1.1.5.4' };
+/** Where a Junos box stages files (file copy) and the room it has there, as get-system-storage reports. */
+const stagingDirectory = '/var/tmp/';
 
 /** How soon a box phones home once its activation code is typed in: benches and tests need not wait an interval. */
 const phoneHomeSoonMs = 100;
@@ -144,13 +146,17 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     failNextInstall: string | undefined;
     /** Bad firmware: running this version, the box's WAN interfaces stay down. */
     wanDownOnVersion: string | undefined;
-    /** What the box reports free for new software. */
+    /** Room in /var (where /var/tmp is) before anything is staged there. */
     storageFreeBytes: number;
   } = {
     replyDelayMs: 0, dropReplies: false, dropSnmp: false, failNextInstall: undefined, wanDownOnVersion: undefined, storageFreeBytes: 4 * 1024 ** 3,
   };
   private currentVersion: string;
   previousVersion: string | null;
+  /** Installed or rolled back to, active at the next boot. */
+  pendingVersion: string | null;
+  /** Files copied to /var/tmp (file copy), by path. */
+  private readonly stagedFiles = new Map<string, Buffer>();
   /** Images installed since the simulator started: a test's proof that nothing was installed twice. */
   installs = 0;
   links: WanLinkState[];
@@ -176,6 +182,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     this.store.onRunningChanged = () => this.configurationChanged();
     this.currentVersion = state.softwareVersion ?? '22.4R1';
     this.previousVersion = state.previousVersion ?? null;
+    this.pendingVersion = state.pendingVersion ?? null;
     this.links = state.links ?? defaultLinks();
     this.powered = state.powered ?? true;
     this.activationCode = state.activationCode;
@@ -208,6 +215,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       identity: this.identity,
       softwareVersion: this.currentVersion,
       previousVersion: this.previousVersion,
+      pendingVersion: this.pendingVersion,
       running: serialize(this.store.running),
       links: this.links,
       powered: this.powered,
@@ -290,105 +298,163 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     });
   }
 
-  probes(): SimProbe[] {
-    const ifIndex = new Map(this.interfaces().map((iface) => [iface.name, iface.index]));
-    // Each read varies within the link's jitter, as real probes do.
-    return this.links.map((link, i) => ({
-      index: i + 1,
-      name: link.name,
-      ifIndex: ifIndex.get(link.interfaceName) ?? 0,
-      latencyMs: link.cut ? 0 : Math.max(0, Math.round(link.latencyMs + (Math.random() - 0.5) * link.jitterMs)),
-      jitterMs: link.cut ? 0 : link.jitterMs,
-      lossPermille: link.cut ? 1000 : link.lossPermille,
-      up: !link.cut,
-    }));
+  /** The RPM tests the running configuration declares, each on the WAN link it measures. */
+  rpmTests(): RpmTest[] {
+    const ports = new Map(this.interfaces().map((i) => [i.name, i.addresses ?? []]));
+    return rpmTestsIn(this.store.running, this.links, (name) => ports.get(name) ?? []);
   }
 
-  private softwareInformation(): string {
-    return `<software-information xmlns="${stateNs}"><serial>${this.serial}</serial><model>${this.model}</model><version>${escapeXml(this.currentVersion)}</version>`
-      + `<uptime-seconds>${Math.floor(this.uptimeCentiseconds() / 100)}</uptime-seconds>`
-      + `<storage-free-bytes>${this.faults.storageFreeBytes}</storage-free-bytes></software-information>`;
+  /** Each RPM test's collections of results, as the box holds them now. */
+  rpmResults(): { test: RpmTest; collections: RpmCollection[] }[] {
+    const wanDown = this.faults.wanDownOnVersion === this.currentVersion;
+    const uptime = Math.floor(this.uptimeCentiseconds() / 100);
+    return this.rpmTests().map((test) => ({ test, collections: rpmCollections(test, uptime, wanDown) }));
   }
 
-  /** The confirmed commit waiting for its confirm, so that a retried change can find its earlier attempt. */
+  /** IPsec VPNs (st0 units) and whether their peer answers: IKE and IPsec SAs are up while it does. */
+  private tunnels(): SimTunnel[] {
+    return [...this.tunnelPeers()].map(([bindInterface, peer]) => ({ peer, bindInterface, up: this.options.peerIsUp(peer) }));
+  }
+
+  /** Room left in /var: what the box had, less what is staged in /var/tmp. */
+  private varFreeBytes(): number {
+    const staged = [...this.stagedFiles.values()].reduce((sum, file) => sum + file.length, 0);
+    return Math.max(0, this.faults.storageFreeBytes - staged);
+  }
+
+  /**
+   * The confirmed commit waiting for its confirm, so that a retried change can find its earlier
+   * attempt. Not Junos: it goes once the driver finds its commit by its persist token.
+   */
   private commitInformation(): string {
     const pending = this.store.confirmPending;
     const persistId = pending?.persist !== undefined ? `<persist-id>${escapeXml(pending.persist)}</persist-id>` : '';
-    return `<commit-information xmlns="${stateNs}">${pending ? `<confirm-pending>${persistId}</confirm-pending>` : ''}</commit-information>`;
+    return `<commit-information xmlns="urn:branchline:sim:state">${pending ? `<confirm-pending>${persistId}</confirm-pending>` : ''}</commit-information>`;
   }
 
+  /** Operational state a <get> returns beside the configuration: a Junos box answers its RPCs instead. */
   operationalState(): string {
-    const interfaces = this.interfaces().map((i) =>
-      `<interface><name>${i.name}</name><admin-status>${i.adminUp ? 'up' : 'down'}</admin-status><oper-status>${i.operUp ? 'up' : 'down'}</oper-status>`
-      + `${(i.addresses ?? []).map((a) => `<address>${escapeXml(a)}</address>`).join('')}</interface>`).join('');
-    const probes = this.probes().map((p) =>
-      `<probe><link>${p.name}</link><latency-ms>${p.latencyMs}</latency-ms><jitter-ms>${p.jitterMs}</jitter-ms><loss-permille>${p.lossPermille}</loss-permille><status>${p.up ? 'up' : 'down'}</status></probe>`).join('');
-    return this.softwareInformation()
-      + `<interface-information xmlns="${stateNs}">${interfaces}</interface-information><probe-results xmlns="${stateNs}">${probes}</probe-results>`
-      + this.commitInformation() + this.dhcpServerInformation();
-  }
-
-  /** The DHCP server as it serves: per interface, the pool it leases from, or that no pool covers its subnet. */
-  private dhcpServerInformation(): string {
-    const leaf = (name: string, value: string) => `<${name}>${escapeXml(value)}</${name}>`;
-    const services = dhcpServices(this.store.running).map((service) => `<interface>${leaf('name', service.interface)}${leaf('group', service.group)}`
-      + (service.pool
-        ? `${leaf('pool', service.pool.name)}${leaf('low', service.pool.low)}${leaf('high', service.pool.high)}`
-          + `${service.pool.routers.map((r) => leaf('router', r)).join('')}${service.pool.nameServers.map((n) => leaf('name-server', n)).join('')}${leaf('state', 'serving')}`
-        : leaf('state', 'no pool for this subnet'))
-      + '</interface>');
-    return `<dhcp-server-information xmlns="${stateNs}">${services.join('')}</dhcp-server-information>`;
+    return this.commitInformation();
   }
 
   async customRpc(operation: Element, session: { id: number; username: string }): Promise<string | undefined> {
+    const argument = (name: string) => childText(operation, name);
+    const flag = (name: string) => operation.getElementsByTagName(name).length > 0;
     switch (operation.localName) {
       case 'get-software-information':
-        return `<data>${this.softwareInformation()}</data>`;
+        return softwareInformation({ hostName: this.hostName(), model: this.model, version: this.currentVersion });
+      case 'get-chassis-inventory':
+        return chassisInventory({ serial: this.serial, model: this.model });
+      case 'get-system-uptime-information':
+        return systemUptimeInformation(this.bootedAt);
+      case 'get-system-storage':
+        return systemStorageInformation(this.varFreeBytes());
+      case 'get-interface-information':
+        return interfaceInformation(this.interfaces(), { terse: flag('terse'), ...(argument('interface-name') ? { name: argument('interface-name') } : {}) });
+      case 'get-probe-results':
+        return probeResults(this.rpmResults(), { ...(argument('owner') ? { owner: argument('owner') } : {}), ...(argument('test') ? { test: argument('test') } : {}) });
+      case 'get-ike-security-associations-information':
+        return ikeSecurityAssociations(this.tunnels());
+      case 'get-security-associations-information':
+        return ipsecSecurityAssociations(this.tunnels());
       case 'load-rollback': {
-        this.store.loadRollback(Number(childText(operation, 'index') ?? '1'), session.id);
+        this.store.loadRollback(Number(argument('index') ?? '1'), session.id);
+        return '<ok/>';
+      }
+      case 'file-copy':
+        return this.copyFile(argument('source') ?? '', argument('destination') ?? '');
+      case 'get-sha256-checksum-information': {
+        const path = argument('path') ?? '';
+        const file = this.stagedFiles.get(path);
+        if (!file) throw new StoreError('operation-failed', `${path}: No such file or directory`);
+        return `<checksum-information><file-checksum><computation-method>SHA256</computation-method><input-file>${escapeXml(path)}</input-file>`
+          + `<checksum>${createHash('sha256').update(file).digest('hex')}</checksum></file-checksum></checksum-information>`;
+      }
+      case 'file-delete': {
+        const path = argument('path') ?? '';
+        if (!this.stagedFiles.delete(path)) throw new StoreError('operation-failed', `${path}: No such file or directory`);
         return '<ok/>';
       }
       case 'request-package-add':
-        return this.installPackage(childText(operation, 'package-url') ?? '', childText(operation, 'sha256') ?? '', !!operation.getElementsByTagName('no-reboot')[0]);
-      case 'request-package-rollback': {
-        if (!this.previousVersion) throw new StoreError('operation-failed', 'no previous software to roll back to');
-        [this.currentVersion, this.previousVersion] = [this.previousVersion, this.currentVersion];
-        this.later(100, () => void this.reboot());
-        return `<package-result><status>rolled-back</status><version>${escapeXml(this.currentVersion)}</version></package-result>`;
-      }
+        return this.addPackage(argument('package-name') ?? '', { reboot: flag('reboot'), unlink: flag('unlink') });
+      case 'request-package-rollback':
+        return this.rollBackPackage(flag('reboot'));
       case 'request-reboot':
         this.later(100, () => void this.reboot());
-        return '<ok/>';
+        return '<request-reboot-results><request-reboot-status>Shutdown NOW!</request-reboot-status></request-reboot-results>';
       default:
         return undefined;
     }
   }
 
-  private async installPackage(url: string, sha256: string, noReboot: boolean): Promise<string> {
-    if (this.faults.failNextInstall) {
-      const message = this.faults.failNextInstall;
-      this.faults.failNextInstall = undefined;
-      throw new StoreError('operation-failed', message);
+  /** file copy <url> /var/tmp/<name>: downloads over HTTP into /var/tmp, if there is room for it. */
+  private async copyFile(source: string, destination: string): Promise<string> {
+    if (!destination.startsWith(stagingDirectory) || destination.slice(stagingDirectory.length).includes('/')) {
+      throw new StoreError('operation-failed', `error: ${destination}: this device accepts copies into ${stagingDirectory} only`);
     }
     let bytes: Buffer;
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+      const response = await fetch(source, { signal: AbortSignal.timeout(120_000) });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       bytes = Buffer.from(await response.arrayBuffer());
     } catch (error) {
-      throw new StoreError('operation-failed', `could not download ${url}: ${(error as Error).message}`);
+      throw new StoreError('operation-failed', `error: file-fetch failed: ${source}: ${(error as Error).message}`);
     }
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== sha256.toLowerCase()) throw new StoreError('operation-failed', `checksum mismatch: the image is ${actual}, expected ${sha256}`);
+    const room = this.varFreeBytes() + (this.stagedFiles.get(destination)?.length ?? 0);
+    if (bytes.length > room) throw new StoreError('operation-failed', `error: ${destination}: write failed: No space left on device (${bytes.length} bytes, ${room} free)`);
+    this.stagedFiles.set(destination, bytes);
+    return '<ok/>';
+  }
+
+  /** request system software add: checks the package and installs it, active at the next boot (now, with reboot). */
+  private addPackage(path: string, options: { reboot: boolean; unlink: boolean }): string {
+    const refused = (message: string) => `<output>${escapeXml(message)}</output><package-result>1</package-result>`;
+    if (this.faults.failNextInstall) {
+      const message = this.faults.failNextInstall;
+      this.faults.failNextInstall = undefined;
+      return refused(`ERROR: ${message}`);
+    }
+    const bytes = this.stagedFiles.get(path);
+    if (!bytes) return refused(`ERROR: ${path}: No such file or directory`);
     const header = parseImageHeader(bytes);
-    if (!header) throw new StoreError('operation-failed', 'not a software image for this device');
-    if (header.model !== this.model) throw new StoreError('operation-failed', `the image is for ${header.model}, this device is a ${this.model}`);
-    this.previousVersion = this.currentVersion;
-    this.currentVersion = header.version;
+    if (!header) return refused(`ERROR: ${path} is not a valid software package for this device`);
+    if (header.model !== this.model) return refused(`ERROR: ${path} is a package for ${header.model}, this device is a ${this.model}`);
+    if (options.unlink) this.stagedFiles.delete(path);
+    this.pendingVersion = header.version;
     this.installs++;
     this.options.onChange();
-    if (!noReboot) this.later(100, () => void this.reboot());
-    return `<package-result><status>installed</status><version>${escapeXml(header.version)}</version><reboot>${noReboot ? 'pending' : 'now'}</reboot></package-result>`;
+    if (options.reboot) this.later(100, () => void this.reboot());
+    return `<output>${escapeXml([
+      `Installing package '${path}' ...`,
+      `JUNOS ${header.version} will become active at next reboot`,
+      ...(options.reboot ? ['Rebooting ...'] : ['WARNING: A reboot is required to load this software correctly', "WARNING:     Use the 'request system reboot' command"]),
+      'Saving state for rollback ...',
+    ].join('\n'))}</output><package-result>0</package-result>`;
+  }
+
+  /** request system software rollback: a pending install is withdrawn; else the previous software comes back at the next boot. */
+  private rollBackPackage(reboot: boolean): string {
+    let version: string;
+    if (this.pendingVersion && this.pendingVersion !== this.currentVersion) {
+      this.pendingVersion = null;
+      version = this.currentVersion;
+    } else if (this.previousVersion) {
+      this.pendingVersion = this.previousVersion;
+      version = this.previousVersion;
+    } else {
+      return '<output>Cannot rollback: no previous software on this device</output><package-result>1</package-result>';
+    }
+    this.options.onChange();
+    if (reboot) this.later(100, () => void this.reboot());
+    return `<output>${escapeXml(`Junos version '${version}' will become active at next reboot`)}</output><package-result>0</package-result>`;
+  }
+
+  /** Boots into the software installed last, if any. */
+  private bootPendingSoftware() {
+    if (!this.pendingVersion) return;
+    if (this.pendingVersion !== this.currentVersion) [this.previousVersion, this.currentVersion] = [this.currentVersion, this.pendingVersion];
+    this.pendingVersion = null;
+    this.options.onChange();
   }
 
   private later(ms: number, run: () => void): NodeJS.Timeout | undefined {
@@ -404,6 +470,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   /** Starts serving, if powered. */
   async start(): Promise<void> {
     if (!this.powered) return;
+    this.bootPendingSoftware();
     this.bootedAt = Date.now();
     this.netconf = await startNetconfServer(this, {
       address: this.identity.address,
@@ -426,13 +493,23 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   /**
    * Changes a WAN link's quality or cuts it, as the control API asks; sends linkDown or linkUp
-   * when it is cut or restored, and the probe-threshold trap when its probes cross the thresholds.
+   * when it is cut or restored, and, for the RPM tests on it that ask for them (traps
+   * rtt-exceeded, test-failure), jnxPingRttThresholdExceeded and pingTestFailed when their
+   * results cross the configured thresholds.
    */
   changeLink(name: string, change: Partial<Pick<WanLinkState, 'latencyMs' | 'jitterMs' | 'lossPermille' | 'cut'>>) {
     const link = this.links.find((l) => l.name === name);
     if (!link) throw new Error(`no link ${name} on ${this.serial}`);
-    const breached = (l: WanLinkState) => !l.cut && (l.latencyMs > probeThresholds.latencyMs || l.lossPermille > probeThresholds.lossPermille);
-    const before = { ...link };
+    const crossings = () => new Map(this.rpmResults().filter(({ test }) => test.link === link).map(({ test, collections }) => {
+      const last = collections.find((c) => c.collection === 2)!;
+      const rtt = summarise(last);
+      return [`${test.owner}/${test.test}`, {
+        test, last, rtt,
+        rttExceeded: test.traps.includes('rtt-exceeded') && test.rttThresholdUs !== undefined && rtt !== undefined && rtt.averageUs > test.rttThresholdUs,
+        failed: test.traps.includes('test-failure') && last.sent - last.received >= Math.max(1, test.totalLoss),
+      }];
+    }));
+    const before = { cut: link.cut, crossed: crossings() };
     Object.assign(link, change);
     this.configurationChanged();
     const iface = this.interfaces().find((i) => i.name === link.interfaceName)!;
@@ -441,14 +518,28 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       { oid: `1.3.6.1.2.1.2.2.1.7.${iface.index}`, type: snmp.ObjectType.Integer, value: 1 },
       { oid: `1.3.6.1.2.1.2.2.1.8.${iface.index}`, type: snmp.ObjectType.Integer, value: iface.operUp ? 1 : 2 },
     ];
-    if (before.cut !== link.cut) this.sendTrap(link.cut ? trapOids.linkDown : trapOids.linkUp, ifVarbinds);
-    if (!breached(before) && breached(link)) {
-      const index = this.links.indexOf(link) + 1;
-      this.sendTrap(oids.probeThresholdTrap, [
-        { oid: `${oids.probeEntry}.2.${index}`, type: snmp.ObjectType.OctetString, value: link.name },
-        { oid: `${oids.probeEntry}.4.${index}`, type: snmp.ObjectType.Gauge, value: link.latencyMs },
-        { oid: `${oids.probeEntry}.6.${index}`, type: snmp.ObjectType.Gauge, value: link.lossPermille },
-      ]);
+    if (before.cut !== link.cut) this.sendTrap(link.cut ? notifications.linkDown : notifications.linkUp, ifVarbinds);
+    for (const [key, now] of crossings()) {
+      const was = before.crossed.get(key);
+      const { Gauge, Integer, OctetString } = snmp.ObjectType;
+      const index = rpmInstance(now.test.owner, now.test.test);
+      const common = [
+        { oid: `${notifications.pingCtlEntry}.3.${index}`, type: Integer, value: 1 }, // pingCtlTargetAddressType: ipv4
+        { oid: `${notifications.pingCtlEntry}.4.${index}`, type: OctetString, value: Buffer.from(now.test.target.split('.').filter(Boolean).map(Number)) },
+        { oid: `${notifications.pingResultsEntry}.1.${index}`, type: Integer, value: 1 }, // pingResultsOperStatus: enabled
+        { oid: `${notifications.pingResultsEntry}.7.${index}`, type: Gauge, value: now.last.received },
+        { oid: `${notifications.pingResultsEntry}.8.${index}`, type: Gauge, value: now.last.sent },
+      ];
+      if (now.rttExceeded && !was?.rttExceeded) {
+        this.sendTrap(notifications.jnxPingRttThresholdExceeded, [...common,
+          { oid: `${notifications.jnxPingResultsEntry}.3.${index}`, type: Gauge, value: now.rtt!.minUs },
+          { oid: `${notifications.jnxPingResultsEntry}.4.${index}`, type: Gauge, value: now.rtt!.maxUs },
+          { oid: `${notifications.jnxPingResultsEntry}.5.${index}`, type: Gauge, value: now.rtt!.averageUs },
+          { oid: `${notifications.jnxPingCtlEntry}.7.${index}`, type: Gauge, value: now.test.rttThresholdUs! },
+          { oid: `${notifications.jnxPingResultsEntry}.1.${index}`, type: Gauge, value: now.rtt!.maxUs },
+        ]);
+      }
+      if (now.failed && !was?.failed) this.sendTrap(notifications.pingTestFailed, common);
     }
   }
 

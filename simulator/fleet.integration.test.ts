@@ -12,13 +12,17 @@ import { after, before, describe, it } from 'node:test';
 import { CallHomeListener } from '../activities/devices/netconf/call-home.ts';
 import { NetconfSession } from '../activities/devices/netconf/session.ts';
 import { DeviceError } from '../activities/devices/errors.ts';
+import type { Element } from '../activities/devices/netconf/xml.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
 import netSnmp from 'net-snmp';
 import { junosRenderer } from '../domain/render/junos.ts';
 import { Fleet, type FleetOptions } from './fleet.ts';
 import type { SimulatedDevice } from './device.ts';
-import { oids } from './snmp-agent.ts';
+import { notifications, oids, rpmInstance } from './snmp-agent.ts';
 
+/** An RPM test on a WAN link, as the configuration declares it (services rpm probe <link> test sla). */
+const rpmProbe = (link: string, extra = '') => `<configuration><services><rpm><probe><name>${link}</name><test><name>sla</name>`
+  + `<probe-type>icmp-ping</probe-type><target><address>192.0.2.1</address></target><probe-count>10</probe-count>${extra}</test></probe></rpm></services></configuration>`;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fleetOptions = (overrides: Partial<FleetOptions>): FleetOptions => ({
   devices: 3, baseAddress: '127.30.0.1', snmpPort: 20161, netconfPort: 20830, controlPort: 0,
@@ -74,26 +78,36 @@ describe('simulator fleet', () => {
 
   it('serves SNMP and NETCONF on each device\'s own address, with its own identity', async () => {
     for (const device of fleet.devices.values()) {
-      const [serial] = await snmp.get(target(device), [oids.serialNumber]);
-      assert.equal(serial?.value, device.serial);
+      const [serial, objectId] = await snmp.get(target(device), [oids.jnxBoxSerialNo, oids.sysObjectID]);
+      assert.deepEqual([serial?.value, objectId?.value], [device.serial, '1.3.6.1.4.1.2636.1.1.1.2.135']);
       const session = await netconf(device);
-      assert.match(await session.get(`<software-information xmlns="urn:branchline:sim:state"/>`), new RegExp(device.serial));
+      const inventory = await session.rpc('<get-chassis-inventory/>');
+      assert.equal(inventory.getElementsByTagName('serial-number')[0]?.textContent, device.serial);
       assert.equal(session.hostKeySha256, device.hostKeySha256);
     }
   });
 
-  it('shows a link\'s latency, jitter and loss as set through the control API, and a cut link as down', async () => {
+  it('shows a link\'s latency, jitter and loss as set through the control API in its RPM test\'s results, and a cut link as down', async () => {
     const device = fleet.device(first)!;
-    assert.equal((await control(`/devices/${first}/links/wan1`, { latencyMs: 240, jitterMs: 0, lossPermille: 35 })).status, 200);
-    const probes = await snmp.walk(target(device), oids.probeEntry);
-    const value = (column: number) => probes.find((vb) => vb.oid === `${oids.probeEntry}.${column}.2`)?.value;
-    assert.deepEqual([value(2), value(4), value(5), value(6), value(7)], ['wan1', 240, 0, 35, 1]);
+    const session = await netconf(device);
+    assert.equal((await snmp.walk(target(device), oids.rpmSummaryEntry)).length, 0, 'no RPM test configured, no results');
+    await session.editConfig({ target: 'candidate', config: rpmProbe('wan1') });
+    await session.commit();
+    assert.equal((await control(`/devices/${first}/links/wan1`, { latencyMs: 240, jitterMs: 4, lossPermille: 200 })).status, 200);
+    const last = `${rpmInstance('wan1', 'sla')}.2`; // lastCompletedTest
+    const cell = async (entry: string, column: number, suffix = '') => (await snmp.get(target(device), [`${entry}.${column}.${last}${suffix}`]))[0]?.value;
+    assert.deepEqual([await cell(oids.rpmSummaryEntry, 2), await cell(oids.rpmSummaryEntry, 3), await cell(oids.rpmSummaryEntry, 4)], [10, 8, 20_000_000]);
+    assert.deepEqual([await cell(oids.rpmCalculatedEntry, 5, '.1'), await cell(oids.rpmCalculatedEntry, 6, '.1')], [240_000, 4000], 'round trip and its peak to peak, in microseconds');
+    const results = await session.rpc('<get-probe-results><owner>wan1</owner></get-probe-results>');
+    assert.equal(results.getElementsByTagName('probe-last-test-results')[0]?.getElementsByTagName('avg-delay')[0]?.textContent, '240000');
 
     await control(`/devices/${first}/links/wan1`, { cut: true });
-    const ifIndex = value(3) as number;
+    const names = await snmp.walk(target(device), `${oids.ifXEntry}.1`);
+    const ifIndex = names.find((vb) => vb.value === 'ge-0/0/1')!.oid.split('.').at(-1);
     assert.equal((await snmp.get(target(device), [`${oids.ifEntry}.8.${ifIndex}`]))[0]?.value, 2);
-    assert.equal((await snmp.get(target(device), [`${oids.probeEntry}.7.2`]))[0]?.value, 2);
-    await control(`/devices/${first}/links/wan1`, { cut: false });
+    assert.deepEqual([await cell(oids.rpmSummaryEntry, 3), await cell(oids.rpmSummaryEntry, 4)], [0, 100_000_000]);
+    await assert.rejects(cell(oids.rpmCalculatedEntry, 5, '.1'), (e: unknown) => e instanceof DeviceError && e.kind === 'no-such-object', 'no round trip without an answer');
+    await control(`/devices/${first}/links/wan1`, { cut: false, latencyMs: 32, jitterMs: 5, lossPermille: 2 });
     assert.equal((await snmp.get(target(device), [`${oids.ifEntry}.8.${ifIndex}`]))[0]?.value, 1);
   });
 
@@ -158,24 +172,39 @@ describe('simulator fleet', () => {
     assert.equal(name?.value, 'lyon-01');
   });
 
-  it('installs firmware from a URL after checking its sha256 and model, reboots, and comes back with the new version', async () => {
+  it('installs firmware as Junos does: copied to /var/tmp, checked, added, active after the reboot it asked for', async () => {
     const device = fleet.device(first)!;
     const image = Buffer.concat([Buffer.from('BRANCHLINE-SIM-IMAGE model=SRX-SIM-300 version=23.2R1\n'), Buffer.alloc(4096, 7)]);
     const wrongModel = Buffer.from('BRANCHLINE-SIM-IMAGE model=SRX-SIM-100 version=23.2R1\n');
     const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
     const images = await httpServer((path) => ({ status: 200, body: path === '/wrong-model' ? wrongModel : image }));
+    const text = (reply: Element, name: string) => reply.getElementsByTagName(name)[0]?.textContent?.trim();
     try {
       const session = await netconf(device);
-      await assert.rejects(session.rpc(`<request-package-add><package-url>${images.url}/image</package-url><sha256>${'0'.repeat(64)}</sha256></request-package-add>`), /checksum mismatch/);
-      await assert.rejects(session.rpc(`<request-package-add><package-url>${images.url}/wrong-model</package-url><sha256>${sha(wrongModel)}</sha256></request-package-add>`), /for SRX-SIM-100, this device is a SRX-SIM-300/);
-      await control(`/devices/${first}/faults`, { failNextInstall: 'not enough storage' });
-      await assert.rejects(session.rpc(`<request-package-add><package-url>${images.url}/image</package-url><sha256>${sha(image)}</sha256></request-package-add>`), /not enough storage/);
-      const reply = await session.rpc(`<request-package-add><package-url>${images.url}/image</package-url><sha256>${sha(image)}</sha256></request-package-add>`);
-      assert.match(reply.toString(), /<status>installed<\/status>/);
+      const copy = (path: string, to: string) => session.rpc(`<file-copy><source>${images.url}${path}</source><destination>${to}</destination></file-copy>`);
+      const add = (to: string, options = '') => session.rpc(`<request-package-add><package-name>${to}</package-name><no-copy/>${options}</request-package-add>`);
+      await control(`/devices/${first}/faults`, { storageFreeBytes: 1000 });
+      await assert.rejects(copy('/image', '/var/tmp/junos-23.2R1.tgz'), /No space left on device/);
+      await control(`/devices/${first}/faults`, { storageFreeBytes: 4 * 1024 ** 3 });
+      await copy('/image', '/var/tmp/junos-23.2R1.tgz');
+      const checksum = await session.rpc('<get-sha256-checksum-information><path>/var/tmp/junos-23.2R1.tgz</path></get-sha256-checksum-information>');
+      assert.equal(text(checksum, 'checksum'), sha(image));
+      await copy('/wrong-model', '/var/tmp/other.tgz');
+      assert.match(text(await add('/var/tmp/other.tgz'), 'output') ?? '', /for SRX-SIM-100, this device is a SRX-SIM-300/);
+      await control(`/devices/${first}/faults`, { failNextInstall: 'package signature invalid' });
+      const refused = await add('/var/tmp/junos-23.2R1.tgz');
+      assert.deepEqual([text(refused, 'package-result'), text(refused, 'output')], ['1', 'ERROR: package signature invalid']);
+      const added = await add('/var/tmp/junos-23.2R1.tgz');
+      assert.equal(text(added, 'package-result'), '0');
+      assert.match(text(added, 'output') ?? '', /JUNOS 23\.2R1 will become active at next reboot/);
+      assert.equal(device.softwareVersion(), '22.4R1', 'active only after a reboot');
+      assert.match(text(await session.rpc('<request-reboot/>'), 'request-reboot-status') ?? '', /Shutdown NOW/);
       await eventually('the device reboots', async () => (device.powered ? undefined : true), 3000);
-      const [version, uptime] = await eventually('the device is back', () => snmp.get(target(device), [oids.softwareVersion, oids.sysUpTime]));
-      assert.equal(version?.value, '23.2R1');
+      const [uptime] = await eventually('the device is back', () => snmp.get(target(device), [oids.sysUpTime]));
       assert.ok((uptime?.value as number) < 500);
+      const back = await netconf(device);
+      assert.equal(text(await back.rpc('<get-software-information/>'), 'junos-version'), '23.2R1');
+      assert.match(text(await back.rpc('<request-package-rollback/>'), 'output') ?? '', /'22\.4R1' will become active at next reboot/);
     } finally {
       await images.close();
     }
@@ -252,8 +281,8 @@ describe('simulator fleet', () => {
         assert.equal(device.hostKeySha256, hostKey, 'the same box');
         const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, ...credentials, connectTimeoutMs: 3000 });
         sessions.push(session);
-        assert.match(await session.get(`<software-information xmlns="urn:branchline:sim:state"/>`), /BLS0000001/);
-        const [name] = await snmp.get({ host: device.identity.address, port: device.identity.snmpPort, version: '2c', community: 'branch-ro' }, [oids.serialNumber]);
+        assert.match((await session.rpc('<get-chassis-inventory/>')).toString(), /<serial-number>BLS0000001<\/serial-number>/);
+        const [name] = await snmp.get({ host: device.identity.address, port: device.identity.snmpPort, version: '2c', community: 'branch-ro' }, [oids.jnxBoxSerialNo]);
         assert.equal(name?.value, 'BLS0000001');
         await assert.rejects(
           NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: 'admin', password: savedPassword, connectTimeoutMs: 3000 }),
@@ -308,7 +337,7 @@ describe('simulator fleet', () => {
     try {
       local = await Fleet.start(fleetOptions({ devices: 2, baseAddress: '127.33.0.1', callHome: { host: '127.0.0.1', port, retryMs: 200 } }));
       const session = await listener.waitFor('BLS0000002', 5000);
-      assert.match(await session.get(`<software-information xmlns="urn:branchline:sim:state"/>`), /BLS0000002/);
+      assert.match((await session.rpc('<get-chassis-inventory/>')).toString(), /<serial-number>BLS0000002<\/serial-number>/);
       session.destroy();
       const again = await eventually('the device calls home again', async () => listener.session('BLS0000002'));
       assert.notEqual(again, session);
@@ -318,7 +347,7 @@ describe('simulator fleet', () => {
     }
   });
 
-  it('sends linkDown and linkUp traps when a link is cut and restored, and a trap when its probes cross the thresholds', async () => {
+  it('sends linkDown and linkUp when a link is cut and restored, and the RPM notifications its test asks for when its results cross the thresholds', async () => {
     const traps: { oid: string; varbinds: { oid: string; value: unknown }[] }[] = [];
     const receiver = netSnmp.createReceiver({ port: 20162, address: '127.0.0.1', disableAuthorization: true }, (error: Error | null, notification: { pdu: { varbinds: { oid: string; value: unknown }[] } }) => {
       if (error) return;
@@ -327,16 +356,26 @@ describe('simulator fleet', () => {
     });
     const local = await Fleet.start(fleetOptions({ devices: 1, baseAddress: '127.35.0.1', trapReceiver: { host: '127.0.0.1', port: 20162 } }));
     try {
+      const device = local.device('BLS0000001')!;
+      const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: device.identity.username, password: device.identity.password });
+      // Two tests on the link, one trap each: the simulator's datastore keeps one value of a leaf-list such as traps.
+      await session.editConfig({ target: 'candidate', config: rpmProbe('wan0', '<thresholds><rtt>150000</rtt></thresholds><traps>rtt-exceeded</traps>') });
+      await session.editConfig({ target: 'candidate', config: rpmProbe('wan0', '<thresholds><total-loss>5</total-loss></thresholds><traps>test-failure</traps>').replace('<name>sla</name>', '<name>loss</name>') });
+      await session.commit();
+      session.destroy();
       const post = (body: unknown) => fetch(`${local.controlUrl}/devices/BLS0000001/links/wan0`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       await post({ cut: true });
       await post({ cut: false });
-      await post({ latencyMs: 300 });
+      await post({ latencyMs: 300, jitterMs: 0 });
       await post({ latencyMs: 310 });
-      await eventually('three traps', async () => (traps.length >= 3 ? true : undefined));
+      await eventually('four traps', async () => (traps.length >= 4 ? true : undefined));
       await wait(200);
-      assert.deepEqual(traps.map((t) => t.oid), ['1.3.6.1.6.3.1.1.5.3', '1.3.6.1.6.3.1.1.5.4', oids.probeThresholdTrap]);
+      assert.deepEqual(traps.map((t) => t.oid), [notifications.linkDown, notifications.pingTestFailed, notifications.linkUp, notifications.jnxPingRttThresholdExceeded]);
       assert.ok(traps[0]!.varbinds.some((vb) => vb.oid.startsWith('1.3.6.1.2.1.2.2.1.8.') && vb.value === 2), 'linkDown carries ifOperStatus down');
-      assert.ok(traps[2]!.varbinds.some((vb) => vb.oid === `${oids.probeEntry}.4.1` && vb.value === 300));
+      const index = rpmInstance('wan0', 'sla');
+      assert.ok(traps[1]!.varbinds.some((vb) => vb.oid === `${notifications.pingResultsEntry}.7.${rpmInstance('wan0', 'loss')}` && vb.value === 0), 'pingTestFailed: no probe answered');
+      assert.ok(traps[3]!.varbinds.some((vb) => vb.oid === `${notifications.jnxPingResultsEntry}.5.${index}` && vb.value === 300_000), 'jnxPingResultsAvgRttUs');
+      assert.ok(traps[3]!.varbinds.some((vb) => vb.oid === `${notifications.jnxPingCtlEntry}.7.${index}` && vb.value === 150_000), 'jnxPingCtlRttThreshold');
     } finally {
       await local.stop();
       receiver.close();

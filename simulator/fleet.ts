@@ -140,6 +140,8 @@ export class Fleet {
       links: device.links,
       faults: { ...device.faults, failNextCommit: device.store.failNextCommit },
       confirmPending: device.store.confirmPending ?? null,
+      // Installed (or rolled back to), active at the next boot.
+      pendingSoftwareVersion: device.pendingVersion,
       phoneHome: device.phoneHome,
       // Whether one was typed in, not the code itself: it is the installer's secret for the site.
       activationCodeSet: device.activationCode !== undefined,

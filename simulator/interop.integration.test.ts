@@ -53,12 +53,12 @@ describe('interoperability', () => {
   it('the simulator answers Net-SNMP\'s snmpget (v2c) and snmpwalk (v3 authPriv, SHA and AES)', async () => {
     const device = fleet.device('BLS0000001')!;
     const agent = `${device.identity.address}:${device.identity.snmpPort}`;
-    const get = await run('snmpget', ['-v2c', '-c', device.identity.community, '-On', '-Oqv', agent, '1.3.6.1.2.1.1.5.0', '1.3.6.1.4.1.64242.1.1.2.0']);
+    const get = await run('snmpget', ['-v2c', '-c', device.identity.community, '-On', '-Oqv', agent, '1.3.6.1.2.1.1.5.0', '1.3.6.1.4.1.2636.3.1.3.0']);
     assert.deepEqual(get.stdout.trim().split('\n').map((line) => line.replace(/"/g, '')), ['BLS0000001', 'BLS0000001']);
     const { user, authKey, privKey } = device.identity.snmpV3;
     const v3 = ['-v3', '-l', 'authPriv', '-u', user, '-a', 'SHA', '-A', authKey, '-x', 'AES', '-X', privKey, '-On', '-Oqv'];
-    const walk = await run('snmpwalk', [...v3, agent, '1.3.6.1.4.1.64242.1.2.1.2']);
-    assert.deepEqual(walk.stdout.trim().split('\n').map((line) => line.replace(/"/g, '')), ['wan0', 'wan1', 'lte']);
+    const walk = await run('snmpwalk', [...v3, agent, '1.3.6.1.4.1.2636.3.1']); // JUNIPER-MIB jnxBoxAnatomy: description, serial
+    assert.deepEqual(walk.stdout.trim().split('\n').map((line) => line.replace(/"/g, '')), ['Juniper SRX-SIM-300 Internet Router', 'BLS0000001']);
     const ifNames = await run('snmpwalk', ['-v2c', '-c', device.identity.community, '-On', '-Oqv', agent, '1.3.6.1.2.1.31.1.1.1.1']);
     assert.match(ifNames.stdout, /ge-0\/0\/0/);
     await assert.rejects(run('snmpget', ['-v3', '-l', 'authPriv', '-u', user, '-a', 'SHA', '-A', 'not-the-password', '-x', 'AES', '-X', privKey, '-t', '0.5', '-r', '0', agent, '1.3.6.1.2.1.1.5.0']));

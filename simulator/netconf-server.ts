@@ -10,6 +10,7 @@ import { EditError, filterData, type EditOperation } from './datastore.ts';
 import { StoreError, type ConfigStore, type Datastore } from './config-store.ts';
 
 const { Server, utils } = ssh2;
+const junosNs = 'http://xml.juniper.net/junos/22.4R0/junos';
 
 export interface NetconfFaults {
   /** Every reply waits this long. */
@@ -25,7 +26,7 @@ export interface NetconfDevice {
   readonly credentials: { username: string; password: string; authorizedKeys: string[] };
   /** Operational state returned by <get> beside the running configuration. */
   operationalState(): string;
-  /** Device-specific RPCs (software install, reboot); returns the reply body, or undefined when unknown. */
+  /** Device-specific RPCs (Junos's operational RPCs, software, reboot); returns the reply body, or undefined when unknown. */
   customRpc?(operation: Element, session: { id: number; username: string }): Promise<string | undefined>;
 }
 
@@ -111,7 +112,8 @@ class ServerSession {
     const { faults } = this.device;
     if (faults.dropReplies) return;
     if (faults.replyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.replyDelayMs));
-    this.send(`<rpc-reply xmlns="${netconfBaseNs}" message-id="${escapeXml(messageId)}">${body}</rpc-reply>`);
+    // As Junos does, the reply declares the junos prefix its operational replies' attributes use.
+    this.send(`<rpc-reply xmlns="${netconfBaseNs}" xmlns:junos="${junosNs}" message-id="${escapeXml(messageId)}">${body}</rpc-reply>`);
     if (operation?.localName === 'close-session') {
       this.end();
       this.closeConnection();

@@ -1,10 +1,10 @@
-// The simulated device's SNMP agent (net-snmp): SNMPv2-MIB system group, IF-MIB ifTable and
-// ifXTable with counters that move, and Branchline's simulator subtree with the software
-// version and, per WAN link, the probe results. v2c by community, v3 by a USM user (authPriv).
+// The simulated device's SNMP agent (net-snmp), serving what a Junos SRX serves: the SNMPv2-MIB
+// system group (sysObjectID from Juniper's product tree), IF-MIB ifTable and ifXTable with
+// counters that move, JUNIPER-MIB's chassis description and serial, and JUNIPER-RPM-MIB's results tables for the RPM tests configured. v2c by
+// community, v3 by a USM user (authPriv).
 import snmp from 'net-snmp';
+import { percentLost, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
 
-/** The simulator's enterprise subtree (see README, "The simulator's MIB"). */
-export const simulatorOid = '1.3.6.1.4.1.64242.1';
 export const oids = {
   sysDescr: '1.3.6.1.2.1.1.1.0',
   sysObjectID: '1.3.6.1.2.1.1.2.0',
@@ -13,12 +13,44 @@ export const oids = {
   ifNumber: '1.3.6.1.2.1.2.1.0',
   ifEntry: '1.3.6.1.2.1.2.2.1',
   ifXEntry: '1.3.6.1.2.1.31.1.1.1',
-  softwareVersion: `${simulatorOid}.1.1.0`,
-  serialNumber: `${simulatorOid}.1.2.0`,
-  model: `${simulatorOid}.1.3.0`,
-  probeEntry: `${simulatorOid}.2.1`,
-  probeThresholdTrap: `${simulatorOid}.0.1`,
+  /** JUNIPER-MIB jnxBoxDescr and jnxBoxSerialNo: the chassis as the box describes it. */
+  jnxBoxDescr: '1.3.6.1.4.1.2636.3.1.2.0',
+  jnxBoxSerialNo: '1.3.6.1.4.1.2636.3.1.3.0',
+  /** JUNIPER-RPM-MIB jnxRpmResultsSummaryEntry and jnxRpmResultsCalculatedEntry. */
+  rpmSummaryEntry: '1.3.6.1.4.1.2636.3.50.1.2.1',
+  rpmCalculatedEntry: '1.3.6.1.4.1.2636.3.50.1.3.1',
 } as const;
+
+/** The notifications the box sends, and the tables their objects come from. */
+export const notifications = {
+  linkDown: '1.3.6.1.6.3.1.1.5.3',
+  linkUp: '1.3.6.1.6.3.1.1.5.4',
+  /** JUNIPER-PING-MIB (jnxPingNotifications 0 1): an RPM test's round trip exceeded `thresholds rtt`. */
+  jnxPingRttThresholdExceeded: '1.3.6.1.4.1.2636.4.9.0.1',
+  /** DISMAN-PING-MIB: an RPM test lost `thresholds total-loss` probes or more. */
+  pingTestFailed: '1.3.6.1.2.1.80.0.2',
+  pingCtlEntry: '1.3.6.1.2.1.80.1.2.1',
+  pingResultsEntry: '1.3.6.1.2.1.80.1.3.1',
+  jnxPingCtlEntry: '1.3.6.1.4.1.2636.3.7.1.2.1',
+  jnxPingResultsEntry: '1.3.6.1.4.1.2636.3.7.1.3.1',
+} as const;
+
+/**
+ * sysObjectID: the Juniper product each simulated model stands in for (JUNIPER-CHASSIS-DEFINES-MIB
+ * jnxProductName…): the small branch box an SRX300, the medium one an SRX340, the hub an SRX4600.
+ */
+const jnxProductName: Record<string, string> = {
+  'SRX-SIM-100': '1.3.6.1.4.1.2636.1.1.1.2.133',
+  'SRX-SIM-300': '1.3.6.1.4.1.2636.1.1.1.2.135',
+  'SRX-SIM-4600': '1.3.6.1.4.1.2636.1.1.1.2.140',
+};
+export const sysObjectIdOf = (model: string) => jnxProductName[model] ?? jnxProductName['SRX-SIM-300']!;
+
+/** An RPM entry's instance: owner and test name as length-prefixed octet strings (pingCtlOwnerIndex, pingCtlTestName). */
+export function rpmInstance(owner: string, test: string): string {
+  const octets = (text: string) => [Buffer.byteLength(text), ...Buffer.from(text)].join('.');
+  return `${octets(owner)}.${octets(test)}`;
+}
 
 export interface SimInterface {
   index: number;
@@ -34,16 +66,6 @@ export interface SimInterface {
   outOctets: bigint;
 }
 
-export interface SimProbe {
-  index: number;
-  name: string;
-  ifIndex: number;
-  latencyMs: number;
-  jitterMs: number;
-  lossPermille: number;
-  up: boolean;
-}
-
 export interface SnmpView {
   serial: string;
   model: string;
@@ -51,7 +73,7 @@ export interface SnmpView {
   hostName(): string;
   uptimeCentiseconds(): number;
   interfaces(): SimInterface[];
-  probes(): SimProbe[];
+  rpmResults(): { test: RpmTest; collections: RpmCollection[] }[];
 }
 
 export interface SnmpCredentials {
@@ -77,38 +99,70 @@ interface Column<Row> {
   name: string;
   type: number;
   value: (row: Row) => unknown;
+  /** An index column the table does not serve (MAX-ACCESS not-accessible). */
+  notAccessible?: boolean;
 }
+
+type IndexValue = string | number;
+
+/** A row's instance: numbers as they are, strings as length-prefixed octets (not IMPLIED). */
+const instanceOf = (key: IndexValue[]) => key.map((v) => (typeof v === 'string' ? [Buffer.byteLength(v), ...Buffer.from(v)].join('.') : String(v))).join('.');
 
 /**
  * A table whose cells are computed from the device's state when read. net-snmp registers a table
- * at its entry OID; `foreignIndex` indexes it by another table's column (ifXTable by ifIndex).
+ * at its entry OID, indexed by its own columns (`index`) or by another table's (ifXTable by
+ * ifIndex); `key` is a row's index values.
  */
-function liveTable<Row extends { index: number }>(
+function liveTable<Row>(
   name: string,
   oid: string,
-  rows: () => Row[],
+  computeRows: () => Row[],
   columns: Column<Row>[],
-  foreignIndex?: { table: string; column: string },
+  index: { columns: string[] } | { foreign: { table: string; column: string } },
+  key: (row: Row) => IndexValue[],
 ) {
+  // Computed once for the cells of one request (answered within one turn of the event loop).
+  let cache: Row[] | undefined;
+  const rows = () => {
+    if (!cache) {
+      cache = computeRows();
+      setImmediate(() => (cache = undefined));
+    }
+    return cache;
+  };
+  const foreign = 'foreign' in index ? index.foreign : undefined;
   return {
     /** Each row's index and the values addTableRow wants: the foreign index first, then every column. */
-    currentRows: () => rows().map((row) => ({ index: row.index, values: [...(foreignIndex ? [row.index] : []), ...columns.map((column) => column.value(row))] })),
+    currentRows: () => {
+      cache = undefined;
+      return rows().map((row) => ({ key: key(row), values: [...(foreign ? key(row) : []), ...columns.map((column) => column.value(row))] }));
+    },
     provider: {
       name,
       type: MibProviderType.Table,
       oid,
       maxAccess: MaxAccess['not-accessible'],
-      tableColumns: columns.map(({ number, name, type }) => ({ number, name, type, maxAccess: readOnly })),
-      tableIndex: [foreignIndex ? { columnName: foreignIndex.column, foreign: foreignIndex.table } : { columnName: columns[0]!.name }],
+      tableColumns: columns.map(({ number, name, type, notAccessible }) => ({ number, name, type, maxAccess: notAccessible ? MaxAccess['not-accessible'] : readOnly })),
+      tableIndex: foreign ? [{ columnName: foreign.column, foreign: foreign.table }] : (index as { columns: string[] }).columns.map((columnName) => ({ columnName })),
       handler: (request: Request) => {
-        const [column, index] = request.oid.slice(oid.length + 1).split('.').map(Number);
-        const row = rows().find((r) => r.index === index);
-        const definition = columns.find((c) => c.number === column);
+        const rest = request.oid.slice(oid.length + 1);
+        const dot = rest.indexOf('.');
+        const definition = columns.find((c) => c.number === Number(rest.slice(0, dot)));
+        const row = rows().find((r) => instanceOf(key(r)) === rest.slice(dot + 1));
         if (row && definition) request.instanceNode.value = definition.value(row);
         request.done();
       },
     },
   };
+}
+
+/** DateAndTime (SNMPv2-TC): year, month, day, hour, minutes, seconds, deci-seconds, in UTC. */
+function dateAndTime(date: Date): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeUInt16BE(date.getUTCFullYear(), 0);
+  [date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), Math.floor(date.getUTCMilliseconds() / 100)]
+    .forEach((value, i) => bytes.writeUInt8(value, i + 2));
+  return bytes;
 }
 
 export interface RunningSnmpAgent {
@@ -144,19 +198,36 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
       },
     });
     const scalars = [
-      scalar('sysDescr', '1.3.6.1.2.1.1.1', ObjectType.OctetString, () => `Branchline simulated ${view.model} router, software ${view.softwareVersion()}`),
-      scalar('sysObjectID', '1.3.6.1.2.1.1.2', ObjectType.OID, () => `${simulatorOid}.100`),
+      scalar('sysDescr', '1.3.6.1.2.1.1.1', ObjectType.OctetString, () => `Juniper Networks, Inc. ${view.model} internet router, kernel JUNOS ${view.softwareVersion()}`),
+      scalar('sysObjectID', '1.3.6.1.2.1.1.2', ObjectType.OID, () => sysObjectIdOf(view.model)),
       scalar('sysUpTime', '1.3.6.1.2.1.1.3', ObjectType.TimeTicks, () => view.uptimeCentiseconds()),
       scalar('sysContact', '1.3.6.1.2.1.1.4', ObjectType.OctetString, () => 'noc@example.net'),
       scalar('sysName', '1.3.6.1.2.1.1.5', ObjectType.OctetString, () => view.hostName()),
       scalar('sysLocation', '1.3.6.1.2.1.1.6', ObjectType.OctetString, () => 'branch'),
       scalar('ifNumber', '1.3.6.1.2.1.2.1', ObjectType.Integer, () => view.interfaces().length),
-      scalar('blSoftwareVersion', `${simulatorOid}.1.1`, ObjectType.OctetString, () => view.softwareVersion()),
-      scalar('blSerialNumber', `${simulatorOid}.1.2`, ObjectType.OctetString, () => view.serial),
-      scalar('blModel', `${simulatorOid}.1.3`, ObjectType.OctetString, () => view.model),
+      scalar('jnxBoxDescr', '1.3.6.1.4.1.2636.3.1.2', ObjectType.OctetString, () => `Juniper ${view.model} Internet Router`),
+      scalar('jnxBoxSerialNo', '1.3.6.1.4.1.2636.3.1.3', ObjectType.OctetString, () => view.serial),
+      // SNMP-FRAMEWORK-MIB's engine group, as every SNMPv3 agent serves it. Being last in the tree it
+      // also ends walks of empty tables (JUNIPER-RPM-MIB before any test): past the end of its MIB,
+      // net-snmp's agent answers a get-next with noSuchObject instead of endOfMibView.
+      scalar('snmpEngineBoots', '1.3.6.1.6.3.10.2.1.2', ObjectType.Integer, () => 1),
+      scalar('snmpEngineTime', '1.3.6.1.6.3.10.2.1.3', ObjectType.Integer, () => Math.floor(view.uptimeCentiseconds() / 100)),
+      scalar('snmpEngineMaxMessageSize', '1.3.6.1.6.3.10.2.1.4', ObjectType.Integer, () => 65507),
     ];
     const { Integer, OctetString, Gauge, Counter, Counter64, TimeTicks } = ObjectType;
     const ifType = (name: string) => (name.startsWith('st0') ? 131 : name.startsWith('lo') ? 24 : 6); // tunnel, softwareLoopback, ethernetCsmacd
+    const byIfIndex = (i: SimInterface) => [i.index];
+    // JUNIPER-RPM-MIB rows: per configured test, its collections; the round-trip set only where probes were answered.
+    const rpmRows = () => view.rpmResults().flatMap(({ test, collections }) => collections.map((c) => ({ owner: test.owner, test: test.test, collection: c })));
+    const rpmKey = (r: { owner: string; test: string; collection: RpmCollection }) => [r.owner, r.test, r.collection.collection];
+    const calculatedRows = () => rpmRows().flatMap((r) => {
+      const rtt = summarise(r.collection);
+      return rtt ? [{ ...r, set: 1, rtt }] : []; // roundTripTime(1); the jitter sets need hardware timestamps
+    });
+    const rpmIndexColumns = [
+      { number: 201, name: 'pingCtlOwnerIndex', type: OctetString, notAccessible: true, value: (r: { owner: string }) => r.owner },
+      { number: 202, name: 'pingCtlTestName', type: OctetString, notAccessible: true, value: (r: { test: string }) => r.test },
+    ];
     const tables = [
       liveTable('ifTable', oids.ifEntry, () => view.interfaces(), [
         { number: 1, name: 'ifIndex', type: Integer, value: (i) => i.index },
@@ -168,36 +239,47 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
         { number: 9, name: 'ifLastChange', type: TimeTicks, value: (i) => i.lastChangeCentiseconds },
         { number: 10, name: 'ifInOctets', type: Counter, value: (i) => counter32(i.inOctets) },
         { number: 16, name: 'ifOutOctets', type: Counter, value: (i) => counter32(i.outOctets) },
-      ]),
+      ], { columns: ['ifIndex'] }, byIfIndex),
       liveTable('ifXTable', oids.ifXEntry, () => view.interfaces(), [
         { number: 1, name: 'ifName', type: OctetString, value: (i) => i.name },
         { number: 6, name: 'ifHCInOctets', type: Counter64, value: (i) => counter64(i.inOctets) },
         { number: 10, name: 'ifHCOutOctets', type: Counter64, value: (i) => counter64(i.outOctets) },
         { number: 15, name: 'ifHighSpeed', type: Gauge, value: (i) => i.speedMbps },
         { number: 18, name: 'ifAlias', type: OctetString, value: (i) => i.description },
-      ], { table: 'ifTable', column: 'ifIndex' }),
-      liveTable('blWanProbeTable', oids.probeEntry, () => view.probes(), [
-        { number: 1, name: 'blProbeIndex', type: Integer, value: (p) => p.index },
-        { number: 2, name: 'blProbeLinkName', type: OctetString, value: (p) => p.name },
-        { number: 3, name: 'blProbeIfIndex', type: Integer, value: (p) => p.ifIndex },
-        { number: 4, name: 'blProbeLatencyMs', type: Gauge, value: (p) => p.latencyMs },
-        { number: 5, name: 'blProbeJitterMs', type: Gauge, value: (p) => p.jitterMs },
-        { number: 6, name: 'blProbeLossPermille', type: Gauge, value: (p) => p.lossPermille },
-        { number: 7, name: 'blProbeStatus', type: Integer, value: (p) => (p.up ? 1 : 2) },
-      ]),
+      ], { foreign: { table: 'ifTable', column: 'ifIndex' } }, byIfIndex),
+      liveTable('jnxRpmResultsSummaryTable', oids.rpmSummaryEntry, rpmRows, [
+        ...rpmIndexColumns,
+        { number: 1, name: 'jnxRpmResSumCollection', type: Integer, notAccessible: true, value: (r) => r.collection.collection },
+        { number: 2, name: 'jnxRpmResSumSent', type: Gauge, value: (r) => r.collection.sent },
+        { number: 3, name: 'jnxRpmResSumReceived', type: Gauge, value: (r) => r.collection.received },
+        { number: 4, name: 'jnxRpmResSumPercentLost', type: Gauge, value: (r) => percentLost(r.collection) },
+        { number: 5, name: 'jnxRpmResSumDate', type: OctetString, value: () => dateAndTime(new Date()) },
+      ], { columns: ['pingCtlOwnerIndex', 'pingCtlTestName', 'jnxRpmResSumCollection'] }, rpmKey),
+      liveTable('jnxRpmResultsCalculatedTable', oids.rpmCalculatedEntry, calculatedRows, [
+        ...rpmIndexColumns,
+        { number: 203, name: 'jnxRpmResSumCollection', type: Integer, notAccessible: true, value: (r) => r.collection.collection },
+        { number: 1, name: 'jnxRpmResCalcSet', type: Integer, notAccessible: true, value: (r) => r.set },
+        { number: 2, name: 'jnxRpmResCalcSamples', type: Gauge, value: (r) => r.rtt.samples },
+        { number: 3, name: 'jnxRpmResCalcMin', type: Gauge, value: (r) => r.rtt.minUs },
+        { number: 4, name: 'jnxRpmResCalcMax', type: Gauge, value: (r) => r.rtt.maxUs },
+        { number: 5, name: 'jnxRpmResCalcAverage', type: Gauge, value: (r) => r.rtt.averageUs },
+        { number: 6, name: 'jnxRpmResCalcPkToPk', type: Gauge, value: (r) => r.rtt.peakToPeakUs },
+        { number: 7, name: 'jnxRpmResCalcStdDev', type: Gauge, value: (r) => r.rtt.stdDevUs },
+        { number: 8, name: 'jnxRpmResCalcSum', type: Counter64, value: (r) => counter64(BigInt(r.rtt.sumUs)) },
+      ], { columns: ['pingCtlOwnerIndex', 'pingCtlTestName', 'jnxRpmResSumCollection', 'jnxRpmResCalcSet'] }, (r) => [...rpmKey(r), r.set]),
     ];
     mib.registerProviders([...scalars, ...tables.map((table) => table.provider)]);
     for (const provider of scalars) mib.setScalarValue(provider.name, provider.scalarType === ObjectType.Integer || provider.scalarType === ObjectType.TimeTicks ? 0 : provider.scalarType === ObjectType.OID ? '1.3' : '');
 
     // The rows' values go stale at once: the handlers compute every cell again when it is read.
-    let added: { table: string; index: number }[] = [];
+    let added: { table: string; key: IndexValue[] }[] = [];
     const refreshTables = () => {
-      for (const { table, index } of added) mib.deleteTableRow(table, [index]);
+      for (const { table, key } of added) mib.deleteTableRow(table, key);
       added = [];
       for (const table of tables) {
-        for (const { index, values } of table.currentRows()) {
+        for (const { key, values } of table.currentRows()) {
           mib.addTableRow(table.provider.name, values);
-          added.push({ table: table.provider.name, index });
+          added.push({ table: table.provider.name, key });
         }
       }
     };

@@ -160,14 +160,19 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     },
 
     /**
-     * Downloads the image onto the device, which checks its sha256, and installs it to take effect
-     * at the next reboot. A retry that finds the image in place already does nothing.
+     * Copies the image onto the device, checks its sha256 there, and installs it to take effect at
+     * the next reboot. A retry that finds the device running the image already does nothing.
      */
-    async stageImage(input: { target: DeviceTarget; image: TargetImage }): Promise<{ version: string }> {
+    async stageImage(input: { target: DeviceTarget; image: TargetImage & { sizeBytes?: number } }): Promise<{ version: string }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
         const device = driver(input.target);
-        if ((await device.facts()).softwareVersion === input.image.version) return { version: input.image.version };
-        return device.installImage({ url: `${deps.imageBaseUrl}/api/v1/images/${input.image.sha256}`, sha256: input.image.sha256, reboot: false });
+        const { image } = input;
+        if ((await device.facts()).softwareVersion === image.version) return { version: image.version };
+        const installed = await device.installImage({
+          url: `${deps.imageBaseUrl}/api/v1/images/${image.sha256}`, sha256: image.sha256, reboot: false, ...(image.sizeBytes !== undefined ? { sizeBytes: image.sizeBytes } : {}),
+        });
+        // A device that does not say which version it staged has staged the one asked for (its sha256 was checked).
+        return { version: installed.version || image.version };
       }));
     },
 

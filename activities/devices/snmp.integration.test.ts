@@ -1,7 +1,8 @@
 // The SNMP client against the simulator's agent, over real UDP sockets on loopback.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { oids, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SnmpView } from '../../simulator/snmp-agent.ts';
+import { rpmCollections, type RpmTest } from '../../simulator/rpm.ts';
+import { oids, rpmInstance, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SnmpView } from '../../simulator/snmp-agent.ts';
 import { DeviceError } from './errors.ts';
 import { SnmpClient, type SnmpTarget } from './snmp.ts';
 
@@ -20,7 +21,13 @@ function view(serial: string): SnmpView {
     hostName: () => `branch-${serial}`,
     uptimeCentiseconds: () => Math.floor(seconds() * 100),
     interfaces: () => [iface(1, 'ge-0/0/0', 1_000_000), iface(2, 'ge-0/0/1', 2_000_000), iface(3, 'st0.1', 0)],
-    probes: () => [{ index: 1, name: 'mpls', ifIndex: 1, latencyMs: 23, jitterMs: 2, lossPermille: 1, up: true }],
+    rpmResults: () => {
+      const test: RpmTest = {
+        owner: 'mpls', test: 'sla', target: '192.0.2.1', probeType: 'icmp-ping', probeCount: 10, totalLoss: 1, traps: [],
+        link: { name: 'mpls', interfaceName: 'ge-0/0/0', latencyMs: 23, jitterMs: 2, lossPermille: 100, cut: false },
+      };
+      return [{ test, collections: rpmCollections(test, seconds(), false) }];
+    },
   };
 }
 
@@ -43,10 +50,10 @@ describe('SNMP', () => {
   });
 
   it('gets several objects in one request (v2c)', async () => {
-    const [name, uptime, version] = await client.get(targets[0]!, [oids.sysName, oids.sysUpTime, oids.softwareVersion]);
+    const [name, uptime, objectId] = await client.get(targets[0]!, [oids.sysName, oids.sysUpTime, oids.sysObjectID]);
     assert.equal(name?.value, 'branch-SIM1');
     assert.equal(typeof uptime?.value, 'number');
-    assert.equal(version?.value, '22.4R1');
+    assert.equal(objectId?.value, '1.3.6.1.4.1.2636.1.1.1.2.135', 'jnxProductNameSRX340');
   });
 
   it('walks ifTable and ifXTable: one row per interface, oper status, 64-bit counters that move', async () => {
@@ -63,12 +70,15 @@ describe('SNMP', () => {
     assert.ok(second > first, 'counters move');
   });
 
-  it('reads the WAN probe table with get-bulk and get-next', async () => {
-    const bulk = await client.getBulk(targets[0]!, [oids.probeEntry], 0, 7);
-    const latency = bulk.find((vb) => vb.oid === `${oids.probeEntry}.4.1`);
-    assert.equal(latency?.value, 23);
-    const [next] = await client.getNext(targets[0]!, [`${oids.probeEntry}.5`]);
-    assert.deepEqual([next?.oid, next?.value], [`${oids.probeEntry}.5.1`, 2]);
+  it('reads JUNIPER-RPM-MIB results, indexed by probe owner and test name, with get-bulk and get-next', async () => {
+    const instance = rpmInstance('mpls', 'sla');
+    assert.equal(instance, '4.109.112.108.115.3.115.108.97');
+    const summary = await client.getBulk(targets[0]!, [`${oids.rpmSummaryEntry}.2`], 0, 3);
+    assert.deepEqual(summary.map((vb) => [vb.oid, vb.value]).slice(0, 2), [[`${oids.rpmSummaryEntry}.2.${instance}.1`, 10], [`${oids.rpmSummaryEntry}.2.${instance}.2`, 10]]);
+    const [lost] = await client.get(targets[0]!, [`${oids.rpmSummaryEntry}.4.${instance}.2`]);
+    assert.equal(lost?.value, 10_000_000, 'one probe of ten: 10 %, with six decimals');
+    const [average] = await client.getNext(targets[0]!, [`${oids.rpmCalculatedEntry}.5.${instance}.2`]);
+    assert.deepEqual([average?.oid, average?.value], [`${oids.rpmCalculatedEntry}.5.${instance}.2.1`, 23_000], 'round-trip average in microseconds');
   });
 
   it('reports an object the device does not have as no-such-object', async () => {

@@ -137,11 +137,16 @@ export class SnmpClient {
     return rows.flat().filter((vb) => !snmp.isVarbindError(vb)).map(toVarBind);
   }
 
-  /** Every object under `oid` (get-bulk under the hood). */
+  /**
+   * Every object under `oid` (get-bulk under the hood). A noSuchObject or noSuchInstance in a
+   * get-next answer ends the walk: some agents answer so past the end of their MIB, and asking
+   * again from the same OID would never end.
+   */
   async walk(target: SnmpTarget, oid: string, maxRepetitions = 20): Promise<VarBind[]> {
     const found: VarBind[] = [];
     await this.call<void>(target, (session, done) => session.subtree(oid, maxRepetitions, (varbinds: RawVarbind[]) => {
       for (const vb of varbinds) if (!snmp.isVarbindError(vb)) found.push(toVarBind(vb));
+      return varbinds.some((vb) => snmp.isVarbindError(vb));
     }, (error: Error | null) => done(error)));
     return found;
   }

@@ -139,7 +139,7 @@ describe('junos configuration', () => {
 
     it('each link gets an RPM probe and a forwarding instance that sends traffic out by it', () => {
       const stage2 = junosRenderer.stage2(branch);
-      assert.match(stage2, /<services><rpm><probe><name>wan-internet<\/name><test><name>sla<\/name><probe-type>icmp-ping<\/probe-type><target><address>198\.51\.100\.2<\/address><\/target>.*?<destination-interface>pp0\.0<\/destination-interface><\/test><\/probe><probe><name>wan-mpls<\/name>/);
+      assert.match(stage2, /<services><rpm><probe><name>internet<\/name><test><name>sla<\/name><probe-type>icmp-ping<\/probe-type><target><address>198\.51\.100\.2<\/address><\/target>.*?<destination-interface>pp0\.0<\/destination-interface><\/test><\/probe><probe><name>mpls<\/name>/);
       assert.match(stage2, /<instance><name>wan-mpls<\/name><instance-type>forwarding<\/instance-type><routing-options><static><route><name>0\.0\.0\.0\/0<\/name><next-hop>192\.0\.2\.9<\/next-hop><\/route>/);
       assert.match(stage2, /<instance><name>wan-internet<\/name><instance-type>forwarding<\/instance-type><routing-options><static><route><name>0\.0\.0\.0\/0<\/name><qualified-next-hop><name>pp0\.0<\/name><\/qualified-next-hop>/);
       assert.doesNotMatch(junosRenderer.stage1(branch), /<rpm>|<routing-instances>/);

@@ -133,7 +133,8 @@ function routingInstances(links: WanLinkConfig[]): string {
 }
 
 /**
- * An RPM probe per WAN link (`services rpm probe wan-<link> test sla`), what the SLA of the
+ * An RPM probe per WAN link (`services rpm probe <link> test sla`: the driver reports a probe's
+ * results as its owner's, so the owner is the link's name), what the SLA of the
  * steering policies is measured by: ICMP to the far end of the first tunnel over the link, else
  * to its gateway, else to the site's first DNS server, leaving by the link's unit. A link with
  * none of these has no probe.
@@ -144,7 +145,7 @@ function rpmProbes(input: DeviceConfigInput): string {
     if (!target) return [];
     const test = `<test>${named('sla')}${leaf('probe-type', 'icmp-ping')}<target>${leaf('address', target)}</target>`
       + `${leaf('probe-count', 10)}${leaf('probe-interval', 1)}${leaf('test-interval', 10)}${leaf('destination-interface', wanUnit(link))}</test>`;
-    return [`<probe>${named(linkInstance(link.name), test)}</probe>`];
+    return [`<probe>${named(link.name, test)}</probe>`];
   });
   return element('services', element('rpm', probes.join('')));
 }

@@ -50,7 +50,7 @@ export interface DeviceDriver {
   readonly connection: DeviceConnection;
   facts(): Promise<DeviceFacts>;
   interfaces(): Promise<InterfaceStatus[]>;
-  /** WAN-link probe results (latency, jitter, loss), read over SNMP. */
+  /** WAN-link probe results (latency, jitter, loss), read over SNMP; `link` is the probe's owner, the WAN link's name. */
   probes(): Promise<ProbeResult[]>;
   runningConfig(): Promise<string>;
   /** The tunnels in the running configuration whose far end is `peer` (a device being replaced). */
@@ -72,8 +72,11 @@ export interface DeviceDriver {
    * the session that made it can confirm it.
    */
   pendingCommit(): Promise<{ persist: string | null } | undefined>;
-  /** Downloads, checks and installs an image; the device reboots unless told not to. */
-  installImage(input: { url: string; sha256: string; reboot: boolean }): Promise<{ version: string }>;
+  /**
+   * Copies the image to the device, checks its sha256 there and installs it; the device reboots
+   * unless told not to. With `sizeBytes`, a device without room for it is refused before the copy.
+   */
+  installImage(input: { url: string; sha256: string; reboot: boolean; sizeBytes?: number }): Promise<{ version: string }>;
   rollbackImage(): Promise<{ version: string }>;
   reboot(): Promise<void>;
 }

@@ -1,7 +1,11 @@
 // The junos driver and the configuration-change state machine against simulated devices speaking Junos.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { ApplicationFailure } from '@temporalio/common';
+import { simulatorImage } from '../../../simulator/device.ts';
 import { Fleet } from '../../../simulator/fleet.ts';
 import { junosRenderer } from '../../../domain/render/junos.ts';
 import { applyConfiguration } from '../change.ts';
@@ -13,6 +17,9 @@ import type { DeviceConnection, DeviceDriver } from './contract.ts';
 import { driverFor } from './registry.ts';
 
 const hostName = (name: string) => `<configuration><system><host-name>${name}</host-name></system></configuration>`;
+/** Each WAN link's SLA probe, as the renderer declares it: services rpm probe <link> test sla. */
+const slaProbes = (links: string[]) => `<configuration><services><rpm>${links.map((link) => `<probe><name>${link}</name><test><name>sla</name>`
+  + `<probe-type>icmp-ping</probe-type><target><address>192.0.2.1</address></target><probe-count>10</probe-count></test></probe>`).join('')}</rpm></services></configuration>`;
 
 describe('junos driver', () => {
   let fleet: Fleet;
@@ -29,7 +36,7 @@ describe('junos driver', () => {
 
   before(async () => {
     fleet = await Fleet.start({
-      devices: 6, baseAddress: '127.40.0.1', snmpPort: 21161, netconfPort: 21830, controlPort: 0,
+      devices: 8, baseAddress: '127.40.0.1', snmpPort: 21161, netconfPort: 21830, controlPort: 0,
       models: ['SRX-SIM-300'], phoneHomeIntervalMs: 1000, rebootMs: 200,
     });
   });
@@ -39,14 +46,76 @@ describe('junos driver', () => {
     await fleet.stop();
   });
 
-  it('reads facts, interfaces and probe results', async () => {
-    const device = fleet.device('BLS0000001')!;
-    const facts = await driver('BLS0000001').facts();
-    assert.deepEqual([facts.serial, facts.model, facts.softwareVersion, facts.hostKeySha256], ['BLS0000001', 'SRX-SIM-300', '22.4R1', device.hostKeySha256]);
-    const interfaces = await driver('BLS0000001').interfaces();
+  it('reads facts and interfaces over NETCONF, and each WAN link\'s SLA probe from JUNIPER-RPM-MIB over SNMP', async () => {
+    const device = fleet.device('BLS0000007')!;
+    const facts = await driver('BLS0000007').facts();
+    assert.deepEqual([facts.serial, facts.model, facts.softwareVersion, facts.hostName, facts.storageFreeBytes, facts.hostKeySha256],
+      ['BLS0000007', 'SRX-SIM-300', '22.4R1', 'BLS0000007', 4 * 1024 ** 3, device.hostKeySha256]);
+    assert.ok(facts.uptimeSeconds >= 0 && facts.uptimeSeconds < 600);
+    const interfaces = await driver('BLS0000007').interfaces();
     assert.deepEqual(interfaces.find((i) => i.name === 'ge-0/0/0'), { name: 'ge-0/0/0', adminUp: true, operUp: true });
-    const probes = await driver('BLS0000001').probes();
-    assert.deepEqual(probes.map((p) => [p.link, p.up]), [['wan0', true], ['wan1', true], ['lte', true]]);
+    assert.deepEqual(await driver('BLS0000007').probes(), [], 'no RPM test configured: no probe results');
+    await applyConfiguration(driver('BLS0000007'), { config: slaProbes(['wan0', 'wan1', 'lte']), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'rpm-1', checks: [] });
+    device.changeLink('wan1', { latencyMs: 40, jitterMs: 6, lossPermille: 300 });
+    device.changeLink('lte', { cut: true });
+    assert.deepEqual(await driver('BLS0000007').probes(), [
+      { link: 'lte', latencyMs: 0, jitterMs: 0, lossPermille: 1000, up: false },
+      { link: 'wan0', latencyMs: 18, jitterMs: 2, lossPermille: 0, up: true },
+      { link: 'wan1', latencyMs: 40, jitterMs: 6, lossPermille: 300, up: true },
+    ]);
+    await applyConfiguration(driver('BLS0000007'), {
+      config: hostName('probed'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'rpm-2', checks: [{ kind: 'probe-up', link: 'wan0' }, { kind: 'probe-up', link: 'wan1' }],
+    });
+    device.changeLink('lte', { cut: false });
+    device.changeLink('wan1', { latencyMs: 32, jitterMs: 5, lossPermille: 2 });
+  });
+
+  describe('software, as Junos takes it: copied to /var/tmp, its sha256 checked there, then added', () => {
+    const image = simulatorImage('SRX-SIM-300', '23.2R1');
+    const sha256 = createHash('sha256').update(image).digest('hex');
+    const server = createServer((_request, response) => response.end(image));
+    let url = '';
+    before(async () => {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/junos-srxsme-23.2R1.tgz`;
+    });
+    after(() => new Promise((resolve) => server.close(resolve)));
+
+    it('refuses an image whose sha256 does not match before installing it, and one there is no room for before copying it', async () => {
+      const box = fleet.device('BLS0000008')!;
+      const installs = box.installs;
+      await assert.rejects(driver('BLS0000008').installImage({ url, sha256: 'f'.repeat(64), reboot: true }),
+        (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && e.details['reason'] === 'checksum-mismatch' && new RegExp(`has sha256 ${sha256}`).test(e.message));
+      box.faults.storageFreeBytes = 10; // the simulator's images are a hundred bytes or so
+      try {
+        await assert.rejects(driver('BLS0000008').installImage({ url, sha256, reboot: true, sizeBytes: image.length }),
+          (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && e.details['reason'] === 'no-room');
+        await assert.rejects(driver('BLS0000008').installImage({ url, sha256, reboot: true }),
+          (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && e.details['reason'] === 'no-room' && /No space left on device/.test(e.message), 'the copy itself runs out of room');
+      } finally {
+        box.faults.storageFreeBytes = 4 * 1024 ** 3;
+      }
+      assert.deepEqual([box.installs, box.softwareVersion(), (await driver('BLS0000008').facts()).storageFreeBytes], [installs, '22.4R1', 4 * 1024 ** 3], 'nothing installed, nothing left in /var/tmp');
+    });
+
+    it('installs, active after the reboot; rolls back to the previous software, rebooting into it', async () => {
+      const box = fleet.device('BLS0000008')!;
+      assert.deepEqual(await driver('BLS0000008').installImage({ url, sha256, reboot: false, sizeBytes: image.length }), { version: '23.2R1' });
+      assert.equal((await driver('BLS0000008').facts()).softwareVersion, '22.4R1', 'until the reboot');
+      await driver('BLS0000008').reboot();
+      const back = async (version: string) => {
+        for (let i = 0; i < 100; i++) {
+          const facts = await driver('BLS0000008').facts().catch(() => undefined);
+          if (facts?.softwareVersion === version) return facts;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return assert.fail(`not back on ${version}`);
+      };
+      assert.ok((await back('23.2R1')).uptimeSeconds < 5);
+      assert.deepEqual(await driver('BLS0000008').rollbackImage(), { version: '22.4R1' });
+      await back('22.4R1');
+      assert.equal(box.installs, 1);
+    });
   });
 
   it('applies a change once: confirmed commit, checks, confirm; the same change again changes nothing', async () => {

@@ -1,15 +1,13 @@
 // The driver for SRX-class Junos devices (platform "junos"): configuration in Junos's own schema
 // (<configuration> with no namespace, as get-config returns it), through the candidate datastore
-// and confirmed commits. The operational half (facts, interfaces, probes, software, reboot) is
-// still the simulator's and moves to junos-operational.ts.
+// and confirmed commits; facts, interfaces, probes and software as a real SRX answers them
+// (junos-operational.ts).
 import { diffConfigs } from '../config-diff.ts';
 import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
-import { child, childText, elementChildren, escapeXml, parseXml, type Element } from '../netconf/xml.ts';
-import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, ProbeResult, Transports } from './contract.ts';
-
-const stateNs = 'urn:branchline:sim:state';
-const probeEntry = '1.3.6.1.4.1.64242.1.2.1';
+import { child, childText, elementChildren, parseXml, type Element } from '../netconf/xml.ts';
+import type { DeviceConnection, DeviceDriver, Transports } from './contract.ts';
+import { junosOperations } from './junos-operational.ts';
 
 /**
  * The configuration as Junos shows it: in a get-config reply <configuration> carries no namespace
@@ -28,57 +26,10 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
     hostKeySha256: connection.hostKeySha256,
   };
   const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
-  const snmpTarget = { host: connection.host, port: connection.snmpPort, version: '2c' as const, community: connection.community };
-  const state = (filter: string) => netconf((session) => session.get(`<${filter} xmlns="${stateNs}"/>`)).then((xml) => parseXml(xml).documentElement!);
 
   return {
     connection,
-
-    async facts(): Promise<DeviceFacts> {
-      return netconf(async (session) => {
-        const info = parseXml(await session.get(`<software-information xmlns="${stateNs}"/>`)).documentElement!;
-        const config = await session.getConfig('running', '<configuration><system><host-name/></system></configuration>');
-        return {
-          serial: childText(info, 'serial') ?? '',
-          model: childText(info, 'model') ?? '',
-          softwareVersion: childText(info, 'version') ?? '',
-          uptimeSeconds: Number(childText(info, 'uptime-seconds') ?? 0),
-          ...(childText(info, 'storage-free-bytes') ? { storageFreeBytes: Number(childText(info, 'storage-free-bytes')) } : {}),
-          hostName: /<host-name>([^<]*)<\/host-name>/.exec(config)?.[1] ?? '',
-          hostKeySha256: session.hostKeySha256,
-        };
-      });
-    },
-
-    async interfaces(): Promise<InterfaceStatus[]> {
-      const info = await state('interface-information');
-      return elementChildren(info).map((iface) => {
-        const addresses = elementChildren(iface).filter((e) => e.localName === 'address').map((e) => e.textContent?.trim() ?? '');
-        return {
-          name: childText(iface, 'name') ?? '',
-          adminUp: childText(iface, 'admin-status') === 'up',
-          operUp: childText(iface, 'oper-status') === 'up',
-          ...(addresses.length > 0 ? { addresses } : {}),
-        };
-      });
-    },
-
-    async probes(): Promise<ProbeResult[]> {
-      const cells = await transports.snmp.walk(snmpTarget, probeEntry);
-      const rows = new Map<string, Map<number, unknown>>();
-      for (const cell of cells) {
-        const [column, row] = cell.oid.slice(probeEntry.length + 1).split('.');
-        if (!rows.has(row!)) rows.set(row!, new Map());
-        rows.get(row!)!.set(Number(column), cell.value);
-      }
-      return [...rows.values()].map((row) => ({
-        link: String(row.get(2)),
-        latencyMs: Number(row.get(4)),
-        jitterMs: Number(row.get(5)),
-        lossPermille: Number(row.get(6)),
-        up: row.get(7) === 1,
-      }));
-    },
+    ...junosOperations(connection, transports),
 
     runningConfig: () => netconf((session) => session.getConfig('running')).then(asJunosKeepsIt),
 
@@ -129,29 +80,13 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
     confirm: (persist) => netconf((session) => session.commit({ persistId: persist })),
     rollback: (persist) => netconf((session) => session.cancelCommit({ persistId: persist })),
 
+    // The simulator's commit-information stays until a check by persist token replaces it.
     async pendingCommit() {
-      const xml = await netconf((session) => session.get(`<commit-information xmlns="${stateNs}"/>`));
+      const xml = await netconf((session) => session.get('<commit-information xmlns="urn:branchline:sim:state"/>'));
       // Without it, "nothing pending" would be a guess: a retry could commit a second time.
       if (!xml) throw new DeviceError('protocol', `${connection.serial} does not report commit-information`);
       const pending = child(parseXml(xml).documentElement!, 'confirm-pending');
       return pending && { persist: childText(pending, 'persist-id') ?? null };
     },
-
-    async installImage({ url, sha256, reboot }) {
-      const reply = await netconf((session) => session.rpc(
-        `<request-package-add><package-url>${escapeXml(url)}</package-url><sha256>${escapeXml(sha256)}</sha256>${reboot ? '' : '<no-reboot/>'}</request-package-add>`,
-        { timeoutMs: 15 * 60_000 },
-      ));
-      const version = reply.getElementsByTagName('version')[0]?.textContent;
-      if (!version) throw new DeviceError('protocol', `${connection.serial} installed the image without saying which version`);
-      return { version };
-    },
-
-    async rollbackImage() {
-      const reply = await netconf((session) => session.rpc('<request-package-rollback/>'));
-      return { version: reply.getElementsByTagName('version')[0]?.textContent ?? '' };
-    },
-
-    reboot: () => netconf((session) => session.rpc('<request-reboot/>')).then(() => undefined),
   };
 }

@@ -23,7 +23,7 @@ describe('NETCONF over SSH', () => {
     store: new ConfigStore(),
     faults: { replyDelayMs: 0, dropReplies: false },
     credentials: { username: 'admin', password: 'secret', authorizedKeys: [clientKey.public] },
-    operationalState: () => '<software-information xmlns="urn:branchline:sim:state"><version>22.4R1</version></software-information>',
+    operationalState: () => '<software-information xmlns="urn:example:device-state"><version>22.4R1</version></software-information>',
   };
   let server: RunningNetconfServer;
   let target: NetconfTarget;
@@ -55,7 +55,7 @@ describe('NETCONF over SSH', () => {
     assert.ok(session.serverCapabilities.includes(capabilities.base11));
     assert.ok(session.serverCapabilities.includes(capabilities.confirmedCommit));
     assert.match(session.hostKeySha256, /^SHA256:/);
-    assert.match(await session.get('<software-information xmlns="urn:branchline:sim:state"/>'), /<version>22\.4R1<\/version>/);
+    assert.match(await session.get('<software-information xmlns="urn:example:device-state"/>'), /<version>22\.4R1<\/version>/);
   });
 
   it('speaks base:1.0 end-of-message framing to a client that offers only 1.0', async () => {

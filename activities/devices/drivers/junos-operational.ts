@@ -1,0 +1,325 @@
+// The operational half of the Junos driver: what a Junos 22.4 SRX answers about itself, and its
+// software, with the RPCs and MIB objects the box really serves (Junos XML API, JUNIPER-RPM-MIB).
+// Facts, interfaces, IPsec tunnels and software go over NETCONF; probe results over SNMP, which a
+// real SRX serves from its RPM tables at a fraction of the cost of a NETCONF session.
+//
+// Probe convention, shared with the configuration renderer: a WAN link's SLA probe is the RPM test
+// `services rpm probe <WAN link name> test sla`, so its results are indexed by owner = the link's
+// name and test name = `sla` (pingCtlOwnerIndex, pingCtlTestName).
+import { DeviceError } from '../errors.ts';
+import type { NetconfSession } from '../netconf/session.ts';
+import { child, childText, elementChildren, escapeXml, type Element } from '../netconf/xml.ts';
+import type { SnmpTarget, VarBind } from '../snmp.ts';
+import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, ProbeResult, Transports } from './contract.ts';
+
+export type JunosOperations = Pick<DeviceDriver, 'facts' | 'interfaces' | 'probes' | 'installImage' | 'rollbackImage' | 'reboot'>;
+
+/** The RPM test each WAN link's probe (owner: the link's name) runs. */
+export const slaTestName = 'sla';
+
+/** Where images are copied before they are installed, as Juniper's upgrade procedure does. */
+export const stagingDirectory = '/var/tmp';
+
+/** JUNIPER-RPM-MIB (jnxRpmMib, 1.3.6.1.4.1.2636.3.50.1), as the device serves it. */
+export const rpmMib = {
+  /** jnxRpmResultsSummaryEntry: INDEX { pingCtlOwnerIndex, pingCtlTestName, jnxRpmResSumCollection }. */
+  summaryEntry: '1.3.6.1.4.1.2636.3.50.1.2.1',
+  /** jnxRpmResultsCalculatedEntry: INDEX { pingCtlOwnerIndex, pingCtlTestName, jnxRpmResSumCollection, jnxRpmResCalcSet }. */
+  calculatedEntry: '1.3.6.1.4.1.2636.3.50.1.3.1',
+  summaryColumns: { sent: 2, received: 3, percentLost: 4, date: 5 },
+  calculatedColumns: { samples: 2, min: 3, max: 4, average: 5, peakToPeak: 6, stdDev: 7, sum: 8 },
+  /** JnxRpmCollectionType */
+  collections: { currentTest: 1, lastCompletedTest: 2, movingAverage: 3, allTests: 4 },
+  /** JnxRpmMeasurementSet */
+  sets: { roundTripTime: 1, posRttJitter: 2, negRttJitter: 3 },
+} as const;
+
+/** An RPM entry's index: the owner and test names as length-prefixed octet strings (SnmpAdminString, not IMPLIED). */
+export function rpmIndex(owner: string, test: string): string {
+  const octets = (text: string) => [Buffer.byteLength(text), ...Buffer.from(text)].join('.');
+  return `${octets(owner)}.${octets(test)}`;
+}
+
+/** Splits an RPM table instance (what follows the column) into owner, test and the rest of the index. */
+export function parseRpmInstance(instance: string): { owner: string; test: string; rest: number[] } | undefined {
+  const parts = instance.split('.').map(Number);
+  const take = (): string | undefined => {
+    const length = parts.shift();
+    if (length === undefined || parts.length < length) return undefined;
+    return Buffer.from(parts.splice(0, length)).toString('utf8');
+  };
+  const owner = take();
+  const test = take();
+  return owner === undefined || test === undefined ? undefined : { owner, test, rest: parts };
+}
+
+/**
+ * The SLA probes' results from JUNIPER-RPM-MIB: per WAN link, the last completed test (the test
+ * still running when none has completed yet). RTT and jitter (its peak to peak) come in
+ * microseconds; loss is a percentage with six decimals. A test that got no answer at all has no
+ * round-trip row (the MIB skips sets without samples): its link is down.
+ */
+export function probeResultsFromRpmMib(summary: VarBind[], calculated: VarBind[]): ProbeResult[] {
+  const tests = new Map<string, { owner: string; collection: number; received?: number; percentLost?: number; averageUs?: number; peakToPeakUs?: number }>();
+  const cell = (varbind: VarBind, entry: string) => {
+    const [column, ...instance] = varbind.oid.slice(entry.length + 1).split('.');
+    const index = parseRpmInstance(instance.join('.'));
+    return index && index.test === slaTestName ? { column: Number(column), ...index } : undefined;
+  };
+  const row = (owner: string, collection: number) => {
+    const key = `${owner}\u0000${collection}`;
+    if (!tests.has(key)) tests.set(key, { owner, collection });
+    return tests.get(key)!;
+  };
+  for (const varbind of summary) {
+    const found = cell(varbind, rpmMib.summaryEntry);
+    if (!found) continue;
+    const [collection] = found.rest;
+    if (found.column === rpmMib.summaryColumns.received) row(found.owner, collection!).received = Number(varbind.value);
+    if (found.column === rpmMib.summaryColumns.percentLost) row(found.owner, collection!).percentLost = Number(varbind.value);
+  }
+  for (const varbind of calculated) {
+    const found = cell(varbind, rpmMib.calculatedEntry);
+    if (!found || found.rest[1] !== rpmMib.sets.roundTripTime) continue;
+    const [collection] = found.rest;
+    if (found.column === rpmMib.calculatedColumns.average) row(found.owner, collection!).averageUs = Number(varbind.value);
+    if (found.column === rpmMib.calculatedColumns.peakToPeak) row(found.owner, collection!).peakToPeakUs = Number(varbind.value);
+  }
+  const owners = [...new Set([...tests.values()].map((t) => t.owner))];
+  return owners.flatMap((owner) => {
+    const test = tests.get(`${owner}\u0000${rpmMib.collections.lastCompletedTest}`) ?? tests.get(`${owner}\u0000${rpmMib.collections.currentTest}`);
+    if (!test || test.percentLost === undefined) return [];
+    const up = (test.received ?? 0) > 0 && test.averageUs !== undefined;
+    return [{
+      link: owner,
+      latencyMs: up ? Math.round((test.averageUs ?? 0) / 100) / 10 : 0,
+      jitterMs: up ? Math.round((test.peakToPeakUs ?? 0) / 100) / 10 : 0,
+      lossPermille: Math.round(test.percentLost / 100_000),
+      up,
+    }];
+  });
+}
+
+/** A junos:seconds (or any *:seconds) attribute: Junos puts exact values there beside the text it formats for people. */
+function secondsAttribute(element: Element | undefined): number | undefined {
+  if (!element) return undefined;
+  for (const attribute of Array.from(element.attributes)) {
+    if (attribute.localName === 'seconds' && /^\d+$/.test(attribute.value)) return Number(attribute.value);
+  }
+  return undefined;
+}
+
+/** The first element of that name at any depth (replies may wrap it in multi-routing-engine-item). */
+function find(root: Element, localName: string): Element | undefined {
+  if (root.localName === localName) return root;
+  for (const element of elementChildren(root)) {
+    const found = find(element, localName);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function findAll(root: Element, localName: string): Element[] {
+  return elementChildren(root).flatMap((element) => (element.localName === localName ? [element] : findAll(element, localName)));
+}
+
+/** Uptime from get-system-uptime-information: the boot's time-length, else current time minus boot time. */
+export function uptimeSeconds(reply: Element): number {
+  const booted = find(reply, 'system-booted-time');
+  const length = secondsAttribute(booted && child(booted, 'time-length'));
+  if (length !== undefined) return length;
+  const now = secondsAttribute(child(find(reply, 'current-time') ?? reply, 'date-time'));
+  const boot = secondsAttribute(booted && child(booted, 'date-time'));
+  return now !== undefined && boot !== undefined ? Math.max(0, now - boot) : 0;
+}
+
+/**
+ * Free bytes where `path` lives, from get-system-storage (blocks of 512 bytes, as df counts
+ * them). Junos mounts its filesystems under /.mount on recent releases: /.mount/var holds /var.
+ */
+export function freeBytesFor(reply: Element, path: string): number | undefined {
+  const candidates = findAll(reply, 'filesystem').map((filesystem) => ({
+    mountedOn: (childText(filesystem, 'mounted-on') ?? '').replace(/^\/\.mount(?=\/|$)/, '') || '/',
+    availableBlocks: Number(childText(filesystem, 'available-blocks')),
+  })).filter((f) => Number.isFinite(f.availableBlocks) && (f.mountedOn === '/' || path === f.mountedOn || path.startsWith(`${f.mountedOn}/`)));
+  const best = candidates.sort((a, b) => b.mountedOn.length - a.mountedOn.length)[0];
+  return best && best.availableBlocks * 512;
+}
+
+/**
+ * Interfaces from get-interface-information (terse): every physical and logical interface with its
+ * state and IPv4 addresses. A port also carries the addresses of its unit 0, where Junos puts a
+ * WAN link's address. NETCONF rather than IF-MIB: IF-MIB has no addresses, and the post-checks
+ * need them; one terse RPC answers names, states and addresses together.
+ */
+export function interfacesFrom(reply: Element): InterfaceStatus[] {
+  const status = (element: Element, parentOperUp = true): Omit<InterfaceStatus, 'addresses'> => ({
+    name: childText(element, 'name') ?? '',
+    adminUp: childText(element, 'admin-status') === 'up',
+    operUp: parentOperUp && childText(element, 'oper-status') === 'up',
+  });
+  const addresses = (logical: Element) => elementChildren(logical)
+    .filter((e) => e.localName === 'address-family' && childText(e, 'address-family-name') === 'inet')
+    .flatMap((family) => elementChildren(family).filter((e) => e.localName === 'interface-address'))
+    .map((address) => childText(address, 'ifa-local') ?? '')
+    .filter((address) => address.includes('/'));
+  const withAddresses = (entry: Omit<InterfaceStatus, 'addresses'>, found: string[]): InterfaceStatus => (found.length > 0 ? { ...entry, addresses: found } : entry);
+  return findAll(reply, 'physical-interface').flatMap((physical) => {
+    const port = status(physical);
+    const logicals = elementChildren(physical).filter((e) => e.localName === 'logical-interface');
+    const unitZero = logicals.find((l) => childText(l, 'name') === `${port.name}.0`);
+    return [
+      withAddresses(port, unitZero ? addresses(unitZero) : []),
+      ...logicals.map((logical) => withAddresses(status(logical, port.operUp), addresses(logical))),
+    ];
+  });
+}
+
+/** What request-package-add and request-package-rollback answered: their result code and what they printed. */
+export function packageResult(reply: Element): { ok: boolean; output: string; activeAtReboot?: string } {
+  const output = findAll(reply, 'output').map((o) => o.textContent?.trim() ?? '').join('\n');
+  const code = find(reply, 'package-result')?.textContent?.trim();
+  // "JUNOS 22.4R1.10 will become active at next reboot", "Junos version 'D10.2' will become active at next reboot"
+  const version = /(?:JUNOS|Junos)(?:\s+version)?\s+["']?([\w.-]+?)["']?\s+will become active at next reboot/.exec(output)?.[1];
+  return { ok: code === undefined ? !/^\s*error/im.test(output) : code === '0', output, ...(version ? { activeAtReboot: version } : {}) };
+}
+
+/** The IKE and IPsec security associations an SRX holds: one per remote gateway, with its state. */
+export interface SecurityAssociation {
+  peer: string;
+  ikeUp: boolean;
+  /** IPsec SAs to that peer (both directions), and whether their block is up. */
+  ipsecSas: number;
+  ipsecUp: boolean;
+}
+
+export function securityAssociationsFrom(ike: Element, ipsec: Element): SecurityAssociation[] {
+  const peers = new Map<string, SecurityAssociation>();
+  const peer = (address: string) => {
+    if (!peers.has(address)) peers.set(address, { peer: address, ikeUp: false, ipsecSas: 0, ipsecUp: false });
+    return peers.get(address)!;
+  };
+  for (const sa of findAll(ike, 'ike-security-associations')) {
+    const address = childText(sa, 'ike-sa-remote-address');
+    if (address) peer(address).ikeUp ||= (childText(sa, 'ike-sa-state') ?? '').toUpperCase() === 'UP';
+  }
+  for (const block of findAll(ipsec, 'ipsec-security-associations-block')) {
+    const up = (childText(block, 'sa-block-state') ?? '').toLowerCase() === 'up';
+    for (const sa of elementChildren(block).filter((e) => e.localName === 'ipsec-security-associations')) {
+      const address = childText(sa, 'sa-remote-gateway');
+      if (!address) continue;
+      const entry = peer(address);
+      entry.ipsecSas += 1;
+      entry.ipsecUp ||= up;
+    }
+  }
+  return [...peers.values()];
+}
+
+/** The staged copy of an image: the URL's file name, or one named after its sha256. */
+export function stagedPath(url: string, sha256: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+  return `${stagingDirectory}/${/^[\w.+-]+$/.test(name) ? name : `image-${sha256.slice(0, 16)}.tgz`}`;
+}
+
+export function junosOperations(connection: DeviceConnection, transports: Transports): JunosOperations & { securityAssociations(): Promise<SecurityAssociation[]> } {
+  const target = {
+    host: connection.host,
+    port: connection.netconfPort,
+    username: connection.username,
+    password: connection.password,
+    hostKeySha256: connection.hostKeySha256,
+  };
+  const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
+  const snmpTarget: SnmpTarget = { host: connection.host, port: connection.snmpPort, version: '2c', community: connection.community };
+  const serial = connection.serial;
+
+  const storageFree = async (session: NetconfSession): Promise<number | undefined> => freeBytesFor(await session.rpc('<get-system-storage/>'), stagingDirectory);
+
+  async function install(session: NetconfSession, input: { url: string; sha256: string; reboot: boolean; sizeBytes?: number }): Promise<{ version: string }> {
+    const expected = input.sha256.toLowerCase();
+    const path = stagedPath(input.url, expected);
+    const free = await storageFree(session);
+    if (free !== undefined && input.sizeBytes !== undefined && free < input.sizeBytes) {
+      throw new DeviceError('rejected', `${serial} has ${free} bytes free in ${stagingDirectory}; the image needs ${input.sizeBytes}`, { reason: 'no-room', freeBytes: free, neededBytes: input.sizeBytes });
+    }
+    const removeStaged = () => session.rpc(`<file-delete><path>${escapeXml(path)}</path></file-delete>`).catch(() => undefined);
+    try {
+      await session.rpc(`<file-copy><source>${escapeXml(input.url)}</source><destination>${escapeXml(path)}</destination></file-copy>`, { timeoutMs: 15 * 60_000 });
+    } catch (error) {
+      if (error instanceof DeviceError && /no space left|not enough (free )?space/i.test(error.message)) {
+        throw new DeviceError('rejected', `${serial} has no room in ${stagingDirectory} for the image: ${error.message}`, { reason: 'no-room' }, { cause: error });
+      }
+      throw error;
+    }
+    const checksum = await session.rpc(`<get-sha256-checksum-information><path>${escapeXml(path)}</path></get-sha256-checksum-information>`, { timeoutMs: 5 * 60_000 });
+    const actual = find(checksum, 'checksum')?.textContent?.trim().toLowerCase();
+    if (actual !== expected) {
+      await removeStaged();
+      throw new DeviceError('rejected', `${serial}: the image copied to ${path} has sha256 ${actual ?? '(none reported)'}, expected ${expected}; not installed`, { reason: 'checksum-mismatch', expected, actual });
+    }
+    const reply = await session.rpc(
+      `<request-package-add><package-name>${escapeXml(path)}</package-name><no-copy/><unlink/>${input.reboot ? '<reboot/>' : ''}</request-package-add>`,
+      { timeoutMs: 30 * 60_000 },
+    );
+    const result = packageResult(reply);
+    if (!result.ok) {
+      await removeStaged();
+      throw new DeviceError('rejected', `${serial} refused the image: ${result.output || 'package-result not 0'}`, { reason: 'install-refused', output: result.output });
+    }
+    return { version: result.activeAtReboot ?? '' };
+  }
+
+  return {
+    async facts(): Promise<DeviceFacts> {
+      return netconf(async (session) => {
+        const [software, inventory, uptime, storage] = await Promise.all([
+          session.rpc('<get-software-information/>'),
+          session.rpc('<get-chassis-inventory/>'),
+          session.rpc('<get-system-uptime-information/>'),
+          storageFree(session),
+        ]);
+        const info = find(software, 'software-information') ?? software;
+        const chassis = find(inventory, 'chassis');
+        return {
+          serial: (chassis && childText(chassis, 'serial-number')) ?? '',
+          model: childText(info, 'product-model') ?? '',
+          softwareVersion: childText(info, 'junos-version') ?? '',
+          hostName: childText(info, 'host-name') ?? '',
+          uptimeSeconds: uptimeSeconds(uptime),
+          ...(storage !== undefined ? { storageFreeBytes: storage } : {}),
+          hostKeySha256: session.hostKeySha256,
+        };
+      });
+    },
+
+    interfaces: () => netconf((session) => session.rpc('<get-interface-information><terse/></get-interface-information>')).then(interfacesFrom),
+
+    async probes(): Promise<ProbeResult[]> {
+      const column = (entry: string, number: number) => transports.snmp.walk(snmpTarget, `${entry}.${number}`);
+      const [received, lost, average, peakToPeak] = await Promise.all([
+        column(rpmMib.summaryEntry, rpmMib.summaryColumns.received),
+        column(rpmMib.summaryEntry, rpmMib.summaryColumns.percentLost),
+        column(rpmMib.calculatedEntry, rpmMib.calculatedColumns.average),
+        column(rpmMib.calculatedEntry, rpmMib.calculatedColumns.peakToPeak),
+      ]);
+      return probeResultsFromRpmMib([...received, ...lost], [...average, ...peakToPeak]);
+    },
+
+    installImage: (input) => netconf((session) => install(session, input)),
+
+    async rollbackImage() {
+      const result = packageResult(await netconf((session) => session.rpc('<request-package-rollback><reboot/></request-package-rollback>')));
+      if (!result.ok) throw new DeviceError('rejected', `${serial} cannot roll its software back: ${result.output || 'package-result not 0'}`, { output: result.output });
+      return { version: result.activeAtReboot ?? '' };
+    },
+
+    reboot: () => netconf((session) => session.rpc('<request-reboot/>')).then(() => undefined),
+
+    /** IKE and IPsec SAs per remote gateway: what a tunnel's post-check can ask of an SRX. */
+    securityAssociations: () => netconf(async (session) => securityAssociationsFrom(
+      await session.rpc('<get-ike-security-associations-information/>'),
+      await session.rpc('<get-security-associations-information/>'),
+    )),
+  };
+}
