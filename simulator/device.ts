@@ -297,13 +297,6 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       + `<storage-free-bytes>${this.faults.storageFreeBytes}</storage-free-bytes></software-information>`;
   }
 
-  /** The confirmed commit waiting for its confirm, so that a retried change can find its earlier attempt. */
-  private commitInformation(): string {
-    const pending = this.store.confirmPending;
-    const persistId = pending?.persist !== undefined ? `<persist-id>${escapeXml(pending.persist)}</persist-id>` : '';
-    return `<commit-information xmlns="${stateNs}">${pending ? `<confirm-pending>${persistId}</confirm-pending>` : ''}</commit-information>`;
-  }
-
   operationalState(): string {
     const interfaces = this.interfaces().map((i) =>
       `<interface><name>${i.name}</name><admin-status>${i.adminUp ? 'up' : 'down'}</admin-status><oper-status>${i.operUp ? 'up' : 'down'}</oper-status>`
@@ -312,7 +305,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       `<probe><link>${p.name}</link><latency-ms>${p.latencyMs}</latency-ms><jitter-ms>${p.jitterMs}</jitter-ms><loss-permille>${p.lossPermille}</loss-permille><status>${p.up ? 'up' : 'down'}</status></probe>`).join('');
     return this.softwareInformation()
       + `<interface-information xmlns="${stateNs}">${interfaces}</interface-information><probe-results xmlns="${stateNs}">${probes}</probe-results>`
-      + this.commitInformation() + this.dhcpServerInformation();
+      + this.dhcpServerInformation();
   }
 
   /** The DHCP server as it serves: per interface, the pool it leases from, or that no pool covers its subnet. */

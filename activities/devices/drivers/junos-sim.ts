@@ -3,7 +3,7 @@
 import { diffConfigs } from '../config-diff.ts';
 import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
-import { child, childText, elementChildren, escapeXml, parseXml } from '../netconf/xml.ts';
+import { childText, elementChildren, escapeXml, parseXml } from '../netconf/xml.ts';
 import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, ProbeResult, Transports } from './contract.ts';
 
 const stateNs = 'urn:branchline:sim:state';
@@ -111,13 +111,7 @@ export function junosSimDriver(connection: DeviceConnection, transports: Transpo
     confirm: (persist) => netconf((session) => session.commit({ persistId: persist })),
     rollback: (persist) => netconf((session) => session.cancelCommit({ persistId: persist })),
 
-    async pendingCommit() {
-      const xml = await netconf((session) => session.get(`<commit-information xmlns="${stateNs}"/>`));
-      // Without it, "nothing pending" would be a guess: a retry could commit a second time.
-      if (!xml) throw new DeviceError('protocol', `${connection.serial} does not report commit-information`);
-      const pending = child(parseXml(xml).documentElement!, 'confirm-pending');
-      return pending && { persist: childText(pending, 'persist-id') ?? null };
-    },
+    pendingCommit: (persist, confirmTimeoutSeconds) => netconf((session) => session.confirmedCommitPending(persist, confirmTimeoutSeconds)),
 
     async installImage({ url, sha256, reboot }) {
       const reply = await netconf((session) => session.rpc(
