@@ -1,9 +1,11 @@
 // Drivers by platform. A new device family is a new driver registered here.
 import { DeviceError } from '../errors.ts';
+import { netconfDriver } from './netconf.ts';
 import type { DeviceConnection, DeviceDriver, DriverFactory, Transports } from './contract.ts';
 import { junosSimDriver } from './junos-sim.ts';
 
 export const drivers: Readonly<Record<string, DriverFactory>> = {
+  netconf: netconfDriver,
   'junos-sim': junosSimDriver,
 };
 
