@@ -98,7 +98,8 @@ export async function startNetconfd(options: { port: number; modules?: string[] 
   const children: ChildProcess[] = [];
   const spawnLogged = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
     // A group of its own, so stop() ends the sessions it forked too.
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // In the temporary directory: netconfd writes its backup-cfg.xml where it runs.
+    const child = spawn(command, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     children.push(child);
