@@ -10,6 +10,7 @@ import { applyConfiguration, type ConfigChangeInput } from '../activities/device
 import type { DeviceConnection, DeviceDriver } from '../activities/devices/drivers/contract.ts';
 import { driverFor } from '../activities/devices/drivers/registry.ts';
 import { DeviceError } from '../activities/devices/errors.ts';
+import type { PostCheck } from '../domain/post-checks.ts';
 import { toApplicationFailure } from '../activities/devices/failures.ts';
 import { frame } from '../activities/devices/netconf/framing.ts';
 import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
@@ -68,13 +69,18 @@ describe('interoperability with yuma123 netconfd behind OpenSSH', { skip }, () =
     const entry = [...running.getElementsByTagNameNS(ifNs, 'interface')].find((e) => childText(e, 'name') === name);
     return entry && childText(entry, 'description');
   };
-  /** An interface the server reports up: what a passing post-check can name on any host. */
-  let upInterface: string;
+  /**
+   * A post-check that holds: an interface of this host that netconfd reports up or, on a host
+   * with none up (a bare network namespace), the software version it reports.
+   */
+  let passingCheck: PostCheck;
 
   before(async () => {
     netconfd = await startNetconfd({ port: await freePort() });
     target = { host: netconfd.host, port: netconfd.port, username: netconfd.username, privateKey: netconfd.privateKey, rpcTimeoutMs: 10_000 };
-    upInterface = (await newDriver().interfaces()).find((i) => i.operUp)?.name ?? 'none-up';
+    const driver = newDriver();
+    const up = (await driver.interfaces()).find((i) => i.operUp);
+    passingCheck = up ? { kind: 'interface-up', interface: up.name } : { kind: 'version', equals: (await driver.facts()).softwareVersion };
   });
   after(async () => {
     await Promise.all(pools.map((pool) => pool.close()));
@@ -102,8 +108,24 @@ describe('interoperability with yuma123 netconfd behind OpenSSH', { skip }, () =
     assert.match(facts.hostKeySha256, /^SHA256:/);
     const interfaces = await driver.interfaces();
     assert.ok(interfaces.some((i) => i.name === 'lo'), `lo among ${interfaces.map((i) => i.name).join(', ')}`);
-    assert.ok(interfaces.some((i) => i.operUp), 'some interface of this host is up');
     await assert.rejects(driver.installImage({ url: 'http://127.0.0.1/x', sha256: 'x', reboot: false }), (e: unknown) => e instanceof DeviceError && e.kind === 'rejected');
+  });
+
+  it('the generic driver reads interfaces from NMDA\'s operational datastore where the device has one (netconfd --with-nmda)', async () => {
+    const nmda = await startNetconfd({ port: await freePort(), nmda: true });
+    const pool = new NetconfSessionPool({ maxSessions: 1, idleMs: 1000 });
+    try {
+      const driver = driverFor({ ...newDriver().connection, netconfPort: nmda.port, privateKey: nmda.privateKey }, { netconf: pool, snmp });
+      const interfaces = await driver.interfaces();
+      assert.ok(interfaces.some((i) => i.name === 'lo'), `lo among ${interfaces.map((i) => i.name).join(', ')}`);
+      // Only the operational datastore was asked: interfaces-state is not in the NMDA revision.
+      await pool.withSession({ host: nmda.host, port: nmda.port, username: nmda.username, privateKey: nmda.privateKey }, async (session) => {
+        assert.ok(session.serverCapabilities.some((c) => c.includes('module=ietf-interfaces&amp;revision=2018-02-20') || c.includes('module=ietf-interfaces&revision=2018-02-20')));
+      });
+    } finally {
+      await pool.close();
+      await nmda.stop();
+    }
   });
 
   it('defect (netconfd): a missing mandatory leaf (data-missing, app-tag instance-required) is a refused configuration, permanent, not a missing object', async () => {
@@ -160,7 +182,7 @@ describe('interoperability with yuma123 netconfd behind OpenSSH', { skip }, () =
     const before = await transactions();
     const result = await applyConfiguration(driver, {
       config: interfaceConfig('bl-nc1', 'uplink'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'netconfd-change-1',
-      checks: [{ kind: 'interface-up', interface: upInterface }],
+      checks: [passingCheck],
     });
     assert.equal(result.changed, true);
     assert.match(result.diff, /\+\s+<description>uplink<\/description>/);
@@ -209,7 +231,7 @@ describe('interoperability with yuma123 netconfd behind OpenSSH', { skip }, () =
   it('defect (netconfd): a change retried after its client was killed between confirmed commit and confirm is committed exactly once (netconfd refuses the lock, in-use, while the commit is pending)', async () => {
     const change: ConfigChangeInput = {
       config: interfaceConfig('bl-nc3', 'after-crash'), mode: 'merge', confirmTimeoutSeconds: 4, persist: 'netconfd-change-5',
-      checks: [{ kind: 'interface-up', interface: upInterface }],
+      checks: [passingCheck],
     };
     const before = await transactions();
     // The first attempt commits and its worker dies before the confirm.

@@ -62,7 +62,11 @@ async function listening(port: number): Promise<boolean> {
   });
 }
 
-export async function startNetconfd(options: { port: number; modules?: string[] }): Promise<RunningNetconfd> {
+/**
+ * `nmda`: the NMDA datastores (RFC 8342), with the 2018 revisions of ietf-interfaces and ietf-ip
+ * whose state is in the operational datastore (netconfd --with-nmda).
+ */
+export async function startNetconfd(options: { port: number; modules?: string[]; nmda?: boolean }): Promise<RunningNetconfd> {
   const dir = mkdtempSync(join(tmpdir(), 'netconfd-'));
   chmodSync(dir, 0o755);
   const bin = join(dir, 'bin');
@@ -114,6 +118,7 @@ export async function startNetconfd(options: { port: number; modules?: string[] 
     '--target=candidate',
     '--with-validate=true',
     '--log-level=info',
+    ...(options.nmda ? ['--with-nmda=true', '--modpath=/usr/share/yuma/nmda-modules:/usr/share/yuma/modules'] : []),
     ...(options.modules ?? ['ietf-interfaces', 'ietf-system']).map((module) => `--module=${module}`),
   ], { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}` });
   const sshd = spawnLogged(netconfdCommands.sshd, ['-D', '-e', '-f', join(dir, 'sshd_config')]);
