@@ -145,7 +145,7 @@ describe('interoperability with yuma123 netconfd behind OpenSSH', { skip }, () =
     }
   });
 
-  it('defect (netconfd): netconfd drops an rpc read together with the hello; Branchline\'s client sends none there, so a first rpc is always answered', async () => {
+  it('defect (netconfd): netconfd drops an rpc read together with the hello; Branchline\'s client hands a session out only once an rpc of its own was answered, so a caller\'s first rpc always is', async () => {
     // The quirk, shown with a bare SSH client writing hello and rpc at once: no reply comes.
     const answer = await new Promise<string>((resolve, reject) => {
       const ssh = new ssh2.Client();

@@ -117,9 +117,10 @@ describe('NETCONF client against a scripted peer', () => {
     });
   });
 
-  describe('defect: a device calling home that drops the first rpc (as servers that read it with the hello do)', () => {
-    it('fails that rpc with a typed timeout within the listener\'s rpc timeout (failed before: Call Home set none, the rpc hung 60 s)', async () => {
-      const peer = scriptedPeer((messageId, rpc, index) => (index === 0 ? undefined : reply(messageId, rpc.includes('<get') ? '<data/>' : '<ok/>')));
+  describe('defect: a device calling home that drops an rpc (Call Home)', () => {
+    /** A Call Home listener, and a scripted device that dials it and serves SSH over that connection (RFC 8071). */
+    const callHome = async (answer: Parameters<typeof scriptedPeer>[0], test: (session: NetconfSession, reads: Read[]) => Promise<void>) => {
+      const peer = scriptedPeer(answer);
       peers.push(peer.server);
       const clientKey = generateKeyPair();
       const listener = new CallHomeListener({
@@ -131,23 +132,34 @@ describe('NETCONF client against a scripted peer', () => {
       const port = await listener.start();
       let socket: Socket | undefined;
       try {
-        // The device dials out, then serves SSH over the connection it made (RFC 8071).
         socket = tcpConnect(port, '127.0.0.1', () => peer.server.injectSocket(socket!));
-        const session = await listener.waitFor('CALLER-1', 10_000);
-        const started = Date.now();
-        await assert.rejects(session.get(), (e: unknown) => e instanceof DeviceError && e.kind === 'timeout' && e.retryable);
-        assert.ok(Date.now() - started < 5000, `timed out after ${Date.now() - started} ms`);
-        assert.equal(await session.get(), '', 'the session goes on: the next rpc is answered');
-
-        // And the client's side of the ordering: its hello alone in its first write, no rpc before the device's hello.
-        const [first, ...rest] = peer.reads;
-        assert.ok(first, 'the peer read something');
-        assert.match(first.text, /^<hello[^]*<\/hello>\]\]>\]\]>$/, 'the hello went out in a write of its own');
-        for (const read of rest.filter((r) => r.text.includes('<rpc'))) assert.equal(read.afterServerHello, true);
+        await test(await listener.waitFor('CALLER-1', 10_000), peer.reads);
       } finally {
         socket?.destroy();
         await listener.stop();
       }
+    };
+    const answered = (messageId: string, rpc: string) => reply(messageId, rpc.includes('<get') ? '<data/>' : '<ok/>');
+
+    it('that drops the first rpc it reads, as netconfd does one read with the hello: the caller\'s first rpc is answered all the same (failed before: it hung 60 s)', async () => {
+      await callHome((messageId, rpc, index) => (index === 0 ? undefined : answered(messageId, rpc)), async (session, reads) => {
+        const started = Date.now();
+        assert.equal(await session.get('<system-state xmlns="urn:ietf:params:xml:ns:yang:ietf-system"/>'), '');
+        assert.ok(Date.now() - started < 1000, `answered after ${Date.now() - started} ms`);
+        // The client's side of the ordering: its hello alone in its first write, no rpc before the device's hello.
+        const [first, ...rest] = reads;
+        assert.ok(first, 'the peer read something');
+        assert.match(first.text, /^<hello[^]*<\/hello>\]\]>\]\]>$/, 'the hello went out in a write of its own');
+        for (const read of rest.filter((r) => r.text.includes('<rpc'))) assert.equal(read.afterServerHello, true);
+      });
+    });
+
+    it('that stops answering: the rpc fails with a typed timeout within the listener\'s rpc timeout (failed before: Call Home set none, 60 s)', async () => {
+      await callHome((messageId, rpc, index) => (index === 0 ? answered(messageId, rpc) : undefined), async (session) => {
+        const started = Date.now();
+        await assert.rejects(session.get(), (e: unknown) => e instanceof DeviceError && e.kind === 'timeout' && e.retryable);
+        assert.ok(Date.now() - started < 5000, `timed out after ${Date.now() - started} ms`);
+      });
     });
   });
 });

@@ -187,8 +187,11 @@ export class NetconfSession {
           if (error) return fail(new DeviceError('rejected', `${label} has no netconf subsystem: ${error.message}`));
           const session = new NetconfSession(ssh, channel, label, target.rpcTimeoutMs ?? 60_000);
           session.hostKeySha256 = presentedKey;
+          const connectTimeoutMs = target.connectTimeoutMs ?? 15_000;
+          const deadline = Date.now() + connectTimeoutMs;
           session
-            .start(target.connectTimeoutMs ?? 15_000)
+            .start(connectTimeoutMs)
+            .then(() => session.firstAnswer(deadline))
             .then(() => {
               settled = true;
               resolve(session);
@@ -235,8 +238,8 @@ export class NetconfSession {
     this.ssh.on('error', (error) => this.closed(fromSocketError(error, this.label)));
     this.ssh.on('close', () => this.closed(new DeviceError('unreachable', `${this.label} closed the SSH connection`)));
     const hello = `<hello xmlns="${netconfBaseNs}"><capabilities><capability>${capabilities.base10}</capability><capability>${capabilities.base11}</capability></capabilities></hello>`;
-    // No rpc before our hello has gone out in a write of its own and the server's hello is in:
-    // some servers (yuma123's netconfd behind OpenSSH) drop an rpc read together with the hello.
+    // No rpc before our hello has gone out in a write of its own and the server's hello is in
+    // (and even then, see firstAnswer).
     const helloSent = new Promise<void>((resolve, reject) => {
       this.channel.write(frame(hello, 'eom'), (error?: Error | null) => (error ? reject(fromSocketError(error, this.label)) : resolve()));
     });
@@ -262,6 +265,26 @@ export class NetconfSession {
       timer = setTimeout(() => reject(new DeviceError('timeout', `${this.label} sent no NETCONF hello`)), timeoutMs);
     });
     return Promise.race([Promise.all([helloSent, helloReceived]), deadline]).then(() => undefined).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * Hands the session out only once the server has answered an rpc. Some servers (yuma123's
+   * netconfd behind OpenSSH, when its subsystem reads the client's hello and the first rpc in one
+   * read) drop that rpc without a word, and its caller would wait for the whole rpc timeout. So
+   * the first rpc is a harmless one, sent again while unanswered: a get whose empty filter
+   * selects nothing (RFC 6241 §6.4.2). Any answer, an rpc-error too, shows the server reads rpcs.
+   */
+  private async firstAnswer(deadline: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const timeoutMs = Math.min(1000 * attempt, Math.max(deadline - Date.now(), 1));
+      try {
+        await this.rpc('<get><filter type="subtree"/></get>', { timeoutMs });
+        return;
+      } catch (error) {
+        if (error instanceof NetconfRpcError) return;
+        if (!(error instanceof DeviceError && error.kind === 'timeout') || Date.now() >= deadline) throw error;
+      }
+    }
   }
 
   private receive(data: Buffer) {
