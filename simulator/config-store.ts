@@ -132,6 +132,10 @@ export class ConfigStore {
     this.assertNotLockedByOther('running', options.sessionId);
     this.assertNotLockedByOther('candidate', options.sessionId);
     if (this.pending) {
+      // RFC 6241 §8.4.5.1: a persist-id that is not the pending commit's token is an invalid value.
+      if (options.persistId !== undefined && options.persistId !== this.pending.persist) {
+        throw new StoreError('invalid-value', `no confirmed commit is pending for persist-id ${options.persistId}`);
+      }
       const allowed = this.pending.persist !== undefined ? options.persistId === this.pending.persist : this.pending.sessionId === options.sessionId;
       if (!allowed) {
         throw new StoreError('in-use', this.pending.persist !== undefined
@@ -149,6 +153,7 @@ export class ConfigStore {
     }
 
     const previous = this.running;
+    const followUp = this.pending !== undefined;
     const rollbackTo = this.pending?.rollbackTo ?? previous;
     if (this.pending) clearTimeout(this.pending.timer);
     this.pending = undefined;
@@ -169,6 +174,9 @@ export class ConfigStore {
         timer: setTimeout(() => this.revert('confirm timeout', 0, 'device'), timeoutSeconds * 1000),
       };
       this.pending.timer.unref();
+      // A follow-up confirmed commit that changes nothing only restarts the timeout (how a
+      // client finds its pending commit by token): it is no commit of its own in the journal.
+      if (followUp && !changed) return;
     }
     this.record({
       sessionId: options.sessionId,

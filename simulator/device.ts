@@ -322,19 +322,9 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     return Math.max(0, this.faults.storageFreeBytes - staged);
   }
 
-  /**
-   * The confirmed commit waiting for its confirm, so that a retried change can find its earlier
-   * attempt. Not Junos: it goes once the driver finds its commit by its persist token.
-   */
-  private commitInformation(): string {
-    const pending = this.store.confirmPending;
-    const persistId = pending?.persist !== undefined ? `<persist-id>${escapeXml(pending.persist)}</persist-id>` : '';
-    return `<commit-information xmlns="urn:branchline:sim:state">${pending ? `<confirm-pending>${persistId}</confirm-pending>` : ''}</commit-information>`;
-  }
-
   /** Operational state a <get> returns beside the configuration: a Junos box answers its RPCs instead. */
   operationalState(): string {
-    return this.commitInformation();
+    return '';
   }
 
   async customRpc(operation: Element, session: { id: number; username: string }): Promise<string | undefined> {

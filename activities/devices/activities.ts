@@ -99,7 +99,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
           persist: input.persist,
           checks: input.checks,
           confirmTimeoutSeconds: input.confirmTimeoutSeconds ?? 120,
-        });
+        }, (message, details) => Context.current().log.warn(message, { ...details, workflowId: input.workflowId }));
         const running = await secrets.conceal(input.target.deviceId, await device.runningConfig());
         const version = await recordVersion(input.target.deviceId, running, input.source, input.workflowId);
         return { changed, version };

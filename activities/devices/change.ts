@@ -1,8 +1,8 @@
 // A configuration change as a state machine (STYLE, from napalm and JSNAPy): lock → load → diff →
 // nothing to do: discard, changed false → confirmed commit → post-checks → confirm, or roll back.
-// A retry that finds its earlier attempt committed but unconfirmed goes straight to the checks.
-// The lock is released on every path.
-import { DeviceError } from './errors.ts';
+// A retry that finds its earlier attempt committed but unconfirmed (by its persist token) goes
+// straight to the checks. The lock is released on every path.
+import { DeviceError, lockRefusal } from './errors.ts';
 import type { DeviceDriver } from './drivers/contract.ts';
 import type { PostCheck } from '../../domain/post-checks.ts';
 
@@ -40,16 +40,17 @@ export interface ConfigChangeInput {
   checks: PostCheck[];
 }
 
-export async function applyConfiguration(driver: DeviceDriver, input: ConfigChangeInput): Promise<{ changed: boolean; diff: string }> {
-  await driver.lock();
+/** Structured events of a change worth an operator's eye (the activity's logger). */
+export type ChangeLog = (message: string, details: Record<string, unknown>) => void;
+
+export async function applyConfiguration(driver: DeviceDriver, input: ConfigChangeInput, log: ChangeLog = () => undefined): Promise<{ changed: boolean; diff: string }> {
+  if (await lockOrFinish(driver, input, log)) return { changed: true, diff: '' };
   try {
     // Asked under the lock, so no other session can touch the candidate that a confirm commits.
-    const pending = await driver.pendingCommit();
-    if (pending?.persist === input.persist) {
+    if (await driver.pendingCommit(input.persist, input.confirmTimeoutSeconds)) {
       // An earlier attempt of this very change committed and was lost before confirming: check
-      // and confirm that commit rather than revert and commit again, so the device commits once.
-      // Its diff died with that attempt: the result says changed with an empty diff.
-      await driver.discard(); // a confirm commits the candidate too: make it exactly what was committed
+      // and confirm that commit rather than let it revert and commit again, so the device commits
+      // once. Its diff died with that attempt: the result says changed with an empty diff.
       await confirmOrRollBack(driver, input);
       return { changed: true, diff: '' };
     }
@@ -72,12 +73,65 @@ export async function applyConfiguration(driver: DeviceDriver, input: ConfigChan
   }
 }
 
+/**
+ * Takes the candidate lock; true when, instead, the change turned out done. A candidate left
+ * with changes nobody committed (a session that died mid-edit) makes servers refuse the lock for
+ * ever: it is discarded, and the lock asked again. A server may refuse the lock while a
+ * confirmed commit waits for its confirm: when that commit is this change's own earlier attempt,
+ * waiting would let it revert and commit it a second time, so it is checked and confirmed (or
+ * rolled back) now, by its persist token, which the device refuses when the commit is not ours.
+ */
+async function lockOrFinish(driver: DeviceDriver, input: ConfigChangeInput, log: ChangeLog): Promise<boolean> {
+  try {
+    await driver.lock();
+    return false;
+  } catch (error) {
+    const refusal = lockRefusal(error);
+    if (refusal === 'candidate-dirty') {
+      log('discarding the uncommitted changes left in the candidate, which block the lock', { deviceSerial: driver.connection.serial, refusal: (error as Error).message });
+      await driver.discard();
+      await driver.lock();
+      return false;
+    }
+    if (refusal === 'commit-pending' && await finishOwnPendingCommit(driver, input)) return true;
+    throw error;
+  }
+}
+
+/** Confirms (checks holding) or rolls back the pending commit named by this change's token; false when it is not this change's. */
+async function finishOwnPendingCommit(driver: DeviceDriver, input: ConfigChangeInput): Promise<boolean> {
+  const refused = (error: unknown) => error instanceof DeviceError && error.kind === 'rejected';
+  const failures = await failedChecks(driver, input.checks).catch((error: Error) => [`post-checks could not run: ${error.message}`]);
+  if (failures.length > 0) {
+    try {
+      await driver.rollback(input.persist);
+    } catch (error) {
+      if (refused(error)) return false;
+      throw error;
+    }
+    throw rolledBack(driver, failures);
+  }
+  // A confirm commits the candidate too: make it exactly what runs (refused while another
+  // session holds the lock, and then the confirm is refused as well, which is right).
+  await driver.discard().catch(() => undefined);
+  try {
+    await driver.confirm(input.persist);
+    return true;
+  } catch (error) {
+    if (refused(error)) return false;
+    throw error;
+  }
+}
+
+const rolledBack = (driver: DeviceDriver, failures: string[]) =>
+  new DeviceError('rejected', `${driver.connection.serial}: the change was rolled back, post-checks failed: ${failures.join('; ')}`, { failures });
+
 /** The committed change stays only if the post-checks hold. */
 async function confirmOrRollBack(driver: DeviceDriver, input: ConfigChangeInput): Promise<void> {
   const failures = await failedChecks(driver, input.checks).catch((error: Error) => [`post-checks could not run: ${error.message}`]);
   if (failures.length > 0) {
     await driver.rollback(input.persist);
-    throw new DeviceError('rejected', `${driver.connection.serial}: the change was rolled back, post-checks failed: ${failures.join('; ')}`, { failures });
+    throw rolledBack(driver, failures);
   }
   await driver.confirm(input.persist);
 }

@@ -46,6 +46,29 @@ export class DeviceError extends Error {
   }
 }
 
+/**
+ * Why a device refused a lock, when it said: another session holds it; a confirmed commit waits
+ * for its confirm; or the candidate holds changes nobody committed or discarded.
+ */
+export type LockRefusal = 'held' | 'commit-pending' | 'candidate-dirty';
+
+export function lockRefusal(error: unknown): LockRefusal | undefined {
+  if (!(error instanceof DeviceError) || error.kind !== 'lock-held') return undefined;
+  return (error.details['lockRefusal'] as LockRefusal | undefined) ?? 'held';
+}
+
+/**
+ * Any error a device's answer caused, as a device error: a reply that is not XML, or not what
+ * the protocol promises, is the device breaking the protocol (permanent), not a passing fault.
+ */
+export function asDeviceError(error: unknown, target = 'the device'): unknown {
+  if (error instanceof DeviceError) return error;
+  if (error instanceof Error && (error.name === 'XmlError' || error.name === 'FramingError')) {
+    return new DeviceError('protocol', `${target} sent a reply that cannot be read: ${error.message}`, {}, { cause: error });
+  }
+  return error;
+}
+
 /** Maps a socket error onto the family. */
 export function fromSocketError(error: NodeJS.ErrnoException, target: string): DeviceError {
   const code = error.code ?? '';

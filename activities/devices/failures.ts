@@ -2,7 +2,7 @@
 // are retried by Temporal, permanent ones fail the activity at once.
 import { ApplicationFailure } from '@temporalio/common';
 import { failureTypes, type FailureType } from '../../domain/failure-types.ts';
-import { DeviceError, type DeviceErrorKind } from './errors.ts';
+import { asDeviceError, DeviceError, type DeviceErrorKind } from './errors.ts';
 
 const typeOfKind: Record<DeviceErrorKind, FailureType> = {
   unreachable: failureTypes.deviceUnreachable,
@@ -16,7 +16,8 @@ const typeOfKind: Record<DeviceErrorKind, FailureType> = {
 };
 
 /** Turns a device error into the ApplicationFailure an activity throws; anything else passes as it is. */
-export function toApplicationFailure(error: unknown): unknown {
+export function toApplicationFailure(thrown: unknown): unknown {
+  const error = asDeviceError(thrown);
   if (!(error instanceof DeviceError)) return error;
   return ApplicationFailure.create({
     message: error.message,

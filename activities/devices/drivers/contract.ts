@@ -13,6 +13,8 @@ export interface DeviceConnection {
   snmpPort: number;
   username: string;
   password: string;
+  /** An SSH private key (OpenSSH text) to log in with instead of the password, where the device takes one. */
+  privateKey?: string;
   community: string;
   /** The SSH host key on record; unset until first contact. */
   hostKeySha256?: string;
@@ -68,10 +70,11 @@ export interface DeviceDriver {
   /** Reverts a pending confirmed commit now. */
   rollback(persist: string): Promise<void>;
   /**
-   * The confirmed commit waiting for its confirm, if any: its persist token, or null when only
-   * the session that made it can confirm it.
+   * Whether the confirmed commit made with the persist token `persist` still waits for its
+   * confirm. Asked holding the lock: the candidate is discarded, and the pending commit (when
+   * there is one) is given `confirmTimeoutSeconds` more, so the caller can check, then confirm.
    */
-  pendingCommit(): Promise<{ persist: string | null } | undefined>;
+  pendingCommit(persist: string, confirmTimeoutSeconds: number): Promise<boolean>;
   /**
    * Copies the image to the device, checks its sha256 there and installs it; the device reboots
    * unless told not to. With `sizeBytes`, a device without room for it is refused before the copy.

@@ -161,13 +161,25 @@ describe('junos driver', () => {
     await d.unlock();
   };
 
-  it('reports a pending confirmed commit with its persist token, and none once confirmed', async () => {
+  /** pendingCommit is asked holding the lock, as the change does. */
+  const pendingUnderLock = async (d: DeviceDriver, persist: string) => {
+    await d.lock();
+    try {
+      return await d.pendingCommit(persist, 600);
+    } finally {
+      await d.unlock();
+    }
+  };
+
+  it('finds a pending confirmed commit by its persist token, not by another, and none once confirmed', async () => {
     const d = driver('BLS0000006');
-    assert.equal(await d.pendingCommit(), undefined);
+    assert.equal(await pendingUnderLock(d, 'change-6'), false);
     await commitWithoutConfirming(d, hostName('pending'), 'change-6');
-    assert.deepEqual(await d.pendingCommit(), { persist: 'change-6' });
+    assert.equal(await pendingUnderLock(d, 'another-change'), false);
+    assert.equal(await pendingUnderLock(d, 'change-6'), true);
+    assert.deepEqual(journal('BLS0000006'), ['confirmed-commit'], 'finding it commits nothing more');
     await d.confirm('change-6');
-    assert.equal(await d.pendingCommit(), undefined);
+    assert.equal(await pendingUnderLock(d, 'change-6'), false);
   });
 
   it('when an earlier attempt committed and was lost before confirming, a retry confirms it once', async () => {
@@ -179,7 +191,7 @@ describe('junos driver', () => {
     assert.equal(fleet.device('BLS0000001')!.hostName(), 'done');
     assert.deepEqual(journal('BLS0000001'), ['confirmed-commit', 'confirm']);
     assert.equal(fleet.device('BLS0000001')!.store.confirmPending, undefined);
-    assert.equal(await d.pendingCommit(), undefined);
+    assert.equal(await pendingUnderLock(d, 'change-5'), false);
   });
 
   it('when a retry finds its earlier attempt committed but the post-checks fail, rolls it back', async () => {
@@ -191,7 +203,7 @@ describe('junos driver', () => {
     );
     assert.deepEqual(journal('BLS0000006'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'revert']);
     assert.equal(fleet.device('BLS0000006')!.hostName(), 'pending');
-    assert.equal(await d.pendingCommit(), undefined);
+    assert.equal(await pendingUnderLock(d, 'change-7'), false);
   });
 
   it('accepts the configuration onboarding renders: stage 1, then stage 2 with tunnels up to peers that are up', async () => {

@@ -80,13 +80,6 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
     confirm: (persist) => netconf((session) => session.commit({ persistId: persist })),
     rollback: (persist) => netconf((session) => session.cancelCommit({ persistId: persist })),
 
-    // The simulator's commit-information stays until a check by persist token replaces it.
-    async pendingCommit() {
-      const xml = await netconf((session) => session.get('<commit-information xmlns="urn:branchline:sim:state"/>'));
-      // Without it, "nothing pending" would be a guess: a retry could commit a second time.
-      if (!xml) throw new DeviceError('protocol', `${connection.serial} does not report commit-information`);
-      const pending = child(parseXml(xml).documentElement!, 'confirm-pending');
-      return pending && { persist: childText(pending, 'persist-id') ?? null };
-    },
+    pendingCommit: (persist, confirmTimeoutSeconds) => netconf((session) => session.confirmedCommitPending(persist, confirmTimeoutSeconds)),
   };
 }

@@ -2,11 +2,13 @@
 import { DeviceError } from '../errors.ts';
 import type { DeviceConnection, DeviceDriver, DriverFactory, Transports } from './contract.ts';
 import { junosDriver } from './junos.ts';
+import { netconfDriver } from './netconf.ts';
 
 export const drivers: Readonly<Record<string, DriverFactory>> = {
   junos: junosDriver,
   // The platform's name before the simulator spoke Junos: runs started then still carry it in their targets.
   'junos-sim': junosDriver,
+  netconf: netconfDriver,
 };
 
 export function driverFor(connection: DeviceConnection, transports: Transports): DeviceDriver {

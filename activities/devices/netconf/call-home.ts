@@ -20,6 +20,10 @@ export interface CallHomeOptions {
   /** The device whose recorded host key this is; undefined refuses the connection. */
   deviceByHostKey: (hostKeySha256: string) => CallingDevice | undefined;
   onSession?: (serial: string, session: NetconfSession) => void;
+  /** How long an rpc on a called-home session may go unanswered (default 30 s): a device that drops one must not hang its caller. */
+  rpcTimeoutMs?: number;
+  /** How long SSH and the hello exchange may take once the device has dialled in (default 15 s). */
+  connectTimeoutMs?: number;
   log?: (event: string, details: Record<string, unknown>) => void;
 }
 
@@ -48,6 +52,8 @@ export class CallHomeListener {
         port: socket.remotePort ?? 0,
         username: '',
         sock: socket,
+        rpcTimeoutMs: this.options.rpcTimeoutMs ?? 30_000,
+        connectTimeoutMs: this.options.connectTimeoutMs ?? 15_000,
         credentialsFor: (hostKeySha256) => {
           const device = this.options.deviceByHostKey(hostKeySha256);
           serial = device?.serial;

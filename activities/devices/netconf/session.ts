@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel } from 'ssh2';
-import { DeviceError, fromSocketError, type DeviceErrorKind } from '../errors.ts';
+import { DeviceError, fromSocketError, type DeviceErrorKind, type LockRefusal } from '../errors.ts';
 import { frame, MessageDecoder, type Framing } from './framing.ts';
 import { child, childText, elementChildren, escapeXml, netconfBaseNs, parseXml, serialize, type Element } from './xml.ts';
 
@@ -56,11 +56,44 @@ const kindOfTag: Record<string, DeviceErrorKind> = {
   'malformed-message': 'protocol',
 };
 
+/**
+ * YANG's error-app-tags (RFC 7950 §15) on `data-missing` say the configuration lacks something
+ * it needs (a mandatory leaf, a referenced instance, a mandatory choice): the configuration is
+ * refused. Only a bare `data-missing` means the object asked for is not there.
+ */
+const rejectedAppTags = new Set(['instance-required', 'missing-choice', 'mandatory-missing']);
+
+/** What an rpc-error means for the caller, by its tag and its app-tag. */
+export function kindOfRpcError(error: Pick<RpcError, 'tag' | 'appTag'>): DeviceErrorKind {
+  if (error.appTag && rejectedAppTags.has(error.appTag)) return 'rejected';
+  return kindOfTag[error.tag] ?? 'rejected';
+}
+
+/**
+ * Why a `lock` was refused, when an rpc-error says: another session holds the lock; a confirmed
+ * commit is waiting for its confirm (RFC 6241 lets a server refuse locks meanwhile); or the
+ * candidate holds changes nobody committed or discarded (RFC 6241 §7.5), such as those of a
+ * session that died.
+ */
+export function lockRefusalOf(errors: RpcError[]): LockRefusal | undefined {
+  const first = errors[0];
+  if (!first) return undefined;
+  const text = `${first.appTag ?? ''} ${first.message ?? ''}`;
+  if (first.tag === 'in-use' && /confirmed[- ]commit/i.test(text)) return 'commit-pending';
+  if (first.tag === 'resource-denied' || /discard-changes|uncommitted|not committed/i.test(text)) return 'candidate-dirty';
+  if (first.tag === 'lock-denied' || first.tag === 'in-use') return 'held';
+  return undefined;
+}
+
 /** The device answered an rpc with <rpc-error>: carries every error it listed. */
 export class NetconfRpcError extends DeviceError {
   constructor(readonly errors: RpcError[], target: string) {
     const first = errors[0]!;
-    super(kindOfTag[first.tag] ?? 'rejected', `${target} refused the request: ${errors.map((e) => `${e.tag}${e.message ? ` (${e.message})` : ''}${e.path ? ` at ${e.path}` : ''}`).join('; ')}`, { errors });
+    const lockRefusal = lockRefusalOf(errors);
+    super(kindOfRpcError(first), `${target} refused the request: ${errors.map((e) => `${e.tag}${e.appTag ? `/${e.appTag}` : ''}${e.message ? ` (${e.message})` : ''}${e.path ? ` at ${e.path}` : ''}`).join('; ')}`, {
+      errors,
+      ...(lockRefusal ? { lockRefusal } : {}),
+    });
     this.name = 'NetconfRpcError';
   }
 }
@@ -101,7 +134,7 @@ function parseRpcErrors(reply: Element): RpcError[] {
 interface Pending {
   resolve: (reply: Element) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
+  timer?: NodeJS.Timeout;
 }
 
 export class NetconfSession {
@@ -154,8 +187,11 @@ export class NetconfSession {
           if (error) return fail(new DeviceError('rejected', `${label} has no netconf subsystem: ${error.message}`));
           const session = new NetconfSession(ssh, channel, label, target.rpcTimeoutMs ?? 60_000);
           session.hostKeySha256 = presentedKey;
+          const connectTimeoutMs = target.connectTimeoutMs ?? 15_000;
+          const deadline = Date.now() + connectTimeoutMs;
           session
-            .start(target.connectTimeoutMs ?? 15_000)
+            .start(connectTimeoutMs)
+            .then(() => session.firstAnswer(deadline))
             .then(() => {
               settled = true;
               resolve(session);
@@ -202,11 +238,13 @@ export class NetconfSession {
     this.ssh.on('error', (error) => this.closed(fromSocketError(error, this.label)));
     this.ssh.on('close', () => this.closed(new DeviceError('unreachable', `${this.label} closed the SSH connection`)));
     const hello = `<hello xmlns="${netconfBaseNs}"><capabilities><capability>${capabilities.base10}</capability><capability>${capabilities.base11}</capability></capabilities></hello>`;
-    this.channel.write(frame(hello, 'eom'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new DeviceError('timeout', `${this.label} sent no NETCONF hello`)), timeoutMs);
+    // No rpc before our hello has gone out in a write of its own and the server's hello is in
+    // (and even then, see firstAnswer).
+    const helloSent = new Promise<void>((resolve, reject) => {
+      this.channel.write(frame(hello, 'eom'), (error?: Error | null) => (error ? reject(fromSocketError(error, this.label)) : resolve()));
+    });
+    const helloReceived = new Promise<void>((resolve, reject) => {
       this.pending.set('hello', {
-        timer,
         reject,
         resolve: (helloElement) => {
           this.serverCapabilities = elementChildren(child(helloElement, 'capabilities') ?? helloElement).map((c) => c.textContent?.trim() ?? '');
@@ -222,6 +260,31 @@ export class NetconfSession {
         },
       });
     });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeviceError('timeout', `${this.label} sent no NETCONF hello`)), timeoutMs);
+    });
+    return Promise.race([Promise.all([helloSent, helloReceived]), deadline]).then(() => undefined).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * Hands the session out only once the server has answered an rpc. Some servers (yuma123's
+   * netconfd behind OpenSSH, when its subsystem reads the client's hello and the first rpc in one
+   * read) drop that rpc without a word, and its caller would wait for the whole rpc timeout. So
+   * the first rpc is a harmless one, sent again while unanswered: a get whose empty filter
+   * selects nothing (RFC 6241 §6.4.2). Any answer, an rpc-error too, shows the server reads rpcs.
+   */
+  private async firstAnswer(deadline: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const timeoutMs = Math.min(1000 * attempt, Math.max(deadline - Date.now(), 1));
+      try {
+        await this.rpc('<get><filter type="subtree"/></get>', { timeoutMs });
+        return;
+      } catch (error) {
+        if (error instanceof NetconfRpcError) return;
+        if (!(error instanceof DeviceError && error.kind === 'timeout') || Date.now() >= deadline) throw error;
+      }
+    }
   }
 
   private receive(data: Buffer) {
@@ -242,7 +305,15 @@ export class NetconfSession {
         this.ssh.end();
         return;
       }
-      const key = root.localName === 'hello' ? 'hello' : root.getAttribute('message-id') ?? '';
+      if (root.localName === 'notification') continue; // nobody subscribes; a server may still send one
+      const messageId = root.localName === 'rpc-reply' ? root.getAttribute('message-id') : null;
+      if (root.localName !== 'hello' && !messageId) {
+        // Neither a hello nor a reply we can match to its rpc: the stream can no longer be trusted.
+        this.closed(new DeviceError('protocol', `${this.label} sent an unexpected <${root.localName}>${root.localName === 'rpc-reply' ? ' without a message-id' : ''}: ${message.slice(0, 200)}`));
+        this.ssh.end();
+        return;
+      }
+      const key = root.localName === 'hello' ? 'hello' : messageId!;
       const waiting = this.pending.get(key);
       if (!waiting) continue; // a reply nobody waits for any more (timed out)
       this.pending.delete(key);
@@ -297,12 +368,12 @@ export class NetconfSession {
   /** The <data> of a get, as XML text. */
   async get(filter?: string): Promise<string> {
     const reply = await this.rpc(`<get>${filter ? `<filter type="subtree">${filter}</filter>` : ''}</get>`);
-    return dataOf(reply);
+    return dataOf(reply, this.label);
   }
 
   async getConfig(source: Datastore, filter?: string): Promise<string> {
     const reply = await this.rpc(`<get-config><source><${source}/></source>${filter ? `<filter type="subtree">${filter}</filter>` : ''}</get-config>`);
-    return dataOf(reply);
+    return dataOf(reply, this.label);
   }
 
   async lock(target: Datastore): Promise<void> {
@@ -337,6 +408,25 @@ export class NetconfSession {
     await this.rpc(`<commit>${parts.join('')}</commit>`);
   }
 
+  /**
+   * Whether a confirmed commit made with the persist token `persist` waits for its confirm.
+   * RFC 6241 has no way to list one; it offers this: a follow-up confirmed commit carrying the
+   * token as persist-id, which the server refuses when nothing with that token is pending
+   * (§8.4.5.1), and which otherwise restarts its timeout (`confirmTimeoutSeconds`). The
+   * candidate is discarded first, so the follow-up commits exactly what already runs: call it
+   * holding the candidate lock.
+   */
+  async confirmedCommitPending(persist: string, confirmTimeoutSeconds: number): Promise<boolean> {
+    await this.discardChanges();
+    try {
+      await this.commit({ confirmTimeoutSeconds, persist, persistId: persist });
+      return true;
+    } catch (error) {
+      if (error instanceof NetconfRpcError && error.kind !== 'lock-held') return false;
+      throw error;
+    }
+  }
+
   async cancelCommit(options: { persistId?: string } = {}): Promise<void> {
     await this.rpc(`<cancel-commit>${options.persistId ? `<persist-id>${escapeXml(options.persistId)}</persist-id>` : ''}</cancel-commit>`);
   }
@@ -365,8 +455,9 @@ export class NetconfSession {
   }
 }
 
-/** The children of <data> serialised, or '' when empty. */
-function dataOf(reply: Element): string {
+/** The children of <data> serialised, or '' when empty; a reply without <data> breaks the protocol. */
+function dataOf(reply: Element, label: string): string {
   const data = child(reply, 'data');
-  return data ? elementChildren(data).map(serialize).join('') : '';
+  if (!data) throw new DeviceError('protocol', `${label} answered without <data>: ${serialize(reply).slice(0, 200)}`);
+  return elementChildren(data).map(serialize).join('');
 }
