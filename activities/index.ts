@@ -18,6 +18,8 @@ export interface ActivityDependencies {
   /** NETCONF sessions and SNMP, shared by every device activity of the worker. */
   transports: Transports;
   credentials: DeviceCredentials;
+  /** The deployment's key, which opens the device credential profiles. */
+  deploymentKey: Buffer;
   /** The API's public URL, where devices download images. */
   imageBaseUrl: string;
   /** Where webhooks may go: public addresses and the networks the SP allows. */

@@ -5,6 +5,13 @@ import { z } from 'zod';
 import { parseNetwork, parseNetworks } from './address-kinds.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** A key given as 64 hex digits or base64 of 32 bytes or more. */
+export function deploymentKeyBytes(text: string): Buffer | undefined {
+  if (/^(?:[0-9a-fA-F]{2}){32,}$/.test(text)) return Buffer.from(text, 'hex');
+  const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : Buffer.alloc(0);
+  return bytes.length >= 32 ? bytes : undefined;
+}
+
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 /** CIDR networks, comma-separated; each wrong entry is named. */
@@ -75,6 +82,11 @@ export const configSchema = z.object({
   /** Private, loopback and link-local networks webhooks may reach all the same (metadata services never). */
   WEBHOOK_ALLOWED_NETWORKS: networks,
   TRUST_PROXY: trustProxy,
+  /**
+   * The deployment's key (32 bytes, hex or base64): device credentials are sealed with it at rest.
+   * Unset outside production, one is generated once into the data directory.
+   */
+  SECRETS_KEY: optionalText.pipe(z.string().refine((value) => deploymentKeyBytes(value) !== undefined, 'must be 32 bytes, as 64 hex digits or base64 (openssl rand -hex 32)').optional()),
   DEVICE_USERNAME: z.string().min(1).default('branchline'),
   DEVICE_PASSWORD: z.string().min(8, 'is at least 8 characters').default('branchline-lab'),
   DEVICE_SNMP_COMMUNITY: z.string().min(1).default('branchline'),
@@ -96,6 +108,8 @@ export type Config = z.infer<typeof configSchema> & {
   dataDir: string;
   /** Where the first administrator's generated password is kept. */
   adminPasswordFile: string;
+  /** Where the generated deployment key is kept when SECRETS_KEY is unset. */
+  secretsKeyFile: string;
   publicUrl: string;
   temporalUiUrl: string;
 };
@@ -118,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...config,
     dataDir: resolve(config.DATA_DIR),
     adminPasswordFile: resolve(config.DATA_DIR, 'admin-password'),
+    secretsKeyFile: resolve(config.DATA_DIR, 'secrets-key'),
     publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
     temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
   };

@@ -2,6 +2,7 @@
 // (in this process, on a free port), workers (in this process, or as a separate process that a
 // test can kill), and a simulated fleet whose boxes phone home to that API. Temporal and
 // PostgreSQL are given (npm test's, or the benchmark's own).
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -69,6 +70,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   stops.push(async () => rmSync(imageDirectory, { recursive: true, force: true }));
   const images = new ImageStore(imageDirectory);
 
+  // One deployment key for the lab's API and worker, as one deployment has.
+  const deploymentKey = randomBytes(32);
   const log = createLogger('lab-api', 'warn');
   const events = new EventHub(options.databaseUrl, log);
   stops.push(() => events.close());
@@ -76,6 +79,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     prisma, temporal: client, namespace: options.namespace, log, temporalUiUrl: 'http://localhost:8233', images, events, uiDirectory: '/nonexistent',
     // The lab's callers are few and fast (one SP admin, a fleet behind one address): no limit to speak of.
     rateLimit: { perSecond: 100_000, burst: 100_000 },
+    deploymentKey,
   });
   const admin = await signInAs(prisma, { role: 'SP admin' });
   const server = await new Promise<Server>((resolve) => {
@@ -107,6 +111,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     DEVICE_USERNAME: labCredentials.username,
     DEVICE_PASSWORD: labCredentials.password,
     DEVICE_SNMP_COMMUNITY: labCredentials.community,
+    SECRETS_KEY: deploymentKey.toString('hex'),
     ...(options.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: options.workflowBundlePath } : {}),
   };
 

@@ -14,6 +14,7 @@ import { createPrismaClient } from '../prisma/client.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from '../runtime/config.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
+import { deploymentKey } from '../runtime/deployment-key.ts';
 import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
 
 const require = createRequire(import.meta.url);
@@ -54,6 +55,7 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
   const activities = createActivities({
     prisma, client, transports,
     credentials: { username: config.DEVICE_USERNAME, password: config.DEVICE_PASSWORD, community: config.DEVICE_SNMP_COMMUNITY },
+    deploymentKey: deploymentKey(config),
     imageBaseUrl: config.publicUrl,
     webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
   });

@@ -5,20 +5,14 @@ import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, escapeXml, parseXml } from '../netconf/xml.ts';
 import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, ProbeResult, Transports } from './contract.ts';
+import { netconfTarget, snmpTarget } from './targets.ts';
 
 const stateNs = 'urn:branchline:sim:state';
 const probeEntry = '1.3.6.1.4.1.64242.1.2.1';
 
 export function junosSimDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
-  const target = {
-    host: connection.host,
-    port: connection.netconfPort,
-    username: connection.username,
-    password: connection.password,
-    hostKeySha256: connection.hostKeySha256,
-  };
+  const target = netconfTarget(connection);
   const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
-  const snmpTarget = { host: connection.host, port: connection.snmpPort, version: '2c' as const, community: connection.community };
   const state = (filter: string) => netconf((session) => session.get(`<${filter} xmlns="${stateNs}"/>`)).then((xml) => parseXml(xml).documentElement!);
 
   return {
@@ -54,7 +48,7 @@ export function junosSimDriver(connection: DeviceConnection, transports: Transpo
     },
 
     async probes(): Promise<ProbeResult[]> {
-      const cells = await transports.snmp.walk(snmpTarget, probeEntry);
+      const cells = await transports.snmp.walk(snmpTarget(connection), probeEntry);
       const rows = new Map<string, Map<number, unknown>>();
       for (const cell of cells) {
         const [column, row] = cell.oid.slice(probeEntry.length + 1).split('.');
