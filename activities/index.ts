@@ -18,7 +18,7 @@ export interface ActivityDependencies {
   /** NETCONF sessions and SNMP, shared by every device activity of the worker. */
   transports: Transports;
   credentials: DeviceCredentials;
-  /** The deployment's key that secrets shared by two devices (IKE pre-shared keys) are derived from. */
+  /** The deployment's key: IKE pre-shared keys are derived from it, device credential profiles opened with it. */
   secretsKey: Buffer;
   /** The API's public URL, where devices download images. */
   imageBaseUrl: string;

@@ -30,6 +30,7 @@ import { apiTokensRouter } from './routes/api-tokens.ts';
 import { auditRouter } from './routes/audit.ts';
 import { campaignsRouter } from './routes/campaigns.ts';
 import { devicesRouter } from './routes/devices.ts';
+import { credentialsRouter } from './routes/credentials.ts';
 import { firmwareRouter } from './routes/firmware.ts';
 import { itsmRouter } from './routes/itsm.ts';
 import { rolesRouter } from './routes/roles.ts';
@@ -63,6 +64,8 @@ export interface AppDependencies {
    * addresses or ranges, or how many stand in front; none by default (TRUST_PROXY).
    */
   trustProxy?: TrustProxy;
+  /** The deployment's key: device credentials are sealed with it as they arrive; without it, they are refused. */
+  secretsKey?: Buffer;
 }
 
 export type TrustProxy = false | number | string[];
@@ -134,6 +137,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(onboardingRouter(api, deps, runs));
   v1.use(ztpRouter(api, deps));
   v1.use(devicesRouter(api, deps));
+  v1.use(credentialsRouter(api, deps));
   v1.use(runsRouter(api, deps));
   v1.use(alarmsRouter(api, deps));
   v1.use(imagesRouter(api, deps));

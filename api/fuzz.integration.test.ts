@@ -4,6 +4,7 @@
 // reach the handlers, PostgreSQL and Temporal. Bad input is the caller's error: no answer may be a 5xx.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -59,6 +60,7 @@ describe('API under generated requests', () => {
       images: new ImageStore(join(scratch, 'images')), events,
       // One caller sends everything: the rate limit would answer most of it 429.
       rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
+      secretsKey: randomBytes(32),
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
 import { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createPrismaClient } from '../prisma/client.ts';
-import { ConfigError, loadServiceConfig } from '../runtime/config.ts';
+import { ConfigError, loadServiceConfig, requireSecretsKey } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
 import { ensureAdministrator } from './access/administrator.ts';
@@ -27,6 +27,7 @@ async function main() {
     rateLimit: { perSecond: config.API_RATE_LIMIT_PER_SECOND, burst: config.API_RATE_LIMIT_BURST },
     webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
     trustProxy: config.TRUST_PROXY,
+    secretsKey: requireSecretsKey(config),
   });
 
   const server = app.listen(config.PORT, config.HOST, () => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 export const objectTypes = [
   'tenant', 'site', 'device', 'run', 'alarm', 'firmware', 'campaign', 'rma',
-  'user', 'role', 'token', 'itsm', 'webhook', 'audit',
+  'user', 'role', 'token', 'itsm', 'webhook', 'audit', 'credential',
 ] as const;
 export type ObjectType = (typeof objectTypes)[number];
 

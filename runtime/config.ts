@@ -148,3 +148,11 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   }
   return config as ServiceConfig;
 }
+
+/** The deployment's key, which the API (sealing credentials) and the workers (opening them, deriving IKE keys) cannot do without. */
+export function requireSecretsKey(config: Pick<Config, 'SECRETS_KEY'>): Buffer {
+  if (!config.SECRETS_KEY) {
+    throw new ConfigError('SECRETS_KEY must be set for this process: 32 random bytes, hex or base64 (npm start generates one and keeps it in DATA_DIR/secrets-key).');
+  }
+  return config.SECRETS_KEY;
+}

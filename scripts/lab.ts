@@ -70,6 +70,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   stops.push(async () => rmSync(imageDirectory, { recursive: true, force: true }));
   const images = new ImageStore(imageDirectory);
 
+  // One deployment key for the lab's API and worker, as one deployment has.
+  const secretsKey = randomBytes(32);
   const log = createLogger('lab-api', 'warn');
   const events = new EventHub(options.databaseUrl, log);
   stops.push(() => events.close());
@@ -77,6 +79,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     prisma, temporal: client, namespace: options.namespace, log, temporalUiUrl: 'http://localhost:8233', images, events, uiDirectory: '/nonexistent',
     // The lab's callers are few and fast (one SP admin, a fleet behind one address): no limit to speak of.
     rateLimit: { perSecond: 100_000, burst: 100_000 },
+    secretsKey,
   });
   const admin = await signInAs(prisma, { role: 'SP admin' });
   const server = await new Promise<Server>((resolve) => {
@@ -108,8 +111,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     DEVICE_USERNAME: labCredentials.username,
     DEVICE_PASSWORD: labCredentials.password,
     DEVICE_SNMP_COMMUNITY: labCredentials.community,
-    // A lab of its own derives its IKE keys from a key of its own, unless the harness set one.
-    SECRETS_KEY: process.env['SECRETS_KEY'] || randomBytes(32).toString('hex'),
+    SECRETS_KEY: secretsKey.toString('hex'),
     ...(options.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: options.workflowBundlePath } : {}),
   };
 

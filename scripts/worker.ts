@@ -12,7 +12,7 @@ import { SnmpClient } from '../activities/devices/snmp.ts';
 import { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { taskQueues } from '../domain/task-queues.ts';
-import { ConfigError, loadServiceConfig, type ServiceConfig } from '../runtime/config.ts';
+import { ConfigError, loadServiceConfig, requireSecretsKey, type ServiceConfig } from '../runtime/config.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
 import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
 
@@ -51,11 +51,8 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const prisma = createPrismaClient(config.DATABASE_URL);
   const transports = { netconf: new NetconfSessionPool({ maxSessions: 500, idleMs: 60_000 }), snmp: new SnmpClient() };
-  if (!config.SECRETS_KEY) {
-    throw new ConfigError('SECRETS_KEY must be set for the worker: 32 random bytes, hex or base64 (npm start generates one and keeps it in DATA_DIR/secrets-key).');
-  }
   const activities = createActivities({
-    prisma, client, transports, secretsKey: config.SECRETS_KEY,
+    prisma, client, transports, secretsKey: requireSecretsKey(config),
     credentials: { username: config.DEVICE_USERNAME, password: config.DEVICE_PASSWORD, community: config.DEVICE_SNMP_COMMUNITY },
     imageBaseUrl: config.publicUrl,
     webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),

@@ -15,6 +15,7 @@ import type { DeviceDriver, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
 import { toApplicationFailure } from './failures.ts';
 import { createDeviceSecrets } from './secrets.ts';
+import { credentialsBox, deviceCredentials } from '../../inventory/credentials.ts';
 
 export interface DeviceCredentials {
   username: string;
@@ -25,8 +26,9 @@ export interface DeviceCredentials {
 export interface DeviceActivityDependencies {
   prisma: PrismaClient;
   transports: Transports;
+  /** The fleet's credentials: for a device with no credential profile of its own or its tenant's. */
   credentials: DeviceCredentials;
-  /** The deployment's key that secrets shared by two devices (IKE pre-shared keys) are derived from. */
+  /** The deployment's key: IKE pre-shared keys are derived from it, device credential profiles opened with it. */
   secretsKey: Buffer;
   /** Where devices download images from: the API's public URL. */
   imageBaseUrl: string;
@@ -71,7 +73,10 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 export function createDeviceActivities(deps: DeviceActivityDependencies) {
   const { prisma, transports, credentials } = deps;
-  const driver = (target: DeviceTarget): DeviceDriver => driverFor({ ...target, ...credentials }, transports);
+  const box = credentialsBox(deps.secretsKey);
+  /** The device's driver, logging in with its profile's credentials, or else the fleet's. */
+  const driver = async (target: DeviceTarget): Promise<DeviceDriver> =>
+    driverFor({ ...target, ...((await deviceCredentials(prisma, box, target.deviceId)) ?? credentials) }, transports);
   const secrets = createDeviceSecrets(prisma, deps.secretsKey);
 
   /** Records the running configuration as the device's next version, unless it is the version on record already. */
@@ -92,7 +97,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      */
     async pushConfiguration(input: PushConfigurationInput): Promise<{ changed: boolean; version: number }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
-        const device = driver(input.target);
+        const device = await driver(input.target);
         const { changed } = await applyConfiguration(device, {
           config: await secrets.reveal(input.target.deviceId, input.config),
           mode: input.mode,
@@ -109,14 +114,14 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     /** Reads the running configuration and records it as the device's next version (when it differs). */
     async captureConfiguration(input: { target: DeviceTarget; workflowId: string }): Promise<{ version: number; content: string }> {
       return failingAsDeviceErrors(async () => {
-        const content = await secrets.conceal(input.target.deviceId, await driver(input.target).runningConfig());
+        const content = await secrets.conceal(input.target.deviceId, await (await driver(input.target)).runningConfig());
         return { version: await recordVersion(input.target.deviceId, content, 'rma', input.workflowId), content };
       });
     },
 
     /** The tunnels a hub or mesh peer holds to `peer`, as configured there. */
     async readTunnelsTo(input: { target: DeviceTarget; peer: string }): Promise<TunnelConfig[]> {
-      return failingAsDeviceErrors(() => driver(input.target).tunnelsTo(input.peer));
+      return failingAsDeviceErrors(async () => (await driver(input.target)).tunnelsTo(input.peer));
     },
 
     /**
@@ -126,7 +131,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      */
     async upgradeFirmwareIfOlder(input: { target: DeviceTarget; image?: TargetImage; model?: string }): Promise<{ version: string; upgraded: boolean }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
-        const device = driver(input.target);
+        const device = await driver(input.target);
         const facts = await device.facts();
         // The image and the configuration to come are for the model planned: another model gets neither.
         if (input.model !== undefined && facts.model !== input.model) {
@@ -149,7 +154,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     /** What an upgrade checks before it starts and compares after: version, room for the image, what is up. */
     async readUpgradeBaseline(input: { target: DeviceTarget }): Promise<UpgradeBaseline> {
       return failingAsDeviceErrors(async () => {
-        const device = driver(input.target);
+        const device = await driver(input.target);
         const [facts, interfaces] = await Promise.all([device.facts(), device.interfaces()]);
         return {
           version: facts.softwareVersion,
@@ -165,7 +170,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      */
     async stageImage(input: { target: DeviceTarget; image: TargetImage & { sizeBytes?: number } }): Promise<{ version: string }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
-        const device = driver(input.target);
+        const device = await driver(input.target);
         const { image } = input;
         if ((await device.facts()).softwareVersion === image.version) return { version: image.version };
         const installed = await device.installImage({
@@ -177,12 +182,12 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     },
 
     async rebootDevice(input: { target: DeviceTarget }): Promise<void> {
-      return failingAsDeviceErrors(() => driver(input.target).reboot());
+      return failingAsDeviceErrors(async () => (await driver(input.target)).reboot());
     },
 
     /** Rolls the device back to the software it ran before the last install (it reboots itself). */
     async rollBackImage(input: { target: DeviceTarget }): Promise<{ version: string }> {
-      return failingAsDeviceErrors(() => driver(input.target).rollbackImage());
+      return failingAsDeviceErrors(async () => (await driver(input.target)).rollbackImage());
     },
 
     /**
@@ -191,7 +196,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      */
     async waitUntilBack(input: { target: DeviceTarget; version: string; rebootedAt: string }): Promise<{ version: string; uptimeSeconds: number }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
-        const device = driver(input.target);
+        const device = await driver(input.target);
         const context = Context.current();
         const rebootedAt = Date.parse(input.rebootedAt);
         for (;;) {
@@ -211,7 +216,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      */
     async verifyDevice(input: { target: DeviceTarget; checks: PostCheck[]; waitUpToSeconds: number }): Promise<{ verified: true }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
-        const device = driver(input.target);
+        const device = await driver(input.target);
         const until = Date.now() + input.waitUpToSeconds * 1000;
         for (;;) {
           const failures = await failedChecks(device, input.checks);

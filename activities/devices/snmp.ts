@@ -10,7 +10,16 @@ export interface SnmpTarget {
   port: number;
   version: '2c' | '3';
   community?: string;
-  v3?: { user: string; authKey: string; privKey: string };
+  v3?: SnmpV3User;
+}
+
+/** An SNMPv3 user with authentication and privacy (authPriv); SHA and AES unless told otherwise. */
+export interface SnmpV3User {
+  user: string;
+  authProtocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+  authKey: string;
+  privProtocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+  privKey: string;
 }
 
 export interface VarBind {
@@ -82,9 +91,9 @@ export class SnmpClient {
       session = snmp.createV3Session(target.host, {
         name: target.v3.user,
         level: snmp.SecurityLevel.authPriv,
-        authProtocol: snmp.AuthProtocols.sha,
+        authProtocol: snmp.AuthProtocols[target.v3.authProtocol ?? 'sha'],
         authKey: target.v3.authKey,
-        privProtocol: snmp.PrivProtocols.aes,
+        privProtocol: snmp.PrivProtocols[target.v3.privProtocol ?? 'aes'],
         privKey: target.v3.privKey,
       }, { ...options, version: snmp.Version3 });
     } else {

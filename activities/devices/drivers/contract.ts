@@ -1,7 +1,7 @@
 // The vendor-neutral driver contract (STYLE: napalm's habit). Workflows and activities speak
 // only this; a driver per device family speaks NETCONF and SNMP underneath.
 import type { NetconfSessionPool } from '../netconf/pool.ts';
-import type { SnmpClient } from '../snmp.ts';
+import type { SnmpClient, SnmpV3User } from '../snmp.ts';
 import type { TunnelConfig } from '../../../domain/render/device-config.ts';
 
 /** How to reach one device, as the inventory records it. */
@@ -12,10 +12,13 @@ export interface DeviceConnection {
   netconfPort: number;
   snmpPort: number;
   username: string;
+  /** NETCONF over SSH logs in with the password, or with the private key when there is one. */
   password: string;
   /** An SSH private key (OpenSSH text) to log in with instead of the password, where the device takes one. */
   privateKey?: string;
+  /** SNMPv2c's community; unused when the device is polled as an SNMPv3 user. */
   community: string;
+  snmpV3?: SnmpV3User;
   /** The SSH host key on record; unset until first contact. */
   hostKeySha256?: string;
 }

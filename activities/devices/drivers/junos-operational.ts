@@ -9,8 +9,9 @@
 import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, escapeXml, type Element } from '../netconf/xml.ts';
-import type { SnmpTarget, VarBind } from '../snmp.ts';
+import type { VarBind } from '../snmp.ts';
 import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, ProbeResult, Transports } from './contract.ts';
+import { netconfTarget, snmpTarget } from './targets.ts';
 
 export type JunosOperations = Pick<DeviceDriver, 'facts' | 'interfaces' | 'probes' | 'installImage' | 'rollbackImage' | 'reboot'>;
 
@@ -223,15 +224,9 @@ export function stagedPath(url: string, sha256: string): string {
 }
 
 export function junosOperations(connection: DeviceConnection, transports: Transports): JunosOperations & { securityAssociations(): Promise<SecurityAssociation[]> } {
-  const target = {
-    host: connection.host,
-    port: connection.netconfPort,
-    username: connection.username,
-    password: connection.password,
-    hostKeySha256: connection.hostKeySha256,
-  };
+  const target = netconfTarget(connection);
   const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
-  const snmpTarget: SnmpTarget = { host: connection.host, port: connection.snmpPort, version: '2c', community: connection.community };
+  const snmp = snmpTarget(connection);
   const serial = connection.serial;
 
   const storageFree = async (session: NetconfSession): Promise<number | undefined> => freeBytesFor(await session.rpc('<get-system-storage/>'), stagingDirectory);
@@ -296,7 +291,7 @@ export function junosOperations(connection: DeviceConnection, transports: Transp
     interfaces: () => netconf((session) => session.rpc('<get-interface-information><terse/></get-interface-information>')).then(interfacesFrom),
 
     async probes(): Promise<ProbeResult[]> {
-      const column = (entry: string, number: number) => transports.snmp.walk(snmpTarget, `${entry}.${number}`);
+      const column = (entry: string, number: number) => transports.snmp.walk(snmp, `${entry}.${number}`);
       const [received, lost, average, peakToPeak] = await Promise.all([
         column(rpmMib.summaryEntry, rpmMib.summaryColumns.received),
         column(rpmMib.summaryEntry, rpmMib.summaryColumns.percentLost),

@@ -3,11 +3,11 @@
 // and confirmed commits; facts, interfaces, probes and software as a real SRX answers them
 // (junos-operational.ts).
 import { diffConfigs } from '../config-diff.ts';
-import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
-import { child, childText, elementChildren, parseXml, type Element } from '../netconf/xml.ts';
+import { childText, elementChildren, parseXml, type Element } from '../netconf/xml.ts';
 import type { DeviceConnection, DeviceDriver, Transports } from './contract.ts';
 import { junosOperations } from './junos-operational.ts';
+import { netconfTarget } from './targets.ts';
 
 /**
  * The configuration as Junos shows it: in a get-config reply <configuration> carries no namespace
@@ -18,13 +18,7 @@ function asJunosKeepsIt(xml: string): string {
 }
 
 export function junosDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
-  const target = {
-    host: connection.host,
-    port: connection.netconfPort,
-    username: connection.username,
-    password: connection.password,
-    hostKeySha256: connection.hostKeySha256,
-  };
+  const target = netconfTarget(connection);
   const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
 
   return {

@@ -6,9 +6,10 @@
 // have no standard model, and are refused as such.
 import { diffConfigs } from '../config-diff.ts';
 import { DeviceError } from '../errors.ts';
-import { capabilities, type NetconfSession, type NetconfTarget } from '../netconf/session.ts';
+import { capabilities, type NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, parseXml, type Element } from '../netconf/xml.ts';
 import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, Transports } from './contract.ts';
+import { netconfTarget } from './targets.ts';
 
 const ns = {
   system: 'urn:ietf:params:xml:ns:yang:ietf-system',
@@ -63,14 +64,7 @@ const seconds = (from: string | undefined, to: string | undefined): number => {
 };
 
 export function netconfDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
-  const target: NetconfTarget = {
-    host: connection.host,
-    port: connection.netconfPort,
-    username: connection.username,
-    password: connection.password,
-    ...(connection.privateKey ? { privateKey: connection.privateKey } : {}),
-    hostKeySha256: connection.hostKeySha256,
-  };
+  const target = netconfTarget(connection);
   const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
   const unsupported = (what: string) => new DeviceError('rejected', `${connection.serial} is driven as a generic NETCONF device (platform "netconf"): ${what} has no standard NETCONF model`);
 
