@@ -6,7 +6,7 @@ import sys
 from ncclient import manager
 
 host, port, username, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-ns = "urn:branchline:sim:config"
+ns = "http://xml.juniper.net/xnm/1.1/xnm"  # Junos's own; the device serves the configuration without it
 seen = {}
 with manager.connect(host=host, port=port, username=username, password=password, hostkey_verify=False,
                      look_for_keys=False, allow_agent=False, timeout=10) as m:
@@ -18,7 +18,7 @@ with manager.connect(host=host, port=port, username=username, password=password,
         m.commit(confirmed=True, timeout="60", persist="ncclient-change")
         m.commit(persist_id="ncclient-change")
     running = m.get_config(source="running", filter=("subtree", f'<configuration xmlns="{ns}"><system/></configuration>'))
-    seen["hostName"] = running.data_ele.find(f".//{{{ns}}}host-name").text
+    seen["hostName"] = running.data_ele.find(".//{*}host-name").text
     try:
         m.edit_config(target="candidate", config=f'<config><configuration xmlns="{ns}"><interfaces><interface><name>ge-0/0/1</name><unit><name>1</name><vlan-id>4095</vlan-id></unit></interface></interfaces></configuration></config>')
         m.commit()
