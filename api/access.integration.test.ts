@@ -3,6 +3,7 @@
 // per network, headers of answers, idempotency keys, ETags and the audit log. Against the real
 // API on PostgreSQL and Temporal (no worker: nothing here must start any work).
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -78,7 +79,7 @@ describe('access', () => {
   let events: EventHub;
   let deps: AppDependencies;
   /** Tenant A (Acme) owns the objects; B (Globex) is the other tenant. */
-  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string };
+  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string };
   let spAdmin: string;
   let otherTenantAdmin: string;
   let operator: string;
@@ -93,7 +94,7 @@ describe('access', () => {
     deps = {
       prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent,
       temporalUiUrl: 'http://localhost:8233', images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events,
-      rateLimit: { perSecond: 10_000, burst: 10_000 }, webhookDestinations: testWebhookDestinations(),
+      rateLimit: { perSecond: 10_000, burst: 10_000 }, webhookDestinations: testWebhookDestinations(), secretsKey: randomBytes(32),
     };
     api = await listen(deps);
     const prisma = database.prisma;
@@ -118,6 +119,10 @@ describe('access', () => {
     a.subscriptionId = subscription.body.id;
     const integration = await api.call<{ id: string }>('POST', '/api/v1/itsm-integrations', { auth: spAdmin, body: { tenantId: acme.id, name: 'ServiceNow' } });
     a.integrationId = integration.body.id;
+    const profile = await api.call<{ id: string }>('POST', '/api/v1/credential-profiles', {
+      auth: spAdmin, body: { tenantId: acme.id, name: 'Staging', netconf: { username: 'netops', password: 'staging-password' }, snmp: { version: 'v2c', community: 'acme' } },
+    });
+    a.profileId = profile.body.id;
     a.userId = (await signInAs(prisma, { role: 'Tenant operator', tenantId: acme.id })).userId;
     a.workflowId = onboardingWorkflowId(a.siteId);
     await prisma.runSummary.create({ data: { workflowId: a.workflowId, kind: 'site_onboarding', tenantId: acme.id, siteId: a.siteId } });
@@ -144,6 +149,7 @@ describe('access', () => {
     'post /unclaimed-devices/:serial/assign': () => ({ siteId: a.siteId }),
     'put /tenants/:tenantId/target-images/:model': () => ({ imageId: '00000000-0000-7000-8000-000000000000' }),
     'post /devices/:deviceId/rma': () => ({ newSerial: 'BLS7777777' }),
+    'put /devices/:deviceId/credential-profile': () => ({ profileId: a.profileId }),
     'post /itsm/:integrationId/change-requests': () => ({ number: 'CHG0000001', short_description: 'x', operation: 'site.onboard', parameters: { siteId: a.siteId } }),
   };
   const bodyOf = (route: { method: string; path: string }) => {

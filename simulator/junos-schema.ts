@@ -220,7 +220,15 @@ const rpmTest = list({
   target: container({ address: string(), 'inet6-address': string(), url: string() }),
   'probe-count': number(1, 15), 'probe-interval': number(1, 255), 'test-interval': number(0, 86400),
   'destination-interface': string(), 'destination-port': number(7, 65535), 'routing-instance': string(), 'source-address': string(),
-  thresholds: container({ 'successive-loss': number(0, 15), 'total-loss': number(0, 15), rtt: number(0, 60000000), 'jitter-rtt': number(0, 60000000) }),
+  thresholds: container({
+    'successive-loss': number(0, 15), 'total-loss': number(0, 15), rtt: number(0, 60000000), 'jitter-rtt': number(0, 60000000), 'std-dev-rtt': number(0, 60000000),
+  }),
+  traps: leafList({
+    kind: 'enum',
+    values: ['probe-failure', 'test-failure', 'test-completion', 'rtt-exceeded', 'std-dev-exceeded', 'jitter-exceeded', 'ingress-time-exceeded',
+      'ingress-std-dev-exceeded', 'ingress-jitter-exceeded', 'egress-time-exceeded', 'egress-std-dev-exceeded', 'egress-jitter-exceeded'],
+  }),
+  'hardware-timestamp': empty(),
 });
 
 /** The root: `<configuration>`'s statements. */
