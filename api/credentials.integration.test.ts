@@ -162,6 +162,10 @@ describe('device credentials in the inventory', () => {
     });
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.errors.map((e) => e.path).sort(), ['netconf.privateKey', 'snmp.authKey', 'snmp.privKey']);
+    const noSecret = await call<{ errors: { path: string; message: string }[] }>('POST', '/credential-profiles', {
+      tenantId, name: 'bad', netconf: { username: 'x' }, snmp: { version: 'v2c', community: 'c' },
+    });
+    assert.deepEqual(noSecret.body.errors, [{ path: 'netconf', message: 'is a username with either a password or a privateKey' }]);
     const used = (await database.prisma.credentialProfile.findFirstOrThrow({ where: { tenantId, name: 'snmpd' } })).id;
     const before = await database.prisma.credentialProfile.count();
     assert.equal((await call('DELETE', `/credential-profiles/${used}`)).status, 409);

@@ -36,7 +36,7 @@ const privateKey = z.string().max(20_000).refine((key) => !(ssh2.utils.parseKey(
 const netconf = z.union([
   z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }).strict(),
   z.object({ username: z.string().min(1).max(64), privateKey }).strict(),
-]).describe('The NETCONF (SSH) user, with a password or a private key');
+], { error: 'is a username with either a password or a privateKey' }).describe('The NETCONF (SSH) user, with a password or a private key');
 // USM keys are passphrases of at least eight characters (RFC 3414).
 const usmKey = z.string().min(8, 'is at least 8 characters (RFC 3414)').max(200);
 const snmp = z.discriminatedUnion('version', [
