@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
 import { pino } from 'pino';
 import { createDeviceActivities } from '../activities/devices/activities.ts';
 import { DeviceError } from '../activities/devices/errors.ts';
@@ -18,6 +19,7 @@ import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
 import { snmpTarget } from '../activities/devices/drivers/targets.ts';
 import { deviceModel } from '../domain/device-models.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { credentialsBox, deviceCredentials } from '../inventory/credentials.ts';
 import { ImageStore } from '../inventory/images.ts';
 import { seedDemo } from '../prisma/seed.ts';
@@ -123,6 +125,11 @@ describe('device credentials in the inventory', () => {
     await transports.netconf.close();
     await assert.rejects(withoutProfile.readUpgradeBaseline({ target }), /refused the credentials/);
     await database.prisma.credentialProfile.update({ where: { id: created.body.id }, data: { isDefault: true } });
+
+    // A worker given another deployment key cannot open them: a permanent failure, not a retry for ever.
+    const otherKey = createDeviceActivities({ prisma: database.prisma, transports, credentials: fleetCredentials, secretsKey: randomBytes(32), imageBaseUrl: url });
+    await assert.rejects(otherKey.readUpgradeBaseline({ target }), (error: unknown) =>
+      error instanceof ApplicationFailure && error.type === failureTypes.credentialsSealedOtherwise && error.nonRetryable);
   });
 
   it('polls Net-SNMP\'s snmpd as the profile\'s SNMPv3 user (authPriv, SHA-256 and AES), and a replaced key stops working', async () => {

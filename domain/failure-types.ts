@@ -38,6 +38,8 @@ export const failureTypes = {
   deviceModelMismatch: 'DeviceModelMismatch',
   /** A configuration names a secret the inventory does not hold for that device (render/device-config.ts: secretReference). */
   secretNotFound: 'SecretNotFound',
+  /** A device's credential profile does not open with this deployment's SECRETS_KEY (the key was changed): retrying will not help. */
+  credentialsSealedOtherwise: 'CredentialsSealedOtherwise',
   /** A webhook receiver answered other than 2xx, or not at all; retried until the deadline. */
   webhookNotDelivered: 'WebhookNotDelivered',
   /** A webhook that cannot be sent at all (its subscription was switched off or deleted). */

@@ -16,6 +16,7 @@ import { driverFor } from './drivers/registry.ts';
 import { toApplicationFailure } from './failures.ts';
 import { createDeviceSecrets } from './secrets.ts';
 import { credentialsBox, deviceCredentials } from '../../inventory/credentials.ts';
+import { SecretBoxError } from '../../runtime/secret-box.ts';
 
 export interface DeviceCredentials {
   username: string;
@@ -75,8 +76,13 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
   const { prisma, transports, credentials } = deps;
   const box = credentialsBox(deps.secretsKey);
   /** The device's driver, logging in with its profile's credentials, or else the fleet's. */
-  const driver = async (target: DeviceTarget): Promise<DeviceDriver> =>
-    driverFor({ ...target, ...((await deviceCredentials(prisma, box, target.deviceId)) ?? credentials) }, transports);
+  const driver = async (target: DeviceTarget): Promise<DeviceDriver> => {
+    const opened = await deviceCredentials(prisma, box, target.deviceId).catch((error: unknown) => {
+      if (!(error instanceof SecretBoxError)) throw error;
+      throw ApplicationFailure.nonRetryable(`The credentials of ${target.serial} do not open: ${error.message}`, failureTypes.credentialsSealedOtherwise, { deviceId: target.deviceId });
+    });
+    return driverFor({ ...target, ...(opened ?? credentials) }, transports);
+  };
   const secrets = createDeviceSecrets(prisma, deps.secretsKey);
 
   /** Records the running configuration as the device's next version, unless it is the version on record already. */
