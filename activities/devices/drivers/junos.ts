@@ -1,10 +1,10 @@
 // The driver for SRX-class Junos devices (platform "junos"): configuration in Junos's own schema
 // (<configuration> with no namespace, as get-config returns it), through the candidate datastore
-// and confirmed commits; facts, interfaces, probes and software as a real SRX answers them
+// and confirmed commits (candidate.ts); facts, interfaces, probes and software as a real SRX answers them
 // (junos-operational.ts).
-import { diffConfigs } from '../config-diff.ts';
 import type { NetconfSession } from '../netconf/session.ts';
 import { childText, elementChildren, parseXml, type Element } from '../netconf/xml.ts';
+import { candidateChanges } from './candidate.ts';
 import type { DeviceConnection, DeviceDriver, Transports } from './contract.ts';
 import { junosOperations } from './junos-operational.ts';
 import { netconfTarget } from './targets.ts';
@@ -51,29 +51,10 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
         }];
       });
     },
-    lock: () => netconf((session) => session.lock('candidate')),
-    unlock: () => netconf((session) => session.unlock('candidate')),
-
-    async loadCandidate(config, mode) {
-      await netconf(async (session) => {
-        try {
-          await session.editConfig({ target: 'candidate', config, defaultOperation: mode });
-        } catch (error) {
-          await session.discardChanges().catch(() => undefined);
-          throw error;
-        }
-      });
-    },
-
-    diff: () => netconf(async (session) => diffConfigs(await session.getConfig('running'), await session.getConfig('candidate'))),
-    discard: () => netconf((session) => session.discardChanges()),
+    ...candidateChanges(netconf),
     commitConfirmed: ({ confirmTimeoutSeconds, persist }) => netconf(async (session) => {
       await session.validate('candidate');
       await session.commit({ confirmTimeoutSeconds, persist });
     }),
-    confirm: (persist) => netconf((session) => session.commit({ persistId: persist })),
-    rollback: (persist) => netconf((session) => session.cancelCommit({ persistId: persist })),
-
-    pendingCommit: (persist, confirmTimeoutSeconds) => netconf((session) => session.confirmedCommitPending(persist, confirmTimeoutSeconds)),
   };
 }

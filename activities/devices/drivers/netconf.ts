@@ -4,10 +4,10 @@
 // datastore where the device has one, else interfaces-state); configuration changes through the
 // candidate datastore and confirmed commits. No vendor operation: software images and tunnels
 // have no standard model, and are refused as such.
-import { diffConfigs } from '../config-diff.ts';
 import { DeviceError } from '../errors.ts';
 import { capabilities, type NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, parseXml, type Element } from '../netconf/xml.ts';
+import { candidateChanges } from './candidate.ts';
 import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, Transports } from './contract.ts';
 import { netconfTarget } from './targets.ts';
 
@@ -66,6 +66,7 @@ const seconds = (from: string | undefined, to: string | undefined): number => {
 export function netconfDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
   const target = netconfTarget(connection);
   const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
+  const changes = candidateChanges(netconf);
   const unsupported = (what: string) => new DeviceError('rejected', `${connection.serial} is driven as a generic NETCONF device (platform "netconf"): ${what} has no standard NETCONF model`);
 
   /** The modules the device implements: its hello, and its YANG library when it announces one (YANG 1.1 modules are only there). */
@@ -83,12 +84,15 @@ export function netconfDriver(connection: DeviceConnection, transports: Transpor
       + `<subtree-filter><interfaces xmlns="${ns.interfaces}"/></subtree-filter></get-data>`);
     const data = child(reply, 'data');
     if (!data) throw new DeviceError('protocol', `${connection.serial} answered get-data without <data>`);
-    return children(child(data, 'interfaces'), 'interface').map((entry) => ({
-      name: childText(entry, 'name') ?? '',
-      adminUp: (childText(entry, 'admin-status') ?? (childText(entry, 'enabled') === 'false' ? 'down' : 'up')) === 'up',
-      operUp: childText(entry, 'oper-status') === 'up',
-      ...(ipv4Addresses(entry).length > 0 ? { addresses: ipv4Addresses(entry) } : {}),
-    }));
+    return children(child(data, 'interfaces'), 'interface').map((entry) => {
+      const addresses = ipv4Addresses(entry);
+      return {
+        name: childText(entry, 'name') ?? '',
+        adminUp: (childText(entry, 'admin-status') ?? (childText(entry, 'enabled') === 'false' ? 'down' : 'up')) === 'up',
+        operUp: childText(entry, 'oper-status') === 'up',
+        ...(addresses.length > 0 ? { addresses } : {}),
+      };
+    });
   }
 
   /** Interfaces from interfaces-state (RFC 7223), with what the configuration says where state is silent. */
@@ -99,7 +103,8 @@ export function netconfDriver(connection: DeviceConnection, transports: Transpor
     return children(child(state, 'interfaces-state'), 'interface').map((entry) => {
       const name = childText(entry, 'name') ?? '';
       const intended = configured.get(name);
-      const addresses = ipv4Addresses(entry).length > 0 ? ipv4Addresses(entry) : intended ? ipv4Addresses(intended) : [];
+      const reported = ipv4Addresses(entry);
+      const addresses = reported.length > 0 ? reported : intended ? ipv4Addresses(intended) : [];
       const adminStatus = childText(entry, 'admin-status') ?? (intended && childText(intended, 'enabled') === 'false' ? 'down' : 'up');
       return {
         name,
@@ -148,23 +153,13 @@ export function netconfDriver(connection: DeviceConnection, transports: Transpor
 
     tunnelsTo: () => Promise.reject(unsupported('reading IPsec tunnels')),
 
-    lock: () => netconf((session) => session.lock('candidate')),
-    unlock: () => netconf((session) => session.unlock('candidate')),
-
+    ...changes,
     async loadCandidate(config, mode) {
       await netconf(async (session) => {
         if (!session.serverCapabilities.includes(capabilities.candidate)) throw unsupported('a change without the :candidate capability');
-        try {
-          await session.editConfig({ target: 'candidate', config, defaultOperation: mode });
-        } catch (error) {
-          await session.discardChanges().catch(() => undefined);
-          throw error;
-        }
       });
+      await changes.loadCandidate(config, mode);
     },
-
-    diff: () => netconf(async (session) => diffConfigs(await session.getConfig('running'), await session.getConfig('candidate'))),
-    discard: () => netconf((session) => session.discardChanges()),
 
     commitConfirmed: ({ confirmTimeoutSeconds, persist }) => netconf(async (session) => {
       if (!session.serverCapabilities.includes(capabilities.confirmedCommit)) throw unsupported('a change without :confirmed-commit:1.1');
@@ -173,9 +168,6 @@ export function netconfDriver(connection: DeviceConnection, transports: Transpor
       // committed nothing and emptied the candidate.
       await session.commit({ confirmTimeoutSeconds, persist });
     }),
-    confirm: (persist) => netconf((session) => session.commit({ persistId: persist })),
-    rollback: (persist) => netconf((session) => session.cancelCommit({ persistId: persist })),
-    pendingCommit: (persist, confirmTimeoutSeconds) => netconf((session) => session.confirmedCommitPending(persist, confirmTimeoutSeconds)),
 
     installImage: () => Promise.reject(unsupported('installing software')),
     rollbackImage: () => Promise.reject(unsupported('rolling software back')),
