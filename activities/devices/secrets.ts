@@ -56,10 +56,11 @@ export function createDeviceSecrets(prisma: PrismaClient, secretsKey: Buffer) {
   return {
     /** The configuration with each secret it names filled in; a name the device has no secret for fails for good. */
     async reveal(deviceId: string, config: string): Promise<string> {
-      if (config.search(secretReferencePattern) < 0) return config;
-      const secrets = new Map(config.match(secretReferencePattern)!.filter((r) => derivedReference.test(r)).map((r) => [r, derive(secretsKey, r)]));
-      const kept = config.match(secretReferencePattern)!.some((r) => !secrets.has(r)) ? await secretsOf(deviceId) : new Map<string, string>();
-      return fillIn(config, new Map([...kept, ...secrets]), deviceId);
+      const named = config.match(secretReferencePattern) ?? [];
+      if (named.length === 0) return config;
+      const derived = new Map(named.filter((r) => derivedReference.test(r)).map((r) => [r, derive(secretsKey, r)]));
+      const kept = named.some((r) => !derived.has(r)) ? await secretsOf(deviceId) : new Map<string, string>();
+      return fillIn(config, new Map([...kept, ...derived]), deviceId);
     },
 
     /** What the device reports, with its secrets named again. */
