@@ -20,7 +20,9 @@ function timeLength(seconds: number): string {
 }
 
 export function softwareInformation(input: { hostName: string; model: string; version: string }): string {
-  return `<software-information>${leaf('host-name', input.hostName)}${leaf('product-model', input.model)}${leaf('product-name', input.model)}`
+  // Junos names its model in lower case ("srx340").
+  const product = input.model.toLowerCase();
+  return `<software-information>${leaf('host-name', input.hostName)}${leaf('product-model', product)}${leaf('product-name', product)}`
     + `${leaf('junos-version', input.version)}<package-information>${leaf('name', 'junos')}${leaf('comment', `JUNOS Software Release [${input.version}]`)}</package-information></software-information>`;
 }
 
