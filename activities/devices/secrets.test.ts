@@ -2,20 +2,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
-import { pppoePasswordSecret } from '../../inventory/devices.ts';
+import { pppoePasswordSecret, wanLinkSecretsBox } from '../../inventory/devices.ts';
 import { secretReference } from '../../domain/render/device-config.ts';
 import { createDeviceSecrets } from './secrets.ts';
 
 const deploymentKey = Buffer.alloc(32, 7);
 
-/** The inventory's WAN links of one device, as far as secrets go. */
-function inventory(links: Record<string, { id: string; pppoePassword: string }[]>) {
+/** The inventory's WAN links of one device, as far as secrets go: PPPoE passwords sealed, as the API stores them. */
+function inventory(links: Record<string, { id: string; pppoePassword: string }[]>, options: { sealed: boolean } = { sealed: true }) {
   const asked: string[] = [];
+  const box = wanLinkSecretsBox(deploymentKey);
   const prisma = {
     wanLink: {
       findMany: async ({ where }: { where: { deviceId: string } }) => {
         asked.push(where.deviceId);
-        return links[where.deviceId] ?? [];
+        return (links[where.deviceId] ?? []).map((link) => ({ ...link, pppoePassword: options.sealed ? box.seal(link.pppoePassword) : link.pppoePassword }));
       },
     },
   } as unknown as PrismaClient;
@@ -28,6 +29,11 @@ const rendered = `<pp0><default-chap-secret>${reference}</default-chap-secret><l
 describe('device secrets', () => {
   it('fill in each secret a configuration names, escaped for XML, on the way to the device', async () => {
     const { secrets } = inventory({ d1: [{ id: 'link-1', pppoePassword: 'p&ss<w>rd' }] });
+    assert.equal(await secrets.reveal('d1', rendered), '<pp0><default-chap-secret>p&amp;ss&lt;w&gt;rd</default-chap-secret><local-name>lyon@isp.example</local-name></pp0>');
+  });
+
+  it('take a password stored before passwords were sealed as it is', async () => {
+    const { secrets } = inventory({ d1: [{ id: 'link-1', pppoePassword: 'p&ss<w>rd' }] }, { sealed: false });
     assert.equal(await secrets.reveal('d1', rendered), '<pp0><default-chap-secret>p&amp;ss&lt;w&gt;rd</default-chap-secret><local-name>lyon@isp.example</local-name></pp0>');
   });
 

@@ -10,7 +10,7 @@ import { failureTypes } from '../../domain/failure-types.ts';
 import { secretReference, secretReferencePattern } from '../../domain/render/device-config.ts';
 import { formatIpv4, ipv4Network } from '../../domain/ipv4.ts';
 import { escapeXml } from '../../domain/render/escape-xml.ts';
-import { pppoePasswordSecret } from '../../inventory/devices.ts';
+import { openPppoePassword, pppoePasswordSecret, wanLinkSecretsBox } from '../../inventory/devices.ts';
 
 /** An element whose name says it holds a secret, as a device reports it (Junos's pre-shared key is `ascii-text`). */
 const secretElement = /<([\w.:-]*(?:secret|password)[\w.-]*|ascii-text)>([^<]*)<\/\1>/g;
@@ -47,10 +47,11 @@ function unescapeXml(text: string): string {
 }
 
 export function createDeviceSecrets(prisma: PrismaClient, secretsKey: Buffer) {
+  const box = wanLinkSecretsBox(secretsKey);
   /** The device's secrets, by their references. */
   async function secretsOf(deviceId: string): Promise<Map<string, string>> {
     const links = await prisma.wanLink.findMany({ where: { deviceId, pppoePassword: { not: null } }, select: { id: true, pppoePassword: true } });
-    return new Map(links.map((link) => [pppoePasswordSecret(link.id), link.pppoePassword!]));
+    return new Map(links.map((link) => [pppoePasswordSecret(link.id), openPppoePassword(box, link.pppoePassword!)]));
   }
 
   return {
