@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Document, Element } from '../activities/devices/netconf/xml.ts';
 import { serialize } from '../activities/devices/netconf/xml.ts';
 import { cloneDocument, editConfiguration, emptyConfiguration, parseConfiguration, type EditOperation } from './datastore.ts';
+import { keepSecretsAsJunosDoes } from './junos-secrets.ts';
 import { validateConfiguration, type ConfigProblem } from './validation.ts';
 
 export type Datastore = 'running' | 'candidate';
@@ -116,6 +117,7 @@ export class ConfigStore {
     if (target !== 'candidate') throw new StoreError('operation-not-supported', 'edit the candidate, then commit (no writable-running)');
     this.assertNotLockedByOther('candidate', sessionId);
     this.candidate = editConfiguration(this.candidate, configChildren, defaultOperation);
+    keepSecretsAsJunosDoes(this.candidate);
     this.candidateChangedBy = sessionId;
   }
 

@@ -2,6 +2,7 @@
 // a unified diff of the lines. A hub's configuration runs to tens of thousands of lines and a
 // change touches a few, so the diff costs what the change touches (Myers' O((N+M)·D) algorithm,
 // after the common head and tail are set aside), not the product of the two lengths.
+import { canonicalNine } from './drivers/junos-nine.ts';
 import { elementChildren, parseXml, type Element } from './netconf/xml.ts';
 
 /** One line per element: `<name>` opening containers, `<leaf>text</leaf>` for leaves, indented. */
@@ -13,7 +14,8 @@ export function configLines(xml: string): string[] {
     const children = elementChildren(element);
     const name = element.localName ?? '';
     if (children.length === 0) {
-      const text = element.textContent?.trim() ?? '';
+      // A Junos secret is spelt with a new salt each time it is loaded: compare the secret.
+      const text = canonicalNine(element.textContent?.trim() ?? '');
       lines.push(text ? `${indent}<${name}>${text}</${name}>` : `${indent}<${name}/>`);
       return;
     }

@@ -4,6 +4,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { pppoePasswordSecret, wanLinkSecretsBox } from '../../inventory/devices.ts';
 import { secretReference } from '../../domain/render/device-config.ts';
+import { escapeXml } from '../../domain/render/escape-xml.ts';
+import { obfuscateNine } from './drivers/junos-nine.ts';
 import { createDeviceSecrets } from './secrets.ts';
 
 const deploymentKey = Buffer.alloc(32, 7);
@@ -42,6 +44,12 @@ describe('device secrets', () => {
     await assert.rejects(secrets.reveal('d2', rendered), (error: unknown) => error instanceof ApplicationFailure && error.type === 'SecretNotFound' && error.nonRetryable);
     assert.equal(await secrets.reveal('d2', '<host-name>lyon</host-name>'), '<host-name>lyon</host-name>');
     assert.deepEqual(asked, ['d2']);
+  });
+
+  it('recognise a secret Junos shows as a "$9$" string', async () => {
+    const { secrets } = inventory({ d1: [{ id: 'link-1', pppoePassword: 'p&ss<w>rd' }] });
+    const running = `<chap><default-chap-secret>${escapeXml(obfuscateNine('p&ss<w>rd'))}</default-chap-secret></chap><chap><default-chap-secret>${obfuscateNine('not ours')}</default-chap-secret></chap>`;
+    assert.match(await secrets.conceal('d1', running), new RegExp(`^<chap><default-chap-secret>\\$secret\\{wan-link/link-1/pppoe-password\\}</default-chap-secret></chap><chap><default-chap-secret>\\$9\\$`));
   });
 
   it('name the secrets again in what the device reports, leaving other text alone', async () => {

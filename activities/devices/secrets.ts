@@ -10,6 +10,7 @@ import { failureTypes } from '../../domain/failure-types.ts';
 import { secretReference, secretReferencePattern } from '../../domain/render/device-config.ts';
 import { formatIpv4, ipv4Network } from '../../domain/ipv4.ts';
 import { escapeXml } from '../../domain/render/escape-xml.ts';
+import { revealNine } from './drivers/junos-nine.ts';
 import { openPppoePassword, pppoePasswordSecret, wanLinkSecretsBox } from '../../inventory/devices.ts';
 
 /** An element whose name says it holds a secret, as a device reports it (Junos's pre-shared key is `ascii-text`). */
@@ -67,12 +68,14 @@ export function createDeviceSecrets(prisma: PrismaClient, secretsKey: Buffer) {
     /** What the device reports, with its secrets named again. */
     async conceal(deviceId: string, config: string): Promise<string> {
       if (!/(secret|password|ascii-text)>/.test(config)) return config;
+      // Junos shows the secrets it was given as "$9$" strings (drivers/junos-nine.ts), which are read back to be recognised.
       const derived = /ascii-text>/.test(config) ? tunnelKeyReferences(config).map((reference) => [reference, derive(secretsKey, reference)] as const) : [];
       const kept = /(secret|password)>/.test(config) ? [...(await secretsOf(deviceId))] : [];
       const references = new Map([...kept, ...derived].map(([reference, secret]) => [secret, reference]));
       if (references.size === 0) return config;
       return config.replace(secretElement, (element, name: string, text: string) => {
-        const reference = references.get(unescapeXml(text));
+        const value = unescapeXml(text);
+        const reference = references.get(revealNine(value) ?? value);
         return reference ? `<${name}>${reference}</${name}>` : element;
       });
     },

@@ -14,6 +14,7 @@ import { toApplicationFailure } from '../failures.ts';
 import { NetconfSessionPool } from '../netconf/pool.ts';
 import { SnmpClient } from '../snmp.ts';
 import type { DeviceConnection, DeviceDriver } from './contract.ts';
+import { revealNine } from './junos-nine.ts';
 import { driverFor } from './registry.ts';
 
 const hostName = (name: string) => `<configuration><system><host-name>${name}</host-name></system></configuration>`;
@@ -247,6 +248,11 @@ describe('junos driver', () => {
     assert.match(stage2.diff, /\+\s+<bind-interface>st0\.1<\/bind-interface>/);
     // The tunnels to a peer read back from the running configuration, as an RMA captures them.
     assert.deepEqual(await d.tunnelsTo(hubB.identity.address), [{ name: 'hub-b', unit: 2, peer: hubB.identity.address, localAddress: '172.16.0.6/30', viaLink: 'ge-0/0/1' }]);
+    // Junos keeps each pre-shared key as a "$9$" string, spelt anew whenever it is loaded: the
+    // same configuration again is still no change.
+    const keys = [...(await d.runningConfig()).matchAll(/<ascii-text>([^<]*)<\/ascii-text>/g)].map((m) => m[1]!);
+    assert.equal(keys.length, 2);
+    assert.ok(keys.every((key) => key.startsWith('$9$') && revealNine(key)?.startsWith('$secret{ike-psk/')), keys.join(' '));
     assert.equal((await applyConfiguration(d, { config: junosRenderer.stage2(input), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'stage-2b', checks: [] })).changed, false);
     assert.deepEqual(journal('BLS0000005'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'confirm']);
   });
