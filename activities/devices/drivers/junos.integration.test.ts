@@ -282,6 +282,18 @@ describe('junos driver', () => {
     assert.deepEqual(journal('BLS0000004'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'revert']);
   });
 
+  it('keeps the device\'s own accounts (root password, login users) when a configuration replaces its own', async () => {
+    const d = driver('BLS0000008');
+    const accounts = '<configuration><system><root-authentication><encrypted-password>$6$Ab1Cd2Ef$2k6v5i8Xh0lY.0p7nB0A1</encrypted-password></root-authentication>'
+      + '<login><user><name>noc</name><class>super-user</class></user></login></system></configuration>';
+    await applyConfiguration(d, { config: accounts, mode: 'merge', confirmTimeoutSeconds: 60, persist: 'accounts-1', checks: [] });
+    await applyConfiguration(d, { config: hostName('replaced'), mode: 'replace', confirmTimeoutSeconds: 60, persist: 'accounts-2', checks: [] });
+    const running = await d.runningConfig();
+    assert.match(running, /<host-name>replaced<\/host-name>/);
+    assert.match(running, /<root-authentication><encrypted-password>\$6\$Ab1Cd2Ef\$2k6v5i8Xh0lY\.0p7nB0A1<\/encrypted-password><\/root-authentication>/);
+    assert.match(running, /<login><user><name>noc<\/name><class>super-user<\/class><\/user><\/login>/);
+  });
+
   it('reuses one NETCONF session per device and keeps within the cap', async () => {
     await Promise.all(['BLS0000001', 'BLS0000002', 'BLS0000003', 'BLS0000004'].map((serial) => driver(serial).facts()));
     assert.ok(transports.netconf.openSessions <= 2);

@@ -3,7 +3,7 @@
 // datastore (candidate.ts) and committed as Junos commits (junos-commits.ts); facts, interfaces,
 // probes and software as a real SRX answers them (junos-operational.ts).
 import type { NetconfSession } from '../netconf/session.ts';
-import { childText, elementChildren, parseXml, type Element } from '../netconf/xml.ts';
+import { child, childText, elementChildren, parseXml, serialize, type Element } from '../netconf/xml.ts';
 import { candidateChanges } from './candidate.ts';
 import type { DeviceConnection, DeviceDriver, Transports } from './contract.ts';
 import { junosCommits } from './junos-commits.ts';
@@ -18,9 +18,33 @@ function asJunosKeepsIt(xml: string): string {
   return xml.replace(/^<configuration xmlns="urn:ietf:params:xml:ns:netconf:base:1\.0"/, '<configuration');
 }
 
+/** The device's own accounts, which Branchline's configurations never name: its root password and its login users (Branchline's own among them). */
+const accounts = ['root-authentication', 'login'];
+
+/**
+ * A configuration that is to replace the device's, with the accounts of `running` (the device's
+ * configuration) kept: Junos refuses a configuration without root-authentication, and one without
+ * the login Branchline manages the box with would lock Branchline out.
+ */
+export function withAccountsKept(config: string, running: string): string {
+  const kept = child(parseXml(`<data>${asJunosKeepsIt(running)}</data>`).documentElement!, 'configuration');
+  const keptSystem = kept && child(kept, 'system');
+  const document = parseXml(config);
+  const root = document.documentElement!;
+  const wanted = keptSystem ? elementChildren(keptSystem).filter((e) => accounts.includes(e.localName ?? '')) : [];
+  if (wanted.length === 0) return config;
+  let system = child(root, 'system');
+  if (!system) system = root.insertBefore(document.createElementNS(root.namespaceURI, 'system'), root.firstChild) as Element;
+  for (const account of wanted) {
+    if (!child(system, account.localName ?? '')) system.appendChild(document.importNode(account, true));
+  }
+  return serialize(document);
+}
+
 export function junosDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
   const target = netconfTarget(connection);
   const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
+  const changes = candidateChanges(netconf);
 
   return {
     connection,
@@ -52,7 +76,13 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
         }];
       });
     },
-    ...candidateChanges(netconf),
+    ...changes,
+    async loadCandidate(config, mode) {
+      const running = mode === 'replace'
+        ? await netconf((session) => session.getConfig('running', `<configuration><system>${accounts.map((a) => `<${a}/>`).join('')}</system></configuration>`))
+        : '';
+      await changes.loadCandidate(mode === 'replace' ? withAccountsKept(config, running) : config, mode);
+    },
     ...junosCommits(connection, netconf),
   };
 }
