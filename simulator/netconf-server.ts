@@ -8,6 +8,7 @@ import { capabilities } from '../activities/devices/netconf/session.ts';
 import { child, childText, elementChildren, escapeXml, netconfBaseNs, parseXml, type Element } from '../activities/devices/netconf/xml.ts';
 import { EditError, filterData, type EditOperation } from './datastore.ts';
 import { StoreError, type ConfigStore, type Datastore } from './config-store.ts';
+import { commitAttributes } from './operational-rpcs.ts';
 
 const { Server, utils } = ssh2;
 const junosNs = 'http://xml.juniper.net/junos/22.4R0/junos';
@@ -144,7 +145,10 @@ class ServerSession {
       }
       case 'get-config': {
         const source = this.datastoreOf(child(operation, 'source'), 'source');
-        return `<data>${filterData([store.datastore(source).documentElement!], child(operation, 'filter'))}</data>`;
+        const data = filterData([store.datastore(source).documentElement!], child(operation, 'filter'));
+        const last = store.journal.at(-1);
+        // Junos marks the active configuration with its last commit.
+        return `<data>${source === 'running' && last ? data.replace(/^<configuration\b/, `<configuration ${commitAttributes(last)}`) : data}</data>`;
       }
       case 'edit-config': {
         const target = this.datastoreOf(child(operation, 'target'), 'target');

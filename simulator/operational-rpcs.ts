@@ -42,6 +42,12 @@ export function commitInformation(journal: readonly JournalEntry[]): string {
   return `<commit-information>${history.join('')}</commit-information>`;
 }
 
+/** How Junos marks the active configuration it returns: when it was committed, and by whom. */
+export function commitAttributes(last: JournalEntry): string {
+  const at = Date.parse(last.at);
+  return `junos:commit-seconds="${Math.floor(at / 1000)}" junos:commit-localtime="${junosTime(at)}" junos:commit-user="${escapeXml(last.sessionId === 0 ? 'root' : last.username)}"`;
+}
+
 export function chassisInventory(input: { serial: string; model: string }): string {
   return `<chassis-inventory><chassis junos:style="inventory">${leaf('name', 'Chassis')}${leaf('serial-number', input.serial)}${leaf('description', input.model)}`
     + `<chassis-module>${leaf('name', 'Routing Engine')}${leaf('description', `${input.model} RE`)}</chassis-module>`

@@ -127,6 +127,8 @@ describe('junos driver', () => {
     assert.deepEqual(again, { changed: false, diff: '' });
     assert.deepEqual(journal('BLS0000002'), ['confirmed-commit', 'confirm']);
     assert.equal(fleet.device('BLS0000002')!.store.confirmPending, undefined);
+    // As Junos keeps it: no namespace, and not the marks of its last commit.
+    assert.match(await driver('BLS0000002').runningConfig(), /^<configuration><system><host-name>porto-01<\/host-name>/);
   });
 
   it('when a post-check fails, rolls the change back and says why', async () => {

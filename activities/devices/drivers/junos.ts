@@ -11,11 +11,16 @@ import { junosOperations } from './junos-operational.ts';
 import { netconfTarget } from './targets.ts';
 
 /**
- * The configuration as Junos shows it: in a get-config reply <configuration> carries no namespace
- * of its own and so inherits the reply's NETCONF one, which a copy taken out of the reply names.
+ * The configuration as Junos keeps it. In a get-config reply <configuration> carries no namespace
+ * of its own and so inherits the reply's NETCONF one, which a copy taken out of the reply names;
+ * and Junos marks the active one with its last commit (junos:commit-seconds, -localtime, -user),
+ * which says nothing of the configuration. Both go; the junos prefix stays if anything uses it.
  */
-function asJunosKeepsIt(xml: string): string {
-  return xml.replace(/^<configuration xmlns="urn:ietf:params:xml:ns:netconf:base:1\.0"/, '<configuration');
+export function asJunosKeepsIt(xml: string): string {
+  return xml.replace(/^<configuration\b[^>]*>/, (tag) => {
+    const junos = /\sxmlns:junos="([^"]*)"/.exec(tag);
+    return junos && xml.slice(tag.length).includes('junos:') ? `<configuration xmlns:junos="${junos[1]}">` : '<configuration>';
+  });
 }
 
 /** The device's own accounts, which Branchline's configurations never name: its root password and its login users (Branchline's own among them). */
