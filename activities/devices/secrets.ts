@@ -1,7 +1,7 @@
 // The secrets a device's configuration holds stay out of workflow histories and configuration
 // versions: rendered configurations name them by reference (secretReference), the device
 // activities fill them in on the way to the device and name them again in what they read back.
-// A PPPoE password is the inventory's; an IKE tunnel's pre-shared key, which both ends must hold,
+// A PPPoE password and a rotated login's password hash are the inventory's; an IKE tunnel's pre-shared key, which both ends must hold,
 // is derived from the deployment's key and the reference's name (`ike-psk/<the tunnel's /30>`).
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
@@ -11,6 +11,7 @@ import { secretReference, secretReferencePattern } from '../../domain/render/dev
 import { formatIpv4, ipv4Network } from '../../domain/ipv4.ts';
 import { escapeXml } from '../../domain/render/escape-xml.ts';
 import { pppoePasswordSecret } from '../../inventory/devices.ts';
+import { credentialsBox, rotationSecrets } from '../../inventory/credentials.ts';
 
 /** An element whose name says it holds a secret, as a device reports it (Junos's pre-shared key is `ascii-text`). */
 const secretElement = /<([\w.:-]*(?:secret|password)[\w.-]*|ascii-text)>([^<]*)<\/\1>/g;
@@ -47,10 +48,15 @@ function unescapeXml(text: string): string {
 }
 
 export function createDeviceSecrets(prisma: PrismaClient, secretsKey: Buffer) {
+  const box = credentialsBox(secretsKey);
   /** The device's secrets, by their references. */
   async function secretsOf(deviceId: string): Promise<Map<string, string>> {
     const links = await prisma.wanLink.findMany({ where: { deviceId, pppoePassword: { not: null } }, select: { id: true, pppoePassword: true } });
-    return new Map(links.map((link) => [pppoePasswordSecret(link.id), link.pppoePassword!]));
+    const logins = await rotationSecrets(prisma, box, deviceId);
+    return new Map([
+      ...links.map((link) => [pppoePasswordSecret(link.id), link.pppoePassword!] as const),
+      ...logins.map(([name, secret]) => [secretReference(name), secret] as const),
+    ]);
   }
 
   return {

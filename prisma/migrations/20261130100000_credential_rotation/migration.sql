@@ -1,6 +1,9 @@
 -- AlterEnum
 ALTER TYPE "RunKind" ADD VALUE 'credential_rotation';
 
+-- AlterEnum
+ALTER TYPE "ConfigSource" ADD VALUE 'credentials';
+
 -- CreateEnum
 CREATE TYPE "CredentialRotationStatus" AS ENUM ('pending', 'adopted', 'abandoned');
 
