@@ -3,9 +3,8 @@
 // device's credential profile once it has logged in, or set aside when the rotation is undone.
 import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../prisma/client.ts';
-import {
-  abandonRotation, adoptRotation, credentialsBox, recordRotation, rotatedUsername, type NewLogin,
-} from '../inventory/credentials.ts';
+import { rotatedUsername } from '../domain/credential-rotation.ts';
+import { abandonRotation, adoptRotation, credentialsBox, recordRotation, type NewLogin } from '../inventory/credentials.ts';
 import { sha512Crypt } from '../runtime/sha512-crypt.ts';
 import { generateKeyPair } from '../runtime/ssh-key-pair.ts';
 import { credentialsOnRecord, type DeviceCredentials } from './devices/activities.ts';

@@ -4,6 +4,7 @@
 import type { SnmpAuthProtocol, SnmpPrivProtocol, SnmpVersion } from '../generated/prisma/enums.ts';
 import type { Prisma, PrismaClient } from '../prisma/client.ts';
 import { secretBox, type SecretBox } from '../runtime/secret-box.ts';
+import { rotationSecretName } from '../domain/credential-rotation.ts';
 
 type CredentialProfile = Prisma.CredentialProfileGetPayload<object>;
 
@@ -91,17 +92,6 @@ export function openProfile(box: SecretBox, profile: CredentialProfile): OpenedC
     } : {}),
   };
 }
-
-/** What names a rotation's login secret in a device's configuration (`secretReference`). */
-export const rotationSecretName = (rotationId: string) => `credential-rotation/${rotationId}`;
-
-/** A new login's user name: the old one's stem and a fresh suffix, so Branchline's users are recognisable by their stem. */
-export function rotatedUsername(previous: string, suffix: string): string {
-  return `${loginStem(previous)}-rot-${suffix}`;
-}
-
-/** The user name a rotated name came from (itself when never rotated). */
-export const loginStem = (username: string) => username.replace(/-rot-[a-z0-9]{6}$/, '');
 
 /** A new login generated for a device, its secrets sealed: a password and its SHA-512-crypt hash, or an ed25519 key pair. */
 export interface NewLogin {
