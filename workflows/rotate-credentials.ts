@@ -83,7 +83,7 @@ export async function rotateCredentials(input: RotateCredentialsInput): Promise<
       const reason = describeFailure(error).message;
       await saga.compensate();
       progress.state = 'rolled_back';
-      progress.error = `${reason} The new login ${newUsername} was removed; ${previousUsername} stays on record.`;
+      progress.error = `${reason.replace(/\.?$/, '.')} The new login ${newUsername} was removed; ${previousUsername} stays on record.`;
       throw ApplicationFailure.nonRetryable(`${hostname}: ${progress.error}`, failureTypes.credentialRotationFailed, { deviceId: input.deviceId, reason });
     }
 
