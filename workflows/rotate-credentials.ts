@@ -90,13 +90,18 @@ export async function rotateCredentials(input: RotateCredentialsInput): Promise<
     const { profileId } = await steps.run('adopt', () => credentials.adoptRotatedCredentials({ rotationId, workflowId }),
       (r) => (r.createdProfile ? 'in a new credential profile of the device\'s own' : 'in the device\'s own credential profile'));
     // From here the device is reached with the new login. Earlier rotated users of the lineage go
-    // too, in case an earlier run could not remove its old one.
-    const retired = await steps.run('retire', async () => {
-      const stale = (await reads.readLoginUsers({ target })).filter((name) => name !== newUsername && sameLineage(name, previousUsername));
-      if (stale.length > 0) await push('retire', renderer.loginUsers.remove(stale));
-      return stale;
-    }, (stale) => (stale.length > 0 ? `removed ${stale.join(', ')}` : `${previousUsername} is the device's initial account, not a configured login user: left as it is`));
-    await steps.run('check', () => reads.verifyLogin({ target, rotationId }), (r) => `${newUsername} logged in to ${r.hostName}`);
-    return { deviceId: input.deviceId, previousUsername, newUsername, profileId, retired };
+    // too, in case an earlier run could not remove its old one (and so does the next rotation).
+    try {
+      const retired = await steps.run('retire', async () => {
+        const stale = (await reads.readLoginUsers({ target })).filter((name) => name !== newUsername && sameLineage(name, previousUsername));
+        if (stale.length > 0) await push('retire', renderer.loginUsers.remove(stale));
+        return stale;
+      }, (stale) => (stale.length > 0 ? `removed ${stale.join(', ')}` : `${previousUsername} is the device's initial account, not a configured login user: left as it is`));
+      await steps.run('check', () => reads.verifyLogin({ target, rotationId }), (r) => `${newUsername} logged in to ${r.hostName}`);
+      return { deviceId: input.deviceId, previousUsername, newUsername, profileId, retired };
+    } catch (error) {
+      progress.error = `${describeFailure(error).message.replace(/\.?$/, '.')} The new login ${newUsername} is on record and in use; ${previousUsername} may still be configured (the next rotation removes it).`;
+      throw error;
+    }
   }
 }
