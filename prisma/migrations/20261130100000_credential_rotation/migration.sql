@@ -1,5 +1,5 @@
 -- AlterEnum
-ALTER TYPE "RunKind" ADD VALUE 'credential_rotation';
+ALTER TYPE "RunKind" ADD VALUE 'credential_rotation' AFTER 'rma';
 
 -- AlterEnum
 ALTER TYPE "ConfigSource" ADD VALUE 'credentials';
