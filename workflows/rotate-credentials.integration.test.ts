@@ -28,12 +28,21 @@ describe('credential rotation', { timeout: 300_000 }, () => {
   let deviceId: string;
   const box = () => [...lab.fleet.devices.values()][0]!;
 
-  async function rotate(): Promise<Rotation> {
-    const started = await lab.api<{ started: boolean; progressUrl: string }>('POST', `/api/v1/devices/${deviceId}/credential-rotation`, {});
+  /** Asks for a rotation (with an Idempotency-Key, when given), as a client of the API does. */
+  async function ask(idempotencyKey?: string) {
+    const response = await fetch(`${lab.apiUrl}/api/v1/devices/${deviceId}/credential-rotation`, {
+      method: 'POST', body: '{}',
+      headers: { cookie: lab.adminCookie, 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+    });
+    return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as { runId: string; progressUrl: string } };
+  }
+
+  async function rotate(idempotencyKey?: string): Promise<Rotation & { runId: string }> {
+    const started = await ask(idempotencyKey);
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const until = Date.now() + 120_000;
     for (;;) {
-      const { body } = await lab.api<Rotation>('GET', started.body.progressUrl);
+      const { body } = await lab.api<Rotation & { runId: string }>('GET', started.body.progressUrl);
       if (body.execution && body.execution !== 'RUNNING') return body;
       if (Date.now() > until) assert.fail(`the rotation did not end: ${JSON.stringify(body)}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -109,8 +118,10 @@ describe('credential rotation', { timeout: 300_000 }, () => {
   });
 
   it('rotates the fleet login to a login user of the device\'s own, then that one to the next, the old one removed', async () => {
-    const first = await rotate();
+    const first = await rotate('rotation-1');
     assert.equal(first.execution, 'COMPLETED', JSON.stringify(first));
+    const again = await ask('rotation-1');
+    assert.deepEqual([again.status, again.replayed, again.body.runId], [202, 'true', first.runId], 'the same request with its key gets the first answer back');
     assert.deepEqual(first.steps.map((s) => s.status), ['completed', 'completed', 'completed', 'completed', 'completed', 'completed']);
     assert.match(first.steps.find((s) => s.name === 'retire')!.detail!, /initial account/);
     const firstLogin = (await onRecord())!;
