@@ -126,9 +126,12 @@ export async function rotationLogin(prisma: PrismaClient, box: SecretBox, rotati
   return { username: row.netconfUsername, password: row.netconfPassword === null ? '' : box.open(row.netconfPassword), ...(privateKey ? { privateKey } : {}) };
 }
 
-/** The login secrets a device's configuration may hold from its rotations, by their references' names. */
+/**
+ * The login secrets a device's configuration may hold from its rotations, by their references'
+ * names: set-aside ones too, in case undoing one could not remove its user from the device.
+ */
 export async function rotationSecrets(prisma: PrismaClient, box: SecretBox, deviceId: string): Promise<[name: string, secret: string][]> {
-  const rows = await prisma.credentialRotation.findMany({ where: { deviceId, status: { not: 'abandoned' } }, select: { id: true, authentication: true } });
+  const rows = await prisma.credentialRotation.findMany({ where: { deviceId }, select: { id: true, authentication: true } });
   return rows.map((row) => [rotationSecretName(row.id), box.open(row.authentication)]);
 }
 
