@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,9 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
+import { openPppoePassword, wanLinkSecretsBox } from '../inventory/devices.ts';
 import { ImageStore } from '../inventory/images.ts';
+import { isSealed } from '../runtime/secret-box.ts';
 import { NetconfSession } from '../activities/devices/netconf/session.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
@@ -20,6 +22,8 @@ import type { ApiDefinition } from './openapi.ts';
 
 const silent = pino({ level: 'silent' });
 const images = new ImageStore(mkdtempSync(join(tmpdir(), 'images-')));
+
+const secretsKey = randomBytes(32);
 
 async function listen(deps: AppDependencies): Promise<{ url: string; routes: ApiDefinition['routes']; close(): Promise<void> }> {
   const app = createApp(deps);
@@ -44,7 +48,7 @@ describe('API', () => {
     await seedDemo(database.prisma);
     temporal = await connectTestClient();
     admin = await signInAs(database.prisma, { role: 'SP admin' });
-    api = await listen({ prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent, temporalUiUrl: 'http://localhost:8233', images, events: new EventHub(database.url, silent) });
+    api = await listen({ prisma: database.prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent, temporalUiUrl: 'http://localhost:8233', images, events: new EventHub(database.url, silent), secretsKey });
   });
   after(async () => {
     await api.close();
@@ -166,7 +170,7 @@ describe('API', () => {
         assert.deepEqual(refused.body['errors'], [{ path: 'devices.0.model', message: 'box STRAY-0003 reports that it is a SRX-SIM-100: plan the device as a SRX-SIM-100, or name another box' }]);
         assert.deepEqual((await post('/api/v1/sites/validate', withBox('SRX-SIM-100'))).body, { valid: true });
         const hubModel = await post('/api/v1/sites/validate', { ...planned, devices: [{ role: 'primary', model: 'SRX-SIM-4600' }, planned.devices[1]] });
-        assert.deepEqual(hubModel.body['errors'], [{ path: 'devices.0.model', message: 'SRX-SIM-4600 is a hub gateway, for hub sites only; a branch uses a branch model (SRX-SIM-100, SRX-SIM-300)' }]);
+        assert.deepEqual(hubModel.body['errors'], [{ path: 'devices.0.model', message: 'SRX-SIM-4600 is a hub gateway, for hub sites only; a branch uses a branch model (SRX-SIM-100, SRX-SIM-300, SRX300, SRX320, SRX340, SRX345)' }]);
       });
 
       it('stores a static and a PPPoE WAN link with what each needs; the PPPoE password is kept for the box alone, not in the audit log', async () => {
@@ -181,10 +185,11 @@ describe('API', () => {
         assert.equal(created.status, 201, JSON.stringify(created.body));
         assert.doesNotMatch(JSON.stringify(created.body), /Pa55-w0rd!/);
         const links = await database.prisma.wanLink.findMany({ where: { siteId: created.body['id'] as string }, orderBy: { name: 'asc' } });
-        assert.deepEqual(links.map((l) => [l.name, l.addressing, l.staticAddress, l.gateway, l.dnsServers, l.pppoeUsername, l.pppoePassword, l.pppoeAuthentication]), [
+        assert.deepEqual(links.map((l) => [l.name, l.addressing, l.staticAddress, l.gateway, l.dnsServers, l.pppoeUsername, l.pppoePassword && openPppoePassword(wanLinkSecretsBox(secretsKey), l.pppoePassword), l.pppoeAuthentication]), [
           ['internet', 'pppoe', null, null, [], 'cannes@isp.example', 'Pa55-w0rd!', 'pap'],
           ['mpls', 'static', '192.0.2.10/30', '192.0.2.9', ['9.9.9.9'], null, null, null],
         ]);
+        assert.ok(isSealed(links[0]!.pppoePassword!), 'sealed at rest');
         const audit = await database.prisma.auditEntry.findFirstOrThrow({ where: { action: 'site.create', objectId: created.body['id'] as string } });
         assert.doesNotMatch(JSON.stringify(audit), /Pa55-w0rd!/);
         assert.deepEqual((audit.after as { wanLinks: { addressing: unknown }[] }).wanLinks[1]!.addressing,

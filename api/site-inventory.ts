@@ -5,7 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../prisma/client.ts';
 import { deviceModel } from '../domain/device-models.ts';
-import type { FieldError } from './problems.ts';
+import type { SecretBox } from '../runtime/secret-box.ts';
+import { problems, type FieldError } from './problems.ts';
 import type { SiteAggregate } from './schemas/site.ts';
 
 /**
@@ -65,15 +66,16 @@ export async function siteReferenceErrors(prisma: PrismaClient, site: SiteAggreg
   return errors;
 }
 
-/** A WAN link's addressing as the inventory's columns hold it. */
-function wanLinkAddressing(addressing: SiteAggregate['wanLinks'][number]['addressing']) {
+/** A WAN link's addressing as the inventory's columns hold it: a PPPoE password sealed. */
+function wanLinkAddressing(addressing: SiteAggregate['wanLinks'][number]['addressing'], box: SecretBox | undefined) {
   switch (addressing.mode) {
     case 'dhcp':
       return { addressing: addressing.mode };
     case 'static':
       return { addressing: addressing.mode, staticAddress: addressing.address, gateway: addressing.gateway, dnsServers: addressing.dnsServers };
     case 'pppoe':
-      return { addressing: addressing.mode, pppoeUsername: addressing.username, pppoePassword: addressing.password, pppoeAuthentication: addressing.authentication };
+      if (!box) throw problems.unavailable('This API process has no deployment key (SECRETS_KEY) to seal the PPPoE password with.');
+      return { addressing: addressing.mode, pppoeUsername: addressing.username, pppoePassword: box.seal(addressing.password), pppoeAuthentication: addressing.authentication };
   }
 }
 
@@ -98,7 +100,7 @@ export interface PlannedSite {
   activationCodes: { role: 'primary' | 'secondary'; hostname: string; serial: string | null; code: string }[];
 }
 
-export async function createPlannedSite(prisma: PrismaClient, site: SiteAggregate): Promise<PlannedSite> {
+export async function createPlannedSite(prisma: PrismaClient, site: SiteAggregate, secrets: SecretBox | undefined): Promise<PlannedSite> {
   const devices = site.devices.map((device) => ({
     ...device,
     hostname: plannedHostname(site.name, device),
@@ -139,7 +141,7 @@ export async function createPlannedSite(prisma: PrismaClient, site: SiteAggregat
     });
     const deviceId = (role: string) => created.devices.find((d) => d.role === role)!.id;
     await tx.wanLink.createMany({
-      data: site.wanLinks.map(({ deviceRole, addressing, ...link }) => ({ ...link, ...wanLinkAddressing(addressing), siteId: created.id, deviceId: deviceId(deviceRole) })),
+      data: site.wanLinks.map(({ deviceRole, addressing, ...link }) => ({ ...link, ...wanLinkAddressing(addressing, secrets), siteId: created.id, deviceId: deviceId(deviceRole) })),
     });
     await tx.lanSegment.createMany({
       data: site.lanSegments.map(({ department, ...segment }) => ({

@@ -4,6 +4,8 @@
 export interface DeviceModel {
   model: string;
   platform: string;
+  /** What the box calls itself: `product-model` in Junos's get-software-information (`show version`). */
+  productModel: string;
   label: string;
   /** Ports that can carry a WAN link (dl0 is the LTE modem). */
   wanPorts: string[];
@@ -13,16 +15,33 @@ export interface DeviceModel {
   hub: boolean;
 }
 
+const ports = (prefix: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${prefix}${from + i}`);
+
 export const deviceModels: readonly DeviceModel[] = [
-  { model: 'SRX-SIM-100', platform: 'junos', label: 'Branch CPE, small', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'dl0'], lanPorts: ['ge-0/0/2'], hub: false },
-  { model: 'SRX-SIM-300', platform: 'junos', label: 'Branch CPE, medium', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'dl0'], lanPorts: ['ge-0/0/2', 'ge-0/0/3'], hub: false },
-  { model: 'SRX-SIM-4600', platform: 'junos', label: 'Hub gateway', wanPorts: ['ge-0/0/0', 'ge-0/0/1'], lanPorts: ['ge-0/0/2', 'ge-0/0/3'], hub: true },
+  // The simulated fleet's models (the demo and the tests).
+  { model: 'SRX-SIM-100', platform: 'junos', productModel: 'srx-sim-100', label: 'Branch CPE, small (simulated)', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'dl0'], lanPorts: ['ge-0/0/2'], hub: false },
+  { model: 'SRX-SIM-300', platform: 'junos', productModel: 'srx-sim-300', label: 'Branch CPE, medium (simulated)', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'dl0'], lanPorts: ['ge-0/0/2', 'ge-0/0/3'], hub: false },
+  { model: 'SRX-SIM-4600', platform: 'junos', productModel: 'srx-sim-4600', label: 'Hub gateway (simulated)', wanPorts: ['ge-0/0/0', 'ge-0/0/1'], lanPorts: ['ge-0/0/2', 'ge-0/0/3'], hub: true },
+  // Juniper's branch and hub SRX Series, with their fixed ports (ge-0/0/6-7 on SRX300/320 and
+  // ge-0/0/8-15 on SRX340/345 are SFP; dl0 is the LTE Mini-PIM where a slot takes one).
+  { model: 'SRX300', platform: 'junos', productModel: 'srx300', label: 'Branch, 8 × 1GbE', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'ge-0/0/6', 'ge-0/0/7'], lanPorts: ports('ge-0/0/', 2, 5), hub: false },
+  { model: 'SRX320', platform: 'junos', productModel: 'srx320', label: 'Branch, 8 × 1GbE, LTE', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'ge-0/0/6', 'ge-0/0/7', 'dl0'], lanPorts: ports('ge-0/0/', 2, 5), hub: false },
+  { model: 'SRX340', platform: 'junos', productModel: 'srx340', label: 'Branch, 16 × 1GbE, LTE', wanPorts: ['ge-0/0/0', 'ge-0/0/1', ...ports('ge-0/0/', 8, 11), 'dl0'], lanPorts: [...ports('ge-0/0/', 2, 7), ...ports('ge-0/0/', 12, 15)], hub: false },
+  { model: 'SRX345', platform: 'junos', productModel: 'srx345', label: 'Large branch, 16 × 1GbE, LTE', wanPorts: ['ge-0/0/0', 'ge-0/0/1', ...ports('ge-0/0/', 8, 11), 'dl0'], lanPorts: [...ports('ge-0/0/', 2, 7), ...ports('ge-0/0/', 12, 15)], hub: false },
+  { model: 'SRX1500', platform: 'junos', productModel: 'srx1500', label: 'Hub, 16 × 1GbE, 4 × 10GbE', wanPorts: ['xe-0/0/16', 'xe-0/0/17', 'ge-0/0/0', 'ge-0/0/1'], lanPorts: [...ports('ge-0/0/', 2, 15), 'xe-0/0/18', 'xe-0/0/19'], hub: true },
+  { model: 'SRX4600', platform: 'junos', productModel: 'srx4600', label: 'Hub, 8 × 10GbE', wanPorts: ['xe-1/1/0', 'xe-1/1/1'], lanPorts: ports('xe-1/1/', 2, 7), hub: true },
 ];
 
 export const deviceModelNames = deviceModels.map((m) => m.model) as [string, ...string[]];
 
 export function deviceModel(model: string): DeviceModel | undefined {
   return deviceModels.find((m) => m.model === model);
+}
+
+/** The catalogue's name for what a box reports as its product model ("srx340" → "SRX340"); what it said when Branchline knows no such model. */
+export function modelOfProduct(productModel: string): string {
+  const reported = productModel.trim().toLowerCase();
+  return deviceModels.find((m) => m.productModel === reported)?.model ?? productModel;
 }
 
 
@@ -33,6 +52,8 @@ export function deviceModel(model: string): DeviceModel | undefined {
  */
 export const replacementModels: Readonly<Record<string, readonly { model: string; ports: Readonly<Record<string, string>> }[]>> = {
   'SRX-SIM-100': [{ model: 'SRX-SIM-300', ports: {} }],
+  SRX300: [{ model: 'SRX320', ports: {} }],
+  SRX340: [{ model: 'SRX345', ports: {} }],
 };
 
 /** The port renames that take `failed`'s configuration to `replacement`, or undefined when it cannot replace it. */

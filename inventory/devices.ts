@@ -5,6 +5,7 @@ import { Prisma, type PrismaClient } from '../prisma/client.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { secretReference, type WanLinkConfig } from '../domain/render/device-config.ts';
 import { wanLinkConfigs, type DeviceTarget, type PlannedDevice, type WanLinkPlan } from '../domain/site-plan.ts';
+import { isSealed, secretBox, type SecretBox } from '../runtime/secret-box.ts';
 
 /** A device with its WAN links in name order: the order its configuration and its tunnels take them in. */
 export const deviceInclude = { wanLinks: { orderBy: { name: 'asc' } } } as const satisfies Prisma.DeviceInclude;
@@ -15,6 +16,15 @@ type DeviceAddress = Pick<DeviceRow, 'id' | 'serial' | 'platform' | 'managementA
 
 /** How configurations name a WAN link's PPPoE password, which only the device activity fills in. */
 export const pppoePasswordSecret = (wanLinkId: string) => secretReference(`wan-link/${wanLinkId}/pppoe-password`);
+
+/** The box a WAN link's PPPoE password is sealed in at rest. */
+export const wanLinkSecretsBox = (secretsKey: Buffer): SecretBox => secretBox(secretsKey, 'wan-link-secrets');
+
+/**
+ * A PPPoE password as the inventory holds it, opened. One stored before passwords were sealed
+ * is plain text, and is taken as it is.
+ */
+export const openPppoePassword = (box: SecretBox, stored: string): string => (isSealed(stored) ? box.open(stored) : stored);
 
 export function targetOf(device: DeviceAddress): DeviceTarget | null {
   if (!device.serial || !device.managementAddress) return null;

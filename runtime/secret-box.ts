@@ -15,6 +15,11 @@ export interface SecretBox {
   open(sealed: string): string;
 }
 
+/** Whether a stored value is a sealed secret (rather than text stored before it was sealed). */
+export function isSealed(value: string): boolean {
+  return /^v1:[\w-]+:[\w-]+:[\w-]*$/.test(value);
+}
+
 /** A box for one purpose ("device-credentials", …) under the deployment's 32-byte key. */
 export function secretBox(deploymentKey: Buffer, purpose: string): SecretBox {
   if (deploymentKey.length < 32) throw new SecretBoxError('The deployment key must be at least 32 bytes.');

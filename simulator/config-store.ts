@@ -25,8 +25,12 @@ export interface JournalEntry {
   sessionId: number;
   username: string;
   kind: 'commit' | 'confirmed-commit' | 'confirm' | 'revert' | 'rollback';
-  /** Why a revert happened: confirm timeout, session lost, cancel-commit. */
+  /** Why a revert happened: confirm timeout, session lost, rollback. */
   reason?: string;
+  /** A confirmed commit's timeout. */
+  confirmTimeoutSeconds?: number;
+  /** The message a Junos commit logged (commit-configuration's <log>). */
+  log?: string;
   changed: boolean;
   sha256: string;
   /** Top-level sections that differ from the previous running configuration. */
@@ -35,7 +39,11 @@ export interface JournalEntry {
 
 interface PendingConfirm {
   sessionId: number;
-  persist?: string;
+  /**
+   * Made by Junos's own <commit-configuration>: bound to no session (it outlives the session
+   * that made it), and confirmed by the next commit, whoever makes it.
+   */
+  junos: boolean;
   rollbackTo: Document;
   timer: NodeJS.Timeout;
 }
@@ -75,8 +83,8 @@ export class ConfigStore {
     this.candidate = cloneDocument(this.running);
   }
 
-  get confirmPending(): { sessionId: number; persist?: string } | undefined {
-    return this.pending && { sessionId: this.pending.sessionId, persist: this.pending.persist };
+  get confirmPending(): { sessionId: number; junos: boolean } | undefined {
+    return this.pending && { sessionId: this.pending.sessionId, junos: this.pending.junos };
   }
 
   datastore(name: Datastore): Document {
@@ -125,26 +133,14 @@ export class ConfigStore {
   }
 
   /**
-   * <commit>: plain, confirmed (with a timeout, optionally persisted beyond this session), or
-   * confirming a pending confirmed commit.
+   * A commit: plain, or confirmed (reverted unless another commit — anyone's — confirms it before
+   * its timeout). NETCONF's <commit> makes a confirmed commit that reverts when its session ends
+   * (RFC 6241's :confirmed-commit:1.0, as Junos announces it); Junos's own <commit-configuration>
+   * (`junos`) one that outlives its session, as the CLI's does, and keeps `log` in the history.
    */
-  commit(options: { sessionId: number; username: string; confirmed?: boolean; confirmTimeoutSeconds?: number; persist?: string; persistId?: string }) {
+  commit(options: { sessionId: number; username: string; confirmed?: boolean; confirmTimeoutSeconds?: number; junos?: boolean; log?: string }) {
     this.assertNotLockedByOther('running', options.sessionId);
     this.assertNotLockedByOther('candidate', options.sessionId);
-    if (this.pending) {
-      // RFC 6241 §8.4.5.1: a persist-id that is not the pending commit's token is an invalid value.
-      if (options.persistId !== undefined && options.persistId !== this.pending.persist) {
-        throw new StoreError('invalid-value', `no confirmed commit is pending for persist-id ${options.persistId}`);
-      }
-      const allowed = this.pending.persist !== undefined ? options.persistId === this.pending.persist : this.pending.sessionId === options.sessionId;
-      if (!allowed) {
-        throw new StoreError('in-use', this.pending.persist !== undefined
-          ? 'a confirmed commit is pending: give its persist-id to confirm or extend it'
-          : `a confirmed commit of session ${this.pending.sessionId} is pending`, { sessionId: this.pending.sessionId });
-      }
-    } else if (options.persistId !== undefined) {
-      throw new StoreError('invalid-value', `no confirmed commit is pending for persist-id ${options.persistId}`);
-    }
     this.validate('candidate');
     if (this.failNextCommit) {
       const message = this.failNextCommit;
@@ -155,6 +151,8 @@ export class ConfigStore {
     const previous = this.running;
     const followUp = this.pending !== undefined;
     const rollbackTo = this.pending?.rollbackTo ?? previous;
+    // Committing what ran before the pending commit (Junos: rollback 1, then commit) undoes it.
+    const undoes = followUp && !options.confirmed && sha(rollbackTo) !== sha(previous) && sha(rollbackTo) === sha(this.candidate);
     if (this.pending) clearTimeout(this.pending.timer);
     this.pending = undefined;
     this.running = cloneDocument(this.candidate);
@@ -165,33 +163,26 @@ export class ConfigStore {
       this.rollbacks.length = Math.min(this.rollbacks.length, this.maxRollbacks);
     }
 
+    const confirmTimeoutSeconds = options.confirmTimeoutSeconds ?? 600;
     if (options.confirmed) {
-      const timeoutSeconds = options.confirmTimeoutSeconds ?? 600;
       this.pending = {
         sessionId: options.sessionId,
-        persist: options.persist,
+        junos: options.junos ?? false,
         rollbackTo,
-        timer: setTimeout(() => this.revert('confirm timeout', 0, 'device'), timeoutSeconds * 1000),
+        timer: setTimeout(() => this.revert('confirm timeout', 0, 'device'), confirmTimeoutSeconds * 1000),
       };
       this.pending.timer.unref();
-      // A follow-up confirmed commit that changes nothing only restarts the timeout (how a
-      // client finds its pending commit by token): it is no commit of its own in the journal.
-      if (followUp && !changed) return;
     }
     this.record({
       sessionId: options.sessionId,
       username: options.username,
-      kind: options.confirmed ? 'confirmed-commit' : rollbackTo !== previous ? 'confirm' : 'commit',
+      kind: options.confirmed ? 'confirmed-commit' : undoes ? 'revert' : followUp ? 'confirm' : 'commit',
+      ...(undoes ? { reason: 'rollback' } : {}),
+      ...(options.confirmed ? { confirmTimeoutSeconds } : {}),
+      ...(options.log ? { log: options.log } : {}),
       changed,
       before: previous,
     });
-  }
-
-  cancelCommit(options: { sessionId: number; username: string; persistId?: string }) {
-    if (!this.pending) throw new StoreError('invalid-value', 'no confirmed commit is pending');
-    const allowed = this.pending.persist !== undefined ? options.persistId === this.pending.persist : this.pending.sessionId === options.sessionId;
-    if (!allowed) throw new StoreError('invalid-value', 'this is not the session (or persist-id) of the pending confirmed commit');
-    this.revert('cancel-commit', options.sessionId, options.username);
   }
 
   /** Junos's `rollback N`: loads an earlier running configuration into the candidate. */
@@ -203,8 +194,12 @@ export class ConfigStore {
     this.candidateChangedBy = sessionId;
   }
 
-  /** A session ended (closed, killed or dropped): its locks go, and its unpersisted confirmed commit reverts. */
-  sessionEnded(sessionId: number, username: string) {
+  /**
+   * A session ended (closed, dropped, or `killed` by another): its locks go, and its NETCONF
+   * confirmed commit reverts. Junos reverts a <commit-configuration> one only when its session
+   * is killed; otherwise its timer runs on.
+   */
+  sessionEnded(sessionId: number, username: string, killed = false) {
     for (const [target, holder] of this.locks) {
       if (holder !== sessionId) continue;
       this.locks.delete(target);
@@ -213,12 +208,12 @@ export class ConfigStore {
         this.candidateChangedBy = undefined;
       }
     }
-    if (this.pending && this.pending.sessionId === sessionId && this.pending.persist === undefined) {
+    if (this.pending && this.pending.sessionId === sessionId && (killed || !this.pending.junos)) {
       this.revert('session lost before confirm', sessionId, username);
     }
   }
 
-  /** The power went: a pending confirmed commit, persisted or not, is rolled back at boot. */
+  /** The power went: a pending confirmed commit, whoever made it, is rolled back at boot. */
   revertPending(reason: string) {
     this.locks.clear();
     this.revert(reason, 0, 'device');
@@ -235,18 +230,15 @@ export class ConfigStore {
     this.record({ sessionId, username, kind: 'revert', reason, changed: sha(before) !== sha(this.running), before });
   }
 
-  private record(entry: { sessionId: number; username: string; kind: JournalEntry['kind']; reason?: string; changed: boolean; before: Document }) {
+  private record(entry: Pick<JournalEntry, 'sessionId' | 'username' | 'kind' | 'reason' | 'confirmTimeoutSeconds' | 'log' | 'changed'> & { before: Document }) {
     if (entry.changed) this.onRunningChanged();
+    const { before, ...recorded } = entry;
     this.journal.push({
       at: new Date().toISOString(),
       commitId: ++this.commitCounter,
-      sessionId: entry.sessionId,
-      username: entry.username,
-      kind: entry.kind,
-      ...(entry.reason ? { reason: entry.reason } : {}),
-      changed: entry.changed,
+      ...recorded,
       sha256: sha(this.running),
-      sections: sectionsChanged(entry.before, this.running),
+      sections: sectionsChanged(before, this.running),
     });
   }
 

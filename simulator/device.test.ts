@@ -47,7 +47,7 @@ describe('simulated device', () => {
     const device = box(junosRenderer.stage1(branch));
     const text = (reply: Element, name: string) => reply.getElementsByTagName(name)[0]?.textContent;
     const software = await rpc(device, '<get-software-information/>');
-    assert.deepEqual(['host-name', 'product-model', 'junos-version'].map((name) => text(software, name)), ['leuven-depot-01', 'SRX-SIM-300', '22.4R1']);
+    assert.deepEqual(['host-name', 'product-model', 'junos-version'].map((name) => text(software, name)), ['leuven-depot-01', 'srx-sim-300', '22.4R1']);
     assert.equal(text(await rpc(device, '<get-chassis-inventory/>'), 'serial-number'), 'BLS0000042');
     const uptime = (await rpc(device, '<get-system-uptime-information/>')).getElementsByTagName('time-length')[0]!;
     assert.match(uptime.getAttribute('junos:seconds') ?? '', /^\d+$/);

@@ -10,7 +10,7 @@ import { ConfigStore, StoreError } from './config-store.ts';
 import { startNetconfServer, type ConfiguredLogin, type NetconfDevice, type NetconfFaults, type RunningNetconfServer } from './netconf-server.ts';
 import snmp from 'net-snmp';
 import {
-  chassisInventory, ikeSecurityAssociations, interfaceInformation, ipsecSecurityAssociations, probeResults, softwareInformation,
+  chassisInventory, commitInformation, ikeSecurityAssociations, interfaceInformation, ipsecSecurityAssociations, probeResults, softwareInformation,
   systemStorageInformation, systemUptimeInformation, type SimTunnel,
 } from './operational-rpcs.ts';
 import { rpmCollections, rpmTestsIn, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
@@ -349,9 +349,15 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
         return ikeSecurityAssociations(this.tunnels());
       case 'get-security-associations-information':
         return ipsecSecurityAssociations(this.tunnels());
-      case 'load-rollback': {
-        this.store.loadRollback(Number(argument('index') ?? '1'), session.id);
-        return '<ok/>';
+      case 'commit-configuration':
+        return this.commitConfiguration(operation, session);
+      case 'get-commit-information':
+        return commitInformation(this.store.journal);
+      case 'load-configuration': {
+        const rollback = operation.getAttribute('rollback');
+        if (rollback === null || !/^\d+$/.test(rollback)) throw new StoreError('operation-not-supported', 'this device loads a configuration by rollback="<n>" only; edit-config loads the rest');
+        this.store.loadRollback(Number(rollback), session.id);
+        return '<load-configuration-results><load-success/></load-configuration-results>';
       }
       case 'file-copy':
         return this.copyFile(argument('source') ?? '', argument('destination') ?? '');
@@ -377,6 +383,34 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       default:
         return undefined;
     }
+  }
+
+  /**
+   * Junos's commit: `check` validates only; `confirmed` with a timeout in minutes (10 by default)
+   * that no session owns; `log` is kept in the commit history.
+   */
+  private commitConfiguration(operation: Element, session: { id: number; username: string }): string {
+    const success = (what: string) => `<commit-results><routing-engine><name>re0</name><${what}/></routing-engine></commit-results>`;
+    const has = (name: string) => elementChildren(operation).some((e) => e.localName === name);
+    if (has('at-time') || has('synchronize')) throw new StoreError('operation-not-supported', 'a single routing engine commits now: no at-time, no synchronize');
+    if (has('check')) {
+      this.store.validate('candidate');
+      return success('commit-check-success');
+    }
+    const minutes = childText(operation, 'confirm-timeout');
+    if (minutes !== undefined && !(/^\d+$/.test(minutes) && Number(minutes) >= 1 && Number(minutes) <= 65_535)) {
+      throw new StoreError('invalid-value', `confirm-timeout ${minutes}: value is not within range (1..65535 minutes)`);
+    }
+    const confirmed = has('confirmed');
+    this.store.commit({
+      sessionId: session.id,
+      username: session.username,
+      junos: true,
+      confirmed,
+      ...(confirmed ? { confirmTimeoutSeconds: Number(minutes ?? '10') * 60 } : {}),
+      ...(childText(operation, 'log') ? { log: childText(operation, 'log') } : {}),
+    });
+    return success('commit-success');
   }
 
   /** file copy <url> /var/tmp/<name>: downloads over HTTP into /var/tmp, if there is room for it. */

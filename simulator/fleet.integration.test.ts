@@ -162,7 +162,10 @@ describe('simulator fleet', () => {
     const device = fleet.device(second)!;
     const session = await netconf(device);
     await session.editConfig({ target: 'candidate', config: `<configuration><system><host-name>unconfirmed</host-name></system></configuration>` });
-    await session.commit({ confirmTimeoutSeconds: 600, persist: 'survives-sessions-not-power' });
+    await session.rpc('<commit-configuration><confirmed/><log>survives sessions, not power</log></commit-configuration>');
+    session.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(device.store.confirmPending, 'a Junos confirmed commit outlives its session');
     assert.equal((await control(`/devices/${second}/power`, { on: false })).status, 200);
     await assert.rejects(snmp.get(target(device), [oids.sysUpTime]), (e: unknown) => e instanceof DeviceError && e.kind === 'timeout');
     await assert.rejects(netconf(device), (e: unknown) => e instanceof DeviceError && e.kind === 'unreachable');

@@ -64,11 +64,11 @@ describe('interoperability', () => {
     await assert.rejects(run('snmpget', ['-v3', '-l', 'authPriv', '-u', user, '-a', 'SHA', '-A', 'not-the-password', '-x', 'AES', '-X', privKey, '-t', '0.5', '-r', '0', agent, '1.3.6.1.2.1.1.5.0']));
   });
 
-  it('the simulator serves a standard NETCONF client (ncclient): lock, edit, validate, confirmed commit, persist-id confirm, rpc-error', async () => {
+  it('the simulator serves a standard NETCONF client (ncclient): lock, edit, validate, confirmed commit, confirm, rpc-error', async () => {
     const device = fleet.device('BLS0000002')!;
     const { stdout } = await run('python3', [join(here, 'interop', 'ncclient_session.py'), device.identity.address, String(device.identity.netconfPort), device.identity.username, device.identity.password], { env: pythonEnv(), timeout: 60_000 });
     const seen = JSON.parse(stdout) as { capabilities: string[]; hostName: string; badCommit: { tag: string; path: string } | string };
-    for (const capability of [capabilities.base11, capabilities.candidate, capabilities.confirmedCommit, capabilities.validate]) assert.ok(seen.capabilities.includes(capability), capability);
+    for (const capability of [capabilities.base11, capabilities.candidate, 'urn:ietf:params:netconf:capability:confirmed-commit:1.0', capabilities.validate]) assert.ok(seen.capabilities.includes(capability), capability);
     assert.equal(seen.hostName, 'from-ncclient');
     assert.equal(typeof seen.badCommit, 'object');
     assert.equal((seen.badCommit as { tag: string }).tag, 'invalid-value');

@@ -12,6 +12,8 @@ import { sha512CryptMatches } from '../runtime/sha512-crypt.ts';
 
 const { Server, utils } = ssh2;
 const junosNs = 'http://xml.juniper.net/junos/22.4R0/junos';
+/** Junos's confirmed commits have no persist token: it announces RFC 4741's capability, not RFC 6241's 1.1. */
+const confirmedCommit10 = 'urn:ietf:params:netconf:capability:confirmed-commit:1.0';
 
 export interface NetconfFaults {
   /** Every reply waits this long. */
@@ -62,24 +64,24 @@ class ServerSession {
     private readonly closeConnection: () => void,
   ) {
     sessions.set(this.id, this);
-    const caps = [capabilities.base10, capabilities.base11, capabilities.candidate, capabilities.confirmedCommit, capabilities.validate,
-      'urn:ietf:params:netconf:capability:rollback-on-error:1.0'];
+    const caps = [capabilities.base10, capabilities.base11, capabilities.candidate, confirmedCommit10, capabilities.validate,
+      'urn:ietf:params:netconf:capability:rollback-on-error:1.0', 'http://xml.juniper.net/netconf/junos/1.0'];
     channel.write(frame(`<hello xmlns="${netconfBaseNs}"><capabilities>${caps.map((c) => `<capability>${c}</capability>`).join('')}</capabilities><session-id>${this.id}</session-id></hello>`, 'eom'));
     channel.on('data', (data: Buffer) => this.receive(data));
     channel.on('close', () => this.end());
     channel.on('error', () => this.end());
   }
 
-  /** Ends the session: locks released, an unpersisted confirmed commit reverted. Idempotent. */
-  end() {
+  /** Ends the session: locks released, its NETCONF confirmed commit reverted (any, when `killed`). Idempotent. */
+  end(killed = false) {
     if (this.ended) return;
     this.ended = true;
     this.sessions.delete(this.id);
-    this.device.store.sessionEnded(this.id, this.username);
+    this.device.store.sessionEnded(this.id, this.username, killed);
   }
 
-  kill() {
-    this.end();
+  kill(killed = false) {
+    this.end(killed);
     this.closeConnection();
   }
 
@@ -177,20 +179,14 @@ class ServerSession {
         store.validate(this.datastoreOf(child(operation, 'source'), 'source'));
         return '<ok/>';
       case 'commit': {
+        // Junos announces :confirmed-commit:1.0: a confirmed commit has no persist token.
+        const unknown = elementChildren(operation).find((e) => !['confirmed', 'confirm-timeout'].includes(e.localName ?? ''));
+        if (unknown) throw new StoreError('unknown-element', `syntax error: ${unknown.localName}`, { path: `commit/${unknown.localName}` });
         const timeout = childText(operation, 'confirm-timeout');
         if (timeout !== undefined && !/^[1-9]\d*$/.test(timeout)) throw new StoreError('invalid-value', `confirm-timeout ${timeout} is not a positive number of seconds`);
-        store.commit({
-          ...session,
-          confirmed: !!child(operation, 'confirmed'),
-          ...(timeout ? { confirmTimeoutSeconds: Number(timeout) } : {}),
-          persist: childText(operation, 'persist'),
-          persistId: childText(operation, 'persist-id'),
-        });
+        store.commit({ ...session, confirmed: !!child(operation, 'confirmed'), ...(timeout ? { confirmTimeoutSeconds: Number(timeout) } : {}) });
         return '<ok/>';
       }
-      case 'cancel-commit':
-        store.cancelCommit({ ...session, persistId: childText(operation, 'persist-id') });
-        return '<ok/>';
       case 'discard-changes':
         store.discardChanges(this.id);
         return '<ok/>';
@@ -201,7 +197,7 @@ class ServerSession {
         if (id === this.id) throw new StoreError('invalid-value', 'a session cannot kill itself; use close-session');
         const victim = this.sessions.get(id);
         if (!victim) throw new StoreError('invalid-value', `no session ${id}`);
-        victim.kill();
+        victim.kill(true);
         return '<ok/>';
       }
       default: {

@@ -2,6 +2,7 @@
 // namespace of their own inside <rpc-reply>, with junos:seconds / junos:format / junos:style where
 // Junos puts them (the rpc-reply declares the junos prefix).
 import { escapeXml } from '../activities/devices/netconf/xml.ts';
+import type { JournalEntry } from './config-store.ts';
 import { percentLost, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
 import type { SimInterface } from './snmp-agent.ts';
 
@@ -19,8 +20,26 @@ function timeLength(seconds: number): string {
 }
 
 export function softwareInformation(input: { hostName: string; model: string; version: string }): string {
-  return `<software-information>${leaf('host-name', input.hostName)}${leaf('product-model', input.model)}${leaf('product-name', input.model)}`
+  // Junos names its model in lower case ("srx340").
+  const product = input.model.toLowerCase();
+  return `<software-information>${leaf('host-name', input.hostName)}${leaf('product-model', product)}${leaf('product-name', product)}`
     + `${leaf('junos-version', input.version)}<package-information>${leaf('name', 'junos')}${leaf('comment', `JUNOS Software Release [${input.version}]`)}</package-information></software-information>`;
+}
+
+/**
+ * show system commit: the newest commit first (sequence number 0), at most 50. A confirmed
+ * commit says so in its comment, with its timeout in minutes; the device's own commits (an
+ * automatic rollback) are root's.
+ */
+export function commitInformation(journal: readonly JournalEntry[]): string {
+  const history = journal.slice(-50).reverse().map((entry, sequence) => {
+    const at = Date.parse(entry.at);
+    const comment = entry.kind === 'confirmed-commit' ? `commit confirmed, rollback in ${Math.ceil((entry.confirmTimeoutSeconds ?? 600) / 60)}mins` : undefined;
+    return `<commit-history>${leaf('sequence-number', sequence)}${leaf('user', entry.sessionId === 0 ? 'root' : entry.username)}`
+      + `${leaf('client', entry.sessionId === 0 ? 'other' : 'netconf')}<date-time junos:seconds="${Math.floor(at / 1000)}">${junosTime(at)}</date-time>`
+      + `${comment ? leaf('comment', comment) : ''}${entry.log ? leaf('log', entry.log) : ''}</commit-history>`;
+  });
+  return `<commit-information>${history.join('')}</commit-information>`;
 }
 
 export function chassisInventory(input: { serial: string; model: string }): string {

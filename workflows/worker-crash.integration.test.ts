@@ -77,7 +77,7 @@ describe('a worker killed mid-onboarding', { timeout: 600_000 }, () => {
     while (journal('BLS0000003').length < 3 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
     await lab.killWorker();
     assert.deepEqual(journal('BLS0000003'), ['confirmed-commit', 'confirm', 'confirmed-commit']);
-    assert.ok(branch.store.confirmPending?.persist, 'the stage-2 commit waits for its confirmation');
+    assert.ok(branch.store.confirmPending?.junos, 'the stage-2 commit waits for its confirmation');
 
     branch.faults.replyDelayMs = 0;
     await lab.startWorker();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
-import { pppoePasswordSecret } from '../../inventory/devices.ts';
+import { pppoePasswordSecret, wanLinkSecretsBox } from '../../inventory/devices.ts';
 import { secretReference } from '../../domain/render/device-config.ts';
 import { rotationSecretName } from '../../domain/credential-rotation.ts';
 import { credentialsBox } from '../../inventory/credentials.ts';
@@ -10,20 +10,24 @@ import { createDeviceSecrets } from './secrets.ts';
 
 const deploymentKey = Buffer.alloc(32, 7);
 
-/** The inventory's WAN links and credential rotations of one device, as far as secrets go. */
-function inventory(links: Record<string, { id: string; pppoePassword: string }[]>, rotations: Record<string, { id: string; authentication: string }[]> = {}) {
+/** The inventory's WAN links and credential rotations of one device, as far as secrets go: sealed, as the inventory stores them. */
+function inventory(
+  links: Record<string, { id: string; pppoePassword: string }[]>,
+  options: { sealed?: boolean; rotations?: Record<string, { id: string; authentication: string }[]> } = {},
+) {
   const asked: string[] = [];
-  const box = credentialsBox(deploymentKey);
+  const box = wanLinkSecretsBox(deploymentKey);
+  const logins = credentialsBox(deploymentKey);
   const prisma = {
     wanLink: {
       findMany: async ({ where }: { where: { deviceId: string } }) => {
         asked.push(where.deviceId);
-        return links[where.deviceId] ?? [];
+        return (links[where.deviceId] ?? []).map((link) => ({ ...link, pppoePassword: options.sealed === false ? link.pppoePassword : box.seal(link.pppoePassword) }));
       },
     },
     credentialRotation: {
       findMany: async ({ where }: { where: { deviceId: string } }) =>
-        (rotations[where.deviceId] ?? []).map((rotation) => ({ id: rotation.id, authentication: box.seal(rotation.authentication) })),
+        (options.rotations?.[where.deviceId] ?? []).map((rotation) => ({ id: rotation.id, authentication: logins.seal(rotation.authentication) })),
     },
   } as unknown as PrismaClient;
   return { secrets: createDeviceSecrets(prisma, deploymentKey), asked };
@@ -35,6 +39,11 @@ const rendered = `<pp0><default-chap-secret>${reference}</default-chap-secret><l
 describe('device secrets', () => {
   it('fill in each secret a configuration names, escaped for XML, on the way to the device', async () => {
     const { secrets } = inventory({ d1: [{ id: 'link-1', pppoePassword: 'p&ss<w>rd' }] });
+    assert.equal(await secrets.reveal('d1', rendered), '<pp0><default-chap-secret>p&amp;ss&lt;w&gt;rd</default-chap-secret><local-name>lyon@isp.example</local-name></pp0>');
+  });
+
+  it('take a password stored before passwords were sealed as it is', async () => {
+    const { secrets } = inventory({ d1: [{ id: 'link-1', pppoePassword: 'p&ss<w>rd' }] }, { sealed: false });
     assert.equal(await secrets.reveal('d1', rendered), '<pp0><default-chap-secret>p&amp;ss&lt;w&gt;rd</default-chap-secret><local-name>lyon@isp.example</local-name></pp0>');
   });
 
@@ -54,7 +63,7 @@ describe('device secrets', () => {
 
   it("fill in a rotated login's password hash, and name it again in what the device reports", async () => {
     const hash = '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1';
-    const { secrets } = inventory({}, { d1: [{ id: 'r1', authentication: hash }] });
+    const { secrets } = inventory({}, { rotations: { d1: [{ id: 'r1', authentication: hash }] } });
     const named = `<user><name>branchline-rot-abc123</name><authentication><encrypted-password>${secretReference(rotationSecretName('r1'))}</encrypted-password></authentication></user>`;
     const sent = await secrets.reveal('d1', named);
     assert.equal(sent, named.replace(secretReference(rotationSecretName('r1')), hash));

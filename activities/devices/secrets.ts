@@ -10,7 +10,7 @@ import { failureTypes } from '../../domain/failure-types.ts';
 import { secretReference, secretReferencePattern } from '../../domain/render/device-config.ts';
 import { formatIpv4, ipv4Network } from '../../domain/ipv4.ts';
 import { escapeXml } from '../../domain/render/escape-xml.ts';
-import { pppoePasswordSecret } from '../../inventory/devices.ts';
+import { openPppoePassword, pppoePasswordSecret, wanLinkSecretsBox } from '../../inventory/devices.ts';
 import { credentialsBox, rotationSecrets } from '../../inventory/credentials.ts';
 
 /** An element whose name says it holds a secret, as a device reports it (Junos's pre-shared key is `ascii-text`). */
@@ -48,14 +48,15 @@ function unescapeXml(text: string): string {
 }
 
 export function createDeviceSecrets(prisma: PrismaClient, secretsKey: Buffer) {
-  const box = credentialsBox(secretsKey);
+  const wanLinks = wanLinkSecretsBox(secretsKey);
+  const logins = credentialsBox(secretsKey);
   /** The device's secrets, by their references. */
   async function secretsOf(deviceId: string): Promise<Map<string, string>> {
     const links = await prisma.wanLink.findMany({ where: { deviceId, pppoePassword: { not: null } }, select: { id: true, pppoePassword: true } });
-    const logins = await rotationSecrets(prisma, box, deviceId);
+    const rotated = await rotationSecrets(prisma, logins, deviceId);
     return new Map([
-      ...links.map((link) => [pppoePasswordSecret(link.id), link.pppoePassword!] as const),
-      ...logins.map(([name, secret]) => [secretReference(name), secret] as const),
+      ...links.map((link) => [pppoePasswordSecret(link.id), openPppoePassword(wanLinks, link.pppoePassword!)] as const),
+      ...rotated.map(([name, secret]) => [secretReference(name), secret] as const),
     ]);
   }
 

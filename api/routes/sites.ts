@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { siteStatus } from '../../domain/choices.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
+import { wanLinkSecretsBox } from '../../inventory/devices.ts';
 import { OverlayTopology, SiteRole } from '../../generated/prisma/enums.ts';
 import type { Action } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
@@ -57,9 +58,10 @@ async function summaries(prisma: PrismaClient, rows: SiteRow[]): Promise<z.infer
 
 const toSummary = async (prisma: PrismaClient, row: SiteRow) => (await summaries(prisma, [row]))[0]!;
 
-export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): Router {
+export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient; secretsKey?: Buffer | undefined }): Router {
   const router = Router();
   const { prisma } = deps;
+  const wanLinkSecrets = deps.secretsKey && wanLinkSecretsBox(deps.secretsKey);
   const siteParams = z.object({ siteId: z.uuid() });
 
   const siteOf = async (principal: Principal, siteId: string, action: Action) => {
@@ -171,7 +173,7 @@ export function sitesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
     handler: async ({ body, principal }, req, res) => {
       principal.assert(body.tenantId, 'site', 'write', `Tenant ${body.tenantId}`);
       await checkReferences(principal, body);
-      const planned = await createPlannedSite(prisma, body);
+      const planned = await createPlannedSite(prisma, body, wanLinkSecrets);
       const site = await prisma.site.findUniqueOrThrow({ where: { id: planned.id }, select: siteSelect });
       await recordAudit(prisma, principal, req, { action: 'site.create', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: auditedSite(body) });
       res.location(`/api/v1/sites/${planned.id}`);

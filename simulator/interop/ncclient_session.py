@@ -15,8 +15,8 @@ with manager.connect(host=host, port=port, username=username, password=password,
     with m.locked("candidate"):
         m.edit_config(target="candidate", config=f'<config><configuration xmlns="{ns}"><system><host-name>from-ncclient</host-name></system></configuration></config>')
         m.validate(source="candidate")
-        m.commit(confirmed=True, timeout="60", persist="ncclient-change")
-        m.commit(persist_id="ncclient-change")
+        m.commit(confirmed=True, timeout="60")
+        m.commit()
     running = m.get_config(source="running", filter=("subtree", f'<configuration xmlns="{ns}"><system/></configuration>'))
     seen["hostName"] = running.data_ele.find(".//{*}host-name").text
     try:

@@ -69,15 +69,20 @@ export interface DeviceDriver {
   /** What committing the candidate would change ('' for nothing). */
   diff(): Promise<string>;
   discard(): Promise<void>;
-  /** Commits, to be reverted by the device unless confirmed in time; `persist` lets any session confirm. */
+  /**
+   * Commits, to be reverted by the device unless confirmed in time. `persist` names the change,
+   * so that any session can find and confirm it: RFC 6241's persist token, or where a device has
+   * none (Junos), the commit's log message.
+   */
   commitConfirmed(options: { confirmTimeoutSeconds: number; persist: string }): Promise<void>;
   confirm(persist: string): Promise<void>;
   /** Reverts a pending confirmed commit now. */
   rollback(persist: string): Promise<void>;
   /**
-   * Whether the confirmed commit made with the persist token `persist` still waits for its
-   * confirm. Asked holding the lock: the candidate is discarded, and the pending commit (when
-   * there is one) is given `confirmTimeoutSeconds` more, so the caller can check, then confirm.
+   * Whether the confirmed commit of the change `persist` still waits for its confirm. Asked
+   * holding the lock: the candidate is discarded, and where the device can extend a pending
+   * commit without committing again (RFC 6241), it is given `confirmTimeoutSeconds` more, so
+   * the caller can check, then confirm. Another change's pending commit is a `lock-held` refusal.
    */
   pendingCommit(persist: string, confirmTimeoutSeconds: number): Promise<boolean>;
   /**

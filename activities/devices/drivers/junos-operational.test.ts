@@ -44,7 +44,7 @@ const url = 'https://orchestrator.example/api/v1/images/junos-srxsme-23.2R1.10.t
 
 describe('Junos operational driver', () => {
   describe('facts', () => {
-    it('reads host name, model and version, the chassis serial, the uptime and the room in /var/tmp', async () => {
+    it('reads host name, model (as the catalogue names it) and version, the chassis serial, the uptime and the room in /var/tmp', async () => {
       const { driver } = device({
         'get-software-information': '<software-information><host-name>leuven-01</host-name><product-model>srx340</product-model><junos-version>22.4R1.10</junos-version></software-information>',
         'get-chassis-inventory': '<chassis-inventory xmlns="http://xml.juniper.net/junos/22.4R0/junos-chassis"><chassis junos:style="inventory"><name>Chassis</name><serial-number>CV4519AF0123</serial-number></chassis></chassis-inventory>',
@@ -53,7 +53,7 @@ describe('Junos operational driver', () => {
         'get-system-storage': storage(2048),
       });
       assert.deepEqual(await driver.facts(), {
-        serial: 'CV4519AF0123', model: 'srx340', softwareVersion: '22.4R1.10', hostName: 'leuven-01', uptimeSeconds: 3600, storageFreeBytes: 2048 * 512, hostKeySha256: 'SHA256:test',
+        serial: 'CV4519AF0123', model: 'SRX340', softwareVersion: '22.4R1.10', hostName: 'leuven-01', uptimeSeconds: 3600, storageFreeBytes: 2048 * 512, hostKeySha256: 'SHA256:test',
       });
     });
 

@@ -6,6 +6,7 @@
 // Probe convention, shared with the configuration renderer: a WAN link's SLA probe is the RPM test
 // `services rpm probe <WAN link name> test sla`, so its results are indexed by owner = the link's
 // name and test name = `sla` (pingCtlOwnerIndex, pingCtlTestName).
+import { modelOfProduct } from '../../../domain/device-models.ts';
 import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, escapeXml, type Element } from '../netconf/xml.ts';
@@ -278,7 +279,7 @@ export function junosOperations(connection: DeviceConnection, transports: Transp
         const chassis = find(inventory, 'chassis');
         return {
           serial: (chassis && childText(chassis, 'serial-number')) ?? '',
-          model: childText(info, 'product-model') ?? '',
+          model: modelOfProduct(childText(info, 'product-model') ?? ''),
           softwareVersion: childText(info, 'junos-version') ?? '',
           hostName: childText(info, 'host-name') ?? '',
           uptimeSeconds: uptimeSeconds(uptime),

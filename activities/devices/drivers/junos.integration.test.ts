@@ -9,7 +9,7 @@ import { simulatorImage } from '../../../simulator/device.ts';
 import { Fleet } from '../../../simulator/fleet.ts';
 import { junosRenderer } from '../../../domain/render/junos.ts';
 import { applyConfiguration } from '../change.ts';
-import { DeviceError } from '../errors.ts';
+import { DeviceError, lockRefusal } from '../errors.ts';
 import { toApplicationFailure } from '../failures.ts';
 import { NetconfSessionPool } from '../netconf/pool.ts';
 import { SnmpClient } from '../snmp.ts';
@@ -171,15 +171,29 @@ describe('junos driver', () => {
     }
   };
 
-  it('finds a pending confirmed commit by its persist token, not by another, and none once confirmed', async () => {
+  it('finds a pending confirmed commit by the token in its log, waits for another change\'s, and finds none once confirmed', async () => {
     const d = driver('BLS0000006');
     assert.equal(await pendingUnderLock(d, 'change-6'), false);
     await commitWithoutConfirming(d, hostName('pending'), 'change-6');
-    assert.equal(await pendingUnderLock(d, 'another-change'), false);
+    await assert.rejects(pendingUnderLock(d, 'another-change'),
+      (e: unknown) => e instanceof DeviceError && e.kind === 'lock-held' && lockRefusal(e) === 'commit-pending' && /branchline change-6/.test(e.message));
     assert.equal(await pendingUnderLock(d, 'change-6'), true);
     assert.deepEqual(journal('BLS0000006'), ['confirmed-commit'], 'finding it commits nothing more');
+    assert.deepEqual(fleet.device('BLS0000006')!.store.journal.map((e) => [e.confirmTimeoutSeconds, e.log]), [[600, 'branchline change-6']], 'ten minutes, the token in the log');
+    await assert.rejects(d.confirm('another-change'), (e: unknown) => e instanceof DeviceError && e.kind === 'rejected');
     await d.confirm('change-6');
     assert.equal(await pendingUnderLock(d, 'change-6'), false);
+  });
+
+  it('keeps a pending confirmed commit when its session ends, as Junos does', async () => {
+    const d = driver('BLS0000007');
+    await commitWithoutConfirming(d, hostName('outlives-its-session'), 'change-8');
+    await transports.netconf.close();
+    assert.equal(fleet.device('BLS0000007')!.store.confirmPending?.junos, true);
+    assert.equal(await pendingUnderLock(d, 'change-8'), true);
+    await d.rollback('change-8');
+    assert.deepEqual(journal('BLS0000007').slice(-2), ['confirmed-commit', 'revert']);
+    assert.notEqual(fleet.device('BLS0000007')!.hostName(), 'outlives-its-session');
   });
 
   it('when an earlier attempt committed and was lost before confirming, a retry confirms it once', async () => {

@@ -1,11 +1,12 @@
 // The driver for SRX-class Junos devices (platform "junos"): configuration in Junos's own schema
-// (<configuration> with no namespace, as get-config returns it), through the candidate datastore
-// and confirmed commits (candidate.ts); facts, interfaces, probes and software as a real SRX answers them
-// (junos-operational.ts).
+// (<configuration> with no namespace, as get-config returns it), loaded into the candidate
+// datastore (candidate.ts) and committed as Junos commits (junos-commits.ts); facts, interfaces,
+// probes and software as a real SRX answers them (junos-operational.ts).
 import type { NetconfSession } from '../netconf/session.ts';
 import { childText, elementChildren, parseXml, type Element } from '../netconf/xml.ts';
 import { candidateChanges } from './candidate.ts';
 import type { DeviceConnection, DeviceDriver, Transports } from './contract.ts';
+import { junosCommits } from './junos-commits.ts';
 import { junosOperations } from './junos-operational.ts';
 import { netconfTarget } from './targets.ts';
 
@@ -57,9 +58,6 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
       });
     },
     ...candidateChanges(netconf),
-    commitConfirmed: ({ confirmTimeoutSeconds, persist }) => netconf(async (session) => {
-      await session.validate('candidate');
-      await session.commit({ confirmTimeoutSeconds, persist });
-    }),
+    ...junosCommits(connection, netconf),
   };
 }

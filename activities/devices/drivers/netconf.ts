@@ -7,7 +7,7 @@
 import { DeviceError } from '../errors.ts';
 import { capabilities, type NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, parseXml, type Element } from '../netconf/xml.ts';
-import { candidateChanges } from './candidate.ts';
+import { candidateChanges, persistedCommits } from './candidate.ts';
 import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, Transports } from './contract.ts';
 import { netconfTarget } from './targets.ts';
 
@@ -160,6 +160,7 @@ export function netconfDriver(connection: DeviceConnection, transports: Transpor
     tunnelsTo: () => Promise.reject(unsupported('reading IPsec tunnels')),
 
     ...changes,
+    ...persistedCommits(netconf),
     async loadCandidate(config, mode) {
       await netconf(async (session) => {
         if (!session.serverCapabilities.includes(capabilities.candidate)) throw unsupported('a change without the :candidate capability');

@@ -58,7 +58,7 @@ describe('NETCONF over SSH', () => {
     const session = await connect();
     assert.ok(session.sessionId > 0);
     assert.ok(session.serverCapabilities.includes(capabilities.base11));
-    assert.ok(session.serverCapabilities.includes(capabilities.confirmedCommit));
+    assert.ok(session.serverCapabilities.includes(capabilities.candidate));
     assert.match(session.hostKeySha256, /^SHA256:/);
     assert.match(await session.get('<software-information xmlns="urn:example:device-state"/>'), /<version>22\.4R1<\/version>/);
   });
@@ -156,25 +156,28 @@ describe('NETCONF over SSH', () => {
     assert.equal(device.store.journal.at(-1)?.reason, 'session lost before confirm');
   });
 
-  it('keeps a persisted confirmed commit past its session, confirmed from another with the persist-id', async () => {
+  it('confirms a confirmed commit with the next commit, from any session; and refuses persist, as Junos (:confirmed-commit:1.0) does', async () => {
     const first = await connect();
+    assert.ok(first.serverCapabilities.includes('urn:ietf:params:netconf:capability:confirmed-commit:1.0'));
+    assert.ok(!first.serverCapabilities.includes(capabilities.confirmedCommit));
     await first.editConfig({ target: 'candidate', config: interfaceConfig('10', 10) });
-    await first.commit({ confirmTimeoutSeconds: 600, persist: 'onboard-42' });
+    await assert.rejects(first.commit({ confirmTimeoutSeconds: 600, persist: 'onboard-42' }), (e: unknown) => e instanceof NetconfRpcError && e.errors[0]?.tag === 'unknown-element');
+    await first.commit({ confirmTimeoutSeconds: 600 });
+    const second = await connect();
+    await second.commit();
     first.destroy();
     await wait(200);
-    const second = await connect();
-    await assert.rejects(second.commit(), /pending/);
-    await second.commit({ persistId: 'onboard-42' });
     assert.equal(device.store.confirmPending, undefined);
     assert.match(await second.getConfig('running'), /vlan-id/);
     assert.deepEqual(device.store.journal.map((e) => e.kind), ['confirmed-commit', 'confirm']);
   });
 
-  it('cancels a confirmed commit on request, and discards candidate changes', async () => {
+  it('reverts a confirmed commit when its session is killed, and discards candidate changes', async () => {
+    const victim = await connect();
+    await victim.editConfig({ target: 'candidate', config: interfaceConfig('10', 10) });
+    await victim.commit({ confirmTimeoutSeconds: 600 });
     const session = await connect();
-    await session.editConfig({ target: 'candidate', config: interfaceConfig('10', 10) });
-    await session.commit({ confirmTimeoutSeconds: 600 });
-    await session.cancelCommit();
+    await session.killSession(victim.sessionId);
     assert.doesNotMatch(await session.getConfig('running'), /vlan-id/);
     await session.editConfig({ target: 'candidate', config: interfaceConfig('30', 30) });
     await session.discardChanges();

@@ -1,0 +1,74 @@
+// Junos's confirmed commits, driven against a scripted session: what is sent, and how the commit
+// history a real SRX returns is read.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DeviceError } from '../errors.ts';
+import type { NetconfSession } from '../netconf/session.ts';
+import { parseXml } from '../netconf/xml.ts';
+import type { DeviceConnection } from './contract.ts';
+import { commitHistory, junosCommits } from './junos-commits.ts';
+
+const connection: DeviceConnection = { serial: 'SRX-1', platform: 'junos', host: '192.0.2.1', netconfPort: 830, snmpPort: 161, username: 'u', password: 'p', community: 'c' };
+
+/** A get-commit-information reply as Junos 22.4 writes it, newest first. */
+const history = (...entries: { user?: string; comment?: string; log?: string }[]) => parseXml(
+  '<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:junos="http://xml.juniper.net/junos/22.4R0/junos"><commit-information>'
+  + entries.map((e, sequence) => `<commit-history><sequence-number>${sequence}</sequence-number><user>${e.user ?? 'branchline'}</user><client>netconf</client>`
+    + `<date-time junos:seconds="1796000000">2026-11-30 04:00:00 UTC</date-time>${e.comment ? `<comment>${e.comment}</comment>` : ''}${e.log ? `<log>${e.log}</log>` : ''}</commit-history>`).join('')
+  + '</commit-information></rpc-reply>').documentElement!;
+
+const pending = (change: string) => ({ comment: 'commit confirmed, rollback in 2mins', log: `branchline ${change}` });
+
+/** A session answering each get-commit-information with the next scripted history, and <ok/> to the rest; it records what was sent. */
+function scripted(...histories: ReturnType<typeof history>[]) {
+  const sent: string[] = [];
+  const session = {
+    async rpc(operation: string) {
+      sent.push(operation);
+      if (operation === '<get-commit-information/>') return histories.shift() ?? history();
+      return parseXml('<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><ok/></rpc-reply>').documentElement!;
+    },
+    async discardChanges() {
+      sent.push('<discard-changes/>');
+    },
+  } as unknown as NetconfSession;
+  const commits = junosCommits(connection, (work) => work(session));
+  return { sent, commits };
+}
+
+describe('Junos confirmed commits', () => {
+  it('reads the history newest first: who, the log, and whether the commit was a confirmed one', () => {
+    assert.deepEqual(commitHistory(history(pending('a'), { user: 'noc', comment: 'commit synchronize' }, {})), [
+      { user: 'branchline', log: 'branchline a', confirmed: true },
+      { user: 'noc', log: '', confirmed: false },
+      { user: 'branchline', log: '', confirmed: false },
+    ]);
+  });
+
+  it('commits confirmed in whole minutes, never shorter than asked, with the change in the log', async () => {
+    const { sent, commits } = scripted();
+    await commits.commitConfirmed({ confirmTimeoutSeconds: 90, persist: 'site/1/stage-2' });
+    assert.deepEqual(sent, ['<commit-configuration><confirmed/><confirm-timeout>2</confirm-timeout><log>branchline site/1/stage-2</log></commit-configuration>']);
+  });
+
+  it('finds its own pending commit, none after a confirm, and waits for another change\'s', async () => {
+    const { commits } = scripted(history(pending('mine')), history({ log: 'branchline mine confirmed' }, pending('mine')), history(pending('theirs')));
+    assert.equal(await commits.pendingCommit('mine', 120), true);
+    assert.equal(await commits.pendingCommit('mine', 120), false);
+    await assert.rejects(commits.pendingCommit('mine', 120), (e: unknown) => e instanceof DeviceError && e.kind === 'lock-held' && e.details['lockRefusal'] === 'commit-pending');
+  });
+
+  it('a confirm that follows the device\'s own rollback is no confirm: retryable, for the change to be made again', async () => {
+    const { sent, commits } = scripted(history(pending('mine')), history({ log: 'branchline mine confirmed' }, { user: 'root' }, pending('mine')));
+    await assert.rejects(commits.confirm('mine'), (e: unknown) => e instanceof DeviceError && e.kind === 'timeout' && e.retryable);
+    assert.ok(sent.includes('<commit-configuration><log>branchline mine confirmed</log></commit-configuration>'));
+  });
+
+  it('rolls back only its own pending commit, with rollback 1', async () => {
+    const { sent, commits } = scripted(history(pending('theirs')), history(pending('mine')));
+    await assert.rejects(commits.rollback('mine'), (e: unknown) => e instanceof DeviceError && e.kind === 'rejected');
+    assert.deepEqual(sent, ['<get-commit-information/>']);
+    await commits.rollback('mine');
+    assert.deepEqual(sent.slice(2), ['<load-configuration rollback="1"/>', '<commit-configuration><log>branchline mine rolled back</log></commit-configuration>']);
+  });
+});

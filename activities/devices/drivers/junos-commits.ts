@@ -1,0 +1,97 @@
+// Confirmed commits as Junos makes them (Junos XML API: <commit-configuration> with <confirmed/>,
+// <confirm-timeout> in minutes and <log>). Junos has no persist token (it announces
+// confirmed-commit:1.0, not 1.1): a pending confirmed commit belongs to no session, the next
+// commit — anyone's — confirms it, and the commit history (get-commit-information, `show system
+// commit`) shows it as the newest entry, "commit confirmed, rollback in Nmins". So a change's
+// token goes into its commit's log, where a retry finds it; a rollback loads `rollback 1` (what
+// ran before the change) and commits that.
+import { DeviceError } from '../errors.ts';
+import type { NetconfSession } from '../netconf/session.ts';
+import { child, childText, elementChildren, escapeXml, type Element } from '../netconf/xml.ts';
+import type { DeviceConnection, DeviceDriver } from './contract.ts';
+
+type OnSession = <T>(work: (session: NetconfSession) => Promise<T>) => Promise<T>;
+
+/** One entry of the commit history. */
+export interface CommitRecord {
+  user: string;
+  /** The commit's log message ('' for none). */
+  log: string;
+  /** A confirmed commit: while it is the newest entry, it waits for its confirm. */
+  confirmed: boolean;
+}
+
+/** The commit history in a get-commit-information reply, newest first. */
+export function commitHistory(reply: Element): CommitRecord[] {
+  const information = child(reply, 'commit-information');
+  const entries = information ? elementChildren(information).filter((e) => e.localName === 'commit-history') : [];
+  return entries
+    .map((entry) => ({ sequence: Number(childText(entry, 'sequence-number') ?? Number.NaN), entry }))
+    .sort((a, b) => a.sequence - b.sequence)
+    .map(({ entry }) => ({
+      user: childText(entry, 'user') ?? '',
+      log: childText(entry, 'log') ?? '',
+      confirmed: /^commit confirmed\b/.test(childText(entry, 'comment') ?? ''),
+    }));
+}
+
+/** The log message naming a change's commit. */
+export const commitLog = (persist: string) => `branchline ${persist}`;
+
+/** Junos's timeout is in whole minutes, at least one: never shorter than asked. */
+const confirmMinutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
+
+export function junosCommits(connection: DeviceConnection, netconf: OnSession): Pick<DeviceDriver, 'commitConfirmed' | 'confirm' | 'rollback' | 'pendingCommit'> {
+  const history = async (session: NetconfSession) => commitHistory(await session.rpc('<get-commit-information/>'));
+  const isChange = (record: CommitRecord | undefined, persist: string) => record?.confirmed === true && record.log === commitLog(persist);
+  const commit = (session: NetconfSession, log: string, confirmTimeoutSeconds?: number) => session.rpc('<commit-configuration>'
+    + (confirmTimeoutSeconds === undefined ? '' : `<confirmed/><confirm-timeout>${confirmMinutes(confirmTimeoutSeconds)}</confirm-timeout>`)
+    + `<log>${escapeXml(log)}</log></commit-configuration>`);
+
+  /** Refuses (as a device refuses a wrong persist-id) unless the change's commit is the newest, and so still pending. */
+  async function ownPending(session: NetconfSession, persist: string): Promise<void> {
+    if (!isChange((await history(session))[0], persist)) {
+      throw new DeviceError('rejected', `${connection.serial}: no confirmed commit of change ${persist} waits for its confirm`);
+    }
+  }
+
+  return {
+    commitConfirmed: ({ confirmTimeoutSeconds, persist }) => netconf((session) => commit(session, commitLog(persist), confirmTimeoutSeconds)).then(() => undefined),
+
+    confirm: (persist) => netconf(async (session) => {
+      await ownPending(session, persist);
+      await commit(session, `${commitLog(persist)} confirmed`);
+      // The device may have rolled back between the look and the commit (its timer ran out):
+      // then what this commit follows is the rollback, and the change is gone.
+      if (!isChange((await history(session))[1], persist)) {
+        throw new DeviceError('timeout', `${connection.serial}: the device rolled change ${persist} back before its confirm arrived`);
+      }
+    }),
+
+    rollback: (persist) => netconf(async (session) => {
+      await ownPending(session, persist);
+      try {
+        await session.rpc('<load-configuration rollback="1"/>');
+        await commit(session, `${commitLog(persist)} rolled back`);
+      } catch (error) {
+        await session.discardChanges().catch(() => undefined);
+        throw error;
+      }
+    }),
+
+    // Junos extends a pending commit only by committing again, which would put another entry
+    // over the change's in the history: the checks that follow run in what is left of the
+    // timeout, and a confirm that comes too late says so (above), for a retry to change again.
+    pendingCommit: (persist) => netconf(async (session) => {
+      await session.discardChanges();
+      const [newest] = await history(session);
+      if (isChange(newest, persist)) return true;
+      if (newest?.confirmed) {
+        // Another change's commit: committing now would confirm it unchecked. Wait for its
+        // confirm or its rollback, as an RFC 6241 device makes the lock wait.
+        throw new DeviceError('lock-held', `${connection.serial}: a confirmed commit by ${newest.user}${newest.log ? ` (${newest.log})` : ''} waits for its confirm or rollback`, { lockRefusal: 'commit-pending' });
+      }
+      return false;
+    }),
+  };
+}
