@@ -5,6 +5,7 @@ import type { PrismaClient } from '../prisma/client.ts';
 import { createDeviceActivities, type DeviceCredentials } from './devices/activities.ts';
 import type { Transports } from './devices/drivers/contract.ts';
 import { createCampaignActivities } from './campaigns.ts';
+import { createCredentialActivities } from './credentials.ts';
 import { createDeliveryActivities } from './events/deliveries.ts';
 import type { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createLeaseActivities } from './leases.ts';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createDeliveryActivities(deps),
     ...createCampaignActivities(deps),
     ...createRmaActivities(deps),
+    ...createCredentialActivities(deps),
   };
 }
 

@@ -31,6 +31,7 @@ import { auditRouter } from './routes/audit.ts';
 import { campaignsRouter } from './routes/campaigns.ts';
 import { devicesRouter } from './routes/devices.ts';
 import { credentialsRouter } from './routes/credentials.ts';
+import { credentialRotationRouter } from './routes/credential-rotation.ts';
 import { firmwareRouter } from './routes/firmware.ts';
 import { itsmRouter } from './routes/itsm.ts';
 import { rolesRouter } from './routes/roles.ts';
@@ -144,6 +145,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(firmwareRouter(api, deps));
   v1.use(upgradesRouter(api, deps, runs));
   v1.use(rmaRouter(api, deps, runs));
+  v1.use(credentialRotationRouter(api, deps, runs));
   v1.use(campaignsRouter(api, deps, runs));
   v1.use(itsmRouter(api, deps, runs));
   v1.use(webhooksRouter(api, { prisma: deps.prisma, webhookDestinations: deps.webhookDestinations ?? new WebhookDestinations() }));

@@ -116,6 +116,7 @@ export const runKind = defineChoices(RunKind, {
   upgrade_campaign: ['Upgrade campaign', 'purple'],
   device_upgrade: ['Device upgrade', 'purple'],
   rma: ['Device replacement (RMA)', 'amber'],
+  credential_rotation: ['Credential rotation', 'grey'],
   vnf_lifecycle: ['VNF lifecycle', 'green'],
   sla_steering: ['SLA steering', 'green'],
   policy_deployment: ['Policy deployment', 'blue'],

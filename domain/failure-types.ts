@@ -40,6 +40,10 @@ export const failureTypes = {
   secretNotFound: 'SecretNotFound',
   /** A device's credential profile does not open with this deployment's SECRETS_KEY (the key was changed): retrying will not help. */
   credentialsSealedOtherwise: 'CredentialsSealedOtherwise',
+  /** A credential rotation that cannot start (a platform with no login renderer, nothing to reach…); the device is untouched. */
+  credentialRotationRefused: 'CredentialRotationRefused',
+  /** A credential rotation failed and was undone: the new login removed, the old credentials still on record and working. */
+  credentialRotationFailed: 'CredentialRotationFailed',
   /** A webhook receiver answered other than 2xx, or not at all; retried until the deadline. */
   webhookNotDelivered: 'WebhookNotDelivered',
   /** A webhook that cannot be sent at all (its subscription was switched off or deleted). */

@@ -105,6 +105,18 @@ export const campaignProgressSchema = z.object({
 });
 export type CampaignProgress = z.infer<typeof campaignProgressSchema>;
 
+export const credentialRotationProgressSchema = z.object({
+  deviceId: z.string(),
+  hostname: z.string().nullable(),
+  state: z.enum(['running', 'completed', 'rolled_back', 'failed']),
+  /** The login user it replaces, and the new one (names only: never a secret). */
+  previousUsername: z.string().nullable(),
+  newUsername: z.string().nullable(),
+  steps: z.array(stepSchema),
+  error: z.string().nullable(),
+});
+export type CredentialRotationProgress = z.infer<typeof credentialRotationProgressSchema>;
+
 export const rmaProgressSchema = z.object({
   rmaId: z.string(),
   deviceId: z.string(),

@@ -51,6 +51,8 @@ export interface Lab {
   client: Client;
   fleet: Fleet;
   images: ImageStore;
+  /** The deployment key the lab's API and worker share (to open what they sealed). */
+  secretsKey: Buffer;
   /** Calls the API; answers its status and JSON body. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Kills the worker process at once (SIGKILL), as a crash would. */
@@ -162,7 +164,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   }
 
   return {
-    apiUrl, prisma, client, fleet, images, adminCookie: admin.cookie, importFleet,
+    apiUrl, prisma, client, fleet, images, secretsKey, adminCookie: admin.cookie, importFleet,
     async api<T>(method: string, path: string, body?: unknown) {
       const response = await fetch(apiUrl + path, {
         method,

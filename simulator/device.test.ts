@@ -71,4 +71,16 @@ describe('simulated device', () => {
     assert.deepEqual([service?.interface, service?.group, service?.pool?.name, service?.pool?.low, service?.pool?.high, service?.pool?.routers],
       ['irb.10', 'staff', 'staff', '10.77.10.2', '10.77.10.254', ['10.77.10.1']]);
   });
+
+  it('reads the login users of its running configuration: password hash and keys', () => {
+    const device = box('<configuration><system><login>'
+      + '<user><name>ops</name><class>super-user</class><authentication><encrypted-password>$6$salt$hash</encrypted-password></authentication></user>'
+      + '<user><name>robot</name><class>super-user</class><authentication><ssh-ed25519><name>ssh-ed25519 AAAAC3Nza robot</name></ssh-ed25519></authentication></user>'
+      + '</login></system></configuration>');
+    assert.deepEqual(device.configuredLogins(), [
+      { name: 'ops', encryptedPassword: '$6$salt$hash', publicKeys: [] },
+      { name: 'robot', publicKeys: ['ssh-ed25519 AAAAC3Nza robot'] },
+    ]);
+  });
 });
+

@@ -3,11 +3,11 @@
 // reset, ZTP phone-home (with the activation code an installer typed in) and NETCONF Call Home.
 import { createHash } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
-import ssh2 from 'ssh2';
 import { keyFingerprint } from '../activities/devices/netconf/session.ts';
+import { generateKeyPair } from '../runtime/ssh-key-pair.ts';
 import { childText, elementChildren, escapeXml, serialize, type Document, type Element } from '../activities/devices/netconf/xml.ts';
 import { ConfigStore, StoreError } from './config-store.ts';
-import { startNetconfServer, type NetconfDevice, type NetconfFaults, type RunningNetconfServer } from './netconf-server.ts';
+import { startNetconfServer, type ConfiguredLogin, type NetconfDevice, type NetconfFaults, type RunningNetconfServer } from './netconf-server.ts';
 import snmp from 'net-snmp';
 import {
   chassisInventory, commitInformation, ikeSecurityAssociations, interfaceInformation, ipsecSecurityAssociations, probeResults, softwareInformation,
@@ -96,16 +96,7 @@ export function defaultLinks(): WanLinkState[] {
   ];
 }
 
-/**
- * An ed25519 key pair in OpenSSH format. ssh2's generator drops a leading zero byte of the key
- * about once in 256 keys, and then cannot read its own output: such keys are drawn again.
- */
-export function generateKeyPair(): { private: string; public: string } {
-  for (;;) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
-    if (!(ssh2.utils.parseKey(pair.private) instanceof Error) && !(ssh2.utils.parseKey(pair.public) instanceof Error)) return pair;
-  }
-}
+export { generateKeyPair };
 
 /** SNMPv3 keys follow the password, so one secret opens both protocols. */
 const snmpV3For = (password: string): DeviceIdentity['snmpV3'] => ({ user: 'branchline', authKey: `auth-${password}`, privKey: `priv-${password}` });
@@ -197,6 +188,17 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     return this.fingerprint;
   }
   get credentials() { return { username: this.identity.username, password: this.identity.password, authorizedKeys: [] }; }
+
+  configuredLogins(): ConfiguredLogin[] {
+    return configuration(this.store.running, 'system', 'login', 'user').map((user) => {
+      const authentication = elementChildren(user).find((e) => e.localName === 'authentication');
+      const encryptedPassword = authentication && childText(authentication, 'encrypted-password');
+      const publicKeys = (authentication ? elementChildren(authentication) : [])
+        .filter((e) => ['ssh-ed25519', 'ssh-ecdsa', 'ssh-rsa'].includes(e.localName ?? ''))
+        .map((entry) => childText(entry, 'name') ?? '');
+      return { name: childText(user, 'name') ?? '', ...(encryptedPassword ? { encryptedPassword } : {}), publicKeys };
+    });
+  }
   softwareVersion() { return this.currentVersion; }
   uptimeCentiseconds() { return Math.floor((Date.now() - this.bootedAt) / 10); }
 

@@ -165,6 +165,7 @@ export class Fleet {
       netconfReplyDelayMs: z.number().int().min(0).optional(),
       dropNetconfReplies: z.boolean().optional(),
       dropSnmp: z.boolean().optional(),
+      refuseConfiguredLogins: z.boolean().optional(),
     });
     const activationCode = z.object({ code: z.string().min(1).max(100).nullable() });
 
@@ -207,6 +208,7 @@ export class Fleet {
       if (change.netconfReplyDelayMs !== undefined) device.faults.replyDelayMs = change.netconfReplyDelayMs;
       if (change.dropNetconfReplies !== undefined) device.faults.dropReplies = change.dropNetconfReplies;
       if (change.dropSnmp !== undefined) await device.setSnmpDropped(change.dropSnmp);
+      if (change.refuseConfiguredLogins !== undefined) device.faults.refuseConfiguredLogins = change.refuseConfiguredLogins;
     }));
 
     this.control = await new Promise<Server>((resolve, reject) => {

@@ -9,6 +9,7 @@ import { child, childText, elementChildren, escapeXml, netconfBaseNs, parseXml, 
 import { EditError, filterData, type EditOperation } from './datastore.ts';
 import { StoreError, type ConfigStore, type Datastore } from './config-store.ts';
 import { commitAttributes } from './operational-rpcs.ts';
+import { sha512CryptMatches } from '../runtime/sha512-crypt.ts';
 
 const { Server, utils } = ssh2;
 const junosNs = 'http://xml.juniper.net/junos/22.4R0/junos';
@@ -20,13 +21,27 @@ export interface NetconfFaults {
   replyDelayMs: number;
   /** Requests get no reply at all. */
   dropReplies: boolean;
+  /** The login users of the configuration are refused (as if the box's authentication were broken); the factory account still logs in. */
+  refuseConfiguredLogins?: boolean;
+}
+
+/** A login user of the running configuration (Junos: `system login user`). */
+export interface ConfiguredLogin {
+  name: string;
+  /** A crypt hash (`$6$…`, SHA-512-crypt), as Junos keeps it. */
+  encryptedPassword?: string;
+  /** OpenSSH public keys (`ssh-ed25519 AAAA…`). */
+  publicKeys: string[];
 }
 
 /** What the NETCONF server needs of a device. */
 export interface NetconfDevice {
   readonly store: ConfigStore;
   readonly faults: NetconfFaults;
+  /** The factory account (root, the initial user): it logs in whatever the configuration says. */
   readonly credentials: { username: string; password: string; authorizedKeys: string[] };
+  /** The login users of the running configuration, who log in beside the factory account; one removed from it no longer does. */
+  configuredLogins?(): ConfiguredLogin[];
   /** Operational state returned by <get> beside the running configuration. */
   operationalState(): string;
   /** Device-specific RPCs (Junos's operational RPCs, software, reboot); returns the reply body, or undefined when unknown. */
@@ -242,10 +257,21 @@ export interface RunningNetconfServer {
 export function startNetconfServer(device: NetconfDevice, options: { address: string; port: number | null; hostKey: string }): Promise<RunningNetconfServer> {
   const sessions = new Map<number, ServerSession>();
   const connections = new Set<Connection>();
-  const authorized = (): ParsedKey[] => device.credentials.authorizedKeys.flatMap((text) => {
+  const parsedKeys = (keys: string[]): ParsedKey[] => keys.flatMap((text) => {
     const parsed = utils.parseKey(text);
     return parsed instanceof Error ? [] : Array.isArray(parsed) ? parsed : [parsed];
   });
+  /** Who may log in as `username`, read afresh at each attempt: the running configuration may have changed since the last. */
+  const accounts = (username: string) => {
+    const { credentials } = device;
+    const factory = credentials.username === username
+      ? [{ password: (given: string) => passwordMatches(given, credentials.password), keys: () => parsedKeys(credentials.authorizedKeys) }] : [];
+    const configured = device.faults.refuseConfiguredLogins ? [] : (device.configuredLogins?.() ?? []).filter((login) => login.name === username).map((login) => ({
+      password: (given: string) => login.encryptedPassword !== undefined && sha512CryptMatches(given, login.encryptedPassword),
+      keys: () => parsedKeys(login.publicKeys),
+    }));
+    return [...factory, ...configured];
+  };
 
   const server = new Server({ hostKeys: [options.hostKey] }, (connection) => {
     connections.add(connection);
@@ -253,13 +279,13 @@ export function startNetconfServer(device: NetconfDevice, options: { address: st
     (connection as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
     let username = '';
     connection.on('authentication', (context) => {
-      const { credentials } = device;
-      if (context.method === 'password' && context.username === credentials.username && passwordMatches(context.password, credentials.password)) {
+      const candidates = accounts(context.username);
+      if (context.method === 'password' && candidates.some((account) => account.password(context.password))) {
         username = context.username;
         return context.accept();
       }
-      if (context.method === 'publickey' && context.username === credentials.username) {
-        const key = authorized().find((k) => k.getPublicSSH().equals(context.key.data));
+      if (context.method === 'publickey') {
+        const key = candidates.flatMap((account) => account.keys()).find((k) => k.getPublicSSH().equals(context.key.data));
         if (key && (!context.signature || key.verify(context.blob!, context.signature, context.hashAlgo))) {
           username = context.username;
           return context.accept();

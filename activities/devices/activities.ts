@@ -15,8 +15,8 @@ import type { DeviceDriver, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
 import { toApplicationFailure } from './failures.ts';
 import { createDeviceSecrets } from './secrets.ts';
-import { credentialsBox, deviceCredentials } from '../../inventory/credentials.ts';
-import { SecretBoxError } from '../../runtime/secret-box.ts';
+import { credentialsBox, deviceCredentials, rotationLogin, type OpenedCredentials } from '../../inventory/credentials.ts';
+import { SecretBoxError, type SecretBox } from '../../runtime/secret-box.ts';
 
 export interface DeviceCredentials {
   username: string;
@@ -35,7 +35,7 @@ export interface DeviceActivityDependencies {
   imageBaseUrl: string;
 }
 
-type ConfigSource = 'onboarding' | 'ztp' | 'policy' | 'upgrade' | 'rma' | 'rollback' | 'decommission' | 'manual';
+type ConfigSource = 'onboarding' | 'ztp' | 'policy' | 'upgrade' | 'rma' | 'rollback' | 'decommission' | 'manual' | 'credentials';
 
 export interface PushConfigurationInput {
   target: DeviceTarget;
@@ -72,17 +72,20 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** The device's credentials on record, opened (none: the fleet's apply); sealed under another key, a failure for good. */
+export async function credentialsOnRecord(prisma: PrismaClient, box: SecretBox, deviceId: string): Promise<OpenedCredentials | undefined> {
+  return deviceCredentials(prisma, box, deviceId).catch((error: unknown) => {
+    if (!(error instanceof SecretBoxError)) throw error;
+    throw ApplicationFailure.nonRetryable(`The credentials of device ${deviceId} do not open: ${error.message}`, failureTypes.credentialsSealedOtherwise, { deviceId });
+  });
+}
+
 export function createDeviceActivities(deps: DeviceActivityDependencies) {
   const { prisma, transports, credentials } = deps;
   const box = credentialsBox(deps.secretsKey);
   /** The device's driver, logging in with its profile's credentials, or else the fleet's. */
-  const driver = async (target: DeviceTarget): Promise<DeviceDriver> => {
-    const opened = await deviceCredentials(prisma, box, target.deviceId).catch((error: unknown) => {
-      if (!(error instanceof SecretBoxError)) throw error;
-      throw ApplicationFailure.nonRetryable(`The credentials of ${target.serial} do not open: ${error.message}`, failureTypes.credentialsSealedOtherwise, { deviceId: target.deviceId });
-    });
-    return driverFor({ ...target, ...(opened ?? credentials) }, transports);
-  };
+  const driver = async (target: DeviceTarget): Promise<DeviceDriver> =>
+    driverFor({ ...target, ...(await credentialsOnRecord(prisma, box, target.deviceId) ?? credentials) }, transports);
   const secrets = createDeviceSecrets(prisma, deps.secretsKey);
 
   /** Records the running configuration as the device's next version, unless it is the version on record already. */
@@ -214,6 +217,24 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
           }
         }
       }));
+    },
+
+    /**
+     * Logs in to the device as a credential rotation's new user, in a session of its own (never
+     * one opened with other credentials), and reads its facts. A refused login fails for good.
+     */
+    async verifyLogin(input: { target: DeviceTarget; rotationId: string }): Promise<{ hostName: string }> {
+      return failingAsDeviceErrors(async () => {
+        // SNMP as on record; NETCONF as the new user alone (no key on record to fall back on).
+        const { privateKey: _onRecord, ...polling }: Partial<OpenedCredentials> & DeviceCredentials = await credentialsOnRecord(prisma, box, input.target.deviceId) ?? credentials;
+        const device = driverFor({ ...input.target, ...polling, ...(await rotationLogin(prisma, box, input.rotationId)) }, transports);
+        return { hostName: (await device.facts()).hostName };
+      });
+    },
+
+    /** The login users of the device's running configuration, by name. */
+    async readLoginUsers(input: { target: DeviceTarget }): Promise<string[]> {
+      return failingAsDeviceErrors(async () => (await driver(input.target)).loginUsers());
     },
 
     /**

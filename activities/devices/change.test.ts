@@ -25,6 +25,7 @@ function scriptedDriver(script: { lock?: (() => void)[]; pending?: boolean; conf
     probes: async () => [],
     runningConfig: async () => '',
     tunnelsTo: async () => [],
+    loginUsers: async () => [],
     lock: async () => {
       calls.push('lock');
       locks.shift()?.();

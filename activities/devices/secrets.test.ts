@@ -5,21 +5,31 @@ import type { PrismaClient } from '../../prisma/client.ts';
 import { pppoePasswordSecret, wanLinkSecretsBox } from '../../inventory/devices.ts';
 import { secretReference } from '../../domain/render/device-config.ts';
 import { escapeXml } from '../../domain/render/escape-xml.ts';
+import { rotationSecretName } from '../../domain/credential-rotation.ts';
+import { credentialsBox } from '../../inventory/credentials.ts';
 import { obfuscateNine } from './drivers/junos-nine.ts';
 import { createDeviceSecrets } from './secrets.ts';
 
 const deploymentKey = Buffer.alloc(32, 7);
 
-/** The inventory's WAN links of one device, as far as secrets go: PPPoE passwords sealed, as the API stores them. */
-function inventory(links: Record<string, { id: string; pppoePassword: string }[]>, options: { sealed: boolean } = { sealed: true }) {
+/** The inventory's WAN links and credential rotations of one device, as far as secrets go: sealed, as the inventory stores them. */
+function inventory(
+  links: Record<string, { id: string; pppoePassword: string }[]>,
+  options: { sealed?: boolean; rotations?: Record<string, { id: string; authentication: string }[]> } = {},
+) {
   const asked: string[] = [];
   const box = wanLinkSecretsBox(deploymentKey);
+  const logins = credentialsBox(deploymentKey);
   const prisma = {
     wanLink: {
       findMany: async ({ where }: { where: { deviceId: string } }) => {
         asked.push(where.deviceId);
-        return (links[where.deviceId] ?? []).map((link) => ({ ...link, pppoePassword: options.sealed ? box.seal(link.pppoePassword) : link.pppoePassword }));
+        return (links[where.deviceId] ?? []).map((link) => ({ ...link, pppoePassword: options.sealed === false ? link.pppoePassword : box.seal(link.pppoePassword) }));
       },
+    },
+    credentialRotation: {
+      findMany: async ({ where }: { where: { deviceId: string } }) =>
+        (options.rotations?.[where.deviceId] ?? []).map((rotation) => ({ id: rotation.id, authentication: logins.seal(rotation.authentication) })),
     },
   } as unknown as PrismaClient;
   return { secrets: createDeviceSecrets(prisma, deploymentKey), asked };
@@ -57,6 +67,15 @@ describe('device secrets', () => {
     const running = '<pap><local-name>p&amp;ss&lt;w&gt;rd</local-name><local-password>p&amp;ss&lt;w&gt;rd</local-password></pap><default-chap-secret>stale</default-chap-secret>';
     assert.equal(await secrets.conceal('d1', running),
       `<pap><local-name>p&amp;ss&lt;w&gt;rd</local-name><local-password>${reference}</local-password></pap><default-chap-secret>stale</default-chap-secret>`);
+  });
+
+  it("fill in a rotated login's password hash, and name it again in what the device reports", async () => {
+    const hash = '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1';
+    const { secrets } = inventory({}, { rotations: { d1: [{ id: 'r1', authentication: hash }] } });
+    const named = `<user><name>branchline-rot-abc123</name><authentication><encrypted-password>${secretReference(rotationSecretName('r1'))}</encrypted-password></authentication></user>`;
+    const sent = await secrets.reveal('d1', named);
+    assert.equal(sent, named.replace(secretReference(rotationSecretName('r1')), hash));
+    assert.equal(await secrets.conceal('d1', sent), named);
   });
 
   describe("an IKE tunnel's pre-shared key", () => {

@@ -1,7 +1,7 @@
 // The secrets a device's configuration holds stay out of workflow histories and configuration
 // versions: rendered configurations name them by reference (secretReference), the device
 // activities fill them in on the way to the device and name them again in what they read back.
-// A PPPoE password is the inventory's; an IKE tunnel's pre-shared key, which both ends must hold,
+// A PPPoE password and a rotated login's password hash are the inventory's; an IKE tunnel's pre-shared key, which both ends must hold,
 // is derived from the deployment's key and the reference's name (`ike-psk/<the tunnel's /30>`).
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
@@ -12,6 +12,7 @@ import { formatIpv4, ipv4Network } from '../../domain/ipv4.ts';
 import { escapeXml } from '../../domain/render/escape-xml.ts';
 import { revealNine } from './drivers/junos-nine.ts';
 import { openPppoePassword, pppoePasswordSecret, wanLinkSecretsBox } from '../../inventory/devices.ts';
+import { credentialsBox, rotationSecrets } from '../../inventory/credentials.ts';
 
 /** An element whose name says it holds a secret, as a device reports it (Junos's pre-shared key is `ascii-text`). */
 const secretElement = /<([\w.:-]*(?:secret|password)[\w.-]*|ascii-text)>([^<]*)<\/\1>/g;
@@ -48,11 +49,16 @@ function unescapeXml(text: string): string {
 }
 
 export function createDeviceSecrets(prisma: PrismaClient, secretsKey: Buffer) {
-  const box = wanLinkSecretsBox(secretsKey);
+  const wanLinks = wanLinkSecretsBox(secretsKey);
+  const logins = credentialsBox(secretsKey);
   /** The device's secrets, by their references. */
   async function secretsOf(deviceId: string): Promise<Map<string, string>> {
     const links = await prisma.wanLink.findMany({ where: { deviceId, pppoePassword: { not: null } }, select: { id: true, pppoePassword: true } });
-    return new Map(links.map((link) => [pppoePasswordSecret(link.id), openPppoePassword(box, link.pppoePassword!)]));
+    const rotated = await rotationSecrets(prisma, logins, deviceId);
+    return new Map([
+      ...links.map((link) => [pppoePasswordSecret(link.id), openPppoePassword(wanLinks, link.pppoePassword!)] as const),
+      ...rotated.map(([name, secret]) => [secretReference(name), secret] as const),
+    ]);
   }
 
   return {

@@ -1,5 +1,6 @@
 // A device's runs: one upgrade now (`upgrade-device/<deviceId>`; a second request joins the run
-// under way) and its replacement, RMA (`rma/<deviceId>`; refused while one runs, since each
+// under way), a rotation of its credentials (`credential-rotation/<deviceId>`; joined likewise) and
+// its replacement, RMA (`rma/<deviceId>`; refused while one runs, since each
 // replacement has its own new box and proof).
 //
 // How the new box proves itself. Through REST (the RMA wizard), the operator may ask for a one-time
@@ -15,7 +16,10 @@ import type { z } from 'zod';
 import { replaceableDeviceStatuses } from '../../domain/choices.ts';
 import { portMapping, replacementModels } from '../../domain/device-models.ts';
 import type { ObjectType } from '../../domain/permissions.ts';
+import { renderers } from '../../domain/render/renderers.ts';
 import type { rma } from '../../workflows/rma.ts';
+import type { rotateCredentials } from '../../workflows/rotate-credentials.ts';
+import { credentialRotationWorkflowId } from '../../workflows/rotate-credentials.messages.ts';
 import { rmaWorkflowId } from '../../workflows/rma.messages.ts';
 import type { upgradeDevice } from '../../workflows/upgrade-device.ts';
 import { upgradeDeviceWorkflowId } from '../../workflows/upgrade-device.messages.ts';
@@ -24,7 +28,7 @@ import { problems } from '../problems.ts';
 import type { rmaRequest } from '../schemas/rma.ts';
 import { activationCodeHash, namableBoxes } from '../site-inventory.ts';
 import { auditStart, describeRun, launch, startOptions, type Origin, type RunDependencies } from './launch.ts';
-import { rmaProgressUrl, temporalRunLink, upgradeProgressUrl } from './links.ts';
+import { credentialRotationProgressUrl, rmaProgressUrl, temporalRunLink, upgradeProgressUrl } from './links.ts';
 import { earlierRunOfTicket } from './tickets.ts';
 
 async function deviceToRun(deps: RunDependencies, principal: Principal, deviceId: string, objectType: ObjectType) {
@@ -72,6 +76,41 @@ export async function startDeviceUpgrade(deps: RunDependencies, origin: Origin, 
     await auditStart(deps, origin, {
       action: 'device.upgrade.start', objectType: 'device', objectId: device.id, tenantId: device.site.tenantId,
       after: { version: image.version, workflowId, ...(request.ticket ? { ticket: request.ticket } : {}) },
+    });
+  }
+  return answer(runId, started);
+}
+
+export interface CredentialRotationRequest {
+  deviceId: string;
+  ticket?: string | undefined;
+}
+
+/**
+ * Gives a device a new NETCONF login and retires the old one. Who starts it needs to run
+ * operations on the device and on its tenant's credentials: the run writes both.
+ */
+export async function startCredentialRotation(deps: RunDependencies, origin: Origin, request: CredentialRotationRequest): Promise<DeviceRunStarted> {
+  const { prisma } = deps;
+  const device = await deviceToRun(deps, origin.principal, request.deviceId, 'device');
+  const tenantId = device.site.tenantId;
+  origin.principal.assert(tenantId, 'credential', 'execute', `The credentials of device ${device.id}`);
+  const workflowId = credentialRotationWorkflowId(device.id);
+  const answer = (runId: string, started: boolean): DeviceRunStarted => ({
+    workflowId, runId, started, progressUrl: credentialRotationProgressUrl(device.id), ...temporalRunLink(deps, origin.principal, workflowId, runId),
+  });
+  const earlier = await earlierRunOfTicket(prisma, { tenantId, ticket: request.ticket, kind: 'credential_rotation', workflowId });
+  if (earlier) return answer(earlier.runId ?? '', false);
+  if (!device.serial || !device.managementAddress) throw problems.conflict(`${device.hostname} has never been provisioned: it has no login to rotate yet.`);
+  if (!renderers.supports(device.platform)) throw problems.conflict(`Branchline has no configuration templates for ${device.hostname}'s platform (${device.platform}): its logins cannot be rotated.`);
+  const { runId, started } = await launch(deps.temporal, workflowId, 'join', () => deps.temporal.workflow.start<typeof rotateCredentials>('rotateCredentials', {
+    ...startOptions(workflowId, { tenantId, siteId: device.siteId, deviceSerials: [device.serial!], ticket: request.ticket }),
+    args: [{ deviceId: device.id, ...(request.ticket ? { ticket: request.ticket } : {}) }],
+  }));
+  if (started) {
+    await auditStart(deps, origin, {
+      action: 'device.credentials.rotation.start', objectType: 'device', objectId: device.id, tenantId,
+      after: { workflowId, ...(request.ticket ? { ticket: request.ticket } : {}) },
     });
   }
   return answer(runId, started);

@@ -103,6 +103,16 @@ export interface PolicyConfigInput {
   steering: AppSteeringConfig[];
 }
 
+/** A login user Branchline logs in as (`system login user`), in the super-user class. */
+export interface LoginUserConfig {
+  name: string;
+  /**
+   * How it authenticates: a SHA-512-crypt hash (`encrypted-password`) or an SSH public key
+   * (`ssh-ed25519`), given as a secret reference (`secretReference`) that the device activity fills in.
+   */
+  authentication: { kind: 'encrypted-password' | 'ssh-ed25519'; secret: string };
+}
+
 export interface DeviceConfigRenderer {
   /** Management only: host name, loopback and WAN interfaces, so the orchestrator keeps reaching it. */
   stage1(input: DeviceConfigInput): string;
@@ -114,4 +124,6 @@ export interface DeviceConfigRenderer {
   factoryDefault(): string;
   /** The firewall and steering policies, replacing whatever policies the device had. */
   policies(input: PolicyConfigInput): string;
+  /** A login user to add (or give new authentication), and what removes the users named. */
+  loginUsers: { add(user: LoginUserConfig): string; remove(names: string[]): string };
 }

@@ -180,4 +180,27 @@ describe('junos configuration', () => {
     assert.doesNotMatch(policies, /<rule><name>erp<\/name>/, 'central breakout stays in the default table, towards the hub');
     assert.match(policies, /<metrics-profile><name>voice<\/name><sla-threshold><delay-round-trip><delay-val>150000<\/delay-val><\/delay-round-trip><jitter><jitter-val>30000<\/jitter-val><\/jitter><packet-loss><loss>1<\/loss><\/packet-loss><\/sla-threshold><\/metrics-profile>/);
   });
+
+  describe('login users', () => {
+    const hash = secretReference('credential-rotation/0193a7c2-0000-7000-8000-000000000001');
+
+    it('adds a super-user whose authentication is replaced whole, the password named as a secret', () => {
+      const add = junosRenderer.loginUsers.add({ name: 'branchline-rot-k3x9q2', authentication: { kind: 'encrypted-password', secret: hash } });
+      assert.equal(add, '<configuration xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><system><login><user><name>branchline-rot-k3x9q2</name>'
+        + `<class>super-user</class><authentication nc:operation="replace"><encrypted-password>${hash}</encrypted-password></authentication>`
+        + '</user></login></system></configuration>');
+    });
+
+    it('adds a key as an ssh-ed25519 entry named by the key', () => {
+      const add = junosRenderer.loginUsers.add({ name: 'ops', authentication: { kind: 'ssh-ed25519', secret: hash } });
+      assert.match(add, new RegExp(`<authentication nc:operation="replace"><ssh-ed25519><name>\\$secret\\{[^}]+\\}</name></ssh-ed25519></authentication>`));
+      assert.doesNotMatch(add, /encrypted-password/);
+    });
+
+    it('removes the users named, in order, without failing for one already gone', () => {
+      assert.equal(junosRenderer.loginUsers.remove(['old-b', 'old-a']), '<configuration xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><system><login>'
+        + '<user nc:operation="remove"><name>old-a</name></user><user nc:operation="remove"><name>old-b</name></user></login></system></configuration>');
+    });
+  });
 });
+

@@ -5,7 +5,7 @@ import { formatIpv4, ipv4Network, parseIpv4Prefix } from '../ipv4.ts';
 import { escapeXml } from './escape-xml.ts';
 import { secretReference, wanLinkInterface } from './device-config.ts';
 import type {
-  AppSteeringConfig, DeviceConfigInput, DeviceConfigRenderer, FirewallRuleConfig, LanSegmentConfig, PppoeConfig, TunnelConfig, WanLinkConfig,
+  AppSteeringConfig, DeviceConfigInput, DeviceConfigRenderer, FirewallRuleConfig, LanSegmentConfig, LoginUserConfig, PppoeConfig, TunnelConfig, WanLinkConfig,
 } from './device-config.ts';
 
 const netconfNs = 'urn:ietf:params:xml:ns:netconf:base:1.0';
@@ -52,6 +52,21 @@ function system(input: DeviceConfigInput, full: boolean): string {
   const nameServers = (input.dnsServers ?? []).map((server) => `<name-server>${named(server)}</name-server>`).join('');
   return `<system>${leaf('host-name', input.hostname)}<services><ssh/><netconf><ssh/></netconf>${dhcpLocalServer(input, full)}</services>${nameServers}</system>`;
 }
+
+/**
+ * `system login user`: its authentication replaced whole, so a user given a new key or password
+ * keeps no earlier one. `remove` (RFC 6241) rather than `delete`: a user already gone is no error.
+ */
+const loginUsers: DeviceConfigRenderer['loginUsers'] = {
+  add: (user: LoginUserConfig) => {
+    const { kind, secret } = user.authentication;
+    const authentication = kind === 'encrypted-password' ? leaf('encrypted-password', secret) : `<ssh-ed25519>${named(secret)}</ssh-ed25519>`;
+    return `<configuration xmlns:nc="${netconfNs}"><system><login><user>${named(user.name, leaf('class', 'super-user'))}`
+      + `<authentication nc:operation="replace">${authentication}</authentication></user></login></system></configuration>`;
+  },
+  remove: (names: string[]) => `<configuration xmlns:nc="${netconfNs}"><system><login>`
+    + [...names].sort().map((name) => `<user nc:operation="remove">${named(name)}</user>`).join('') + '</login></system></configuration>',
+};
 
 // ---- interfaces ---------------------------------------------------------------------------
 
@@ -307,6 +322,8 @@ export const junosRenderer: DeviceConfigRenderer = {
   },
 
   factoryDefault: () => '<configuration/>',
+
+  loginUsers,
 
   policies(input) {
     // The zones the rules name exist on every device the policies go to: a device without that

@@ -11,6 +11,8 @@ const byPlatform: Readonly<Record<string, DeviceConfigRenderer>> = {
 };
 
 export const renderers = {
+  /** Whether Branchline has configuration templates for the platform. */
+  supports: (platform: string): boolean => Object.hasOwn(byPlatform, platform),
   forPlatform(platform: string): DeviceConfigRenderer {
     const renderer = byPlatform[platform];
     if (!renderer) throw ApplicationFailure.nonRetryable(`No configuration templates for platform "${platform}"; known: ${Object.keys(byPlatform).join(', ')}.`, 'UnknownPlatform');

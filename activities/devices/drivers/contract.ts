@@ -58,6 +58,8 @@ export interface DeviceDriver {
   /** WAN-link probe results (latency, jitter, loss), read over SNMP; `link` is the probe's owner, the WAN link's name. */
   probes(): Promise<ProbeResult[]>;
   runningConfig(): Promise<string>;
+  /** The login users of the running configuration, by name (the factory's root account is not one). */
+  loginUsers(): Promise<string[]>;
   /** The tunnels in the running configuration whose far end is `peer` (a device being replaced). */
   tunnelsTo(peer: string): Promise<TunnelConfig[]>;
   lock(): Promise<void>;

@@ -46,10 +46,15 @@ export function withAccountsKept(config: string, running: string): string {
   return serialize(document);
 }
 
+/** The statements at a path below `from` (`system login user`, …). */
+const path = (from: Element | undefined, ...names: string[]) => names.reduce<Element[]>(
+  (found, name) => found.flatMap((e) => elementChildren(e).filter((c) => c.localName === name)), from ? [from] : []);
+
 export function junosDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
   const target = netconfTarget(connection);
   const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
   const changes = candidateChanges(netconf);
+  const runningRoot = async () => parseXml(await netconf((session) => session.getConfig('running'))).documentElement!;
 
   return {
     connection,
@@ -57,10 +62,10 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
 
     runningConfig: () => netconf((session) => session.getConfig('running')).then(asJunosKeepsIt),
 
+    loginUsers: async () => path(await runningRoot(), 'system', 'login', 'user').map((user) => childText(user, 'name') ?? ''),
+
     async tunnelsTo(peer) {
-      const root = parseXml(await netconf((session) => session.getConfig('running'))).documentElement!;
-      const path = (from: Element | undefined, ...names: string[]) => names.reduce<Element[]>(
-        (found, name) => found.flatMap((e) => elementChildren(e).filter((c) => c.localName === name)), from ? [from] : []);
+      const root = await runningRoot();
       const st0 = path(root, 'interfaces', 'interface').find((i) => childText(i, 'name') === 'st0');
       const unitAddress = new Map(path(st0, 'unit').map((u) => [childText(u, 'name'), path(u, 'family', 'inet', 'address')[0]]));
       // A tunnel is an IKE gateway whose address is the peer, and the VPN that uses the gateway.

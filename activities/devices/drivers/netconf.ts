@@ -151,6 +151,12 @@ export function netconfDriver(connection: DeviceConnection, transports: Transpor
 
     runningConfig: () => netconf((session) => session.getConfig('running')),
 
+    // ietf-system's local users (RFC 7317: system authentication user).
+    loginUsers: () => netconf(async (session) => {
+      const [system] = children(dataRoot(await session.getConfig('running', `<system xmlns="${ns.system}"><authentication/></system>`)), 'system');
+      return children(children(system, 'authentication')[0], 'user').map((user) => childText(user, 'name') ?? '');
+    }),
+
     tunnelsTo: () => Promise.reject(unsupported('reading IPsec tunnels')),
 
     ...changes,

@@ -4,7 +4,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
 import { ConfigStore } from '../../../simulator/config-store.ts';
 import { generateKeyPair } from '../../../simulator/device.ts';
-import { startNetconfServer, type NetconfDevice, type RunningNetconfServer } from '../../../simulator/netconf-server.ts';
+import { startNetconfServer, type ConfiguredLogin, type NetconfDevice, type RunningNetconfServer } from '../../../simulator/netconf-server.ts';
+import { sha512Crypt } from '../../../runtime/sha512-crypt.ts';
 import { DeviceError } from '../errors.ts';
 import { frame, MessageDecoder } from './framing.ts';
 import { capabilities, keyFingerprint, NetconfRpcError, NetconfSession, type NetconfTarget } from './session.ts';
@@ -13,16 +14,20 @@ const ns = 'http://xml.juniper.net/xnm/1.1/xnm';
 const hostKey = generateKeyPair();
 const clientKey = generateKeyPair();
 const otherHostKey = generateKeyPair();
+const userKey = generateKeyPair();
 
 const interfaceConfig = (unit: string, vlan: number) =>
   `<configuration xmlns="${ns}"><interfaces><interface><name>ge-0/0/1</name><unit><name>${unit}</name><vlan-id>${vlan}</vlan-id></unit></interface></interfaces></configuration>`;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('NETCONF over SSH', () => {
+  /** The login users the configuration holds, beside the factory account. */
+  const logins: ConfiguredLogin[] = [];
   const device: NetconfDevice & { store: ConfigStore } = {
     store: new ConfigStore(),
     faults: { replyDelayMs: 0, dropReplies: false },
     credentials: { username: 'admin', password: 'secret', authorizedKeys: [clientKey.public] },
+    configuredLogins: () => logins,
     operationalState: () => '<software-information xmlns="urn:example:device-state"><version>22.4R1</version></software-information>',
   };
   let server: RunningNetconfServer;
@@ -189,6 +194,27 @@ describe('NETCONF over SSH', () => {
     await assert.rejects(connect({ password: 'wrong' }), (e: unknown) => e instanceof DeviceError && e.kind === 'auth' && !e.retryable);
     const session = await connect({ password: undefined, privateKey: clientKey.private });
     assert.ok(session.isOpen);
+  });
+
+  it('lets the login users of the configuration in by their crypt password or their key, and no longer once removed or refused', async () => {
+    logins.push({ name: 'ops', encryptedPassword: sha512Crypt('ops-password'), publicKeys: [] }, { name: 'robot', publicKeys: [userKey.public] });
+    try {
+      assert.ok((await connect({ username: 'ops', password: 'ops-password' })).isOpen);
+      assert.ok((await connect({ username: 'robot', password: undefined, privateKey: userKey.private })).isOpen);
+      const refused = (e: unknown) => e instanceof DeviceError && e.kind === 'auth';
+      await assert.rejects(connect({ username: 'ops', password: 'wrong' }), refused);
+      await assert.rejects(connect({ username: 'robot', password: undefined, privateKey: clientKey.private }), refused, 'another key');
+      await assert.rejects(connect({ username: 'ops', password: 'secret' }), refused, "the factory account's password is its own");
+      device.faults.refuseConfiguredLogins = true;
+      await assert.rejects(connect({ username: 'ops', password: 'ops-password' }), refused);
+      assert.ok((await connect()).isOpen, 'the factory account still logs in');
+      device.faults.refuseConfiguredLogins = false;
+      logins.splice(0, 1);
+      await assert.rejects(connect({ username: 'ops', password: 'ops-password' }), refused, 'removed from the configuration');
+    } finally {
+      logins.splice(0);
+      device.faults.refuseConfiguredLogins = false;
+    }
   });
 
   it('times out an rpc the device does not answer, as a retryable error', async () => {

@@ -2,7 +2,7 @@
 // (its `progress` query) for the live page. Progress differs by kind; what every kind may carry is here.
 import type { RunKind, RunStatus } from '../../../generated/prisma/enums.ts';
 import type {
-  CampaignProgress, DecommissionProgress, OnboardingProgress, RmaProgress, Step, UpgradeProgress, ZtpProgress,
+  CampaignProgress, CredentialRotationProgress, DecommissionProgress, OnboardingProgress, RmaProgress, Step, UpgradeProgress, ZtpProgress,
 } from '../../../domain/progress.ts';
 
 export type { Step };
@@ -20,7 +20,7 @@ export interface RunSummary {
   closedAt: string | null;
 }
 
-type AnyProgress = OnboardingProgress | DecommissionProgress | ZtpProgress | UpgradeProgress | CampaignProgress | RmaProgress;
+type AnyProgress = OnboardingProgress | DecommissionProgress | ZtpProgress | UpgradeProgress | CampaignProgress | RmaProgress | CredentialRotationProgress;
 type KeyOfAny<T> = T extends unknown ? keyof T : never;
 type ValueOfAny<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
 
