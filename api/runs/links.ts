@@ -28,6 +28,7 @@ export const onboardingProgressUrl = (siteId: string) => `/api/v1/sites/${siteId
 export const decommissionProgressUrl = (siteId: string) => `/api/v1/sites/${siteId}/decommission`;
 export const upgradeProgressUrl = (deviceId: string) => `/api/v1/devices/${deviceId}/upgrade`;
 export const rmaProgressUrl = (deviceId: string) => `/api/v1/devices/${deviceId}/rma`;
+export const slaPushUrl = (siteId: string) => `/api/v1/sites/${siteId}/sla-policies/push`;
 export const campaignUrl = (campaignId: string) => `/api/v1/upgrade-campaigns/${campaignId}`;
 
 /** Where the Temporal Web UI is, and which namespace the runs are in. */
