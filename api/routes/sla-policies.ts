@@ -38,8 +38,8 @@ async function named<T>(write: () => Promise<T>, what: string): Promise<T> {
 export function slaPoliciesRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): Router {
   const router = Router();
   const { prisma } = deps;
-  const profileParams = z.object({ profileId: z.uuid() });
-  const policyParams = z.object({ policyId: z.uuid() });
+  const profileParams = z.object({ slaProfileId: z.uuid() });
+  const policyParams = z.object({ slaPolicyId: z.uuid() });
 
   const profileOf = async (principal: Principal, id: string, action: Action) => {
     const row = await prisma.slaProfile.findUnique({ where: { id }, include: profileInclude });
@@ -79,10 +79,10 @@ export function slaPoliciesRouter(api: ApiDefinition, deps: { prisma: PrismaClie
   });
 
   api.route(router, {
-    method: 'get', path: '/sla-profiles/:profileId', summary: 'Get an SLA profile (with its ETag)', tags,
+    method: 'get', path: '/sla-profiles/:slaProfileId', summary: 'Get an SLA profile (with its ETag)', tags,
     access: { type: 'site', action: 'read' }, params: profileParams, response: slaProfileView,
     handler: async ({ params, principal }, _req, res) => {
-      const row = await profileOf(principal, params.profileId, 'read');
+      const row = await profileOf(principal, params.slaProfileId, 'read');
       sendEtag(res, row.updatedAt);
       return profileView(row);
     },
@@ -110,15 +110,15 @@ export function slaPoliciesRouter(api: ApiDefinition, deps: { prisma: PrismaClie
   });
 
   api.route(router, {
-    method: 'patch', path: '/sla-profiles/:profileId', summary: 'Rename an SLA profile or change its thresholds (If-Match required)', tags,
+    method: 'patch', path: '/sla-profiles/:slaProfileId', summary: 'Rename an SLA profile or change its thresholds (If-Match required)', tags,
     access: { type: 'site', action: 'write' }, params: profileParams, body: slaProfileChange, response: slaProfileView,
     handler: async ({ params, body, principal }, req, res) => {
-      const before = await profileOf(principal, params.profileId, 'write');
+      const before = await profileOf(principal, params.slaProfileId, 'write');
       // Changed figures make it a custom profile: the preset no longer says what it holds.
       const figures = Object.keys(body).some((key) => key !== 'name');
       const after = await named(() => updateIfMatch(req, before,
         (updatedAt) => prisma.slaProfile.updateMany({ where: { id: before.id, updatedAt }, data: { ...body, ...(figures ? { preset: null } : {}) } }),
-        () => profileOf(principal, params.profileId, 'write')), 'an SLA profile');
+        () => profileOf(principal, params.slaProfileId, 'write')), 'an SLA profile');
       await recordAudit(prisma, principal, req, { action: 'sla-profile.update', objectType: 'sla-profile', objectId: after.id, tenantId: after.tenantId, before: profileView(before), after: profileView(after) });
       sendEtag(res, after.updatedAt);
       return profileView(after);
@@ -126,10 +126,10 @@ export function slaPoliciesRouter(api: ApiDefinition, deps: { prisma: PrismaClie
   });
 
   api.route(router, {
-    method: 'delete', path: '/sla-profiles/:profileId', summary: 'Delete an SLA profile no policy uses', tags,
+    method: 'delete', path: '/sla-profiles/:slaProfileId', summary: 'Delete an SLA profile no policy uses', tags,
     access: { type: 'site', action: 'write' }, params: profileParams, status: 204, response: z.null(),
     handler: async ({ params, principal }, req, res) => {
-      const before = await profileOf(principal, params.profileId, 'write');
+      const before = await profileOf(principal, params.slaProfileId, 'write');
       if (before._count.policies > 0) throw problems.conflict(`${before._count.policies} application SLA polic(ies) use ${before.name}: give them another profile first.`);
       await prisma.slaProfile.delete({ where: { id: before.id } });
       await recordAudit(prisma, principal, req, { action: 'sla-profile.delete', objectType: 'sla-profile', objectId: before.id, tenantId: before.tenantId, before: profileView(before) });
@@ -149,10 +149,10 @@ export function slaPoliciesRouter(api: ApiDefinition, deps: { prisma: PrismaClie
   });
 
   api.route(router, {
-    method: 'get', path: '/app-sla-policies/:policyId', summary: 'Get an application SLA policy (with its ETag)', tags,
+    method: 'get', path: '/app-sla-policies/:slaPolicyId', summary: 'Get an application SLA policy (with its ETag)', tags,
     access: { type: 'site', action: 'read' }, params: policyParams, response: appSlaPolicyView,
     handler: async ({ params, principal }, _req, res) => {
-      const row = await policyOf(principal, params.policyId, 'read');
+      const row = await policyOf(principal, params.slaPolicyId, 'read');
       sendEtag(res, row.updatedAt);
       return policyView(row);
     },
@@ -173,14 +173,14 @@ export function slaPoliciesRouter(api: ApiDefinition, deps: { prisma: PrismaClie
   });
 
   api.route(router, {
-    method: 'patch', path: '/app-sla-policies/:policyId', summary: 'Change an application SLA policy (If-Match required); sites take it at their next SLA push', tags,
+    method: 'patch', path: '/app-sla-policies/:slaPolicyId', summary: 'Change an application SLA policy (If-Match required); sites take it at their next SLA push', tags,
     access: { type: 'site', action: 'write' }, params: policyParams, body: appSlaPolicyChange, response: appSlaPolicyView,
     handler: async ({ params, body, principal }, req, res) => {
-      const before = await policyOf(principal, params.policyId, 'write');
+      const before = await policyOf(principal, params.slaPolicyId, 'write');
       if (body.slaProfileId) await assertProfileOfTenant(before.tenantId, body.slaProfileId);
       const after = await named(() => updateIfMatch(req, before,
         (updatedAt) => prisma.appSlaPolicy.updateMany({ where: { id: before.id, updatedAt }, data: body }),
-        () => policyOf(principal, params.policyId, 'write')), 'an application SLA policy');
+        () => policyOf(principal, params.slaPolicyId, 'write')), 'an application SLA policy');
       await recordAudit(prisma, principal, req, { action: 'app-sla-policy.update', objectType: 'app-sla-policy', objectId: after.id, tenantId: after.tenantId, before: policyView(before), after: policyView(after) });
       sendEtag(res, after.updatedAt);
       return policyView(after);
@@ -188,10 +188,10 @@ export function slaPoliciesRouter(api: ApiDefinition, deps: { prisma: PrismaClie
   });
 
   api.route(router, {
-    method: 'delete', path: '/app-sla-policies/:policyId', summary: 'Delete an application SLA policy no site is attached to', tags,
+    method: 'delete', path: '/app-sla-policies/:slaPolicyId', summary: 'Delete an application SLA policy no site is attached to', tags,
     access: { type: 'site', action: 'write' }, params: policyParams, status: 204, response: z.null(),
     handler: async ({ params, principal }, req, res) => {
-      const before = await policyOf(principal, params.policyId, 'write');
+      const before = await policyOf(principal, params.slaPolicyId, 'write');
       // Its rules stay on the sites' devices until they are pushed without it: detaching says so first.
       if (before._count.sites > 0) throw problems.conflict(`${before.name} is attached to ${before._count.sites} site(s): detach it and push their SLA policies first.`);
       await prisma.appSlaPolicy.delete({ where: { id: before.id } });
