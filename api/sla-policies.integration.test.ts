@@ -43,7 +43,11 @@ describe('SLA policies', { timeout: 300_000 }, () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  const pathOf = (application: string) => box().applicationPaths().find((p) => p.application === application);
+  /** Where the box sends an application now, as the simulator's control API reports it. */
+  const pathOf = async (application: string) => {
+    const paths = await (await fetch(`${lab.fleet.controlUrl}/devices/${serial}/application-paths`)).json() as { application: string; link: string; rule: string }[];
+    return paths.find((p) => p.application === application);
+  };
 
   before(async () => {
     database = await createTestDatabase();
@@ -157,7 +161,8 @@ describe('SLA policies', { timeout: 300_000 }, () => {
       const version = await database.prisma.configVersion.findFirstOrThrow({ where: { deviceId: device!.deviceId }, orderBy: { version: 'desc' } });
       assert.deepEqual([version.version, version.source], [device!.version, 'policy']);
       // MPLS is the box's ge-0/0/0, which the simulator calls wan0.
-      assert.deepEqual([pathOf('junos:SIP')?.link, pathOf('junos:MS-TEAMS')?.link, pathOf('junos:SIP')?.rule], ['wan0', 'wan0', 'voice-first-mpls']);
+      const [sip, teams] = [await pathOf('junos:SIP'), await pathOf('junos:MS-TEAMS')];
+      assert.deepEqual([sip?.link, teams?.link, sip?.rule], ['wan0', 'wan0', 'voice-first-mpls']);
       assert.equal(box().rpmTests().find((t) => t.owner === 'mpls')?.rttThresholdUs, 150_000);
       const again = await lab.api<{ devices: Outcome[] }>('POST', `/api/v1/sites/${siteId}/sla-policies/preview`);
       assert.deepEqual([again.body.devices[0]!.changed, again.body.devices[0]!.diff], [false, ''], 'pushed, nothing is left to change');
@@ -167,7 +172,8 @@ describe('SLA policies', { timeout: 300_000 }, () => {
       const path = `/api/v1/app-sla-policies/${policyId}`;
       assert.equal((await patch(path, { costMode: 'bandwidth_optimised' }, await etagOf(path))).status, 200);
       await push();
-      assert.deepEqual([pathOf('junos:SIP')?.link, pathOf('junos:SIP')?.rule], ['wan1', 'voice-first-internet']);
+      const sip = await pathOf('junos:SIP');
+      assert.deepEqual([sip?.link, sip?.rule], ['wan1', 'voice-first-internet']);
     });
 
     it('is refused for a site not active, with the reason', async () => {
