@@ -3,11 +3,9 @@
 // diff, and the push (a run of applySlaPolicies over NETCONF) after which the box steers the
 // applications where the policy says, as the simulator reports it.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { seedDemo } from '../prisma/seed.ts';
-import { startLab, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { startSeededLab, type Lab } from '../scripts/lab.ts';
+import type { TestDatabase } from '../scripts/testing.ts';
 
 const serial = 'BLS0000001';
 
@@ -50,14 +48,8 @@ describe('SLA policies', { timeout: 300_000 }, () => {
   };
 
   before(async () => {
-    database = await createTestDatabase();
-    await seedDemo(database.prisma);
+    ({ database, lab } = await startSeededLab({ models: ['SRX-SIM-300'], baseAddress: '127.47.0.1', snmpPort: 33161, netconfPort: 33830 }));
     tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
-    const { temporalAddress, namespace } = testServices();
-    lab = await startLab({
-      databaseUrl: database.url, temporalAddress, namespace, models: ['SRX-SIM-300'], baseAddress: '127.47.0.1', snmpPort: 32161, netconfPort: 32830,
-      worker: 'in-process', logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
-    });
     // One box, two WAN links: MPLS (static, dear) on ge-0/0/0 and broadband (DHCP, cheap) on ge-0/0/1.
     const created = await lab.api<{ id: string; activationCodes: { code: string }[] }>('POST', '/api/v1/sites', {
       tenantId, name: 'Leuven depot', timezone: 'Europe/Brussels', tags: ['depots'], topology: 'full_mesh',
