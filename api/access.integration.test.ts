@@ -79,7 +79,7 @@ describe('access', () => {
   let events: EventHub;
   let deps: AppDependencies;
   /** Tenant A (Acme) owns the objects; B (Globex) is the other tenant. */
-  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string };
+  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string; slaProfileId: string; slaPolicyId: string };
   let spAdmin: string;
   let otherTenantAdmin: string;
   let operator: string;
@@ -123,6 +123,8 @@ describe('access', () => {
       auth: spAdmin, body: { tenantId: acme.id, name: 'Staging', netconf: { username: 'netops', password: 'staging-password' }, snmp: { version: 'v2c', community: 'acme' } },
     });
     a.profileId = profile.body.id;
+    a.slaProfileId = (await prisma.slaProfile.findFirstOrThrow({ where: { tenantId: acme.id } })).id;
+    a.slaPolicyId = (await prisma.appSlaPolicy.findFirstOrThrow({ where: { tenantId: acme.id } })).id;
     a.userId = (await signInAs(prisma, { role: 'Tenant operator', tenantId: acme.id })).userId;
     a.workflowId = onboardingWorkflowId(a.siteId);
     await prisma.runSummary.create({ data: { workflowId: a.workflowId, kind: 'site_onboarding', tenantId: acme.id, siteId: a.siteId } });
@@ -150,6 +152,7 @@ describe('access', () => {
     'put /tenants/:tenantId/target-images/:model': () => ({ imageId: '00000000-0000-7000-8000-000000000000' }),
     'post /devices/:deviceId/rma': () => ({ newSerial: 'BLS7777777' }),
     'put /devices/:deviceId/credential-profile': () => ({ profileId: a.profileId }),
+    'put /sites/:siteId/app-sla-policies': () => ({ policyIds: [] }),
     'post /itsm/:integrationId/change-requests': () => ({ number: 'CHG0000001', short_description: 'x', operation: 'site.onboard', parameters: { siteId: a.siteId } }),
   };
   const bodyOf = (route: { method: string; path: string }) => {

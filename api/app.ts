@@ -18,6 +18,8 @@ import { imagesRouter } from './routes/images.ts';
 import { onboardingRouter } from './routes/onboarding.ts';
 import { organisationRouter } from './routes/organisation.ts';
 import { policiesRouter } from './routes/policies.ts';
+import { slaPoliciesRouter } from './routes/sla-policies.ts';
+import { siteSlaRouter } from './routes/site-sla.ts';
 import { runsRouter } from './routes/runs.ts';
 import { sitePreviewRouter } from './routes/site-preview.ts';
 import { sitesRouter } from './routes/sites.ts';
@@ -133,9 +135,11 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(sitesRouter(api, deps));
   v1.use(sitePreviewRouter(api, deps));
   v1.use(policiesRouter(api, deps));
+  v1.use(slaPoliciesRouter(api, deps));
   // The one place runs are started and steered, for the REST routes and ITSM alike.
   const runs = createRunRegistry(deps);
   v1.use(onboardingRouter(api, deps, runs));
+  v1.use(siteSlaRouter(api, deps, runs));
   v1.use(ztpRouter(api, deps));
   v1.use(devicesRouter(api, deps));
   v1.use(credentialsRouter(api, deps));

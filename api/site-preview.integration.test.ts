@@ -121,7 +121,8 @@ describe('site preview', () => {
     ]);
     assert.deepEqual(onboarding.lanSegments.map((s) => s.vlanId), [10, 20]);
     assert.deepEqual(onboarding.peers.map((p) => [p.siteName, p.priority]), [['Frankfurt hub', 'primary'], ['Amsterdam hub', 'secondary']]);
-    assert.deepEqual(onboarding.policies.steering.map((s) => s.preferredLinks), [['broadband', 'mpls']]);
+    // The policy's link types first, in its order (mpls, then broadband), the other links after them.
+    assert.deepEqual(onboarding.policies.steering.map((s) => s.preferredLinks), [['mpls', 'broadband', 'backup', 'internet']]);
     assert.deepEqual(onboarding.targetImages, [{ model: 'SRX-SIM-300', version: '23.2R1', sha256: 'a'.repeat(64) }]);
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareVersions, deviceConfigInput, gatewayOf, peerTunnel, wanLinkChecks, wanLinkConfigs, type SitePlan } from './site-plan.ts';
+import { compareVersions, deviceConfigInput, gatewayOf, peerTunnel, probedLinks, wanLinkChecks, wanLinkConfigs, type SitePlan } from './site-plan.ts';
+import { junosRenderer } from './render/junos.ts';
 
 const target = (host: string) => ({ deviceId: `id-${host}`, serial: `S-${host}`, platform: 'junos', host, netconfPort: 830, snmpPort: 161 });
 const links = [{ name: 'internet', interfaceName: 'ge-0/0/0', address: 'dhcp' as const }, { name: 'lte', interfaceName: 'dl0', address: 'dhcp' as const }];
@@ -25,6 +26,17 @@ const tunnel = (peerSiteId: string, localUnit: number, peerUnit: number, base: n
   ({ peerSiteId, subnet: `172.16.0.${base}/30`, localAddress: `172.16.0.${base + 1}/30`, peerAddress: `172.16.0.${base + 2}/30`, localUnit, peerUnit });
 
 describe('site plan', () => {
+  it('knows the links a device probes as its stage 2 renders the probes: those a tunnel rides, static ones, all when the site has DNS', () => {
+    const probesIn = (config: string) => [...config.matchAll(/<probe><name>([^<]+)<\/name>/g)].map((m) => m[1]).sort();
+    const allocations = (role: 'primary' | 'secondary') => ({ role, loopback: '10.255.0.9/32', tunnels: [tunnel('hub-a', 1, 5, 0), tunnel('hub-b', 2, 5, 4)] });
+    for (const device of plan.devices) {
+      assert.deepEqual(probedLinks(plan, device), probesIn(junosRenderer.stage2(deviceConfigInput(plan, device, allocations(device.role)))));
+    }
+    assert.deepEqual(probedLinks(plan, plan.devices[0]!), ['internet'], 'the LTE link carries no tunnel and has no gateway');
+    const withDns = { ...plan, devices: [{ ...plan.devices[0]!, wanLinks: [...links, { name: 'mpls', interfaceName: 'ge-0/0/1', address: '192.0.2.2/30', gateway: '192.0.2.1', dnsServers: ['192.0.2.53'] }] }] };
+    assert.deepEqual(probedLinks(withDns, withDns.devices[0]!), ['internet', 'lte', 'mpls']);
+  });
+
   it('gives a LAN segment its first host as gateway', () => {
     assert.equal(gatewayOf('10.7.10.0/24'), '10.7.10.1/24');
   });

@@ -217,6 +217,18 @@ export function deviceConfigInput(plan: SitePlan, device: PlannedDevice, allocat
   };
 }
 
+/**
+ * The WAN links a device's stage 2 gives an RPM probe: those a tunnel rides, a static link (by its
+ * gateway), and any link when the site has DNS servers (render/junos.ts rpmProbes picks the
+ * target in that order). Only these may take probe thresholds.
+ */
+export function probedLinks(plan: Pick<SitePlan, 'devices' | 'peers'>, device: PlannedDevice): string[] {
+  const tunnelled = new Set(plan.peers.map((_, index) => linkFor(device.primaryLinks, index)));
+  const resolvable = siteDnsServers(plan).length > 0;
+  return device.wanLinks.filter((link) => resolvable || tunnelled.has(link.name) || (link.address !== 'dhcp' && link.address !== 'pppoe' && !!link.gateway))
+    .map((link) => link.name).sort();
+}
+
 /** The peer's side of one tunnel: its unit, its address in the /30, and the site's device as its peer. */
 export function peerTunnel(peer: PeerDevice, device: { hostname: string; target: DeviceTarget }, tunnel: TunnelAllocation, index: number): TunnelConfig {
   return {

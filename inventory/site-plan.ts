@@ -17,7 +17,7 @@ export interface ModelledSite extends PeerChoice {
   departments: string[];
   devices: Omit<PlannedDevice, 'wanLinks' | 'primaryLinks'>[];
   /** Each on its device (none when that device is gone). */
-  wanLinks: (WanLinkPlan & { type: string; deviceRole: DeviceRole | null })[];
+  wanLinks: (WanLinkPlan & { type: string; deviceRole: DeviceRole | null; monthlyCost?: number })[];
   lanSegments: SitePlan['lanSegments'];
   appSlaPolicyIds: string[];
 }
@@ -81,7 +81,7 @@ export async function storedSite(prisma: PrismaClient, siteId: string): Promise<
       id: device.id, role: device.role, hostname: device.hostname, model: device.model, platform: device.platform,
       serial: device.serial, status: device.status, target: targetOf(device), softwareVersion: device.softwareVersion,
     })),
-    wanLinks: site.wanLinks.map((link) => ({ ...wanLinkPlan(link), type: link.type, deviceRole: site.devices.find((device) => device.id === link.deviceId)?.role ?? null })),
+    wanLinks: site.wanLinks.map((link) => ({ ...wanLinkPlan(link), type: link.type, monthlyCost: Number(link.monthlyCost), deviceRole: site.devices.find((device) => device.id === link.deviceId)?.role ?? null })),
     lanSegments: site.lanSegments.map((s) => ({ name: s.name, vlanId: s.vlanId, prefix: s.prefix, dhcp: s.dhcp, department: s.department?.name ?? null })),
     appSlaPolicyIds: site.appSlaPolicies.map((chosen) => chosen.policyId),
   };

@@ -18,7 +18,8 @@ export { simulatorImage } from '../simulator/device.ts';
 import { loadServiceConfig } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { ManagedProcess } from './processes.ts';
-import { installQuietRuntime, signInAs } from './testing.ts';
+import { seedDemo } from '../prisma/seed.ts';
+import { createTestDatabase, installQuietRuntime, signInAs, testServices, type TestDatabase } from './testing.ts';
 import { createWorkers } from './worker.ts';
 
 export const labCredentials = { username: 'branchline', password: 'lab-password', community: 'branchline-lab' };
@@ -185,4 +186,18 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
     },
   };
+}
+
+/**
+ * A fresh test database seeded with the demo, and a lab over it with its worker in this process:
+ * where the end-to-end tests of a tenant's sites start. The caller stops the lab and drops the database.
+ */
+export async function startSeededLab(fleet: Pick<LabOptions, 'models' | 'baseAddress' | 'snmpPort' | 'netconfPort'>): Promise<{ database: TestDatabase; lab: Lab }> {
+  const database = await createTestDatabase();
+  await seedDemo(database.prisma);
+  const { temporalAddress, namespace } = testServices();
+  const lab = await startLab({
+    ...fleet, databaseUrl: database.url, temporalAddress, namespace, worker: 'in-process', logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
+  });
+  return { database, lab };
 }

@@ -5,6 +5,7 @@ import { junosRenderer } from '../domain/render/junos.ts';
 import { parseXml, type Element } from '../activities/devices/netconf/xml.ts';
 import { SimulatedDevice, newIdentity } from './device.ts';
 import { dhcpServices } from './dhcp-server.ts';
+import { summarise } from './rpm.ts';
 
 const branch: DeviceConfigInput = {
   hostname: 'leuven-depot-01',
@@ -84,3 +85,50 @@ describe('simulated device', () => {
   });
 });
 
+describe('simulated links and steering', () => {
+  const site: DeviceConfigInput = {
+    hostname: 'ghent-store-01', loopback: '10.255.0.12/32',
+    wanLinks: [
+      { name: 'wan0', interfaceName: 'ge-0/0/0', address: '192.0.2.10/30', gateway: '192.0.2.9' },
+      { name: 'wan1', interfaceName: 'ge-0/0/1', address: 'dhcp' },
+    ],
+    dnsServers: ['192.0.2.53'],
+    lanSegments: [{ name: 'staff', vlanId: 10, gateway: '10.12.10.1/24', dhcp: true, department: 'Staff' }],
+    tunnels: [],
+  };
+  const voice = {
+    name: 'voice', applications: ['junos:SIP', 'junos:MS-TEAMS'], preferredLinks: ['wan0', 'wan1'],
+    maxLatencyMs: 150, maxJitterMs: 30, maxLossPermille: 10, breakout: 'local' as const,
+  };
+  /** A box running the site's stage 2 with these steering policies committed over it. */
+  function steered(activeLinks: Record<string, string> = {}): SimulatedDevice {
+    const device = box(junosRenderer.stage2(site));
+    const edit = parseXml(junosRenderer.policies({ firewall: [], steering: [{ ...voice, activeLinks }], probedLinks: ['wan0', 'wan1'] })).documentElement!;
+    device.store.edit('candidate', [edit], 'merge', 1);
+    device.store.commit({ sessionId: 1, username: 'u' });
+    return device;
+  }
+
+  it('reports the link each steered application takes, by a static link\'s gateway or a DHCP link\'s unit', () => {
+    const paths = (device: SimulatedDevice) => device.applicationPaths().map((p) => [p.application, p.rule, p.link, p.linkUp]);
+    assert.deepEqual(paths(steered()), [['junos:MS-TEAMS', 'voice-wan0', 'wan0', true], ['junos:SIP', 'voice-wan0', 'wan0', true]]);
+    const moved = steered({ 'junos:MS-TEAMS': 'wan1' });
+    assert.deepEqual(paths(moved), [['junos:MS-TEAMS', 'voice-wan1', 'wan1', true], ['junos:SIP', 'voice-wan0', 'wan0', true]]);
+    moved.impairLink('wan1', { shape: 'blackout' });
+    assert.equal(moved.applicationPaths().find((p) => p.application === 'junos:MS-TEAMS')?.linkUp, false, 'a blacked-out link carries nothing');
+  });
+
+  it('measures a link under its impairment in the RPM results it serves, with the thresholds the steering set', async () => {
+    const device = steered();
+    const last = () => device.rpmResults().find(({ test }) => test.owner === 'wan0')!;
+    assert.equal(last().test.rttThresholdUs, 150_000);
+    assert.equal(summarise(last().collections.find((c) => c.collection === 2)!)?.averageUs, 18_000);
+    device.impairLink('wan0', { shape: 'step', to: { latencyMs: 240, lossPermille: 300 } });
+    const degraded = last().collections.find((c) => c.collection === 2)!;
+    assert.deepEqual([summarise(degraded)?.averageUs, degraded.sent - degraded.received], [240_000, 3]);
+    const reply = await rpc(device, '<get-probe-results><owner>wan0</owner></get-probe-results>');
+    assert.equal(reply.getElementsByTagName('avg-delay')[0]?.textContent, '240000', 'NETCONF serves the impaired link');
+    device.impairLink('wan0', undefined);
+    assert.equal(summarise(last().collections.find((c) => c.collection === 2)!)?.averageUs, 18_000, 'cleared, the link is itself again');
+  });
+});

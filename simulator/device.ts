@@ -13,7 +13,9 @@ import {
   chassisInventory, commitInformation, ikeSecurityAssociations, interfaceInformation, ipsecSecurityAssociations, probeResults, softwareInformation,
   systemStorageInformation, systemUptimeInformation, type SimTunnel,
 } from './operational-rpcs.ts';
-import { rpmCollections, rpmTestsIn, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
+import { applicationPaths, type ApplicationPath } from './application-paths.ts';
+import { impairmentActive, type Impairment, type ImpairmentShape, type ProbeNoise } from './impairments.ts';
+import { measuredQuality, rpmCollections, rpmTestsIn, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
 import { notifications, rpmInstance, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SnmpView } from './snmp-agent.ts';
 
 export interface DeviceIdentity {
@@ -37,6 +39,10 @@ export interface WanLinkState {
   jitterMs: number;
   lossPermille: number;
   cut: boolean;
+  /** Set by the control API: how the link's quality changes from a moment on (impairments.ts). */
+  impairment?: Impairment;
+  /** How much each RPM test's figures vary around the link's quality. */
+  noise?: ProbeNoise;
 }
 
 /** What survives a simulator restart (with --state-file). */
@@ -310,7 +316,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   rpmResults(): { test: RpmTest; collections: RpmCollection[] }[] {
     const wanDown = this.faults.wanDownOnVersion === this.currentVersion;
     const uptime = Math.floor(this.uptimeCentiseconds() / 100);
-    return this.rpmTests().map((test) => ({ test, collections: rpmCollections(test, uptime, wanDown) }));
+    const now = Date.now();
+    return this.rpmTests().map((test) => ({ test, collections: rpmCollections(test, uptime, wanDown, measuredQuality(test, now, this.serial)) }));
   }
 
   /** IPsec VPNs (st0 units) and whether their peer answers: IKE and IPsec SAs are up while it does. */
@@ -517,13 +524,38 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     });
   }
 
+  /** Sets (or, with none, clears) how a WAN link's quality changes from now on; RPM results follow it. */
+  impairLink(name: string, shape: ImpairmentShape | undefined) {
+    const link = this.links.find((l) => l.name === name);
+    if (!link) throw new Error(`no link ${name} on ${this.serial}`);
+    if (shape) link.impairment = { ...shape, startedAt: Date.now() };
+    else delete link.impairment;
+    this.options.onChange();
+  }
+
+  /**
+   * The link each application the running configuration steers takes now, as `show security
+   * advance-policy-based-routing` would lead one to it: the first APBR rule of a profile applied
+   * to a zone that matches it, its routing instance, and the WAN link that instance's default
+   * route leaves by. `linkUp` is false when the link is cut or blacked out.
+   */
+  applicationPaths(): (ApplicationPath & { linkUp: boolean })[] {
+    const ports = new Map(this.interfaces().map((i) => [i.name, i.addresses ?? []]));
+    const now = Date.now();
+    return applicationPaths(this.store.running, this.links, (name) => ports.get(name) ?? []).map((path) => {
+      const link = this.links.find((l) => l.name === path.link);
+      const blackedOut = link?.impairment?.shape === 'blackout' && impairmentActive(link.impairment, now);
+      return { ...path, linkUp: !!link && !link.cut && !blackedOut };
+    });
+  }
+
   /**
    * Changes a WAN link's quality or cuts it, as the control API asks; sends linkDown or linkUp
    * when it is cut or restored, and, for the RPM tests on it that ask for them (traps
    * rtt-exceeded, test-failure), jnxPingRttThresholdExceeded and pingTestFailed when their
    * results cross the configured thresholds.
    */
-  changeLink(name: string, change: Partial<Pick<WanLinkState, 'latencyMs' | 'jitterMs' | 'lossPermille' | 'cut'>>) {
+  changeLink(name: string, change: Partial<Pick<WanLinkState, 'latencyMs' | 'jitterMs' | 'lossPermille' | 'cut' | 'noise'>>) {
     const link = this.links.find((l) => l.name === name);
     if (!link) throw new Error(`no link ${name} on ${this.serial}`);
     const crossings = () => new Map(this.rpmResults().filter(({ test }) => test.link === link).map(({ test, collections }) => {

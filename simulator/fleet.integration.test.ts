@@ -111,6 +111,42 @@ describe('simulator fleet', () => {
     assert.equal((await snmp.get(target(device), [`${oids.ifEntry}.8.${ifIndex}`]))[0]?.value, 1);
   });
 
+  it('impairs a link over time as the control API says, in the RPM results served over SNMP and NETCONF, the port staying up through a blackout', async () => {
+    const device = fleet.device(first)!;
+    const session = await netconf(device);
+    await session.editConfig({ target: 'candidate', config: rpmProbe('wan0', '<probe-interval>1</probe-interval>') });
+    await session.commit();
+    const impair = (shape: unknown) => fetch(`${fleet.controlUrl}/devices/${first}/links/wan0/impairment`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shape) });
+    const last = `${rpmInstance('wan0', 'sla')}.2`;
+    const cell = async (entry: string, column: number, suffix = '') => (await snmp.get(target(device), [`${entry}.${column}.${last}${suffix}`]))[0]?.value;
+    const averageUs = () => cell(oids.rpmCalculatedEntry, 5, '.1');
+
+    assert.equal((await impair({ shape: 'oscillation', to: { latencyMs: 300 }, periodMs: 1_000 })).status, 200);
+    const seen = new Set<unknown>();
+    for (let i = 0; i < 12 && seen.size < 2; i++, await wait(150)) seen.add(await averageUs());
+    assert.deepEqual([...seen].sort(), [18_000, 300_000], 'an oscillating link alternates between its base and the degraded quality');
+
+    await impair({ shape: 'ramp', to: { latencyMs: 1_018 }, overMs: 60_000 });
+    const early = Number(await averageUs());
+    await wait(600);
+    assert.ok(Number(await averageUs()) > early && early < 100_000, 'a ramp climbs from the base');
+
+    await impair({ shape: 'blackout' });
+    assert.deepEqual([await cell(oids.rpmSummaryEntry, 3), await cell(oids.rpmSummaryEntry, 4)], [0, 100_000_000], 'nothing answers');
+    const names = await snmp.walk(target(device), `${oids.ifXEntry}.1`);
+    const ifIndex = names.find((vb) => vb.value === 'ge-0/0/0')!.oid.split('.').at(-1);
+    assert.equal((await snmp.get(target(device), [`${oids.ifEntry}.8.${ifIndex}`]))[0]?.value, 1, 'the port stays up: only the probes tell');
+
+    assert.equal((await impair({ shape: 'brownout', to: { lossPermille: 500 } })).status, 400, 'a brownout needs its duration');
+    assert.equal((await fetch(`${fleet.controlUrl}/devices/${first}/links/wan0/impairment`, { method: 'DELETE' })).status, 200);
+    await control(`/devices/${first}/links/wan0`, { noise: { latencyMs: 4 } });
+    const [one, two] = [await session.rpc('<get-probe-results><owner>wan0</owner></get-probe-results>'), await session.rpc('<get-probe-results><owner>wan0</owner></get-probe-results>')];
+    const delay = (reply: Element) => reply.getElementsByTagName('probe-last-test-results')[0]?.getElementsByTagName('avg-delay')[0]?.textContent;
+    assert.equal(delay(one), delay(two), 'the noise of one test is the same for every reader');
+    assert.notEqual(delay(one), '18000', 'with noise, a test measures around the link, not its exact figure');
+    await control(`/devices/${first}/links/wan0`, { noise: {} });
+  });
+
   it('makes the next commit fail once, and journals only what was committed', async () => {
     const device = fleet.device(second)!;
     await control(`/devices/${second}/faults`, { failNextCommit: 'commit failed: simulated disk error' });

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { formatIpv4, parseIpv4 } from '../domain/ipv4.ts';
+import { impairmentShape, probeNoise } from './impairments.ts';
 import { SimulatedDevice, newIdentity, simulatorImage, withCredentials, type DeviceState, type ManagementCredentials } from './device.ts';
 
 export interface FleetOptions {
@@ -156,6 +157,7 @@ export class Fleet {
       jitterMs: z.number().min(0).optional(),
       lossPermille: z.number().int().min(0).max(1000).optional(),
       cut: z.boolean().optional(),
+      noise: probeNoise.optional(),
     });
     const faults = z.object({
       failNextCommit: z.string().min(1).nullable().optional(),
@@ -187,6 +189,15 @@ export class Fleet {
     app.post('/devices/:serial/links/:link', withDevice((device, req) => {
       device.changeLink(String(req.params['link']), linkChange.parse(req.body));
     }));
+    // Impairments over time (impairments.ts): step, ramp, oscillation, brownout, blackout.
+    app.put('/devices/:serial/links/:link/impairment', withDevice((device, req) => {
+      device.impairLink(String(req.params['link']), impairmentShape.parse(req.body));
+    }));
+    app.delete('/devices/:serial/links/:link/impairment', withDevice((device, req) => {
+      device.impairLink(String(req.params['link']), undefined);
+    }));
+    // What a real box shows in `show security advance-policy-based-routing`: the link each steered application takes.
+    app.get('/devices/:serial/application-paths', withDevice((device) => device.applicationPaths()));
     app.post('/devices/:serial/power', withDevice(async (device, req) => {
       const { on } = z.object({ on: z.boolean() }).parse(req.body);
       await (on ? device.powerOn() : device.powerOff());

@@ -209,6 +209,8 @@ const security = container({
         'delay-round-trip': container({ 'delay-val': number(0, 60000000) }),
         jitter: container({ 'jitter-val': number(0, 60000000) }),
         'packet-loss': container({ loss: number(1, 100) }),
+        'jitter-type': container({ type: oneOf('two-way-jitter', 'egress-jitter', 'ingress-jitter') }),
+        match: container({ sla_match: oneOf('any-one', 'all') }),
       }),
     }),
   }),

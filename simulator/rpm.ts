@@ -3,6 +3,7 @@
 // and the results a real SRX keeps for them (JUNIPER-RPM-MIB's collections, get-probe-results).
 import { childText, elementChildren, type Document, type Element } from '../activities/devices/netconf/xml.ts';
 import type { WanLinkState } from './device.ts';
+import { impairedQuality, withNoise, type LinkQuality } from './impairments.ts';
 
 export interface RpmTest {
   owner: string;
@@ -12,6 +13,8 @@ export interface RpmTest {
   target: string;
   probeType: string;
   probeCount: number;
+  /** probe-interval, in seconds (Junos's default: 3). */
+  probeIntervalSeconds: number;
   /** thresholds rtt, in microseconds, when configured. */
   rttThresholdUs?: number;
   /** thresholds total-loss: lost probes a test may have before it fails (Junos's default: 1). */
@@ -55,6 +58,7 @@ export function rpmTestsIn(running: Document, links: WanLinkState[], addressesOf
       target: childText(named(test, 'target')[0] ?? test, 'address') ?? '',
       probeType: childText(test, 'probe-type') ?? 'icmp-ping',
       probeCount: Math.max(1, Number(childText(test, 'probe-count') ?? 1) || 1),
+      probeIntervalSeconds: Math.max(1, Number(childText(test, 'probe-interval') ?? 3) || 3),
       ...(rtt && /^\d+$/.test(rtt) ? { rttThresholdUs: Number(rtt) } : {}),
       totalLoss: totalLoss && /^\d+$/.test(totalLoss) ? Number(totalLoss) : 1,
       traps: named(test, 'traps').map((t) => t.textContent?.trim() ?? ''),
@@ -63,27 +67,38 @@ export function rpmTestsIn(running: Document, links: WanLinkState[], addressesOf
 }
 
 /** The round trips of `received` probes spread evenly over the link's jitter around its latency. */
-function roundTrips(link: WanLinkState, received: number): number[] {
+function roundTrips(quality: LinkQuality, received: number): number[] {
   return Array.from({ length: received }, (_, i) => {
     const offset = received > 1 ? i / (received - 1) - 0.5 : 0;
-    return Math.max(0, Math.round((link.latencyMs + offset * link.jitterMs) * 1000));
+    return Math.max(0, Math.round((quality.latencyMs + offset * quality.jitterMs) * 1000));
   });
 }
 
 /**
- * A test's collections as the box holds them now: the current and last completed tests (the link
- * as it is), and every test since boot. A cut link, or a box whose WAN is down, answers nothing.
+ * The link as the test measures it at `now`: its impairment, then probe noise drawn once per test
+ * (the seed names the device, the test and which test of the run it is), so every reader of the
+ * results of one test (NETCONF, SNMP, a trap) sees the same figures.
  */
-export function rpmCollections(test: RpmTest, uptimeSeconds: number, wanDown: boolean): RpmCollection[] {
+export function measuredQuality(test: RpmTest, now: number, seed: string): LinkQuality {
+  const testMs = test.probeCount * test.probeIntervalSeconds * 1000;
+  return withNoise(impairedQuality(test.link, test.link.impairment, now), test.link.noise, `${seed}/${test.owner}/${test.test}/${Math.floor(now / testMs)}`);
+}
+
+/**
+ * A test's collections as the box holds them now: the current and last completed tests (the link
+ * as it is measured now), and every test since boot. A cut link, or a box whose WAN is down,
+ * answers nothing.
+ */
+export function rpmCollections(test: RpmTest, uptimeSeconds: number, wanDown: boolean, measured: LinkQuality = test.link): RpmCollection[] {
   const { link, probeCount } = test;
-  const loss = link.cut || wanDown ? 1 : link.lossPermille / 1000;
+  const loss = link.cut || wanDown ? 1 : measured.lossPermille / 1000;
   const one = (collection: 1 | 2 | 4, sent: number): RpmCollection => {
     const received = sent - Math.min(sent, Math.round(sent * loss));
     // Round trips of at most a thousand probes: enough for the statistics of a long collection.
-    return { collection, sent, received, rttsUs: roundTrips(link, Math.min(received, 1000)) };
+    return { collection, sent, received, rttsUs: roundTrips(measured, Math.min(received, 1000)) };
   };
-  // A test of probe-count probes, one every 3 s (probe-interval's default), then the next test.
-  const testsSinceBoot = Math.max(1, Math.floor(uptimeSeconds / (probeCount * 3 + 1)));
+  // A test of probe-count probes, one every probe-interval, then the next test.
+  const testsSinceBoot = Math.max(1, Math.floor(uptimeSeconds / (probeCount * test.probeIntervalSeconds + 1)));
   return [one(1, probeCount), one(2, probeCount), one(4, probeCount * testsSinceBoot)];
 }
 

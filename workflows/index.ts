@@ -1,4 +1,5 @@
 // The workflows the worker bundles. One workflow per file; this barrel only re-exports.
+export { applySlaPolicies } from './apply-sla-policies.ts';
 export { decommissionSite } from './decommission-site.ts';
 export { deliverWebhook } from './deliver-webhook.ts';
 export { deviceLease } from './device-lease.ts';

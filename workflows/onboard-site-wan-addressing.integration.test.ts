@@ -3,13 +3,11 @@
 // then the box replaced (RMA) from the configuration on record. The PPPoE password reaches the
 // boxes and nothing else: not the workflow histories, not the configuration versions.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { revealNine } from '../activities/devices/drivers/junos-nine.ts';
 import { childText, parseXml } from '../activities/devices/netconf/xml.ts';
-import { seedDemo } from '../prisma/seed.ts';
-import { startLab, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, eventually, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { startSeededLab, type Lab } from '../scripts/lab.ts';
+import { eventually, type TestDatabase } from '../scripts/testing.ts';
 import { dhcpServices } from '../simulator/dhcp-server.ts';
 import { onboardingWorkflowId } from './onboard-site.messages.ts';
 import { rmaWorkflowId } from './rma.messages.ts';
@@ -35,15 +33,9 @@ describe('onboarding a branch with static and PPPoE WAN links and a LAN segment 
 
 
   before(async () => {
-    database = await createTestDatabase();
-    await seedDemo(database.prisma);
+    ({ database, lab } = await startSeededLab({ models: ['SRX-SIM-300', 'SRX-SIM-300'], baseAddress: '127.54.0.1', snmpPort: 32161, netconfPort: 32830 }));
     // Globex's branches form a full mesh, none of them active: the first comes up on its own.
     tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
-    const { temporalAddress, namespace } = testServices();
-    lab = await startLab({
-      databaseUrl: database.url, temporalAddress, namespace, models: ['SRX-SIM-300', 'SRX-SIM-300'], baseAddress: '127.54.0.1', snmpPort: 32161, netconfPort: 32830,
-      worker: 'in-process', logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
-    });
   });
   after(async () => {
     await lab?.stop();

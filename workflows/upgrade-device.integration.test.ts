@@ -2,11 +2,9 @@
 // upgradeDevice workflow and a simulated box over NETCONF — to new software and, when it
 // misbehaves, back to the old, with the reason said.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { seedDemo } from '../prisma/seed.ts';
-import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { simulatorImage, startSeededLab, type Lab } from '../scripts/lab.ts';
+import { recordHistory, type TestDatabase } from '../scripts/testing.ts';
 
 const model = 'SRX-SIM-300';
 const serial = 'BLS0000001';
@@ -48,14 +46,8 @@ describe('device upgrade', { timeout: 300_000 }, () => {
   });
 
   before(async () => {
-    database = await createTestDatabase();
-    await seedDemo(database.prisma);
+    ({ database, lab } = await startSeededLab({ models: [model], baseAddress: '127.46.0.1', snmpPort: 31161, netconfPort: 31830 }));
     tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
-    const { temporalAddress, namespace } = testServices();
-    lab = await startLab({
-      databaseUrl: database.url, temporalAddress, namespace, models: [model], baseAddress: '127.46.0.1', snmpPort: 31161, netconfPort: 31830,
-      worker: 'in-process', logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
-    });
     for (const version of ['23.2R1', '23.4R1', '24.1R1']) images.set(version, await upload(version));
 
     // A single full-mesh site: active once its box is provisioned.

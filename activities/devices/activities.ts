@@ -120,6 +120,25 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
       }));
     },
 
+    /**
+     * What a change would do on the device, without doing it: under the NETCONF lock, loads it into
+     * the candidate, reads the device's own diff, and discards the candidate.
+     */
+    async previewConfiguration(input: { target: DeviceTarget; config: string; mode: 'merge' | 'replace' }): Promise<{ diff: string }> {
+      return failingAsDeviceErrors(async () => {
+        const device = await driver(input.target);
+        await device.lock();
+        try {
+          await device.loadCandidate(await secrets.reveal(input.target.deviceId, input.config), input.mode);
+          const diff = await device.diff();
+          await device.discard();
+          return { diff: await secrets.conceal(input.target.deviceId, diff) };
+        } finally {
+          await device.unlock();
+        }
+      });
+    },
+
     /** Reads the running configuration and records it as the device's next version (when it differs). */
     async captureConfiguration(input: { target: DeviceTarget; workflowId: string }): Promise<{ version: number; content: string }> {
       return failingAsDeviceErrors(async () => {

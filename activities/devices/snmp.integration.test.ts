@@ -23,7 +23,7 @@ function view(serial: string): SnmpView {
     interfaces: () => [iface(1, 'ge-0/0/0', 1_000_000), iface(2, 'ge-0/0/1', 2_000_000), iface(3, 'st0.1', 0)],
     rpmResults: () => {
       const test: RpmTest = {
-        owner: 'mpls', test: 'sla', target: '192.0.2.1', probeType: 'icmp-ping', probeCount: 10, totalLoss: 1, traps: [],
+        owner: 'mpls', test: 'sla', target: '192.0.2.1', probeType: 'icmp-ping', probeCount: 10, probeIntervalSeconds: 3, totalLoss: 1, traps: [],
         link: { name: 'mpls', interfaceName: 'ge-0/0/0', latencyMs: 23, jitterMs: 2, lossPermille: 100, cut: false },
       };
       return [{ test, collections: rpmCollections(test, seconds(), false) }];

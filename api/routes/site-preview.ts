@@ -63,8 +63,8 @@ export function modelledSite(site: SiteAggregate): ModelledSite {
       id: device.role, role: device.role, hostname: plannedHostname(site.name, device), model: device.model,
       platform: deviceModel(device.model)!.platform, serial: device.serial ?? null, status: 'planned', target: null, softwareVersion: null,
     })),
-    wanLinks: site.wanLinks.map(({ name, type, deviceRole, interfaceName, backupOnly, addressing }) => ({
-      name, type, deviceRole, interfaceName, backupOnly,
+    wanLinks: site.wanLinks.map(({ name, type, deviceRole, interfaceName, backupOnly, addressing, monthlyCost }) => ({
+      name, type, deviceRole, interfaceName, backupOnly, monthlyCost,
       addressing: addressing.mode === 'pppoe'
         ? { mode: 'pppoe' as const, username: addressing.username, authentication: addressing.authentication, passwordSecret: previewPlaceholders.pppoePassword }
         : addressing,

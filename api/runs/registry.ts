@@ -12,6 +12,7 @@
 // | upgrade campaign   | upgrade-campaign/<campaignId>   | cannot be: each launch is new      |
 // | RMA                | rma/<deviceId>                  | refused (409): one replacement at a time |
 // | credential rotation| credential-rotation/<deviceId>  | joined                             |
+// | SLA policies push  | sla-policies/<siteId>           | joined                             |
 import type { WorkflowHandle } from '@temporalio/client';
 import { launchCampaign, type CampaignRequest } from './campaign-runs.ts';
 import {
@@ -19,6 +20,7 @@ import {
 } from './device-runs.ts';
 import type { Origin, RunDependencies } from './launch.ts';
 import { startDecommission, startOnboarding, type DecommissionRequest, type OnboardingRequest } from './site-runs.ts';
+import { previewSlaPush, startSlaPush, type SlaPushRequest } from './sla-runs.ts';
 import { decide, type Decision } from './steer.ts';
 
 export type { Origin, RunDependencies } from './launch.ts';
@@ -31,6 +33,8 @@ export function createRunRegistry(deps: RunDependencies) {
     launchCampaign: (origin: Origin, request: CampaignRequest) => launchCampaign(deps, origin, request),
     startReplacement: (origin: Origin, request: ReplacementRequest) => startReplacement(deps, origin, request),
     startCredentialRotation: (origin: Origin, request: CredentialRotationRequest) => startCredentialRotation(deps, origin, request),
+    startSlaPush: (origin: Origin, request: SlaPushRequest) => startSlaPush(deps, origin, request),
+    previewSlaPush: (origin: Origin, siteId: string) => previewSlaPush(deps, origin.principal, siteId),
     decide: <T>(origin: Origin, decision: Decision<T>, act: (run: WorkflowHandle) => Promise<T>) => decide(deps, origin, decision, act),
   };
 }

@@ -79,12 +79,24 @@ export interface FirewallRuleConfig {
 /** Application steering: which WAN links an application prefers and the SLA it needs. */
 export interface AppSteeringConfig {
   name: string;
+  /** AppID signatures (`junos:SIP`); a bare name (`sip`) is taken as `junos:SIP`. */
   applications: string[];
+  /** The links of the policy's preferred types, most preferred first. */
   preferredLinks: string[];
+  /**
+   * The link each application takes now, as SLA steering chose it (domain/sla.ts chooseLink); an
+   * application not named here takes the first preferred link.
+   */
+  activeLinks?: Record<string, string>;
+  /** Round trip. */
   maxLatencyMs: number;
   maxJitterMs: number;
   maxLossPermille: number;
+  /** Violated when any threshold is crossed (the default), or only when all are. */
+  match?: 'any' | 'all';
   breakout: 'local' | 'central';
+  /** Lower first: an application two policies name is steered by the first. */
+  priority?: number;
 }
 
 export interface DeviceConfigInput {
@@ -101,6 +113,11 @@ export interface DeviceConfigInput {
 export interface PolicyConfigInput {
   firewall: FirewallRuleConfig[];
   steering: AppSteeringConfig[];
+  /**
+   * The WAN links the device has an RPM probe for (domain/site-plan.ts probedLinks): their probes
+   * get the steering's thresholds. Absent: the probes are left as they are.
+   */
+  probedLinks?: string[];
 }
 
 /** A login user Branchline logs in as (`system login user`), in the super-user class. */

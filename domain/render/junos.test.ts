@@ -176,9 +176,45 @@ describe('junos configuration', () => {
       steering: [{ name: 'voice', applications: ['sip', 'rtp'], preferredLinks: ['mpls', 'internet'], maxLatencyMs: 150, maxJitterMs: 30, maxLossPermille: 10, breakout: 'local' },
         { name: 'erp', applications: ['sap'], preferredLinks: ['mpls'], maxLatencyMs: 100, maxJitterMs: 20, maxLossPermille: 5, breakout: 'central' }],
     });
-    assert.match(policies, /<advance-policy-based-routing nc:operation="replace"><profile><name>branchline-steering<\/name><rule><name>voice<\/name><match><dynamic-application>junos:RTP<\/dynamic-application><dynamic-application>junos:SIP<\/dynamic-application><\/match><then><routing-instance><routing-instance-name>wan-mpls<\/routing-instance-name><\/routing-instance><\/then><\/rule><\/profile>/);
+    assert.match(policies, /<advance-policy-based-routing nc:operation="replace"><profile><name>branchline-steering<\/name><rule><name>voice-mpls<\/name><match><dynamic-application>junos:RTP<\/dynamic-application><dynamic-application>junos:SIP<\/dynamic-application><\/match><then><routing-instance><routing-instance-name>wan-mpls<\/routing-instance-name><\/routing-instance><\/then><\/rule><\/profile>/);
     assert.doesNotMatch(policies, /<rule><name>erp<\/name>/, 'central breakout stays in the default table, towards the hub');
-    assert.match(policies, /<metrics-profile><name>voice<\/name><sla-threshold><delay-round-trip><delay-val>150000<\/delay-val><\/delay-round-trip><jitter><jitter-val>30000<\/jitter-val><\/jitter><packet-loss><loss>1<\/loss><\/packet-loss><\/sla-threshold><\/metrics-profile>/);
+    assert.match(policies, /<metrics-profile><name>voice<\/name><sla-threshold><delay-round-trip><delay-val>150000<\/delay-val><\/delay-round-trip><jitter><jitter-val>30000<\/jitter-val><\/jitter><packet-loss><loss>1<\/loss><\/packet-loss><match><sla_match>any-one<\/sla_match><\/match><\/sla-threshold><\/metrics-profile>/);
+  });
+
+  describe('SLA steering', () => {
+    const voice = {
+      name: 'voice', applications: ['junos:SIP', 'junos:RTP', 'junos:MS-TEAMS'], preferredLinks: ['mpls', 'internet'],
+      maxLatencyMs: 150, maxJitterMs: 30, maxLossPermille: 10, breakout: 'local' as const, priority: 10,
+    };
+
+    it('leads each application to the link steering chose for it, one rule per link, the preferred link first', () => {
+      const policies = junosRenderer.policies({ firewall: [], steering: [{ ...voice, activeLinks: { 'junos:MS-TEAMS': 'internet' } }] });
+      assert.match(policies, /<profile><name>branchline-steering<\/name><rule><name>voice-mpls<\/name><match><dynamic-application>junos:RTP<\/dynamic-application><dynamic-application>junos:SIP<\/dynamic-application><\/match><then><routing-instance><routing-instance-name>wan-mpls<\/routing-instance-name><\/routing-instance><\/then><\/rule><rule><name>voice-internet<\/name><match><dynamic-application>junos:MS-TEAMS<\/dynamic-application><\/match><then><routing-instance><routing-instance-name>wan-internet<\/routing-instance-name>/);
+    });
+
+    it('steers an application two policies name by the one of lower priority only', () => {
+      const policies = junosRenderer.policies({ firewall: [], steering: [{ ...voice, name: 'all-voice', priority: 50, preferredLinks: ['internet'] }, voice] });
+      assert.match(policies, /<rule><name>voice-mpls<\/name>.*<\/rule><\/profile>/);
+      assert.doesNotMatch(policies, /all-voice-internet/, 'every application of the later policy is steered already');
+    });
+
+    it('says match all in the metrics profile when the SLA breaks only on every threshold', () => {
+      assert.match(junosRenderer.policies({ firewall: [], steering: [{ ...voice, match: 'all' }] }), /<match><sla_match>all<\/sla_match><\/match>/);
+    });
+
+    it('puts the strictest thresholds of the policies steering onto a probed link on its RPM test, and takes them off a link none steers onto', () => {
+      const policies = junosRenderer.policies({
+        firewall: [], probedLinks: ['mpls', 'lte', 'internet'],
+        steering: [voice, { ...voice, name: 'video', applications: ['junos:ZOOM'], maxLatencyMs: 120, maxJitterMs: 40, maxLossPermille: 250, preferredLinks: ['internet'] }],
+      });
+      assert.match(policies, /<services><rpm><probe><name>internet<\/name><test><name>sla<\/name><thresholds nc:operation="replace"><total-loss>1<\/total-loss><rtt>120000<\/rtt><jitter-rtt>30000<\/jitter-rtt><\/thresholds><traps>jitter-exceeded<\/traps><traps>rtt-exceeded<\/traps><traps>test-failure<\/traps><\/test><\/probe>/);
+      assert.match(policies, /<probe><name>lte<\/name><test><name>sla<\/name><thresholds nc:operation="remove"\/><\/test><\/probe>/);
+      assert.match(policies, /<probe><name>mpls<\/name><test><name>sla<\/name><thresholds nc:operation="replace"><total-loss>1<\/total-loss><rtt>150000<\/rtt>/);
+    });
+
+    it('leaves the probes alone when it is not told which links have them', () => {
+      assert.doesNotMatch(junosRenderer.policies({ firewall: [], steering: [voice] }), /<services>/);
+    });
   });
 
   describe('login users', () => {

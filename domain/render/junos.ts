@@ -154,12 +154,15 @@ function routingInstances(links: WanLinkConfig[]): string {
  * to its gateway, else to the site's first DNS server, leaving by the link's unit. A link with
  * none of these has no probe.
  */
+/** Probes per RPM test, one a second: a test every 10 s plus its 10 s pause. */
+const probeCount = 10;
+
 function rpmProbes(input: DeviceConfigInput): string {
   const probes = byName(input.wanLinks).flatMap((link) => {
     const target = byUnit(input.tunnels).find((t) => t.viaLink === link.name)?.peer ?? (hasGateway(link) ? link.gateway : input.dnsServers?.[0]);
     if (!target) return [];
     const test = `<test>${named('sla')}${leaf('probe-type', 'icmp-ping')}<target>${leaf('address', target)}</target>`
-      + `${leaf('probe-count', 10)}${leaf('probe-interval', 1)}${leaf('test-interval', 10)}${leaf('destination-interface', wanUnit(link))}</test>`;
+      + `${leaf('probe-count', probeCount)}${leaf('probe-interval', 1)}${leaf('test-interval', 10)}${leaf('destination-interface', wanUnit(link))}</test>`;
     return [`<probe>${named(link.name, test)}</probe>`];
   });
   return element('services', element('rpm', probes.join('')));
@@ -281,28 +284,62 @@ function securityPolicies(rules: FirewallRuleConfig[]): string {
 
 /** Intent applications as AppID's dynamic applications (`junos:SIP`). */
 const dynamicApplication = (name: string) => (name.includes(':') ? name : `junos:${name.toUpperCase()}`);
+const byPriority = (rules: AppSteeringConfig[]) => [...rules].sort((a, b) => (a.priority ?? 100) - (b.priority ?? 100) || a.name.localeCompare(b.name));
+/** APBR rule names are at most 63 characters. */
+const apbrRuleName = (policy: string, link: string) => `${policy.slice(0, 62 - link.length)}-${link}`;
 
 /**
  * Application steering as APBR, what each intent field becomes:
- * - name → a rule of the department zones' profile, and a metrics profile of the same name;
- * - applications → the rule's `match dynamic-application` (junos:<APP>);
- * - preferredLinks → `then routing-instance wan-<first link>` (the link's forwarding instance,
- *   stage 2); the other links are where the default table sends it when that link is gone;
- * - maxLatencyMs / maxJitterMs / maxLossPermille → the metrics profile's `sla-threshold`
- *   (delay-round-trip and jitter in microseconds, packet-loss in percent, 1 to 100);
- * - breakout local → the rule above; central → no rule: the application stays in the default
- *   table, which leads to the hub over the overlay. Its metrics profile still records the SLA.
+ * - applications → per link they take now, a rule `<policy>-<link>` of the department zones'
+ *   profile matching them (`match dynamic-application`), leading to the link's forwarding instance
+ *   (`then routing-instance wan-<link>`, stage 2). An application takes the link steering chose
+ *   for it (activeLinks), else the first preferred link. Rules go by priority: an application
+ *   that an earlier policy steers is left out of the later ones (APBR matches the first rule);
+ * - the SLA → a metrics profile of the policy's name: `sla-threshold` delay-round-trip and
+ *   jitter in microseconds, packet-loss in percent (1 to 100), `match any-one | all`. Branchline
+ *   measures and decides centrally (RPM probes, the steering workflow), so no AppQoE sla-rule
+ *   refers to it: AppQoE's own probing needs AppQoE on both ends of an overlay path;
+ * - breakout central → no rule: the application stays in the default table, which leads to the
+ *   hub over the overlay. Its metrics profile still records the SLA.
  */
 function steering(rules: AppSteeringConfig[]): string {
-  const sorted = byName(rules);
-  const metrics = sorted.map((rule) => `<metrics-profile>${named(rule.name)}<sla-threshold>`
+  const metrics = byName(rules).map((rule) => `<metrics-profile>${named(rule.name)}<sla-threshold>`
     + `<delay-round-trip>${leaf('delay-val', rule.maxLatencyMs * 1000)}</delay-round-trip><jitter>${leaf('jitter-val', rule.maxJitterMs * 1000)}</jitter>`
     + `<packet-loss>${leaf('loss', Math.min(100, Math.max(1, Math.round(rule.maxLossPermille / 10))))}</packet-loss>`
+    + `<match>${leaf('sla_match', rule.match === 'all' ? 'all' : 'any-one')}</match>`
     + '</sla-threshold></metrics-profile>');
-  const apbrRules = sorted.filter((rule) => rule.breakout === 'local' && rule.preferredLinks.length > 0 && rule.applications.length > 0).map((rule) =>
-    `<rule>${named(rule.name)}<match>${[...new Set(rule.applications.map(dynamicApplication))].sort().map((a) => leaf('dynamic-application', a)).join('')}</match>`
-    + `<then><routing-instance>${leaf('routing-instance-name', linkInstance(rule.preferredLinks[0]!))}</routing-instance></then></rule>`);
+  const steered = new Set<string>();
+  const apbrRules = byPriority(rules).filter((rule) => rule.breakout === 'local' && rule.preferredLinks.length > 0).flatMap((rule) => {
+    const byLink = new Map<string, string[]>();
+    for (const application of [...new Set(rule.applications.map(dynamicApplication))].sort()) {
+      if (steered.has(application)) continue;
+      steered.add(application);
+      const link = rule.activeLinks?.[application] ?? rule.preferredLinks[0]!;
+      byLink.set(link, [...(byLink.get(link) ?? []), application]);
+    }
+    return [...byLink].sort(([a], [b]) => rule.preferredLinks.indexOf(a) - rule.preferredLinks.indexOf(b) || a.localeCompare(b)).map(([link, applications]) =>
+      `<rule>${named(apbrRuleName(rule.name, link))}<match>${applications.map((a) => leaf('dynamic-application', a)).join('')}</match>`
+      + `<then><routing-instance>${leaf('routing-instance-name', linkInstance(link))}</routing-instance></then></rule>`);
+  });
   return `<profile>${named(steeringProfile)}${apbrRules.join('')}</profile>${metrics.join('')}`;
+}
+
+/**
+ * The steering's thresholds on each probed link's RPM test (`probe <link> test sla`): the
+ * strictest round trip and jitter of the policies that may steer onto the link, in microseconds,
+ * and as `total-loss` the probes of a test that may be lost (at least one); with traps when they
+ * are crossed. A link no policy steers onto has its thresholds removed.
+ */
+function probeThresholds(rules: AppSteeringConfig[], probedLinks: string[]): string {
+  const probes = [...probedLinks].sort().map((link) => {
+    const steering = rules.filter((rule) => rule.breakout === 'local' && rule.preferredLinks.includes(link));
+    const thresholds = steering.length === 0 ? '<thresholds nc:operation="remove"/>'
+      : `<thresholds nc:operation="replace">${leaf('total-loss', Math.max(1, Math.min(...steering.map((r) => Math.ceil((r.maxLossPermille * probeCount) / 1000)))))}`
+        + `${leaf('rtt', Math.min(...steering.map((r) => r.maxLatencyMs * 1000)))}${leaf('jitter-rtt', Math.min(...steering.map((r) => r.maxJitterMs * 1000)))}</thresholds>`
+        + ['jitter-exceeded', 'rtt-exceeded', 'test-failure'].map((trap) => leaf('traps', trap)).join('');
+    return `<probe>${named(link)}<test>${named('sla')}${thresholds}</test></probe>`;
+  });
+  return element('services', element('rpm', probes.join('')));
 }
 
 export const junosRenderer: DeviceConfigRenderer = {
@@ -330,7 +367,7 @@ export const junosRenderer: DeviceConfigRenderer = {
     // department (a secondary CPE) has it empty, which Junos accepts.
     const ruleZones = [...new Set(input.firewall.flatMap((rule) => [zoneOf(rule.from), zoneOf(rule.to)]))].sort();
     const zoneList = ruleZones.map((zone) => `<security-zone>${named(zone)}</security-zone>`).join('');
-    return `<configuration xmlns:nc="${netconfNs}"><security>`
+    return `<configuration xmlns:nc="${netconfNs}">${probeThresholds(input.steering, input.probedLinks ?? [])}<security>`
       + `<policies nc:operation="replace">${securityPolicies(input.firewall)}</policies>`
       + element('zones', zoneList)
       + `<advance-policy-based-routing nc:operation="replace">${steering(input.steering)}</advance-policy-based-routing>`

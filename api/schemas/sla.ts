@@ -1,0 +1,83 @@
+// SLA profiles and application SLA policies as the API and the SLA policy wizard take them: one
+// schema each, every field checked where it is, the presets and catalogue from domain/sla.ts.
+import { z } from 'zod';
+import { wanLinkType } from '../../domain/choices.ts';
+import {
+  applicationCatalogue, applicationGroups, costModes, fallbackModes, signaturePattern, slaMatches, slaPresetNames,
+} from '../../domain/sla.ts';
+
+const name = z.string().trim().min(1, 'is required').max(63, 'is at most 63 characters (a Junos metrics profile name)');
+
+/** Thresholds as a device holds them: round trip and jitter up to a minute, loss in per mille. */
+export const slaThresholdFields = {
+  maxLatencyMs: z.number().int('is whole milliseconds').min(1, 'is at least 1 ms').max(60_000, 'is at most 60000 ms').describe('Round-trip time'),
+  maxJitterMs: z.number().int('is whole milliseconds').min(1, 'is at least 1 ms').max(60_000, 'is at most 60000 ms'),
+  maxLossPermille: z.number().int('is whole per mille').min(0, 'cannot be negative').max(1000, 'is at most 1000 ‰'),
+  match: z.enum(slaMatches).describe('Violated when any one threshold is crossed, or only when all are'),
+};
+
+/** A new profile: a preset's figures, any of them overridden, or every figure given. */
+export const slaProfileInput = z.object({
+  tenantId: z.uuid('must be a tenant id'),
+  name,
+  preset: z.enum(slaPresetNames, 'is liberal, baseline or conservative').optional(),
+  ...Object.fromEntries(Object.entries(slaThresholdFields).map(([key, field]) => [key, field.optional()])) as {
+    [K in keyof typeof slaThresholdFields]: z.ZodOptional<(typeof slaThresholdFields)[K]>
+  },
+}).strict().superRefine((profile, ctx) => {
+  if (profile.preset) return;
+  for (const key of ['maxLatencyMs', 'maxJitterMs', 'maxLossPermille'] as const) {
+    if (profile[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is required without a preset' });
+  }
+});
+
+export const slaProfileChange = z.object({ name, ...slaThresholdFields }).partial().strict();
+
+export const slaProfileView = z.object({
+  id: z.uuid(), tenantId: z.uuid(), name: z.string(), preset: z.enum(slaPresetNames).nullable(),
+  maxLatencyMs: z.number().int(), maxJitterMs: z.number().int(), maxLossPermille: z.number().int(), match: z.enum(slaMatches),
+  policies: z.number().int().describe('Application SLA policies that use it'),
+  createdAt: z.date(), updatedAt: z.date(),
+}).openapi('SlaProfile');
+
+const application = z.string().refine((value) => value in applicationCatalogue || signaturePattern.test(value),
+  `is an application group (${applicationGroups.join(', ')}) or an AppID signature such as junos:SIP`);
+
+const tag = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'tags are lowercase letters, digits and hyphens');
+
+const policyFields = {
+  name,
+  applications: z.array(application).min(1, 'names at least one application').max(100),
+  slaProfileId: z.uuid('must be an SLA profile id'),
+  preferredLinkTypes: z.array(z.enum(wanLinkType.values)).max(wanLinkType.values.length)
+    .refine((types) => new Set(types).size === types.length, 'names each link type once').describe('Most preferred first'),
+  costMode: z.enum(costModes).describe('preference, or bandwidth_optimised: the cheapest compliant link'),
+  fallback: z.enum(fallbackModes).describe('When no link complies: best_path (within fallbackVarianceMs), or strict'),
+  fallbackVarianceMs: z.number().int().min(0).max(10_000),
+  breakout: z.enum(['local', 'central']).describe('local: out of the branch by the chosen link; central: over the overlay to the hub'),
+  priority: z.number().int().min(1).max(10_000).describe('Lower first: an application two policies name follows the first'),
+  siteTags: z.array(tag).max(20).describe('Site groups: every site carrying one of these tags takes the policy'),
+};
+
+export const appSlaPolicyInput = z.object({
+  tenantId: z.uuid('must be a tenant id'),
+  ...policyFields,
+  preferredLinkTypes: policyFields.preferredLinkTypes.default([]),
+  costMode: policyFields.costMode.default('preference'),
+  fallback: policyFields.fallback.default('best_path'),
+  fallbackVarianceMs: policyFields.fallbackVarianceMs.default(20),
+  breakout: policyFields.breakout.default('local'),
+  priority: policyFields.priority.default(100),
+  siteTags: policyFields.siteTags.default([]),
+}).strict();
+
+export const appSlaPolicyChange = z.object(policyFields).partial().strict();
+
+export const appSlaPolicyView = z.object({
+  id: z.uuid(), tenantId: z.uuid(), name: z.string(), applications: z.array(z.string()),
+  slaProfileId: z.uuid(), preferredLinkTypes: z.array(z.enum(wanLinkType.values)), costMode: z.enum(costModes), fallback: z.enum(fallbackModes),
+  fallbackVarianceMs: z.number().int(), breakout: z.enum(['local', 'central']), priority: z.number().int(), siteTags: z.array(z.string()),
+  slaProfile: z.object({ name: z.string(), maxLatencyMs: z.number().int(), maxJitterMs: z.number().int(), maxLossPermille: z.number().int(), match: z.enum(slaMatches) }),
+  sites: z.number().int().describe('Sites it is attached to (besides its site groups)'),
+  createdAt: z.date(), updatedAt: z.date(),
+}).openapi('AppSlaPolicy');
