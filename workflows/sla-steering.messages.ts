@@ -1,0 +1,34 @@
+// The contract between the telemetry pollers and a site's SLA steering workflow (`sla/<siteId>`):
+// a poller measures a site's WAN links, evaluates each steered application's SLA on them, and
+// signals the site's steering workflow only when what it evaluated changed. Raw samples never
+// cross Temporal: a signal carries the smoothed figures of the evaluation it reports.
+import { defineSignal } from '@temporalio/workflow';
+import type { LinkMeasurement } from '../domain/sla.ts';
+
+export const slaSteeringWorkflowId = (siteId: string) => `sla/${siteId}`;
+
+/** One WAN link of a site as a poller last saw it, smoothed over its window. */
+export interface LinkState {
+  /** The link's name on the device (the RPM probe's owner). */
+  link: string;
+  /** The probes answered in the last window. */
+  up: boolean;
+  /** Absent until the window holds enough samples to judge. */
+  measured?: LinkMeasurement;
+}
+
+/** A change in what a poller evaluated for a site. */
+export interface SlaEvaluation {
+  siteId: string;
+  deviceSerial: string;
+  /** Every link of the device, as of `at`. */
+  links: LinkState[];
+  /** For each steered application (its AppID signature), the links that violate its SLA now. */
+  violations: Record<string, string[]>;
+  /** When the poller read the samples this evaluation is made of (ISO 8601). */
+  at: string;
+  /** When the first sample that made the evaluation change was taken: detection time is measured from it. */
+  changedAt: string;
+}
+
+export const slaEvaluationSignal = defineSignal<[SlaEvaluation]>('slaEvaluation');
