@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -90,7 +91,7 @@ describe('site preview', () => {
     admin = await signInAs(prisma, { role: 'SP admin' });
     const app = createApp({
       prisma, temporal: temporal.client, namespace: testServices().namespace, log: silent, temporalUiUrl: 'http://localhost:8233',
-      images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events: new EventHub(database.url, silent),
+      images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events: new EventHub(database.url, silent), secretsKey: randomBytes(32),
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

@@ -87,12 +87,19 @@ export interface RmaGrant {
  * home already, the host key it reported. The next box to phone home with both is the new one.
  */
 export async function grantRma(prisma: PrismaClient, input: RmaGrant): Promise<void> {
+  // A login Branchline rotated exists on the failed box only: the new box is reached with the
+  // credentials it comes with (the tenant's default profile, else the fleet's).
+  const { credentialProfile } = await prisma.device.findUniqueOrThrow({ where: { id: input.deviceId }, select: { credentialProfile: { select: { netconfUsername: true } } } });
+  const rotated = !!credentialProfile && await prisma.credentialRotation.count({
+    where: { deviceId: input.deviceId, status: 'adopted', netconfUsername: credentialProfile.netconfUsername },
+  }) > 0;
   try {
     await prisma.$transaction([
       prisma.device.update({
         where: { id: input.deviceId },
         data: {
           serial: input.newSerial, model: input.newModel, activationCodeHash: input.activationCodeHash ?? null, hostKeySha256: input.hostKeySha256 ?? null, status: 'rma',
+          ...(rotated ? { credentialProfileId: null } : {}),
         },
       }),
       // The box may have phoned home before its serial was bound: it is claimed now.

@@ -10,6 +10,7 @@ import { DeviceError } from '../activities/devices/errors.ts';
 import { NetconfSession } from '../activities/devices/netconf/session.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { credentialsBox, deviceCredentials } from '../inventory/credentials.ts';
+import { grantRma, openRma } from '../inventory/rma.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { labCredentials, startLab, type Lab } from '../scripts/lab.ts';
 import { createTestDatabase, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
@@ -159,5 +160,14 @@ describe('credential rotation', { timeout: 300_000 }, () => {
     assert.match(audit, /device\.credentials\.rotate/);
     const runs = await database.prisma.runSummary.findMany({ where: { kind: 'credential_rotation' }, orderBy: { startedAt: 'asc' } });
     assert.deepEqual(runs.map((r) => r.status), ['completed']); // one workflow id: its summary follows its latest run
+  });
+
+  it('reaches a replacement box with the credentials it comes with, not the login rotated on the failed one', async () => {
+    const rotated = await database.prisma.device.findUniqueOrThrow({ where: { id: deviceId }, select: { credentialProfileId: true, serial: true, model: true } });
+    assert.ok(rotated.credentialProfileId, 'the device logs in with its rotated login');
+    await openRma(database.prisma, { rmaId: '0197a000-0000-7000-8000-000000000001', deviceId, workflowId: null });
+    await grantRma(database.prisma, { rmaId: '0197a000-0000-7000-8000-000000000001', deviceId, newSerial: 'BLS9999999', newModel: rotated.model, activationCodeHash: 'a'.repeat(64), configVersion: 1, farTunnels: [] });
+    const replaced = await database.prisma.device.findUniqueOrThrow({ where: { id: deviceId }, select: { credentialProfileId: true } });
+    assert.equal(replaced.credentialProfileId, null, 'the tenant\'s default, else the fleet\'s, as a factory-fresh box knows');
   });
 });
