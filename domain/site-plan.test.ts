@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareVersions, deviceConfigInput, gatewayOf, peerTunnel, probedLinks, wanLinkChecks, wanLinkConfigs, type SitePlan } from './site-plan.ts';
+import { compareVersions, deviceConfigInput, devicePolicies, gatewayOf, peerTunnel, probedLinks, wanLinkChecks, wanLinkConfigs, type SitePlan } from './site-plan.ts';
 import { junosRenderer } from './render/junos.ts';
 
 const target = (host: string) => ({ deviceId: `id-${host}`, serial: `S-${host}`, platform: 'junos', host, netconfPort: 830, snmpPort: 161 });
@@ -92,5 +92,15 @@ describe('site plan', () => {
   it("the peer's side of a tunnel: the peer's unit and address, the site's device as its peer", () => {
     const side = peerTunnel(plan.peers[0]!, { hostname: 'lyon-01', target: target('127.0.0.3') }, tunnel('hub-a', 1, 5, 0), 0);
     assert.deepEqual(side, { name: 'lyon-01', unit: 5, peer: '127.0.0.3', localAddress: '172.16.0.2/30', viaLink: 'internet' });
+  });
+
+  it('steers a device\'s applications over its own WAN links only: a secondary CPE lacks the primary\'s', () => {
+    const voice = { name: 'voice', applications: ['junos:SIP'], preferredLinks: ['mpls', 'internet'], activeLinks: { 'junos:SIP': 'internet' }, maxLatencyMs: 150, maxJitterMs: 30, maxLossPermille: 10, breakout: 'local' as const };
+    const bulk = { ...voice, name: 'bulk', preferredLinks: ['mpls'], activeLinks: { 'junos:SIP': 'mpls' } };
+    const policies = { firewall: [], steering: [voice, bulk] };
+    const device = (...names: string[]) => ({ wanLinks: names.map((name, i) => ({ name, interfaceName: `ge-0/0/${i}`, address: 'dhcp' as const })) });
+    assert.deepEqual(devicePolicies(policies, device('mpls', 'internet')), policies);
+    assert.deepEqual(devicePolicies(policies, device('internet')).steering, [{ ...voice, preferredLinks: ['internet'] }]);
+    assert.deepEqual(devicePolicies(policies, device('lte')).steering, []);
   });
 });

@@ -147,6 +147,7 @@ export interface RmaPlan {
   previousFarTunnels: RemovedTunnel[];
   /** What must be up on the replacement: its WAN links, LAN gateways and tunnels. */
   checks: PostCheck[];
+  /** The site's policies as the device carries them (devicePolicies). */
   policies: PolicyConfigInput;
   targetImage?: TargetImage;
 }
@@ -214,6 +215,24 @@ export function deviceConfigInput(plan: SitePlan, device: PlannedDevice, allocat
       ? plan.lanSegments.map((s) => ({ name: s.name, vlanId: s.vlanId, gateway: gatewayOf(s.prefix), dhcp: s.dhcp, department: s.department ?? undefined }))
       : [], // the secondary CPE carries WAN links and tunnels; the LAN gateways stay on the primary
     tunnels,
+  };
+}
+
+/**
+ * The site's policies as one device carries them: steering over the WAN links the device has
+ * only. A secondary CPE holds other links than the primary, and a rule sending an application to
+ * a link it lacks would name a routing instance it does not have, which Junos refuses at commit.
+ */
+export function devicePolicies(policies: PolicyConfigInput, device: Pick<PlannedDevice, 'wanLinks'>): PolicyConfigInput {
+  const own = new Set(device.wanLinks.map((link) => link.name));
+  return {
+    ...policies,
+    steering: policies.steering.flatMap(({ activeLinks, ...rule }) => {
+      const preferredLinks = rule.preferredLinks.filter((link) => own.has(link));
+      const active = activeLinks && Object.entries(activeLinks).filter(([, link]) => own.has(link));
+      if (preferredLinks.length === 0) return [];
+      return [{ ...rule, preferredLinks, ...(active && active.length > 0 ? { activeLinks: Object.fromEntries(active) } : {}) }];
+    }),
   };
 }
 

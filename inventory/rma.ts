@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Prisma, type PrismaClient } from '../prisma/client.ts';
 import { admissionAlarmTypes, alarmTypes } from '../domain/alarm-types.ts';
 import { failureTypes } from '../domain/failure-types.ts';
-import { wanLinkChecks, type RemovedTunnel, type RmaPlan } from '../domain/site-plan.ts';
+import { devicePolicies, wanLinkChecks, type RemovedTunnel, type RmaPlan } from '../domain/site-plan.ts';
 import { clearAlarms, raiseAlarm } from './alarms.ts';
 import { deviceInclude, plannedDevice, targetOf, type DeviceSummary } from './devices.ts';
 import { farEnds } from './far-ends.ts';
@@ -42,7 +42,7 @@ export async function rmaPlan(prisma: PrismaClient, input: { deviceId: string; m
       ...wanLinkChecks(planned.wanLinks.filter((l) => planned.primaryLinks.includes(l.name))),
       ...[...new Set(up)].map((name) => ({ kind: 'interface-up' as const, interface: name })),
     ],
-    policies: await storedSitePolicies(prisma, site),
+    policies: devicePolicies(await storedSitePolicies(prisma, site), planned),
     ...(image ? { targetImage: { model: image.model, version: image.image.version, sha256: image.image.sha256 } } : {}),
   };
 }

@@ -68,6 +68,11 @@ describe('simulated commit check', () => {
     const policy = '<policies><policy><from-zone-name>Staff</from-zone-name><to-zone-name>dmz</to-zone-name><policy><name>p</name><match><source-address>any</source-address>'
       + '<destination-address>any</destination-address><application>any</application></match><then><permit/></then></policy></policy></policies>';
     assert.deepEqual(problemsOf(edited('<zones>', `${policy}<zones>`)), ['security zone dmz is not defined']);
+    const rule = (link: string) => `<rule><name>voice-${link}</name><match><dynamic-application>junos:SIP</dynamic-application></match>`
+      + `<then><routing-instance><routing-instance-name>wan-${link}</routing-instance-name></routing-instance></then></rule>`;
+    const profile = '<profile><name>branchline-steering</name>';
+    assert.deepEqual(problemsOf(edited(profile, `${profile}${rule('internet')}`)), []);
+    assert.deepEqual(problemsOf(edited(profile, `${profile}${rule('lte')}`)), ['APBR rule voice-lte: routing instance wan-lte is not defined']);
   });
 
   it('refuses at commit a statement the schema does not know (a configuration that came from elsewhere than an edit, such as a rollback)', () => {

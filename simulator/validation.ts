@@ -231,10 +231,21 @@ export function validateConfiguration(document: Document): ConfigProblem[] {
 
   pppoeProblems(interfaces, problems);
   routeProblems(at(root, 'routing-options')[0], '/configuration', units, problems);
+  const instances = new Set<string>();
   for (const instance of at(root, 'routing-instances', 'instance')) {
+    instances.add(nameOf(instance));
     const base = `/configuration/routing-instances/instance[name='${nameOf(instance)}']`;
     routeProblems(at(instance, 'routing-options')[0], base, units, problems);
     if (at(instance, 'instance-type').length === 0) problems.push({ path: base, message: `routing instance ${nameOf(instance)} needs an instance-type` });
+  }
+  // An APBR rule sends traffic to a routing instance that must exist.
+  for (const profile of at(root, 'security', 'advance-policy-based-routing', 'profile')) {
+    for (const rule of childrenNamed(profile, 'rule')) {
+      const instance = text(at(rule, 'then', 'routing-instance', 'routing-instance-name')[0]);
+      if (instance !== undefined && !instances.has(instance)) {
+        problems.push({ path: `/configuration/security/advance-policy-based-routing/profile[name='${nameOf(profile)}']/rule[name='${nameOf(rule)}']/then/routing-instance`, message: `APBR rule ${nameOf(rule)}: routing instance ${instance} is not defined` });
+      }
+    }
   }
   dhcpServerProblems(root, addresses, problems);
   for (const vlan of at(root, 'vlans', 'vlan')) {

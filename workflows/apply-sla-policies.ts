@@ -9,13 +9,13 @@ import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { renderers } from '../domain/render/renderers.ts';
-import { probedLinks, wanLinkChecks, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
+import { devicePolicies, probedLinks, wanLinkChecks, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
 import { withDeviceLeases } from './lease.ts';
 import { describeFailure } from './steps.ts';
 import type { ApplySlaPoliciesInput, ApplySlaPoliciesResult, SlaDeviceOutcome } from './apply-sla-policies.messages.ts';
 
 const policyEdit = (plan: SitePlan, device: PlannedDevice) =>
-  renderers.forPlatform(device.platform).policies({ ...plan.policies, probedLinks: probedLinks(plan, device) });
+  renderers.forPlatform(device.platform).policies({ ...devicePolicies(plan.policies, device), probedLinks: probedLinks(plan, device) });
 
 export async function applySlaPolicies(input: ApplySlaPoliciesInput): Promise<ApplySlaPoliciesResult> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);

@@ -17,7 +17,7 @@ import { withDeviceLeases } from './lease.ts';
 import { operatorDecisions, type OperatorDecision } from './operator-decision.ts';
 import { Saga } from './saga.ts';
 import { renderers } from '../domain/render/renderers.ts';
-import { deviceConfigInput, peerTunnel, wanLinkChecks, type DeviceAllocations, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
+import { deviceConfigInput, devicePolicies, peerTunnel, wanLinkChecks, type DeviceAllocations, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
 import { onboardingRunSiteStatuses } from '../domain/choices.ts';
 import type { Step } from '../domain/progress.ts';
 import { describeFailure, StepLog } from './steps.ts';
@@ -169,7 +169,7 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     await steps.run('policies', () => Promise.all(plan.devices.map((device) => {
       const target = targets.get(device.id)!;
       return withDeviceLeases([target.serial], `policies of ${plan.name}`, '30 minutes', () => writes.pushConfiguration({
-        target, config: renderers.forPlatform(device.platform).policies(plan.policies), mode: 'merge', persist: persist(`policies/${device.role}`),
+        target, config: renderers.forPlatform(device.platform).policies(devicePolicies(plan.policies, device)), mode: 'merge', persist: persist(`policies/${device.role}`),
         checks: [], source: 'policy', workflowId,
       }));
     })), () => `${plan.policies.firewall.length} firewall rule(s), ${plan.policies.steering.length} steering rule(s)`);

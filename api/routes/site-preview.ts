@@ -12,7 +12,7 @@ import { deviceModel } from '../../domain/device-models.ts';
 import { failureTypes } from '../../domain/failure-types.ts';
 import { renderers } from '../../domain/render/renderers.ts';
 import { secretReference } from '../../domain/render/device-config.ts';
-import { deviceConfigInput, type SitePlan } from '../../domain/site-plan.ts';
+import { deviceConfigInput, devicePolicies, type SitePlan } from '../../domain/site-plan.ts';
 import { planSite, type ModelledSite } from '../../inventory/site-plan.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { problems } from '../problems.ts';
@@ -92,7 +92,7 @@ export function sitePreviewOf(plan: SitePlan): z.infer<typeof sitePreview> {
         sections: [
           { name: 'factory-default' as const, title: 'Factory default (a new box)', configuration: renderer.factoryDefault() },
           { name: 'stage-2' as const, title: 'Branch configuration (stage 2)', configuration: renderer.stage2(config) },
-          { name: 'policies' as const, title: 'Firewall and application steering policies', configuration: renderer.policies(plan.policies) },
+          { name: 'policies' as const, title: 'Firewall and application steering policies', configuration: renderer.policies(devicePolicies(plan.policies, device)) },
         ],
       };
     }),
