@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createLeaseActivities } from '../activities/leases.ts';
-import { connectTestClient, eventually, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, eventually, recordHistory, startTestWorker } from '../scripts/testing.ts';
 import type { SitePlan } from '../domain/site-plan.ts';
 import { violatesSla, type CostMode, type FallbackMode, type LinkMeasurement, type SlaThresholds } from '../domain/sla.ts';
 import type { DampeningSettings, SteeringPlan, SwitchRecord } from '../domain/sla-steering.ts';
@@ -131,6 +131,7 @@ describe('slaSteering', { timeout: 120_000 }, () => {
     assert.deepEqual(recorded.map((s) => [s.from, s.to, s.reason]), [['internet', 'mpls', 'violation'], ['mpls', 'internet', 'recovered']]);
     assert.ok(recorded.every((s) => s.detectionMs !== null && s.detectionMs <= 3_000 && s.reactionMs >= 0), JSON.stringify(recorded));
     assert.deepEqual(recorded[0]!.measurements['internet'], { up: true, ...bad });
+    await recordHistory(client, slaSteeringWorkflowId(siteId), 'sla-steering');
     await handle.terminate();
   });
 
