@@ -127,7 +127,8 @@ describe('slaSteering', { timeout: 120_000 }, () => {
     assert.deepEqual(pushed(siteId), ['mpls'], 'not back before the smoothing window');
     await until('voice back on broadband', siteId, (l) => l.length === 2);
     assert.deepEqual(pushed(siteId), ['mpls', 'internet']);
-    const recorded = switches.get(siteId)!;
+    // Recorded just after the box has it.
+    const recorded = await eventually('both switches recorded', async () => switches.get(siteId) ?? [], (r) => r.length === 2, 10_000);
     assert.deepEqual(recorded.map((s) => [s.from, s.to, s.reason]), [['internet', 'mpls', 'violation'], ['mpls', 'internet', 'recovered']]);
     assert.ok(recorded.every((s) => s.detectionMs !== null && s.detectionMs <= 3_000 && s.reactionMs >= 0), JSON.stringify(recorded));
     assert.deepEqual(recorded[0]!.measurements['internet'], { up: true, ...bad });
