@@ -11,6 +11,7 @@ import type { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createLeaseActivities } from './leases.ts';
 import { createRmaActivities } from './rma.ts';
 import { createSiteActivities } from './sites.ts';
+import { createSlaSteeringActivities } from './sla-steering.ts';
 
 export interface ActivityDependencies {
   prisma: PrismaClient;
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createCampaignActivities(deps),
     ...createRmaActivities(deps),
     ...createCredentialActivities(deps),
+    ...createSlaSteeringActivities(deps),
   };
 }
 

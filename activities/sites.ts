@@ -12,6 +12,7 @@ import { closeRun, recordRun, type RunEnd, type RunStart } from '../inventory/ru
 import { planSite, storedSite } from '../inventory/site-plan.ts';
 import { activateSite, assertSiteIdle, auditSiteEvent, decommissionPlan, setSiteStatus, type SiteStatusChange } from '../inventory/sites.ts';
 import { publishEvent, runningWorkflow } from './events/publish.ts';
+import { followSiteService } from './sla-steering.ts';
 
 export function createSiteActivities(deps: { prisma: PrismaClient; client: Client }) {
   const { prisma } = deps;
@@ -115,6 +116,7 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
     async notifySiteEvent(input: { tenantId: string; siteId: string; action: 'site.activated' | 'site.decommissioned'; workflowId: string }): Promise<void> {
       const site = await auditSiteEvent(prisma, input);
       await publishEvent(deps, { tenantId: input.tenantId, type: input.action, workflowId: input.workflowId, data: { siteId: input.siteId, ...site } });
+      await followSiteService(deps, input.siteId, input.action === 'site.activated');
     },
   };
 }

@@ -13,6 +13,8 @@ export const alarmTypes = {
   rmaFailed: 'rma.failed',
   /** An upgrade campaign halted on its failure budget. */
   campaignHalted: 'upgrade.campaign-halted',
+  /** A steered application out of its SLA for its policy's smoothing window (no compliant link, or none yet). */
+  slaViolation: 'sla.violation',
 } as const;
 
 /** The alarms about getting a device's box admitted: cleared once a box is provisioned for the device. */

@@ -34,3 +34,9 @@ export function clearAlarms(prisma: PrismaClient, input: { deviceIds: string[]; 
     data: { state: 'cleared', clearedAt: new Date() },
   });
 }
+
+/** Clears the active (or acknowledged) alarm of this key; answers how many were cleared. */
+export async function clearAlarm(prisma: PrismaClient, dedupeKey: string): Promise<number> {
+  const { count } = await prisma.alarm.updateMany({ where: { dedupeKey, state: { not: 'cleared' } }, data: { state: 'cleared', clearedAt: new Date() } });
+  return count;
+}

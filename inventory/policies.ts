@@ -27,11 +27,7 @@ export async function sitePolicies(prisma: PrismaClient, site: PolicyScope): Pro
   const firewall: FirewallRuleConfig[] = firewallPolicies.flatMap((policy) =>
     (policy.rules as { name: string; from: string; to: string; applications?: string[]; action: FirewallRuleConfig['action']; log?: boolean }[])
       .map((rule) => ({ name: ruleName(policy.name, rule.name), from: rule.from, to: rule.to, applications: rule.applications ?? ['any'], action: rule.action, log: rule.log ?? false })));
-  const steering = await prisma.appSlaPolicy.findMany({
-    where: { tenantId: site.tenantId, OR: [{ id: { in: site.appSlaPolicyIds } }, { siteTags: { hasSome: site.tags } }] },
-    include: { slaProfile: true },
-    orderBy: [{ priority: 'asc' }, { name: 'asc' }],
-  });
+  const steering = await siteSteeringPolicies(prisma, site);
   return {
     firewall,
     steering: steering.map((policy) => {
@@ -42,7 +38,7 @@ export async function sitePolicies(prisma: PrismaClient, site: PolicyScope): Pro
       const ranked = chooseLink(rule, site.links.map((l) => ({ name: l.name, type: l.type, monthlyCost: l.monthlyCost ?? 0, up: true })));
       const preferredLinks = chooseLink({ ...rule, costMode: 'preference' }, site.links.map((l) => ({ name: l.name, type: l.type, monthlyCost: 0, up: true }))).compliant;
       return {
-        name: ruleName(policy.name, ''),
+        name: steeringConfigName(policy.name),
         applications,
         preferredLinks,
         ...(ranked.link && ranked.link !== preferredLinks[0] ? { activeLinks: Object.fromEntries(applications.map((a) => [a, ranked.link!])) } : {}),
@@ -56,6 +52,18 @@ export async function sitePolicies(prisma: PrismaClient, site: PolicyScope): Pro
     }),
   };
 }
+
+/** The application SLA policies a site takes (chosen, or through its tags), in the order they steer. */
+export function siteSteeringPolicies(prisma: PrismaClient, site: Pick<PolicyScope, 'tenantId' | 'tags' | 'appSlaPolicyIds'>) {
+  return prisma.appSlaPolicy.findMany({
+    where: { tenantId: site.tenantId, OR: [{ id: { in: site.appSlaPolicyIds } }, { siteTags: { hasSome: site.tags } }] },
+    include: { slaProfile: true },
+    orderBy: [{ priority: 'asc' }, { name: 'asc' }],
+  });
+}
+
+/** A steering policy's name in the device configuration (its APBR rules' prefix). */
+export const steeringConfigName = (policy: string) => ruleName(policy, '');
 
 /** An SLA profile's thresholds, as steering compares measurements with them. */
 export const thresholdsOf = (profile: { maxLatencyMs: number; maxJitterMs: number; maxLossPermille: number; match: SlaThresholds['match'] }): SlaThresholds => ({

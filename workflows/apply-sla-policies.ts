@@ -3,9 +3,10 @@
 // link's RPM test, pushed to each device as a confirmed commit under its lease, checked (its WAN
 // links still up) and confirmed, and recorded as a configuration version. With dryRun, each
 // device loads, diffs and discards instead: the preview.
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
+import type { SlaSteeringActivities } from '../activities/sla-steering.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { renderers } from '../domain/render/renderers.ts';
@@ -14,8 +15,14 @@ import { withDeviceLeases } from './lease.ts';
 import { describeFailure } from './steps.ts';
 import type { ApplySlaPoliciesInput, ApplySlaPoliciesResult, SlaDeviceOutcome } from './apply-sla-policies.messages.ts';
 
-const policyEdit = (plan: SitePlan, device: PlannedDevice) =>
-  renderers.forPlatform(device.platform).policies({ ...devicePolicies(plan.policies, device), probedLinks: probedLinks(plan, device) });
+/**
+ * A device's policies as rendered from the plan, over its own WAN links; SLA steering names the
+ * link each policy's applications take now.
+ */
+export const policyEdit = (plan: SitePlan, device: PlannedDevice, activeLinks?: (policy: string) => Record<string, string>) => {
+  const steering = activeLinks ? plan.policies.steering.map((rule) => ({ ...rule, activeLinks: { ...rule.activeLinks, ...activeLinks(rule.name) } })) : plan.policies.steering;
+  return renderers.forPlatform(device.platform).policies({ ...devicePolicies({ ...plan.policies, steering }, device), probedLinks: probedLinks(plan, device) });
+};
 
 export async function applySlaPolicies(input: ApplySlaPoliciesInput): Promise<ApplySlaPoliciesResult> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);
@@ -40,7 +47,11 @@ export async function applySlaPolicies(input: ApplySlaPoliciesInput): Promise<Ap
       }));
       return { ...which, changed: pushed.changed, version: pushed.version };
     }));
-    if (!input.dryRun) await sites.closeRun({ workflowId, status: 'completed' });
+    if (!input.dryRun) {
+      // Steering starts with the site's first steered push, and takes every later one as its new start.
+      if (patched('sla-steering-start')) await proxyActivities<SlaSteeringActivities>(databaseActivity).startSlaSteering({ siteId: input.siteId });
+      await sites.closeRun({ workflowId, status: 'completed' });
+    }
     return { siteId: input.siteId, devices };
   } catch (error) {
     if (!input.dryRun) await sites.closeRun({ workflowId, status: 'failed', error: describeFailure(error).message });

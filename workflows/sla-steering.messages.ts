@@ -2,8 +2,9 @@
 // a poller measures a site's WAN links, evaluates each steered application's SLA on them, and
 // signals the site's steering workflow only when what it evaluated changed. Raw samples never
 // cross Temporal: a signal carries the smoothed figures of the evaluation it reports.
-import { defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { LinkMeasurement } from '../domain/sla.ts';
+import type { SteeringReason, SteeringState } from '../domain/sla-steering.ts';
 
 export const slaSteeringWorkflowId = (siteId: string) => `sla/${siteId}`;
 
@@ -32,3 +33,41 @@ export interface SlaEvaluation {
 }
 
 export const slaEvaluationSignal = defineSignal<[SlaEvaluation]>('slaEvaluation');
+
+// ---- the steering workflow's own messages (its starters, the API, tests) ----------------------
+
+export interface SlaSteeringInput {
+  siteId: string;
+  /** Carried over by continue-as-new: everything steering knows. */
+  state?: SteeringState;
+}
+
+/** The site's policies or links changed (a push of its SLA policies): steering reloads them. */
+export const slaPoliciesChangedSignal = defineSignal('slaPoliciesChanged');
+/** The site leaves service: steering ends. */
+export const stopSlaSteeringSignal = defineSignal('stopSlaSteering');
+
+/** The live state, as the API answers it. Times are ISO 8601. */
+export interface SlaSteeringView {
+  siteId: string;
+  links: { link: string; up: boolean; measured: LinkMeasurement | null; at: string }[];
+  applications: {
+    application: string;
+    policy: string;
+    link: string | null;
+    reason: SteeringReason;
+    since: string;
+    violations: number;
+    recoveries: number;
+    violatingSince: string | null;
+    /** Links held down for this application, and until when. */
+    heldDown: { link: string; until: string }[];
+  }[];
+  /** Policies whose sustained-violation alarm is raised. */
+  alarmed: string[];
+  /** A switch being committed now. */
+  switching: boolean;
+  lastError: string | null;
+}
+
+export const slaSteeringStateQuery = defineQuery<SlaSteeringView>('slaSteeringState');

@@ -57,6 +57,10 @@ const policyFields = {
   breakout: z.enum(['local', 'central']).describe('local: out of the branch by the chosen link; central: over the overlay to the hub'),
   priority: z.number().int().min(1).max(10_000).describe('Lower first: an application two policies name follows the first'),
   siteTags: z.array(tag).max(20).describe('Site groups: every site carrying one of these tags takes the policy'),
+  flapThreshold: z.number().int().min(1).max(100).describe('Times a link may fall out of the SLA within flapWindowSeconds before it is held down'),
+  flapWindowSeconds: z.number().int().min(1).max(86_400),
+  holdDownSeconds: z.number().int().min(1).max(86_400).describe('How long a flapping link is kept from the applications'),
+  smoothingWindowSeconds: z.number().int().min(1).max(3_600).describe('How long a better link must comply before applications go back to it; a violation lasting as long raises an alarm'),
 };
 
 export const appSlaPolicyInput = z.object({
@@ -69,6 +73,11 @@ export const appSlaPolicyInput = z.object({
   breakout: policyFields.breakout.default('local'),
   priority: policyFields.priority.default(100),
   siteTags: policyFields.siteTags.default([]),
+  // Versa's dampening defaults: a flap threshold of 2 in 300 s, a hold-down of 900 s.
+  flapThreshold: policyFields.flapThreshold.default(2),
+  flapWindowSeconds: policyFields.flapWindowSeconds.default(300),
+  holdDownSeconds: policyFields.holdDownSeconds.default(900),
+  smoothingWindowSeconds: policyFields.smoothingWindowSeconds.default(60),
 }).strict();
 
 export const appSlaPolicyChange = z.object(policyFields).partial().strict();
@@ -77,6 +86,7 @@ export const appSlaPolicyView = z.object({
   id: z.uuid(), tenantId: z.uuid(), name: z.string(), applications: z.array(z.string()),
   slaProfileId: z.uuid(), preferredLinkTypes: z.array(z.enum(wanLinkType.values)), costMode: z.enum(costModes), fallback: z.enum(fallbackModes),
   fallbackVarianceMs: z.number().int(), breakout: z.enum(['local', 'central']), priority: z.number().int(), siteTags: z.array(z.string()),
+  flapThreshold: z.number().int(), flapWindowSeconds: z.number().int(), holdDownSeconds: z.number().int(), smoothingWindowSeconds: z.number().int(),
   slaProfile: z.object({ name: z.string(), maxLatencyMs: z.number().int(), maxJitterMs: z.number().int(), maxLossPermille: z.number().int(), match: z.enum(slaMatches) }),
   sites: z.number().int().describe('Sites it is attached to (besides its site groups)'),
   createdAt: z.date(), updatedAt: z.date(),
