@@ -159,7 +159,8 @@ describe('slaSteering', { timeout: 120_000 }, () => {
     await report({ internet: { rttMs: 300, jitterMs: 40, lossPermille: 60 }, mpls: { rttMs: 200, jitterMs: 35, lossPermille: 20 }, lte: { rttMs: 500, jitterMs: 90, lossPermille: 90 } });
     await until('voice on the best path', siteId, (l) => l.length === 1);
     assert.deepEqual(pushed(siteId), ['mpls']);
-    assert.equal((await handle.query(slaSteeringStateQuery)).applications[0]!.reason, 'fallback_best_path');
+    // The push is recorded before the workflow takes its result in: read the reason once it has.
+    await eventually('the reason taken in', () => handle.query(slaSteeringStateQuery), (state) => state.applications[0]!.reason === 'fallback_best_path', 10_000);
     await handle.terminate();
   });
 
@@ -168,7 +169,7 @@ describe('slaSteering', { timeout: 120_000 }, () => {
     await report({ internet: 'down', mpls: bad, lte: { ...bad, lossPermille: 20 } });
     await until('voice on MPLS, the most preferred link up', siteId, (l) => l.length === 1);
     assert.deepEqual(pushed(siteId), ['mpls']);
-    assert.equal((await handle.query(slaSteeringStateQuery)).applications[0]!.reason, 'fallback_strict');
+    await eventually('the reason taken in', () => handle.query(slaSteeringStateQuery), (state) => state.applications[0]!.reason === 'fallback_strict', 10_000);
     await handle.terminate();
   });
 
