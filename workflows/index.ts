@@ -6,6 +6,7 @@ export { deviceLease } from './device-lease.ts';
 export { onboardSite } from './onboard-site.ts';
 export { rma } from './rma.ts';
 export { rotateCredentials } from './rotate-credentials.ts';
+export { runTelemetry } from './run-telemetry.ts';
 export { tunnelChanges } from './tunnel-changes.ts';
 export { upgradeCampaign } from './upgrade-campaign.ts';
 export { upgradeDevice } from './upgrade-device.ts';

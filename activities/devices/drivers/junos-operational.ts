@@ -292,14 +292,15 @@ export function junosOperations(connection: DeviceConnection, transports: Transp
     interfaces: () => netconf((session) => session.rpc('<get-interface-information><terse/></get-interface-information>')).then(interfacesFrom),
 
     async probes(): Promise<ProbeResult[]> {
-      const column = (entry: string, number: number) => transports.snmp.walk(snmp, `${entry}.${number}`);
-      const [received, lost, average, peakToPeak] = await Promise.all([
-        column(rpmMib.summaryEntry, rpmMib.summaryColumns.received),
-        column(rpmMib.summaryEntry, rpmMib.summaryColumns.percentLost),
-        column(rpmMib.calculatedEntry, rpmMib.calculatedColumns.average),
-        column(rpmMib.calculatedEntry, rpmMib.calculatedColumns.peakToPeak),
+      // The four columns in get-bulk PDUs together: one round trip for a branch box's few links,
+      // which is what lets a poller read thousands of boxes every few seconds.
+      const varbinds = await transports.snmp.walkColumns(snmp, [
+        `${rpmMib.summaryEntry}.${rpmMib.summaryColumns.received}`,
+        `${rpmMib.summaryEntry}.${rpmMib.summaryColumns.percentLost}`,
+        `${rpmMib.calculatedEntry}.${rpmMib.calculatedColumns.average}`,
+        `${rpmMib.calculatedEntry}.${rpmMib.calculatedColumns.peakToPeak}`,
       ]);
-      return probeResultsFromRpmMib([...received, ...lost], [...average, ...peakToPeak]);
+      return probeResultsFromRpmMib(varbinds.filter((vb) => vb.oid.startsWith(`${rpmMib.summaryEntry}.`)), varbinds.filter((vb) => vb.oid.startsWith(`${rpmMib.calculatedEntry}.`)));
     },
 
     installImage: (input) => netconf((session) => install(session, input)),
