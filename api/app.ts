@@ -20,6 +20,7 @@ import { organisationRouter } from './routes/organisation.ts';
 import { policiesRouter } from './routes/policies.ts';
 import { slaPoliciesRouter } from './routes/sla-policies.ts';
 import { siteSlaRouter } from './routes/site-sla.ts';
+import { linkMetricsRouter } from './routes/link-metrics.ts';
 import { runsRouter } from './routes/runs.ts';
 import { sitePreviewRouter } from './routes/site-preview.ts';
 import { sitesRouter } from './routes/sites.ts';
@@ -140,6 +141,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   const runs = createRunRegistry(deps);
   v1.use(onboardingRouter(api, deps, runs));
   v1.use(siteSlaRouter(api, deps, runs));
+  v1.use(linkMetricsRouter(api, deps));
   v1.use(ztpRouter(api, deps));
   v1.use(devicesRouter(api, deps));
   v1.use(credentialsRouter(api, deps));
