@@ -104,6 +104,10 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
     taskQueue: taskQueues.telemetry,
     activities: telemetryActivities,
     maxConcurrentActivityTaskExecutions: config.TELEMETRY_MAX_SHARDS_PER_WORKER,
+    // A shard's heartbeat is what it resumes from: sent within a second of a signal, not the SDK's
+    // default of up to 80 % of the heartbeat timeout later, so a crash can repeat a signal only
+    // from that last second.
+    maxHeartbeatThrottleInterval: '1 second',
   });
   await ensureTelemetry(client, config, log);
   log.info({ taskQueues: [taskQueues.orchestration, taskQueues.devices, taskQueues.telemetry] }, 'worker ready');

@@ -106,11 +106,12 @@ describe('telemetry pollers', { timeout: 600_000 }, () => {
     const running = await shard();
     const pid = Number(/^(\d+)@/.exec(running!.lastWorkerIdentity ?? '')?.[1]);
     assert.ok(lab.workerPids().includes(pid), `the shard runs on a lab worker (${running!.lastWorkerIdentity})`);
+    const killedAt = Date.now();
     await lab.killWorker(pid);
     // While no worker polls the shard, another link degrades.
     await impair(sites[0]!, 'wan1', { shape: 'step', to: { lossPermille: 200 } });
     const records = await eventually('the new violation signalled after the resume', () => recorded(sites[0]!), (r) => r.length > 1, 120_000);
-    assert.deepEqual(violations(records), [['wan0'], ['wan0', 'wan1']], 'the new violation, and the old one not again');
+    assert.deepEqual(violations(records), [['wan0'], ['wan0', 'wan1']], `the new violation, and the old one not again: ${JSON.stringify(records.map((r) => ({ ...r, killedAt })))}`);
     const resumed = await shard();
     assert.ok((resumed!.attempt ?? 0) >= 2, 'the same shard activity, retried');
     assert.notEqual(resumed!.lastWorkerIdentity, running!.lastWorkerIdentity);

@@ -177,8 +177,10 @@ export class SnmpClient {
           if (snmp.isVarbindError(vb) || !vb.oid.startsWith(`${column.column}.`)) return [];
           found.push(toVarBind(vb));
         }
+        // Every repetition still in the column (an agent may answer fewer than asked, to fit its
+        // message size): the column goes on after the last one.
         const last = repetitions[repetitions.length - 1];
-        return last && repetitions.length === maxRepetitions ? [{ column: column.column, from: last.oid }] : [];
+        return last ? [{ column: column.column, from: last.oid }] : [];
       });
     }
     return found;
