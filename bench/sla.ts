@@ -1,21 +1,25 @@
-// `npm run bench:sla`: the telemetry pollers at fleet scale on this machine. The lab (API, --sites
-// simulated SRXs serving JUNIPER-RPM-MIB, the worker in its own process) runs on its own Temporal
-// development server and PostgreSQL; one steered site per box, each box probing its three links.
+// `npm run bench:sla`: the telemetry pollers at fleet scale on this machine. The lab (API, the
+// worker in its own process) runs on its own Temporal development server and PostgreSQL; --sites
+// simulated SRXs serving JUNIPER-RPM-MIB run in simulator processes of 5000 boxes each; one steered
+// site per box, each box probing its three links.
 // The pollers poll every box every --interval ms in --shards shards. After a warm-up, links of
 // --detect sites are degraded one by one through the simulator's control API, and each site's
 // stand-in steering workflow (registered here only) records when the violation reached it:
 // detection = impairment applied → violation signalled. Then the pollers run on for --seconds.
 // With --poll-only, no impairment: polling alone. Progress on stderr; one JSON line on stdout.
-import { readFileSync, mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { taskQueues } from '../domain/task-queues.ts';
-import { startLab } from '../scripts/lab.ts';
+import { labCredentials, startLab } from '../scripts/lab.ts';
 import { sleep } from '../scripts/processes.ts';
-import { createSteeredSites } from '../scripts/steered-sites.ts';
+import { createSteeredSites, rpmProbesConfig, type Box } from '../scripts/steered-sites.ts';
+import { defaultLinks, newIdentity } from '../simulator/device.ts';
+import { deviceAddresses, serialOf } from '../simulator/fleet.ts';
 import { installQuietRuntime } from '../scripts/testing.ts';
 import type { ShardProgress } from '../activities/telemetry/shard-poller.ts';
 import { telemetryDefaults, telemetryWorkflowId } from '../workflows/run-telemetry.messages.ts';
@@ -44,6 +48,55 @@ const pollOnly = values['poll-only'];
 const detectCount = pollOnly ? 0 : Math.min(siteCount, Math.max(1, Number(values.detect)));
 const measureMs = Math.max(30, Number(values.seconds)) * 1000;
 
+/** Boxes per simulator process: each holds a UDP and a TCP socket per box, under the descriptor limit. */
+const boxesPerProcess = 5000;
+const snmpPort = 38161;
+const netconfPort = 38830;
+
+/**
+ * The fleet in simulator processes of its own, as bench:devices runs it, each started from a state
+ * file whose boxes' running configuration already probes their links.
+ */
+async function startFleets(count: number, directory: string): Promise<{ boxes: Box[]; controlOf: (serial: string) => string; children: ChildProcess[] }> {
+  const addresses = deviceAddresses('127.64.0.1', count);
+  const boxes: Box[] = [];
+  const controls: string[] = [];
+  const children: ChildProcess[] = [];
+  for (let first = 0; first < count; first += boxesPerProcess) {
+    const size = Math.min(boxesPerProcess, count - first);
+    const stateFile = join(directory, `fleet-${first}.json`);
+    const links = defaultLinks();
+    const running = rpmProbesConfig(links.map((link) => link.name));
+    writeFileSync(stateFile, JSON.stringify({
+      devices: Array.from({ length: size }, (_, i) => ({
+        identity: newIdentity({ serial: serialOf(first + i), address: addresses[first + i]!, model: 'SRX-SIM-300', snmpPort, netconfPort, ...labCredentials }),
+        running, links,
+      })),
+    }));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', '--json', '--devices', String(size), '--first-serial', String(first + 1),
+      '--base-address', addresses[first]!, '--snmp-port', String(snmpPort), '--netconf-port', String(netconfPort), '--models', 'SRX-SIM-300',
+      '--state-file', stateFile, '--username', labCredentials.username, '--password', labCredentials.password, '--community', labCredentials.community,
+    ], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    const deadline = Date.now() + 600_000;
+    while (!output.includes('"ready":true')) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`a simulator did not start:\n${output.slice(-2000)}`);
+      await sleep(200);
+    }
+    const lines = output.trim().split('\n').map((line) => JSON.parse(line) as { serial: string; model: string; address: string; hostKeySha256: string; softwareVersion: string; ready?: boolean; control?: string });
+    const control = lines.find((line) => line.ready)!.control!;
+    for (const line of lines.filter((l) => !l.ready)) {
+      boxes.push({ serial: line.serial, model: line.model, address: line.address, snmpPort, netconfPort, hostKeySha256: line.hostKeySha256, softwareVersion: line.softwareVersion, links });
+      controls.push(control);
+    }
+    say(`simulator ${children.length}: ${size} boxes up`);
+  }
+  const controlBySerial = new Map(boxes.map((box, i) => [box.serial, controls[i]!]));
+  return { boxes, controlOf: (serial) => controlBySerial.get(serial)!, children };
+}
+
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -62,15 +115,20 @@ async function main() {
     say(`starting the lab: API, worker process, ${siteCount} simulated SRXs`);
     const logDirectory = join(scratch.directory, 'logs');
     mkdirSync(logDirectory, { recursive: true });
+    const fleets = await startFleets(siteCount, scratch.directory);
+    scratch.onCleanUp(async () => {
+      for (const child of fleets.children) child.kill('SIGTERM');
+    });
+    // The lab's own fleet is empty: the boxes are in the simulator processes.
     const lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
-      models: Array.from({ length: siteCount }, () => 'SRX-SIM-300'), baseAddress: '127.64.0.1', snmpPort: 38161, netconfPort: 38830,
+      models: [], baseAddress: '127.63.0.1', snmpPort, netconfPort,
       worker: 'process', workflowBundlePath: bundlePath, logDirectory, phoneHome: false,
     });
     scratch.onCleanUp(() => lab.stop());
     const tenantId = (await lab.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } })).id;
-    say('writing the steered sites and their boxes\' RPM probes');
-    const sites = await createSteeredSites(lab.prisma, lab.fleet, tenantId, { namePrefix: 'Bench' });
+    say('writing the steered sites');
+    const sites = await createSteeredSites(lab.prisma, fleets.boxes, tenantId, { namePrefix: 'Bench' });
     const [workerPid] = lab.workerPids();
 
     // The stand-in steering workflows of the sites to be degraded, on a queue of the benchmark's own.
@@ -113,7 +171,7 @@ async function main() {
       const gapMs = (4 * intervalMs) / detected.length;
       say(`degrading wan0 of ${detected.length} sites, one every ${round(gapMs, 0)} ms`);
       for (const site of detected) {
-        const response = await fetch(`${lab.fleet.controlUrl}/devices/${site.serial}/links/wan0/impairment`, {
+        const response = await fetch(`${fleets.controlOf(site.serial)}/devices/${site.serial}/links/wan0/impairment`, {
           method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ shape: 'step', to: { latencyMs: 300 } }),
         });
         if (!response.ok) throw new Error(`impairment refused: ${response.status}`);

@@ -1,10 +1,33 @@
-// Sites in service that steer voice, one per simulated box, written straight into the inventory
-// with the RPM probes their configuration would carry (services rpm probe <link> test sla): what
-// the telemetry tests and the SLA benchmark poll, without onboarding thousands of sites first.
+// Sites in service that steer voice, one per simulated box, written straight into the inventory,
+// and boxes carrying the RPM probes the sites' configuration would (services rpm probe <link> test
+// sla): what the telemetry tests and the SLA benchmark poll, without onboarding thousands first.
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../prisma/client.ts';
 import { slaPresets } from '../domain/sla.ts';
 import type { Fleet } from '../simulator/fleet.ts';
+
+/** A simulated box as the inventory records it, and its WAN links. */
+export interface Box {
+  serial: string;
+  model: string;
+  address: string;
+  snmpPort: number;
+  netconfPort: number;
+  hostKeySha256: string;
+  softwareVersion: string;
+  links: { name: string; interfaceName: string }[];
+}
+
+/** The boxes of a fleet in this process, each now probing its links. */
+export function probingBoxes(fleet: Fleet): Box[] {
+  return [...fleet.devices.values()].map((box) => {
+    box.store.reset(rpmProbesConfig(box.links.map((link) => link.name)));
+    return {
+      serial: box.serial, model: box.model, address: box.identity.address, snmpPort: box.identity.snmpPort, netconfPort: box.identity.netconfPort,
+      hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(), links: box.links,
+    };
+  });
+}
 
 /** Each simulated link's type (simulator/device.ts defaultLinks). */
 const linkTypes: Record<string, 'broadband' | 'mpls' | 'lte'> = { wan0: 'broadband', wan1: 'mpls', lte: 'lte' };
@@ -22,14 +45,13 @@ export interface SteeredSite {
 }
 
 /**
- * One active site per box of the fleet (serials in order), its links those of the box, a voice
- * policy on the baseline profile (which the simulator's healthy links, LTE included, meet) attached to every one; each box's running configuration
- * probes its links. Written in batches of a thousand.
+ * One active site per box, its links those of the box, a voice policy on the baseline profile
+ * (which the simulator's healthy links, LTE included, meet) attached to every one. Written in
+ * batches of a thousand.
  */
-export async function createSteeredSites(prisma: PrismaClient, fleet: Fleet, tenantId: string, options: { namePrefix: string }): Promise<SteeredSite[]> {
+export async function createSteeredSites(prisma: PrismaClient, boxes: readonly Box[], tenantId: string, options: { namePrefix: string }): Promise<SteeredSite[]> {
   const profile = await prisma.slaProfile.create({ data: { tenantId, name: `${options.namePrefix} voice`, maxLatencyMs: slaPresets.baseline.rttMs, maxJitterMs: slaPresets.baseline.jitterMs, maxLossPermille: slaPresets.baseline.lossPermille, match: 'any', preset: 'baseline' } });
   const policy = await prisma.appSlaPolicy.create({ data: { tenantId, name: `${options.namePrefix} voice`, applications: ['voice'], slaProfileId: profile.id, preferredLinkTypes: ['mpls', 'broadband', 'lte'] } });
-  const boxes = [...fleet.devices.values()];
   const sites: SteeredSite[] = [];
   for (let start = 0; start < boxes.length; start += 1000) {
     const batch = boxes.slice(start, start + 1000).map((box, i) => ({
@@ -41,8 +63,8 @@ export async function createSteeredSites(prisma: PrismaClient, fleet: Fleet, ten
       prisma.device.createMany({
         data: batch.map((b) => ({
           id: b.deviceId, siteId: b.siteId, role: 'primary' as const, hostname: b.name.toLowerCase().replace(/\W+/g, '-'), model: b.box.model, platform: 'junos',
-          serial: b.box.serial, managementAddress: b.box.identity.address, netconfPort: b.box.identity.netconfPort, snmpPort: b.box.identity.snmpPort,
-          hostKeySha256: b.box.hostKeySha256, softwareVersion: b.box.softwareVersion(), status: 'online' as const,
+          serial: b.box.serial, managementAddress: b.box.address, netconfPort: b.box.netconfPort, snmpPort: b.box.snmpPort,
+          hostKeySha256: b.box.hostKeySha256, softwareVersion: b.box.softwareVersion, status: 'online' as const,
         })),
       }),
       prisma.wanLink.createMany({
@@ -52,10 +74,7 @@ export async function createSteeredSites(prisma: PrismaClient, fleet: Fleet, ten
       }),
       prisma.siteAppSlaPolicy.createMany({ data: batch.map((b) => ({ siteId: b.siteId, policyId: policy.id })) }),
     ]);
-    for (const b of batch) {
-      b.box.store.reset(rpmProbesConfig(b.box.links.map((link) => link.name)));
-      sites.push({ siteId: b.siteId, deviceId: b.deviceId, serial: b.box.serial, links: b.links });
-    }
+    sites.push(...batch.map((b) => ({ siteId: b.siteId, deviceId: b.deviceId, serial: b.box.serial, links: b.links })));
   }
   return sites;
 }

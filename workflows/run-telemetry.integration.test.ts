@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
-import { createSteeredSites, type SteeredSite } from '../scripts/steered-sites.ts';
+import { createSteeredSites, probingBoxes, type SteeredSite } from '../scripts/steered-sites.ts';
 import { createTestDatabase, installQuietRuntime, testServices, type TestDatabase } from '../scripts/testing.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { slaSteeringWorkflowId } from './sla-steering.messages.ts';
@@ -58,7 +58,7 @@ describe('telemetry pollers', { timeout: 600_000 }, () => {
       baseAddress: '127.61.0.1', snmpPort: 36161, netconfPort: 36830, worker: 'process', logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs', 'telemetry'),
     });
     await lab.startWorker(); // a second worker, to take the shard over
-    sites = await createSteeredSites(database.prisma, lab.fleet, tenantId, { namePrefix: 'Kiosk' });
+    sites = await createSteeredSites(database.prisma, probingBoxes(lab.fleet), tenantId, { namePrefix: 'Kiosk' });
     installQuietRuntime();
     steering = await Worker.create({
       connection: await (await import('@temporalio/worker')).NativeConnection.connect({ address: temporalAddress }), namespace,
