@@ -161,6 +161,9 @@ async function main() {
       if (Date.now() > warmUntil) throw new Error(`the shards did not start polling: ${JSON.stringify(all.map((p) => p.polls))}`);
       await sleep(1000);
     }
+    const rollupBytes = () => lab.prisma.$queryRawUnsafe<{ bytes: bigint; rows: bigint }[]>(
+      "SELECT pg_total_relation_size('wan_link_minute') AS bytes, (SELECT count(*) FROM wan_link_minute) AS rows").then(([row]) => ({ bytes: Number(row!.bytes), rows: Number(row!.rows) }));
+    const rollupsBefore = await rollupBytes();
     const before = await progress();
     const cpuBefore = cpuSeconds(workerPid!);
     const startedAt = Date.now();
@@ -199,11 +202,12 @@ async function main() {
     }
     detections.sort((a, b) => a - b);
 
-    // Rollups: what a row costs on disk, table and indexes, from the rows written in this run.
-    const [sizes] = await lab.prisma.$queryRawUnsafe<{ minute_bytes: bigint; minute_rows: bigint; hour_bytes: bigint; hour_rows: bigint }[]>(`
-      SELECT pg_total_relation_size('wan_link_minute') AS minute_bytes, (SELECT count(*) FROM wan_link_minute) AS minute_rows,
-             pg_total_relation_size('wan_link_hour') AS hour_bytes, (SELECT count(*) FROM wan_link_hour) AS hour_rows`);
-    const bytesPerRow = Number(sizes!.minute_rows) > 0 ? Number(sizes!.minute_bytes) / Number(sizes!.minute_rows) : null;
+    // Rollups: what a row costs on disk (table and indexes), from the minute rows written while
+    // measuring, so the pages every table starts with do not count. An hour row is the same size.
+    const rollupsAfter = await rollupBytes();
+    const [hourRows] = await lab.prisma.$queryRawUnsafe<{ rows: bigint }[]>('SELECT count(*) AS rows FROM wan_link_hour');
+    const rowsWritten = rollupsAfter.rows - rollupsBefore.rows;
+    const bytesPerRow = rowsWritten > 0 ? (rollupsAfter.bytes - rollupsBefore.bytes) / rowsWritten : null;
     const linksPerSite = 4;
 
     await telemetry.terminate('benchmark over').catch(() => undefined);
@@ -221,7 +225,7 @@ async function main() {
       flapsUnderOscillation: null,
       pollerCpuPercent: round(((cpuAfter - cpuBefore) / seconds) * 100),
       pollerRssMiB: round(rssMiB(workerPid!)),
-      rollupMinuteRows: Number(sizes!.minute_rows), rollupHourRows: Number(sizes!.hour_rows),
+      rollupMinuteRows: rollupsAfter.rows, rollupHourRows: Number(hourRows!.rows), rollupMinuteTableBytes: rollupsAfter.bytes,
       rollupBytesPerRow: bytesPerRow === null ? null : round(bytesPerRow),
       // Each day a link writes 1440 minute rows and 24 hour rows; kept: a day of minutes, ninety days of hours.
       rollupBytesPerSitePerDay: bytesPerRow === null ? null : Math.round(bytesPerRow * linksPerSite * (1440 + 24)),

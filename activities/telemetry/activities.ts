@@ -68,7 +68,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
   const readProbes = (device: PolledDevice) => driverFor({
     serial: device.serial, platform: device.platform, host: device.host, netconfPort: device.netconfPort, snmpPort: device.snmpPort,
     ...(device.credentials ?? deps.credentials),
-  }, deps.transports).probes();
+  }, deps.transports).probes({ links: device.links.length });
 
   return {
     /** Polls one shard until its lease ends (or it is cancelled); answers what it signalled last per device. */
