@@ -77,7 +77,7 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
   });
   const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20 seconds' } as const;
   // The pollers hold a session per device of their shards: a cap of their own, well above the device activities'.
-  const telemetrySnmp = new SnmpClient({ timeoutMs: 1500, retries: 1, maxSessions: 8192 });
+  const telemetrySnmp = new SnmpClient({ timeoutMs: 1500, retries: 1, maxSessions: 16_384 });
   const telemetryActivities = createTelemetryActivities({
     prisma, client, transports: { netconf: transports.netconf, snmp: telemetrySnmp }, secretsKey: requireSecretsKey(config),
     credentials: { username: config.DEVICE_USERNAME, password: config.DEVICE_PASSWORD, community: config.DEVICE_SNMP_COMMUNITY },
