@@ -79,7 +79,7 @@ describe('access', () => {
   let events: EventHub;
   let deps: AppDependencies;
   /** Tenant A (Acme) owns the objects; B (Globex) is the other tenant. */
-  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string; slaProfileId: string; slaPolicyId: string };
+  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string; slaProfileId: string; slaPolicyId: string; linkId: string };
   let spAdmin: string;
   let otherTenantAdmin: string;
   let operator: string;
@@ -111,6 +111,7 @@ describe('access', () => {
     a.hubId = (await prisma.site.findFirstOrThrow({ where: { tenantId: acme.id, role: 'hub' } })).id;
     const device = await prisma.device.findFirstOrThrow({ where: { siteId: a.siteId } });
     a.deviceId = device.id;
+    a.linkId = (await prisma.wanLink.findFirstOrThrow({ where: { siteId: a.siteId } })).id;
     a.model = device.model;
     const image = await prisma.firmwareImage.create({ data: { model: device.model, version: '99.1R1', sha256: 'c'.repeat(64), sizeBytes: 100, fileName: 'x.img' } });
     a.campaignId = (await prisma.upgradeCampaign.create({ data: { tenantId: acme.id, name: 'Spring upgrade', imageId: image.id, filter: {} } })).id;

@@ -67,13 +67,19 @@ export interface OpenedCredentials {
   snmpV3?: { user: string; authProtocol: SnmpAuthProtocol; authKey: string; privProtocol: SnmpPrivProtocol; privKey: string };
 }
 
+/** What a device query selects to find the profile a device logs in with (credentialProfileOf). */
+export const credentialProfileSelect = {
+  credentialProfile: true, site: { select: { tenant: { select: { credentialProfiles: { where: { isDefault: true } } } } } },
+} as const;
+
+/** The device's own profile, else its tenant's default; none: the fleet's credentials apply. */
+export const credentialProfileOf = (device: Prisma.DeviceGetPayload<{ select: typeof credentialProfileSelect }>): CredentialProfile | undefined =>
+  device.credentialProfile ?? device.site.tenant.credentialProfiles[0];
+
 /** The device's profile, else its tenant's default, opened; none: the fleet's credentials apply. */
 export async function deviceCredentials(prisma: PrismaClient, box: SecretBox, deviceId: string): Promise<OpenedCredentials | undefined> {
-  const device = await prisma.device.findUnique({
-    where: { id: deviceId },
-    select: { credentialProfile: true, site: { select: { tenant: { select: { credentialProfiles: { where: { isDefault: true } } } } } } },
-  });
-  const profile = device?.credentialProfile ?? device?.site.tenant.credentialProfiles[0];
+  const device = await prisma.device.findUnique({ where: { id: deviceId }, select: credentialProfileSelect });
+  const profile = device && credentialProfileOf(device);
   return profile ? openProfile(box, profile) : undefined;
 }
 

@@ -81,6 +81,14 @@ export const configSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(20),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(50),
   WORKER_MAX_CONCURRENT_DEVICE_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+  /** Telemetry shards of the deployment; 0: the worker starts no pollers (tests start their own). */
+  TELEMETRY_SHARDS: z.coerce.number().int().min(0).max(1024).default(0),
+  TELEMETRY_PROBE_INTERVAL_MS: z.coerce.number().int().min(1000).default(5000),
+  TELEMETRY_WINDOW_SAMPLES: z.coerce.number().int().min(1).max(60).default(3),
+  /** Shards one worker runs at most: with several workers, the shards spread over them. */
+  TELEMETRY_MAX_SHARDS_PER_WORKER: z.coerce.number().int().min(1).default(4),
+  /** Device reads and signals in flight at once per worker, over all its shards. */
+  TELEMETRY_CONCURRENCY: z.coerce.number().int().min(1).default(256),
   ADMIN_EMAIL: z.email().default('admin@branchline.local'),
   ADMIN_PASSWORD: optionalText.pipe(z.string().min(12, 'is at least 12 characters').optional()),
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),

@@ -56,9 +56,12 @@ export interface Lab {
   secretsKey: Buffer;
   /** Calls the API; answers its status and JSON body. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
-  /** Kills the worker process at once (SIGKILL), as a crash would. */
-  killWorker(): Promise<void>;
+  /** Kills a worker process at once (SIGKILL), as a crash would: the one with this pid, else the last started. */
+  killWorker(pid?: number): Promise<void>;
+  /** Starts a worker (in process mode, one more beside those running). */
   startWorker(): Promise<void>;
+  /** The pids of the worker processes running. */
+  workerPids(): number[];
   stop(): Promise<void>;
 }
 
@@ -102,7 +105,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   stops.push(() => fleet.stop());
 
   let stopWorker: (() => Promise<void>) | undefined;
-  let workerProcess: ManagedProcess | undefined;
+  const workerProcesses: ManagedProcess[] = [];
   const env = {
     ...process.env,
     NODE_ENV: 'development',
@@ -120,9 +123,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
 
   async function startWorker() {
     if (options.worker === 'process') {
-      const child = ManagedProcess.node('worker', 'scripts/worker.ts', [], options.logDirectory, env);
-      workerProcess = child;
-      stopWorker = () => child.stop();
+      const child = ManagedProcess.node(workerProcesses.length === 0 ? 'worker' : `worker-${workerProcesses.length + 1}`, 'scripts/worker.ts', [], options.logDirectory, env);
+      workerProcesses.push(child);
+      stopWorker = async () => {
+        await Promise.all(workerProcesses.map((worker) => worker.stop()));
+      };
       return;
     }
     // The same workers as the worker process, with more slots: the lab runs everything at once.
@@ -175,11 +180,14 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       const text = await response.text();
       return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
-    async killWorker() {
-      if (!workerProcess) throw new Error('the worker runs in this process: start the lab with worker: "process" to kill it');
+    async killWorker(pid?: number) {
+      const workerProcess = pid === undefined ? workerProcesses.at(-1) : workerProcesses.find((worker) => worker.child.pid === pid);
+      if (!workerProcess) throw new Error(options.worker === 'process' ? `no worker process ${pid}` : 'the worker runs in this process: start the lab with worker: "process" to kill it');
       workerProcess.child.kill('SIGKILL');
       await workerProcess.whenExited;
+      workerProcesses.splice(workerProcesses.indexOf(workerProcess), 1);
     },
+    workerPids: () => workerProcesses.map((worker) => worker.child.pid!),
     startWorker,
     async stop() {
       await stopWorker?.();

@@ -46,6 +46,8 @@ async function main() {
   access?.token?.close();
 
   const env = {
+    // npm start runs the telemetry pollers (a deployment sets TELEMETRY_SHARDS itself).
+    TELEMETRY_SHARDS: '4',
     ...process.env, DATABASE_URL: platform.databaseUrl, TEMPORAL_ADDRESS: platform.temporalAddress,
     ...(config.SECRETS_KEY ? {} : { SECRETS_KEY: keptSecretsKey(config.secretsKeyFile) }),
   };

@@ -1,17 +1,21 @@
 // The worker process: the one place that wires activity implementations. Stateless; run as many
-// as you like. It polls the orchestration queue (workflows and database activities) and the
-// device queue (device I/O, with its own concurrency cap so a slow fleet cannot starve the rest).
+// as you like. It polls the orchestration queue (workflows and database activities), the device
+// queue (device I/O, with its own concurrency cap so a slow fleet cannot starve the rest) and the
+// telemetry queue (long-running pollers, a few shards per worker).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
+import { createTelemetryActivities } from '../activities/telemetry/activities.ts';
 import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
 import { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { taskQueues } from '../domain/task-queues.ts';
+import { telemetryDefaults, telemetryWorkflowId, type RunTelemetryInput } from '../workflows/run-telemetry.messages.ts';
+import type { runTelemetry } from '../workflows/run-telemetry.ts';
 import { ConfigError, loadServiceConfig, requireSecretsKey, type ServiceConfig } from '../runtime/config.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
 import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
@@ -39,6 +43,20 @@ export function workflowSource(config: Pick<ServiceConfig, 'NODE_ENV' | 'WORKFLO
   return { workflowsPath: require.resolve('../workflows/index.ts') };
 }
 
+/** The pollers' supervisor, started once by whichever worker comes first (TELEMETRY_SHARDS > 0). */
+async function ensureTelemetry(client: Client, config: ServiceConfig, log: Logger) {
+  if (config.TELEMETRY_SHARDS === 0) return;
+  const input: RunTelemetryInput = {
+    ...telemetryDefaults, shards: config.TELEMETRY_SHARDS, probeIntervalMs: config.TELEMETRY_PROBE_INTERVAL_MS, windowSamples: config.TELEMETRY_WINDOW_SAMPLES,
+  };
+  try {
+    await client.workflow.start<typeof runTelemetry>('runTelemetry', { workflowId: telemetryWorkflowId, taskQueue: taskQueues.orchestration, args: [input] });
+    log.info({ shards: input.shards, workflowId: telemetryWorkflowId }, 'telemetry pollers started');
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
 export async function createWorkers(config: ServiceConfig, log: Logger) {
   const access = await temporalAccess(config, log);
   const { token } = access;
@@ -58,6 +76,13 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
     webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
   });
   const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20 seconds' } as const;
+  // The pollers hold a session per device of their shards: a cap of their own, well above the device activities'.
+  const telemetrySnmp = new SnmpClient({ timeoutMs: 1500, retries: 1, maxSessions: 16_384 });
+  const telemetryActivities = createTelemetryActivities({
+    prisma, client, transports: { netconf: transports.netconf, snmp: telemetrySnmp }, secretsKey: requireSecretsKey(config),
+    credentials: { username: config.DEVICE_USERNAME, password: config.DEVICE_PASSWORD, community: config.DEVICE_SNMP_COMMUNITY },
+    concurrency: config.TELEMETRY_CONCURRENCY,
+  });
 
   const orchestration = await Worker.create({
     ...common,
@@ -74,21 +99,33 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
     activities,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_DEVICE_ACTIVITIES,
   });
-  log.info({ taskQueues: [taskQueues.orchestration, taskQueues.devices] }, 'worker ready');
+  const telemetry = await Worker.create({
+    ...common,
+    taskQueue: taskQueues.telemetry,
+    activities: telemetryActivities,
+    maxConcurrentActivityTaskExecutions: config.TELEMETRY_MAX_SHARDS_PER_WORKER,
+    // A shard's heartbeat is what it resumes from: sent within a second of a signal, not the SDK's
+    // default of up to 80 % of the heartbeat timeout later, so a crash can repeat a signal only
+    // from that last second.
+    maxHeartbeatThrottleInterval: '1 second',
+  });
+  await ensureTelemetry(client, config, log);
+  log.info({ taskQueues: [taskQueues.orchestration, taskQueues.devices, taskQueues.telemetry] }, 'worker ready');
 
   return {
     /** Runs until shutdown() and then closes every connection. */
     async run() {
       try {
-        await Promise.all([orchestration.run(), devices.run()]);
+        await Promise.all([orchestration.run(), devices.run(), telemetry.run()]);
       } finally {
         transports.snmp.close();
+        telemetrySnmp.close();
         token?.close();
         await Promise.allSettled([transports.netconf.close(), prisma.$disconnect(), clientConnection.close(), connection.close()]);
       }
     },
     shutdown() {
-      for (const worker of [orchestration, devices]) if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const worker of [orchestration, devices, telemetry]) if (worker.getState() === 'RUNNING') worker.shutdown();
     },
   };
 }

@@ -30,3 +30,14 @@ export const deviceWriteActivity: ActivityOptions = {
   heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 5 },
 };
+
+/**
+ * A telemetry shard: polls for its lease, heart-beating; a worker gone is noticed within the
+ * heartbeat timeout and the shard runs again elsewhere, for ever (the caller sets the start-to-close
+ * timeout from the lease).
+ */
+export const telemetryShardActivity: ActivityOptions = {
+  taskQueue: taskQueues.telemetry,
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+};

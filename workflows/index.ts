@@ -7,6 +7,7 @@ export { onboardSite } from './onboard-site.ts';
 export { rma } from './rma.ts';
 export { rotateCredentials } from './rotate-credentials.ts';
 export { slaSteering } from './sla-steering.ts';
+export { runTelemetry } from './run-telemetry.ts';
 export { tunnelChanges } from './tunnel-changes.ts';
 export { upgradeCampaign } from './upgrade-campaign.ts';
 export { upgradeDevice } from './upgrade-device.ts';

@@ -160,6 +160,32 @@ export class SnmpClient {
     return found;
   }
 
+  /**
+   * Several columns of one table at once, in get-bulk PDUs: each PDU asks for the next rows of
+   * every column not yet past its end, so a small table (a device's RPM results) comes back in one
+   * round trip where a walk per column takes one each. At most `maxPdus` requests.
+   */
+  async walkColumns(target: SnmpTarget, columns: string[], maxRepetitions = 20, maxPdus = 16): Promise<VarBind[]> {
+    const found: VarBind[] = [];
+    let open = columns.map((column) => ({ column, from: column }));
+    for (let pdu = 0; open.length > 0 && pdu < maxPdus; pdu++) {
+      // With no non-repeaters, each requested column answers an array of its repetitions.
+      const rows = await this.call<(RawVarbind | RawVarbind[])[]>(target, (session, done) => session.getBulk(open.map((c) => c.from), 0, maxRepetitions, done));
+      open = open.flatMap((column, i) => {
+        const repetitions = [rows[i] ?? []].flat();
+        for (const vb of repetitions) {
+          if (snmp.isVarbindError(vb) || !vb.oid.startsWith(`${column.column}.`)) return [];
+          found.push(toVarBind(vb));
+        }
+        // Every repetition still in the column (an agent may answer fewer than asked, to fit its
+        // message size): the column goes on after the last one.
+        const last = repetitions[repetitions.length - 1];
+        return last ? [{ column: column.column, from: last.oid }] : [];
+      });
+    }
+    return found;
+  }
+
   /** Forgets a device's session (after a credential change, or when it is retired). */
   forget(target: SnmpTarget) {
     const key = this.key(target);

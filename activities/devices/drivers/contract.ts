@@ -55,8 +55,11 @@ export interface DeviceDriver {
   readonly connection: DeviceConnection;
   facts(): Promise<DeviceFacts>;
   interfaces(): Promise<InterfaceStatus[]>;
-  /** WAN-link probe results (latency, jitter, loss), read over SNMP; `link` is the probe's owner, the WAN link's name. */
-  probes(): Promise<ProbeResult[]>;
+  /**
+   * WAN-link probe results (latency, jitter, loss), read over SNMP; `link` is the probe's owner, the
+   * WAN link's name. `links`: how many the device probes, when known, to size the read to them.
+   */
+  probes(options?: { links?: number }): Promise<ProbeResult[]>;
   runningConfig(): Promise<string>;
   /** The login users of the running configuration, by name (the factory's root account is not one). */
   loginUsers(): Promise<string[]>;

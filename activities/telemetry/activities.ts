@@ -1,0 +1,137 @@
+// The telemetry pollers (the telemetry task queue): one long-running activity per shard of devices,
+// heart-beating its progress so that, when its worker dies, Temporal runs it again on another
+// worker, which resumes from the heartbeat (what each device last signalled) and so neither misses
+// a violation nor signals one twice. Each run polls for a lease, then returns, so the workflow
+// places the shard again and shards spread over the workers there are. Raw samples stay here.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { PrismaClient } from '../../prisma/client.ts';
+import { credentialsBox } from '../../inventory/credentials.ts';
+import { pruneLinkMetrics, recordLinkMinutes } from '../../inventory/link-metrics.ts';
+import { steeredDevices, type PolledDevice } from '../../inventory/telemetry-targets.ts';
+import { slaEvaluationSignal, slaSteeringWorkflowId } from '../../workflows/sla-steering.messages.ts';
+import type { DeviceCredentials } from '../devices/activities.ts';
+import type { Transports } from '../devices/drivers/contract.ts';
+import { driverFor } from '../devices/drivers/registry.ts';
+import { emptyProgress, ShardPoller, type ShardProgress } from './shard-poller.ts';
+
+export interface TelemetryDependencies {
+  prisma: PrismaClient;
+  client: Client;
+  /** The pollers' own SNMP sessions (one per device of the worker's shards). */
+  transports: Transports;
+  /** The fleet's credentials, for a device with no credential profile of its own or its tenant's. */
+  credentials: DeviceCredentials;
+  secretsKey: Buffer;
+  /** Device reads and signals in flight at once, over all the shards the worker runs. */
+  concurrency: number;
+}
+
+export interface PollShardInput {
+  shard: number;
+  shards: number;
+  probeIntervalMs: number;
+  /** Samples per link the smoothing window holds. */
+  windowSamples: number;
+  /** How long this run polls before it returns (the workflow then schedules the shard again). */
+  leaseMs: number;
+  /** How often the shard reads its devices from the inventory again. */
+  inventoryRefreshMs: number;
+  /** What the previous run of the shard signalled last, per device (ShardProgress.signalled). */
+  signalled: Record<string, string>;
+}
+
+export type PollShardResult = ShardProgress;
+
+/** Work at most `limit` at a time, first come first served. */
+function boundedBy(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    try {
+      return await work();
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
+    }
+  };
+}
+
+const pruneEveryMs = 3_600_000;
+
+export function createTelemetryActivities(deps: TelemetryDependencies) {
+  const box = credentialsBox(deps.secretsKey);
+  const limit = boundedBy(deps.concurrency);
+  const readProbes = (device: PolledDevice) => driverFor({
+    serial: device.serial, platform: device.platform, host: device.host, netconfPort: device.netconfPort, snmpPort: device.snmpPort,
+    ...(device.credentials ?? deps.credentials),
+  }, deps.transports).probes({ links: device.links.length });
+
+  return {
+    /** Polls one shard until its lease ends (or it is cancelled); answers what it signalled last per device. */
+    async pollTelemetryShard(input: PollShardInput): Promise<PollShardResult> {
+      const context = Context.current();
+      const log = context.log;
+      const resumed = context.info.heartbeatDetails as ShardProgress | undefined;
+      const progress = resumed ?? emptyProgress({ ...input.signalled });
+      const missedPolls = context.metricMeter.createCounter('branchline_telemetry_missed_polls', 'polls', 'Polls of a shard that could not complete within the probe interval');
+      const poller = new ShardPoller(progress, input.windowSamples, {
+        readProbes, limit, log, now: Date.now,
+        async signal(evaluation) {
+          try {
+            await deps.client.workflow.getHandle(slaSteeringWorkflowId(evaluation.siteId)).signal(slaEvaluationSignal, evaluation);
+            return 'delivered';
+          } catch (error) {
+            if (error instanceof WorkflowNotFoundError) return 'not-steered';
+            throw error;
+          }
+        },
+      });
+      const shard = { shard: input.shard, shards: input.shards };
+      const loadDevices = async () => poller.setDevices(await steeredDevices(deps.prisma, box, shard));
+      await loadDevices();
+      log.info('telemetry shard polling', { ...shard, devices: poller.deviceCount, resumed: resumed !== undefined });
+      // Beats on its own clock too, so a poll longer than the heartbeat timeout is not taken for a dead worker.
+      const beat = setInterval(() => context.heartbeat(progress), 5_000);
+      const started = Date.now();
+      let inventoryReadAt = started;
+      let prunedAt = 0;
+      let tick = started;
+      try {
+        while (Date.now() - started < input.leaseMs) {
+          await poller.pollOnce();
+          context.heartbeat(progress);
+          const closed = poller.takeClosedMinutes();
+          if (closed.length > 0) await recordLinkMinutes(deps.prisma, closed);
+          if (input.shard === 0 && Date.now() - prunedAt >= pruneEveryMs) {
+            prunedAt = Date.now();
+            await pruneLinkMetrics(deps.prisma);
+          }
+          if (Date.now() - inventoryReadAt >= input.inventoryRefreshMs) {
+            inventoryReadAt = Date.now();
+            await loadDevices();
+          }
+          // A poll (with its writes) longer than the interval misses the ticks it overran.
+          const overran = Math.floor((Date.now() - tick) / input.probeIntervalMs);
+          if (overran > 0) {
+            progress.missedPolls += overran;
+            missedPolls.add(overran, shard);
+            log.warn('telemetry poll overran its interval', { ...shard, overran, devices: poller.deviceCount });
+          }
+          tick += (overran + 1) * input.probeIntervalMs;
+          await sleep(Math.max(0, tick - Date.now()), undefined, { signal: context.cancellationSignal });
+        }
+        return progress;
+      } finally {
+        clearInterval(beat);
+        // The minutes so far, the current ones too: a bucket written twice merges.
+        await recordLinkMinutes(deps.prisma, poller.takeClosedMinutes(true)).catch((error: unknown) => log.warn('rollups not written', { ...shard, error: (error as Error).message }));
+      }
+    },
+  };
+}
+
+export type TelemetryActivities = ReturnType<typeof createTelemetryActivities>;

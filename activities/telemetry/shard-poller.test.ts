@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { slaPresets } from '../../domain/sla.ts';
+import type { PolledDevice } from '../../inventory/telemetry-targets.ts';
+import type { SlaEvaluation } from '../../workflows/sla-steering.messages.ts';
+import type { ProbeResult } from '../devices/drivers/contract.ts';
+import { emptyProgress, ShardPoller, type ShardProgress } from './shard-poller.ts';
+
+const device: PolledDevice = {
+  deviceId: 'd1', serial: 'BLS0000001', siteId: 's1', platform: 'junos', host: '127.0.0.1', snmpPort: 161, netconfPort: 830,
+  links: [{ name: 'wan0', wanLinkId: 'l0' }, { name: 'wan1', wanLinkId: 'l1' }], applications: { 'junos:SIP': slaPresets.baseline },
+};
+const healthy: ProbeResult[] = [
+  { link: 'wan0', latencyMs: 20, jitterMs: 2, lossPermille: 0, up: true },
+  { link: 'wan1', latencyMs: 30, jitterMs: 3, lossPermille: 0, up: true },
+];
+const degraded: ProbeResult[] = [{ ...healthy[0]!, latencyMs: 400 }, healthy[1]!];
+
+function poller(progress: ShardProgress, answers: { results: ProbeResult[]; steered: boolean }) {
+  const signals: SlaEvaluation[] = [];
+  let now = 0;
+  const shard = new ShardPoller(progress, 3, {
+    readProbes: async () => answers.results,
+    signal: async (evaluation) => {
+      if (!answers.steered) return 'not-steered';
+      signals.push(evaluation);
+      return 'delivered';
+    },
+    limit: (work) => work(),
+    log: { debug: () => undefined, warn: () => undefined },
+    now: () => (now += 5_000),
+  });
+  shard.setDevices([device]);
+  return { shard, signals };
+}
+
+describe('ShardPoller', () => {
+  it('signals a change once, and nothing while it lasts', async () => {
+    const answers = { results: healthy, steered: true };
+    const { shard, signals } = poller(emptyProgress(), answers);
+    for (let i = 0; i < 3; i++) await shard.pollOnce();
+    assert.equal(signals.length, 0, 'healthy: nothing to say');
+    answers.results = degraded;
+    for (let i = 0; i < 5; i++) await shard.pollOnce();
+    assert.deepEqual(signals.map((s) => s.violations), [{ 'junos:SIP': ['wan0'] }]);
+    assert.equal(signals[0]!.changedAt, new Date(20_000).toISOString(), 'from the first degraded reading');
+    answers.results = healthy;
+    for (let i = 0; i < 5; i++) await shard.pollOnce();
+    assert.deepEqual(signals.map((s) => s.violations), [{ 'junos:SIP': ['wan0'] }, { 'junos:SIP': [] }]);
+  });
+
+  it('resumed from its progress, signals neither the violation it signalled before nor nothing', async () => {
+    const first = poller(emptyProgress(), { results: degraded, steered: true });
+    for (let i = 0; i < 3; i++) await first.shard.pollOnce();
+    assert.equal(first.signals.length, 1);
+    const resumed = poller(structuredClone(first.shard.progress), { results: degraded, steered: true });
+    for (let i = 0; i < 5; i++) await resumed.shard.pollOnce();
+    assert.equal(resumed.signals.length, 0);
+  });
+
+  it('keeps a change for a site not steered yet until it can be delivered', async () => {
+    const answers = { results: degraded, steered: false };
+    const { shard, signals } = poller(emptyProgress(), answers);
+    for (let i = 0; i < 3; i++) await shard.pollOnce();
+    assert.deepEqual(shard.progress.signalled, {});
+    answers.steered = true;
+    for (let i = 0; i < 13; i++) await shard.pollOnce(); // the minute it waits before trying again
+    assert.equal(signals.length, 1);
+  });
+
+  it('puts every reading in its link\'s minute', async () => {
+    const { shard } = poller(emptyProgress(), { results: healthy, steered: true });
+    for (let i = 0; i < 13; i++) await shard.pollOnce(); // 5 s to 65 s
+    const closed = shard.takeClosedMinutes();
+    assert.deepEqual(closed.map((b) => [b.wanLinkId, b.bucket, b.samples]), [['l0', 0, 11], ['l1', 0, 11]]);
+    assert.deepEqual(shard.takeClosedMinutes(true).map((b) => [b.wanLinkId, b.bucket, b.samples]), [['l0', 60_000, 2], ['l1', 60_000, 2]]);
+  });
+});

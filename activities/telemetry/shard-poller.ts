@@ -1,0 +1,148 @@
+// One shard's devices polled every probe interval: each device's RPM results read over SNMP (one
+// get-bulk round trip), each link's samples kept in a sliding window, each device's evaluation
+// compared with the one last signalled, and the site's steering workflow signalled only when it
+// changed. Readings also fill per-link minute buckets, written in one batch when minutes close.
+// Knows nothing of Temporal's activity context: the activity drives it and heartbeats its progress.
+import type { PolledDevice } from '../../inventory/telemetry-targets.ts';
+import {
+  changeStartedAt, evaluateLinks, evaluationDigest, evaluationKey, healthyEvaluation, withSample, type LinkEvaluation, type ProbeSample,
+} from '../../domain/link-telemetry.ts';
+import { bucketStart, withReading, type LinkBucket } from '../../domain/link-rollups.ts';
+import type { SlaEvaluation } from '../../workflows/sla-steering.messages.ts';
+import type { ProbeResult } from '../devices/drivers/contract.ts';
+
+/** What a shard keeps across crashes (its heartbeat) and runs (the workflow passes it on). */
+export interface ShardProgress {
+  /** Per device id, the digest of the evaluation last signalled; a device last signalled healthy (or never) is absent. */
+  signalled: Record<string, string>;
+  polls: number;
+  /** Polls that could not complete within their interval. */
+  missedPolls: number;
+  samples: number;
+  signals: number;
+  /** Device reads that failed (no answer, refused). */
+  failedReads: number;
+}
+
+export const emptyProgress = (signalled: Record<string, string> = {}): ShardProgress => ({ signalled, polls: 0, missedPolls: 0, samples: 0, signals: 0, failedReads: 0 });
+
+export interface ShardPollerDependencies {
+  /** The device's probe results (over SNMP, through its driver). */
+  readProbes(device: PolledDevice): Promise<ProbeResult[]>;
+  /** Delivers an evaluation; 'not-steered' when the site has no steering workflow yet. */
+  signal(evaluation: SlaEvaluation): Promise<'delivered' | 'not-steered'>;
+  /** Runs work with the worker's bound on device reads and signals in flight. */
+  limit<T>(work: () => Promise<T>): Promise<T>;
+  log: { debug(message: string, meta?: object): void; warn(message: string, meta?: object): void };
+  now(): number;
+}
+
+/** How long a site without a steering workflow is left alone before the poller tries its signal again. */
+const notSteeredRetryMs = 60_000;
+
+export class ShardPoller {
+  private devices: PolledDevice[] = [];
+  private readonly windows = new Map<string, Map<string, ProbeSample[]>>();
+  /** The evaluation last signalled (or found unchanged) per device, for dating changes; lost with the process. */
+  private readonly previous = new Map<string, LinkEvaluation>();
+  private readonly notSteeredUntil = new Map<string, number>();
+  private readonly buckets = new Map<string, LinkBucket>();
+  private closed: LinkBucket[] = [];
+
+  constructor(readonly progress: ShardProgress, private readonly windowSamples: number, private readonly deps: ShardPollerDependencies) {}
+
+  /** The shard's devices, after an inventory read: the windows of devices gone are dropped. */
+  setDevices(devices: PolledDevice[]) {
+    this.devices = devices;
+    const ids = new Set(devices.map((d) => d.deviceId));
+    for (const id of this.windows.keys()) if (!ids.has(id)) this.windows.delete(id);
+    for (const id of Object.keys(this.progress.signalled)) if (!ids.has(id)) delete this.progress.signalled[id];
+  }
+
+  get deviceCount() {
+    return this.devices.length;
+  }
+
+  /** Reads every device once, at most the worker's bound at a time, and signals what changed. */
+  async pollOnce(): Promise<void> {
+    await Promise.all(this.devices.map((device) => this.deps.limit(() => this.pollDevice(device))));
+    this.progress.polls += 1;
+  }
+
+  /** Buckets of minutes that ended, to be written (all of them, the current ones too, with `all`). */
+  takeClosedMinutes(all = false): LinkBucket[] {
+    if (all) {
+      this.closed.push(...this.buckets.values());
+      this.buckets.clear();
+    }
+    const taken = this.closed;
+    this.closed = [];
+    return taken;
+  }
+
+  private async pollDevice(device: PolledDevice): Promise<void> {
+    let results: ProbeResult[];
+    try {
+      results = await this.deps.readProbes(device);
+    } catch (error) {
+      // The management path failing says nothing of the WAN links: no sample, nothing judged.
+      this.progress.failedReads += 1;
+      this.deps.log.debug('probe results not read', { deviceSerial: device.serial, siteId: device.siteId, error: (error as Error).message });
+      return;
+    }
+    const at = this.deps.now();
+    const windows = this.windows.get(device.deviceId) ?? new Map<string, ProbeSample[]>();
+    this.windows.set(device.deviceId, windows);
+    for (const link of device.links) {
+      const result = results.find((r) => r.link === link.name);
+      if (!result) continue; // no probe configured on it (yet)
+      const sample: ProbeSample = { at, up: result.up, rttMs: result.latencyMs, jitterMs: result.jitterMs, lossPermille: result.lossPermille };
+      windows.set(link.name, withSample(windows.get(link.name) ?? [], sample, this.windowSamples));
+      this.addToMinute(link.wanLinkId, sample);
+      this.progress.samples += 1;
+    }
+    const evaluation = evaluateLinks(windows, device.applications, this.windowSamples);
+    if (!evaluation) return;
+    await this.signalIfChanged(device, evaluation, windows, at);
+  }
+
+  private async signalIfChanged(device: PolledDevice, evaluation: LinkEvaluation, windows: Map<string, ProbeSample[]>, at: number) {
+    const healthy = healthyEvaluation([...windows.keys()], device.applications);
+    const healthyDigest = evaluationDigest(evaluationKey(healthy));
+    const lastDigest = this.progress.signalled[device.deviceId] ?? healthyDigest;
+    const digest = evaluationDigest(evaluationKey(evaluation));
+    if (digest === lastDigest) {
+      this.previous.set(device.deviceId, evaluation);
+      return;
+    }
+    if ((this.notSteeredUntil.get(device.deviceId) ?? 0) > at) return;
+    // Known exactly when nothing was signalled; after a crash only its digest is.
+    const previous = this.previous.get(device.deviceId) ?? (lastDigest === healthyDigest ? healthy : undefined);
+    const changedAt = changeStartedAt(previous, evaluation, windows, device.applications, at);
+    const delivered = await this.deps.signal({
+      siteId: device.siteId, deviceSerial: device.serial, links: evaluation.links, violations: evaluation.violations,
+      at: new Date(at).toISOString(), changedAt: new Date(changedAt).toISOString(),
+    }).catch((error: unknown) => {
+      this.deps.log.warn('SLA evaluation not signalled; tried again at the next poll', { siteId: device.siteId, deviceSerial: device.serial, error: (error as Error).message });
+      return 'failed' as const;
+    });
+    if (delivered === 'not-steered') {
+      this.deps.log.debug('site not steered yet: its evaluation waits', { siteId: device.siteId, deviceSerial: device.serial });
+      this.notSteeredUntil.set(device.deviceId, at + notSteeredRetryMs);
+      return;
+    }
+    if (delivered !== 'delivered') return;
+    this.notSteeredUntil.delete(device.deviceId);
+    this.previous.set(device.deviceId, evaluation);
+    if (digest === healthyDigest) delete this.progress.signalled[device.deviceId];
+    else this.progress.signalled[device.deviceId] = digest;
+    this.progress.signals += 1;
+  }
+
+  private addToMinute(wanLinkId: string, sample: ProbeSample) {
+    const minute = bucketStart(sample.at, 'minute');
+    const current = this.buckets.get(wanLinkId);
+    if (current && current.bucket !== minute) this.closed.push(current);
+    this.buckets.set(wanLinkId, withReading(current && current.bucket === minute ? current : undefined, wanLinkId, minute, sample));
+  }
+}
