@@ -2,11 +2,11 @@
 // tunnels from its hubs and mesh peers, reset its devices to factory defaults, release its
 // allocations, retire its devices, mark the site decommissioned.
 import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
-import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
+import { databaseActivity } from './activity-options.ts';
 import { decommissionableSiteStatuses } from '../domain/choices.ts';
 import { failureTypes } from '../domain/failure-types.ts';
+import { configurationChanges } from './configuration-change.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { describeFailure, StepLog } from './steps.ts';
@@ -15,7 +15,7 @@ import { type DecommissionSiteInput, type DecommissionProgress, decommissionProg
 
 export async function decommissionSite(input: DecommissionSiteInput): Promise<{ siteId: string; peersChanged: number; devicesReset: number }> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);
-  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
   const steps = new StepLog([
     { name: 'validate', label: 'Validate the site' },
@@ -49,7 +49,7 @@ export async function decommissionSite(input: DecommissionSiteInput): Promise<{ 
     const reachable = plan.devices.flatMap((d) => (d.target ? [{ ...d, target: d.target }] : []));
     await steps.run('reset', () => Promise.all(reachable.map((device) =>
       withDeviceLeases([device.target.serial], `decommissioning ${plan.name}`, '30 minutes', () =>
-        writes.pushConfiguration({ target: device.target, config: renderers.forPlatform(device.target.platform).factoryDefault(), mode: 'replace', persist: persist(`reset/${device.id}`), checks: [], source: 'decommission', workflowId })))),
+        pushConfiguration({ target: device.target, config: renderers.forPlatform(device.target.platform).factoryDefault(), mode: 'replace', persist: persist(`reset/${device.id}`), checks: [], source: 'decommission', workflowId })))),
     (reset) => `${reset.length} device(s) reset`);
 
     await steps.run('release', () => sites.releaseSiteAddresses({ siteId: plan.siteId, includingPeers: true }), (r) => `${r.released} released`);

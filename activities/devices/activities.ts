@@ -10,7 +10,7 @@ import { failureTypes } from '../../domain/failure-types.ts';
 import type { TunnelConfig } from '../../domain/render/device-config.ts';
 import { compareVersions, type DeviceTarget, type TargetImage } from '../../domain/site-plan.ts';
 import type { PostCheck } from '../../domain/post-checks.ts';
-import { applyConfiguration, failedChecks } from './change.ts';
+import { applyConfiguration as applyChange, failedChecks } from './change.ts';
 import type { DeviceDriver, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
 import { toApplicationFailure } from './failures.ts';
@@ -47,6 +47,12 @@ export interface PushConfigurationInput {
   source: ConfigSource;
   workflowId: string;
   confirmTimeoutSeconds?: number;
+}
+
+export interface RecordConfigurationInput {
+  target: DeviceTarget;
+  source: ConfigSource;
+  workflowId: string;
 }
 
 /** Device errors leave as ApplicationFailure with their type; anything else as it is. */
@@ -98,26 +104,49 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     return version;
   }
 
+  /** The change itself, idempotent by its token: a retry finds its own pending commit, or nothing left to change. */
+  async function changeDevice(input: PushConfigurationInput): Promise<{ changed: boolean }> {
+    const device = await driver(input.target);
+    const { changed } = await applyChange(device, {
+      config: await secrets.reveal(input.target.deviceId, input.config),
+      mode: input.mode,
+      persist: input.persist,
+      checks: input.checks,
+      confirmTimeoutSeconds: input.confirmTimeoutSeconds ?? 120,
+    }, (message, details) => Context.current().log.warn(message, { ...details, workflowId: input.workflowId }));
+    return { changed };
+  }
+
+  /** What the device runs, recorded as its next version unless the version on record has the same sha256. */
+  async function recordRunning(input: RecordConfigurationInput): Promise<{ version: number }> {
+    const running = await secrets.conceal(input.target.deviceId, await (await driver(input.target)).runningConfig());
+    return { version: await recordVersion(input.target.deviceId, running, input.source, input.workflowId) };
+  }
+
   return {
     /**
-     * One configuration change, exactly once: confirmed commit, post-checks, confirm (or roll back).
-     * The running configuration is then recorded as a version when it differs from the last one,
-     * which also catches a change whose first attempt confirmed and died before recording it.
+     * One configuration change on the device, and nothing else: confirmed commit, post-checks,
+     * confirm (or roll back). Its record is recordConfiguration's, a separate activity retried
+     * until the database is back: a database outage never fails, nor repeats, a change.
+     */
+    async applyConfiguration(input: PushConfigurationInput): Promise<{ changed: boolean }> {
+      return failingAsDeviceErrors(() => heartbeating(() => changeDevice(input)));
+    },
+
+    /**
+     * Records the device's running configuration as a version, when it differs from the last one
+     * (by sha256): a retry, or a change whose record was lost, records it once.
+     */
+    async recordConfiguration(input: RecordConfigurationInput): Promise<{ version: number }> {
+      return failingAsDeviceErrors(() => recordRunning(input));
+    },
+
+    /**
+     * The change and its record in one activity, as runs started before the two were apart
+     * still call it (workflows/configuration-change.ts); new runs do not.
      */
     async pushConfiguration(input: PushConfigurationInput): Promise<{ changed: boolean; version: number }> {
-      return failingAsDeviceErrors(() => heartbeating(async () => {
-        const device = await driver(input.target);
-        const { changed } = await applyConfiguration(device, {
-          config: await secrets.reveal(input.target.deviceId, input.config),
-          mode: input.mode,
-          persist: input.persist,
-          checks: input.checks,
-          confirmTimeoutSeconds: input.confirmTimeoutSeconds ?? 120,
-        }, (message, details) => Context.current().log.warn(message, { ...details, workflowId: input.workflowId }));
-        const running = await secrets.conceal(input.target.deviceId, await device.runningConfig());
-        const version = await recordVersion(input.target.deviceId, running, input.source, input.workflowId);
-        return { changed, version };
-      }));
+      return failingAsDeviceErrors(() => heartbeating(async () => ({ ...await changeDevice(input), ...await recordRunning(input) })));
     },
 
     /**
