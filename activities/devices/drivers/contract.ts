@@ -86,6 +86,12 @@ export interface DeviceDriver {
    */
   pendingCommit(persist: string, confirmTimeoutSeconds: number): Promise<boolean>;
   /**
+   * What became of the change `persist`'s confirmed commit, from the device's commit history:
+   * never made, still pending, confirmed, rolled back by Branchline, or reverted by the device on
+   * its own (no confirm came in time). Devices that keep no such history leave it out.
+   */
+  changeOutcome?(persist: string): Promise<ChangeOutcome>;
+  /**
    * Copies the image to the device, checks its sha256 there and installs it; the device reboots
    * unless told not to. With `sizeBytes`, a device without room for it is refused before the copy.
    */
@@ -93,6 +99,8 @@ export interface DeviceDriver {
   rollbackImage(): Promise<{ version: string }>;
   reboot(): Promise<void>;
 }
+
+export type ChangeOutcome = 'none' | 'pending' | 'confirmed' | 'rolled-back' | 'reverted-by-device';
 
 export interface Transports {
   netconf: NetconfSessionPool;
