@@ -167,6 +167,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   private readonly stagedFiles = new Map<string, Buffer>();
   /** Images installed since the simulator started: a test's proof that nothing was installed twice. */
   installs = 0;
+  /** Reboots since the simulator started (asked for, or by an install or rollback): a test's proof that nothing rebooted twice. */
+  reboots = 0;
   links: WanLinkState[];
   powered: boolean;
   private bootedAt = Date.now();
@@ -678,6 +680,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   /** Unreachable for the reboot time, then back with a fresh uptime. */
   async reboot(): Promise<void> {
+    this.reboots++;
     await this.powerOff();
     await new Promise((resolve) => setTimeout(resolve, this.options.rebootMs));
     await this.powerOn();

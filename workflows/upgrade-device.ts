@@ -3,7 +3,7 @@
 // stage (download, sha256 checked on the device) → reboot → back (uptime reset, new version) →
 // post-checks (every interface and tunnel up before is up again). A failure after staging rolls
 // the device back to its previous software and fails the run saying why.
-import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
@@ -82,9 +82,7 @@ export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeD
     try {
       await steps.run('stage', () => writes.stageImage({ target, image }), (r) => `${r.version} installed, active after the reboot`);
       staged = true;
-      await steps.run('reboot', () => writes.rebootDevice({ target }));
-      const rebootedAt = new Date().toISOString();
-      await steps.run('back', () => writes.waitUntilBack({ target, version: image.version, rebootedAt }), (r) => `running ${r.version}`);
+      await rebootAndWait(image.version);
       await steps.run('post-checks', () => writes.verifyDevice({
         target, checks: baseline.up.map((name) => ({ kind: 'interface-up' as const, interface: name })), waitUpToSeconds: postCheckWaitSeconds,
       }), () => `${baseline.up.length} interfaces up again`);
@@ -97,6 +95,24 @@ export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeD
     }
     await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'online', softwareVersion: image.version });
     return { deviceId: input.deviceId, fromVersion: baseline.version, version: image.version, alreadyOn: false };
+  }
+
+  /** Reboots the device once and waits until it is back on `version`, booted after the reboot. */
+  async function rebootAndWait(version: string): Promise<void> {
+    // Patched in: the reboot's time is the device's boot time before it, and a retried reboot that
+    // finds the device booted since does not reboot it again.
+    if (!patched('reboot-timed-by-the-device')) {
+      await steps.run('reboot', () => writes.rebootDevice({ target }));
+      const rebootedAt = new Date().toISOString();
+      await steps.run('back', () => writes.waitUntilBack({ target, version, rebootedAt }), (r) => `running ${r.version}`);
+      return;
+    }
+    const { bootedAt } = await steps.run('reboot', async () => {
+      const booted = await reads.readBootTime({ target });
+      await writes.rebootDevice({ target, bootedAt: booted.bootedAt });
+      return booted;
+    });
+    await steps.run('back', () => writes.waitUntilBack({ target, version, bootedAfter: bootedAt }), (r) => `running ${r.version}`);
   }
 
   async function rollBack(version: string, reason: string): Promise<void> {

@@ -11,7 +11,7 @@ import type { TunnelConfig } from '../../domain/render/device-config.ts';
 import { compareVersions, type DeviceTarget, type TargetImage } from '../../domain/site-plan.ts';
 import type { PostCheck } from '../../domain/post-checks.ts';
 import { applyConfiguration as applyChange, failedChecks } from './change.ts';
-import type { DeviceDriver, Transports } from './drivers/contract.ts';
+import type { DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
 import { toApplicationFailure } from './failures.ts';
 import { createDeviceSecrets } from './secrets.ts';
@@ -77,6 +77,14 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** When the device booted, by its own uptime: the worker's clock less the uptime, so the device's clock never counts. */
+const bootTime = (facts: DeviceFacts) => Date.now() - facts.uptimeSeconds * 1000;
+
+/** Two readings of one boot differ by the uptime's whole second and the readings' latency: a later boot is one beyond that. */
+const bootTimeSlackMs = 2_000;
+
+const bootedSince = (facts: DeviceFacts, bootedAt: string) => bootTime(facts) > Date.parse(bootedAt) + bootTimeSlackMs;
 
 /** The device's credentials on record, opened (none: the fleet's apply); sealed under another key, a failure for good. */
 export async function credentialsOnRecord(prisma: PrismaClient, box: SecretBox, deviceId: string): Promise<OpenedCredentials | undefined> {
@@ -238,8 +246,21 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
       }));
     },
 
-    async rebootDevice(input: { target: DeviceTarget }): Promise<void> {
-      return failingAsDeviceErrors(async () => (await driver(input.target)).reboot());
+    /** When the device last booted (by its uptime), to reboot it once and know it came back from that reboot. */
+    async readBootTime(input: { target: DeviceTarget }): Promise<{ bootedAt: string }> {
+      return failingAsDeviceErrors(async () => ({ bootedAt: new Date(bootTime(await (await driver(input.target)).facts())).toISOString() }));
+    },
+
+    /**
+     * Reboots the device. Given when it booted before (readBootTime), a retry that finds it booted
+     * since then does not reboot it again: the earlier attempt's reboot happened.
+     */
+    async rebootDevice(input: { target: DeviceTarget; bootedAt?: string }): Promise<void> {
+      return failingAsDeviceErrors(async () => {
+        const device = await driver(input.target);
+        if (input.bootedAt !== undefined && bootedSince(await device.facts(), input.bootedAt)) return;
+        await device.reboot();
+      });
     },
 
     /** Rolls the device back to the software it ran before the last install (it reboots itself). */
@@ -248,19 +269,21 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     },
 
     /**
-     * Waits until the device answers again after the reboot asked for at `rebootedAt`: running
-     * `version`, with an uptime that began after that (so the reboot really happened).
+     * Waits until the device answers again, running `version`, booted after `bootedAfter` (its boot
+     * time before the reboot, readBootTime), so the reboot really happened, however fast. Runs
+     * started before that give `rebootedAt`, the worker's time once the reboot was asked for.
      */
-    async waitUntilBack(input: { target: DeviceTarget; version: string; rebootedAt: string }): Promise<{ version: string; uptimeSeconds: number }> {
+    async waitUntilBack(input: { target: DeviceTarget; version: string; bootedAfter?: string; rebootedAt?: string }): Promise<{ version: string; uptimeSeconds: number }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
         const device = await driver(input.target);
         const context = Context.current();
-        const rebootedAt = Date.parse(input.rebootedAt);
+        const rebooted = (facts: DeviceFacts) => input.bootedAfter !== undefined
+          ? bootedSince(facts, input.bootedAfter)
+          : facts.uptimeSeconds <= (Date.now() - Date.parse(input.rebootedAt ?? '')) / 1000 + 1;
         for (;;) {
           await sleep(1_000, undefined, { signal: context.cancellationSignal });
           const facts = await device.facts().catch(() => undefined); // rebooting: not answering is expected
-          // A second of slack for the clocks of worker and device.
-          if (facts && facts.softwareVersion === input.version && facts.uptimeSeconds <= (Date.now() - rebootedAt) / 1000 + 1) {
+          if (facts && facts.softwareVersion === input.version && rebooted(facts)) {
             return { version: facts.softwareVersion, uptimeSeconds: facts.uptimeSeconds };
           }
         }
