@@ -78,8 +78,10 @@ export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeD
     }
 
     await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'upgrading' });
+    let staging = false;
     let staged = false;
     try {
+      staging = true;
       await steps.run('stage', () => writes.stageImage({ target, image }), (r) => `${r.version} installed, active after the reboot`);
       staged = true;
       await rebootAndWait(image.version);
@@ -88,10 +90,13 @@ export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeD
       }), () => `${baseline.up.length} interfaces up again`);
     } catch (error) {
       const reason = describeFailure(error).message;
-      if (staged) await rollBack(baseline.version, reason);
+      // Patched in: a stage that failed after the package was added leaves it to activate at the next
+      // reboot; only one the device refused (DeviceRejected) added nothing.
+      const undo = patched('rollback-clears-staged-software') ? staged || (staging && !refusedByDevice(error)) : staged;
+      if (undo) await rollBack(baseline.version, reason);
       await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'online', softwareVersion: baseline.version });
-      progress.error = staged ? `${reason} Rolled back to ${baseline.version}.` : reason;
-      throw ApplicationFailure.nonRetryable(`${hostname}: ${progress.error}`, failureTypes.upgradeFailed, { deviceId: input.deviceId, rolledBack: staged, reason });
+      progress.error = undo ? `${reason} Rolled back to ${baseline.version}.` : reason;
+      throw ApplicationFailure.nonRetryable(`${hostname}: ${progress.error}`, failureTypes.upgradeFailed, { deviceId: input.deviceId, rolledBack: undo, reason });
     }
     await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'online', softwareVersion: image.version });
     return { deviceId: input.deviceId, fromVersion: baseline.version, version: image.version, alreadyOn: false };
@@ -107,23 +112,37 @@ export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeD
       await steps.run('back', () => writes.waitUntilBack({ target, version, rebootedAt }), (r) => `running ${r.version}`);
       return;
     }
-    const { bootedAt } = await steps.run('reboot', async () => {
-      const booted = await reads.readBootTime({ target });
-      await writes.rebootDevice({ target, bootedAt: booted.bootedAt });
-      return booted;
-    });
+    const bootedAt = await steps.run('reboot', rebootOnce);
     await steps.run('back', () => writes.waitUntilBack({ target, version, bootedAfter: bootedAt }), (r) => `running ${r.version}`);
+  }
+
+  /** Reboots the device once, even retried; answers when it booted before, which the wait for it compares with. */
+  async function rebootOnce(): Promise<string> {
+    const { bootedAt } = await reads.readBootTime({ target });
+    await writes.rebootDevice({ target, bootedAt });
+    return bootedAt;
   }
 
   async function rollBack(version: string, reason: string): Promise<void> {
     steps.add({ name: 'rollback', label: `Roll back to ${version}` });
     await steps.run('rollback', async () => {
       const { version: running } = await reads.readUpgradeBaseline({ target }).catch(() => ({ version: undefined }));
-      if (running !== version) {
-        await writes.rollBackImage({ target });
-        await writes.waitUntilBack({ target, version, rebootedAt: new Date().toISOString() });
+      if (!patched('rollback-clears-staged-software')) {
+        if (running !== version) {
+          await writes.rollBackImage({ target });
+          await writes.waitUntilBack({ target, version, rebootedAt: new Date().toISOString() });
+        }
+        return;
       }
+      // The old software boots next: a staged install is withdrawn, or the new software rolled back.
+      await writes.setNextBootSoftware({ target, version });
+      if (running !== version) await writes.waitUntilBack({ target, version, bootedAfter: await rebootOnce() });
     }, () => `back on ${version} (${reason})`);
     progress.state = 'rolled_back';
   }
+}
+
+/** A failure the device answered with a refusal (an install it would not take): nothing was changed on it. */
+function refusedByDevice(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === failureTypes.deviceRejected;
 }

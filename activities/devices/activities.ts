@@ -13,6 +13,7 @@ import type { PostCheck } from '../../domain/post-checks.ts';
 import { applyConfiguration as applyChange, failedChecks } from './change.ts';
 import type { DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
+import { DeviceError } from './errors.ts';
 import { toApplicationFailure } from './failures.ts';
 import { createDeviceSecrets } from './secrets.ts';
 import { credentialsBox, deviceCredentials, rotationLogin, type OpenedCredentials } from '../../inventory/credentials.ts';
@@ -263,7 +264,30 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
       });
     },
 
-    /** Rolls the device back to the software it ran before the last install (it reboots itself). */
+    /**
+     * Makes `version` the software the device boots next, without rebooting it: with the version
+     * it runs, withdraws a staged install; with the one before, rolls back to it. A software
+     * rollback toggles (a pending install is withdrawn, else the previous software is brought
+     * back), so it is asked until the device answers that `version` boots next: at most twice,
+     * and a retry is as safe.
+     */
+    async setNextBootSoftware(input: { target: DeviceTarget; version: string }): Promise<{ version: string }> {
+      return failingAsDeviceErrors(async () => {
+        const device = await driver(input.target);
+        const running = (await device.facts()).softwareVersion;
+        for (let ask = 0; ask < 2; ask++) {
+          const next = await device.rollbackImage({ reboot: false }).catch((error: unknown) => {
+            // Nothing staged and no software before it: what runs boots next.
+            if (input.version === running && error instanceof DeviceError && error.kind === 'rejected') return { version: running };
+            throw error;
+          });
+          if (next.version === input.version) return next;
+        }
+        throw new DeviceError('rejected', `${input.target.serial}: its software rollback does not make ${input.version} the next to boot`);
+      });
+    },
+
+    /** Rolls the device back to the software it ran before the last install (it reboots itself): runs in flight still call it. */
     async rollBackImage(input: { target: DeviceTarget }): Promise<{ version: string }> {
       return failingAsDeviceErrors(async () => (await driver(input.target)).rollbackImage());
     },

@@ -96,7 +96,11 @@ export interface DeviceDriver {
    * unless told not to. With `sizeBytes`, a device without room for it is refused before the copy.
    */
   installImage(input: { url: string; sha256: string; reboot: boolean; sizeBytes?: number }): Promise<{ version: string }>;
-  rollbackImage(): Promise<{ version: string }>;
+  /**
+   * Junos's software rollback: withdraws a pending install, or else makes the previous software
+   * the next to boot; answers the version that boots next. Reboots into it unless told not to.
+   */
+  rollbackImage(options?: { reboot: boolean }): Promise<{ version: string }>;
   reboot(): Promise<void>;
 }
 
