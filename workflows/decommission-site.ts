@@ -1,7 +1,7 @@
 // Decommissioning (id `site-decommission/<siteId>`), onboarding's inverse: remove the site's
 // tunnels from its hubs and mesh peers, reset its devices to factory defaults, release its
 // allocations, retire its devices, mark the site decommissioned.
-import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity } from './activity-options.ts';
 import { decommissionableSiteStatuses } from '../domain/choices.ts';
@@ -62,10 +62,12 @@ export async function decommissionSite(input: DecommissionSiteInput): Promise<{ 
     await sites.closeRun({ workflowId, status: 'completed' });
     return { siteId: plan.siteId, peersChanged: plan.peers.length, devicesReset: reachable.length };
   } catch (error) {
-    // Every step is idempotent: starting decommissioning again finishes the job.
+    // Every step is idempotent: starting decommissioning again finishes the job. A cancelled run
+    // closes its summary all the same (out of the cancellation's reach), as cancelled.
     progress.state = 'failed';
     progress.error = describeFailure(error).message;
-    await sites.closeRun({ workflowId, status: 'failed', error: progress.error });
+    const status = isCancellation(error) ? 'cancelled' : 'failed';
+    await CancellationScope.nonCancellable(() => sites.closeRun({ workflowId, status, error: progress.error! }));
     throw error;
   }
 }

@@ -3,7 +3,9 @@
 // stage (download, sha256 checked on the device) → reboot → back (uptime reset, new version) →
 // post-checks (every interface and tunnel up before is up again). A failure after staging rolls
 // the device back to its previous software and fails the run saying why.
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
@@ -40,7 +42,7 @@ export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeD
   if (!input.campaignId) {
     await sites.recordRun({ workflowId, runId, kind: 'device_upgrade', tenantId, siteId });
   }
-  const close = async (status: 'completed' | 'failed', error?: string) => {
+  const close = async (status: 'completed' | 'failed' | 'cancelled', error?: string) => {
     if (!input.campaignId) await sites.closeRun({ workflowId, status, ...(error ? { error } : {}) });
   };
 
@@ -52,8 +54,10 @@ export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeD
   } catch (error) {
     progress.error ??= describeFailure(error).message;
     progress.state = progress.state === 'rolled_back' ? 'rolled_back' : 'failed';
-    await close('failed', progress.error);
-    if (error instanceof ApplicationFailure) throw error;
+    // A cancelled run closes its summary all the same, and ends as cancelled.
+    const cancelled = isCancellation(error);
+    await CancellationScope.nonCancellable(() => close(cancelled ? 'cancelled' : 'failed', progress.error!));
+    if (cancelled || error instanceof ApplicationFailure) throw error;
     // A device that stopped answering during the pre-checks: the campaign may come back to it later.
     const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
     throw ApplicationFailure.nonRetryable(progress.error, cause?.type ?? failureTypes.upgradeFailed, { deviceId: input.deviceId, rolledBack: false });
@@ -93,9 +97,13 @@ export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeD
       // Patched in: a stage that failed after the package was added leaves it to activate at the next
       // reboot; only one the device refused (DeviceRejected) added nothing.
       const undo = patched('rollback-clears-staged-software') ? staged || (staging && !refusedByDevice(error)) : staged;
-      if (undo) await rollBack(baseline.version, reason);
-      await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'online', softwareVersion: baseline.version });
+      // Undone whatever ended the upgrade: a cancelled run puts the device back too.
+      await CancellationScope.nonCancellable(async () => {
+        if (undo) await rollBack(baseline.version, reason);
+        await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'online', softwareVersion: baseline.version });
+      });
       progress.error = undo ? `${reason} Rolled back to ${baseline.version}.` : reason;
+      if (isCancellation(error)) throw error;
       throw ApplicationFailure.nonRetryable(`${hostname}: ${progress.error}`, failureTypes.upgradeFailed, { deviceId: input.deviceId, rolledBack: undo, reason });
     }
     await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'online', softwareVersion: image.version });

@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { createLeaseActivities } from '../activities/leases.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
-import { connectTestClient, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, eventually, startTestWorker } from '../scripts/testing.ts';
 import { upgradeDevice } from './upgrade-device.ts';
 
 const require = createRequire(import.meta.url);
@@ -143,5 +143,18 @@ describe('upgradeDevice', () => {
     await failed(start(deviceId, { reboot: 'fails' }).then((handle) => handle.result()));
     const b = boxes.get(deviceId)!;
     assert.deepEqual([b.running, b.pending], ['22.4R1', null]);
+  });
+
+  it('cancelled mid-way, still rolls the box back, marks it online and closes the run as cancelled', async () => {
+    const deviceId = randomUUID();
+    const handle = await start(deviceId, { hangsBooting: '23.2R1' });
+    await eventually('the box rebooted into the new software', async () => boxes.get(deviceId)!.running, (running) => running === '23.2R1', 30_000);
+    await handle.cancel();
+    const error = await failed(handle.result());
+    assert.ok(error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure, String(error));
+    const b = boxes.get(deviceId)!;
+    assert.deepEqual([b.running, b.pending], ['22.4R1', null], 'rolled back');
+    assert.deepEqual(statuses.get(deviceId), ['upgrading', 'online']);
+    assert.equal(runs.get(`test-upgrade/${deviceId}`), 'cancelled');
   });
 });
