@@ -2,33 +2,25 @@
 // activities: a run cancelled while it resets a device still closes its summary, as cancelled.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { createLeaseActivities } from '../activities/leases.ts';
 import type { DecommissionPlan } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
-import { connectTestClient, eventually, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, eventually, startStandInWorkers, untilCancelled } from '../scripts/testing.ts';
 import { decommissionSite } from './decommission-site.ts';
-
-const require = createRequire(import.meta.url);
 
 describe('decommissionSite', () => {
   let client: Client;
   let close: () => Promise<void>;
-  const workers: { stop(): Promise<void> }[] = [];
+  let workers: { stop(): Promise<void> };
   const runs = new Map<string, string>();
   const resetting = new Set<string>();
 
   before(async () => {
     ({ client, close } = await connectTestClient());
-    workers.push(await startTestWorker({
-      taskQueue: taskQueues.orchestration,
-      workflowsPath: require.resolve('./index.ts'),
-      activities: {
-        ...createLeaseActivities({ client }),
+    workers = await startStandInWorkers(client, {
+      orchestration: {
         async recordRun() {},
         async loadDecommissionPlan({ siteId }: { siteId: string }): Promise<DecommissionPlan> {
           const deviceId = randomUUID();
@@ -42,27 +34,18 @@ describe('decommissionSite', () => {
           runs.set(workflowId, status);
         },
       },
-    }));
-    // The reset takes as long as the test wants: until the run is cancelled.
-    workers.push(await startTestWorker({
-      taskQueue: taskQueues.devices,
-      activities: {
+      devices: {
+        // The reset takes as long as the test wants: until the run is cancelled.
         async applyConfiguration({ workflowId }: { workflowId: string }) {
           resetting.add(workflowId);
-          const context = Context.current();
-          const beating = setInterval(() => context.heartbeat(), 200);
-          try {
-            await context.cancelled;
-          } finally {
-            clearInterval(beating);
-          }
+          await untilCancelled();
           return { changed: true };
         },
       },
-    }));
+    });
   });
   after(async () => {
-    for (const worker of workers) await worker.stop();
+    await workers.stop();
     await close();
   });
 

@@ -3,20 +3,17 @@
 // and the progress it answers meanwhile, which must be what the API documents.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { createLeaseActivities } from '../activities/leases.ts';
 import { onboardingRunSiteStatuses, siteStatus } from '../domain/choices.ts';
 import type { PlannedDevice } from '../domain/site-plan.ts';
 import { onboardingProgressSchema, type OnboardingProgress } from '../domain/progress.ts';
 import { taskQueues } from '../domain/task-queues.ts';
-import { connectTestClient, eventually, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, eventually, startStandInWorkers } from '../scripts/testing.ts';
 import { onboardSite } from './onboard-site.ts';
 import { onboardingProgressQuery } from './onboard-site.messages.ts';
 
-const require = createRequire(import.meta.url);
 
 /** A box that phoned home already (admitted): ZTP goes straight to its firmware and stages. */
 function admittedBox(siteId: string): PlannedDevice {
@@ -31,7 +28,7 @@ function admittedBox(siteId: string): PlannedDevice {
 describe('onboardSite', () => {
   let client: Client;
   let close: () => Promise<void>;
-  const workers: { stop(): Promise<void> }[] = [];
+  let workers: { stop(): Promise<void> };
   /** Each site's status as the stand-in inventory holds it, and the statuses the run set, by site id. */
   const statuses = new Map<string, string>();
   const marked = new Map<string, string[]>();
@@ -41,11 +38,8 @@ describe('onboardSite', () => {
 
   before(async () => {
     ({ client, close } = await connectTestClient());
-    workers.push(await startTestWorker({
-      taskQueue: taskQueues.orchestration,
-      workflowsPath: require.resolve('./index.ts'),
-      activities: {
-        ...createLeaseActivities({ client }),
+    workers = await startStandInWorkers(client, {
+      orchestration: {
         async recordRun() {},
         async loadSitePlan({ siteId }: { siteId: string }) {
           return {
@@ -66,11 +60,8 @@ describe('onboardSite', () => {
         },
         async closeRun() {},
       },
-    }));
-    // The box's stage 1 fails after its commit may have applied (a timeout the device answered late).
-    workers.push(await startTestWorker({
-      taskQueue: taskQueues.devices,
-      activities: {
+      // The box's stage 1 fails after its commit may have applied (a timeout the device answered late).
+      devices: {
         async upgradeFirmwareIfOlder() {
           return { version: '22.4R1', upgraded: false };
         },
@@ -78,10 +69,10 @@ describe('onboardSite', () => {
           throw ApplicationFailure.nonRetryable('the device stopped answering after the commit', 'DeviceTimeout');
         },
       },
-    }));
+    });
   });
   after(async () => {
-    for (const worker of workers) await worker.stop();
+    await workers.stop();
     await close();
   });
 

@@ -3,18 +3,13 @@
 // the one before): what a failed or cancelled upgrade leaves on the box and in the inventory.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { createLeaseActivities } from '../activities/leases.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
-import { connectTestClient, eventually, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, eventually, startStandInWorkers, untilCancelled } from '../scripts/testing.ts';
 import { upgradeDevice } from './upgrade-device.ts';
-
-const require = createRequire(import.meta.url);
 
 /** One stand-in box: what it runs, what boots next, and how the test wants its steps to go. */
 interface Box {
@@ -32,7 +27,7 @@ interface Box {
 describe('upgradeDevice', () => {
   let client: Client;
   let close: () => Promise<void>;
-  const workers: { stop(): Promise<void> }[] = [];
+  let workers: { stop(): Promise<void> };
   const boxes = new Map<string, Box>();
   const statuses = new Map<string, string[]>();
   const runs = new Map<string, string>();
@@ -45,11 +40,8 @@ describe('upgradeDevice', () => {
 
   before(async () => {
     ({ client, close } = await connectTestClient());
-    workers.push(await startTestWorker({
-      taskQueue: taskQueues.orchestration,
-      workflowsPath: require.resolve('./index.ts'),
-      activities: {
-        ...createLeaseActivities({ client }),
+    workers = await startStandInWorkers(client, {
+      orchestration: {
         async loadDeviceTarget({ deviceId }: { deviceId: string }) {
           const target: DeviceTarget = { deviceId, serial: `SIM-${deviceId.slice(0, 8)}`, platform: 'junos', host: '127.16.0.9', netconfPort: 830, snmpPort: 161 };
           return { hostname: 'ghent-depot-01', siteId: randomUUID(), tenantId: randomUUID(), model: 'SRX-SIM-300', target };
@@ -63,10 +55,7 @@ describe('upgradeDevice', () => {
           statuses.set(deviceId, [...(statuses.get(deviceId) ?? []), status]);
         },
       },
-    }));
-    workers.push(await startTestWorker({
-      taskQueue: taskQueues.devices,
-      activities: {
+      devices: {
         async readUpgradeBaseline({ target }: { target: DeviceTarget }) {
           return { version: box(target).running, storageFreeBytes: null, up: [] };
         },
@@ -85,15 +74,7 @@ describe('upgradeDevice', () => {
         },
         async waitUntilBack({ target, version }: { target: DeviceTarget; version: string }) {
           const b = box(target);
-          if (version === b.hangsBooting) {
-            const context = Context.current();
-            const beating = setInterval(() => context.heartbeat(), 200);
-            try {
-              await context.cancelled;
-            } finally {
-              clearInterval(beating);
-            }
-          }
+          if (version === b.hangsBooting) await untilCancelled();
           return { version: b.running, uptimeSeconds: 1 };
         },
         async verifyDevice() {
@@ -114,10 +95,10 @@ describe('upgradeDevice', () => {
           return { version: b.running };
         },
       },
-    }));
+    });
   });
   after(async () => {
-    for (const worker of workers) await worker.stop();
+    await workers.stop();
     await close();
   });
 
