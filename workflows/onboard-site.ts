@@ -4,7 +4,7 @@
 // done is undone in reverse, the site is failed with the reason, and the run waits for the
 // operator to retry (from the failed step: what is still in place is not redone) or to abort.
 import {
-  ApplicationFailure, CancellationScope, executeChild, isCancellation, log, patched,
+  ApplicationFailure, CancellationScope, ChildWorkflowFailure, executeChild, isCancellation, log, patched,
   proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time.js';
@@ -164,8 +164,11 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     }), (c) => `${c.length} configuration(s)`);
 
     progress.devices = plan.devices.map((d) => ({ deviceId: d.id, hostname: d.hostname, workflowId: ztpWorkflowId(d.id) }));
+    const provisioned = await steps.run('ztp', () => provisionDevices(plan, configs, progress.deadline!).catch((error: unknown) => {
+      devicesMayUseAllocations ||= !nothingPushed(error);
+      throw error;
+    }), (r) => r.map((d) => `${d.target.serial} on ${d.softwareVersion}`).join(', '));
     devicesMayUseAllocations = true;
-    const provisioned = await steps.run('ztp', () => provisionDevices(plan, configs, progress.deadline!), (r) => r.map((d) => `${d.target.serial} on ${d.softwareVersion}`).join(', '));
     const targets = new Map(plan.devices.map((d, i) => [d.id, provisioned[i]!.target]));
 
     const changes = overlayChanges(plan, allocations, targets);
@@ -233,6 +236,15 @@ async function provisionDevices(
     if (failed) throw failed.reason;
     return results.map((r) => (r as PromiseFulfilledResult<ZtpResult>).value);
   });
+}
+
+/**
+ * A ZTP that failed before pushing anything: the box never phoned home, or is another model. (The
+ * first failure is the one reported; a sibling it cancelled may have been configured already.)
+ */
+function nothingPushed(error: unknown): boolean {
+  const cause = error instanceof ChildWorkflowFailure ? error.cause : undefined;
+  return cause instanceof ApplicationFailure && (cause.type === failureTypes.phoneHomeDeadline || cause.type === failureTypes.deviceModelMismatch);
 }
 
 /** Records the step the failure happened in (the one failed, or still running when a cancellation came) and answers it. */
