@@ -407,7 +407,7 @@ async function readHubs(client: Client, spokesCompleted: number, phaseSeconds: n
         if (Date.now() > until) break;
         const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
         events += history.events?.length ?? 0;
-        pushes.push(...completedTasks(history).filter((t) => t.name === 'pushConfiguration (hub)'));
+        pushes.push(...completedTasks(history).filter((t) => t.name === 'applyConfiguration (hub)' || t.name === 'pushConfiguration (hub)'));
       }
     }
   }

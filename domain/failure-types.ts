@@ -9,6 +9,8 @@ export const failureTypes = {
   deviceRejected: 'DeviceRejected',
   deviceObjectMissing: 'DeviceObjectMissing',
   deviceProtocolError: 'DeviceProtocolError',
+  /** A change lost the device (it stopped answering) and the device reverted it on its own: refused, not applied again. */
+  managementPathLost: 'ManagementPathLost',
   /** Another change holds the device (workflows/lease.ts). */
   deviceBusy: 'DeviceBusy',
   /** A device read back after a change does not show what the change should have brought. */

@@ -41,6 +41,8 @@ export interface LabOptions {
   rebootMs?: number;
   /** false: the boxes do not phone home (a fleet imported as in service, for upgrades). */
   phoneHome?: boolean;
+  /** Where the worker finds PostgreSQL, when not at `databaseUrl` (through a proxy a fault test cuts). */
+  workerDatabaseUrl?: string;
 }
 
 export interface Lab {
@@ -110,7 +112,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     ...process.env,
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: options.databaseUrl,
+    DATABASE_URL: options.workerDatabaseUrl ?? options.databaseUrl,
     TEMPORAL_ADDRESS: options.temporalAddress,
     TEMPORAL_NAMESPACE: options.namespace,
     PUBLIC_URL: apiUrl,

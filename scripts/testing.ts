@@ -4,10 +4,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import pg from 'pg';
+import { createLeaseActivities } from '../activities/leases.ts';
+import { taskQueues } from '../domain/task-queues.ts';
 import { ensureBuiltinRoles } from '../inventory/roles.ts';
 import { sessionCookie } from '../api/access/authenticate.ts';
 import { newApiToken, newSessionToken } from '../api/access/secrets.ts';
@@ -116,6 +119,34 @@ export async function startTestWorker(options: Omit<WorkerOptions, 'connection' 
       await connection.close();
     },
   };
+}
+
+/**
+ * The workers of a workflow test whose inventory and devices are stood in for: the workflows, the
+ * device leases (real, on the test's Temporal) and `orchestration` on the orchestration queue, and
+ * `devices` on the devices queue.
+ */
+export async function startStandInWorkers(client: Client, activities: { orchestration: object; devices: object }): Promise<{ stop(): Promise<void> }> {
+  const workers = [
+    await startTestWorker({
+      taskQueue: taskQueues.orchestration,
+      workflowsPath: join(import.meta.dirname, '..', 'workflows', 'index.ts'),
+      activities: { ...createLeaseActivities({ client }), ...activities.orchestration },
+    }),
+    await startTestWorker({ taskQueue: taskQueues.devices, activities: activities.devices }),
+  ];
+  return { stop: async () => void await Promise.all(workers.map((worker) => worker.stop())) };
+}
+
+/** A stand-in activity's step that lasts as long as the test wants: it heartbeats until cancelled. */
+export async function untilCancelled(): Promise<void> {
+  const context = Context.current();
+  const beating = setInterval(() => context.heartbeat(), 200);
+  try {
+    await context.cancelled;
+  } finally {
+    clearInterval(beating);
+  }
 }
 
 const historiesDirectory = join(import.meta.dirname, '..', 'workflows', 'histories');

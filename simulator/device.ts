@@ -145,9 +145,20 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     wanDownOnVersion: string | undefined;
     /** Room in /var (where /var/tmp is) before anything is staged there. */
     storageFreeBytes: number;
+    /**
+     * Simulator-only, for tests: how long a minute of a Junos confirm-timeout lasts here (a real
+     * box's is 60 s, and `<commit-configuration>` counts in whole minutes).
+     */
+    confirmMinuteMs: number;
   } = {
-    replyDelayMs: 0, dropReplies: false, dropSnmp: false, failNextInstall: undefined, wanDownOnVersion: undefined, storageFreeBytes: 4 * 1024 ** 3,
+    replyDelayMs: 0, dropReplies: false, dropSnmp: false, failNextInstall: undefined, wanDownOnVersion: undefined, storageFreeBytes: 4 * 1024 ** 3, confirmMinuteMs: 60_000,
   };
+  /**
+   * The interface the management path runs through, and its configuration when that was said: a
+   * running configuration that changes it cuts the path (NETCONF answers nothing) until the
+   * configuration is back as it was, as a confirm timeout's rollback brings it.
+   */
+  private managementPath: { interfaceName: string; configuration: string } | undefined;
   private currentVersion: string;
   previousVersion: string | null;
   /** Installed or rolled back to, active at the next boot. */
@@ -156,6 +167,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   private readonly stagedFiles = new Map<string, Buffer>();
   /** Images installed since the simulator started: a test's proof that nothing was installed twice. */
   installs = 0;
+  /** Reboots since the simulator started (asked for, or by an install or rollback): a test's proof that nothing rebooted twice. */
+  reboots = 0;
   links: WanLinkState[];
   powered: boolean;
   private bootedAt = Date.now();
@@ -414,7 +427,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       username: session.username,
       junos: true,
       confirmed,
-      ...(confirmed ? { confirmTimeoutSeconds: Number(minutes ?? '10') * 60 } : {}),
+      ...(confirmed ? { confirmTimeoutSeconds: Number(minutes ?? '10') * this.faults.confirmMinuteMs / 1000 } : {}),
       ...(childText(operation, 'log') ? { log: childText(operation, 'log') } : {}),
     });
     return success('commit-success');
@@ -611,8 +624,23 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     this.trapSession.trap(trapOid, varbinds, { upTime: this.uptimeCentiseconds() }, () => undefined);
   }
 
+  /** The running configuration of one interface ('' for none). */
+  private interfaceConfiguration(name: string): string {
+    const interfaces = elementChildren(this.store.running.documentElement!).find((e) => e.localName === 'interfaces');
+    const found = interfaces && elementChildren(interfaces).find((e) => e.localName === 'interface' && childText(e, 'name') === name);
+    return found ? serialize(found) : '';
+  }
+
+  /** Says which interface the management path runs through (none: it cannot be cut), as configured now. */
+  setManagementInterface(name: string | undefined) {
+    this.managementPath = name === undefined ? undefined : { interfaceName: name, configuration: this.interfaceConfiguration(name) };
+    this.faults.managementCut = false;
+  }
+
   /** Interfaces appear and disappear with the configuration: SNMP's tables follow. */
   configurationChanged() {
+    const path = this.managementPath;
+    if (path) this.faults.managementCut = this.interfaceConfiguration(path.interfaceName) !== path.configuration;
     this.snmp?.refreshTables();
     this.options.onChange();
   }
@@ -652,6 +680,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   /** Unreachable for the reboot time, then back with a fresh uptime. */
   async reboot(): Promise<void> {
+    this.reboots++;
     await this.powerOff();
     await new Promise((resolve) => setTimeout(resolve, this.options.rebootMs));
     await this.powerOn();

@@ -168,6 +168,10 @@ export class Fleet {
       dropNetconfReplies: z.boolean().optional(),
       dropSnmp: z.boolean().optional(),
       refuseConfiguredLogins: z.boolean().optional(),
+      /** The interface the management path runs through: a commit that changes its configuration cuts NETCONF off until reverted (null: none). */
+      managementInterface: z.string().min(1).nullable().optional(),
+      /** Simulator-only: the length of a confirm-timeout minute, so tests wait seconds for a device's own rollback. */
+      confirmMinuteMs: z.number().int().min(100).max(60_000).optional(),
     });
     const activationCode = z.object({ code: z.string().min(1).max(100).nullable() });
 
@@ -220,6 +224,8 @@ export class Fleet {
       if (change.dropNetconfReplies !== undefined) device.faults.dropReplies = change.dropNetconfReplies;
       if (change.dropSnmp !== undefined) await device.setSnmpDropped(change.dropSnmp);
       if (change.refuseConfiguredLogins !== undefined) device.faults.refuseConfiguredLogins = change.refuseConfiguredLogins;
+      if (change.managementInterface !== undefined) device.setManagementInterface(change.managementInterface ?? undefined);
+      if (change.confirmMinuteMs !== undefined) device.faults.confirmMinuteMs = change.confirmMinuteMs;
     }));
 
     this.control = await new Promise<Server>((resolve, reject) => {

@@ -21,6 +21,8 @@ export interface NetconfFaults {
   replyDelayMs: number;
   /** Requests get no reply at all. */
   dropReplies: boolean;
+  /** The device's management path is cut (by its own configuration): no reply at all, as with dropReplies. */
+  managementCut?: boolean;
   /** The login users of the configuration are refused (as if the box's authentication were broken); the factory account still logs in. */
   refuseConfiguredLogins?: boolean;
 }
@@ -128,7 +130,7 @@ class ServerSession {
       body = this.rpcErrorBody(error);
     }
     const { faults } = this.device;
-    if (faults.dropReplies) return;
+    if (faults.dropReplies || faults.managementCut) return;
     if (faults.replyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.replyDelayMs));
     // As Junos does, the reply declares the junos prefix its operational replies' attributes use.
     this.send(`<rpc-reply xmlns="${netconfBaseNs}" xmlns:junos="${junosNs}" message-id="${escapeXml(messageId)}">${body}</rpc-reply>`);

@@ -41,3 +41,14 @@ export const telemetryShardActivity: ActivityOptions = {
   heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 };
+
+/**
+ * Recording what a device runs once a change is done: reads the device, writes the database.
+ * Retried until both answer (the database is back): the change it records has happened, and
+ * failing the run for want of its record would undo what the device runs.
+ */
+export const deviceRecordActivity: ActivityOptions = {
+  taskQueue: taskQueues.devices,
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+};

@@ -7,10 +7,11 @@ import { ApplicationFailure, patched, proxyActivities, workflowInfo } from '@tem
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import type { SlaSteeringActivities } from '../activities/sla-steering.ts';
-import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
+import { databaseActivity, deviceReadActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { devicePolicies, probedLinks, wanLinkChecks, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
+import { configurationChanges } from './configuration-change.ts';
 import { withDeviceLeases } from './lease.ts';
 import { describeFailure } from './steps.ts';
 import type { ApplySlaPoliciesInput, ApplySlaPoliciesResult, SlaDeviceOutcome } from './apply-sla-policies.messages.ts';
@@ -27,7 +28,7 @@ export const policyEdit = (plan: SitePlan, device: PlannedDevice, activeLinks?: 
 export async function applySlaPolicies(input: ApplySlaPoliciesInput): Promise<ApplySlaPoliciesResult> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const reads = proxyActivities<DeviceActivities>(deviceReadActivity);
-  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
   if (!input.dryRun) await sites.recordRun({ workflowId, runId, kind: 'policy_deployment', tenantId: input.tenantId, siteId: input.siteId, ...(input.ticket ? { ticket: input.ticket } : {}) });
   try {
@@ -42,7 +43,7 @@ export async function applySlaPolicies(input: ApplySlaPoliciesInput): Promise<Ap
         const { diff } = await reads.previewConfiguration({ target, config, mode: 'merge' });
         return { ...which, changed: diff !== '', diff };
       }
-      const pushed = await withDeviceLeases([target.serial], `SLA policies of ${plan.name}`, '30 minutes', () => writes.pushConfiguration({
+      const pushed = await withDeviceLeases([target.serial], `SLA policies of ${plan.name}`, '30 minutes', () => pushConfiguration({
         target, config, mode: 'merge', persist: `${workflowId}/${runId}/${device.role}`, checks: wanLinkChecks(device.wanLinks), source: 'policy', workflowId,
       }));
       return { ...which, changed: pushed.changed, version: pushed.version };

@@ -1,12 +1,12 @@
 // Decommissioning (id `site-decommission/<siteId>`), onboarding's inverse: remove the site's
 // tunnels from its hubs and mesh peers, reset its devices to factory defaults, release its
 // allocations, retire its devices, mark the site decommissioned.
-import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { DeviceActivities } from '../activities/devices/activities.ts';
+import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SiteActivities } from '../activities/sites.ts';
-import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
+import { databaseActivity } from './activity-options.ts';
 import { decommissionableSiteStatuses } from '../domain/choices.ts';
 import { failureTypes } from '../domain/failure-types.ts';
+import { configurationChanges } from './configuration-change.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { describeFailure, StepLog } from './steps.ts';
@@ -15,7 +15,7 @@ import { type DecommissionSiteInput, type DecommissionProgress, decommissionProg
 
 export async function decommissionSite(input: DecommissionSiteInput): Promise<{ siteId: string; peersChanged: number; devicesReset: number }> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);
-  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
   const steps = new StepLog([
     { name: 'validate', label: 'Validate the site' },
@@ -49,7 +49,7 @@ export async function decommissionSite(input: DecommissionSiteInput): Promise<{ 
     const reachable = plan.devices.flatMap((d) => (d.target ? [{ ...d, target: d.target }] : []));
     await steps.run('reset', () => Promise.all(reachable.map((device) =>
       withDeviceLeases([device.target.serial], `decommissioning ${plan.name}`, '30 minutes', () =>
-        writes.pushConfiguration({ target: device.target, config: renderers.forPlatform(device.target.platform).factoryDefault(), mode: 'replace', persist: persist(`reset/${device.id}`), checks: [], source: 'decommission', workflowId })))),
+        pushConfiguration({ target: device.target, config: renderers.forPlatform(device.target.platform).factoryDefault(), mode: 'replace', persist: persist(`reset/${device.id}`), checks: [], source: 'decommission', workflowId })))),
     (reset) => `${reset.length} device(s) reset`);
 
     await steps.run('release', () => sites.releaseSiteAddresses({ siteId: plan.siteId, includingPeers: true }), (r) => `${r.released} released`);
@@ -62,10 +62,12 @@ export async function decommissionSite(input: DecommissionSiteInput): Promise<{ 
     await sites.closeRun({ workflowId, status: 'completed' });
     return { siteId: plan.siteId, peersChanged: plan.peers.length, devicesReset: reachable.length };
   } catch (error) {
-    // Every step is idempotent: starting decommissioning again finishes the job.
+    // Every step is idempotent: starting decommissioning again finishes the job. A cancelled run
+    // closes its summary all the same (out of the cancellation's reach), as cancelled.
     progress.state = 'failed';
     progress.error = describeFailure(error).message;
-    await sites.closeRun({ workflowId, status: 'failed', error: progress.error });
+    const status = isCancellation(error) ? 'cancelled' : 'failed';
+    await CancellationScope.nonCancellable(() => sites.closeRun({ workflowId, status, error: progress.error! }));
     throw error;
   }
 }

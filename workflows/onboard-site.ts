@@ -4,15 +4,16 @@
 // done is undone in reverse, the site is failed with the reason, and the run waits for the
 // operator to retry (from the failed step: what is still in place is not redone) or to abort.
 import {
-  ApplicationFailure, CancellationScope, executeChild, isCancellation, log,
+  ApplicationFailure, CancellationScope, ChildWorkflowFailure, executeChild, isCancellation, log, patched,
   proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
 import type { SiteActivities } from '../activities/sites.ts';
-import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
+import { databaseActivity, deviceReadActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
+import { configurationChanges } from './configuration-change.ts';
 import { withDeviceLeases } from './lease.ts';
 import { operatorDecisions, type OperatorDecision } from './operator-decision.ts';
 import { Saga } from './saga.ts';
@@ -74,7 +75,7 @@ const wanChecks = (device: PlannedDevice): PostCheck[] => wanLinkChecks(device.w
 export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteResult> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const reads = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '2 minutes' });
-  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
   const steps = new StepLog(stepList);
   const progress: OnboardingProgress = {
@@ -90,6 +91,8 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
 
   await sites.recordRun({ workflowId, runId, kind: 'site_onboarding', tenantId: input.tenantId, siteId: input.siteId, ...(input.ticket ? { ticket: input.ticket } : {}) });
   const saga = new Saga({ steps, context: { siteId: input.siteId } });
+  /** From the first device change on (ZTP's stages), the site's allocations may be in use on a box. */
+  let devicesMayUseAllocations = false;
   const persist = (change: string) => `${workflowId}/${runId}/${progress.attempt}/${change}`;
 
   for (;;) {
@@ -145,7 +148,12 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     await sites.setSiteStatus({ siteId: plan.siteId, status: 'onboarding', provisioningDeadline: progress.deadline });
 
     const allocations = await steps.run('allocate', () => {
-      saga.add('allocate', () => sites.releaseSiteAddresses({ siteId: plan.siteId }));
+      saga.add('allocate', async () => {
+        // Once a device may have been changed, its configuration may use these: they stay with the
+        // site (a retry takes the same ones again; decommissioning resets the devices, then releases them).
+        if (devicesMayUseAllocations && patched('allocations-kept-once-devices-changed')) return;
+        await sites.releaseSiteAddresses({ siteId: plan.siteId });
+      });
       return sites.allocateSiteAddresses({ siteId: plan.siteId, devices: plan.devices.map((d) => ({ role: d.role, peerSiteIds: plan.peers.map((p) => p.siteId) })) });
     }, (a) => `loopback ${a[0]!.loopback}, ${a.reduce((n, d) => n + d.tunnels.length, 0)} tunnel(s)`);
 
@@ -156,7 +164,11 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     }), (c) => `${c.length} configuration(s)`);
 
     progress.devices = plan.devices.map((d) => ({ deviceId: d.id, hostname: d.hostname, workflowId: ztpWorkflowId(d.id) }));
-    const provisioned = await steps.run('ztp', () => provisionDevices(plan, configs, progress.deadline!), (r) => r.map((d) => `${d.target.serial} on ${d.softwareVersion}`).join(', '));
+    const provisioned = await steps.run('ztp', () => provisionDevices(plan, configs, progress.deadline!).catch((error: unknown) => {
+      devicesMayUseAllocations ||= !nothingPushed(error);
+      throw error;
+    }), (r) => r.map((d) => `${d.target.serial} on ${d.softwareVersion}`).join(', '));
+    devicesMayUseAllocations = true;
     const targets = new Map(plan.devices.map((d, i) => [d.id, provisioned[i]!.target]));
 
     const changes = overlayChanges(plan, allocations, targets);
@@ -168,7 +180,7 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
 
     await steps.run('policies', () => Promise.all(plan.devices.map((device) => {
       const target = targets.get(device.id)!;
-      return withDeviceLeases([target.serial], `policies of ${plan.name}`, '30 minutes', () => writes.pushConfiguration({
+      return withDeviceLeases([target.serial], `policies of ${plan.name}`, '30 minutes', () => pushConfiguration({
         target, config: renderers.forPlatform(device.platform).policies(devicePolicies(plan.policies, device)), mode: 'merge', persist: persist(`policies/${device.role}`),
         checks: [], source: 'policy', workflowId,
       }));
@@ -224,6 +236,15 @@ async function provisionDevices(
     if (failed) throw failed.reason;
     return results.map((r) => (r as PromiseFulfilledResult<ZtpResult>).value);
   });
+}
+
+/**
+ * A ZTP that failed before pushing anything: the box never phoned home, or is another model. (The
+ * first failure is the one reported; a sibling it cancelled may have been configured already.)
+ */
+function nothingPushed(error: unknown): boolean {
+  const cause = error instanceof ChildWorkflowFailure ? error.cause : undefined;
+  return cause instanceof ApplicationFailure && (cause.type === failureTypes.phoneHomeDeadline || cause.type === failureTypes.deviceModelMismatch);
 }
 
 /** Records the step the failure happened in (the one failed, or still running when a cancellation came) and answers it. */

@@ -3,54 +3,76 @@
 // and the progress it answers meanwhile, which must be what the API documents.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { onboardingRunSiteStatuses, siteStatus } from '../domain/choices.ts';
+import type { PlannedDevice } from '../domain/site-plan.ts';
 import { onboardingProgressSchema, type OnboardingProgress } from '../domain/progress.ts';
 import { taskQueues } from '../domain/task-queues.ts';
-import { connectTestClient, eventually, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, eventually, startStandInWorkers } from '../scripts/testing.ts';
 import { onboardSite } from './onboard-site.ts';
 import { onboardingProgressQuery } from './onboard-site.messages.ts';
 
-const require = createRequire(import.meta.url);
+
+/** A box that phoned home already (admitted): ZTP goes straight to its firmware and stages. */
+function admittedBox(siteId: string): PlannedDevice {
+  const deviceId = `${siteId.slice(0, 8)}-box`;
+  return {
+    id: deviceId, role: 'primary', hostname: 'ghent-store-01', model: 'SRX-SIM-300', platform: 'junos', serial: `SIM-${siteId.slice(0, 8)}`, status: 'provisioning',
+    target: { deviceId, serial: `SIM-${siteId.slice(0, 8)}`, platform: 'junos', host: '127.16.0.9', netconfPort: 830, snmpPort: 161 },
+    softwareVersion: '22.4R1', wanLinks: [], primaryLinks: [],
+  };
+}
 
 describe('onboardSite', () => {
   let client: Client;
   let close: () => Promise<void>;
-  let worker: { stop(): Promise<void> };
+  let workers: { stop(): Promise<void> };
   /** Each site's status as the stand-in inventory holds it, and the statuses the run set, by site id. */
   const statuses = new Map<string, string>();
   const marked = new Map<string, string[]>();
+  /** Sites whose plan has one box already admitted, whose allocation succeeds; and the sites whose allocations were released. */
+  const withBox = new Set<string>();
+  const released: string[] = [];
 
   before(async () => {
     ({ client, close } = await connectTestClient());
-    worker = await startTestWorker({
-      taskQueue: taskQueues.orchestration,
-      workflowsPath: require.resolve('./index.ts'),
-      activities: {
+    workers = await startStandInWorkers(client, {
+      orchestration: {
         async recordRun() {},
         async loadSitePlan({ siteId }: { siteId: string }) {
           return {
             siteId, tenantId: randomUUID(), name: 'Ghent store', role: 'hub', status: statuses.get(siteId), topology: 'hub_and_spoke',
-            devices: [], lanSegments: [], peers: [], policies: { firewall: [], steering: [] }, targetImages: [],
+            devices: withBox.has(siteId) ? [admittedBox(siteId)] : [], lanSegments: [], peers: [], policies: { firewall: [], steering: [] }, targetImages: [],
           };
         },
         async setSiteStatus({ siteId, status }: { siteId: string; status: string }) {
           marked.set(siteId, [...(marked.get(siteId) ?? []), status]);
         },
         // The attempt ends here, once the site is validated and marked: what follows needs boxes.
-        async allocateSiteAddresses() {
-          throw ApplicationFailure.nonRetryable('no addresses in this test', 'TestStop');
+        async allocateSiteAddresses({ siteId }: { siteId: string }) {
+          if (!withBox.has(siteId)) throw ApplicationFailure.nonRetryable('no addresses in this test', 'TestStop');
+          return [{ role: 'primary', loopback: '10.255.0.7/32', tunnels: [] }];
         },
-        async releaseSiteAddresses() {},
+        async releaseSiteAddresses({ siteId }: { siteId: string }) {
+          released.push(siteId);
+        },
         async closeRun() {},
+      },
+      // The box's stage 1 fails after its commit may have applied (a timeout the device answered late).
+      devices: {
+        async upgradeFirmwareIfOlder() {
+          return { version: '22.4R1', upgraded: false };
+        },
+        async applyConfiguration() {
+          throw ApplicationFailure.nonRetryable('the device stopped answering after the commit', 'DeviceTimeout');
+        },
       },
     });
   });
   after(async () => {
-    await worker.stop();
+    await workers.stop();
     await close();
   });
 
@@ -80,6 +102,22 @@ describe('onboardSite', () => {
         assert.equal(progress.error, `Ghent store is ${status}: only a planned or failed site is onboarded.`);
         assert.ok(!set.includes('onboarding'), `a site ${status} is not marked onboarding`);
       }
+    }
+  });
+
+  it('keeps the allocations once a device may use them: a ZTP stage that failed after its commit releases nothing', async () => {
+    const siteId = randomUUID();
+    statuses.set(siteId, 'planned');
+    withBox.add(siteId);
+    const handle = await client.workflow.start(onboardSite, {
+      taskQueue: taskQueues.orchestration, workflowId: `test-onboard/${siteId}`, args: [{ siteId, tenantId: randomUUID() }],
+    });
+    try {
+      const progress = await eventually('the attempt did not fail', () => handle.query(onboardingProgressQuery), (p) => p.state === 'failed', 60_000);
+      assert.equal(progress.failedStep, 'ztp');
+      assert.ok(!released.includes(siteId), 'the site\'s allocations stay held');
+    } finally {
+      await handle.terminate('the test has read what it needs');
     }
   });
 

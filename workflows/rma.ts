@@ -18,8 +18,9 @@ import type { RmaActivities } from '../activities/rma.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { replaceableDeviceStatuses } from '../domain/choices.ts';
 import { portMapping } from '../domain/device-models.ts';
-import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
+import { databaseActivity, deviceReadActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
+import { configurationChanges } from './configuration-change.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { Saga } from './saga.ts';
@@ -46,7 +47,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
   // A failed box is expected not to answer: one short try, no long retries.
   const probe = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '20 seconds', retry: { maximumAttempts: 1 } });
   const reads = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '2 minutes' });
-  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
   const steps = new StepLog([
     { name: 'initiate', label: 'Mark the device in RMA and take its configuration' },
@@ -139,7 +140,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
     await steps.run('restore', async () => {
       await Promise.all(ends.map(({ end, tunnels }) =>
         changeTunnels(end.target, tunnelEdit(end.target, tunnels.map((t) => ({ ...t, peer: target.host })), 'add'), `${device.hostname}'s new box on ${end.hostname}`, 'rma')));
-      await withDeviceLeases([target.serial], `policies of ${device.hostname}'s new box`, '30 minutes', () => writes.pushConfiguration({
+      await withDeviceLeases([target.serial], `policies of ${device.hostname}'s new box`, '30 minutes', () => pushConfiguration({
         target, config: renderers.forPlatform(target.platform).policies(plan.policies), mode: 'merge', persist: `${workflowId}/${runId}/policies`,
         checks: [], source: 'rma', workflowId,
       }));

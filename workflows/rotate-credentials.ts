@@ -15,7 +15,8 @@ import { rotationSecretName, sameLineage } from '../domain/credential-rotation.t
 import { failureTypes } from '../domain/failure-types.ts';
 import { secretReference } from '../domain/render/device-config.ts';
 import { renderers } from '../domain/render/renderers.ts';
-import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
+import { databaseActivity, deviceReadActivity } from './activity-options.ts';
+import { configurationChanges } from './configuration-change.ts';
 import { withDeviceLeases } from './lease.ts';
 import { Saga } from './saga.ts';
 import { describeFailure, StepLog } from './steps.ts';
@@ -27,7 +28,7 @@ export async function rotateCredentials(input: RotateCredentialsInput): Promise<
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const credentials = proxyActivities<CredentialActivities>(databaseActivity);
   const reads = proxyActivities<DeviceActivities>(deviceReadActivity);
-  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
   const steps = new StepLog([
     { name: 'generate', label: 'Generate the new login' },
@@ -61,7 +62,7 @@ export async function rotateCredentials(input: RotateCredentialsInput): Promise<
 
   async function rotate(): Promise<RotateCredentialsResult> {
     const renderer = renderers.forPlatform(target.platform);
-    const push = (change: string, config: string) => writes.pushConfiguration({
+    const push = (change: string, config: string) => pushConfiguration({
       target, config, mode: 'merge', persist: `${workflowId}/${runId}/${change}`, checks: [], source: 'credentials', workflowId,
     });
     const rotation = await steps.run('generate', () => credentials.prepareCredentialRotation({ deviceId: input.deviceId, workflowId, runId }),

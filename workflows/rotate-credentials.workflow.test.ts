@@ -60,12 +60,15 @@ describe('rotateCredentials', () => {
     workers.push(await startTestWorker({
       taskQueue: taskQueues.devices,
       activities: {
-        async pushConfiguration(input: { target: DeviceTarget; config: string; persist: string }) {
+        async applyConfiguration(input: { target: DeviceTarget; config: string; persist: string }) {
           record(input.target.deviceId, 'push', input);
           if (input.persist.endsWith('/retire') && boxes.get(input.target.deviceId)?.refusesRetire) {
             throw ApplicationFailure.nonRetryable('the device refused the change', 'DeviceRejected');
           }
-          return { changed: true, version: 2 };
+          return { changed: true };
+        },
+        async recordConfiguration() {
+          return { version: 2 };
         },
         async verifyLogin(input: { target: DeviceTarget }) {
           record(input.target.deviceId, 'verify', input);

@@ -8,10 +8,10 @@
 import {
   ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, uuid4, workflowInfo,
 } from '@temporalio/workflow';
-import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { LeaseActivities } from '../activities/leases.ts';
-import { deviceWriteActivity, temporalActivity } from './activity-options.ts';
+import { temporalActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
+import { configurationChanges } from './configuration-change.ts';
 import { withDeviceLeases } from './lease.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { describeFailure } from './steps.ts';
@@ -33,7 +33,7 @@ function takeBatch(pending: TunnelChangeRequest[]): TunnelChangeRequest[] {
 }
 
 export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
-  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
   const pending = input.pending ?? [];
   const done = input.done ?? [];
@@ -43,7 +43,7 @@ export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
   });
   setHandler(tunnelChangesQuery, () => ({ pending: pending.length, batches }));
 
-  const push = (requests: TunnelChangeRequest[], key: string) => writes.pushConfiguration({
+  const push = (requests: TunnelChangeRequest[], key: string) => pushConfiguration({
     target: requests[requests.length - 1]!.target,
     config: requests.map((r) => r.edit).join(''),
     mode: 'merge',

@@ -31,9 +31,12 @@ describe('tunnelChanges', () => {
     workers.push(await startTestWorker({
       taskQueue: taskQueues.devices,
       activities: {
-        async pushConfiguration(input: { target: DeviceTarget; config: string; source: string }) {
+        async applyConfiguration(input: { target: DeviceTarget; config: string; source: string }) {
           commits.set(input.target.serial, [...(commits.get(input.target.serial) ?? []), { config: input.config, source: input.source }]);
-          return { changed: true, version: commits.get(input.target.serial)!.length };
+          return { changed: true };
+        },
+        async recordConfiguration(input: { target: DeviceTarget }) {
+          return { version: commits.get(input.target.serial)?.length ?? 0 };
         },
       },
     }));

@@ -106,7 +106,7 @@ describe('device upgrade', { timeout: 300_000 }, () => {
       assert.ok(box().interfaces().find((i) => i.name === 'ge-0/0/0')?.operUp);
       const device = await database.prisma.device.findUniqueOrThrow({ where: { id: deviceId } });
       assert.deepEqual([device.softwareVersion, device.status], ['23.2R1', 'online']);
-      await recordHistory(lab.client, `upgrade-device/${deviceId}`, 'upgrade-device-rolled-back');
+      await recordHistory(lab.client, `upgrade-device/${deviceId}`, 'upgrade-device-rolled-back-rebooted-once');
     } finally {
       await faults({ wanDownOnVersion: null });
     }

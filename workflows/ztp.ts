@@ -12,6 +12,7 @@ import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
 import { alarmTypes } from '../domain/alarm-types.ts';
 import { failureTypes } from '../domain/failure-types.ts';
+import { configurationChanges } from './configuration-change.ts';
 import { withDeviceLeases } from './lease.ts';
 import { StepLog } from './steps.ts';
 import { searchAttributeKeys } from '../domain/task-queues.ts';
@@ -20,6 +21,7 @@ import { type PhoneHome, type ZtpInput, type ZtpResult, phoneHomeSignal, ztpProg
 export async function ztp(input: ZtpInput): Promise<ZtpResult> {
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
   const steps = new StepLog([
     { name: 'phone-home', label: 'Wait for the box to phone home' },
@@ -81,11 +83,11 @@ export async function ztp(input: ZtpInput): Promise<ZtpResult> {
     if (stage1 === undefined) {
       steps.mark('stage-1', 'skipped', 'the whole configuration goes in at stage 2');
     } else {
-      await steps.run('stage-1', () => writes.pushConfiguration({
+      await steps.run('stage-1', () => pushConfiguration({
         target, config: stage1, mode: 'merge', persist: persist('stage-1'), checks: input.stage1Checks, source: 'ztp', workflowId,
       }), (r) => `configuration version ${r.version}`);
     }
-    const { version } = await steps.run('stage-2', () => writes.pushConfiguration({
+    const { version } = await steps.run('stage-2', () => pushConfiguration({
       target, config: input.stage2, mode: 'replace', persist: persist('stage-2'), checks: input.stage2Checks, source: 'ztp', workflowId,
     }), (r) => `configuration version ${r.version}`);
     if (upgraded) await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'provisioning', softwareVersion });

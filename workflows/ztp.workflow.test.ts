@@ -55,9 +55,13 @@ describe('ztp', () => {
           }
           return { version: '22.4R1', upgraded: false };
         },
-        async pushConfiguration(input: { target: DeviceTarget }) {
-          await record('pushConfiguration')(input);
-          return { changed: true, version: 1 };
+        async applyConfiguration(input: { target: DeviceTarget }) {
+          await record('applyConfiguration')(input);
+          return { changed: true };
+        },
+        async recordConfiguration(input: { target: DeviceTarget }) {
+          await record('recordConfiguration')(input);
+          return { version: 1 };
         },
       },
     }));
@@ -88,7 +92,7 @@ describe('ztp', () => {
     const handle = await start(deviceId);
     await handle.signal(phoneHomeSignal, box(`SIM-${deviceId.slice(0, 8)}`, 'SRX-SIM-300'));
     await handle.result();
-    assert.deepEqual(asked(deviceId), ['admitDevice', 'upgradeFirmwareIfOlder', 'pushConfiguration', 'pushConfiguration']);
+    assert.deepEqual(asked(deviceId), ['admitDevice', 'upgradeFirmwareIfOlder', 'applyConfiguration', 'recordConfiguration', 'applyConfiguration', 'recordConfiguration']);
     assert.equal(calls.get(deviceId)![1]!.input['model'], 'SRX-SIM-300');
   });
 

@@ -10,9 +10,10 @@ import { failureTypes } from '../../domain/failure-types.ts';
 import type { TunnelConfig } from '../../domain/render/device-config.ts';
 import { compareVersions, type DeviceTarget, type TargetImage } from '../../domain/site-plan.ts';
 import type { PostCheck } from '../../domain/post-checks.ts';
-import { applyConfiguration, failedChecks } from './change.ts';
-import type { DeviceDriver, Transports } from './drivers/contract.ts';
+import { applyConfiguration as applyChange, failedChecks } from './change.ts';
+import type { DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
+import { DeviceError } from './errors.ts';
 import { toApplicationFailure } from './failures.ts';
 import { createDeviceSecrets } from './secrets.ts';
 import { credentialsBox, deviceCredentials, rotationLogin, type OpenedCredentials } from '../../inventory/credentials.ts';
@@ -49,6 +50,12 @@ export interface PushConfigurationInput {
   confirmTimeoutSeconds?: number;
 }
 
+export interface RecordConfigurationInput {
+  target: DeviceTarget;
+  source: ConfigSource;
+  workflowId: string;
+}
+
 /** Device errors leave as ApplicationFailure with their type; anything else as it is. */
 async function failingAsDeviceErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -71,6 +78,14 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** When the device booted, by its own uptime: the worker's clock less the uptime, so the device's clock never counts. */
+const bootTime = (facts: DeviceFacts) => Date.now() - facts.uptimeSeconds * 1000;
+
+/** Two readings of one boot differ by the uptime's whole second and the readings' latency: a later boot is one beyond that. */
+const bootTimeSlackMs = 2_000;
+
+const bootedSince = (facts: DeviceFacts, bootedAt: string) => bootTime(facts) > Date.parse(bootedAt) + bootTimeSlackMs;
 
 /** The device's credentials on record, opened (none: the fleet's apply); sealed under another key, a failure for good. */
 export async function credentialsOnRecord(prisma: PrismaClient, box: SecretBox, deviceId: string): Promise<OpenedCredentials | undefined> {
@@ -98,26 +113,49 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     return version;
   }
 
+  /** The change itself, idempotent by its token: a retry finds its own pending commit, or nothing left to change. */
+  async function changeDevice(input: PushConfigurationInput): Promise<{ changed: boolean }> {
+    const device = await driver(input.target);
+    const { changed } = await applyChange(device, {
+      config: await secrets.reveal(input.target.deviceId, input.config),
+      mode: input.mode,
+      persist: input.persist,
+      checks: input.checks,
+      confirmTimeoutSeconds: input.confirmTimeoutSeconds ?? 120,
+    }, (message, details) => Context.current().log.warn(message, { ...details, workflowId: input.workflowId }));
+    return { changed };
+  }
+
+  /** What the device runs, recorded as its next version unless the version on record has the same sha256. */
+  async function recordRunning(input: RecordConfigurationInput): Promise<{ version: number }> {
+    const running = await secrets.conceal(input.target.deviceId, await (await driver(input.target)).runningConfig());
+    return { version: await recordVersion(input.target.deviceId, running, input.source, input.workflowId) };
+  }
+
   return {
     /**
-     * One configuration change, exactly once: confirmed commit, post-checks, confirm (or roll back).
-     * The running configuration is then recorded as a version when it differs from the last one,
-     * which also catches a change whose first attempt confirmed and died before recording it.
+     * One configuration change on the device, and nothing else: confirmed commit, post-checks,
+     * confirm (or roll back). Its record is recordConfiguration's, a separate activity retried
+     * until the database is back: a database outage never fails, nor repeats, a change.
+     */
+    async applyConfiguration(input: PushConfigurationInput): Promise<{ changed: boolean }> {
+      return failingAsDeviceErrors(() => heartbeating(() => changeDevice(input)));
+    },
+
+    /**
+     * Records the device's running configuration as a version, when it differs from the last one
+     * (by sha256): a retry, or a change whose record was lost, records it once.
+     */
+    async recordConfiguration(input: RecordConfigurationInput): Promise<{ version: number }> {
+      return failingAsDeviceErrors(() => recordRunning(input));
+    },
+
+    /**
+     * The change and its record in one activity, as runs started before the two were apart
+     * still call it (workflows/configuration-change.ts); new runs do not.
      */
     async pushConfiguration(input: PushConfigurationInput): Promise<{ changed: boolean; version: number }> {
-      return failingAsDeviceErrors(() => heartbeating(async () => {
-        const device = await driver(input.target);
-        const { changed } = await applyConfiguration(device, {
-          config: await secrets.reveal(input.target.deviceId, input.config),
-          mode: input.mode,
-          persist: input.persist,
-          checks: input.checks,
-          confirmTimeoutSeconds: input.confirmTimeoutSeconds ?? 120,
-        }, (message, details) => Context.current().log.warn(message, { ...details, workflowId: input.workflowId }));
-        const running = await secrets.conceal(input.target.deviceId, await device.runningConfig());
-        const version = await recordVersion(input.target.deviceId, running, input.source, input.workflowId);
-        return { changed, version };
-      }));
+      return failingAsDeviceErrors(() => heartbeating(async () => ({ ...await changeDevice(input), ...await recordRunning(input) })));
     },
 
     /**
@@ -209,29 +247,67 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
       }));
     },
 
-    async rebootDevice(input: { target: DeviceTarget }): Promise<void> {
-      return failingAsDeviceErrors(async () => (await driver(input.target)).reboot());
+    /** When the device last booted (by its uptime), to reboot it once and know it came back from that reboot. */
+    async readBootTime(input: { target: DeviceTarget }): Promise<{ bootedAt: string }> {
+      return failingAsDeviceErrors(async () => ({ bootedAt: new Date(bootTime(await (await driver(input.target)).facts())).toISOString() }));
     },
 
-    /** Rolls the device back to the software it ran before the last install (it reboots itself). */
+    /**
+     * Reboots the device. Given when it booted before (readBootTime), a retry that finds it booted
+     * since then does not reboot it again: the earlier attempt's reboot happened.
+     */
+    async rebootDevice(input: { target: DeviceTarget; bootedAt?: string }): Promise<void> {
+      return failingAsDeviceErrors(async () => {
+        const device = await driver(input.target);
+        if (input.bootedAt !== undefined && bootedSince(await device.facts(), input.bootedAt)) return;
+        await device.reboot();
+      });
+    },
+
+    /**
+     * Makes `version` the software the device boots next, without rebooting it: with the version
+     * it runs, withdraws a staged install; with the one before, rolls back to it. A software
+     * rollback toggles (a pending install is withdrawn, else the previous software is brought
+     * back), so it is asked until the device answers that `version` boots next: at most twice,
+     * and a retry is as safe.
+     */
+    async setNextBootSoftware(input: { target: DeviceTarget; version: string }): Promise<{ version: string }> {
+      return failingAsDeviceErrors(async () => {
+        const device = await driver(input.target);
+        const running = (await device.facts()).softwareVersion;
+        for (let ask = 0; ask < 2; ask++) {
+          const next = await device.rollbackImage({ reboot: false }).catch((error: unknown) => {
+            // Nothing staged and no software before it: what runs boots next.
+            if (input.version === running && error instanceof DeviceError && error.kind === 'rejected') return { version: running };
+            throw error;
+          });
+          if (next.version === input.version) return next;
+        }
+        throw new DeviceError('rejected', `${input.target.serial}: its software rollback does not make ${input.version} the next to boot`);
+      });
+    },
+
+    /** Rolls the device back to the software it ran before the last install (it reboots itself): runs in flight still call it. */
     async rollBackImage(input: { target: DeviceTarget }): Promise<{ version: string }> {
       return failingAsDeviceErrors(async () => (await driver(input.target)).rollbackImage());
     },
 
     /**
-     * Waits until the device answers again after the reboot asked for at `rebootedAt`: running
-     * `version`, with an uptime that began after that (so the reboot really happened).
+     * Waits until the device answers again, running `version`, booted after `bootedAfter` (its boot
+     * time before the reboot, readBootTime), so the reboot really happened, however fast. Runs
+     * started before that give `rebootedAt`, the worker's time once the reboot was asked for.
      */
-    async waitUntilBack(input: { target: DeviceTarget; version: string; rebootedAt: string }): Promise<{ version: string; uptimeSeconds: number }> {
+    async waitUntilBack(input: { target: DeviceTarget; version: string; bootedAfter?: string; rebootedAt?: string }): Promise<{ version: string; uptimeSeconds: number }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
         const device = await driver(input.target);
         const context = Context.current();
-        const rebootedAt = Date.parse(input.rebootedAt);
+        const rebooted = (facts: DeviceFacts) => input.bootedAfter !== undefined
+          ? bootedSince(facts, input.bootedAfter)
+          : facts.uptimeSeconds <= (Date.now() - Date.parse(input.rebootedAt ?? '')) / 1000 + 1;
         for (;;) {
           await sleep(1_000, undefined, { signal: context.cancellationSignal });
           const facts = await device.facts().catch(() => undefined); // rebooting: not answering is expected
-          // A second of slack for the clocks of worker and device.
-          if (facts && facts.softwareVersion === input.version && facts.uptimeSeconds <= (Date.now() - rebootedAt) / 1000 + 1) {
+          if (facts && facts.softwareVersion === input.version && rebooted(facts)) {
             return { version: facts.softwareVersion, uptimeSeconds: facts.uptimeSeconds };
           }
         }

@@ -1,7 +1,8 @@
 // A configuration change as a state machine (STYLE, from napalm and JSNAPy): lock → load → diff →
 // nothing to do: discard, changed false → confirmed commit → post-checks → confirm, or roll back.
 // A retry that finds its earlier attempt committed but unconfirmed (by its persist token) goes
-// straight to the checks. The lock is released on every path.
+// straight to the checks; one that finds it confirmed is done, and one that finds it reverted is
+// refused, never committed again. The lock is released on every path.
 import { DeviceError, lockRefusal } from './errors.ts';
 import type { DeviceDriver } from './drivers/contract.ts';
 import type { PostCheck } from '../../domain/post-checks.ts';
@@ -54,6 +55,8 @@ export async function applyConfiguration(driver: DeviceDriver, input: ConfigChan
       await confirmOrRollBack(driver, input);
       return { changed: true, diff: '' };
     }
+    const earlier = await earlierAttempt(driver, input);
+    if (earlier) return earlier;
     await driver.loadCandidate(input.config, input.mode);
     const diff = await driver.diff();
     if (!diff) {
@@ -120,6 +123,28 @@ async function finishOwnPendingCommit(driver: DeviceDriver, input: ConfigChangeI
   } catch (error) {
     if (refused(error)) return false;
     throw error;
+  }
+}
+
+/**
+ * What an earlier attempt of this change left, by the device's commit history: confirmed, it is
+ * done; rolled back or reverted by the device, it is refused rather than applied again. A change
+ * the device reverted on its own lost the device after its commit (its post-checks, confirm or
+ * rollback never reached it): applying it again would cut the device off again.
+ */
+async function earlierAttempt(driver: DeviceDriver, input: ConfigChangeInput): Promise<{ changed: true; diff: '' } | undefined> {
+  const outcome = await driver.changeOutcome?.(input.persist);
+  const serial = driver.connection.serial;
+  switch (outcome) {
+    case 'confirmed':
+      return { changed: true, diff: '' };
+    case 'rolled-back':
+      throw new DeviceError('rejected', `${serial}: change ${input.persist} was rolled back by an earlier attempt; it is not applied again`, { persist: input.persist });
+    case 'reverted-by-device':
+      throw new DeviceError('management-path-lost', `${serial} stopped answering after change ${input.persist} was committed and reverted it on its own when no confirm came: `
+        + 'the change cuts the device off (its management path?) and is not applied again', { persist: input.persist });
+    default:
+      return undefined;
   }
 }
 

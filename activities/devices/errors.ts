@@ -15,6 +15,11 @@ export type DeviceErrorKind =
   | 'lock-held'
   /** The device refused the request or the configuration (validation, rpc-error). */
   | 'rejected'
+  /**
+   * A change cut the device off: it stopped answering once the change was committed, and reverted
+   * it on its own when no confirm came. Applying it again would cut the device off again.
+   */
+  | 'management-path-lost'
   /** The object asked for does not exist on the device. */
   | 'no-such-object'
   /** The device broke the protocol. */
@@ -27,6 +32,7 @@ const retryable: Record<DeviceErrorKind, boolean> = {
   auth: false,
   'host-key-changed': false,
   rejected: false,
+  'management-path-lost': false,
   'no-such-object': false,
   protocol: false,
 };

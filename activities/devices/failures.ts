@@ -11,6 +11,7 @@ const typeOfKind: Record<DeviceErrorKind, FailureType> = {
   'host-key-changed': failureTypes.deviceHostKeyChanged,
   'lock-held': failureTypes.deviceLockHeld,
   rejected: failureTypes.deviceRejected,
+  'management-path-lost': failureTypes.managementPathLost,
   'no-such-object': failureTypes.deviceObjectMissing,
   protocol: failureTypes.deviceProtocolError,
 };

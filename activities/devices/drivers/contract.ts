@@ -89,13 +89,25 @@ export interface DeviceDriver {
    */
   pendingCommit(persist: string, confirmTimeoutSeconds: number): Promise<boolean>;
   /**
+   * What became of the change `persist`'s confirmed commit, from the device's commit history:
+   * never made, still pending, confirmed, rolled back by Branchline, or reverted by the device on
+   * its own (no confirm came in time). Devices that keep no such history leave it out.
+   */
+  changeOutcome?(persist: string): Promise<ChangeOutcome>;
+  /**
    * Copies the image to the device, checks its sha256 there and installs it; the device reboots
    * unless told not to. With `sizeBytes`, a device without room for it is refused before the copy.
    */
   installImage(input: { url: string; sha256: string; reboot: boolean; sizeBytes?: number }): Promise<{ version: string }>;
-  rollbackImage(): Promise<{ version: string }>;
+  /**
+   * Junos's software rollback: withdraws a pending install, or else makes the previous software
+   * the next to boot; answers the version that boots next. Reboots into it unless told not to.
+   */
+  rollbackImage(options?: { reboot: boolean }): Promise<{ version: string }>;
   reboot(): Promise<void>;
 }
+
+export type ChangeOutcome = 'none' | 'pending' | 'confirmed' | 'rolled-back' | 'reverted-by-device';
 
 export interface Transports {
   netconf: NetconfSessionPool;

@@ -11,9 +11,9 @@ import { commitHistory, junosCommits } from './junos-commits.ts';
 const connection: DeviceConnection = { serial: 'SRX-1', platform: 'junos', host: '192.0.2.1', netconfPort: 830, snmpPort: 161, username: 'u', password: 'p', community: 'c' };
 
 /** A get-commit-information reply as Junos 22.4 writes it, newest first. */
-const history = (...entries: { user?: string; comment?: string; log?: string }[]) => parseXml(
+const history = (...entries: { user?: string; client?: string; comment?: string; log?: string }[]) => parseXml(
   '<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:junos="http://xml.juniper.net/junos/22.4R0/junos"><commit-information>'
-  + entries.map((e, sequence) => `<commit-history><sequence-number>${sequence}</sequence-number><user>${e.user ?? 'branchline'}</user><client>netconf</client>`
+  + entries.map((e, sequence) => `<commit-history><sequence-number>${sequence}</sequence-number><user>${e.user ?? 'branchline'}</user><client>${e.client ?? 'netconf'}</client>`
     + `<date-time junos:seconds="1796000000">2026-11-30 04:00:00 UTC</date-time>${e.comment ? `<comment>${e.comment}</comment>` : ''}${e.log ? `<log>${e.log}</log>` : ''}</commit-history>`).join('')
   + '</commit-information></rpc-reply>').documentElement!;
 
@@ -39,9 +39,9 @@ function scripted(...histories: ReturnType<typeof history>[]) {
 describe('Junos confirmed commits', () => {
   it('reads the history newest first: who, the log, and whether the commit was a confirmed one', () => {
     assert.deepEqual(commitHistory(history(pending('a'), { user: 'noc', comment: 'commit synchronize' }, {})), [
-      { user: 'branchline', log: 'branchline a', confirmed: true },
-      { user: 'noc', log: '', confirmed: false },
-      { user: 'branchline', log: '', confirmed: false },
+      { user: 'branchline', client: 'netconf', log: 'branchline a', confirmed: true },
+      { user: 'noc', client: 'netconf', log: '', confirmed: false },
+      { user: 'branchline', client: 'netconf', log: '', confirmed: false },
     ]);
   });
 
@@ -58,10 +58,24 @@ describe('Junos confirmed commits', () => {
     await assert.rejects(commits.pendingCommit('mine', 120), (e: unknown) => e instanceof DeviceError && e.kind === 'lock-held' && e.details['lockRefusal'] === 'commit-pending');
   });
 
-  it('a confirm that follows the device\'s own rollback is no confirm: retryable, for the change to be made again', async () => {
-    const { sent, commits } = scripted(history(pending('mine')), history({ log: 'branchline mine confirmed' }, { user: 'root' }, pending('mine')));
+  it('a confirm that follows the device\'s own rollback is no confirm: retryable, for the retry to find that rollback', async () => {
+    const { sent, commits } = scripted(history(pending('mine')), history({ log: 'branchline mine confirmed' }, { user: 'root', client: 'other' }, pending('mine')));
     await assert.rejects(commits.confirm('mine'), (e: unknown) => e instanceof DeviceError && e.kind === 'timeout' && e.retryable);
     assert.ok(sent.includes('<commit-configuration><log>branchline mine confirmed</log></commit-configuration>'));
+  });
+
+  it('tells what became of a change: none, pending, confirmed, rolled back, or reverted by the device on its own', async () => {
+    const { commits } = scripted(
+      history({ log: 'other' }),
+      history(pending('mine')),
+      history({ log: 'branchline mine confirmed' }, pending('mine')),
+      history({ user: 'noc', log: 'by hand' }, pending('mine')),
+      history({ log: 'branchline mine rolled back' }, pending('mine')),
+      history({ user: 'root', client: 'other' }, pending('mine')),
+    );
+    const outcomes = [];
+    for (let i = 0; i < 6; i++) outcomes.push(await commits.changeOutcome!('mine'));
+    assert.deepEqual(outcomes, ['none', 'pending', 'confirmed', 'confirmed', 'rolled-back', 'reverted-by-device']);
   });
 
   it('rolls back only its own pending commit, with rollback 1', async () => {

@@ -8,13 +8,15 @@
 import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, escapeXml, type Element } from '../netconf/xml.ts';
-import type { DeviceConnection, DeviceDriver } from './contract.ts';
+import type { ChangeOutcome, DeviceConnection, DeviceDriver } from './contract.ts';
 
 type OnSession = <T>(work: (session: NetconfSession) => Promise<T>) => Promise<T>;
 
 /** One entry of the commit history. */
 export interface CommitRecord {
   user: string;
+  /** How it was made: 'netconf', 'cli', or 'other' for the device's own commits (an automatic rollback). */
+  client: string;
   /** The commit's log message ('' for none). */
   log: string;
   /** A confirmed commit: while it is the newest entry, it waits for its confirm. */
@@ -30,6 +32,7 @@ export function commitHistory(reply: Element): CommitRecord[] {
     .sort((a, b) => a.sequence - b.sequence)
     .map(({ entry }) => ({
       user: childText(entry, 'user') ?? '',
+      client: childText(entry, 'client') ?? '',
       log: childText(entry, 'log') ?? '',
       confirmed: /^commit confirmed\b/.test(childText(entry, 'comment') ?? ''),
     }));
@@ -41,7 +44,7 @@ export const commitLog = (persist: string) => `branchline ${persist}`;
 /** Junos's timeout is in whole minutes, at least one: never shorter than asked. */
 const confirmMinutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
 
-export function junosCommits(connection: DeviceConnection, netconf: OnSession): Pick<DeviceDriver, 'commitConfirmed' | 'confirm' | 'rollback' | 'pendingCommit'> {
+export function junosCommits(connection: DeviceConnection, netconf: OnSession): Pick<DeviceDriver, 'commitConfirmed' | 'confirm' | 'rollback' | 'pendingCommit' | 'changeOutcome'> {
   const history = async (session: NetconfSession) => commitHistory(await session.rpc('<get-commit-information/>'));
   const isChange = (record: CommitRecord | undefined, persist: string) => record?.confirmed === true && record.log === commitLog(persist);
   const commit = (session: NetconfSession, log: string, confirmTimeoutSeconds?: number) => session.rpc('<commit-configuration>'
@@ -93,5 +96,23 @@ export function junosCommits(connection: DeviceConnection, netconf: OnSession): 
       }
       return false;
     }),
+
+    changeOutcome: (persist) => netconf(async (session) => changeOutcome(await history(session), persist)),
   };
+}
+
+/**
+ * What followed the change's confirmed commit in the history (newest first): nothing (pending),
+ * its confirm or rollback by Branchline, or the device's own commit — root's, by no client,
+ * without a log — which is Junos rolling it back when its confirm timeout ran out. Another
+ * session's commit confirms it (any commit does, on Junos).
+ */
+export function changeOutcome(records: CommitRecord[], persist: string): ChangeOutcome {
+  const index = records.findIndex((record) => record.confirmed && record.log === commitLog(persist));
+  if (index < 0) return 'none';
+  const next = records[index - 1];
+  if (!next) return 'pending';
+  if (next.log === `${commitLog(persist)} rolled back`) return 'rolled-back';
+  if (next.user === 'root' && next.client === 'other' && !next.log) return 'reverted-by-device';
+  return 'confirmed';
 }

@@ -161,6 +161,9 @@ up
     const { driver, asked } = device({ 'request-package-rollback': '<output>Junos version \'22.4R1.10\' will become active at next reboot</output><package-result>0</package-result>' });
     assert.deepEqual(await driver.rollbackImage(), { version: '22.4R1.10' });
     assert.deepEqual(asked, ['<request-package-rollback><reboot/></request-package-rollback>']);
+    // Without a reboot: what boots next changes, nothing else (a staged install is withdrawn so).
+    assert.deepEqual(await driver.rollbackImage({ reboot: false }), { version: '22.4R1.10' });
+    assert.equal(asked.at(-1), '<request-package-rollback></request-package-rollback>');
     const none = device({ 'request-package-rollback': '<output>Cannot rollback: no previous software</output><package-result>1</package-result>' });
     await assert.rejects(none.driver.rollbackImage(), (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && /Cannot rollback/.test(e.message));
   });

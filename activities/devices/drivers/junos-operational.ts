@@ -308,8 +308,8 @@ export function junosOperations(connection: DeviceConnection, transports: Transp
 
     installImage: (input) => netconf((session) => install(session, input)),
 
-    async rollbackImage() {
-      const result = packageResult(await netconf((session) => session.rpc('<request-package-rollback><reboot/></request-package-rollback>')));
+    async rollbackImage(options = { reboot: true }) {
+      const result = packageResult(await netconf((session) => session.rpc(`<request-package-rollback>${options.reboot ? '<reboot/>' : ''}</request-package-rollback>`)));
       if (!result.ok) throw new DeviceError('rejected', `${serial} cannot roll its software back: ${result.output || 'package-result not 0'}`, { output: result.output });
       return { version: result.activeAtReboot ?? '' };
     },

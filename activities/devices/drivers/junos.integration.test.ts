@@ -37,7 +37,7 @@ describe('junos driver', () => {
 
   before(async () => {
     fleet = await Fleet.start({
-      devices: 8, baseAddress: '127.40.0.1', snmpPort: 21161, netconfPort: 21830, controlPort: 0,
+      devices: 9, baseAddress: '127.40.0.1', snmpPort: 21161, netconfPort: 21830, controlPort: 0,
       models: ['SRX-SIM-300'], phoneHomeIntervalMs: 1000, rebootMs: 200,
     });
   });
@@ -221,6 +221,38 @@ describe('junos driver', () => {
     assert.deepEqual(journal('BLS0000006'), ['confirmed-commit', 'confirm', 'confirmed-commit', 'revert']);
     assert.equal(fleet.device('BLS0000006')!.hostName(), 'pending');
     assert.equal(await pendingUnderLock(d, 'change-7'), false);
+  });
+
+  it('when a change cuts the device off, refuses it once the device reverted it on its own, and never commits it again', async () => {
+    const serial = 'BLS0000009';
+    const device = fleet.device(serial)!;
+    // The management path runs through ge-0/0/1, and a minute of confirm-timeout lasts 2 s here.
+    device.setManagementInterface('ge-0/0/1');
+    device.faults.confirmMinuteMs = 2000;
+    const pool = new NetconfSessionPool({ maxSessions: 2, idleMs: 5000, rpcTimeoutMs: 1000, connectTimeoutMs: 1500 });
+    const cutOff = driverFor({ ...driver(serial).connection }, { netconf: pool, snmp: transports.snmp });
+    const before = journal(serial).length;
+    const change = {
+      config: '<configuration><interfaces><interface><name>ge-0/0/1</name><description>moved</description></interface></interfaces></configuration>',
+      mode: 'merge' as const, confirmTimeoutSeconds: 60, persist: 'cuts-management', checks: [{ kind: 'interface-up' as const, interface: 'ge-0/0/0' }],
+    };
+    // Attempts as a device write's retry policy makes them: up to five, the next after a retryable failure.
+    let last: unknown;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      last = await applyConfiguration(cutOff, change).then(() => undefined, (error: unknown) => error);
+      if (!(last instanceof DeviceError) || !last.retryable) break;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+    try {
+      assert.ok(last instanceof DeviceError && last.kind === 'management-path-lost', String(last));
+      assert.equal((toApplicationFailure(last) as ApplicationFailure).type, 'ManagementPathLost');
+      assert.equal((toApplicationFailure(last) as ApplicationFailure).nonRetryable, true);
+      assert.deepEqual(journal(serial).slice(before), ['confirmed-commit', 'revert'], 'committed once, reverted by the device, not committed again');
+    } finally {
+      device.setManagementInterface(undefined);
+      device.faults.confirmMinuteMs = 60_000;
+      await pool.close();
+    }
   });
 
   it('accepts the configuration onboarding renders: stage 1, then stage 2 with tunnels up to peers that are up', async () => {

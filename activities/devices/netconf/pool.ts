@@ -12,7 +12,8 @@ export class NetconfSessionPool {
   private readonly entries = new Map<string, Entry>();
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly options: { maxSessions: number; idleMs: number } = { maxSessions: 200, idleMs: 60_000 }) {}
+  /** @param options `rpcTimeoutMs` and `connectTimeoutMs`, when given, bound every session's (tests shorten them) */
+  constructor(private readonly options: { maxSessions: number; idleMs: number; rpcTimeoutMs?: number; connectTimeoutMs?: number } = { maxSessions: 200, idleMs: 60_000 }) {}
 
   get openSessions(): number {
     return this.entries.size;
@@ -50,7 +51,8 @@ export class NetconfSessionPool {
         await new Promise<void>((resolve) => this.waiting.push(resolve));
         continue;
       }
-      const entry: Entry = { session: NetconfSession.connect(target), users: 1 };
+      const { rpcTimeoutMs, connectTimeoutMs } = this.options;
+      const entry: Entry = { session: NetconfSession.connect({ rpcTimeoutMs, connectTimeoutMs, ...target }), users: 1 };
       this.entries.set(key, entry);
       entry.session.then(
         (session) => session.onClose(() => {

@@ -1,0 +1,19 @@
+// A configuration change and its record, as two activities: the change on the device (a device
+// write, idempotent by its persist token) and the record of what the device then runs (idempotent
+// by the running configuration's sha256, retried until the database is back). A database outage
+// between the two delays the run; it never fails it after the device changed, nor changes twice.
+import { patched, proxyActivities } from '@temporalio/workflow';
+import type { DeviceActivities, PushConfigurationInput } from '../activities/devices/activities.ts';
+import { deviceRecordActivity, deviceWriteActivity } from './activity-options.ts';
+
+export function configurationChanges(): (input: PushConfigurationInput) => Promise<{ changed: boolean; version: number }> {
+  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const records = proxyActivities<DeviceActivities>(deviceRecordActivity);
+  return async (input) => {
+    // Runs started before the change and its record were apart replay with the one activity.
+    if (!patched('device-change-apart-from-record')) return writes.pushConfiguration(input);
+    const { changed } = await writes.applyConfiguration(input);
+    const { version } = await records.recordConfiguration({ target: input.target, source: input.source, workflowId: input.workflowId });
+    return { changed, version };
+  };
+}
