@@ -31,14 +31,17 @@ for (const suite of selected) if (!suites.includes(suite)) throw new Error(`unkn
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures: string[] = [];
 
-/** Runs a suite; one that has not ended after 20 minutes (a test left something running) is stopped and fails. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * Runs a suite, or one file of it; one that has not ended after `limitMinutes` (a test left
+ * something running) is stopped and fails.
+ */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, limitMinutes = 20): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
     const limit = setTimeout(() => {
-      console.error(`\n${args.slice(-1)[0]}: still running after 20 minutes; stopping it.`);
+      console.error(`\n${args.slice(-1)[0]}: still running after ${limitMinutes} minutes; stopping it.`);
       child.kill('SIGKILL');
-    }, 20 * 60_000);
+    }, limitMinutes * 60_000);
     child.on('exit', (code) => {
       clearTimeout(limit);
       resolve(code ?? 1);
@@ -79,26 +82,33 @@ function testFiles(kind: keyof typeof testFileKinds): string[] {
   return found.filter((file) => !values.files || file.includes(values.files)).sort();
 }
 
-/** node:test prints as it goes; a TAP copy in a file gives the counts. */
+/**
+ * node:test prints as it goes; a TAP copy in a file gives the counts. Unit and workflow files run
+ * in one go; integration files one at a time, each stopped if it has not ended after 10 minutes,
+ * so a file that hangs is named and the others still run.
+ */
 async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEnv, scratch: string) {
   const files = testFiles(kind);
   say(`${kind} tests (${files.length} files)`);
-  if (files.length === 0) return;
-  const tap = join(scratch, `${kind}.tap`);
-  const code = await run(process.execPath, [
-    '--import', 'tsx', '--test', '--test-concurrency=1',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
-    ...files,
-  ], env);
-  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
-  const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-  totals.passed += count('pass');
-  totals.failed += count('fail') + count('cancelled');
-  totals.skipped += count('skipped') + count('todo');
-  if (code !== 0) {
-    failures.push(`${kind} tests`);
-    if (count('fail') + count('cancelled') === 0) totals.failed += 1; // the runner itself failed
+  const batches = kind === 'integration' ? files.map((file) => [file]) : files.length ? [files] : [];
+  for (const [index, batch] of batches.entries()) {
+    const tap = join(scratch, `${kind}-${index}.tap`);
+    const code = await run(process.execPath, [
+      '--import', 'tsx', '--test', '--test-concurrency=1',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+      ...batch,
+    ], env, kind === 'integration' ? 10 : 20);
+    const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+    const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    totals.passed += count('pass');
+    totals.failed += count('fail') + count('cancelled');
+    totals.skipped += count('skipped') + count('todo');
+    if (code !== 0) {
+      const failed = `${kind} tests${batch.length === 1 ? ` (${batch[0]})` : ''}`;
+      failures.push(failed);
+      if (count('fail') + count('cancelled') === 0) totals.failed += 1; // the runner itself failed
+    }
   }
 }
 
