@@ -7,9 +7,9 @@
 import {
   condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SlaSteeringActivities } from '../activities/sla-steering.ts';
-import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
+import { databaseActivity } from './activity-options.ts';
+import { configurationChanges } from './configuration-change.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { wanLinkChecks } from '../domain/site-plan.ts';
 import {
@@ -44,7 +44,7 @@ function view(siteId: string, state: SteeringState, now: number, extra: Pick<Sla
 
 export async function slaSteering(input: SlaSteeringInput): Promise<void> {
   const steering = proxyActivities<SlaSteeringActivities>(databaseActivity);
-  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const change = configurationChanges();
   const { workflowId } = workflowInfo();
   const state = input.state ?? emptySteeringState();
   let changed = true;
@@ -91,7 +91,7 @@ export async function slaSteering(input: SlaSteeringInput): Promise<void> {
     const devices = plan.plan.devices.filter((device) => device.target);
     switching = true;
     try {
-      await withDeviceLeases(devices.map((d) => d.target!.serial), `SLA steering of ${plan.plan.name}`, '10 minutes', () => Promise.all(devices.map((device) => writes.pushConfiguration({
+      await withDeviceLeases(devices.map((d) => d.target!.serial), `SLA steering of ${plan.plan.name}`, '10 minutes', () => Promise.all(devices.map((device) => change({
         target: device.target!,
         config: policyEdit(plan.plan, device, (policy) => activeLinksOf(after, policy)),
         mode: 'merge',

@@ -77,12 +77,15 @@ describe('slaSteering', { timeout: 120_000 }, () => {
     workers.push(await startTestWorker({
       taskQueue: taskQueues.devices, workflowsPath: require.resolve('./index.ts'),
       activities: {
-        async pushConfiguration(input: { target: { serial: string }; config: string }) {
+        async applyConfiguration(input: { target: { serial: string }; config: string }) {
           const siteId = siteOf(input.target.serial);
           await new Promise((resolve) => setTimeout(resolve, scenarios.get(siteId)!.pushMs ?? 50));
           const link = /<rule><name>voice-([a-z]+)<\/name>/.exec(input.config)![1]!;
           pushes.set(siteId, [...(pushes.get(siteId) ?? []), link]);
-          return { changed: true, version: 1 };
+          return { changed: true };
+        },
+        async recordConfiguration(input: { target: { serial: string } }) {
+          return { version: pushes.get(siteOf(input.target.serial))!.length };
         },
       },
     }));
@@ -132,7 +135,7 @@ describe('slaSteering', { timeout: 120_000 }, () => {
     assert.deepEqual(recorded.map((s) => [s.from, s.to, s.reason]), [['internet', 'mpls', 'violation'], ['mpls', 'internet', 'recovered']]);
     assert.ok(recorded.every((s) => s.detectionMs !== null && s.detectionMs <= 3_000 && s.reactionMs >= 0), JSON.stringify(recorded));
     assert.deepEqual(recorded[0]!.measurements['internet'], { up: true, ...bad });
-    await recordHistory(client, slaSteeringWorkflowId(siteId), 'sla-steering');
+    await recordHistory(client, slaSteeringWorkflowId(siteId), 'sla-steering-record-apart');
     await handle.terminate();
   });
 
