@@ -5,15 +5,15 @@
 // places the shard again and shards spread over the workers there are. Raw samples stay here.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { credentialsBox } from '../../inventory/credentials.ts';
 import { pruneLinkMetrics, recordLinkMinutes } from '../../inventory/link-metrics.ts';
 import { steeredDevices, type PolledDevice } from '../../inventory/telemetry-targets.ts';
-import { slaEvaluationSignal, slaSteeringWorkflowId } from '../../workflows/sla-steering.messages.ts';
 import type { DeviceCredentials } from '../devices/activities.ts';
 import type { Transports } from '../devices/drivers/contract.ts';
 import { driverFor } from '../devices/drivers/registry.ts';
+import { sendSlaEvaluation } from '../sla-steering.ts';
 import { emptyProgress, ShardPoller, type ShardProgress } from './shard-poller.ts';
 
 export interface TelemetryDependencies {
@@ -80,15 +80,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       const missedPolls = context.metricMeter.createCounter('branchline_telemetry_missed_polls', 'polls', 'Polls of a shard that could not complete within the probe interval');
       const poller = new ShardPoller(progress, input.windowSamples, {
         readProbes, limit, log, now: Date.now,
-        async signal(evaluation) {
-          try {
-            await deps.client.workflow.getHandle(slaSteeringWorkflowId(evaluation.siteId)).signal(slaEvaluationSignal, evaluation);
-            return 'delivered';
-          } catch (error) {
-            if (error instanceof WorkflowNotFoundError) return 'not-steered';
-            throw error;
-          }
-        },
+        signal: (evaluation) => sendSlaEvaluation(deps.client, evaluation),
       });
       const shard = { shard: input.shard, shards: input.shards };
       const loadDevices = async () => poller.setDevices(await steeredDevices(deps.prisma, box, shard));

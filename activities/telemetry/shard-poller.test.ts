@@ -16,15 +16,14 @@ const healthy: ProbeResult[] = [
 ];
 const degraded: ProbeResult[] = [{ ...healthy[0]!, latencyMs: 400 }, healthy[1]!];
 
-function poller(progress: ShardProgress, answers: { results: ProbeResult[]; steered: boolean }) {
+function poller(progress: ShardProgress, answers: { results: ProbeResult[]; delivered: boolean }) {
   const signals: SlaEvaluation[] = [];
   let now = 0;
   const shard = new ShardPoller(progress, 3, {
     readProbes: async () => answers.results,
     signal: async (evaluation) => {
-      if (!answers.steered) return 'not-steered';
+      if (!answers.delivered) throw new Error('Temporal unreachable');
       signals.push(evaluation);
-      return 'delivered';
     },
     limit: (work) => work(),
     log: { debug: () => undefined, warn: () => undefined },
@@ -36,7 +35,7 @@ function poller(progress: ShardProgress, answers: { results: ProbeResult[]; stee
 
 describe('ShardPoller', () => {
   it('signals a change once, and nothing while it lasts', async () => {
-    const answers = { results: healthy, steered: true };
+    const answers = { results: healthy, delivered: true };
     const { shard, signals } = poller(emptyProgress(), answers);
     for (let i = 0; i < 3; i++) await shard.pollOnce();
     assert.equal(signals.length, 0, 'healthy: nothing to say');
@@ -50,26 +49,27 @@ describe('ShardPoller', () => {
   });
 
   it('resumed from its progress, signals neither the violation it signalled before nor nothing', async () => {
-    const first = poller(emptyProgress(), { results: degraded, steered: true });
+    const first = poller(emptyProgress(), { results: degraded, delivered: true });
     for (let i = 0; i < 3; i++) await first.shard.pollOnce();
     assert.equal(first.signals.length, 1);
-    const resumed = poller(structuredClone(first.shard.progress), { results: degraded, steered: true });
+    const resumed = poller(structuredClone(first.shard.progress), { results: degraded, delivered: true });
     for (let i = 0; i < 5; i++) await resumed.shard.pollOnce();
     assert.equal(resumed.signals.length, 0);
   });
 
-  it('keeps a change for a site not steered yet until it can be delivered', async () => {
-    const answers = { results: degraded, steered: false };
+  it('keeps a change it could not signal, and signals it at the next poll', async () => {
+    const answers = { results: degraded, delivered: false };
     const { shard, signals } = poller(emptyProgress(), answers);
     for (let i = 0; i < 3; i++) await shard.pollOnce();
     assert.deepEqual(shard.progress.signalled, {});
-    answers.steered = true;
-    for (let i = 0; i < 13; i++) await shard.pollOnce(); // the minute it waits before trying again
+    answers.delivered = true;
+    await shard.pollOnce();
     assert.equal(signals.length, 1);
+    assert.equal(signals[0]!.changedAt, new Date(10_000).toISOString(), 'dated from the first degraded reading its window still holds');
   });
 
   it('puts every reading in its link\'s minute', async () => {
-    const { shard } = poller(emptyProgress(), { results: healthy, steered: true });
+    const { shard } = poller(emptyProgress(), { results: healthy, delivered: true });
     for (let i = 0; i < 13; i++) await shard.pollOnce(); // 5 s to 65 s
     const closed = shard.takeClosedMinutes();
     assert.deepEqual(closed.map((b) => [b.wanLinkId, b.bucket, b.samples]), [['l0', 0, 11], ['l1', 0, 11]]);

@@ -29,23 +29,19 @@ export const emptyProgress = (signalled: Record<string, string> = {}): ShardProg
 export interface ShardPollerDependencies {
   /** The device's probe results (over SNMP, through its driver). */
   readProbes(device: PolledDevice): Promise<ProbeResult[]>;
-  /** Delivers an evaluation; 'not-steered' when the site has no steering workflow yet. */
-  signal(evaluation: SlaEvaluation): Promise<'delivered' | 'not-steered'>;
+  /** Delivers an evaluation to the site's steering (started if it is not running); throws when it could not. */
+  signal(evaluation: SlaEvaluation): Promise<void>;
   /** Runs work with the worker's bound on device reads and signals in flight. */
   limit<T>(work: () => Promise<T>): Promise<T>;
   log: { debug(message: string, meta?: object): void; warn(message: string, meta?: object): void };
   now(): number;
 }
 
-/** How long a site without a steering workflow is left alone before the poller tries its signal again. */
-const notSteeredRetryMs = 60_000;
-
 export class ShardPoller {
   private devices: PolledDevice[] = [];
   private readonly windows = new Map<string, Map<string, ProbeSample[]>>();
   /** The evaluation last signalled (or found unchanged) per device, for dating changes; lost with the process. */
   private readonly previous = new Map<string, LinkEvaluation>();
-  private readonly notSteeredUntil = new Map<string, number>();
   private readonly buckets = new Map<string, LinkBucket>();
   private closed: LinkBucket[] = [];
 
@@ -115,24 +111,17 @@ export class ShardPoller {
       this.previous.set(device.deviceId, evaluation);
       return;
     }
-    if ((this.notSteeredUntil.get(device.deviceId) ?? 0) > at) return;
     // Known exactly when nothing was signalled; after a crash only its digest is.
     const previous = this.previous.get(device.deviceId) ?? (lastDigest === healthyDigest ? healthy : undefined);
     const changedAt = changeStartedAt(previous, evaluation, windows, device.applications, at);
     const delivered = await this.deps.signal({
       siteId: device.siteId, deviceSerial: device.serial, links: evaluation.links, violations: evaluation.violations,
       at: new Date(at).toISOString(), changedAt: new Date(changedAt).toISOString(),
-    }).catch((error: unknown) => {
+    }).then(() => true, (error: unknown) => {
       this.deps.log.warn('SLA evaluation not signalled; tried again at the next poll', { siteId: device.siteId, deviceSerial: device.serial, error: (error as Error).message });
-      return 'failed' as const;
+      return false;
     });
-    if (delivered === 'not-steered') {
-      this.deps.log.debug('site not steered yet: its evaluation waits', { siteId: device.siteId, deviceSerial: device.serial });
-      this.notSteeredUntil.set(device.deviceId, at + notSteeredRetryMs);
-      return;
-    }
-    if (delivered !== 'delivered') return;
-    this.notSteeredUntil.delete(device.deviceId);
+    if (!delivered) return;
     this.previous.set(device.deviceId, evaluation);
     if (digest === healthyDigest) delete this.progress.signalled[device.deviceId];
     else this.progress.signalled[device.deviceId] = digest;
