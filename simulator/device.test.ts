@@ -118,14 +118,19 @@ describe('simulated links and steering', () => {
     assert.equal(moved.applicationPaths().find((p) => p.application === 'junos:MS-TEAMS')?.linkUp, false, 'a blacked-out link carries nothing');
   });
 
-  it('measures a link under its impairment in the RPM results it serves, with the thresholds the steering set', async () => {
+  it('measures a link under its impairment in the RPM results it serves, once a test has met it, with the thresholds the steering set', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-11-30T08:00:00Z') });
     const device = steered();
     const last = () => device.rpmResults().find(({ test }) => test.owner === 'wan0')!;
+    const lastCompleted = () => last().collections.find((c) => c.collection === 2)!;
     assert.equal(last().test.rttThresholdUs, 150_000);
-    assert.equal(summarise(last().collections.find((c) => c.collection === 2)!)?.averageUs, 18_000);
-    device.impairLink('wan0', { shape: 'step', to: { latencyMs: 240, lossPermille: 300 } });
-    const degraded = last().collections.find((c) => c.collection === 2)!;
-    assert.deepEqual([summarise(degraded)?.averageUs, degraded.sent - degraded.received], [240_000, 3]);
+    assert.equal(summarise(lastCompleted())?.averageUs, 18_000);
+    device.impairLink('wan0', { shape: 'step', to: { latencyMs: 240, lossPermille: 400 } });
+    assert.equal(summarise(lastCompleted())?.averageUs, 18_000, 'no test has completed since');
+    // A test is 5 probes a second apart and a second's pause: two tests on, one has met only the step.
+    t.mock.timers.tick(12_000);
+    const degraded = lastCompleted();
+    assert.deepEqual([summarise(degraded)?.averageUs, degraded.sent - degraded.received], [240_000, 2]);
     const reply = await rpc(device, '<get-probe-results><owner>wan0</owner></get-probe-results>');
     assert.equal(reply.getElementsByTagName('avg-delay')[0]?.textContent, '240000', 'NETCONF serves the impaired link');
     device.impairLink('wan0', undefined);

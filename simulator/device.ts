@@ -15,7 +15,7 @@ import {
 } from './operational-rpcs.ts';
 import { applicationPaths, type ApplicationPath } from './application-paths.ts';
 import { impairmentActive, type Impairment, type ImpairmentShape, type ProbeNoise } from './impairments.ts';
-import { measuredQuality, rpmCollections, rpmTestsIn, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
+import { measuredTests, rpmCollections, rpmTestsIn, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
 import { notifications, rpmInstance, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SnmpView } from './snmp-agent.ts';
 
 export interface DeviceIdentity {
@@ -330,7 +330,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     const wanDown = this.faults.wanDownOnVersion === this.currentVersion;
     const uptime = Math.floor(this.uptimeCentiseconds() / 100);
     const now = Date.now();
-    return this.rpmTests().map((test) => ({ test, collections: rpmCollections(test, uptime, wanDown, measuredQuality(test, now, this.serial)) }));
+    return this.rpmTests().map((test) => ({ test, collections: rpmCollections(test, uptime, wanDown, measuredTests(test, now, this.serial)) }));
   }
 
   /** IPsec VPNs (st0 units) and whether their peer answers: IKE and IPsec SAs are up while it does. */

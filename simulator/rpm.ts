@@ -15,6 +15,8 @@ export interface RpmTest {
   probeCount: number;
   /** probe-interval, in seconds (Junos's default: 3). */
   probeIntervalSeconds: number;
+  /** test-interval, the pause after a test before the next, in seconds (Junos's default: 1). */
+  testIntervalSeconds: number;
   /** thresholds rtt, in microseconds, when configured. */
   rttThresholdUs?: number;
   /** thresholds total-loss: lost probes a test may have before it fails (Junos's default: 1). */
@@ -59,6 +61,7 @@ export function rpmTestsIn(running: Document, links: WanLinkState[], addressesOf
       probeType: childText(test, 'probe-type') ?? 'icmp-ping',
       probeCount: Math.max(1, Number(childText(test, 'probe-count') ?? 1) || 1),
       probeIntervalSeconds: Math.max(1, Number(childText(test, 'probe-interval') ?? 3) || 3),
+      testIntervalSeconds: Math.max(0, Number(childText(test, 'test-interval') ?? 1) || 0),
       ...(rtt && /^\d+$/.test(rtt) ? { rttThresholdUs: Number(rtt) } : {}),
       totalLoss: totalLoss && /^\d+$/.test(totalLoss) ? Number(totalLoss) : 1,
       traps: named(test, 'traps').map((t) => t.textContent?.trim() ?? ''),
@@ -66,40 +69,61 @@ export function rpmTestsIn(running: Document, links: WanLinkState[], addressesOf
   }));
 }
 
-/** The round trips of `received` probes spread evenly over the link's jitter around its latency. */
-function roundTrips(quality: LinkQuality, received: number): number[] {
-  return Array.from({ length: received }, (_, i) => {
-    const offset = received > 1 ? i / (received - 1) - 0.5 : 0;
+/** The round trip of each probe, spread evenly over the jitter of the link it met around its latency. */
+function roundTrips(probes: readonly LinkQuality[]): number[] {
+  return probes.map((quality, i) => {
+    const offset = probes.length > 1 ? i / (probes.length - 1) - 0.5 : 0;
     return Math.max(0, Math.round((quality.latencyMs + offset * quality.jitterMs) * 1000));
   });
 }
 
-/**
- * The link as the test measures it at `now`: its impairment, then probe noise drawn once per test
- * (the seed names the device, the test and which test of the run it is), so every reader of the
- * results of one test (NETCONF, SNMP, a trap) sees the same figures.
- */
-export function measuredQuality(test: RpmTest, now: number, seed: string): LinkQuality {
-  const testMs = test.probeCount * test.probeIntervalSeconds * 1000;
-  return withNoise(impairedQuality(test.link, test.link.impairment, now), test.link.noise, `${seed}/${test.owner}/${test.test}/${Math.floor(now / testMs)}`);
+/** What a test's probes met: the link at each probe's moment, the same for all of them when it does not change. */
+export interface MeasuredTests {
+  /** The test running now, as if all its probes met the link as it is now. */
+  current: LinkQuality;
+  /** The last test to complete, one quality per probe, each at the moment it was sent. */
+  lastCompleted: LinkQuality[];
 }
 
 /**
- * A test's collections as the box holds them now: the current and last completed tests (the link
- * as it is measured now), and every test since boot. A cut link, or a box whose WAN is down,
- * answers nothing.
+ * The link as the tests measure it: a test is probe-count probes, one every probe-interval, then
+ * test-interval's pause; the last completed one holds what its probes met when each was sent (a
+ * change in the middle of a test shows in part of it, and in no result before the test ends).
+ * Probe noise is drawn once per test (the seed names the device, the test and which test of the
+ * run it is), so every reader of one test's results (NETCONF, SNMP, a trap) sees the same figures.
  */
-export function rpmCollections(test: RpmTest, uptimeSeconds: number, wanDown: boolean, measured: LinkQuality = test.link): RpmCollection[] {
-  const { link, probeCount } = test;
-  const loss = link.cut || wanDown ? 1 : measured.lossPermille / 1000;
-  const one = (collection: 1 | 2 | 4, sent: number): RpmCollection => {
-    const received = sent - Math.min(sent, Math.round(sent * loss));
-    // Round trips of at most a thousand probes: enough for the statistics of a long collection.
-    return { collection, sent, received, rttsUs: roundTrips(measured, Math.min(received, 1000)) };
+export function measuredTests(test: RpmTest, now: number, seed: string): MeasuredTests {
+  const probeMs = test.probeIntervalSeconds * 1000;
+  const testMs = test.probeCount * probeMs;
+  const periodMs = testMs + test.testIntervalSeconds * 1000;
+  const measured = (at: number, testNumber: number) =>
+    withNoise(impairedQuality(test.link, test.link.impairment, at), test.link.noise, `${seed}/${test.owner}/${test.test}/${testNumber}`);
+  const last = Math.floor((now - testMs) / periodMs);
+  return {
+    current: measured(now, Math.floor(now / periodMs)),
+    lastCompleted: Array.from({ length: test.probeCount }, (_, i) => measured(last * periodMs + i * probeMs, last)),
   };
-  // A test of probe-count probes, one every probe-interval, then the next test.
-  const testsSinceBoot = Math.max(1, Math.floor(uptimeSeconds / (probeCount * test.probeIntervalSeconds + 1)));
-  return [one(1, probeCount), one(2, probeCount), one(4, probeCount * testsSinceBoot)];
+}
+
+/**
+ * A test's collections as the box holds them now: the current test (the link as it is now), the
+ * last completed test (what its probes met), and every test since boot. A cut link, or a box whose
+ * WAN is down, answers nothing.
+ */
+export function rpmCollections(test: RpmTest, uptimeSeconds: number, wanDown: boolean, measured: MeasuredTests): RpmCollection[] {
+  const { link, probeCount } = test;
+  const one = (collection: 1 | 2 | 4, probes: readonly LinkQuality[], sent: number): RpmCollection => {
+    const loss = link.cut || wanDown ? 1 : probes.reduce((sum, q) => sum + q.lossPermille, 0) / probes.length / 1000;
+    const lost = Math.min(sent, Math.round(sent * loss));
+    // The probes that met the most loss are the ones lost. Round trips of at most a thousand
+    // probes (`probes`): enough for the statistics of a long collection.
+    const answered = probes.map((quality, i) => ({ quality, i })).sort((a, b) => a.quality.lossPermille - b.quality.lossPermille || a.i - b.i)
+      .slice(0, probes.length - Math.min(probes.length, Math.round(probes.length * loss))).sort((a, b) => a.i - b.i).map((p) => p.quality);
+    return { collection, sent, received: sent - lost, rttsUs: roundTrips(answered) };
+  };
+  const steady = (sent: number) => Array.from({ length: Math.min(sent, 1000) }, () => measured.current);
+  const testsSinceBoot = Math.max(1, Math.floor(uptimeSeconds / (probeCount * test.probeIntervalSeconds + test.testIntervalSeconds)));
+  return [one(1, steady(probeCount), probeCount), one(2, measured.lastCompleted, probeCount), one(4, steady(probeCount * testsSinceBoot), probeCount * testsSinceBoot)];
 }
 
 export interface RttSummary {

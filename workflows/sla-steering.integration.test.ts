@@ -149,6 +149,7 @@ describe('SLA steering of a site', { timeout: 600_000 }, () => {
   it('moves voice to MPLS when broadband degrades, and back after it recovers and has complied for the smoothing window', async () => {
     await impair('internet', { shape: 'step', to: degraded });
     await until('voice on MPLS', simLink.mpls);
+    await settled(); // the box steers by the commit; steering takes it as made once it is recorded
     const state = await lab.api<{ steering: string; applications: { link: string; reason: string }[]; links: { link: string; up: boolean }[] }>('GET', `/api/v1/sites/${siteId}/sla`);
     assert.deepEqual([state.body.steering, state.body.applications[0]?.link, state.body.applications[0]?.reason], ['running', 'mpls', 'violation']);
     await impair('internet', null);
@@ -162,13 +163,15 @@ describe('SLA steering of a site', { timeout: 600_000 }, () => {
 
   it('under an oscillating broadband link, switches at most the flap threshold of times away, then holds it down', async () => {
     const before = (await switches()).length;
-    await impair('internet', { shape: 'oscillation', to: degraded, periodMs: 8_000, durationMs: 30_000 });
-    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    // Each half of the period holds a whole RPM test (5 probes a second apart, then a second's pause).
+    await impair('internet', { shape: 'oscillation', to: degraded, periodMs: 24_000, durationMs: 60_000 });
+    await eventually('broadband held down', async () => (await lab.api<{ applications: { heldDown: { link: string }[] }[] }>('GET', `/api/v1/sites/${siteId}/sla`)).body,
+      (state) => state.applications[0]?.heldDown[0]?.link === 'internet', 60_000);
+    await settled();
     const made = (await switches()).slice(before);
     assert.ok(made.filter((s) => s.toLink === 'mpls').length <= 2, JSON.stringify(made));
     assert.equal(made.at(-1)?.toLink, 'mpls');
-    const state = await lab.api<{ applications: { heldDown: { link: string }[] }[] }>('GET', `/api/v1/sites/${siteId}/sla`);
-    assert.equal(state.body.applications[0]?.heldDown[0]?.link, 'internet');
+    assert.equal(await sipPath(), simLink.mpls);
     console.log(JSON.stringify({ figure: 'oscillation', switches: made.map((s) => `${s.fromLink}→${s.toLink} (${s.reason})`) }));
     await impair('internet', null);
     await until('voice back on broadband after the hold-down', simLink.internet, 60_000);

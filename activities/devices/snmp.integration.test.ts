@@ -1,7 +1,7 @@
 // The SNMP client against the simulator's agent, over real UDP sockets on loopback.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { rpmCollections, type RpmTest } from '../../simulator/rpm.ts';
+import { measuredTests, rpmCollections, type RpmTest } from '../../simulator/rpm.ts';
 import { oids, rpmInstance, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SnmpView } from '../../simulator/snmp-agent.ts';
 import { DeviceError } from './errors.ts';
 import { SnmpClient, type SnmpTarget } from './snmp.ts';
@@ -23,10 +23,10 @@ function view(serial: string): SnmpView {
     interfaces: () => [iface(1, 'ge-0/0/0', 1_000_000), iface(2, 'ge-0/0/1', 2_000_000), iface(3, 'st0.1', 0)],
     rpmResults: () => {
       const test: RpmTest = {
-        owner: 'mpls', test: 'sla', target: '192.0.2.1', probeType: 'icmp-ping', probeCount: 10, probeIntervalSeconds: 3, totalLoss: 1, traps: [],
+        owner: 'mpls', test: 'sla', target: '192.0.2.1', probeType: 'icmp-ping', probeCount: 10, probeIntervalSeconds: 3, testIntervalSeconds: 1, totalLoss: 1, traps: [],
         link: { name: 'mpls', interfaceName: 'ge-0/0/0', latencyMs: 23, jitterMs: 2, lossPermille: 100, cut: false },
       };
-      return [{ test, collections: rpmCollections(test, seconds(), false) }];
+      return [{ test, collections: rpmCollections(test, seconds(), false, measuredTests(test, Date.now(), serial)) }];
     },
   };
 }

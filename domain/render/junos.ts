@@ -154,15 +154,19 @@ function routingInstances(links: WanLinkConfig[]): string {
  * to its gateway, else to the site's first DNS server, leaving by the link's unit. A link with
  * none of these has no probe.
  */
-/** Probes per RPM test, one a second: a test every 10 s plus its 10 s pause. */
-const probeCount = 10;
+/**
+ * Probes per RPM test, one a second, then a second's pause: a test completes every 6 s, and the
+ * pollers read each last completed test about once (every 5 s), so a degradation shows within a
+ * test or two. Loss is seen in steps of one probe in five; the pollers' window of tests smooths it.
+ */
+const probeCount = 5;
 
 function rpmProbes(input: DeviceConfigInput): string {
   const probes = byName(input.wanLinks).flatMap((link) => {
     const target = byUnit(input.tunnels).find((t) => t.viaLink === link.name)?.peer ?? (hasGateway(link) ? link.gateway : input.dnsServers?.[0]);
     if (!target) return [];
     const test = `<test>${named('sla')}${leaf('probe-type', 'icmp-ping')}<target>${leaf('address', target)}</target>`
-      + `${leaf('probe-count', probeCount)}${leaf('probe-interval', 1)}${leaf('test-interval', 10)}${leaf('destination-interface', wanUnit(link))}</test>`;
+      + `${leaf('probe-count', probeCount)}${leaf('probe-interval', 1)}${leaf('test-interval', 1)}${leaf('destination-interface', wanUnit(link))}</test>`;
     return [`<probe>${named(link.name, test)}</probe>`];
   });
   return element('services', element('rpm', probes.join('')));
