@@ -9,7 +9,7 @@ import { alarmTypes } from '../domain/alarm-types.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { ensureDriftSchedule } from '../scripts/drift-schedule.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { createTestDatabase, eventually, testServices, type TestDatabase } from '../scripts/testing.ts';
 import { driftScheduleId } from './reconcile-drift.messages.ts';
 import { deviceConfigurationWorkflowId } from './device-configuration.messages.ts';
 import type { adoptConfiguration } from './adopt-configuration.ts';
@@ -36,20 +36,10 @@ describe('device configuration history, rollback and drift', { timeout: 120_000 
     assert.equal(response.status, 200, await response.text());
   }
 
-  async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, withinMs = 30_000): Promise<T> {
-    const deadline = Date.now() + withinMs;
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(value)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-
   async function finished(started: { status: number; body: unknown }): Promise<Run> {
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const { progressUrl } = started.body as { progressUrl: string };
-    return until('the run did not end', async () => (await lab.api<Run>('GET', progressUrl)).body, (run) => !!run.execution && run.execution !== 'RUNNING', 60_000);
+    return eventually('the run did not end', async () => (await lab.api<Run>('GET', progressUrl)).body, (run) => !!run.execution && run.execution !== 'RUNNING', 60_000);
   }
 
   /** A version of what the device runs now, as adoption makes it (setting the history up without the API's drift check). */
@@ -136,7 +126,7 @@ describe('device configuration history, rollback and drift', { timeout: 120_000 
     await ensureDriftSchedule(lab.client, intervalSeconds);
     assert.deepEqual(await ensureDriftSchedule(lab.client, intervalSeconds), { created: false }, 'a second worker finds the schedule made');
     await handEdit('alice', '<domain-name>branch.example</domain-name>');
-    const found = await until('no drift seen', drift, (d) => d.state === 'drifted', (intervalSeconds * 2 + 10) * 1000);
+    const found = await eventually('no drift seen', drift, (d) => d.state === 'drifted', (intervalSeconds * 2 + 10) * 1000);
     assert.equal(found.changedBy, 'alice');
     assert.ok(found.changedAt);
     assert.match(found.diff, /^\+ +<domain-name>branch\.example<\/domain-name>$/m);
@@ -154,7 +144,7 @@ describe('device configuration history, rollback and drift', { timeout: 120_000 
 
   it('adopts a change made by hand as a new version, and clears the alarm', async () => {
     await handEdit('bob', '<domain-name>adopted.example</domain-name>');
-    await until('no drift seen', drift, (d) => d.state === 'drifted' && d.changedBy === 'bob', (intervalSeconds * 2 + 10) * 1000);
+    await eventually('no drift seen', drift, (d) => d.state === 'drifted' && d.changedBy === 'bob', (intervalSeconds * 2 + 10) * 1000);
     assert.equal(await activeDriftAlarms(), 1);
     const run = await finished(await lab.api('POST', `/api/v1/devices/${deviceId}/drift/adopt`, {}));
     assert.equal(run.execution, 'COMPLETED', JSON.stringify(run));
