@@ -6,6 +6,8 @@ import { createDeviceActivities, type DeviceCredentials } from './devices/activi
 import type { Transports } from './devices/drivers/contract.ts';
 import { createCampaignActivities } from './campaigns.ts';
 import { createCredentialActivities } from './credentials.ts';
+import { createDeviceConfigurationActivities } from './device-configuration.ts';
+import { createDriftActivities } from './devices/drift.ts';
 import { createDeliveryActivities } from './events/deliveries.ts';
 import type { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createLeaseActivities } from './leases.ts';
@@ -38,6 +40,8 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRmaActivities(deps),
     ...createCredentialActivities(deps),
     ...createSlaSteeringActivities(deps),
+    ...createDeviceConfigurationActivities(deps),
+    ...createDriftActivities(deps),
   };
 }
 

@@ -35,6 +35,7 @@ import { auditRouter } from './routes/audit.ts';
 import { campaignsRouter } from './routes/campaigns.ts';
 import { devicesRouter } from './routes/devices.ts';
 import { credentialsRouter } from './routes/credentials.ts';
+import { configurationRouter } from './routes/configuration.ts';
 import { credentialRotationRouter } from './routes/credential-rotation.ts';
 import { firmwareRouter } from './routes/firmware.ts';
 import { itsmRouter } from './routes/itsm.ts';
@@ -154,6 +155,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(upgradesRouter(api, deps, runs));
   v1.use(rmaRouter(api, deps, runs));
   v1.use(credentialRotationRouter(api, deps, runs));
+  v1.use(configurationRouter(api, deps, runs));
   v1.use(campaignsRouter(api, deps, runs));
   v1.use(itsmRouter(api, deps, runs));
   v1.use(webhooksRouter(api, { prisma: deps.prisma, webhookDestinations: deps.webhookDestinations ?? new WebhookDestinations() }));

@@ -15,6 +15,8 @@ export const alarmTypes = {
   campaignHalted: 'upgrade.campaign-halted',
   /** A steered application out of its SLA for its policy's smoothing window (no compliant link, or none yet). */
   slaViolation: 'sla.violation',
+  /** A device's running configuration differs from what Branchline last committed: cleared once they agree again. */
+  configurationDrift: 'config.drift',
 } as const;
 
 /** The alarms about getting a device's box admitted: cleared once a box is provisioned for the device. */

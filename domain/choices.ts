@@ -2,7 +2,7 @@
 // browser-safe enums); each gets its label and badge colour here, and the type system makes
 // sure no value is forgotten. The zod validators, the workflows and the UI all read these.
 import {
-  AlarmSeverity, AlarmState, CampaignDeviceStatus, CampaignStatus, CampaignStrategy, DeviceStatus,
+  AlarmSeverity, AlarmState, CampaignDeviceStatus, CampaignStatus, CampaignStrategy, DeviceStatus, DriftState,
   PppAuthentication, RmaStatus, RunKind, RunStatus, SiteStatus, VnfStatus, WanAddressing, WanLinkType,
 } from '../generated/prisma/enums.ts';
 
@@ -87,6 +87,17 @@ export const replaceableDeviceStatuses = deviceStatus.subset(['online', 'offline
  */
 export const upgradableDeviceStatuses = deviceStatus.subset(['online', 'offline']);
 
+/**
+ * A device in service answers for its configuration: drift reconciliation reads it, and its
+ * configuration can be rolled back, re-applied or adopted. Any other is refused, changing nothing.
+ */
+export const reconciledDeviceStatuses = deviceStatus.subset(['online']);
+
+export const driftState = defineChoices(DriftState, {
+  in_sync: ['In sync', 'green'],
+  drifted: ['Drifted', 'amber'],
+});
+
 /** Devices that wait for a box to phone home: planned ones, and those in RMA awaiting their replacement. */
 export const awaitingBoxDeviceStatuses = deviceStatus.subset(['planned', 'rma']);
 
@@ -120,6 +131,8 @@ export const runKind = defineChoices(RunKind, {
   vnf_lifecycle: ['VNF lifecycle', 'green'],
   sla_steering: ['SLA steering', 'green'],
   policy_deployment: ['Policy deployment', 'blue'],
+  config_rollback: ['Configuration rollback', 'amber'],
+  config_adoption: ['Configuration adopted', 'grey'],
 });
 
 export const runStatus = defineChoices(RunStatus, {

@@ -46,6 +46,10 @@ export const failureTypes = {
   credentialRotationRefused: 'CredentialRotationRefused',
   /** A credential rotation failed and was undone: the new login removed, the old credentials still on record and working. */
   credentialRotationFailed: 'CredentialRotationFailed',
+  /** A configuration version asked for is not on record for the device. */
+  configVersionNotFound: 'ConfigVersionNotFound',
+  /** A configuration rollback, re-apply or adoption failed; a change the device did not confirm was rolled back by it. */
+  configurationRestoreFailed: 'ConfigurationRestoreFailed',
   /** A webhook receiver answered other than 2xx, or not at all; retried until the deadline. */
   webhookNotDelivered: 'WebhookNotDelivered',
   /** A webhook that cannot be sent at all (its subscription was switched off or deleted). */

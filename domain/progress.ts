@@ -117,6 +117,21 @@ export const credentialRotationProgressSchema = z.object({
 });
 export type CredentialRotationProgress = z.infer<typeof credentialRotationProgressSchema>;
 
+export const deviceConfigurationProgressSchema = z.object({
+  deviceId: z.string(),
+  hostname: z.string().nullable(),
+  /** Back to an earlier version, Branchline's last version pushed over a drift, or the device's change kept as a new version. */
+  action: z.enum(['rollback', 're-apply', 'adopt']),
+  /** The version pushed back (rollback, re-apply). */
+  version: z.number().int().nullable(),
+  state: z.enum(['running', 'completed', 'failed']),
+  /** The version on record once done: new for a rollback or an adoption, the same for a re-apply. */
+  recordedVersion: z.number().int().nullable(),
+  steps: z.array(stepSchema),
+  error: z.string().nullable(),
+});
+export type DeviceConfigurationProgress = z.infer<typeof deviceConfigurationProgressSchema>;
+
 export const rmaProgressSchema = z.object({
   rmaId: z.string(),
   deviceId: z.string(),

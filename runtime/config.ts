@@ -89,6 +89,8 @@ export const configSchema = z.object({
   TELEMETRY_MAX_SHARDS_PER_WORKER: z.coerce.number().int().min(1).default(4),
   /** Device reads and signals in flight at once per worker, over all its shards. */
   TELEMETRY_CONCURRENCY: z.coerce.number().int().min(1).default(256),
+  /** Seconds between drift reconciliations (a Temporal Schedule the first worker up creates); 0: none (tests make their own). */
+  DRIFT_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   ADMIN_EMAIL: z.email().default('admin@branchline.local'),
   ADMIN_PASSWORD: optionalText.pipe(z.string().min(12, 'is at least 12 characters').optional()),
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),

@@ -48,6 +48,8 @@ async function main() {
   const env = {
     // npm start runs the telemetry pollers (a deployment sets TELEMETRY_SHARDS itself).
     TELEMETRY_SHARDS: '4',
+    // …and reconciles the fleet's configurations every five minutes.
+    DRIFT_RECONCILE_INTERVAL_SECONDS: '300',
     ...process.env, DATABASE_URL: platform.databaseUrl, TEMPORAL_ADDRESS: platform.temporalAddress,
     ...(config.SECRETS_KEY ? {} : { SECRETS_KEY: keptSecretsKey(config.secretsKeyFile) }),
   };

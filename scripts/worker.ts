@@ -16,6 +16,7 @@ import { createPrismaClient } from '../prisma/client.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { telemetryDefaults, telemetryWorkflowId, type RunTelemetryInput } from '../workflows/run-telemetry.messages.ts';
 import type { runTelemetry } from '../workflows/run-telemetry.ts';
+import { ensureDriftSchedule } from './drift-schedule.ts';
 import { ConfigError, loadServiceConfig, requireSecretsKey, type ServiceConfig } from '../runtime/config.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
 import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
@@ -110,6 +111,10 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
     maxHeartbeatThrottleInterval: '1 second',
   });
   await ensureTelemetry(client, config, log);
+  if (config.DRIFT_RECONCILE_INTERVAL_SECONDS > 0) {
+    const { created } = await ensureDriftSchedule(client, config.DRIFT_RECONCILE_INTERVAL_SECONDS);
+    log.info({ intervalSeconds: config.DRIFT_RECONCILE_INTERVAL_SECONDS, created }, 'drift reconciliation scheduled');
+  }
   log.info({ taskQueues: [taskQueues.orchestration, taskQueues.devices, taskQueues.telemetry] }, 'worker ready');
 
   return {

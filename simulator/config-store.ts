@@ -32,6 +32,8 @@ export interface JournalEntry {
   confirmTimeoutSeconds?: number;
   /** The message a Junos commit logged (commit-configuration's <log>). */
   log?: string;
+  /** Made at the box's CLI by hand (handEdit), not over NETCONF. */
+  client?: 'cli';
   changed: boolean;
   sha256: string;
   /** Top-level sections that differ from the previous running configuration. */
@@ -48,6 +50,9 @@ interface PendingConfirm {
   rollbackTo: Document;
   timer: NodeJS.Timeout;
 }
+
+/** The session a hand edit at the CLI commits as: no NETCONF session has it. */
+const cliSession = -1;
 
 const sha = (document: Document) => createHash('sha256').update(serialize(document)).digest('hex');
 
@@ -140,7 +145,7 @@ export class ConfigStore {
    * (RFC 6241's :confirmed-commit:1.0, as Junos announces it); Junos's own <commit-configuration>
    * (`junos`) one that outlives its session, as the CLI's does, and keeps `log` in the history.
    */
-  commit(options: { sessionId: number; username: string; confirmed?: boolean; confirmTimeoutSeconds?: number; junos?: boolean; log?: string }) {
+  commit(options: { sessionId: number; username: string; confirmed?: boolean; confirmTimeoutSeconds?: number; junos?: boolean; log?: string; client?: 'cli' }) {
     this.assertNotLockedByOther('running', options.sessionId);
     this.assertNotLockedByOther('candidate', options.sessionId);
     this.validate('candidate');
@@ -182,9 +187,31 @@ export class ConfigStore {
       ...(undoes ? { reason: 'rollback' } : {}),
       ...(options.confirmed ? { confirmTimeoutSeconds } : {}),
       ...(options.log ? { log: options.log } : {}),
+      ...(options.client ? { client: options.client } : {}),
       changed,
       before: previous,
     });
+  }
+
+  /**
+   * A change made on the box by hand, as at its CLI (`configure`, `load merge terminal`, `commit`)
+   * as `username`: merged into the candidate and committed, validated as any commit is. Refused
+   * while a session holds the configuration or its uncommitted changes, as Junos's `configure
+   * exclusive` would be.
+   */
+  handEdit(username: string, configChildren: Element[]) {
+    this.assertNotLockedByOther('candidate', cliSession);
+    if (this.candidateChangedBy !== undefined) throw new StoreError('in-use', `the candidate holds uncommitted changes of session ${this.candidateChangedBy}`, { sessionId: this.candidateChangedBy });
+    const edited = editConfiguration(cloneDocument(this.running), configChildren, 'merge');
+    keepSecretsAsJunosDoes(edited);
+    const candidate = this.candidate;
+    this.candidate = edited;
+    try {
+      this.commit({ sessionId: cliSession, username, junos: true, client: 'cli' });
+    } catch (error) {
+      this.candidate = candidate;
+      throw error;
+    }
   }
 
   /** Junos's `rollback N`: loads an earlier running configuration into the candidate. */
@@ -232,7 +259,7 @@ export class ConfigStore {
     this.record({ sessionId, username, kind: 'revert', reason, changed: sha(before) !== sha(this.running), before });
   }
 
-  private record(entry: Pick<JournalEntry, 'sessionId' | 'username' | 'kind' | 'reason' | 'confirmTimeoutSeconds' | 'log' | 'changed'> & { before: Document }) {
+  private record(entry: Pick<JournalEntry, 'sessionId' | 'username' | 'kind' | 'reason' | 'confirmTimeoutSeconds' | 'log' | 'client' | 'changed'> & { before: Document }) {
     if (entry.changed) this.onRunningChanged();
     const { before, ...recorded } = entry;
     this.journal.push({

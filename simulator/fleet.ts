@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { formatIpv4, parseIpv4 } from '../domain/ipv4.ts';
+import { elementChildren, parseXml } from '../activities/devices/netconf/xml.ts';
 import { impairmentShape, probeNoise } from './impairments.ts';
 import { SimulatedDevice, newIdentity, simulatorImage, withCredentials, type DeviceState, type ManagementCredentials } from './device.ts';
 
@@ -173,6 +174,7 @@ export class Fleet {
       /** Simulator-only: the length of a confirm-timeout minute, so tests wait seconds for a device's own rollback. */
       confirmMinuteMs: z.number().int().min(100).max(60_000).optional(),
     });
+    const handEdit = z.object({ user: z.string().regex(/^[a-z][\w.-]{0,31}$/), configuration: z.string().min(1).max(1_000_000).startsWith('<configuration') });
     const activationCode = z.object({ code: z.string().min(1).max(100).nullable() });
 
     app.get('/devices', (_req, res) => {
@@ -190,6 +192,13 @@ export class Fleet {
     });
     app.get('/devices/:serial/journal', withDevice((device) => device.store.journal));
     app.get('/devices/:serial/config', withDevice((device, _req, res) => res.type('application/xml').send(device.store.datastore('running').toString())));
+    // Someone at the box's CLI: a <configuration> merged in and committed as `user` (it shows in the commit history).
+    app.post('/devices/:serial/config/hand-edit', withDevice((device, req) => {
+      const { user, configuration } = handEdit.parse(req.body);
+      const root = parseXml(`<config>${configuration}</config>`).documentElement!;
+      device.store.handEdit(user, elementChildren(root));
+      return device.store.journal.at(-1);
+    }));
     app.post('/devices/:serial/links/:link', withDevice((device, req) => {
       device.changeLink(String(req.params['link']), linkChange.parse(req.body));
     }));

@@ -2,7 +2,7 @@
 // a "$9$" string. These are the secret leaves of the configuration the simulated SRX knows.
 import type { Document, Element } from '../activities/devices/netconf/xml.ts';
 import { elementChildren } from '../activities/devices/netconf/xml.ts';
-import { isNine, obfuscateNine } from '../activities/devices/drivers/junos-nine.ts';
+import { isNine, obfuscateNine } from '../domain/junos-nine.ts';
 
 /** Leaves Junos spells as "$9$": an IKE pre-shared key, PPPoE CHAP and PAP secrets. */
 const secretLeaves = new Set(['ascii-text', 'hexadecimal', 'default-chap-secret', 'local-password', 'default-password']);

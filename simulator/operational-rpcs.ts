@@ -36,7 +36,7 @@ export function commitInformation(journal: readonly JournalEntry[]): string {
     const at = Date.parse(entry.at);
     const comment = entry.kind === 'confirmed-commit' ? `commit confirmed, rollback in ${Math.ceil((entry.confirmTimeoutSeconds ?? 600) / 60)}mins` : undefined;
     return `<commit-history>${leaf('sequence-number', sequence)}${leaf('user', entry.sessionId === 0 ? 'root' : entry.username)}`
-      + `${leaf('client', entry.sessionId === 0 ? 'other' : 'netconf')}<date-time junos:seconds="${Math.floor(at / 1000)}">${junosTime(at)}</date-time>`
+      + `${leaf('client', entry.client ?? (entry.sessionId === 0 ? 'other' : 'netconf'))}<date-time junos:seconds="${Math.floor(at / 1000)}">${junosTime(at)}</date-time>`
       + `${comment ? leaf('comment', comment) : ''}${entry.log ? leaf('log', entry.log) : ''}</commit-history>`;
   });
   return `<commit-information>${history.join('')}</commit-information>`;

@@ -1,9 +1,12 @@
 // The workflows the worker bundles. One workflow per file; this barrel only re-exports.
+export { adoptConfiguration } from './adopt-configuration.ts';
 export { applySlaPolicies } from './apply-sla-policies.ts';
 export { decommissionSite } from './decommission-site.ts';
 export { deliverWebhook } from './deliver-webhook.ts';
 export { deviceLease } from './device-lease.ts';
 export { onboardSite } from './onboard-site.ts';
+export { reconcileDrift } from './reconcile-drift.ts';
+export { restoreConfiguration } from './restore-configuration.ts';
 export { rma } from './rma.ts';
 export { rotateCredentials } from './rotate-credentials.ts';
 export { slaSteering } from './sla-steering.ts';

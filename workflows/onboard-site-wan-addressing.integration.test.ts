@@ -4,7 +4,7 @@
 // boxes and nothing else: not the workflow histories, not the configuration versions.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { revealNine } from '../activities/devices/drivers/junos-nine.ts';
+import { revealNine } from '../domain/junos-nine.ts';
 import { childText, parseXml } from '../activities/devices/netconf/xml.ts';
 import { startSeededLab, type Lab } from '../scripts/lab.ts';
 import { eventually, type TestDatabase } from '../scripts/testing.ts';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { revealNine } from '../activities/devices/drivers/junos-nine.ts';
+import { revealNine } from '../domain/junos-nine.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
 import { createTestDatabase, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';

@@ -54,6 +54,18 @@ export interface RecordConfigurationInput {
   target: DeviceTarget;
   source: ConfigSource;
   workflowId: string;
+  /** The earlier version a rollback brought back, which the new version says it restores. */
+  restoredVersion?: number;
+}
+
+/** A version on record pushed back to the device whole (a rollback, or intent re-applied over a drift). */
+export interface RestoreConfigurationInput {
+  target: DeviceTarget;
+  version: number;
+  persist: string;
+  checks: PostCheck[];
+  workflowId: string;
+  confirmTimeoutSeconds?: number;
 }
 
 /** Device errors leave as ApplicationFailure with their type; anything else as it is. */
@@ -95,21 +107,25 @@ export async function credentialsOnRecord(prisma: PrismaClient, box: SecretBox, 
   });
 }
 
+/** A device's driver, logging in with its profile's credentials, or else the fleet's. */
+export function deviceDrivers(deps: Pick<DeviceActivityDependencies, 'prisma' | 'transports' | 'credentials' | 'secretsKey'>): (target: DeviceTarget) => Promise<DeviceDriver> {
+  const box = credentialsBox(deps.secretsKey);
+  return async (target) => driverFor({ ...target, ...(await credentialsOnRecord(deps.prisma, box, target.deviceId) ?? deps.credentials) }, deps.transports);
+}
+
 export function createDeviceActivities(deps: DeviceActivityDependencies) {
   const { prisma, transports, credentials } = deps;
   const box = credentialsBox(deps.secretsKey);
-  /** The device's driver, logging in with its profile's credentials, or else the fleet's. */
-  const driver = async (target: DeviceTarget): Promise<DeviceDriver> =>
-    driverFor({ ...target, ...(await credentialsOnRecord(prisma, box, target.deviceId) ?? credentials) }, transports);
+  const driver = deviceDrivers(deps);
   const secrets = createDeviceSecrets(prisma, deps.secretsKey);
 
   /** Records the running configuration as the device's next version, unless it is the version on record already. */
-  async function recordVersion(deviceId: string, running: string, source: ConfigSource, workflowId: string): Promise<number> {
+  async function recordVersion(deviceId: string, running: string, source: ConfigSource, workflowId: string, restoredVersion?: number): Promise<number> {
     const digest = sha256(running);
     const latest = await prisma.configVersion.findFirst({ where: { deviceId }, orderBy: { version: 'desc' }, select: { version: true, sha256: true } });
     if (latest?.sha256 === digest) return latest.version;
     const version = (latest?.version ?? 0) + 1;
-    await prisma.configVersion.create({ data: { deviceId, version, source, content: running, sha256: digest, workflowId } });
+    await prisma.configVersion.create({ data: { deviceId, version, source, content: running, sha256: digest, workflowId, restoredVersion: restoredVersion ?? null } });
     return version;
   }
 
@@ -129,7 +145,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
   /** What the device runs, recorded as its next version unless the version on record has the same sha256. */
   async function recordRunning(input: RecordConfigurationInput): Promise<{ version: number }> {
     const running = await secrets.conceal(input.target.deviceId, await (await driver(input.target)).runningConfig());
-    return { version: await recordVersion(input.target.deviceId, running, input.source, input.workflowId) };
+    return { version: await recordVersion(input.target.deviceId, running, input.source, input.workflowId, input.restoredVersion) };
   }
 
   return {
@@ -140,6 +156,22 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      */
     async applyConfiguration(input: PushConfigurationInput): Promise<{ changed: boolean }> {
       return failingAsDeviceErrors(() => heartbeating(() => changeDevice(input)));
+    },
+
+    /**
+     * Pushes a version on record back to the device, replacing what it runs, by confirmed commit
+     * with post-checks (as applyConfiguration). The content is read here, not carried by the
+     * workflow: a configuration stays out of run histories. A version not on record fails for good.
+     */
+    async restoreConfiguration(input: RestoreConfigurationInput): Promise<{ changed: boolean }> {
+      return failingAsDeviceErrors(() => heartbeating(async () => {
+        const { deviceId } = input.target;
+        const stored = await prisma.configVersion.findUnique({ where: { deviceId_version: { deviceId, version: input.version } }, select: { content: true } });
+        if (!stored) {
+          throw ApplicationFailure.nonRetryable(`Device ${deviceId} has no configuration version ${input.version}.`, failureTypes.configVersionNotFound, { deviceId, version: input.version });
+        }
+        return changeDevice({ ...input, config: stored.content, mode: 'replace', source: 'rollback' });
+      }));
     },
 
     /**

@@ -7,7 +7,7 @@ import { secretReference } from '../../domain/render/device-config.ts';
 import { escapeXml } from '../../domain/render/escape-xml.ts';
 import { rotationSecretName } from '../../domain/credential-rotation.ts';
 import { credentialsBox } from '../../inventory/credentials.ts';
-import { obfuscateNine } from './drivers/junos-nine.ts';
+import { obfuscateNine } from '../../domain/junos-nine.ts';
 import { createDeviceSecrets } from './secrets.ts';
 
 const deploymentKey = Buffer.alloc(32, 7);

@@ -10,7 +10,7 @@ import { failureTypes } from '../../domain/failure-types.ts';
 import { secretReference, secretReferencePattern } from '../../domain/render/device-config.ts';
 import { formatIpv4, ipv4Network } from '../../domain/ipv4.ts';
 import { escapeXml } from '../../domain/render/escape-xml.ts';
-import { revealNine } from './drivers/junos-nine.ts';
+import { revealNine } from '../../domain/junos-nine.ts';
 import { openPppoePassword, pppoePasswordSecret, wanLinkSecretsBox } from '../../inventory/devices.ts';
 import { credentialsBox, rotationSecrets } from '../../inventory/credentials.ts';
 

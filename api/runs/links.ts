@@ -29,6 +29,7 @@ export const decommissionProgressUrl = (siteId: string) => `/api/v1/sites/${site
 export const upgradeProgressUrl = (deviceId: string) => `/api/v1/devices/${deviceId}/upgrade`;
 export const rmaProgressUrl = (deviceId: string) => `/api/v1/devices/${deviceId}/rma`;
 export const credentialRotationProgressUrl = (deviceId: string) => `/api/v1/devices/${deviceId}/credential-rotation`;
+export const deviceConfigurationProgressUrl = (deviceId: string) => `/api/v1/devices/${deviceId}/configuration-run`;
 export const slaPushUrl = (siteId: string) => `/api/v1/sites/${siteId}/sla-policies/push`;
 export const campaignUrl = (campaignId: string) => `/api/v1/upgrade-campaigns/${campaignId}`;
 

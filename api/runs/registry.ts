@@ -13,8 +13,10 @@
 // | RMA                | rma/<deviceId>                  | refused (409): one replacement at a time |
 // | credential rotation| credential-rotation/<deviceId>  | joined                             |
 // | SLA policies push  | sla-policies/<siteId>           | joined                             |
+// | config rollback, re-apply, adopt | device-configuration/<deviceId> | refused (409): one at a time |
 import type { WorkflowHandle } from '@temporalio/client';
 import { launchCampaign, type CampaignRequest } from './campaign-runs.ts';
+import { startConfigurationRun, type ConfigurationRequest } from './configuration-runs.ts';
 import {
   startCredentialRotation, startDeviceUpgrade, startReplacement, type CredentialRotationRequest, type DeviceUpgradeRequest, type ReplacementRequest,
 } from './device-runs.ts';
@@ -33,6 +35,7 @@ export function createRunRegistry(deps: RunDependencies) {
     launchCampaign: (origin: Origin, request: CampaignRequest) => launchCampaign(deps, origin, request),
     startReplacement: (origin: Origin, request: ReplacementRequest) => startReplacement(deps, origin, request),
     startCredentialRotation: (origin: Origin, request: CredentialRotationRequest) => startCredentialRotation(deps, origin, request),
+    startConfigurationRun: (origin: Origin, request: ConfigurationRequest) => startConfigurationRun(deps, origin, request),
     startSlaPush: (origin: Origin, request: SlaPushRequest) => startSlaPush(deps, origin, request),
     previewSlaPush: (origin: Origin, siteId: string) => previewSlaPush(deps, origin.principal, siteId),
     decide: <T>(origin: Origin, decision: Decision<T>, act: (run: WorkflowHandle) => Promise<T>) => decide(deps, origin, decision, act),

@@ -2,7 +2,7 @@
 // discards what it left before it throws), diff against running, discard; and RFC 6241's
 // confirmed commits (:confirmed-commit:1.1), confirmed, cancelled and found by their persist
 // token. A driver adds how it commits.
-import { diffConfigs } from '../config-diff.ts';
+import { diffConfigs } from '../../../domain/config-diff.ts';
 import type { NetconfSession } from '../netconf/session.ts';
 import type { DeviceDriver } from './contract.ts';
 

@@ -95,6 +95,11 @@ export interface DeviceDriver {
    */
   changeOutcome?(persist: string): Promise<ChangeOutcome>;
   /**
+   * The newest commit in the device's commit history, cheaply (no configuration read): while it
+   * stays the same the configuration has not changed. Devices that keep no history leave it out.
+   */
+  newestCommit?(): Promise<CommitSummary | undefined>;
+  /**
    * Copies the image to the device, checks its sha256 there and installs it; the device reboots
    * unless told not to. With `sizeBytes`, a device without room for it is refused before the copy.
    */
@@ -105,6 +110,17 @@ export interface DeviceDriver {
    */
   rollbackImage(options?: { reboot: boolean }): Promise<{ version: string }>;
   reboot(): Promise<void>;
+}
+
+export interface CommitSummary {
+  /** Names this commit among the device's commits (its time, user, client and log). */
+  marker: string;
+  user: string;
+  /** 'cli', 'netconf', or 'other' for the device's own commits. */
+  client: string;
+  log: string;
+  /** When it was committed (ISO 8601), by the device's clock. */
+  at: string | null;
 }
 
 export type ChangeOutcome = 'none' | 'pending' | 'confirmed' | 'rolled-back' | 'reverted-by-device';

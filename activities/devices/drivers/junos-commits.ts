@@ -8,7 +8,7 @@
 import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, escapeXml, type Element } from '../netconf/xml.ts';
-import type { ChangeOutcome, DeviceConnection, DeviceDriver } from './contract.ts';
+import type { ChangeOutcome, CommitSummary, DeviceConnection, DeviceDriver } from './contract.ts';
 
 type OnSession = <T>(work: (session: NetconfSession) => Promise<T>) => Promise<T>;
 
@@ -38,13 +38,34 @@ export function commitHistory(reply: Element): CommitRecord[] {
     }));
 }
 
+/**
+ * The newest commit of a get-commit-information reply (sequence number 0), with its time:
+ * junos:seconds where Junos gives it, else its printed "2026-11-30 01:02:03 UTC".
+ */
+export function newestCommit(reply: Element): CommitSummary | undefined {
+  const information = child(reply, 'commit-information');
+  const entries = information ? elementChildren(information).filter((e) => e.localName === 'commit-history') : [];
+  const newest = entries.find((entry) => Number(childText(entry, 'sequence-number')) === 0) ?? entries[0];
+  if (!newest) return undefined;
+  const stamp = child(newest, 'date-time');
+  const seconds = Number(stamp?.getAttribute('junos:seconds') || Number.NaN);
+  const printed = Date.parse((stamp?.textContent ?? '').trim().replace(' ', 'T').replace(/ UTC$/, 'Z'));
+  const at = Number.isFinite(seconds) ? seconds * 1000 : printed;
+  const summary = { user: childText(newest, 'user') ?? '', client: childText(newest, 'client') ?? '', log: childText(newest, 'log') ?? '' };
+  const when = Number.isFinite(at) ? new Date(at).toISOString() : null;
+  return { ...summary, at: when, marker: JSON.stringify([when, summary.user, summary.client, summary.log, childText(newest, 'comment') ?? '']) };
+}
+
+/** Whether a commit is one of Branchline's own (its log names its change: commitLog). */
+export const isBranchlineCommit = (log: string) => log.startsWith('branchline ');
+
 /** The log message naming a change's commit. */
 export const commitLog = (persist: string) => `branchline ${persist}`;
 
 /** Junos's timeout is in whole minutes, at least one: never shorter than asked. */
 const confirmMinutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
 
-export function junosCommits(connection: DeviceConnection, netconf: OnSession): Pick<DeviceDriver, 'commitConfirmed' | 'confirm' | 'rollback' | 'pendingCommit' | 'changeOutcome'> {
+export function junosCommits(connection: DeviceConnection, netconf: OnSession): Pick<DeviceDriver, 'commitConfirmed' | 'confirm' | 'rollback' | 'pendingCommit' | 'changeOutcome' | 'newestCommit'> {
   const history = async (session: NetconfSession) => commitHistory(await session.rpc('<get-commit-information/>'));
   const isChange = (record: CommitRecord | undefined, persist: string) => record?.confirmed === true && record.log === commitLog(persist);
   const commit = (session: NetconfSession, log: string, confirmTimeoutSeconds?: number) => session.rpc('<commit-configuration>'
@@ -98,6 +119,8 @@ export function junosCommits(connection: DeviceConnection, netconf: OnSession): 
     }),
 
     changeOutcome: (persist) => netconf(async (session) => changeOutcome(await history(session), persist)),
+
+    newestCommit: () => netconf(async (session) => newestCommit(await session.rpc('<get-commit-information/>'))),
   };
 }
 

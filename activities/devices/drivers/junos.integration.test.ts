@@ -14,7 +14,7 @@ import { toApplicationFailure } from '../failures.ts';
 import { NetconfSessionPool } from '../netconf/pool.ts';
 import { SnmpClient } from '../snmp.ts';
 import type { DeviceConnection, DeviceDriver } from './contract.ts';
-import { revealNine } from './junos-nine.ts';
+import { revealNine } from '../../../domain/junos-nine.ts';
 import { driverFor } from './registry.ts';
 
 const hostName = (name: string) => `<configuration><system><host-name>${name}</host-name></system></configuration>`;

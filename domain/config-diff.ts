@@ -2,30 +2,81 @@
 // a unified diff of the lines. A hub's configuration runs to tens of thousands of lines and a
 // change touches a few, so the diff costs what the change touches (Myers' O((N+M)·D) algorithm,
 // after the common head and tail are set aside), not the product of the two lengths.
-import { canonicalNine } from './drivers/junos-nine.ts';
-import { elementChildren, parseXml, type Element } from './netconf/xml.ts';
+import { canonicalNine } from './junos-nine.ts';
+
+const entities: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+const unescapeXml = (text: string) => text.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (entity, name: string) => {
+  if (name.startsWith('#x')) return String.fromCodePoint(parseInt(name.slice(2), 16));
+  if (name.startsWith('#')) return String.fromCodePoint(Number(name.slice(1)));
+  return entities[name] ?? entity;
+});
+
+/**
+ * The tags and text of a configuration, in order. Configurations are machine-written XML (what a
+ * device returned, or a renderer wrote), so a scan of tags is enough; it keeps this pure, for the
+ * API and the UI as much as the device activities. Attributes, comments and declarations do not
+ * count, as they never did in a diff.
+ */
+const token = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>|<!(?:[^>"']|"[^"]*"|'[^']*')*>|<(\/?)([^\s/>]+)(?:[^>"']|"[^"]*"|'[^']*')*?(\/?)>|([^<]+)/g;
+
+interface Node {
+  name: string;
+  children: Node[];
+  text: string;
+}
+
+function parseElements(xml: string): Node[] {
+  const root: Node = { name: '', children: [], text: '' };
+  const open: Node[] = [root];
+  for (const [, cdata, closing, tag, selfClosing, text] of xml.matchAll(token)) {
+    const current = open.at(-1)!;
+    if (tag === undefined) {
+      if (cdata !== undefined) current.text += cdata;
+      else if (text !== undefined) current.text += unescapeXml(text);
+      continue;
+    }
+    const name = tag.slice(tag.indexOf(':') + 1);
+    if (closing) {
+      if (open.length > 1) open.pop();
+      continue;
+    }
+    const element: Node = { name, children: [], text: '' };
+    current.children.push(element);
+    if (!selfClosing) open.push(element);
+  }
+  return root.children;
+}
+
+/** A leaf's text as xmldom's textContent had it: its own text and its descendants'. */
+const textOf = (node: Node): string => node.text + node.children.map(textOf).join('');
 
 /** One line per element: `<name>` opening containers, `<leaf>text</leaf>` for leaves, indented. */
 export function configLines(xml: string): string[] {
   if (!xml.trim()) return [];
   const lines: string[] = [];
-  const walk = (element: Element, depth: number) => {
+  const walk = (element: Node, depth: number) => {
     const indent = '  '.repeat(depth);
-    const children = elementChildren(element);
-    const name = element.localName ?? '';
-    if (children.length === 0) {
+    const name = element.name;
+    if (element.children.length === 0) {
       // A Junos secret is spelt with a new salt each time it is loaded: compare the secret.
-      const text = canonicalNine(element.textContent?.trim() ?? '');
+      const text = canonicalNine(textOf(element).trim());
       lines.push(text ? `${indent}<${name}>${text}</${name}>` : `${indent}<${name}/>`);
       return;
     }
     lines.push(`${indent}<${name}>`);
-    for (const child of children) walk(child, depth + 1);
+    for (const child of element.children) walk(child, depth + 1);
     lines.push(`${indent}</${name}>`);
   };
-  const root = parseXml(`<root>${xml}</root>`).documentElement!;
-  for (const element of elementChildren(root)) walk(element, 0);
+  for (const element of parseElements(xml)) walk(element, 0);
   return lines;
+}
+
+/** Whether two configurations say the same, as a diff reads them (whitespace, attributes and secrets' salts aside). */
+export function sameConfiguration(a: string, b: string): boolean {
+  const left = configLines(a);
+  const right = configLines(b);
+  return left.length === right.length && left.every((line, index) => line === right[index]);
 }
 
 type Op = { kind: ' ' | '-' | '+'; line: string };

@@ -54,3 +54,11 @@ describe('diffConfigs', () => {
     assert.match(diffConfigs('', config('a', [])), /^\+ <configuration>/);
   });
 });
+
+describe('configLines', () => {
+  it('reads what devices write: attributes, namespace prefixes, comments, declarations and escaped text', () => {
+    const device = '<?xml version="1.0"?><configuration xmlns:junos="http://xml.juniper.net/junos/*/junos" junos:commit-user="alice"><!-- by hand -->'
+      + '<system><host-name>a&amp;b</host-name><junos:comment>x > y</junos:comment><ports/></system></configuration>';
+    assert.deepEqual(configLines(device), ['<configuration>', '  <system>', '    <host-name>a&b</host-name>', '    <comment>x > y</comment>', '    <ports/>', '  </system>', '</configuration>']);
+  });
+});

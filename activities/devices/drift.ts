@@ -1,0 +1,139 @@
+// Drift reconciliation's device side: is each device still running what Branchline last committed
+// to it? Cheaply first: the newest commit of the device's history (Junos), which names who changed
+// it and when; only when that commit, or the version on record, is new since the last reading is
+// the running configuration read, secrets concealed, and compared line by line as the diffs are
+// (domain/config-diff.ts). A device that keeps no commit history is read whole and its sha256 is
+// the marker. A difference is not drift while a Branchline change is on its way to its record
+// (its own commit is the newest, or another run holds the device's lease).
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { PrismaClient } from '../../prisma/client.ts';
+import { diffConfigs } from '../../domain/config-diff.ts';
+import { reconciledDeviceStatuses } from '../../domain/choices.ts';
+import { deviceLeaseWorkflowId, leaseStateQuery } from '../../workflows/device-lease.messages.ts';
+import { targetOf } from '../../inventory/devices.ts';
+import { recordDrift, touchDrift } from '../../inventory/drift.ts';
+import { deviceDrivers, type DeviceActivityDependencies } from './activities.ts';
+import { isBranchlineCommit } from './drivers/junos-commits.ts';
+import { createDeviceSecrets } from './secrets.ts';
+
+/** What one reading of a device found. */
+export type DriftReading = 'in_sync' | 'drifted' | 'unchanged' | 'changing' | 'unrecorded' | 'unreachable';
+
+export interface DriftTally {
+  checked: number;
+  /** Devices whose running configuration was read whole (their newest commit was new to us). */
+  fullReads: number;
+  drifted: string[];
+  readings: Record<DriftReading, number>;
+}
+
+export interface ReconcileDevicesInput {
+  deviceIds: string[];
+  /** The run holding these devices' leases, when one asks (a rollback checking its own work): its lease is no change of another's. */
+  leaseHolder?: string;
+}
+
+/** Devices read at once by one activity: enough to hide each device's round trips, few enough for one worker's sockets. */
+const devicesAtOnce = 32;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export function createDriftActivities(deps: DeviceActivityDependencies & { client: Client }) {
+  const { prisma, client } = deps;
+  const driver = deviceDrivers(deps);
+  const secrets = createDeviceSecrets(prisma, deps.secretsKey);
+
+  /** Whether a run other than `own` holds the device's lease: its change may not be on record yet. */
+  async function leasedByAnother(serial: string, own: string | undefined): Promise<boolean> {
+    try {
+      const { holder } = await client.workflow.getHandle(deviceLeaseWorkflowId(serial)).query(leaseStateQuery);
+      return holder !== null && holder.holderWorkflowId !== own;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async function readDevice(device: DeviceRow, leaseHolder: string | undefined, now: Date): Promise<{ reading: DriftReading; fullRead: boolean }> {
+    const target = targetOf(device);
+    const latest = device.configVersions[0];
+    if (!target || !latest) return { reading: 'unrecorded', fullRead: false };
+    const box = await driver(target);
+    const newest = box.newestCommit ? await box.newestCommit() : undefined;
+    let running: string | undefined;
+    const readRunning = async () => (running ??= await secrets.conceal(device.id, await box.runningConfig()));
+    const marker = newest?.marker ?? sha256(await readRunning());
+    const before = device.drift;
+    if (before && before.commitMarker === marker && before.comparedVersion === latest.version) {
+      await touchDrift(prisma, [device.id], now);
+      return { reading: 'unchanged', fullRead: running !== undefined };
+    }
+    const { content } = await prisma.configVersion.findUniqueOrThrow({ where: { id: latest.id }, select: { content: true } });
+    const diff = diffConfigs(content, await readRunning());
+    if (diff !== '' && ((newest && isBranchlineCommit(newest.log)) || await leasedByAnother(target.serial, leaseHolder))) {
+      return { reading: 'changing', fullRead: true };
+    }
+    const state = diff === '' ? 'in_sync' : 'drifted';
+    await recordDrift(prisma, {
+      deviceId: device.id, state, commitMarker: marker, comparedVersion: latest.version, diff,
+      changedBy: newest?.user || null, changedAt: newest?.at ? new Date(newest.at) : null,
+    }, now);
+    return { reading: state, fullRead: true };
+  }
+
+  return {
+    /** The devices drift reconciliation reads: those in service with a management address. */
+    async listReconciledDevices(): Promise<{ deviceIds: string[] }> {
+      const rows = await prisma.device.findMany({
+        where: { status: { in: [...reconciledDeviceStatuses.values] }, serial: { not: null }, managementAddress: { not: null } },
+        select: { id: true }, orderBy: { id: 'asc' },
+      });
+      return { deviceIds: rows.map((row) => row.id) };
+    },
+
+    /**
+     * Reads each device and keeps whether it is in sync or drifted, raising or clearing its drift
+     * alarm. A device that does not answer is counted and left as it was: the next round reads it.
+     */
+    async reconcileDevices(input: ReconcileDevicesInput): Promise<DriftTally> {
+      const context = Context.current();
+      const devices = await loadDevices(prisma, input.deviceIds);
+      const tally: DriftTally = {
+        checked: 0, fullReads: 0, drifted: [],
+        readings: { in_sync: 0, drifted: 0, unchanged: 0, changing: 0, unrecorded: 0, unreachable: 0 },
+      };
+      const queue = [...devices];
+      const now = new Date();
+      await Promise.all(Array.from({ length: Math.min(devicesAtOnce, queue.length) }, async () => {
+        for (let device = queue.shift(); device; device = queue.shift()) {
+          const { reading, fullRead } = await readDevice(device, input.leaseHolder, now).catch((error: unknown) => {
+            context.log.warn('drift reconciliation could not read a device', { deviceId: device!.id, serial: device!.serial, error: (error as Error).message });
+            return { reading: 'unreachable' as const, fullRead: false };
+          });
+          tally.checked++;
+          if (fullRead) tally.fullReads++;
+          tally.readings[reading]++;
+          if (reading === 'drifted' || (reading === 'unchanged' && device.drift?.state === 'drifted')) tally.drifted.push(device.id);
+          context.heartbeat();
+        }
+      }));
+      return tally;
+    },
+  };
+}
+
+function loadDevices(prisma: PrismaClient, deviceIds: string[]) {
+  return prisma.device.findMany({
+    where: { id: { in: deviceIds }, status: { in: [...reconciledDeviceStatuses.values] } },
+    select: {
+      id: true, serial: true, platform: true, managementAddress: true, netconfPort: true, snmpPort: true, hostKeySha256: true, drift: true,
+      configVersions: { orderBy: { version: 'desc' }, take: 1, select: { id: true, version: true } },
+    },
+  });
+}
+
+type DeviceRow = Awaited<ReturnType<typeof loadDevices>>[number];
+
+export type DriftActivities = ReturnType<typeof createDriftActivities>;
