@@ -9,6 +9,7 @@ import { createCredentialActivities } from './credentials.ts';
 import { createDeliveryActivities } from './events/deliveries.ts';
 import type { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createLeaseActivities } from './leases.ts';
+import { createPolicyDeploymentActivities } from './policy-deployments.ts';
 import { createRmaActivities } from './rma.ts';
 import { createSiteActivities } from './sites.ts';
 import { createSlaSteeringActivities } from './sla-steering.ts';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRmaActivities(deps),
     ...createCredentialActivities(deps),
     ...createSlaSteeringActivities(deps),
+    ...createPolicyDeploymentActivities(deps),
   };
 }
 

@@ -1,6 +1,8 @@
 // The workflows the worker bundles. One workflow per file; this barrel only re-exports.
 export { applySlaPolicies } from './apply-sla-policies.ts';
 export { decommissionSite } from './decommission-site.ts';
+export { deployPolicy } from './deploy-policy.ts';
+export { deployPolicySite } from './deploy-policy-site.ts';
 export { deliverWebhook } from './deliver-webhook.ts';
 export { deviceLease } from './device-lease.ts';
 export { onboardSite } from './onboard-site.ts';
