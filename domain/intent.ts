@@ -277,3 +277,20 @@ export function validateIntent(intent: Intent, context: IntentContext): IntentCh
 }
 
 const unknownApplication = 'is no application: a Junos application (http, junos-https), a catalogue group (voice, web…), an AppID signature (junos:SIP) or an application group';
+
+export const intentSections = ['addresses', 'addressGroups', 'applicationGroups', 'departments', 'utmProfiles', 'firewallRules', 'nat', 'sdwanRules'] as const;
+
+/** What changed from one intent to another, section by section, by name: what the operator reviews before a rollback. */
+export function compareIntents(from: Intent, to: Intent): Record<(typeof intentSections)[number], { added: string[]; removed: string[]; changed: string[] }> {
+  const compare = (a: readonly { name: string }[], b: readonly { name: string }[]) => {
+    const before = new Map(a.map((item) => [item.name, JSON.stringify(item)]));
+    const after = new Map(b.map((item) => [item.name, JSON.stringify(item)]));
+    const order = (names: string[]) => names.sort();
+    return {
+      added: order([...after.keys()].filter((n) => !before.has(n))),
+      removed: order([...before.keys()].filter((n) => !after.has(n))),
+      changed: order([...after.keys()].filter((n) => before.has(n) && before.get(n) !== after.get(n))),
+    };
+  };
+  return Object.fromEntries(intentSections.map((section) => [section, compare(from[section], to[section])])) as ReturnType<typeof compareIntents>;
+}

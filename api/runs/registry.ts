@@ -13,6 +13,7 @@
 // | RMA                | rma/<deviceId>                  | refused (409): one replacement at a time |
 // | credential rotation| credential-rotation/<deviceId>  | joined                             |
 // | SLA policies push  | sla-policies/<siteId>           | joined                             |
+// | policy deployment  | deployPolicy/<deploymentId>     | cannot be: each deployment is new  |
 import type { WorkflowHandle } from '@temporalio/client';
 import { launchCampaign, type CampaignRequest } from './campaign-runs.ts';
 import {
@@ -20,6 +21,7 @@ import {
 } from './device-runs.ts';
 import type { Origin, RunDependencies } from './launch.ts';
 import { startDecommission, startOnboarding, type DecommissionRequest, type OnboardingRequest } from './site-runs.ts';
+import { startPolicyDeployment, type PolicyDeploymentRequest } from './policy-runs.ts';
 import { previewSlaPush, startSlaPush, type SlaPushRequest } from './sla-runs.ts';
 import { decide, type Decision } from './steer.ts';
 
@@ -35,6 +37,7 @@ export function createRunRegistry(deps: RunDependencies) {
     startCredentialRotation: (origin: Origin, request: CredentialRotationRequest) => startCredentialRotation(deps, origin, request),
     startSlaPush: (origin: Origin, request: SlaPushRequest) => startSlaPush(deps, origin, request),
     previewSlaPush: (origin: Origin, siteId: string) => previewSlaPush(deps, origin.principal, siteId),
+    startPolicyDeployment: (origin: Origin, request: PolicyDeploymentRequest) => startPolicyDeployment(deps, origin, request),
     decide: <T>(origin: Origin, decision: Decision<T>, act: (run: WorkflowHandle) => Promise<T>) => decide(deps, origin, decision, act),
   };
 }
