@@ -17,6 +17,7 @@ import { recordAudit } from '../audit.ts';
 import { etagOf, ifMatch } from '../etag.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { problems } from '../problems.ts';
+import { deploymentStrategy, policyDeploymentBody } from '../schemas/policy-deployment.ts';
 import { describeRun } from '../runs/launch.ts';
 import type { RunRegistry } from '../runs/registry.ts';
 
@@ -26,14 +27,8 @@ const deploymentParams = z.object({ deploymentId: z.uuid() });
 const fieldProblem = z.object({ path: z.string(), message: z.string() });
 const intentView = z.object({ tenantId: z.uuid(), intent: intentSchema, warnings: z.array(fieldProblem) }).openapi('TenantIntent');
 
-const strategy = {
-  concurrency: z.number().int().min(1).max(500).default(10).describe('Sites deployed at once'),
-  failureBudgetPct: z.number().int().min(0).max(100).default(10).describe('Nothing new starts once more sites than this failed'),
-  waveSizes: z.array(z.number().int().min(1).max(100_000)).max(10).default([]).describe('Sites per wave, in order; the last wave takes the rest'),
-  note: z.string().max(500).optional(),
-  ticket: z.string().min(1).max(100).optional(),
-};
-const deploymentBody = z.object({ dryRun: z.boolean().default(false).describe('Preview each site only: its diff, or no change'), ...strategy }).strict();
+const strategy = { ...deploymentStrategy, ticket: z.string().min(1).max(100).optional() };
+const deploymentBody = policyDeploymentBody;
 const rollbackBody = z.object({ version: z.number().int().min(1), dryRun: z.boolean().default(false), ...strategy }).strict();
 const retryBody = z.object({ ...strategy }).strict();
 
