@@ -353,10 +353,11 @@ export const junosRenderer: DeviceConfigRenderer = {
   loginUsers,
 
   policies(input) {
-    // The zones the rules name exist on every device the policies go to: a device without that
-    // department (a secondary CPE) has it empty, which Junos accepts.
+    // The zones the rules (and NAT rule sets) name exist on every device the policies go to: a
+    // device without that department (a secondary CPE) has it empty, which Junos accepts.
     const ruleZones = [...new Set(input.intent
-      ? input.intent.policies.flatMap((rule) => [rule.fromZone, rule.toZone])
+      ? [...input.intent.policies.flatMap((rule) => [rule.fromZone, rule.toZone]), ...input.intent.sourceNat.flatMap((set) => [set.zone, 'untrust']),
+        ...(input.intent.staticNat.length + input.intent.portForwards.length > 0 ? ['untrust'] : [])]
       : input.firewall.flatMap((rule) => [zoneOf(rule.from), zoneOf(rule.to)]))].sort();
     const zoneList = ruleZones.map((zone) => `<security-zone>${named(zone)}</security-zone>`).join('');
     return `<configuration xmlns:nc="${netconfNs}">${probeThresholds(input.steering, input.probedLinks ?? [])}<security>`
