@@ -11,6 +11,7 @@ import { createDriftActivities } from './devices/drift.ts';
 import { createDeliveryActivities } from './events/deliveries.ts';
 import type { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createLeaseActivities } from './leases.ts';
+import { createPolicyDeploymentActivities } from './policy-deployments.ts';
 import { createRmaActivities } from './rma.ts';
 import { createSiteActivities } from './sites.ts';
 import { createSlaSteeringActivities } from './sla-steering.ts';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createSlaSteeringActivities(deps),
     ...createDeviceConfigurationActivities(deps),
     ...createDriftActivities(deps),
+    ...createPolicyDeploymentActivities(deps),
   };
 }
 

@@ -19,6 +19,7 @@ import { onboardingRouter } from './routes/onboarding.ts';
 import { organisationRouter } from './routes/organisation.ts';
 import { policiesRouter } from './routes/policies.ts';
 import { slaPoliciesRouter } from './routes/sla-policies.ts';
+import { policyIntentRouter } from './routes/policy-intent.ts';
 import { siteSlaRouter } from './routes/site-sla.ts';
 import { slaSteeringRouter } from './routes/sla-steering.ts';
 import { linkMetricsRouter } from './routes/link-metrics.ts';
@@ -143,6 +144,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   const runs = createRunRegistry(deps);
   v1.use(onboardingRouter(api, deps, runs));
   v1.use(siteSlaRouter(api, deps, runs));
+  v1.use(policyIntentRouter(api, deps, runs));
   v1.use(slaSteeringRouter(api, deps));
   v1.use(linkMetricsRouter(api, deps));
   v1.use(ztpRouter(api, deps));

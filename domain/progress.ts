@@ -145,3 +145,20 @@ export const rmaProgressSchema = z.object({
   error: z.string().nullable(),
 });
 export type RmaProgress = z.infer<typeof rmaProgressSchema>;
+
+/** A policy deployment (workflows/deploy-policy.ts): its dry run, then its waves (each a phase of the campaign dispatcher). */
+export const policyDeploymentProgressSchema = z.object({
+  deploymentId: z.string(),
+  state: z.enum(['dry_run', 'running', 'paused', 'completed', 'completed_with_failures', 'halted', 'aborted']),
+  stage: z.enum(['dry-run', 'waves', 'done']),
+  /** What the dry run found, once it ran. */
+  dryRun: z.object({ changed: z.number(), unchanged: z.number(), failed: z.number() }),
+  wave: z.number(),
+  inFlight: z.number(),
+  /** Per wave: sites deployed (`upgraded`), skipped and failed. */
+  waves: z.array(phaseProgressSchema),
+  /** Sites whose deployment failed (the first 500), each rolled back on its devices when it says so. */
+  failures: z.array(campaignFailureSchema),
+  haltedBecause: z.string().nullable(),
+});
+export type PolicyDeploymentProgress = z.infer<typeof policyDeploymentProgressSchema>;

@@ -155,7 +155,7 @@ const ipsec = container({
 });
 
 const policyThen = container({
-  permit: container({ 'application-services': container({ 'advanced-connection-tracking': empty() }) }),
+  permit: container({ 'application-services': container({ 'advanced-connection-tracking': empty(), 'idp-policy': string(), 'utm-policy': string() }) }),
   deny: empty(), reject: empty(),
   log: container({ 'session-init': empty(), 'session-close': empty() }),
   count: container({}),
@@ -194,6 +194,35 @@ const security = container({
           then: container({ 'source-nat': container({ off: empty(), interface: container({}), pool: container({ 'pool-name': string() }) }) }),
         }),
       }),
+    }),
+    destination: container({
+      pool: list({ address: container({ ipaddr: string(), port: number(0, 65535) }) }),
+      'rule-set': list({
+        from: container({ zone: strings(), interface: strings(), 'routing-instance': strings() }),
+        rule: list({
+          'dest-nat-rule-match': container({
+            'source-address': strings(), 'destination-address': container({ 'dst-addr': string() }), 'destination-port': list({}), protocol: strings(), application: strings(),
+          }),
+          then: container({ 'destination-nat': container({ off: empty(), pool: container({ 'pool-name': string() }) }) }),
+        }),
+      }),
+    }),
+    static: container({
+      'rule-set': list({
+        from: container({ zone: strings(), interface: strings(), 'routing-instance': strings() }),
+        rule: list({
+          'static-nat-rule-match': container({ 'source-address': strings(), 'destination-address': container({ 'dst-addr': string() }) }),
+          then: container({ 'static-nat': container({ prefix: container({ 'addr-prefix': string() }), inet: container({}) }) }),
+        }),
+      }),
+    }),
+  }),
+  utm: container({
+    'utm-policy': list({
+      'anti-virus': container({ 'http-profile': string() }),
+      'content-filtering': container({ 'http-profile': string() }),
+      'web-filtering': container({ 'http-profile': string() }),
+      'anti-spam': container({ 'smtp-profile': string() }),
     }),
   }),
   'advance-policy-based-routing': container({

@@ -89,4 +89,13 @@ describe('simulated commit check', () => {
     [{ group: 'staff', interface: 'irb.10' }], 'no pool covers its subnet: nothing is served');
     assert.deepEqual(dhcpServices(parseXml(junosRenderer.stage1(branch))), []);
   });
+  it('refuses a security policy naming an address outside the global address book, or a UTM policy not defined', () => {
+    const policy = (extra: string) => '</zones><policies><policy><from-zone-name>Staff</from-zone-name><to-zone-name>untrust</to-zone-name><policy><name>web</name>'
+      + '<match><source-address>cameras</source-address><destination-address>any</destination-address><application>junos-https</application></match>'
+      + '<then><permit><application-services><utm-policy>standard</utm-policy></application-services></permit></then></policy></policy></policies>' + extra;
+    assert.deepEqual(problemsOf(edited('</zones>', policy(''))), ['address cameras is not in the global address book', 'UTM policy standard is not defined']);
+    const defined = '<address-book><name>global</name><address><name>cameras</name><ip-prefix>10.77.20.0/24</ip-prefix></address></address-book>'
+      + '<utm><utm-policy><name>standard</name><anti-virus><http-profile>junos-av-defaults</http-profile></anti-virus></utm-policy></utm>';
+    assert.deepEqual(problemsOf(edited('</zones>', policy(defined))), []);
+  });
 });

@@ -191,6 +191,22 @@ function zoneProblems(security: Element | undefined, units: Set<string>, problem
     for (const zone of new Set([from, to])) {
       if (!zones.has(zone)) problems.push({ path: `/configuration/security/policies/policy[from-zone-name='${from}'][to-zone-name='${to}']`, message: `security zone ${zone} is not defined` });
     }
+    for (const policy of childrenNamed(context, 'policy')) policyReferenceProblems(security, policy, `/configuration/security/policies/policy[from-zone-name='${from}'][to-zone-name='${to}']/policy[name='${nameOf(policy)}']`, problems);
+  }
+}
+
+/** A policy's addresses are in the global address book, and the UTM policy it applies is defined, as Junos checks at commit. */
+function policyReferenceProblems(security: Element | undefined, policy: Element, path: string, problems: ConfigProblem[]) {
+  const book = at(security, 'address-book').filter((b) => nameOf(b) === 'global');
+  const known = new Set(['any', 'any-ipv4', 'any-ipv6', ...book.flatMap((b) => [...childrenNamed(b, 'address'), ...childrenNamed(b, 'address-set')].map(nameOf))]);
+  for (const side of ['source-address', 'destination-address']) {
+    for (const address of at(policy, 'match', side).map((e) => text(e) ?? '')) {
+      if (!known.has(address)) problems.push({ path: `${path}/match/${side}`, message: `address ${address} is not in the global address book` });
+    }
+  }
+  const utm = text(at(policy, 'then', 'permit', 'application-services', 'utm-policy')[0]);
+  if (utm !== undefined && !at(security, 'utm', 'utm-policy').some((p) => nameOf(p) === utm)) {
+    problems.push({ path: `${path}/then/permit/application-services/utm-policy`, message: `UTM policy ${utm} is not defined` });
   }
 }
 

@@ -2,6 +2,8 @@
 export { adoptConfiguration } from './adopt-configuration.ts';
 export { applySlaPolicies } from './apply-sla-policies.ts';
 export { decommissionSite } from './decommission-site.ts';
+export { deployPolicy } from './deploy-policy.ts';
+export { deployPolicySite } from './deploy-policy-site.ts';
 export { deliverWebhook } from './deliver-webhook.ts';
 export { deviceLease } from './device-lease.ts';
 export { onboardSite } from './onboard-site.ts';

@@ -74,7 +74,7 @@ export function createDeviceSecrets(prisma: PrismaClient, secretsKey: Buffer) {
     /** What the device reports, with its secrets named again. */
     async conceal(deviceId: string, config: string): Promise<string> {
       if (!/(secret|password|ascii-text)>/.test(config)) return config;
-      // Junos shows the secrets it was given as "$9$" strings (drivers/junos-nine.ts), which are read back to be recognised.
+      // Junos shows the secrets it was given as "$9$" strings (domain/junos-nine.ts), which are read back to be recognised.
       const derived = /ascii-text>/.test(config) ? tunnelKeyReferences(config).map((reference) => [reference, derive(secretsKey, reference)] as const) : [];
       const kept = /(secret|password)>/.test(config) ? [...(await secretsOf(deviceId))] : [];
       const references = new Map([...kept, ...derived].map(([reference, secret]) => [secret, reference]));

@@ -32,6 +32,7 @@ const changeRequestAccepted = z.object({
   siteId: z.uuid().optional().describe('The site a site operation runs on'),
   deviceId: z.uuid().optional().describe('The device an upgrade or a replacement runs on'),
   campaignId: z.uuid().optional().describe('The campaign launched'),
+  deploymentId: z.uuid().optional().describe('The policy deployment started'),
 }).openapi('ItsmRunStarted');
 type ChangeRequestAccepted = z.infer<typeof changeRequestAccepted>;
 
@@ -54,6 +55,10 @@ function operationStarts(runs: RunRegistry): { [O in ChangeRequestOperation]: St
     // Admitted by the host key the spare reported: no activation code goes through ITSM (api/runs/device-runs.ts says why).
     'device.rma': async (origin, parameters, ticket) =>
       ({ ...run(await runs.startReplacement(origin, { ...parameters, admitBy: 'host_key', ticket })), deviceId: parameters.deviceId }),
+    'policy.deploy': async (origin, { rollbackTo, ...parameters }, ticket, tenantId) => {
+      const started = await runs.startPolicyDeployment(origin, { ...parameters, tenantId, ticket, ...(rollbackTo !== undefined ? { rollbackTo } : {}) });
+      return { ...run(started), deploymentId: started.deploymentId };
+    },
   };
 }
 

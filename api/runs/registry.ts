@@ -14,6 +14,7 @@
 // | credential rotation| credential-rotation/<deviceId>  | joined                             |
 // | SLA policies push  | sla-policies/<siteId>           | joined                             |
 // | config rollback, re-apply, adopt | device-configuration/<deviceId> | refused (409): one at a time |
+// | policy deployment  | deployPolicy/<deploymentId>     | cannot be: each deployment is new  |
 import type { WorkflowHandle } from '@temporalio/client';
 import { launchCampaign, type CampaignRequest } from './campaign-runs.ts';
 import { startConfigurationRun, type ConfigurationRequest } from './configuration-runs.ts';
@@ -22,6 +23,7 @@ import {
 } from './device-runs.ts';
 import type { Origin, RunDependencies } from './launch.ts';
 import { startDecommission, startOnboarding, type DecommissionRequest, type OnboardingRequest } from './site-runs.ts';
+import { startPolicyDeployment, type PolicyDeploymentRequest } from './policy-runs.ts';
 import { previewSlaPush, startSlaPush, type SlaPushRequest } from './sla-runs.ts';
 import { decide, type Decision } from './steer.ts';
 
@@ -38,6 +40,7 @@ export function createRunRegistry(deps: RunDependencies) {
     startConfigurationRun: (origin: Origin, request: ConfigurationRequest) => startConfigurationRun(deps, origin, request),
     startSlaPush: (origin: Origin, request: SlaPushRequest) => startSlaPush(deps, origin, request),
     previewSlaPush: (origin: Origin, siteId: string) => previewSlaPush(deps, origin.principal, siteId),
+    startPolicyDeployment: (origin: Origin, request: PolicyDeploymentRequest) => startPolicyDeployment(deps, origin, request),
     decide: <T>(origin: Origin, decision: Decision<T>, act: (run: WorkflowHandle) => Promise<T>) => decide(deps, origin, decision, act),
   };
 }

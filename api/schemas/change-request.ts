@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { RunKind } from '../../generated/prisma/enums.ts';
 import { campaignBody } from './campaign.ts';
+import { policyDeploymentBody } from './policy-deployment.ts';
 import { rmaRequest } from './rma.ts';
 import { ticketSchema } from './ticket.ts';
 
@@ -22,6 +23,9 @@ export const changeRequestOperations = {
     deviceId: z.uuid(),
     newSerial: rmaRequest.shape.newSerial.describe('A spare that phoned home already and waits among the unclaimed devices: it is admitted by the host key it reported'),
   }),
+  'policy.deploy': policyDeploymentBody.omit({ ticket: true }).extend({
+    rollbackTo: z.number().int().min(1).optional().describe('Deploy this earlier policy version again (a rollback)'),
+  }),
 };
 export type ChangeRequestOperation = keyof typeof changeRequestOperations;
 export const changeRequestOperationNames = Object.keys(changeRequestOperations) as [ChangeRequestOperation, ...ChangeRequestOperation[]];
@@ -33,6 +37,7 @@ export const runKindOfOperation: Record<ChangeRequestOperation, RunKind> = {
   'device.upgrade': 'device_upgrade',
   'campaign.launch': 'upgrade_campaign',
   'device.rma': 'rma',
+  'policy.deploy': 'policy_deployment',
 };
 
 /** The fields of a ServiceNow change_request that matter here, plus the operation and its parameters. */
@@ -43,7 +48,8 @@ export const changeRequest = z.object({
   sys_id: z.string().max(64).optional(),
   operation: z.enum(changeRequestOperationNames).describe(
     'site.onboard (siteId, phoneHomeWithinMinutes), site.decommission (siteId), device.upgrade (deviceId, imageId), '
-    + 'campaign.launch (the body of POST /upgrade-campaigns, without tenantId), device.rma (deviceId, newSerial of a spare that phoned home, newModel, reason, phoneHomeWithinMinutes)',
+    + 'campaign.launch (the body of POST /upgrade-campaigns, without tenantId), device.rma (deviceId, newSerial of a spare that phoned home, newModel, reason, phoneHomeWithinMinutes), '
+    + 'policy.deploy (the body of POST /tenants/{id}/policy-deployments, and rollbackTo: a version)',
   ),
   parameters: z.record(z.string(), z.unknown()),
 });

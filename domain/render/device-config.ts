@@ -118,6 +118,45 @@ export interface PolicyConfigInput {
    * get the steering's thresholds. Absent: the probes are left as they are.
    */
   probedLinks?: string[];
+  /**
+   * A tenant's compiled intent (domain/intent-compile.ts). When given, it is the device's whole
+   * firewall: its security policies replace `firewall`'s, with the address book, NAT and UTM
+   * policies it names; without it those parts of the device are left as they are.
+   */
+  intent?: IntentPolicyConfig;
+}
+
+/** One security policy of a zone pair, in the order the intent gives it (Junos matches the first). */
+export interface IntentSecurityPolicy {
+  /** Unique on the device. */
+  name: string;
+  fromZone: string;
+  toZone: string;
+  /** Address-book names; empty: any. */
+  sourceAddresses: string[];
+  destinationAddresses: string[];
+  /** Junos applications (`junos-http`); empty with no dynamic ones: any. */
+  applications: string[];
+  /** AppID signatures (`junos:SIP`). */
+  dynamicApplications: string[];
+  action: 'permit' | 'deny' | 'reject';
+  log: boolean;
+  /** The UTM policy (render: `utm-policy`) and IDP policy that inspect what it permits. */
+  utmPolicy?: string;
+  idpPolicy?: string;
+}
+
+/** What a tenant's intent becomes on one device: all of it sorted or in intent order, nothing from the clock. */
+export interface IntentPolicyConfig {
+  addresses: { name: string; prefix: string }[];
+  addressSets: { name: string; members: string[] }[];
+  policies: IntentSecurityPolicy[];
+  /** UTM policies of the feature profiles the devices hold, by reference. */
+  utmPolicies: { name: string; antivirus?: string; webFiltering?: string; contentFiltering?: string }[];
+  /** Local breakout: traffic from these zones to the Internet leaves with the WAN interface's address; rules by name within a zone. */
+  sourceNat: { zone: string; rules: string[] }[];
+  staticNat: { name: string; internal: string; external: string }[];
+  portForwards: { name: string; external: string; protocol: 'tcp' | 'udp'; externalPort: number; internal: string; internalPort: number }[];
 }
 
 /** A login user Branchline logs in as (`system login user`), in the super-user class. */

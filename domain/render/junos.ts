@@ -2,7 +2,8 @@
 // (YANG, junos-es, Junos 22.4R1): `<configuration>` with no namespace, as get-config returns it.
 // Edits that carry nc:operation attributes declare the NETCONF namespace for them.
 import { formatIpv4, ipv4Network, parseIpv4Prefix } from '../ipv4.ts';
-import { escapeXml } from './escape-xml.ts';
+import { element, leaf, named } from './xml-elements.ts';
+import { intentSecurity } from './junos-intent.ts';
 import { secretReference, wanLinkInterface } from './device-config.ts';
 import type {
   AppSteeringConfig, DeviceConfigInput, DeviceConfigRenderer, FirewallRuleConfig, LanSegmentConfig, LoginUserConfig, PppoeConfig, TunnelConfig, WanLinkConfig,
@@ -10,17 +11,6 @@ import type {
 
 const netconfNs = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 
-/** `<name>value</name>`, or nothing for an empty value. */
-function leaf(name: string, value: string | number | undefined): string {
-  return value === undefined || value === '' ? '' : `<${name}>${escapeXml(String(value))}</${name}>`;
-}
-
-/** `<name>content</name>`, or nothing when there is no content (Junos drops empty containers). */
-function element(name: string, content: string, attributes = ''): string {
-  return content === '' ? '' : `<${name}${attributes}>${content}</${name}>`;
-}
-
-const named = (name: string | number, content = '') => `${leaf('name', name)}${content}`;
 const byName = <T extends { name: string }>(items: T[]) => [...items].sort((a, b) => a.name.localeCompare(b.name));
 const byInterface = (links: WanLinkConfig[]) => [...links].sort((a, b) => a.interfaceName.localeCompare(b.interfaceName));
 const byUnit = (tunnels: TunnelConfig[]) => [...tunnels].sort((a, b) => a.unit - b.unit);
@@ -367,12 +357,15 @@ export const junosRenderer: DeviceConfigRenderer = {
   loginUsers,
 
   policies(input) {
-    // The zones the rules name exist on every device the policies go to: a device without that
-    // department (a secondary CPE) has it empty, which Junos accepts.
-    const ruleZones = [...new Set(input.firewall.flatMap((rule) => [zoneOf(rule.from), zoneOf(rule.to)]))].sort();
+    // The zones the rules (and NAT rule sets) name exist on every device the policies go to: a
+    // device without that department (a secondary CPE) has it empty, which Junos accepts.
+    const ruleZones = [...new Set(input.intent
+      ? [...input.intent.policies.flatMap((rule) => [rule.fromZone, rule.toZone]), ...input.intent.sourceNat.flatMap((set) => [set.zone, 'untrust']),
+        ...(input.intent.staticNat.length + input.intent.portForwards.length > 0 ? ['untrust'] : [])]
+      : input.firewall.flatMap((rule) => [zoneOf(rule.from), zoneOf(rule.to)]))].sort();
     const zoneList = ruleZones.map((zone) => `<security-zone>${named(zone)}</security-zone>`).join('');
     return `<configuration xmlns:nc="${netconfNs}">${probeThresholds(input.steering, input.probedLinks ?? [])}<security>`
-      + `<policies nc:operation="replace">${securityPolicies(input.firewall)}</policies>`
+      + (input.intent ? intentSecurity(input.intent) : `<policies nc:operation="replace">${securityPolicies(input.firewall)}</policies>`)
       + element('zones', zoneList)
       + `<advance-policy-based-routing nc:operation="replace">${steering(input.steering)}</advance-policy-based-routing>`
       + '</security></configuration>';

@@ -1,0 +1,88 @@
+// What a policy deployment reads and records, through inventory/policy-deployments.ts, and its dry
+// run: each site's configuration compiled from the deployment's version and loaded, diffed and
+// discarded on each of its devices, the diffs recorded for the operator to review.
+import { Context } from '@temporalio/activity';
+import type { PrismaClient } from '../prisma/client.ts';
+import {
+  assignWaves, closeDeployment, deploymentPlan, recordPolicySite, siteChanges, sitesToPreview, waveSites,
+  type DeploymentPlan, type PolicyDeploymentStatus, type PolicySiteStatus, type SiteDeviceChange,
+} from '../inventory/policy-deployments.ts';
+import { createDeviceActivities } from './devices/activities.ts';
+import type { ActivityDependencies } from './index.ts';
+
+export type { DeploymentPlan, SiteDeviceChange };
+
+/** Sites previewed at once within one batch: each holds a NETCONF session to each of its devices. */
+const previewConcurrency = 16;
+
+/** A site's dry-run diff: each device's own, under its host name. */
+export const siteDiff = (devices: { hostname: string; diff: string }[]) =>
+  devices.filter((d) => d.diff !== '').map((d) => `[${d.hostname}]\n${d.diff.endsWith('\n') ? d.diff : `${d.diff}\n`}`).join('');
+
+export function createPolicyDeploymentActivities(deps: ActivityDependencies) {
+  const { prisma } = deps as { prisma: PrismaClient };
+  const devices = createDeviceActivities(deps);
+
+  return {
+    async loadPolicyDeployment(input: { deploymentId: string }): Promise<DeploymentPlan> {
+      return deploymentPlan(prisma, input.deploymentId);
+    },
+
+    /** Up to `limit` sites not previewed yet, after `after`. */
+    async listSitesToPreview(input: { deploymentId: string; after?: string; limit: number }): Promise<string[]> {
+      return sitesToPreview(prisma, input);
+    },
+
+    /**
+     * Previews these sites: per site, the diff of each device, or no change; a site whose device
+     * cannot be read fails the dry run there (it is not deployed) with the reason.
+     */
+    async previewPolicySites(input: { deploymentId: string; siteIds: string[] }): Promise<{ changed: number; unchanged: number; failed: number }> {
+      const counts = { changed: 0, unchanged: 0, failed: 0 };
+      const queue = [...input.siteIds];
+      const previewOne = async (siteId: string) => {
+        try {
+          const { devices: changes } = await siteChanges(prisma, input.deploymentId, siteId);
+          const diffs = await Promise.all(changes.map(async (change) => ({
+            hostname: change.hostname, diff: (await devices.previewConfiguration({ target: change.target, config: change.config, mode: 'merge' })).diff,
+          })));
+          const diff = siteDiff(diffs);
+          await recordPolicySite(prisma, { deploymentId: input.deploymentId, siteId, status: diff === '' ? 'no_change' : 'changed', diff, error: null });
+          counts[diff === '' ? 'unchanged' : 'changed']++;
+        } catch (error) {
+          await recordPolicySite(prisma, { deploymentId: input.deploymentId, siteId, status: 'failed', error: `Dry run: ${(error as Error).message}` });
+          counts.failed++;
+        }
+        Context.current().heartbeat();
+      };
+      await Promise.all(Array.from({ length: Math.min(previewConcurrency, queue.length) }, async () => {
+        for (let siteId = queue.shift(); siteId !== undefined; siteId = queue.shift()) await previewOne(siteId);
+      }));
+      return counts;
+    },
+
+    /** The sites with a change, put in waves: the waves' sizes. */
+    async assignPolicyWaves(input: { deploymentId: string }): Promise<number[]> {
+      return assignWaves(prisma, input.deploymentId);
+    },
+
+    async listPolicyWaveSites(input: { deploymentId: string; phase: number; after?: string; limit: number }) {
+      return waveSites(prisma, input);
+    },
+
+    /** A site's configuration as the deployment's version makes it, device by device (the dry run's very text). */
+    async loadSitePolicyChanges(input: { deploymentId: string; siteId: string }): Promise<{ siteName: string; devices: SiteDeviceChange[] }> {
+      return siteChanges(prisma, input.deploymentId, input.siteId);
+    },
+
+    async recordPolicySite(input: { deploymentId: string; siteId: string; status: PolicySiteStatus; error?: string | null }): Promise<void> {
+      await recordPolicySite(prisma, input);
+    },
+
+    async setPolicyDeploymentStatus(input: { deploymentId: string; status: PolicyDeploymentStatus; skipReason?: string }): Promise<void> {
+      await closeDeployment(prisma, input);
+    },
+  };
+}
+
+export type PolicyDeploymentActivities = ReturnType<typeof createPolicyDeploymentActivities>;

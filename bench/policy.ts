@@ -1,0 +1,103 @@
+// `npm run bench:policy -- --sites 1000`: how close a policy deployment comes to the ideal on this
+// machine. The lab (API, worker, two simulated boxes per site over NETCONF) runs on its own
+// Temporal development server and PostgreSQL; every site has a Staff department. A one-site
+// deployment first gives the per-site time (its dry run and its push); then a dry run of every
+// site (dryRunSeconds), then a deployment of a Staff rule to every site, at most --concurrency at
+// once (deploySeconds, its own dry run included). idealSeconds = dryRunSeconds + per-site time ×
+// sites / concurrency; ratio = deploySeconds / idealSeconds; failed counts sites not deployed.
+// Progress on stderr; ends with one JSON line on stdout.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLab, type Lab } from '../scripts/lab.ts';
+import { sleep } from '../scripts/processes.ts';
+import { benchScratch, bundleWorkflows, machineJiffies, say, throwawayPlatform } from './harness.ts';
+
+const { values } = parseArgs({ options: { sites: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' } } });
+const siteCount = Math.max(2, Number(values.sites));
+const concurrency = Math.max(1, Number(values.concurrency));
+
+const rule = (name: string, siteGroup?: string) => ({
+  name, from: { kind: 'department', name: 'Staff' }, to: { kind: 'internet' }, applications: ['https'], action: 'allow', log: true, ...(siteGroup ? { siteGroup } : {}),
+});
+
+/** Puts the intent, deploys it and waits: the wall seconds and the deployment's status. */
+async function deployed(lab: Lab, tenantId: string, firewallRules: unknown[], dryRun: boolean): Promise<{ seconds: number; deploymentId: string; status: string }> {
+  const path = `/api/v1/tenants/${tenantId}/policy-intent`;
+  const etag = (await fetch(lab.apiUrl + path, { headers: { cookie: lab.adminCookie } })).headers.get('etag')!;
+  const put = await fetch(lab.apiUrl + path, {
+    method: 'PUT', headers: { cookie: lab.adminCookie, 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify({ departments: [{ name: 'Staff' }], firewallRules }),
+  });
+  if (put.status !== 200) throw new Error(`the intent was refused: ${await put.text()}`);
+  const started = Date.now();
+  const launched = await lab.api<{ deploymentId: string; progressUrl: string }>('POST', `/api/v1/tenants/${tenantId}/policy-deployments`, { dryRun, concurrency, failureBudgetPct: 100 });
+  if (launched.status !== 202) throw new Error(`the deployment did not start: ${JSON.stringify(launched.body)}`);
+  let lastReport = Date.now();
+  for (;;) {
+    const { body } = await lab.api<{ execution: string; status: string; progress: { waves: { upgraded: number; failed: number }[] } | null }>('GET', launched.body.progressUrl);
+    if (body.execution !== 'RUNNING' && body.execution !== 'UNKNOWN') return { seconds: (Date.now() - started) / 1000, deploymentId: launched.body.deploymentId, status: body.status };
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      const done = body.progress?.waves.reduce((sum, w) => sum + w.upgraded + w.failed, 0) ?? 0;
+      say(`  ${done} sites deployed after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+    await sleep(250);
+  }
+}
+
+async function main() {
+  const scratch = benchScratch('bench-policy');
+  try {
+    const bundlePath = await bundleWorkflows(scratch);
+    const platform = await throwawayPlatform(scratch);
+    say(`starting the lab: API, worker, ${siteCount} sites of two simulated devices`);
+    const logDirectory = join(scratch.directory, 'logs');
+    mkdirSync(logDirectory, { recursive: true });
+    const lab = await startLab({
+      databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
+      models: Array.from({ length: siteCount * 2 }, () => 'SRX-SIM-300'), baseAddress: '127.121.0.1', snmpPort: 29163, netconfPort: 29832,
+      worker: 'process', workflowBundlePath: bundlePath, logDirectory, phoneHome: false,
+    });
+    scratch.onCleanUp(() => lab.stop());
+    const { prisma } = lab;
+    const tenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
+    await lab.importFleet(tenantId, (site) => ({ timezone: 'Europe/Amsterdam', tags: site === 0 ? ['solo'] : [] }));
+    const sites = await prisma.site.findMany({ where: { tenantId, status: 'active' }, select: { id: true } });
+    for (const [index, site] of sites.entries()) {
+      const department = await prisma.department.create({ data: { siteId: site.id, name: 'Staff' } });
+      await prisma.lanSegment.create({ data: { siteId: site.id, departmentId: department.id, name: 'staff', vlanId: 10, prefix: `10.${64 + Math.floor(index / 256)}.${index % 256}.0/24` } });
+    }
+
+    say('one site alone: the per-site time');
+    // Only the first site in service while it is measured, so its deployment previews it alone.
+    const others = sites.slice(1).map((s) => s.id);
+    await prisma.site.updateMany({ where: { id: { in: others } }, data: { status: 'planned' } });
+    const lone = await deployed(lab, tenantId, [rule('solo', 'solo')], false);
+    await prisma.site.updateMany({ where: { id: { in: others } }, data: { status: 'active' } });
+    say(`per-site deployment: ${lone.seconds.toFixed(1)} s`);
+
+    say(`dry run of ${sites.length} sites`);
+    const dryRun = await deployed(lab, tenantId, [rule('solo', 'solo'), rule('staff-web')], true);
+    say(`dry run: ${dryRun.seconds.toFixed(1)} s`);
+
+    say(`deployment to ${sites.length} sites, ${concurrency} at once`);
+    const cpuBefore = machineJiffies();
+    const deploy = await deployed(lab, tenantId, [rule('solo', 'solo'), rule('staff-web')], false);
+    const cpuAfter = machineJiffies();
+    const rows = await prisma.policyDeploymentSite.groupBy({ by: ['status'], where: { deploymentId: deploy.deploymentId }, _count: { _all: true } });
+    const count = (status: string) => rows.find((r) => r.status === status)?._count._all ?? 0;
+    const idealSeconds = dryRun.seconds + (lone.seconds * sites.length) / concurrency;
+    const round = (n: number) => Math.round(n * 10) / 10;
+    console.log(JSON.stringify({
+      sites: sites.length, devices: siteCount * 2, concurrency,
+      perSiteSeconds: round(lone.seconds), dryRunSeconds: round(dryRun.seconds), deploySeconds: round(deploy.seconds), idealSeconds: round(idealSeconds),
+      ratio: Math.round((deploy.seconds / idealSeconds) * 100) / 100, status: deploy.status,
+      deployed: count('deployed'), failed: count('failed') + count('rolled_back') + count('skipped'),
+      machineCpuPercent: Math.round((100 * (cpuAfter.busy - cpuBefore.busy)) / Math.max(1, cpuAfter.total - cpuBefore.total)),
+    }));
+  } finally {
+    await scratch.cleanUp();
+  }
+}
+
+await main();

@@ -1,0 +1,45 @@
+// One site of a policy deployment (id `deployPolicy/<deploymentId>/<siteId>`): its devices under
+// their leases, each by confirmed commit with post-checks (its WAN links up, and the device still
+// answering: a change that cuts the management path is reverted by the device itself when no
+// confirm comes), confirmed or rolled back, and recorded as a configuration version. The
+// configuration is the dry run's very text, compiled again from the deployment's version.
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { PolicyDeploymentActivities } from '../activities/policy-deployments.ts';
+import { databaseActivity } from './activity-options.ts';
+import { failureTypes } from '../domain/failure-types.ts';
+import { configurationChanges } from './configuration-change.ts';
+import { withDeviceLeases } from './lease.ts';
+import { describeFailure } from './steps.ts';
+import type { DeployPolicySiteInput, DeployPolicySiteResult, PolicySiteFailureDetails } from './deploy-policy.messages.ts';
+
+/** Failures after which the device runs what it ran before: refused, checked and rolled back, or reverted by the device. */
+const undoneOnDevice: string[] = [failureTypes.deviceRejected, failureTypes.verificationFailed, failureTypes.managementPathLost];
+
+export async function deployPolicySite(input: DeployPolicySiteInput): Promise<DeployPolicySiteResult> {
+  const deployments = proxyActivities<PolicyDeploymentActivities>(databaseActivity);
+  const pushConfiguration = configurationChanges();
+  const { workflowId, runId } = workflowInfo();
+  const { siteName, devices } = await deployments.loadSitePolicyChanges(input);
+  await deployments.recordPolicySite({ ...input, status: 'deploying' });
+  try {
+    const results = await withDeviceLeases(devices.map((d) => d.target.serial), `Policy deployment to ${siteName}`, '30 minutes', async () => {
+      const done: DeployPolicySiteResult['devices'] = [];
+      // One device after the other: a failure stops the site before its other device changes.
+      for (const device of devices) {
+        const pushed = await pushConfiguration({
+          target: device.target, config: device.config, mode: 'merge', persist: `${workflowId}/${runId}/${device.role}`, checks: device.checks, source: 'policy', workflowId,
+        });
+        done.push({ hostname: device.hostname, serial: device.target.serial, ...pushed });
+      }
+      return done;
+    });
+    await deployments.recordPolicySite({ ...input, status: 'deployed', error: null });
+    return { siteId: input.siteId, devices: results };
+  } catch (error) {
+    const { message, type } = describeFailure(error);
+    const rolledBack = type !== undefined && undoneOnDevice.includes(type);
+    await deployments.recordPolicySite({ ...input, status: rolledBack ? 'rolled_back' : 'failed', error: message });
+    const details: PolicySiteFailureDetails = { rolledBack };
+    throw ApplicationFailure.nonRetryable(`${siteName}: ${message}`, type ?? 'PolicySiteFailed', details);
+  }
+}

@@ -1,0 +1,33 @@
+// A policy deployment's contract with its callers: input, progress, pause, resume and abort (the
+// same updates as an upgrade campaign's), and the ids of the run and of each site's child.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { progressQueryName } from '../domain/progress-query.ts';
+import type { PolicyDeploymentProgress } from '../domain/progress.ts';
+
+export type { PolicyDeploymentProgress };
+
+export interface DeployPolicyInput {
+  deploymentId: string;
+}
+
+export interface DeployPolicySiteInput {
+  deploymentId: string;
+  siteId: string;
+}
+
+export interface DeployPolicySiteResult {
+  siteId: string;
+  devices: { hostname: string; serial: string; changed: boolean; version: number }[];
+}
+
+/** Why a site failed, in its failure's details: whether its devices run what they ran before. */
+export interface PolicySiteFailureDetails {
+  rolledBack: boolean;
+}
+
+export const policyDeploymentProgressQuery = defineQuery<PolicyDeploymentProgress>(progressQueryName);
+export const pausePolicyDeploymentUpdate = defineUpdate<PolicyDeploymentProgress, []>('pause');
+export const resumePolicyDeploymentUpdate = defineUpdate<PolicyDeploymentProgress, []>('resume');
+export const abortPolicyDeploymentUpdate = defineUpdate<PolicyDeploymentProgress, [{ reason?: string }]>('abort');
+export const deployPolicyWorkflowId = (deploymentId: string) => `deployPolicy/${deploymentId}`;
+export const deployPolicySiteWorkflowId = (deploymentId: string, siteId: string) => `deployPolicy/${deploymentId}/${siteId}`;

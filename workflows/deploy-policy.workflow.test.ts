@@ -1,0 +1,110 @@
+// deployPolicy on the real Temporal server, the inventory and the devices stood in for by
+// activities (the device leases real): a dry run deploys nothing; refused commits spend the
+// failure budget and halt the deployment with the rest skipped; a paused deployment starts no site
+// and, aborted, skips them all.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { createLeaseActivities } from '../activities/leases.ts';
+import { failureTypes } from '../domain/failure-types.ts';
+import { taskQueues } from '../domain/task-queues.ts';
+import { connectTestClient, startTestWorker } from '../scripts/testing.ts';
+import { deployPolicy } from './deploy-policy.ts';
+import {
+  abortPolicyDeploymentUpdate, deployPolicyWorkflowId, pausePolicyDeploymentUpdate, policyDeploymentProgressQuery,
+} from './deploy-policy.messages.ts';
+
+const require = createRequire(import.meta.url);
+
+interface Deployment { dryRun: boolean; concurrency: number; failureBudgetPct: number; sites: string[]; refusing: Set<string>; statuses: Map<string, string>; closed?: string; pushed: string[] }
+
+describe('deployPolicy', () => {
+  let client: Client;
+  let close: () => Promise<void>;
+  const workers: { stop(): Promise<void> }[] = [];
+  const deployments = new Map<string, Deployment>();
+  const ofSite = (siteId: string) => [...deployments.values()].find((d) => d.sites.includes(siteId))!;
+
+  before(async () => {
+    ({ client, close } = await connectTestClient());
+    workers.push(await startTestWorker({
+      taskQueue: taskQueues.orchestration, workflowsPath: require.resolve('./index.ts'),
+      activities: {
+        ...createLeaseActivities({ client }),
+        async recordRun() {},
+        async closeRun() {},
+        async loadPolicyDeployment({ deploymentId }: { deploymentId: string }) {
+          const d = deployments.get(deploymentId)!;
+          return { deploymentId, tenantId: 'tenant', version: d.dryRun ? null : 1, dryRun: d.dryRun, concurrency: d.concurrency, failureBudgetPct: d.failureBudgetPct, waveSizes: [], ticket: null };
+        },
+        async listSitesToPreview({ deploymentId, after }: { deploymentId: string; after?: string }) {
+          return deployments.get(deploymentId)!.sites.filter((s) => after === undefined || s > after);
+        },
+        async assignPolicyWaves({ deploymentId }: { deploymentId: string }) { return [deployments.get(deploymentId)!.sites.length]; },
+        async listPolicyWaveSites({ deploymentId, after }: { deploymentId: string; after?: string }) {
+          return deployments.get(deploymentId)!.sites.filter((s) => after === undefined || s > after).map((s) => ({ deviceId: s, hostname: s, timezone: 'UTC', attempts: 0 }));
+        },
+        async setPolicyDeploymentStatus({ deploymentId, status }: { deploymentId: string; status: string }) { deployments.get(deploymentId)!.closed = status; },
+        async loadSitePolicyChanges({ siteId }: { siteId: string }) {
+          return { siteName: siteId, devices: [{ hostname: siteId, role: 'primary', checks: [], config: '<configuration/>', target: { deviceId: siteId, serial: `SIM-${siteId}`, platform: 'junos', host: '127.0.0.1', netconfPort: 830, snmpPort: 161 } }] };
+        },
+        async recordPolicySite({ siteId, status }: { siteId: string; status: string }) { ofSite(siteId).statuses.set(siteId, status); },
+      },
+    }));
+    workers.push(await startTestWorker({
+      taskQueue: taskQueues.devices, workflowsPath: require.resolve('./index.ts'),
+      activities: {
+        async previewPolicySites({ siteIds }: { siteIds: string[] }) { return { changed: siteIds.length, unchanged: 0, failed: 0 }; },
+        async applyConfiguration({ target }: { target: { deviceId: string } }) {
+          const deployment = ofSite(target.deviceId);
+          if (deployment.refusing.has(target.deviceId)) throw ApplicationFailure.nonRetryable('commit check failed', failureTypes.deviceRejected);
+          deployment.pushed.push(target.deviceId);
+          return { changed: true };
+        },
+        async recordConfiguration() { return { version: 2 }; },
+      },
+    }));
+  });
+  after(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await close();
+  });
+
+  const start = (options: Partial<Omit<Deployment, 'sites'>> & { sites: number }) => {
+    const deploymentId = randomUUID();
+    const sites = Array.from({ length: options.sites }, (_, i) => `${deploymentId.slice(0, 8)}-site-${i}`);
+    deployments.set(deploymentId, { dryRun: false, concurrency: 1, failureBudgetPct: 100, refusing: new Set(), statuses: new Map(), pushed: [], ...options, sites });
+    return { deploymentId, sites, handle: client.workflow.start(deployPolicy, { taskQueue: taskQueues.orchestration, workflowId: deployPolicyWorkflowId(deploymentId), args: [{ deploymentId }] }) };
+  };
+
+  it('as a dry run, previews every site and pushes to none', async () => {
+    const { deploymentId, handle } = start({ sites: 3, dryRun: true });
+    const result = await (await handle).result();
+    assert.deepEqual([result.state, result.dryRun, deployments.get(deploymentId)!.pushed], ['dry_run', { changed: 3, unchanged: 0, failed: 0 }, []]);
+  });
+
+  it('halts once refused commits spend the failure budget, the rest skipped, each refused site rolled back', async () => {
+    const { deploymentId, sites, handle } = start({ sites: 5, failureBudgetPct: 30 });
+    deployments.get(deploymentId)!.refusing = new Set([sites[1]!]);
+    const result = await (await handle).result();
+    assert.equal(result.state, 'halted');
+    assert.match(result.haltedBecause!, /1 of 2 sites? failed|1 of 2 devices failed/);
+    assert.deepEqual(result.failures.map((f) => [f.hostname, f.rolledBack]), [[sites[1], true]]);
+    const deployment = deployments.get(deploymentId)!;
+    assert.deepEqual([deployment.pushed, deployment.statuses.get(sites[1]!), deployment.closed], [[sites[0]], 'rolled_back', 'halted']);
+  });
+
+  it('paused, starts no site; aborted, ends with none pushed', async () => {
+    const { deploymentId, handle: starting } = start({ sites: 3 });
+    const handle = await starting;
+    await handle.executeUpdate(pausePolicyDeploymentUpdate);
+    for (let i = 0; i < 100 && (await handle.query(policyDeploymentProgressQuery)).stage !== 'waves'; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await handle.query(policyDeploymentProgressQuery)).state, 'paused');
+    await handle.executeUpdate(abortPolicyDeploymentUpdate, { args: [{ reason: 'change freeze' }] });
+    const result = await handle.result();
+    assert.deepEqual([result.state, deployments.get(deploymentId)!.pushed, deployments.get(deploymentId)!.closed], ['aborted', [], 'aborted']);
+  });
+});
