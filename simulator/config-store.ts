@@ -76,6 +76,8 @@ export class ConfigStore {
   readonly rollbacks: string[] = [];
   /** Fault injection: the next commit fails with this message. */
   failNextCommit: string | undefined;
+  /** A universal CPE: its configuration may define virtual network functions. */
+  hostsVnfs = false;
   /** Called after every change of the running configuration (commit, revert, reset). */
   onRunningChanged: () => void = () => undefined;
 
@@ -122,7 +124,7 @@ export class ConfigStore {
   }
 
   validate(source: Datastore): void {
-    const problems = validateConfiguration(this.datastore(source));
+    const problems = validateConfiguration(this.datastore(source), { hostsVnfs: this.hostsVnfs });
     if (problems.length > 0) {
       throw new StoreError('invalid-value', problems.map((p) => p.message).join('; '), { path: problems[0]!.path, problems });
     }
