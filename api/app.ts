@@ -37,6 +37,7 @@ import { devicesRouter } from './routes/devices.ts';
 import { credentialsRouter } from './routes/credentials.ts';
 import { credentialRotationRouter } from './routes/credential-rotation.ts';
 import { firmwareRouter } from './routes/firmware.ts';
+import { vnfCatalogueRouter } from './routes/vnf-catalogue.ts';
 import { itsmRouter } from './routes/itsm.ts';
 import { rolesRouter } from './routes/roles.ts';
 import { sessionRouter } from './routes/session.ts';
@@ -151,6 +152,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(alarmsRouter(api, deps));
   v1.use(imagesRouter(api, deps));
   v1.use(firmwareRouter(api, deps));
+  v1.use(vnfCatalogueRouter(api, deps));
   v1.use(upgradesRouter(api, deps, runs));
   v1.use(rmaRouter(api, deps, runs));
   v1.use(credentialRotationRouter(api, deps, runs));

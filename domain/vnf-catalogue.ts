@@ -48,7 +48,8 @@ export const vnfPackageInput = z.object({
   vendor: z.string().trim().min(1).max(80),
   product: slug,
   version: z.string().regex(/^[\w.-]{1,40}$/, 'letters, digits, dots, dashes and _'),
-  type: z.enum(['firewall', 'router', 'wan_optimizer', 'other']),
+  // As the inventory's VnfType enum has them.
+  type: z.enum(['firewall', 'router', 'wan_optimizer', 'utm']),
   /** The image, uploaded first, by its sha256 (as firmware images are). */
   imageSha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
   flavours: z.array(vnfFlavour).min(1).max(10),
