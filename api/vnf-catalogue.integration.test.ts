@@ -34,7 +34,7 @@ describe('VNF catalogue', { timeout: 120_000 }, () => {
 
   it('keeps an uploaded image by its sha256 and serves it from there', async () => {
     const response = await fetch(`${lab.apiUrl}/api/v1/vnf-images?sha256=${sha256}`, {
-      method: 'POST', headers: { cookie: lab.adminCookie, 'content-type': 'application/octet-stream' }, body: image,
+      method: 'POST', headers: { cookie: lab.adminCookie, 'content-type': 'application/octet-stream' }, body: new Uint8Array(image),
     });
     assert.equal(response.status, 201);
     assert.equal(((await response.json()) as { sha256: string }).sha256, sha256);
