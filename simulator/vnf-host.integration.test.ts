@@ -8,24 +8,14 @@ import { NetconfSession } from '../activities/devices/netconf/session.ts';
 import type { Element } from '../activities/devices/netconf/xml.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
 import { vnfDefinition, vnfRemoval } from '../domain/render/nfx-vnf.ts';
+import { eventually } from '../scripts/testing.ts';
 import { Fleet } from './fleet.ts';
 import type { SimulatedDevice } from './device.ts';
 import { oids } from './snmp-agent.ts';
 
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The configuration itself, without the stamp of the commit that made it. */
 const withoutCommitStamp = (config: string) => config.replace(/ junos:commit-[a-z]+="[^"]*"/g, '');
 const text = (e: Element, name: string) => e.getElementsByTagName(name)[0]?.textContent ?? undefined;
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await wait(100);
-  }
-  return assert.fail(`${what}: not within ${timeoutMs} ms`);
-}
 
 describe('simulated uCPE hosting VNFs', () => {
   let fleet: Fleet;
@@ -41,12 +31,14 @@ describe('simulated uCPE hosting VNFs', () => {
     return response.json() as Promise<{ resources: { used: { cores: number; memoryMiB: number; diskBytes: number } }; images: string[]; vnfs: { name: string; state: string; reason: string | null; boots: number }[] }>;
   };
   const vnfState = async (name: string) => (await control(`/devices/${ucpe.serial}/vnfs`)).vnfs.find((v) => v.name === name);
-  const stateIs = (name: string, state: string) => eventually(`${name} ${state}`, async () => ((await vnfState(name))?.state === state ? true : undefined));
+  const stateIs = (name: string, state: string) => eventually(`${name} ${state}`, () => vnfState(name), (vnf) => vnf?.state === state, 10_000);
   const commit = async (config: string) => {
     await session.editConfig({ target: 'candidate', config });
     await session.rpc('<commit-configuration/>');
   };
   const guestSession = () => NetconfSession.connect({ host: guestAddress, port: ucpe.identity.netconfPort, username: ucpe.identity.username, password: ucpe.identity.password, connectTimeoutMs: 1500 });
+  /** The guest's uptime over SNMP, once it answers (a guest still booting, or hung, answers nothing). */
+  const guestAnswers = (what: string) => eventually(what, () => guestUptime().catch(() => undefined), (uptime) => typeof uptime === 'number', 10_000);
   const guestUptime = async () => (await snmp.get({ host: guestAddress, port: ucpe.identity.snmpPort, version: '2c', community: ucpe.identity.community }, [oids.sysUpTime]))[0]?.value;
   const firewall = { name: 'fw', imagePath: '/var/public/vsrx.qcow2', vcpus: 1, memoryMiB: 1024, interfaces: [] };
 
@@ -102,7 +94,7 @@ describe('simulated uCPE hosting VNFs', () => {
     await assert.rejects(guestSession());
     await session.rpc('<request-virtual-network-functions><vnf-name>fw</vnf-name><restart/></request-virtual-network-functions>');
     await stateIs('fw', 'running');
-    assert.ok(typeof (await eventually('the guest answers SNMP', guestUptime)) === 'number');
+    await guestAnswers('the guest answers SNMP');
   });
 
   it('hangs: the host reports it running and alive while its guest answers nothing', async () => {
@@ -112,7 +104,7 @@ describe('simulated uCPE hosting VNFs', () => {
     await assert.rejects(guestUptime());
     await session.rpc('<request-virtual-network-functions><vnf-name>fw</vnf-name><restart/></request-virtual-network-functions>');
     await stateIs('fw', 'running');
-    assert.ok(typeof (await eventually('the guest answers SNMP again', guestUptime)) === 'number');
+    await guestAnswers('the guest answers SNMP again');
   });
 
   it('fails a boot when told to, and refuses a VNF the host has no memory for', async () => {
