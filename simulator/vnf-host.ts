@@ -137,6 +137,7 @@ export class VnfHost {
       if (!vnf) this.define(definition);
       else if (JSON.stringify(vnf.definition) !== JSON.stringify(definition)) {
         vnf.definition = definition;
+        // Unplaced first, so that what it held before does not count against its new size.
         vnf.placed = false;
         vnf.placed = this.fits(definition);
         void this.shutDown(vnf).then(() => this.startIfWanted(vnf));
