@@ -12,6 +12,8 @@ import { createLeaseActivities } from './leases.ts';
 import { createRmaActivities } from './rma.ts';
 import { createSiteActivities } from './sites.ts';
 import { createSlaSteeringActivities } from './sla-steering.ts';
+import { createVnfDeviceActivities } from './devices/vnf.ts';
+import { createVnfLifecycleActivities } from './vnf-lifecycle.ts';
 
 export interface ActivityDependencies {
   prisma: PrismaClient;
@@ -38,6 +40,8 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRmaActivities(deps),
     ...createCredentialActivities(deps),
     ...createSlaSteeringActivities(deps),
+    ...createVnfLifecycleActivities(deps),
+    ...createVnfDeviceActivities(deps),
   };
 }
 

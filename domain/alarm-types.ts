@@ -15,6 +15,8 @@ export const alarmTypes = {
   campaignHalted: 'upgrade.campaign-halted',
   /** A steered application out of its SLA for its policy's smoothing window (no compliant link, or none yet). */
   slaViolation: 'sla.violation',
+  /** A VNF instance that healing could not bring back (or an operator failed): it waits for the operator. */
+  vnfFailed: 'vnf.failed',
 } as const;
 
 /** The alarms about getting a device's box admitted: cleared once a box is provisioned for the device. */

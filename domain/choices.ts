@@ -179,6 +179,7 @@ export const vnfStatus = defineChoices(VnfStatus, {
   degraded: ['Degraded', 'amber'],
   healing: ['Healing', 'amber'],
   scaling: ['Scaling', 'blue'],
+  changing_package: ['Changing package', 'blue'],
   terminating: ['Terminating', 'grey'],
   terminated: ['Terminated', 'grey'],
   failed: ['Failed', 'red'],

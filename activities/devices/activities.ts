@@ -36,7 +36,7 @@ export interface DeviceActivityDependencies {
   imageBaseUrl: string;
 }
 
-type ConfigSource = 'onboarding' | 'ztp' | 'policy' | 'upgrade' | 'rma' | 'rollback' | 'decommission' | 'manual' | 'credentials';
+type ConfigSource = 'onboarding' | 'ztp' | 'policy' | 'upgrade' | 'rma' | 'rollback' | 'decommission' | 'manual' | 'credentials' | 'vnf';
 
 export interface PushConfigurationInput {
   target: DeviceTarget;
