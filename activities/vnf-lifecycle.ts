@@ -8,12 +8,13 @@ import type { PrismaClient } from '../prisma/client.ts';
 import { alarmTypes } from '../domain/alarm-types.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
-import { vnfPackageInput, type VnfFlavour } from '../domain/vnf-catalogue.ts';
-import type { VnfPackageSpec } from '../domain/vnf-lifecycle.ts';
+import type { VnfFlavour } from '../domain/vnf-catalogue.ts';
+import type { VnfInstanceChange, VnfPackageSpec } from '../domain/vnf-lifecycle.ts';
 import { clearAlarm, raiseAlarm } from '../inventory/alarms.ts';
 import { deviceTarget } from '../inventory/devices.ts';
+import { packageSpec } from '../inventory/vnf-packages.ts';
 import {
-  reserveFlavour, revertVnfPackage, switchVnfPackage, updateVnfInstance, vnfHostOf, type VnfInstanceChange,
+  reserveFlavour, revertVnfPackage, switchVnfPackage, updateVnfInstance, vnfHostOf,
 } from '../inventory/vnf-instances.ts';
 import { publishEvent, runningWorkflow } from './events/publish.ts';
 
@@ -37,17 +38,6 @@ export interface VnfInstanceSpec {
 }
 
 const alarmKey = (instanceId: string) => `${alarmTypes.vnfFailed}/${instanceId}`;
-
-type PackageRow = { id: string; name: string; version: string; vendor: string; type: string; descriptor: unknown };
-
-/** A package row as the workflow needs it, its descriptor read with the catalogue's own schema. */
-export function packageSpec(row: PackageRow): VnfPackageSpec {
-  const descriptor = vnfPackageInput.parse({ ...(row.descriptor as object), vendor: row.vendor, product: row.name, version: row.version, type: row.type });
-  return {
-    id: row.id, product: row.name, version: row.version, imageSha256: descriptor.imageSha256, flavours: descriptor.flavours,
-    day1Template: descriptor.day1.template, healthCheck: descriptor.healthCheck,
-  };
-}
 
 export function createVnfLifecycleActivities(deps: { prisma: PrismaClient; client: Client }) {
   const { prisma } = deps;

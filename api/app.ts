@@ -38,6 +38,7 @@ import { credentialsRouter } from './routes/credentials.ts';
 import { credentialRotationRouter } from './routes/credential-rotation.ts';
 import { firmwareRouter } from './routes/firmware.ts';
 import { vnfCatalogueRouter } from './routes/vnf-catalogue.ts';
+import { vnfInstancesRouter } from './routes/vnf-instances.ts';
 import { itsmRouter } from './routes/itsm.ts';
 import { rolesRouter } from './routes/roles.ts';
 import { sessionRouter } from './routes/session.ts';
@@ -157,6 +158,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(rmaRouter(api, deps, runs));
   v1.use(credentialRotationRouter(api, deps, runs));
   v1.use(campaignsRouter(api, deps, runs));
+  v1.use(vnfInstancesRouter(api, deps, runs));
   v1.use(itsmRouter(api, deps, runs));
   v1.use(webhooksRouter(api, { prisma: deps.prisma, webhookDestinations: deps.webhookDestinations ?? new WebhookDestinations() }));
   v1.use(auditRouter(api, deps));

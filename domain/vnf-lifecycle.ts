@@ -2,7 +2,7 @@
 // each is allowed, the outcome of the last one, and how healing escalates (restart, then re-create,
 // within a cooldown and a limit, as OSM's auto-heal does). The workflow and the API share it.
 import { z } from 'zod';
-import type { VnfFlavour, VnfHealthCheck } from './vnf-catalogue.ts';
+import type { Day1Parameter, VnfFlavour, VnfHealthCheck } from './vnf-catalogue.ts';
 
 export const vnfOperations = ['instantiate', 'heal', 'scale', 'change_package', 'terminate'] as const;
 export type VnfOperation = (typeof vnfOperations)[number];
@@ -39,7 +39,20 @@ export interface VnfPackageSpec {
   imageSha256: string;
   flavours: VnfFlavour[];
   day1Template: string;
+  day1Parameters: Day1Parameter[];
   healthCheck: VnfHealthCheck;
+}
+
+/** What a step of the lifecycle changes of the instance's record. */
+export interface VnfInstanceChange {
+  status?: VnfInstanceStatus;
+  lastHealth?: VnfHealth;
+  healCount?: number;
+  lastOperation?: VnfOperation;
+  lastOperationOutcome?: VnfOperationOutcome;
+  lastOperationError?: string | null;
+  /** Gives back what the instance holds on its host. */
+  release?: boolean;
 }
 
 /** The second attempt of an incident re-creates the VNF (its disk too): a restart did not do. */

@@ -4,7 +4,7 @@
 import { Prisma, type PrismaClient } from '../prisma/client.ts';
 import { deviceModel, type VnfHostResources } from '../domain/device-models.ts';
 import { flavourShortfall, type HostUse, type VnfFlavour } from '../domain/vnf-catalogue.ts';
-import type { VnfHealth, VnfInstanceStatus, VnfOperation, VnfOperationOutcome } from '../domain/vnf-lifecycle.ts';
+import type { VnfInstanceChange } from '../domain/vnf-lifecycle.ts';
 
 type Transaction = Prisma.TransactionClient;
 
@@ -68,17 +68,6 @@ export async function reserveFlavour(prisma: PrismaClient, host: VnfHostResource
     });
     return {};
   });
-}
-
-export interface VnfInstanceChange {
-  status?: VnfInstanceStatus;
-  lastHealth?: VnfHealth;
-  healCount?: number;
-  lastOperation?: VnfOperation;
-  lastOperationOutcome?: VnfOperationOutcome;
-  lastOperationError?: string | null;
-  /** Gives back what the instance holds on its host. */
-  release?: boolean;
 }
 
 export async function updateVnfInstance(prisma: PrismaClient, instanceId: string, change: VnfInstanceChange): Promise<void> {

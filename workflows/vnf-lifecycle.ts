@@ -11,12 +11,11 @@ import {
 import type { SiteActivities } from '../activities/sites.ts';
 import type { VnfDeviceActivities } from '../activities/devices/vnf.ts';
 import type { VnfInstanceSpec, VnfLifecycleActivities } from '../activities/vnf-lifecycle.ts';
-import type { VnfInstanceChange } from '../inventory/vnf-instances.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
 import { configurationChanges } from './configuration-change.ts';
 import { vnfDefinition, vnfRemoval } from '../domain/render/nfx-vnf.ts';
 import { renderDay1, vnfImagePath, type VnfFlavour } from '../domain/vnf-catalogue.ts';
-import { healAction, nextHealAttempt, operationRefusal, type VnfOperation, type VnfPackageSpec } from '../domain/vnf-lifecycle.ts';
+import { healAction, nextHealAttempt, operationRefusal, type VnfInstanceChange, type VnfOperation, type VnfPackageSpec } from '../domain/vnf-lifecycle.ts';
 import { withDeviceLeases } from './lease.ts';
 import { describeFailure } from './steps.ts';
 import {

@@ -13,6 +13,7 @@
 // | RMA                | rma/<deviceId>                  | refused (409): one replacement at a time |
 // | credential rotation| credential-rotation/<deviceId>  | joined                             |
 // | SLA policies push  | sla-policies/<siteId>           | joined                             |
+// | VNF instance       | vnf/<instanceId>                | cannot be: each instance is new    |
 import type { WorkflowHandle } from '@temporalio/client';
 import { launchCampaign, type CampaignRequest } from './campaign-runs.ts';
 import {
@@ -22,6 +23,7 @@ import type { Origin, RunDependencies } from './launch.ts';
 import { startDecommission, startOnboarding, type DecommissionRequest, type OnboardingRequest } from './site-runs.ts';
 import { previewSlaPush, startSlaPush, type SlaPushRequest } from './sla-runs.ts';
 import { decide, type Decision } from './steer.ts';
+import { startVnfInstance, type VnfInstanceRequest } from './vnf-runs.ts';
 
 export type { Origin, RunDependencies } from './launch.ts';
 
@@ -34,6 +36,7 @@ export function createRunRegistry(deps: RunDependencies) {
     startReplacement: (origin: Origin, request: ReplacementRequest) => startReplacement(deps, origin, request),
     startCredentialRotation: (origin: Origin, request: CredentialRotationRequest) => startCredentialRotation(deps, origin, request),
     startSlaPush: (origin: Origin, request: SlaPushRequest) => startSlaPush(deps, origin, request),
+    startVnfInstance: (origin: Origin, request: VnfInstanceRequest) => startVnfInstance(deps, origin, request),
     previewSlaPush: (origin: Origin, siteId: string) => previewSlaPush(deps, origin.principal, siteId),
     decide: <T>(origin: Origin, decision: Decision<T>, act: (run: WorkflowHandle) => Promise<T>) => decide(deps, origin, decision, act),
   };
