@@ -57,7 +57,7 @@ export interface RecordConfigurationInput {
 }
 
 /** Device errors leave as ApplicationFailure with their type; anything else as it is. */
-async function failingAsDeviceErrors<T>(work: () => Promise<T>): Promise<T> {
+export async function failingAsDeviceErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -66,7 +66,7 @@ async function failingAsDeviceErrors<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** Beats while `work` runs, so a lost worker is noticed within the heartbeat timeout. */
-async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+export async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
   context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), 5_000);

@@ -9,13 +9,12 @@ import { failureTypes } from '../../domain/failure-types.ts';
 import type { DeviceTarget } from '../../domain/site-plan.ts';
 import type { VnfHealthCheck } from '../../domain/vnf-catalogue.ts';
 import { credentialsBox } from '../../inventory/credentials.ts';
-import { credentialsOnRecord, type DeviceActivityDependencies } from './activities.ts';
+import { credentialsOnRecord, failingAsDeviceErrors, heartbeating, type DeviceActivityDependencies } from './activities.ts';
 import { applyConfiguration } from './change.ts';
 import type { DeviceDriver, HostedVnf, VnfHostOperations } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
 import { snmpTarget } from './drivers/targets.ts';
 import { DeviceError } from './errors.ts';
-import { toApplicationFailure } from './failures.ts';
 
 /** A VNF's guest as a device of its own: the host's platform, ports and credentials, at the guest's address. */
 export interface VnfGuestTarget {
@@ -31,25 +30,6 @@ export interface VnfHealthReading {
   address: string | null;
   /** Why it is not healthy. */
   reason?: string;
-}
-
-async function asFailures<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw toApplicationFailure(error);
-  }
-}
-
-async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
-  const context = Context.current();
-  context.heartbeat();
-  const timer = setInterval(() => context.heartbeat(), 5_000);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 /** Whether the reading holds what the package's health check asks of it. */
@@ -81,18 +61,18 @@ export function createVnfDeviceActivities(deps: Pick<DeviceActivityDependencies,
   return {
     /** The package's image into /var/public on the uCPE, checked by sha256 there; not copied again when it is there whole. */
     async stageVnfImage(input: { target: DeviceTarget; sha256: string; path: string }): Promise<{ copied: boolean }> {
-      return asFailures(() => heartbeating(async () => (await vnfHost(input.target)).copyImage({
+      return failingAsDeviceErrors(() => heartbeating(async () => (await vnfHost(input.target)).copyImage({
         url: `${deps.imageBaseUrl}/api/v1/images/${input.sha256}`, path: input.path, sha256: input.sha256,
       })));
     },
 
     /** The VNF as its host reports it (null: not defined there). */
     async readVnf(input: { target: DeviceTarget; name: string }): Promise<HostedVnf | null> {
-      return asFailures(async () => (await find(input.target, input.name)) ?? null);
+      return failingAsDeviceErrors(async () => (await find(input.target, input.name)) ?? null);
     },
 
     async controlVnf(input: { target: DeviceTarget; name: string; action: 'start' | 'stop' | 'restart' }): Promise<void> {
-      return asFailures(async () => (await vnfHost(input.target)).request(input.name, input.action));
+      return failingAsDeviceErrors(async () => (await vnfHost(input.target)).request(input.name, input.action));
     },
 
     /**
@@ -101,7 +81,7 @@ export function createVnfDeviceActivities(deps: Pick<DeviceActivityDependencies,
      * `gone`: waits instead until the host no longer has it.
      */
     async waitForVnf(input: { target: DeviceTarget; name: string; waitUpToSeconds: number; gone?: boolean }): Promise<{ address: string | null }> {
-      return asFailures(() => heartbeating(async () => {
+      return failingAsDeviceErrors(() => heartbeating(async () => {
         const until = Date.now() + input.waitUpToSeconds * 1000;
         const signal = Context.current().cancellationSignal;
         let last: HostedVnf | undefined;
@@ -129,7 +109,7 @@ export function createVnfDeviceActivities(deps: Pick<DeviceActivityDependencies,
 
     /** Removes the image from the uCPE unless a VNF there still uses it. */
     async deleteVnfImageIfUnused(input: { target: DeviceTarget; path: string }): Promise<{ deleted: boolean }> {
-      return asFailures(async () => (await vnfHost(input.target)).deleteImageIfUnused(input.path));
+      return failingAsDeviceErrors(async () => (await vnfHost(input.target)).deleteImageIfUnused(input.path));
     },
 
     /**
@@ -138,7 +118,7 @@ export function createVnfDeviceActivities(deps: Pick<DeviceActivityDependencies,
      * instance's day-1 parameters are its record.
      */
     async configureVnf(input: { guest: VnfGuestTarget; config: string; persist: string }): Promise<{ changed: boolean }> {
-      return asFailures(() => heartbeating(async () => {
+      return failingAsDeviceErrors(() => heartbeating(async () => {
         const { changed } = await applyConfiguration(await guestDriver(input.guest), {
           config: input.config, mode: 'merge', persist: input.persist, checks: [], confirmTimeoutSeconds: 120,
         }, (message, details) => Context.current().log.warn(message, { ...details, vnf: input.guest.name }));
@@ -152,7 +132,7 @@ export function createVnfDeviceActivities(deps: Pick<DeviceActivityDependencies,
      * hold; fails only when the host itself does not answer.
      */
     async checkVnfHealth(input: { target: DeviceTarget; name: string; check: VnfHealthCheck }): Promise<VnfHealthReading> {
-      return asFailures(async () => {
+      return failingAsDeviceErrors(async () => {
         const vnf = await find(input.target, input.name);
         if (!vnf) return { healthy: false, state: null, address: null, reason: `${input.name} is not defined on ${input.target.serial}` };
         const seen = { state: vnf.state, address: vnf.address || null };
