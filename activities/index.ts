@@ -15,6 +15,8 @@ import { createPolicyDeploymentActivities } from './policy-deployments.ts';
 import { createRmaActivities } from './rma.ts';
 import { createSiteActivities } from './sites.ts';
 import { createSlaSteeringActivities } from './sla-steering.ts';
+import { createVnfDeviceActivities } from './devices/vnf.ts';
+import { createVnfLifecycleActivities } from './vnf-lifecycle.ts';
 
 export interface ActivityDependencies {
   prisma: PrismaClient;
@@ -44,6 +46,8 @@ export function createActivities(deps: ActivityDependencies) {
     ...createDeviceConfigurationActivities(deps),
     ...createDriftActivities(deps),
     ...createPolicyDeploymentActivities(deps),
+    ...createVnfLifecycleActivities(deps),
+    ...createVnfDeviceActivities(deps),
   };
 }
 

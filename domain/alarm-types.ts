@@ -17,6 +17,8 @@ export const alarmTypes = {
   slaViolation: 'sla.violation',
   /** A device's running configuration differs from what Branchline last committed: cleared once they agree again. */
   configurationDrift: 'config.drift',
+  /** A VNF instance that healing could not bring back (or an operator failed): it waits for the operator. */
+  vnfFailed: 'vnf.failed',
 } as const;
 
 /** The alarms about getting a device's box admitted: cleared once a box is provisioned for the device. */

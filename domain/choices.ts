@@ -2,7 +2,7 @@
 // browser-safe enums); each gets its label and badge colour here, and the type system makes
 // sure no value is forgotten. The zod validators, the workflows and the UI all read these.
 import {
-  AlarmSeverity, AlarmState, CampaignDeviceStatus, CampaignStatus, CampaignStrategy, DeviceStatus, DriftState,
+  AlarmSeverity, AlarmState, CampaignDeviceStatus, CampaignStatus, CampaignStrategy, ConfigSource, DeviceStatus, DriftState,
   PppAuthentication, RmaStatus, RunKind, RunStatus, SiteStatus, VnfStatus, WanAddressing, WanLinkType,
 } from '../generated/prisma/enums.ts';
 
@@ -135,6 +135,20 @@ export const runKind = defineChoices(RunKind, {
   config_adoption: ['Configuration adopted', 'grey'],
 });
 
+/** What made a configuration version: the run's kind, or the operator's own change adopted. */
+export const configSource = defineChoices(ConfigSource, {
+  onboarding: ['Onboarding', 'blue'],
+  ztp: ['Zero-touch provisioning', 'blue'],
+  policy: ['Policy', 'blue'],
+  upgrade: ['Upgrade', 'purple'],
+  rma: ['Device replacement', 'amber'],
+  rollback: ['Rollback', 'amber'],
+  decommission: ['Decommission', 'grey'],
+  manual: ['Changed on the device', 'amber'],
+  credentials: ['Credential rotation', 'grey'],
+  vnf: ['VNF lifecycle', 'green'],
+});
+
 export const runStatus = defineChoices(RunStatus, {
   running: ['Running', 'blue'],
   completed: ['Completed', 'green'],
@@ -192,6 +206,7 @@ export const vnfStatus = defineChoices(VnfStatus, {
   degraded: ['Degraded', 'amber'],
   healing: ['Healing', 'amber'],
   scaling: ['Scaling', 'blue'],
+  changing_package: ['Changing package', 'blue'],
   terminating: ['Terminating', 'grey'],
   terminated: ['Terminated', 'grey'],
   failed: ['Failed', 'red'],

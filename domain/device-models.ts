@@ -13,6 +13,18 @@ export interface DeviceModel {
   lanPorts: string[];
   /** Can terminate spokes' tunnels. */
   hub: boolean;
+  /**
+   * A universal CPE: what its host offers virtual network functions, after what Junos itself keeps
+   * (the NFX's control plane pins cores and memory of its own). Absent: the box hosts none.
+   */
+  vnfHost?: VnfHostResources;
+}
+
+export interface VnfHostResources {
+  cores: number;
+  memoryMiB: number;
+  /** Room for VNF images and disks (/var/public). */
+  diskGiB: number;
 }
 
 const ports = (prefix: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${prefix}${from + i}`);
@@ -30,6 +42,16 @@ export const deviceModels: readonly DeviceModel[] = [
   { model: 'SRX345', platform: 'junos', productModel: 'srx345', label: 'Large branch, 16 × 1GbE, LTE', wanPorts: ['ge-0/0/0', 'ge-0/0/1', ...ports('ge-0/0/', 8, 11), 'dl0'], lanPorts: [...ports('ge-0/0/', 2, 7), ...ports('ge-0/0/', 12, 15)], hub: false },
   { model: 'SRX1500', platform: 'junos', productModel: 'srx1500', label: 'Hub, 16 × 1GbE, 4 × 10GbE', wanPorts: ['xe-0/0/16', 'xe-0/0/17', 'ge-0/0/0', 'ge-0/0/1'], lanPorts: [...ports('ge-0/0/', 2, 15), 'xe-0/0/18', 'xe-0/0/19'], hub: true },
   { model: 'SRX4600', platform: 'junos', productModel: 'srx4600', label: 'Hub, 8 × 10GbE', wanPorts: ['xe-1/1/0', 'xe-1/1/1'], lanPorts: ports('xe-1/1/', 2, 7), hub: true },
+  // Juniper's NFX universal CPEs (Junos on the host, VNFs beside it): NFX150-S1 has 4 cores and
+  // 8 GiB, NFX250-S2 8 cores and 32 GiB; Junos keeps 2 cores and 4 GiB (NFX150) or 8 GiB (NFX250).
+  {
+    model: 'NFX150', platform: 'junos', productModel: 'nfx150', label: 'Universal CPE, 4 cores, 8 GiB', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'dl0'],
+    lanPorts: ports('ge-0/0/', 2, 3), hub: false, vnfHost: { cores: 2, memoryMiB: 4096, diskGiB: 64 },
+  },
+  {
+    model: 'NFX250', platform: 'junos', productModel: 'nfx250', label: 'Universal CPE, 8 cores, 32 GiB', wanPorts: ['ge-0/0/0', 'ge-0/0/1', 'dl0'],
+    lanPorts: ports('ge-0/0/', 2, 3), hub: false, vnfHost: { cores: 6, memoryMiB: 24_576, diskGiB: 200 },
+  },
 ];
 
 export const deviceModelNames = deviceModels.map((m) => m.model) as [string, ...string[]];

@@ -56,6 +56,14 @@ export const failureTypes = {
   webhookRefused: 'WebhookRefused',
   /** A webhook whose URL leads somewhere webhooks may not go (loopback, private, metadata…); nothing was sent. */
   webhookDestinationForbidden: 'WebhookDestinationForbidden',
+  /** A VNF that did not come up on its uCPE (boot failed, in error, not answering in time). */
+  vnfBootFailed: 'VnfBootFailed',
+  /** The uCPE lacks the cores, memory or disk a VNF's flavour asks for; nothing was changed. */
+  vnfResourcesShort: 'VnfResourcesShort',
+  /** No such VNF instance, or one whose package or host is gone. */
+  vnfInstanceNotFound: 'VnfInstanceNotFound',
+  /** A VNF that did not come up healthy after an operation (its health check did not hold in time). */
+  vnfUnhealthy: 'VnfUnhealthy',
 } as const;
 
 export type FailureType = (typeof failureTypes)[keyof typeof failureTypes];

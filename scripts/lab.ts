@@ -43,6 +43,8 @@ export interface LabOptions {
   phoneHome?: boolean;
   /** Where the worker finds PostgreSQL, when not at `databaseUrl` (through a proxy a fault test cuts). */
   workerDatabaseUrl?: string;
+  /** Universal CPEs' guests (their first address, boot time), for fleets with NFX models. */
+  vnfGuests?: { baseAddress: string; bootMs?: number };
 }
 
 export interface Lab {
@@ -103,6 +105,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     devices: options.models.length, models: options.models, baseAddress: options.baseAddress,
     snmpPort: options.snmpPort, netconfPort: options.netconfPort, controlPort: 0,
     credentials: labCredentials, ...(options.phoneHome === false ? {} : { phoneHomeUrl: `${apiUrl}/api/v1/ztp/phone-home` }), phoneHomeIntervalMs: 1000, rebootMs: options.rebootMs ?? 300,
+    ...(options.vnfGuests ? { vnfGuests: options.vnfGuests } : {}),
   });
   stops.push(() => fleet.stop());
 
@@ -202,7 +205,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
  * A fresh test database seeded with the demo, and a lab over it with its worker in this process:
  * where the end-to-end tests of a tenant's sites start. The caller stops the lab and drops the database.
  */
-export async function startSeededLab(fleet: Pick<LabOptions, 'models' | 'baseAddress' | 'snmpPort' | 'netconfPort'>): Promise<{ database: TestDatabase; lab: Lab }> {
+export async function startSeededLab(fleet: Pick<LabOptions, 'models' | 'baseAddress' | 'snmpPort' | 'netconfPort' | 'phoneHome' | 'vnfGuests'>): Promise<{ database: TestDatabase; lab: Lab }> {
   const database = await createTestDatabase();
   await seedDemo(database.prisma);
   const { temporalAddress, namespace } = testServices();

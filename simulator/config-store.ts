@@ -81,6 +81,8 @@ export class ConfigStore {
   readonly rollbacks: string[] = [];
   /** Fault injection: the next commit fails with this message. */
   failNextCommit: string | undefined;
+  /** A universal CPE: its configuration may define virtual network functions. */
+  hostsVnfs = false;
   /** Called after every change of the running configuration (commit, revert, reset). */
   onRunningChanged: () => void = () => undefined;
 
@@ -127,7 +129,7 @@ export class ConfigStore {
   }
 
   validate(source: Datastore): void {
-    const problems = validateConfiguration(this.datastore(source));
+    const problems = validateConfiguration(this.datastore(source), { hostsVnfs: this.hostsVnfs });
     if (problems.length > 0) {
       throw new StoreError('invalid-value', problems.map((p) => p.message).join('; '), { path: problems[0]!.path, problems });
     }

@@ -17,6 +17,8 @@ import { applicationPaths, type ApplicationPath } from './application-paths.ts';
 import { impairmentActive, type Impairment, type ImpairmentShape, type ProbeNoise } from './impairments.ts';
 import { measuredTests, rpmCollections, rpmTestsIn, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
 import { notifications, rpmInstance, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SnmpView } from './snmp-agent.ts';
+import { deviceModel } from '../domain/device-models.ts';
+import { VnfHost, vnfImageDirectory } from './vnf-host.ts';
 
 export interface DeviceIdentity {
   serial: string;
@@ -79,6 +81,8 @@ export interface DeviceOptions {
   /** Whether a tunnel peer answers (another simulated device is up at that address). */
   peerIsUp: (address: string) => boolean;
   onChange: () => void;
+  /** A universal CPE's guests: the loopback addresses their management interfaces get, and how long a guest boots. */
+  vnfGuests?: { addresses: string[]; bootMs: number };
 }
 
 /** The statements at a path of the configuration (Junos's schema: `interfaces interface`, `security ike gateway`, …). */
@@ -186,9 +190,21 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   /** At most one phone-home attempt is scheduled or out at a time. */
   private phoneHomeTimer: NodeJS.Timeout | undefined;
   private phoneHomeInFlight = false;
+  /** A universal CPE's host: its VNFs and their guests (none on a box that hosts none). */
+  readonly vnfHost: VnfHost | undefined;
 
   constructor(readonly identity: DeviceIdentity, state: Partial<DeviceState>, private readonly options: DeviceOptions) {
     this.store = new ConfigStore(state.running);
+    const host = deviceModel(identity.model)?.vnfHost;
+    if (host) {
+      this.store.hostsVnfs = true;
+      this.vnfHost = new VnfHost(host, {
+        bootMs: options.vnfGuests?.bootMs ?? 1000,
+        addresses: options.vnfGuests?.addresses ?? [],
+        createGuest: (guest) => this.guestDevice(guest),
+        onChange: () => options.onChange(),
+      });
+    }
     this.store.onRunningChanged = () => this.configurationChanged();
     this.currentVersion = state.softwareVersion ?? '22.4R1';
     this.previousVersion = state.previousVersion ?? null;
@@ -196,6 +212,24 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     this.links = state.links ?? defaultLinks();
     this.powered = state.powered ?? true;
     this.activationCode = state.activationCode;
+  }
+
+  /** A VNF's guest: a device of its own (the product its image holds), answering to the host's credentials. */
+  private guestDevice(guest: { name: string; address: string; product: string; version: string }) {
+    const device = new SimulatedDevice(newIdentity({
+      serial: `${this.serial}-${guest.name}`, model: guest.product.toUpperCase(), address: guest.address,
+      snmpPort: this.identity.snmpPort, netconfPort: this.identity.netconfPort,
+      community: this.identity.community, username: this.identity.username, password: this.identity.password,
+    }), { softwareVersion: guest.version, powered: false }, { rebootMs: this.options.rebootMs, phoneHomeIntervalMs: 60_000, peerIsUp: this.options.peerIsUp, onChange: () => undefined });
+    return {
+      powerOn: () => device.powerOn(),
+      powerOff: () => device.powerOff(),
+      stop: () => device.stop(),
+      setHung: async (hung: boolean) => {
+        device.faults.dropReplies = hung;
+        await device.setSnmpDropped(hung);
+      },
+    };
   }
 
   get serial() { return this.identity.serial; }
@@ -381,15 +415,37 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       }
       case 'file-copy':
         return this.copyFile(argument('source') ?? '', argument('destination') ?? '');
+      case 'get-virtual-network-functions':
+        if (!this.vnfHost) return undefined;
+        return this.vnfHost.information();
+      case 'request-virtual-network-functions': {
+        if (!this.vnfHost) return undefined;
+        const action = (['restart', 'start', 'stop'] as const).find((a) => flag(a));
+        if (!action) throw new StoreError('missing-element', 'request-virtual-network-functions: start, stop or restart');
+        await this.vnfHost.request(argument('vnf-name') ?? '', action).catch((error: Error) => {
+          throw new StoreError('operation-failed', `error: ${error.message}`);
+        });
+        return `<output>${escapeXml(`${argument('vnf-name')} ${action} requested`)}</output>`;
+      }
       case 'get-sha256-checksum-information': {
         const path = argument('path') ?? '';
-        const file = this.stagedFiles.get(path);
+        const file = this.stagedFiles.get(path) ?? this.vnfHost?.images.get(path);
         if (!file) throw new StoreError('operation-failed', `${path}: No such file or directory`);
         return `<checksum-information><file-checksum><computation-method>SHA256</computation-method><input-file>${escapeXml(path)}</input-file>`
           + `<checksum>${createHash('sha256').update(file).digest('hex')}</checksum></file-checksum></checksum-information>`;
       }
       case 'file-delete': {
         const path = argument('path') ?? '';
+        if (this.vnfHost && path.startsWith(vnfImageDirectory)) {
+          let deleted: boolean;
+          try {
+            deleted = this.vnfHost.deleteImage(path);
+          } catch (error) {
+            throw new StoreError('operation-failed', `error: ${(error as Error).message}`);
+          }
+          if (!deleted) throw new StoreError('operation-failed', `${path}: No such file or directory`);
+          return '<ok/>';
+        }
         if (!this.stagedFiles.delete(path)) throw new StoreError('operation-failed', `${path}: No such file or directory`);
         return '<ok/>';
       }
@@ -435,7 +491,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   /** file copy <url> /var/tmp/<name>: downloads over HTTP into /var/tmp, if there is room for it. */
   private async copyFile(source: string, destination: string): Promise<string> {
-    if (!destination.startsWith(stagingDirectory) || destination.slice(stagingDirectory.length).includes('/')) {
+    const vnfImage = !!this.vnfHost && destination.startsWith(vnfImageDirectory) && !destination.slice(vnfImageDirectory.length).includes('/');
+    if (!vnfImage && (!destination.startsWith(stagingDirectory) || destination.slice(stagingDirectory.length).includes('/'))) {
       throw new StoreError('operation-failed', `error: ${destination}: this device accepts copies into ${stagingDirectory} only`);
     }
     let bytes: Buffer;
@@ -445,6 +502,14 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       bytes = Buffer.from(await response.arrayBuffer());
     } catch (error) {
       throw new StoreError('operation-failed', `error: file-fetch failed: ${source}: ${(error as Error).message}`);
+    }
+    if (vnfImage) {
+      try {
+        this.vnfHost!.storeImage(destination, bytes);
+      } catch (error) {
+        throw new StoreError('operation-failed', `error: ${(error as Error).message}`);
+      }
+      return '<ok/>';
     }
     const room = this.varFreeBytes() + (this.stagedFiles.get(destination)?.length ?? 0);
     if (bytes.length > room) throw new StoreError('operation-failed', `error: ${destination}: write failed: No space left on device (${bytes.length} bytes, ${room} free)`);
@@ -524,6 +589,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       hostKey: this.identity.hostKey,
     });
     if (!this.faults.dropSnmp) await this.startSnmp();
+    this.vnfHost?.reconcile(this.store.running);
     if (this.options.callHome) this.dialHome();
     // Spread over half a second: a whole fleet powering on must not call home in one burst.
     if (this.wantsToPhoneHome) this.schedulePhoneHome(Math.random() * 500);
@@ -641,6 +707,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   configurationChanged() {
     const path = this.managementPath;
     if (path) this.faults.managementCut = this.interfaceConfiguration(path.interfaceName) !== path.configuration;
+    if (this.powered) this.vnfHost?.reconcile(this.store.running);
     this.snmp?.refreshTables();
     this.options.onChange();
   }
@@ -764,6 +831,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.vnfHost?.stop();
     this.trapSession?.close();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();

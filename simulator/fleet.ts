@@ -11,6 +11,8 @@ import { formatIpv4, parseIpv4 } from '../domain/ipv4.ts';
 import { elementChildren, parseXml } from '../activities/devices/netconf/xml.ts';
 import { impairmentShape, probeNoise } from './impairments.ts';
 import { SimulatedDevice, newIdentity, simulatorImage, withCredentials, type DeviceState, type ManagementCredentials } from './device.ts';
+import { deviceModel } from '../domain/device-models.ts';
+import { simulatorVnfImage } from './vnf-host.ts';
 
 export interface FleetOptions {
   devices: number;
@@ -36,6 +38,11 @@ export interface FleetOptions {
    * saved ones). Default: admin, a random password per fleet, community branchline.
    */
   credentials?: ManagementCredentials;
+  /**
+   * Universal CPEs' guests: the first guest address, each uCPE taking the next `vnfAddressesPerHost`
+   * (default 8) in turn; and how long a guest boots (default 1 s).
+   */
+  vnfGuests?: { baseAddress: string; addressesPerHost?: number; bootMs?: number };
 }
 
 export const defaultCredentials = { username: 'admin', community: 'branchline' } as const;
@@ -74,6 +81,9 @@ export class Fleet {
     const given = options.credentials;
     const credentials = given ?? { ...defaultCredentials, password: randomBytes(9).toString('base64url') };
     const addresses = deviceAddresses(options.baseAddress, options.devices);
+    const guests = options.vnfGuests;
+    const perHost = guests?.addressesPerHost ?? 8;
+    let hosts = 0;
     for (const [index, address] of addresses.entries()) {
       const serial = serialOf(index + (options.firstSerial ?? 1) - 1);
       const restored = saved.find((s) => s.identity.serial === serial);
@@ -94,6 +104,9 @@ export class Fleet {
         trapReceiver: options.trapReceiver,
         peerIsUp: (peer) => fleet.byAddress.get(peer)?.powered ?? false,
         onChange: () => fleet.scheduleSave(),
+        ...(guests && deviceModel(state.identity!.model)?.vnfHost
+          ? { vnfGuests: { addresses: deviceAddresses(guests.baseAddress, perHost * ++hosts).slice(-perHost), bootMs: guests.bootMs ?? 1000 } }
+          : {}),
       });
       fleet.devices.set(serial, device);
       fleet.byAddress.set(device.identity.address, device);
@@ -176,6 +189,19 @@ export class Fleet {
     });
     const handEdit = z.object({ user: z.string().regex(/^[a-z][\w.-]{0,31}$/), configuration: z.string().min(1).max(1_000_000).startsWith('<configuration') });
     const activationCode = z.object({ code: z.string().min(1).max(100).nullable() });
+    const vnfFaults = z.object({
+      /** This VNF's next boot fails. */
+      failNextBoot: z.string().min(1).optional(),
+      /** Memory something else holds on the host (out of memory). */
+      memoryTakenMiB: z.number().int().min(0).optional(),
+      diskFull: z.boolean().optional(),
+    });
+    const withHost = (handler: (host: NonNullable<SimulatedDevice['vnfHost']>, req: Request) => Promise<unknown> | unknown) =>
+      withDevice(async (device, req) => {
+        if (!device.vnfHost) throw new Error(`${device.serial} is a ${device.model}, which hosts no virtual network functions`);
+        await handler(device.vnfHost, req);
+        return device.vnfHost.describe();
+      });
 
     app.get('/devices', (_req, res) => {
       res.json([...this.devices.values()].map(summary));
@@ -189,6 +215,25 @@ export class Fleet {
       const version = name.safeParse(req.params['version']);
       if (!model.success || !version.success) return res.status(400).json({ title: 'Bad request', detail: 'model and version are letters, digits, dots and dashes' });
       res.attachment(`${model.data}-${version.data}.img`).type('application/octet-stream').send(simulatorImage(model.data, version.data));
+    });
+    // What an NFX's host holds: its resources and their use, images in /var/public, VNFs and their state.
+    app.get('/devices/:serial/vnfs', withHost(() => undefined));
+    app.post('/devices/:serial/vnfs/:name/crash', withHost((host, req) => host.crash(String(req.params['name']))));
+    app.post('/devices/:serial/vnfs/:name/hang', withHost((host, req) => host.hang(String(req.params['name']))));
+    app.post('/devices/:serial/vnf-faults', withHost((host, req) => {
+      const change = vnfFaults.parse(req.body);
+      if (change.failNextBoot !== undefined) host.faults.failNextBoot.add(change.failNextBoot);
+      if (change.memoryTakenMiB !== undefined) host.faults.memoryTakenMiB = change.memoryTakenMiB;
+      if (change.diskFull !== undefined) host.faults.diskFull = change.diskFull;
+    }));
+    // A VNF vendor's download portal: images for the simulated guests (`sizeGiB`: the disk the image stands for).
+    app.get('/vnf-images/:product/:version', (req, res) => {
+      const name = z.string().regex(/^[\w.-]{1,40}$/);
+      const product = name.safeParse(req.params['product']);
+      const version = name.safeParse(req.params['version']);
+      const size = z.coerce.number().int().min(1).max(512).default(1).safeParse(req.query['sizeGiB']);
+      if (!product.success || !version.success || !size.success) return res.status(400).json({ title: 'Bad request', detail: 'product and version are letters, digits, dots and dashes; sizeGiB 1 to 512' });
+      res.attachment(`${product.data}-${version.data}.qcow2`).type('application/octet-stream').send(simulatorVnfImage(product.data, version.data, size.data));
     });
     app.get('/devices/:serial/journal', withDevice((device) => device.store.journal));
     app.get('/devices/:serial/config', withDevice((device, _req, res) => res.type('application/xml').send(device.store.datastore('running').toString())));

@@ -298,6 +298,18 @@ export const junosSchema: SchemaNode = container({
     }),
   }),
   vlans: container({ vlan: list({ description: string(), 'vlan-id': number(1, 4094), 'l3-interface': string() }) }),
+  // An NFX's VNFs (Junos on NFX150/NFX250: `set virtual-network-functions <name> …`). Juniper's
+  // junos-es YANG (SRX) has no such hierarchy; this follows the NFX documentation: the image in
+  // /var/public, vCPUs, memory in KiB, and each guest interface (eth0 and eth1 are the host's
+  // management links, eth2 on carry traffic) mapped onto VLANs of the box's switch.
+  'virtual-network-functions': list({
+    description: string(),
+    image: container({ file: string(), 'image-type': oneOf('image', 'iso') }),
+    'virtual-cpu': container({ count: number(1, 32) }),
+    memory: container({ size: uint32() }),
+    interfaces: list({ mapping: container({ vlan: container({ members: strings() }) }) }),
+    'no-autostart': empty(),
+  }),
 });
 
 /** Why a value does not fit its leaf's type, or undefined when it does. */

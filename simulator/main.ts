@@ -20,6 +20,8 @@ const { values } = parseArgs({
     'call-home': { type: 'string' },
     'trap-receiver': { type: 'string' },
     'reboot-seconds': { type: 'string', default: '5' },
+    'vnf-base-address': { type: 'string', default: '127.18.0.1' },
+    'vnf-boot-seconds': { type: 'string', default: '3' },
     username: { type: 'string' },
     password: { type: 'string' },
     community: { type: 'string' },
@@ -80,6 +82,7 @@ try {
     callHome: callHome && { ...callHome, retryMs: 2000 },
     trapReceiver,
     rebootMs: number('reboot-seconds', 0, 3600) * 1000,
+    vnfGuests: { baseAddress: values['vnf-base-address']!, bootMs: number('vnf-boot-seconds', 0, 3600) * 1000 },
     credentials: credentials(),
   });
   const lines: string[] = [];

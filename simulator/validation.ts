@@ -210,7 +210,34 @@ function policyReferenceProblems(security: Element | undefined, policy: Element,
   }
 }
 
-export function validateConfiguration(document: Document): ConfigProblem[] {
+/** What commit checks an NFX adds for its VNFs: image, vCPUs and memory given, guest interfaces on VLANs that exist. */
+function vnfProblems(root: Element, hostsVnfs: boolean, problems: ConfigProblem[]) {
+  const vnfs = at(root, 'virtual-network-functions');
+  if (vnfs.length > 0 && !hostsVnfs) {
+    problems.push({ path: '/configuration/virtual-network-functions', message: 'virtual-network-functions: this platform hosts no virtual network functions' });
+    return;
+  }
+  const vlans = new Set(at(root, 'vlans', 'vlan').map(nameOf));
+  for (const vnf of vnfs) {
+    const path = `/configuration/virtual-network-functions[name='${nameOf(vnf)}']`;
+    if (!/^[A-Za-z][\w-]{0,31}$/.test(nameOf(vnf))) problems.push({ path, message: `"${nameOf(vnf)}" is not a valid VNF name (a letter, then letters, digits, - and _, at most 32)` });
+    const image = text(at(vnf, 'image', 'file')[0]);
+    if (image === undefined) problems.push({ path: `${path}/image`, message: `VNF ${nameOf(vnf)}: an image is required` });
+    else if (!/^\/var\/public\/[^/]+$/.test(image)) problems.push({ path: `${path}/image/file`, message: `VNF ${nameOf(vnf)}: its image must be a file in /var/public` });
+    if (at(vnf, 'virtual-cpu', 'count').length === 0) problems.push({ path: `${path}/virtual-cpu`, message: `VNF ${nameOf(vnf)}: virtual-cpu count is required` });
+    if (at(vnf, 'memory', 'size').length === 0) problems.push({ path: `${path}/memory`, message: `VNF ${nameOf(vnf)}: memory size is required` });
+    for (const iface of childrenNamed(vnf, 'interfaces')) {
+      const ifPath = `${path}/interfaces[name='${nameOf(iface)}']`;
+      const number = /^eth(\d+)$/.exec(nameOf(iface));
+      if (!number || Number(number[1]) < 2 || Number(number[1]) > 9) problems.push({ path: ifPath, message: `VNF ${nameOf(vnf)}: ${nameOf(iface)} is not a guest data interface (eth2 to eth9)` });
+      for (const member of at(iface, 'mapping', 'vlan', 'members')) {
+        if (!vlans.has(text(member) ?? '')) problems.push({ path: `${ifPath}/mapping/vlan`, message: `VNF ${nameOf(vnf)}: vlan ${text(member)} is not defined` });
+      }
+    }
+  }
+}
+
+export function validateConfiguration(document: Document, options: { hostsVnfs?: boolean } = {}): ConfigProblem[] {
   const problems: ConfigProblem[] = schemaProblems(document);
   const root = document.documentElement!;
   const host = text(at(root, 'system', 'host-name')[0]);
@@ -271,5 +298,6 @@ export function validateConfiguration(document: Document): ConfigProblem[] {
   const security = at(root, 'security')[0];
   vpnProblems(security, units, problems);
   zoneProblems(security, units, problems);
+  vnfProblems(root, options.hostsVnfs ?? false, problems);
   return problems;
 }

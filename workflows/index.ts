@@ -16,4 +16,5 @@ export { runTelemetry } from './run-telemetry.ts';
 export { tunnelChanges } from './tunnel-changes.ts';
 export { upgradeCampaign } from './upgrade-campaign.ts';
 export { upgradeDevice } from './upgrade-device.ts';
+export { vnfLifecycle } from './vnf-lifecycle.ts';
 export { ztp } from './ztp.ts';

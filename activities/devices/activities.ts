@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { failureTypes } from '../../domain/failure-types.ts';
+import type { configSource } from '../../domain/choices.ts';
 import type { TunnelConfig } from '../../domain/render/device-config.ts';
 import { compareVersions, type DeviceTarget, type TargetImage } from '../../domain/site-plan.ts';
 import type { PostCheck } from '../../domain/post-checks.ts';
@@ -36,7 +37,7 @@ export interface DeviceActivityDependencies {
   imageBaseUrl: string;
 }
 
-type ConfigSource = 'onboarding' | 'ztp' | 'policy' | 'upgrade' | 'rma' | 'rollback' | 'decommission' | 'manual' | 'credentials';
+type ConfigSource = (typeof configSource.values)[number];
 
 export interface PushConfigurationInput {
   target: DeviceTarget;
@@ -69,7 +70,7 @@ export interface RestoreConfigurationInput {
 }
 
 /** Device errors leave as ApplicationFailure with their type; anything else as it is. */
-async function failingAsDeviceErrors<T>(work: () => Promise<T>): Promise<T> {
+export async function failingAsDeviceErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -78,7 +79,7 @@ async function failingAsDeviceErrors<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** Beats while `work` runs, so a lost worker is noticed within the heartbeat timeout. */
-async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+export async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
   context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), 5_000);

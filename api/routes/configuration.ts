@@ -7,7 +7,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { driftState } from '../../domain/choices.ts';
+import { configSource, driftState } from '../../domain/choices.ts';
 import { diffConfigs } from '../../domain/config-diff.ts';
 import { deviceConfigurationProgressSchema } from '../../domain/progress.ts';
 import { configVersion, configVersions } from '../../inventory/config-history.ts';
@@ -20,12 +20,11 @@ import { temporalRunLink, temporalUiLink } from '../runs/links.ts';
 import type { RunDependencies, RunRegistry } from '../runs/registry.ts';
 import { ticketSchema } from '../schemas/ticket.ts';
 
-const configSources = ['onboarding', 'ztp', 'policy', 'upgrade', 'rma', 'rollback', 'decommission', 'manual', 'credentials'] as const;
 
 const versionSummary = z.object({
   version: z.number().int(),
   committedAt: z.date(),
-  source: z.enum(configSources).describe('Why it was made: the kind of run, rollback for a version put back, manual for a device\'s own change adopted'),
+  source: z.enum(configSource.values).describe('Why it was made: the kind of run, rollback for a version put back, manual for a device\'s own change adopted'),
   restoredVersion: z.number().int().nullable().describe('For a rollback: the earlier version it brought back'),
   workflowId: z.string().nullable().describe('The run that committed it'),
   sha256: z.string(),

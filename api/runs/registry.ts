@@ -15,6 +15,7 @@
 // | SLA policies push  | sla-policies/<siteId>           | joined                             |
 // | config rollback, re-apply, adopt | device-configuration/<deviceId> | refused (409): one at a time |
 // | policy deployment  | deployPolicy/<deploymentId>     | cannot be: each deployment is new  |
+// | VNF instance       | vnf/<instanceId>                | cannot be: each instance is new    |
 import type { WorkflowHandle } from '@temporalio/client';
 import { launchCampaign, type CampaignRequest } from './campaign-runs.ts';
 import { startConfigurationRun, type ConfigurationRequest } from './configuration-runs.ts';
@@ -26,6 +27,7 @@ import { startDecommission, startOnboarding, type DecommissionRequest, type Onbo
 import { startPolicyDeployment, type PolicyDeploymentRequest } from './policy-runs.ts';
 import { previewSlaPush, startSlaPush, type SlaPushRequest } from './sla-runs.ts';
 import { decide, type Decision } from './steer.ts';
+import { startVnfInstance, type VnfInstanceRequest } from './vnf-runs.ts';
 
 export type { Origin, RunDependencies } from './launch.ts';
 
@@ -39,6 +41,7 @@ export function createRunRegistry(deps: RunDependencies) {
     startCredentialRotation: (origin: Origin, request: CredentialRotationRequest) => startCredentialRotation(deps, origin, request),
     startConfigurationRun: (origin: Origin, request: ConfigurationRequest) => startConfigurationRun(deps, origin, request),
     startSlaPush: (origin: Origin, request: SlaPushRequest) => startSlaPush(deps, origin, request),
+    startVnfInstance: (origin: Origin, request: VnfInstanceRequest) => startVnfInstance(deps, origin, request),
     previewSlaPush: (origin: Origin, siteId: string) => previewSlaPush(deps, origin.principal, siteId),
     startPolicyDeployment: (origin: Origin, request: PolicyDeploymentRequest) => startPolicyDeployment(deps, origin, request),
     decide: <T>(origin: Origin, decision: Decision<T>, act: (run: WorkflowHandle) => Promise<T>) => decide(deps, origin, decision, act),

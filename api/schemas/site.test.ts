@@ -83,7 +83,7 @@ describe('site aggregate', () => {
   it('takes a branch model at a branch and a hub gateway at a hub', () => {
     const input = valid();
     input.devices[0]!.model = 'SRX-SIM-4600';
-    const hubAtBranch = 'SRX-SIM-4600 is a hub gateway, for hub sites only; a branch uses a branch model (SRX-SIM-100, SRX-SIM-300, SRX300, SRX320, SRX340, SRX345)';
+    const hubAtBranch = 'SRX-SIM-4600 is a hub gateway, for hub sites only; a branch uses a branch model (SRX-SIM-100, SRX-SIM-300, SRX300, SRX320, SRX340, SRX345, NFX150, NFX250)';
     assert.deepEqual(errorsOf(input), { 'devices.0.model': hubAtBranch });
     const { tenantId, name, timezone, devices } = input;
     assert.deepEqual(siteSteps[1]!.safeParse({ tenantId, name, timezone, devices }).error?.issues.map((i) => i.message), [hubAtBranch], 'the devices step says so already');

@@ -110,6 +110,38 @@ export interface DeviceDriver {
    */
   rollbackImage(options?: { reboot: boolean }): Promise<{ version: string }>;
   reboot(): Promise<void>;
+  /** A universal CPE's VNF host; absent where the platform hosts none. */
+  readonly vnfHost?: VnfHostOperations;
+}
+
+/** A VNF as its host reports it. */
+export interface HostedVnf {
+  name: string;
+  /** booting, running, crashed, shutdown, error… as the host says it. */
+  state: string;
+  /** The host's liveliness probe: the guest's process is alive. */
+  up: boolean;
+  /** The guest's management address. */
+  address: string;
+  image: string;
+  vcpus: number;
+  memoryKiB: number;
+  /** Why it is in error. */
+  error?: string;
+}
+
+export interface VnfHostReport {
+  vnfs: HostedVnf[];
+  host: { cores: number; coresUsed: number; memoryKiB: number; memoryUsedKiB: number; diskBytes: number; diskFreeBytes: number };
+}
+
+export interface VnfHostOperations {
+  report(): Promise<VnfHostReport>;
+  /** Copies the image to `path` and checks its sha256 there; one that is there already, whole, is not copied again. */
+  copyImage(input: { url: string; path: string; sha256: string }): Promise<{ copied: boolean }>;
+  request(name: string, action: 'start' | 'stop' | 'restart'): Promise<void>;
+  /** Removes the image unless a VNF of the host still uses it. */
+  deleteImageIfUnused(path: string): Promise<{ deleted: boolean }>;
 }
 
 export interface CommitSummary {

@@ -8,6 +8,7 @@ import { candidateChanges } from './candidate.ts';
 import type { DeviceConnection, DeviceDriver, Transports } from './contract.ts';
 import { junosCommits } from './junos-commits.ts';
 import { junosOperations } from './junos-operational.ts';
+import { junosVnfHost } from './junos-vnf.ts';
 import { netconfTarget } from './targets.ts';
 
 /**
@@ -59,6 +60,8 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
   return {
     connection,
     ...junosOperations(connection, transports),
+    // Every Junos box answers for its VNF host; one that has none refuses the RPCs.
+    vnfHost: junosVnfHost(connection, transports),
 
     runningConfig: () => netconf((session) => session.getConfig('running')).then(asJunosKeepsIt),
 
