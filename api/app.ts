@@ -22,6 +22,7 @@ import { slaPoliciesRouter } from './routes/sla-policies.ts';
 import { siteSlaRouter } from './routes/site-sla.ts';
 import { slaSteeringRouter } from './routes/sla-steering.ts';
 import { linkMetricsRouter } from './routes/link-metrics.ts';
+import { slaReportsRouter } from './routes/sla-reports.ts';
 import { runsRouter } from './routes/runs.ts';
 import { sitePreviewRouter } from './routes/site-preview.ts';
 import { sitesRouter } from './routes/sites.ts';
@@ -144,6 +145,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(siteSlaRouter(api, deps, runs));
   v1.use(slaSteeringRouter(api, deps));
   v1.use(linkMetricsRouter(api, deps));
+  v1.use(slaReportsRouter(api, deps));
   v1.use(ztpRouter(api, deps));
   v1.use(devicesRouter(api, deps));
   v1.use(credentialsRouter(api, deps));

@@ -43,7 +43,7 @@ test.describe('SLA', () => {
 
     // 1. The profile: the tenant, a name, the baseline preset's figures.
     await expect(page.getByRole('heading', { name: 'SLA profile', level: 3 })).toBeFocused();
-    await page.getByLabel('Tenant').selectOption({ label: e2eFleet.tenant() });
+    await main(page).getByRole('combobox', { name: 'Tenant', exact: true }).selectOption({ label: e2eFleet.tenant() });
     await page.getByRole('button', { name: 'Next' }).click();
     await expect(page.getByLabel('Profile name')).toHaveAttribute('aria-invalid', 'true');
     await expect(page.getByText('Profile name is required')).toBeVisible();
@@ -88,12 +88,13 @@ test.describe('SLA', () => {
     await expect(page.getByRole('checkbox', { name: new RegExp(`^${e2eFleet.slaSite()}`) })).toBeChecked();
     await page.getByRole('button', { name: 'Next' }).click();
 
-    // Review: the policy as saved, and the site's device's own diff: RPM probes per link and the APBR rule.
+    // Review: the policy as saved, and the site's device's own diff: the APBR rule leading voice to broadband.
     await expect(page.getByRole('heading', { name: 'Review', level: 3 })).toBeVisible();
     await expect(page.getByRole('definition').filter({ hasText: 'Voice baseline: round trip at most 150 ms' })).toBeVisible();
     const diff = page.getByRole('region', { name: `Configuration diff of ${e2eFleet.slaSite()}` });
-    await expect(diff.getByLabel('Diff of mechelen-pharmacy')).toContainText('rpm', { timeout: 90_000 });
-    await expect(diff.getByLabel('Diff of mechelen-pharmacy')).toContainText('advance-policy-based-routing');
+    await expect(diff.getByLabel('Diff of mechelen-pharmacy')).toContainText('<name>voice-first-internet</name>', { timeout: 90_000 });
+    await expect(diff.getByLabel('Diff of mechelen-pharmacy')).toContainText('<dynamic-application>junos:SIP</dynamic-application>');
+    await expect(diff.getByLabel('Diff of mechelen-pharmacy')).toContainText('<routing-instance-name>wan-internet</routing-instance-name>');
     await screenshotWizardStep(page, 'sla-policy', 5, 'review');
     await page.getByRole('button', { name: 'Push to the sites' }).click();
 
