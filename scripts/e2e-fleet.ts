@@ -28,15 +28,19 @@ const upgradePilotTag = 'upgrade-pilot';
 const upgradePilotSites = ['Antwerp', 'Leuven', 'Namur', 'Liege'].map((town) => ({
   name: `${town} pharmacy`, hostname: `${town.toLowerCase()}-pharmacy`, timezone: 'Europe/Brussels', country: 'BE', tags: [upgradePilotTag],
 }));
-/** Two WAN links on the box's first two ports (the simulator's wan0 and wan1), MPLS the dearer. */
+/**
+ * Two WAN links on the box's first two ports (the simulator's wan0 and wan1), MPLS the dearer. MPLS
+ * is addressed statically: its gateway, and the provider's DNS server for broadband, are what the
+ * RPM probes aim at (a DHCP link with neither has no probe to steer by).
+ */
 const slaSite = {
   name: 'Mechelen pharmacy', hostname: 'mechelen-pharmacy', timezone: 'Europe/Brussels', country: 'BE',
   wanLinks: [
-    { name: 'mpls', type: 'mpls' as const, interfaceName: 'ge-0/0/0', bandwidthMbps: 50, monthlyCost: 420 },
-    { name: 'internet', type: 'broadband' as const, interfaceName: 'ge-0/0/1', bandwidthMbps: 500, monthlyCost: 40 },
+    { name: 'mpls', type: 'mpls' as const, interfaceName: 'ge-0/0/0', bandwidthMbps: 50, monthlyCost: 420, addressing: 'static' as const, staticAddress: '192.0.2.10/30', gateway: '192.0.2.9', dnsServers: ['192.0.2.53'] },
+    { name: 'internet', type: 'broadband' as const, interfaceName: 'ge-0/0/1', bandwidthMbps: 500, monthlyCost: 40, addressing: 'dhcp' as const },
   ],
 };
-type InServiceSite = { name: string; hostname: string; timezone: string; country: string; tags?: string[]; wanLinks?: typeof slaSite.wanLinks };
+type InServiceSite = { name: string; hostname: string; timezone: string; country: string; tags?: string[]; wanLinks?: (typeof slaSite.wanLinks)[number][] };
 const inServiceSites: InServiceSite[] = [...sites, ...upgradePilotSites, slaSite];
 
 export interface E2eFleet {
@@ -101,7 +105,9 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
         // holds it as the device's last version (what an RMA gives the replacement).
         const configuration = junosRenderer.stage2({
           hostname: site.hostname, loopback: `10.255.49.${index + 1}/32`, tunnels: [],
-          wanLinks: (site.wanLinks ?? [{ name: 'internet', interfaceName: 'ge-0/0/0' }]).map((link) => ({ name: link.name, interfaceName: link.interfaceName, address: 'dhcp' })),
+          wanLinks: (site.wanLinks ?? [{ name: 'internet', interfaceName: 'ge-0/0/0' }]).map((link) => ('staticAddress' in link && link.staticAddress
+            ? { name: link.name, interfaceName: link.interfaceName, address: link.staticAddress, gateway: link.gateway!, dnsServers: link.dnsServers! }
+            : { name: link.name, interfaceName: link.interfaceName, address: 'dhcp' })),
           lanSegments: [{ name: 'shop', vlanId: 10, gateway: `10.49.${index + 1}.1/24`, dhcp: true }],
         });
         box.store.reset(configuration);
