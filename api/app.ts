@@ -23,6 +23,7 @@ import { policyIntentRouter } from './routes/policy-intent.ts';
 import { siteSlaRouter } from './routes/site-sla.ts';
 import { slaSteeringRouter } from './routes/sla-steering.ts';
 import { linkMetricsRouter } from './routes/link-metrics.ts';
+import { slaReportsRouter } from './routes/sla-reports.ts';
 import { runsRouter } from './routes/runs.ts';
 import { sitePreviewRouter } from './routes/site-preview.ts';
 import { sitesRouter } from './routes/sites.ts';
@@ -149,6 +150,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(policyIntentRouter(api, deps, runs));
   v1.use(slaSteeringRouter(api, deps));
   v1.use(linkMetricsRouter(api, deps));
+  v1.use(slaReportsRouter(api, deps));
   v1.use(ztpRouter(api, deps));
   v1.use(devicesRouter(api, deps));
   v1.use(credentialsRouter(api, deps));

@@ -29,6 +29,9 @@ export const e2eFleet = {
   /** The site group (tag) of the tenant's other in-service sites, for bulk upgrades: never the sites above. */
   upgradePilotTag: () => required('E2E_UPGRADE_PILOT_TAG'),
   upgradePilotSites: () => list('E2E_UPGRADE_PILOT_SITES'),
+  /** The site with two WAN links (MPLS and broadband) the SLA specs steer, and its box. */
+  slaSite: () => required('E2E_SLA_SITE'),
+  slaSerial: () => required('E2E_SLA_SERIAL'),
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

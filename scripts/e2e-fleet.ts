@@ -3,8 +3,10 @@
 // in its carton (powered off: it phones home once the installer plugs it in), and a tenant
 // whose sites are in service on boxes of their own, with a newer image in the catalogue as the
 // tenant's target (for bulk upgrades and RMA); four more of its sites form the site group bulk
-// upgrades choose, so a campaign never touches the two the other specs rely on. Loopback addresses
-// 127.49.x.y, used by no other test.
+// upgrades choose, so a campaign never touches the two the other specs rely on; one more site has
+// two WAN links (MPLS and broadband) for the SLA specs, and the worker runs the telemetry pollers,
+// so a policy pushed there is steered on what the box measures. Loopback addresses 127.49.x.y,
+// used by no other test.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
@@ -26,7 +28,20 @@ const upgradePilotTag = 'upgrade-pilot';
 const upgradePilotSites = ['Antwerp', 'Leuven', 'Namur', 'Liege'].map((town) => ({
   name: `${town} pharmacy`, hostname: `${town.toLowerCase()}-pharmacy`, timezone: 'Europe/Brussels', country: 'BE', tags: [upgradePilotTag],
 }));
-const inServiceSites: { name: string; hostname: string; timezone: string; country: string; tags?: string[] }[] = [...sites, ...upgradePilotSites];
+/**
+ * Two WAN links on the box's first two ports (the simulator's wan0 and wan1), MPLS the dearer. MPLS
+ * is addressed statically: its gateway, and the provider's DNS server for broadband, are what the
+ * RPM probes aim at (a DHCP link with neither has no probe to steer by).
+ */
+const slaSite = {
+  name: 'Mechelen pharmacy', hostname: 'mechelen-pharmacy', timezone: 'Europe/Brussels', country: 'BE',
+  wanLinks: [
+    { name: 'mpls', type: 'mpls' as const, interfaceName: 'ge-0/0/0', bandwidthMbps: 50, monthlyCost: 420, addressing: 'static' as const, staticAddress: '192.0.2.10/30', gateway: '192.0.2.9', dnsServers: ['192.0.2.53'] },
+    { name: 'internet', type: 'broadband' as const, interfaceName: 'ge-0/0/1', bandwidthMbps: 500, monthlyCost: 40, addressing: 'dhcp' as const },
+  ],
+};
+type InServiceSite = { name: string; hostname: string; timezone: string; country: string; tags?: string[]; wanLinks?: (typeof slaSite.wanLinks)[number][] };
+const inServiceSites: InServiceSite[] = [...sites, ...upgradePilotSites, slaSite];
 
 export interface E2eFleet {
   /** What the worker needs to reach the boxes. */
@@ -61,6 +76,9 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       DEVICE_USERNAME: deviceCredentials.username,
       DEVICE_PASSWORD: deviceCredentials.password,
       DEVICE_SNMP_COMMUNITY: deviceCredentials.community,
+      // One poller shard reading every 2 s: a degraded link shows within a few seconds.
+      TELEMETRY_SHARDS: '1',
+      TELEMETRY_PROBE_INTERVAL_MS: '2000',
     },
     specEnv: {
       E2E_FACTORY_SERIALS: [...factory.devices.keys()].join(','),
@@ -74,6 +92,8 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_FLEET_IMAGE: `${model} ${targetVersion}`,
       E2E_UPGRADE_PILOT_TAG: upgradePilotTag,
       E2E_UPGRADE_PILOT_SITES: upgradePilotSites.map((site) => site.name).join(','),
+      E2E_SLA_SITE: slaSite.name,
+      E2E_SLA_SERIAL: [...inService.devices.keys()][inServiceSites.indexOf(slaSite)]!,
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
@@ -85,11 +105,13 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
         // holds it as the device's last version (what an RMA gives the replacement).
         const configuration = junosRenderer.stage2({
           hostname: site.hostname, loopback: `10.255.49.${index + 1}/32`, tunnels: [],
-          wanLinks: [{ name: 'internet', interfaceName: 'ge-0/0/0', address: 'dhcp' }],
+          wanLinks: (site.wanLinks ?? [{ name: 'internet', interfaceName: 'ge-0/0/0' }]).map((link) => ('staticAddress' in link && link.staticAddress
+            ? { name: link.name, interfaceName: link.interfaceName, address: link.staticAddress, gateway: link.gateway!, dnsServers: link.dnsServers! }
+            : { name: link.name, interfaceName: link.interfaceName, address: 'dhcp' })),
           lanSegments: [{ name: 'shop', vlanId: 10, gateway: `10.49.${index + 1}.1/24`, dhcp: true }],
         });
         box.store.reset(configuration);
-        await prisma.site.create({
+        const created = await prisma.site.create({
           data: {
             tenantId: tenant.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country, tags: site.tags ?? [],
             devices: {
@@ -101,7 +123,11 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
               },
             },
           },
+          include: { devices: { select: { id: true } } },
         });
+        if (site.wanLinks) {
+          await prisma.wanLink.createMany({ data: site.wanLinks.map((link) => ({ ...link, siteId: created.id, deviceId: created.devices[0]!.id })) });
+        }
       }
       // The API serves images from DATA_DIR/images: the image goes where it will look.
       const stored = await new ImageStore(join(dataDir, 'images')).add(simulatorImage(model, targetVersion));

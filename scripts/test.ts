@@ -150,7 +150,9 @@ async function endToEnd(platform: Platform, scratch: string) {
   try {
     await waitFor('The API', () => answersOk(`http://127.0.0.1:${port}/readyz`), { timeoutMs: 120_000, child: children[1] });
     const report = join(scratch, 'playwright.json');
-    const code = await run(join(root, 'node_modules', '.bin', 'playwright'), ['test', '--reporter=list,json'], {
+    // `--files sla` runs the specs whose path has that text, as for the other suites.
+    const specs = values.files ? [values.files.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')] : [];
+    const code = await run(join(root, 'node_modules', '.bin', 'playwright'), ['test', '--reporter=list,json', ...specs], {
       ...env,
       ...fleet.specEnv,
       BASE_URL: `http://127.0.0.1:${port}`,

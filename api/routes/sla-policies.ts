@@ -5,7 +5,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { Prisma, type PrismaClient } from '../../prisma/client.ts';
-import { applicationCatalogue, slaPresets } from '../../domain/sla.ts';
+import { wanLinkType } from '../../domain/choices.ts';
+import { applicationCatalogue, costModes, fallbackModes, slaMatches, slaPresetNames, slaPresets } from '../../domain/sla.ts';
 import type { Action } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
@@ -13,7 +14,25 @@ import { sendEtag, updateIfMatch } from '../etag.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
-import { appSlaPolicyChange, appSlaPolicyInput, appSlaPolicyView, slaProfileChange, slaProfileInput, slaProfileView } from '../schemas/sla.ts';
+import { appSlaPolicyChange, appSlaPolicyInput, slaProfileChange, slaProfileInput } from '../schemas/sla.ts';
+
+// The answers, named in the OpenAPI document (here, not beside the inputs: the wizard imports those in the browser).
+const slaProfileView = z.object({
+  id: z.uuid(), tenantId: z.uuid(), name: z.string(), preset: z.enum(slaPresetNames).nullable(),
+  maxLatencyMs: z.number().int(), maxJitterMs: z.number().int(), maxLossPermille: z.number().int(), match: z.enum(slaMatches),
+  policies: z.number().int().describe('Application SLA policies that use it'),
+  createdAt: z.date(), updatedAt: z.date(),
+}).openapi('SlaProfile');
+
+const appSlaPolicyView = z.object({
+  id: z.uuid(), tenantId: z.uuid(), name: z.string(), applications: z.array(z.string()),
+  slaProfileId: z.uuid(), preferredLinkTypes: z.array(z.enum(wanLinkType.values)), costMode: z.enum(costModes), fallback: z.enum(fallbackModes),
+  fallbackVarianceMs: z.number().int(), breakout: z.enum(['local', 'central']), priority: z.number().int(), siteTags: z.array(z.string()),
+  flapThreshold: z.number().int(), flapWindowSeconds: z.number().int(), holdDownSeconds: z.number().int(), smoothingWindowSeconds: z.number().int(),
+  slaProfile: z.object({ name: z.string(), maxLatencyMs: z.number().int(), maxJitterMs: z.number().int(), maxLossPermille: z.number().int(), match: z.enum(slaMatches) }),
+  sites: z.number().int().describe('Sites it is attached to (besides its site groups)'),
+  createdAt: z.date(), updatedAt: z.date(),
+}).openapi('AppSlaPolicy');
 
 const tags = ['SLA'];
 const tenantQuery = pageQuery.extend({ tenantId: z.uuid().optional() });
@@ -224,6 +243,24 @@ export function slaPoliciesRouter(api: ApiDefinition, deps: { prisma: PrismaClie
     method: 'get', path: '/sites/:siteId/app-sla-policies', summary: 'The application SLA policies a site takes', tags,
     access: { type: 'site', action: 'read' }, params: siteParams, response: attached,
     handler: async ({ params, principal }) => attachedTo(await siteOf(principal, params.siteId, 'read')),
+  });
+
+  api.route(router, {
+    method: 'get', path: '/app-sla-policies/:slaPolicyId/sites', summary: 'The sites that take an application SLA policy: attached to it, or by one of its site groups', tags,
+    access: { type: 'site', action: 'read' }, params: policyParams, query: pageQuery,
+    response: pageOf(z.object({
+      id: z.uuid(), name: z.string(), status: z.string(),
+      via: z.enum(['site', 'site_group']).describe('Attached to the site itself, or taken through one of its tags'),
+    })),
+    handler: async ({ params, query, principal }) => {
+      const policy = await policyOf(principal, params.slaPolicyId, 'read');
+      const rows = await prisma.site.findMany({
+        ...pageArgs(query, { tenantId: policy.tenantId, OR: [{ appSlaPolicies: { some: { policyId: policy.id } } }, { tags: { hasSome: policy.siteTags } }] }),
+        select: { id: true, name: true, status: true, appSlaPolicies: { where: { policyId: policy.id }, select: { policyId: true } } },
+      });
+      const page = toPage(rows, query.limit);
+      return { items: page.items.map(({ appSlaPolicies, ...site }) => ({ ...site, via: appSlaPolicies.length > 0 ? 'site' as const : 'site_group' as const })), nextCursor: page.nextCursor };
+    },
   });
 
   api.route(router, {

@@ -19,7 +19,7 @@ const slaState = z.object({
   siteId: z.uuid(),
   steering: z.enum(['running', 'not_running']).describe('Whether the site has a steering run (it starts with the first push of steered policies)'),
   links: z.array(z.object({
-    link: z.string(), type: z.string(), up: z.boolean().nullable().describe('As last evaluated; null before any evaluation'),
+    link: z.string(), linkId: z.uuid().describe('The WAN link, for its metrics'), type: z.string(), up: z.boolean().nullable().describe('As last evaluated; null before any evaluation'),
     measured: measured.nullable(), at: z.string().nullable().describe('When the poller read these figures'),
   })),
   applications: z.array(z.object({
@@ -74,7 +74,7 @@ export function slaSteeringRouter(api: ApiDefinition, deps: RunDependencies): Ro
     method: 'get', path: '/sites/:siteId/sla', summary: "The site's SLA steering now: each link's last figures, each steered application's link and why, hold-downs", tags,
     access: { type: 'site', action: 'read' }, params, response: slaState,
     handler: async ({ params, principal }) => {
-      const site = await prisma.site.findUnique({ where: { id: params.siteId }, select: { tenantId: true, wanLinks: { select: { name: true, type: true }, orderBy: { name: 'asc' } } } });
+      const site = await prisma.site.findUnique({ where: { id: params.siteId }, select: { tenantId: true, wanLinks: { select: { id: true, name: true, type: true }, orderBy: { name: 'asc' } } } });
       principal.assert(site?.tenantId, 'site', 'read', `Site ${params.siteId}`);
       const workflowId = slaSteeringWorkflowId(params.siteId);
       const running = (await describeRun(temporal, workflowId))?.status.name === 'RUNNING';
@@ -82,9 +82,9 @@ export function slaSteeringRouter(api: ApiDefinition, deps: RunDependencies): Ro
       return {
         siteId: params.siteId,
         steering: running ? 'running' as const : 'not_running' as const,
-        links: site!.wanLinks.map(({ name, type }) => {
+        links: site!.wanLinks.map(({ id, name, type }) => {
           const seen = live?.links.find((l) => l.link === name);
-          return { link: name, type, up: seen?.up ?? null, measured: seen?.measured ?? null, at: seen?.at ?? null };
+          return { link: name, linkId: id, type, up: seen?.up ?? null, measured: seen?.measured ?? null, at: seen?.at ?? null };
         }),
         applications: live?.applications ?? [],
         alarmed: live?.alarmed ?? [],

@@ -33,12 +33,6 @@ export const slaProfileInput = z.object({
 
 export const slaProfileChange = z.object({ name, ...slaThresholdFields }).partial().strict();
 
-export const slaProfileView = z.object({
-  id: z.uuid(), tenantId: z.uuid(), name: z.string(), preset: z.enum(slaPresetNames).nullable(),
-  maxLatencyMs: z.number().int(), maxJitterMs: z.number().int(), maxLossPermille: z.number().int(), match: z.enum(slaMatches),
-  policies: z.number().int().describe('Application SLA policies that use it'),
-  createdAt: z.date(), updatedAt: z.date(),
-}).openapi('SlaProfile');
 
 const application = z.string().refine((value) => value in applicationCatalogue || signaturePattern.test(value),
   `is an application group (${applicationGroups.join(', ')}) or an AppID signature such as junos:SIP`);
@@ -81,13 +75,3 @@ export const appSlaPolicyInput = z.object({
 }).strict();
 
 export const appSlaPolicyChange = z.object(policyFields).partial().strict();
-
-export const appSlaPolicyView = z.object({
-  id: z.uuid(), tenantId: z.uuid(), name: z.string(), applications: z.array(z.string()),
-  slaProfileId: z.uuid(), preferredLinkTypes: z.array(z.enum(wanLinkType.values)), costMode: z.enum(costModes), fallback: z.enum(fallbackModes),
-  fallbackVarianceMs: z.number().int(), breakout: z.enum(['local', 'central']), priority: z.number().int(), siteTags: z.array(z.string()),
-  flapThreshold: z.number().int(), flapWindowSeconds: z.number().int(), holdDownSeconds: z.number().int(), smoothingWindowSeconds: z.number().int(),
-  slaProfile: z.object({ name: z.string(), maxLatencyMs: z.number().int(), maxJitterMs: z.number().int(), maxLossPermille: z.number().int(), match: z.enum(slaMatches) }),
-  sites: z.number().int().describe('Sites it is attached to (besides its site groups)'),
-  createdAt: z.date(), updatedAt: z.date(),
-}).openapi('AppSlaPolicy');

@@ -32,9 +32,17 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 }
 
 async function send<T>(method: string, path: string, content: { body?: BodyInit; contentType?: string }): Promise<T> {
+  return (await exchange<T>(method, path, content)).answer;
+}
+
+async function exchange<T>(method: string, path: string, content: { body?: BodyInit; contentType?: string; ifMatch?: string }): Promise<{ answer: T; etag: string }> {
   const response = await fetch(path, {
     method,
-    headers: { accept: 'application/json', ...(content.contentType ? { 'content-type': content.contentType } : {}) },
+    headers: {
+      accept: 'application/json',
+      ...(content.contentType ? { 'content-type': content.contentType } : {}),
+      ...(content.ifMatch ? { 'if-match': content.ifMatch } : {}),
+    },
     ...(content.body === undefined ? {} : { body: content.body }),
   });
   const answer = await response.json().catch(() => undefined);
@@ -43,7 +51,7 @@ async function send<T>(method: string, path: string, content: { body?: BodyInit;
     const retryAfter = secondsToWait(response.headers.get('retry-after'));
     throw new ApiError(response.status, answer?.title ?? response.statusText, answer?.detail, retryAfter, Array.isArray(answer?.errors) ? answer.errors : []);
   }
-  return answer as T;
+  return { answer: answer as T, etag: response.headers.get('etag') ?? '' };
 }
 
 // Retry-After is either a number of seconds or an HTTP date.
@@ -63,6 +71,24 @@ export function postJson<T>(path: string, body: unknown = {}): Promise<T> {
 
 export function putJson<T>(path: string, body: unknown): Promise<T> {
   return request<T>('PUT', path, body);
+}
+
+/** An object and its ETag (the version read), for a later change sent with If-Match. */
+export interface Versioned<T> {
+  body: T;
+  etag: string;
+}
+
+/** Creates an object, keeping its ETag. */
+export async function createJson<T>(path: string, body: unknown): Promise<Versioned<T>> {
+  const { answer, etag } = await exchange<T>('POST', path, { body: JSON.stringify(body), contentType: 'application/json' });
+  return { body: answer, etag };
+}
+
+/** Changes the version of an object last read (a 412 when someone changed it meanwhile). */
+export async function patchJson<T>(path: string, body: unknown, etag: string): Promise<Versioned<T>> {
+  const { answer, etag: after } = await exchange<T>('PATCH', path, { body: JSON.stringify(body), contentType: 'application/json', ifMatch: etag });
+  return { body: answer, etag: after };
 }
 
 /** Sends a file as it is, the request's whole body (a firmware image). */
