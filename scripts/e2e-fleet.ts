@@ -109,6 +109,8 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
             ? { name: link.name, interfaceName: link.interfaceName, address: link.staticAddress, gateway: link.gateway!, dnsServers: link.dnsServers! }
             : { name: link.name, interfaceName: link.interfaceName, address: 'dhcp' })),
           lanSegments: [{ name: 'shop', vlanId: 10, gateway: `10.49.${index + 1}.1/24`, dhcp: true }],
+          // The site's DNS servers, from its static links: what a DHCP link's probe aims at.
+          dnsServers: (site.wanLinks ?? []).flatMap((link) => ('dnsServers' in link ? link.dnsServers ?? [] : [])),
         });
         box.store.reset(configuration);
         const created = await prisma.site.create({
