@@ -1,34 +1,33 @@
-// `npm run bench:sla`: the telemetry pollers at fleet scale on this machine. The lab (API, the
-// worker in its own process) runs on its own Temporal development server and PostgreSQL; --sites
-// simulated SRXs serving JUNIPER-RPM-MIB run in simulator processes of 5000 boxes each; one steered
-// site per box, each box probing its three links.
-// The pollers poll every box every --interval ms in --shards shards. After a warm-up, links of
-// --detect sites are degraded one by one through the simulator's control API, and each site's
-// stand-in steering workflow (registered here only) records when the violation reached it:
-// detection = impairment applied → violation signalled. Then the pollers run on for --seconds.
+// `npm run bench:sla`: SLA steering at fleet scale on this machine. The lab (API, the worker in
+// its own process) runs on its own Temporal development server and PostgreSQL; --sites simulated
+// SRXs serving JUNIPER-RPM-MIB run in simulator processes of 5000 boxes each, each box running a
+// steered branch's configuration (a probe and a forwarding instance per link); one site per box,
+// voice preferring MPLS (wan1).
+// The pollers poll every box every --interval ms in --shards shards. After a warm-up, the MPLS
+// link of --detect sites steps to a round trip out of voice's SLA, one site after another, and
+// their steering workflows (the product's own) move voice by a confirmed commit on the box:
+// detection = impairment applied → the switch due in steering, reaction = due → committed on the
+// box (LinkSwitchEvent). Meanwhile the MPLS link of --oscillate other sites oscillates faster than
+// the dampening window: flapsUnderOscillation is the most switches away from it any such site made.
 // With --poll-only, no impairment: polling alone. Progress on stderr; one JSON line on stdout.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { taskQueues } from '../domain/task-queues.ts';
 import { labCredentials, startLab } from '../scripts/lab.ts';
 import { sleep } from '../scripts/processes.ts';
-import { createSteeredSites, rpmProbesConfig, type Box } from '../scripts/steered-sites.ts';
+import { branchConfig, createSteeredSites, type Box } from '../scripts/steered-sites.ts';
 import { defaultLinks, newIdentity } from '../simulator/device.ts';
 import { deviceAddresses, serialOf } from '../simulator/fleet.ts';
-import { installQuietRuntime } from '../scripts/testing.ts';
 import type { ShardProgress } from '../activities/telemetry/shard-poller.ts';
 import { telemetryDefaults, telemetryWorkflowId } from '../workflows/run-telemetry.messages.ts';
 import type { runTelemetry } from '../workflows/run-telemetry.ts';
-import { slaSteeringWorkflowId } from '../workflows/sla-steering.messages.ts';
-import { recordedEvaluationsQuery, type recordSlaEvaluations } from '../workflows/sla-evaluation-recorder.fixture.ts';
+import { slaPoliciesChangedSignal, slaSteeringStateQuery, slaSteeringWorkflowId, type SlaSteeringInput } from '../workflows/sla-steering.messages.ts';
+import type { slaSteering } from '../workflows/sla-steering.ts';
 import { benchScratch, bundleWorkflows, say, throwawayPlatform } from './harness.ts';
 
-const require = createRequire(import.meta.url);
 const { values } = parseArgs({
   options: {
     sites: { type: 'string', default: '1000' },
@@ -36,7 +35,8 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '5000' },
     window: { type: 'string', default: '3' },
     detect: { type: 'string', default: '100' },
-    seconds: { type: 'string', default: '90' },
+    oscillate: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '150' },
     'poll-only': { type: 'boolean', default: false },
   },
 });
@@ -46,7 +46,20 @@ const intervalMs = Math.max(1000, Number(values.interval));
 const windowSamples = Math.max(1, Number(values.window));
 const pollOnly = values['poll-only'];
 const detectCount = pollOnly ? 0 : Math.min(siteCount, Math.max(1, Number(values.detect)));
+const oscillateCount = pollOnly ? 0 : Math.min(siteCount - detectCount, Math.max(0, Number(values.oscillate)));
 const measureMs = Math.max(30, Number(values.seconds)) * 1000;
+
+/**
+ * Steering's dampening, shortened so an oscillation shows it within the run: a link falling out of
+ * the SLA twice in five minutes is held down for fifteen, and one back in it must comply for ten
+ * seconds before voice returns. The oscillation: 20 s out of the SLA, 20 s in it (each half holds
+ * whole RPM tests), faster than the flap window.
+ */
+const dampening = { flapThreshold: 2, flapWindowMs: 300_000, holdDownMs: 900_000, smoothingWindowMs: 10_000 };
+const oscillationPeriodMs = 40_000;
+/** Out of voice's SLA (the baseline: 150 ms). */
+const degraded = { latencyMs: 300 };
+const preferred = 'wan1';
 
 /** Boxes per simulator process: each holds a UDP and a TCP socket per box, under the descriptor limit. */
 const boxesPerProcess = 5000;
@@ -66,11 +79,10 @@ async function startFleets(count: number, directory: string): Promise<{ boxes: B
     const size = Math.min(boxesPerProcess, count - first);
     const stateFile = join(directory, `fleet-${first}.json`);
     const links = defaultLinks();
-    const running = rpmProbesConfig(links.map((link) => link.name));
     writeFileSync(stateFile, JSON.stringify({
       devices: Array.from({ length: size }, (_, i) => ({
         identity: newIdentity({ serial: serialOf(first + i), address: addresses[first + i]!, model: 'SRX-SIM-300', snmpPort, netconfPort, ...labCredentials }),
-        running, links,
+        running: branchConfig(serialOf(first + i), links), links,
       })),
     }));
     const child = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', '--json', '--devices', String(size), '--first-serial', String(first + 1),
@@ -128,20 +140,29 @@ async function main() {
     scratch.onCleanUp(() => lab.stop());
     const tenantId = (await lab.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } })).id;
     say('writing the steered sites');
-    const sites = await createSteeredSites(lab.prisma, fleets.boxes, tenantId, { namePrefix: 'Bench' });
+    const sites = await createSteeredSites(lab.prisma, fleets.boxes, tenantId, { namePrefix: 'Bench', dampening });
     const [workerPid] = lab.workerPids();
 
-    // The stand-in steering workflows of the sites to be degraded, on a queue of the benchmark's own.
-    const detected = sites.filter((_, i) => i % Math.max(1, Math.floor(siteCount / Math.max(1, detectCount))) === 0).slice(0, detectCount);
-    installQuietRuntime();
-    const steeringQueue = 'bench-sla-steering';
-    const steering = await Worker.create({
-      connection: await NativeConnection.connect({ address: platform.temporalAddress }), namespace: 'default',
-      taskQueue: steeringQueue, workflowsPath: require.resolve('../workflows/sla-evaluation-recorder.fixture.ts'),
-    });
-    const steeringRun = steering.run();
-    for (const site of detected) {
-      await lab.client.workflow.start<typeof recordSlaEvaluations>('recordSlaEvaluations', { workflowId: slaSteeringWorkflowId(site.siteId), taskQueue: steeringQueue });
+    // The sites to be degraded and to oscillate, spread over the fleet (and so over the shards), and
+    // their steering running before anything changes, as a push of their policies would start it.
+    const step = Math.max(1, Math.floor(siteCount / Math.max(1, detectCount + oscillateCount)));
+    const chosen = sites.filter((_, i) => i % step === 0).slice(0, detectCount + oscillateCount);
+    const detected = chosen.filter((_, i) => i % 2 === 0 || i >= 2 * oscillateCount).slice(0, detectCount);
+    const oscillating = chosen.filter((site) => !detected.includes(site)).slice(0, oscillateCount);
+    for (const site of [...detected, ...oscillating]) {
+      await lab.client.workflow.signalWithStart<typeof slaSteering, []>('slaSteering', {
+        workflowId: slaSteeringWorkflowId(site.siteId), taskQueue: taskQueues.orchestration, args: [{ siteId: site.siteId } satisfies SlaSteeringInput],
+        signal: slaPoliciesChangedSignal, signalArgs: [],
+      });
+    }
+    for (const site of [...detected, ...oscillating]) {
+      const handle = lab.client.workflow.getHandle(slaSteeringWorkflowId(site.siteId));
+      const until = Date.now() + 120_000;
+      // Its handlers are set once it has read the site.
+      while (((await handle.query(slaSteeringStateQuery).catch(() => undefined))?.applications.length ?? 0) === 0) {
+        if (Date.now() > until) throw new Error(`the steering of ${site.siteId} did not take up its policy`);
+        await sleep(200);
+      }
     }
 
     const telemetry = lab.client.workflow.getHandle(telemetryWorkflowId);
@@ -168,16 +189,20 @@ async function main() {
     const cpuBefore = cpuSeconds(workerPid!);
     const startedAt = Date.now();
 
+    const impair = async (site: { serial: string }, shape: object) => {
+      const response = await fetch(`${fleets.controlOf(site.serial)}/devices/${site.serial}/links/${preferred}/impairment`, {
+        method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shape),
+      });
+      if (!response.ok) throw new Error(`impairment refused: ${response.status}`);
+    };
+    for (const site of oscillating) await impair(site, { shape: 'oscillation', to: degraded, periodMs: oscillationPeriodMs, durationMs: measureMs });
     const impairedAt = new Map<string, number>();
     if (detectCount > 0) {
       // One site after another over four intervals, so impairments fall at every phase of the poll.
       const gapMs = (4 * intervalMs) / detected.length;
-      say(`degrading wan0 of ${detected.length} sites, one every ${round(gapMs, 0)} ms`);
+      say(`degrading ${preferred} of ${detected.length} sites, one every ${round(gapMs, 0)} ms; ${oscillating.length} oscillating`);
       for (const site of detected) {
-        const response = await fetch(`${fleets.controlOf(site.serial)}/devices/${site.serial}/links/wan0/impairment`, {
-          method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ shape: 'step', to: { latencyMs: 300 } }),
-        });
-        if (!response.ok) throw new Error(`impairment refused: ${response.status}`);
+        await impair(site, { shape: 'step', to: degraded });
         impairedAt.set(site.siteId, Date.now());
         await sleep(gapMs);
       }
@@ -192,15 +217,29 @@ async function main() {
     const seconds = (Date.now() - startedAt) / 1000;
     const cpuAfter = cpuSeconds(workerPid!);
 
+    // Each switch as steering recorded it: committed at `at`, `reactionMs` after it was due.
+    const switchesOf = async (site: { siteId: string; links: Record<string, string> }) => (await lab.prisma.linkSwitchEvent.findMany({
+      where: { siteId: site.siteId }, orderBy: { at: 'asc' }, select: { application: true, fromLinkId: true, reason: true, at: true, reactionMs: true },
+    })).map((s) => ({ ...s, fromPreferred: s.fromLinkId === site.links[preferred] }));
     const detections: number[] = [];
+    const reactions: number[] = [];
     let undetected = 0;
     for (const site of detected) {
-      const records = await lab.client.workflow.getHandle(slaSteeringWorkflowId(site.siteId)).query(recordedEvaluationsQuery);
-      const first = records.find((r) => (r.evaluation.violations['junos:SIP'] ?? []).includes('wan0'));
-      if (first) detections.push(first.receivedAt - impairedAt.get(site.siteId)!);
-      else undetected += 1;
+      const first = (await switchesOf(site)).find((s) => s.fromPreferred && s.reason === 'violation');
+      if (!first || first.reactionMs === null) {
+        undetected += 1;
+        continue;
+      }
+      detections.push(first.at.getTime() - first.reactionMs - impairedAt.get(site.siteId)!);
+      reactions.push(first.reactionMs);
     }
     detections.sort((a, b) => a - b);
+    reactions.sort((a, b) => a - b);
+    // Per application (voice is several signatures, each its own switch record).
+    const flaps = await Promise.all(oscillating.map(async (site) => {
+      const away = (await switchesOf(site)).filter((s) => s.fromPreferred);
+      return Math.max(0, ...[...new Set(away.map((s) => s.application))].map((application) => away.filter((s) => s.application === application).length));
+    }));
 
     // Rollups: what a row costs on disk (table and indexes), from the minute rows written while
     // measuring, so the pages every table starts with do not count. An hour row is the same size.
@@ -211,18 +250,17 @@ async function main() {
     const linksPerSite = 4;
 
     await telemetry.terminate('benchmark over').catch(() => undefined);
-    steering.shutdown();
-    await steeringRun;
     console.log(JSON.stringify({
       sites: siteCount, links: siteCount * 3, shards, probeIntervalMs: intervalMs, windowSamples, measuredSeconds: round(seconds),
       detectionP50Ms: percentile(detections, 50), detectionP99Ms: percentile(detections, 99), detected: detections.length, undetected,
-      reactionP50Ms: null, reactionP99Ms: null,
-      reactionNote: 'no SLA steering workflow on this branch: signals go to a stand-in that records them, so nothing switches',
+      reactionP50Ms: percentile(reactions, 50), reactionP99Ms: percentile(reactions, 99),
       samplesPerSecond: round((total(after, 'samples') - total(before, 'samples')) / seconds),
       polls: total(after, 'polls') - total(before, 'polls'),
       missedPolls: total(after, 'missedPolls'),
       failedReads: total(after, 'failedReads') - total(before, 'failedReads'),
-      flapsUnderOscillation: null,
+      // The most switches of one application away from the oscillating link at any site, and what dampening allows.
+      flapsUnderOscillation: oscillating.length === 0 ? null : Math.max(...flaps), oscillatingSites: oscillating.length, flapThreshold: dampening.flapThreshold,
+      // The worker process: pollers, and the steering and device changes of the sites that switch.
       pollerCpuPercent: round(((cpuAfter - cpuBefore) / seconds) * 100),
       pollerRssMiB: round(rssMiB(workerPid!)),
       rollupMinuteRows: rollupsAfter.rows, rollupHourRows: Number(hourRows!.rows), rollupMinuteTableBytes: rollupsAfter.bytes,

@@ -1,8 +1,11 @@
 // Sites in service that steer voice, one per simulated box, written straight into the inventory,
-// and boxes carrying the RPM probes the sites' configuration would (services rpm probe <link> test
-// sla): what the telemetry tests and the SLA benchmark poll, without onboarding thousands first.
+// and boxes running the branch configuration such a site's onboarding leaves (its RPM probe per
+// link, its forwarding instance per link that steering leads applications into): what the
+// telemetry tests and the SLA benchmark poll and steer, without onboarding thousands first.
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../prisma/client.ts';
+import { junosRenderer } from '../domain/render/junos.ts';
+import type { DampeningSettings } from '../domain/sla-steering.ts';
 import { slaPresets } from '../domain/sla.ts';
 import type { Fleet } from '../simulator/fleet.ts';
 
@@ -21,7 +24,7 @@ export interface Box {
 /** The boxes of a fleet in this process, each now probing its links. */
 export function probingBoxes(fleet: Fleet): Box[] {
   return [...fleet.devices.values()].map((box) => {
-    box.store.reset(rpmProbesConfig(box.links.map((link) => link.name)));
+    box.store.reset(branchConfig(box.serial, box.links));
     return {
       serial: box.serial, model: box.model, address: box.identity.address, snmpPort: box.identity.snmpPort, netconfPort: box.identity.netconfPort,
       hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(), links: box.links,
@@ -32,9 +35,14 @@ export function probingBoxes(fleet: Fleet): Box[] {
 /** Each simulated link's type (simulator/device.ts defaultLinks). */
 const linkTypes: Record<string, 'broadband' | 'mpls' | 'lte'> = { wan0: 'broadband', wan1: 'mpls', lte: 'lte' };
 
-/** An SLA probe per link, one probe a second, five a test: what the renderer's RPM tests look like. */
-export const rpmProbesConfig = (links: readonly string[]) => `<configuration><services><rpm>${links.map((link) => `<probe><name>${link}</name><test><name>sla</name>`
-  + '<probe-type>icmp-ping</probe-type><target><address>192.0.2.1</address></target><probe-count>5</probe-count><probe-interval>1</probe-interval></test></probe>').join('')}</rpm></services></configuration>`;
+/** The site's DNS server: what each link's probe aims at (the links take their addresses by DHCP). */
+const siteDnsServer = '192.0.2.53';
+
+/** What a steered branch runs once onboarded: stage 2 of a site whose links take DHCP, without LAN segments. */
+export const branchConfig = (serial: string, links: readonly { name: string; interfaceName: string }[]) => junosRenderer.stage2({
+  hostname: serial.toLowerCase(), loopback: '10.255.0.1/32', dnsServers: [siteDnsServer], lanSegments: [], tunnels: [],
+  wanLinks: links.map((link) => ({ name: link.name, interfaceName: link.interfaceName, address: 'dhcp' })),
+});
 
 export interface SteeredSite {
   siteId: string;
@@ -46,12 +54,19 @@ export interface SteeredSite {
 
 /**
  * One active site per box, its links those of the box, a voice policy on the baseline profile
- * (which the simulator's healthy links, LTE included, meet) attached to every one. Written in
- * batches of a thousand.
+ * (which the simulator's healthy links, LTE included, meet), preferring MPLS, broken out locally
+ * and dampened as given, attached to every one. Written in batches of a thousand.
  */
-export async function createSteeredSites(prisma: PrismaClient, boxes: readonly Box[], tenantId: string, options: { namePrefix: string }): Promise<SteeredSite[]> {
+export async function createSteeredSites(
+  prisma: PrismaClient, boxes: readonly Box[], tenantId: string, options: { namePrefix: string; dampening?: Partial<DampeningSettings> },
+): Promise<SteeredSite[]> {
+  const dampening = options.dampening ?? {};
+  const seconds = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms / 1000));
   const profile = await prisma.slaProfile.create({ data: { tenantId, name: `${options.namePrefix} voice`, maxLatencyMs: slaPresets.baseline.rttMs, maxJitterMs: slaPresets.baseline.jitterMs, maxLossPermille: slaPresets.baseline.lossPermille, match: 'any', preset: 'baseline' } });
-  const policy = await prisma.appSlaPolicy.create({ data: { tenantId, name: `${options.namePrefix} voice`, applications: ['voice'], slaProfileId: profile.id, preferredLinkTypes: ['mpls', 'broadband', 'lte'] } });
+  const policy = await prisma.appSlaPolicy.create({ data: {
+    tenantId, name: `${options.namePrefix} voice`, applications: ['voice'], slaProfileId: profile.id, preferredLinkTypes: ['mpls', 'broadband', 'lte'], breakout: 'local',
+    flapThreshold: dampening.flapThreshold, flapWindowSeconds: seconds(dampening.flapWindowMs), holdDownSeconds: seconds(dampening.holdDownMs), smoothingWindowSeconds: seconds(dampening.smoothingWindowMs),
+  } });
   const sites: SteeredSite[] = [];
   for (let start = 0; start < boxes.length; start += 1000) {
     const batch = boxes.slice(start, start + 1000).map((box, i) => ({
