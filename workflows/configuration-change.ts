@@ -6,14 +6,18 @@ import { patched, proxyActivities } from '@temporalio/workflow';
 import type { DeviceActivities, PushConfigurationInput } from '../activities/devices/activities.ts';
 import { deviceRecordActivity, deviceWriteActivity } from './activity-options.ts';
 
-export function configurationChanges(): (input: PushConfigurationInput) => Promise<{ changed: boolean; version: number }> {
+/** A change made: whether the device changed, the version recorded, and when the device had it confirmed (workflow time). */
+export interface ConfigurationChanged { changed: boolean; version: number; appliedAt: number }
+
+export function configurationChanges(): (input: PushConfigurationInput) => Promise<ConfigurationChanged> {
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
   const records = proxyActivities<DeviceActivities>(deviceRecordActivity);
   return async (input) => {
     // Runs started before the change and its record were apart replay with the one activity.
-    if (!patched('device-change-apart-from-record')) return writes.pushConfiguration(input);
+    if (!patched('device-change-apart-from-record')) return { ...await writes.pushConfiguration(input), appliedAt: Date.now() };
     const { changed } = await writes.applyConfiguration(input);
+    const appliedAt = Date.now();
     const { version } = await records.recordConfiguration({ target: input.target, source: input.source, workflowId: input.workflowId });
-    return { changed, version };
+    return { changed, version, appliedAt };
   };
 }

@@ -90,8 +90,9 @@ export async function slaSteering(input: SlaSteeringInput): Promise<void> {
     const chosen = new Set(moves.map((m) => m.to));
     const devices = plan.plan.devices.filter((device) => device.target);
     switching = true;
+    let applied: number[];
     try {
-      await withDeviceLeases(devices.map((d) => d.target!.serial), `SLA steering of ${plan.plan.name}`, '10 minutes', () => Promise.all(devices.map((device) => change({
+      const changes = await withDeviceLeases(devices.map((d) => d.target!.serial), `SLA steering of ${plan.plan.name}`, '10 minutes', () => Promise.all(devices.map((device) => change({
         target: device.target!,
         config: policyEdit(plan.plan, device, (policy) => activeLinksOf(after, policy)),
         mode: 'merge',
@@ -102,6 +103,7 @@ export async function slaSteering(input: SlaSteeringInput): Promise<void> {
         source: 'policy',
         workflowId,
       }))));
+      applied = changes.map((made) => made.appliedAt);
     } catch (error) {
       lastError = describeFailure(error).message;
       retryAt = Date.now() + retryAfterMs;
@@ -110,7 +112,8 @@ export async function slaSteering(input: SlaSteeringInput): Promise<void> {
     } finally {
       switching = false;
     }
-    const committed = Date.now();
+    // Reaction ends when the last device confirmed the change; recording it comes after.
+    const committed = Math.max(...applied);
     applyMoves(state, moves, committed);
     lastError = null;
     retryAt = null;
