@@ -170,7 +170,7 @@ describe('API', () => {
         assert.deepEqual(refused.body['errors'], [{ path: 'devices.0.model', message: 'box STRAY-0003 reports that it is a SRX-SIM-100: plan the device as a SRX-SIM-100, or name another box' }]);
         assert.deepEqual((await post('/api/v1/sites/validate', withBox('SRX-SIM-100'))).body, { valid: true });
         const hubModel = await post('/api/v1/sites/validate', { ...planned, devices: [{ role: 'primary', model: 'SRX-SIM-4600' }, planned.devices[1]] });
-        assert.deepEqual(hubModel.body['errors'], [{ path: 'devices.0.model', message: 'SRX-SIM-4600 is a hub gateway, for hub sites only; a branch uses a branch model (SRX-SIM-100, SRX-SIM-300, SRX300, SRX320, SRX340, SRX345)' }]);
+        assert.deepEqual(hubModel.body['errors'], [{ path: 'devices.0.model', message: 'SRX-SIM-4600 is a hub gateway, for hub sites only; a branch uses a branch model (SRX-SIM-100, SRX-SIM-300, SRX300, SRX320, SRX340, SRX345, NFX150, NFX250)' }]);
       });
 
       it('stores a static and a PPPoE WAN link with what each needs; the PPPoE password is kept for the box alone, not in the audit log', async () => {
