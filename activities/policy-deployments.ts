@@ -8,6 +8,7 @@ import {
   type DeploymentPlan, type PolicyDeploymentStatus, type PolicySiteStatus, type SiteDeviceChange,
 } from '../inventory/policy-deployments.ts';
 import { createDeviceActivities } from './devices/activities.ts';
+import { steeredLinks } from './sla-steering.ts';
 import type { ActivityDependencies } from './index.ts';
 
 export type { DeploymentPlan, SiteDeviceChange };
@@ -22,6 +23,8 @@ export const siteDiff = (devices: { hostname: string; diff: string }[]) =>
 export function createPolicyDeploymentActivities(deps: ActivityDependencies) {
   const { prisma } = deps as { prisma: PrismaClient };
   const devices = createDeviceActivities(deps);
+  /** A site's configuration from the deployment's version, keeping the links SLA steering chose. */
+  const changesOf = async (deploymentId: string, siteId: string) => siteChanges(prisma, deploymentId, siteId, await steeredLinks(deps.client, siteId));
 
   return {
     async loadPolicyDeployment(input: { deploymentId: string }): Promise<DeploymentPlan> {
@@ -42,7 +45,7 @@ export function createPolicyDeploymentActivities(deps: ActivityDependencies) {
       const queue = [...input.siteIds];
       const previewOne = async (siteId: string) => {
         try {
-          const { devices: changes } = await siteChanges(prisma, input.deploymentId, siteId);
+          const { devices: changes } = await changesOf(input.deploymentId, siteId);
           const diffs = await Promise.all(changes.map(async (change) => ({
             hostname: change.hostname, diff: (await devices.previewConfiguration({ target: change.target, config: change.config, mode: 'merge' })).diff,
           })));
@@ -70,9 +73,12 @@ export function createPolicyDeploymentActivities(deps: ActivityDependencies) {
       return waveSites(prisma, input);
     },
 
-    /** A site's configuration as the deployment's version makes it, device by device (the dry run's very text). */
+    /**
+     * A site's configuration as the deployment's version makes it, device by device: the dry run's
+     * very text, unless SLA steering moved an application since (it stays where steering put it).
+     */
     async loadSitePolicyChanges(input: { deploymentId: string; siteId: string }): Promise<{ siteName: string; devices: SiteDeviceChange[] }> {
-      return siteChanges(prisma, input.deploymentId, input.siteId);
+      return changesOf(input.deploymentId, input.siteId);
     },
 
     async recordPolicySite(input: { deploymentId: string; siteId: string; status: PolicySiteStatus; error?: string | null }): Promise<void> {

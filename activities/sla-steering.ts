@@ -11,7 +11,7 @@ import { clearAlarm, raiseAlarm } from '../inventory/alarms.ts';
 import { recordLinkSwitches, siteSteers, steeringPlan } from '../inventory/sla-steering.ts';
 import type { slaSteering } from '../workflows/sla-steering.ts';
 import {
-  slaEvaluationSignal, slaPoliciesChangedSignal, slaSteeringWorkflowId, stopSlaSteeringSignal, type SlaEvaluation, type SlaSteeringInput,
+  slaEvaluationSignal, slaPoliciesChangedSignal, slaSteeringStateQuery, slaSteeringWorkflowId, stopSlaSteeringSignal, type SlaEvaluation, type SlaSteeringInput,
 } from '../workflows/sla-steering.messages.ts';
 import { publishEvent, runningWorkflow } from './events/publish.ts';
 
@@ -22,6 +22,24 @@ const steeringStart = (siteId: string) => ({ workflowId: slaSteeringWorkflowId(s
 
 const policiesChanged = (client: Client, siteId: string) =>
   client.workflow.signalWithStart<typeof slaSteering, []>('slaSteering', { ...steeringStart(siteId), signal: slaPoliciesChangedSignal, signalArgs: [] });
+
+/**
+ * Where the site's running steering has each application now, per policy (application → link),
+ * as `GET /api/v1/sites/{id}/sla` shows it: what a push of the site's policies keeps. Nothing
+ * when steering does not run.
+ */
+export async function steeredLinks(client: Client, siteId: string): Promise<Record<string, Record<string, string>>> {
+  const handle = client.workflow.getHandle(slaSteeringWorkflowId(siteId));
+  const running = await handle.describe().then((d) => d.status.name === 'RUNNING', (error: unknown) => {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  });
+  if (!running) return {};
+  const view = await handle.query(slaSteeringStateQuery);
+  const links: Record<string, Record<string, string>> = {};
+  for (const app of view.applications) if (app.link !== null) (links[app.policy] ??= {})[app.application] = app.link;
+  return links;
+}
 
 /** For the telemetry pollers: an evaluation to the site's steering, started if it is not running. */
 export async function sendSlaEvaluation(client: Client, evaluation: SlaEvaluation): Promise<void> {

@@ -1,6 +1,11 @@
-// The policies a site's devices carry: the tenant's firewall intent that applies to the site (the
-// whole tenant, the site's tags, its departments) and the application SLA policies it chose.
+// The policies a site's devices carry: the tenant's current policy version compiled for the site
+// (or, before the tenant's first deployment, its older per-tenant firewall policies that apply to
+// the site) and the application SLA policies it chose. Every path that renders a site's policies —
+// onboarding, the SLA push and steering, an RMA, a deployment — reads them here, so a site
+// onboarded or re-pushed after a deployment runs exactly what the deployment gave the others.
 import type { PrismaClient } from '../prisma/client.ts';
+import { intentSchema, type Intent } from '../domain/intent.ts';
+import { compileSiteIntent } from '../domain/intent-compile.ts';
 import type { FirewallRuleConfig, PolicyConfigInput } from '../domain/render/device-config.ts';
 import { applicationSignatures, chooseLink, type SlaThresholds, type SteeringRule } from '../domain/sla.ts';
 
@@ -10,13 +15,51 @@ export interface PolicyScope {
   tenantId: string;
   tags: string[];
   departments: string[];
+  /** Its LAN zones: the departments of its LAN segments, and `trust` for segments of none (lanZones). */
+  zones: string[];
   /** Its WAN links, in any order. */
   links: { name: string; type: string; monthlyCost?: number }[];
   appSlaPolicyIds: string[];
 }
 
-/** Firewall intent that applies to a site (tenant-wide, its tags, its departments) and its steering policies. */
-export async function sitePolicies(prisma: PrismaClient, site: PolicyScope): Promise<PolicyConfigInput> {
+/** A site's LAN zones as the intent compiles to them: each segment's department, `trust` for none. */
+export const lanZones = (segments: { department: string | null }[]) => [...new Set(segments.map((s) => s.department ?? 'trust'))].sort();
+
+/** The stored intent, read as the schema says (an intent never written is the empty one). */
+export const parseIntent = (document: unknown): Intent => intentSchema.parse(document ?? {});
+
+/** The tenant's SLA profiles by name, as SD-WAN rules name them. */
+export async function slaProfilesByName(prisma: PrismaClient, tenantId: string) {
+  const profiles = await prisma.slaProfile.findMany({ where: { tenantId } });
+  return Object.fromEntries(profiles.map((p) => [p.name, thresholdsOf(p)]));
+}
+
+/**
+ * The tenant's current policy version: the newest one deployed (a dry run is none; a retry
+ * deploys its own version again), with the intent it holds. None before the first deployment.
+ */
+export async function currentPolicyVersion(prisma: PrismaClient, tenantId: string): Promise<{ version: number; intent: unknown } | null> {
+  const latest = await prisma.policyDeployment.findFirst({
+    where: { tenantId, dryRun: false, version: { not: null }, retryOf: null }, orderBy: { version: 'desc' }, select: { version: true, intent: true },
+  });
+  return latest ? { version: latest.version!, intent: latest.intent } : null;
+}
+
+/**
+ * A site's policies: the intent given (a deployment's version), else the tenant's current policy
+ * version, compiled for the site with its SD-WAN rules before the site's own SLA policies — or,
+ * when the tenant has deployed no version yet, its per-tenant firewall policies.
+ */
+export async function sitePolicies(prisma: PrismaClient, site: PolicyScope, version?: { intent: unknown }): Promise<PolicyConfigInput> {
+  const deployed = version ?? await currentPolicyVersion(prisma, site.tenantId);
+  const steering = await ownSteering(prisma, site);
+  if (!deployed) return { firewall: await firewallRules(prisma, site), steering };
+  const compiled = compileSiteIntent(parseIntent(deployed.intent), { tags: site.tags, zones: site.zones, links: site.links }, await slaProfilesByName(prisma, site.tenantId));
+  return { firewall: [], steering: [...compiled.steering, ...steering], intent: compiled.intent };
+}
+
+/** The per-tenant firewall policies that apply to a site (tenant-wide, its tags, its departments): what a tenant without a policy version runs. */
+async function firewallRules(prisma: PrismaClient, site: PolicyScope): Promise<FirewallRuleConfig[]> {
   const firewallPolicies = await prisma.firewallPolicy.findMany({
     where: {
       tenantId: site.tenantId,
@@ -24,13 +67,15 @@ export async function sitePolicies(prisma: PrismaClient, site: PolicyScope): Pro
     },
     orderBy: [{ position: 'asc' }, { name: 'asc' }],
   });
-  const firewall: FirewallRuleConfig[] = firewallPolicies.flatMap((policy) =>
+  return firewallPolicies.flatMap((policy) =>
     (policy.rules as { name: string; from: string; to: string; applications?: string[]; action: FirewallRuleConfig['action']; log?: boolean }[])
       .map((rule) => ({ name: ruleName(policy.name, rule.name), from: rule.from, to: rule.to, applications: rule.applications ?? ['any'], action: rule.action, log: rule.log ?? false })));
+}
+
+/** The site's own application SLA policies as steering. */
+async function ownSteering(prisma: PrismaClient, site: PolicyScope): Promise<PolicyConfigInput['steering']> {
   const steering = await siteSteeringPolicies(prisma, site);
-  return {
-    firewall,
-    steering: steering.map((policy) => {
+  return steering.map((policy) => {
       const rule = steeringRule(policy);
       const applications = applicationSignatures(policy.applications);
       // Until SLA steering has measured the links, every application takes the link the policy
@@ -49,8 +94,7 @@ export async function sitePolicies(prisma: PrismaClient, site: PolicyScope): Pro
         breakout: policy.breakout,
         priority: policy.priority,
       };
-    }),
-  };
+    });
 }
 
 /** The application SLA policies a site takes (chosen, or through its tags), in the order they steer. */
@@ -84,10 +128,13 @@ export function steeringRule(policy: {
 /** The policies of a stored site, with the application SLA policies it chose. */
 export async function storedSitePolicies(
   prisma: PrismaClient,
-  site: { id: string; tenantId: string; tags: string[]; departments: { name: string }[]; wanLinks: { name: string; type: string; monthlyCost?: unknown }[] },
+  site: {
+    id: string; tenantId: string; tags: string[]; departments: { name: string }[]; lanSegments: { department: { name: string } | null }[];
+    wanLinks: { name: string; type: string; monthlyCost?: unknown }[];
+  },
 ): Promise<PolicyConfigInput> {
   const chosen = await prisma.siteAppSlaPolicy.findMany({ where: { siteId: site.id }, select: { policyId: true } });
   return sitePolicies(prisma, {
-    tenantId: site.tenantId, tags: site.tags, departments: site.departments.map((d) => d.name), links: site.wanLinks.map((l) => ({ name: l.name, type: l.type, monthlyCost: Number(l.monthlyCost ?? 0) })), appSlaPolicyIds: chosen.map((c) => c.policyId),
+    tenantId: site.tenantId, tags: site.tags, departments: site.departments.map((d) => d.name), zones: lanZones(site.lanSegments.map((s) => ({ department: s.department?.name ?? null }))), links: site.wanLinks.map((l) => ({ name: l.name, type: l.type, monthlyCost: Number(l.monthlyCost ?? 0) })), appSlaPolicyIds: chosen.map((c) => c.policyId),
   });
 }

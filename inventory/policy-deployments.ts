@@ -2,29 +2,21 @@
 // version it deploys and the sites it reaches, each site's configuration compiled from that
 // version (the same text for the dry run and the push), and each site's outcome.
 import type { PrismaClient } from '../prisma/client.ts';
-import { emptyIntent, intentSchema, type Intent } from '../domain/intent.ts';
-import { compileSiteIntent } from '../domain/intent-compile.ts';
+import { emptyIntent, type Intent } from '../domain/intent.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { devicePolicies, probedLinks, wanLinkChecks, type DeviceTarget } from '../domain/site-plan.ts';
 import { planSite, storedSite } from './site-plan.ts';
-import { thresholdsOf } from './policies.ts';
+import { parseIntent } from './policies.ts';
+
+export { parseIntent, slaProfilesByName } from './policies.ts';
 
 export type PolicySiteStatus = 'pending' | 'no_change' | 'changed' | 'deploying' | 'deployed' | 'failed' | 'rolled_back' | 'skipped';
 export type PolicyDeploymentStatus = 'dry_run' | 'running' | 'paused' | 'completed' | 'completed_with_failures' | 'halted' | 'aborted';
 
-/** The stored intent, read as the schema says (an intent never written is the empty one). */
-export const parseIntent = (document: unknown): Intent => intentSchema.parse(document ?? {});
-
 export async function tenantIntent(prisma: PrismaClient, tenantId: string): Promise<{ intent: Intent; updatedAt: Date | null }> {
   const row = await prisma.tenantIntent.findUnique({ where: { tenantId } });
   return row ? { intent: parseIntent(row.document), updatedAt: row.updatedAt } : { intent: emptyIntent, updatedAt: null };
-}
-
-/** The tenant's SLA profiles by name, as SD-WAN rules name them. */
-export async function slaProfilesByName(prisma: PrismaClient, tenantId: string) {
-  const profiles = await prisma.slaProfile.findMany({ where: { tenantId } });
-  return Object.fromEntries(profiles.map((p) => [p.name, thresholdsOf(p)]));
 }
 
 /** Sites a deployment reaches: the tenant's sites in service. */
@@ -124,16 +116,18 @@ export interface SiteDeviceChange {
 /**
  * A site's configuration as the deployment's version makes it, device by device: the intent's
  * security policies, address book, NAT and UTM; its SD-WAN rules before the site's own SLA
- * policies; post-checks that its WAN links stay up (the management path: the device answering
- * them at all). Devices not provisioned are left out.
+ * policies (inventory/policies.ts sitePolicies, as onboarding and the SLA push render them),
+ * each application SLA steering has moved kept on the link it took (`steeredLinks`: per policy,
+ * application → link); post-checks that its WAN links stay up (the management path: the device
+ * answering them at all). Devices not provisioned are left out.
  */
-export async function siteChanges(prisma: PrismaClient, deploymentId: string, siteId: string): Promise<{ siteName: string; devices: SiteDeviceChange[] }> {
-  const deployment = await prisma.policyDeployment.findUniqueOrThrow({ where: { id: deploymentId }, select: { intent: true, tenantId: true } });
-  const site = await storedSite(prisma, siteId);
-  const plan = await planSite(prisma, site);
-  const zones = [...new Set(site.lanSegments.map((s) => s.department ?? 'trust'))].sort();
-  const compiled = compileSiteIntent(parseIntent(deployment.intent), { tags: site.tags, zones, links: site.wanLinks }, await slaProfilesByName(prisma, deployment.tenantId));
-  const policies = { firewall: [], steering: [...compiled.steering, ...plan.policies.steering], intent: compiled.intent };
+export async function siteChanges(
+  prisma: PrismaClient, deploymentId: string, siteId: string, steeredLinks: Record<string, Record<string, string>> = {},
+): Promise<{ siteName: string; devices: SiteDeviceChange[] }> {
+  const deployment = await prisma.policyDeployment.findUniqueOrThrow({ where: { id: deploymentId }, select: { intent: true } });
+  const plan = await planSite(prisma, await storedSite(prisma, siteId), { intent: deployment.intent });
+  const steering = plan.policies.steering.map((rule) => (steeredLinks[rule.name] ? { ...rule, activeLinks: { ...rule.activeLinks, ...steeredLinks[rule.name] } } : rule));
+  const policies = { ...plan.policies, steering };
   return {
     siteName: plan.name,
     devices: plan.devices.filter((d) => d.target).map((device) => ({

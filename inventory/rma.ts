@@ -22,7 +22,7 @@ export async function rmaPlan(prisma: PrismaClient, input: { deviceId: string; m
   if (!device) throw ApplicationFailure.nonRetryable(`Device ${input.deviceId} does not exist.`, failureTypes.deviceNotFound);
   const site = await prisma.site.findUniqueOrThrow({
     where: { id: device.siteId },
-    include: { devices: { include: deviceInclude }, lanSegments: true, departments: true, wanLinks: true },
+    include: { devices: { include: deviceInclude }, lanSegments: { include: { department: true } }, departments: true, wanLinks: true },
   });
   const ends = await farEnds(prisma, site, device);
   const carriesLan = device.role === 'primary' || site.devices.length === 1;

@@ -5,7 +5,7 @@ import type { PrismaClient } from '../prisma/client.ts';
 import type { DeviceRole, PlannedDevice, SitePlan, WanLinkPlan } from '../domain/site-plan.ts';
 import { deviceLinks, targetOf, wanLinkPlan } from './devices.ts';
 import { sitePeers, type PeerChoice } from './peers.ts';
-import { sitePolicies } from './policies.ts';
+import { lanZones, sitePolicies } from './policies.ts';
 import { siteNotFound, siteNotReady } from './sites.ts';
 
 /** A site as the operator modelled it, stored or not yet (then it has no `id`, and its devices are named by role). */
@@ -26,16 +26,19 @@ const roleOrder: DeviceRole[] = ['primary', 'secondary'];
 
 /**
  * The plan of a site: its devices (primary first, each with its WAN links in name order), its LAN
- * segments in VLAN order, its peers, its policies and its tenant's target images. A site that
- * cannot be onboarded now fails with SiteNotReady and the reason.
+ * segments in VLAN order, its peers, its policies (the tenant's current policy version, or the
+ * version given: a deployment's) and its tenant's target images. A site that cannot be onboarded
+ * now fails with SiteNotReady and the reason.
  */
-export async function planSite(prisma: PrismaClient, site: ModelledSite): Promise<SitePlan> {
+export async function planSite(prisma: PrismaClient, site: ModelledSite, policyVersion?: { intent: unknown }): Promise<SitePlan> {
   if (site.devices.length === 0) throw siteNotReady(`${site.name} has no device.`);
   const devices = [...site.devices]
     .sort((a, b) => roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role))
     .map((device): PlannedDevice => ({ ...device, ...deviceLinks(site.wanLinks.filter((link) => link.deviceRole === device.role)) }));
   const peers = await sitePeers(prisma, site);
-  const policies = await sitePolicies(prisma, { tenantId: site.tenantId, tags: site.tags, departments: site.departments, links: site.wanLinks, appSlaPolicyIds: site.appSlaPolicyIds });
+  const policies = await sitePolicies(prisma, {
+    tenantId: site.tenantId, tags: site.tags, departments: site.departments, zones: lanZones(site.lanSegments), links: site.wanLinks, appSlaPolicyIds: site.appSlaPolicyIds,
+  }, policyVersion);
   const images = await prisma.tenantTargetImage.findMany({ where: { tenantId: site.tenantId }, include: { image: true } });
   return {
     siteId: site.id ?? '',

@@ -14,6 +14,7 @@ import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { configurationChanges } from './configuration-change.ts';
+import { policyEdit } from './apply-sla-policies.ts';
 import { withDeviceLeases } from './lease.ts';
 import { operatorDecisions, type OperatorDecision } from './operator-decision.ts';
 import { Saga } from './saga.ts';
@@ -180,8 +181,11 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
 
     await steps.run('policies', () => Promise.all(plan.devices.map((device) => {
       const target = targets.get(device.id)!;
+      // As the SLA push and a policy deployment render them (with the steering's probe
+      // thresholds), so a deployment's dry run finds a site just onboarded unchanged.
+      const config = patched('policies-as-deployments-render-them') ? policyEdit(plan, device) : renderers.forPlatform(device.platform).policies(devicePolicies(plan.policies, device));
       return withDeviceLeases([target.serial], `policies of ${plan.name}`, '30 minutes', () => pushConfiguration({
-        target, config: renderers.forPlatform(device.platform).policies(devicePolicies(plan.policies, device)), mode: 'merge', persist: persist(`policies/${device.role}`),
+        target, config, mode: 'merge', persist: persist(`policies/${device.role}`),
         checks: [], source: 'policy', workflowId,
       }));
     })), () => `${plan.policies.firewall.length} firewall rule(s), ${plan.policies.steering.length} steering rule(s)`);

@@ -91,6 +91,18 @@ export async function patchJson<T>(path: string, body: unknown, etag: string): P
   return { body: answer, etag: after };
 }
 
+/** Reads an object with its ETag, for a later change sent with If-Match. */
+export async function getVersioned<T>(path: string): Promise<Versioned<T>> {
+  const { answer, etag } = await exchange<T>('GET', path, {});
+  return { body: answer, etag };
+}
+
+/** Replaces the version of an object last read whole (a 412 when someone changed it meanwhile). */
+export async function putVersioned<T>(path: string, body: unknown, etag: string): Promise<Versioned<T>> {
+  const { answer, etag: after } = await exchange<T>('PUT', path, { body: JSON.stringify(body), contentType: 'application/json', ifMatch: etag });
+  return { body: answer, etag: after };
+}
+
 /** Sends a file as it is, the request's whole body (a firmware image). */
 export function postFile<T>(path: string, file: Blob): Promise<T> {
   return send<T>('POST', path, { body: file, contentType: 'application/octet-stream' });

@@ -30,8 +30,11 @@ export interface WizardOptions<Final extends z.ZodObject> {
   steps: [...WizardStepDefinition[], WizardStepDefinition<Final>];
   /** The draft to start from (defaults, the tenant chosen in the switcher…). */
   initial?: Record<string, unknown>;
-  /** Starts the run with what the last schema parsed; answers the run's workflow id. */
-  launch: (parsed: z.infer<Final>) => Promise<{ workflowId: string; runId?: string }>;
+  /**
+   * Starts the run with what the last schema parsed; answers the run's workflow id, and the page
+   * of its own that shows it live when it has one (a policy deployment's), opened at once.
+   */
+  launch: (parsed: z.infer<Final>) => Promise<{ workflowId: string; runId?: string; progressHref?: string }>;
 }
 
 /**
@@ -124,13 +127,13 @@ export class WizardState<Final extends z.ZodObject = z.ZodObject> {
       this.showFieldErrors(errorsOf(parsed.error.issues));
       return;
     }
-    let workflowId = '';
+    let href = '';
     const launched = await this.ask(async () => {
       const started = await this.options.launch(parsed.data as z.infer<Final>);
-      workflowId = started.workflowId;
-      await runListed(started);
+      href = started.progressHref ?? runHref(started.workflowId);
+      if (!started.progressHref) await runListed(started);
     });
-    if (launched) location.navigate(runHref(workflowId));
+    if (launched) location.navigate(href);
   }
 
   /** Runs a request to the API; its field errors go inline, on the step that owns them. */
