@@ -52,7 +52,7 @@ async function main() {
     const { prisma } = lab;
     const tenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
     await lab.importFleet(tenantId, () => ({ timezone: 'UTC', tags: [] }));
-    const devices = await prisma.device.findMany({ select: { id: true, siteId: true, serial: true }, orderBy: { serial: 'asc' } });
+    const devices = await prisma.device.findMany({ where: { model: 'NFX150' }, select: { id: true, siteId: true, serial: true }, orderBy: { serial: 'asc' } });
 
     const image = simulatorVnfImage('vsrx', '22.4R1', 2);
     const uploaded = await fetch(`${lab.apiUrl}/api/v1/vnf-images`, { method: 'POST', headers: { cookie: lab.adminCookie, 'content-type': 'application/octet-stream' }, body: new Uint8Array(image) });
