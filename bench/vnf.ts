@@ -135,6 +135,9 @@ async function main() {
       await pause(200);
     }
     const unhealed = crashedAt.size;
+    for (const row of await prisma.vnfInstance.findMany({ where: { id: { in: [...crashedAt.keys()] } }, select: { name: true, status: true, healCount: true, lastOperation: true, lastOperationOutcome: true, lastOperationError: true } })) {
+      say(`not healed: ${JSON.stringify(row)}`);
+    }
     say(`healed ${healMs.length}, ${unhealed} not healed`);
 
     // ---- terminate everything, then count what is left ------------------------------------
