@@ -418,6 +418,11 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       case 'get-virtual-network-functions':
         if (!this.vnfHost) return undefined;
         return this.vnfHost.information();
+      case 'get-vnf-service-chain-path':
+        // Not a published Junos RPC: the simulator's report of the path a flow takes through the chain.
+        if (!this.vnfHost) return undefined;
+        if (!argument('vlan')) throw new StoreError('missing-element', 'get-vnf-service-chain-path: vlan');
+        return this.vnfHost.servicePathInformation(argument('vlan')!);
       case 'request-virtual-network-functions': {
         if (!this.vnfHost) return undefined;
         const action = (['restart', 'start', 'stop'] as const).find((a) => flag(a));

@@ -218,6 +218,15 @@ export class Fleet {
     });
     // What an NFX's host holds: its resources and their use, images in /var/public, VNFs and their state.
     app.get('/devices/:serial/vnfs', withHost(() => undefined));
+    app.get('/devices/:serial/service-chain', (req, res) => {
+      const device = this.devices.get(String(req.params['serial']));
+      const vlan = typeof req.query['from'] === 'string' ? req.query['from'] : '';
+      if (!device?.vnfHost || !vlan) {
+        res.status(404).json({ error: device ? 'a uCPE and ?from=<vlan> are needed' : 'no such device' });
+        return;
+      }
+      res.json(device.vnfHost.servicePath(vlan));
+    });
     app.post('/devices/:serial/vnfs/:name/crash', withHost((host, req) => host.crash(String(req.params['name']))));
     app.post('/devices/:serial/vnfs/:name/hang', withHost((host, req) => host.hang(String(req.params['name']))));
     app.post('/devices/:serial/vnf-faults', withHost((host, req) => {

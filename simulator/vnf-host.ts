@@ -28,6 +28,16 @@ export interface VnfDefinition {
 
 export type VnfState = 'booting' | 'running' | 'crashed' | 'shutdown' | 'error';
 
+/** The path a flow takes through a service chain, hop by hop, as the host reports it. */
+export interface ServicePath {
+  ingressVlan: string;
+  hops: { vnf: string; ingressInterface: string; egressInterface: string | null; state: VnfState | 'hung' }[];
+  /** Where the flow leaves the chain (null: dropped on the way). */
+  egressVlan: string | null;
+  status: 'forwarding' | 'dropped';
+  droppedAt?: string;
+}
+
 /** What the host runs a guest with: the simulator's device machinery, started and stopped on demand. */
 export interface VnfGuest {
   powerOn(): Promise<void>;
@@ -267,6 +277,39 @@ export class VnfHost {
       })),
       faults: { failNextBoot: [...this.faults.failNextBoot], memoryTakenMiB: this.faults.memoryTakenMiB, diskFull: this.faults.diskFull },
     };
+  }
+
+  /**
+   * The path a flow entering on `vlan` takes through the chained VNFs, as the box reports it: the VNF
+   * with a data interface on that VLAN takes it, and it leaves by that VNF's other interface onto the
+   * next VLAN, until a VLAN no further VNF is on (the chain's egress). A VNF that is not running, or
+   * hangs, or has no other interface, drops the flow there.
+   */
+  servicePath(vlan: string): ServicePath {
+    const hops: ServicePath['hops'] = [];
+    const passed = new Set<string>();
+    let current = vlan;
+    for (;;) {
+      const vnf = [...this.vnfs.values()].find((v) => !passed.has(v.definition.name) && v.definition.interfaces.some((i) => i.vlans.includes(current)));
+      if (!vnf) return { ingressVlan: vlan, hops, egressVlan: current, status: 'forwarding' };
+      passed.add(vnf.definition.name);
+      const entry = vnf.definition.interfaces.find((i) => i.vlans.includes(current))!;
+      const exit = vnf.definition.interfaces.find((i) => i !== entry && i.vlans.length > 0);
+      const state = vnf.hung ? 'hung' : vnf.state;
+      hops.push({ vnf: vnf.definition.name, ingressInterface: entry.name, egressInterface: exit?.name ?? null, state });
+      if (state !== 'running' || !exit) return { ingressVlan: vlan, hops, egressVlan: null, status: 'dropped', droppedAt: vnf.definition.name };
+      current = exit.vlans[0]!;
+    }
+  }
+
+  /** The service-chain path report as the operational RPC answers it. */
+  servicePathInformation(vlan: string): string {
+    const path = this.servicePath(vlan);
+    const leaf = (name: string, value: string | number) => `<${name}>${escapeXml(String(value))}</${name}>`;
+    const hops = path.hops.map((h) => `<service-chain-hop>${leaf('vnf-name', h.vnf)}${leaf('ingress-interface', h.ingressInterface)}`
+      + `${h.egressInterface ? leaf('egress-interface', h.egressInterface) : ''}${leaf('vnf-state', h.state)}</service-chain-hop>`).join('');
+    return `<service-chain-path-information>${leaf('ingress-vlan', path.ingressVlan)}${hops}${path.egressVlan ? leaf('egress-vlan', path.egressVlan) : ''}`
+      + `${leaf('path-status', path.status)}${path.droppedAt ? leaf('dropped-at', path.droppedAt) : ''}</service-chain-path-information>`;
   }
 
   /** show virtual-network-functions, with the host's resources, as the operational RPC answers it. */
