@@ -6,6 +6,7 @@ import { createDeviceActivities, type DeviceCredentials } from './devices/activi
 import type { Transports } from './devices/drivers/contract.ts';
 import { createCampaignActivities } from './campaigns.ts';
 import { createCredentialActivities } from './credentials.ts';
+import { failingFastOnDatabaseRefusals } from './database-refusals.ts';
 import { createDeviceConfigurationActivities } from './device-configuration.ts';
 import { createDriftActivities } from './devices/drift.ts';
 import { createDeliveryActivities } from './events/deliveries.ts';
@@ -34,7 +35,7 @@ export interface ActivityDependencies {
 }
 
 export function createActivities(deps: ActivityDependencies) {
-  return {
+  return failingFastOnDatabaseRefusals({
     ...createLeaseActivities(deps),
     ...createSiteActivities(deps),
     ...createDeviceActivities(deps),
@@ -48,7 +49,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createPolicyDeploymentActivities(deps),
     ...createVnfLifecycleActivities(deps),
     ...createVnfDeviceActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

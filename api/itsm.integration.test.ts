@@ -127,9 +127,9 @@ describe('ITSM', () => {
       const id = `req_${randomUUID()}`;
       const first = await send(body, { id });
       assert.equal(first.status, 202);
+      // Replayed within its five minutes, a captured request gets its answer again and starts nothing.
       const replayed = await send(body, { id });
-      assert.equal(replayed.status, 409);
-      assert.match(replayed.body.detail!, /received already/);
+      assert.deepEqual([replayed.status, replayed.body], [202, first.body]);
     });
 
     it('starts one run per ticket, however often the ticket is sent', async () => {
@@ -151,6 +151,26 @@ describe('ITSM', () => {
       await temporal.client.workflow.getHandle(`site-onboard/${siteId}`).terminate('test over');
     });
 
+    it('answers a request resent with its webhook-id as it answered first: a 2xx with its run, a failure afresh', async () => {
+      // Standard Webhooks senders keep the id across retries and count any answer but a 2xx as a failure.
+      const missing = changeRequest('CHG0030106', { siteId: randomUUID() });
+      const failedId = `req_${randomUUID()}`;
+      assert.equal((await send(missing, { id: failedId })).status, 404);
+      const retried = await send(missing, { id: failedId });
+      assert.equal(retried.status, 404, `a request that failed is handled again, not refused as seen: ${retried.body.detail}`);
+
+      const body = changeRequest('CHG0030106');
+      const id = `req_${randomUUID()}`;
+      const first = await send(body, { id });
+      assert.deepEqual([first.status, first.body['started']], [202, true], JSON.stringify(first.body));
+      // Its answer lost on the way, the sender signs the same request afresh under the same id.
+      const again = await send(body, { id, at: new Date(Date.now() + 1000) });
+      assert.deepEqual([again.status, again.location, again.body], [202, first.location, first.body]);
+      assert.equal(await database.prisma.itsmChangeRequest.count({ where: { ticket: 'CHG0030106' } }), 1);
+      assert.equal(await database.prisma.auditEntry.count({ where: { action: 'itsm.site.onboard', after: { path: ['ticket'], equals: 'CHG0030106' } } }), 1);
+      await temporal.client.workflow.getHandle(String(first.body['workflowId'])).terminate('test over');
+    });
+
     it("answers bad parameters with field errors, and another tenant's site with 404", async () => {
       const bad = await send(changeRequest('CHG0030101', { siteId: 'not-a-uuid' }));
       assert.equal(bad.status, 400);
@@ -162,17 +182,17 @@ describe('ITSM', () => {
 
     it('refuses a webhook-id past 200 characters before recording it, even signed, and starts nothing', async () => {
       const body = changeRequest('CHG0030104');
-      const recorded = await database.prisma.itsmRequestId.count();
+      const recorded = await database.prisma.idempotencyKey.count();
       // Random, so PostgreSQL cannot compress it into its index: recorded, it failed the insert.
       const long = await send(body, { id: randomBytes(6144).toString('base64url') });
       assert.equal(long.status, 400);
       assert.deepEqual((long.body['errors'] as { path: string }[]).map((e) => e.path), ['webhook-id']);
-      assert.equal(await database.prisma.itsmRequestId.count(), recorded);
+      assert.equal(await database.prisma.idempotencyKey.count(), recorded);
       assert.equal(await database.prisma.itsmChangeRequest.count({ where: { ticket: 'CHG0030104' } }), 0);
       const nul = await send(body, { tamper: (text) => text.replace('Onboard the Porto store', 'Onboard\\u0000') });
       assert.equal(nul.status, 400, 'a NUL character is refused before the signature is checked');
       assert.deepEqual((nul.body['errors'] as { path: string }[]).map((e) => e.path), ['short_description']);
-      assert.equal(await database.prisma.itsmRequestId.count(), recorded);
+      assert.equal(await database.prisma.idempotencyKey.count(), recorded);
     });
 
     it('accepts a request signed as the README shows, in a shell with openssl', async () => {
@@ -295,6 +315,24 @@ describe('ITSM', () => {
       assert.match(other.body.detail!, /CHG0031001 already started another run, upgrade-device\//);
       const rest = await call<{ detail: string }>('POST', `/api/v1/sites/${munich.siteId}/decommission`, admin, { ticket: 'CHG0031001' });
       assert.equal(rest.status, 409, 'through REST as well');
+    });
+
+    it('claims a ticket as its run starts, with no worker yet to run it: the ticket starts no second run', async () => {
+      // No worker runs onboardings here, so no run writes its summary: only the start's own claim can tell.
+      const [porto, lyon] = await Promise.all(['Porto store', 'Lyon store'].map(async (name) => (await database.prisma.site.findFirstOrThrow({ where: { tenantId: acme.id, name } })).id));
+      const raced = await Promise.all([send('CHG0032001', 'site.onboard', { siteId: porto }), send('CHG0032001', 'site.onboard', { siteId: lyon })]);
+      assert.deepEqual(raced.map((r) => r.status).sort(), [202, 409], JSON.stringify(raced.map((r) => r.body)));
+      const winner = raced.find((r) => r.status === 202)!;
+      await temporal.client.workflow.getHandle(String(winner.body['workflowId'])).terminate('test over');
+
+      const first = await call('POST', `/api/v1/sites/${porto}/onboarding`, admin, { ticket: 'CHG0032002' });
+      assert.equal(first.status, 202, JSON.stringify(first.body));
+      const second = await call<{ detail: string }>('POST', `/api/v1/sites/${lyon}/onboarding`, admin, { ticket: 'CHG0032002' });
+      assert.equal(second.status, 409, JSON.stringify(second.body));
+      assert.match(second.body.detail, /CHG0032002 already started another run, site-onboard\//);
+      const again = await call('POST', `/api/v1/sites/${porto}/onboarding`, admin, { ticket: 'CHG0032002' });
+      assert.deepEqual([again.status, again.body['started'], again.body['runId']], [202, false, first.body['runId']]);
+      await temporal.client.workflow.getHandle(String(first.body['workflowId'])).terminate('test over');
     });
   });
 

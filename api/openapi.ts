@@ -66,6 +66,11 @@ export type Access = { type: ObjectType; action: Action } | 'signed-in' | 'publi
 /** A route whose caller signs each request instead of signing in (ITSM): `verify` finds its principal. */
 export interface SignedAccess {
   verify: (req: Request) => Promise<Principal>;
+  /**
+   * The id the sender gives each request and keeps across its retries (Standard Webhooks'
+   * webhook-id): its idempotency key, spent only with a 2xx answer, which a resend gets back.
+   */
+  requestId: (req: Request) => string | undefined;
 }
 
 /** What every route needs to guard itself: the same for the whole API. */
@@ -191,7 +196,8 @@ export class ApiDefinition {
           body: (route.body ? route.body.parse(req.body ?? {}) : undefined) as z.infer<B>,
           principal,
         };
-        const key = req.method === 'POST' ? req.get('idempotency-key') : undefined;
+        const signed = typeof route.access === 'object' && 'verify' in route.access ? route.access : undefined;
+        const key = req.method !== 'POST' ? undefined : signed ? signed.requestId(req) : req.get('idempotency-key');
         if (key) {
           const hash = IdempotencyKeys.requestHash(req.method, req.originalUrl, rawBodyOf(req));
           const kept = await this.guards.idempotency.claim(principal.key, key, req.method, req.originalUrl, hash);

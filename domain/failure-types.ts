@@ -64,6 +64,10 @@ export const failureTypes = {
   vnfInstanceNotFound: 'VnfInstanceNotFound',
   /** A VNF that did not come up healthy after an operation (its health check did not hold in time). */
   vnfUnhealthy: 'VnfUnhealthy',
+  /** A maintenance window that never opens, or names a start or time zone that is no such thing: retrying will not help. */
+  maintenanceWindowInvalid: 'MaintenanceWindowInvalid',
+  /** The database refused a write or read as such (a constraint, a row that is not there, a malformed query): the same again fails the same. */
+  databaseRefused: 'DatabaseRefused',
 } as const;
 
 export type FailureType = (typeof failureTypes)[keyof typeof failureTypes];

@@ -1,11 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { failureTypes } from '../domain/failure-types.ts';
 import { instantOf, windowAt } from './maintenance-window.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (instant: number) => new Date(instant).toISOString();
 
 describe('maintenance windows', () => {
+  describe('that cannot be read', () => {
+    // Thrown in workflow code, anything but a non-retryable ApplicationFailure retries the workflow task for ever.
+    const failsFast = (error: unknown) =>
+      error instanceof ApplicationFailure && error.nonRetryable && error.type === failureTypes.maintenanceWindowInvalid;
+
+    it('fail fast, typed, when the window never opens', () => {
+      assert.throws(() => windowAt({ start: '02:00', durationMinutes: 60, days: [] }, 'Europe/Paris', at('2026-03-28T00:00:00Z')), failsFast);
+    });
+
+    it('fail fast, typed, when the start is no time of day or the time zone no time zone', () => {
+      assert.throws(() => windowAt({ start: '25:00', durationMinutes: 60 }, 'Europe/Paris', at('2026-03-28T00:00:00Z')), failsFast);
+      assert.throws(() => windowAt({ start: '02:00', durationMinutes: 60 }, 'Europe/Atlantis', at('2026-03-28T00:00:00Z')), failsFast);
+    });
+  });
+
   describe('a daily window at 02:30 Paris time', () => {
     const window = { start: '02:30', durationMinutes: 60 };
     const opening = (date: string) => iso(windowAt(window, 'Europe/Paris', at(`${date}T00:00:00Z`) - 3_600_000).opensAt);

@@ -1,6 +1,11 @@
 // Maintenance windows in a site's own time zone: "weekdays from 02:00 for 3 hours, Paris time"
 // stays 02:00 in Paris across daylight-saving changes. Pure and deterministic (Intl only), so
-// workflows use it to decide when a device may be upgraded.
+// workflows use it to decide when a device may be upgraded. A window it cannot read fails as a
+// non-retryable ApplicationFailure: any other throw in workflow code retries the task for ever.
+import { ApplicationFailure } from '@temporalio/common';
+import { failureTypes } from '../domain/failure-types.ts';
+
+const invalid = (message: string) => ApplicationFailure.nonRetryable(message, failureTypes.maintenanceWindowInvalid);
 
 export interface MaintenanceWindow {
   /** Local start, HH:MM. */
@@ -25,9 +30,13 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 function localTime(instant: number, timeZone: string): LocalTime {
   let format = formats.get(timeZone);
   if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit',
-    });
+    try {
+      format = new Intl.DateTimeFormat('en-US', {
+        timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit',
+      });
+    } catch {
+      throw invalid(`${timeZone} is not a time zone`);
+    }
     formats.set(timeZone, format);
   }
   const parts = Object.fromEntries(format.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
@@ -61,7 +70,7 @@ export function instantOf(date: { year: number; month: number; day: number }, ho
 
 export function parseStart(start: string): { hour: number; minute: number } {
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(start);
-  if (!match) throw new Error(`${start} is not a time of day (HH:MM)`);
+  if (!match) throw invalid(`${start} is not a time of day (HH:MM)`);
   return { hour: Number(match[1]), minute: Number(match[2]) };
 }
 
@@ -81,5 +90,5 @@ export function windowAt(window: MaintenanceWindow, timeZone: string, now: numbe
     const closesAt = opensAt + window.durationMinutes * 60_000;
     if (now < closesAt) return { open: now >= opensAt, opensAt, closesAt };
   }
-  throw new Error('the maintenance window never opens (no days chosen)');
+  throw invalid('the maintenance window never opens (no days chosen)');
 }

@@ -1,6 +1,7 @@
 // ITSM inbound. An integration (ServiceNow…) holds a secret per tenant and sends change requests
 // signed with it (Standard Webhooks: HMAC-SHA256 over id, timestamp and body). A request with a
-// bad signature, a timestamp over five minutes old or an id seen before is refused. Each operation
+// bad signature or a timestamp over five minutes old is refused; one whose id was answered with a
+// 2xx gets that answer again (api/idempotency.ts), one that failed is handled afresh. Each operation
 // starts its run through the run registry, as the REST routes do; a ticket sent again gets the run
 // its first request started (one ticket, one run: api/runs/tickets.ts).
 import { Router, type Request } from 'express';
@@ -96,16 +97,8 @@ export function itsmRouter(api: ApiDefinition, deps: RunDependencies, runs: RunR
     if (!found || found.revokedAt) throw unauthenticated('No such ITSM integration, or it was revoked.');
     const result = verify(found.secret, { id: req.get('webhook-id'), timestamp: req.get('webhook-timestamp'), signature: req.get('webhook-signature') }, rawBodyOf(req) ?? '');
     if (!result.ok) throw unauthenticated(refusals[result.reason]);
-    // An id is good once: a captured request replayed within its five minutes is refused.
-    await prisma.itsmRequestId.deleteMany({ where: { integrationId: found.id, receivedAt: { lt: new Date(Date.now() - 15 * 60_000) } } });
-    try {
-      await prisma.itsmRequestId.create({ data: { integrationId: found.id, requestId: result.id } });
-    } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw problems.conflict(`Request ${result.id} was received already: a new request needs a new webhook-id.`);
-      }
-      throw error;
-    }
+    // The webhook-id is the request's idempotency key (access.requestId): a resend, or a captured
+    // request replayed within its five minutes, gets the first 2xx answer back and starts nothing.
     return new Principal({ type: 'itsm', id: found.id, name: found.name }, [
       { scope: 'tenant', opcoId: null, tenantId: found.tenantId, role: 'ITSM integration', permissions: integrationPermissions },
     ], new Map());
@@ -116,11 +109,11 @@ export function itsmRouter(api: ApiDefinition, deps: RunDependencies, runs: RunR
     path: '/itsm/:integrationId/change-requests',
     summary: 'An ITSM change request starts its operation, once per ticket (signed, Standard Webhooks style)',
     tags: ['ITSM'],
-    access: { verify: verifySigned },
+    access: { verify: verifySigned, requestId: (req) => req.get('webhook-id') },
     params: z.object({ integrationId: z.uuid() }),
     // Missing ones are the signature's to refuse (401); these limits hold before the id is recorded.
     headers: z.object({
-      'webhook-id': z.string().max(200, 'is at most 200 characters').optional().describe('The request\'s own id: each is accepted once'),
+      'webhook-id': z.string().max(200, 'is at most 200 characters').optional().describe('The request\'s own id, kept across its retries: a resend gets the first 2xx answer back'),
       'webhook-timestamp': z.string().max(20, 'is at most 20 characters').optional().describe('When the request was signed, in seconds since 1970'),
     }),
     body: changeRequest.openapi('ItsmChangeRequest'),

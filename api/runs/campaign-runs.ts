@@ -6,7 +6,7 @@ import type { upgradeCampaign } from '../../workflows/upgrade-campaign.ts';
 import { campaignWorkflowId } from '../../workflows/upgrade-campaign.messages.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { temporalNeverReached } from '../temporal.ts';
-import { problems } from '../problems.ts';
+import { HttpProblem, problems } from '../problems.ts';
 import type { CampaignBody } from '../schemas/campaign.ts';
 import { auditStart, describeRun, launch, startOptions, type Origin, type RunDependencies } from './launch.ts';
 import { campaignUrl, temporalRunLink } from './links.ts';
@@ -106,10 +106,11 @@ export async function launchCampaign(deps: RunDependencies, origin: Origin, requ
         // The ticket sent again finds its campaign here.
         memo: { campaignId: created.id },
         args: [{ campaignId: created.id }],
-      })));
+      }), { prisma, tenantId: created.tenantId, ticket, kind: 'upgrade_campaign' }));
   } catch (error) {
     // Temporal was out of reach: the campaign did not begin, and its name stays free for the launch sent again.
-    if (temporalNeverReached(error)) await prisma.upgradeCampaign.delete({ where: { id: created.id } });
+    // Refused (its ticket claimed by a launch just before): no run either.
+    if (temporalNeverReached(error) || error instanceof HttpProblem) await prisma.upgradeCampaign.delete({ where: { id: created.id } });
     throw error;
   }
   await auditStart(deps, origin, {

@@ -53,7 +53,8 @@ export async function startConfigurationRun(deps: RunDependencies, origin: Origi
   const ticket = request.ticket ? { ticket: request.ticket } : {};
   const { runId } = await launch(deps.temporal, workflowId, { refuse: refusal }, () => (request.action === 'adopt'
     ? deps.temporal.workflow.start<typeof adoptConfiguration>('adoptConfiguration', { ...options, args: [{ deviceId: device!.id, ...ticket }] })
-    : deps.temporal.workflow.start<typeof restoreConfiguration>('restoreConfiguration', { ...options, args: [{ deviceId: device!.id, version: version!, action: request.action as 'rollback' | 're-apply', ...ticket }] })));
+    : deps.temporal.workflow.start<typeof restoreConfiguration>('restoreConfiguration', { ...options, args: [{ deviceId: device!.id, version: version!, action: request.action as 'rollback' | 're-apply', ...ticket }] })),
+  { prisma, tenantId, ticket: request.ticket, kind });
   await auditStart(deps, origin, {
     action: `device.configuration.${request.action}`, objectType: 'device', objectId: device!.id, tenantId,
     after: { workflowId, ...(version !== null ? { version } : {}), ...ticket },

@@ -71,7 +71,7 @@ export async function startDeviceUpgrade(deps: RunDependencies, origin: Origin, 
   const { runId, started } = await launch(deps.temporal, workflowId, 'join', () => deps.temporal.workflow.start<typeof upgradeDevice>('upgradeDevice', {
     ...startOptions(workflowId, { tenantId: device.site.tenantId, siteId: device.siteId, deviceSerials: [device.serial!], ticket: request.ticket }),
     args: [{ deviceId: device.id, image: { model: image.model, version: image.version, sha256: image.sha256, sizeBytes: Number(image.sizeBytes) } }],
-  }));
+  }), { prisma, tenantId: device.site.tenantId, ticket: request.ticket, kind: 'device_upgrade' });
   if (started) {
     await auditStart(deps, origin, {
       action: 'device.upgrade.start', objectType: 'device', objectId: device.id, tenantId: device.site.tenantId,
@@ -106,7 +106,7 @@ export async function startCredentialRotation(deps: RunDependencies, origin: Ori
   const { runId, started } = await launch(deps.temporal, workflowId, 'join', () => deps.temporal.workflow.start<typeof rotateCredentials>('rotateCredentials', {
     ...startOptions(workflowId, { tenantId, siteId: device.siteId, deviceSerials: [device.serial!], ticket: request.ticket }),
     args: [{ deviceId: device.id, ...(request.ticket ? { ticket: request.ticket } : {}) }],
-  }));
+  }), { prisma, tenantId, ticket: request.ticket, kind: 'credential_rotation' });
   if (started) {
     await auditStart(deps, origin, {
       action: 'device.credentials.rotation.start', objectType: 'device', objectId: device.id, tenantId,
@@ -183,7 +183,7 @@ export async function startReplacement(deps: RunDependencies, origin: Origin, re
       ...(request.reason ? { reason: request.reason } : {}),
       ...(request.ticket ? { ticket: request.ticket } : {}),
     }],
-  }));
+  }), { prisma, tenantId, ticket: request.ticket, kind: 'rma' });
   await auditStart(deps, origin, {
     action: 'device.rma.start', objectType: 'device', objectId: device.id, tenantId,
     before: { serial: device.serial, model: device.model },

@@ -11,7 +11,9 @@ import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit, type AuditedChange } from '../audit.ts';
-import type { HttpProblem } from '../problems.ts';
+import { HttpProblem } from '../problems.ts';
+import { temporalNeverReached } from '../temporal.ts';
+import { claimTicket, releaseTicket, ticketStarted, type TicketClaim } from './tickets.ts';
 import type { WebUiLocation } from './links.ts';
 
 export interface RunDependencies extends WebUiLocation {
@@ -84,9 +86,37 @@ export async function describeRun(temporal: Client, workflowId: string, runId?: 
 
 /**
  * Starts a run. The common case costs one call to Temporal; only when a run of the id is open
- * already is it looked up, and joined (started: false) or refused, as the kind says.
+ * already is it looked up, and joined (started: false) or refused, as the kind says. A ticket is
+ * claimed for the workflow id first (api/runs/tickets.ts), and given back if nothing started.
  */
 export async function launch(
+  temporal: Client,
+  workflowId: string,
+  whenRunning: WhenRunning,
+  start: () => Promise<{ firstExecutionRunId: string }>,
+  ticket?: TicketClaim,
+): Promise<{ runId: string; started: boolean }> {
+  const claim = ticket?.ticket ? { ...ticket, ticket: ticket.ticket } : undefined;
+  if (!claim) return startOrJoin(temporal, workflowId, whenRunning, start);
+  const { claimed, runId } = await claimTicket(claim, workflowId);
+  if (runId !== null) return { runId, started: false };
+  let launched;
+  try {
+    launched = await startOrJoin(temporal, workflowId, whenRunning, start);
+  } catch (error) {
+    // A start that may have reached Temporal keeps the claim: the request sent again joins that run.
+    if (claimed && !startMayHaveBegun(error)) await releaseTicket(claim, workflowId);
+    throw error;
+  }
+  await ticketStarted(claim, workflowId, launched.runId);
+  return launched;
+}
+
+/** A refusal, or a failure before Temporal took the start, began no run. */
+const startMayHaveBegun = (error: unknown) =>
+  !(error instanceof WorkflowExecutionAlreadyStartedError || error instanceof HttpProblem || temporalNeverReached(error));
+
+async function startOrJoin(
   temporal: Client,
   workflowId: string,
   whenRunning: WhenRunning,

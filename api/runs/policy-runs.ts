@@ -6,7 +6,7 @@ import { createDeployment, DeploymentRefused, type DeploymentRequest } from '../
 import type { deployPolicy } from '../../workflows/deploy-policy.ts';
 import { deployPolicyWorkflowId } from '../../workflows/deploy-policy.messages.ts';
 import { temporalNeverReached } from '../temporal.ts';
-import { problems } from '../problems.ts';
+import { HttpProblem, problems } from '../problems.ts';
 import { auditStart, launch, startOptions, type Origin, type RunDependencies } from './launch.ts';
 import { temporalRunLink } from './links.ts';
 import { earlierRunOfTicket } from './tickets.ts';
@@ -47,10 +47,11 @@ export async function startPolicyDeployment(deps: RunDependencies, origin: Origi
       temporal.workflow.start<typeof deployPolicy>('deployPolicy', {
         ...startOptions(workflowId, { tenantId: created.tenantId, ticket: request.ticket }),
         args: [{ deploymentId: created.id }],
-      })));
+      }), { prisma, tenantId: created.tenantId, ticket: request.ticket, kind: 'policy_deployment' }));
   } catch (error) {
     // Temporal out of reach: the deployment never began, and its version number is free again.
-    if (temporalNeverReached(error)) await prisma.policyDeployment.delete({ where: { id: created.id } });
+    // Refused (its ticket claimed by a deployment just before): no run either.
+    if (temporalNeverReached(error) || error instanceof HttpProblem) await prisma.policyDeployment.delete({ where: { id: created.id } });
     throw error;
   }
   await auditStart(deps, origin, {

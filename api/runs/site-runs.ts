@@ -44,7 +44,7 @@ export async function startOnboarding(deps: RunDependencies, origin: Origin, req
       tenantId: site.tenantId, siteId: site.id, deviceSerials: site.devices.flatMap((d) => (d.serial ? [d.serial] : [])), ticket: request.ticket,
     }),
     args: [{ siteId: site.id, tenantId: site.tenantId, ...(request.ticket ? { ticket: request.ticket } : {}), phoneHomeWithin: `${request.phoneHomeWithinMinutes} minutes` }],
-  }));
+  }), { prisma: deps.prisma, tenantId: site.tenantId, ticket: request.ticket, kind: 'site_onboarding' });
   if (started) {
     await auditStart(deps, origin, { action: 'site.onboarding.start', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { workflowId, ticket: request.ticket ?? null } });
   }
@@ -73,7 +73,7 @@ export async function startDecommission(deps: RunDependencies, origin: Origin, r
   const { runId, started } = await launch(deps.temporal, workflowId, 'join', () => deps.temporal.workflow.start<typeof decommissionSite>('decommissionSite', {
     ...startOptions(workflowId, { tenantId: site.tenantId, siteId: site.id, ticket: request.ticket }),
     args: [{ siteId: site.id, tenantId: site.tenantId, ...(request.ticket ? { ticket: request.ticket } : {}) }],
-  }));
+  }), { prisma: deps.prisma, tenantId: site.tenantId, ticket: request.ticket, kind: 'decommission' });
   if (started) {
     await auditStart(deps, origin, { action: 'site.decommission.start', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { workflowId, ticket: request.ticket ?? null } });
   }

@@ -40,7 +40,7 @@ export async function startSlaPush(deps: RunDependencies, origin: Origin, reques
   const { runId, started } = await launch(deps.temporal, workflowId, 'join', () => deps.temporal.workflow.start<typeof applySlaPolicies>('applySlaPolicies', {
     ...startOptions(workflowId, attributes(site, request.ticket)),
     args: [{ siteId: site.id, tenantId: site.tenantId, ...(request.ticket ? { ticket: request.ticket } : {}) }],
-  }));
+  }), { prisma: deps.prisma, tenantId: site.tenantId, ticket: request.ticket, kind: 'policy_deployment' });
   if (started) {
     await auditStart(deps, origin, { action: 'site.sla-policies.push', objectType: 'site', objectId: site.id, tenantId: site.tenantId, after: { workflowId, ticket: request.ticket ?? null } });
   }
