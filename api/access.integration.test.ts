@@ -79,7 +79,7 @@ describe('access', () => {
   let events: EventHub;
   let deps: AppDependencies;
   /** Tenant A (Acme) owns the objects; B (Globex) is the other tenant. */
-  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string; slaProfileId: string; slaPolicyId: string; linkId: string };
+  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string; slaProfileId: string; slaPolicyId: string; linkId: string; version: string; deploymentId: string; vnfPackageId: string; vnfInstanceId: string };
   let spAdmin: string;
   let otherTenantAdmin: string;
   let operator: string;
@@ -129,6 +129,13 @@ describe('access', () => {
     a.userId = (await signInAs(prisma, { role: 'Tenant operator', tenantId: acme.id })).userId;
     a.workflowId = onboardingWorkflowId(a.siteId);
     await prisma.runSummary.create({ data: { workflowId: a.workflowId, kind: 'site_onboarding', tenantId: acme.id, siteId: a.siteId } });
+    a.version = String((await prisma.configVersion.create({ data: { deviceId: device.id, version: 1, source: 'onboarding', content: '<configuration/>', sha256: 'e'.repeat(64) } })).version);
+    a.deploymentId = (await prisma.policyDeployment.create({ data: { tenantId: acme.id, version: 1, intent: {}, status: 'completed' } })).id;
+    const vnfPackage = await prisma.vnfPackage.create({ data: { name: 'vSRX', vendor: 'Juniper', version: '23.2R1', type: 'firewall', descriptor: {} } });
+    a.vnfPackageId = vnfPackage.id;
+    a.vnfInstanceId = (await prisma.vnfInstance.create({
+      data: { tenantId: acme.id, siteId: a.siteId, deviceId: device.id, packageId: vnfPackage.id, name: 'vsrx-1', flavour: 'small', reservedVcpus: 1, reservedMemoryMiB: 1024, reservedDiskGiB: 4 },
+    })).id;
     a.serial = 'UNCLAIMED-0001';
     await prisma.unclaimedDevice.create({ data: { serial: a.serial, model: 'SRX-SIM-300', hostKeySha256: 'f'.repeat(64) } });
   });
@@ -140,12 +147,14 @@ describe('access', () => {
     await database.drop();
   });
 
+  /** Queries a route requires, so what answers is the access check and not the schema. */
+  const queries: Record<string, string> = { '/tenants/:tenantId/policy-versions/compare': '?from=1', '/devices/:deviceId/config-versions/diff': '?from=1&to=1' };
   /** A path with every :param filled from tenant A's objects; unknown params fail the test. */
   const pathOf = (route: { path: string; params: string[] }) => route.path.replace(/:(\w+)/g, (_m, name: string) => {
     const value = { ...a, roleId }[name as keyof typeof a];
     assert.ok(value, `the isolation test knows an object of tenant A for :${name} (${route.path})`);
     return encodeURIComponent(value);
-  });
+  }) + (queries[route.path] ?? '');
 
   /** Bodies that pass validation, so what answers is the access check and not the schema. */
   const bodies: Record<string, unknown> = {
@@ -154,6 +163,10 @@ describe('access', () => {
     'post /devices/:deviceId/rma': () => ({ newSerial: 'BLS7777777' }),
     'put /devices/:deviceId/credential-profile': () => ({ profileId: a.profileId }),
     'put /sites/:siteId/app-sla-policies': () => ({ policyIds: [] }),
+    'post /tenants/:tenantId/policy-rollback': () => ({ version: 1 }),
+    'post /sites/:siteId/vnf-instances': () => ({ packageId: a.vnfPackageId, flavour: 'small' }),
+    'post /vnf-instances/:vnfInstanceId/scale': () => ({ flavour: 'small' }),
+    'post /vnf-instances/:vnfInstanceId/change-package': () => ({ packageId: a.vnfPackageId }),
     'post /itsm/:integrationId/change-requests': () => ({ number: 'CHG0000001', short_description: 'x', operation: 'site.onboard', parameters: { siteId: a.siteId } }),
   };
   const bodyOf = (route: { method: string; path: string }) => {
@@ -187,8 +200,8 @@ describe('access', () => {
         if (typeof route.access === 'object' && 'verify' in route.access) {
           // ITSM requests prove themselves with a signature, never a token.
           assert.equal(answer.status, 401, where);
-        } else if (route.path.startsWith('/roles/') && route.method === 'get') {
-          // Roles are shared definitions, the same for every tenant: anyone signed in reads them.
+        } else if ((route.path.startsWith('/roles/') || route.path.startsWith('/vnf-packages/')) && route.method === 'get') {
+          // Roles and the VNF catalogue are shared, the same for every tenant: anyone signed in reads them.
           assert.equal(answer.status, 200, where);
         } else {
           assert.ok([403, 404].includes(answer.status), `${where} answered ${answer.status} ${JSON.stringify(answer.body)}`);
