@@ -57,7 +57,7 @@ test.describe('device configuration', () => {
     await expect(page.getByRole('table', { name: 'Drift' }).getByRole('cell', { name: /adopted\.example/ })).toBeVisible();
     await page.getByRole('button', { name: "Adopt the device's change" }).click();
     await confirmAndFinish(page, "Adopt the device's change", 2);
-    await expect(page.getByText('In sync')).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Drift' }).getByText('In sync', { exact: true })).toBeVisible();
 
     // Re-applied: alice's change is undone, and no version is added.
     const intended = await runningOnBox(request);
@@ -73,7 +73,7 @@ test.describe('device configuration', () => {
     await expect(page.getByRole('table', { name: 'Drift' }).getByRole('cell', { name: /Europe\/Brussels/ })).toBeVisible();
     await page.getByRole('button', { name: "Re-apply Branchline's version" }).click();
     await confirmAndFinish(page, "Re-apply Branchline's version", 2);
-    await expect(page.getByText('In sync')).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Drift' }).getByText('In sync', { exact: true })).toBeVisible();
     expect(await runningOnBox(request)).toBe(intended);
 
     // The history: two versions, who asked for each, and the diff between them side by side.
