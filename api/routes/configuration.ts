@@ -76,17 +76,22 @@ export function configurationRouter(api: ApiDefinition, deps: RunDependencies, r
     response: z.object({
       deviceId: z.uuid(), hostname: z.string(), tenantId: z.uuid(), siteId: z.uuid(), status: z.string(),
       latestVersion: z.number().int().nullable(), driftState: z.enum(driftState.values).nullable().describe('None before the first reconciliation'),
+      runExecution: z.string().nullable().describe("The latest rollback, re-apply or adoption's execution status (RUNNING…); none before the first"),
     }).openapi('DeviceConfiguration'),
     handler: async ({ params, principal }) => {
       const device = await readableDevice(principal, params.deviceId);
-      const [status, latest, reading] = await Promise.all([
+      const [status, latest, reading, run] = await Promise.all([
         prisma.device.findUniqueOrThrow({ where: { id: device.id }, select: { status: true } }),
         prisma.configVersion.findFirst({ where: { deviceId: device.id }, orderBy: { version: 'desc' }, select: { version: true } }),
         deviceDrift(prisma, device.id),
+        temporal.workflow.getHandle(deviceConfigurationWorkflowId(device.id)).describe().catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return null;
+          throw error;
+        }),
       ]);
       return {
         deviceId: device.id, hostname: device.hostname, tenantId: device.site.tenantId, siteId: device.siteId, status: status.status,
-        latestVersion: latest?.version ?? null, driftState: reading?.state ?? null,
+        latestVersion: latest?.version ?? null, driftState: reading?.state ?? null, runExecution: run?.status.name ?? null,
       };
     },
   });
