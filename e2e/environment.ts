@@ -32,6 +32,10 @@ export const e2eFleet = {
   /** The site with two WAN links (MPLS and broadband) the SLA specs steer, and its box. */
   slaSite: () => required('E2E_SLA_SITE'),
   slaSerial: () => required('E2E_SLA_SERIAL'),
+  /** The site whose box the configuration spec changes by hand, rolls back and re-applies; its box and the control API it answers. */
+  configurationSite: () => required('E2E_CONFIGURATION_SITE'),
+  configurationSerial: () => required('E2E_CONFIGURATION_SERIAL'),
+  configurationControlUrl: () => required('E2E_CONFIGURATION_CONTROL_URL'),
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

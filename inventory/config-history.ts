@@ -26,3 +26,31 @@ export function configVersions(prisma: PrismaClient, deviceId: string, page: { l
     select: versionSummary,
   });
 }
+
+/**
+ * Who asked for each version's run, by the audit of its start: the latest start of its workflow id
+ * at or before the commit (a device's rollbacks share one id). A person by name, an API token or
+ * ITSM by its name; none for a run nobody asked for (ZTP after a phone-home, a schedule).
+ */
+export async function versionRequesters(prisma: PrismaClient, versions: { version: number; workflowId: string | null; committedAt: Date }[]): Promise<Map<number, string>> {
+  const workflowIds = [...new Set(versions.flatMap((v) => (v.workflowId ? [v.workflowId] : [])))];
+  const latest = versions.reduce((at, v) => (v.committedAt > at ? v.committedAt : at), new Date(0));
+  const starts = (await Promise.all(workflowIds.map((workflowId) => prisma.auditEntry.findMany({
+    where: { after: { path: ['workflowId'], equals: workflowId }, at: { lte: latest }, actorId: { not: null } },
+    orderBy: { at: 'desc' }, take: 50, select: { at: true, actorType: true, actorId: true },
+  }).then((entries) => entries.map((entry) => ({ ...entry, workflowId })))))).flat();
+  const actorIds = [...new Set(starts.map((s) => s.actorId!))];
+  const [users, tokens] = await Promise.all([
+    prisma.user.findMany({ where: { id: { in: actorIds.filter(isUuid) } }, select: { id: true, displayName: true } }),
+    prisma.apiToken.findMany({ where: { id: { in: actorIds.filter(isUuid) } }, select: { id: true, name: true } }),
+  ]);
+  const names = new Map([...users.map((u) => [u.id, u.displayName] as const), ...tokens.map((t) => [t.id, `API token ${t.name}`] as const)]);
+  const found = new Map<number, string>();
+  for (const v of versions) {
+    const start = starts.find((s) => s.workflowId === v.workflowId && s.at <= v.committedAt);
+    if (start) found.set(v.version, names.get(start.actorId!) ?? (start.actorType === 'itsm' ? `ITSM ${start.actorId}` : start.actorId!));
+  }
+  return found;
+}
+
+const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);

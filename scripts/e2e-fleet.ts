@@ -6,7 +6,8 @@
 // upgrades choose, so a campaign never touches the two the other specs rely on; one more site has
 // two WAN links (MPLS and broadband) for the SLA specs, and the worker runs the telemetry pollers,
 // so a policy pushed there is steered on what the box measures. Loopback addresses 127.49.x.y,
-// used by no other test.
+// used by no other test. One more site, on a box of its own (127.155.0.1), is the configuration
+// spec's: changed by hand at the box, found by the worker's drift reconciliation every 2 s.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
@@ -42,6 +43,8 @@ const slaSite = {
 };
 type InServiceSite = { name: string; hostname: string; timezone: string; country: string; tags?: string[]; wanLinks?: (typeof slaSite.wanLinks)[number][] };
 const inServiceSites: InServiceSite[] = [...sites, ...upgradePilotSites, slaSite];
+/** The configuration spec's site: its box is changed by hand, rolled back and re-applied, and no other spec's. */
+const configurationSite: InServiceSite = { name: 'Hasselt pharmacy', hostname: 'hasselt-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
 
 export interface E2eFleet {
   /** What the worker needs to reach the boxes. */
@@ -70,6 +73,11 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
     throw error;
   });
 
+  const configuration = await Fleet.start({ ...common, devices: 1, firstSerial: 301, baseAddress: '127.155.0.1' }).catch(async (error: unknown) => {
+    await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop()]);
+    throw error;
+  });
+
   const tenantName = 'Contoso Pharmacies';
   return {
     workerEnv: {
@@ -79,6 +87,8 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       // One poller shard reading every 2 s: a degraded link shows within a few seconds.
       TELEMETRY_SHARDS: '1',
       TELEMETRY_PROBE_INTERVAL_MS: '2000',
+      // Drift reconciliation every 2 s: a change made by hand at a box shows within seconds.
+      DRIFT_RECONCILE_INTERVAL_SECONDS: '2',
     },
     specEnv: {
       E2E_FACTORY_SERIALS: [...factory.devices.keys()].join(','),
@@ -94,12 +104,15 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_UPGRADE_PILOT_SITES: upgradePilotSites.map((site) => site.name).join(','),
       E2E_SLA_SITE: slaSite.name,
       E2E_SLA_SERIAL: [...inService.devices.keys()][inServiceSites.indexOf(slaSite)]!,
+      E2E_CONFIGURATION_SITE: configurationSite.name,
+      E2E_CONFIGURATION_SERIAL: [...configuration.devices.keys()][0]!,
+      E2E_CONFIGURATION_CONTROL_URL: configuration.controlUrl,
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
       const tenant = await prisma.tenant.create({ data: { opcoId: opco.id, name: tenantName, slug: 'contoso-pharmacies' } });
-      const boxes = [...inService.devices.values()];
-      for (const [index, site] of inServiceSites.entries()) {
+      const boxes = [...inService.devices.values(), ...configuration.devices.values()];
+      for (const [index, site] of [...inServiceSites, configurationSite].entries()) {
         const box = boxes[index]!;
         // In service means configured: the box runs its branch configuration, and the inventory
         // holds it as the device's last version (what an RMA gives the replacement).
@@ -139,7 +152,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       await prisma.tenantTargetImage.create({ data: { tenantId: tenant.id, model, imageId: image.id } });
     },
     async stop() {
-      await Promise.allSettled([cartons.stop(), factory.stop(), inService.stop()]);
+      await Promise.allSettled([configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Rotating a device's credentials end to end: the API starts rotateCredentials, the worker pushes
 // a new login user to a simulated box over real NETCONF/SSH, logs in with it, adopts it into the
-// device's own profile and removes the old user; a login the box refuses is undone.
+// device's own profile and removes the old user; a login the box refuses is undone; a rollback to a
+// version from before a rotation keeps the login rotated to.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +14,10 @@ import { credentialsBox, deviceCredentials } from '../inventory/credentials.ts';
 import { grantRma, openRma } from '../inventory/rma.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { labCredentials, startLab, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { createTestDatabase, eventually, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { taskQueues } from '../domain/task-queues.ts';
+import type { adoptConfiguration } from './adopt-configuration.ts';
+import { deviceConfigurationWorkflowId } from './device-configuration.messages.ts';
 import { credentialRotationWorkflowId } from './rotate-credentials.messages.ts';
 
 interface Rotation {
@@ -160,6 +164,41 @@ describe('credential rotation', { timeout: 300_000 }, () => {
     assert.match(audit, /device\.credentials\.rotate/);
     const runs = await database.prisma.runSummary.findMany({ where: { kind: 'credential_rotation' }, orderBy: { startedAt: 'asc' } });
     assert.deepEqual(runs.map((r) => r.status), ['completed']); // one workflow id: its summary follows its latest run
+  });
+
+  it('rolls back to a version from before a rotation keeping the login it rotated to: Branchline still logs in, the rest is the old version', async () => {
+    const control = (path: string, body: object) => fetch(`${lab.fleet.controlUrl}/devices/${box().serial}${path}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const handEdit = async (configuration: string) => assert.equal((await control('/config/hand-edit', { user: 'installer', configuration })).status, 200);
+    const withoutLogins = (content: string) => content.replace(/<login>[\s\S]*<\/login>/, '');
+    // The version to come back to: the login of an earlier rotation, and a host name of its own.
+    await handEdit('<configuration><system><host-name>depot-before-rotation</host-name></system></configuration>');
+    await lab.client.workflow.execute<typeof adoptConfiguration>('adoptConfiguration', {
+      workflowId: deviceConfigurationWorkflowId(deviceId), taskQueue: taskQueues.orchestration, args: [{ deviceId }],
+    });
+    const before = await database.prisma.configVersion.findFirstOrThrow({ where: { deviceId }, orderBy: { version: 'desc' } });
+    const loginBefore = (await onRecord())!;
+    assert.match(before.content, new RegExp(`<name>${loginBefore.username}</name>`), 'the version names the login of its day');
+
+    const rotation = await rotate();
+    assert.equal(rotation.execution, 'COMPLETED', JSON.stringify(rotation));
+    const rotated = (await onRecord())!;
+    await handEdit('<configuration><system><domain-name>after-rotation.example</domain-name></system></configuration>');
+
+    const started = await lab.api<{ progressUrl: string }>('POST', `/api/v1/devices/${deviceId}/config-versions/${before.version}/rollback`, {});
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const run = await eventually('the rollback did not end', async () => (await lab.api<{ execution: string; recordedVersion: number | null }>('GET', started.body.progressUrl)).body,
+      (r) => !!r.execution && r.execution !== 'RUNNING', 120_000);
+    assert.equal(run.execution, 'COMPLETED', JSON.stringify(run));
+
+    assert.ok(await logsIn(rotated.username, rotated.password), 'Branchline still logs in with the login it rotated to');
+    assert.equal(await logsIn(loginBefore.username, loginBefore.password), false, 'the login rotated away stays away');
+    assert.deepEqual(branchlineUsers().map((u) => u.name), [rotated.username]);
+    const restored = await database.prisma.configVersion.findUniqueOrThrow({ where: { deviceId_version: { deviceId, version: run.recordedVersion! } } });
+    assert.deepEqual([restored.source, restored.restoredVersion], ['rollback', before.version]);
+    assert.doesNotMatch(restored.content, /after-rotation\.example/);
+    assert.equal(withoutLogins(restored.content), withoutLogins(before.content), 'everything but the accounts is the old version');
   });
 
   it('reaches a replacement box with the credentials it comes with, not the login rotated on the failed one', async () => {

@@ -12,7 +12,7 @@ import type { TunnelConfig } from '../../domain/render/device-config.ts';
 import { compareVersions, type DeviceTarget, type TargetImage } from '../../domain/site-plan.ts';
 import type { PostCheck } from '../../domain/post-checks.ts';
 import { applyConfiguration as applyChange, failedChecks } from './change.ts';
-import type { DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
+import type { DeviceAccounts, DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
 import { DeviceError } from './errors.ts';
 import { toApplicationFailure } from './failures.ts';
@@ -43,6 +43,8 @@ export interface PushConfigurationInput {
   target: DeviceTarget;
   config: string;
   mode: 'merge' | 'replace';
+  /** Whose accounts a replace leaves the device with (default: the configuration's where it names them). */
+  accounts?: DeviceAccounts;
   /** Names this change on the device, so a retry finishes it instead of doing it twice. */
   persist: string;
   checks: PostCheck[];
@@ -136,6 +138,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     const { changed } = await applyChange(device, {
       config: await secrets.reveal(input.target.deviceId, input.config),
       mode: input.mode,
+      ...(input.accounts ? { accounts: input.accounts } : {}),
       persist: input.persist,
       checks: input.checks,
       confirmTimeoutSeconds: input.confirmTimeoutSeconds ?? 120,
@@ -163,6 +166,8 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      * Pushes a version on record back to the device, replacing what it runs, by confirmed commit
      * with post-checks (as applyConfiguration). The content is read here, not carried by the
      * workflow: a configuration stays out of run histories. A version not on record fails for good.
+     * The device keeps the accounts it runs: a version from before a credential rotation would
+     * otherwise take away the login Branchline now uses (and bring back the one rotated away).
      */
     async restoreConfiguration(input: RestoreConfigurationInput): Promise<{ changed: boolean }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
@@ -171,7 +176,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
         if (!stored) {
           throw ApplicationFailure.nonRetryable(`Device ${deviceId} has no configuration version ${input.version}.`, failureTypes.configVersionNotFound, { deviceId, version: input.version });
         }
-        return changeDevice({ ...input, config: stored.content, mode: 'replace', source: 'rollback' });
+        return changeDevice({ ...input, config: stored.content, mode: 'replace', accounts: 'running', source: 'rollback' });
       }));
     },
 

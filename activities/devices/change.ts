@@ -4,7 +4,7 @@
 // straight to the checks; one that finds it confirmed is done, and one that finds it reverted is
 // refused, never committed again. The lock is released on every path.
 import { DeviceError, lockRefusal } from './errors.ts';
-import type { DeviceDriver } from './drivers/contract.ts';
+import type { DeviceAccounts, DeviceDriver } from './drivers/contract.ts';
 import type { PostCheck } from '../../domain/post-checks.ts';
 
 export async function failedChecks(driver: DeviceDriver, checks: PostCheck[]): Promise<string[]> {
@@ -35,6 +35,8 @@ export async function failedChecks(driver: DeviceDriver, checks: PostCheck[]): P
 export interface ConfigChangeInput {
   config: string;
   mode: 'merge' | 'replace';
+  /** Whose accounts a replace leaves the device with (the driver contract's DeviceAccounts). */
+  accounts?: DeviceAccounts;
   confirmTimeoutSeconds: number;
   /** A token naming this change, so that any session (after a retry, another worker) can confirm or cancel it. */
   persist: string;
@@ -57,7 +59,7 @@ export async function applyConfiguration(driver: DeviceDriver, input: ConfigChan
     }
     const earlier = await earlierAttempt(driver, input);
     if (earlier) return earlier;
-    await driver.loadCandidate(input.config, input.mode);
+    await driver.loadCandidate(input.config, input.mode, input.accounts ? { accounts: input.accounts } : undefined);
     const diff = await driver.diff();
     if (!diff) {
       await driver.discard();

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { configSource, driftState } from '../../domain/choices.ts';
 import { diffConfigs } from '../../domain/config-diff.ts';
 import { deviceConfigurationProgressSchema } from '../../domain/progress.ts';
-import { configVersion, configVersions } from '../../inventory/config-history.ts';
+import { configVersion, configVersions, versionRequesters } from '../../inventory/config-history.ts';
 import { deviceDrift } from '../../inventory/drift.ts';
 import { deviceConfigurationProgressQuery, deviceConfigurationWorkflowId } from '../../workflows/device-configuration.messages.ts';
 import type { Principal } from '../access/principal.ts';
@@ -29,6 +29,10 @@ const versionSummary = z.object({
   workflowId: z.string().nullable().describe('The run that committed it'),
   sha256: z.string(),
 }).openapi('ConfigVersionSummary');
+
+const versionListed = versionSummary.extend({
+  requestedBy: z.string().nullable().describe('Who asked for the run that committed it, by the audit of its start (none: a run nobody asked for, such as ZTP)'),
+}).openapi('ConfigVersionListed');
 
 const drift = z.object({
   deviceId: z.uuid(),
@@ -67,17 +71,45 @@ export function configurationRouter(api: ApiDefinition, deps: RunDependencies, r
   }
 
   api.route(router, {
+    method: 'get', path: '/devices/:deviceId/configuration', summary: "A device's configuration at a glance: the device, its newest version and its drift state", tags: ['Devices'],
+    access: { type: 'device', action: 'read' }, params,
+    response: z.object({
+      deviceId: z.uuid(), hostname: z.string(), tenantId: z.uuid(), siteId: z.uuid(), status: z.string(),
+      latestVersion: z.number().int().nullable(), driftState: z.enum(driftState.values).nullable().describe('None before the first reconciliation'),
+      runExecution: z.string().nullable().describe("The latest rollback, re-apply or adoption's execution status (RUNNING…); none before the first"),
+    }).openapi('DeviceConfiguration'),
+    handler: async ({ params, principal }) => {
+      const device = await readableDevice(principal, params.deviceId);
+      const [status, latest, reading, run] = await Promise.all([
+        prisma.device.findUniqueOrThrow({ where: { id: device.id }, select: { status: true } }),
+        prisma.configVersion.findFirst({ where: { deviceId: device.id }, orderBy: { version: 'desc' }, select: { version: true } }),
+        deviceDrift(prisma, device.id),
+        temporal.workflow.getHandle(deviceConfigurationWorkflowId(device.id)).describe().catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return null;
+          throw error;
+        }),
+      ]);
+      return {
+        deviceId: device.id, hostname: device.hostname, tenantId: device.site.tenantId, siteId: device.siteId, status: status.status,
+        latestVersion: latest?.version ?? null, driftState: reading?.state ?? null, runExecution: run?.status.name ?? null,
+      };
+    },
+  });
+
+  api.route(router, {
     method: 'get', path: '/devices/:deviceId/config-versions', summary: "A device's configuration versions, newest first", tags: ['Devices'],
     access: { type: 'device', action: 'read' }, params,
     query: z.object({
       limit: z.coerce.number().int().min(1).max(500).default(50),
       before: versionNumber.optional().describe('The nextBefore of the previous page: versions older than it'),
     }),
-    response: z.object({ items: z.array(versionSummary), nextBefore: z.number().int().nullable() }),
+    response: z.object({ items: z.array(versionListed), nextBefore: z.number().int().nullable() }),
     handler: async ({ params, query, principal }) => {
       await readableDevice(principal, params.deviceId);
       const rows = await configVersions(prisma, params.deviceId, { limit: query.limit + 1, before: query.before });
-      const items = rows.slice(0, query.limit).map(({ id: _id, ...row }) => row);
+      const page = rows.slice(0, query.limit);
+      const requesters = await versionRequesters(prisma, page);
+      const items = page.map(({ id: _id, ...row }) => ({ ...row, requestedBy: requesters.get(row.version) ?? null }));
       return { items, nextBefore: rows.length > query.limit ? items.at(-1)!.version : null };
     },
   });

@@ -4,6 +4,13 @@ import type { NetconfSessionPool } from '../netconf/pool.ts';
 import type { SnmpClient, SnmpV3User } from '../snmp.ts';
 import type { TunnelConfig } from '../../../domain/render/device-config.ts';
 
+/**
+ * Whose accounts a device ends with when a configuration replaces its own: the configuration's
+ * where it names them (a replacement box given the old one's), or the ones it runs (a version
+ * restored, which must not bring back a login rotated away nor lose the one Branchline uses).
+ */
+export type DeviceAccounts = 'configuration' | 'running';
+
 /** How to reach one device, as the inventory records it. */
 export interface DeviceConnection {
   serial: string;
@@ -67,8 +74,12 @@ export interface DeviceDriver {
   tunnelsTo(peer: string): Promise<TunnelConfig[]>;
   lock(): Promise<void>;
   unlock(): Promise<void>;
-  /** Loads configuration into the candidate; a load error discards the candidate before it throws. */
-  loadCandidate(config: string, mode: 'merge' | 'replace'): Promise<void>;
+  /**
+   * Loads configuration into the candidate; a load error discards the candidate before it throws.
+   * A replace keeps the device's own accounts (root password, login users) where the configuration
+   * names none; with `accounts: 'running'`, whatever it names of them.
+   */
+  loadCandidate(config: string, mode: 'merge' | 'replace', options?: { accounts?: DeviceAccounts }): Promise<void>;
   /** What committing the candidate would change ('' for nothing). */
   diff(): Promise<string>;
   discard(): Promise<void>;

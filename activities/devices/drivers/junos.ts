@@ -5,7 +5,7 @@
 import type { NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, parseXml, serialize, type Element } from '../netconf/xml.ts';
 import { candidateChanges } from './candidate.ts';
-import type { DeviceConnection, DeviceDriver, Transports } from './contract.ts';
+import type { DeviceAccounts, DeviceConnection, DeviceDriver, Transports } from './contract.ts';
 import { junosCommits } from './junos-commits.ts';
 import { junosOperations } from './junos-operational.ts';
 import { junosVnfHost } from './junos-vnf.ts';
@@ -25,24 +25,31 @@ export function asJunosKeepsIt(xml: string): string {
 }
 
 /** The device's own accounts, which Branchline's configurations never name: its root password and its login users (Branchline's own among them). */
-const accounts = ['root-authentication', 'login'];
+const accountStatements = ['root-authentication', 'login'];
 
 /**
  * A configuration that is to replace the device's, with the accounts of `running` (the device's
  * configuration) kept: Junos refuses a configuration without root-authentication, and one without
- * the login Branchline manages the box with would lock Branchline out.
+ * the login Branchline manages the box with would lock Branchline out. Where the configuration
+ * names accounts of its own, they stand, unless `accounts` is `running`: then the device ends with
+ * exactly the accounts it runs (a version on record restored may name a login rotated away since,
+ * and lack the one Branchline logs in with now).
  */
-export function withAccountsKept(config: string, running: string): string {
+export function withAccountsKept(config: string, running: string, accounts: DeviceAccounts = 'configuration'): string {
   const kept = child(parseXml(`<data>${asJunosKeepsIt(running)}</data>`).documentElement!, 'configuration');
   const keptSystem = kept && child(kept, 'system');
   const document = parseXml(config);
   const root = document.documentElement!;
-  const wanted = keptSystem ? elementChildren(keptSystem).filter((e) => accounts.includes(e.localName ?? '')) : [];
-  if (wanted.length === 0) return config;
+  const wanted = keptSystem ? elementChildren(keptSystem).filter((e) => accountStatements.includes(e.localName ?? '')) : [];
   let system = child(root, 'system');
-  if (!system) system = root.insertBefore(document.createElementNS(root.namespaceURI, 'system'), root.firstChild) as Element;
+  if (accounts === 'running' && system) {
+    for (const named of elementChildren(system).filter((e) => accountStatements.includes(e.localName ?? ''))) system.removeChild(named);
+  } else if (wanted.length === 0) {
+    return config;
+  }
+  if (wanted.length > 0 && !system) system = root.insertBefore(document.createElementNS(root.namespaceURI, 'system'), root.firstChild) as Element;
   for (const account of wanted) {
-    if (!child(system, account.localName ?? '')) system.appendChild(document.importNode(account, true));
+    if (!child(system!, account.localName ?? '')) system!.appendChild(document.importNode(account, true));
   }
   return serialize(document);
 }
@@ -90,11 +97,11 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
       });
     },
     ...changes,
-    async loadCandidate(config, mode) {
+    async loadCandidate(config, mode, options) {
       const running = mode === 'replace'
-        ? await netconf((session) => session.getConfig('running', `<configuration><system>${accounts.map((a) => `<${a}/>`).join('')}</system></configuration>`))
+        ? await netconf((session) => session.getConfig('running', `<configuration><system>${accountStatements.map((a) => `<${a}/>`).join('')}</system></configuration>`))
         : '';
-      await changes.loadCandidate(mode === 'replace' ? withAccountsKept(config, running) : config, mode);
+      await changes.loadCandidate(mode === 'replace' ? withAccountsKept(config, running, options?.accounts) : config, mode);
     },
     ...junosCommits(connection, netconf),
   };

@@ -161,6 +161,8 @@ export function netconfDriver(connection: DeviceConnection, transports: Transpor
 
     ...changes,
     ...persistedCommits(netconf),
+    // No account is kept: ietf-system's users are the configuration's whole, whatever `accounts`
+    // asks (a generic device's login is not one Branchline rotates).
     async loadCandidate(config, mode) {
       await netconf(async (session) => {
         if (!session.serverCapabilities.includes(capabilities.candidate)) throw unsupported('a change without the :candidate capability');

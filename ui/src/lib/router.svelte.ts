@@ -39,3 +39,6 @@ export const runHref = (workflowId: string) => `/runs/${workflowId.split('/').ma
 
 /** The RMA wizard, for one device (the Devices page's action) or for any. */
 export const replaceDeviceHref = '/rma/new';
+
+/** A device's configuration: its versions, their diffs, rollback, and its drift. */
+export const deviceConfigurationHref = (deviceId: string) => `/devices/${deviceId}/configuration`;
