@@ -236,10 +236,18 @@ async function main() {
     detections.sort((a, b) => a - b);
     reactions.sort((a, b) => a - b);
     // Per application (voice is several signatures, each its own switch record).
-    const flaps = await Promise.all(oscillating.map(async (site) => {
-      const away = (await switchesOf(site)).filter((s) => s.fromPreferred);
-      return Math.max(0, ...[...new Set(away.map((s) => s.application))].map((application) => away.filter((s) => s.application === application).length));
+    const oscillations = await Promise.all(oscillating.map(async (site) => {
+      const switches = await switchesOf(site);
+      const away = switches.filter((s) => s.fromPreferred);
+      const flaps = Math.max(0, ...[...new Set(away.map((s) => s.application))].map((application) => away.filter((s) => s.application === application).length));
+      return { flaps, switches };
     }));
+    const flaps = oscillations.map((o) => o.flaps);
+    // The switches of one application at the site that flapped most, seconds into the run: what dampening let through.
+    const worst = oscillations.reduce((a, b) => (b.flaps > a.flaps ? b : a), { flaps: -1, switches: [] as Awaited<ReturnType<typeof switchesOf>> });
+    const worstApplication = worst.switches[0]?.application;
+    const worstSwitches = worst.switches.filter((s) => s.application === worstApplication)
+      .map((s) => `${round((s.at.getTime() - startedAt) / 1000, 0)} s ${s.fromPreferred ? 'away' : 'back'} (${s.reason})`);
 
     // Rollups: what a row costs on disk (table and indexes), from the minute rows written while
     // measuring, so the pages every table starts with do not count. An hour row is the same size.
@@ -259,7 +267,7 @@ async function main() {
       missedPolls: total(after, 'missedPolls'),
       failedReads: total(after, 'failedReads') - total(before, 'failedReads'),
       // The most switches of one application away from the oscillating link at any site, and what dampening allows.
-      flapsUnderOscillation: oscillating.length === 0 ? null : Math.max(...flaps), oscillatingSites: oscillating.length, flapThreshold: dampening.flapThreshold,
+      flapsUnderOscillation: oscillating.length === 0 ? null : Math.max(...flaps), oscillatingSites: oscillating.length, flapThreshold: dampening.flapThreshold, mostFlappingSite: worstSwitches,
       // The worker process: pollers, and the steering and device changes of the sites that switch.
       pollerCpuPercent: round(((cpuAfter - cpuBefore) / seconds) * 100),
       pollerRssMiB: round(rssMiB(workerPid!)),
