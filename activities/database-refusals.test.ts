@@ -29,7 +29,7 @@ describe('database activities', () => {
 
   describe('when the database is away or busy', () => {
     it('throw as they were, to be retried until it is back', async () => {
-      for (const error of [known('P2024'), known('P2034'), new Error('connect ECONNREFUSED 127.0.0.1:5432')]) {
+      for (const error of [known('P2010'), known('P2024'), known('P2028'), known('P2034'), known('P2037'), new Error('connect ECONNREFUSED 127.0.0.1:5432')]) {
         await assert.rejects(failing(error), (failure: unknown) => failure === error);
       }
     });

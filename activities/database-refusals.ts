@@ -5,8 +5,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { failureTypes } from '../domain/failure-types.ts';
 import { Prisma } from '../prisma/client.ts';
 
-/** Known request errors that depend on the moment, not the request: a pool timeout, a write conflict or deadlock. */
-const transientCodes = new Set(['P2024', 'P2034']);
+/**
+ * Known request errors that depend on the moment, not the request: a pool timeout (P2024), a write
+ * conflict or deadlock (P2034), an interactive transaction that outlived its timeout under load
+ * (P2028), too many connections (P2037), and a raw query's failure (P2010), which carries
+ * PostgreSQL's own code: a deadlock or a serialization failure as well as a mistake.
+ */
+const transientCodes = new Set(['P2010', 'P2024', 'P2028', 'P2034', 'P2037']);
 
 export function isDeterministicDatabaseError(error: unknown): boolean {
   if (error instanceof Prisma.PrismaClientValidationError) return true;
