@@ -147,9 +147,11 @@ const policyOf = (policies: SteeredPolicy[], app: ApplicationSteering) => polici
 
 /**
  * An evaluation arrives: each link's compliance per application, and for a link falling out of
- * the SLA a flap (enough of them in the window hold it down).
+ * the SLA a flap (enough of them in the window hold it down). Pollers signal changes only, so a
+ * link no evaluation has named yet has been complying: its first fall is a flap too
+ * (`unseenLinksComply`; runs started before it counted from the second fall).
  */
-export function observe(state: SteeringState, policies: SteeredPolicy[], evaluation: Observation, now: number): void {
+export function observe(state: SteeringState, policies: SteeredPolicy[], evaluation: Observation, now: number, options = { unseenLinksComply: true }): void {
   const detectionMs = Math.max(0, Date.parse(evaluation.at) - Date.parse(evaluation.changedAt));
   for (const link of evaluation.links) state.links[link.link] = { up: link.up, ...(link.measured ? { measured: link.measured } : {}), at: evaluation.at };
   for (const app of Object.values(state.applications)) {
@@ -161,7 +163,8 @@ export function observe(state: SteeringState, policies: SteeredPolicy[], evaluat
       if (known && known.compliant === compliant) continue;
       const flaps = (known?.flaps ?? []).filter((t) => t > now - dampening.flapWindowMs);
       let heldDownUntil = known?.heldDownUntil ?? null;
-      if (known?.compliant && !compliant) {
+      const wasCompliant = known ? known.compliant : options.unseenLinksComply;
+      if (wasCompliant && !compliant) {
         flaps.push(now);
         if (flaps.length >= dampening.flapThreshold) {
           heldDownUntil = now + dampening.holdDownMs;

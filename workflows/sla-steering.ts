@@ -5,7 +5,7 @@
 // under the devices' leases. Evaluations arriving while a commit is made only change the state:
 // the next decision reads the latest of it, so a burst of signals makes one switch, not many.
 import {
-  condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  condition, continueAsNew, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SlaSteeringActivities } from '../activities/sla-steering.ts';
 import { databaseActivity } from './activity-options.ts';
@@ -70,8 +70,10 @@ export async function slaSteering(input: SlaSteeringInput): Promise<void> {
   adoptPolicies(state, site.policies, Date.now(), !input.state);
   upsertSearchAttributes([{ key: searchAttributeKeys.tenant, value: site.plan.tenantId }, { key: searchAttributeKeys.site, value: input.siteId }]);
 
+  // Runs started before a link's first fall counted as a flap replay as they ran.
+  const unseenLinksComply = patched('first-fall-is-a-flap');
   setHandler(slaEvaluationSignal, (evaluation) => {
-    observe(state, site!.policies, evaluation, Date.now());
+    observe(state, site!.policies, evaluation, Date.now(), { unseenLinksComply });
     changed = true;
   });
   setHandler(slaPoliciesChangedSignal, () => {
