@@ -115,7 +115,7 @@ export async function slaSteering(input: SlaSteeringInput): Promise<void> {
       switching = false;
     }
     // Reaction ends when the last device confirmed the change; recording it comes after.
-    const committed = Math.max(...applied);
+    const committed = applied.length > 0 ? Math.max(...applied) : Date.now();
     applyMoves(state, moves, committed);
     lastError = null;
     retryAt = null;
