@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
 import { createSteeredSites, probingBoxes, type SteeredSite } from '../scripts/steered-sites.ts';
@@ -37,6 +37,7 @@ describe('telemetry pollers', { timeout: 600_000 }, () => {
   let sites: SteeredSite[];
   let steering: Worker;
   let steeringRun: Promise<void>;
+  let steeringConnection: NativeConnection;
 
   const recorded = (site: SteeredSite) => lab.client.workflow.getHandle(slaSteeringWorkflowId(site.siteId)).query(recordedEvaluationsQuery);
   const violations = (records: RecordedEvaluation[]) => records.map((r) => r.evaluation.violations['junos:SIP']);
@@ -61,8 +62,9 @@ describe('telemetry pollers', { timeout: 600_000 }, () => {
     await lab.startWorker(); // a second worker, to take the shard over
     sites = await createSteeredSites(database.prisma, probingBoxes(lab.fleet), tenantId, { namePrefix: 'Kiosk' });
     installQuietRuntime();
+    steeringConnection = await NativeConnection.connect({ address: temporalAddress });
     steering = await Worker.create({
-      connection: await (await import('@temporalio/worker')).NativeConnection.connect({ address: temporalAddress }), namespace,
+      connection: steeringConnection, namespace,
       taskQueue: steeringQueue, workflowsPath: require.resolve('./sla-evaluation-recorder.fixture.ts'),
     });
     steeringRun = steering.run();
@@ -79,6 +81,8 @@ describe('telemetry pollers', { timeout: 600_000 }, () => {
     await lab?.client.workflow.getHandle(slaSteeringWorkflowId(sites[0]!.siteId)).terminate('test over').catch(() => undefined);
     steering?.shutdown();
     await steeringRun;
+    // An open connection keeps the test's process alive after its last test.
+    await steeringConnection?.close();
     await lab?.stop();
     await database?.drop();
   });
