@@ -123,7 +123,8 @@ describe('slaSteering', { timeout: 120_000 }, () => {
     await report({ internet: bad });
     await until('voice moved to MPLS', siteId, (l) => l.length === 1);
     assert.deepEqual(pushed(siteId), ['mpls']);
-    const state = await handle.query(slaSteeringStateQuery);
+    // The box has it once applied; steering takes it as made once it is recorded too.
+    const state = await eventually('the switch made', () => handle.query(slaSteeringStateQuery), (s) => !s.switching, 10_000);
     assert.deepEqual([state.applications[0]!.link, state.applications[0]!.reason, state.applications[0]!.violations], ['mpls', 'violation', 1]);
     await report({});
     await sleep(700);
