@@ -221,6 +221,7 @@ const docsPage = `<!doctype html>
 <body>
   <div id="docs"></div>
   <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
-  <script>SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#docs' });</script>
+  <!-- Tags start closed: Swagger UI stops rendering, silently, when it opens more than about 135 operations at once. -->
+  <script>SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#docs', docExpansion: 'none' });</script>
 </body>
 </html>`;
