@@ -1,5 +1,6 @@
 // The demo a newcomer sees after `npm start`: one OpCo, two tenants, two hubs and a handful of
-// planned sites. Runs on an empty database only.
+// planned sites, Lyon with voice steered between its MPLS and broadband links. Runs on an empty
+// database only; `npm start` then brings the hubs and a few branches up (scripts/demo.ts).
 import { ensureBuiltinRoles } from '../inventory/roles.ts';
 import type { PrismaClient } from './client.ts';
 
@@ -9,12 +10,28 @@ interface PlannedSite {
   country: string;
   address: string;
   model: string;
-  links: { name: string; type: 'mpls' | 'broadband' | 'lte' | 'dsl'; interfaceName: string; bandwidthMbps: number; monthlyCost: number; backupOnly?: boolean }[];
+  links: WanLinkPlan[];
+  /** The site takes the tenant's voice SLA policy. */
+  voiceSteered?: true;
+}
+
+interface WanLinkPlan {
+  name: string;
+  type: 'mpls' | 'broadband' | 'lte' | 'dsl';
+  interfaceName: string;
+  bandwidthMbps: number;
+  monthlyCost: number;
+  backupOnly?: boolean;
+  /** Statically addressed links name their gateway and the provider's DNS server: what the SLA probes aim at. */
+  addressing?: 'static';
+  staticAddress?: string;
+  gateway?: string;
+  dnsServers?: string[];
 }
 
 const acmeSites: PlannedSite[] = [
-  { name: 'Lyon store', timezone: 'Europe/Paris', country: 'FR', address: '12 rue de la République, Lyon', model: 'SRX-SIM-300', links: [
-    { name: 'mpls', type: 'mpls', interfaceName: 'ge-0/0/0', bandwidthMbps: 50, monthlyCost: 420 },
+  { name: 'Lyon store', timezone: 'Europe/Paris', country: 'FR', address: '12 rue de la République, Lyon', model: 'SRX-SIM-300', voiceSteered: true, links: [
+    { name: 'mpls', type: 'mpls', interfaceName: 'ge-0/0/0', bandwidthMbps: 50, monthlyCost: 420, addressing: 'static', staticAddress: '192.0.2.10/30', gateway: '192.0.2.9', dnsServers: ['192.0.2.53'] },
     { name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/1', bandwidthMbps: 500, monthlyCost: 60 },
   ] },
   { name: 'Munich store', timezone: 'Europe/Berlin', country: 'DE', address: 'Kaufingerstraße 5, München', model: 'SRX-SIM-300', links: [
@@ -65,7 +82,8 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean 
     const [primaryHub, secondaryHub] = hubs as [typeof hubs[number], typeof hubs[number]];
 
     const gold = await tx.slaProfile.create({ data: { tenantId: acme.id, name: 'Real-time voice', maxLatencyMs: 150, maxJitterMs: 30, maxLossPermille: 10 } });
-    await tx.appSlaPolicy.create({ data: { tenantId: acme.id, name: 'Voice on the best link', applications: ['sip', 'rtp'], slaProfileId: gold.id, preferredLinkTypes: ['mpls', 'broadband'], breakout: 'central', priority: 10 } });
+    // Voice breaks out locally at Lyon, on MPLS while it meets the profile, else on broadband.
+    const voice = await tx.appSlaPolicy.create({ data: { tenantId: acme.id, name: 'Voice on the best link', applications: ['voice'], slaProfileId: gold.id, preferredLinkTypes: ['mpls', 'broadband'], breakout: 'local', priority: 10 } });
     await tx.firewallPolicy.create({ data: { tenantId: acme.id, name: 'Guest Wi-Fi to internet only', scope: 'department', scopeRef: 'Guests', rules: [
       { name: 'guests-no-corporate', from: 'Guests', to: 'corporate', applications: ['any'], action: 'deny', log: true },
       { name: 'guests-internet', from: 'Guests', to: 'internet', applications: ['http', 'https', 'dns'], action: 'permit', log: false },
@@ -73,14 +91,16 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean 
 
     // Each site gets its own LAN prefixes, 10.<n>.x.0/24, as an overlay needs.
     let siteNumber = 0;
-    const createSites = async (tenantId: string, sites: PlannedSite[], topology: 'hub_and_spoke' | 'full_mesh') => {
+    const createSites = async (tenantId: string, sites: PlannedSite[], topology: 'hub_and_spoke' | 'full_mesh', voicePolicyId?: string) => {
       for (const site of sites) {
         siteNumber += 1;
+        const { voiceSteered, ...plan } = site;
         const created = await tx.site.create({
           data: {
-            tenantId, name: site.name, timezone: site.timezone, country: site.country, address: site.address, topology,
-            devices: { create: { hostname: hostnameOf(site.name), model: site.model, platform: 'junos' } },
-            wanLinks: { create: site.links.map((link) => ({ ...link, currency: 'EUR' })) },
+            tenantId, name: plan.name, timezone: plan.timezone, country: plan.country, address: plan.address, topology,
+            devices: { create: { hostname: hostnameOf(plan.name), model: plan.model, platform: 'junos' } },
+            wanLinks: { create: plan.links.map((link) => ({ ...link, currency: 'EUR' })) },
+            ...(voiceSteered && voicePolicyId ? { appSlaPolicies: { create: { policyId: voicePolicyId } } } : {}),
             departments: { create: [{ name: 'Staff' }, { name: 'Guests' }] },
             ...(topology === 'hub_and_spoke'
               ? { hubs: { create: [{ hubSiteId: primaryHub.id, priority: 'primary' }, { hubSiteId: secondaryHub.id, priority: 'secondary' }] } }
@@ -96,7 +116,7 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean 
         ] });
       }
     };
-    await createSites(acme.id, acmeSites, 'hub_and_spoke');
+    await createSites(acme.id, acmeSites, 'hub_and_spoke', voice.id);
     await createSites(globex.id, globexSites, 'full_mesh');
   });
   return { seeded: true };

@@ -103,6 +103,10 @@ export const configSchema = z.object({
   DEVICE_PASSWORD: z.string().min(8, 'is at least 8 characters').default('branchline-lab'),
   DEVICE_SNMP_COMMUNITY: z.string().min(1).default('branchline'),
   SIMULATOR_DEVICES: z.coerce.number().int().min(0).max(100_000).default(10),
+  /** The simulated boxes' models, dealt in turn: the demo's two hubs first, branch boxes, one universal CPE. */
+  SIMULATOR_MODELS: z.string().regex(/^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/, 'is a comma-separated list of models').default(
+    'SRX-SIM-4600,SRX-SIM-4600,SRX-SIM-300,SRX-SIM-300,SRX-SIM-300,SRX-SIM-300,SRX-SIM-100,SRX-SIM-300,NFX250,SRX-SIM-100',
+  ),
   SIMULATOR_BASE_ADDRESS: z.string().regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'must be a loopback address (127.x.y.z)').default('127.16.0.1'),
   SIMULATOR_SNMP_PORT: port.default(10161),
   SIMULATOR_NETCONF_PORT: port.default(10830),

@@ -33,6 +33,8 @@ export interface PlatformOptions {
 export interface Platform {
   databaseUrl: string;
   temporalAddress: string;
+  /** The database was empty and took the demo inventory. */
+  seeded: boolean;
   stop(): Promise<void>;
 }
 
@@ -89,15 +91,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     await ensureSearchAttributes(clientConnectionOptions(address, access), options.namespace);
     const { applied } = await applyMigrations(url);
     if (applied.length > 0) options.say(`database migrated: ${applied.join(', ')}`);
+    let seeded = false;
     if (options.seed) {
       const prisma = createPrismaClient(url, { poolSize: 2 });
       try {
-        if ((await seedDemo(prisma)).seeded) options.say('empty database: demo inventory seeded');
+        ({ seeded } = await seedDemo(prisma));
+        if (seeded) options.say('empty database: demo inventory seeded');
       } finally {
         await prisma.$disconnect();
       }
     }
-    return { databaseUrl: url, temporalAddress: address, stop };
+    return { databaseUrl: url, temporalAddress: address, seeded, stop };
   } catch (error) {
     await stop();
     throw error;

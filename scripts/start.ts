@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readPasswordFile } from '../api/access/administrator.ts';
 import { ConfigError, loadConfig } from '../runtime/config.ts';
+import { bringUpDemo, demoMarker } from './demo.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { answersOk, assertPortFree, ManagedProcess, StartupError, waitFor } from './processes.ts';
 import { temporalAccess } from '../runtime/temporal-access.ts';
@@ -61,6 +62,7 @@ async function main() {
       '--json',
       '--devices', String(config.SIMULATOR_DEVICES),
       '--base-address', config.SIMULATOR_BASE_ADDRESS,
+      '--models', config.SIMULATOR_MODELS,
       '--snmp-port', String(config.SIMULATOR_SNMP_PORT),
       '--netconf-port', String(config.SIMULATOR_NETCONF_PORT),
       '--control-port', String(config.SIMULATOR_CONTROL_PORT),
@@ -112,6 +114,19 @@ async function main() {
 ${config.SIMULATOR_DEVICES > 0 ? `    Simulated fleet   ${config.SIMULATOR_DEVICES} devices from ${config.SIMULATOR_BASE_ADDRESS}; control API ${simulatorUrl}/devices\n` : ''}
   Logs are in ${logs}. Press Ctrl-C to stop; your data stays in ${config.dataDir}.
 `);
+
+  // The first start brings the demo network up (a start stopped half-way resumes it).
+  const marker = join(config.dataDir, 'demo-pending');
+  if (platform.seeded && config.SIMULATOR_DEVICES > 0) demoMarker.set(marker);
+  const password = config.ADMIN_PASSWORD ?? generated;
+  if (demoMarker.pending(marker) && password) {
+    say('bringing the demo network up: its hubs, then four branches, through the real onboarding');
+    bringUpDemo({ apiUrl: `http://127.0.0.1:${config.PORT}`, email: config.ADMIN_EMAIL, password, say })
+      .catch((error: unknown) => say(`the demo network could not be brought up: ${(error as Error).message}`))
+      .finally(() => {
+        if (!stopping) demoMarker.clear(marker);
+      });
+  }
 }
 
 main().catch((error: unknown) => {
