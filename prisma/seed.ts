@@ -68,16 +68,18 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean 
 
     const hubs = [];
     for (const [name, timezone, country] of [['Frankfurt hub', 'Europe/Berlin', 'DE'], ['Amsterdam hub', 'Europe/Amsterdam', 'NL']] as const) {
-      hubs.push(await tx.site.create({
+      const hub = await tx.site.create({
         data: {
           tenantId: acme.id, name, role: 'hub', status: 'planned', timezone, country,
           devices: { create: { hostname: hostnameOf(name), model: 'SRX-SIM-4600', platform: 'junos' } },
-          wanLinks: { create: [
-            { name: 'internet-a', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 10_000, monthlyCost: 900, currency: 'EUR' },
-            { name: 'mpls', type: 'mpls', interfaceName: 'ge-0/0/1', bandwidthMbps: 1_000, monthlyCost: 2_400, currency: 'EUR' },
-          ] },
         },
-      }));
+        include: { devices: true },
+      });
+      await tx.wanLink.createMany({ data: ([
+        { name: 'internet-a', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 10_000, monthlyCost: 900 },
+        { name: 'mpls', type: 'mpls', interfaceName: 'ge-0/0/1', bandwidthMbps: 1_000, monthlyCost: 2_400 },
+      ] satisfies WanLinkPlan[]).map((link) => ({ ...link, currency: 'EUR', siteId: hub.id, deviceId: hub.devices[0]!.id })) });
+      hubs.push(hub);
     }
     const [primaryHub, secondaryHub] = hubs as [typeof hubs[number], typeof hubs[number]];
 
@@ -99,15 +101,16 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean 
           data: {
             tenantId, name: plan.name, timezone: plan.timezone, country: plan.country, address: plan.address, topology,
             devices: { create: { hostname: hostnameOf(plan.name), model: plan.model, platform: 'junos' } },
-            wanLinks: { create: plan.links.map((link) => ({ ...link, currency: 'EUR' })) },
             ...(voiceSteered && voicePolicyId ? { appSlaPolicies: { create: { policyId: voicePolicyId } } } : {}),
             departments: { create: [{ name: 'Staff' }, { name: 'Guests' }] },
             ...(topology === 'hub_and_spoke'
               ? { hubs: { create: [{ hubSiteId: primaryHub.id, priority: 'primary' }, { hubSiteId: secondaryHub.id, priority: 'secondary' }] } }
               : {}),
           },
-          include: { departments: true },
+          include: { departments: true, devices: true },
         });
+        // A site's links are its device's: the configuration and the tunnels it ends are the device's.
+        await tx.wanLink.createMany({ data: plan.links.map((link) => ({ ...link, currency: 'EUR', siteId: created.id, deviceId: created.devices[0]!.id })) });
         const staff = created.departments.find((d) => d.name === 'Staff')!;
         const guests = created.departments.find((d) => d.name === 'Guests')!;
         await tx.lanSegment.createMany({ data: [

@@ -4,10 +4,14 @@
 // planned, with boxes to spare, for the newcomer to onboard or to add a branch from the wizard.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 
-/** The seed's sites the demo brings up, hubs first: branches need their hubs in service. */
+/**
+ * The seed's sites the demo brings up, phase after phase: spokes need their hubs in service, and a
+ * full-mesh site tunnels to the mesh sites active when it onboards (Antwerp after Rotterdam).
+ */
 export const demoPhases = [
   ['Frankfurt hub', 'Amsterdam hub'],
-  ['Lyon store', 'Munich store', 'Rotterdam depot', 'Antwerp depot'],
+  ['Lyon store', 'Munich store', 'Rotterdam depot'],
+  ['Antwerp depot'],
 ] as const;
 
 interface Site { id: string; name: string; status: string; statusReason: string | null }
@@ -61,6 +65,8 @@ export async function bringUpDemo(options: DemoOptions): Promise<void> {
   for (const phase of demoPhases) {
     const { items: sites } = await api.call<{ items: Site[] }>('GET', '/sites?limit=100');
     const chosen = phase.map((name) => sites.find((site) => site.name === name)).filter((site) => site !== undefined);
+    // Sites onboarding already (a start stopped half-way) are waited for; planned ones started.
+    const waiting = chosen.filter((site) => site.status === 'onboarding').map((site) => site.id);
     for (const site of chosen.filter((s) => s.status === 'planned')) {
       const { items: devices } = await api.call<{ items: Device[] }>('GET', `/devices?siteId=${site.id}`);
       const device = devices.find((d) => d.role === 'primary');
@@ -75,9 +81,10 @@ export async function bringUpDemo(options: DemoOptions): Promise<void> {
         assigned.add(box.serial);
       }
       await api.call('POST', `/sites/${site.id}/onboarding`, {});
+      waiting.push(site.id);
       options.say(`demo: onboarding ${site.name}`);
     }
-    const outcome = await settled(api, chosen.map((site) => site.id), options.phaseTimeoutMs ?? 600_000);
+    const outcome = await settled(api, waiting, options.phaseTimeoutMs ?? 600_000);
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     for (const site of outcome) {
       if (site.status === 'active') options.say(`demo: ${site.name} active (${seconds} s since the demo began)`);
@@ -97,12 +104,12 @@ async function unclaimedBox(api: DemoApi, model: string, taken: Set<string>, tim
   }
 }
 
-/** Waits until none of the sites is onboarding any more (or the time is up): their last state. */
+/** Waits until the sites' onboardings have ended, in service or failed (or the time is up): their last state. */
 async function settled(api: DemoApi, siteIds: string[], timeoutMs: number): Promise<Site[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const sites = await Promise.all(siteIds.map((id) => api.call<Site>('GET', `/sites/${id}`)));
-    if (sites.every((site) => site.status !== 'onboarding') || Date.now() > until) return sites;
+    if (sites.every((site) => site.status !== 'planned' && site.status !== 'onboarding') || Date.now() > until) return sites;
     await sleep(2000);
   }
 }
