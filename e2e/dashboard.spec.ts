@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { consoleErrors } from './environment.ts';
 import { signIn } from './sign-in.ts';
 
 test.describe('sites dashboard', () => {
@@ -7,11 +8,7 @@ test.describe('sites dashboard', () => {
   });
 
   test('shows the demo sites with their status, and filters them by tenant and name', async ({ page }) => {
-    // Listens from a reload once signed in: before that, the session check's 401 is a console error by design.
-    const consoleErrors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
+    const errors = consoleErrors(page);
     await page.reload();
     await expect(page.getByRole('heading', { name: 'Sites' })).toBeVisible();
     const rows = page.getByRole('row');
@@ -29,7 +26,7 @@ test.describe('sites dashboard', () => {
 
     await page.getByLabel('Search').fill('no such site');
     await expect(page.getByText('No sites match')).toBeVisible();
-    expect(consoleErrors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   test('links to the API documentation, which renders the OpenAPI document', async ({ page }) => {

@@ -1,7 +1,18 @@
 import { expect, test } from '@playwright/test';
+import { consoleErrors } from './environment.ts';
 import { adminCredentials, signIn } from './sign-in.ts';
 
 test.describe('sign-in', () => {
+  test('a first visit shows the form, and signing in brings the dashboard, with nothing in the console', async ({ page }) => {
+    const errors = consoleErrors(page);
+    await page.goto('/');
+    await expect(page.getByLabel('Email')).toBeFocused();
+    await signIn(page);
+    await page.reload();
+    await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+    expect(errors).toEqual([]);
+  });
+
   test('with a wrong password, says so and stays on the form', async ({ page }) => {
     await page.goto('/');
     await expect(page.getByLabel('Email')).toBeFocused();

@@ -6,6 +6,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { cookieValue, sessionCookie, unauthenticated } from '../access/authenticate.ts';
+import { signedInHintCookie } from '../../domain/session-hint.ts';
 import { unknownAccountHash, verifyPassword } from '../access/passwords.ts';
 import { principalOf, type Principal } from '../access/principal.ts';
 import { newSessionToken, sha256Hex } from '../access/secrets.ts';
@@ -75,6 +76,7 @@ export function sessionRouter(api: ApiDefinition, deps: { prisma: PrismaClient; 
       const principal = await principalOf(prisma, { type: 'user', id: user.id, name: user.email }, user.roleBindings);
       await recordAudit(prisma, principal, req, { action: 'session.create', objectType: 'user', objectId: user.id, after: { from: caller.actor.id } });
       res.cookie(sessionCookie, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: sessionHours * 3600_000 });
+      res.cookie(signedInHintCookie, '1', { sameSite: 'strict', secure: req.secure, path: '/', maxAge: sessionHours * 3600_000 });
       return describe(prisma, principal);
     },
   });
@@ -104,6 +106,7 @@ export function sessionRouter(api: ApiDefinition, deps: { prisma: PrismaClient; 
       const token = cookieValue(req, sessionCookie);
       if (token) await prisma.userSession.deleteMany({ where: { tokenHash: sha256Hex(token) } });
       res.clearCookie(sessionCookie, { path: '/' });
+      res.clearCookie(signedInHintCookie, { path: '/' });
       res.status(204).end();
     },
   });

@@ -1,5 +1,6 @@
 // The UI's one way to the API: JSON in, JSON out, problem details turned into errors with the
 // API's own words. A 401 on any call means the session is gone, so it ends the session here.
+import { hasSignedInHint, signedInHintCookie } from '../../../domain/session-hint.ts';
 import { session, type Session } from './session.svelte.ts';
 
 /** One field the API refused: `path` is the dotted path into the request body (`devices.0.serial`). */
@@ -47,7 +48,10 @@ async function exchange<T>(method: string, path: string, content: { body?: BodyI
   });
   const answer = await response.json().catch(() => undefined);
   if (!response.ok) {
-    if (response.status === 401) session.expire();
+    if (response.status === 401) {
+      document.cookie = `${signedInHintCookie}=; path=/; max-age=0; samesite=strict`;
+      session.expire();
+    }
     const retryAfter = secondsToWait(response.headers.get('retry-after'));
     throw new ApiError(response.status, answer?.title ?? response.statusText, answer?.detail, retryAfter, Array.isArray(answer?.errors) ? answer.errors : []);
   }
@@ -115,8 +119,15 @@ export function query(parameters: Record<string, string | number | undefined>): 
   return search.toString();
 }
 
-/** Asks the API whether the browser's cookie is still a session; a 401 leaves the sign-in form. */
+/**
+ * Asks the API whether the browser's cookie is still a session, when the signed-in hint says it may
+ * be; a 401 (the session expired) forgets the hint and leaves the sign-in form.
+ */
 export async function resumeSession(): Promise<void> {
+  if (!hasSignedInHint(document.cookie)) {
+    session.end();
+    return;
+  }
   try {
     session.begin(await request<Session>('GET', '/api/v1/session'));
   } catch (error) {
