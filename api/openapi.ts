@@ -10,9 +10,11 @@ import { anonymous, forbidden, type Principal } from './access/principal.ts';
 import { addressKey, type FailureThrottle, type RateLimiter } from './access/throttle.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { nulCharacterErrors } from './nul-character.ts';
+import { useOperatorMessages } from './schemas/messages.ts';
 import { HttpProblem, problems } from './problems.ts';
 
 extendZodWithOpenApi(z);
+useOperatorMessages();
 
 /**
  * Names a schema in the document: one component, which every use of that very schema refers to.

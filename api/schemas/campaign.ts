@@ -3,6 +3,7 @@
 // Bulk-upgrade wizard, built step by step: each step extends the one before, and the last is the
 // body POST /upgrade-campaigns accepts.
 import { z } from 'zod';
+import { tenantChoice } from './messages.ts';
 
 export const campaignStrategies = ['canary', 'serial', 'all_at_once'] as const;
 /** A canary campaign's phases at most; the others have one. */
@@ -15,7 +16,7 @@ export const maintenanceWindow = z.object({
 }).describe("Applied in each site's own time zone");
 
 export const campaignDevicesStep = z.object({
-  tenantId: z.uuid('must be a tenant id'),
+  tenantId: tenantChoice,
   name: z.string().trim().min(1, 'is required').max(100, 'is at most 100 characters'),
   filter: z.object({
     siteIds: z.array(z.uuid()).max(10_000).optional(),

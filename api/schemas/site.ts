@@ -3,6 +3,7 @@
 // step by step (each step extends the one before); `checkSite` adds the checks across fields,
 // each reported at the field to fix.
 import { z } from 'zod';
+import { tenantChoice } from './messages.ts';
 import { deviceModel, deviceModelNames, deviceModels } from '../../domain/device-models.ts';
 import { pppAuthentication, wanLinkType } from '../../domain/choices.ts';
 import { formatIpv4, ipv4Network, parseIpv4 } from '../../domain/ipv4.ts';
@@ -12,7 +13,7 @@ const name = z.string().trim().min(1, 'is required').max(100, 'is at most 100 ch
 const ipv4Prefix = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 export const siteDetailsStep = z.object({
-  tenantId: z.uuid('must be a tenant id'),
+  tenantId: tenantChoice,
   name,
   /** A hub terminates spokes' tunnels; a spoke is a branch. */
   role: z.enum(['spoke', 'hub']).default('spoke'),

@@ -1,6 +1,7 @@
 // SLA profiles and application SLA policies as the API and the SLA policy wizard take them: one
 // schema each, every field checked where it is, the presets and catalogue from domain/sla.ts.
 import { z } from 'zod';
+import { tenantChoice } from './messages.ts';
 import { wanLinkType } from '../../domain/choices.ts';
 import {
   applicationCatalogue, applicationGroups, costModes, fallbackModes, signaturePattern, slaMatches, slaPresetNames,
@@ -18,7 +19,7 @@ export const slaThresholdFields = {
 
 /** A new profile: a preset's figures, any of them overridden, or every figure given. */
 export const slaProfileInput = z.object({
-  tenantId: z.uuid('must be a tenant id'),
+  tenantId: tenantChoice,
   name,
   preset: z.enum(slaPresetNames, 'is liberal, baseline or conservative').optional(),
   ...Object.fromEntries(Object.entries(slaThresholdFields).map(([key, field]) => [key, field.optional()])) as {
@@ -58,7 +59,7 @@ const policyFields = {
 };
 
 export const appSlaPolicyInput = z.object({
-  tenantId: z.uuid('must be a tenant id'),
+  tenantId: tenantChoice,
   ...policyFields,
   preferredLinkTypes: policyFields.preferredLinkTypes.default([]),
   costMode: policyFields.costMode.default('preference'),

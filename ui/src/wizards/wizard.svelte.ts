@@ -10,8 +10,8 @@
 //      the step list, the current step, Back/Next, then the review step and the launch button.
 //      `review` shows what will happen; `launch` posts the parsed draft and answers the run's
 //      workflowId, and the kit opens that run's progress page. A 400 from the API puts each of its
-//      field errors on the field with that path, on the step that owns it; other errors show
-//      above the buttons. `check` (optional, per step) asks the API too (POST /sites/validate).
+//      field errors on the field with that path, on the step that owns it (a field's message
+//      follows its value once changed); other errors show above the step's fields. `check` (optional, per step) asks the API too (POST /sites/validate).
 //   4. A route in App.svelte and a nav entry, and an e2e spec that calls screenshotWizardStep
 //      (e2e/screenshots.ts) on every step.
 import type { z } from 'zod';
@@ -80,8 +80,29 @@ export class WizardState<Final extends z.ZodObject = z.ZodObject> {
     return this.steps[this.index];
   }
 
+  /** The draft as it was when the errors were shown: a field changed since shows what the schema says of it now, or nothing. */
+  private valuesAtErrors: Record<string, unknown> = {};
+  private readonly issuesNow = $derived.by((): FieldErrors => {
+    if (Object.keys(this.errors).length === 0) return {};
+    const schema = (this.step ?? this.steps[this.steps.length - 1]!).schema;
+    const parsed = schema.safeParse($state.snapshot(this.values));
+    return parsed.success ? {} : errorsOf(parsed.error.issues);
+  });
+
   errorAt(path: string): string | undefined {
-    return this.errors[path];
+    const shown = this.errors[path];
+    if (shown === undefined) return undefined;
+    return changedAt(this.values, this.valuesAtErrors, path) ? this.issuesNow[path] : shown;
+  }
+
+  /** Some field still shows an error (fixing the last one takes the summary away too). */
+  get hasFieldErrors(): boolean {
+    return Object.keys(this.errors).some((path) => this.errorAt(path) !== undefined);
+  }
+
+  private setErrors(errors: FieldErrors) {
+    this.errors = errors;
+    this.valuesAtErrors = $state.snapshot(this.values);
   }
 
   /** Validates the current step (its schema, then its API check) and moves on; errors stay inline. */
@@ -91,7 +112,7 @@ export class WizardState<Final extends z.ZodObject = z.ZodObject> {
     const parsed = step.schema.safeParse($state.snapshot(this.values));
     if (!parsed.success) {
       const all = errorsOf(parsed.error.issues);
-      this.errors = errorsWithin(all, this.owned[this.index]!);
+      this.setErrors(errorsWithin(all, this.owned[this.index]!));
       // Earlier steps were valid when left; an issue there means their schema changed under us: say it rather than hang.
       this.formError = Object.keys(this.errors).length === 0 ? Object.entries(all).map(([path, message]) => `${path}: ${message}`).join('; ') : '';
       return false;
@@ -156,8 +177,14 @@ export class WizardState<Final extends z.ZodObject = z.ZodObject> {
     const first = Object.keys(errors)[0];
     if (first === undefined) return;
     this.index = Math.min(this.index, stepOfPath(this.owned, first));
-    this.errors = errors;
+    this.setErrors(errors);
     const stray = Object.keys(errors).filter((path) => !this.owned.some((fields) => fields.includes(path.split('.')[0]!)));
     if (stray.length > 0) this.formError = stray.map((path) => `${path}: ${errors[path]}`).join('; ');
   }
+}
+
+/** Whether the value at a dotted path (`devices.0.serial`) differs between two drafts. */
+function changedAt(now: Record<string, unknown>, before: Record<string, unknown>, path: string): boolean {
+  const at = (draft: unknown) => path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], draft);
+  return JSON.stringify(at(now)) !== JSON.stringify(at(before));
 }
