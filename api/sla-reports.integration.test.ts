@@ -131,6 +131,22 @@ describe('SLA compliance reports', { timeout: 300_000 }, () => {
     assert.match(text, /Lier depot/);
   });
 
+  it('shows a link steering has not heard of with its last recorded minute, a recent one only', async () => {
+    const { prisma } = database;
+    const mpls = await prisma.wanLink.findFirstOrThrow({ where: { siteId, name: 'mpls' } });
+    const recent = Math.floor((Date.now() - 2 * minute) / minute) * minute;
+    await recordLinkMinutes(prisma, [{
+      wanLinkId: mpls.id, bucket: recent, samples: 12, upSamples: 12, rttMinMs: 18, rttMaxMs: 24, rttSumMs: 252,
+      jitterMinMs: 1, jitterMaxMs: 3, jitterSumMs: 24, lossMinPermille: 0, lossMaxPermille: 0, lossSumPermille: 0,
+    }]);
+    const state = await lab.api<{ steering: string; links: { link: string; up: boolean | null; measured: unknown; at: string | null }[] }>('GET', `/api/v1/sites/${siteId}/sla`);
+    assert.equal(state.body.steering, 'not_running');
+    const link = (name: string) => state.body.links.find((l) => l.link === name)!;
+    assert.deepEqual(link('mpls'), { ...link('mpls'), up: true, measured: { rttMs: 21, jitterMs: 2, lossPermille: 0 }, at: new Date(recent + minute).toISOString() });
+    // Broadband's minutes are half an hour old: too old to stand for now.
+    assert.deepEqual([link('internet').up, link('internet').measured], [null, null]);
+  });
+
   it('lists the sites a policy is attached to', async () => {
     const sites = await lab.api<{ items: { id: string; via: string }[] }>('GET', `/api/v1/app-sla-policies/${policyId}/sites`);
     assert.deepEqual(sites.body.items, [{ id: siteId, name: 'Lier depot, "north"', status: 'active', via: 'site' }]);

@@ -75,3 +75,13 @@ export async function linkMetrics(prisma: PrismaClient, input: { wanLinkId: stri
     : await prisma.wanLinkHour.findMany({ where, omit, orderBy: { bucket: 'asc' } });
   return rows.map(metricPoint);
 }
+
+/** Each link's newest minute recorded since `since`, by link id: what a link shows before steering has heard of it. */
+export async function latestLinkMinutes(prisma: PrismaClient, wanLinkIds: string[], since: Date): Promise<Map<string, MetricPoint>> {
+  const rows = await prisma.wanLinkMinute.findMany({
+    where: { wanLinkId: { in: wanLinkIds }, bucket: { gte: since } },
+    orderBy: [{ wanLinkId: 'asc' }, { bucket: 'desc' }],
+    distinct: ['wanLinkId'],
+  });
+  return new Map(rows.map(({ wanLinkId, ...row }) => [wanLinkId, metricPoint(row)]));
+}

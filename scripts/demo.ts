@@ -20,6 +20,8 @@ interface Box { serial: string; model: string }
 
 export interface DemoOptions {
   apiUrl: string;
+  /** The simulator's control API: the demo's boxes get links that vary as real ones do. */
+  simulatorUrl: string;
   email: string;
   password: string;
   say: (line: string) => void;
@@ -79,6 +81,7 @@ export async function bringUpDemo(options: DemoOptions): Promise<void> {
         }
         await api.call('POST', `/unclaimed-devices/${box.serial}/assign`, { siteId: site.id, role: 'primary' });
         assigned.add(box.serial);
+        await withNoisyLinks(options.simulatorUrl, box.serial);
       }
       await api.call('POST', `/sites/${site.id}/onboarding`, {});
       waiting.push(site.id);
@@ -90,6 +93,19 @@ export async function bringUpDemo(options: DemoOptions): Promise<void> {
       if (site.status === 'active') options.say(`demo: ${site.name} active (${seconds} s since the demo began)`);
       else options.say(`demo: ${site.name} is ${site.status}${site.statusReason ? `: ${site.statusReason}` : ''}`);
     }
+  }
+}
+
+/**
+ * A real link's round trip, jitter and loss vary from one RPM test to the next; the simulator's are
+ * exact unless given noise (standard deviations), so the demo's SLA charts would be flat lines.
+ */
+async function withNoisyLinks(simulatorUrl: string, serial: string): Promise<void> {
+  for (const link of ['wan0', 'wan1', 'lte']) {
+    const response = await fetch(`${simulatorUrl}/devices/${serial}/links/${link}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ noise: { latencyMs: 3, jitterMs: 1, lossPermille: 1 } }),
+    });
+    if (!response.ok) throw new Error(`the simulator refused noise on ${serial}'s ${link}: ${response.status}`);
   }
 }
 

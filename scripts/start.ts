@@ -121,7 +121,7 @@ ${config.SIMULATOR_DEVICES > 0 ? `    Simulated fleet   ${config.SIMULATOR_DEVIC
   const password = config.ADMIN_PASSWORD ?? generated;
   if (demoMarker.pending(marker) && password) {
     say('bringing the demo network up: its hubs, then four branches, through the real onboarding');
-    bringUpDemo({ apiUrl: `http://127.0.0.1:${config.PORT}`, email: config.ADMIN_EMAIL, password, say })
+    bringUpDemo({ apiUrl: `http://127.0.0.1:${config.PORT}`, simulatorUrl, email: config.ADMIN_EMAIL, password, say })
       .catch((error: unknown) => say(`the demo network could not be brought up: ${(error as Error).message}`))
       .finally(() => {
         if (!stopping) demoMarker.clear(marker);

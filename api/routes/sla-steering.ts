@@ -8,18 +8,21 @@ import type { Prisma, PrismaClient } from '../../prisma/client.ts';
 import { slaSteeringStateQuery, slaSteeringWorkflowId, type SlaSteeringView } from '../../workflows/sla-steering.messages.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { latestLinkMinutes } from '../../inventory/link-metrics.ts';
 import { describeRun } from '../runs/launch.ts';
 import type { RunDependencies } from '../runs/registry.ts';
 
 const tags = ['SLA'];
 const params = z.object({ siteId: z.uuid() });
+/** How old a recorded minute a link may show when steering has no figures of its own. */
+const recentMinuteMs = 5 * 60_000;
 const measured = z.object({ rttMs: z.number(), jitterMs: z.number(), lossPermille: z.number() });
 
 const slaState = z.object({
   siteId: z.uuid(),
   steering: z.enum(['running', 'not_running']).describe('Whether the site has a steering run (it starts with the first push of steered policies)'),
   links: z.array(z.object({
-    link: z.string(), linkId: z.uuid().describe('The WAN link, for its metrics'), type: z.string(), up: z.boolean().nullable().describe('As last evaluated; null before any evaluation'),
+    link: z.string(), linkId: z.uuid().describe('The WAN link, for its metrics'), type: z.string(), up: z.boolean().nullable().describe('As last evaluated, else as the last recorded minute; null when neither is known'),
     measured: measured.nullable(), at: z.string().nullable().describe('When the poller read these figures'),
   })),
   applications: z.array(z.object({
@@ -79,12 +82,21 @@ export function slaSteeringRouter(api: ApiDefinition, deps: RunDependencies): Ro
       const workflowId = slaSteeringWorkflowId(params.siteId);
       const running = (await describeRun(temporal, workflowId))?.status.name === 'RUNNING';
       const live: SlaSteeringView | undefined = running ? await temporal.workflow.getHandle(workflowId).query(slaSteeringStateQuery) : undefined;
+      // Pollers tell steering of changes only: a link that has always complied shows its last recorded minute.
+      const recorded = await latestLinkMinutes(prisma, site!.wanLinks.map((l) => l.id), new Date(Date.now() - recentMinuteMs));
       return {
         siteId: params.siteId,
         steering: running ? 'running' as const : 'not_running' as const,
         links: site!.wanLinks.map(({ id, name, type }) => {
           const seen = live?.links.find((l) => l.link === name);
-          return { link: name, linkId: id, type, up: seen?.up ?? null, measured: seen?.measured ?? null, at: seen?.at ?? null };
+          if (seen?.measured) return { link: name, linkId: id, type, up: seen.up, measured: seen.measured, at: seen.at };
+          const minute = recorded.get(id);
+          if (!minute?.rttMs || !minute.jitterMs) return { link: name, linkId: id, type, up: seen?.up ?? null, measured: null, at: seen?.at ?? null };
+          return {
+            link: name, linkId: id, type, up: minute.upRatio >= 0.5,
+            measured: { rttMs: minute.rttMs.avg, jitterMs: minute.jitterMs.avg, lossPermille: minute.lossPermille.avg },
+            at: new Date(Date.parse(minute.at) + 60_000).toISOString(),
+          };
         }),
         applications: live?.applications ?? [],
         alarmed: live?.alarmed ?? [],
