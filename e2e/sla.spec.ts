@@ -70,6 +70,13 @@ test.describe('SLA', () => {
     await page.getByRole('button', { name: 'Prefer Broadband to MPLS' }).click();
     await expect(page.getByRole('list', { name: 'Order of preference' }).getByRole('listitem').first()).toContainText('Broadband');
     await page.getByRole('radio', { name: /^Best path/ }).check();
+    // Dampening: a hold-down of 0 is refused inline, and the message goes as soon as it is fixed.
+    await page.getByLabel('Hold-down (s)').fill('0');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(page.getByText('Hold-down (s) must be at least 1')).toBeVisible();
+    await page.getByLabel('Hold-down (s)').fill('600');
+    await expect(page.getByText('Hold-down (s) must be at least 1')).toHaveCount(0);
+    await expect(page.getByText('Correct the fields marked below to go on.')).toHaveCount(0);
     await screenshotWizardStep(page, 'sla-policy', 3, 'links');
     await page.getByRole('button', { name: 'Next' }).click();
 
@@ -91,6 +98,7 @@ test.describe('SLA', () => {
     // Review: the policy as saved, and the site's device's own diff: the APBR rule leading voice to broadband.
     await expect(page.getByRole('heading', { name: 'Review', level: 3 })).toBeVisible();
     await expect(page.getByRole('definition').filter({ hasText: 'Voice baseline: round trip at most 150 ms' })).toBeVisible();
+    await expect(page.getByRole('definition').filter({ hasText: 'Held down for 600 s after 2 fall(s) within 300 s' })).toBeVisible();
     const diff = page.getByRole('region', { name: `Configuration diff of ${e2eFleet.slaSite()}` });
     await expect(diff.getByLabel('Diff of mechelen-pharmacy')).toContainText('<name>voice-first-internet</name>', { timeout: 90_000 });
     await expect(diff.getByLabel('Diff of mechelen-pharmacy')).toContainText('<dynamic-application>junos:SIP</dynamic-application>');

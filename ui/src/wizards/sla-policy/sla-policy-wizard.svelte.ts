@@ -54,6 +54,8 @@ export class SlaPolicyWizard {
         profile: { mode: 'new', name: '', preset: 'baseline', ...figuresOf('baseline') },
         name: '', applications: [], preferredLinkTypes: ['mpls', 'broadband', 'lte'], costMode: 'preference',
         fallback: 'best_path', fallbackVarianceMs: 20, breakout: 'local', siteIds: [],
+        // Versa's dampening defaults, as the API's.
+        flapThreshold: 2, flapWindowSeconds: 300, holdDownSeconds: 900, smoothingWindowSeconds: 60,
       },
       launch: (draft) => this.push(draft),
     });
@@ -69,6 +71,8 @@ export class SlaPolicyWizard {
     const fields = {
       name: draft.name, applications: draft.applications, slaProfileId, preferredLinkTypes: draft.preferredLinkTypes,
       costMode: draft.costMode, fallback: draft.fallback, fallbackVarianceMs: draft.fallbackVarianceMs, breakout: draft.breakout,
+      flapThreshold: draft.flapThreshold, flapWindowSeconds: draft.flapWindowSeconds, holdDownSeconds: draft.holdDownSeconds,
+      smoothingWindowSeconds: draft.smoothingWindowSeconds,
     };
     this.policy = this.policy
       ? await patchJson<SavedPolicy>(`/api/v1/app-sla-policies/${this.policy.body.id}`, fields, this.policy.etag)

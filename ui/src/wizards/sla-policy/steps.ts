@@ -20,6 +20,8 @@ export const slaApplicationsStep = slaProfileStep.extend({ name: policy.name, ap
 export const slaLinksStep = slaApplicationsStep.extend({
   preferredLinkTypes: policy.preferredLinkTypes, costMode: policy.costMode, fallback: policy.fallback,
   fallbackVarianceMs: policy.fallbackVarianceMs, breakout: policy.breakout,
+  flapThreshold: policy.flapThreshold, flapWindowSeconds: policy.flapWindowSeconds,
+  holdDownSeconds: policy.holdDownSeconds, smoothingWindowSeconds: policy.smoothingWindowSeconds,
 });
 export const slaSitesStep = slaLinksStep.extend({
   siteIds: z.array(z.uuid()).min(1, 'names at least one site: the policy steers nothing until a site takes it')
