@@ -3,7 +3,7 @@
 // instance per function (its reservation and its interfaces on the chain's VLANs) and the chain's
 // block of VLANs, all in one transaction under the uCPE's row lock, so two services asked at once
 // cannot both take the last of its room or the same VLANs.
-import { Prisma, type PrismaClient } from '../prisma/client.ts';
+import type { Prisma, PrismaClient } from '../prisma/client.ts';
 import type { VnfHostResources } from '../domain/device-models.ts';
 import { chainVlans, freeVlanBase, functionInterfaces } from '../domain/network-service.ts';
 import { flavourShortfall, type HostUse, type VnfFlavour } from '../domain/vnf-catalogue.ts';
