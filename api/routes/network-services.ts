@@ -183,9 +183,10 @@ export function networkServicesRouter(api: ApiDefinition, deps: RunDependencies,
   api.route(router, {
     method: 'post', path: '/sites/:siteId/network-services/check',
     summary: "Check a network service before starting it: the template, each function's flavour and day-1 parameters, and the uCPE's room for the chain; stores nothing", tags,
-    access: { type: 'site', action: 'read' }, params: z.object({ siteId: z.uuid() }), body: networkServiceRequest, response: check,
+    // The review step of starting one: asked by those who may start it.
+    access: { type: 'site', action: 'execute' }, params: z.object({ siteId: z.uuid() }), body: networkServiceRequest, response: check,
     handler: async ({ params, body, principal }) => {
-      const plan = await planNetworkService(prisma, principal, params.siteId, body, 'read');
+      const plan = await planNetworkService(prisma, principal, params.siteId, body, 'execute');
       return {
         device: { id: plan.device.id, hostname: plan.device.hostname, model: plan.device.model }, template: plan.template,
         functions: plan.functions.map((f) => ({ position: f.position, product: f.product, version: f.version, flavour: f.flavour.name, vcpus: f.flavour.vcpus, memoryMiB: f.flavour.memoryMiB, diskGiB: f.flavour.diskGiB })),
