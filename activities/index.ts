@@ -17,6 +17,7 @@ import { createRmaActivities } from './rma.ts';
 import { createSiteActivities } from './sites.ts';
 import { createSlaSteeringActivities } from './sla-steering.ts';
 import { createVnfDeviceActivities } from './devices/vnf.ts';
+import { createNetworkServiceActivities } from './network-services.ts';
 import { createVnfLifecycleActivities } from './vnf-lifecycle.ts';
 
 export interface ActivityDependencies {
@@ -48,6 +49,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createDriftActivities(deps),
     ...createPolicyDeploymentActivities(deps),
     ...createVnfLifecycleActivities(deps),
+    ...createNetworkServiceActivities(deps),
     ...createVnfDeviceActivities(deps),
   });
 }

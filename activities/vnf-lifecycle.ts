@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
 import { alarmTypes } from '../domain/alarm-types.ts';
 import { failureTypes } from '../domain/failure-types.ts';
+import type { ChainInterface } from '../domain/network-service.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import type { VnfFlavour } from '../domain/vnf-catalogue.ts';
 import type { VnfInstanceChange, VnfPackageSpec } from '../domain/vnf-lifecycle.ts';
@@ -35,6 +36,8 @@ export interface VnfInstanceSpec {
   previous: { package: VnfPackageSpec; parameters: Record<string, string | number | boolean> } | null;
   status: string;
   healCount: number;
+  /** Its guest interfaces on a network service's chain (absent or empty: a VNF on its own). */
+  interfaces?: ChainInterface[];
 }
 
 const alarmKey = (instanceId: string) => `${alarmTypes.vnfFailed}/${instanceId}`;
@@ -58,7 +61,7 @@ export function createVnfLifecycleActivities(deps: { prisma: PrismaClient; clien
         instanceId: row.id, tenantId: row.tenantId, siteId: row.siteId, deviceId: row.deviceId, hostname, name: row.name, target, flavour, package: pkg,
         parameters: row.config as VnfInstanceSpec['parameters'],
         previous: row.previousPackage ? { package: packageSpec(row.previousPackage), parameters: (row.previousConfig ?? {}) as VnfInstanceSpec['parameters'] } : null,
-        status: row.status, healCount: row.healCount,
+        status: row.status, healCount: row.healCount, interfaces: (row.chainInterfaces ?? []) as unknown as ChainInterface[],
       };
     },
 

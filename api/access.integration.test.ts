@@ -79,7 +79,7 @@ describe('access', () => {
   let events: EventHub;
   let deps: AppDependencies;
   /** Tenant A (Acme) owns the objects; B (Globex) is the other tenant. */
-  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string; slaProfileId: string; slaPolicyId: string; linkId: string; version: string; deploymentId: string; vnfPackageId: string; vnfInstanceId: string };
+  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string; slaProfileId: string; slaPolicyId: string; linkId: string; version: string; deploymentId: string; vnfPackageId: string; vnfInstanceId: string; networkServiceTemplateId: string; networkServiceId: string };
   let spAdmin: string;
   let otherTenantAdmin: string;
   let operator: string;
@@ -136,6 +136,12 @@ describe('access', () => {
     a.vnfInstanceId = (await prisma.vnfInstance.create({
       data: { tenantId: acme.id, siteId: a.siteId, deviceId: device.id, packageId: vnfPackage.id, name: 'vsrx-1', flavour: 'small', reservedVcpus: 1, reservedMemoryMiB: 1024, reservedDiskGiB: 4 },
     })).id;
+    a.networkServiceTemplateId = (await prisma.networkService.create({
+      data: { tenantId: acme.id, name: 'secure-edge', functions: { create: [{ position: 0, packageId: vnfPackage.id, flavour: 'small', leftInterface: 'eth2', rightInterface: 'eth3' }] } },
+    })).id;
+    a.networkServiceId = (await prisma.networkServiceInstance.create({
+      data: { tenantId: acme.id, siteId: a.siteId, deviceId: device.id, serviceId: a.networkServiceTemplateId, name: 'secure-edge-1', vlanBase: 3000 },
+    })).id;
     a.serial = 'UNCLAIMED-0001';
     await prisma.unclaimedDevice.create({ data: { serial: a.serial, model: 'SRX-SIM-300', hostKeySha256: 'f'.repeat(64) } });
   });
@@ -167,6 +173,9 @@ describe('access', () => {
     'post /sites/:siteId/vnf-instances': () => ({ packageId: a.vnfPackageId, flavour: 'small' }),
     'post /vnf-instances/:vnfInstanceId/scale': () => ({ flavour: 'small' }),
     'post /vnf-instances/:vnfInstanceId/change-package': () => ({ packageId: a.vnfPackageId }),
+    'post /sites/:siteId/network-services': () => ({ templateId: a.networkServiceTemplateId }),
+    'post /sites/:siteId/network-services/check': () => ({ templateId: a.networkServiceTemplateId }),
+    'post /network-service-templates/:networkServiceTemplateId/versions': () => ({ functions: [{ packageId: a.vnfPackageId, flavour: 'small' }] }),
     'post /itsm/:integrationId/change-requests': () => ({ number: 'CHG0000001', short_description: 'x', operation: 'site.onboard', parameters: { siteId: a.siteId } }),
   };
   const bodyOf = (route: { method: string; path: string }) => {

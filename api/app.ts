@@ -42,6 +42,7 @@ import { credentialRotationRouter } from './routes/credential-rotation.ts';
 import { firmwareRouter } from './routes/firmware.ts';
 import { vnfCatalogueRouter } from './routes/vnf-catalogue.ts';
 import { vnfInstancesRouter } from './routes/vnf-instances.ts';
+import { networkServicesRouter } from './routes/network-services.ts';
 import { itsmRouter } from './routes/itsm.ts';
 import { rolesRouter } from './routes/roles.ts';
 import { sessionRouter } from './routes/session.ts';
@@ -165,6 +166,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(configurationRouter(api, deps, runs));
   v1.use(campaignsRouter(api, deps, runs));
   v1.use(vnfInstancesRouter(api, deps, runs));
+  v1.use(networkServicesRouter(api, deps, runs));
   v1.use(itsmRouter(api, deps, runs));
   v1.use(webhooksRouter(api, { prisma: deps.prisma, webhookDestinations: deps.webhookDestinations ?? new WebhookDestinations() }));
   v1.use(auditRouter(api, deps));

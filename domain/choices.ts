@@ -3,7 +3,7 @@
 // sure no value is forgotten. The zod validators, the workflows and the UI all read these.
 import {
   AlarmSeverity, AlarmState, CampaignDeviceStatus, CampaignStatus, CampaignStrategy, ConfigSource, DeviceStatus, DriftState,
-  PppAuthentication, RmaStatus, RunKind, RunStatus, SiteStatus, VnfStatus, WanAddressing, WanLinkType,
+  PppAuthentication, RmaStatus, RunKind, RunStatus, SiteStatus, VnfStatus, NetworkServiceStatus, WanAddressing, WanLinkType,
 } from '../generated/prisma/enums.ts';
 
 export type Colour = 'grey' | 'blue' | 'green' | 'amber' | 'red' | 'purple';
@@ -129,6 +129,7 @@ export const runKind = defineChoices(RunKind, {
   rma: ['Device replacement (RMA)', 'amber'],
   credential_rotation: ['Credential rotation', 'grey'],
   vnf_lifecycle: ['VNF lifecycle', 'green'],
+  network_service: ['Network service', 'green'],
   sla_steering: ['SLA steering', 'green'],
   policy_deployment: ['Policy deployment', 'blue'],
   config_rollback: ['Configuration rollback', 'amber'],
@@ -210,6 +211,14 @@ export const vnfStatus = defineChoices(VnfStatus, {
   terminating: ['Terminating', 'grey'],
   terminated: ['Terminated', 'grey'],
   failed: ['Failed', 'red'],
+});
+
+export const networkServiceStatus = defineChoices(NetworkServiceStatus, {
+  instantiating: ['Instantiating', 'blue'],
+  active: ['Active', 'green'],
+  failed: ['Failed', 'red'],
+  terminating: ['Terminating', 'grey'],
+  terminated: ['Terminated', 'grey'],
 });
 
 export const rmaStatus = defineChoices(RmaStatus, {

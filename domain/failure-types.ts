@@ -64,6 +64,12 @@ export const failureTypes = {
   vnfInstanceNotFound: 'VnfInstanceNotFound',
   /** A VNF that did not come up healthy after an operation (its health check did not hold in time). */
   vnfUnhealthy: 'VnfUnhealthy',
+  /** No such network service (or its uCPE is gone). */
+  networkServiceNotFound: 'NetworkServiceNotFound',
+  /** A function of a network service did not come up (its own run undid it); the service was rolled back. */
+  networkServiceFunctionFailed: 'NetworkServiceFunctionFailed',
+  /** The uCPE's reported path through the chain is not the chain asked for (a hop missing, dropped, out elsewhere). */
+  serviceChainBroken: 'ServiceChainBroken',
   /** A maintenance window that never opens, or names a start or time zone that is no such thing: retrying will not help. */
   maintenanceWindowInvalid: 'MaintenanceWindowInvalid',
   /** The database refused a write or read as such (a constraint, a row that is not there, a malformed query): the same again fails the same. */

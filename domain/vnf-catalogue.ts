@@ -158,20 +158,39 @@ export function flavourShortfall(host: VnfHostResources, reserved: HostUse, flav
 export const networkServiceInput = z.object({
   name: slug,
   description: z.string().max(500).default(''),
-  functions: z.array(z.object({ packageId: z.string().uuid(), flavour: slug })).min(1).max(8),
+  functions: z.array(z.object({
+    packageId: z.string().uuid(),
+    flavour: slug,
+    /** The guest interfaces the function chains by (default: the package's interface facing that side). */
+    leftInterface: vnfInterface.shape.name.optional(),
+    rightInterface: vnfInterface.shape.name.optional(),
+  })).min(1).max(8),
 });
 export type NetworkServiceInput = z.infer<typeof networkServiceInput>;
 
-/** Each function's package exists, offers the flavour named, and has a left and a right side to chain by. */
-export function networkServiceProblems(input: NetworkServiceInput, packages: ReadonlyMap<string, Pick<VnfPackageInput, 'flavours' | 'interfaces'>>): FieldProblem[] {
+type ChainablePackage = Pick<VnfPackageInput, 'flavours' | 'interfaces'>;
+
+/** The interface a function chains by on `side`: the one the template names, else the package's facing that side. */
+export function chainInterface(pkg: ChainablePackage, fn: NetworkServiceInput['functions'][number], side: (typeof vnfInterfaceRoles)[number]): string | undefined {
+  const named = side === 'left' ? fn.leftInterface : fn.rightInterface;
+  return named ?? pkg.interfaces.find((x) => x.role === side)?.name;
+}
+
+/** Each function's package exists, offers the flavour named, and has a left and a right side to chain by (two interfaces, not one). */
+export function networkServiceProblems(input: NetworkServiceInput, packages: ReadonlyMap<string, ChainablePackage>): FieldProblem[] {
   const problems: FieldProblem[] = [];
   input.functions.forEach((fn, i) => {
     const pkg = packages.get(fn.packageId);
     if (!pkg) return problems.push({ path: `functions.${i}.packageId`, message: `no VNF package ${fn.packageId}` });
     if (!pkg.flavours.some((f) => f.name === fn.flavour)) problems.push({ path: `functions.${i}.flavour`, message: `the package has no flavour ${fn.flavour}` });
+    const sides: string[] = [];
     for (const role of vnfInterfaceRoles) {
-      if (input.functions.length > 1 && !pkg.interfaces.some((x) => x.role === role)) problems.push({ path: `functions.${i}`, message: `the package has no ${role} interface to chain by` });
+      const name = chainInterface(pkg, fn, role);
+      if (!name) problems.push({ path: `functions.${i}`, message: `the package has no ${role} interface to chain by` });
+      else if (!pkg.interfaces.some((x) => x.name === name)) problems.push({ path: `functions.${i}.${role}Interface`, message: `the package declares no interface ${name}` });
+      else sides.push(name);
     }
+    if (sides.length === 2 && sides[0] === sides[1]) problems.push({ path: `functions.${i}.rightInterface`, message: `${sides[0]} cannot face both sides of the chain` });
     return undefined;
   });
   return problems;

@@ -52,3 +52,14 @@ export const deviceRecordActivity: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 };
+
+/**
+ * Waiting on the database for another run to get somewhere (a VNF instance up or down): heart-beating
+ * while it waits, so a lost worker is noticed, for as long as a VNF may take to boot or stop.
+ */
+export const waitingActivity: ActivityOptions = {
+  taskQueue: taskQueues.orchestration,
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+};

@@ -16,5 +16,6 @@ export { runTelemetry } from './run-telemetry.ts';
 export { tunnelChanges } from './tunnel-changes.ts';
 export { upgradeCampaign } from './upgrade-campaign.ts';
 export { upgradeDevice } from './upgrade-device.ts';
+export { networkService } from './network-service.ts';
 export { vnfLifecycle } from './vnf-lifecycle.ts';
 export { ztp } from './ztp.ts';

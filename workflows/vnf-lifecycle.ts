@@ -114,7 +114,8 @@ export async function vnfLifecycle(input: VnfLifecycleInput): Promise<void> {
   });
   const underLease = <T>(what: string, work: () => Promise<T>) => withDeviceLeases([spec.target.serial], `${what} of VNF ${spec.name}`, leaseWait, work);
   const definition = (pkg: VnfPackageSpec, flavour: VnfFlavour) => vnfDefinition({
-    name: spec.name, imagePath: vnfImagePath(pkg.imageSha256), vcpus: flavour.vcpus, memoryMiB: flavour.memoryMiB, interfaces: [],
+    // A function of a network service keeps its place in the chain through every redefinition (scale, re-creation, change of package).
+    name: spec.name, imagePath: vnfImagePath(pkg.imageSha256), vcpus: flavour.vcpus, memoryMiB: flavour.memoryMiB, interfaces: spec.interfaces ?? [],
   });
   const flavourOf = (pkg: VnfPackageSpec, name: string): VnfFlavour => pkg.flavours.find((f) => f.name === name) ?? spec.flavour;
 

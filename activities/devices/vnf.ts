@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { failureTypes } from '../../domain/failure-types.ts';
+import type { ServiceChainPath } from '../../domain/network-service.ts';
 import type { DeviceTarget } from '../../domain/site-plan.ts';
 import type { VnfHealthCheck } from '../../domain/vnf-catalogue.ts';
 import { credentialsBox } from '../../inventory/credentials.ts';
@@ -105,6 +106,11 @@ export function createVnfDeviceActivities(deps: Pick<DeviceActivityDependencies,
           await sleep(250, undefined, { signal });
         }
       }));
+    },
+
+    /** The path a flow entering the chain on `vlan` takes, hop by hop, as the uCPE reports it. */
+    async readServiceChainPath(input: { target: DeviceTarget; vlan: string }): Promise<ServiceChainPath> {
+      return failingAsDeviceErrors(async () => (await vnfHost(input.target)).servicePath(input.vlan));
     },
 
     /** Removes the image from the uCPE unless a VNF there still uses it. */

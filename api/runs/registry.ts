@@ -16,6 +16,7 @@
 // | config rollback, re-apply, adopt | device-configuration/<deviceId> | refused (409): one at a time |
 // | policy deployment  | deployPolicy/<deploymentId>     | cannot be: each deployment is new  |
 // | VNF instance       | vnf/<instanceId>                | cannot be: each instance is new    |
+// | network service    | network-service/<id>            | cannot be: each service is new     |
 import type { WorkflowHandle } from '@temporalio/client';
 import { launchCampaign, type CampaignRequest } from './campaign-runs.ts';
 import { startConfigurationRun, type ConfigurationRequest } from './configuration-runs.ts';
@@ -28,6 +29,8 @@ import { startPolicyDeployment, type PolicyDeploymentRequest } from './policy-ru
 import { previewSlaPush, startSlaPush, type SlaPushRequest } from './sla-runs.ts';
 import { decide, type Decision } from './steer.ts';
 import { startVnfInstance, type VnfInstanceRequest } from './vnf-runs.ts';
+import { startNetworkService } from './network-service-runs.ts';
+import type { NetworkServiceRequest } from '../../domain/network-service.ts';
 
 export type { Origin, RunDependencies } from './launch.ts';
 
@@ -42,6 +45,7 @@ export function createRunRegistry(deps: RunDependencies) {
     startConfigurationRun: (origin: Origin, request: ConfigurationRequest) => startConfigurationRun(deps, origin, request),
     startSlaPush: (origin: Origin, request: SlaPushRequest) => startSlaPush(deps, origin, request),
     startVnfInstance: (origin: Origin, request: VnfInstanceRequest) => startVnfInstance(deps, origin, request),
+    startNetworkService: (origin: Origin, siteId: string, request: NetworkServiceRequest) => startNetworkService(deps, origin, siteId, request),
     previewSlaPush: (origin: Origin, siteId: string) => previewSlaPush(deps, origin.principal, siteId),
     startPolicyDeployment: (origin: Origin, request: PolicyDeploymentRequest) => startPolicyDeployment(deps, origin, request),
     decide: <T>(origin: Origin, decision: Decision<T>, act: (run: WorkflowHandle) => Promise<T>) => decide(deps, origin, decision, act),

@@ -30,3 +30,13 @@ export function vnfDefinition(vnf: VnfDefinitionConfig): string {
 export function vnfRemoval(name: string): string {
   return `<configuration xmlns:nc="${netconfNs}"><virtual-network-functions nc:operation="remove">${leaf('name', name)}</virtual-network-functions></configuration>`;
 }
+
+/** The chain's VLANs on the box's switch, where its VNFs' guest interfaces are mapped. */
+export function chainVlansConfig(vlans: readonly { name: string; id: number }[]): string {
+  return `<configuration><vlans>${vlans.map((v) => `<vlan>${leaf('name', v.name)}${leaf('vlan-id', v.id)}</vlan>`).join('')}</vlans></configuration>`;
+}
+
+/** The chain's VLANs removed (once no VNF is on them). */
+export function chainVlansRemoval(vlans: readonly { name: string }[]): string {
+  return `<configuration xmlns:nc="${netconfNs}"><vlans>${vlans.map((v) => `<vlan nc:operation="remove">${leaf('name', v.name)}</vlan>`).join('')}</vlans></configuration>`;
+}

@@ -125,6 +125,8 @@ export interface DeviceDriver {
   readonly vnfHost?: VnfHostOperations;
 }
 
+import type { ServiceChainPath } from '../../../domain/network-service.ts';
+
 /** A VNF as its host reports it. */
 export interface HostedVnf {
   name: string;
@@ -153,6 +155,8 @@ export interface VnfHostOperations {
   request(name: string, action: 'start' | 'stop' | 'restart'): Promise<void>;
   /** Removes the image unless a VNF of the host still uses it. */
   deleteImageIfUnused(path: string): Promise<{ deleted: boolean }>;
+  /** The path a flow entering on `vlan` takes through the chained VNFs, as the host reports it. */
+  servicePath(vlan: string): Promise<ServiceChainPath>;
 }
 
 export interface CommitSummary {

@@ -5,6 +5,7 @@
 import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
 import { childText, elementChildren, escapeXml, type Element } from '../netconf/xml.ts';
+import type { ServiceChainPath } from '../../../domain/network-service.ts';
 import type { DeviceConnection, Transports, VnfHostOperations, VnfHostReport } from './contract.ts';
 import { netconfTarget } from './targets.ts';
 
@@ -32,6 +33,22 @@ export function vnfHostReport(reply: Element): VnfHostReport {
       memoryKiB: number(host, 'memory-total'), memoryUsedKiB: number(host, 'memory-used'),
       diskBytes: number(host, 'disk-total'), diskFreeBytes: number(host, 'disk-available'),
     },
+  };
+}
+
+/** get-vnf-service-chain-path, read: the hops a flow takes from its ingress VLAN, and where it leaves or is dropped. */
+export function serviceChainPath(reply: Element): ServiceChainPath {
+  const info = find(reply, 'service-chain-path-information');
+  const text = (name: string) => (info && childText(info, name)) ?? null;
+  return {
+    ingressVlan: text('ingress-vlan') ?? '',
+    hops: (info ? findAll(info, 'service-chain-hop') : []).map((hop) => ({
+      vnf: childText(hop, 'vnf-name') ?? '', ingressInterface: childText(hop, 'ingress-interface') ?? '',
+      egressInterface: childText(hop, 'egress-interface') ?? null, state: childText(hop, 'vnf-state') ?? 'unknown',
+    })),
+    egressVlan: text('egress-vlan'),
+    status: text('path-status') ?? 'unknown',
+    droppedAt: text('dropped-at') ?? undefined,
   };
 }
 
@@ -77,6 +94,8 @@ export function junosVnfHost(connection: DeviceConnection, transports: Transport
     request: (name, action) => netconf(async (session) => {
       await session.rpc(`<request-virtual-network-functions><vnf-name>${escapeXml(name)}</vnf-name><${action}/></request-virtual-network-functions>`);
     }),
+
+    servicePath: (vlan) => netconf(async (session) => serviceChainPath(await session.rpc(`<get-vnf-service-chain-path><vlan>${escapeXml(vlan)}</vlan></get-vnf-service-chain-path>`))),
 
     deleteImageIfUnused: (path) => netconf(async (session) => {
       if ((await report(session)).vnfs.some((vnf) => vnf.image === path)) return { deleted: false };
