@@ -124,7 +124,8 @@ async function main() {
     }
     const healMs: number[] = [];
     const healDeadline = Date.now() + Math.max(300_000, checkSeconds * 10_000);
-    while (healMs.length < crashedAt.size && Date.now() < healDeadline) {
+    // Waits for every crashed one: a healed one leaves crashedAt.
+    while (crashedAt.size > 0 && Date.now() < healDeadline) {
       const rows = await prisma.vnfInstance.findMany({ where: { id: { in: [...crashedAt.keys()] } }, select: { id: true, status: true, healCount: true, lastOperationOutcome: true } });
       for (const row of rows) {
         if (row.status === 'running' && row.healCount > (healsBefore.get(row.id) ?? 0) && row.lastOperationOutcome === 'completed') {

@@ -34,6 +34,7 @@ function sourceZones(site: IntentSite, from: RuleSource): string[] {
 function destinationZones(site: IntentSite, to: RuleDestination): string[] {
   switch (to.kind) {
     case 'internet': return ['untrust'];
+    case 'corporate': return ['vpn'];
     case 'department': return [site.zones.includes(to.name) ? to.name : 'vpn'];
     case 'address': return ['untrust', 'vpn'];
   }

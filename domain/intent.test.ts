@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { intentSchema, shadowedRules, validateIntent, type Intent } from './intent.ts';
+import { intentFromLegacyPolicies, intentSchema, shadowedRules, validateIntent, type Intent, type LegacyFirewallPolicy } from './intent.ts';
 import { compileSiteIntent, type IntentSite } from './intent-compile.ts';
 import { junosRenderer } from './render/junos.ts';
 import { slaPresets } from './sla.ts';
@@ -134,5 +134,32 @@ describe('compileSiteIntent', () => {
   it('compiles the same site to the same text every time', () => {
     const once = junosRenderer.policies({ firewall: [], steering: [], intent: compileSiteIntent(sampleIntent, store, profiles).intent });
     assert.equal(junosRenderer.policies({ firewall: [], steering: [], intent: compileSiteIntent(structuredClone(sampleIntent), store, profiles).intent }), once);
+  });
+});
+
+describe('intentFromLegacyPolicies', () => {
+  const legacy: LegacyFirewallPolicy[] = [
+    { name: 'Guest Wi-Fi to internet only', scope: 'department', scopeRef: 'Guests', rules: [
+      { name: 'guests-no-corporate', from: 'Guests', to: 'corporate', applications: ['any'], action: 'deny', log: true },
+      { name: 'guests-internet', from: 'Guests', to: 'internet', applications: ['http', 'https', 'dns'], action: 'permit' },
+    ] },
+    { name: 'Stores', scope: 'site_group', scopeRef: 'stores', rules: [
+      { name: 'staff-to-guests', from: 'Staff', to: 'Guests', action: 'reject' },
+      { name: 'inbound', from: 'internet', to: 'Staff', action: 'deny' },
+    ] },
+  ];
+
+  it('keeps each rule, in order, with its departments declared: a valid intent the sites compile to the same zone pairs', () => {
+    const { intent, skipped } = intentFromLegacyPolicies(legacy);
+    assert.deepEqual(intent.firewallRules.map((r) => [r.name, r.from, r.to, r.applications, r.action, r.siteGroup]), [
+      ['guests-no-corporate', { kind: 'department', name: 'Guests' }, { kind: 'corporate' }, [], 'deny', undefined],
+      ['guests-internet', { kind: 'department', name: 'Guests' }, { kind: 'internet' }, ['http', 'https', 'dns'], 'allow', undefined],
+      ['stores-staff-to-guests', { kind: 'department', name: 'Staff' }, { kind: 'department', name: 'Guests' }, [], 'reject', 'stores'],
+    ], 'a name too long for Junos with its policy\'s is the rule\'s own');
+    assert.deepEqual(skipped, ['stores-inbound'], 'traffic in from the Internet has no intent form');
+    assert.deepEqual(intent.departments, [{ name: 'Guests' }, { name: 'Staff' }]);
+    assert.deepEqual(validateIntent(intent, { slaProfiles: [] }).errors, []);
+    const zones = compileSiteIntent(intent, { tags: ['stores'], zones: ['Guests', 'Staff'], links: [] }, profiles).intent.policies.map((p) => `${p.fromZone}>${p.toZone} ${p.action}`);
+    assert.deepEqual(zones, ['Guests>vpn deny', 'Guests>untrust permit', 'Staff>Guests reject']);
   });
 });

@@ -21,9 +21,10 @@ export const ruleSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('site-group'), tag }),
   z.object({ kind: z.literal('address'), name: objectName }).describe('An address object or group'),
 ]);
-/** Where it goes: out to the Internet, to another department, or to an address. */
+/** Where it goes: out to the Internet, to the corporate network (the other sites), to another department, or to an address. */
 export const ruleDestinationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('internet') }),
+  z.object({ kind: z.literal('corporate') }).describe('The other sites, over the overlay'),
   z.object({ kind: z.literal('department'), name: objectName }),
   z.object({ kind: z.literal('address'), name: objectName }),
 ]);
@@ -293,4 +294,54 @@ export function compareIntents(from: Intent, to: Intent): Record<(typeof intentS
     };
   };
   return Object.fromEntries(intentSections.map((section) => [section, compare(from[section], to[section])])) as ReturnType<typeof compareIntents>;
+}
+
+/** A firewall policy as tenants kept them before intent: rules between zone names, for the whole tenant, a site group or a department. */
+export interface LegacyFirewallPolicy {
+  name: string;
+  scope: 'tenant' | 'site_group' | 'department';
+  scopeRef: string | null;
+  rules: { name: string; from: string; to: string; applications?: string[]; action: 'permit' | 'deny' | 'reject'; log?: boolean }[];
+}
+
+/**
+ * A tenant's firewall policies from before intent, as its first intent: each rule in the same
+ * order, its departments declared, "corporate" the overlay and "internet" the Internet. Rules whose
+ * source is not a department (traffic in from the Internet or the overlay) have no intent form
+ * and are left out, named in `skipped`.
+ */
+export function intentFromLegacyPolicies(policies: readonly LegacyFirewallPolicy[]): { intent: Intent; skipped: string[] } {
+  const departments = new Set<string>();
+  const skipped: string[] = [];
+  const firewallRules: FirewallRuleIntent[] = [];
+  // The policy's name and the rule's, or the rule's alone when both do not fit a Junos name; unique.
+  const taken = new Set<string>();
+  const nameOf = (policy: string, rule: string) => {
+    const normal = (text: string) => { const n = text.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z]+|-+$/g, ''); return n || 'rule'; };
+    const both = normal(`${policy}-${rule}`);
+    const base = (both.length <= 31 ? both : normal(rule)).slice(0, 27);
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    taken.add(name);
+    return name;
+  };
+  for (const policy of policies) {
+    for (const rule of policy.rules) {
+      const name = nameOf(policy.name, rule.name);
+      if (reservedZones.includes(rule.from.toLowerCase())) {
+        skipped.push(name);
+        continue;
+      }
+      departments.add(rule.from);
+      const to: RuleDestination = rule.to === 'internet' ? { kind: 'internet' } : rule.to === 'corporate' ? { kind: 'corporate' } : { kind: 'department', name: rule.to };
+      if (to.kind === 'department') departments.add(to.name);
+      firewallRules.push({
+        name, from: { kind: 'department', name: rule.from }, to,
+        applications: (rule.applications ?? []).filter((application) => application !== 'any'),
+        action: rule.action === 'permit' ? 'allow' : rule.action, log: rule.log ?? false,
+        ...(policy.scope === 'site_group' && policy.scopeRef ? { siteGroup: policy.scopeRef } : {}),
+      });
+    }
+  }
+  return { intent: { ...emptyIntent, departments: [...departments].map((department) => ({ name: department })), firewallRules }, skipped };
 }

@@ -2,7 +2,7 @@
 // version it deploys and the sites it reaches, each site's configuration compiled from that
 // version (the same text for the dry run and the push), and each site's outcome.
 import type { PrismaClient } from '../prisma/client.ts';
-import { emptyIntent, type Intent } from '../domain/intent.ts';
+import { emptyIntent, intentFromLegacyPolicies, type Intent, type LegacyFirewallPolicy } from '../domain/intent.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { devicePolicies, probedLinks, wanLinkChecks, type DeviceTarget } from '../domain/site-plan.ts';
@@ -14,9 +14,17 @@ export { parseIntent, slaProfilesByName } from './policies.ts';
 export type PolicySiteStatus = 'pending' | 'no_change' | 'changed' | 'deploying' | 'deployed' | 'failed' | 'rolled_back' | 'skipped';
 export type PolicyDeploymentStatus = 'dry_run' | 'running' | 'paused' | 'completed' | 'completed_with_failures' | 'halted' | 'aborted';
 
-export async function tenantIntent(prisma: PrismaClient, tenantId: string): Promise<{ intent: Intent; updatedAt: Date | null }> {
+type IntentReader = Pick<PrismaClient, 'tenantIntent' | 'firewallPolicy'>;
+
+/**
+ * The tenant's intent as stored; before it ever stored one, its firewall policies from before
+ * intent, imported (so the first deployment keeps the rules its sites run rather than removing them).
+ */
+export async function tenantIntent(prisma: IntentReader, tenantId: string): Promise<{ intent: Intent; updatedAt: Date | null }> {
   const row = await prisma.tenantIntent.findUnique({ where: { tenantId } });
-  return row ? { intent: parseIntent(row.document), updatedAt: row.updatedAt } : { intent: emptyIntent, updatedAt: null };
+  if (row) return { intent: parseIntent(row.document), updatedAt: row.updatedAt };
+  const legacy = await prisma.firewallPolicy.findMany({ where: { tenantId }, orderBy: [{ position: 'asc' }, { name: 'asc' }] });
+  return { intent: legacy.length === 0 ? emptyIntent : intentFromLegacyPolicies(legacy.map((policy) => ({ ...policy, rules: policy.rules as unknown as LegacyFirewallPolicy['rules'] }))).intent, updatedAt: null };
 }
 
 /** Sites a deployment reaches: the tenant's sites in service. */
@@ -65,7 +73,7 @@ export async function createDeployment(prisma: PrismaClient, request: Deployment
         if (!target) throw new DeploymentRefused(`The tenant has no policy version ${request.rollbackTo}.`);
         intent = target.intent;
       } else {
-        intent = (await tx.tenantIntent.findUnique({ where: { tenantId: request.tenantId } }))?.document ?? {};
+        intent = (await tenantIntent(tx, request.tenantId)).intent;
       }
       if (!request.dryRun) {
         const latest = await tx.policyDeployment.aggregate({ where: { tenantId: request.tenantId }, _max: { version: true } });

@@ -84,6 +84,13 @@ describe('policy deployment', { timeout: 300_000 }, () => {
     await database?.drop();
   });
 
+  it('starts a tenant that never stored an intent from its firewall policies from before intent, so a first deployment keeps them', async () => {
+    const acme = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
+    const { body } = await lab.api<{ intent: { departments: { name: string }[]; firewallRules: { name: string; to: { kind: string }; action: string }[] } }>('GET', `/api/v1/tenants/${acme.id}/policy-intent`);
+    assert.deepEqual(body.intent.firewallRules.map((r) => [r.name, r.to.kind, r.action]), [['guests-no-corporate', 'corporate', 'deny'], ['guests-internet', 'internet', 'allow']]);
+    assert.deepEqual(body.intent.departments, [{ name: 'Guests' }]);
+  });
+
   it('refuses an inconsistent intent field by field, and a write without the ETag, changing nothing', async () => {
     const bad = await put({ departments, firewallRules: [{ ...salesWeb, from: { kind: 'department', name: 'Finance' }, applications: ['gopher'] }] }, await etag());
     assert.equal(bad.status, 400);
