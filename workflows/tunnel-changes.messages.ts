@@ -27,6 +27,8 @@ export interface TunnelChangeOutcome {
 
 export interface TunnelChangesInput {
   serial: string;
+  /** How long a batch waits for the device's lease before its requests are answered DeviceBusy (default an hour; tests shorten it). */
+  leaseWait?: string;
   /** Carried over by continue-as-new. */
   pending?: TunnelChangeRequest[];
   done?: string[];

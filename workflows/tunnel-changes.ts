@@ -6,7 +6,7 @@
 // merges the edits of one source (onboarding, RMA, decommissioning), which its configuration
 // version records.
 import {
-  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, uuid4, workflowInfo,
+  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, proxyActivities, setHandler, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { temporalActivity } from './activity-options.ts';
@@ -74,7 +74,15 @@ export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
   for (;;) {
     if (!(await condition(() => pending.length > 0, '1 hour'))) return; // idle: the next request starts it again
     const batch = takeBatch(pending);
-    const outcomes = await withDeviceLeases([input.serial], `tunnel changes for ${batch.map((r) => r.purpose).join(', ').slice(0, 200)}`, '1 hour', () => apply(batch));
+    const outcomes = await withDeviceLeases([input.serial], `tunnel changes for ${batch.map((r) => r.purpose).join(', ').slice(0, 200)}`, input.leaseWait ?? '1 hour', () => apply(batch))
+      .catch((error: unknown) => {
+        // A device busy past the wait fails this batch's requests, never the queue: the edits
+        // waiting behind it stay and are tried in turn (before, the queue failed and dropped them).
+        if (isCancellation(error) || !patched('tunnel-changes-outlive-a-busy-device')) throw error;
+        const failure = describeFailure(error);
+        log.warn('the device stayed busy; this batch of tunnel changes fails, the queue goes on', { deviceSerial: input.serial, edits: batch.length, error: failure.message });
+        return batch.map((r): TunnelChangeOutcome => ({ requestId: r.requestId, ok: false, error: failure.message, errorType: failure.type ?? failureTypes.deviceBusy }));
+      });
     await Promise.all(outcomes.map(async (outcome) => {
       const request = batch.find((r) => r.requestId === outcome.requestId)!;
       done.push(outcome.requestId);
@@ -82,7 +90,7 @@ export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
       await getExternalWorkflowHandle(request.requesterWorkflowId).signal(tunnelChangeDoneSignal, outcome).catch(() => undefined);
     }));
     done.splice(0, Math.max(0, done.length - rememberedRequests));
-    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof tunnelChanges>({ serial: input.serial, pending, done });
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof tunnelChanges>({ ...input, pending, done });
   }
 }
 

@@ -9,10 +9,16 @@ import { createLeaseActivities } from '../activities/leases.ts';
 import { connectTestClient, eventually, startTestWorker } from '../scripts/testing.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
+import { failureTypes } from '../domain/failure-types.ts';
+import { finishSignal, leaseHolder, tunnelChangeRequester } from './tunnel-changes.fixture.ts';
+import { deviceLeaseWorkflowId, leaseStateQuery } from './device-lease.messages.ts';
 import { tunnelChanges } from './tunnel-changes.ts';
 import { tunnelChangesWorkflowId, type TunnelChangeRequest, type TunnelChangeSource } from './tunnel-changes.messages.ts';
 
 const require = createRequire(import.meta.url);
+
+/** The test's own workflows (a lease holder, a requester) run here. */
+const fixtureQueue = 'test-tunnel-change-fixtures';
 
 describe('tunnelChanges', () => {
   let client: Client;
@@ -28,6 +34,7 @@ describe('tunnelChanges', () => {
       workflowsPath: require.resolve('./index.ts'),
       activities: createLeaseActivities({ client }),
     }));
+    workers.push(await startTestWorker({ taskQueue: fixtureQueue, workflowsPath: require.resolve('./tunnel-changes.fixture.ts') }));
     workers.push(await startTestWorker({
       taskQueue: taskQueues.devices,
       activities: {
@@ -67,6 +74,25 @@ describe('tunnelChanges', () => {
       ]);
     } finally {
       await handle.terminate('the queue idles for an hour; the test is over');
+    }
+  });
+
+  it('a device busy past the wait fails that batch with DeviceBusy, not the queue: the edit asked next is made once the device is free', async () => {
+    const serial = `HUB-${randomUUID().slice(0, 8)}`;
+    const target: DeviceTarget = { deviceId: randomUUID(), serial, platform: 'junos', host: '127.16.0.1', netconfPort: 830, snmpPort: 161 };
+    const holder = await client.workflow.start(leaseHolder, { taskQueue: fixtureQueue, workflowId: `test-holder/${randomUUID()}`, args: [{ serials: [serial], waitUpTo: '1 minute' }] });
+    await eventually('the lease held', () => client.workflow.getHandle(deviceLeaseWorkflowId(serial)).query(leaseStateQuery).catch(() => undefined), (state) => !!state?.holder, 30_000);
+    const queue = await client.workflow.start(tunnelChanges, { taskQueue: taskQueues.orchestration, workflowId: tunnelChangesWorkflowId(serial), args: [{ serial, leaseWait: '2 seconds' }] });
+    const ask = (edit: string) => client.workflow.execute(tunnelChangeRequester, { taskQueue: fixtureQueue, workflowId: `test-requester/${randomUUID()}`, args: [{ target, edit }] });
+    try {
+      assert.deepEqual(await ask('x'), { ok: false, errorType: failureTypes.deviceBusy });
+      assert.equal((await queue.describe()).status.name, 'RUNNING', 'the queue outlives a busy device');
+      const next = ask('y');
+      await holder.signal(finishSignal);
+      assert.deepEqual(await next, { ok: true });
+      assert.deepEqual(commits.get(serial), [{ config: 'y', source: 'onboarding' }], 'the edit that gave up was never made');
+    } finally {
+      await queue.terminate('the queue idles for an hour; the test is over');
     }
   });
 });
