@@ -8,6 +8,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { createLeaseActivities } from '../activities/leases.ts';
 import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
 import { deviceLease } from './device-lease.ts';
@@ -74,10 +75,21 @@ describe('deviceLease', () => {
   it('replays every recorded history with the workflows as they are now (no change broke a run in flight)', async () => {
     const files = readdirSync(historiesDirectory).filter((file) => file.endsWith('.json'));
     assert.ok(files.length > 0);
-    for (const file of files) {
-      const history = History.fromObject(JSON.parse(readFileSync(join(historiesDirectory, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowsPath: require.resolve('./index.ts') }, history, file);
+    // One worker (one bundle) replays them all; each history's workflow id is its file's name.
+    const histories = files.map((file) => ({ workflowId: file, history: History.fromObject(JSON.parse(readFileSync(join(historiesDirectory, file), 'utf8'))) }));
+    const broken: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('./index.ts') }, histories)) {
+      if (result.error) broken.push(`${result.workflowId}: ${result.error.message}`);
     }
+    assert.deepEqual(broken, []);
+  });
+
+  it('catches a change that would break a run in flight: a recorded run replayed against it fails as non-deterministic', async () => {
+    const history = History.fromObject(JSON.parse(readFileSync(join(historiesDirectory, 'device-lease.json'), 'utf8')));
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowsPath: require.resolve('./replay.nondeterministic.fixture.ts') }, history, 'device-lease.json'),
+      (error: unknown) => error instanceof DeterminismViolationError,
+    );
   });
 
   it('when the device stays busy, fails with DeviceBusy naming the run that holds it, and leaves the queue', async () => {
