@@ -9,7 +9,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { taskQueues } from '../domain/task-queues.ts';
 import type { SitePlan } from '../domain/site-plan.ts';
-import { connectTestClient, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
 import { applySlaPolicies } from './apply-sla-policies.ts';
 
 const require = createRequire(import.meta.url);
@@ -76,6 +76,7 @@ describe('applySlaPolicies', () => {
     assert.deepEqual(calls, []);
     assert.match(loaded.at(-1)!, /<probe><name>mpls<\/name><test><name>sla<\/name><thresholds nc:operation="replace">/, 'the static link is probed');
     assert.doesNotMatch(loaded.at(-1)!, /<probe><name>internet<\/name>/, 'a DHCP link with no tunnel nor DNS has no probe to set');
+    await recordHistory(client, `test-sla/${siteId}`, 'apply-sla-policies-preview');
   });
 
   it('refuses for good a site with no provisioned device, its run closed as failed', async () => {

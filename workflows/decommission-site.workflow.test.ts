@@ -7,7 +7,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { DecommissionPlan } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
-import { connectTestClient, eventually, startStandInWorkers, untilCancelled } from '../scripts/testing.ts';
+import { connectTestClient, eventually, recordHistory, startStandInWorkers, untilCancelled } from '../scripts/testing.ts';
 import { decommissionSite } from './decommission-site.ts';
 
 describe('decommissionSite', () => {
@@ -58,5 +58,6 @@ describe('decommissionSite', () => {
     const error = await handle.result().then(() => assert.fail('the run should have been cancelled'), (e: unknown) => e);
     assert.ok(error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure, String(error));
     assert.equal(runs.get(workflowId), 'cancelled');
+    await recordHistory(client, workflowId, 'decommission-site-cancelled');
   });
 });

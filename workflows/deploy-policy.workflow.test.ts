@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createLeaseActivities } from '../activities/leases.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { taskQueues } from '../domain/task-queues.ts';
-import { connectTestClient, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
 import { deployPolicy } from './deploy-policy.ts';
 import {
   abortPolicyDeploymentUpdate, deployPolicyWorkflowId, pausePolicyDeploymentUpdate, policyDeploymentProgressQuery,
@@ -95,6 +95,7 @@ describe('deployPolicy', () => {
     assert.deepEqual(result.failures.map((f) => [f.hostname, f.rolledBack]), [[sites[1], true]]);
     const deployment = deployments.get(deploymentId)!;
     assert.deepEqual([deployment.pushed, deployment.statuses.get(sites[1]!), deployment.closed], [[sites[0]], 'rolled_back', 'halted']);
+    await recordHistory(client, deployPolicyWorkflowId(deploymentId), 'deploy-policy-halted');
   });
 
   it('paused, starts no site; aborted, ends with none pushed', async () => {

@@ -9,7 +9,7 @@ import { alarmTypes } from '../domain/alarm-types.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { ensureDriftSchedule } from '../scripts/drift-schedule.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, eventually, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { createTestDatabase, eventually, recordHistory, testServices, type TestDatabase } from '../scripts/testing.ts';
 import { driftScheduleId } from './reconcile-drift.messages.ts';
 import { deviceConfigurationWorkflowId } from './device-configuration.messages.ts';
 import type { adoptConfiguration } from './adopt-configuration.ts';
@@ -119,6 +119,7 @@ describe('device configuration history, rollback and drift', { timeout: 120_000 
     assert.equal(third.content, first.content, 'the device runs version 1 again, byte for byte');
     assert.equal(third.sha256, first.sha256);
     assert.equal((await drift()).state, 'in_sync');
+    await recordHistory(lab.client, deviceConfigurationWorkflowId(deviceId), 'restore-configuration-rollback');
   });
 
   it('finds a change made by hand within an interval, raises an alarm, and re-applies Branchline\'s version', async () => {
@@ -155,5 +156,6 @@ describe('device configuration history, rollback and drift', { timeout: 120_000 
     assert.equal((await drift()).state, 'in_sync');
     assert.equal(await activeDriftAlarms(), 0);
     assert.equal((await lab.api<{ items: unknown[] }>('GET', '/api/v1/drift')).body.items.length, 0);
+    await recordHistory(lab.client, deviceConfigurationWorkflowId(deviceId), 'adopt-configuration');
   });
 });

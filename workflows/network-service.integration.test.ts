@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startSeededLab, type Lab } from '../scripts/lab.ts';
-import { eventually, type TestDatabase } from '../scripts/testing.ts';
+import { eventually, recordHistory, type TestDatabase } from '../scripts/testing.ts';
+import { networkServiceWorkflowId } from './network-service.messages.ts';
 import { simulatorVnfImage } from '../simulator/vnf-host.ts';
 
 const serial = 'BLS0000001';
@@ -127,6 +128,7 @@ describe('network service on a uCPE', { timeout: 300_000 }, () => {
     assert.equal(reserved, 0);
     const again = await lab.api('POST', `/api/v1/network-services/${active.id}/terminate`);
     assert.equal(again.status, 409);
+    await recordHistory(lab.client, networkServiceWorkflowId(active.id), 'network-service-terminated');
   });
 
   it("rolls the whole service back when the second function's boot fails: the first terminated, the uCPE as before", async () => {
@@ -143,5 +145,6 @@ describe('network service on a uCPE', { timeout: 300_000 }, () => {
     assert.deepEqual([report.vnfs, report.images, report.resources.used], [initial.report.vnfs, initial.report.images, initial.report.resources.used]);
     const reserved = await database.prisma.vnfInstance.count({ where: { OR: [{ reservedVcpus: { gt: 0 } }, { reservedMemoryMiB: { gt: 0 } }, { reservedDiskGiB: { gt: 0 } }] } });
     assert.equal(reserved, 0);
+    await recordHistory(lab.client, networkServiceWorkflowId(created.body.id), 'network-service-rolled-back');
   });
 });

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { createLeaseActivities } from '../activities/leases.ts';
-import { connectTestClient, eventually, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, eventually, recordHistory, startTestWorker } from '../scripts/testing.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { failureTypes } from '../domain/failure-types.ts';
@@ -72,6 +72,7 @@ describe('tunnelChanges', () => {
         { config: 'd', source: 'onboarding' },
         { config: 'e', source: 'decommission' },
       ]);
+      await recordHistory(client, tunnelChangesWorkflowId(serial), 'tunnel-changes-by-source');
     } finally {
       await handle.terminate('the queue idles for an hour; the test is over');
     }
@@ -91,6 +92,7 @@ describe('tunnelChanges', () => {
       await holder.signal(finishSignal);
       assert.deepEqual(await next, { ok: true });
       assert.deepEqual(commits.get(serial), [{ config: 'y', source: 'onboarding' }], 'the edit that gave up was never made');
+      await recordHistory(client, tunnelChangesWorkflowId(serial), 'tunnel-changes-device-busy');
     } finally {
       await queue.terminate('the queue idles for an hour; the test is over');
     }

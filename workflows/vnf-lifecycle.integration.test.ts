@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { NetconfSession } from '../activities/devices/netconf/session.ts';
 import { labCredentials, startSeededLab, type Lab } from '../scripts/lab.ts';
-import { eventually, type TestDatabase } from '../scripts/testing.ts';
+import { eventually, recordHistory, type TestDatabase } from '../scripts/testing.ts';
+import { vnfWorkflowId } from './vnf-lifecycle.messages.ts';
 import { simulatorVnfImage } from '../simulator/vnf-host.ts';
 
 const serial = 'BLS0000001';
@@ -180,6 +181,8 @@ describe('VNF lifecycle on a uCPE', { timeout: 240_000 }, () => {
     assert.deepEqual([report.vnfs, report.images, report.resources.used], [initial.report.vnfs, initial.report.images, initial.report.resources.used]);
     const again = await lab.api('POST', `/api/v1/vnf-instances/${firewall.id}/heal`);
     assert.equal(again.status, 409);
+    // A whole life: instantiated, healed twice, scaled, a change of package rolled back and one made, terminated.
+    await recordHistory(lab.client, vnfWorkflowId(firewall.id), 'vnf-lifecycle');
   });
 
   it('rolls a boot failure back at instantiation: nothing defined, no image left, every resource released', async () => {
