@@ -24,7 +24,12 @@ interface Use { cores: number; memoryMiB: number; diskGiB: number }
 /** The API's (or the browser's) field errors, at their place in the draft. */
 function inDraft(error: unknown): never {
   if (error instanceof ApiError && error.errors.length > 0) {
-    throw new ApiError(error.status, error.title, error.detail, error.retryAfterSeconds, error.errors.map((e) => ({ path: draftPathOf(e.path), message: e.message })));
+    // A parameter's message names it ("hostName is required"); the field's label says the name already.
+    const message = (path: string, text: string) => {
+      const name = /\.parameters\.([^.]+)$/.exec(path)?.[1];
+      return name && text.startsWith(`${name} `) ? text.slice(name.length + 1) : text;
+    };
+    throw new ApiError(error.status, error.title, error.detail, error.retryAfterSeconds, error.errors.map((e) => ({ path: draftPathOf(e.path), message: message(e.path, e.message) })));
   }
   throw error;
 }
