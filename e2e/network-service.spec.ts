@@ -52,7 +52,7 @@ test('a two-function network service: the catalogue, the wizard with its room ch
   await expect(page.getByText('Tenant is required: choose a tenant')).toBeVisible();
   await main(page).getByRole('combobox', { name: 'Tenant', exact: true }).selectOption({ label: e2eFleet.tenant() });
   await page.getByRole('radio', { name: new RegExp(template) }).check();
-  await screenshotWizardStep(page, 'network-service', 1, 'template');
+  await screenshotWizardStep(page, 'network-service-wizard', 1, 'template');
   await page.getByRole('button', { name: 'Next' }).click();
 
   // 2: the site and its uCPE (its only one, chosen for the operator).
@@ -60,14 +60,14 @@ test('a two-function network service: the catalogue, the wizard with its room ch
   await page.getByRole('combobox', { name: 'Site' }).selectOption({ label: e2eFleet.ucpeSite() });
   await expect(page.getByRole('combobox', { name: 'uCPE' })).toContainText('NFX250');
   await expect(page.getByRole('combobox', { name: 'uCPE' })).not.toHaveValue('');
-  await screenshotWizardStep(page, 'network-service', 2, 'site');
+  await screenshotWizardStep(page, 'network-service-wizard', 2, 'site');
   await page.getByRole('button', { name: 'Next' }).click();
 
   // 3: flavours too large for the box together (4 + 4 vCPUs of 6).
   await expect(page.getByRole('heading', { name: 'Flavours', level: 3 })).toBeVisible();
   await page.getByRole('combobox', { name: 'Flavour of vsrx 1.0 (function 1)' }).selectOption('large');
   await page.getByRole('combobox', { name: 'Flavour of vrouter 1.0 (function 2)' }).selectOption('large');
-  await screenshotWizardStep(page, 'network-service', 3, 'flavours');
+  await screenshotWizardStep(page, 'network-service-wizard', 3, 'flavours');
   await page.getByRole('button', { name: 'Next' }).click();
 
   // 4: typed day-1 parameters; a prefix that is not one is refused on its field.
@@ -82,13 +82,13 @@ test('a two-function network service: the catalogue, the wizard with its room ch
   await expect(router.getByRole('textbox', { name: 'lanPrefix' })).toHaveAttribute('aria-invalid', 'true');
   await expect(router.getByText('lanPrefix is an IPv4 prefix (192.0.2.1/24)')).toBeVisible();
   await router.getByRole('textbox', { name: 'lanPrefix' }).fill('10.1.2.0/24');
-  await screenshotWizardStep(page, 'network-service', 4, 'parameters');
+  await screenshotWizardStep(page, 'network-service-wizard', 4, 'parameters');
   await page.getByRole('button', { name: 'Next' }).click();
 
   // The review asks the API: the chain does not fit, in its words.
   await expect(page.getByRole('heading', { name: 'Review', level: 3 })).toBeVisible();
   await expect(main(page).getByRole('alert').filter({ hasText: 'has not the room for the chain: 8 vCPUs asked, 6 of 6 free' })).toBeVisible();
-  await screenshotWizardStep(page, 'network-service', 5, 'review-no-room');
+  await screenshotWizardStep(page, 'network-service-wizard', 5, 'review-no-room');
   await page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: '3. Flavours' }).click();
   await page.getByRole('combobox', { name: 'Flavour of vsrx 1.0 (function 1)' }).selectOption('medium');
   await page.getByRole('combobox', { name: 'Flavour of vrouter 1.0 (function 2)' }).selectOption('small');
@@ -98,9 +98,9 @@ test('a two-function network service: the catalogue, the wizard with its room ch
   await expect(page.getByText('The chain fits')).toBeVisible();
   await expect(page.getByRole('table', { name: 'Room on the uCPE' }).getByRole('row', { name: /This chain needs/ })).toContainText('3');
   await expect(page.getByLabel('Day-1 configuration of vrouter')).toContainText('<host-name>rt-ostend</host-name>');
-  await screenshotWizardStep(page, 'network-service', 6, 'review');
+  await screenshotWizardStep(page, 'network-service-wizard', 6, 'review');
   await page.setViewportSize(phone);
-  await screenshotWizardStep(page, 'network-service', 7, 'review-390x844');
+  await screenshotWizardStep(page, 'network-service-wizard', 7, 'review-390x844');
   await page.setViewportSize(desktop);
   await page.getByRole('button', { name: 'Start the network service' }).click();
 
@@ -112,6 +112,8 @@ test('a two-function network service: the catalogue, the wizard with its room ch
   await expect(functions.getByRole('row', { name: /vsrx/ })).toContainText('healthy', { timeout: 60_000 });
   await expect(functions.getByRole('row', { name: /vrouter/ })).toContainText('healthy', { timeout: 60_000 });
   await expect(page.getByRole('img', { name: /vsrx 1\.0 \(medium\), Running, healthy → vrouter 1\.0 \(small\), Running, healthy/ })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('link', { name: e2eFleet.ucpeSite() })).toBeVisible();
+  await expect(page.getByRole('link', { name: /NFX250/ })).toBeVisible();
   await expect(page.getByText('Path through the chain, as the uCPE reports it')).toContainText('forwarding');
   const serviceUrl = page.url();
   await bothSizes(page, '04-network-service');
