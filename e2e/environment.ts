@@ -36,6 +36,11 @@ export const e2eFleet = {
   configurationSite: () => required('E2E_CONFIGURATION_SITE'),
   configurationSerial: () => required('E2E_CONFIGURATION_SERIAL'),
   configurationControlUrl: () => required('E2E_CONFIGURATION_CONTROL_URL'),
+  /** The site with a universal CPE (an NFX250) the network-service spec chains VNFs on, its box, and the template it instantiates. */
+  ucpeSite: () => required('E2E_UCPE_SITE'),
+  ucpeSerial: () => required('E2E_UCPE_SERIAL'),
+  ucpeControlUrl: () => required('E2E_UCPE_CONTROL_URL'),
+  serviceTemplate: () => required('E2E_SERVICE_TEMPLATE'),
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

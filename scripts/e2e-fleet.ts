@@ -7,13 +7,17 @@
 // two WAN links (MPLS and broadband) for the SLA specs, and the worker runs the telemetry pollers,
 // so a policy pushed there is steered on what the box measures. Loopback addresses 127.49.x.y,
 // used by no other test. One more site, on a box of its own (127.155.0.1), is the configuration
-// spec's: changed by hand at the box, found by the worker's drift reconciliation every 2 s.
+// spec's: changed by hand at the box, found by the worker's drift reconciliation every 2 s. And one
+// site has a universal CPE (an NFX250, 127.221.0.1, its VNFs' guests from 127.221.1.1) for the
+// network-service spec, with a firewall and a router in the VNF catalogue and a template chaining them.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
 import type { PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
 import { junosRenderer } from '../domain/render/junos.ts';
+import { simulatorVnfImage } from '../simulator/vnf-host.ts';
+import { createTemplate } from '../inventory/network-services.ts';
 import { simulatorImage } from './lab.ts';
 import { freePort } from './processes.ts';
 
@@ -45,6 +49,15 @@ type InServiceSite = { name: string; hostname: string; timezone: string; country
 const inServiceSites: InServiceSite[] = [...sites, ...upgradePilotSites, slaSite];
 /** The configuration spec's site: its box is changed by hand, rolled back and re-applied, and no other spec's. */
 const configurationSite: InServiceSite = { name: 'Hasselt pharmacy', hostname: 'hasselt-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
+
+/** The network-service spec's site: an NFX250 in service, whose VNFs boot in half a second. */
+const ucpeSite: InServiceSite = { name: 'Ostend pharmacy', hostname: 'ostend-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
+const serviceTemplate = 'secure-edge';
+/** Two VNFs to chain, each answering its health check over SNMP every 5 s. */
+const vnfPackages = [
+  { product: 'vsrx', type: 'firewall' as const, parameters: [{ name: 'hostName', type: 'string' as const, required: true }, { name: 'sessionLimit', type: 'integer' as const, required: false, min: 100, max: 100_000, default: 10_000 }] },
+  { product: 'vrouter', type: 'router' as const, parameters: [{ name: 'hostName', type: 'string' as const, required: true }, { name: 'lanPrefix', type: 'ipv4-prefix' as const, required: true }] },
+];
 
 export interface E2eFleet {
   /** What the worker needs to reach the boxes. */
@@ -78,6 +91,12 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
     throw error;
   });
 
+  const ucpe = await Fleet.start({ ...common, models: ['NFX250'], devices: 1, firstSerial: 401, baseAddress: '127.221.0.1', vnfGuests: { baseAddress: '127.221.1.1', bootMs: 500 } })
+    .catch(async (error: unknown) => {
+      await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop()]);
+      throw error;
+    });
+
   const tenantName = 'Contoso Pharmacies';
   return {
     workerEnv: {
@@ -107,12 +126,16 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_CONFIGURATION_SITE: configurationSite.name,
       E2E_CONFIGURATION_SERIAL: [...configuration.devices.keys()][0]!,
       E2E_CONFIGURATION_CONTROL_URL: configuration.controlUrl,
+      E2E_UCPE_SITE: ucpeSite.name,
+      E2E_UCPE_SERIAL: [...ucpe.devices.keys()][0]!,
+      E2E_UCPE_CONTROL_URL: ucpe.controlUrl,
+      E2E_SERVICE_TEMPLATE: serviceTemplate,
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
       const tenant = await prisma.tenant.create({ data: { opcoId: opco.id, name: tenantName, slug: 'contoso-pharmacies' } });
-      const boxes = [...inService.devices.values(), ...configuration.devices.values()];
-      for (const [index, site] of [...inServiceSites, configurationSite].entries()) {
+      const boxes = [...inService.devices.values(), ...configuration.devices.values(), ...ucpe.devices.values()];
+      for (const [index, site] of [...inServiceSites, configurationSite, ucpeSite].entries()) {
         const box = boxes[index]!;
         // In service means configured: the box runs its branch configuration, and the inventory
         // holds it as the device's last version (what an RMA gives the replacement).
@@ -131,7 +154,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
             tenantId: tenant.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country, tags: site.tags ?? [],
             devices: {
               create: {
-                role: 'primary', hostname: site.hostname, model, platform: 'junos', serial: box.serial, status: 'online',
+                role: 'primary', hostname: site.hostname, model: box.identity.model, platform: 'junos', serial: box.serial, status: 'online',
                 managementAddress: box.identity.address, netconfPort: ports.netconfPort, snmpPort: ports.snmpPort,
                 hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(),
                 configVersions: { create: { version: 1, source: 'manual', content: configuration, sha256: createHash('sha256').update(configuration).digest('hex') } },
@@ -150,9 +173,34 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
         data: { model, version: targetVersion, sha256: stored.sha256, sizeBytes: stored.sizeBytes, fileName: `${model}-${targetVersion}.img` },
       });
       await prisma.tenantTargetImage.create({ data: { tenantId: tenant.id, model, imageId: image.id } });
+
+      // The VNF catalogue, and the tenant's template chaining a firewall then a router.
+      const images = new ImageStore(join(dataDir, 'images'));
+      const functions = [];
+      for (const vnf of vnfPackages) {
+        const vnfImage = await images.add(simulatorVnfImage(vnf.product, '1.0', 1));
+        const created = await prisma.vnfPackage.create({
+          data: {
+            vendor: 'Juniper Networks', name: vnf.product, version: '1.0', type: vnf.type,
+            descriptor: {
+              imageSha256: vnfImage.sha256,
+              flavours: [{ name: 'small', vcpus: 1, memoryMiB: 1024, diskGiB: 4 }, { name: 'medium', vcpus: 2, memoryMiB: 2048, diskGiB: 8 }, { name: 'large', vcpus: 4, memoryMiB: 8192, diskGiB: 16 }],
+              interfaces: [{ name: 'eth2', role: 'left' }, { name: 'eth3', role: 'right' }],
+              day1: {
+                template: `<configuration><system><host-name>{{hostName}}</host-name></system></configuration>`,
+                parameters: vnf.parameters,
+              },
+              healthCheck: { oid: '1.3.6.1.2.1.1.3.0', holds: 'answers', intervalSeconds: 5, timeoutSeconds: 2, failuresBeforeUnhealthy: 1 },
+              scaling: {},
+            },
+          },
+        });
+        functions.push({ packageId: created.id, flavour: 'small', leftInterface: 'eth2', rightInterface: 'eth3' });
+      }
+      await createTemplate(prisma, { tenantId: tenant.id, name: serviceTemplate, description: 'A firewall, then a router', functions });
     },
     async stop() {
-      await Promise.allSettled([configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
+      await Promise.allSettled([ucpe.stop(), configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
     },
   };
 }

@@ -15,7 +15,7 @@ import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
-import { describeRun } from '../runs/launch.ts';
+import { liveQuery } from '../runs/launch.ts';
 import { networkServiceUrl, planNetworkService } from '../runs/network-service-runs.ts';
 import type { RunDependencies, RunRegistry } from '../runs/registry.ts';
 
@@ -223,12 +223,7 @@ export function networkServicesRouter(api: ApiDefinition, deps: RunDependencies,
     principal.assert(row?.tenantId, 'site', action, `Network service ${id}`);
     return row!;
   };
-  const liveView = async (id: string): Promise<NetworkServiceView | null> => {
-    const run = await describeRun(temporal, networkServiceWorkflowId(id));
-    if (run?.status.name !== 'RUNNING') return null;
-    // A run that has not taken its first task yet has no query handler: no live view yet.
-    return temporal.workflow.getHandle(networkServiceWorkflowId(id)).query(networkServiceQuery).catch(() => null);
-  };
+  const liveView = (id: string): Promise<NetworkServiceView | null> => liveQuery(temporal, networkServiceWorkflowId(id), networkServiceQuery);
 
   api.route(router, {
     method: 'get', path: '/network-services/:networkServiceId', summary: "A network service, its functions' VNF instances, and its run's live state while it runs", tags,

@@ -14,7 +14,7 @@ import {
 import type { Principal } from '../access/principal.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { problems } from '../problems.ts';
-import { describeRun } from '../runs/launch.ts';
+import { liveQuery } from '../runs/launch.ts';
 import type { RunDependencies, RunRegistry } from '../runs/registry.ts';
 import { vnfInstanceUrl } from '../runs/vnf-runs.ts';
 
@@ -71,10 +71,7 @@ export function vnfInstancesRouter(api: ApiDefinition, deps: RunDependencies, ru
     principal.assert(row?.tenantId, 'site', action, `VNF instance ${id}`);
     return row!;
   };
-  const liveView = async (id: string): Promise<VnfView | null> => {
-    const run = await describeRun(temporal, vnfWorkflowId(id));
-    return run?.status.name === 'RUNNING' ? temporal.workflow.getHandle(vnfWorkflowId(id)).query(vnfStateQuery) : null;
-  };
+  const liveView = (id: string): Promise<VnfView | null> => liveQuery(temporal, vnfWorkflowId(id), vnfStateQuery);
 
   api.route(router, {
     method: 'post', path: '/sites/:siteId/vnf-instances',

@@ -2,10 +2,10 @@
 // the search attributes the API and the Temporal Web UI filter by, and with one rule for a second
 // start of the same id, said by each kind: join the run under way, or refuse.
 import {
-  WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError,
+  QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError,
   type Client, type WorkflowExecutionDescription, type WorkflowIdConflictPolicy, type WorkflowIdReusePolicy,
 } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
+import type { QueryDefinition, SearchAttributePair } from '@temporalio/common';
 import type { Request } from 'express';
 import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
@@ -80,6 +80,24 @@ export async function describeRun(temporal: Client, workflowId: string, runId?: 
     return await temporal.workflow.getHandle(workflowId, runId).describe();
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A running run's answer to a query, or null while it has none to give: closed, or not yet past its
+ * first workflow task, which registers its query handlers. Asked before that, the server holds the
+ * query until a worker takes the task (a worker busy or restarting: long), then fails it.
+ */
+export async function liveQuery<T>(temporal: Client, workflowId: string, query: QueryDefinition<T, []>): Promise<T | null> {
+  const run = await describeRun(temporal, workflowId);
+  // Started, task scheduled, task started, task completed: four events before any handler exists.
+  if (run?.status.name !== 'RUNNING' || run.historyLength < 4) return null;
+  try {
+    return await temporal.workflow.getHandle(workflowId).query(query);
+  } catch (error) {
+    // Its first task failed, so no handler was registered: a worker that runs it will add them.
+    if (error instanceof QueryNotRegisteredError) return null;
     throw error;
   }
 }
