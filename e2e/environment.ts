@@ -36,6 +36,9 @@ export const e2eFleet = {
   configurationSite: () => required('E2E_CONFIGURATION_SITE'),
   configurationSerial: () => required('E2E_CONFIGURATION_SERIAL'),
   configurationControlUrl: () => required('E2E_CONFIGURATION_CONTROL_URL'),
+  /** The site page spec's factory-default box (it phones home once given its site's activation code), and its control API. */
+  sitePageSerial: () => required('E2E_SITE_PAGE_SERIAL'),
+  sitePageControlUrl: () => required('E2E_SITE_PAGE_CONTROL_URL'),
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

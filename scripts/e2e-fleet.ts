@@ -8,6 +8,8 @@
 // so a policy pushed there is steered on what the box measures. Loopback addresses 127.49.x.y,
 // used by no other test. One more site, on a box of its own (127.155.0.1), is the configuration
 // spec's: changed by hand at the box, found by the worker's drift reconciliation every 2 s.
+// One more factory-default box (127.190.0.1) is the site page spec's: a site is planned on it,
+// onboarded from the site's page and decommissioned again.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
@@ -78,6 +80,13 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
     throw error;
   });
 
+  const sitePage = await Fleet.start({
+    ...common, devices: 1, firstSerial: 401, baseAddress: '127.190.0.1', phoneHomeUrl: `${options.apiUrl}/api/v1/ztp/phone-home`,
+  }).catch(async (error: unknown) => {
+    await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop()]);
+    throw error;
+  });
+
   const tenantName = 'Contoso Pharmacies';
   return {
     workerEnv: {
@@ -107,6 +116,8 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_CONFIGURATION_SITE: configurationSite.name,
       E2E_CONFIGURATION_SERIAL: [...configuration.devices.keys()][0]!,
       E2E_CONFIGURATION_CONTROL_URL: configuration.controlUrl,
+      E2E_SITE_PAGE_SERIAL: [...sitePage.devices.keys()][0]!,
+      E2E_SITE_PAGE_CONTROL_URL: sitePage.controlUrl,
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
@@ -152,7 +163,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       await prisma.tenantTargetImage.create({ data: { tenantId: tenant.id, model, imageId: image.id } });
     },
     async stop() {
-      await Promise.allSettled([configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
+      await Promise.allSettled([sitePage.stop(), configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
     },
   };
 }

@@ -93,21 +93,25 @@ export function devicesRouter(api: ApiDefinition, deps: RunDependencies): Router
         include: {
           site: { select: { name: true, tenantId: true, status: true } },
           interfaces: { orderBy: { name: 'asc' } },
-          wanLinks: { orderBy: { name: 'asc' }, select: { id: true, name: true, interfaceName: true } },
         },
       });
       principal.assert(row?.site.tenantId, 'device', 'read', `Device ${params.deviceId}`);
       const found = row!;
-      const [latest, tunnels] = await Promise.all([
+      const [latest, tunnels, wanLinks] = await Promise.all([
         deps.prisma.configVersion.findFirst({ where: { deviceId: found.id }, orderBy: { version: 'desc' }, select: { version: true } }),
         siteTunnels(deps.prisma, found.siteId),
+        // A link not given to a device yet is the primary's, as onboarding gives it.
+        deps.prisma.wanLink.findMany({
+          where: { siteId: found.siteId, OR: [{ deviceId: found.id }, ...(found.role === 'primary' ? [{ deviceId: null }] : [])] },
+          orderBy: { name: 'asc' }, select: { id: true, name: true, interfaceName: true },
+        }),
       ]);
       return {
         id: found.id, tenantId: found.site.tenantId, siteId: found.siteId, siteName: found.site.name, siteStatus: found.site.status, role: found.role,
         hostname: found.hostname, model: found.model, platform: found.platform, serial: found.serial, status: found.status, softwareVersion: found.softwareVersion,
         managementAddress: found.managementAddress, lastSeenAt: found.lastSeenAt, latestConfigVersion: latest?.version ?? null,
         interfaces: found.interfaces.map((i) => ({ name: i.name, kind: i.kind, description: i.description, operStatus: i.operStatus })),
-        wanLinks: found.wanLinks,
+        wanLinks,
         tunnels: tunnels.filter((t) => t.deviceRole === found.role).map(({ interfaceName, peerSiteId, peerSiteName, peerKind }) => ({ interfaceName, peerSiteId, peerSiteName, peerKind })),
       };
     },
