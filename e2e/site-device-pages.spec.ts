@@ -74,7 +74,7 @@ test.describe('site and device pages', () => {
 
     // Onboarded from the page, which follows the site to active.
     await page.getByRole('button', { name: 'Onboard the site' }).click();
-    await expect(siteStatus(page)).toHaveText(/Onboarding|Active/);
+    await expect(siteStatus(page)).toHaveText(/Onboarding|Active/, { timeout: 30_000 });
     await expect(page.getByRole('link', { name: 'follow the run' }).or(siteStatus(page).getByText('Active'))).toBeVisible();
     await expect(siteStatus(page)).toHaveText('Active', { timeout: 180_000 });
     await expect(page.getByRole('button', { name: 'Onboard the site' })).toHaveCount(0);
