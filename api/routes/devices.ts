@@ -34,7 +34,8 @@ const deviceDetail = device.extend({
   tunnels: z.array(z.object({ interfaceName: z.string(), peerSiteId: z.uuid(), peerSiteName: z.string(), peerKind: z.enum(['hub', 'spoke', 'peer']) })),
 }).openapi('DeviceDetail');
 
-const deviceState = z.object({
+const deviceState = z.discriminatedUnion('reachable', [z.object({
+  reachable: z.literal(true),
   hostName: z.string(),
   model: z.string(),
   serial: z.string(),
@@ -42,7 +43,11 @@ const deviceState = z.object({
   uptimeSeconds: z.number(),
   interfaces: z.array(z.object({ name: z.string(), adminUp: z.boolean(), operUp: z.boolean(), addresses: z.array(z.string()) })),
   readAt: z.iso.datetime(),
-}).openapi('DeviceState');
+}), z.object({
+  reachable: z.literal(false),
+  reason: z.string().describe("Which device, and why it did not answer, in the device layer's words"),
+  failureType: z.string().nullable().describe('DeviceUnreachable, DeviceTimeout, DeviceAuthFailed…'),
+})]).openapi('DeviceState');
 
 export function devicesRouter(api: ApiDefinition, deps: RunDependencies): Router {
   const router = Router();
@@ -120,7 +125,7 @@ export function devicesRouter(api: ApiDefinition, deps: RunDependencies): Router
   api.route(router, {
     method: 'get',
     path: '/devices/:deviceId/state',
-    summary: 'What the device reports now (facts, uptime, each interface up or down), read from the device; 503 when it cannot be reached',
+    summary: 'What the device reports now (facts, uptime, each interface up or down), read from the device, or that it cannot be reached and why',
     tags: ['Devices'],
     access: { type: 'device', action: 'read' },
     params: z.object({ deviceId: z.uuid() }),

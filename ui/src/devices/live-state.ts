@@ -17,6 +17,13 @@ export interface DeviceState {
   readAt: string;
 }
 
+/** GET /devices/<id>/state: the reading, or why the device cannot be reached. */
+export type DeviceAnswer = ({ reachable: true } & DeviceState) | { reachable: false; reason: string; failureType: string | null };
+
+/** The answer as the pages hold it. */
+export const readingOf = (answer: DeviceAnswer): LiveReading =>
+  answer.reachable ? { state: 'read', reading: answer } : { state: 'unreachable', reason: answer.reason };
+
 export type LiveReading =
   | { state: 'reading' }
   | { state: 'read'; reading: DeviceState }
