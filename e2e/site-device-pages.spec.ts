@@ -159,7 +159,7 @@ test.describe('site and device pages', () => {
     const errors = consoleErrors(page);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
     const filters = page.getByRole('search', { name: 'Runs' });
-    await filters.getByLabel('Site').selectOption({ label: siteName });
+    await filters.getByLabel(/^Site/).selectOption({ label: siteName });
     const recent = page.getByRole('table', { name: 'Recent runs' });
     await expect(recent.getByRole('link', { name: `Site onboarding of ${siteName}` })).toBeVisible();
     await expect(recent.getByRole('link', { name: `Decommission of ${siteName}` })).toBeVisible();
@@ -167,23 +167,23 @@ test.describe('site and device pages', () => {
     await expect(page).toHaveURL(/siteId=/);
     await screenshots(page, '07-runs-by-site');
 
-    await filters.getByLabel('Kind').selectOption('decommission');
+    await filters.getByLabel(/^Kind/).selectOption('decommission');
     await expect(recent.getByRole('link', { name: `Decommission of ${siteName}` })).toBeVisible();
     await expect(recent.getByRole('link', { name: `Site onboarding of ${siteName}` })).toHaveCount(0);
 
     await filters.getByRole('button', { name: 'Clear filters' }).click();
-    await filters.getByLabel('Ticket').fill(ticket);
+    await filters.getByLabel(/^Ticket/).fill(ticket);
     await expect(recent.getByRole('row')).toHaveCount(2); // the header and the decommission
     await expect(recent.getByRole('link', { name: `Decommission of ${siteName}` })).toBeVisible();
-    await filters.getByLabel('Status').selectOption('completed');
+    await filters.getByLabel(/^Status/).selectOption('completed');
     const matching = page.getByRole('table', { name: 'Matching runs' });
     await expect(matching.getByRole('link', { name: `Decommission of ${siteName}` })).toBeVisible();
-    await filters.getByLabel('Status').selectOption('failed');
+    await filters.getByLabel(/^Status/).selectOption('failed');
     await expect(page.getByText('No runs match')).toBeVisible();
     await screenshots(page, '08-runs-by-ticket-none-failed');
 
     // The run's own page names what it acted on, and links there.
-    await filters.getByLabel('Status').selectOption('');
+    await filters.getByLabel(/^Status/).selectOption('');
     await recent.getByRole('link', { name: `Decommission of ${siteName}` }).click();
     await expect(page.getByRole('heading', { name: `Decommission of ${siteName}`, level: 2 })).toBeVisible();
     await page.getByRole('link', { name: siteName, exact: true }).click();
