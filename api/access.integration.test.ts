@@ -225,6 +225,11 @@ describe('access', () => {
         assert.equal(answer.status, 200, path);
         assert.deepEqual(answer.body.items, [], path);
       }
+      // Filtered by one of tenant A's sites or devices, too (the site and device pages ask so).
+      for (const path of [`/runs?siteId=${a.siteId}`, `/runs?deviceId=${a.deviceId}`, `/alarms?siteId=${a.siteId}`, `/alarms?deviceId=${a.deviceId}`, `/devices?siteId=${a.siteId}`]) {
+        const answer = await api.call<{ items: unknown[] }>('GET', `/api/v1${path}`, { auth: otherTenantAdmin });
+        assert.deepEqual([answer.status, answer.body.items], [200, []], path);
+      }
       const tenants = await api.call<{ items: { id: string }[] }>('GET', '/api/v1/tenants', { auth: otherTenantAdmin });
       assert.deepEqual(tenants.body.items.map((t) => t.id).includes(a.tenantId), false);
     });

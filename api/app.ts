@@ -26,6 +26,7 @@ import { linkMetricsRouter } from './routes/link-metrics.ts';
 import { slaReportsRouter } from './routes/sla-reports.ts';
 import { runsRouter } from './routes/runs.ts';
 import { sitePreviewRouter } from './routes/site-preview.ts';
+import { siteNetworkRouter } from './routes/site-network.ts';
 import { sitesRouter } from './routes/sites.ts';
 import { ztpRouter } from './routes/ztp.ts';
 import { createAuthenticator } from './access/authenticate.ts';
@@ -142,6 +143,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(organisationRouter(api, deps));
   v1.use(sitesRouter(api, deps));
   v1.use(sitePreviewRouter(api, deps));
+  v1.use(siteNetworkRouter(api, deps));
   v1.use(policiesRouter(api, deps));
   v1.use(slaPoliciesRouter(api, deps));
   // The one place runs are started and steered, for the REST routes and ITSM alike.

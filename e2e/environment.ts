@@ -41,6 +41,9 @@ export const e2eFleet = {
   ucpeSerial: () => required('E2E_UCPE_SERIAL'),
   ucpeControlUrl: () => required('E2E_UCPE_CONTROL_URL'),
   serviceTemplate: () => required('E2E_SERVICE_TEMPLATE'),
+  /** The site page spec's factory-default box (it phones home once given its site's activation code), and its control API. */
+  sitePageSerial: () => required('E2E_SITE_PAGE_SERIAL'),
+  sitePageControlUrl: () => required('E2E_SITE_PAGE_CONTROL_URL'),
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

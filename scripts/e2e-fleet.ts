@@ -10,6 +10,8 @@
 // spec's: changed by hand at the box, found by the worker's drift reconciliation every 2 s. And one
 // site has a universal CPE (an NFX250, 127.221.0.1, its VNFs' guests from 127.221.1.1) for the
 // network-service spec, with a firewall and a router in the VNF catalogue and a template chaining them.
+// One more factory-default box (127.190.0.1) is the site page spec's: a site is planned on it,
+// onboarded from the site's page and decommissioned again.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
@@ -96,6 +98,12 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop()]);
       throw error;
     });
+  const sitePage = await Fleet.start({
+    ...common, devices: 1, firstSerial: 501, baseAddress: '127.190.0.1', phoneHomeUrl: `${options.apiUrl}/api/v1/ztp/phone-home`,
+  }).catch(async (error: unknown) => {
+    await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop(), ucpe.stop()]);
+    throw error;
+  });
 
   const tenantName = 'Contoso Pharmacies';
   return {
@@ -130,6 +138,8 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_UCPE_SERIAL: [...ucpe.devices.keys()][0]!,
       E2E_UCPE_CONTROL_URL: ucpe.controlUrl,
       E2E_SERVICE_TEMPLATE: serviceTemplate,
+      E2E_SITE_PAGE_SERIAL: [...sitePage.devices.keys()][0]!,
+      E2E_SITE_PAGE_CONTROL_URL: sitePage.controlUrl,
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
@@ -200,7 +210,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       await createTemplate(prisma, { tenantId: tenant.id, name: serviceTemplate, description: 'A firewall, then a router', functions });
     },
     async stop() {
-      await Promise.allSettled([ucpe.stop(), configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
+      await Promise.allSettled([sitePage.stop(), ucpe.stop(), configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
     },
   };
 }

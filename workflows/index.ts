@@ -7,6 +7,7 @@ export { deployPolicySite } from './deploy-policy-site.ts';
 export { deliverWebhook } from './deliver-webhook.ts';
 export { deviceLease } from './device-lease.ts';
 export { onboardSite } from './onboard-site.ts';
+export { readDeviceState } from './read-device-state.ts';
 export { reconcileDrift } from './reconcile-drift.ts';
 export { restoreConfiguration } from './restore-configuration.ts';
 export { rma } from './rma.ts';

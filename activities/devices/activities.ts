@@ -17,6 +17,7 @@ import { driverFor } from './drivers/registry.ts';
 import { DeviceError } from './errors.ts';
 import { toApplicationFailure } from './failures.ts';
 import { createDeviceSecrets } from './secrets.ts';
+import type { DeviceState } from '../../workflows/read-device-state.messages.ts';
 import { credentialsBox, deviceCredentials, rotationLogin, type OpenedCredentials } from '../../inventory/credentials.ts';
 import { SecretBoxError, type SecretBox } from '../../runtime/secret-box.ts';
 
@@ -253,6 +254,19 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
           if (facts?.softwareVersion === image.version) return { version: facts.softwareVersion, upgraded: true };
         }
       }));
+    },
+
+    /** What the device reports now, for the device and site pages: its facts and each interface's state. */
+    async readDeviceState(input: { target: DeviceTarget }): Promise<DeviceState> {
+      return failingAsDeviceErrors(async () => {
+        const device = await driver(input.target);
+        const [facts, interfaces] = await Promise.all([device.facts(), device.interfaces()]);
+        return {
+          hostName: facts.hostName, model: facts.model, serial: facts.serial, softwareVersion: facts.softwareVersion, uptimeSeconds: facts.uptimeSeconds,
+          interfaces: interfaces.map((i) => ({ name: i.name, adminUp: i.adminUp, operUp: i.operUp, addresses: i.addresses ?? [] })),
+          readAt: new Date().toISOString(),
+        };
+      });
     },
 
     /** What an upgrade checks before it starts and compares after: version, room for the image, what is up. */

@@ -30,6 +30,7 @@ export function alarmsRouter(api: ApiDefinition, deps: { prisma: PrismaClient })
     query: pageQuery.extend({
       tenantId: z.uuid().optional(),
       siteId: z.uuid().optional(),
+      deviceId: z.uuid().optional(),
       state: z.enum(alarmState.values).optional(),
     }),
     response: pageOf(alarm),
@@ -37,6 +38,7 @@ export function alarmsRouter(api: ApiDefinition, deps: { prisma: PrismaClient })
       const where = {
         ...principal.tenantWhere('alarm', query.tenantId),
         ...(query.siteId ? { siteId: query.siteId } : {}),
+        ...(query.deviceId ? { deviceId: query.deviceId } : {}),
         ...(query.state ? { state: query.state } : {}),
       };
       const rows = await deps.prisma.alarm.findMany({ ...pageArgs(query, where), omit: { dedupeKey: true } });

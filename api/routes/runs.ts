@@ -4,6 +4,8 @@ import { runKind, runStatus } from '../../domain/choices.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageOf } from '../pagination.ts';
+import { ticketSchema } from '../schemas/ticket.ts';
+import { deviceWorkflowIds, runSubject, runSubjects } from '../runs/subjects.ts';
 
 const runSummary = z
   .object({
@@ -17,8 +19,17 @@ const runSummary = z
     error: z.string().nullable(),
     startedAt: z.date(),
     closedAt: z.date().nullable(),
+    subject: runSubject.nullable().describe('What the run acts on, by name (none for a run of no known object, or one gone since)'),
   })
   .openapi('RunSummary');
+
+type RunRow = Omit<z.infer<typeof runSummary>, 'subject'>;
+
+/** Runs with what each acts on, by name. */
+async function withSubjects(prisma: PrismaClient, rows: RunRow[]): Promise<z.infer<typeof runSummary>[]> {
+  const subjects = await runSubjects(prisma, rows.map((row) => row.workflowId));
+  return rows.map((row) => ({ ...row, subject: subjects.get(row.workflowId) ?? null }));
+}
 
 /** Workflow runs as the database summarises them, newest first; live detail is in each run's progress. */
 export function runsRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): Router {
@@ -34,6 +45,9 @@ export function runsRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): 
       tenantId: z.uuid().optional(),
       kind: z.enum(runKind.values).optional(),
       status: z.enum(runStatus.values).optional(),
+      siteId: z.uuid().optional().describe("The site's runs, its devices' included"),
+      deviceId: z.uuid().optional().describe("One device's own runs: upgrade, replacement, credential rotation, configuration, ZTP"),
+      ticket: ticketSchema.optional().describe('The runs an ITSM ticket started'),
       before: z.iso.datetime({ offset: true }).optional().describe('The startedAt of the last run of the previous page'),
     }),
     response: pageOf(runSummary).extend({ nextCursor: z.string().nullable() }),
@@ -43,13 +57,16 @@ export function runsRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): 
           ...principal.tenantWhere('run', query.tenantId),
           ...(query.kind ? { kind: query.kind } : {}),
           ...(query.status ? { status: query.status } : {}),
+          ...(query.siteId ? { siteId: query.siteId } : {}),
+          ...(query.deviceId ? { workflowId: { in: deviceWorkflowIds(query.deviceId) } } : {}),
+          ...(query.ticket ? { ticket: query.ticket } : {}),
           ...(query.before ? { startedAt: { lt: new Date(query.before) } } : {}),
         },
         orderBy: { startedAt: 'desc' },
         take: query.limit + 1,
       });
       const items = rows.slice(0, query.limit);
-      return { items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.startedAt.toISOString() : null };
+      return { items: await withSubjects(deps.prisma, items), nextCursor: rows.length > query.limit ? items[items.length - 1]!.startedAt.toISOString() : null };
     },
   });
 
@@ -64,7 +81,7 @@ export function runsRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): 
     handler: async ({ params, principal }) => {
       const run = await deps.prisma.runSummary.findUnique({ where: { workflowId: params.workflowId } });
       principal.assert(run?.tenantId, 'run', 'read', `Run ${params.workflowId}`);
-      return run!;
+      return (await withSubjects(deps.prisma, [run!]))[0]!;
     },
   });
   return router;

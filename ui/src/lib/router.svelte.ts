@@ -42,3 +42,9 @@ export const replaceDeviceHref = '/rma/new';
 
 /** A device's configuration: its versions, their diffs, rollback, and its drift. */
 export const deviceConfigurationHref = (deviceId: string) => `/devices/${deviceId}/configuration`;
+
+/** A site's page: its status and actions, devices, links, tunnels, LAN, policies, alarms and runs. */
+export const siteHref = (siteId: string) => `/sites/${siteId}`;
+
+/** A device's page: its facts and live state, interfaces, tunnels, configuration, runs and alarms. */
+export const deviceHref = (deviceId: string) => `/devices/${deviceId}`;

@@ -18,6 +18,23 @@ export interface RunSummary {
   error: string | null;
   startedAt: string;
   closedAt: string | null;
+  /** What the run acts on, by name; none for a run of no known object. */
+  subject: RunSubject | null;
+}
+
+export interface RunSubject {
+  type: 'site' | 'device' | 'campaign' | 'policy_deployment' | 'vnf_instance';
+  id: string;
+  name: string;
+  siteId: string | null;
+  siteName: string | null;
+}
+
+/** A run as the operator names it: what it does, and to what ("Site onboarding of Ghent pharmacy"). */
+export function runTitle(run: Pick<RunSummary, 'kind' | 'subject'>, kindLabel: string): string {
+  if (!run.subject) return kindLabel;
+  const where = run.subject.siteName && run.subject.siteName !== run.subject.name ? ` (${run.subject.siteName})` : '';
+  return `${kindLabel} of ${run.subject.name}${where}`;
 }
 
 type AnyProgress = OnboardingProgress | DecommissionProgress | ZtpProgress | UpgradeProgress | CampaignProgress | RmaProgress | CredentialRotationProgress;
