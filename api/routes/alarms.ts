@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { alarmSeverity, alarmState } from '../../domain/choices.ts';
 import { acknowledgeAlarms, clearAlarmsByHand, type AlarmChange } from '../../inventory/alarms.ts';
-import type { Prisma, PrismaClient } from '../../prisma/client.ts';
+import type { Prisma } from '../../prisma/client.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
 import { publishAlarmEvents, type EventDependencies } from '../events.ts';

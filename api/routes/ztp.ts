@@ -6,7 +6,7 @@
 // device), and a box nobody expects is listed once among the unclaimed devices, for an operator to
 // assign (or pick as the spare of a replacement).
 import { timingSafeEqual } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { Prisma, type PrismaClient } from '../../prisma/client.ts';
