@@ -12,7 +12,7 @@ test.describe('sites dashboard', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
-    await page.reload();
+    await page.goto('/sites');
     await expect(page.getByRole('heading', { name: 'Sites' })).toBeVisible();
     const rows = page.getByRole('row');
     await expect(rows.filter({ hasText: 'Lyon store' })).toBeVisible();

@@ -36,6 +36,10 @@ export const e2eFleet = {
   configurationSite: () => required('E2E_CONFIGURATION_SITE'),
   configurationSerial: () => required('E2E_CONFIGURATION_SERIAL'),
   configurationControlUrl: () => required('E2E_CONFIGURATION_CONTROL_URL'),
+  /** The site whose box the alarms spec powers off and on again; its box and the control API it answers. */
+  alarmSite: () => required('E2E_ALARM_SITE'),
+  alarmSerial: () => required('E2E_ALARM_SERIAL'),
+  alarmControlUrl: () => required('E2E_ALARM_CONTROL_URL'),
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

@@ -19,8 +19,10 @@ const deviceSelect = { id: true, hostname: true, siteId: true, site: { select: {
 export async function markUnreachable(prisma: PrismaClient, input: { deviceId: string; reason: string }): Promise<ReachabilityChange> {
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.device.updateMany({ where: { id: input.deviceId, status: 'online' }, data: { status: 'offline' } });
-    const row = await tx.device.findUniqueOrThrow({ where: { id: input.deviceId }, select: deviceSelect });
+    const row = await tx.device.findUniqueOrThrow({ where: { id: input.deviceId }, select: { ...deviceSelect, status: true } });
     const device = { tenantId: row.site.tenantId, siteId: row.siteId, deviceId: row.id, hostname: row.hostname };
+    // Meanwhile taken out of service (a replacement, an upgrade): its silence is that run's business.
+    if (row.status !== 'offline') return { status: null, device, raised: [], cleared: [] };
     const { alarm, raised } = await raiseAlarm(tx, {
       tenantId: device.tenantId, siteId: device.siteId, deviceId: device.deviceId, type: alarmTypes.deviceUnreachable, severity: 'critical',
       message: `${device.hostname} does not answer: ${input.reason}`, dedupeKey: unreachableAlarmKey(device.deviceId),

@@ -7,7 +7,9 @@
 // two WAN links (MPLS and broadband) for the SLA specs, and the worker runs the telemetry pollers,
 // so a policy pushed there is steered on what the box measures. Loopback addresses 127.49.x.y,
 // used by no other test. One more site, on a box of its own (127.155.0.1), is the configuration
-// spec's: changed by hand at the box, found by the worker's drift reconciliation every 2 s.
+// spec's: changed by hand at the box, found by the worker's drift reconciliation every 2 s. One
+// more (127.200.0.1) is the alarms spec's: powered off, its device goes offline with an alarm,
+// which clears itself when the box answers again (the same reconciliation reads whether it answers).
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
@@ -45,6 +47,8 @@ type InServiceSite = { name: string; hostname: string; timezone: string; country
 const inServiceSites: InServiceSite[] = [...sites, ...upgradePilotSites, slaSite];
 /** The configuration spec's site: its box is changed by hand, rolled back and re-applied, and no other spec's. */
 const configurationSite: InServiceSite = { name: 'Hasselt pharmacy', hostname: 'hasselt-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
+/** The alarms spec's site: its box is powered off and on again (unreachable, then back), and no other spec's. */
+const alarmSite: InServiceSite = { name: 'Ostend pharmacy', hostname: 'ostend-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
 
 export interface E2eFleet {
   /** What the worker needs to reach the boxes. */
@@ -78,6 +82,11 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
     throw error;
   });
 
+  const alarming = await Fleet.start({ ...common, devices: 1, firstSerial: 401, baseAddress: '127.200.0.1' }).catch(async (error: unknown) => {
+    await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop()]);
+    throw error;
+  });
+
   const tenantName = 'Contoso Pharmacies';
   return {
     workerEnv: {
@@ -107,12 +116,15 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_CONFIGURATION_SITE: configurationSite.name,
       E2E_CONFIGURATION_SERIAL: [...configuration.devices.keys()][0]!,
       E2E_CONFIGURATION_CONTROL_URL: configuration.controlUrl,
+      E2E_ALARM_SITE: alarmSite.name,
+      E2E_ALARM_SERIAL: [...alarming.devices.keys()][0]!,
+      E2E_ALARM_CONTROL_URL: alarming.controlUrl,
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
       const tenant = await prisma.tenant.create({ data: { opcoId: opco.id, name: tenantName, slug: 'contoso-pharmacies' } });
-      const boxes = [...inService.devices.values(), ...configuration.devices.values()];
-      for (const [index, site] of [...inServiceSites, configurationSite].entries()) {
+      const boxes = [...inService.devices.values(), ...configuration.devices.values(), ...alarming.devices.values()];
+      for (const [index, site] of [...inServiceSites, configurationSite, alarmSite].entries()) {
         const box = boxes[index]!;
         // In service means configured: the box runs its branch configuration, and the inventory
         // holds it as the device's last version (what an RMA gives the replacement).
@@ -152,7 +164,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       await prisma.tenantTargetImage.create({ data: { tenantId: tenant.id, model, imageId: image.id } });
     },
     async stop() {
-      await Promise.allSettled([configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
+      await Promise.allSettled([alarming.stop(), configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
     },
   };
 }

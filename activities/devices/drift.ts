@@ -101,7 +101,7 @@ export function createDriftActivities(deps: DeviceActivityDependencies & { clien
       await publishEvent(deps, {
         tenantId: change.device.tenantId, type: 'device.status_changed', workflowId: runningWorkflow(),
         data: { siteId: change.device.siteId, deviceId: change.device.deviceId, hostname: change.device.hostname, status: change.status },
-      }, change.device.deviceId);
+      }, `${change.device.deviceId}/${change.status}`);
     }
     await publishAlarms(change.raised, change.cleared);
   }
