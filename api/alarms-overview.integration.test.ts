@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { alarmTypes } from '../domain/alarm-types.ts';
-import { createDriftActivities } from '../activities/devices/drift.ts';
+import { createDriftActivities, type DriftTally } from '../activities/devices/drift.ts';
 import { NetconfSessionPool } from '../activities/devices/netconf/pool.ts';
 import { SnmpClient } from '../activities/devices/snmp.ts';
 import { labCredentials, startSeededLab, type Lab } from '../scripts/lab.ts';
@@ -182,7 +182,7 @@ describe('alarms, dashboard and topology', { timeout: 300_000 }, () => {
       await prisma.configVersion.create({ data: { deviceId: device.id, version: 1, source: 'manual', content: 'system { host-name depot-1-01; }', sha256: 'x' } });
       const subscription = await prisma.webhookSubscription.create({ data: { tenantId: globexId, url: 'https://hooks.example.com/branchline', events: ['alarm.*'], secret: 'whsec_dGVzdA==' } });
       const drift = createDriftActivities({ prisma, client: lab.client, transports, credentials: labCredentials, secretsKey: lab.secretsKey, imageBaseUrl: lab.apiUrl });
-      const reconcile = () => new MockActivityEnvironment().run(() => drift.reconcileDevices({ deviceIds: [device.id] }));
+      const reconcile = () => new MockActivityEnvironment().run(() => drift.reconcileDevices({ deviceIds: [device.id] })) as Promise<DriftTally>;
       const unreachable = () => prisma.alarm.findMany({ where: { deviceId: device.id, type: alarmTypes.deviceUnreachable } });
 
       await reconcile();
