@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
 import { closeRma, endRma, grantRma, lastConfiguration, markRmaProvisioning, openRma, type RmaGrant } from '../inventory/rma.ts';
 import { publishEvent, runningWorkflow } from './events/publish.ts';
+import { publishAlarmsCleared } from './sites.ts';
 
 export function createRmaActivities(deps: { prisma: PrismaClient; client: Client }) {
   const { prisma } = deps;
@@ -38,7 +39,8 @@ export function createRmaActivities(deps: { prisma: PrismaClient; client: Client
 
     /** The replacement is in service: the device online again, the record closed, the admission alarms cleared. */
     async closeRma(input: { rmaId: string; deviceId: string; softwareVersion: string }): Promise<void> {
-      const { device, record } = await closeRma(prisma, input);
+      const { device, record, cleared } = await closeRma(prisma, input);
+      await publishAlarmsCleared(deps, cleared);
       await publishEvent(deps, {
         tenantId: device.tenantId, type: 'device.replaced', workflowId: runningWorkflow(),
         data: { rmaId: record.id, siteId: device.siteId, deviceId: device.deviceId, hostname: device.hostname, oldSerial: record.oldSerial, newSerial: record.newSerial },
@@ -47,7 +49,8 @@ export function createRmaActivities(deps: { prisma: PrismaClient; client: Client
 
     /** The replacement did not come to pass: the device stays in RMA, with an alarm saying why. */
     async endRma(input: { rmaId: string; deviceId: string; status: 'failed' | 'aborted'; reason: string }): Promise<void> {
-      const device = await endRma(prisma, input);
+      const { device, alarm } = await endRma(prisma, input);
+      if (alarm) await publishEvent(deps, { tenantId: alarm.tenantId, type: 'alarm.raised', workflowId: runningWorkflow(), data: { ...alarm } }, alarm.alarmId);
       await publishEvent(deps, {
         tenantId: device.tenantId, type: `device.rma_${input.status}`, workflowId: runningWorkflow(),
         data: { rmaId: input.rmaId, siteId: device.siteId, deviceId: device.deviceId, hostname: device.hostname, reason: input.reason },

@@ -4,7 +4,7 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { DecommissionPlan, DeviceTarget, DeviceTunnelPlan, RmaPlan, SitePlan } from '../domain/site-plan.ts';
-import { raiseAlarm, type AlarmRaised } from '../inventory/alarms.ts';
+import { raiseAlarm, type AlarmChange, type AlarmRaised } from '../inventory/alarms.ts';
 import { allocateSiteAddresses, releaseSiteAddresses } from '../inventory/allocations.ts';
 import { admitDevice, deviceTarget, retireDevice, setDeviceStatus, type Admission, type DeviceStatusChange } from '../inventory/devices.ts';
 import { rmaPlan } from '../inventory/rma.ts';
@@ -13,6 +13,11 @@ import { planSite, storedSite } from '../inventory/site-plan.ts';
 import { activateSite, assertSiteIdle, auditSiteEvent, decommissionPlan, setSiteStatus, type SiteStatusChange } from '../inventory/sites.ts';
 import { publishEvent, runningWorkflow } from './events/publish.ts';
 import { followSiteService } from './sla-steering.ts';
+
+/** One `alarm.cleared` event per alarm a change cleared, each under its own key (a retry repeats none). */
+export async function publishAlarmsCleared(deps: { prisma: PrismaClient; client: Client }, cleared: AlarmChange[]): Promise<void> {
+  for (const alarm of cleared) await publishEvent(deps, { tenantId: alarm.tenantId, type: 'alarm.cleared', workflowId: runningWorkflow(), data: { ...alarm } }, alarm.alarmId);
+}
 
 export function createSiteActivities(deps: { prisma: PrismaClient; client: Client }) {
   const { prisma } = deps;
@@ -73,7 +78,8 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
      * alarms about getting its box admitted cleared), the site active.
      */
     async activateSite(input: { siteId: string; devices: { deviceId: string; softwareVersion: string }[] }): Promise<void> {
-      await activateSite(prisma, input);
+      const cleared = await activateSite(prisma, input);
+      await publishAlarmsCleared(deps, cleared);
     },
 
     /** Where a device is and how to reach it, for a change to that device alone (an upgrade). */
@@ -96,8 +102,8 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
 
     /** One active alarm per dedupe key: raising it again updates its message. */
     async raiseAlarm(input: AlarmRaised): Promise<void> {
-      await raiseAlarm(prisma, input);
-      await publishEvent(deps, { tenantId: input.tenantId ?? null, type: 'alarm.raised', workflowId: runningWorkflow(), data: { ...input } });
+      const { alarm, raised } = await raiseAlarm(prisma, input);
+      if (raised) await publishEvent(deps, { tenantId: input.tenantId ?? null, type: 'alarm.raised', workflowId: runningWorkflow(), data: { ...alarm } });
     },
 
     /** A run's summary for lists; a campaign spans many sites and names none. */

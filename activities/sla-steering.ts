@@ -81,14 +81,14 @@ export function createSlaSteeringActivities(deps: { prisma: PrismaClient; client
     /** A policy's applications out of their SLA for its smoothing window: one alarm per site and policy. */
     async raiseSlaAlarm(input: { tenantId: string; siteId: string; policy: string; message: string }): Promise<void> {
       const alarm = { tenantId: input.tenantId, siteId: input.siteId, type: alarmTypes.slaViolation, severity: 'major' as const, message: input.message, dedupeKey: alarmKey(input.siteId, input.policy) };
-      await raiseAlarm(prisma, alarm);
-      await publishEvent(deps, { tenantId: input.tenantId, type: 'alarm.raised', workflowId: runningWorkflow(), data: { ...alarm } });
+      const { alarm: raised, raised: isNew } = await raiseAlarm(prisma, alarm);
+      if (isNew) await publishEvent(deps, { tenantId: input.tenantId, type: 'alarm.raised', workflowId: runningWorkflow(), data: { ...raised } });
     },
 
     async clearSlaAlarm(input: { tenantId: string; siteId: string; policy: string }): Promise<void> {
-      const cleared = await clearAlarm(prisma, alarmKey(input.siteId, input.policy));
-      if (cleared === 0) return;
-      await publishEvent(deps, { tenantId: input.tenantId, type: 'alarm.cleared', workflowId: runningWorkflow(), data: { siteId: input.siteId, type: alarmTypes.slaViolation, dedupeKey: alarmKey(input.siteId, input.policy) } });
+      for (const cleared of await clearAlarm(prisma, alarmKey(input.siteId, input.policy))) {
+        await publishEvent(deps, { tenantId: input.tenantId, type: 'alarm.cleared', workflowId: runningWorkflow(), data: { ...cleared } });
+      }
     },
   };
 }

@@ -106,14 +106,15 @@ export function createVnfLifecycleActivities(deps: { prisma: PrismaClient; clien
     async raiseVnfAlarm(input: { instanceId: string; message: string }): Promise<void> {
       const row = await instanceRow(input.instanceId);
       const alarm = { tenantId: row.tenantId, siteId: row.siteId, deviceId: row.deviceId, type: alarmTypes.vnfFailed, severity: 'major' as const, message: input.message, dedupeKey: alarmKey(row.id) };
-      await raiseAlarm(prisma, alarm);
-      await publishEvent(deps, { tenantId: row.tenantId, type: 'alarm.raised', workflowId: runningWorkflow(), data: { ...alarm, instanceId: row.id } });
+      const { alarm: raised, raised: isNew } = await raiseAlarm(prisma, alarm);
+      if (isNew) await publishEvent(deps, { tenantId: row.tenantId, type: 'alarm.raised', workflowId: runningWorkflow(), data: { ...raised, instanceId: row.id } });
     },
 
     async clearVnfAlarm(input: { instanceId: string }): Promise<void> {
       const row = await instanceRow(input.instanceId);
-      if (await clearAlarm(prisma, alarmKey(row.id)) === 0) return;
-      await publishEvent(deps, { tenantId: row.tenantId, type: 'alarm.cleared', workflowId: runningWorkflow(), data: { siteId: row.siteId, type: alarmTypes.vnfFailed, dedupeKey: alarmKey(row.id), instanceId: row.id } });
+      for (const cleared of await clearAlarm(prisma, alarmKey(row.id))) {
+        await publishEvent(deps, { tenantId: row.tenantId, type: 'alarm.cleared', workflowId: runningWorkflow(), data: { ...cleared, instanceId: row.id } });
+      }
     },
   };
 }

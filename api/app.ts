@@ -13,6 +13,7 @@ import { problems } from './problems.ts';
 import type { ImageStore } from '../inventory/images.ts';
 import { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { alarmsRouter } from './routes/alarms.ts';
+import { overviewRouter } from './routes/overview.ts';
 import { healthRouter } from './routes/health.ts';
 import { imagesRouter } from './routes/images.ts';
 import { onboardingRouter } from './routes/onboarding.ts';
@@ -159,6 +160,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(credentialsRouter(api, deps));
   v1.use(runsRouter(api, deps));
   v1.use(alarmsRouter(api, deps));
+  v1.use(overviewRouter(api, deps));
   v1.use(imagesRouter(api, deps));
   v1.use(firmwareRouter(api, deps));
   v1.use(vnfCatalogueRouter(api, deps));

@@ -19,6 +19,8 @@ export const alarmTypes = {
   configurationDrift: 'config.drift',
   /** A VNF instance that healing could not bring back (or an operator failed): it waits for the operator. */
   vnfFailed: 'vnf.failed',
+  /** A device in service stopped answering (NETCONF): cleared once it answers again, or a replacement is in service. */
+  deviceUnreachable: 'device.unreachable',
 } as const;
 
 /** The alarms about getting a device's box admitted: cleared once a box is provisioned for the device. */

@@ -93,6 +93,12 @@ export const upgradableDeviceStatuses = deviceStatus.subset(['online', 'offline'
  */
 export const reconciledDeviceStatuses = deviceStatus.subset(['online']);
 
+/**
+ * The devices drift reconciliation reads each round to tell whether they answer: those in service,
+ * and those gone offline (to notice them back). Only an online one is compared for drift.
+ */
+export const reachabilityDeviceStatuses = deviceStatus.subset(['online', 'offline']);
+
 export const driftState = defineChoices(DriftState, {
   in_sync: ['In sync', 'green'],
   drifted: ['Drifted', 'amber'],

@@ -9,7 +9,7 @@ test.describe('sites dashboard', () => {
 
   test('shows the demo sites with their status, and filters them by tenant and name', async ({ page }) => {
     const errors = consoleErrors(page);
-    await page.reload();
+    await page.goto('/sites');
     await expect(page.getByRole('heading', { name: 'Sites' })).toBeVisible();
     const rows = page.getByRole('row');
     await expect(rows.filter({ hasText: 'Lyon store' })).toBeVisible();

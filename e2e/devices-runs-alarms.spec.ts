@@ -33,6 +33,7 @@ test.describe('dashboards', () => {
 
   test('the tenant switcher narrows every dashboard to one tenant', async ({ page }) => {
     const errors = consoleErrors(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sites' }).click();
     await page.getByLabel('Tenant').selectOption({ label: e2eFleet.tenant() });
     const rows = page.getByRole('row');
     await expect(rows.filter({ hasText: e2eFleet.sites()[0]! })).toBeVisible();
@@ -55,7 +56,7 @@ test.describe('dashboards', () => {
     await expect(page.getByRole('region', { name: 'Recent' }).getByText('No finished runs yet')).toBeVisible();
 
     await page.getByRole('link', { name: 'Alarms' }).click();
-    await expect(page.getByText('No active alarms')).toBeVisible();
+    await expect(page.getByText('No open alarms')).toBeVisible();
     await expect(page.getByText('Nothing needs you now.')).toBeVisible();
     expect(errors).toEqual([]);
   });

@@ -44,6 +44,10 @@ export const e2eFleet = {
   /** The site page spec's factory-default box (it phones home once given its site's activation code), and its control API. */
   sitePageSerial: () => required('E2E_SITE_PAGE_SERIAL'),
   sitePageControlUrl: () => required('E2E_SITE_PAGE_CONTROL_URL'),
+  /** The site whose box the alarms spec powers off and on again; its box and the control API it answers. */
+  alarmSite: () => required('E2E_ALARM_SITE'),
+  alarmSerial: () => required('E2E_ALARM_SERIAL'),
+  alarmControlUrl: () => required('E2E_ALARM_CONTROL_URL'),
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

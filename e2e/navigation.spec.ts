@@ -5,7 +5,9 @@ import { signIn } from './sign-in.ts';
 test.describe('navigation', () => {
   test('moves between the dashboards in place, and the address names the page', async ({ page }) => {
     await signIn(page);
-    await expect(page).toHaveURL(/\/sites$/);
+    // Signed in, the home dashboard.
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 2 })).toBeVisible();
     const errors = consoleErrors(page);
     const main = page.getByRole('navigation', { name: 'Main' });
 
@@ -26,7 +28,7 @@ test.describe('navigation', () => {
     await page.goto('/no/such/page');
     await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
     await page.getByRole('link', { name: 'Go to the dashboard' }).click();
-    await expect(page.getByRole('heading', { name: 'Sites', level: 2 })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 2 })).toBeVisible();
     expect(errors).toEqual([]);
   });
 
@@ -35,7 +37,11 @@ test.describe('navigation', () => {
     await page.keyboard.press('Tab');
     await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
     await page.keyboard.press('Tab');
+    await expect(page.getByRole('link', { name: 'Dashboard' })).toBeFocused();
+    await page.keyboard.press('Tab');
     await expect(page.getByRole('link', { name: 'Sites' })).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('link', { name: 'Topology' })).toBeFocused();
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await expect(page.getByRole('heading', { name: 'Devices', level: 2 })).toBeVisible();

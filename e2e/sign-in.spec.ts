@@ -35,6 +35,8 @@ test.describe('sign-in', () => {
 
   test('when the session ends, the next request brings the form back', async ({ page }) => {
     await signIn(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sites' }).click();
+    await expect(page.getByRole('heading', { name: 'Sites', level: 2 })).toBeVisible();
     await page.context().clearCookies();
     await page.getByLabel('Search').fill('lyon');
     await expect(page.getByRole('status')).toHaveText('Your session has ended. Sign in again.');

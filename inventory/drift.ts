@@ -2,7 +2,7 @@
 // when a device is found running something Branchline did not commit, cleared once they agree.
 import type { PrismaClient } from '../prisma/client.ts';
 import { alarmTypes } from '../domain/alarm-types.ts';
-import { clearAlarm, raiseAlarm } from './alarms.ts';
+import { clearAlarm, raiseAlarm, type AlarmChange } from './alarms.ts';
 
 export interface DriftFinding {
   deviceId: string;
@@ -29,7 +29,8 @@ export async function touchDrift(prisma: PrismaClient, deviceIds: string[], at: 
  * Keeps what a reading found, and raises or clears the device's drift alarm when its state
  * changed. A drift seen again keeps when it was first seen.
  */
-export async function recordDrift(prisma: PrismaClient, finding: DriftFinding, at: Date): Promise<{ changed: boolean }> {
+export async function recordDrift(prisma: PrismaClient, finding: DriftFinding, at: Date): Promise<{ changed: boolean; raised: AlarmChange[]; cleared: AlarmChange[] }> {
+  let raised: AlarmChange[] = [];
   const before = await prisma.deviceDrift.findUnique({ where: { deviceId: finding.deviceId }, select: { state: true, detectedAt: true } });
   const detectedAt = finding.state === 'drifted' ? (before?.state === 'drifted' ? before.detectedAt : at) : null;
   const row = { ...finding, detectedAt, checkedAt: at };
@@ -37,12 +38,13 @@ export async function recordDrift(prisma: PrismaClient, finding: DriftFinding, a
   if (finding.state === 'drifted' && before?.state !== 'drifted') {
     const device = await prisma.device.findUniqueOrThrow({ where: { id: finding.deviceId }, select: { hostname: true, siteId: true, site: { select: { tenantId: true } } } });
     const who = finding.changedBy ? ` (last commit by ${finding.changedBy}${finding.changedAt ? ` at ${finding.changedAt.toISOString()}` : ''})` : '';
-    await raiseAlarm(prisma, {
+    const { alarm, raised: isNew } = await raiseAlarm(prisma, {
       tenantId: device.site.tenantId, siteId: device.siteId, deviceId: finding.deviceId, type: alarmTypes.configurationDrift, severity: 'major',
       message: `${device.hostname} runs a configuration that differs from version ${finding.comparedVersion}, the last Branchline committed${who}: re-apply it or adopt the device's change.`,
       dedupeKey: alarmKey(finding.deviceId),
     });
+    if (isNew) raised = [alarm];
   }
-  if (finding.state === 'in_sync') await clearAlarm(prisma, alarmKey(finding.deviceId));
-  return { changed: before?.state !== finding.state };
+  const cleared = finding.state === 'in_sync' ? await clearAlarm(prisma, alarmKey(finding.deviceId)) : [];
+  return { changed: before?.state !== finding.state, raised, cleared };
 }

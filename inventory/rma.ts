@@ -130,19 +130,21 @@ export async function markRmaProvisioning(prisma: PrismaClient, rmaId: string): 
  */
 export async function closeRma(prisma: PrismaClient, input: { rmaId: string; deviceId: string; softwareVersion: string }) {
   const device = await deviceOf(prisma, input.deviceId);
-  const [record] = await prisma.$transaction([
-    prisma.rmaRecord.update({ where: { id: input.rmaId }, data: { status: 'closed', closedAt: new Date() } }),
-    prisma.device.update({ where: { id: input.deviceId }, data: { status: 'online', softwareVersion: input.softwareVersion, lastSeenAt: new Date() } }),
-    clearAlarms(prisma, { deviceIds: [input.deviceId], types: admissionAlarmTypes }),
-  ]);
-  return { device, record };
+  const { record, cleared } = await prisma.$transaction(async (tx) => {
+    const record = await tx.rmaRecord.update({ where: { id: input.rmaId }, data: { status: 'closed', closedAt: new Date() } });
+    await tx.device.update({ where: { id: input.deviceId }, data: { status: 'online', softwareVersion: input.softwareVersion, lastSeenAt: new Date() } });
+    // The box is in service again: an earlier replacement's failure, and it being unreachable, are over too.
+    const cleared = await clearAlarms(tx, { deviceIds: [input.deviceId], types: [...admissionAlarmTypes, alarmTypes.rmaFailed, alarmTypes.deviceUnreachable] });
+    return { record, cleared };
+  });
+  return { device, record, cleared };
 }
 
 /** The replacement did not come to pass: the device stays in RMA, with an alarm saying why. */
-export async function endRma(prisma: PrismaClient, input: { rmaId: string; deviceId: string; status: 'failed' | 'aborted'; reason: string }): Promise<DeviceSummary> {
+export async function endRma(prisma: PrismaClient, input: { rmaId: string; deviceId: string; status: 'failed' | 'aborted'; reason: string }) {
   const device = await deviceOf(prisma, input.deviceId);
   await prisma.rmaRecord.update({ where: { id: input.rmaId }, data: { status: input.status, reason: input.reason, closedAt: new Date() } });
   const message = `The replacement of ${device.hostname} ${input.status === 'aborted' ? 'was aborted' : 'failed'}: ${input.reason}`;
-  await raiseAlarm(prisma, { tenantId: device.tenantId, siteId: device.siteId, deviceId: device.deviceId, type: alarmTypes.rmaFailed, severity: 'major', message, dedupeKey: `rma:${input.rmaId}` });
-  return device;
+  const { alarm, raised } = await raiseAlarm(prisma, { tenantId: device.tenantId, siteId: device.siteId, deviceId: device.deviceId, type: alarmTypes.rmaFailed, severity: 'major', message, dedupeKey: `rma:${input.rmaId}` });
+  return { device, alarm: raised ? alarm : null };
 }

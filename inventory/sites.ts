@@ -5,7 +5,7 @@ import type { PrismaClient } from '../prisma/client.ts';
 import { admissionAlarmTypes } from '../domain/alarm-types.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import type { DecommissionPlan } from '../domain/site-plan.ts';
-import { clearAlarms } from './alarms.ts';
+import { clearAlarms, type AlarmChange } from './alarms.ts';
 import { deviceInclude, targetOf } from './devices.ts';
 import { farEnds } from './far-ends.ts';
 
@@ -41,12 +41,13 @@ export async function setSiteStatus(prisma: PrismaClient, input: SiteStatusChang
  * The onboarding's end, in one transaction: every device online on the version it runs (the
  * alarms about getting its box admitted cleared), the site active.
  */
-export async function activateSite(prisma: PrismaClient, input: { siteId: string; devices: { deviceId: string; softwareVersion: string }[] }): Promise<void> {
-  await prisma.$transaction([
-    ...input.devices.map((d) => prisma.device.update({ where: { id: d.deviceId }, data: { status: 'online', softwareVersion: d.softwareVersion, lastSeenAt: new Date() } })),
-    clearAlarms(prisma, { deviceIds: input.devices.map((d) => d.deviceId), types: admissionAlarmTypes }),
-    prisma.site.update({ where: { id: input.siteId }, data: { status: 'active', statusReason: null, version: { increment: 1 } } }),
-  ]);
+export async function activateSite(prisma: PrismaClient, input: { siteId: string; devices: { deviceId: string; softwareVersion: string }[] }): Promise<AlarmChange[]> {
+  return prisma.$transaction(async (tx) => {
+    for (const d of input.devices) await tx.device.update({ where: { id: d.deviceId }, data: { status: 'online', softwareVersion: d.softwareVersion, lastSeenAt: new Date() } });
+    const cleared = await clearAlarms(tx, { deviceIds: input.devices.map((d) => d.deviceId), types: admissionAlarmTypes });
+    await tx.site.update({ where: { id: input.siteId }, data: { status: 'active', statusReason: null, version: { increment: 1 } } });
+    return cleared;
+  });
 }
 
 /** A device is upgraded only at an active site that no other workflow is changing. */

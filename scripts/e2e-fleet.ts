@@ -12,6 +12,8 @@
 // network-service spec, with a firewall and a router in the VNF catalogue and a template chaining them.
 // One more factory-default box (127.190.0.1) is the site page spec's: a site is planned on it,
 // onboarded from the site's page and decommissioned again.
+// One more (127.200.0.1) is the alarms spec's: powered off, its device goes offline with an alarm,
+// which clears itself when the box answers again (the same reconciliation reads whether it answers).
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
@@ -51,6 +53,8 @@ type InServiceSite = { name: string; hostname: string; timezone: string; country
 const inServiceSites: InServiceSite[] = [...sites, ...upgradePilotSites, slaSite];
 /** The configuration spec's site: its box is changed by hand, rolled back and re-applied, and no other spec's. */
 const configurationSite: InServiceSite = { name: 'Hasselt pharmacy', hostname: 'hasselt-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
+/** The alarms spec's site: its box is powered off and on again (unreachable, then back), and no other spec's. */
+const alarmSite: InServiceSite = { name: 'Knokke pharmacy', hostname: 'knokke-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
 
 /** The network-service spec's site: an NFX250 in service, whose VNFs boot in half a second. */
 const ucpeSite: InServiceSite = { name: 'Ostend pharmacy', hostname: 'ostend-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
@@ -104,6 +108,10 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
     await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop(), ucpe.stop()]);
     throw error;
   });
+  const alarming = await Fleet.start({ ...common, devices: 1, firstSerial: 601, baseAddress: '127.200.0.1' }).catch(async (error: unknown) => {
+    await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop(), ucpe.stop(), sitePage.stop()]);
+    throw error;
+  });
 
   const tenantName = 'Contoso Pharmacies';
   return {
@@ -140,12 +148,15 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_SERVICE_TEMPLATE: serviceTemplate,
       E2E_SITE_PAGE_SERIAL: [...sitePage.devices.keys()][0]!,
       E2E_SITE_PAGE_CONTROL_URL: sitePage.controlUrl,
+      E2E_ALARM_SITE: alarmSite.name,
+      E2E_ALARM_SERIAL: [...alarming.devices.keys()][0]!,
+      E2E_ALARM_CONTROL_URL: alarming.controlUrl,
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
       const tenant = await prisma.tenant.create({ data: { opcoId: opco.id, name: tenantName, slug: 'contoso-pharmacies' } });
-      const boxes = [...inService.devices.values(), ...configuration.devices.values(), ...ucpe.devices.values()];
-      for (const [index, site] of [...inServiceSites, configurationSite, ucpeSite].entries()) {
+      const boxes = [...inService.devices.values(), ...configuration.devices.values(), ...ucpe.devices.values(), ...alarming.devices.values()];
+      for (const [index, site] of [...inServiceSites, configurationSite, ucpeSite, alarmSite].entries()) {
         const box = boxes[index]!;
         // In service means configured: the box runs its branch configuration, and the inventory
         // holds it as the device's last version (what an RMA gives the replacement).
@@ -210,7 +221,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       await createTemplate(prisma, { tenantId: tenant.id, name: serviceTemplate, description: 'A firewall, then a router', functions });
     },
     async stop() {
-      await Promise.allSettled([sitePage.stop(), ucpe.stop(), configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
+      await Promise.allSettled([alarming.stop(), sitePage.stop(), ucpe.stop(), configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
     },
   };
 }

@@ -10,10 +10,14 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { diffConfigs } from '../../domain/config-diff.ts';
-import { reconciledDeviceStatuses } from '../../domain/choices.ts';
+import { reachabilityDeviceStatuses } from '../../domain/choices.ts';
 import { deviceLeaseWorkflowId, leaseStateQuery } from '../../workflows/device-lease.messages.ts';
 import { targetOf } from '../../inventory/devices.ts';
 import { recordDrift, touchDrift } from '../../inventory/drift.ts';
+import { markReachable, markUnreachable, type ReachabilityChange } from '../../inventory/reachability.ts';
+import { publishEvent, runningWorkflow } from '../events/publish.ts';
+import { DeviceError } from './errors.ts';
+import { alarmTypes } from '../../domain/alarm-types.ts';
 import { deviceDrivers, type DeviceActivityDependencies } from './activities.ts';
 import { isBranchlineCommit } from './drivers/junos-commits.ts';
 import { createDeviceSecrets } from './secrets.ts';
@@ -76,18 +80,52 @@ export function createDriftActivities(deps: DeviceActivityDependencies & { clien
       return { reading: 'changing', fullRead: true };
     }
     const state = diff === '' ? 'in_sync' : 'drifted';
-    await recordDrift(prisma, {
+    const { raised, cleared } = await recordDrift(prisma, {
       deviceId: device.id, state, commitMarker: marker, comparedVersion: latest.version, diff,
       changedBy: newest?.user || null, changedAt: newest?.at ? new Date(newest.at) : null,
     }, now);
+    await publishAlarms(raised, cleared);
     return { reading: state, fullRead: true };
+  }
+
+  /** One event per alarm raised or cleared, keyed by the alarm so that a retried attempt repeats none. */
+  async function publishAlarms(raised: { alarmId: string; tenantId: string | null }[], cleared: { alarmId: string; tenantId: string | null }[]) {
+    for (const [type, alarms] of [['alarm.raised', raised], ['alarm.cleared', cleared]] as const) {
+      for (const alarm of alarms) await publishEvent(deps, { tenantId: alarm.tenantId, type, workflowId: runningWorkflow(), data: { ...alarm } }, alarm.alarmId);
+    }
+  }
+
+  /** A device's status changed by whether it answered: its event, and its alarm's. */
+  async function publishReachability(change: ReachabilityChange) {
+    if (change.status) {
+      await publishEvent(deps, {
+        tenantId: change.device.tenantId, type: 'device.status_changed', workflowId: runningWorkflow(),
+        data: { siteId: change.device.siteId, deviceId: change.device.deviceId, hostname: change.device.hostname, status: change.status },
+      }, `${change.device.deviceId}/${change.status}`);
+    }
+    await publishAlarms(change.raised, change.cleared);
+  }
+
+  /**
+   * Whether the device answered, from its reading: a device that answered is online (back, if it
+   * was offline); one that did not is offline with an alarm, unless a run holding its lease is
+   * changing it (a reboot, a commit being confirmed).
+   */
+  async function noteReachability(device: DeviceRow, error: unknown, leaseHolder: string | undefined) {
+    if (error === undefined) {
+      if (device.status === 'offline' || device.alarms.length > 0) await publishReachability(await markReachable(prisma, { deviceId: device.id }));
+      return;
+    }
+    if (!(error instanceof DeviceError) || !['unreachable', 'timeout'].includes(error.kind)) return;
+    if (device.serial && await leasedByAnother(device.serial, leaseHolder)) return;
+    await publishReachability(await markUnreachable(prisma, { deviceId: device.id, reason: error.message }));
   }
 
   return {
     /** The devices drift reconciliation reads: those in service with a management address. */
     async listReconciledDevices(): Promise<{ deviceIds: string[] }> {
       const rows = await prisma.device.findMany({
-        where: { status: { in: [...reconciledDeviceStatuses.values] }, serial: { not: null }, managementAddress: { not: null } },
+        where: { status: { in: [...reachabilityDeviceStatuses.values] }, serial: { not: null }, managementAddress: { not: null } },
         select: { id: true }, orderBy: { id: 'asc' },
       });
       return { deviceIds: rows.map((row) => row.id) };
@@ -108,10 +146,13 @@ export function createDriftActivities(deps: DeviceActivityDependencies & { clien
       const now = new Date();
       await Promise.all(Array.from({ length: Math.min(devicesAtOnce, queue.length) }, async () => {
         for (let device = queue.shift(); device; device = queue.shift()) {
+          let failure: unknown;
           const { reading, fullRead } = await readDevice(device, input.leaseHolder, now).catch((error: unknown) => {
             context.log.warn('drift reconciliation could not read a device', { deviceId: device!.id, serial: device!.serial, error: (error as Error).message });
+            failure = error;
             return { reading: 'unreachable' as const, fullRead: false };
           });
+          if (reading !== 'unrecorded') await noteReachability(device, failure, input.leaseHolder);
           tally.checked++;
           if (fullRead) tally.fullReads++;
           tally.readings[reading]++;
@@ -126,10 +167,12 @@ export function createDriftActivities(deps: DeviceActivityDependencies & { clien
 
 function loadDevices(prisma: PrismaClient, deviceIds: string[]) {
   return prisma.device.findMany({
-    where: { id: { in: deviceIds }, status: { in: [...reconciledDeviceStatuses.values] } },
+    where: { id: { in: deviceIds }, status: { in: [...reachabilityDeviceStatuses.values] } },
     select: {
-      id: true, serial: true, platform: true, managementAddress: true, netconfPort: true, snmpPort: true, hostKeySha256: true, drift: true,
+      id: true, status: true, serial: true, platform: true, managementAddress: true, netconfPort: true, snmpPort: true, hostKeySha256: true, drift: true,
       configVersions: { orderBy: { version: 'desc' }, take: 1, select: { id: true, version: true } },
+      // Its open unreachable alarm, if any: cleared once it answers, whatever put it back online.
+      alarms: { where: { type: alarmTypes.deviceUnreachable, state: { not: 'cleared' } }, select: { id: true }, take: 1 },
     },
   });
 }

@@ -17,7 +17,8 @@ import { problems } from '../problems.ts';
 export const eventTypes = [
   'run.started', 'run.completed', 'run.failed', 'run.cancelled', 'run.terminated', 'run.timed_out',
   'site.status_changed', 'site.activated', 'site.decommissioned',
-  'device.admitted', 'device.status_changed', 'device.rma_opened', 'device.replaced', 'device.rma_failed', 'device.rma_aborted', 'alarm.raised',
+  'device.admitted', 'device.status_changed', 'device.rma_opened', 'device.replaced', 'device.rma_failed', 'device.rma_aborted',
+  'alarm.raised', 'alarm.acknowledged', 'alarm.cleared',
 ] as const;
 
 const eventPattern = z.string().refine(

@@ -6,13 +6,14 @@
 // device), and a box nobody expects is listed once among the unclaimed devices, for an operator to
 // assign (or pick as the spare of a replacement).
 import { timingSafeEqual } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { Prisma, type PrismaClient } from '../../prisma/client.ts';
 import { alarmTypes } from '../../domain/alarm-types.ts';
 import { awaitingBoxDeviceStatuses } from '../../domain/choices.ts';
 import { raiseAlarm } from '../../inventory/alarms.ts';
+import { publishAlarmEvents, type EventDependencies } from '../events.ts';
 import { phoneHomeSignal, ztpWorkflowId } from '../../workflows/ztp.messages.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
@@ -76,7 +77,7 @@ async function claimableSerials(prisma: PrismaClient, tenantIds: string[], optio
   return rows.map((row) => row.serial);
 }
 
-export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temporal: Client }): Router {
+export function ztpRouter(api: ApiDefinition, deps: EventDependencies): Router {
   const router = Router();
   const { prisma, temporal } = deps;
 
@@ -97,9 +98,12 @@ export function ztpRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temp
         // An assigned box has no code to give: the host key it reported is its proof.
         (!d.activationCodeHash && !!d.hostKeySha256 && d.hostKeySha256 === body.hostKeySha256);
       const device = waiting.find(proves);
-      const alarm = (d: (typeof known)[number], type: string, message: string) => raiseAlarm(prisma, {
-        tenantId: d.site.tenantId, siteId: d.siteId, deviceId: d.id, type, severity: 'major', message, dedupeKey: `${type}:${d.id}`,
-      });
+      const alarm = async (d: (typeof known)[number], type: string, message: string) => {
+        const { alarm: row, raised } = await raiseAlarm(prisma, {
+          tenantId: d.site.tenantId, siteId: d.siteId, deviceId: d.id, type, severity: 'major', message, dedupeKey: `${type}:${d.id}`,
+        });
+        if (raised) await publishAlarmEvents(deps, 'alarm.raised', [row]);
+      };
       if (!device) {
         for (const d of waiting) {
           await alarm(d, alarmTypes.activationRefused, `${body.serial} phoned home from ${body.address} for ${d.site.name} with ${body.activationCode ? 'a wrong' : 'no'} activation code.`);
