@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { seriousViolations } from './axe.ts';
 import { consoleErrors, e2eFleet } from './environment.ts';
 import { keepScreenshot, screenshotWizardStep } from './screenshots.ts';
 import { signIn } from './sign-in.ts';
@@ -9,10 +10,12 @@ const main = (page: Page) => page.getByRole('main');
 const desktop = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
 
-/** The page at both sizes: test-results/screenshots/network-service/<name>-1280x800.png and -390x844.png. */
+/** The page at both sizes, with no serious accessibility violation: test-results/screenshots/network-service/<name>-1280x800.png and -390x844.png. */
 async function bothSizes(page: Page, name: string) {
+  expect(await seriousViolations(page)).toEqual([]);
   await keepScreenshot(page, 'network-service', `${name}-1280x800`);
   await page.setViewportSize(phone);
+  expect(await seriousViolations(page)).toEqual([]);
   await keepScreenshot(page, 'network-service', `${name}-390x844`);
   await page.setViewportSize(desktop);
 }

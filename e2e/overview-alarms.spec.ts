@@ -96,7 +96,7 @@ test.describe('the network at a glance', () => {
   test('a device that stops answering raises one alarm, acknowledged with a note, which clears itself when the box answers again', async ({ page }) => {
     test.setTimeout(150_000);
     const errors = consoleErrors(page);
-    const hostname = 'ostend-pharmacy';
+    const hostname = 'knokke-pharmacy';
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alarms' }).click();
     await expect(page.getByRole('heading', { name: 'Alarms', level: 2 })).toBeVisible();
     const unreachable = page.getByRole('row').filter({ hasText: `${hostname} does not answer` });

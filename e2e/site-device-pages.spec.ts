@@ -83,7 +83,7 @@ test.describe('site and device pages', () => {
     const device = page.getByRole('table', { name: 'Devices' }).getByRole('row', { name: new RegExp(hostname) });
     await expect(device).toContainText('Answering, up', { timeout: 30_000 });
     await expect(device).toContainText('Online');
-    await expect(device.getByRole('link', { name: `Configuration versions of ${hostname}` })).toBeVisible();
+    await expect(device.getByRole('link', { name: new RegExp(`^Version \\d+, the configuration versions of ${hostname}$`) })).toBeVisible();
     await expect(page.getByRole('table', { name: 'WAN links' }).getByRole('row', { name: /internet/ })).toContainText('Up');
     await expect(page.getByRole('table', { name: 'Site runs' }).getByRole('link', { name: `Site onboarding of ${siteName}` })).toBeVisible();
     await screenshots(page, '02-site-active');

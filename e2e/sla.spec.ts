@@ -133,7 +133,7 @@ test.describe('SLA', () => {
     await control(page.request, 'PUT', impairment, { shape: 'step', to: { latencyMs: 400 } });
     try {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sites' }).click();
-      await page.getByRole('link', { name: `Application SLAs of ${e2eFleet.slaSite()}` }).click();
+      await page.getByRole('link', { name: `SLA of ${e2eFleet.slaSite()}` }).click();
       await expect(page.getByRole('heading', { name: `${e2eFleet.slaSite()}: application SLAs`, level: 2 })).toBeVisible();
 
       // The poller sees the round trip break the SLA, steering moves voice: the page follows by itself.
