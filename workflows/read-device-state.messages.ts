@@ -6,23 +6,5 @@ export interface ReadDeviceStateInput {
   target: DeviceTarget;
 }
 
-export interface DeviceInterfaceState {
-  name: string;
-  adminUp: boolean;
-  operUp: boolean;
-  addresses: string[];
-}
-
-export interface DeviceState {
-  hostName: string;
-  model: string;
-  serial: string;
-  softwareVersion: string;
-  uptimeSeconds: number;
-  interfaces: DeviceInterfaceState[];
-  /** When the device answered (ISO 8601). */
-  readAt: string;
-}
-
 /** One read per request: reads of one device never join each other, so each id is new. */
 export const readDeviceStateWorkflowId = (deviceId: string, requestId: string) => `device-state/${deviceId}/${requestId}`;

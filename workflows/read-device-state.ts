@@ -4,7 +4,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import { deviceReadActivity } from './activity-options.ts';
-import type { DeviceState, ReadDeviceStateInput } from './read-device-state.messages.ts';
+import type { DeviceState } from '../domain/device-state.ts';
+import type { ReadDeviceStateInput } from './read-device-state.messages.ts';
 
 const reads = proxyActivities<DeviceActivities>({
   ...deviceReadActivity,

@@ -17,7 +17,7 @@ import { driverFor } from './drivers/registry.ts';
 import { DeviceError } from './errors.ts';
 import { toApplicationFailure } from './failures.ts';
 import { createDeviceSecrets } from './secrets.ts';
-import type { DeviceState } from '../../workflows/read-device-state.messages.ts';
+import type { DeviceState } from '../../domain/device-state.ts';
 import { credentialsBox, deviceCredentials, rotationLogin, type OpenedCredentials } from '../../inventory/credentials.ts';
 import { SecretBoxError, type SecretBox } from '../../runtime/secret-box.ts';
 

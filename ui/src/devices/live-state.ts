@@ -1,21 +1,6 @@
 // What a device reports now (GET /devices/<id>/state), as the site and device pages show it: a
 // reading, a device that cannot be reached (with why), or one with no box to ask yet.
-export interface DeviceInterfaceState {
-  name: string;
-  adminUp: boolean;
-  operUp: boolean;
-  addresses: string[];
-}
-
-export interface DeviceState {
-  hostName: string;
-  model: string;
-  serial: string;
-  softwareVersion: string;
-  uptimeSeconds: number;
-  interfaces: DeviceInterfaceState[];
-  readAt: string;
-}
+import type { DeviceState } from '../../../domain/device-state.ts';
 
 /** GET /devices/<id>/state: the reading, or why the device cannot be reached. */
 export type DeviceAnswer = ({ reachable: true } & DeviceState) | { reachable: false; reason: string; failureType: string | null };
