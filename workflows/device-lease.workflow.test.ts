@@ -10,6 +10,7 @@ import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createLeaseActivities } from '../activities/leases.ts';
 import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
+import { tracingOptions, workflowTracingModule } from '../scripts/worker-observability.ts';
 import { deviceLease } from './device-lease.ts';
 import { deviceLeaseWorkflowId, leaseStateQuery, type DeviceLeaseState } from './device-lease.messages.ts';
 import { finishSignal, leaseHolder } from './device-lease.fixture.ts';
@@ -78,6 +79,22 @@ describe('deviceLease', () => {
       const history = History.fromObject(JSON.parse(readFileSync(join(historiesDirectory, file), 'utf8')));
       await Worker.runReplayHistory({ workflowsPath: require.resolve('./index.ts') }, history, file);
     }
+  });
+
+  it('replays every recorded history with the tracing interceptors the production bundle carries', async () => {
+    const files = readdirSync(historiesDirectory).filter((file) => file.endsWith('.json'));
+    const histories = files.map((file) => ({ workflowId: file, history: History.fromObject(JSON.parse(readFileSync(join(historiesDirectory, file), 'utf8'))) }));
+    // What a worker on the prebuilt bundle without a collector has: the interceptors, and a sink that drops their spans.
+    const { sinks } = tracingOptions(undefined, { bundled: true, workflows: true });
+    const replays = Worker.runReplayHistories({ workflowsPath: require.resolve('./index.ts'), interceptors: { workflowModules: [workflowTracingModule] }, sinks }, histories);
+    const failed: string[] = [];
+    let replayed = 0;
+    for await (const result of replays) {
+      replayed += 1;
+      if (result.error) failed.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    assert.deepEqual(failed, []);
+    assert.equal(replayed, files.length);
   });
 
   it('when the device stays busy, fails with DeviceBusy naming the run that holds it, and leaves the queue', async () => {
