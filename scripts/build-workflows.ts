@@ -8,7 +8,7 @@ import { workflowTracingModule } from './worker-observability.ts';
 
 const require = createRequire(import.meta.url);
 const output = join(import.meta.dirname, '..', 'dist', 'workflow-bundle.js');
-// The tracing interceptors are always in: a worker without OTEL_EXPORTER_OTLP_ENDPOINT drops their spans.
+// The workflow interceptors that carry a trace are always in (they add no command: runs replay alike).
 const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), workflowInterceptorModules: [workflowTracingModule] });
 mkdirSync(dirname(output), { recursive: true });
 writeFileSync(output, code);

@@ -173,12 +173,13 @@ describe('metrics and traces', { timeout: 240_000 }, () => {
     const traceId = rollbackTraceparent.split('-')[1]!;
     const names = (service: string) => receiver.spans.filter((s) => s.traceId === traceId && s.service === service).map((s) => s.name);
     await eventually('the worker exported its spans', async () => names('branchline-worker'),
-      (worker) => worker.includes('RunWorkflow:restoreConfiguration') && worker.includes('RunActivity:restoreConfiguration') && worker.some((name) => name.startsWith('netconf ')), 30_000);
+      (worker) => worker.includes('RunActivity:closeRun') && worker.some((name) => name.startsWith('netconf ')), 30_000);
     const api = names('branchline-api');
     assert.ok(api.includes(`POST ${rollbackRoute}`), api.join(', '));
     assert.ok(api.includes('StartWorkflow:restoreConfiguration'), api.join(', '));
     const worker = names('branchline-worker');
-    for (const name of ['RunWorkflow:restoreConfiguration', 'StartActivity:restoreConfiguration', 'RunActivity:restoreConfiguration', 'RunActivity:recordConfiguration', 'netconf edit-config', 'netconf commit-configuration']) {
+    // The run carries the trace to each activity it starts (workflows/trace-propagation.ts), and a device activity to its rpcs.
+    for (const name of ['RunActivity:requestDeviceLease', 'RunActivity:restoreConfiguration', 'RunActivity:recordConfiguration', 'RunActivity:closeRun', 'netconf edit-config', 'netconf commit-configuration']) {
       assert.ok(worker.includes(name), `${name} in ${worker.join(', ')}`);
     }
     // One tree: every span's parent is a span of the trace, or the caller's.

@@ -3,19 +3,15 @@
 // counted and timed at the edge of the devices queue, and, when tracing is on, the OpenTelemetry
 // interceptors that carry a trace from the client through workflows and activities.
 import { createRequire } from 'node:module';
-import { Resource } from '@opentelemetry/resources';
-import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ApplicationFailure, CancelledFailure, type MetricMeter } from '@temporalio/common';
-import {
-  makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry';
+import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, MetricsExporterConfig, WorkerOptions } from '@temporalio/worker';
 import type { Tracing } from '../runtime/tracing.ts';
 
 const require = createRequire(import.meta.url);
 
-/** The OpenTelemetry workflow interceptors, bundled with the workflows (the production bundle always has them). */
-export const workflowTracingModule = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+/** The workflow interceptors that carry a trace through runs (workflows/trace-propagation.ts), in every bundle. */
+export const workflowTracingModule = require.resolve('../workflows/trace-propagation.ts');
 
 /** Bucket bounds, in seconds, of Branchline's histograms (the SDK's defaults stop at 10 s). */
 export const histogramBuckets: Record<string, number[]> = {
@@ -76,20 +72,13 @@ const activityTracing: ActivityInterceptorsFactory = (context) => ({
 });
 
 /**
- * A worker's tracing options. With tracing, workflow spans go through a sink to the process's span
- * processor and activities get spans of their own. Without it, a development worker adds nothing;
- * a worker on the prebuilt bundle (which carries the workflow interceptors) gets a sink that drops
- * the spans, so the bundle runs alike either way.
+ * A worker's tracing options. Workflows always carry a trace they are given (the interceptors add
+ * no command, so a run replays alike with tracing on or off); with tracing, activities get spans
+ * of their own, children of the span that started their run. The prebuilt bundle has the workflow
+ * interceptors already.
  */
-export function tracingOptions(tracing: Tracing | undefined, options: { bundled: boolean; workflows: boolean; activities?: ActivityInterceptorsFactory[] }): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+export function tracingOptions(tracing: Tracing | undefined, options: { bundled: boolean; workflows: boolean; activities?: ActivityInterceptorsFactory[] }): Pick<WorkerOptions, 'interceptors'> {
   const activity = [...(options.activities ?? []), ...(tracing ? [activityTracing] : [])];
-  const sinks = !options.workflows ? undefined
-    : tracing ? { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) }
-    : options.bundled ? { exporter: makeWorkflowExporter(new NoopSpanProcessor(), new Resource({})) }
-    : undefined;
-  return {
-    interceptors: { activity, workflowModules: tracing && options.workflows && !options.bundled ? [workflowTracingModule] : [] },
-    ...(sinks ? { sinks } : {}),
-  };
+  return { interceptors: { activity, workflowModules: options.workflows && !options.bundled ? [workflowTracingModule] : [] } };
 }
 

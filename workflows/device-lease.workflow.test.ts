@@ -10,7 +10,7 @@ import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createLeaseActivities } from '../activities/leases.ts';
 import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
-import { tracingOptions, workflowTracingModule } from '../scripts/worker-observability.ts';
+import { workflowTracingModule } from '../scripts/worker-observability.ts';
 import { deviceLease } from './device-lease.ts';
 import { deviceLeaseWorkflowId, leaseStateQuery, type DeviceLeaseState } from './device-lease.messages.ts';
 import { finishSignal, leaseHolder } from './device-lease.fixture.ts';
@@ -81,12 +81,10 @@ describe('deviceLease', () => {
     }
   });
 
-  it('replays every recorded history with the tracing interceptors the production bundle carries', async () => {
+  it('replays every recorded history with the trace-carrying interceptors every worker runs', async () => {
     const files = readdirSync(historiesDirectory).filter((file) => file.endsWith('.json'));
     const histories = files.map((file) => ({ workflowId: file, history: History.fromObject(JSON.parse(readFileSync(join(historiesDirectory, file), 'utf8'))) }));
-    // What a worker on the prebuilt bundle without a collector has: the interceptors, and a sink that drops their spans.
-    const { sinks } = tracingOptions(undefined, { bundled: true, workflows: true });
-    const replays = Worker.runReplayHistories({ workflowsPath: require.resolve('./index.ts'), interceptors: { workflowModules: [workflowTracingModule] }, sinks }, histories);
+    const replays = Worker.runReplayHistories({ workflowsPath: require.resolve('./index.ts'), interceptors: { workflowModules: [workflowTracingModule] } }, histories);
     const failed: string[] = [];
     let replayed = 0;
     for await (const result of replays) {
