@@ -16,7 +16,6 @@ export const workflowTracingModule = require.resolve('../workflows/trace-propaga
 /** Bucket bounds, in seconds, of Branchline's histograms (the SDK's defaults stop at 10 s). */
 export const histogramBuckets: Record<string, number[]> = {
   branchline_device_operation_duration_seconds: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
-  branchline_device_lease_wait_seconds: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
 };
 
 /**

@@ -2,7 +2,7 @@
 // the change, and give them back on every path out, compensation and cancellation included.
 import type { Duration } from '@temporalio/common';
 import {
-  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, metricMeter, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { temporalActivity } from './activity-options.ts';
@@ -46,16 +46,11 @@ export async function withDeviceLeases<T>(
   const holderWorkflowId = workflowInfo().workflowId;
   const ordered = [...new Set(serials)].sort();
   const taken: string[] = [];
-  // Emitted once, not again on replay: workflow time, so the wait as the run saw it.
-  const leaseWait = metricMeter.createHistogram('branchline_device_lease_wait_seconds', 'float', 's', "How long a change waited for a device's lease, by outcome (granted, busy)");
   try {
     for (const serial of ordered) {
       taken.push(serial);
-      const asked = Date.now();
       await requestDeviceLease({ serial, request: { holderWorkflowId, purpose } });
-      const wasGranted = await condition(() => granted.has(serial), waitUpTo);
-      leaseWait.record((Date.now() - asked) / 1000, { outcome: wasGranted ? 'granted' : 'busy' });
-      if (!wasGranted) {
+      if (!(await condition(() => granted.has(serial), waitUpTo))) {
         const { holder } = await describeDeviceLease({ serial });
         throw ApplicationFailure.nonRetryable(
           `Device ${serial} is busy with another change${holder ? ` (${holder.purpose}, run ${holder.holderWorkflowId})` : ''}.`,
