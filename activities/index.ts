@@ -1,6 +1,7 @@
 // Every activity, built from its dependencies. Only the worker calls this (STYLE: the worker is
 // the one place that wires implementations); workflows import the types.
 import type { Client } from '@temporalio/client';
+import type { MetricMeter } from '@temporalio/common';
 import type { PrismaClient } from '../prisma/client.ts';
 import { createDeviceActivities, type DeviceCredentials } from './devices/activities.ts';
 import type { Transports } from './devices/drivers/contract.ts';
@@ -33,6 +34,8 @@ export interface ActivityDependencies {
   imageBaseUrl: string;
   /** Where webhooks may go: public addresses and the networks the SP allows. */
   webhookDestinations: WebhookDestinations;
+  /** Where Branchline's counters go (the worker's runtime meter, served on its /metrics); none when absent. */
+  metrics?: MetricMeter;
 }
 
 export function createActivities(deps: ActivityDependencies) {

@@ -2,6 +2,7 @@
 // admit the boxes that phone home, raise alarms and keep the run summaries for lists. Each activity
 // reads or writes through inventory/ and publishes the event that follows.
 import type { Client } from '@temporalio/client';
+import { noopMetricMeter, type MetricMeter } from '@temporalio/common';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { DecommissionPlan, DeviceTarget, DeviceTunnelPlan, RmaPlan, SitePlan } from '../domain/site-plan.ts';
 import { raiseAlarm, type AlarmChange, type AlarmRaised } from '../inventory/alarms.ts';
@@ -19,8 +20,11 @@ export async function publishAlarmsCleared(deps: { prisma: PrismaClient; client:
   for (const alarm of cleared) await publishEvent(deps, { tenantId: alarm.tenantId, type: 'alarm.cleared', workflowId: runningWorkflow(), data: { ...alarm } }, alarm.alarmId);
 }
 
-export function createSiteActivities(deps: { prisma: PrismaClient; client: Client }) {
+export function createSiteActivities(deps: { prisma: PrismaClient; client: Client; metrics?: MetricMeter }) {
   const { prisma } = deps;
+  const metrics = deps.metrics ?? noopMetricMeter;
+  const runsStarted = metrics.createCounter('branchline_runs_started', '{run}', 'Runs begun, by kind');
+  const runsFinished = metrics.createCounter('branchline_runs_finished', '{run}', 'Runs ended, by kind and outcome (completed, failed, cancelled, terminated, timed_out)');
 
   return {
     /** The site as onboarding needs it; a site that cannot be onboarded now fails with SiteNotReady and the reason. */
@@ -109,12 +113,14 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
     /** A run's summary for lists; a campaign spans many sites and names none. */
     async recordRun(input: RunStart): Promise<void> {
       await recordRun(prisma, input);
+      runsStarted.add(1, { kind: input.kind });
       await publishEvent(deps, { tenantId: input.tenantId, type: 'run.started', workflowId: input.workflowId, data: { runId: input.runId, kind: input.kind, siteId: input.siteId ?? null, ticket: input.ticket ?? null } });
     },
 
     async closeRun(input: RunEnd): Promise<void> {
       const run = await closeRun(prisma, input);
       if (!run) return;
+      runsFinished.add(1, { kind: run.kind, outcome: input.status });
       await publishEvent(deps, { tenantId: run.tenantId, type: `run.${input.status}`, workflowId: run.workflowId, data: { runId: run.runId, kind: run.kind, siteId: run.siteId, ticket: run.ticket, error: input.error ?? null } });
     },
 

@@ -3,11 +3,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import type { Tracer } from '@opentelemetry/api';
 import express, { type Express } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { problemMiddleware } from './errors.ts';
+import type { ApiMetrics } from './metrics.ts';
+import { requestSpans } from './tracing.ts';
 import { ApiDefinition, unmatchedRoute } from './openapi.ts';
 import { problems } from './problems.ts';
 import type { ImageStore } from '../inventory/images.ts';
@@ -79,6 +82,10 @@ export interface AppDependencies {
   trustProxy?: TrustProxy;
   /** The deployment's key: device credentials are sealed with it as they arrive; without it, they are refused. */
   secretsKey?: Buffer;
+  /** Request latency is measured into these (served apart, on API_METRICS_PORT); none when absent. */
+  metrics?: ApiMetrics;
+  /** A span per request, when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT); none when absent. */
+  tracer?: Tracer;
 }
 
 export type TrustProxy = false | number | string[];
@@ -98,6 +105,8 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   // Behind a reverse proxy, the client's address and scheme are the proxy's to say (rate limits,
   // throttles, the session cookie's Secure flag); only the proxies named are believed.
   app.set('trust proxy', deps.trustProxy ?? false);
+  if (deps.tracer) app.use(requestSpans(deps.tracer));
+  if (deps.metrics) app.use(deps.metrics.requestTimer());
   // No other site may frame these pages (clickjacking), and browsers take every answer as the type it says.
   app.use((_req, res, next) => {
     res.setHeader('X-Frame-Options', 'DENY');

@@ -183,7 +183,10 @@ export class ApiDefinition {
         default: { description: 'An error, as RFC 9457 problem details', content: { 'application/problem+json': { schema: problemSchema } } },
       },
     });
+    const template = this.basePath + route.path;
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+      // Metrics and traces name the request by its route, not by its ids.
+      res.locals['routeTemplate'] = template;
       let claimed: { actor: string; key: string } | undefined;
       try {
         // Input no handler could store is refused before the caller is even looked up, so it reaches no database.

@@ -6,18 +6,25 @@ import { WebhookDestinations } from '../runtime/webhook-destinations.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { ConfigError, loadServiceConfig, requireSecretsKey } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { startTracing } from '../runtime/tracing.ts';
 import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
 import { ensureAdministrator } from './access/administrator.ts';
 import { createApp } from './app.ts';
 import { EventHub } from './event-hub.ts';
-import { connectTemporal } from './temporal.ts';
+import { ApiMetrics, serveMetrics } from './metrics.ts';
+import { apiClientInterceptors, connectTemporal } from './temporal.ts';
 
 async function main() {
   const config = loadServiceConfig();
   const log = createLogger('api', config.LOG_LEVEL);
+  // Before anything else, so every span and log line after it knows its trace.
+  const tracing = startTracing({ serviceName: 'branchline-api', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const metrics = config.API_METRICS_PORT === undefined ? undefined : new ApiMetrics({ process: true });
   const prisma = createPrismaClient(config.DATABASE_URL);
   const access = await temporalAccess(config, log);
-  const { client, connection } = await connectTemporal(clientConnectionOptions(config.TEMPORAL_ADDRESS, access), config.TEMPORAL_NAMESPACE);
+  const { client, connection } = await connectTemporal(
+    clientConnectionOptions(config.TEMPORAL_ADDRESS, access), config.TEMPORAL_NAMESPACE, apiClientInterceptors({ metrics, tracing: !!tracing }),
+  );
   const images = new ImageStore(join(config.dataDir, 'images'));
   const administrator = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, passwordFile: config.adminPasswordFile };
   if ((await ensureAdministrator(prisma, administrator)).created) log.info({ email: config.ADMIN_EMAIL }, 'no account existed: SP admin created');
@@ -28,7 +35,17 @@ async function main() {
     webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
     trustProxy: config.TRUST_PROXY,
     secretsKey: requireSecretsKey(config),
+    ...(metrics ? { metrics } : {}),
+    ...(tracing ? { tracer: tracing.tracer } : {}),
   });
+  const metricsServer = metrics && config.API_METRICS_PORT !== undefined
+    ? await serveMetrics(metrics.registry, config.METRICS_HOST, config.API_METRICS_PORT).catch((error: unknown) => {
+      log.fatal({ err: error, host: config.METRICS_HOST, port: config.API_METRICS_PORT }, 'API metrics cannot listen (API_METRICS_PORT)');
+      process.exit(1);
+    })
+    : undefined;
+  if (metricsServer) log.info({ url: metricsServer.url }, 'API metrics served');
+  if (tracing) log.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'traces exported over OTLP');
 
   const server = app.listen(config.PORT, config.HOST, () => {
     log.info({ host: config.HOST, port: config.PORT }, 'API listening');
@@ -48,7 +65,8 @@ async function main() {
     setTimeout(() => server.closeAllConnections(), 5000).unref();
     await new Promise((resolve) => server.close(resolve));
     access.token?.close();
-    await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close()]);
+    metricsServer?.close();
+    await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close(), tracing?.shutdown()]);
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));

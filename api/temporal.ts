@@ -1,8 +1,25 @@
-import { Client, Connection, isGrpcServiceError, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, type ConnectionOptions, type WorkflowClientInterceptor } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import type { ApiMetrics } from './metrics.ts';
 
-export async function connectTemporal(options: ConnectionOptions, namespace: string): Promise<{ client: Client; connection: Connection }> {
+/**
+ * What the API's client does around each call: counts the runs it starts (with metrics) and, with
+ * tracing, carries the request's trace into the workflows it starts, signals and updates.
+ */
+export function apiClientInterceptors(options: { metrics?: ApiMetrics | undefined; tracing?: boolean }): WorkflowClientInterceptor[] {
+  return [
+    ...(options.metrics ? [options.metrics.runStartCounter()] : []),
+    ...(options.tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : []),
+  ];
+}
+
+export async function connectTemporal(
+  options: ConnectionOptions,
+  namespace: string,
+  interceptors: WorkflowClientInterceptor[] = [],
+): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect(options);
-  return { client: new Client({ connection, namespace }), connection };
+  return { client: new Client({ connection, namespace, interceptors: { workflow: interceptors } }), connection };
 }
 
 /** gRPC's codes for no answer: the server is down or out of reach, or did not answer before the deadline. */

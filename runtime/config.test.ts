@@ -67,3 +67,20 @@ describe('TRUST_PROXY', () => {
     assert.throws(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' }), /TRUST_PROXY/);
   });
 });
+
+describe('loadConfig › metrics and traces', () => {
+  it('serves no metrics and exports no traces unless told', () => {
+    const config = loadConfig({});
+    assert.equal(config.API_METRICS_PORT, undefined);
+    assert.equal(config.WORKER_METRICS_PORT, undefined);
+    assert.equal(config.OTEL_EXPORTER_OTLP_ENDPOINT, undefined);
+    assert.equal(config.METRICS_HOST, '127.0.0.1');
+    assert.equal(loadConfig({ API_METRICS_PORT: '', WORKER_METRICS_PORT: '' }).WORKER_METRICS_PORT, undefined);
+  });
+
+  it('reads the ports and the collector, and refuses a port that is not one', () => {
+    const config = loadConfig({ API_METRICS_PORT: '9464', WORKER_METRICS_PORT: '9465', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' });
+    assert.deepEqual([config.API_METRICS_PORT, config.WORKER_METRICS_PORT, config.OTEL_EXPORTER_OTLP_ENDPOINT], [9464, 9465, 'http://collector:4318']);
+    assert.throws(() => loadConfig({ WORKER_METRICS_PORT: 'ninety' }), /WORKER_METRICS_PORT/);
+  });
+});

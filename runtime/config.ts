@@ -6,6 +6,8 @@ import { parseNetwork, parseNetworks } from './address-kinds.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+/** A port, or unset (empty is unset): for listeners that are off unless asked for. */
+const optionalPort = z.preprocess((v) => (v === '' ? undefined : v), port.optional());
 
 /** CIDR networks, comma-separated; each wrong entry is named. */
 const networks = z.string().default('').transform((text, context) => {
@@ -111,6 +113,14 @@ export const configSchema = z.object({
   SIMULATOR_SNMP_PORT: port.default(10161),
   SIMULATOR_NETCONF_PORT: port.default(10830),
   SIMULATOR_CONTROL_PORT: port.default(8240),
+  /** The address the metrics listeners bind: loopback unless an operator's Prometheus scrapes from elsewhere. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The API's /metrics, on a port of its own (never the public one); unset: none. */
+  API_METRICS_PORT: optionalPort,
+  /** The worker's /metrics (the Temporal SDK's exporter, Branchline's series beside its own); unset: none. */
+  WORKER_METRICS_PORT: optionalPort,
+  /** An OTLP/HTTP collector (`http://collector:4318`): traces go to <endpoint>/v1/traces; unset: no tracing at all. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url().optional()),
 }).superRefine((config, context) => {
   // Branchline's client at the identity provider, for a Temporal server that checks tokens: all or nothing.
   if (!config.TEMPORAL_OAUTH_CLIENT_ID && !config.TEMPORAL_OAUTH_CLIENT_SECRET) return;

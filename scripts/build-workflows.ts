@@ -4,10 +4,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowTracingModule } from './worker-observability.ts';
 
 const require = createRequire(import.meta.url);
 const output = join(import.meta.dirname, '..', 'dist', 'workflow-bundle.js');
-const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts') });
+// The workflow interceptors that carry a trace are always in (they add no command: runs replay alike).
+const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), workflowInterceptorModules: [workflowTracingModule] });
 mkdirSync(dirname(output), { recursive: true });
 writeFileSync(output, code);
 console.log(`workflow bundle written: ${output} (${(code.length / 1024).toFixed(0)} KiB)`);

@@ -12,6 +12,9 @@ import { Client, Connection } from '@temporalio/client';
 import { ImageStore } from '../inventory/images.ts';
 import { createApp } from '../api/app.ts';
 import { EventHub } from '../api/event-hub.ts';
+import type { ApiMetrics } from '../api/metrics.ts';
+import { apiClientInterceptors } from '../api/temporal.ts';
+import type { Tracer } from '@opentelemetry/api';
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
 export { simulatorImage } from '../simulator/device.ts';
@@ -45,6 +48,10 @@ export interface LabOptions {
   workerDatabaseUrl?: string;
   /** Universal CPEs' guests (their first address, boot time), for fleets with NFX models. */
   vnfGuests?: { baseAddress: string; bootMs?: number };
+  /** The API's metrics and tracer, as api/server.ts gives them (its client counts and traces its starts too). */
+  apiObservability?: { metrics?: ApiMetrics; tracer?: Tracer };
+  /** More of the worker process's environment (WORKER_METRICS_PORT, OTEL_EXPORTER_OTLP_ENDPOINT). */
+  workerEnv?: Record<string, string>;
 }
 
 export interface Lab {
@@ -75,7 +82,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   stops.push(() => prisma.$disconnect());
   const connection = await Connection.connect({ address: options.temporalAddress });
   stops.push(() => connection.close());
-  const client = new Client({ connection, namespace: options.namespace });
+  const observability = options.apiObservability ?? {};
+  const client = new Client({
+    connection, namespace: options.namespace,
+    interceptors: { workflow: apiClientInterceptors({ metrics: observability.metrics, tracing: !!observability.tracer }) },
+  });
   const imageDirectory = mkdtempSync(join(tmpdir(), 'branchline-images-'));
   stops.push(async () => rmSync(imageDirectory, { recursive: true, force: true }));
   const images = new ImageStore(imageDirectory);
@@ -90,6 +101,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     // The lab's callers are few and fast (one SP admin, a fleet behind one address): no limit to speak of.
     rateLimit: { perSecond: 100_000, burst: 100_000 },
     secretsKey,
+    ...(observability.metrics ? { metrics: observability.metrics } : {}),
+    ...(observability.tracer ? { tracer: observability.tracer } : {}),
   });
   const admin = await signInAs(prisma, { role: 'SP admin' });
   const server = await new Promise<Server>((resolve) => {
@@ -124,6 +137,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     DEVICE_SNMP_COMMUNITY: labCredentials.community,
     SECRETS_KEY: secretsKey.toString('hex'),
     ...(options.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: options.workflowBundlePath } : {}),
+    ...options.workerEnv,
   };
 
   async function startWorker() {

@@ -48,11 +48,14 @@ function alive(pid: number): boolean {
 interface Started {
   child: ChildProcess;
   output: () => string;
-  ports: { api: number; temporalUi: number };
+  ports: { api: number; temporalUi: number; apiMetrics: number; workerMetrics: number };
 }
 
 async function npmStart(dataDir: string, extraEnv: Record<string, string> = {}): Promise<Started> {
-  const ports = { api: await freePort(), temporal: await freePort(), temporalUi: await freePort(), postgres: await freePort(), simulator: await freePort() };
+  const ports = {
+    api: await freePort(), temporal: await freePort(), temporalUi: await freePort(), postgres: await freePort(), simulator: await freePort(),
+    apiMetrics: await freePort(), workerMetrics: await freePort(),
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: root,
     detached: true, // its own process group, as a terminal gives it: Ctrl-C goes to the whole group
@@ -61,6 +64,8 @@ async function npmStart(dataDir: string, extraEnv: Record<string, string> = {}):
       ...process.env,
       DATA_DIR: dataDir,
       PORT: String(ports.api),
+      API_METRICS_PORT: String(ports.apiMetrics),
+      WORKER_METRICS_PORT: String(ports.workerMetrics),
       TEMPORAL_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.temporalUi),
       EMBEDDED_POSTGRES_PORT: String(ports.postgres),
@@ -145,6 +150,9 @@ describe('npm start', () => {
       assert.match(started.output(), /UI\s+http:\/\/localhost:\d+\//);
       assert.match(started.output(), /API docs\s+http:\/\/localhost:\d+\/api\/docs/);
       assert.match(started.output(), /Temporal Web UI\s+http:\/\/localhost:\d+\//);
+      assert.match(started.output(), new RegExp(`Metrics\\s+http://127\\.0\\.0\\.1:${started.ports.apiMetrics}/metrics \\(API\\), http://127\\.0\\.0\\.1:${started.ports.workerMetrics}/metrics \\(worker\\)`));
+      assert.match(await (await fetch(`http://127.0.0.1:${started.ports.apiMetrics}/metrics`)).text(), /^# TYPE branchline_api_request_duration_seconds histogram$/m);
+      assert.match(await (await fetch(`http://127.0.0.1:${started.ports.workerMetrics}/metrics`)).text(), /^temporal_worker_start_total\b/m);
       assert.doesNotMatch(started.output(), /error|warn/i);
       const ready = (await (await fetch(`http://127.0.0.1:${started.ports.api}/readyz`)).json()) as { checks: Record<string, { ok: boolean }> };
       assert.equal(ready.checks['postgres']?.ok, true);

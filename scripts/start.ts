@@ -26,6 +26,10 @@ async function main() {
   const started = Date.now();
   const config = loadConfig();
   await assertPortFree(config.PORT, 'the API and UI', 'PORT');
+  // npm start serves both processes' metrics (a deployment chooses its own ports, or none).
+  const metricsPorts = { api: config.API_METRICS_PORT ?? 9464, worker: config.WORKER_METRICS_PORT ?? 9465 };
+  await assertPortFree(metricsPorts.api, "the API's metrics", 'API_METRICS_PORT');
+  await assertPortFree(metricsPorts.worker, "the worker's metrics", 'WORKER_METRICS_PORT');
   if (config.SIMULATOR_DEVICES > 0) await assertPortFree(config.SIMULATOR_CONTROL_PORT, "the simulator's control API", 'SIMULATOR_CONTROL_PORT');
 
   // A Temporal cluster named in TEMPORAL_ADDRESS may check tokens: the search attributes are registered with Branchline's.
@@ -52,6 +56,7 @@ async function main() {
     // …and reconciles the fleet's configurations every five minutes.
     DRIFT_RECONCILE_INTERVAL_SECONDS: '300',
     ...process.env, DATABASE_URL: platform.databaseUrl, TEMPORAL_ADDRESS: platform.temporalAddress,
+    API_METRICS_PORT: String(metricsPorts.api), WORKER_METRICS_PORT: String(metricsPorts.worker),
     ...(config.SECRETS_KEY ? {} : { SECRETS_KEY: keptSecretsKey(config.secretsKeyFile) }),
   };
   const logs = join(config.dataDir, 'logs');
@@ -101,6 +106,8 @@ async function main() {
     await waitFor('The simulator', () => answersOk(`${simulatorUrl}/devices`), { timeoutMs: 120_000, child: children[2] });
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const metricsHost = config.METRICS_HOST === '0.0.0.0' || config.METRICS_HOST === '::' ? 'localhost' : config.METRICS_HOST.includes(':') ? `[${config.METRICS_HOST}]` : config.METRICS_HOST;
+  const metricsUrl = (port: number) => `http://${metricsHost}:${port}/metrics`;
   const generated = readPasswordFile(config.adminPasswordFile);
   const signIn = config.ADMIN_PASSWORD
     ? `${config.ADMIN_EMAIL} with ADMIN_PASSWORD`
@@ -111,6 +118,7 @@ async function main() {
     UI                ${config.publicUrl}/   sign in as ${signIn}
     API docs          ${config.publicUrl}/api/docs
     Temporal Web UI   ${config.temporalUiUrl}/
+    Metrics           ${metricsUrl(metricsPorts.api)} (API), ${metricsUrl(metricsPorts.worker)} (worker), for Prometheus
 ${config.SIMULATOR_DEVICES > 0 ? `    Simulated fleet   ${config.SIMULATOR_DEVICES} devices from ${config.SIMULATOR_BASE_ADDRESS}; control API ${simulatorUrl}/devices\n` : ''}
   Logs are in ${logs}. Press Ctrl-C to stop; your data stays in ${config.dataDir}.
 `);

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
@@ -20,17 +21,26 @@ import { ensureDriftSchedule } from './drift-schedule.ts';
 import { ConfigError, loadServiceConfig, requireSecretsKey, type ServiceConfig } from '../runtime/config.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
 import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
+import { startTracing, type Tracing } from '../runtime/tracing.ts';
+import { deviceOperationMetrics, prometheusExporter, tracingOptions } from './worker-observability.ts';
 
 const require = createRequire(import.meta.url);
 
-/** Temporal's own logs (with workflow and activity context in their metadata) go through pino. */
-function installRuntimeLogger(log: Logger) {
+/**
+ * Temporal's own logs (with workflow and activity context in their metadata) go through pino; with
+ * WORKER_METRICS_PORT, the SDK's Prometheus exporter serves /metrics there, Branchline's series
+ * (made on the runtime's meter) among the SDK's.
+ */
+function installRuntime(config: Pick<ServiceConfig, 'METRICS_HOST' | 'WORKER_METRICS_PORT'>, log: Logger) {
   const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
     TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
   };
+  const port = config.WORKER_METRICS_PORT;
   Runtime.install({
     logger: new DefaultLogger('INFO', ({ level, message, meta }) => log[levels[level]]((meta ?? {}) as LogMetadata, message)),
+    ...(port === undefined ? {} : { telemetryOptions: { metrics: prometheusExporter(config.METRICS_HOST, port) } }),
   });
+  if (port !== undefined) log.info({ url: `http://${config.METRICS_HOST.includes(':') ? `[${config.METRICS_HOST}]` : config.METRICS_HOST}:${port}/metrics` }, 'worker metrics served');
 }
 
 /** Production workers load the prebuilt bundle (`npm run build:workflows`); development bundles at start. */
@@ -58,7 +68,7 @@ async function ensureTelemetry(client: Client, config: ServiceConfig, log: Logge
   }
 }
 
-export async function createWorkers(config: ServiceConfig, log: Logger) {
+export async function createWorkers(config: ServiceConfig, log: Logger, tracing?: Tracing) {
   const access = await temporalAccess(config, log);
   const { token } = access;
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, tls: access.tls ? {} : false, ...(token ? { apiKey: token.current } : {}) });
@@ -67,7 +77,12 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
     connection.setApiKey(value).catch((error: unknown) => log.warn({ err: error }, 'could not hand the renewed token to the worker connection'));
   });
   const clientConnection = await Connection.connect(clientConnectionOptions(config.TEMPORAL_ADDRESS, access));
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  // Runs and signals the activities start carry the trace of the activity that starts them.
+  const client = new Client({
+    connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE,
+    interceptors: { workflow: tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : [] },
+  });
+  const metrics = Runtime.instance().metricMeter;
   const prisma = createPrismaClient(config.DATABASE_URL);
   const transports = { netconf: new NetconfSessionPool({ maxSessions: 500, idleMs: 60_000 }), snmp: new SnmpClient() };
   const activities = createActivities({
@@ -75,6 +90,7 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
     credentials: { username: config.DEVICE_USERNAME, password: config.DEVICE_PASSWORD, community: config.DEVICE_SNMP_COMMUNITY },
     imageBaseUrl: config.publicUrl,
     webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
+    metrics,
   });
   const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20 seconds' } as const;
   // The pollers hold a session per device of their shards: a cap of their own, well above the device activities'.
@@ -89,6 +105,7 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
     ...common,
     taskQueue: taskQueues.orchestration,
     ...workflowSource(config),
+    ...tracingOptions(tracing, { bundled: !!config.WORKFLOW_BUNDLE_PATH, workflows: true }),
     activities,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
@@ -97,12 +114,14 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
   const devices = await Worker.create({
     ...common,
     taskQueue: taskQueues.devices,
+    ...tracingOptions(tracing, { bundled: false, workflows: false, activities: [deviceOperationMetrics(metrics)] }),
     activities,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_DEVICE_ACTIVITIES,
   });
   const telemetry = await Worker.create({
     ...common,
     taskQueue: taskQueues.telemetry,
+    ...tracingOptions(tracing, { bundled: false, workflows: false }),
     activities: telemetryActivities,
     maxConcurrentActivityTaskExecutions: config.TELEMETRY_MAX_SHARDS_PER_WORKER,
     // A shard's heartbeat is what it resumes from: sent within a second of a signal, not the SDK's
@@ -138,11 +157,14 @@ export async function createWorkers(config: ServiceConfig, log: Logger) {
 async function main() {
   const config = loadServiceConfig();
   const log = createLogger('worker', config.LOG_LEVEL);
-  installRuntimeLogger(log);
-  const workers = await createWorkers(config, log);
+  const tracing = startTracing({ serviceName: 'branchline-worker', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  if (tracing) log.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'traces exported over OTLP');
+  installRuntime(config, log);
+  const workers = await createWorkers(config, log, tracing);
   // The SDK already shuts workers down on SIGINT and SIGTERM; this says so in the log.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => log.info({ signal }, 'worker stopping'));
   await workers.run();
+  await tracing?.shutdown();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -11,6 +11,7 @@ import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { createLeaseActivities } from '../activities/leases.ts';
 import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
+import { workflowTracingModule } from '../scripts/worker-observability.ts';
 import { deviceLease } from './device-lease.ts';
 import { deviceLeaseWorkflowId, leaseStateQuery, type DeviceLeaseState } from './device-lease.messages.ts';
 import { finishSignal, leaseHolder } from './device-lease.fixture.ts';
@@ -90,6 +91,20 @@ describe('deviceLease', () => {
       Worker.runReplayHistory({ workflowsPath: require.resolve('./replay.nondeterministic.fixture.ts') }, history, 'device-lease.json'),
       (error: unknown) => error instanceof DeterminismViolationError,
     );
+  });
+
+  it('replays every recorded history with the trace-carrying interceptors every worker runs', async () => {
+    const files = readdirSync(historiesDirectory).filter((file) => file.endsWith('.json'));
+    const histories = files.map((file) => ({ workflowId: file, history: History.fromObject(JSON.parse(readFileSync(join(historiesDirectory, file), 'utf8'))) }));
+    const replays = Worker.runReplayHistories({ workflowsPath: require.resolve('./index.ts'), interceptors: { workflowModules: [workflowTracingModule] } }, histories);
+    const failed: string[] = [];
+    let replayed = 0;
+    for await (const result of replays) {
+      replayed += 1;
+      if (result.error) failed.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    assert.deepEqual(failed, []);
+    assert.equal(replayed, files.length);
   });
 
   it('when the device stays busy, fails with DeviceBusy naming the run that holds it, and leaves the queue', async () => {

@@ -77,7 +77,8 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       const log = context.log;
       const resumed = context.info.heartbeatDetails as ShardProgress | undefined;
       const progress = resumed ?? emptyProgress({ ...input.signalled });
-      const missedPolls = context.metricMeter.createCounter('branchline_telemetry_missed_polls', 'polls', 'Polls of a shard that could not complete within the probe interval');
+      const missedPolls = context.metricMeter.createCounter('branchline_telemetry_missed_polls', '{poll}', 'Polls of a shard that could not complete within the probe interval');
+      const pollLag = context.metricMeter.createGauge('branchline_telemetry_poll_lag_seconds', 'float', 's', "How late a shard's latest poll began after its tick (0: on time)");
       const poller = new ShardPoller(progress, input.windowSamples, {
         readProbes, limit, log, now: Date.now,
         signal: (evaluation) => sendSlaEvaluation(deps.client, evaluation),
@@ -94,6 +95,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       let tick = started;
       try {
         while (Date.now() - started < input.leaseMs) {
+          pollLag.set(Math.max(0, Date.now() - tick) / 1000, shard);
           await poller.pollOnce();
           context.heartbeat(progress);
           const closed = poller.takeClosedMinutes();

@@ -3,12 +3,14 @@
 // Plain class, no Temporal: activities wrap it.
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import ssh2, { type ClientChannel } from 'ssh2';
 import { DeviceError, fromSocketError, type DeviceErrorKind, type LockRefusal } from '../errors.ts';
 import { frame, MessageDecoder, type Framing } from './framing.ts';
 import { child, childText, elementChildren, escapeXml, netconfBaseNs, parseXml, serialize, type Element } from './xml.ts';
 
 const { Client, utils } = ssh2;
+const tracer = trace.getTracer('branchline-netconf');
 
 export const capabilities = {
   base10: 'urn:ietf:params:netconf:base:1.0',
@@ -341,8 +343,26 @@ export class NetconfSession {
     this.closeListeners.push(listener);
   }
 
-  /** Sends one <rpc> and waits for its <rpc-reply>; an rpc-error of severity error throws. */
-  rpc(operation: string, options: { timeoutMs?: number } = {}): Promise<Element> {
+  /**
+   * Sends one <rpc> and waits for its <rpc-reply>; an rpc-error of severity error throws. Each rpc
+   * is a client span of the trace it runs in (a no-op unless tracing is on).
+   */
+  async rpc(operation: string, options: { timeoutMs?: number } = {}): Promise<Element> {
+    const method = /^<([\w:-]+)/.exec(operation)?.[1] ?? 'rpc';
+    const span = tracer.startSpan(`netconf ${method}`, {
+      kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'netconf', 'rpc.method': method, 'server.address': this.label },
+    });
+    try {
+      return await this.send(operation, options);
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  private send(operation: string, options: { timeoutMs?: number }): Promise<Element> {
     if (this.closedError) return Promise.reject(this.closedError);
     const messageId = String(this.nextMessageId++);
     const message = `<rpc xmlns="${netconfBaseNs}" message-id="${messageId}">${operation}</rpc>`;
