@@ -105,6 +105,8 @@ export const configSchema = z.object({
   DEVICE_PASSWORD: z.string().min(8, 'is at least 8 characters').default('branchline-lab'),
   DEVICE_SNMP_COMMUNITY: z.string().min(1).default('branchline'),
   SIMULATOR_DEVICES: z.coerce.number().int().min(0).max(100_000).default(10),
+  /** Whether the first `npm start` brings the demo network up (scripts/demo.ts). */
+  DEMO_NETWORK: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   /** The simulated boxes' models, dealt in turn: the demo's two hubs first, branch boxes, one universal CPE. */
   SIMULATOR_MODELS: z.string().regex(/^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/, 'is a comma-separated list of models').default(
     'SRX-SIM-4600,SRX-SIM-4600,SRX-SIM-300,SRX-SIM-300,SRX-SIM-300,SRX-SIM-300,SRX-SIM-100,SRX-SIM-300,NFX250,SRX-SIM-100',

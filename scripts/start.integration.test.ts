@@ -70,6 +70,9 @@ async function npmStart(dataDir: string, extraEnv: Record<string, string> = {}):
       TEMPORAL_UI_PORT: String(ports.temporalUi),
       EMBEDDED_POSTGRES_PORT: String(ports.postgres),
       SIMULATOR_DEVICES: '3',
+      // Boxes of one branch model, all left to the tests: the demo network would take them.
+      SIMULATOR_MODELS: 'SRX-SIM-300',
+      DEMO_NETWORK: 'false',
       SIMULATOR_BASE_ADDRESS: '127.60.0.1',
       SIMULATOR_SNMP_PORT: String(ports.simulator),
       SIMULATOR_NETCONF_PORT: String(ports.simulator),
@@ -152,7 +155,8 @@ describe('npm start', () => {
       assert.match(started.output(), /Temporal Web UI\s+http:\/\/localhost:\d+\//);
       assert.match(started.output(), new RegExp(`Metrics\\s+http://127\\.0\\.0\\.1:${started.ports.apiMetrics}/metrics \\(API\\), http://127\\.0\\.0\\.1:${started.ports.workerMetrics}/metrics \\(worker\\)`));
       assert.match(await (await fetch(`http://127.0.0.1:${started.ports.apiMetrics}/metrics`)).text(), /^# TYPE branchline_api_request_duration_seconds histogram$/m);
-      assert.match(await (await fetch(`http://127.0.0.1:${started.ports.workerMetrics}/metrics`)).text(), /^temporal_worker_start_total\b/m);
+      // The SDK counts the worker's start once it polls, a moment after the API is ready.
+      await eventually('the worker metrics name the worker', async () => (await fetch(`http://127.0.0.1:${started.ports.workerMetrics}/metrics`)).text(), (text) => /^temporal_worker_start_total\b/m.test(text), 60_000);
       assert.doesNotMatch(started.output(), /error|warn/i);
       const ready = (await (await fetch(`http://127.0.0.1:${started.ports.api}/readyz`)).json()) as { checks: Record<string, { ok: boolean }> };
       assert.equal(ready.checks['postgres']?.ok, true);

@@ -125,7 +125,7 @@ ${config.SIMULATOR_DEVICES > 0 ? `    Simulated fleet   ${config.SIMULATOR_DEVIC
 
   // The first start brings the demo network up (a start stopped half-way resumes it).
   const marker = join(config.dataDir, 'demo-pending');
-  if (platform.seeded && config.SIMULATOR_DEVICES > 0) demoMarker.set(marker);
+  if (platform.seeded && config.SIMULATOR_DEVICES > 0 && config.DEMO_NETWORK) demoMarker.set(marker);
   const password = config.ADMIN_PASSWORD ?? generated;
   if (demoMarker.pending(marker) && password) {
     say('bringing the demo network up: its hubs, then four branches, through the real onboarding');
