@@ -5,12 +5,11 @@
 // health over its SNMP); then --heals of them crash through the control API and are healed with no
 // operator; then every instance is terminated, and what the uCPEs and the inventory still hold is
 // counted as leaked. Progress on stderr; one JSON line on stdout.
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { vnfDefinitions, simulatorVnfImage } from '../simulator/vnf-host.ts';
-import { startLab } from '../scripts/lab.ts';
+import { vnfDefinitions } from '../simulator/vnf-host.ts';
+import { catalogueVsrx, startLab } from '../scripts/lab.ts';
 import { benchScratch, bundleWorkflows, machineJiffies, say, throwawayPlatform } from './harness.ts';
 
 const { values } = parseArgs({
@@ -54,16 +53,7 @@ async function main() {
     await lab.importFleet(tenantId, () => ({ timezone: 'UTC', tags: [] }));
     const devices = await prisma.device.findMany({ where: { model: 'NFX150' }, select: { id: true, siteId: true, serial: true }, orderBy: { serial: 'asc' } });
 
-    const image = simulatorVnfImage('vsrx', '22.4R1', 2);
-    const uploaded = await fetch(`${lab.apiUrl}/api/v1/vnf-images`, { method: 'POST', headers: { cookie: lab.adminCookie, 'content-type': 'application/octet-stream' }, body: new Uint8Array(image) });
-    if (uploaded.status !== 201) throw new Error(`image upload: ${uploaded.status} ${await uploaded.text()}`);
-    const created = await lab.api<{ id: string }>('POST', '/api/v1/vnf-packages', {
-      vendor: 'Juniper Networks', product: 'vsrx', version: '22.4R1', type: 'firewall', imageSha256: createHash('sha256').update(image).digest('hex'),
-      flavours: [{ name: 'small', vcpus: 1, memoryMiB: 1024, diskGiB: 4 }],
-      day1: { template: '<configuration><system><host-name>{{hostName}}</host-name></system></configuration>', parameters: [{ name: 'hostName', type: 'string' }] },
-      healthCheck: { oid: '1.3.6.1.2.1.1.3.0', intervalSeconds: checkSeconds, timeoutSeconds: 3, failuresBeforeUnhealthy: 1 },
-    });
-    if (created.status !== 201) throw new Error(`package: ${created.status} ${JSON.stringify(created.body)}`);
+    const packageId = await catalogueVsrx(lab, { checkSeconds, timeoutSeconds: 3 });
     const healing = { intervalSeconds: checkSeconds, failuresBeforeUnhealthy: 1, cooldownSeconds: 180, maxAttempts: 3, bootWaitSeconds: 300 };
 
     // ---- instantiate: every instance asked for at once -------------------------------------
@@ -76,7 +66,7 @@ async function main() {
       for (const slot of [0, 1]) {
         const at = Date.now();
         const response = await lab.api<{ id: string; name: string }>('POST', `/api/v1/sites/${device.siteId}/vnf-instances`, {
-          packageId: created.body.id, flavour: 'small', deviceId: device.id, parameters: { hostName: `fw-${index}-${slot}` }, healing,
+          packageId, flavour: 'small', deviceId: device.id, parameters: { hostName: `fw-${index}-${slot}` }, healing,
         });
         if (response.status !== 202) {
           refused += 1;

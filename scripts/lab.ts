@@ -2,7 +2,7 @@
 // (in this process, on a free port), workers (in this process, or as a separate process that a
 // test can kill), and a simulated fleet whose boxes phone home to that API. Temporal and
 // PostgreSQL are given (npm test's, or the benchmark's own).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,7 @@ import { apiClientInterceptors } from '../api/temporal.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
+import { simulatorVnfImage } from '../simulator/vnf-host.ts';
 export { simulatorImage } from '../simulator/device.ts';
 import { loadServiceConfig } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
@@ -227,4 +228,24 @@ export async function startSeededLab(fleet: Pick<LabOptions, 'models' | 'baseAdd
     ...fleet, databaseUrl: database.url, temporalAddress, namespace, worker: 'in-process', logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
   });
   return { database, lab };
+}
+
+/**
+ * A vSRX 22.4R1 image uploaded through the API and its package in the VNF catalogue: one small
+ * flavour, `hostName` for day 1, healthy while it answers sysUpTime (read every `checkSeconds`,
+ * given `timeoutSeconds`).
+ * Answers the package's id.
+ */
+export async function catalogueVsrx(lab: Lab, health: { checkSeconds?: number; timeoutSeconds?: number } = {}): Promise<string> {
+  const image = simulatorVnfImage('vsrx', '22.4R1', 2);
+  const uploaded = await fetch(`${lab.apiUrl}/api/v1/vnf-images`, { method: 'POST', headers: { cookie: lab.adminCookie, 'content-type': 'application/octet-stream' }, body: new Uint8Array(image) });
+  if (uploaded.status !== 201) throw new Error(`the vSRX image upload answered ${uploaded.status}: ${await uploaded.text()}`);
+  const created = await lab.api<{ id: string }>('POST', '/api/v1/vnf-packages', {
+    vendor: 'Juniper Networks', product: 'vsrx', version: '22.4R1', type: 'firewall', imageSha256: createHash('sha256').update(image).digest('hex'),
+    flavours: [{ name: 'small', vcpus: 1, memoryMiB: 1024, diskGiB: 4 }],
+    day1: { template: '<configuration><system><host-name>{{hostName}}</host-name></system></configuration>', parameters: [{ name: 'hostName', type: 'string' }] },
+    healthCheck: { oid: '1.3.6.1.2.1.1.3.0', intervalSeconds: health.checkSeconds ?? 5, timeoutSeconds: health.timeoutSeconds ?? 2, failuresBeforeUnhealthy: 1 },
+  });
+  if (created.status !== 201) throw new Error(`the vSRX package answered ${created.status}: ${JSON.stringify(created.body)}`);
+  return created.body.id;
 }

@@ -1,11 +1,9 @@
 // Crashes healed with no operator when several VNFs of one uCPE fail at once, as the benchmark
 // crashes them: every one restarted and healthy again within the cooldown, none left behind.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startSeededLab, type Lab } from '../scripts/lab.ts';
+import { catalogueVsrx, startSeededLab, type Lab } from '../scripts/lab.ts';
 import { eventually, type TestDatabase } from '../scripts/testing.ts';
-import { simulatorVnfImage } from '../simulator/vnf-host.ts';
 
 const serial = 'BLS0000001';
 
@@ -24,17 +22,7 @@ describe('VNF healing on a uCPE whose VNFs crash together', { timeout: 240_000 }
     const tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
     await lab.importFleet(tenantId, () => ({ timezone: 'UTC', tags: [] }));
     siteId = (await database.prisma.device.findFirstOrThrow({ where: { serial } })).siteId;
-    const image = simulatorVnfImage('vsrx', '22.4R1', 2);
-    const uploaded = await fetch(`${lab.apiUrl}/api/v1/vnf-images`, { method: 'POST', headers: { cookie: lab.adminCookie, 'content-type': 'application/octet-stream' }, body: new Uint8Array(image) });
-    assert.equal(uploaded.status, 201);
-    const created = await lab.api<{ id: string }>('POST', '/api/v1/vnf-packages', {
-      vendor: 'Juniper Networks', product: 'vsrx', version: '22.4R1', type: 'firewall', imageSha256: createHash('sha256').update(image).digest('hex'),
-      flavours: [{ name: 'small', vcpus: 1, memoryMiB: 1024, diskGiB: 4 }],
-      day1: { template: '<configuration><system><host-name>{{hostName}}</host-name></system></configuration>', parameters: [{ name: 'hostName', type: 'string' }] },
-      healthCheck: { oid: '1.3.6.1.2.1.1.3.0', intervalSeconds: 5, timeoutSeconds: 2, failuresBeforeUnhealthy: 1 },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    packageId = created.body.id;
+    packageId = await catalogueVsrx(lab);
   });
 
   after(async () => {

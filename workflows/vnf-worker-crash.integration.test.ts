@@ -2,13 +2,11 @@
 // the uCPE, not yet confirmed — and started again: the instance comes up running, and the uCPE holds
 // one VM, booted once, defined by one commit and one confirm, its room reserved once.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { seedDemo } from '../prisma/seed.ts';
-import { startLab, type Lab } from '../scripts/lab.ts';
+import { catalogueVsrx, startLab, type Lab } from '../scripts/lab.ts';
 import { createTestDatabase, eventually, testServices, type TestDatabase } from '../scripts/testing.ts';
-import { simulatorVnfImage } from '../simulator/vnf-host.ts';
 
 const serial = 'BLS0000001';
 
@@ -37,17 +35,7 @@ describe('a worker killed mid-instantiation of a VNF', { timeout: 240_000 }, () 
     const tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
     await lab.importFleet(tenantId, () => ({ timezone: 'Europe/Brussels', tags: [] }));
     siteId = (await database.prisma.device.findFirstOrThrow({ where: { serial } })).siteId;
-    const image = simulatorVnfImage('vsrx', '22.4R1', 2);
-    const uploaded = await fetch(`${lab.apiUrl}/api/v1/vnf-images`, { method: 'POST', headers: { cookie: lab.adminCookie, 'content-type': 'application/octet-stream' }, body: new Uint8Array(image) });
-    assert.equal(uploaded.status, 201, await uploaded.clone().text());
-    const created = await lab.api<{ id: string }>('POST', '/api/v1/vnf-packages', {
-      vendor: 'Juniper Networks', product: 'vsrx', version: '22.4R1', type: 'firewall', imageSha256: createHash('sha256').update(image).digest('hex'),
-      flavours: [{ name: 'small', vcpus: 1, memoryMiB: 1024, diskGiB: 4 }],
-      day1: { template: '<configuration><system><host-name>{{hostName}}</host-name></system></configuration>', parameters: [{ name: 'hostName', type: 'string' }] },
-      healthCheck: { oid: '1.3.6.1.2.1.1.3.0', intervalSeconds: 5, timeoutSeconds: 2, failuresBeforeUnhealthy: 1 },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    packageId = created.body.id;
+    packageId = await catalogueVsrx(lab);
   });
   after(async () => {
     await lab?.stop();
