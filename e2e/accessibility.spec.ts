@@ -22,7 +22,7 @@ async function pages(page: Page): Promise<[string, string][]> {
   const some = (name: string, path: string | undefined): [string, string][] => (path ? [[name, path]] : []);
   return [
     ['home', '/'], ['sites', '/sites'], ['site', `/sites/${siteId}`], ['site-sla', `/sites/${siteId}/sla`], ['add-site', '/sites/new'],
-    ['topology', '/topology'], ['devices', '/devices'], ['device', `/devices/${deviceId}`], ['device-configuration', `/devices/${deviceId}/configuration`],
+    ['topology', '/topology'], ['devices', '/devices'], ['device-credentials', '/devices/credentials'], ['device', `/devices/${deviceId}`], ['device-configuration', `/devices/${deviceId}/configuration`],
     ['drift', '/drift'], ['sla', '/sla'], ['sla-policy', '/sla/new'], ['policies', '/policies'], ['deploy-policy', '/policies/deploy'],
     ['services', '/services'], ['add-network-service', '/services/new'], ['new-service-template', '/services/templates/new'],
     ...some('service-template', templates[0] && `/services/templates/${templates[0].id}`), ...some('vnf-package', packages[0] && `/services/packages/${packages[0].id}`),

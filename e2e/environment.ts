@@ -48,6 +48,13 @@ export const e2eFleet = {
   alarmSite: () => required('E2E_ALARM_SITE'),
   alarmSerial: () => required('E2E_ALARM_SERIAL'),
   alarmControlUrl: () => required('E2E_ALARM_CONTROL_URL'),
+  /** The site whose device the credentials spec gives a profile of its own and rotates the login of. */
+  credentialsSite: () => required('E2E_CREDENTIALS_SITE'),
+  /** What the fleet's boxes are logged in to and polled with as they come: user, password, SNMP community. */
+  deviceLogin: () => {
+    const [username, password, community] = list('E2E_DEVICE_LOGIN');
+    return { username: username!, password: password!, community: community! };
+  },
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

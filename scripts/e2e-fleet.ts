@@ -14,6 +14,8 @@
 // onboarded from the site's page and decommissioned again.
 // One more (127.200.0.1) is the alarms spec's: powered off, its device goes offline with an alarm,
 // which clears itself when the box answers again (the same reconciliation reads whether it answers).
+// One more (127.236.0.1) is the credentials spec's: given a credential profile of its own, and its
+// login rotated.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
@@ -56,6 +58,9 @@ const configurationSite: InServiceSite = { name: 'Hasselt pharmacy', hostname: '
 /** The alarms spec's site: its box is powered off and on again (unreachable, then back), and no other spec's. */
 const alarmSite: InServiceSite = { name: 'Knokke pharmacy', hostname: 'knokke-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
 
+/** The credentials spec's site: its box gets a profile of its own and its login rotated, and no other spec's. */
+const credentialSite: InServiceSite = { name: 'Tienen pharmacy', hostname: 'tienen-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
+
 /** The network-service spec's site: an NFX250 in service, whose VNFs boot in half a second. */
 const ucpeSite: InServiceSite = { name: 'Ostend pharmacy', hostname: 'ostend-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
 const serviceTemplate = 'secure-edge';
@@ -78,40 +83,27 @@ export interface E2eFleet {
 export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFleet> {
   const ports = { snmpPort: await freePort(), netconfPort: await freePort() };
   const common = { ...ports, models: [model], controlPort: 0, credentials: deviceCredentials, phoneHomeIntervalMs: 2000, rebootMs: 2000 };
-  const inService = await Fleet.start({ ...common, devices: inServiceSites.length, baseAddress: '127.49.0.1' });
-  const factory = await Fleet.start({
-    ...common, devices: 3, firstSerial: 101, baseAddress: '127.49.1.1', phoneHomeUrl: `${options.apiUrl}/api/v1/ztp/phone-home`,
-  }).catch(async (error: unknown) => {
-    await inService.stop();
-    throw error;
-  });
-  const cartons = await Fleet.start({
-    ...common, devices: 1, firstSerial: 201, baseAddress: '127.49.2.1', phoneHomeUrl: `${options.apiUrl}/api/v1/ztp/phone-home`, poweredOff: true,
-  }).catch(async (error: unknown) => {
-    await Promise.allSettled([inService.stop(), factory.stop()]);
-    throw error;
-  });
-
-  const configuration = await Fleet.start({ ...common, devices: 1, firstSerial: 301, baseAddress: '127.155.0.1' }).catch(async (error: unknown) => {
-    await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop()]);
-    throw error;
-  });
-
-  const ucpe = await Fleet.start({ ...common, models: ['NFX250'], devices: 1, firstSerial: 401, baseAddress: '127.221.0.1', vnfGuests: { baseAddress: '127.221.1.1', bootMs: 500 } })
-    .catch(async (error: unknown) => {
-      await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop()]);
+  // Each fleet started is stopped again if a later one fails to start.
+  const started: Fleet[] = [];
+  const start = async (options: Parameters<typeof Fleet.start>[0]) => {
+    try {
+      const fleet = await Fleet.start(options);
+      started.push(fleet);
+      return fleet;
+    } catch (error) {
+      await Promise.allSettled(started.map((fleet) => fleet.stop()));
       throw error;
-    });
-  const sitePage = await Fleet.start({
-    ...common, devices: 1, firstSerial: 501, baseAddress: '127.190.0.1', phoneHomeUrl: `${options.apiUrl}/api/v1/ztp/phone-home`,
-  }).catch(async (error: unknown) => {
-    await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop(), ucpe.stop()]);
-    throw error;
-  });
-  const alarming = await Fleet.start({ ...common, devices: 1, firstSerial: 601, baseAddress: '127.200.0.1' }).catch(async (error: unknown) => {
-    await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop(), ucpe.stop(), sitePage.stop()]);
-    throw error;
-  });
+    }
+  };
+  const phoneHomeUrl = `${options.apiUrl}/api/v1/ztp/phone-home`;
+  const inService = await start({ ...common, devices: inServiceSites.length, baseAddress: '127.49.0.1' });
+  const factory = await start({ ...common, devices: 3, firstSerial: 101, baseAddress: '127.49.1.1', phoneHomeUrl });
+  const cartons = await start({ ...common, devices: 1, firstSerial: 201, baseAddress: '127.49.2.1', phoneHomeUrl, poweredOff: true });
+  const configuration = await start({ ...common, devices: 1, firstSerial: 301, baseAddress: '127.155.0.1' });
+  const ucpe = await start({ ...common, models: ['NFX250'], devices: 1, firstSerial: 401, baseAddress: '127.221.0.1', vnfGuests: { baseAddress: '127.221.1.1', bootMs: 500 } });
+  const sitePage = await start({ ...common, devices: 1, firstSerial: 501, baseAddress: '127.190.0.1', phoneHomeUrl });
+  const alarming = await start({ ...common, devices: 1, firstSerial: 601, baseAddress: '127.200.0.1' });
+  const credentials = await start({ ...common, devices: 1, firstSerial: 901, baseAddress: '127.236.0.1' });
 
   const tenantName = 'Contoso Pharmacies';
   return {
@@ -151,12 +143,14 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_ALARM_SITE: alarmSite.name,
       E2E_ALARM_SERIAL: [...alarming.devices.keys()][0]!,
       E2E_ALARM_CONTROL_URL: alarming.controlUrl,
+      E2E_CREDENTIALS_SITE: credentialSite.name,
+      E2E_DEVICE_LOGIN: [deviceCredentials.username, deviceCredentials.password, deviceCredentials.community].join(','),
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
       const tenant = await prisma.tenant.create({ data: { opcoId: opco.id, name: tenantName, slug: 'contoso-pharmacies' } });
-      const boxes = [...inService.devices.values(), ...configuration.devices.values(), ...ucpe.devices.values(), ...alarming.devices.values()];
-      for (const [index, site] of [...inServiceSites, configurationSite, ucpeSite, alarmSite].entries()) {
+      const boxes = [...inService.devices.values(), ...configuration.devices.values(), ...ucpe.devices.values(), ...alarming.devices.values(), ...credentials.devices.values()];
+      for (const [index, site] of [...inServiceSites, configurationSite, ucpeSite, alarmSite, credentialSite].entries()) {
         const box = boxes[index]!;
         // In service means configured: the box runs its branch configuration, and the inventory
         // holds it as the device's last version (what an RMA gives the replacement).
@@ -221,7 +215,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       await createTemplate(prisma, { tenantId: tenant.id, name: serviceTemplate, description: 'A firewall, then a router', functions });
     },
     async stop() {
-      await Promise.allSettled([alarming.stop(), sitePage.stop(), ucpe.stop(), configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
+      await Promise.allSettled(started.map((fleet) => fleet.stop()));
     },
   };
 }

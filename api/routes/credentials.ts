@@ -13,6 +13,7 @@ import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { problems } from '../problems.ts';
+import { tenantChoice } from '../schemas/messages.ts';
 
 const authProtocols = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 const privProtocols = ['des', 'aes', 'aes256b', 'aes256r'] as const;
@@ -116,7 +117,7 @@ export function credentialsRouter(api: ApiDefinition, deps: { prisma: PrismaClie
   api.route(router, {
     method: 'post', path: '/credential-profiles', summary: 'Create a credential profile; its secrets are sealed and never shown again', tags: ['Devices'],
     access: { type: 'credential', action: 'write' },
-    body: z.object({ tenantId: z.uuid(), name: z.string().trim().min(1).max(100), isDefault: z.boolean().default(false), netconf, snmp }),
+    body: z.object({ tenantId: tenantChoice, name: z.string().trim().min(1).max(100), isDefault: z.boolean().default(false), netconf, snmp }),
     status: 201, response: profile,
     handler: async ({ body, principal }, req, res) => {
       principal.assert(body.tenantId, 'credential', 'write', `Tenant ${body.tenantId}`);

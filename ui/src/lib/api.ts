@@ -77,6 +77,15 @@ export function putJson<T>(path: string, body: unknown): Promise<T> {
   return request<T>('PUT', path, body);
 }
 
+/** Changes an object that is not versioned by ETag (a credential profile: its secrets are replaced whole). */
+export function patchUnversioned<T>(path: string, body: unknown): Promise<T> {
+  return request<T>('PATCH', path, body);
+}
+
+export async function deleteJson(path: string): Promise<void> {
+  await request<void>('DELETE', path);
+}
+
 /** An object and its ETag (the version read), for a later change sent with If-Match. */
 export interface Versioned<T> {
   body: T;
@@ -142,6 +151,6 @@ export async function signIn(credentials: { email: string; password: string }): 
 }
 
 export async function signOut(): Promise<void> {
-  await request<void>('DELETE', '/api/v1/session');
+  await deleteJson('/api/v1/session');
   session.end();
 }

@@ -48,3 +48,6 @@ export const siteHref = (siteId: string) => `/sites/${siteId}`;
 
 /** A device's page: its facts and live state, interfaces, tunnels, configuration, runs and alarms. */
 export const deviceHref = (deviceId: string) => `/devices/${deviceId}`;
+
+/** The credential profiles Branchline logs in to devices with, per tenant. */
+export const credentialProfilesHref = '/devices/credentials';

@@ -15,8 +15,9 @@
 //   4. A route in App.svelte and a nav entry, and an e2e spec that calls screenshotWizardStep
 //      (e2e/screenshots.ts) on every step.
 import type { z } from 'zod';
-import { ApiError, getJson, type Page } from '../lib/api.ts';
+import { ApiError, getJson } from '../lib/api.ts';
 import { location, runHref } from '../lib/router.svelte.ts';
+import { runListed } from '../runs/open-run.ts';
 import { errorsOf, errorsWithin, ownedFields, stepOfPath, type FieldErrors, type StepDefinition } from './wizard-steps.ts';
 
 export type { StepDefinition };
@@ -35,22 +36,6 @@ export interface WizardOptions<Final extends z.ZodObject> {
    * of its own that shows it live when it has one (a policy deployment's), opened at once.
    */
   launch: (parsed: z.infer<Final>) => Promise<{ workflowId: string; runId?: string; progressHref?: string }>;
-}
-
-/**
- * A run is listed once its first activity records it, a moment after the API started it: its
- * progress page opens then, rather than on "no such run". Asked of the list, newest first, which
- * answers 200 meanwhile (a 404 would be a console error in the browser).
- */
-async function runListed(started: { workflowId: string; runId?: string }, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  // Launched either way: past the deadline, the progress page says what it finds.
-  while (Date.now() < deadline) {
-    const newest = await getJson<Page<{ workflowId: string; runId: string | null }>>('/api/v1/runs?limit=50');
-    // This very run, when the launch says which: a workflow id may have run before (a device replaced twice).
-    if (newest.items.some((run) => run.workflowId === started.workflowId && (!started.runId || run.runId === started.runId))) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 export class WizardState<Final extends z.ZodObject = z.ZodObject> {
