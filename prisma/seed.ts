@@ -121,6 +121,8 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ seeded: boolean 
     };
     await createSites(acme.id, acmeSites, 'hub_and_spoke', voice.id);
     await createSites(globex.id, globexSites, 'full_mesh');
-  });
+    // Some hundred statements: Prisma's 5 s default is too short on a busy machine, and a seed cut
+    // off halfway leaves nothing (the transaction) but a failed first start.
+  }, { timeout: 60_000 });
   return { seeded: true };
 }

@@ -1,4 +1,5 @@
-import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { Connection, isGrpcServiceError, type ConnectionOptions } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { searchAttributes } from '../domain/task-queues.ts';
 
@@ -22,6 +23,37 @@ export async function ensureSearchAttributes(connectionOptions: ConnectionOption
       });
     }
     return missing.map((attribute) => attribute.name);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** gRPC's code for a namespace registered already. */
+const alreadyExists = 6;
+
+/**
+ * Makes sure a namespace exists with Branchline's search attributes, and waits until both can be
+ * used: a server takes a new namespace and new attributes into use when its namespace cache
+ * refreshes (seconds later), and until then calls naming them fail.
+ */
+export async function ensureNamespace(connectionOptions: ConnectionOptions, namespace: string, timeoutMs = 60_000): Promise<void> {
+  const connection = await Connection.connect(connectionOptions);
+  try {
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') }).catch((error: unknown) => {
+      if (!(isGrpcServiceError(error) && error.code === alreadyExists)) throw error;
+    });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await ensureSearchAttributes(connectionOptions, namespace);
+        // A query on a custom attribute is refused until the server knows the attribute.
+        await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1, query: `${searchAttributes.tenant.name} = 'none'` });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`Temporal namespace ${namespace} was not usable after ${timeoutMs / 1000} s: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   } finally {
     await connection.close();
   }

@@ -14,6 +14,7 @@ import { ensureChromium } from './chromium.ts';
 import { startE2eFleet } from './e2e-fleet.ts';
 import { ensureApiFuzzer, ensureInteropTools } from './interop-tools.ts';
 import { startPlatform, type Platform } from './platform.ts';
+import { ensureNamespace } from './search-attributes.ts';
 import { answersOk, freePort, ManagedProcess, waitFor } from './processes.ts';
 import { createDatabase, dropDatabase } from './testing.ts';
 
@@ -33,13 +34,18 @@ const failures: string[] = [];
 
 /**
  * Runs a suite, or one file of it; one that has not ended after `limitMinutes` (a test left
- * something running) is stopped and fails.
+ * something running) is stopped and fails. With `output`, what it prints is kept there instead of
+ * shown as it comes (files run side by side print whole, one after the other).
  */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, limitMinutes = 20): Promise<number> {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, limitMinutes = 20, output?: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
+    const child = spawn(command, args, { cwd: root, stdio: output ? ['ignore', 'pipe', 'pipe'] : 'inherit', env });
+    const keep = (chunk: Buffer) => output!.push(chunk.toString());
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     const limit = setTimeout(() => {
-      console.error(`\n${args.slice(-1)[0]}: still running after ${limitMinutes} minutes; stopping it.`);
+      (output ?? []).push(`\n${args.slice(-1)[0]}: still running after ${limitMinutes} minutes; stopping it.\n`);
+      if (!output) console.error(`\n${args.slice(-1)[0]}: still running after ${limitMinutes} minutes; stopping it.`);
       child.kill('SIGKILL');
     }, limitMinutes * 60_000);
     child.on('exit', (code) => {
@@ -84,21 +90,23 @@ function testFiles(kind: keyof typeof testFileKinds): string[] {
 
 /**
  * node:test prints as it goes; a TAP copy in a file gives the counts. Unit and workflow files run
- * in one go; integration files one at a time, each stopped if it has not ended after 10 minutes,
- * so a file that hangs is named and the others still run.
+ * in one go. Integration files run one at a time in each of `lanes` lanes, side by side, each lane
+ * on a Temporal namespace of its own (a file's workers never take another file's tasks); each file
+ * is stopped if it has not ended after 10 minutes, so a file that hangs is named and the others
+ * still run, and prints whole when it ends.
  */
-async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEnv, scratch: string) {
+async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEnv, scratch: string, namespaces: string[] = []) {
   const files = testFiles(kind);
-  say(`${kind} tests (${files.length} files)`);
+  say(`${kind} tests (${files.length} files${kind === 'integration' && namespaces.length > 1 ? `, ${namespaces.length} at a time` : ''})`);
   const batches = kind === 'integration' ? files.map((file) => [file]) : files.length ? [files] : [];
-  for (const [index, batch] of batches.entries()) {
+  const runBatch = async (batch: string[], index: number, laneEnv: NodeJS.ProcessEnv, output?: string[]) => {
     const tap = join(scratch, `${kind}-${index}.tap`);
     const code = await run(process.execPath, [
       '--import', 'tsx', '--test', '--test-concurrency=1',
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=tap', `--test-reporter-destination=${tap}`,
       ...batch,
-    ], env, kind === 'integration' ? 10 : 20);
+    ], laneEnv, kind === 'integration' ? 10 : 20, output);
     const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
     const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     totals.passed += count('pass');
@@ -109,7 +117,31 @@ async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEn
       failures.push(failed);
       if (count('fail') + count('cancelled') === 0) totals.failed += 1; // the runner itself failed
     }
+  };
+  if (kind !== 'integration' || namespaces.length < 2) {
+    for (const [index, batch] of batches.entries()) await runBatch(batch, index, env);
+    return;
   }
+  let next = 0;
+  await Promise.all(namespaces.map(async (namespace) => {
+    for (let index = next++; index < batches.length; index = next++) {
+      const output: string[] = [];
+      const started = Date.now();
+      await runBatch(batches[index]!, index, { ...env, TEMPORAL_NAMESPACE: namespace }, output);
+      console.log(`\n▷ ${batches[index]![0]} (${((Date.now() - started) / 1000).toFixed(0)} s, namespace ${namespace})\n${output.join('')}`);
+    }
+  }));
+}
+
+/**
+ * The namespaces integration files run in, one per lane: `default` and as many more as
+ * INTEGRATION_LANES asks (2 unless said otherwise; 1 runs them one after the other).
+ */
+async function integrationNamespaces(temporalAddress: string): Promise<string[]> {
+  const lanes = Math.max(1, Number(process.env['INTEGRATION_LANES'] ?? 2));
+  const namespaces = ['default', ...Array.from({ length: lanes - 1 }, (_, index) => `integration-lane-${index + 2}`)];
+  for (const namespace of namespaces.slice(1)) await ensureNamespace({ address: temporalAddress }, namespace);
+  return namespaces;
 }
 
 // The API creates this SP admin on a database without accounts; the browser signs in as them.
@@ -219,8 +251,9 @@ async function main() {
       BRANCHLINE_TEST_DATABASE_URL: platform?.databaseUrl,
       SECRETS_KEY: testSecretsKey,
     };
+    const namespaces = platform && selected.has('integration') ? await integrationNamespaces(platform.temporalAddress) : [];
     for (const kind of ['unit', 'workflow', 'integration'] as const) {
-      if (selected.has(kind)) await nodeTests(kind, env, scratch);
+      if (selected.has(kind)) await nodeTests(kind, env, scratch, namespaces);
     }
     if (selected.has('e2e') && platform) await endToEnd(platform, scratch);
   } catch (error) {
