@@ -9,7 +9,7 @@ import { devicePolicies, probedLinks, wanLinkChecks, type DeviceTarget } from '.
 import { planSite, storedSite } from './site-plan.ts';
 import { parseIntent } from './policies.ts';
 
-export { parseIntent, slaProfilesByName } from './policies.ts';
+export { intentContext, parseIntent, slaProfilesByName } from './policies.ts';
 
 export type PolicySiteStatus = 'pending' | 'no_change' | 'changed' | 'deploying' | 'deployed' | 'failed' | 'rolled_back' | 'skipped';
 export type PolicyDeploymentStatus = 'dry_run' | 'running' | 'paused' | 'completed' | 'completed_with_failures' | 'halted' | 'aborted';
