@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DeviceConfigInput } from '../domain/render/device-config.ts';
+import type { DeviceConfigInput, IntentPolicyConfig } from '../domain/render/device-config.ts';
 import { junosRenderer } from '../domain/render/junos.ts';
 import { parseXml, type Element } from '../activities/devices/netconf/xml.ts';
 import { SimulatedDevice, newIdentity } from './device.ts';
@@ -86,10 +86,10 @@ describe('simulated device', () => {
 });
 
 describe('simulated management path', () => {
-  const noIntent = { addresses: [], addressSets: [], policies: [], utmPolicies: [], sourceNat: [], staticNat: [], portForwards: [] };
+  const noIntent: IntentPolicyConfig = { addresses: [], addressSets: [], policies: [], utmPolicies: [], sourceNat: [], staticNat: [], portForwards: [] };
   const forward = (external: string, externalPort: number) => ({ name: 'nas', external, protocol: 'tcp' as const, externalPort, internal: '10.77.10.5/32', internalPort: 8443 });
   /** The branch managed over its PPPoE link (pp0.0 takes 100.64.0.42 from the provider), with this NAT committed. */
-  function managedOverPppoe(nat: Partial<typeof noIntent>): SimulatedDevice {
+  function managedOverPppoe(nat: Partial<IntentPolicyConfig>): SimulatedDevice {
     const device = box(junosRenderer.stage2(branch));
     device.setManagementInterface('pp0.0');
     const edit = parseXml(junosRenderer.policies({ firewall: [], steering: [], intent: { ...noIntent, ...nat } })).documentElement!;
