@@ -48,6 +48,9 @@ export const e2eFleet = {
   alarmSite: () => required('E2E_ALARM_SITE'),
   alarmSerial: () => required('E2E_ALARM_SERIAL'),
   alarmControlUrl: () => required('E2E_ALARM_CONTROL_URL'),
+  /** The policies spec's tenant (no other spec's) and its sites in service, each with a Staff department. */
+  policyTenant: () => required('E2E_POLICY_TENANT'),
+  policySites: () => list('E2E_POLICY_SITES'),
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

@@ -14,6 +14,8 @@
 // onboarded from the site's page and decommissioned again.
 // One more (127.200.0.1) is the alarms spec's: powered off, its device goes offline with an alarm,
 // which clears itself when the box answers again (the same reconciliation reads whether it answers).
+// A tenant of its own, with two bakeries in service on boxes 801 and 802 (127.244.0.1), is the
+// policies spec's: a policy deployment reaches every site of a tenant, and no other spec's.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
@@ -59,6 +61,13 @@ const alarmSite: InServiceSite = { name: 'Knokke pharmacy', hostname: 'knokke-ph
 /** The network-service spec's site: an NFX250 in service, whose VNFs boot in half a second. */
 const ucpeSite: InServiceSite = { name: 'Ostend pharmacy', hostname: 'ostend-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
 const serviceTemplate = 'secure-edge';
+
+/** The policies spec's tenant: each bakery has a Staff department (a zone its rules name), and only these sites. */
+const policyTenant = 'Fabrikam Bakeries';
+const policySites: InServiceSite[] = [
+  { name: 'Aalst bakery', hostname: 'aalst-bakery', timezone: 'Europe/Brussels', country: 'BE' },
+  { name: 'Dendermonde bakery', hostname: 'dendermonde-bakery', timezone: 'Europe/Brussels', country: 'BE' },
+];
 /** Two VNFs to chain, each answering its health check over SNMP every 5 s. */
 const vnfPackages = [
   { product: 'vsrx', type: 'firewall' as const, parameters: [{ name: 'hostName', type: 'string' as const, required: true }, { name: 'sessionLimit', type: 'integer' as const, required: false, min: 100, max: 100_000, default: 10_000 }] },
@@ -113,6 +122,11 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
     throw error;
   });
 
+  const bakeries = await Fleet.start({ ...common, devices: policySites.length, firstSerial: 801, baseAddress: '127.244.0.1' }).catch(async (error: unknown) => {
+    await Promise.allSettled([inService.stop(), factory.stop(), cartons.stop(), configuration.stop(), ucpe.stop(), sitePage.stop(), alarming.stop()]);
+    throw error;
+  });
+
   const tenantName = 'Contoso Pharmacies';
   return {
     workerEnv: {
@@ -151,6 +165,8 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_ALARM_SITE: alarmSite.name,
       E2E_ALARM_SERIAL: [...alarming.devices.keys()][0]!,
       E2E_ALARM_CONTROL_URL: alarming.controlUrl,
+      E2E_POLICY_TENANT: policyTenant,
+      E2E_POLICY_SITES: policySites.map((site) => site.name).join(','),
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
@@ -188,6 +204,33 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
           await prisma.wanLink.createMany({ data: site.wanLinks.map((link) => ({ ...link, siteId: created.id, deviceId: created.devices[0]!.id })) });
         }
       }
+      // The bakeries: their boxes run their branch configuration with the Staff segment, on record as version 1.
+      const fabrikam = await prisma.tenant.create({ data: { opcoId: opco.id, name: policyTenant, slug: 'fabrikam-bakeries' } });
+      for (const [index, site] of policySites.entries()) {
+        const box = [...bakeries.devices.values()][index]!;
+        const segment = { name: 'staff', vlanId: 10, gateway: `10.244.${index + 1}.1/24`, dhcp: true, department: 'Staff' };
+        const configuration = junosRenderer.stage2({
+          hostname: site.hostname, loopback: `10.255.244.${index + 1}/32`, tunnels: [], wanLinks: [{ name: 'internet', interfaceName: 'ge-0/0/0', address: 'dhcp' }], lanSegments: [segment],
+        });
+        box.store.reset(configuration);
+        const created = await prisma.site.create({
+          data: {
+            tenantId: fabrikam.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country,
+            departments: { create: { name: 'Staff' } },
+            devices: {
+              create: {
+                role: 'primary', hostname: site.hostname, model: box.identity.model, platform: 'junos', serial: box.serial, status: 'online',
+                managementAddress: box.identity.address, netconfPort: ports.netconfPort, snmpPort: ports.snmpPort,
+                hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(),
+                configVersions: { create: { version: 1, source: 'manual', content: configuration, sha256: createHash('sha256').update(configuration).digest('hex') } },
+              },
+            },
+          },
+          include: { departments: true },
+        });
+        await prisma.lanSegment.create({ data: { siteId: created.id, departmentId: created.departments[0]!.id, name: segment.name, vlanId: segment.vlanId, prefix: `10.244.${index + 1}.0/24` } });
+      }
+
       // The API serves images from DATA_DIR/images: the image goes where it will look.
       const stored = await new ImageStore(join(dataDir, 'images')).add(simulatorImage(model, targetVersion));
       const image = await prisma.firmwareImage.create({
@@ -221,7 +264,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       await createTemplate(prisma, { tenantId: tenant.id, name: serviceTemplate, description: 'A firewall, then a router', functions });
     },
     async stop() {
-      await Promise.allSettled([alarming.stop(), sitePage.stop(), ucpe.stop(), configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
+      await Promise.allSettled([bakeries.stop(), alarming.stop(), sitePage.stop(), ucpe.stop(), configuration.stop(), cartons.stop(), factory.stop(), inService.stop()]);
     },
   };
 }
