@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
 import type { PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
+import type { SimulatedDevice } from '../simulator/device.ts';
 import { junosRenderer } from '../domain/render/junos.ts';
 import { simulatorVnfImage } from '../simulator/vnf-host.ts';
 import { createTemplate } from '../inventory/network-services.ts';
@@ -128,6 +129,13 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
   });
 
   const tenantName = 'Contoso Pharmacies';
+  /** A site's box in service: online, and what it runs on record as its version 1. */
+  const deviceInService = (box: SimulatedDevice, site: InServiceSite, configuration: string) => ({
+    role: 'primary' as const, hostname: site.hostname, model: box.identity.model, platform: 'junos', serial: box.serial, status: 'online' as const,
+    managementAddress: box.identity.address, netconfPort: ports.netconfPort, snmpPort: ports.snmpPort,
+    hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(),
+    configVersions: { create: { version: 1, source: 'manual' as const, content: configuration, sha256: createHash('sha256').update(configuration).digest('hex') } },
+  });
   return {
     workerEnv: {
       DEVICE_USERNAME: deviceCredentials.username,
@@ -189,14 +197,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
         const created = await prisma.site.create({
           data: {
             tenantId: tenant.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country, tags: site.tags ?? [],
-            devices: {
-              create: {
-                role: 'primary', hostname: site.hostname, model: box.identity.model, platform: 'junos', serial: box.serial, status: 'online',
-                managementAddress: box.identity.address, netconfPort: ports.netconfPort, snmpPort: ports.snmpPort,
-                hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(),
-                configVersions: { create: { version: 1, source: 'manual', content: configuration, sha256: createHash('sha256').update(configuration).digest('hex') } },
-              },
-            },
+            devices: { create: deviceInService(box, site, configuration) },
           },
           include: { devices: { select: { id: true } } },
         });
@@ -217,14 +218,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
           data: {
             tenantId: fabrikam.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country,
             departments: { create: { name: 'Staff' } },
-            devices: {
-              create: {
-                role: 'primary', hostname: site.hostname, model: box.identity.model, platform: 'junos', serial: box.serial, status: 'online',
-                managementAddress: box.identity.address, netconfPort: ports.netconfPort, snmpPort: ports.snmpPort,
-                hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(),
-                configVersions: { create: { version: 1, source: 'manual', content: configuration, sha256: createHash('sha256').update(configuration).digest('hex') } },
-              },
-            },
+            devices: { create: deviceInService(box, site, configuration) },
           },
           include: { departments: true },
         });
