@@ -62,6 +62,30 @@ describe('validateIntent', () => {
   });
 });
 
+describe('validateIntent › NAT on a box\'s own address', () => {
+  const managed = { slaProfiles: ['voice'], managementAddresses: [{ address: '198.51.100.20/30', where: "the address of Ghent store's WAN link internet" }] };
+  const withNat = (nat: unknown[]) => intentSchema.parse({ ...sampleIntent, nat });
+
+  it('refuses forwarding the NETCONF or SSH port of a static WAN address, naming the site and link', () => {
+    const netconf = validateIntent(withNat([{ kind: 'port-forward', name: 'nas', external: '198.51.100.20/32', protocol: 'tcp', externalPort: 830, internal: 'cam1', internalPort: 830 }]), managed);
+    assert.deepEqual(netconf.errors.map((e) => e.path), ['nat.0.externalPort']);
+    assert.match(netconf.errors[0]!.message, /NETCONF \(830\) of 198\.51\.100\.20, the address of Ghent store's WAN link internet.*cut off/);
+    const ssh = validateIntent(withNat([{ kind: 'port-forward', name: 'nas', external: '198.51.100.20/32', protocol: 'tcp', externalPort: 22, internal: 'cam1', internalPort: 22 }]), managed);
+    assert.match(ssh.errors[0]!.message, /SSH \(22\)/);
+  });
+
+  it('refuses static NAT of a network holding a static WAN address (every port goes inside)', () => {
+    const { errors } = validateIntent(withNat([{ kind: 'static', name: 'erp-public', internal: 'erp', external: '198.51.100.20/32' }]), managed);
+    assert.deepEqual(errors.map((e) => e.path), ['nat.0.external']);
+  });
+
+  it('accepts another port of that address, and any port of an address no box is known to hold', () => {
+    assert.deepEqual(validateIntent(sampleIntent, managed).errors, [], 'cam-web forwards 8443');
+    const elsewhere = withNat([{ kind: 'port-forward', name: 'nas', external: '203.0.113.7/32', protocol: 'tcp', externalPort: 830, internal: 'cam1', internalPort: 830 }]);
+    assert.deepEqual(validateIntent(elsewhere, managed).errors, []);
+  });
+});
+
 describe('shadowedRules', () => {
   it('reports a rule every packet of which an earlier rule matches first, and the conflict of actions', () => {
     const intent = intentSchema.parse({

@@ -115,6 +115,37 @@ export interface IntentCheck {
 export interface IntentContext {
   /** The tenant's SLA profile names. */
   slaProfiles: readonly string[];
+  /**
+   * The addresses the tenant's boxes answer NETCONF and SSH on that Branchline knows ahead: their
+   * static WAN addresses (the untrust zone lets both in), each with where it is. A DHCP or PPPoE
+   * address is the provider's to give: no rule can be checked against it here.
+   */
+  managementAddresses?: readonly { address: string; where: string }[];
+}
+
+/** The ports a box is managed on: SSH, and NETCONF over SSH. */
+export const managementPorts: Readonly<Record<number, string>> = { 22: 'SSH', 830: 'NETCONF' };
+
+/**
+ * A NAT rule that would take a box's management away: static or destination NAT is looked up
+ * before Junos tells traffic for the box itself from traffic through it, so a rule translating
+ * the box's own address (every port for static NAT, the port for a forward) sends SSH or NETCONF
+ * to the inside host. The device's confirmed commit would revert it; refused here where known.
+ */
+function natTakingManagement(rule: NatRuleIntent, addresses: NonNullable<IntentContext['managementAddresses']>): FieldProblem | undefined {
+  if (rule.kind === 'source') return undefined;
+  if (rule.kind === 'port-forward' && !(rule.externalPort in managementPorts)) return undefined;
+  const external = ipv4Network(rule.external)!;
+  const taken = addresses.find(({ address }) => {
+    const host = ipv4Network(`${address.split('/')[0]}/32`);
+    return !!host && host.first >= external.first && host.first <= external.last;
+  });
+  if (!taken) return undefined;
+  const what = rule.kind === 'static' ? 'every port' : `${managementPorts[rule.externalPort]} (${rule.externalPort})`;
+  return {
+    path: rule.kind === 'static' ? 'external' : 'externalPort',
+    message: `would send ${what} of ${taken.address.split('/')[0]}, ${taken.where}, to the inside host: the box would be cut off from its management (the device would revert it)`,
+  };
 }
 
 /** How an application name resolves: a static Junos application, or AppID signatures; undefined when it is none. */
@@ -250,6 +281,8 @@ export function validateIntent(intent: Intent, context: IntentContext): IntentCh
       errors.push({ path: `${path}.external`, message: `is not the size of ${rule.internal} (${internal.prefix}): static NAT maps address for address` });
     }
     if (rule.kind === 'port-forward' && ipv4Network(rule.external)!.length !== 32) errors.push({ path: `${path}.external`, message: 'is one public address (/32)' });
+    const cutsManagement = natTakingManagement(rule, context.managementAddresses ?? []);
+    if (cutsManagement) errors.push({ ...cutsManagement, path: `${path}.${cutsManagement.path}` });
     // Two rules taking the same public address (and port) at the same sites: the second never applies.
     const key = `${rule.siteGroup ?? ''} ${rule.external} ${rule.kind === 'port-forward' ? `${rule.protocol}/${rule.externalPort}` : '*'}`;
     const clash = [...publicPorts].find(([other]) => other === key

@@ -6,4 +6,10 @@ export type PostCheck =
   /** Up, and holding `address` (with its prefix length) when one is given. */
   | { kind: 'interface-up'; interface: string; address?: string }
   | { kind: 'probe-up'; link: string }
+  /**
+   * The tunnel to `peer` still carries traffic: its IKE and IPsec SAs up (its `interface`, the st0
+   * unit, up where the device tells no SAs). Judged only for tunnels up before the change: a peer
+   * already down is no fault of the change.
+   */
+  | { kind: 'tunnel-up'; peer: string; interface: string }
   | { kind: 'version'; equals: string };

@@ -179,6 +179,11 @@ export function wanLinkChecks(links: WanLinkConfig[]): PostCheck[] {
   }));
 }
 
+/** What shows a device's tunnels carrying traffic: the SAs to each peer (its st0 unit where none are told). */
+export function tunnelChecks(tunnels: Pick<TunnelConfig, 'peer' | 'unit'>[]): PostCheck[] {
+  return tunnels.map((tunnel) => ({ kind: 'tunnel-up' as const, peer: tunnel.peer, interface: `st0.${tunnel.unit}` }));
+}
+
 /** The site's DNS servers, from its static WAN links in order: the boxes use them and hand them to DHCP clients. */
 export function siteDnsServers(plan: Pick<SitePlan, 'devices'>): string[] {
   return [...new Set(plan.devices.flatMap((device) => device.wanLinks.flatMap((link) => link.dnsServers ?? [])))];

@@ -55,6 +55,9 @@ export const e2eFleet = {
     const [username, password, community] = list('E2E_DEVICE_LOGIN');
     return { username: username!, password: password!, community: community! };
   },
+  /** The policies spec's tenant (no other spec's) and its sites in service, each with a Staff department. */
+  policyTenant: () => required('E2E_POLICY_TENANT'),
+  policySites: () => list('E2E_POLICY_SITES'),
 };
 
 /** Collects the page's console errors; check it is empty at the end of a test. */

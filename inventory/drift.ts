@@ -29,7 +29,9 @@ export async function touchDrift(prisma: PrismaClient, deviceIds: string[], at: 
  * Keeps what a reading found, and raises or clears the device's drift alarm when its state
  * changed. A drift seen again keeps when it was first seen.
  */
-export async function recordDrift(prisma: PrismaClient, finding: DriftFinding, at: Date): Promise<{ changed: boolean; raised: AlarmChange[]; cleared: AlarmChange[] }> {
+export async function recordDrift(
+  prisma: PrismaClient, finding: DriftFinding, at: Date,
+): Promise<{ changed: boolean; previous: DriftFinding['state'] | null; raised: AlarmChange[]; cleared: AlarmChange[] }> {
   let raised: AlarmChange[] = [];
   const before = await prisma.deviceDrift.findUnique({ where: { deviceId: finding.deviceId }, select: { state: true, detectedAt: true } });
   const detectedAt = finding.state === 'drifted' ? (before?.state === 'drifted' ? before.detectedAt : at) : null;
@@ -46,5 +48,5 @@ export async function recordDrift(prisma: PrismaClient, finding: DriftFinding, a
     if (isNew) raised = [alarm];
   }
   const cleared = finding.state === 'in_sync' ? await clearAlarm(prisma, alarmKey(finding.deviceId)) : [];
-  return { changed: before?.state !== finding.state, raised, cleared };
+  return { changed: before?.state !== finding.state, previous: (before?.state as DriftFinding['state'] | undefined) ?? null, raised, cleared };
 }

@@ -4,7 +4,7 @@
 // onboarding, the SLA push and steering, an RMA, a deployment — reads them here, so a site
 // onboarded or re-pushed after a deployment runs exactly what the deployment gave the others.
 import type { PrismaClient } from '../prisma/client.ts';
-import { intentSchema, type Intent } from '../domain/intent.ts';
+import { intentSchema, type Intent, type IntentContext } from '../domain/intent.ts';
 import { compileSiteIntent } from '../domain/intent-compile.ts';
 import type { FirewallRuleConfig, PolicyConfigInput } from '../domain/render/device-config.ts';
 import { applicationSignatures, chooseLink, type SlaThresholds, type SteeringRule } from '../domain/sla.ts';
@@ -32,6 +32,24 @@ export const parseIntent = (document: unknown): Intent => intentSchema.parse(doc
 export async function slaProfilesByName(prisma: PrismaClient, tenantId: string) {
   const profiles = await prisma.slaProfile.findMany({ where: { tenantId } });
   return Object.fromEntries(profiles.map((p) => [p.name, thresholdsOf(p)]));
+}
+
+/**
+ * What the tenant's intent is checked against (`validateIntent`): its SLA profiles, and the static
+ * WAN addresses of its sites not decommissioned, where their boxes answer SSH and NETCONF.
+ */
+export async function intentContext(prisma: PrismaClient, tenantId: string): Promise<IntentContext> {
+  const [slaProfiles, links] = await Promise.all([
+    slaProfilesByName(prisma, tenantId),
+    prisma.wanLink.findMany({
+      where: { addressing: 'static', staticAddress: { not: null }, site: { tenantId, status: { not: 'decommissioned' } } },
+      select: { name: true, staticAddress: true, site: { select: { name: true } } }, orderBy: [{ siteId: 'asc' }, { name: 'asc' }],
+    }),
+  ]);
+  return {
+    slaProfiles: Object.keys(slaProfiles),
+    managementAddresses: links.map((link) => ({ address: link.staticAddress!, where: `the address of ${link.site.name}'s WAN link ${link.name}` })),
+  };
 }
 
 /**

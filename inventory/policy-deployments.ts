@@ -6,10 +6,11 @@ import { emptyIntent, intentFromLegacyPolicies, type Intent, type LegacyFirewall
 import type { PostCheck } from '../domain/post-checks.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { devicePolicies, probedLinks, wanLinkChecks, type DeviceTarget } from '../domain/site-plan.ts';
+import { deviceTunnelChecks } from './site-network.ts';
 import { planSite, storedSite } from './site-plan.ts';
 import { parseIntent } from './policies.ts';
 
-export { parseIntent, slaProfilesByName } from './policies.ts';
+export { intentContext, parseIntent, slaProfilesByName } from './policies.ts';
 
 export type PolicySiteStatus = 'pending' | 'no_change' | 'changed' | 'deploying' | 'deployed' | 'failed' | 'rolled_back' | 'skipped';
 export type PolicyDeploymentStatus = 'dry_run' | 'running' | 'paused' | 'completed' | 'completed_with_failures' | 'halted' | 'aborted';
@@ -126,8 +127,8 @@ export interface SiteDeviceChange {
  * security policies, address book, NAT and UTM; its SD-WAN rules before the site's own SLA
  * policies (inventory/policies.ts sitePolicies, as onboarding and the SLA push render them),
  * each application SLA steering has moved kept on the link it took (`steeredLinks`: per policy,
- * application → link); post-checks that its WAN links stay up (the management path: the device
- * answering them at all). Devices not provisioned are left out.
+ * application → link); post-checks that its WAN links stay up and its tunnels up before the change
+ * still have their SAs (and the management path: the device answering them at all). Devices not provisioned are left out.
  */
 export async function siteChanges(
   prisma: PrismaClient, deploymentId: string, siteId: string, steeredLinks: Record<string, Record<string, string>> = {},
@@ -138,11 +139,11 @@ export async function siteChanges(
   const policies = { ...plan.policies, steering };
   return {
     siteName: plan.name,
-    devices: plan.devices.filter((d) => d.target).map((device) => ({
+    devices: await Promise.all(plan.devices.filter((d) => d.target).map(async (device) => ({
       hostname: device.hostname, role: device.role, target: device.target!,
       config: renderers.forPlatform(device.platform).policies({ ...devicePolicies(policies, device), probedLinks: probedLinks(plan, device) }),
-      checks: wanLinkChecks(device.wanLinks),
-    })),
+      checks: [...wanLinkChecks(device.wanLinks), ...await deviceTunnelChecks(prisma, siteId, device.role)],
+    }))),
   };
 }
 

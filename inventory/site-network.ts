@@ -2,6 +2,8 @@
 // hubs, its mesh peers, or for a hub its spokes), each with the st0 unit that carries it on the
 // site's device, and the firewall policies that apply to it.
 import type { PrismaClient } from '../prisma/client.ts';
+import type { PostCheck } from '../domain/post-checks.ts';
+import { tunnelChecks } from '../domain/site-plan.ts';
 
 export interface SiteTunnel {
   /** The role of the site's device the tunnel ends on. */
@@ -34,6 +36,21 @@ export async function siteTunnels(prisma: PrismaClient, siteId: string): Promise
     });
   }
   return tunnels.sort((a, b) => a.peerSiteName.localeCompare(b.peerSiteName) || a.interfaceName.localeCompare(b.interfaceName));
+}
+
+/**
+ * A device's tunnels as post-checks: every st0 unit it holds (to its hubs and mesh peers, or for a
+ * hub to its spokes), with the far end's primary device's address, where the SAs go.
+ */
+export async function deviceTunnelChecks(prisma: PrismaClient, siteId: string, role: string): Promise<PostCheck[]> {
+  const units = await prisma.allocation.findMany({ where: { kind: 'tunnel_id', value: { startsWith: `${siteId}/${role}:` } }, orderBy: { value: 'asc' } });
+  const peerOf = (unit: (typeof units)[number]) => (unit.siteId === siteId ? unit.peerSiteId : unit.siteId) ?? '';
+  const peers = await prisma.device.findMany({ where: { siteId: { in: units.map(peerOf) }, role: 'primary', managementAddress: { not: null } }, select: { siteId: true, managementAddress: true } });
+  const addresses = new Map(peers.map((p) => [p.siteId, p.managementAddress!]));
+  return tunnelChecks(units.flatMap((unit) => {
+    const peer = addresses.get(peerOf(unit));
+    return peer ? [{ peer, unit: Number(unit.value.split(':')[1]) }] : [];
+  }));
 }
 
 /** The firewall policies that apply to a site: its tenant's, its site groups', its departments'. */

@@ -16,11 +16,14 @@
 // which clears itself when the box answers again (the same reconciliation reads whether it answers).
 // One more (127.236.0.1) is the credentials spec's: given a credential profile of its own, and its
 // login rotated.
+// A tenant of its own, with two bakeries in service on boxes 801 and 802 (127.244.0.1), is the
+// policies spec's: a policy deployment reaches every site of a tenant, and no other spec's.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
 import type { PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
+import type { SimulatedDevice } from '../simulator/device.ts';
 import { junosRenderer } from '../domain/render/junos.ts';
 import { simulatorVnfImage } from '../simulator/vnf-host.ts';
 import { createTemplate } from '../inventory/network-services.ts';
@@ -64,6 +67,13 @@ const credentialSite: InServiceSite = { name: 'Tienen pharmacy', hostname: 'tien
 /** The network-service spec's site: an NFX250 in service, whose VNFs boot in half a second. */
 const ucpeSite: InServiceSite = { name: 'Ostend pharmacy', hostname: 'ostend-pharmacy', timezone: 'Europe/Brussels', country: 'BE' };
 const serviceTemplate = 'secure-edge';
+
+/** The policies spec's tenant: each bakery has a Staff department (a zone its rules name), and only these sites. */
+const policyTenant = 'Fabrikam Bakeries';
+const policySites: InServiceSite[] = [
+  { name: 'Aalst bakery', hostname: 'aalst-bakery', timezone: 'Europe/Brussels', country: 'BE' },
+  { name: 'Dendermonde bakery', hostname: 'dendermonde-bakery', timezone: 'Europe/Brussels', country: 'BE' },
+];
 /** Two VNFs to chain, each answering its health check over SNMP every 5 s. */
 const vnfPackages = [
   { product: 'vsrx', type: 'firewall' as const, parameters: [{ name: 'hostName', type: 'string' as const, required: true }, { name: 'sessionLimit', type: 'integer' as const, required: false, min: 100, max: 100_000, default: 10_000 }] },
@@ -105,7 +115,16 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
   const alarming = await start({ ...common, devices: 1, firstSerial: 601, baseAddress: '127.200.0.1' });
   const credentials = await start({ ...common, devices: 1, firstSerial: 901, baseAddress: '127.236.0.1' });
 
+  const bakeries = await start({ ...common, devices: policySites.length, firstSerial: 801, baseAddress: '127.244.0.1' });
+
   const tenantName = 'Contoso Pharmacies';
+  /** A site's box in service: online, and what it runs on record as its version 1. */
+  const deviceInService = (box: SimulatedDevice, site: InServiceSite, configuration: string) => ({
+    role: 'primary' as const, hostname: site.hostname, model: box.identity.model, platform: 'junos', serial: box.serial, status: 'online' as const,
+    managementAddress: box.identity.address, netconfPort: ports.netconfPort, snmpPort: ports.snmpPort,
+    hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(),
+    configVersions: { create: { version: 1, source: 'manual' as const, content: configuration, sha256: createHash('sha256').update(configuration).digest('hex') } },
+  });
   return {
     workerEnv: {
       DEVICE_USERNAME: deviceCredentials.username,
@@ -145,6 +164,8 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
       E2E_ALARM_CONTROL_URL: alarming.controlUrl,
       E2E_CREDENTIALS_SITE: credentialSite.name,
       E2E_DEVICE_LOGIN: [deviceCredentials.username, deviceCredentials.password, deviceCredentials.community].join(','),
+      E2E_POLICY_TENANT: policyTenant,
+      E2E_POLICY_SITES: policySites.map((site) => site.name).join(','),
     },
     async seed(prisma, dataDir) {
       const opco = await prisma.opCo.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
@@ -167,14 +188,7 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
         const created = await prisma.site.create({
           data: {
             tenantId: tenant.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country, tags: site.tags ?? [],
-            devices: {
-              create: {
-                role: 'primary', hostname: site.hostname, model: box.identity.model, platform: 'junos', serial: box.serial, status: 'online',
-                managementAddress: box.identity.address, netconfPort: ports.netconfPort, snmpPort: ports.snmpPort,
-                hostKeySha256: box.hostKeySha256, softwareVersion: box.softwareVersion(),
-                configVersions: { create: { version: 1, source: 'manual', content: configuration, sha256: createHash('sha256').update(configuration).digest('hex') } },
-              },
-            },
+            devices: { create: deviceInService(box, site, configuration) },
           },
           include: { devices: { select: { id: true } } },
         });
@@ -182,6 +196,26 @@ export async function startE2eFleet(options: { apiUrl: string }): Promise<E2eFle
           await prisma.wanLink.createMany({ data: site.wanLinks.map((link) => ({ ...link, siteId: created.id, deviceId: created.devices[0]!.id })) });
         }
       }
+      // The bakeries: their boxes run their branch configuration with the Staff segment, on record as version 1.
+      const fabrikam = await prisma.tenant.create({ data: { opcoId: opco.id, name: policyTenant, slug: 'fabrikam-bakeries' } });
+      for (const [index, site] of policySites.entries()) {
+        const box = [...bakeries.devices.values()][index]!;
+        const segment = { name: 'staff', vlanId: 10, gateway: `10.244.${index + 1}.1/24`, dhcp: true, department: 'Staff' };
+        const configuration = junosRenderer.stage2({
+          hostname: site.hostname, loopback: `10.255.244.${index + 1}/32`, tunnels: [], wanLinks: [{ name: 'internet', interfaceName: 'ge-0/0/0', address: 'dhcp' }], lanSegments: [segment],
+        });
+        box.store.reset(configuration);
+        const created = await prisma.site.create({
+          data: {
+            tenantId: fabrikam.id, name: site.name, status: 'active', timezone: site.timezone, country: site.country,
+            departments: { create: { name: 'Staff' } },
+            devices: { create: deviceInService(box, site, configuration) },
+          },
+          include: { departments: true },
+        });
+        await prisma.lanSegment.create({ data: { siteId: created.id, departmentId: created.departments[0]!.id, name: segment.name, vlanId: segment.vlanId, prefix: `10.244.${index + 1}.0/24` } });
+      }
+
       // The API serves images from DATA_DIR/images: the image goes where it will look.
       const stored = await new ImageStore(join(dataDir, 'images')).add(simulatorImage(model, targetVersion));
       const image = await prisma.firmwareImage.create({

@@ -156,10 +156,10 @@ const historiesDirectory = join(import.meta.dirname, '..', 'workflows', 'histori
  * workflow suite replays against the workflows as they are now (so a change that would break a
  * run in flight fails the tests).
  */
-export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
+export async function recordHistory(client: Client, workflowId: string, name: string, runId?: string): Promise<void> {
   if (!process.env['RECORD_HISTORIES']) return;
   const { History } = proto.temporal.api.history.v1;
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   writeFileSync(join(historiesDirectory, `${name}.json`), JSON.stringify(History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String }), null, 1));
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DeviceConfigInput } from '../domain/render/device-config.ts';
+import type { DeviceConfigInput, IntentPolicyConfig } from '../domain/render/device-config.ts';
 import { junosRenderer } from '../domain/render/junos.ts';
 import { parseXml, type Element } from '../activities/devices/netconf/xml.ts';
 import { SimulatedDevice, newIdentity } from './device.ts';
@@ -82,6 +82,41 @@ describe('simulated device', () => {
       { name: 'ops', encryptedPassword: '$6$salt$hash', publicKeys: [] },
       { name: 'robot', publicKeys: ['ssh-ed25519 AAAAC3Nza robot'] },
     ]);
+  });
+});
+
+describe('simulated management path', () => {
+  const noIntent: IntentPolicyConfig = { addresses: [], addressSets: [], policies: [], utmPolicies: [], sourceNat: [], staticNat: [], portForwards: [] };
+  const forward = (external: string, externalPort: number) => ({ name: 'nas', external, protocol: 'tcp' as const, externalPort, internal: '10.77.10.5/32', internalPort: 8443 });
+  /** The branch managed over its PPPoE link (pp0.0 takes 100.64.0.42 from the provider), with this NAT committed. */
+  function managedOverPppoe(nat: Partial<IntentPolicyConfig>): SimulatedDevice {
+    const device = box(junosRenderer.stage2(branch));
+    device.setManagementInterface('pp0.0');
+    const edit = parseXml(junosRenderer.policies({ firewall: [], steering: [], intent: { ...noIntent, ...nat } })).documentElement!;
+    device.store.edit('candidate', [edit], 'merge', 1);
+    device.store.commit({ sessionId: 1, username: 'u' });
+    return device;
+  }
+
+  it('loses NETCONF when destination NAT takes the NETCONF port of the management address to an inside host', () => {
+    assert.equal(managedOverPppoe({ portForwards: [forward('100.64.0.42/32', 830)] }).faults.managementCut, true);
+  });
+
+  it('loses NETCONF when static NAT maps the management address to an inside host (every port)', () => {
+    assert.equal(managedOverPppoe({ staticNat: [{ name: 'nas', internal: '10.77.10.5/32', external: '100.64.0.42/32' }] }).faults.managementCut, true);
+  });
+
+  it('keeps NETCONF when the forward takes another port of that address, or the NETCONF port of another address', () => {
+    assert.equal(managedOverPppoe({ portForwards: [forward('100.64.0.42/32', 8443)] }).faults.managementCut, false);
+    assert.equal(managedOverPppoe({ portForwards: [forward('203.0.113.7/32', 830)] }).faults.managementCut, false);
+  });
+
+  it('gets NETCONF back once the NAT is gone again, as a confirm timeout brings it', () => {
+    const device = managedOverPppoe({ portForwards: [forward('100.64.0.42/32', 830)] });
+    const edit = parseXml(junosRenderer.policies({ firewall: [], steering: [], intent: noIntent })).documentElement!;
+    device.store.edit('candidate', [edit], 'merge', 1);
+    device.store.commit({ sessionId: 1, username: 'u' });
+    assert.equal(device.faults.managementCut, false);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   systemStorageInformation, systemUptimeInformation, type SimTunnel,
 } from './operational-rpcs.ts';
 import { applicationPaths, type ApplicationPath } from './application-paths.ts';
+import { managementTakenByNat, netconfPort } from './management-nat.ts';
 import { impairmentActive, type Impairment, type ImpairmentShape, type ProbeNoise } from './impairments.ts';
 import { measuredTests, rpmCollections, rpmTestsIn, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
 import { notifications, rpmInstance, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SnmpView } from './snmp-agent.ts';
@@ -159,7 +160,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   };
   /**
    * The interface the management path runs through, and its configuration when that was said: a
-   * running configuration that changes it cuts the path (NETCONF answers nothing) until the
+   * running configuration that changes it, or whose NAT takes the sessions arriving on it to an
+   * inside host (management-nat.ts), cuts the path (NETCONF answers nothing) until the
    * configuration is back as it was, as a confirm timeout's rollback brings it.
    */
   private managementPath: { interfaceName: string; configuration: string } | undefined;
@@ -702,6 +704,14 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     return found ? serialize(found) : '';
   }
 
+  /** The NAT rule that sends NETCONF arriving on the management interface to an inside host, if any. */
+  private managementTakenByNat(interfaceName: string): string | undefined {
+    const unit = interfaceName.includes('.') ? interfaceName : `${interfaceName}.0`;
+    const port = interfaceName.includes('.') && interfaceName.endsWith('.0') ? interfaceName.slice(0, -2) : interfaceName;
+    const addresses = this.interfaces().filter((i) => i.name === unit || i.name === port).flatMap((i) => i.addresses ?? []);
+    return managementTakenByNat(this.store.running, { unit, addresses, port: netconfPort(this.store.running) });
+  }
+
   /** Says which interface the management path runs through (none: it cannot be cut), as configured now. */
   setManagementInterface(name: string | undefined) {
     this.managementPath = name === undefined ? undefined : { interfaceName: name, configuration: this.interfaceConfiguration(name) };
@@ -711,7 +721,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   /** Interfaces appear and disappear with the configuration: SNMP's tables follow. */
   configurationChanged() {
     const path = this.managementPath;
-    if (path) this.faults.managementCut = this.interfaceConfiguration(path.interfaceName) !== path.configuration;
+    if (path) this.faults.managementCut = this.interfaceConfiguration(path.interfaceName) !== path.configuration || this.managementTakenByNat(path.interfaceName) !== undefined;
     if (this.powered) this.vnfHost?.reconcile(this.store.running);
     this.snmp?.refreshTables();
     this.options.onChange();

@@ -1,8 +1,9 @@
 // One site of a policy deployment (id `deployPolicy/<deploymentId>/<siteId>`): its devices under
-// their leases, each by confirmed commit with post-checks (its WAN links up, and the device still
-// answering: a change that cuts the management path is reverted by the device itself when no
-// confirm comes), confirmed or rolled back, and recorded as a configuration version. The
-// configuration is the dry run's very text, compiled again from the deployment's version.
+// their leases, each by confirmed commit with post-checks (its WAN links up, its tunnels up before
+// the change still with their SAs, and the device still answering: a change that cuts the
+// management path is reverted by the device itself when no confirm comes, and the site is
+// rolled_back for ManagementPathLost), confirmed or rolled back, and recorded as a configuration
+// version. The configuration is the dry run's very text, compiled again from the deployment's version.
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { PolicyDeploymentActivities } from '../activities/policy-deployments.ts';
 import { databaseActivity } from './activity-options.ts';

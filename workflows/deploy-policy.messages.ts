@@ -3,11 +3,16 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { progressQueryName } from '../domain/progress-query.ts';
 import type { PolicyDeploymentProgress } from '../domain/progress.ts';
+import type { CampaignState } from './upgrade-campaign.messages.ts';
 
 export type { PolicyDeploymentProgress };
 
 export interface DeployPolicyInput {
   deploymentId: string;
+  /** What an earlier run carried over by continue-as-new (a new deployment has none): the waves' dispatch, the dry run's counts, the retry deadline. */
+  carried?: { state: CampaignState; dryRun: { changed: number; unchanged: number; failed: number }; deadline: string };
+  /** Continue as new past this many history events, between sites (default 10,000; tests set fewer). */
+  historyBudget?: number;
 }
 
 export interface DeployPolicySiteInput {

@@ -5,8 +5,11 @@
 // each, nothing new started once the failures pass the budget, pause, resume and abort as
 // validated updates. A failed site is rolled back on its devices by its child; the deployment
 // ends completed, completed with failures (retry them: a new deployment of the same version),
-// halted or aborted.
-import { ApplicationFailure, ChildWorkflowFailure, condition, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+// halted or aborted. A deployment to thousands of sites continues as new between sites, its
+// dispatch (progress, pause and abort, failures) carried over; each site's result is in the database.
+import {
+  ApplicationFailure, ChildWorkflowFailure, condition, continueAsNew, executeChild, patched, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
 import type { PolicyDeploymentActivities } from '../activities/policy-deployments.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
@@ -22,15 +25,18 @@ import {
 const previewBatch = 50;
 /** A site whose devices do not answer is tried again later, for this long at most. */
 const unreachableRetryWindowMs = 30 * 60_000;
+/** Continue as new past this many events, between sites, well before Temporal's limits. */
+const historyBudget = 10_000;
 
 export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDeploymentProgress> {
   const deployments = proxyActivities<PolicyDeploymentActivities>(databaseActivity);
   const previews = proxyActivities<PolicyDeploymentActivities>(deviceWriteActivity);
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const { workflowId, runId } = workflowInfo();
-  const dispatch = new CampaignDispatch(input.deploymentId);
-  const dryRun = { changed: 0, unchanged: 0, failed: 0 };
-  let stage: PolicyDeploymentProgress['stage'] = 'dry-run';
+  const { carried } = input;
+  const dispatch = new CampaignDispatch(input.deploymentId, carried?.state);
+  const dryRun = carried ? { ...carried.dryRun } : { changed: 0, unchanged: 0, failed: 0 };
+  let stage: PolicyDeploymentProgress['stage'] = carried ? 'waves' : 'dry-run';
   let dryRunOnly = false;
 
   const progress = (): PolicyDeploymentProgress => {
@@ -59,12 +65,12 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
     return progress();
   }, { validator: (_request: { reason?: string }) => dispatch.checkAbort() });
 
-  const plan = await deployments.loadPolicyDeployment(input);
+  const plan = await deployments.loadPolicyDeployment({ deploymentId: input.deploymentId });
   dryRunOnly = plan.dryRun;
-  await sites.recordRun({ workflowId, runId, kind: 'policy_deployment', tenantId: plan.tenantId, ...(plan.ticket ? { ticket: plan.ticket } : {}) });
+  if (!carried) await sites.recordRun({ workflowId, runId, kind: 'policy_deployment', tenantId: plan.tenantId, ...(plan.ticket ? { ticket: plan.ticket } : {}) });
 
-  // The dry run: every site, batch by batch; an abort stops it between batches.
-  for (let after: string | undefined; !dispatch.finished;) {
+  // The dry run: every site, batch by batch; an abort stops it between batches. Done before a continue-as-new.
+  for (let after: string | undefined; !carried && !dispatch.finished;) {
     const batch = await deployments.listSitesToPreview({ deploymentId: plan.deploymentId, ...(after ? { after } : {}), limit: previewBatch });
     if (batch.length === 0) break;
     const counts = await previews.previewPolicySites({ deploymentId: plan.deploymentId, siteIds: batch });
@@ -83,11 +89,13 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
   }
 
   stage = 'waves';
-  const phaseSizes = await deployments.assignPolicyWaves({ deploymentId: plan.deploymentId });
-  dispatch.planned({
-    concurrency: plan.concurrency, failureBudgetPct: plan.failureBudgetPct, phaseFailureBudgetPct: null, phaseSizes,
-    deadline: new Date(Date.now() + unreachableRetryWindowMs).toISOString(),
-  });
+  // A continued run has its waves in the state carried (phaseSizes is read only by a fresh dispatch).
+  const phaseSizes = carried ? [] : await deployments.assignPolicyWaves({ deploymentId: plan.deploymentId });
+  const deadline = carried?.deadline ?? new Date(Date.now() + unreachableRetryWindowMs).toISOString();
+  dispatch.planned({ concurrency: plan.concurrency, failureBudgetPct: plan.failureBudgetPct, phaseFailureBudgetPct: null, phaseSizes, deadline });
+  const budget = input.historyBudget ?? historyBudget;
+  // Patched in: runs begun before it never continued as new, and replay so.
+  const overHistoryBudget = () => (workflowInfo().historyLength > budget || workflowInfo().continueAsNewSuggested) && patched('policy-deployment-continues-as-new');
 
   const children: Promise<void>[] = [];
   async function deployOne(site: DeviceUpgrade): Promise<void> {
@@ -107,10 +115,15 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
     }
   }
 
-  while (dispatch.phase && !dispatch.finished) {
+  let continuing = false;
+  while (dispatch.phase && !dispatch.finished && !continuing) {
     dispatch.startPhase();
     for (;;) {
       if (dispatch.finished) break;
+      if (overHistoryBudget()) {
+        continuing = true;
+        break;
+      }
       const page = dispatch.pageWanted();
       if (page) dispatch.read(await deployments.listPolicyWaveSites({ deploymentId: plan.deploymentId, ...page }));
       const next = dispatch.next(Date.now());
@@ -125,7 +138,11 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
     }
     await condition(() => dispatch.idle);
     await Promise.all(children.splice(0));
-    if (!dispatch.finished) dispatch.nextPhase();
+    if (!dispatch.finished && !continuing) dispatch.nextPhase();
+  }
+  // Every site under way has ended: what is left of the wave is still `changed` in the database.
+  if (continuing && !dispatch.finished) {
+    return continueAsNew<typeof deployPolicy>({ deploymentId: input.deploymentId, carried: { state: dispatch.state, dryRun, deadline }, ...(input.historyBudget ? { historyBudget: input.historyBudget } : {}) });
   }
 
   stage = 'done';

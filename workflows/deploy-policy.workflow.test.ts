@@ -45,7 +45,9 @@ describe('deployPolicy', () => {
         },
         async assignPolicyWaves({ deploymentId }: { deploymentId: string }) { return [deployments.get(deploymentId)!.sites.length]; },
         async listPolicyWaveSites({ deploymentId, after }: { deploymentId: string; after?: string }) {
-          return deployments.get(deploymentId)!.sites.filter((s) => after === undefined || s > after).map((s) => ({ deviceId: s, hostname: s, timezone: 'UTC', attempts: 0 }));
+          // As the inventory lists them: the wave's sites still to deploy (their child has not recorded an outcome).
+          const d = deployments.get(deploymentId)!;
+          return d.sites.filter((s) => (after === undefined || s > after) && !d.statuses.has(s)).map((s) => ({ deviceId: s, hostname: s, timezone: 'UTC', attempts: 0 }));
         },
         async setPolicyDeploymentStatus({ deploymentId, status }: { deploymentId: string; status: string }) { deployments.get(deploymentId)!.closed = status; },
         async loadSitePolicyChanges({ siteId }: { siteId: string }) {
@@ -73,11 +75,15 @@ describe('deployPolicy', () => {
     await close();
   });
 
-  const start = (options: Partial<Omit<Deployment, 'sites'>> & { sites: number }) => {
+  const start = (options: Partial<Omit<Deployment, 'sites'>> & { sites: number; historyBudget?: number }) => {
     const deploymentId = randomUUID();
+    const { historyBudget, ...rest } = options;
     const sites = Array.from({ length: options.sites }, (_, i) => `${deploymentId.slice(0, 8)}-site-${i}`);
-    deployments.set(deploymentId, { dryRun: false, concurrency: 1, failureBudgetPct: 100, refusing: new Set(), statuses: new Map(), pushed: [], ...options, sites });
-    return { deploymentId, sites, handle: client.workflow.start(deployPolicy, { taskQueue: taskQueues.orchestration, workflowId: deployPolicyWorkflowId(deploymentId), args: [{ deploymentId }] }) };
+    deployments.set(deploymentId, { dryRun: false, concurrency: 1, failureBudgetPct: 100, refusing: new Set(), statuses: new Map(), pushed: [], ...rest, sites });
+    return {
+      deploymentId, sites,
+      handle: client.workflow.start(deployPolicy, { taskQueue: taskQueues.orchestration, workflowId: deployPolicyWorkflowId(deploymentId), args: [{ deploymentId, ...(historyBudget ? { historyBudget } : {}) }] }),
+    };
   };
 
   it('as a dry run, previews every site and pushes to none', async () => {
@@ -107,5 +113,22 @@ describe('deployPolicy', () => {
     await handle.executeUpdate(abortPolicyDeploymentUpdate, { args: [{ reason: 'change freeze' }] });
     const result = await handle.result();
     assert.deepEqual([result.state, deployments.get(deploymentId)!.pushed, deployments.get(deploymentId)!.closed], ['aborted', [], 'aborted']);
+  });
+
+  it('continues as new between sites past its history budget, keeping progress, failures and each site deployed once', async () => {
+    const { deploymentId, sites, handle: starting } = start({ sites: 6, historyBudget: 40 });
+    deployments.get(deploymentId)!.refusing = new Set([sites[1]!]);
+    const handle = await starting;
+    const result = await handle.result();
+    const deployment = deployments.get(deploymentId)!;
+    assert.equal(result.state, 'completed_with_failures');
+    assert.deepEqual(result.dryRun, { changed: 6, unchanged: 0, failed: 0 }, 'the dry run counted once, carried over');
+    assert.deepEqual(result.waves.map((w) => [w.upgraded, w.failed]), [[5, 1]]);
+    assert.deepEqual(result.failures.map((f) => [f.hostname, f.rolledBack]), [[sites[1], true]], 'a failure before a continue-as-new is still reported');
+    assert.deepEqual([...deployment.pushed].sort(), sites.filter((s) => s !== sites[1]).sort(), 'each site pushed once, none twice');
+    assert.notEqual((await client.workflow.getHandle(deployPolicyWorkflowId(deploymentId)).describe()).runId, handle.firstExecutionRunId, 'it continued as new');
+    assert.equal(deployment.closed, 'completed_with_failures');
+    // The first run, which ends by continuing as new: the replay test proves that path.
+    await recordHistory(client, deployPolicyWorkflowId(deploymentId), 'deploy-policy-continued-as-new', handle.firstExecutionRunId);
   });
 });

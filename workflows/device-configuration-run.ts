@@ -42,7 +42,7 @@ export async function runDeviceConfiguration(run: DeviceConfigurationRun): Promi
     const result = await withDeviceLeases([device.target.serial], purpose, '10 minutes', async () => {
       const done = await run.work(device, steps);
       progress.recordedVersion = done.version;
-      await steps.run('reconcile', () => reads.reconcileDevices({ deviceIds: [run.deviceId], leaseHolder: workflowId }),
+      await steps.run('reconcile', () => reads.reconcileDevices({ deviceIds: [run.deviceId], leaseHolder: workflowId, resolvedBy: run.action }),
         (tally) => (tally.drifted.length > 0 ? 'still drifted' : 'in sync'));
       return done;
     });

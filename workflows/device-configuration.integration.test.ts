@@ -1,7 +1,8 @@
 // A device's configuration history, rollback and drift, end to end against a simulated Junos box
 // over real NETCONF/SSH: versions listed and diffed through the API; a rollback that ends byte for
 // byte on the version's configuration and is recorded as a new version; a change made by hand at
-// the box found by the scheduled reconciliation, raised as an alarm, then re-applied or adopted.
+// the box found by the scheduled reconciliation, raised as an alarm, then re-applied or adopted,
+// each step an event (config.drift.detected, …reapplied, …adopted) on the server-sent stream.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -48,6 +49,21 @@ describe('device configuration history, rollback and drift', { timeout: 120_000 
       workflowId: deviceConfigurationWorkflowId(deviceId), taskQueue: taskQueues.orchestration, args: [{ deviceId }],
     });
     await handle.result();
+  }
+
+  /** The drift events on the server-sent stream (replayed from the first event on), as `type changedBy`. */
+  async function driftEvents(expected: number): Promise<string[]> {
+    let text = '';
+    const seen = () => [...text.matchAll(/event: (config\.drift\.\w+)\ndata: (.*)/g)].map(([, type, data]) => `${type} ${(JSON.parse(data!) as { data: { changedBy?: string } }).data.changedBy ?? ''}`.trim());
+    try {
+      const response = await fetch(`${lab.apiUrl}/api/v1/events`, { headers: { cookie: lab.adminCookie, 'last-event-id': '00000000-0000-7000-8000-000000000000' }, signal: AbortSignal.timeout(5000) });
+      const reader = response.body!.getReader();
+      while (seen().length < expected) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+    } catch {
+      // timed out: the assertion says what was missing
+    }
+    return seen();
   }
 
   const drift = async () => (await lab.api<Drift>('GET', `/api/v1/devices/${deviceId}/drift`)).body;
@@ -141,6 +157,7 @@ describe('device configuration history, rollback and drift', { timeout: 120_000 
     assert.equal(await runningOnBox(), intended);
     assert.equal((await drift()).state, 'in_sync');
     assert.equal(await activeDriftAlarms(), 0);
+    assert.deepEqual(await driftEvents(2), ['config.drift.detected alice', 'config.drift.reapplied']);
   });
 
   it('adopts a change made by hand as a new version, and clears the alarm', async () => {
@@ -156,6 +173,7 @@ describe('device configuration history, rollback and drift', { timeout: 120_000 
     assert.equal((await drift()).state, 'in_sync');
     assert.equal(await activeDriftAlarms(), 0);
     assert.equal((await lab.api<{ items: unknown[] }>('GET', '/api/v1/drift')).body.items.length, 0);
+    assert.deepEqual(await driftEvents(4), ['config.drift.detected alice', 'config.drift.reapplied', 'config.drift.detected bob', 'config.drift.adopted']);
     await recordHistory(lab.client, deviceConfigurationWorkflowId(deviceId), 'adopt-configuration');
   });
 });

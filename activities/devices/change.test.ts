@@ -101,3 +101,37 @@ describe('applyConfiguration', () => {
     });
   });
 });
+
+describe('applyConfiguration › tunnels among the post-checks', () => {
+  const tunnels: ConfigChangeInput = {
+    ...change, checks: [{ kind: 'interface-up', interface: 'ge-0/0/0' }, { kind: 'tunnel-up', peer: '198.51.100.1', interface: 'st0.1' }, { kind: 'tunnel-up', peer: '198.51.100.2', interface: 'st0.2' }],
+  };
+  /** A driver telling SAs: the hub at .1 up until the commit (down after when `lostOnCommit`), the one at .2 down all along. */
+  function withSas(lostOnCommit: boolean) {
+    const scripted = scriptedDriver({});
+    let committed = false;
+    const commit = scripted.driver.commitConfirmed.bind(scripted.driver);
+    scripted.driver.commitConfirmed = async (options) => {
+      committed = true;
+      await commit(options);
+    };
+    scripted.driver.securityAssociations = async () => {
+      scripted.calls.push('sas');
+      const up = !(lostOnCommit && committed);
+      return [{ peer: '198.51.100.1', ikeUp: up, ipsecSas: up ? 2 : 0, ipsecUp: up }, { peer: '198.51.100.2', ikeUp: false, ipsecSas: 0, ipsecUp: false }];
+    };
+    return scripted;
+  }
+
+  it('rolls the change back when a tunnel up before it has lost its SAs, naming the tunnel', async () => {
+    const { driver, calls } = withSas(true);
+    await assert.rejects(applyConfiguration(driver, tunnels), (e: unknown) => e instanceof DeviceError && e.kind === 'rejected' && /rolled back.*tunnel st0\.1 to 198\.51\.100\.1 is down \(no IKE SA\)/.test(e.message));
+    assert.deepEqual(calls, ['lock', 'pending?', 'load', 'diff', 'sas', 'commit-confirmed', 'interfaces', 'sas', 'rollback', 'unlock']);
+  });
+
+  it('confirms when the tunnels up before it are up after, a tunnel already down counting for nothing', async () => {
+    const { driver, calls } = withSas(false);
+    assert.equal((await applyConfiguration(driver, tunnels)).changed, true);
+    assert.deepEqual(calls.slice(-3), ['sas', 'confirm', 'unlock']);
+  });
+});

@@ -8,14 +8,21 @@ import type { DeviceAccounts, DeviceDriver } from './drivers/contract.ts';
 import type { PostCheck } from '../../domain/post-checks.ts';
 
 export async function failedChecks(driver: DeviceDriver, checks: PostCheck[]): Promise<string[]> {
+  return (await checkFailures(driver, checks)).flat();
+}
+
+/** What fails of each check, in order ([] for a check that holds), from one reading of the device. */
+async function checkFailures(driver: DeviceDriver, checks: PostCheck[]): Promise<string[][]> {
   if (checks.length === 0) return [];
   const needs = new Set(checks.map((check) => check.kind));
-  const [interfaces, probes, facts] = await Promise.all([
-    needs.has('interface-up') ? driver.interfaces() : [],
+  const readsSas = needs.has('tunnel-up') && !!driver.securityAssociations;
+  const [interfaces, probes, facts, sas] = await Promise.all([
+    needs.has('interface-up') || (needs.has('tunnel-up') && !readsSas) ? driver.interfaces() : [],
     needs.has('probe-up') ? driver.probes() : [],
     needs.has('version') ? driver.facts() : undefined,
+    readsSas ? driver.securityAssociations!() : undefined,
   ]);
-  return checks.flatMap((check) => {
+  return checks.map((check) => {
     switch (check.kind) {
       case 'interface-up': {
         const found = interfaces.find((i) => i.name === check.interface);
@@ -28,9 +35,29 @@ export async function failedChecks(driver: DeviceDriver, checks: PostCheck[]): P
       }
       case 'version':
         return facts?.softwareVersion === check.equals ? [] : [`software is ${facts?.softwareVersion}, not ${check.equals}`];
+      case 'tunnel-up': {
+        if (!sas) return interfaces.find((i) => i.name === check.interface)?.operUp ? [] : [`tunnel ${check.interface} to ${check.peer} is down`];
+        const sa = sas.find((s) => s.peer === check.peer);
+        return sa?.ikeUp && sa.ipsecUp ? [] : [`tunnel ${check.interface} to ${check.peer} is down (${!sa?.ikeUp ? 'no IKE SA' : 'no IPsec SA'})`];
+      }
     }
   });
 }
+
+/**
+ * The checks a change is judged by: its tunnels only those up before it (a peer already down is
+ * no fault of the change), read before the commit. A change found committed by an earlier
+ * attempt has no such reading, and is judged without its tunnels.
+ */
+async function checksBeforeChange(driver: DeviceDriver, checks: PostCheck[]): Promise<PostCheck[]> {
+  const tunnels = checks.filter((check) => check.kind === 'tunnel-up');
+  if (tunnels.length === 0) return checks;
+  const failures = await checkFailures(driver, tunnels);
+  const down = new Set<PostCheck>(tunnels.filter((_, index) => failures[index]!.length > 0));
+  return checks.filter((check) => !down.has(check));
+}
+
+const withoutTunnels = (checks: PostCheck[]) => checks.filter((check) => check.kind !== 'tunnel-up');
 
 export interface ConfigChangeInput {
   config: string;
@@ -54,7 +81,7 @@ export async function applyConfiguration(driver: DeviceDriver, input: ConfigChan
       // An earlier attempt of this very change committed and was lost before confirming: check
       // and confirm that commit rather than let it revert and commit again, so the device commits
       // once. Its diff died with that attempt: the result says changed with an empty diff.
-      await confirmOrRollBack(driver, input);
+      await confirmOrRollBack(driver, { ...input, checks: withoutTunnels(input.checks) });
       return { changed: true, diff: '' };
     }
     const earlier = await earlierAttempt(driver, input);
@@ -65,13 +92,17 @@ export async function applyConfiguration(driver: DeviceDriver, input: ConfigChan
       await driver.discard();
       return { changed: false, diff };
     }
+    const checks = await checksBeforeChange(driver, input.checks).catch(async (error: unknown) => {
+      await driver.discard().catch(() => undefined);
+      throw error;
+    });
     try {
       await driver.commitConfirmed({ confirmTimeoutSeconds: input.confirmTimeoutSeconds, persist: input.persist });
     } catch (error) {
       await driver.discard().catch(() => undefined); // a refused commit leaves nothing behind in the candidate
       throw error;
     }
-    await confirmOrRollBack(driver, input);
+    await confirmOrRollBack(driver, { ...input, checks });
     return { changed: true, diff };
   } finally {
     await driver.unlock().catch(() => undefined);
@@ -106,7 +137,7 @@ async function lockOrFinish(driver: DeviceDriver, input: ConfigChangeInput, log:
 /** Confirms (checks holding) or rolls back the pending commit named by this change's token; false when it is not this change's. */
 async function finishOwnPendingCommit(driver: DeviceDriver, input: ConfigChangeInput): Promise<boolean> {
   const refused = (error: unknown) => error instanceof DeviceError && error.kind === 'rejected';
-  const failures = await failedChecks(driver, input.checks).catch((error: Error) => [`post-checks could not run: ${error.message}`]);
+  const failures = await failedChecks(driver, withoutTunnels(input.checks)).catch((error: Error) => [`post-checks could not run: ${error.message}`]);
   if (failures.length > 0) {
     try {
       await driver.rollback(input.persist);

@@ -13,7 +13,7 @@ import { diffConfigs } from '../../domain/config-diff.ts';
 import { reachabilityDeviceStatuses } from '../../domain/choices.ts';
 import { deviceLeaseWorkflowId, leaseStateQuery } from '../../workflows/device-lease.messages.ts';
 import { targetOf } from '../../inventory/devices.ts';
-import { recordDrift, touchDrift } from '../../inventory/drift.ts';
+import { recordDrift, touchDrift, type DriftFinding } from '../../inventory/drift.ts';
 import { markReachable, markUnreachable, type ReachabilityChange } from '../../inventory/reachability.ts';
 import { publishEvent, runningWorkflow } from '../events/publish.ts';
 import { DeviceError } from './errors.ts';
@@ -37,7 +37,12 @@ export interface ReconcileDevicesInput {
   deviceIds: string[];
   /** The run holding these devices' leases, when one asks (a rollback checking its own work): its lease is no change of another's. */
   leaseHolder?: string;
+  /** What that run did, which ends a drift it finds over: its event says so (`config.drift.reapplied`, `…adopted`). */
+  resolvedBy?: 'rollback' | 're-apply' | 'adopt';
 }
+
+/** The event that says how a drift ended: re-applied, adopted, or otherwise in sync again (a rollback, a hand fix). */
+const driftEnded = { 're-apply': 'config.drift.reapplied', adopt: 'config.drift.adopted', rollback: 'config.drift.cleared' } as const;
 
 /** Devices read at once by one activity: enough to hide each device's round trips, few enough for one worker's sockets. */
 const devicesAtOnce = 32;
@@ -60,7 +65,8 @@ export function createDriftActivities(deps: DeviceActivityDependencies & { clien
     }
   }
 
-  async function readDevice(device: DeviceRow, leaseHolder: string | undefined, now: Date): Promise<{ reading: DriftReading; fullRead: boolean }> {
+  async function readDevice(device: DeviceRow, input: ReconcileDevicesInput, now: Date): Promise<{ reading: DriftReading; fullRead: boolean }> {
+    const { leaseHolder } = input;
     const target = targetOf(device);
     const latest = device.configVersions[0];
     if (!target || !latest) return { reading: 'unrecorded', fullRead: false };
@@ -80,12 +86,27 @@ export function createDriftActivities(deps: DeviceActivityDependencies & { clien
       return { reading: 'changing', fullRead: true };
     }
     const state = diff === '' ? 'in_sync' : 'drifted';
-    const { raised, cleared } = await recordDrift(prisma, {
+    const finding = {
       deviceId: device.id, state, commitMarker: marker, comparedVersion: latest.version, diff,
       changedBy: newest?.user || null, changedAt: newest?.at ? new Date(newest.at) : null,
-    }, now);
+    } as const;
+    const { previous, raised, cleared } = await recordDrift(prisma, finding, now);
     await publishAlarms(raised, cleared);
+    await publishDriftChange(device, finding, previous, input.resolvedBy);
     return { reading: state, fullRead: true };
+  }
+
+  /** A drift found (`config.drift.detected`), or ended (how: `driftEnded`), as an event for the streams and webhooks. */
+  async function publishDriftChange(device: DeviceRow, finding: DriftFinding, previous: DriftFinding['state'] | null, resolvedBy: ReconcileDevicesInput['resolvedBy']) {
+    const data = { deviceId: device.id, hostname: device.hostname, siteId: device.site.id, comparedVersion: finding.comparedVersion };
+    if (finding.state === 'drifted' && previous !== 'drifted') {
+      await publishEvent(deps, {
+        tenantId: device.site.tenantId, type: 'config.drift.detected', workflowId: runningWorkflow(),
+        data: { ...data, changedBy: finding.changedBy, changedAt: finding.changedAt?.toISOString() ?? null },
+      }, device.id);
+    } else if (finding.state === 'in_sync' && previous === 'drifted') {
+      await publishEvent(deps, { tenantId: device.site.tenantId, type: driftEnded[resolvedBy ?? 'rollback'], workflowId: runningWorkflow(), data }, device.id);
+    }
   }
 
   /** One event per alarm raised or cleared, keyed by the alarm so that a retried attempt repeats none. */
@@ -147,7 +168,7 @@ export function createDriftActivities(deps: DeviceActivityDependencies & { clien
       await Promise.all(Array.from({ length: Math.min(devicesAtOnce, queue.length) }, async () => {
         for (let device = queue.shift(); device; device = queue.shift()) {
           let failure: unknown;
-          const { reading, fullRead } = await readDevice(device, input.leaseHolder, now).catch((error: unknown) => {
+          const { reading, fullRead } = await readDevice(device, input, now).catch((error: unknown) => {
             context.log.warn('drift reconciliation could not read a device', { deviceId: device!.id, serial: device!.serial, error: (error as Error).message });
             failure = error;
             return { reading: 'unreachable' as const, fullRead: false };
@@ -169,7 +190,8 @@ function loadDevices(prisma: PrismaClient, deviceIds: string[]) {
   return prisma.device.findMany({
     where: { id: { in: deviceIds }, status: { in: [...reachabilityDeviceStatuses.values] } },
     select: {
-      id: true, status: true, serial: true, platform: true, managementAddress: true, netconfPort: true, snmpPort: true, hostKeySha256: true, drift: true,
+      id: true, hostname: true, status: true, serial: true, platform: true, managementAddress: true, netconfPort: true, snmpPort: true, hostKeySha256: true, drift: true,
+      site: { select: { id: true, tenantId: true } },
       configVersions: { orderBy: { version: 'desc' }, take: 1, select: { id: true, version: true } },
       // Its open unreachable alarm, if any: cleared once it answers, whatever put it back online.
       alarms: { where: { type: alarmTypes.deviceUnreachable, state: { not: 'cleared' } }, select: { id: true }, take: 1 },

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { compareIntents, intentSchema, validateIntent } from '../../domain/intent.ts';
 import { policyDeploymentProgressSchema, type PolicyDeploymentProgress } from '../../domain/progress.ts';
-import { parseIntent, slaProfilesByName, tenantIntent } from '../../inventory/policy-deployments.ts';
+import { intentContext, parseIntent, tenantIntent } from '../../inventory/policy-deployments.ts';
 import {
   abortPolicyDeploymentUpdate, deployPolicyWorkflowId, pausePolicyDeploymentUpdate, policyDeploymentProgressQuery, resumePolicyDeploymentUpdate,
 } from '../../workflows/deploy-policy.messages.ts';
@@ -65,7 +65,7 @@ export function policyIntentRouter(api: ApiDefinition, deps: { prisma: PrismaCli
       await tenantOf(principal, params.tenantId, 'read');
       const { intent, updatedAt } = await tenantIntent(prisma, params.tenantId);
       sendIntentEtag(res, updatedAt);
-      return { tenantId: params.tenantId, intent, warnings: validateIntent(intent, { slaProfiles: Object.keys(await slaProfilesByName(prisma, params.tenantId)) }).warnings };
+      return { tenantId: params.tenantId, intent, warnings: validateIntent(intent, await intentContext(prisma, params.tenantId)).warnings };
     },
   });
 
@@ -75,7 +75,7 @@ export function policyIntentRouter(api: ApiDefinition, deps: { prisma: PrismaCli
     access: { type: 'site', action: 'write' }, params: tenantParams, body: intentSchema, response: intentView,
     handler: async ({ params, body, principal }, req, res) => {
       await tenantOf(principal, params.tenantId, 'write');
-      const check = validateIntent(body, { slaProfiles: Object.keys(await slaProfilesByName(prisma, params.tenantId)) });
+      const check = validateIntent(body, await intentContext(prisma, params.tenantId));
       if (check.errors.length > 0) throw problems.validation(check.errors);
       const before = await tenantIntent(prisma, params.tenantId);
       const seen = ifMatch(req, before.updatedAt ?? new Date(0));

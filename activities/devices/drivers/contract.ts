@@ -58,10 +58,21 @@ export interface ProbeResult {
   up: boolean;
 }
 
+/** A tunnel's security associations to one peer, as the device holds them. */
+export interface SecurityAssociation {
+  peer: string;
+  ikeUp: boolean;
+  /** IPsec SAs to that peer (both directions), and whether their block is up. */
+  ipsecSas: number;
+  ipsecUp: boolean;
+}
+
 export interface DeviceDriver {
   readonly connection: DeviceConnection;
   facts(): Promise<DeviceFacts>;
   interfaces(): Promise<InterfaceStatus[]>;
+  /** IKE and IPsec SAs by peer, where the device tells them (Junos); without it, a tunnel is judged by its interface. */
+  securityAssociations?(): Promise<SecurityAssociation[]>;
   /**
    * WAN-link probe results (latency, jitter, loss), read over SNMP; `link` is the probe's owner, the
    * WAN link's name. `links`: how many the device probes, when known, to size the read to them.

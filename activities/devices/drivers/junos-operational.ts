@@ -11,7 +11,9 @@ import { DeviceError } from '../errors.ts';
 import type { NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, escapeXml, type Element } from '../netconf/xml.ts';
 import type { VarBind } from '../snmp.ts';
-import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, ProbeResult, Transports } from './contract.ts';
+import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, ProbeResult, SecurityAssociation, Transports } from './contract.ts';
+
+export type { SecurityAssociation };
 import { netconfTarget, snmpTarget } from './targets.ts';
 
 export type JunosOperations = Pick<DeviceDriver, 'facts' | 'interfaces' | 'probes' | 'installImage' | 'rollbackImage' | 'reboot'>;
@@ -187,14 +189,6 @@ export function packageResult(reply: Element): { ok: boolean; output: string; ac
 }
 
 /** The IKE and IPsec security associations an SRX holds: one per remote gateway, with its state. */
-export interface SecurityAssociation {
-  peer: string;
-  ikeUp: boolean;
-  /** IPsec SAs to that peer (both directions), and whether their block is up. */
-  ipsecSas: number;
-  ipsecUp: boolean;
-}
-
 export function securityAssociationsFrom(ike: Element, ipsec: Element): SecurityAssociation[] {
   const peers = new Map<string, SecurityAssociation>();
   const peer = (address: string) => {
