@@ -4,8 +4,8 @@
 // updates, which refuse (409) what the instance's state does not allow.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { day1Values, flavourShortfall } from '../../domain/vnf-catalogue.ts';
-import { vnfChangePackageRequest, vnfHealingPolicy, vnfScaleRequest } from '../../domain/vnf-lifecycle.ts';
+import { flavourShortfall } from '../../domain/vnf-catalogue.ts';
+import { packageChange, vnfChangePackageRequest, vnfHealingPolicy, vnfScaleRequest } from '../../domain/vnf-lifecycle.ts';
 import { packageSpec } from '../../inventory/vnf-packages.ts';
 import { hostReservations, vnfHostOf } from '../../inventory/vnf-instances.ts';
 import {
@@ -156,15 +156,9 @@ export function vnfInstancesRouter(api: ApiDefinition, deps: RunDependencies, ru
       const target = await prisma.vnfPackage.findUnique({ where: { id: body.packageId } });
       if (!target) throw problems.validation([{ path: 'packageId', message: 'no such VNF package in the catalogue' }]);
       const pkg = packageSpec(target);
-      const wrong: { path: string; message: string }[] = [];
-      if (!pkg.flavours.some((f) => f.name === row.flavour)) wrong.push({ path: 'packageId', message: `${pkg.product} ${pkg.version} has no flavour ${row.flavour}, which the instance runs: scale it first` });
-      // The instance's own parameters carry over where the new package declares them.
-      const declared = new Set(pkg.day1Parameters.map((p) => p.name));
-      const current = Object.fromEntries(Object.entries(row.config as Record<string, unknown>).filter(([name]) => declared.has(name)));
-      const day1 = day1Values(pkg.day1Parameters, body.parameters ?? current);
-      wrong.push(...day1.problems);
-      if (wrong.length > 0) throw problems.validation(wrong);
-      return operate(principal, req, row.id, 'change-package', (run) => run.executeUpdate(changeVnfPackageUpdate, { args: [{ packageId: pkg.id, parameters: day1.values }] }));
+      const change = packageChange(pkg, { flavour: row.flavour, config: row.config as Record<string, unknown> }, body.parameters);
+      if (change.problems.length > 0) throw problems.validation(change.problems);
+      return operate(principal, req, row.id, 'change-package', (run) => run.executeUpdate(changeVnfPackageUpdate, { args: [{ packageId: pkg.id, parameters: change.parameters }] }));
     },
   });
 
