@@ -30,10 +30,9 @@ import { startPolicyDeployment, type PolicyDeploymentRequest } from './policy-ru
 import { previewSlaPush, startSlaPush, type SlaPushRequest } from './sla-runs.ts';
 import { decide, type Decision } from './steer.ts';
 import { startVnfInstance, type VnfInstanceRequest } from './vnf-runs.ts';
-import { startNetworkService } from './network-service-runs.ts';
+import { startNetworkService, terminateNetworkService, type NetworkServiceStart } from './network-service-runs.ts';
 import { startNetworkServiceCampaign } from './network-service-campaign-runs.ts';
 import type { NetworkServiceCampaignBody } from '../schemas/network-service-campaign.ts';
-import type { NetworkServiceRequest } from '../../domain/network-service.ts';
 
 export type { Origin, RunDependencies } from './launch.ts';
 
@@ -48,7 +47,8 @@ export function createRunRegistry(deps: RunDependencies) {
     startConfigurationRun: (origin: Origin, request: ConfigurationRequest) => startConfigurationRun(deps, origin, request),
     startSlaPush: (origin: Origin, request: SlaPushRequest) => startSlaPush(deps, origin, request),
     startVnfInstance: (origin: Origin, request: VnfInstanceRequest) => startVnfInstance(deps, origin, request),
-    startNetworkService: (origin: Origin, siteId: string, request: NetworkServiceRequest) => startNetworkService(deps, origin, siteId, request),
+    startNetworkService: (origin: Origin, siteId: string, request: NetworkServiceStart) => startNetworkService(deps, origin, siteId, request),
+    terminateNetworkService: (origin: Origin, request: { networkServiceId: string; ticket?: string | undefined }) => terminateNetworkService(deps, origin, request),
     startNetworkServiceCampaign: (origin: Origin, templateId: string, request: NetworkServiceCampaignBody) => startNetworkServiceCampaign(deps, origin, templateId, request),
     previewSlaPush: (origin: Origin, siteId: string) => previewSlaPush(deps, origin.principal, siteId),
     startPolicyDeployment: (origin: Origin, request: PolicyDeploymentRequest) => startPolicyDeployment(deps, origin, request),
