@@ -34,6 +34,8 @@ const vnfInstance = z.object({
   status: z.string(), lastHealth: z.string(), lastHealthAt: z.date().nullable(), healCount: z.number().int(),
   lastOperation: z.string(), lastOperationOutcome: z.string(), lastOperationError: z.string().nullable(),
   createdAt: z.date(), workflowId: z.string(),
+  /** The network service it is a function of (none for a VNF on its own). */
+  networkService: z.object({ id: z.uuid(), name: z.string(), position: z.number().int() }).nullable(),
   /** The run's own view, while it runs. */
   live: live.nullable(),
 }).openapi('VnfInstance');
@@ -47,7 +49,7 @@ const createBody = z.object({
 }).openapi('VnfInstanceRequest');
 
 type Row = Awaited<ReturnType<typeof findRow>>;
-const include = { package: { select: { id: true, name: true, version: true } } } as const;
+const include = { package: { select: { id: true, name: true, version: true } }, serviceInstance: { select: { id: true, name: true } } } as const;
 const findRow = (deps: RunDependencies, id: string) => deps.prisma.vnfInstance.findUnique({ where: { id }, include });
 
 const toInstance = (row: NonNullable<Row>, view: VnfView | null): z.infer<typeof vnfInstance> => ({
@@ -58,6 +60,7 @@ const toInstance = (row: NonNullable<Row>, view: VnfView | null): z.infer<typeof
   status: row.status, lastHealth: row.lastHealth, lastHealthAt: row.lastHealthAt, healCount: row.healCount,
   lastOperation: row.lastOperation, lastOperationOutcome: row.lastOperationOutcome, lastOperationError: row.lastOperationError,
   createdAt: row.createdAt, workflowId: vnfWorkflowId(row.id),
+  networkService: row.serviceInstance && { id: row.serviceInstance.id, name: row.serviceInstance.name, position: row.position ?? 0 },
   live: view && { status: view.status, health: view.health, address: view.address, heals: view.heals, healAttempts: view.healAttempts, busy: view.busy, lastOperation: view.lastOperation },
 });
 
