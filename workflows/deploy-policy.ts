@@ -6,11 +6,12 @@
 // validated updates. A failed site is rolled back on its devices by its child; the deployment
 // ends completed, completed with failures (retry them: a new deployment of the same version),
 // halted or aborted.
-import { ApplicationFailure, ChildWorkflowFailure, condition, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ChildWorkflowFailure, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PolicyDeploymentActivities } from '../activities/policy-deployments.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
 import { CampaignDispatch, type DeviceUpgrade } from './campaign-dispatch.ts';
+import { dispatchPhases, handleCampaignUpdates } from './campaign-phases.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { deployPolicySite } from './deploy-policy-site.ts';
 import {
@@ -44,20 +45,8 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
     };
   };
   setHandler(policyDeploymentProgressQuery, progress);
-  setHandler(pausePolicyDeploymentUpdate, async () => {
-    dispatch.pause();
-    await deployments.setPolicyDeploymentStatus({ deploymentId: input.deploymentId, status: 'paused' });
-    return progress();
-  }, { validator: () => dispatch.checkPause() });
-  setHandler(resumePolicyDeploymentUpdate, async () => {
-    dispatch.resume();
-    await deployments.setPolicyDeploymentStatus({ deploymentId: input.deploymentId, status: 'running' });
-    return progress();
-  }, { validator: () => dispatch.checkResume() });
-  setHandler(abortPolicyDeploymentUpdate, (request: { reason?: string }) => {
-    dispatch.abort(request.reason);
-    return progress();
-  }, { validator: (_request: { reason?: string }) => dispatch.checkAbort() });
+  handleCampaignUpdates(dispatch, { pause: pausePolicyDeploymentUpdate, resume: resumePolicyDeploymentUpdate, abort: abortPolicyDeploymentUpdate },
+    (status) => deployments.setPolicyDeploymentStatus({ deploymentId: input.deploymentId, status }), progress);
 
   const plan = await deployments.loadPolicyDeployment(input);
   dryRunOnly = plan.dryRun;
@@ -89,7 +78,6 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
     deadline: new Date(Date.now() + unreachableRetryWindowMs).toISOString(),
   });
 
-  const children: Promise<void>[] = [];
   async function deployOne(site: DeviceUpgrade): Promise<void> {
     try {
       await executeChild(deployPolicySite, {
@@ -107,26 +95,7 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
     }
   }
 
-  while (dispatch.phase && !dispatch.finished) {
-    dispatch.startPhase();
-    for (;;) {
-      if (dispatch.finished) break;
-      const page = dispatch.pageWanted();
-      if (page) dispatch.read(await deployments.listPolicyWaveSites({ deploymentId: plan.deploymentId, ...page }));
-      const next = dispatch.next(Date.now());
-      if (next.kind === 'done') break;
-      if (next.kind === 'deferred') continue;
-      if (next.kind === 'wait') {
-        const seen = dispatch.changes;
-        await condition(() => dispatch.changes !== seen, next.wakeInMs ?? '1 day');
-        continue;
-      }
-      children.push(deployOne(dispatch.start(next.device)));
-    }
-    await condition(() => dispatch.idle);
-    await Promise.all(children.splice(0));
-    if (!dispatch.finished) dispatch.nextPhase();
-  }
+  await dispatchPhases(dispatch, { read: (page) => deployments.listPolicyWaveSites({ deploymentId: plan.deploymentId, ...page }), start: deployOne });
 
   stage = 'done';
   const outcome = progress();

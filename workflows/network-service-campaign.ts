@@ -6,12 +6,13 @@
 // rolls itself back when the new package does not come up healthy); one that is rolled back or
 // fails counts against the budget. A service moves to the campaign's template version as soon as
 // its change completes. A halted campaign raises an alarm naming the instances that failed.
-import { ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { NetworkServiceCampaignActivities, ServiceCampaignPlan } from '../activities/network-service-campaigns.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { alarmTypes } from '../domain/alarm-types.ts';
 import { databaseActivity, temporalActivity, waitingActivity } from './activity-options.ts';
 import { CampaignDispatch, type DeviceUpgrade } from './campaign-dispatch.ts';
+import { dispatchPhases, handleCampaignUpdates } from './campaign-phases.ts';
 import {
   abortCampaignUpdate, campaignProgressQuery, pauseCampaignUpdate, resumeCampaignUpdate, type CampaignProgress, type NetworkServiceCampaignInput,
 } from './network-service-campaign.messages.ts';
@@ -30,20 +31,8 @@ export async function networkServiceCampaign(input: NetworkServiceCampaignInput)
   const dispatch = new CampaignDispatch(campaignId, input.state);
 
   setHandler(campaignProgressQuery, () => dispatch.progress());
-  setHandler(pauseCampaignUpdate, async () => {
-    dispatch.pause();
-    await db.setServiceCampaignStatus({ campaignId, status: 'paused' });
-    return dispatch.progress();
-  }, { validator: () => dispatch.checkPause() });
-  setHandler(resumeCampaignUpdate, async () => {
-    dispatch.resume();
-    await db.setServiceCampaignStatus({ campaignId, status: 'running' });
-    return dispatch.progress();
-  }, { validator: () => dispatch.checkResume() });
-  setHandler(abortCampaignUpdate, (request: { reason?: string }) => {
-    dispatch.abort(request.reason);
-    return dispatch.progress();
-  }, { validator: (_request: { reason?: string }) => dispatch.checkAbort() });
+  handleCampaignUpdates(dispatch, { pause: pauseCampaignUpdate, resume: resumeCampaignUpdate, abort: abortCampaignUpdate },
+    (status) => db.setServiceCampaignStatus({ campaignId, status }), () => dispatch.progress());
 
   const plan: ServiceCampaignPlan = await db.loadServiceCampaign({ campaignId });
   // No maintenance window and no deadline: a change of package is undone by the instance itself when it fails.
@@ -78,33 +67,12 @@ export async function networkServiceCampaign(input: NetworkServiceCampaignInput)
     }
   }
 
-  const changes: Promise<void>[] = [];
-  let continueAsNewNow = false;
-  while (dispatch.phase && !dispatch.finished && !continueAsNewNow) {
-    dispatch.startPhase();
-    for (;;) {
-      if (dispatch.finished) break;
-      if (workflowInfo().historyLength > historyBudget || workflowInfo().continueAsNewSuggested) {
-        continueAsNewNow = true;
-        break;
-      }
-      const page = dispatch.pageWanted();
-      if (page) dispatch.read(await db.listServiceCampaignInstances({ campaignId, ...page }));
-      const next = dispatch.next(Date.now());
-      if (next.kind === 'done') break;
-      if (next.kind === 'deferred') continue;
-      if (next.kind === 'wait') {
-        const seen = dispatch.changes;
-        await condition(() => dispatch.changes !== seen, next.wakeInMs ?? '1 day');
-        continue;
-      }
-      changes.push(changeOne(dispatch.start(next.device)));
-    }
-    await condition(() => dispatch.idle);
-    await Promise.all(changes.splice(0));
-    if (!dispatch.finished && !continueAsNewNow) dispatch.nextPhase();
-  }
-  if (continueAsNewNow) return continueAsNew<typeof networkServiceCampaign>({ campaignId, state: dispatch.state });
+  const dispatched = await dispatchPhases(dispatch, {
+    read: (page) => db.listServiceCampaignInstances({ campaignId, ...page }),
+    start: changeOne,
+    stopBetween: () => workflowInfo().historyLength > historyBudget || workflowInfo().continueAsNewSuggested,
+  });
+  if (dispatched === 'stopped') return continueAsNew<typeof networkServiceCampaign>({ campaignId, state: dispatch.state });
 
   const status = dispatch.outcome;
   if (status !== 'completed') {
