@@ -5,7 +5,7 @@
 // failed and waiting for the operator.
 import { heartbeat, sleep as activitySleep, Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { PrismaClient } from '../prisma/client.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { packageChange } from '../domain/vnf-lifecycle.ts';
@@ -63,6 +63,9 @@ export function createNetworkServiceCampaignActivities(deps: { prisma: PrismaCli
         if (error instanceof WorkflowUpdateFailedError) {
           throw ApplicationFailure.nonRetryable(`The instance refused the change: ${error.cause?.message ?? error.message}`, failureTypes.vnfChangeRefused, { instanceId: input.instanceId });
         }
+        if (error instanceof WorkflowNotFoundError) {
+          throw ApplicationFailure.nonRetryable('The instance has no run to change it (it was terminated).', failureTypes.vnfInstanceNotFound, { instanceId: input.instanceId });
+        }
         throw error;
       }
     },
@@ -78,6 +81,8 @@ export function createNetworkServiceCampaignActivities(deps: { prisma: PrismaCli
         if (!view.busy && last?.kind === 'change_package' && last.outcome !== 'processing') {
           return { outcome: last.outcome as PackageChangeOutcome['outcome'], error: last.error };
         }
+        // Ended some other way (terminated meanwhile): the change will not come.
+        if (!view.busy && (view.status === 'terminated' || view.status === 'terminating')) return { outcome: 'failed', error: `the instance was ${view.status} before its change of package ran` };
         if (cancellationSignal.aborted) throw cancellationSignal.reason;
         await activitySleep(500);
       }
