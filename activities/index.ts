@@ -19,6 +19,7 @@ import { createSiteActivities } from './sites.ts';
 import { createSlaSteeringActivities } from './sla-steering.ts';
 import { createVnfDeviceActivities } from './devices/vnf.ts';
 import { createNetworkServiceActivities } from './network-services.ts';
+import { createNetworkServiceCampaignActivities } from './network-service-campaigns.ts';
 import { createVnfLifecycleActivities } from './vnf-lifecycle.ts';
 
 export interface ActivityDependencies {
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createPolicyDeploymentActivities(deps),
     ...createVnfLifecycleActivities(deps),
     ...createNetworkServiceActivities(deps),
+    ...createNetworkServiceCampaignActivities(deps),
     ...createVnfDeviceActivities(deps),
   });
 }

@@ -79,7 +79,7 @@ describe('access', () => {
   let events: EventHub;
   let deps: AppDependencies;
   /** Tenant A (Acme) owns the objects; B (Globex) is the other tenant. */
-  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string; slaProfileId: string; slaPolicyId: string; linkId: string; version: string; deploymentId: string; vnfPackageId: string; vnfInstanceId: string; networkServiceTemplateId: string; networkServiceId: string };
+  const a = {} as { tenantId: string; siteId: string; hubId: string; deviceId: string; model: string; campaignId: string; tokenId: string; subscriptionId: string; integrationId: string; userId: string; workflowId: string; serial: string; profileId: string; slaProfileId: string; slaPolicyId: string; linkId: string; version: string; deploymentId: string; vnfPackageId: string; vnfInstanceId: string; networkServiceTemplateId: string; networkServiceId: string; networkServiceCampaignId: string };
   let spAdmin: string;
   let otherTenantAdmin: string;
   let operator: string;
@@ -142,6 +142,9 @@ describe('access', () => {
     a.networkServiceId = (await prisma.networkServiceInstance.create({
       data: { tenantId: acme.id, siteId: a.siteId, deviceId: device.id, serviceId: a.networkServiceTemplateId, name: 'secure-edge-1', vlanBase: 3000 },
     })).id;
+    a.networkServiceCampaignId = (await prisma.networkServiceCampaign.create({
+      data: { tenantId: acme.id, fromTemplateId: a.networkServiceTemplateId, toTemplateId: a.networkServiceTemplateId, position: 0, packageId: a.vnfPackageId },
+    })).id;
     a.serial = 'UNCLAIMED-0001';
     await prisma.unclaimedDevice.create({ data: { serial: a.serial, model: 'SRX-SIM-300', hostKeySha256: 'f'.repeat(64) } });
   });
@@ -176,6 +179,7 @@ describe('access', () => {
     'post /sites/:siteId/network-services': () => ({ templateId: a.networkServiceTemplateId }),
     'post /sites/:siteId/network-services/check': () => ({ templateId: a.networkServiceTemplateId }),
     'post /network-service-templates/:networkServiceTemplateId/versions': () => ({ functions: [{ packageId: a.vnfPackageId, flavour: 'small' }] }),
+    'post /network-service-templates/:networkServiceTemplateId/campaigns': () => ({ position: 0, packageId: a.vnfPackageId }),
     'post /itsm/:integrationId/change-requests': () => ({ number: 'CHG0000001', short_description: 'x', operation: 'site.onboard', parameters: { siteId: a.siteId } }),
   };
   const bodyOf = (route: { method: string; path: string }) => {

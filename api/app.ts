@@ -48,6 +48,7 @@ import { firmwareRouter } from './routes/firmware.ts';
 import { vnfCatalogueRouter } from './routes/vnf-catalogue.ts';
 import { vnfInstancesRouter } from './routes/vnf-instances.ts';
 import { networkServicesRouter } from './routes/network-services.ts';
+import { networkServiceCampaignsRouter } from './routes/network-service-campaigns.ts';
 import { itsmRouter } from './routes/itsm.ts';
 import { rolesRouter } from './routes/roles.ts';
 import { sessionRouter } from './routes/session.ts';
@@ -180,6 +181,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   v1.use(campaignsRouter(api, deps, runs));
   v1.use(vnfInstancesRouter(api, deps, runs));
   v1.use(networkServicesRouter(api, deps, runs));
+  v1.use(networkServiceCampaignsRouter(api, deps, runs));
   v1.use(itsmRouter(api, deps, runs));
   v1.use(webhooksRouter(api, { prisma: deps.prisma, webhookDestinations: deps.webhookDestinations ?? new WebhookDestinations() }));
   v1.use(auditRouter(api, deps));

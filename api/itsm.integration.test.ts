@@ -16,6 +16,7 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { pino } from 'pino';
 import { ImageStore } from '../inventory/images.ts';
+import { createTemplate } from '../inventory/network-services.ts';
 import { createDeliveryActivities } from '../activities/events/deliveries.ts';
 import { publishEvent } from '../activities/events/publish.ts';
 import { signedHeaders, verify } from '../runtime/standard-webhooks.ts';
@@ -65,10 +66,10 @@ describe('ITSM', () => {
     globex = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } });
     admin = await apiTokenFor(database.prisma, { tenantId: acme.id, role: 'Tenant admin' });
     globexAdmin = await apiTokenFor(database.prisma, { tenantId: globex.id, role: 'Tenant admin' });
-    // Only deliveries run here: the onboardings ITSM starts stay queued, which is all these tests need.
+    // Only deliveries and a network service's stand-in run here: the onboardings ITSM starts stay queued, which is all these tests need.
     worker = await startTestWorker({
       taskQueue: taskQueues.orchestration,
-      workflowsPath: require.resolve('../workflows/deliver-webhook.ts'),
+      workflowsPath: require.resolve('../workflows/itsm.fixture.ts'),
       activities: createDeliveryActivities({ prisma: database.prisma, webhookDestinations: testWebhookDestinations() }),
     });
   });
@@ -307,6 +308,51 @@ describe('ITSM', () => {
       assert.equal(rest.status, 409);
       assert.match(rest.body.detail, /shown once/);
       await temporal.client.workflow.getHandle(`rma/${munich.deviceId}`).terminate('test over');
+    });
+
+    it('instantiates a network service on a site and terminates it, each ticket once however often it is sent', async () => {
+      const prisma = database.prisma;
+      const ucpe = await prisma.device.create({
+        data: { siteId: munich.siteId, role: 'secondary', hostname: 'munich-ucpe', model: 'NFX250', platform: 'junos', serial: 'BLSMUNICH002', status: 'online', managementAddress: '192.0.2.62' },
+      });
+      const pkg = await prisma.vnfPackage.create({
+        data: {
+          name: 'vsrx', vendor: 'Juniper Networks', version: '22.4R1', type: 'firewall',
+          descriptor: {
+            imageSha256: 'c'.repeat(64), flavours: [{ name: 'small', vcpus: 1, memoryMiB: 1024, diskGiB: 4 }], interfaces: [{ name: 'eth2', role: 'left' }, { name: 'eth3', role: 'right' }],
+            healthCheck: { oid: '1.3.6.1.2.1.1.3.0', intervalSeconds: 5, timeoutSeconds: 2, failuresBeforeUnhealthy: 1 },
+          },
+        },
+      });
+      const template = await createTemplate(prisma, { tenantId: acme.id, name: 'itsm-edge', description: '', functions: [{ packageId: pkg.id, flavour: 'small', leftInterface: 'eth2', rightInterface: 'eth3' }] });
+
+      const refused = await send('CHG0031005', 'network-service.instantiate', { siteId: munich.siteId, templateId: template.id, functions: [{ flavour: 'huge' }] });
+      assert.equal(refused.status, 400);
+      assert.deepEqual(refused.body.errors!.map((e) => e.path), ['parameters.functions.0.flavour']);
+      assert.equal(await prisma.networkServiceInstance.count({ where: { siteId: munich.siteId } }), 0);
+
+      const first = await send('CHG0031005', 'network-service.instantiate', { siteId: munich.siteId, templateId: template.id });
+      assert.equal(first.status, 202, JSON.stringify(first.body));
+      const serviceId = String(first.body['networkServiceId']);
+      assert.deepEqual([first.body['workflowId'], first.body['siteId'], first.body['started'], first.location],
+        [`network-service/${serviceId}`, munich.siteId, true, `/api/v1/network-services/${serviceId}`]);
+      assert.equal(await ticketOf(`network-service/${serviceId}`), 'CHG0031005');
+      const stored = await prisma.networkServiceInstance.findUniqueOrThrow({ where: { id: serviceId }, include: { functions: true } });
+      assert.deepEqual([stored.deviceId, stored.functions.length], [ucpe.id, 1]);
+      const again = await send('CHG0031005', 'network-service.instantiate', { siteId: munich.siteId, templateId: template.id });
+      assert.deepEqual([again.status, again.body['networkServiceId'], again.body['started'], again.body['runId']], [202, serviceId, false, first.body['runId']]);
+      assert.equal(await prisma.networkServiceInstance.count({ where: { siteId: munich.siteId } }), 1, 'the ticket sent again reserves nothing more');
+
+      const terminated = await send('CHG0031006', 'network-service.terminate', { networkServiceId: serviceId });
+      assert.equal(terminated.status, 202, JSON.stringify(terminated.body));
+      assert.deepEqual([terminated.body['workflowId'], terminated.body['networkServiceId'], terminated.body['started'], terminated.body['runId']],
+        [`network-service/${serviceId}`, serviceId, true, first.body['runId']]);
+      await temporal.client.workflow.getHandle(`network-service/${serviceId}`).result();
+      const resent = await send('CHG0031006', 'network-service.terminate', { networkServiceId: serviceId });
+      assert.deepEqual([resent.status, resent.body['started']], [202, false], 'asked once: the run closed since, and the ticket gets its answer again');
+      const closed = await send('CHG0031007', 'network-service.terminate', { networkServiceId: serviceId });
+      assert.equal(closed.status, 409, 'a service whose run is over takes no termination');
+      assert.equal(await database.prisma.auditEntry.count({ where: { action: 'itsm.network-service.terminate', objectId: serviceId } }), 1);
     });
 
     it('refuses a ticket that started one run when it asks for another', async () => {

@@ -136,6 +136,7 @@ export const runKind = defineChoices(RunKind, {
   credential_rotation: ['Credential rotation', 'grey'],
   vnf_lifecycle: ['VNF lifecycle', 'green'],
   network_service: ['Network service', 'green'],
+  network_service_campaign: ['Network-service campaign', 'purple'],
   sla_steering: ['SLA steering', 'green'],
   policy_deployment: ['Policy deployment', 'blue'],
   config_rollback: ['Configuration rollback', 'amber'],

@@ -70,6 +70,8 @@ export const failureTypes = {
   networkServiceFunctionFailed: 'NetworkServiceFunctionFailed',
   /** The uCPE's reported path through the chain is not the chain asked for (a hop missing, dropped, out elsewhere). */
   serviceChainBroken: 'ServiceChainBroken',
+  /** A VNF instance's run refused a change of package (busy, not running, or the package does not fit it): that instance fails, the campaign goes on. */
+  vnfChangeRefused: 'VnfChangeRefused',
   /** A maintenance window that never opens, or names a start or time zone that is no such thing: retrying will not help. */
   maintenanceWindowInvalid: 'MaintenanceWindowInvalid',
   /** The database refused a write or read as such (a constraint, a row that is not there, a malformed query): the same again fails the same. */

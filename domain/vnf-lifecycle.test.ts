@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { healAction, nextHealAttempt, operationRefusal, vnfHealingPolicy } from './vnf-lifecycle.ts';
+import { healAction, nextHealAttempt, operationRefusal, packageChange, vnfHealingPolicy } from './vnf-lifecycle.ts';
 
 describe('VNF lifecycle', () => {
   const policy = vnfHealingPolicy.parse({ cooldownSeconds: 180, maxAttempts: 3 });
@@ -27,5 +27,22 @@ describe('VNF lifecycle', () => {
     assert.match(operationRefusal('scale', { ...running, status: 'failed', outcome: 'failed' })!, /only a running instance/);
     assert.equal(operationRefusal('heal', { ...running, status: 'failed', outcome: 'failed' }), undefined);
     assert.match(operationRefusal('terminate', { ...running, status: 'terminated' })!, /terminated/);
+  });
+
+  describe('packageChange', () => {
+    const next = {
+      product: 'vsrx', version: '23.4R1', flavours: [{ name: 'small', vcpus: 1, memoryMiB: 1024, diskGiB: 4 }],
+      day1Parameters: [{ name: 'hostName', type: 'string' as const, required: true }, { name: 'sessionLimit', type: 'integer' as const, required: false, default: 100 }],
+    };
+
+    it("carries the instance's own parameters over where the new package declares them, defaults filling the rest", () => {
+      const change = packageChange(next, { flavour: 'small', config: { hostName: 'fw-1', colour: 'red' } });
+      assert.deepEqual(change, { parameters: { hostName: 'fw-1', sessionLimit: 100 }, problems: [] });
+    });
+
+    it('refuses a package without the flavour the instance runs, or missing a required parameter', () => {
+      const change = packageChange(next, { flavour: 'large', config: {} });
+      assert.deepEqual(change.problems.map((p) => p.path), ['packageId', 'parameters.hostName']);
+    });
   });
 });

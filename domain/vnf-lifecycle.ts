@@ -2,7 +2,7 @@
 // each is allowed, the outcome of the last one, and how healing escalates (restart, then re-create,
 // within a cooldown and a limit, as OSM's auto-heal does). The workflow and the API share it.
 import { z } from 'zod';
-import type { Day1Parameter, VnfFlavour, VnfHealthCheck } from './vnf-catalogue.ts';
+import { day1Values, type Day1Parameter, type FieldProblem, type VnfFlavour, type VnfHealthCheck } from './vnf-catalogue.ts';
 
 export const vnfOperations = ['instantiate', 'heal', 'scale', 'change_package', 'terminate'] as const;
 export type VnfOperation = (typeof vnfOperations)[number];
@@ -101,3 +101,21 @@ export const vnfChangePackageRequest = z.object({
   /** Day-1 parameters for the new package (default: the instance's, where the new package declares them). */
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
+
+/**
+ * What an instance moving to `pkg` runs with: the day-1 parameters given (default: the instance's
+ * own, where the new package declares them), and why it cannot move (the flavour it runs missing, a
+ * parameter wrong). The API's change of package and a network-service campaign decide alike.
+ */
+export function packageChange(
+  pkg: Pick<VnfPackageSpec, 'product' | 'version' | 'flavours' | 'day1Parameters'>,
+  instance: { flavour: string; config: Record<string, unknown> },
+  given?: Record<string, string | number | boolean>,
+): { parameters: Record<string, string | number | boolean>; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  if (!pkg.flavours.some((f) => f.name === instance.flavour)) problems.push({ path: 'packageId', message: `${pkg.product} ${pkg.version} has no flavour ${instance.flavour}, which the instance runs: scale it first` });
+  const declared = new Set(pkg.day1Parameters.map((p) => p.name));
+  const current = Object.fromEntries(Object.entries(instance.config).filter(([name]) => declared.has(name)));
+  const day1 = day1Values(pkg.day1Parameters, given ?? current);
+  return { parameters: day1.values, problems: [...problems, ...day1.problems] };
+}

@@ -119,7 +119,18 @@ test('a two-function network service: the catalogue, the wizard with its room ch
   await expect(page.getByRole('link', { name: /NFX250/ })).toBeVisible();
   await expect(page.getByText('Path through the chain, as the uCPE reports it')).toContainText('forwarding');
   const serviceUrl = page.url();
+  const serviceName = (await page.getByRole('heading', { level: 2 }).textContent())!.replace(/^Network service /, '').trim();
   await bothSizes(page, '04-network-service');
+
+  // The site's page lists its network services, each with its status and a link to its page.
+  await main(page).getByRole('link', { name: e2eFleet.ucpeSite() }).click();
+  await expect(page.getByRole('heading', { name: e2eFleet.ucpeSite(), level: 2 })).toBeVisible();
+  const siteServices = page.getByRole('table', { name: 'Network services' });
+  await expect(siteServices.getByRole('row', { name: new RegExp(serviceName) })).toContainText('Active');
+  await expect(siteServices.getByRole('row', { name: new RegExp(serviceName) })).toContainText('vsrx 1.0 → vrouter 1.0');
+  await bothSizes(page, '04b-site-network-services');
+  await siteServices.getByRole('link', { name: serviceName }).click();
+  await expect(page).toHaveURL(serviceUrl);
 
   // A function's VNF instance: its health, and what its state allows (no decision on a failed operation).
   await functions.getByRole('link', { name: /^vsrx-/ }).click();
@@ -130,7 +141,11 @@ test('a two-function network service: the catalogue, the wizard with its room ch
   await expect(operations.getByRole('button', { name: 'Heal now' })).toBeVisible();
   await expect(operations.getByRole('combobox', { name: 'New flavour' })).toBeVisible();
   await expect(operations.getByRole('button', { name: 'Retry the failed operation' })).toHaveCount(0);
+  // It names its network service, and links back to it.
+  await expect(page.getByRole('link', { name: serviceName })).toBeVisible();
   await bothSizes(page, '05-vnf-instance');
+  await page.getByRole('link', { name: serviceName }).click();
+  await expect(page).toHaveURL(serviceUrl);
 
   // Terminated from its page: last function first, every reservation released.
   await page.goto(serviceUrl);

@@ -20,17 +20,28 @@ export interface TemplateFunction {
   rightInterface: string;
 }
 
+export interface NewTemplateVersion {
+  tenantId: string;
+  name: string;
+  description: string;
+  functions: TemplateFunction[];
+  supersedes?: { id: string; version: number };
+}
+
 /** A new template, or a new version of `supersedes` (marked superseded in the same transaction). */
-export async function createTemplate(prisma: PrismaClient, input: { tenantId: string; name: string; description: string; functions: TemplateFunction[]; supersedes?: { id: string; version: number } }): Promise<TemplateRow> {
-  return prisma.$transaction(async (tx) => {
-    if (input.supersedes) await tx.networkService.update({ where: { id: input.supersedes.id }, data: { supersededAt: new Date() } });
-    return tx.networkService.create({
-      data: {
-        tenantId: input.tenantId, name: input.name, description: input.description, version: (input.supersedes?.version ?? 0) + 1,
-        functions: { create: input.functions.map((fn, position) => ({ position, ...fn })) },
-      },
-      include: templateInclude,
-    });
+export async function createTemplate(prisma: PrismaClient, input: NewTemplateVersion): Promise<TemplateRow> {
+  return prisma.$transaction((tx) => createTemplateIn(tx, input));
+}
+
+/** `createTemplate` inside a transaction of the caller's. */
+export async function createTemplateIn(tx: Transaction, input: NewTemplateVersion): Promise<TemplateRow> {
+  if (input.supersedes) await tx.networkService.update({ where: { id: input.supersedes.id }, data: { supersededAt: new Date() } });
+  return tx.networkService.create({
+    data: {
+      tenantId: input.tenantId, name: input.name, description: input.description, version: (input.supersedes?.version ?? 0) + 1,
+      functions: { create: input.functions.map((fn, position) => ({ position, ...fn })) },
+    },
+    include: templateInclude,
   });
 }
 

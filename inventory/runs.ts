@@ -2,7 +2,7 @@
 // run starts and closed with how it ended.
 import type { PrismaClient } from '../prisma/client.ts';
 
-export type RunKind = 'site_onboarding' | 'ztp' | 'decommission' | 'device_upgrade' | 'upgrade_campaign' | 'rma' | 'credential_rotation' | 'policy_deployment' | 'config_rollback' | 'config_adoption' | 'vnf_lifecycle' | 'network_service';
+export type RunKind = 'site_onboarding' | 'ztp' | 'decommission' | 'device_upgrade' | 'upgrade_campaign' | 'rma' | 'credential_rotation' | 'policy_deployment' | 'config_rollback' | 'config_adoption' | 'vnf_lifecycle' | 'network_service' | 'network_service_campaign';
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 
 /** A campaign spans many sites and names none. */

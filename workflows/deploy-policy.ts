@@ -8,12 +8,13 @@
 // halted or aborted. A deployment to thousands of sites continues as new between sites, its
 // dispatch (progress, pause and abort, failures) carried over; each site's result is in the database.
 import {
-  ApplicationFailure, ChildWorkflowFailure, condition, continueAsNew, executeChild, patched, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, ChildWorkflowFailure, continueAsNew, executeChild, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { PolicyDeploymentActivities } from '../activities/policy-deployments.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
 import { CampaignDispatch, type DeviceUpgrade } from './campaign-dispatch.ts';
+import { dispatchPhases, handleCampaignUpdates } from './campaign-phases.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { deployPolicySite } from './deploy-policy-site.ts';
 import {
@@ -50,20 +51,8 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
     };
   };
   setHandler(policyDeploymentProgressQuery, progress);
-  setHandler(pausePolicyDeploymentUpdate, async () => {
-    dispatch.pause();
-    await deployments.setPolicyDeploymentStatus({ deploymentId: input.deploymentId, status: 'paused' });
-    return progress();
-  }, { validator: () => dispatch.checkPause() });
-  setHandler(resumePolicyDeploymentUpdate, async () => {
-    dispatch.resume();
-    await deployments.setPolicyDeploymentStatus({ deploymentId: input.deploymentId, status: 'running' });
-    return progress();
-  }, { validator: () => dispatch.checkResume() });
-  setHandler(abortPolicyDeploymentUpdate, (request: { reason?: string }) => {
-    dispatch.abort(request.reason);
-    return progress();
-  }, { validator: (_request: { reason?: string }) => dispatch.checkAbort() });
+  handleCampaignUpdates(dispatch, { pause: pausePolicyDeploymentUpdate, resume: resumePolicyDeploymentUpdate, abort: abortPolicyDeploymentUpdate },
+    (status) => deployments.setPolicyDeploymentStatus({ deploymentId: input.deploymentId, status }), progress);
 
   const plan = await deployments.loadPolicyDeployment({ deploymentId: input.deploymentId });
   dryRunOnly = plan.dryRun;
@@ -97,7 +86,6 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
   // Patched in: runs begun before it never continued as new, and replay so.
   const overHistoryBudget = () => (workflowInfo().historyLength > budget || workflowInfo().continueAsNewSuggested) && patched('policy-deployment-continues-as-new');
 
-  const children: Promise<void>[] = [];
   async function deployOne(site: DeviceUpgrade): Promise<void> {
     try {
       await executeChild(deployPolicySite, {
@@ -115,33 +103,11 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
     }
   }
 
-  let continuing = false;
-  while (dispatch.phase && !dispatch.finished && !continuing) {
-    dispatch.startPhase();
-    for (;;) {
-      if (dispatch.finished) break;
-      if (overHistoryBudget()) {
-        continuing = true;
-        break;
-      }
-      const page = dispatch.pageWanted();
-      if (page) dispatch.read(await deployments.listPolicyWaveSites({ deploymentId: plan.deploymentId, ...page }));
-      const next = dispatch.next(Date.now());
-      if (next.kind === 'done') break;
-      if (next.kind === 'deferred') continue;
-      if (next.kind === 'wait') {
-        const seen = dispatch.changes;
-        await condition(() => dispatch.changes !== seen, next.wakeInMs ?? '1 day');
-        continue;
-      }
-      children.push(deployOne(dispatch.start(next.device)));
-    }
-    await condition(() => dispatch.idle);
-    await Promise.all(children.splice(0));
-    if (!dispatch.finished && !continuing) dispatch.nextPhase();
-  }
+  const dispatched = await dispatchPhases(dispatch, {
+    read: (page) => deployments.listPolicyWaveSites({ deploymentId: plan.deploymentId, ...page }), start: deployOne, stopBetween: overHistoryBudget,
+  });
   // Every site under way has ended: what is left of the wave is still `changed` in the database.
-  if (continuing && !dispatch.finished) {
+  if (dispatched === 'stopped' && !dispatch.finished) {
     return continueAsNew<typeof deployPolicy>({ deploymentId: input.deploymentId, carried: { state: dispatch.state, dryRun, deadline }, ...(input.historyBudget ? { historyBudget: input.historyBudget } : {}) });
   }
 

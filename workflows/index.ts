@@ -18,5 +18,6 @@ export { tunnelChanges } from './tunnel-changes.ts';
 export { upgradeCampaign } from './upgrade-campaign.ts';
 export { upgradeDevice } from './upgrade-device.ts';
 export { networkService } from './network-service.ts';
+export { networkServiceCampaign } from './network-service-campaign.ts';
 export { vnfLifecycle } from './vnf-lifecycle.ts';
 export { ztp } from './ztp.ts';

@@ -15,6 +15,7 @@ import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity } from './activity-options.ts';
 import { alarmTypes } from '../domain/alarm-types.ts';
 import { CampaignDispatch, type DeviceUpgrade } from './campaign-dispatch.ts';
+import { handleCampaignUpdates } from './campaign-phases.ts';
 import { windowAt } from './maintenance-window.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { upgradeDevice } from './upgrade-device.ts';
@@ -41,20 +42,8 @@ export async function upgradeCampaign(input: UpgradeCampaignInput): Promise<Camp
   const { state } = dispatch;
 
   setHandler(campaignProgressQuery, () => dispatch.progress());
-  setHandler(pauseCampaignUpdate, async () => {
-    dispatch.pause();
-    await campaigns.setCampaignStatus({ campaignId: input.campaignId, status: 'paused' });
-    return dispatch.progress();
-  }, { validator: () => dispatch.checkPause() });
-  setHandler(resumeCampaignUpdate, async () => {
-    dispatch.resume();
-    await campaigns.setCampaignStatus({ campaignId: input.campaignId, status: 'running' });
-    return dispatch.progress();
-  }, { validator: () => dispatch.checkResume() });
-  setHandler(abortCampaignUpdate, (request: { reason?: string }) => {
-    dispatch.abort(request.reason);
-    return dispatch.progress();
-  }, { validator: (_request: { reason?: string }) => dispatch.checkAbort() });
+  handleCampaignUpdates(dispatch, { pause: pauseCampaignUpdate, resume: resumeCampaignUpdate, abort: abortCampaignUpdate },
+    (status) => campaigns.setCampaignStatus({ campaignId: input.campaignId, status }), () => dispatch.progress());
 
   // Handlers first, so the run answers its progress query from its first moment.
   const plan: CampaignPlan = await campaigns.loadCampaign({ campaignId: input.campaignId });

@@ -34,6 +34,7 @@ const changeRequestAccepted = z.object({
   deviceId: z.uuid().optional().describe('The device an upgrade or a replacement runs on'),
   campaignId: z.uuid().optional().describe('The campaign launched'),
   deploymentId: z.uuid().optional().describe('The policy deployment started'),
+  networkServiceId: z.uuid().optional().describe('The network service instantiated or terminated'),
 }).openapi('ItsmRunStarted');
 type ChangeRequestAccepted = z.infer<typeof changeRequestAccepted>;
 
@@ -59,6 +60,14 @@ function operationStarts(runs: RunRegistry): { [O in ChangeRequestOperation]: St
     'policy.deploy': async (origin, { rollbackTo, ...parameters }, ticket, tenantId) => {
       const started = await runs.startPolicyDeployment(origin, { ...parameters, tenantId, ticket, ...(rollbackTo !== undefined ? { rollbackTo } : {}) });
       return { ...run(started), deploymentId: started.deploymentId };
+    },
+    'network-service.instantiate': async (origin, { siteId, ...request }, ticket) => {
+      const started = await runs.startNetworkService(origin, siteId, { ...request, ticket });
+      return { ...run(started), siteId, networkServiceId: started.serviceInstanceId };
+    },
+    'network-service.terminate': async (origin, parameters, ticket) => {
+      const asked = await runs.terminateNetworkService(origin, { ...parameters, ticket });
+      return { ...run(asked), networkServiceId: asked.serviceInstanceId };
     },
   };
 }

@@ -8,7 +8,7 @@ import { Prisma } from '../../prisma/client.ts';
 import { networkServiceRequest } from '../../domain/network-service.ts';
 import { chainInterface, networkServiceInput, networkServiceProblems, vnfPackageInput } from '../../domain/vnf-catalogue.ts';
 import { createTemplate, templateInclude, templateUses, type TemplateRow } from '../../inventory/network-services.ts';
-import { networkServiceQuery, networkServiceWorkflowId, terminateNetworkServiceUpdate, type NetworkServiceView } from '../../workflows/network-service.messages.ts';
+import { networkServiceQuery, networkServiceWorkflowId, type NetworkServiceView } from '../../workflows/network-service.messages.ts';
 import { vnfWorkflowId } from '../../workflows/vnf-lifecycle.messages.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit.ts';
@@ -239,13 +239,8 @@ export function networkServicesRouter(api: ApiDefinition, deps: RunDependencies,
     summary: 'Terminate the network service: its functions last to first, then the chain\'s VLANs, every reservation released', tags,
     access: { type: 'site', action: 'execute' }, params: serviceParams, status: 202, response: serviceInstance,
     handler: async ({ params, principal }, req) => {
-      const row = await foundService(principal, params.networkServiceId, 'execute');
-      const view = await runs.decide({ principal, req }, {
-        workflowId: networkServiceWorkflowId(row.id),
-        refusal: () => problems.conflict(`${row.name} is ${row.status}: it takes no termination.`),
-        audit: { action: 'network-service.terminate', objectType: 'network-service', objectId: row.id, tenantId: row.tenantId, after: (v: NetworkServiceView) => ({ status: v.status }) },
-      }, (run) => run.executeUpdate(terminateNetworkServiceUpdate));
-      return toService((await prisma.networkServiceInstance.findUniqueOrThrow({ where: { id: row.id }, include: serviceInclude })), view);
+      const { view } = await runs.terminateNetworkService({ principal, req }, { networkServiceId: params.networkServiceId });
+      return toService((await prisma.networkServiceInstance.findUniqueOrThrow({ where: { id: params.networkServiceId }, include: serviceInclude })), view);
     },
   });
 

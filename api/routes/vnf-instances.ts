@@ -4,8 +4,8 @@
 // updates, which refuse (409) what the instance's state does not allow.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { day1Values, flavourShortfall } from '../../domain/vnf-catalogue.ts';
-import { vnfChangePackageRequest, vnfHealingPolicy, vnfScaleRequest } from '../../domain/vnf-lifecycle.ts';
+import { flavourShortfall } from '../../domain/vnf-catalogue.ts';
+import { packageChange, vnfChangePackageRequest, vnfHealingPolicy, vnfScaleRequest } from '../../domain/vnf-lifecycle.ts';
 import { packageSpec } from '../../inventory/vnf-packages.ts';
 import { hostReservations, vnfHostOf } from '../../inventory/vnf-instances.ts';
 import {
@@ -34,6 +34,8 @@ const vnfInstance = z.object({
   status: z.string(), lastHealth: z.string(), lastHealthAt: z.date().nullable(), healCount: z.number().int(),
   lastOperation: z.string(), lastOperationOutcome: z.string(), lastOperationError: z.string().nullable(),
   createdAt: z.date(), workflowId: z.string(),
+  /** The network service it is a function of (none for a VNF on its own). */
+  networkService: z.object({ id: z.uuid(), name: z.string(), position: z.number().int() }).nullable(),
   /** The run's own view, while it runs. */
   live: live.nullable(),
 }).openapi('VnfInstance');
@@ -47,7 +49,7 @@ const createBody = z.object({
 }).openapi('VnfInstanceRequest');
 
 type Row = Awaited<ReturnType<typeof findRow>>;
-const include = { package: { select: { id: true, name: true, version: true } } } as const;
+const include = { package: { select: { id: true, name: true, version: true } }, serviceInstance: { select: { id: true, name: true } } } as const;
 const findRow = (deps: RunDependencies, id: string) => deps.prisma.vnfInstance.findUnique({ where: { id }, include });
 
 const toInstance = (row: NonNullable<Row>, view: VnfView | null): z.infer<typeof vnfInstance> => ({
@@ -58,6 +60,7 @@ const toInstance = (row: NonNullable<Row>, view: VnfView | null): z.infer<typeof
   status: row.status, lastHealth: row.lastHealth, lastHealthAt: row.lastHealthAt, healCount: row.healCount,
   lastOperation: row.lastOperation, lastOperationOutcome: row.lastOperationOutcome, lastOperationError: row.lastOperationError,
   createdAt: row.createdAt, workflowId: vnfWorkflowId(row.id),
+  networkService: row.serviceInstance && { id: row.serviceInstance.id, name: row.serviceInstance.name, position: row.position ?? 0 },
   live: view && { status: view.status, health: view.health, address: view.address, heals: view.heals, healAttempts: view.healAttempts, busy: view.busy, lastOperation: view.lastOperation },
 });
 
@@ -156,15 +159,9 @@ export function vnfInstancesRouter(api: ApiDefinition, deps: RunDependencies, ru
       const target = await prisma.vnfPackage.findUnique({ where: { id: body.packageId } });
       if (!target) throw problems.validation([{ path: 'packageId', message: 'no such VNF package in the catalogue' }]);
       const pkg = packageSpec(target);
-      const wrong: { path: string; message: string }[] = [];
-      if (!pkg.flavours.some((f) => f.name === row.flavour)) wrong.push({ path: 'packageId', message: `${pkg.product} ${pkg.version} has no flavour ${row.flavour}, which the instance runs: scale it first` });
-      // The instance's own parameters carry over where the new package declares them.
-      const declared = new Set(pkg.day1Parameters.map((p) => p.name));
-      const current = Object.fromEntries(Object.entries(row.config as Record<string, unknown>).filter(([name]) => declared.has(name)));
-      const day1 = day1Values(pkg.day1Parameters, body.parameters ?? current);
-      wrong.push(...day1.problems);
-      if (wrong.length > 0) throw problems.validation(wrong);
-      return operate(principal, req, row.id, 'change-package', (run) => run.executeUpdate(changeVnfPackageUpdate, { args: [{ packageId: pkg.id, parameters: day1.values }] }));
+      const change = packageChange(pkg, { flavour: row.flavour, config: row.config as Record<string, unknown> }, body.parameters);
+      if (change.problems.length > 0) throw problems.validation(change.problems);
+      return operate(principal, req, row.id, 'change-package', (run) => run.executeUpdate(changeVnfPackageUpdate, { args: [{ packageId: pkg.id, parameters: change.parameters }] }));
     },
   });
 

@@ -12,11 +12,14 @@ import { reserveNetworkService, templateInclude } from '../../inventory/network-
 import { hostReservations, vnfHostOf } from '../../inventory/vnf-instances.ts';
 import { packageSpec } from '../../inventory/vnf-packages.ts';
 import type { networkService } from '../../workflows/network-service.ts';
-import { networkServiceWorkflowId } from '../../workflows/network-service.messages.ts';
+import { networkServiceWorkflowId, terminateNetworkServiceUpdate, type NetworkServiceView } from '../../workflows/network-service.messages.ts';
 import type { Principal } from '../access/principal.ts';
-import { problems } from '../problems.ts';
+import { HttpProblem, problems } from '../problems.ts';
 import { temporalNeverReached } from '../temporal.ts';
-import { auditStart, launch, startOptions, type Origin, type RunDependencies } from './launch.ts';
+import { auditStart, describeRun, launch, startOptions, type Origin, type RunDependencies } from './launch.ts';
+import { temporalRunLink } from './links.ts';
+import { decide } from './steer.ts';
+import { earlierRunOfTicket } from './tickets.ts';
 
 export const networkServiceUrl = (id: string) => `/api/v1/network-services/${id}`;
 
@@ -69,8 +72,36 @@ export async function planNetworkService(prisma: PrismaClient, principal: Princi
   };
 }
 
-export async function startNetworkService(deps: RunDependencies, origin: Origin, siteId: string, request: NetworkServiceRequest): Promise<{ serviceInstanceId: string; workflowId: string }> {
+export type NetworkServiceStart = NetworkServiceRequest & { ticket?: string | undefined };
+
+export interface NetworkServiceStarted {
+  serviceInstanceId: string;
+  workflowId: string;
+  runId: string;
+  started: boolean;
+  progressUrl: string;
+  temporalUiUrl?: string;
+}
+
+/** The service a workflow id names. */
+const serviceOfWorkflow = (workflowId: string) => workflowId.slice(workflowId.indexOf('/') + 1);
+
+/** The tenant of the site, once the principal may run things there (404 otherwise). */
+async function siteTenant(prisma: PrismaClient, principal: Principal, siteId: string): Promise<string> {
+  const site = await prisma.site.findUnique({ where: { id: siteId }, select: { tenantId: true } });
+  principal.assert(site?.tenantId, 'site', 'execute', `Site ${siteId}`);
+  return site!.tenantId;
+}
+
+export async function startNetworkService(deps: RunDependencies, origin: Origin, siteId: string, request: NetworkServiceStart): Promise<NetworkServiceStarted> {
   const { prisma, temporal } = deps;
+  const { ticket } = request;
+  const answer = (serviceInstanceId: string, workflowId: string, runId: string, started: boolean): NetworkServiceStarted => ({
+    serviceInstanceId, workflowId, runId, started, progressUrl: networkServiceUrl(serviceInstanceId), ...temporalRunLink(deps, origin.principal, workflowId, runId),
+  });
+  // A ticket sent again gets the service it started, before its room is counted again.
+  const earlier = await earlierRunOfTicket(prisma, { tenantId: await siteTenant(prisma, origin.principal, siteId), ticket, kind: 'network_service' });
+  if (earlier) return answer(serviceOfWorkflow(earlier.workflowId), earlier.workflowId, earlier.runId ?? '', false);
   const plan = await planNetworkService(prisma, origin.principal, siteId, request, 'execute');
   if (plan.shortfall) throw problems.validation([{ path: 'functions', message: `${plan.device.hostname} has not the room for the chain: ${plan.shortfall}` }]);
   const serviceInstanceId = randomUUID();
@@ -87,15 +118,16 @@ export async function startNetworkService(deps: RunDependencies, origin: Origin,
 
   const workflowId = networkServiceWorkflowId(serviceInstanceId);
   const healing = vnfHealingPolicy.parse(request.healing ?? {});
+  let runId: string;
   try {
-    await launch(temporal, workflowId, { refuse: problems.conflict(`Network service ${serviceInstanceId} has a run already.`, { workflowId }) }, () =>
+    ({ runId } = await launch(temporal, workflowId, { refuse: problems.conflict(`Network service ${serviceInstanceId} has a run already.`, { workflowId }) }, () =>
       temporal.workflow.start<typeof networkService>('networkService', {
-        ...startOptions(workflowId, { tenantId: plan.tenantId, siteId: plan.siteId, deviceSerials: [plan.device.serial] }),
+        ...startOptions(workflowId, { tenantId: plan.tenantId, siteId: plan.siteId, deviceSerials: [plan.device.serial], ticket }),
         args: [{ serviceInstanceId, healing }],
-      }));
+      }), { prisma, tenantId: plan.tenantId, ticket, kind: 'network_service' }));
   } catch (error) {
-    // The run never began: the service and its reservations go, and the request may be sent again.
-    if (temporalNeverReached(error)) {
+    // The run never began (Temporal out of reach, or its ticket claimed just before): the service and its reservations go, and the request may be sent again.
+    if (temporalNeverReached(error) || error instanceof HttpProblem) {
       await prisma.$transaction([
         prisma.vnfInstance.deleteMany({ where: { serviceInstanceId } }),
         prisma.networkServiceInstance.delete({ where: { id: serviceInstanceId } }),
@@ -105,7 +137,36 @@ export async function startNetworkService(deps: RunDependencies, origin: Origin,
   }
   await auditStart(deps, origin, {
     action: 'network-service.instantiate', objectType: 'network-service', objectId: serviceInstanceId, tenantId: plan.tenantId,
-    after: { siteId: plan.siteId, deviceId: plan.device.id, template: `${plan.template.name} v${plan.template.version}`, name, functions: plan.functions.map((f) => `${f.product} ${f.version} (${f.flavour.name})`) },
+    after: {
+      siteId: plan.siteId, deviceId: plan.device.id, template: `${plan.template.name} v${plan.template.version}`, name,
+      functions: plan.functions.map((f) => `${f.product} ${f.version} (${f.flavour.name})`), ...(ticket ? { ticket } : {}),
+    },
   });
-  return { serviceInstanceId, workflowId };
+  return answer(serviceInstanceId, workflowId, runId, true);
+}
+
+/**
+ * Terminates an active network service through its run's validated update (409 when it takes none).
+ * A ticket that asked it before gets that answer again, and asks nothing twice.
+ */
+export async function terminateNetworkService(deps: RunDependencies, origin: Origin, request: { networkServiceId: string; ticket?: string | undefined }): Promise<NetworkServiceStarted & { view: NetworkServiceView | null }> {
+  const { prisma, temporal } = deps;
+  const row = await prisma.networkServiceInstance.findUnique({ where: { id: request.networkServiceId }, select: { id: true, tenantId: true, name: true, status: true } });
+  origin.principal.assert(row?.tenantId, 'site', 'execute', `Network service ${request.networkServiceId}`);
+  const workflowId = networkServiceWorkflowId(row!.id);
+  const answer = (runId: string, started: boolean, view: NetworkServiceView | null) => ({
+    serviceInstanceId: row!.id, workflowId, runId, started, progressUrl: networkServiceUrl(row!.id), ...temporalRunLink(deps, origin.principal, workflowId, runId), view,
+  });
+  const earlier = await earlierRunOfTicket(prisma, { tenantId: row!.tenantId, ticket: request.ticket, kind: 'network_service', workflowId });
+  if (earlier) return answer(earlier.runId ?? '', false, null);
+  const view = await decide(deps, origin, {
+    workflowId,
+    refusal: () => problems.conflict(`${row!.name} is ${row!.status}: it takes no termination.`),
+    audit: {
+      action: origin.audit?.action ?? 'network-service.terminate', objectType: 'network-service', objectId: row!.id, tenantId: row!.tenantId,
+      after: (v: NetworkServiceView) => ({ status: v.status, ...(request.ticket ? { ticket: request.ticket } : {}) }),
+    },
+  }, (run) => run.executeUpdate(terminateNetworkServiceUpdate));
+  const run = await describeRun(temporal, workflowId);
+  return answer(run?.runId ?? '', true, view);
 }

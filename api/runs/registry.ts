@@ -17,6 +17,7 @@
 // | policy deployment  | deployPolicy/<deploymentId>     | cannot be: each deployment is new  |
 // | VNF instance       | vnf/<instanceId>                | cannot be: each instance is new    |
 // | network service    | network-service/<id>            | cannot be: each service is new     |
+// | network-service campaign | network-service-campaign/<campaignId> | cannot be: each launch is new |
 import type { WorkflowHandle } from '@temporalio/client';
 import { launchCampaign, type CampaignRequest } from './campaign-runs.ts';
 import { startConfigurationRun, type ConfigurationRequest } from './configuration-runs.ts';
@@ -29,8 +30,9 @@ import { startPolicyDeployment, type PolicyDeploymentRequest } from './policy-ru
 import { previewSlaPush, startSlaPush, type SlaPushRequest } from './sla-runs.ts';
 import { decide, type Decision } from './steer.ts';
 import { startVnfInstance, type VnfInstanceRequest } from './vnf-runs.ts';
-import { startNetworkService } from './network-service-runs.ts';
-import type { NetworkServiceRequest } from '../../domain/network-service.ts';
+import { startNetworkService, terminateNetworkService, type NetworkServiceStart } from './network-service-runs.ts';
+import { startNetworkServiceCampaign } from './network-service-campaign-runs.ts';
+import type { NetworkServiceCampaignBody } from '../schemas/network-service-campaign.ts';
 
 export type { Origin, RunDependencies } from './launch.ts';
 
@@ -45,7 +47,9 @@ export function createRunRegistry(deps: RunDependencies) {
     startConfigurationRun: (origin: Origin, request: ConfigurationRequest) => startConfigurationRun(deps, origin, request),
     startSlaPush: (origin: Origin, request: SlaPushRequest) => startSlaPush(deps, origin, request),
     startVnfInstance: (origin: Origin, request: VnfInstanceRequest) => startVnfInstance(deps, origin, request),
-    startNetworkService: (origin: Origin, siteId: string, request: NetworkServiceRequest) => startNetworkService(deps, origin, siteId, request),
+    startNetworkService: (origin: Origin, siteId: string, request: NetworkServiceStart) => startNetworkService(deps, origin, siteId, request),
+    terminateNetworkService: (origin: Origin, request: { networkServiceId: string; ticket?: string | undefined }) => terminateNetworkService(deps, origin, request),
+    startNetworkServiceCampaign: (origin: Origin, templateId: string, request: NetworkServiceCampaignBody) => startNetworkServiceCampaign(deps, origin, templateId, request),
     previewSlaPush: (origin: Origin, siteId: string) => previewSlaPush(deps, origin.principal, siteId),
     startPolicyDeployment: (origin: Origin, request: PolicyDeploymentRequest) => startPolicyDeployment(deps, origin, request),
     decide: <T>(origin: Origin, decision: Decision<T>, act: (run: WorkflowHandle) => Promise<T>) => decide(deps, origin, decision, act),

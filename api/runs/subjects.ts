@@ -13,9 +13,11 @@ import { credentialRotationWorkflowId } from '../../workflows/rotate-credentials
 import { campaignWorkflowId } from '../../workflows/upgrade-campaign.messages.ts';
 import { upgradeDeviceWorkflowId } from '../../workflows/upgrade-device.messages.ts';
 import { vnfWorkflowId } from '../../workflows/vnf-lifecycle.messages.ts';
+import { networkServiceCampaignWorkflowId } from '../../workflows/network-service-campaign.messages.ts';
+import { serviceCampaignName } from '../../inventory/network-service-campaigns.ts';
 import { ztpWorkflowId } from '../../workflows/ztp.messages.ts';
 
-export const subjectTypes = ['site', 'device', 'campaign', 'policy_deployment', 'vnf_instance'] as const;
+export const subjectTypes = ['site', 'device', 'campaign', 'policy_deployment', 'vnf_instance', 'network_service_campaign'] as const;
 type SubjectType = (typeof subjectTypes)[number];
 
 export const runSubject = z.object({
@@ -39,6 +41,7 @@ const prefixes: [string, SubjectType][] = [
   [campaignWorkflowId(''), 'campaign'],
   [deployPolicyWorkflowId(''), 'policy_deployment'],
   [vnfWorkflowId(''), 'vnf_instance'],
+  [networkServiceCampaignWorkflowId(''), 'network_service_campaign'],
 ];
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -63,12 +66,13 @@ export async function runSubjects(prisma: PrismaClient, workflowIds: string[]): 
     return subject ? [[workflowId, subject] as const] : [];
   }));
   const ids = (type: SubjectType) => [...new Set([...found.values()].filter((s) => s.type === type).map((s) => s.id))];
-  const [sites, devices, campaigns, deployments, instances] = await Promise.all([
+  const [sites, devices, campaigns, deployments, instances, serviceCampaigns] = await Promise.all([
     prisma.site.findMany({ where: { id: { in: ids('site') } }, select: { id: true, name: true } }),
     prisma.device.findMany({ where: { id: { in: ids('device') } }, select: { id: true, hostname: true, siteId: true, site: { select: { name: true } } } }),
     prisma.upgradeCampaign.findMany({ where: { id: { in: ids('campaign') } }, select: { id: true, name: true } }),
     prisma.policyDeployment.findMany({ where: { id: { in: ids('policy_deployment') } }, select: { id: true, version: true, dryRun: true } }),
     prisma.vnfInstance.findMany({ where: { id: { in: ids('vnf_instance') } }, select: { id: true, name: true, siteId: true, site: { select: { name: true } } } }),
+    prisma.networkServiceCampaign.findMany({ where: { id: { in: ids('network_service_campaign') } }, include: { fromTemplate: true, toTemplate: true, package: true } }),
   ]);
   const named = new Map<string, Omit<RunSubject, 'type' | 'id'>>([
     ...sites.map((s) => [s.id, { name: s.name, siteId: s.id, siteName: s.name }] as const),
@@ -76,6 +80,7 @@ export async function runSubjects(prisma: PrismaClient, workflowIds: string[]): 
     ...campaigns.map((c) => [c.id, { name: c.name, siteId: null, siteName: null }] as const),
     ...deployments.map((d) => [d.id, { name: d.dryRun || d.version === null ? 'Policy dry run' : `Policy version ${d.version}`, siteId: null, siteName: null }] as const),
     ...instances.map((v) => [v.id, { name: v.name, siteId: v.siteId, siteName: v.site.name }] as const),
+    ...serviceCampaigns.map((c) => [c.id, { name: serviceCampaignName(c), siteId: null, siteName: null }] as const),
   ]);
   const subjects = new Map<string, RunSubject>();
   for (const [workflowId, subject] of found) {

@@ -9,6 +9,10 @@ export const campaignStrategies = ['canary', 'serial', 'all_at_once'] as const;
 /** A canary campaign's phases at most; the others have one. */
 export const maxCampaignPhases = 10;
 
+/** Canary phases: cumulative percentages of what a campaign changes, the first its canary. */
+export const canaryPhases = z.array(z.number('are whole percentages').int('are whole percentages').min(1).max(100)).min(1).max(maxCampaignPhases)
+  .refine((p) => p.every((value, i) => i === 0 || value > p[i - 1]!) && p.at(-1) === 100, 'are cumulative percentages, rising, ending at 100');
+
 export const maintenanceWindow = z.object({
   start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'is a local time of day, HH:MM'),
   durationMinutes: z.number('is a number of minutes').int().min(15, 'is at least 15 minutes').max(24 * 60, 'is at most 24 hours (1440 minutes)'),
@@ -31,9 +35,7 @@ export const campaignImageStep = campaignDevicesStep.extend({
 
 export const campaignStrategyStep = campaignImageStep.extend({
   strategy: z.enum(campaignStrategies).default('canary'),
-  phases: z.array(z.number('are whole percentages').int('are whole percentages').min(1).max(100)).min(1).max(maxCampaignPhases).default([1, 10, 50, 100])
-    .refine((p) => p.every((value, i) => i === 0 || value > p[i - 1]!) && p.at(-1) === 100, 'are cumulative percentages, rising, ending at 100')
-    .describe('Canary phases as cumulative percentages of the devices'),
+  phases: canaryPhases.default([1, 10, 50, 100]).describe('Canary phases as cumulative percentages of the devices'),
   concurrency: z.number('is a number of devices').int().min(1, 'is at least 1').max(500, 'is at most 500').default(10),
   failureBudgetPct: z.number('is a percentage').min(0, 'is from 0 to 100').max(100, 'is from 0 to 100').default(5),
   phaseFailureBudgetPct: z.number('is a percentage').min(0, 'is from 0 to 100').max(100, 'is from 0 to 100').optional(),

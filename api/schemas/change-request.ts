@@ -4,6 +4,7 @@
 // api/runs/device-runs.ts for why no activation code goes through ITSM.
 import { z } from 'zod';
 import type { RunKind } from '../../generated/prisma/enums.ts';
+import { networkServiceRequest } from '../../domain/network-service.ts';
 import { campaignBody } from './campaign.ts';
 import { policyDeploymentBody } from './policy-deployment.ts';
 import { rmaRequest } from './rma.ts';
@@ -26,6 +27,8 @@ export const changeRequestOperations = {
   'policy.deploy': policyDeploymentBody.omit({ ticket: true }).extend({
     rollbackTo: z.number().int().min(1).optional().describe('Deploy this earlier policy version again (a rollback)'),
   }),
+  'network-service.instantiate': networkServiceRequest.extend({ siteId: z.uuid() }),
+  'network-service.terminate': z.object({ networkServiceId: z.uuid() }),
 };
 export type ChangeRequestOperation = keyof typeof changeRequestOperations;
 export const changeRequestOperationNames = Object.keys(changeRequestOperations) as [ChangeRequestOperation, ...ChangeRequestOperation[]];
@@ -38,6 +41,9 @@ export const runKindOfOperation: Record<ChangeRequestOperation, RunKind> = {
   'campaign.launch': 'upgrade_campaign',
   'device.rma': 'rma',
   'policy.deploy': 'policy_deployment',
+  // A termination is the service's own run, asked through its update.
+  'network-service.instantiate': 'network_service',
+  'network-service.terminate': 'network_service',
 };
 
 /** The fields of a ServiceNow change_request that matter here, plus the operation and its parameters. */
@@ -49,7 +55,8 @@ export const changeRequest = z.object({
   operation: z.enum(changeRequestOperationNames).describe(
     'site.onboard (siteId, phoneHomeWithinMinutes), site.decommission (siteId), device.upgrade (deviceId, imageId), '
     + 'campaign.launch (the body of POST /upgrade-campaigns, without tenantId), device.rma (deviceId, newSerial of a spare that phoned home, newModel, reason, phoneHomeWithinMinutes), '
-    + 'policy.deploy (the body of POST /tenants/{id}/policy-deployments, and rollbackTo: a version)',
+    + 'policy.deploy (the body of POST /tenants/{id}/policy-deployments, and rollbackTo: a version), '
+    + 'network-service.instantiate (siteId and the body of POST /sites/{id}/network-services), network-service.terminate (networkServiceId)',
   ),
   parameters: z.record(z.string(), z.unknown()),
 });

@@ -23,7 +23,7 @@ export interface RunSummary {
 }
 
 export interface RunSubject {
-  type: 'site' | 'device' | 'campaign' | 'policy_deployment' | 'vnf_instance';
+  type: 'site' | 'device' | 'campaign' | 'policy_deployment' | 'vnf_instance' | 'network_service_campaign';
   id: string;
   name: string;
   siteId: string | null;

@@ -114,6 +114,8 @@ export interface VnfInstance {
   lastOperationError: string | null;
   createdAt: string;
   workflowId: string;
+  /** The network service it is a function of, and its place in the chain. */
+  networkService: { id: string; name: string; position: number } | null;
   live: {
     status: string;
     health: string;
