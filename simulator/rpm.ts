@@ -77,6 +77,24 @@ function roundTrips(probes: readonly LinkQuality[]): number[] {
   });
 }
 
+/** How a test's probes are spaced: probe-count probes, one every probe-interval, then test-interval's pause. */
+export type RpmSchedule = Pick<RpmTest, 'probeCount' | 'probeIntervalSeconds' | 'testIntervalSeconds'>;
+
+/**
+ * Tests run back to back from the epoch (test n's probe i is sent at n × period + i × probe-interval,
+ * the period being the probes and the pause): the first probe sent at or after `at`, and when the
+ * test it belongs to completes (a probe-interval after its last probe).
+ */
+export function rpmProbeSchedule(test: RpmSchedule, at: number): { firstProbeAt: number; testEndsAt: number } {
+  const probeMs = test.probeIntervalSeconds * 1000;
+  const testMs = test.probeCount * probeMs;
+  const periodMs = testMs + test.testIntervalSeconds * 1000;
+  const n = Math.floor(at / periodMs);
+  const probe = Math.ceil((at - n * periodMs) / probeMs);
+  const [testNumber, i] = probe < test.probeCount ? [n, probe] : [n + 1, 0];
+  return { firstProbeAt: testNumber * periodMs + i * probeMs, testEndsAt: testNumber * periodMs + testMs };
+}
+
 /** What a test's probes met: the link at each probe's moment, the same for all of them when it does not change. */
 export interface MeasuredTests {
   /** The test running now, as if all its probes met the link as it is now. */
