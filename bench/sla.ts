@@ -193,9 +193,11 @@ async function main() {
     const startedAt = Date.now();
 
     const impair = async (site: { serial: string }, shape: object) => {
-      const response = await fetch(`${fleets.controlOf(site.serial)}/devices/${site.serial}/links/${preferred}/impairment`, {
+      const put = () => fetch(`${fleets.controlOf(site.serial)}/devices/${site.serial}/links/${preferred}/impairment`, {
         method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shape),
       });
+      // A kept-alive connection the simulator closed as it was reused: once more, on a new one.
+      const response = await put().catch(async () => put());
       if (!response.ok) throw new Error(`impairment refused: ${response.status}`);
     };
     for (const site of oscillating) await impair(site, { shape: 'oscillation', to: degraded, periodMs: oscillationPeriodMs, durationMs: measureMs });

@@ -94,7 +94,8 @@ export class ShardPoller {
       if (!result) continue; // no probe configured on it (yet)
       const sample: ProbeSample = { at, up: result.up, rttMs: result.latencyMs, jitterMs: result.jitterMs, lossPermille: result.lossPermille };
       windows.set(link.name, withSample(windows.get(link.name) ?? [], sample, this.windowSamples));
-      this.addToMinute(link.wanLinkId, sample);
+      // A path to a hub is steered by, not charted: its link's own figures are.
+      if (link.wanLinkId !== null) this.addToMinute(link.wanLinkId, sample);
       this.progress.samples += 1;
     }
     const evaluation = evaluateLinks(windows, device.applications, this.windowSamples);
