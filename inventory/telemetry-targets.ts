@@ -17,6 +17,8 @@ export interface PolledDevice {
   host: string;
   snmpPort: number;
   netconfPort: number;
+  /** The SSH host key on record: a NETCONF session opened ahead of a change checks it as the change would. */
+  hostKeySha256?: string;
   /** Its WAN links (and paths to its hubs, which have no WAN link id) by the name their RPM probe is owned by. */
   links: { name: string; wanLinkId: string | null }[];
   /** Per steered application (AppID signature), its SLA; an application two policies name follows the lower priority. */
@@ -45,7 +47,7 @@ export async function steeredDevices(prisma: PrismaClient, box: SecretBox, input
       hubs: { select: { hubSiteId: true, priority: true, hub: { select: { devices: { where: { role: 'primary' }, select: { hostname: true } } } } } },
       devices: {
         where: { serial: { not: null }, managementAddress: { not: null }, status: { notIn: ['planned', 'rma', 'retired'] } },
-        select: { id: true, serial: true, role: true, platform: true, managementAddress: true, snmpPort: true, netconfPort: true, ...credentialProfileSelect },
+        select: { id: true, serial: true, role: true, platform: true, managementAddress: true, snmpPort: true, netconfPort: true, hostKeySha256: true, ...credentialProfileSelect },
       },
     },
   });
@@ -72,7 +74,7 @@ export async function steeredDevices(prisma: PrismaClient, box: SecretBox, input
       const profile = credentialProfileOf(device);
       devices.push({
         deviceId: device.id, serial: device.serial!, siteId: site.id, platform: device.platform, host: device.managementAddress!,
-        snmpPort: device.snmpPort, netconfPort: device.netconfPort,
+        snmpPort: device.snmpPort, netconfPort: device.netconfPort, ...(device.hostKeySha256 ? { hostKeySha256: device.hostKeySha256 } : {}),
         links: [...links.map((l) => ({ name: l.name, wanLinkId: l.id })), ...(hubPaths.get(device.role) ?? []).map((path) => ({ name: path.name, wanLinkId: null }))],
         applications,
         ...(profile ? { credentials: openProfile(box, profile) } : {}),

@@ -85,17 +85,20 @@ describe('simulated device', () => {
   });
 });
 
+/** A branch that steers: a static link and a DHCP one, a staff LAN. */
+const steeredSite: DeviceConfigInput = {
+  hostname: 'ghent-store-01', loopback: '10.255.0.12/32',
+  wanLinks: [
+    { name: 'wan0', interfaceName: 'ge-0/0/0', address: '192.0.2.10/30', gateway: '192.0.2.9' },
+    { name: 'wan1', interfaceName: 'ge-0/0/1', address: 'dhcp' },
+  ],
+  dnsServers: ['192.0.2.53'],
+  lanSegments: [{ name: 'staff', vlanId: 10, gateway: '10.12.10.1/24', dhcp: true, department: 'Staff' }],
+  tunnels: [],
+};
+
 describe('simulated links and steering', () => {
-  const site: DeviceConfigInput = {
-    hostname: 'ghent-store-01', loopback: '10.255.0.12/32',
-    wanLinks: [
-      { name: 'wan0', interfaceName: 'ge-0/0/0', address: '192.0.2.10/30', gateway: '192.0.2.9' },
-      { name: 'wan1', interfaceName: 'ge-0/0/1', address: 'dhcp' },
-    ],
-    dnsServers: ['192.0.2.53'],
-    lanSegments: [{ name: 'staff', vlanId: 10, gateway: '10.12.10.1/24', dhcp: true, department: 'Staff' }],
-    tunnels: [],
-  };
+  const site = steeredSite;
   const voice = {
     name: 'voice', applications: ['junos:SIP', 'junos:MS-TEAMS'], preferredLinks: ['wan0', 'wan1'],
     maxLatencyMs: 150, maxJitterMs: 30, maxLossPermille: 10, breakout: 'local' as const,
@@ -153,16 +156,7 @@ describe('simulated links and steering', () => {
 
 describe('central breakout on a simulated box', () => {
   const hub = { name: 'ghent-hub', unit: 1, peer: '198.51.100.1', localAddress: '10.254.0.1/30', viaLink: 'wan0' };
-  const site: DeviceConfigInput = {
-    hostname: 'bruges-store-01', loopback: '10.255.0.13/32',
-    wanLinks: [
-      { name: 'wan0', interfaceName: 'ge-0/0/0', address: '192.0.2.10/30', gateway: '192.0.2.9' },
-      { name: 'wan1', interfaceName: 'ge-0/0/1', address: 'dhcp' },
-    ],
-    dnsServers: ['192.0.2.53'],
-    lanSegments: [{ name: 'staff', vlanId: 10, gateway: '10.13.10.1/24', dhcp: true, department: 'Staff' }],
-    tunnels: [hub],
-  };
+  const site: DeviceConfigInput = { ...steeredSite, tunnels: [hub] };
   const voice = {
     name: 'voice', applications: ['junos:SIP'], preferredLinks: ['wan1', 'wan0'], maxLatencyMs: 150, maxJitterMs: 30, maxLossPermille: 10, breakout: 'central' as const,
   };
