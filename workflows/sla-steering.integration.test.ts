@@ -146,6 +146,8 @@ describe('SLA steering of a site', { timeout: 600_000 }, () => {
   });
 
   it('in a brownout of every link, follows the fallback: the best path', async () => {
+    // The switch back after the hold-down may still be on its way to its record.
+    await settled();
     await impair('mpls', { shape: 'brownout', to: { latencyMs: 250 }, durationMs: 120_000 });
     await impair('internet', { shape: 'brownout', to: { latencyMs: 600 }, durationMs: 120_000 });
     const before = (await switches()).length;
