@@ -167,6 +167,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
   async function changeDevice(input: PushConfigurationInput): Promise<ConfigurationApplied> {
     const steps: Record<string, number> = { started: Date.now() };
     const untimed = await driver(input.target);
+    steps.credentials = Date.now();
     // The session first, on its own (the pool's, when one is open): the time a change spends
     // opening it shows apart from the device's own work.
     await transports.netconf.withSession(netconfTarget(untimed.connection), async () => undefined);
