@@ -19,7 +19,9 @@ import { taskQueues } from '../domain/task-queues.ts';
 import { labCredentials, startLab } from '../scripts/lab.ts';
 import { sleep } from '../scripts/processes.ts';
 import { branchConfig, createSteeredSites, type Box } from '../scripts/steered-sites.ts';
+import { parseXml } from '../activities/devices/netconf/xml.ts';
 import { defaultLinks, newIdentity } from '../simulator/device.ts';
+import { rpmTestsIn } from '../simulator/rpm.ts';
 import { deviceAddresses, serialOf } from '../simulator/fleet.ts';
 import type { ShardProgress } from '../activities/telemetry/shard-poller.ts';
 import { telemetryDefaults, telemetryWorkflowId } from '../workflows/run-telemetry.messages.ts';
@@ -27,6 +29,7 @@ import type { runTelemetry } from '../workflows/run-telemetry.ts';
 import { slaPoliciesChangedSignal, slaSteeringStateQuery, slaSteeringWorkflowId, type SlaSteeringInput } from '../workflows/sla-steering.messages.ts';
 import type { slaSteering } from '../workflows/sla-steering.ts';
 import { benchScratch, bundleWorkflows, say, throwawayPlatform } from './harness.ts';
+import { milestonePercentiles, switchTimeline, type SwitchTimeline } from './sla-timeline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -190,9 +193,11 @@ async function main() {
     const startedAt = Date.now();
 
     const impair = async (site: { serial: string }, shape: object) => {
-      const response = await fetch(`${fleets.controlOf(site.serial)}/devices/${site.serial}/links/${preferred}/impairment`, {
+      const put = () => fetch(`${fleets.controlOf(site.serial)}/devices/${site.serial}/links/${preferred}/impairment`, {
         method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shape),
       });
+      // A kept-alive connection the simulator closed as it was reused: once more, on a new one.
+      const response = await put().catch(async () => put());
       if (!response.ok) throw new Error(`impairment refused: ${response.status}`);
     };
     for (const site of oscillating) await impair(site, { shape: 'oscillation', to: degraded, periodMs: oscillationPeriodMs, durationMs: measureMs });
@@ -235,6 +240,15 @@ async function main() {
     }
     detections.sort((a, b) => a - b);
     reactions.sort((a, b) => a - b);
+    // Where the time went, switch by switch, from each steering run's history.
+    const [schedule] = rpmTestsIn(parseXml(branchConfig('BENCH', defaultLinks())), defaultLinks(), () => []);
+    const timelines: SwitchTimeline[] = [];
+    for (const site of detected) {
+      const history = await lab.client.workflow.getHandle(slaSteeringWorkflowId(site.siteId)).fetchHistory().catch(() => undefined);
+      const timeline = history && switchTimeline(history, impairedAt.get(site.siteId)!, schedule!);
+      if (timeline) timelines.push(timeline);
+    }
+    const toConfirm = timelines.flatMap((t) => (t.reaction['device:confirm'] === undefined ? [] : [t.reaction['device:confirm']])).sort((a, b) => a - b);
     // Per application (voice is several signatures, each its own switch record).
     const oscillations = await Promise.all(oscillating.map(async (site) => {
       const switches = await switchesOf(site);
@@ -261,7 +275,13 @@ async function main() {
     console.log(JSON.stringify({
       sites: siteCount, links: siteCount * 3, shards, probeIntervalMs: intervalMs, windowSamples, measuredSeconds: round(seconds),
       detectionP50Ms: percentile(detections, 50), detectionP99Ms: percentile(detections, 99), detected: detections.length, undetected,
+      // Reaction ends at the confirmed commit (the device's traffic takes the new link then); the
+      // confirm after the post-checks, which makes it permanent, comes `reactionToConfirm` after the signal.
       reactionP50Ms: percentile(reactions, 50), reactionP99Ms: percentile(reactions, 99),
+      reactionToConfirmP50Ms: percentile(toConfirm, 50), reactionToConfirmP99Ms: percentile(toConfirm, 99),
+      // Milestones: ms after the impairment (detection), after steering took the signal in (reaction).
+      detectionBreakdownMs: milestonePercentiles(timelines.map((t) => t.detection)),
+      reactionBreakdownMs: milestonePercentiles(timelines.map((t) => t.reaction)),
       samplesPerSecond: round((total(after, 'samples') - total(before, 'samples')) / seconds),
       polls: total(after, 'polls') - total(before, 'polls'),
       missedPolls: total(after, 'missedPolls'),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { changeStartedAt, evaluateLinks, evaluationDigest, evaluationKey, healthyEvaluation, shardOf, smooth, withSample, type ProbeSample } from './link-telemetry.ts';
+import { changeStartedAt, evaluateLinks, evaluationDigest, evaluationKey, healthyEvaluation, latestViolates, shardOf, smooth, withSample, type ProbeSample } from './link-telemetry.ts';
 import { slaPresets } from './sla.ts';
 
 const sample = (at: number, rttMs: number, extra: Partial<ProbeSample> = {}): ProbeSample => ({ at, up: true, rttMs, jitterMs: 2, lossPermille: 0, ...extra });
@@ -78,5 +78,15 @@ describe('shardOf', () => {
     for (const id of ids) counts[shardOf(id, 4)]! += 1;
     assert.ok(counts.every((count) => count > 60), `${counts.join(',')}`);
     assert.equal(shardOf(ids[7]!, 4), shardOf(ids[7]!, 4));
+  });
+});
+
+describe('latestViolates', () => {
+  it('says a link looks out of an SLA by its latest reading alone, before its window does', () => {
+    const windows = windowsOf({ wan0: [sample(0, 20), sample(1, 20), sample(2, 250)], wan1: [sample(0, 20), sample(1, 20), sample(2, 20)] });
+    assert.equal(latestViolates(windows, apps), true);
+    assert.deepEqual(evaluateLinks(windows, apps, 3)?.violations['junos:SIP'], [], 'the mean still complies');
+    assert.equal(latestViolates(windowsOf({ wan0: [sample(0, 400), sample(1, 20)] }), apps), false, 'recovered');
+    assert.equal(latestViolates(windowsOf({ wan0: [down(0)] }), apps), true, 'down');
   });
 });

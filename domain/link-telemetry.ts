@@ -61,6 +61,14 @@ function violated(applications: Readonly<Record<string, SlaThresholds>>, up: boo
   return Object.keys(applications).sort().filter((app) => !up || (measured !== undefined && violatesSla(applications[app]!, measured)));
 }
 
+/** Whether any link's latest sample alone (down, or out of any application's SLA) would break an SLA. */
+export function latestViolates(windows: ReadonlyMap<string, readonly ProbeSample[]>, applications: Readonly<Record<string, SlaThresholds>>): boolean {
+  return [...windows.values()].some((window) => {
+    const latest = window.at(-1);
+    return !!latest && violated(applications, latest.up, latest.up ? latest : undefined).length > 0;
+  });
+}
+
 /** Evaluates every application on every link; undefined until every link's window is full (nothing to judge yet). */
 export function evaluateLinks(
   windows: ReadonlyMap<string, readonly ProbeSample[]>, applications: Readonly<Record<string, SlaThresholds>>, size: number,

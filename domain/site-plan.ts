@@ -4,7 +4,7 @@
 // peer's side of the tunnels.
 import { formatIpv4, parseIpv4Prefix } from './ipv4.ts';
 import type { PostCheck } from './post-checks.ts';
-import { wanLinkInterface, type DeviceConfigInput, type PolicyConfigInput, type TunnelConfig, type WanLinkConfig } from './render/device-config.ts';
+import { wanLinkInterface, type DeviceConfigInput, type HubPathConfig, type PolicyConfigInput, type TunnelConfig, type WanLinkConfig } from './render/device-config.ts';
 
 export type DeviceRole = 'primary' | 'secondary';
 
@@ -59,6 +59,8 @@ export interface PlannedDevice {
   wanLinks: WanLinkConfig[];
   /** The names of the links that are not backup-only, in order: tunnels ride these. */
   primaryLinks: string[];
+  /** Its paths to the site's hubs over its tunnels, primary hub first (central breakout's); none before its tunnels are allocated. */
+  hubPaths?: HubPathConfig[];
 }
 
 /** The device at the other end of the site's tunnels: a hub's or a mesh peer's primary device. */
@@ -228,18 +230,23 @@ export function deviceConfigInput(plan: SitePlan, device: PlannedDevice, allocat
  * only. A secondary CPE holds other links than the primary, and a rule sending an application to
  * a link it lacks would name a routing instance it does not have, which Junos refuses at commit.
  */
-export function devicePolicies(policies: PolicyConfigInput, device: Pick<PlannedDevice, 'wanLinks'>): PolicyConfigInput {
-  const own = new Set(device.wanLinks.map((link) => link.name));
+export function devicePolicies(policies: PolicyConfigInput, device: Pick<PlannedDevice, 'wanLinks' | 'hubPaths'>): PolicyConfigInput {
+  const hubPaths = device.hubPaths ?? [];
+  const own = new Set([...device.wanLinks.map((link) => link.name), ...hubPaths.map((path) => path.name)]);
   return {
     ...policies,
+    ...(hubPaths.length > 0 ? { hubPaths } : {}),
     steering: policies.steering.flatMap(({ activeLinks, ...rule }) => {
       const preferredLinks = rule.preferredLinks.filter((link) => own.has(link));
       const active = activeLinks && Object.entries(activeLinks).filter(([, link]) => own.has(link));
-      if (preferredLinks.length === 0) return [];
+      if (preferredLinks.length === 0 && (rule.breakout === 'local' || hubPaths.length === 0)) return [];
       return [{ ...rule, preferredLinks, ...(active && active.length > 0 ? { activeLinks: Object.fromEntries(active) } : {}) }];
     }),
   };
 }
+
+/** A device's path to a hub: named after the hub's device (RPM owners are at most 32 characters). */
+export const hubPathName = (hubHostname: string) => `hub-${hubHostname}`.slice(0, 32);
 
 /**
  * The WAN links a device's stage 2 gives an RPM probe: those a tunnel rides, a static link (by its

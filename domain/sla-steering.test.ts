@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { slaPresets } from './sla.ts';
-import { adoptPolicies, applyMoves, decide, emptySteeringState, observe, type Observation, type SteeredLink, type SteeredPolicy } from './sla-steering.ts';
+import { adoptPolicies, applyMoves, decide, emptySteeringState, hubPathType, observe, type Observation, type SteeredLink, type SteeredPolicy } from './sla-steering.ts';
 
 const sip = 'junos:SIP';
 const links: SteeredLink[] = [
@@ -53,5 +53,24 @@ describe('SLA steering state', () => {
     voiceOn.at(60_000, []);
     voiceOn.at(80_000, ['mpls']);
     assert.equal(voiceOn.state.applications[sip]!.links['mpls']!.heldDownUntil, null);
+  });
+
+  it('takes a central policy\'s applications through the hub first, out by its links when the hub path breaks the SLA; a local policy never into the hub', () => {
+    const teams = 'junos:MS-TEAMS';
+    const hubPath: SteeredLink = { name: 'hub-ghent', type: hubPathType, monthlyCost: 0 };
+    const central: SteeredPolicy = {
+      ...voice, name: 'central', applications: [teams], initialLinks: { [teams]: hubPath.name },
+      rule: { ...voice.rule, preferredLinkTypes: [hubPathType, 'broadband', 'mpls'] }, links: [hubPath.name, 'mpls', 'internet'],
+    };
+    const local: SteeredPolicy = { ...voice, links: ['mpls', 'internet'] };
+    const all = [...links, hubPath];
+    const state = emptySteeringState();
+    adoptPolicies(state, [local, central], 0, true);
+    const observed = (now: number, violated: string[]) => observe(state, [local, central], {
+      links: all.map((l) => ({ link: l.name, up: true })), violations: { [sip]: violated, [teams]: violated }, at: new Date(now).toISOString(), changedAt: new Date(now).toISOString(),
+    }, now);
+    observed(1_000, ['hub-ghent', 'mpls']);
+    const moves = decide(state, [local, central], all, 1_000).moves.map((m) => `${m.application}: ${m.from}→${m.to}`);
+    assert.deepEqual(moves, [`${sip}: mpls→internet`, `${teams}: hub-ghent→internet`]);
   });
 });

@@ -30,7 +30,12 @@ export interface SteeredPolicy {
   dampening: DampeningSettings;
   /** Where each application is now, as the last push of the site's policies put it. */
   initialLinks: Record<string, string>;
+  /** The links (and hub paths, for central breakout) its applications may take; absent: every link of the site. */
+  links?: string[];
 }
+
+/** The type of a path to a hub over the overlay, as steering ranks it (central breakout puts it first). */
+export const hubPathType = 'hub';
 
 export interface SteeredLink {
   name: string;
@@ -42,7 +47,8 @@ export interface SteeredLink {
 export interface SteeringPlan {
   /** What the site's policies are rendered from, per device. */
   plan: SitePlan;
-  links: (SteeredLink & { id: string })[];
+  /** The site's WAN links, and its primary device's paths to its hubs (no id: not a WAN link of the inventory). */
+  links: (SteeredLink & { id: string | null })[];
   policies: SteeredPolicy[];
 }
 
@@ -218,6 +224,7 @@ export function decide(state: SteeringState, policies: SteeredPolicy[], links: S
   for (const app of Object.values(state.applications)) {
     const policy = policyOf(policies, app);
     if (!policy) continue;
+    const candidates = policy.links ? links.filter((link) => policy.links!.includes(link.name)) : links;
     const { smoothingWindowMs } = policy.dampening;
     const candidate = (link: SteeredLink): CandidateLink => ({
       name: link.name, type: link.type, monthlyCost: link.monthlyCost, up: state.links[link.name]?.up ?? true,
@@ -230,14 +237,14 @@ export function decide(state: SteeringState, policies: SteeredPolicy[], links: S
       return (seen ? seen.compliant : state.links[link.name]?.up !== false) && !heldDown(seen, now);
     };
     const choose = (eligible: SteeredLink[]) => chooseLink(policy.rule, eligible.map((l) => ({ name: l.name, type: l.type, monthlyCost: l.monthlyCost, up: true })));
-    const currentOk = app.link !== null && links.some((l) => l.name === app.link && usable(l));
+    const currentOk = app.link !== null && candidates.some((l) => l.name === app.link && usable(l));
     for (const seen of Object.values(app.links)) if (seen.heldDownUntil) wake(seen.heldDownUntil);
     if (app.violatingSince !== null) wake(app.violatingSince + smoothingWindowMs);
 
     if (currentOk) {
       // A better link only once it has been seen complying for the smoothing window.
-      const settled = links.filter((l) => usable(l) && (l.name === app.link || (app.links[l.name]?.since ?? Infinity) + smoothingWindowMs <= now));
-      for (const l of links) if (usable(l) && l.name !== app.link && app.links[l.name]) wake(app.links[l.name]!.since + smoothingWindowMs);
+      const settled = candidates.filter((l) => usable(l) && (l.name === app.link || (app.links[l.name]?.since ?? Infinity) + smoothingWindowMs <= now));
+      for (const l of candidates) if (usable(l) && l.name !== app.link && app.links[l.name]) wake(app.links[l.name]!.since + smoothingWindowMs);
       const best = choose(settled).link;
       if (best && best !== app.link) {
         const seen = app.links[best];
@@ -255,7 +262,7 @@ export function decide(state: SteeringState, policies: SteeredPolicy[], links: S
     const current = app.link === null ? undefined : app.links[app.link];
     const currentUp = app.link !== null && state.links[app.link]?.up !== false;
     const why: SteeringReason = currentUp ? 'violation' : 'link_down';
-    const compliant = choose(links.filter(usable));
+    const compliant = choose(candidates.filter(usable));
     const dueAt = current?.since ?? now;
     if (compliant.link) {
       decision.moves.push({ application: app.application, policy: app.policy, from: app.link, to: compliant.link, reason: why, dueAt, detectionMs: current?.detectionMs ?? null });
@@ -263,7 +270,7 @@ export function decide(state: SteeringState, policies: SteeredPolicy[], links: S
     }
     // Nothing complies: the fallback, ranking the links by their measurements; a link held down
     // or out of the SLA by the poller's word is out of it here, whatever the thresholds say.
-    const fallback = chooseLink({ ...policy.rule, thresholds: { rttMs: -1, jitterMs: -1, lossPermille: -1, match: 'any' } }, links.map(candidate));
+    const fallback = chooseLink({ ...policy.rule, thresholds: { rttMs: -1, jitterMs: -1, lossPermille: -1, match: 'any' } }, candidates.map(candidate));
     if (!fallback.link) {
       if (app.reason !== 'no_link_up') decision.reasons.push({ application: app.application, reason: 'no_link_up' });
       continue;

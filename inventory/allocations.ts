@@ -3,7 +3,8 @@
 // the safety net). Idempotent per site: asking again returns what the site already holds.
 import type { Prisma, PrismaClient } from '../prisma/client.ts';
 import { formatIpv4, parseIpv4 } from '../domain/ipv4.ts';
-import type { DeviceAllocations, DeviceTunnelPlan, TunnelAllocation } from '../domain/site-plan.ts';
+import { hubPathName, type DeviceAllocations, type DeviceTunnelPlan, type TunnelAllocation } from '../domain/site-plan.ts';
+import type { HubPathConfig } from '../domain/render/device-config.ts';
 
 /** Loopbacks: 10.255.0.0/16, one /32 each. Tunnels: 172.16.0.0/12, one /30 per tunnel. */
 const pools = {
@@ -119,4 +120,28 @@ export async function releaseSiteAddresses(prisma: PrismaClient, input: { siteId
     prisma.site.update({ where: { id: input.siteId }, data: { loopbackAddress: null } }),
   ]);
   return { released: count };
+}
+
+/**
+ * A site's devices' paths to its hubs (central breakout's), from the tunnels allocated toward
+ * them: per device role, its st0 unit and the hub's end of the /30, hubs in the order given.
+ */
+export async function hubPathsOf(
+  prisma: PrismaClient, siteId: string, hubs: readonly { siteId: string; hostname: string }[],
+): Promise<Map<string, HubPathConfig[]>> {
+  const held = hubs.length === 0 ? [] : await prisma.allocation.findMany({
+    where: { siteId, kind: { in: ['tunnel_id', 'tunnel_subnet'] }, peerSiteId: { in: hubs.map((hub) => hub.siteId) } },
+  });
+  const paths = new Map<string, HubPathConfig[]>();
+  for (const role of [...new Set(held.map((a) => a.deviceRole))]) {
+    const own = `${unitsOf(siteId, role)}:`;
+    paths.set(role, hubs.flatMap((hub) => {
+      const ofHub = held.filter((a) => a.deviceRole === role && a.peerSiteId === hub.siteId);
+      const unit = ofHub.find((a) => a.kind === 'tunnel_id' && a.value.startsWith(own));
+      const subnet = ofHub.find((a) => a.kind === 'tunnel_subnet');
+      if (!unit || !subnet) return [];
+      return [{ name: hubPathName(hub.hostname), unit: unitNumber(unit.value), target: tunnelEnds(subnet.value).peerAddress.split('/')[0]! }];
+    }));
+  }
+  return paths;
 }

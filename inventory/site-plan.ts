@@ -4,6 +4,7 @@
 import type { PrismaClient } from '../prisma/client.ts';
 import type { DeviceRole, PlannedDevice, SitePlan, WanLinkPlan } from '../domain/site-plan.ts';
 import { deviceLinks, targetOf, wanLinkPlan } from './devices.ts';
+import { hubPathsOf } from './allocations.ts';
 import { sitePeers, type PeerChoice } from './peers.ts';
 import { lanZones, sitePolicies } from './policies.ts';
 import { siteNotFound, siteNotReady } from './sites.ts';
@@ -36,6 +37,7 @@ export async function planSite(prisma: PrismaClient, site: ModelledSite, policyV
     .sort((a, b) => roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role))
     .map((device): PlannedDevice => ({ ...device, ...deviceLinks(site.wanLinks.filter((link) => link.deviceRole === device.role)) }));
   const peers = await sitePeers(prisma, site);
+  const hubPaths = site.id ? await hubPathsOf(prisma, site.id, peers.filter((peer) => peer.priority)) : new Map<string, never[]>();
   const policies = await sitePolicies(prisma, {
     tenantId: site.tenantId, tags: site.tags, departments: site.departments, zones: lanZones(site.lanSegments), links: site.wanLinks, appSlaPolicyIds: site.appSlaPolicyIds,
   }, policyVersion);
@@ -47,7 +49,7 @@ export async function planSite(prisma: PrismaClient, site: ModelledSite, policyV
     role: site.role,
     status: site.status,
     topology: site.topology,
-    devices,
+    devices: devices.map((device) => (hubPaths.get(device.role)?.length ? { ...device, hubPaths: hubPaths.get(device.role)! } : device)),
     lanSegments: [...site.lanSegments].sort((a, b) => a.vlanId - b.vlanId),
     peers,
     policies,

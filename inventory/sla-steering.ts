@@ -3,7 +3,7 @@
 // switches it records.
 import type { Prisma, PrismaClient } from '../prisma/client.ts';
 import { applicationSignatures } from '../domain/sla.ts';
-import type { SteeredPolicy, SteeringPlan, SwitchRecord } from '../domain/sla-steering.ts';
+import { hubPathType, type SteeredPolicy, type SteeringPlan, type SwitchRecord } from '../domain/sla-steering.ts';
 import { planSite, storedSite } from './site-plan.ts';
 import { siteSteeringPolicies, steeringConfigName, steeringRule } from './policies.ts';
 
@@ -12,30 +12,46 @@ export async function steeringPlan(prisma: PrismaClient, siteId: string): Promis
   const plan = await planSite(prisma, site);
   const links = await prisma.wanLink.findMany({ where: { siteId }, select: { id: true, name: true, type: true, monthlyCost: true }, orderBy: { name: 'asc' } });
   const rows = await siteSteeringPolicies(prisma, site);
+  // Central breakout goes by the primary device's paths to its hubs; without any, it rides the
+  // default table and nothing on the branch steers it.
+  const hubPaths = (plan.devices.find((device) => device.role === 'primary') ?? plan.devices[0])?.hubPaths ?? [];
   const policies = rows.flatMap((row): SteeredPolicy[] => {
     const config = plan.policies.steering.find((s) => s.name === steeringConfigName(row.name));
-    // Central breakout rides the overlay: nothing on the branch steers it.
-    if (!config || config.breakout !== 'local' || config.preferredLinks.length === 0) return [];
+    if (!config) return [];
+    const central = config.breakout === 'central';
+    const candidates = central ? [...hubPaths.map((path) => path.name), ...config.preferredLinks] : config.preferredLinks;
+    if (candidates.length === 0 || (central && hubPaths.length === 0)) return [];
     const applications = applicationSignatures(row.applications);
+    const rule = steeringRule(row);
     return [{
       name: config.name,
       applications,
-      rule: steeringRule(row),
+      // The hubs' paths come first, the policy's link types after them (its fallback).
+      rule: central ? { ...rule, preferredLinkTypes: [hubPathType, ...rule.preferredLinkTypes] } : rule,
       dampening: {
         flapThreshold: row.flapThreshold, flapWindowMs: row.flapWindowSeconds * 1000, holdDownMs: row.holdDownSeconds * 1000, smoothingWindowMs: row.smoothingWindowSeconds * 1000,
       },
-      initialLinks: Object.fromEntries(applications.map((a) => [a, config.activeLinks?.[a] ?? config.preferredLinks[0]!])),
+      initialLinks: Object.fromEntries(applications.map((a) => [a, config.activeLinks?.[a] ?? candidates[0]!])),
+      links: central ? [...hubPaths.map((path) => path.name), ...links.map((l) => l.name)] : links.map((l) => l.name),
     }];
   });
-  return { plan, links: links.map((l) => ({ id: l.id, name: l.name, type: l.type, monthlyCost: Number(l.monthlyCost) })), policies };
+  return {
+    plan,
+    links: [
+      ...links.map((l) => ({ id: l.id, name: l.name, type: l.type, monthlyCost: Number(l.monthlyCost) })),
+      // A path over the overlay costs nothing of its own: the link under it is paid for.
+      ...hubPaths.map((path) => ({ id: null, name: path.name, type: hubPathType, monthlyCost: 0 })),
+    ],
+    policies,
+  };
 }
 
-/** Whether the site takes a policy its branch steers (local breakout). */
+/** Whether the site takes a policy its branch steers (local breakout, or central through its hubs). */
 export async function siteSteers(prisma: PrismaClient, siteId: string): Promise<boolean> {
-  const site = await prisma.site.findUnique({ where: { id: siteId }, select: { tenantId: true, tags: true, appSlaPolicies: { select: { policyId: true } } } });
+  const site = await prisma.site.findUnique({ where: { id: siteId }, select: { tenantId: true, tags: true, appSlaPolicies: { select: { policyId: true } }, hubs: { select: { hubSiteId: true } } } });
   if (!site) return false;
   const policies = await siteSteeringPolicies(prisma, { tenantId: site.tenantId, tags: site.tags, appSlaPolicyIds: site.appSlaPolicies.map((p) => p.policyId) });
-  return policies.some((policy) => policy.breakout === 'local');
+  return policies.some((policy) => policy.breakout === 'local' || site.hubs.length > 0);
 }
 
 /** Records switches once each (by their key), naming the links by id. */

@@ -88,7 +88,8 @@ export async function createSteeredSites(
         }))),
       }),
       prisma.siteAppSlaPolicy.createMany({ data: batch.map((b) => ({ siteId: b.siteId, policyId: policy.id })) }),
-    ]);
+      // A thousand sites' rows take seconds on a loaded machine: more than Prisma's default 5 s.
+    ], { timeout: 120_000 });
     sites.push(...batch.map((b) => ({ siteId: b.siteId, deviceId: b.deviceId, serial: b.box.serial, links: b.links })));
   }
   return sites;

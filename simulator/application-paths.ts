@@ -11,7 +11,7 @@ export interface ApplicationPath {
   profile: string;
   rule: string;
   routingInstance: string;
-  /** The WAN link the instance's default route leaves by; null when it leads nowhere the box knows. */
+  /** The WAN link the instance's default route leaves by (a tunnel's st0 unit, into the overlay); null when it leads nowhere the box knows. */
   link: string | null;
 }
 
@@ -22,6 +22,9 @@ const texts = (element: Element, name: string) => children(element, name).map((e
 /** The link a next hop names: an interface unit (its port's link; a PPPoE unit's underlying port) or an address on a link's subnet. */
 function linkOfNextHop(root: Element, hop: string, links: WanLinkState[], addressesOf: (interfaceName: string) => string[]): WanLinkState | undefined {
   const address = parseIpv4(hop);
+  // A path over the overlay (a tunnel's st0 unit) is known by its unit.
+  const unit = links.find((l) => l.interfaceName === hop);
+  if (unit) return unit;
   if (address === undefined) {
     const [port, unit] = hop.split('.');
     const underlying = port === 'pp0'

@@ -19,9 +19,9 @@ const branch: DeviceConfigInput = {
 };
 
 /** A box that is never started: its state is read as the NETCONF server and the SNMP agent would. */
-function box(running: string): SimulatedDevice {
+function box(running: string, peerIsUp = (_peer: string) => false): SimulatedDevice {
   const identity = newIdentity({ serial: 'BLS0000042', model: 'SRX-SIM-300', address: '127.16.0.42', snmpPort: 161, netconfPort: 830, community: 'c', username: 'u', password: 'p' });
-  return new SimulatedDevice(identity, { running }, { rebootMs: 0, phoneHomeIntervalMs: 1000, peerIsUp: () => false, onChange: () => undefined });
+  return new SimulatedDevice(identity, { running }, { rebootMs: 0, phoneHomeIntervalMs: 1000, peerIsUp, onChange: () => undefined });
 }
 
 const state = (device: SimulatedDevice, name: string) => device.interfaces().find((i) => i.name === name);
@@ -120,17 +120,20 @@ describe('simulated management path', () => {
   });
 });
 
+/** A branch that steers: a static link and a DHCP one, a staff LAN. */
+const steeredSite: DeviceConfigInput = {
+  hostname: 'ghent-store-01', loopback: '10.255.0.12/32',
+  wanLinks: [
+    { name: 'wan0', interfaceName: 'ge-0/0/0', address: '192.0.2.10/30', gateway: '192.0.2.9' },
+    { name: 'wan1', interfaceName: 'ge-0/0/1', address: 'dhcp' },
+  ],
+  dnsServers: ['192.0.2.53'],
+  lanSegments: [{ name: 'staff', vlanId: 10, gateway: '10.12.10.1/24', dhcp: true, department: 'Staff' }],
+  tunnels: [],
+};
+
 describe('simulated links and steering', () => {
-  const site: DeviceConfigInput = {
-    hostname: 'ghent-store-01', loopback: '10.255.0.12/32',
-    wanLinks: [
-      { name: 'wan0', interfaceName: 'ge-0/0/0', address: '192.0.2.10/30', gateway: '192.0.2.9' },
-      { name: 'wan1', interfaceName: 'ge-0/0/1', address: 'dhcp' },
-    ],
-    dnsServers: ['192.0.2.53'],
-    lanSegments: [{ name: 'staff', vlanId: 10, gateway: '10.12.10.1/24', dhcp: true, department: 'Staff' }],
-    tunnels: [],
-  };
+  const site = steeredSite;
   const voice = {
     name: 'voice', applications: ['junos:SIP', 'junos:MS-TEAMS'], preferredLinks: ['wan0', 'wan1'],
     maxLatencyMs: 150, maxJitterMs: 30, maxLossPermille: 10, breakout: 'local' as const,
@@ -170,5 +173,52 @@ describe('simulated links and steering', () => {
     assert.equal(reply.getElementsByTagName('avg-delay')[0]?.textContent, '240000', 'NETCONF serves the impaired link');
     device.impairLink('wan0', undefined);
     assert.equal(summarise(last().collections.find((c) => c.collection === 2)!)?.averageUs, 18_000, 'cleared, the link is itself again');
+  });
+
+  it('updates the current test probe by probe: a step shows there as its probes meet it, before the test completes', (t) => {
+    // 08:00:00 is the start of a test (tests of 6 s run from the epoch).
+    t.mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-11-30T08:00:00Z') });
+    const device = steered();
+    const current = () => device.rpmResults().find(({ test }) => test.owner === 'wan0')!.collections.find((c) => c.collection === 1)!;
+    device.impairLink('wan0', { shape: 'step', to: { latencyMs: 240 } });
+    t.mock.timers.tick(2_500);
+    // Probes at 0 s, 1 s and 2 s, answered after their 240 ms round trip: three so far.
+    assert.deepEqual([current().sent, summarise(current())?.averageUs], [3, 240_000]);
+    t.mock.timers.tick(3_000);
+    assert.equal(current().sent, 5, 'in the pause, the test just completed');
+  });
+});
+
+describe('central breakout on a simulated box', () => {
+  const hub = { name: 'ghent-hub', unit: 1, peer: '198.51.100.1', localAddress: '10.254.0.1/30', viaLink: 'wan0' };
+  const site: DeviceConfigInput = { ...steeredSite, tunnels: [hub] };
+  const voice = {
+    name: 'voice', applications: ['junos:SIP'], preferredLinks: ['wan1', 'wan0'], maxLatencyMs: 150, maxJitterMs: 30, maxLossPermille: 10, breakout: 'central' as const,
+  };
+  const hubPaths = [{ name: 'hub-ghent-hub', unit: 1, target: '10.254.0.2' }];
+  function steered(activeLinks: Record<string, string> = {}): SimulatedDevice {
+    const device = box(junosRenderer.stage2(site), () => true);
+    const edit = parseXml(junosRenderer.policies({ firewall: [], steering: [{ ...voice, activeLinks }], probedLinks: ['wan0', 'wan1'], hubPaths })).documentElement!;
+    device.store.edit('candidate', [edit], 'merge', 1);
+    device.store.commit({ sessionId: 1, username: 'u' });
+    return device;
+  }
+
+  it('sends the application into the tunnel toward the hub, and reports that path and the link under it', () => {
+    const [path] = steered().applicationPaths();
+    assert.deepEqual([path?.rule, path?.routingInstance, path?.link, path?.overlay, path?.linkUp],
+      ['voice-hub-ghent-hub', 'hub-ghent-hub', 'st0.1', { peer: '198.51.100.1', via: 'wan0' }, true]);
+    const [fallback] = steered({ 'junos:SIP': 'wan1' }).applicationPaths();
+    assert.deepEqual([fallback?.routingInstance, fallback?.link, fallback?.overlay], ['wan-wan1', 'wan1', undefined], 'broken out locally, per the policy\'s links');
+  });
+
+  it('probes the path through the hub, which the control API impairs apart from the link under it', (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-11-30T08:00:00Z') });
+    const device = steered();
+    const average = (owner: string) => summarise(device.rpmResults().find(({ test }) => test.owner === owner)!.collections.find((c) => c.collection === 2)!)?.averageUs;
+    assert.deepEqual([average('wan0'), average('hub-ghent-hub')], [18_000, 24_000], 'the hub\'s leg beyond the link');
+    device.impairLink('st0.1', { shape: 'step', to: { latencyMs: 300 } });
+    t.mock.timers.tick(12_000);
+    assert.deepEqual([average('wan0'), average('hub-ghent-hub')], [18_000, 300_000]);
   });
 });

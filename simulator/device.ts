@@ -138,6 +138,9 @@ export function parseImageHeader(bytes: Buffer): { model: string; version: strin
 /** Where a Junos box stages files (file copy) and the room it has there, as get-system-storage reports. */
 const stagingDirectory = '/var/tmp/';
 
+/** The far end's leg of a path over the overlay, beyond the branch's link (a hub in the same region). */
+const overlayLegMs = 6;
+
 /** How soon a box phones home once its activation code is typed in: benches and tests need not wait an interval. */
 const phoneHomeSoonMs = 100;
 
@@ -171,6 +174,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   pendingVersion: string | null;
   /** Files copied to /var/tmp (file copy), by path. */
   private readonly stagedFiles = new Map<string, Buffer>();
+  /** Impairments of paths over the overlay, by st0 unit (overlayPaths). */
+  private readonly overlayImpairments = new Map<string, Impairment>();
   /** Images installed since the simulator started: a test's proof that nothing was installed twice. */
   installs = 0;
   /** Reboots since the simulator started (asked for, or by an install or rollback): a test's proof that nothing rebooted twice. */
@@ -311,16 +316,36 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   }
 
   /** Tunnels (st0.N) are up when their VPN's peer (its IKE gateway's address) is a device that is up. */
-  private tunnelPeers(): Map<string, string> {
-    const gateways = new Map(configuration(this.store.running, 'security', 'ike', 'gateway').map((g) => [childText(g, 'name'), childText(g, 'address')]));
-    const peers = new Map<string, string>();
+  private tunnelPeers(): Map<string, { peer: string; externalInterface: string | undefined }> {
+    const gateways = new Map(configuration(this.store.running, 'security', 'ike', 'gateway')
+      .map((g) => [childText(g, 'name'), { address: childText(g, 'address'), externalInterface: childText(g, 'external-interface') }]));
+    const peers = new Map<string, { peer: string; externalInterface: string | undefined }>();
     for (const vpn of configuration(this.store.running, 'security', 'ipsec', 'vpn')) {
       const bind = childText(vpn, 'bind-interface');
       const ike = elementChildren(vpn).find((e) => e.localName === 'ike');
-      const peer = gateways.get(ike && childText(ike, 'gateway'));
-      if (bind && peer) peers.set(bind, peer);
+      const gateway = gateways.get(ike && childText(ike, 'gateway'));
+      if (bind && gateway?.address) peers.set(bind, { peer: gateway.address, externalInterface: gateway.externalInterface });
     }
     return peers;
+  }
+
+  /**
+   * The paths over the overlay, one per tunnel (st0 unit): the WAN link its IKE leaves by, and
+   * the far end's leg beyond it (a few milliseconds more). A path is down when its link is, or its
+   * peer does not answer; the control API impairs it alone (the far side of the overlay), else it
+   * follows its link's impairment. What RPM probes through a tunnel measure, and what an
+   * application sent into a tunnel takes.
+   */
+  overlayPaths(): (WanLinkState & { via: string; peer: string })[] {
+    return [...this.tunnelPeers()].flatMap(([bind, { peer, externalInterface }]) => {
+      const link = this.links.find((l) => l.interfaceName === externalInterface?.replace(/\.0$/, ''));
+      if (!link) return [];
+      return [{
+        ...link, name: bind, interfaceName: bind, via: link.name, peer, latencyMs: link.latencyMs + overlayLegMs, jitterMs: link.jitterMs + 1,
+        cut: link.cut || !this.options.peerIsUp(peer),
+        ...(this.overlayImpairments.get(bind) ?? link.impairment ? { impairment: this.overlayImpairments.get(bind) ?? link.impairment } : {}),
+      }];
+    });
   }
 
   interfaces(): SimInterface[] {
@@ -331,7 +356,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     const names = [...physicalInterfaces, ...this.configuredUnits()];
     return names.map((name, i) => {
       const link = links.get(name);
-      const peer = peers.get(name);
+      const peer = peers.get(name)?.peer;
       const badFirmware = this.faults.wanDownOnVersion === this.currentVersion;
       // A port holds the addresses of its unit 0; a logical interface its own.
       const unit = units.get(name.includes('.') ? name : `${name}.0`);
@@ -358,7 +383,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   /** The RPM tests the running configuration declares, each on the WAN link it measures. */
   rpmTests(): RpmTest[] {
     const ports = new Map(this.interfaces().map((i) => [i.name, i.addresses ?? []]));
-    return rpmTestsIn(this.store.running, this.links, (name) => ports.get(name) ?? []);
+    return rpmTestsIn(this.store.running, [...this.links, ...this.overlayPaths()], (name) => ports.get(name) ?? []);
   }
 
   /** Each RPM test's collections of results, as the box holds them now. */
@@ -371,7 +396,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   /** IPsec VPNs (st0 units) and whether their peer answers: IKE and IPsec SAs are up while it does. */
   private tunnels(): SimTunnel[] {
-    return [...this.tunnelPeers()].map(([bindInterface, peer]) => ({ peer, bindInterface, up: this.options.peerIsUp(peer) }));
+    return [...this.tunnelPeers()].map(([bindInterface, { peer }]) => ({ peer, bindInterface, up: this.options.peerIsUp(peer) }));
   }
 
   /** Room left in /var: what the box had, less what is staged in /var/tmp. */
@@ -612,6 +637,13 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   /** Sets (or, with none, clears) how a WAN link's quality changes from now on; RPM results follow it. */
   impairLink(name: string, shape: ImpairmentShape | undefined) {
+    if (/^st0\.\d+$/.test(name)) {
+      // A path over the overlay (its far side: the hub's, or the provider's core).
+      if (shape) this.overlayImpairments.set(name, { ...shape, startedAt: Date.now() });
+      else this.overlayImpairments.delete(name);
+      this.options.onChange();
+      return;
+    }
     const link = this.links.find((l) => l.name === name);
     if (!link) throw new Error(`no link ${name} on ${this.serial}`);
     if (shape) link.impairment = { ...shape, startedAt: Date.now() };
@@ -625,13 +657,17 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
    * to a zone that matches it, its routing instance, and the WAN link that instance's default
    * route leaves by. `linkUp` is false when the link is cut or blacked out.
    */
-  applicationPaths(): (ApplicationPath & { linkUp: boolean })[] {
+  applicationPaths(): (ApplicationPath & { linkUp: boolean; overlay?: { peer: string; via: string } })[] {
     const ports = new Map(this.interfaces().map((i) => [i.name, i.addresses ?? []]));
     const now = Date.now();
-    return applicationPaths(this.store.running, this.links, (name) => ports.get(name) ?? []).map((path) => {
-      const link = this.links.find((l) => l.name === path.link);
+    const overlays = this.overlayPaths();
+    const links = [...this.links, ...overlays];
+    return applicationPaths(this.store.running, links, (name) => ports.get(name) ?? []).map((path) => {
+      const link = links.find((l) => l.name === path.link);
       const blackedOut = link?.impairment?.shape === 'blackout' && impairmentActive(link.impairment, now);
-      return { ...path, linkUp: !!link && !link.cut && !blackedOut };
+      // Into a tunnel: the path over the overlay, with its far end and the WAN link under it (central breakout).
+      const overlay = overlays.find((o) => o.name === path.link);
+      return { ...path, ...(overlay ? { overlay: { peer: overlay.peer, via: overlay.via } } : {}), linkUp: !!link && !link.cut && !blackedOut };
     });
   }
 

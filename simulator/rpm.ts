@@ -44,9 +44,12 @@ export function rpmTestsIn(running: Document, links: WanLinkState[], addressesOf
   const rpm = named(named(running.documentElement ?? undefined, 'services')[0], 'rpm')[0];
   return named(rpm, 'probe').flatMap((probe) => named(probe, 'test').map((test) => {
     const owner = childText(probe, 'name') ?? '';
-    const destination = childText(test, 'destination-interface')?.replace(/\.\d+$/, '');
+    const unit = childText(test, 'destination-interface');
+    const destination = unit?.replace(/\.\d+$/, '');
     const source = childText(test, 'source-address');
-    const link = links.find((l) => destination !== undefined && l.interfaceName === destination)
+    // A tunnel's unit is a path of its own (the overlay's); a port's unit is its port's link.
+    const link = links.find((l) => unit !== undefined && l.interfaceName === unit)
+      ?? links.find((l) => destination !== undefined && l.interfaceName === destination)
       ?? links.find((l) => source !== undefined && addressesOf(l.interfaceName).some((a) => a.split('/')[0] === source))
       ?? links.find((l) => l.name === owner)
       ?? links[0]!;
@@ -77,20 +80,42 @@ function roundTrips(probes: readonly LinkQuality[]): number[] {
   });
 }
 
+/** How a test's probes are spaced: probe-count probes, one every probe-interval, then test-interval's pause. */
+export type RpmSchedule = Pick<RpmTest, 'probeCount' | 'probeIntervalSeconds' | 'testIntervalSeconds'>;
+
+/**
+ * Tests run back to back from the epoch (test n's probe i is sent at n × period + i × probe-interval,
+ * the period being the probes and the pause): the first probe sent at or after `at`, and when the
+ * test it belongs to completes (a probe-interval after its last probe).
+ */
+export function rpmProbeSchedule(test: RpmSchedule, at: number): { firstProbeAt: number; testEndsAt: number } {
+  const probeMs = test.probeIntervalSeconds * 1000;
+  const testMs = test.probeCount * probeMs;
+  const periodMs = testMs + test.testIntervalSeconds * 1000;
+  const n = Math.floor(at / periodMs);
+  const probe = Math.ceil((at - n * periodMs) / probeMs);
+  const [testNumber, i] = probe < test.probeCount ? [n, probe] : [n + 1, 0];
+  return { firstProbeAt: testNumber * periodMs + i * probeMs, testEndsAt: testNumber * periodMs + testMs };
+}
+
 /** What a test's probes met: the link at each probe's moment, the same for all of them when it does not change. */
 export interface MeasuredTests {
-  /** The test running now, as if all its probes met the link as it is now. */
-  current: LinkQuality;
+  /** The test running now: its probes whose outcome is known (answered, or given up on), each as the link was when it was sent. */
+  current: LinkQuality[];
   /** The last test to complete, one quality per probe, each at the moment it was sent. */
   lastCompleted: LinkQuality[];
+  /** The link as it is now: what the collection of every test stands for. */
+  now: LinkQuality;
 }
 
 /**
  * The link as the tests measure it: a test is probe-count probes, one every probe-interval, then
- * test-interval's pause; the last completed one holds what its probes met when each was sent (a
- * change in the middle of a test shows in part of it, and in no result before the test ends).
- * Probe noise is drawn once per test (the seed names the device, the test and which test of the
- * run it is), so every reader of one test's results (NETCONF, SNMP, a trap) sees the same figures.
+ * test-interval's pause; each holds what its probes met when each was sent (a change in the
+ * middle of a test shows in part of it). A real SRX updates the current test's results probe by
+ * probe, as each probe's outcome is known: here, once its round trip has passed (a lost probe
+ * likewise, a simplification of its timeout). Probe noise is drawn once per test (the seed names
+ * the device, the test and which test of the run it is), so every reader of one test's results
+ * (NETCONF, SNMP, a trap) sees the same figures.
  */
 export function measuredTests(test: RpmTest, now: number, seed: string): MeasuredTests {
   const probeMs = test.probeIntervalSeconds * 1000;
@@ -98,22 +123,23 @@ export function measuredTests(test: RpmTest, now: number, seed: string): Measure
   const periodMs = testMs + test.testIntervalSeconds * 1000;
   const measured = (at: number, testNumber: number) =>
     withNoise(impairedQuality(test.link, test.link.impairment, at), test.link.noise, `${seed}/${test.owner}/${test.test}/${testNumber}`);
+  const probesOf = (testNumber: number) => Array.from({ length: test.probeCount }, (_, i) => measured(testNumber * periodMs + i * probeMs, testNumber));
   const last = Math.floor((now - testMs) / periodMs);
-  return {
-    current: measured(now, Math.floor(now / periodMs)),
-    lastCompleted: Array.from({ length: test.probeCount }, (_, i) => measured(last * periodMs + i * probeMs, last)),
-  };
+  const running = Math.floor(now / periodMs);
+  const current = running === last ? probesOf(running)
+    : probesOf(running).filter((quality, i) => running * periodMs + i * probeMs + quality.latencyMs <= now);
+  return { current, lastCompleted: probesOf(last), now: measured(now, running) };
 }
 
 /**
- * A test's collections as the box holds them now: the current test (the link as it is now), the
- * last completed test (what its probes met), and every test since boot. A cut link, or a box whose
- * WAN is down, answers nothing.
+ * A test's collections as the box holds them now: the current test (its probes so far), the last
+ * completed test (what its probes met), and every test since boot (the link as it is now). A cut
+ * link, or a box whose WAN is down, answers nothing.
  */
 export function rpmCollections(test: RpmTest, uptimeSeconds: number, wanDown: boolean, measured: MeasuredTests): RpmCollection[] {
   const { link, probeCount } = test;
   const one = (collection: 1 | 2 | 4, probes: readonly LinkQuality[], sent: number): RpmCollection => {
-    const loss = link.cut || wanDown ? 1 : probes.reduce((sum, q) => sum + q.lossPermille, 0) / probes.length / 1000;
+    const loss = link.cut || wanDown ? 1 : probes.length === 0 ? 0 : probes.reduce((sum, q) => sum + q.lossPermille, 0) / probes.length / 1000;
     const lost = Math.min(sent, Math.round(sent * loss));
     // The probes that met the most loss are the ones lost. Round trips of at most a thousand
     // probes (`probes`): enough for the statistics of a long collection.
@@ -121,9 +147,9 @@ export function rpmCollections(test: RpmTest, uptimeSeconds: number, wanDown: bo
       .slice(0, probes.length - Math.min(probes.length, Math.round(probes.length * loss))).sort((a, b) => a.i - b.i).map((p) => p.quality);
     return { collection, sent, received: sent - lost, rttsUs: roundTrips(answered) };
   };
-  const steady = (sent: number) => Array.from({ length: Math.min(sent, 1000) }, () => measured.current);
+  const steady = (sent: number) => Array.from({ length: Math.min(sent, 1000) }, () => measured.now);
   const testsSinceBoot = Math.max(1, Math.floor(uptimeSeconds / (probeCount * test.probeIntervalSeconds + test.testIntervalSeconds)));
-  return [one(1, steady(probeCount), probeCount), one(2, measured.lastCompleted, probeCount), one(4, steady(probeCount * testsSinceBoot), probeCount * testsSinceBoot)];
+  return [one(1, measured.current, measured.current.length), one(2, measured.lastCompleted, probeCount), one(4, steady(probeCount * testsSinceBoot), probeCount * testsSinceBoot)];
 }
 
 export interface RttSummary {

@@ -6,18 +6,25 @@ import { patched, proxyActivities } from '@temporalio/workflow';
 import type { DeviceActivities, PushConfigurationInput } from '../activities/devices/activities.ts';
 import { deviceRecordActivity, deviceWriteActivity } from './activity-options.ts';
 
-/** A change made: whether the device changed, the version recorded, and when the device had it confirmed (workflow time). */
-export interface ConfigurationChanged { changed: boolean; version: number; appliedAt: number }
+/**
+ * A change made: whether the device changed, the version recorded, when the device had it
+ * confirmed (workflow time), and when its confirmed commit answered (the device's traffic took it
+ * then; the worker's clock, `appliedAt` when the activity did not say).
+ */
+export interface ConfigurationChanged { changed: boolean; version: number; appliedAt: number; committedAt: number }
 
 export function configurationChanges(): (input: PushConfigurationInput) => Promise<ConfigurationChanged> {
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
   const records = proxyActivities<DeviceActivities>(deviceRecordActivity);
   return async (input) => {
     // Runs started before the change and its record were apart replay with the one activity.
-    if (!patched('device-change-apart-from-record')) return { ...await writes.pushConfiguration(input), appliedAt: Date.now() };
-    const { changed } = await writes.applyConfiguration(input);
+    if (!patched('device-change-apart-from-record')) {
+      const { changed, version } = await writes.pushConfiguration(input);
+      return { changed, version, appliedAt: Date.now(), committedAt: Date.now() };
+    }
+    const { changed, committedAt } = await writes.applyConfiguration(input);
     const appliedAt = Date.now();
     const { version } = await records.recordConfiguration({ target: input.target, source: input.source, workflowId: input.workflowId });
-    return { changed, version, appliedAt };
+    return { changed, version, appliedAt, committedAt: committedAt ?? appliedAt };
   };
 }

@@ -2,7 +2,7 @@
 // the change, and give them back on every path out, compensation and cancellation included.
 import type { Duration } from '@temporalio/common';
 import {
-  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { temporalActivity } from './activity-options.ts';
@@ -42,7 +42,13 @@ export async function withDeviceLeases<T>(
   change: () => Promise<T>,
 ): Promise<T> {
   listenForGrants();
-  const { requestDeviceLease, describeDeviceLease } = proxyActivities<LeaseActivities>(temporalActivity);
+  const { requestDeviceLease: requestByTask, describeDeviceLease } = proxyActivities<LeaseActivities>(temporalActivity);
+  // The request is one signal-with-start: as a local activity it goes out from the workflow's own
+  // task, without a round trip through the task queue before a change can start. Runs started
+  // before replay the activity they scheduled.
+  const requestDeviceLease = patched('lease-request-local')
+    ? proxyLocalActivities<LeaseActivities>({ startToCloseTimeout: temporalActivity.startToCloseTimeout!, retry: temporalActivity.retry! }).requestDeviceLease
+    : requestByTask;
   const holderWorkflowId = workflowInfo().workflowId;
   const ordered = [...new Set(serials)].sort();
   const taken: string[] = [];

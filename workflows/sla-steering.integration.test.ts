@@ -6,13 +6,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { sendSlaEvaluation } from '../activities/sla-steering.ts';
-import { slaPresets, violatesSla, type LinkMeasurement } from '../domain/sla.ts';
+import { slaPresets } from '../domain/sla.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
+import { pollForSteering, type TestPoller } from '../scripts/sla-test-poller.ts';
 import { createTestDatabase, eventually, testServices, type TestDatabase } from '../scripts/testing.ts';
-import { summarise } from '../simulator/rpm.ts';
-import { slaSteeringWorkflowId, type LinkState, type SlaEvaluation } from './sla-steering.messages.ts';
+import { slaSteeringWorkflowId } from './sla-steering.messages.ts';
 
 const serial = 'BLS0000001';
 const sip = 'junos:SIP';
@@ -27,11 +26,7 @@ describe('SLA steering of a site', { timeout: 600_000 }, () => {
   let lab: Lab;
   let siteId: string;
   let policyId: string;
-  let polling = true;
-  let poller: Promise<void>;
-  /** When the test changed a link, and when the poller first signalled the change: detection as the test sees it. */
-  const detections: number[] = [];
-  let impairedAt: number | null = null;
+  let poller: TestPoller;
 
   const box = () => lab.fleet.device(serial)!;
   const journal = () => box().store.journal.map((entry) => entry.kind);
@@ -41,7 +36,7 @@ describe('SLA steering of a site', { timeout: 600_000 }, () => {
   };
   const until = (what: string, link: string, timeoutMs = 60_000) => eventually(what, sipPath, (l) => l === link, timeoutMs);
   const impair = async (link: keyof typeof simLink, shape: unknown) => {
-    impairedAt = Date.now();
+    poller?.changed();
     const response = await fetch(`${lab.fleet.controlUrl}/devices/${serial}/links/${simLink[link]}/impairment`, shape === null ? { method: 'DELETE' } : {
       method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shape),
     });
@@ -68,32 +63,6 @@ describe('SLA steering of a site', { timeout: 600_000 }, () => {
     const started = await lab.api<{ progressUrl: string }>('POST', `/api/v1/sites/${siteId}/sla-policies/push`, {});
     assert.equal(started.status, 202, JSON.stringify(started.body));
     await eventually('the push completed', async () => (await lab.api<{ execution: string }>('GET', started.body.progressUrl)).body.execution, (e) => e === 'COMPLETED');
-  }
-
-  /** The pollers' part, every 200 ms: each probed link's last completed test, and voice's SLA on it; signalled on change. */
-  async function poll() {
-    let last = '';
-    let changedAt = new Date().toISOString();
-    while (polling) {
-      const at = new Date().toISOString();
-      const links: LinkState[] = box().rpmResults().map(({ test, collections }) => {
-        const lastTest = collections.find((c) => c.collection === 2)!;
-        const rtt = summarise(lastTest);
-        const measured: LinkMeasurement | undefined = rtt && { rttMs: rtt.averageUs / 1000, jitterMs: rtt.peakToPeakUs / 1000, lossPermille: Math.round(((lastTest.sent - lastTest.received) / lastTest.sent) * 1000) };
-        return { link: test.owner, up: lastTest.received > 0, ...(measured ? { measured } : {}) };
-      });
-      const violations = { [sip]: links.filter((l) => !l.up || (l.measured && violatesSla(slaPresets.baseline, l.measured))).map((l) => l.link).sort() };
-      const key = JSON.stringify([links.map((l) => [l.link, l.up]), violations]);
-      if (key !== last) {
-        changedAt = at;
-        last = key;
-        const evaluation: SlaEvaluation = { siteId, deviceSerial: serial, links, violations, at, changedAt };
-        await sendSlaEvaluation(lab.client, evaluation).catch(() => undefined);
-        if (impairedAt !== null) detections.push(Date.now() - impairedAt);
-        impairedAt = null;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
   }
 
   before(async () => {
@@ -130,12 +99,11 @@ describe('SLA steering of a site', { timeout: 600_000 }, () => {
     assert.equal((await lab.api('PUT', `/api/v1/sites/${siteId}/app-sla-policies`, { policyIds: [policyId] })).status, 200);
     await push();
     assert.equal(await sipPath(), simLink.internet, 'voice starts on its preferred broadband');
-    poller = poll();
+    poller = pollForSteering({ client: lab.client, siteId, serial, box, applications: { [sip]: slaPresets.baseline } });
   });
 
   after(async () => {
-    polling = false;
-    await poller;
+    await poller?.stop();
     await lab?.client.workflow.getHandle(slaSteeringWorkflowId(siteId)).terminate().catch(() => undefined);
     await lab?.stop();
     await database?.drop();
@@ -158,7 +126,7 @@ describe('SLA steering of a site', { timeout: 600_000 }, () => {
     assert.ok(Date.now() - recovered >= 3_000, 'not before the smoothing window');
     const recorded = await recordedSwitches(2);
     assert.deepEqual(recorded.map((s) => [s.fromLink, s.toLink, s.reason]), [['internet', 'mpls', 'violation'], ['mpls', 'internet', 'recovered']]);
-    console.log(JSON.stringify({ figure: 'degrade-and-recover', detectionToSignalMs: detections, switches: recorded.map((s) => ({ reason: s.reason, detectionMs: s.detectionMs, reactionMs: s.reactionMs })) }));
+    console.log(JSON.stringify({ figure: 'degrade-and-recover', detectionToSignalMs: poller.detections, switches: recorded.map((s) => ({ reason: s.reason, detectionMs: s.detectionMs, reactionMs: s.reactionMs })) }));
   });
 
   it('under an oscillating broadband link, switches at most the flap threshold of times away, then holds it down', async () => {
@@ -178,6 +146,8 @@ describe('SLA steering of a site', { timeout: 600_000 }, () => {
   });
 
   it('in a brownout of every link, follows the fallback: the best path', async () => {
+    // The switch back after the hold-down may still be on its way to its record.
+    await settled();
     await impair('mpls', { shape: 'brownout', to: { latencyMs: 250 }, durationMs: 120_000 });
     await impair('internet', { shape: 'brownout', to: { latencyMs: 600 }, durationMs: 120_000 });
     const before = (await switches()).length;

@@ -105,7 +105,7 @@ export async function slaSteering(input: SlaSteeringInput): Promise<void> {
         source: 'policy',
         workflowId,
       }))));
-      applied = changes.map((made) => made.appliedAt);
+      applied = changes.map((made) => made.committedAt);
     } catch (error) {
       lastError = describeFailure(error).message;
       retryAt = Date.now() + retryAfterMs;
@@ -114,7 +114,9 @@ export async function slaSteering(input: SlaSteeringInput): Promise<void> {
     } finally {
       switching = false;
     }
-    // Reaction ends when the last device confirmed the change; recording it comes after.
+    // Reaction ends when the last device's confirmed commit answered: its traffic took the new
+    // links then. The post-checks and the confirm that follow make the change permanent (else the
+    // device reverts it by itself); recording it comes after.
     const committed = applied.length > 0 ? Math.max(...applied) : Date.now();
     applyMoves(state, moves, committed);
     lastError = null;

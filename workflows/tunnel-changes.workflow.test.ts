@@ -34,7 +34,8 @@ describe('tunnelChanges', () => {
       workflowsPath: require.resolve('./index.ts'),
       activities: createLeaseActivities({ client }),
     }));
-    workers.push(await startTestWorker({ taskQueue: fixtureQueue, workflowsPath: require.resolve('./tunnel-changes.fixture.ts') }));
+    // A lease is asked by a local activity: the holder's worker runs it.
+    workers.push(await startTestWorker({ taskQueue: fixtureQueue, workflowsPath: require.resolve('./tunnel-changes.fixture.ts'), activities: createLeaseActivities({ client }) }));
     workers.push(await startTestWorker({
       taskQueue: taskQueues.devices,
       activities: {

@@ -14,6 +14,7 @@ import type { PostCheck } from '../../domain/post-checks.ts';
 import { applyConfiguration as applyChange, failedChecks } from './change.ts';
 import type { DeviceAccounts, DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
 import { driverFor } from './drivers/registry.ts';
+import { netconfTarget } from './drivers/targets.ts';
 import { DeviceError } from './errors.ts';
 import { toApplicationFailure } from './failures.ts';
 import { createDeviceSecrets } from './secrets.ts';
@@ -70,6 +71,35 @@ export interface RestoreConfigurationInput {
   checks: PostCheck[];
   workflowId: string;
   confirmTimeoutSeconds?: number;
+}
+
+/**
+ * A change made on the device: whether it changed, when its confirmed commit answered (epoch ms,
+ * the worker's clock: traffic takes the new configuration then; absent when a retry found its
+ * commit made earlier), and when each step of it answered, by the driver call's name (`session`:
+ * the NETCONF session open), so a run's history shows where a change's time went.
+ */
+export interface ConfigurationApplied {
+  changed: boolean;
+  committedAt?: number;
+  steps?: Record<string, number>;
+}
+
+/** The driver, noting in `steps` when each of its calls last answered. */
+function timedDriver(driver: DeviceDriver, steps: Record<string, number>): DeviceDriver {
+  return new Proxy(driver, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          steps[String(key)] = Date.now();
+        }
+      };
+    },
+  });
 }
 
 /** Device errors leave as ApplicationFailure with their type; anything else as it is. */
@@ -134,8 +164,15 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
   }
 
   /** The change itself, idempotent by its token: a retry finds its own pending commit, or nothing left to change. */
-  async function changeDevice(input: PushConfigurationInput): Promise<{ changed: boolean }> {
-    const device = await driver(input.target);
+  async function changeDevice(input: PushConfigurationInput): Promise<ConfigurationApplied> {
+    const steps: Record<string, number> = { started: Date.now() };
+    const untimed = await driver(input.target);
+    steps.credentials = Date.now();
+    // The session first, on its own (the pool's, when one is open): the time a change spends
+    // opening it shows apart from the device's own work.
+    await transports.netconf.withSession(netconfTarget(untimed.connection), async () => undefined);
+    steps.session = Date.now();
+    const device = timedDriver(untimed, steps);
     const { changed } = await applyChange(device, {
       config: await secrets.reveal(input.target.deviceId, input.config),
       mode: input.mode,
@@ -144,7 +181,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
       checks: input.checks,
       confirmTimeoutSeconds: input.confirmTimeoutSeconds ?? 120,
     }, (message, details) => Context.current().log.warn(message, { ...details, workflowId: input.workflowId }));
-    return { changed };
+    return { changed, ...(steps.commitConfirmed !== undefined ? { committedAt: steps.commitConfirmed } : {}), steps };
   }
 
   /** What the device runs, recorded as its next version unless the version on record has the same sha256. */
@@ -159,7 +196,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      * confirm (or roll back). Its record is recordConfiguration's, a separate activity retried
      * until the database is back: a database outage never fails, nor repeats, a change.
      */
-    async applyConfiguration(input: PushConfigurationInput): Promise<{ changed: boolean }> {
+    async applyConfiguration(input: PushConfigurationInput): Promise<ConfigurationApplied> {
       return failingAsDeviceErrors(() => heartbeating(() => changeDevice(input)));
     },
 

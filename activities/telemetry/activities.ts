@@ -13,6 +13,7 @@ import { steeredDevices, type PolledDevice } from '../../inventory/telemetry-tar
 import type { DeviceCredentials } from '../devices/activities.ts';
 import type { Transports } from '../devices/drivers/contract.ts';
 import { driverFor } from '../devices/drivers/registry.ts';
+import { netconfTarget } from '../devices/drivers/targets.ts';
 import { sendSlaEvaluation } from '../sla-steering.ts';
 import { emptyProgress, ShardPoller, type ShardProgress } from './shard-poller.ts';
 
@@ -65,10 +66,21 @@ const pruneEveryMs = 3_600_000;
 export function createTelemetryActivities(deps: TelemetryDependencies) {
   const box = credentialsBox(deps.secretsKey);
   const limit = boundedBy(deps.concurrency);
-  const readProbes = (device: PolledDevice) => driverFor({
+  const connectionOf = (device: PolledDevice) => ({
     serial: device.serial, platform: device.platform, host: device.host, netconfPort: device.netconfPort, snmpPort: device.snmpPort,
-    ...(device.credentials ?? deps.credentials),
-  }, deps.transports).probes({ links: device.links.length });
+    ...(device.hostKeySha256 ? { hostKeySha256: device.hostKeySha256 } : {}), ...(device.credentials ?? deps.credentials),
+  });
+  const readProbes = (device: PolledDevice) => driverFor(connectionOf(device), deps.transports).probes({ links: device.links.length });
+  /**
+   * A device whose links look out of an SLA gets its NETCONF session opened in the worker's pool
+   * now (kept open while in use, then for the pool's idle time): the switch that may follow then
+   * finds it open rather than spend an SSH handshake. Only with the host key on record, which the
+   * session checks as a change's would.
+   */
+  const suspect = (device: PolledDevice) => {
+    if (!device.hostKeySha256) return;
+    void deps.transports.netconf.withSession(netconfTarget(connectionOf(device)), async () => undefined).catch(() => undefined);
+  };
 
   return {
     /** Polls one shard until its lease ends (or it is cancelled); answers what it signalled last per device. */
@@ -80,7 +92,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       const missedPolls = context.metricMeter.createCounter('branchline_telemetry_missed_polls', '{poll}', 'Polls of a shard that could not complete within the probe interval');
       const pollLag = context.metricMeter.createGauge('branchline_telemetry_poll_lag_seconds', 'float', 's', "How late a shard's latest poll began after its tick (0: on time)");
       const poller = new ShardPoller(progress, input.windowSamples, {
-        readProbes, limit, log, now: Date.now,
+        readProbes, suspect, limit, log, now: Date.now,
         signal: (evaluation) => sendSlaEvaluation(deps.client, evaluation),
       });
       const shard = { shard: input.shard, shards: input.shards };

@@ -5,7 +5,7 @@
 // Knows nothing of Temporal's activity context: the activity drives it and heartbeats its progress.
 import type { PolledDevice } from '../../inventory/telemetry-targets.ts';
 import {
-  changeStartedAt, evaluateLinks, evaluationDigest, evaluationKey, healthyEvaluation, withSample, type LinkEvaluation, type ProbeSample,
+  changeStartedAt, evaluateLinks, evaluationDigest, evaluationKey, healthyEvaluation, latestViolates, withSample, type LinkEvaluation, type ProbeSample,
 } from '../../domain/link-telemetry.ts';
 import { bucketStart, withReading, type LinkBucket } from '../../domain/link-rollups.ts';
 import type { SlaEvaluation } from '../../workflows/sla-steering.messages.ts';
@@ -31,6 +31,11 @@ export interface ShardPollerDependencies {
   readProbes(device: PolledDevice): Promise<ProbeResult[]>;
   /** Delivers an evaluation to the site's steering (started if it is not running); throws when it could not. */
   signal(evaluation: SlaEvaluation): Promise<void>;
+  /**
+   * A link of the device looks out of an application's SLA in its latest reading (its window may
+   * not say so yet): a switch, a configuration change, may follow, so its session can open now.
+   */
+  suspect?(device: PolledDevice): void;
   /** Runs work with the worker's bound on device reads and signals in flight. */
   limit<T>(work: () => Promise<T>): Promise<T>;
   log: { debug(message: string, meta?: object): void; warn(message: string, meta?: object): void };
@@ -94,9 +99,11 @@ export class ShardPoller {
       if (!result) continue; // no probe configured on it (yet)
       const sample: ProbeSample = { at, up: result.up, rttMs: result.latencyMs, jitterMs: result.jitterMs, lossPermille: result.lossPermille };
       windows.set(link.name, withSample(windows.get(link.name) ?? [], sample, this.windowSamples));
-      this.addToMinute(link.wanLinkId, sample);
+      // A path to a hub is steered by, not charted: its link's own figures are.
+      if (link.wanLinkId !== null) this.addToMinute(link.wanLinkId, sample);
       this.progress.samples += 1;
     }
+    if (this.deps.suspect && latestViolates(windows, device.applications)) this.deps.suspect(device);
     const evaluation = evaluateLinks(windows, device.applications, this.windowSamples);
     if (!evaluation) return;
     await this.signalIfChanged(device, evaluation, windows, at);

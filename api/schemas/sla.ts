@@ -49,7 +49,7 @@ const policyFields = {
   costMode: z.enum(costModes).describe('preference, or bandwidth_optimised: the cheapest compliant link'),
   fallback: z.enum(fallbackModes).describe('When no link complies: best_path (within fallbackVarianceMs), or strict'),
   fallbackVarianceMs: z.number().int().min(0).max(10_000),
-  breakout: z.enum(['local', 'central']).describe('local: out of the branch by the chosen link; central: over the overlay to the hub'),
+  breakout: z.enum(['local', 'central']).describe('local: out of the branch by the chosen link; central: through the hub over the overlay, the preferred links as fallback when the hub\'s path breaks the SLA'),
   priority: z.number().int().min(1).max(10_000).describe('Lower first: an application two policies name follows the first'),
   siteTags: z.array(tag).max(20).describe('Site groups: every site carrying one of these tags takes the policy'),
   flapThreshold: z.number().int().min(1).max(100).describe('Times a link may fall out of the SLA within flapWindowSeconds before it is held down'),

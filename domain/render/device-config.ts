@@ -81,11 +81,12 @@ export interface AppSteeringConfig {
   name: string;
   /** AppID signatures (`junos:SIP`); a bare name (`sip`) is taken as `junos:SIP`. */
   applications: string[];
-  /** The links of the policy's preferred types, most preferred first. */
+  /** The links of the policy's preferred types, most preferred first (central breakout: its fallback from the hubs). */
   preferredLinks: string[];
   /**
-   * The link each application takes now, as SLA steering chose it (domain/sla.ts chooseLink); an
-   * application not named here takes the first preferred link.
+   * The link (or, central breakout, hub path) each application takes now, as SLA steering chose it
+   * (domain/sla.ts chooseLink); an application not named here takes the first preferred link, or
+   * for central breakout the first hub path.
    */
   activeLinks?: Record<string, string>;
   /** Round trip. */
@@ -110,9 +111,28 @@ export interface DeviceConfigInput {
   tunnels: TunnelConfig[];
 }
 
+/**
+ * A device's path to a hub over the overlay, which central breakout sends applications by: the
+ * tunnel (st0 unit) toward the hub, and the hub's end of that tunnel, which the path's probe aims at.
+ */
+export interface HubPathConfig {
+  /** Its name on the device (`hub-<hub's hostname>`): its RPM probe's owner and its forwarding instance. */
+  name: string;
+  /** The st0 unit of the tunnel. */
+  unit: number;
+  /** The hub's tunnel address. */
+  target: string;
+}
+
 export interface PolicyConfigInput {
   firewall: FirewallRuleConfig[];
   steering: AppSteeringConfig[];
+  /**
+   * The device's paths to its hubs, most preferred hub first: central breakout sends its
+   * applications by the first (then the others, then its preferred WAN links as fallback).
+   * None: central breakout leaves its applications in the default table.
+   */
+  hubPaths?: HubPathConfig[];
   /**
    * The WAN links the device has an RPM probe for (domain/site-plan.ts probedLinks): their probes
    * get the steering's thresholds. Absent: the probes are left as they are.

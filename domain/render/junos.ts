@@ -6,7 +6,8 @@ import { element, leaf, named } from './xml-elements.ts';
 import { intentSecurity } from './junos-intent.ts';
 import { secretReference, wanLinkInterface } from './device-config.ts';
 import type {
-  AppSteeringConfig, DeviceConfigInput, DeviceConfigRenderer, FirewallRuleConfig, LanSegmentConfig, LoginUserConfig, PppoeConfig, TunnelConfig, WanLinkConfig,
+  AppSteeringConfig, DeviceConfigInput, DeviceConfigRenderer, FirewallRuleConfig, HubPathConfig, LanSegmentConfig, LoginUserConfig, PppoeConfig, TunnelConfig,
+  WanLinkConfig,
 } from './device-config.ts';
 
 const netconfNs = 'urn:ietf:params:xml:ns:netconf:base:1.0';
@@ -145,19 +146,22 @@ function routingInstances(links: WanLinkConfig[]): string {
  * none of these has no probe.
  */
 /**
- * Probes per RPM test, one a second, then a second's pause: a test completes every 6 s, and the
- * pollers read each last completed test about once (every 5 s), so a degradation shows within a
- * test or two. Loss is seen in steps of one probe in five; the pollers' window of tests smooths it.
+ * Probes per RPM test, one a second, then a second's pause: a test completes every 6 s. The box
+ * updates the current test's results probe by probe, and the pollers read its last five probes
+ * every 5 s (the current test's and the last completed one's), so a degradation shows as its
+ * probes fail. Loss is seen in steps of one probe in five; the pollers' window smooths it.
  */
 const probeCount = 5;
+
+/** The SLA test of a probe: ICMP to `target`, leaving by `unit` (and `thresholds`, when given). */
+const slaTest = (target: string, unit: string, thresholds = '') => `<test>${named('sla')}${leaf('probe-type', 'icmp-ping')}<target>${leaf('address', target)}</target>`
+  + `${leaf('probe-count', probeCount)}${leaf('probe-interval', 1)}${leaf('test-interval', 1)}${leaf('destination-interface', unit)}${thresholds}</test>`;
 
 function rpmProbes(input: DeviceConfigInput): string {
   const probes = byName(input.wanLinks).flatMap((link) => {
     const target = byUnit(input.tunnels).find((t) => t.viaLink === link.name)?.peer ?? (hasGateway(link) ? link.gateway : input.dnsServers?.[0]);
     if (!target) return [];
-    const test = `<test>${named('sla')}${leaf('probe-type', 'icmp-ping')}<target>${leaf('address', target)}</target>`
-      + `${leaf('probe-count', probeCount)}${leaf('probe-interval', 1)}${leaf('test-interval', 1)}${leaf('destination-interface', wanUnit(link))}</test>`;
-    return [`<probe>${named(link.name, test)}</probe>`];
+    return [`<probe>${named(link.name, slaTest(target, wanUnit(link)))}</probe>`];
   });
   return element('services', element('rpm', probes.join('')));
 }
@@ -282,6 +286,10 @@ const byPriority = (rules: AppSteeringConfig[]) => [...rules].sort((a, b) => (a.
 /** APBR rule names are at most 63 characters. */
 const apbrRuleName = (policy: string, link: string) => `${policy.slice(0, 62 - link.length)}-${link}`;
 
+/** Central breakout's candidates, in order: the hub paths, then its preferred WAN links (fallback); local breakout's, its links. */
+const candidatesOf = (rule: AppSteeringConfig, hubPaths: HubPathConfig[]) =>
+  (rule.breakout === 'central' ? [...hubPaths.map((p) => p.name), ...rule.preferredLinks] : rule.preferredLinks);
+
 /**
  * Application steering as APBR, what each intent field becomes:
  * - applications → per link they take now, a rule `<policy>-<link>` of the department zones'
@@ -293,27 +301,31 @@ const apbrRuleName = (policy: string, link: string) => `${policy.slice(0, 62 - l
  *   jitter in microseconds, packet-loss in percent (1 to 100), `match any-one | all`. Branchline
  *   measures and decides centrally (RPM probes, the steering workflow), so no AppQoE sla-rule
  *   refers to it: AppQoE's own probing needs AppQoE on both ends of an overlay path;
- * - breakout central → no rule: the application stays in the default table, which leads to the
- *   hub over the overlay. Its metrics profile still records the SLA.
+ * - breakout central → the same rules, leading to a hub path's forwarding instance (`hub-<hub>`,
+ *   its default route into the tunnel toward the hub: hubInstances), by default the first hub's;
+ *   the preferred WAN links are the fallback when the hubs' paths break the SLA. With no hub path,
+ *   no rule: the application stays in the default table. Its metrics profile records the SLA.
  */
-function steering(rules: AppSteeringConfig[]): string {
+function steering(rules: AppSteeringConfig[], hubPaths: HubPathConfig[]): string {
   const metrics = byName(rules).map((rule) => `<metrics-profile>${named(rule.name)}<sla-threshold>`
     + `<delay-round-trip>${leaf('delay-val', rule.maxLatencyMs * 1000)}</delay-round-trip><jitter>${leaf('jitter-val', rule.maxJitterMs * 1000)}</jitter>`
     + `<packet-loss>${leaf('loss', Math.min(100, Math.max(1, Math.round(rule.maxLossPermille / 10))))}</packet-loss>`
     + `<match>${leaf('sla_match', rule.match === 'all' ? 'all' : 'any-one')}</match>`
     + '</sla-threshold></metrics-profile>');
   const steered = new Set<string>();
-  const apbrRules = byPriority(rules).filter((rule) => rule.breakout === 'local' && rule.preferredLinks.length > 0).flatMap((rule) => {
+  const hubPathNames = new Set(hubPaths.map((p) => p.name));
+  const apbrRules = byPriority(rules).filter((rule) => (rule.breakout === 'local' || hubPaths.length > 0) && candidatesOf(rule, hubPaths).length > 0).flatMap((rule) => {
+    const candidates = candidatesOf(rule, hubPaths);
     const byLink = new Map<string, string[]>();
     for (const application of [...new Set(rule.applications.map(dynamicApplication))].sort()) {
       if (steered.has(application)) continue;
       steered.add(application);
-      const link = rule.activeLinks?.[application] ?? rule.preferredLinks[0]!;
+      const link = rule.activeLinks?.[application] ?? candidates[0]!;
       byLink.set(link, [...(byLink.get(link) ?? []), application]);
     }
-    return [...byLink].sort(([a], [b]) => rule.preferredLinks.indexOf(a) - rule.preferredLinks.indexOf(b) || a.localeCompare(b)).map(([link, applications]) =>
+    return [...byLink].sort(([a], [b]) => candidates.indexOf(a) - candidates.indexOf(b) || a.localeCompare(b)).map(([link, applications]) =>
       `<rule>${named(apbrRuleName(rule.name, link))}<match>${applications.map((a) => leaf('dynamic-application', a)).join('')}</match>`
-      + `<then><routing-instance>${leaf('routing-instance-name', linkInstance(link))}</routing-instance></then></rule>`);
+      + `<then><routing-instance>${leaf('routing-instance-name', hubPathNames.has(link) ? link : linkInstance(link))}</routing-instance></then></rule>`);
   });
   return `<profile>${named(steeringProfile)}${apbrRules.join('')}</profile>${metrics.join('')}`;
 }
@@ -324,16 +336,36 @@ function steering(rules: AppSteeringConfig[]): string {
  * and as `total-loss` the probes of a test that may be lost (at least one); with traps when they
  * are crossed. A link no policy steers onto has its thresholds removed.
  */
-function probeThresholds(rules: AppSteeringConfig[], probedLinks: string[]): string {
+function probeThresholds(rules: AppSteeringConfig[], probedLinks: string[], hubProbes = ''): string {
   const probes = [...probedLinks].sort().map((link) => {
     const steering = rules.filter((rule) => rule.breakout === 'local' && rule.preferredLinks.includes(link));
-    const thresholds = steering.length === 0 ? '<thresholds nc:operation="remove"/>'
-      : `<thresholds nc:operation="replace">${leaf('total-loss', Math.max(1, Math.min(...steering.map((r) => Math.ceil((r.maxLossPermille * probeCount) / 1000)))))}`
-        + `${leaf('rtt', Math.min(...steering.map((r) => r.maxLatencyMs * 1000)))}${leaf('jitter-rtt', Math.min(...steering.map((r) => r.maxJitterMs * 1000)))}</thresholds>`
-        + ['jitter-exceeded', 'rtt-exceeded', 'test-failure'].map((trap) => leaf('traps', trap)).join('');
-    return `<probe>${named(link)}<test>${named('sla')}${thresholds}</test></probe>`;
+    return `<probe>${named(link)}<test>${named('sla')}${slaThresholds(steering)}</test></probe>`;
   });
-  return element('services', element('rpm', probes.join('')));
+  return element('services', element('rpm', probes.join('') + hubProbes));
+}
+
+/** The thresholds of the strictest of `rules` on a probe's SLA test, with the traps it sends when crossed; none: removed. */
+function slaThresholds(rules: AppSteeringConfig[]): string {
+  if (rules.length === 0) return '<thresholds nc:operation="remove"/>';
+  return `<thresholds nc:operation="replace">${leaf('total-loss', Math.max(1, Math.min(...rules.map((r) => Math.ceil((r.maxLossPermille * probeCount) / 1000)))))}`
+    + `${leaf('rtt', Math.min(...rules.map((r) => r.maxLatencyMs * 1000)))}${leaf('jitter-rtt', Math.min(...rules.map((r) => r.maxJitterMs * 1000)))}</thresholds>`
+    + ['jitter-exceeded', 'rtt-exceeded', 'test-failure'].map((trap) => leaf('traps', trap)).join('');
+}
+
+/**
+ * Each hub path: its forwarding instance, whose default route leads into the tunnel toward the hub
+ * (what central breakout's APBR rules lead applications into), and its RPM probe (`probe
+ * hub-<hub> test sla`, ICMP to the hub's tunnel address through the tunnel) with the thresholds of
+ * the central policies. Merged: a path left out later stays, unused, until its tunnel goes.
+ */
+function hubInstances(hubPaths: HubPathConfig[], rules: AppSteeringConfig[]): { probes: string; instances: string } {
+  const central = rules.filter((rule) => rule.breakout === 'central');
+  const sorted = byName(hubPaths);
+  return {
+    probes: sorted.map((path) => `<probe>${named(path.name)}${slaTest(path.target, `st0.${path.unit}`, slaThresholds(central))}</probe>`).join(''),
+    instances: element('routing-instances', sorted.map((path) => `<instance>${named(path.name, leaf('instance-type', 'forwarding'))}`
+      + `<routing-options><static><route>${named('0.0.0.0/0', `<qualified-next-hop>${named(`st0.${path.unit}`)}</qualified-next-hop>`)}</route></static></routing-options></instance>`).join('')),
+  };
 }
 
 export const junosRenderer: DeviceConfigRenderer = {
@@ -364,11 +396,12 @@ export const junosRenderer: DeviceConfigRenderer = {
         ...(input.intent.staticNat.length + input.intent.portForwards.length > 0 ? ['untrust'] : [])]
       : input.firewall.flatMap((rule) => [zoneOf(rule.from), zoneOf(rule.to)]))].sort();
     const zoneList = ruleZones.map((zone) => `<security-zone>${named(zone)}</security-zone>`).join('');
-    return `<configuration xmlns:nc="${netconfNs}">${probeThresholds(input.steering, input.probedLinks ?? [])}<security>`
+    const hubs = hubInstances(input.hubPaths ?? [], input.steering);
+    return `<configuration xmlns:nc="${netconfNs}">${probeThresholds(input.steering, input.probedLinks ?? [], hubs.probes)}<security>`
       + (input.intent ? intentSecurity(input.intent) : `<policies nc:operation="replace">${securityPolicies(input.firewall)}</policies>`)
       + element('zones', zoneList)
-      + `<advance-policy-based-routing nc:operation="replace">${steering(input.steering)}</advance-policy-based-routing>`
-      + '</security></configuration>';
+      + `<advance-policy-based-routing nc:operation="replace">${steering(input.steering, input.hubPaths ?? [])}</advance-policy-based-routing>`
+      + `</security>${hubs.instances}</configuration>`;
   },
 };
 

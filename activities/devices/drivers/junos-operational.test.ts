@@ -114,6 +114,31 @@ up
     ]);
   });
 
+  it('reads a link\'s last five probes: the current test\'s two so far, and the last completed test\'s figures for the three before', () => {
+    const gauge = (oid: string, value: number): VarBind => ({ oid, value, type: 66 });
+    const wan = rpmIndex('wan1', 'sla');
+    const summary = [
+      gauge(`${rpmMib.summaryEntry}.2.${wan}.1`, 2), gauge(`${rpmMib.summaryEntry}.3.${wan}.1`, 2), gauge(`${rpmMib.summaryEntry}.4.${wan}.1`, 0),
+      gauge(`${rpmMib.summaryEntry}.2.${wan}.2`, 5), gauge(`${rpmMib.summaryEntry}.3.${wan}.2`, 4), gauge(`${rpmMib.summaryEntry}.4.${wan}.2`, 20_000_000),
+    ];
+    const calculated = [
+      gauge(`${rpmMib.calculatedEntry}.5.${wan}.1.1`, 300_000), gauge(`${rpmMib.calculatedEntry}.6.${wan}.1.1`, 4_000),
+      gauge(`${rpmMib.calculatedEntry}.5.${wan}.2.1`, 30_000), gauge(`${rpmMib.calculatedEntry}.6.${wan}.2.1`, 4_000),
+    ];
+    // Two probes at 300 ms, and the 2.4 probes the last test answered of its three at 30 ms: (600 + 72) / 4.4.
+    assert.deepEqual(probeResultsFromRpmMib(summary, calculated), [{ link: 'wan1', latencyMs: 152.7, jitterMs: 4, lossPermille: 120, up: true }]);
+  });
+
+  it('reads the last completed test alone while the current one has no probe yet, or when it is that test (the pause between tests)', () => {
+    const gauge = (oid: string, value: number): VarBind => ({ oid, value, type: 66 });
+    const wan = rpmIndex('wan1', 'sla');
+    const last = [gauge(`${rpmMib.summaryEntry}.2.${wan}.2`, 5), gauge(`${rpmMib.summaryEntry}.3.${wan}.2`, 5), gauge(`${rpmMib.summaryEntry}.4.${wan}.2`, 0)];
+    const calculated = [gauge(`${rpmMib.calculatedEntry}.5.${wan}.2.1`, 30_000), gauge(`${rpmMib.calculatedEntry}.5.${wan}.1.1`, 300_000)];
+    const expected = [{ link: 'wan1', latencyMs: 30, jitterMs: 0, lossPermille: 0, up: true }];
+    assert.deepEqual(probeResultsFromRpmMib([...last, gauge(`${rpmMib.summaryEntry}.2.${wan}.1`, 0)], calculated), expected);
+    assert.deepEqual(probeResultsFromRpmMib([...last, gauge(`${rpmMib.summaryEntry}.2.${wan}.1`, 5)], calculated), expected);
+  });
+
   describe('installImage', () => {
     const software = { 'get-system-storage': storage(8_388_608), 'file-copy': '<ok/>', 'file-delete': '<ok/>' };
     const checksum = (value: string) => `<checksum-information><file-checksum><computation-method>SHA256</computation-method><input-file>/var/tmp/x</input-file><checksum>${value}</checksum></file-checksum></checksum-information>`;

@@ -57,14 +57,47 @@ export function parseRpmInstance(instance: string): { owner: string; test: strin
   return owner === undefined || test === undefined ? undefined : { owner, test, rest: parts };
 }
 
+/** One collection of a test's results, as the summary and round-trip rows give it. */
+interface RpmRow { owner: string; collection: number; sent?: number; received?: number; percentLost?: number; averageUs?: number; peakToPeakUs?: number }
+
 /**
- * The SLA probes' results from JUNIPER-RPM-MIB: per WAN link, the last completed test (the test
- * still running when none has completed yet). RTT and jitter (its peak to peak) come in
- * microseconds; loss is a percentage with six decimals. A test that got no answer at all has no
- * round-trip row (the MIB skips sets without samples): its link is down.
+ * The last probe-count probes of a test, from its two collections: a real SRX updates the current
+ * test's results probe by probe, and keeps the last completed test whole. The current test's k
+ * probes stand for themselves and the last completed test's figures for the other n − k, weighted
+ * by how many probes each holds (the MIB gives sums, not the probes, so the older test's figures
+ * stand for its last n − k probes). A degradation so shows as its probes fail, not a test later.
+ */
+function lastProbes(last: RpmRow | undefined, current: RpmRow | undefined): RpmRow | undefined {
+  if (!last) return current;
+  const k = current?.sent ?? 0;
+  const n = last.sent ?? 0;
+  if (!current || k === 0 || k >= n) return last;
+  const older = (n - k) / n;
+  const lastLost = (last.percentLost ?? 0) / 100_000_000;
+  const currentLost = (current.percentLost ?? 0) / 100_000_000;
+  const answered = { current: current.received ?? 0, last: (last.received ?? 0) * older };
+  const weighted = (a: number | undefined, b: number | undefined) => {
+    const weight = (a === undefined ? 0 : answered.current) + (b === undefined ? 0 : answered.last);
+    return weight === 0 ? undefined : ((a ?? 0) * answered.current + (b ?? 0) * answered.last) / weight;
+  };
+  const averageUs = weighted(current.averageUs, last.averageUs);
+  const peakToPeakUs = weighted(current.peakToPeakUs, last.peakToPeakUs);
+  return {
+    owner: last.owner, collection: rpmMib.collections.currentTest, sent: n, received: answered.current + answered.last,
+    percentLost: Math.round(((k * currentLost + (n - k) * lastLost) / n) * 100_000_000),
+    ...(averageUs !== undefined ? { averageUs } : {}), ...(peakToPeakUs !== undefined ? { peakToPeakUs } : {}),
+  };
+}
+
+/**
+ * The SLA probes' results from JUNIPER-RPM-MIB: per WAN link, its last probe-count probes (the
+ * current test's so far and the last completed test's before them; the current test alone while
+ * none has completed). RTT and jitter (its peak to peak) come in microseconds; loss is a
+ * percentage with six decimals. Probes none of which was answered have no round-trip row (the MIB
+ * skips sets without samples): their link is down.
  */
 export function probeResultsFromRpmMib(summary: VarBind[], calculated: VarBind[]): ProbeResult[] {
-  const tests = new Map<string, { owner: string; collection: number; received?: number; percentLost?: number; averageUs?: number; peakToPeakUs?: number }>();
+  const tests = new Map<string, RpmRow>();
   const cell = (varbind: VarBind, entry: string) => {
     const [column, ...instance] = varbind.oid.slice(entry.length + 1).split('.');
     const index = parseRpmInstance(instance.join('.'));
@@ -79,6 +112,7 @@ export function probeResultsFromRpmMib(summary: VarBind[], calculated: VarBind[]
     const found = cell(varbind, rpmMib.summaryEntry);
     if (!found) continue;
     const [collection] = found.rest;
+    if (found.column === rpmMib.summaryColumns.sent) row(found.owner, collection!).sent = Number(varbind.value);
     if (found.column === rpmMib.summaryColumns.received) row(found.owner, collection!).received = Number(varbind.value);
     if (found.column === rpmMib.summaryColumns.percentLost) row(found.owner, collection!).percentLost = Number(varbind.value);
   }
@@ -91,7 +125,7 @@ export function probeResultsFromRpmMib(summary: VarBind[], calculated: VarBind[]
   }
   const owners = [...new Set([...tests.values()].map((t) => t.owner))];
   return owners.flatMap((owner) => {
-    const test = tests.get(`${owner}\u0000${rpmMib.collections.lastCompletedTest}`) ?? tests.get(`${owner}\u0000${rpmMib.collections.currentTest}`);
+    const test = lastProbes(tests.get(`${owner}\u0000${rpmMib.collections.lastCompletedTest}`), tests.get(`${owner}\u0000${rpmMib.collections.currentTest}`));
     if (!test || test.percentLost === undefined) return [];
     const up = (test.received ?? 0) > 0 && test.averageUs !== undefined;
     return [{
@@ -286,12 +320,13 @@ export function junosOperations(connection: DeviceConnection, transports: Transp
     interfaces: () => netconf((session) => session.rpc('<get-interface-information><terse/></get-interface-information>')).then(interfacesFrom),
 
     async probes(options = {}): Promise<ProbeResult[]> {
-      // The four columns in get-bulk PDUs together: one round trip for a branch box's few links,
+      // The five columns in get-bulk PDUs together: one round trip for a branch box's few links,
       // which is what lets a poller read thousands of boxes every few seconds. Known links: a row
       // per collection of each, and one past the column's end; the round-trip set alone where a
       // box keeps no jitter sets (otherwise a PDU or two more).
       const rows = options.links ? 3 * options.links + 1 : 20;
       const varbinds = await transports.snmp.walkColumns(snmp, [
+        `${rpmMib.summaryEntry}.${rpmMib.summaryColumns.sent}`,
         `${rpmMib.summaryEntry}.${rpmMib.summaryColumns.received}`,
         `${rpmMib.summaryEntry}.${rpmMib.summaryColumns.percentLost}`,
         `${rpmMib.calculatedEntry}.${rpmMib.calculatedColumns.average}`,
