@@ -7,13 +7,13 @@ import {
   ApplicationFailure, CancellationScope, ChildWorkflowFailure, executeChild, isCancellation, log, patched,
   proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { configurationChanges } from './configuration-change.ts';
+import { durationMs } from './input-durations.ts';
 import { policyEdit } from './apply-sla-policies.ts';
 import { withDeviceLeases } from './lease.ts';
 import { operatorDecisions, type OperatorDecision } from './operator-decision.ts';
@@ -74,6 +74,8 @@ function siteDeviceChecks(device: PlannedDevice, config: ReturnType<typeof devic
 const wanChecks = (device: PlannedDevice): PostCheck[] => wanLinkChecks(device.wanLinks.filter((l) => device.primaryLinks.includes(l.name)));
 
 export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteResult> {
+  const phoneHomeWithinMs = durationMs(input.phoneHomeWithin ?? '7 days', 'phoneHomeWithin');
+  const decisionWithinMs = durationMs(input.decisionWithin ?? '30 days', 'decisionWithin');
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const reads = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '2 minutes' });
   const pushConfiguration = configurationChanges();
@@ -113,7 +115,7 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
         sites.setSiteStatus({ siteId: input.siteId, status: 'failed', reason: `${cancelled ? 'cancelled' : `failed at ${failedStep?.label ?? 'a step'}`}: ${failure.message}` }));
       progress.state = 'failed';
       // A run cancelled, as it ran or as it waits for the operator, ends as cancelled, its summary closed.
-      const decision: OperatorDecision = cancelled ? { kind: 'cancelled', cancellation: error } : await decisions.waitFor(input.decisionWithin ?? '30 days');
+      const decision: OperatorDecision = cancelled ? { kind: 'cancelled', cancellation: error } : await decisions.waitFor(decisionWithinMs);
       if (decision.kind === 'retry') {
         prepareRetry(progress, steps);
         continue;
@@ -142,12 +144,12 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     // peers are read again once it is this site's turn. Its boxes phone home first, so a box that
     // takes days to come does not hold up the tenant's other mesh sites.
     if (patched('mesh-turn-after-phone-home')) await admitBoxes(plan);
-    return withDeviceLeases([`mesh-${plan.tenantId}`], `mesh onboarding of ${plan.name}`, msToNumber(input.phoneHomeWithin ?? '7 days') + 3_600_000,
+    return withDeviceLeases([`mesh-${plan.tenantId}`], `mesh onboarding of ${plan.name}`, phoneHomeWithinMs + 3_600_000,
       async () => build(await sites.loadSitePlan({ siteId: input.siteId })));
   }
 
   async function awaitBoxesFrom(plan: SitePlan): Promise<void> {
-    progress.deadline = new Date(Date.now() + msToNumber(input.phoneHomeWithin ?? '7 days')).toISOString();
+    progress.deadline = new Date(Date.now() + phoneHomeWithinMs).toISOString();
     await sites.setSiteStatus({ siteId: plan.siteId, status: 'onboarding', provisioningDeadline: progress.deadline });
   }
 
