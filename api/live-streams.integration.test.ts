@@ -3,23 +3,14 @@
 // without bound. The API runs against the real Temporal server and PostgreSQL.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { request, type IncomingMessage, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
-import { pino } from 'pino';
 import { eventChannel } from '../domain/events.ts';
-import { ImageStore } from '../inventory/images.ts';
 import { seedDemo } from '../prisma/seed.ts';
-import { connectTestClient, createTestDatabase, eventually, signInAs, type TestDatabase } from '../scripts/testing.ts';
-import { createApp } from './app.ts';
-import { EventHub } from './event-hub.ts';
-
-const silent = pino({ level: 'silent' });
+import { connectTestClient, createTestDatabase, eventually, listenTestApi, signInAs, type TestDatabase } from '../scripts/testing.ts';
 
 /** The client the API is given, counting the progress queries it makes. */
 function countingQueries(client: Client): { temporal: Client; queries: () => number } {
@@ -43,7 +34,7 @@ describe('live streams', { timeout: 180_000 }, () => {
   let database: TestDatabase;
   let client: Client;
   let closeClient: () => Promise<void>;
-  let events: EventHub;
+  let api: Awaited<ReturnType<typeof listenTestApi>>;
   let server: Server;
   let port: number;
   let cookie: string;
@@ -55,22 +46,14 @@ describe('live streams', { timeout: 180_000 }, () => {
     await seedDemo(database.prisma);
     ({ client, close: closeClient } = await connectTestClient());
     counting = countingQueries(client);
-    events = new EventHub(database.url, silent);
     // A long interval: every query counted below is the first round's.
-    const app = createApp({
-      prisma: database.prisma, temporal: counting.temporal, namespace: 'default', log: silent, temporalUiUrl: '', temporalDeadlineMs: 2_000, runPollIntervalMs: 120_000,
-      images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), events, rateLimit: { perSecond: 1000, burst: 1000 },
-    });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    port = (server.address() as AddressInfo).port;
+    api = await listenTestApi(database, counting.temporal, { temporalDeadlineMs: 2_000, runPollIntervalMs: 120_000 });
+    ({ server, port } = api);
     cookie = (await signInAs(database.prisma, { role: 'SP admin' })).cookie;
     tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } })).id;
   });
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    await events?.close();
+    await api?.close();
     await closeClient?.();
     await database?.drop();
   });
