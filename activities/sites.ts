@@ -12,7 +12,7 @@ import { rmaPlan } from '../inventory/rma.ts';
 import { closeRun, recordRun, type RunEnd, type RunStart } from '../inventory/runs.ts';
 import { planSite, storedSite } from '../inventory/site-plan.ts';
 import { activateSite, assertSiteIdle, auditSiteEvent, decommissionPlan, setSiteStatus, type SiteStatusChange } from '../inventory/sites.ts';
-import { publishEvent, runningWorkflow } from './events/publish.ts';
+import { activityAttemptKey, publishEvent, runningWorkflow } from './events/publish.ts';
 import { followSiteService } from './sla-steering.ts';
 
 /** One `alarm.cleared` event per alarm a change cleared, each under its own key (a retry repeats none). */
@@ -126,7 +126,8 @@ export function createSiteActivities(deps: { prisma: PrismaClient; client: Clien
 
     /** Onboarding's last word: an audit entry, and the event ITSM callbacks and the UI follow. */
     async notifySiteEvent(input: { tenantId: string; siteId: string; action: 'site.activated' | 'site.decommissioned'; workflowId: string }): Promise<void> {
-      const site = await auditSiteEvent(prisma, input);
+      const activityKey = activityAttemptKey();
+      const site = await auditSiteEvent(prisma, { ...input, ...(activityKey ? { activityKey } : {}) });
       await publishEvent(deps, { tenantId: input.tenantId, type: input.action, workflowId: input.workflowId, data: { siteId: input.siteId, ...site } });
       await followSiteService(deps, input.siteId, input.action === 'site.activated');
     },

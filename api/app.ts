@@ -70,6 +70,8 @@ export interface AppDependencies {
   temporalUiUrl: string;
   /** How long a request waits for Temporal before it answers 503; thirty seconds unless said otherwise. */
   temporalDeadlineMs?: number;
+  /** How often a run's live progress is read for its streams (one reader per run, however many follow it). */
+  runPollIntervalMs?: number;
   /** The process's listener for live streams. */
   events: EventHub;
   /** Requests per second per caller (token, person or address), and the burst allowed above it. */

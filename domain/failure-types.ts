@@ -76,6 +76,8 @@ export const failureTypes = {
   maintenanceWindowInvalid: 'MaintenanceWindowInvalid',
   /** The database refused a write or read as such (a constraint, a row that is not there, a malformed query): the same again fails the same. */
   databaseRefused: 'DatabaseRefused',
+  /** A run was started with input its workflow cannot read (a duration that is no duration): the same input fails the same. */
+  invalidRunInput: 'InvalidRunInput',
 } as const;
 
 export type FailureType = (typeof failureTypes)[keyof typeof failureTypes];

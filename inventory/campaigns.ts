@@ -59,11 +59,21 @@ export async function campaignDevicesToStart(prisma: PrismaClient, input: { camp
   return rows.map((row) => ({ deviceId: row.deviceId, hostname: row.device.hostname, timezone: row.device.site.timezone, attempts: row.attempts }));
 }
 
+/**
+ * A device's state in the campaign. `started` counts an attempt, only when the device was not
+ * started yet: recording the same start again (a retried activity) counts it once.
+ */
 export async function recordCampaignDevice(prisma: PrismaClient, input: { campaignId: string; deviceId: string; status: CampaignDeviceStatus; error?: string; started?: boolean }): Promise<void> {
-  await prisma.campaignDevice.update({
-    where: { campaignId_deviceId: { campaignId: input.campaignId, deviceId: input.deviceId } },
-    data: { status: input.status, error: input.error ?? null, ...(input.started ? { attempts: { increment: 1 } } : {}) },
-  });
+  const key = { campaignId: input.campaignId, deviceId: input.deviceId };
+  const data = { status: input.status, error: input.error ?? null };
+  if (input.started) {
+    const { count } = await prisma.campaignDevice.updateMany({
+      where: { ...key, status: { in: [...notStartedCampaignDeviceStatuses.values] } },
+      data: { ...data, attempts: { increment: 1 } },
+    });
+    if (count === 1) return;
+  }
+  await prisma.campaignDevice.update({ where: { campaignId_deviceId: key }, data });
 }
 
 /** Devices never started (the campaign was aborted or halted) end as skipped; answers how many. */

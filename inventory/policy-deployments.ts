@@ -1,6 +1,7 @@
 // A tenant's intent and its deployments: the intent as stored, a deployment created with the
 // version it deploys and the sites it reaches, each site's configuration compiled from that
 // version (the same text for the dry run and the push), and each site's outcome.
+import { isDeepStrictEqual } from 'node:util';
 import type { PrismaClient } from '../prisma/client.ts';
 import { emptyIntent, intentFromLegacyPolicies, type Intent, type LegacyFirewallPolicy } from '../domain/intent.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
@@ -82,6 +83,14 @@ export async function createDeployment(prisma: PrismaClient, request: Deployment
       }
       const sites = await tx.site.findMany({ where: { tenantId: request.tenantId, status: { in: [...inService] } }, select: { id: true }, orderBy: { id: 'asc' } });
       siteIds = sites.map((s) => s.id);
+    }
+    if (!request.dryRun && !request.retryOf) {
+      // The same intent deployed twice at once (a double click, a resend without its key) is one deployment.
+      const underWay = await tx.policyDeployment.findMany({ where: { tenantId: request.tenantId, dryRun: false, retryOf: null, status: { in: ['running', 'paused'] } }, select: { id: true, intent: true } });
+      // As stored (JSON, no undefined members), compared member by member: jsonb keeps its own key order.
+      const stored: unknown = JSON.parse(JSON.stringify(intent));
+      const same = underWay.find((d) => isDeepStrictEqual(d.intent, stored));
+      if (same) throw new DeploymentRefused(`Deployment ${same.id} of the same policy is under way: it is not deployed twice at once.`);
     }
     if (request.rollbackTo !== undefined && !request.dryRun) {
       await tx.tenantIntent.upsert({ where: { tenantId: request.tenantId }, create: { tenantId: request.tenantId, document: intent as object }, update: { document: intent as object } });

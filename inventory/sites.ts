@@ -57,13 +57,20 @@ export async function assertSiteIdle(prisma: PrismaClient, siteId: string): Prom
   if (site.status !== 'active') throw ApplicationFailure.nonRetryable(`${site.name} is ${site.status}: another change is under way or the site is not in service.`, failureTypes.siteBusy);
 }
 
-/** A run's last word on a site in the audit log; answers the site's name and status now (null once it is gone). */
+/**
+ * A run's last word on a site in the audit log; answers the site's name and status now (null once
+ * it is gone). Given the activity attempt's key, a retry of the attempt writes no second entry.
+ */
 export async function auditSiteEvent(
   prisma: PrismaClient,
-  input: { tenantId: string; siteId: string; action: 'site.activated' | 'site.decommissioned'; workflowId: string },
+  input: { tenantId: string; siteId: string; action: 'site.activated' | 'site.decommissioned'; workflowId: string; activityKey?: string },
 ): Promise<{ name: string | null; status: string | null }> {
-  await prisma.auditEntry.create({
-    data: { actorType: 'system', actorId: input.workflowId, tenantId: input.tenantId, action: input.action, objectType: 'site', objectId: input.siteId },
+  await prisma.auditEntry.createMany({
+    data: [{
+      actorType: 'system', actorId: input.workflowId, tenantId: input.tenantId, action: input.action, objectType: 'site', objectId: input.siteId,
+      ...(input.activityKey ? { activityKey: `${input.activityKey}/${input.action}` } : {}),
+    }],
+    skipDuplicates: true,
   });
   const site = await prisma.site.findUnique({ where: { id: input.siteId }, select: { name: true, status: true } });
   return { name: site?.name ?? null, status: site?.status ?? null };

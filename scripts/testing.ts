@@ -2,13 +2,20 @@
 // throwaway databases and workers on top of them.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import pg from 'pg';
+import { pino } from 'pino';
+import { createApp, type AppDependencies } from '../api/app.ts';
+import { EventHub } from '../api/event-hub.ts';
+import { ImageStore } from '../inventory/images.ts';
 import { createLeaseActivities } from '../activities/leases.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { ensureBuiltinRoles } from '../inventory/roles.ts';
@@ -216,4 +223,30 @@ export async function eventually<T>(what: string, read: () => Promise<T>, holds:
     if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/**
+ * The API listening on a free loopback port, against a test database and a Temporal client, with
+ * its own events listener and a rate limit no test reaches; `close` stops all three.
+ */
+export async function listenTestApi(
+  database: TestDatabase, temporal: Client, options: Partial<AppDependencies> = {},
+): Promise<{ server: Server; url: string; port: number; close(): Promise<void> }> {
+  const log = pino({ level: 'silent' });
+  const events = new EventHub(database.url, log);
+  const app = createApp({
+    prisma: database.prisma, temporal, namespace: 'default', log, temporalUiUrl: '', events, rateLimit: { perSecond: 1000, burst: 1000 },
+    images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), ...options,
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server, port, url: `http://127.0.0.1:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await events.close();
+    },
+  };
 }

@@ -153,13 +153,15 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     wanDownOnVersion: string | undefined;
     /** Room in /var (where /var/tmp is) before anything is staged there. */
     storageFreeBytes: number;
+    /** How long `request system software add` runs before it answers (a real box takes minutes). */
+    installMs: number;
     /**
      * Simulator-only, for tests: how long a minute of a Junos confirm-timeout lasts here (a real
      * box's is 60 s, and `<commit-configuration>` counts in whole minutes).
      */
     confirmMinuteMs: number;
   } = {
-    replyDelayMs: 0, dropReplies: false, dropSnmp: false, failNextInstall: undefined, wanDownOnVersion: undefined, storageFreeBytes: 4 * 1024 ** 3, confirmMinuteMs: 60_000,
+    replyDelayMs: 0, dropReplies: false, dropSnmp: false, failNextInstall: undefined, wanDownOnVersion: undefined, storageFreeBytes: 4 * 1024 ** 3, installMs: 0, confirmMinuteMs: 60_000,
   };
   /**
    * The interface the management path runs through, and its configuration when that was said: a
@@ -172,6 +174,11 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   previousVersion: string | null;
   /** Installed or rolled back to, active at the next boot. */
   pendingVersion: string | null;
+  /** The version a `request system software add` still running installs. */
+  private installing: string | undefined;
+  get installingVersion(): string | undefined {
+    return this.installing;
+  }
   /** Files copied to /var/tmp (file copy), by path. */
   private readonly stagedFiles = new Map<string, Buffer>();
   /** Impairments of paths over the overlay, by st0 unit (overlayPaths). */
@@ -415,7 +422,10 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     const flag = (name: string) => operation.getElementsByTagName(name).length > 0;
     switch (operation.localName) {
       case 'get-software-information':
-        return softwareInformation({ hostName: this.hostName(), model: this.model, version: this.currentVersion });
+        return softwareInformation({
+          hostName: this.hostName(), model: this.model, version: this.currentVersion,
+          ...(this.installing ? { pending: { version: this.installing, installing: true } } : this.pendingVersion && this.pendingVersion !== this.currentVersion ? { pending: { version: this.pendingVersion, installing: false } } : {}),
+        });
       case 'get-chassis-inventory':
         return chassisInventory({ serial: this.serial, model: this.model });
       case 'get-system-uptime-information':
@@ -549,9 +559,13 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     return '<ok/>';
   }
 
-  /** request system software add: checks the package and installs it, active at the next boot (now, with reboot). */
-  private addPackage(path: string, options: { reboot: boolean; unlink: boolean }): string {
+  /**
+   * request system software add: checks the package and installs it, active at the next boot (now,
+   * with reboot). One at a time: another asked for while one runs is refused.
+   */
+  private async addPackage(path: string, options: { reboot: boolean; unlink: boolean }): Promise<string> {
     const refused = (message: string) => `<output>${escapeXml(message)}</output><package-result>1</package-result>`;
+    if (this.installing) return refused('error: another software installation is in progress');
     if (this.faults.failNextInstall) {
       const message = this.faults.failNextInstall;
       this.faults.failNextInstall = undefined;
@@ -563,6 +577,14 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     if (!header) return refused(`ERROR: ${path} is not a valid software package for this device`);
     if (header.model !== this.model) return refused(`ERROR: ${path} is a package for ${header.model}, this device is a ${this.model}`);
     if (options.unlink) this.stagedFiles.delete(path);
+    if (this.faults.installMs > 0) {
+      this.installing = header.version;
+      try {
+        await new Promise((resolve) => setTimeout(resolve, this.faults.installMs));
+      } finally {
+        this.installing = undefined;
+      }
+    }
     this.pendingVersion = header.version;
     this.installs++;
     this.options.onChange();

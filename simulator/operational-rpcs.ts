@@ -19,11 +19,18 @@ function timeLength(seconds: number): string {
   return days > 0 ? `${days}d ${pad(h)}:${pad(m)}` : `${pad(h)}:${pad(m)}:${pad(s)}`;
 }
 
-export function softwareInformation(input: { hostName: string; model: string; version: string }): string {
+/**
+ * show version. Software installed for the next boot, or being installed, is listed as a package
+ * of its own whose comment says so (`[23.2R1] (pending)`, `(pending, installing)`).
+ */
+export function softwareInformation(input: { hostName: string; model: string; version: string; pending?: { version: string; installing: boolean } }): string {
   // Junos names its model in lower case ("srx340").
   const product = input.model.toLowerCase();
+  const pending = input.pending
+    ? `<package-information>${leaf('name', 'junos-pending')}${leaf('comment', `JUNOS Software Release [${input.pending.version}] (pending${input.pending.installing ? ', installing' : ''})`)}</package-information>`
+    : '';
   return `<software-information>${leaf('host-name', input.hostName)}${leaf('product-model', product)}${leaf('product-name', product)}`
-    + `${leaf('junos-version', input.version)}<package-information>${leaf('name', 'junos')}${leaf('comment', `JUNOS Software Release [${input.version}]`)}</package-information></software-information>`;
+    + `${leaf('junos-version', input.version)}<package-information>${leaf('name', 'junos')}${leaf('comment', `JUNOS Software Release [${input.version}]`)}</package-information>${pending}</software-information>`;
 }
 
 /**

@@ -13,8 +13,8 @@ import { createLeaseActivities } from '../activities/leases.ts';
 import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
 import { workflowTracingModule } from '../scripts/worker-observability.ts';
 import { deviceLease } from './device-lease.ts';
-import { deviceLeaseWorkflowId, leaseStateQuery, type DeviceLeaseState } from './device-lease.messages.ts';
-import { finishSignal, leaseHolder } from './device-lease.fixture.ts';
+import { deviceLeaseWorkflowId, leaseGrantedSignal, leaseStateQuery, type DeviceLeaseState } from './device-lease.messages.ts';
+import { finishSignal, leaseHolder, leaseRetrier, tryAgainSignal } from './device-lease.fixture.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 
 const require = createRequire(import.meta.url);
@@ -124,6 +124,23 @@ describe('deviceLease', () => {
 
     const state = await eventually('impatient run left the queue', (s) => s.waiting.length === 0, device);
     assert.equal(state.holder?.holderWorkflowId, holder.workflowId);
+    await holder.signal(finishSignal);
+    await holder.result();
+  });
+
+  it('when a grant comes after the run gave up waiting, its next change of the device still waits for the lease', async () => {
+    const device = serial();
+    const holder = await startHolder([device]);
+    await eventually('holder holds the device', (s) => s.holder?.holderWorkflowId === holder.workflowId, device);
+    const retrier = await client.workflow.start(leaseRetrier, {
+      taskQueue: taskQueues.orchestration, workflowId: `test-retrier/${randomUUID()}`, args: [{ serials: [device], waitUpTo: '2 seconds' }],
+    });
+    await eventually('the retrier waits for the device', (s) => s.waiting.some((w) => w.holderWorkflowId === retrier.workflowId), device);
+    await eventually('the retrier gave up and left the queue', (s) => s.waiting.length === 0, device);
+    // The grant of its first try, come late (sent just before the lease heard it let go).
+    await retrier.signal(leaseGrantedSignal, { serial: device });
+    await retrier.signal(tryAgainSignal);
+    assert.deepEqual(await retrier.result(), ['busy', 'busy'], 'the device is still the holder\'s');
     await holder.signal(finishSignal);
     await holder.result();
   });

@@ -10,12 +10,16 @@ import { failureTypes } from '../domain/failure-types.ts';
 import { deviceLeaseWorkflowId, leaseGrantedSignal, releaseLeaseSignal } from './device-lease.messages.ts';
 
 const granted = new Set<string>();
+/** The devices this run waits for now: a grant of any other comes late (the run gave up waiting, or let go). */
+const asked = new Set<string>();
 let listening = false;
 
 function listenForGrants() {
   if (listening) return;
   listening = true;
   setHandler(leaseGrantedSignal, ({ serial }) => {
+    // A late grant would let this run's next change of the device go ahead without the lease.
+    if (!asked.has(serial) && patched('late-lease-grants-ignored')) return;
     granted.add(serial);
   });
 }
@@ -55,8 +59,15 @@ export async function withDeviceLeases<T>(
   try {
     for (const serial of ordered) {
       taken.push(serial);
+      asked.add(serial);
       await requestDeviceLease({ serial, request: { holderWorkflowId, purpose } });
-      if (!(await condition(() => granted.has(serial), waitUpTo))) {
+      let grantedInTime: boolean;
+      try {
+        grantedInTime = await condition(() => granted.has(serial), waitUpTo);
+      } finally {
+        asked.delete(serial);
+      }
+      if (!grantedInTime) {
         const { holder } = await describeDeviceLease({ serial });
         throw ApplicationFailure.nonRetryable(
           `Device ${serial} is busy with another change${holder ? ` (${holder.purpose}, run ${holder.holderWorkflowId})` : ''}.`,

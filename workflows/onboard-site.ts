@@ -7,13 +7,13 @@ import {
   ApplicationFailure, CancellationScope, ChildWorkflowFailure, executeChild, isCancellation, log, patched,
   proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { configurationChanges } from './configuration-change.ts';
+import { durationMs } from './input-durations.ts';
 import { policyEdit } from './apply-sla-policies.ts';
 import { withDeviceLeases } from './lease.ts';
 import { operatorDecisions, type OperatorDecision } from './operator-decision.ts';
@@ -74,6 +74,8 @@ function siteDeviceChecks(device: PlannedDevice, config: ReturnType<typeof devic
 const wanChecks = (device: PlannedDevice): PostCheck[] => wanLinkChecks(device.wanLinks.filter((l) => device.primaryLinks.includes(l.name)));
 
 export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteResult> {
+  const phoneHomeWithinMs = durationMs(input.phoneHomeWithin ?? '7 days', 'phoneHomeWithin');
+  const decisionWithinMs = durationMs(input.decisionWithin ?? '30 days', 'decisionWithin');
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const reads = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '2 minutes' });
   const pushConfiguration = configurationChanges();
@@ -113,7 +115,7 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
         sites.setSiteStatus({ siteId: input.siteId, status: 'failed', reason: `${cancelled ? 'cancelled' : `failed at ${failedStep?.label ?? 'a step'}`}: ${failure.message}` }));
       progress.state = 'failed';
       // A run cancelled, as it ran or as it waits for the operator, ends as cancelled, its summary closed.
-      const decision: OperatorDecision = cancelled ? { kind: 'cancelled', cancellation: error } : await decisions.waitFor(input.decisionWithin ?? '30 days');
+      const decision: OperatorDecision = cancelled ? { kind: 'cancelled', cancellation: error } : await decisions.waitFor(decisionWithinMs);
       if (decision.kind === 'retry') {
         prepareRetry(progress, steps);
         continue;
@@ -139,14 +141,40 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     progress.siteName = plan.name;
     if (plan.role === 'hub' || plan.topology === 'hub_and_spoke') return build(plan);
     // Mesh sites of a tenant join one at a time, each seeing the ones before it as peers: the
-    // peers are read again once it is this site's turn.
-    return withDeviceLeases([`mesh-${plan.tenantId}`], `mesh onboarding of ${plan.name}`, msToNumber(input.phoneHomeWithin ?? '7 days') + 3_600_000,
+    // peers are read again once it is this site's turn. Its boxes phone home first, so a box that
+    // takes days to come does not hold up the tenant's other mesh sites.
+    if (patched('mesh-turn-after-phone-home')) await admitBoxes(plan);
+    return withDeviceLeases([`mesh-${plan.tenantId}`], `mesh onboarding of ${plan.name}`, phoneHomeWithinMs + 3_600_000,
       async () => build(await sites.loadSitePlan({ siteId: input.siteId })));
   }
 
-  async function build(plan: SitePlan): Promise<OnboardSiteResult> {
-    progress.deadline = new Date(Date.now() + msToNumber(input.phoneHomeWithin ?? '7 days')).toISOString();
+  async function awaitBoxesFrom(plan: SitePlan): Promise<void> {
+    progress.deadline = new Date(Date.now() + phoneHomeWithinMs).toISOString();
     await sites.setSiteStatus({ siteId: plan.siteId, status: 'onboarding', provisioningDeadline: progress.deadline });
+  }
+
+  /** Each box not admitted yet phones home and is admitted (a `ztp` run that pushes nothing); ZTP configures it later. */
+  async function admitBoxes(plan: SitePlan): Promise<void> {
+    const waiting = plan.devices.filter((device) => !isAdmitted(device));
+    if (waiting.length === 0) return;
+    steps.add({ name: 'phone-home', label: 'Wait for the boxes to phone home' }, 'validate');
+    await steps.run('phone-home', async () => {
+      await awaitBoxesFrom(plan);
+      progress.devices = plan.devices.map((d) => ({ deviceId: d.id, hostname: d.hostname, workflowId: ztpWorkflowId(d.id) }));
+      const deadline = progress.deadline!;
+      return allOrFirstFailure(waiting.map((device) => () => executeChild(ztp, {
+        workflowId: ztpWorkflowId(device.id),
+        taskQueue: taskQueues.orchestration,
+        args: [{
+          admitOnly: true, deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: device.model,
+          deadline, stage2: '', stage1Checks: [], stage2Checks: [],
+        }],
+      })));
+    }, (admitted) => admitted.map((d) => `${d.target.serial} admitted`).join(', '));
+  }
+
+  async function build(plan: SitePlan): Promise<OnboardSiteResult> {
+    await awaitBoxesFrom(plan);
 
     const allocations = await steps.run('allocate', () => {
       saga.add('allocate', async () => {
@@ -213,32 +241,38 @@ async function provisionDevices(
   configs: { device: PlannedDevice; config: ReturnType<typeof deviceConfigInput>; stage1: string; stage2: string }[],
   deadline: string,
 ): Promise<ZtpResult[]> {
+  return allOrFirstFailure(configs.map(({ device, config, stage1, stage2 }) => () => {
+    const wan = wanChecks(device);
+    const targetImage = plan.targetImages.find((image) => image.model === device.model);
+    return executeChild(ztp, {
+      workflowId: ztpWorkflowId(device.id),
+      taskQueue: taskQueues.orchestration,
+      args: [{
+        deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: device.model,
+        deadline, stage1, stage2, stage1Checks: wan,
+        stage2Checks: [...wan, ...interfaceChecks(config.lanSegments.map((s) => `irb.${s.vlanId}`))],
+        ...(isAdmitted(device) ? { admitted: device.target! } : {}),
+        ...(targetImage ? { targetImage } : {}),
+      }],
+    });
+  }));
+}
+
+const isAdmitted = (device: PlannedDevice): boolean => !!device.target && device.status !== 'planned';
+
+/** Side by side; the first failure cancels the others and is the one reported. */
+async function allOrFirstFailure<T>(children: (() => Promise<T>)[]): Promise<T[]> {
   const scope = new CancellationScope();
   return scope.run(async () => {
-    const children = configs.map(({ device, config, stage1, stage2 }) => {
-      const wan = wanChecks(device);
-      const targetImage = plan.targetImages.find((image) => image.model === device.model);
-      return executeChild(ztp, {
-        workflowId: ztpWorkflowId(device.id),
-        taskQueue: taskQueues.orchestration,
-        args: [{
-          deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: device.model,
-          deadline, stage1, stage2, stage1Checks: wan,
-          stage2Checks: [...wan, ...interfaceChecks(config.lanSegments.map((s) => `irb.${s.vlanId}`))],
-          ...(device.target && device.status !== 'planned' ? { admitted: device.target } : {}),
-          ...(targetImage ? { targetImage } : {}),
-        }],
-      }).catch((error: unknown) => {
-        scope.cancel();
-        throw error;
-      });
-    });
-    const results = await Promise.allSettled(children);
+    const results = await Promise.allSettled(children.map((child) => child().catch((error: unknown) => {
+      scope.cancel();
+      throw error;
+    })));
     // The failure that caused the others' cancellation is the one to report.
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isCancellation(r.reason))
       ?? results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    return results.map((r) => (r as PromiseFulfilledResult<ZtpResult>).value);
+    return results.map((r) => (r as PromiseFulfilledResult<T>).value);
   });
 }
 

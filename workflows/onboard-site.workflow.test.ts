@@ -1,17 +1,20 @@
 // Site onboarding's first step on the real Temporal server, with the inventory stood in for by
 // activities: which site statuses the run takes up (domain/choices.ts, onboardingRunSiteStatuses),
-// and the progress it answers meanwhile, which must be what the API documents.
+// the progress it answers meanwhile, which must be what the API documents, and the durations it is
+// started with: one it cannot read fails the run at once (issue 20, hazard 11).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { onboardingRunSiteStatuses, siteStatus } from '../domain/choices.ts';
 import type { PlannedDevice } from '../domain/site-plan.ts';
 import { onboardingProgressSchema, type OnboardingProgress } from '../domain/progress.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { connectTestClient, eventually, startStandInWorkers } from '../scripts/testing.ts';
+import { failureTypes } from '../domain/failure-types.ts';
 import { onboardSite } from './onboard-site.ts';
+import { rma } from './rma.ts';
 import { onboardingProgressQuery } from './onboard-site.messages.ts';
 
 
@@ -23,6 +26,23 @@ function admittedBox(siteId: string): PlannedDevice {
     target: { deviceId, serial: `SIM-${siteId.slice(0, 8)}`, platform: 'junos', host: '127.16.0.9', netconfPort: 830, snmpPort: 161 },
     softwareVersion: '22.4R1', wanLinks: [], primaryLinks: [],
   };
+}
+
+/** The run's failure type, or 'still running' when it has not ended within 30 s. */
+async function failureOf(handle: WorkflowHandle): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      handle.result().then(() => 'completed', (error: unknown) => {
+        const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+        return cause instanceof ApplicationFailure ? `${cause.type ?? ''}${cause.nonRetryable ? '' : ' (retryable)'}` : String(error);
+      }),
+      new Promise<string>((resolve) => { timer = setTimeout(() => resolve('still running'), 30_000); }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    await handle.terminate('the test has read what it needs').catch(() => undefined);
+  }
 }
 
 describe('onboardSite', () => {
@@ -125,5 +145,33 @@ describe('onboardSite', () => {
     const { progress } = await firstAttempt('planned');
     assert.deepEqual(onboardingProgressSchema.parse(progress), progress);
     assert.deepEqual(progress.steps.map((step) => [step.name, step.status]).slice(0, 3), [['validate', 'completed'], ['allocate', 'compensated'], ['render', 'pending']]);
+  });
+
+  // Started with a duration it cannot read, a run fails at once (a plain error would retry its workflow task for ever).
+  it('onboardSite › with a decision wait it cannot read › fails as InvalidRunInput', async () => {
+    const siteId = randomUUID();
+    statuses.set(siteId, 'active');
+    const handle = await client.workflow.start(onboardSite, {
+      taskQueue: taskQueues.orchestration, workflowId: `test-durations/${siteId}`, args: [{ siteId, tenantId: randomUUID(), decisionWithin: 'a month' as '30 days' }],
+    });
+    assert.equal(await failureOf(handle), failureTypes.invalidRunInput);
+  });
+
+  it('onboardSite › with a phone-home wait it cannot read › fails as InvalidRunInput', async () => {
+    const siteId = randomUUID();
+    statuses.set(siteId, 'active');
+    const handle = await client.workflow.start(onboardSite, {
+      taskQueue: taskQueues.orchestration, workflowId: `test-durations/${siteId}`, args: [{ siteId, tenantId: randomUUID(), phoneHomeWithin: '7 dayz' as '7 days' }],
+    });
+    assert.equal(await failureOf(handle), failureTypes.invalidRunInput);
+  });
+
+  it('rma › with a phone-home wait it cannot read › fails as InvalidRunInput', async () => {
+    const deviceId = randomUUID();
+    const handle = await client.workflow.start(rma, {
+      taskQueue: taskQueues.orchestration, workflowId: `test-durations/rma/${deviceId}`,
+      args: [{ rmaId: randomUUID(), deviceId, newSerial: 'SIM-NEW', activationCodeHash: 'x', phoneHomeWithin: 'soon' as '7 days' }],
+    });
+    assert.equal(await failureOf(handle), failureTypes.invalidRunInput);
   });
 });

@@ -9,7 +9,6 @@
 //
 // A failure leaves the device in RMA with an alarm and the record failed; the old box's tunnels
 // stay removed (it is gone), and a new RMA of the device restores them from the record.
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import {
   ApplicationFailure, CancellationScope, executeChild, isCancellation, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
@@ -21,6 +20,7 @@ import { portMapping } from '../domain/device-models.ts';
 import { databaseActivity, deviceReadActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { configurationChanges } from './configuration-change.ts';
+import { durationMs } from './input-durations.ts';
 import { withDeviceLeases } from './lease.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { Saga } from './saga.ts';
@@ -42,6 +42,7 @@ export function renamePorts(config: string, ports: Readonly<Record<string, strin
 }
 
 export async function rma(input: RmaInput): Promise<RmaResult> {
+  const phoneHomeWithinMs = durationMs(input.phoneHomeWithin ?? '7 days', 'phoneHomeWithin');
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const records = proxyActivities<RmaActivities>(databaseActivity);
   // A failed box is expected not to answer: one short try, no long retries.
@@ -122,7 +123,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
     (changed) => `${changed.length} hub(s) or peer(s) changed`);
 
     await records.markRmaProvisioning({ rmaId: input.rmaId });
-    const deadline = new Date(Date.now() + msToNumber(input.phoneHomeWithin ?? '7 days')).toISOString();
+    const deadline = new Date(Date.now() + phoneHomeWithinMs).toISOString();
     progress.devices = [{ deviceId: device.id, hostname: device.hostname, workflowId: ztpWorkflowId(device.id) }];
     const provisioned = await steps.run('ztp', () => executeChild(ztp, {
       workflowId: ztpWorkflowId(device.id),

@@ -18,6 +18,11 @@ export interface PhoneHome {
 }
 
 export interface ZtpInput {
+  /**
+   * Only wait for the box and admit it, then end (nothing is pushed): a mesh site's boxes phone
+   * home before it takes its turn in the tenant's mesh, and a second run, `admitted`, configures them.
+   */
+  admitOnly?: boolean;
   deviceId: string;
   siteId: string;
   tenantId: string;
@@ -37,7 +42,9 @@ export interface ZtpInput {
 
 export interface ZtpResult {
   target: DeviceTarget;
+  /** As the box reported it (as it phoned home, when `admitOnly`). */
   softwareVersion: string;
+  /** 0 when `admitOnly`: nothing was committed. */
   configVersion: number;
 }
 

@@ -65,6 +65,11 @@ export async function ztp(input: ZtpInput): Promise<ZtpResult> {
   upsertSearchAttributes([{ key: searchAttributeKeys.deviceSerials, value: [target.serial] }]);
   log.info('device admitted', { deviceId: input.deviceId, deviceSerial: target.serial });
 
+  if (input.admitOnly) {
+    for (const step of ['firmware', 'stage-1', 'stage-2']) steps.mark(step, 'skipped', 'configured once the site takes its turn');
+    return { target, softwareVersion: phoneHome?.softwareVersion ?? '', configVersion: 0 };
+  }
+
   const persist = (step: string) => `${workflowId}/${runId}/${step}`;
   return withDeviceLeases([target.serial], `zero-touch provisioning of ${input.hostname}`, '30 minutes', async () => {
     const { version: softwareVersion, upgraded } = await steps.run('firmware', async () => {

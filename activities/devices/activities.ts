@@ -283,7 +283,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
         const running = facts.softwareVersion;
         const { image } = input;
         if (!image || compareVersions(running, image.version) >= 0) return { version: running, upgraded: false };
-        await device.installImage({ url: `${deps.imageBaseUrl}/api/v1/images/${image.sha256}`, sha256: image.sha256, reboot: true });
+        await device.installImage({ url: `${deps.imageBaseUrl}/api/v1/images/${image.sha256}`, sha256: image.sha256, reboot: true, version: image.version });
         const context = Context.current();
         for (;;) {
           await sleep(1_000, undefined, { signal: context.cancellationSignal });
@@ -329,7 +329,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
         const { image } = input;
         if ((await device.facts()).softwareVersion === image.version) return { version: image.version };
         const installed = await device.installImage({
-          url: `${deps.imageBaseUrl}/api/v1/images/${image.sha256}`, sha256: image.sha256, reboot: false, ...(image.sizeBytes !== undefined ? { sizeBytes: image.sizeBytes } : {}),
+          url: `${deps.imageBaseUrl}/api/v1/images/${image.sha256}`, sha256: image.sha256, reboot: false, version: image.version, ...(image.sizeBytes !== undefined ? { sizeBytes: image.sizeBytes } : {}),
         });
         // A device that does not say which version it staged has staged the one asked for (its sha256 was checked).
         return { version: installed.version || image.version };

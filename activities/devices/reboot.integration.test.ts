@@ -2,30 +2,21 @@
 // the device's own boot time, a retried reboot does not reboot again, and a reboot however fast is
 // seen to have happened.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { simulatorImage } from '../../simulator/device.ts';
-import { Fleet } from '../../simulator/fleet.ts';
 import type { DeviceTarget } from '../../domain/site-plan.ts';
-import { createTestDatabase, type TestDatabase } from '../../scripts/testing.ts';
-import { createDeviceActivities, type DeviceActivities } from './activities.ts';
-import { NetconfSessionPool } from './netconf/pool.ts';
-import { SnmpClient } from './snmp.ts';
+import type { DeviceActivities } from './activities.ts';
+import { fleetActivities, type FleetActivities } from '../../scripts/fleet-activities.ts';
 
 describe('rebooting a device', { timeout: 120_000 }, () => {
-  let database: TestDatabase;
-  let fleet: Fleet;
-  let activities: DeviceActivities;
-  const transports = { netconf: new NetconfSessionPool({ maxSessions: 2, idleMs: 5000 }), snmp: new SnmpClient({ timeoutMs: 1000, retries: 1 }) };
-  const credentials = { username: 'branchline', password: 'reboot-test', community: 'reboot-test' };
-  let target: DeviceTarget;
   const image = simulatorImage('SRX-SIM-300', '23.2R1');
-  const images = createServer((_request, response) => response.end(image));
-  const box = () => fleet.device('BLS0000001')!;
+  let lab: FleetActivities;
+  let activities: DeviceActivities;
+  let target: DeviceTarget;
+  const box = () => lab.fleet.device('BLS0000001')!;
   /** Runs an activity as a worker would (heartbeats, cancellation), within `ms`. */
   const run = <T>(work: () => Promise<T>, ms = 20_000): Promise<T> => Promise.race([
     new MockActivityEnvironment().run(work) as Promise<T>,
@@ -36,24 +27,13 @@ describe('rebooting a device', { timeout: 120_000 }, () => {
   };
 
   before(async () => {
-    database = await createTestDatabase();
-    fleet = await Fleet.start({
-      devices: 1, baseAddress: '127.72.0.1', snmpPort: 37162, netconfPort: 37831, controlPort: 0,
-      models: ['SRX-SIM-300'], phoneHomeIntervalMs: 1000, rebootMs: 200, credentials,
-    });
-    const { identity } = box();
-    target = { deviceId: randomUUID(), serial: box().serial, platform: 'junos', host: identity.address, netconfPort: identity.netconfPort, snmpPort: identity.snmpPort };
-    await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
-    const imageBaseUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
-    activities = createDeviceActivities({ prisma: database.prisma, transports, credentials, secretsKey: randomBytes(32), imageBaseUrl });
+    lab = await fleetActivities({ devices: 1, baseAddress: '127.72.0.1', snmpPort: 37162, netconfPort: 37831, image, password: 'reboot-test' });
+    ({ activities } = lab);
+    target = lab.targets[0]!;
     await sleep(3_000); // the box has been up a while, as one in service has
   });
   after(async () => {
-    await transports.netconf.close();
-    transports.snmp.close();
-    await fleet.stop();
-    images.close();
-    await database.drop();
+    await lab?.stop();
   });
 
   it('reboots once: a retry that finds the device booted since the boot time it was given does not reboot it again', async () => {

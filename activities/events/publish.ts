@@ -13,17 +13,22 @@ import { taskQueues } from '../../domain/task-queues.ts';
 export type { DomainEventInput };
 
 /**
- * The same activity attempt, retried, must not emit its event twice: inside an activity the key
- * is its workflow, run and activity id. Elsewhere every call is an event of its own.
+ * What a retry of the running activity has in common with its earlier attempts: its workflow, run
+ * and activity id. Undefined outside an activity (or in one no workflow scheduled).
  */
-function eventKey(type: string): string {
+export function activityAttemptKey(): string | undefined {
   try {
     const { workflowExecution, activityId } = Context.current().info;
-    if (workflowExecution) return `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}/${type}`;
-    return randomUUID();
+    return workflowExecution ? `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}` : undefined;
   } catch {
-    return randomUUID();
+    return undefined;
   }
+}
+
+/** The same activity attempt, retried, must not emit its event twice. Elsewhere every call is an event of its own. */
+function eventKey(type: string): string {
+  const attempt = activityAttemptKey();
+  return attempt ? `${attempt}/${type}` : randomUUID();
 }
 
 /** The workflow the running activity belongs to, which its events name. */

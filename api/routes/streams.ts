@@ -10,6 +10,7 @@ import { progressQueryName } from '../../domain/progress-query.ts';
 import type { ObjectType } from '../../domain/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import type { EventHub } from '../event-hub.ts';
+import { RunProgressPollers } from '../run-progress.ts';
 import type { ApiDefinition } from '../openapi.ts';
 
 /** Event families read with their own permission; every other event is read with the site's. */
@@ -37,27 +38,87 @@ function readableEvents(principal: Principal): Prisma.DomainEventWhereInput {
   };
 }
 
-/** Opens the stream; the returned promise settles when the browser goes away. */
-function openStream(req: Request, res: Response): { send(event: string, data: unknown, id?: string): void; closed: Promise<void> } {
+/** What a listener that does not read may have waiting for it, and for how long, before it is dropped. */
+export const slowListenerBound = { bytes: 1024 * 1024, waitMs: 60_000 };
+
+/**
+ * Opens the stream; the returned promise settles when the browser goes away. Writes wait for the
+ * socket to drain: meanwhile they queue (a progress snapshot replaces the one queued before it),
+ * and a browser that reads nothing past `slowListenerBound` is dropped (it reconnects, with
+ * Last-Event-ID for the events), so a stalled reader costs the API a bounded amount of memory.
+ */
+function openStream(req: Request, res: Response): { send(event: string, data: unknown, id?: string): void; end(): void; closed: Promise<void> } {
   res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
   res.flushHeaders();
-  res.write('retry: 3000\n\n');
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+  const queued: { chunk: string; replaces?: string }[] = [];
+  let queuedBytes = 0;
+  let stalled: NodeJS.Timeout | undefined;
+  const drop = () => {
+    queued.length = 0;
+    queuedBytes = 0;
+    res.destroy();
+  };
+  let ending = false;
+  const flush = () => {
+    clearTimeout(stalled);
+    stalled = undefined;
+    while (queued.length > 0) {
+      const { chunk } = queued.shift()!;
+      queuedBytes -= Buffer.byteLength(chunk);
+      if (!res.write(chunk)) return waitForDrain();
+    }
+    if (ending) res.end();
+  };
+  const waitForDrain = () => {
+    stalled = setTimeout(drop, slowListenerBound.waitMs);
+    res.once('drain', flush);
+  };
+  const write = (chunk: string, replaces?: string) => {
+    if (res.destroyed || res.writableEnded) return;
+    if (stalled === undefined) {
+      if (!res.write(chunk)) waitForDrain();
+      return;
+    }
+    const earlier = replaces === undefined ? -1 : queued.findIndex((q) => q.replaces === replaces);
+    if (earlier >= 0) queuedBytes -= Buffer.byteLength(queued.splice(earlier, 1)[0]!.chunk);
+    queued.push({ chunk, ...(replaces === undefined ? {} : { replaces }) });
+    queuedBytes += Buffer.byteLength(chunk);
+    if (queuedBytes > slowListenerBound.bytes) drop();
+  };
+  write('retry: 3000\n\n');
+  const heartbeat = setInterval(() => write(': keep-alive\n\n', 'keep-alive'), 15_000);
   const closed = new Promise<void>((resolve) => req.on('close', () => {
     clearInterval(heartbeat);
+    clearTimeout(stalled);
     resolve();
   }));
   return {
-    send: (event, data, id) => res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    // One run's progress is a state: only its latest snapshot matters to a browser behind.
+    send: (event, data, id) => write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`, event === 'progress' ? 'progress' : undefined),
+    /** Ends the stream once what is queued is written. */
+    end: () => {
+      ending = true;
+      if (stalled === undefined) res.end();
+    },
     closed,
   };
 }
 
-export function streamsRouter(api: ApiDefinition, deps: { prisma: PrismaClient; temporal: Client; events: EventHub; temporalDeadlineMs: number }): Router {
+export function streamsRouter(
+  api: ApiDefinition,
+  deps: { prisma: PrismaClient; temporal: Client; events: EventHub; temporalDeadlineMs: number; runPollIntervalMs?: number },
+): Router {
   const router = Router();
   const { prisma, temporal, events } = deps;
   /** A poll of an open stream waits for Temporal as long as a request does, counted from the poll. */
   const polled = <T>(call: () => Promise<T>) => temporal.withDeadline(Date.now() + deps.temporalDeadlineMs, call).catch(() => undefined);
+  const runs = new RunProgressPollers(async (workflowId) => {
+    const handle = temporal.workflow.getHandle(workflowId);
+    // The stream is open: no status can be answered any more, so a Temporal blip shows as UNKNOWN until it answers again.
+    const description = await polled(() => handle.describe());
+    const progress = await polled(() => handle.query<unknown>(progressQueryName));
+    return { execution: description?.status.name ?? 'UNKNOWN', progress };
+  }, deps.runPollIntervalMs);
 
   api.route(router, {
     method: 'get',
@@ -83,7 +144,7 @@ export function streamsRouter(api: ApiDefinition, deps: { prisma: PrismaClient; 
           if (live) void send(notice);
           else pending.push(notice);
         },
-        end: () => res.end(),
+        end: () => stream.end(),
       });
       // Replay what a reconnecting browser missed, then go live (without repeating anything).
       const lastId = z.uuid().safeParse(req.get('last-event-id'));
@@ -121,25 +182,20 @@ export function streamsRouter(api: ApiDefinition, deps: { prisma: PrismaClient; 
       // Once before the stream opens: a run Temporal no longer knows is a 404, Temporal out of reach a 503.
       await handle.describe();
       const stream = openStream(req, res);
-      let gone = false;
-      void stream.closed.then(() => { gone = true; });
-      let last = '';
-      while (!gone) {
-        // The stream is open: no status can be answered any more, so a Temporal blip shows as UNKNOWN until it answers again.
-        const description = await polled(() => handle.describe());
-        const progress = await polled(() => handle.query<unknown>(progressQueryName));
-        const text = JSON.stringify({ execution: description?.status.name ?? 'UNKNOWN', progress });
-        if (text !== last) {
-          last = text;
-          stream.send('progress', JSON.parse(text));
-        }
-        if (description && description.status.name !== 'RUNNING') {
-          stream.send('closed', { execution: description.status.name });
-          res.end();
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
+      await new Promise<void>((resolve) => {
+        const unfollow = runs.follow(params.workflowId, {
+          progress: (snapshot) => stream.send('progress', snapshot),
+          closed: (execution) => {
+            stream.send('closed', { execution });
+            stream.end();
+            resolve();
+          },
+        });
+        void stream.closed.then(() => {
+          unfollow();
+          resolve();
+        });
+      });
     },
   });
 

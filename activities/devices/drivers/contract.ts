@@ -124,8 +124,10 @@ export interface DeviceDriver {
   /**
    * Copies the image to the device, checks its sha256 there and installs it; the device reboots
    * unless told not to. With `sizeBytes`, a device without room for it is refused before the copy.
+   * Given the image's `version`, an install of it already running or done (pending the next boot)
+   * is not repeated: a retry overlapping an install installs nothing more.
    */
-  installImage(input: { url: string; sha256: string; reboot: boolean; sizeBytes?: number }): Promise<{ version: string }>;
+  installImage(input: { url: string; sha256: string; reboot: boolean; sizeBytes?: number; version?: string }): Promise<{ version: string }>;
   /**
    * Junos's software rollback: withdraws a pending install, or else makes the previous software
    * the next to boot; answers the version that boots next. Reboots into it unless told not to.

@@ -260,7 +260,32 @@ export function junosOperations(connection: DeviceConnection, transports: Transp
 
   const storageFree = async (session: NetconfSession): Promise<number | undefined> => freeBytesFor(await session.rpc('<get-system-storage/>'), stagingDirectory);
 
-  async function install(session: NetconfSession, input: { url: string; sha256: string; reboot: boolean; sizeBytes?: number }): Promise<{ version: string }> {
+  /** Software the box boots next, or is installing now, as show version lists it. */
+  async function pendingSoftware(session: NetconfSession): Promise<{ version: string; installing: boolean } | undefined> {
+    const info = await session.rpc('<get-software-information/>');
+    for (const pkg of findAll(info, 'package-information')) {
+      const pending = /\[([^\]]+)\]\s*\(pending(, installing)?\)/.exec(childText(pkg, 'comment') ?? '');
+      if (pending) return { version: pending[1]!, installing: !!pending[2] };
+    }
+    return undefined;
+  }
+
+  async function install(session: NetconfSession, input: { url: string; sha256: string; reboot: boolean; sizeBytes?: number; version?: string }): Promise<{ version: string }> {
+    if (input.version !== undefined) {
+      // A retry while the earlier attempt's install still runs waits for it; one after it finds
+      // the version pending. Either way the image is not installed a second time.
+      let pending = await pendingSoftware(session);
+      const found = pending;
+      while (pending?.installing && pending.version === input.version) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        pending = await pendingSoftware(session);
+      }
+      if (pending?.version === input.version) {
+        // Installed without the reboot asked for now (an install in progress reboots by itself if it asked to).
+        if (input.reboot && !found?.installing) await session.rpc('<request-reboot/>');
+        return { version: input.version };
+      }
+    }
     const expected = input.sha256.toLowerCase();
     const path = stagedPath(input.url, expected);
     const free = await storageFree(session);
