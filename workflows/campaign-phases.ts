@@ -4,7 +4,7 @@
 // Upgrade campaigns, policy deployments and network-service campaigns differ only in what they read
 // and start, and in what they record.
 import type { UpdateDefinition } from '@temporalio/common';
-import { condition, setHandler } from '@temporalio/workflow';
+import { condition, patched, setHandler } from '@temporalio/workflow';
 import type { CampaignCandidate } from '../activities/campaigns.ts';
 import type { CampaignDispatch, DeviceUpgrade } from './campaign-dispatch.ts';
 
@@ -52,7 +52,12 @@ export async function dispatchPhases(dispatch: CampaignDispatch, options: {
         break;
       }
       const page = dispatch.pageWanted();
-      if (page) dispatch.read(await options.read(page));
+      if (page) {
+        dispatch.read(await options.read(page));
+        // Aborted or halted while the page was read: waiting for a change now would wait for one
+        // that has come already (a day). Runs that waited so replay as they were.
+        if (dispatch.finished && patched('dispatch-ends-when-finished-during-a-read')) break;
+      }
       const next = dispatch.next(Date.now());
       if (next.kind === 'done') break;
       if (next.kind === 'deferred') continue;
