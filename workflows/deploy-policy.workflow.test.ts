@@ -19,7 +19,11 @@ import {
 
 const require = createRequire(import.meta.url);
 
-interface Deployment { dryRun: boolean; concurrency: number; failureBudgetPct: number; sites: string[]; refusing: Set<string>; statuses: Map<string, string>; closed?: string; pushed: string[] }
+interface Deployment {
+  dryRun: boolean; concurrency: number; failureBudgetPct: number; sites: string[]; refusing: Set<string>; statuses: Map<string, string>; closed?: string; pushed: string[];
+  /** Holds the reading of the wave's sites: the reading has begun once `reading` is set, and ends when `release` is called. */
+  readGate?: { reading: boolean; released: Promise<void>; release: () => void };
+}
 
 describe('deployPolicy', () => {
   let client: Client;
@@ -47,6 +51,10 @@ describe('deployPolicy', () => {
         async listPolicyWaveSites({ deploymentId, after }: { deploymentId: string; after?: string }) {
           // As the inventory lists them: the wave's sites still to deploy (their child has not recorded an outcome).
           const d = deployments.get(deploymentId)!;
+          if (d.readGate) {
+            d.readGate.reading = true;
+            await d.readGate.released;
+          }
           return d.sites.filter((s) => (after === undefined || s > after) && !d.statuses.has(s)).map((s) => ({ deviceId: s, hostname: s, timezone: 'UTC', attempts: 0 }));
         },
         async setPolicyDeploymentStatus({ deploymentId, status }: { deploymentId: string; status: string }) { deployments.get(deploymentId)!.closed = status; },
@@ -104,13 +112,18 @@ describe('deployPolicy', () => {
     await recordHistory(client, deployPolicyWorkflowId(deploymentId), 'deploy-policy-halted');
   });
 
-  it('paused, starts no site; aborted, ends with none pushed', async () => {
-    const { deploymentId, handle: starting } = start({ sites: 3 });
+  it('paused, starts no site; aborted while it reads the wave, ends with none pushed', { timeout: 120_000 }, async () => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const readGate = { reading: false, released, release };
+    const { deploymentId, handle: starting } = start({ sites: 3, readGate });
     const handle = await starting;
     await handle.executeUpdate(pausePolicyDeploymentUpdate);
-    for (let i = 0; i < 100 && (await handle.query(policyDeploymentProgressQuery)).stage !== 'waves'; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 100 && !readGate.reading; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal((await handle.query(policyDeploymentProgressQuery)).state, 'paused');
+    // The abort lands while the wave's sites are being read: the deployment must still end at once.
     await handle.executeUpdate(abortPolicyDeploymentUpdate, { args: [{ reason: 'change freeze' }] });
+    release();
     const result = await handle.result();
     assert.deepEqual([result.state, deployments.get(deploymentId)!.pushed, deployments.get(deploymentId)!.closed], ['aborted', [], 'aborted']);
   });
