@@ -59,7 +59,7 @@ export interface Lab {
   apiUrl: string;
   /** The lab's SP admin session, for requests lab.api does not make (uploads). */
   adminCookie: string;
-  importFleet(tenantId: string, siteOptions: (site: number) => { timezone: string; tags: string[] }): Promise<void>;
+  importFleet(tenantId: string, siteOptions: (site: number) => { timezone: string; tags: string[] }, serials?: string[]): Promise<void>;
   prisma: PrismaClient;
   client: Client;
   fleet: Fleet;
@@ -167,11 +167,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   await startWorker();
 
   /**
-   * The whole fleet imported as in service: one active site per two boxes, each box reachable where
-   * the simulator serves it (for upgrades, which start from devices in service).
+   * The whole fleet (or the boxes of `serials`) imported as in service: one active site per two
+   * boxes, each box reachable where the simulator serves it (for upgrades, which start from devices in service).
    */
-  async function importFleet(tenantId: string, siteOptions: (site: number) => { timezone: string; tags: string[] }): Promise<void> {
-    const boxes = [...fleet.devices.values()];
+  async function importFleet(tenantId: string, siteOptions: (site: number) => { timezone: string; tags: string[] }, serials?: string[]): Promise<void> {
+    const boxes = [...fleet.devices.values()].filter((box) => !serials || serials.includes(box.serial));
     for (let site = 0; site * 2 < boxes.length; site++) {
       const pair = boxes.slice(site * 2, site * 2 + 2);
       await prisma.site.create({

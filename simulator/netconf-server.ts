@@ -25,6 +25,12 @@ export interface NetconfFaults {
   managementCut?: boolean;
   /** The login users of the configuration are refused (as if the box's authentication were broken); the factory account still logs in. */
   refuseConfiguredLogins?: boolean;
+  /**
+   * Simulator-only, for fault tests: awaited when an RPC arrives (`received`; a session that ended
+   * meanwhile never executes it, as if the connection had dropped first) and once it has run
+   * (`executed`, before its reply), so a test can kill the orchestrator at an exact point of a change.
+   */
+  onRpc?: (event: { phase: 'received' | 'executed'; operation: Element }) => Promise<void> | void;
 }
 
 /** A login user of the running configuration (Junos: `system login user`). */
@@ -123,13 +129,18 @@ class ServerSession {
       return;
     }
     const operation = elementChildren(root)[0];
+    const { faults } = this.device;
+    if (operation && faults.onRpc) {
+      await faults.onRpc({ phase: 'received', operation });
+      if (this.ended) return;
+    }
     let body: string;
     try {
       body = operation ? await this.execute(operation) : '<ok/>';
     } catch (error) {
       body = this.rpcErrorBody(error);
     }
-    const { faults } = this.device;
+    if (operation && faults.onRpc) await faults.onRpc({ phase: 'executed', operation });
     if (faults.dropReplies || faults.managementCut) return;
     if (faults.replyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.replyDelayMs));
     // As Junos does, the reply declares the junos prefix its operational replies' attributes use.
