@@ -112,7 +112,11 @@ async function assertDeviceSettled(lab: Lab, serial: string, expected: DeviceExp
   if (expected.installs !== undefined) assert.equal(box.installs, expected.installs, `${serial}: images installed`);
   if (expected.reboots !== undefined) assert.equal(box.reboots, expected.reboots, `${serial}: reboots`);
 
-  const device = await lab.prisma.device.findFirst({ where: { serial }, select: { id: true, configVersions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, content: true } } } });
+  // A retired box (its site decommissioned) is reset to factory defaults: no version describes it.
+  const device = await lab.prisma.device.findFirst({
+    where: { serial, status: { not: 'retired' } },
+    select: { id: true, configVersions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, content: true } } },
+  });
   const latest = device?.configVersions[0];
   if (device && latest) {
     const running = await createDeviceSecrets(lab.prisma, lab.secretsKey).conceal(device.id, asJunosKeepsIt(serialize(box.store.running)));

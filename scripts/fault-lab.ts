@@ -71,8 +71,9 @@ export async function startFaultLab(name: string, workers: number, options: Faul
 const wanLink = { name: 'internet', type: 'broadband', interfaceName: 'ge-0/0/0', bandwidthMbps: 100, monthlyCost: 40 };
 
 /** A one-box hub site (three changes: stage 1, stage 2, policies), created and its onboarding started; answers its run's id. */
-export async function startHubOnboarding(faultLab: FaultLab, name: string, serial: string, model = 'SRX-SIM-4600'): Promise<{ siteId: string; workflowId: string }> {
-  const { lab, tenantId } = faultLab;
+export async function startHubOnboarding(
+  { lab, tenantId }: Pick<FaultLab, 'lab' | 'tenantId'>, name: string, serial: string, model = 'SRX-SIM-4600',
+): Promise<{ siteId: string; workflowId: string }> {
   const created = await lab.api<{ id: string; activationCodes: { serial: string | null; code: string }[] }>('POST', '/api/v1/sites', {
     tenantId, timezone: 'Europe/Paris', tags: [], name, role: 'hub', topology: 'hub_and_spoke',
     devices: [{ role: 'primary', model, serial }], wanLinks: [wanLink],
