@@ -219,18 +219,21 @@ export async function secondsToProgress(lab: Lab, timeoutMs = 300_000): Promise<
 
 /**
  * The boxes of `serials` imported as in service (sites tagged `campaign`), and an upgrade campaign
- * over them to `version`, two at a time; answers the campaign's run id once the first install has
- * happened (where the cases bring their fault).
+ * over them to `version`, `concurrency` at a time; answers the campaign's run id once the first
+ * box has installed the image, or rebooted into it (where the cases bring their fault).
  */
-export async function startCampaignUntilFirstInstall(faultLab: FaultLab, serials: string[], version: string): Promise<string> {
+export async function startCampaignUntil(
+  faultLab: FaultLab, serials: string[], version: string, options: { concurrency: number; until: 'first install' | 'first reboot' },
+): Promise<string> {
   const { lab, tenantId, database } = faultLab;
   await lab.importFleet(tenantId, () => ({ timezone: 'Europe/Paris', tags: ['campaign'] }), serials);
   const imageId = await uploadImage(lab, lab.fleet.device(serials[0]!)!.model, version);
   const siteIds = (await database.prisma.site.findMany({ where: { tags: { has: 'campaign' } }, select: { id: true } })).map((site) => site.id);
   const launched = await lab.api<{ id: string }>('POST', '/api/v1/upgrade-campaigns', {
-    tenantId, name: `To ${version}`, imageId, strategy: 'all_at_once', concurrency: 2, filter: { siteIds },
+    tenantId, name: `To ${version}`, imageId, strategy: 'all_at_once', concurrency: options.concurrency, filter: { siteIds },
   });
   assert.equal(launched.status, 202, JSON.stringify(launched.body));
-  await eventually('an install', async () => serials.map((serial) => lab.fleet.device(serial)!.installs), (installs) => installs.some((n) => n > 0), 180_000);
+  const done = (serial: string) => (options.until === 'first install' ? lab.fleet.device(serial)!.installs : lab.fleet.device(serial)!.reboots);
+  await eventually(options.until, async () => serials.map(done), (counts) => counts.some((n) => n > 0), 180_000);
   return campaignWorkflowId(launched.body.id);
 }

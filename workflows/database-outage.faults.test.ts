@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertFaultInvariants } from '../scripts/fault-invariants.ts';
-import { onboardingEnded, secondsToProgress, startFaultLab, startCampaignUntilFirstInstall, startHubOnboarding, type FaultLab } from '../scripts/fault-lab.ts';
+import { onboardingEnded, secondsToProgress, startFaultLab, startCampaignUntil, startHubOnboarding, type FaultLab } from '../scripts/fault-lab.ts';
 import { startTcpProxy, type TcpProxy } from '../scripts/tcp-proxy.ts';
 import { eventually, testServices } from '../scripts/testing.ts';
 
@@ -67,7 +67,7 @@ describe('PostgreSQL unreachable for over two minutes', { timeout: 1_500_000 }, 
   it('mid-campaign: every device upgraded once, the campaign completed', async () => {
     const { lab } = faultLab;
     const serials = ['BLS0000002', 'BLS0000003', 'BLS0000004', 'BLS0000005'];
-    const workflowId = await startCampaignUntilFirstInstall(faultLab, serials, '23.2R1');
+    const workflowId = await startCampaignUntil(faultLab, serials, '23.2R1', { concurrency: 2, until: 'first install' });
     await outage();
     console.log(`F6 PostgreSQL outage mid-campaign, recovery to progress: ${(await secondsToProgress(lab)).toFixed(1)} s (down ${outageMs / 1000} s)`);
 
