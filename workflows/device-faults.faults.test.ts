@@ -51,7 +51,7 @@ describe('device faults mid-onboarding', { timeout: 1_200_000 }, () => {
   // The box's history cannot tell a reboot's revert from a confirm timeout's (root, no client, no
   // log): a change the box reverted on its own may have cut its management path, and is not applied
   // again (hazard 3). The onboarding fails, saying so, and leaves nothing half-done.
-  it('a reboot right after the confirmed commit (the commit lost with the power): the onboarding fails cleanly, the change not applied again', async () => {
+  it('a reboot right after the confirmed commit (the commit lost with the power): the onboarding fails cleanly, the change not applied again, and ends when abandoned', async () => {
     const { lab } = faultLab;
     const box = lab.fleet.device('BLS0000002')!;
     atRpc('BLS0000002', rpcPoints.betweenCommitAndConfirm, () => box.reboot());
@@ -60,6 +60,10 @@ describe('device faults mid-onboarding', { timeout: 1_200_000 }, () => {
     assert.equal(ended.state, 'failed');
     assert.match(ended.error ?? '', /reverted it on its own/);
     assert.ok(box.store.journal.some((entry) => entry.kind === 'revert' && entry.reason === 'power loss'), 'the box reverted the commit when it lost power');
+    // The failed onboarding waits for the operator's decision: abandoned, it ends.
+    await assertFaultInvariants(lab, { runs: [{ workflowId, status: 'RUNNING' }], devices: { BLS0000002: {} } });
+    const abandoned = await lab.api('POST', `/api/v1/sites/${siteId}/onboarding/abort`, { reason: 'box to be checked on site' });
+    assert.ok([200, 202].includes(abandoned.status), JSON.stringify(abandoned.body));
     await assertFaultInvariants(lab, { runs: [{ workflowId, status: 'FAILED' }], devices: { BLS0000002: {} } });
   });
 
