@@ -1,16 +1,14 @@
 // What every benchmark that brings its own Temporal and PostgreSQL shares: a scratch directory
 // cleaned up on any exit (Ctrl-C included), a throwaway platform on free ports, the workflows
 // bundled once, and the machine's CPU counters.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { bundleWorkflowsInto } from '../scripts/fault-lab.ts';
 import { startPlatform, type Platform } from '../scripts/platform.ts';
 import { freePort } from '../scripts/processes.ts';
 
 const root = join(import.meta.dirname, '..');
-const require = createRequire(import.meta.url);
 
 export const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -57,10 +55,7 @@ export async function throwawayPlatform(scratch: Scratch): Promise<Platform> {
 /** The workflow bundle, built once for every worker the benchmark starts. */
 export async function bundleWorkflows(scratch: Scratch): Promise<string> {
   say('bundling the workflows once');
-  const bundlePath = join(scratch.directory, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), logger: new DefaultLogger('WARN') });
-  writeFileSync(bundlePath, code);
-  return bundlePath;
+  return bundleWorkflowsInto(scratch.directory);
 }
 
 /** Busy and total jiffies of the whole machine. */

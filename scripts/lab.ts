@@ -45,6 +45,8 @@ export interface LabOptions {
   rebootMs?: number;
   /** false: the boxes do not phone home (a fleet imported as in service, for upgrades). */
   phoneHome?: boolean;
+  /** How often a box with no activation code yet phones home (1 s); one given its code calls at once. */
+  phoneHomeIntervalMs?: number;
   /** Where the worker finds PostgreSQL, when not at `databaseUrl` (through a proxy a fault test cuts). */
   workerDatabaseUrl?: string;
   /** Universal CPEs' guests (their first address, boot time), for fleets with NFX models. */
@@ -59,7 +61,7 @@ export interface Lab {
   apiUrl: string;
   /** The lab's SP admin session, for requests lab.api does not make (uploads). */
   adminCookie: string;
-  importFleet(tenantId: string, siteOptions: (site: number) => { timezone: string; tags: string[] }): Promise<void>;
+  importFleet(tenantId: string, siteOptions: (site: number) => { timezone: string; tags: string[] }, serials?: string[]): Promise<void>;
   prisma: PrismaClient;
   client: Client;
   fleet: Fleet;
@@ -70,6 +72,8 @@ export interface Lab {
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Kills a worker process at once (SIGKILL), as a crash would: the one with this pid, else the last started. */
   killWorker(pid?: number): Promise<void>;
+  /** Stops a worker process as a deployment does (SIGTERM: it finishes what it holds, up to its grace time). */
+  stopWorker(pid: number): Promise<void>;
   /** Starts a worker (in process mode, one more beside those running). */
   startWorker(): Promise<void>;
   /** The pids of the worker processes running. */
@@ -118,7 +122,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const fleet = await Fleet.start({
     devices: options.models.length, models: options.models, baseAddress: options.baseAddress,
     snmpPort: options.snmpPort, netconfPort: options.netconfPort, controlPort: 0,
-    credentials: labCredentials, ...(options.phoneHome === false ? {} : { phoneHomeUrl: `${apiUrl}/api/v1/ztp/phone-home` }), phoneHomeIntervalMs: 1000, rebootMs: options.rebootMs ?? 300,
+    credentials: labCredentials, ...(options.phoneHome === false ? {} : { phoneHomeUrl: `${apiUrl}/api/v1/ztp/phone-home` }), phoneHomeIntervalMs: options.phoneHomeIntervalMs ?? 1000, rebootMs: options.rebootMs ?? 300,
     ...(options.vnfGuests ? { vnfGuests: options.vnfGuests } : {}),
   });
   stops.push(() => fleet.stop());
@@ -167,11 +171,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   await startWorker();
 
   /**
-   * The whole fleet imported as in service: one active site per two boxes, each box reachable where
-   * the simulator serves it (for upgrades, which start from devices in service).
+   * The whole fleet (or the boxes of `serials`) imported as in service: one active site per two
+   * boxes, each box reachable where the simulator serves it (for upgrades, which start from devices in service).
    */
-  async function importFleet(tenantId: string, siteOptions: (site: number) => { timezone: string; tags: string[] }): Promise<void> {
-    const boxes = [...fleet.devices.values()];
+  async function importFleet(tenantId: string, siteOptions: (site: number) => { timezone: string; tags: string[] }, serials?: string[]): Promise<void> {
+    const boxes = [...fleet.devices.values()].filter((box) => !serials || serials.includes(box.serial));
     for (let site = 0; site * 2 < boxes.length; site++) {
       const pair = boxes.slice(site * 2, site * 2 + 2);
       await prisma.site.create({
@@ -189,6 +193,13 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     }
   }
 
+  async function endWorker(pid: number | undefined, end: (worker: ManagedProcess) => Promise<void>) {
+    const workerProcess = pid === undefined ? workerProcesses.at(-1) : workerProcesses.find((worker) => worker.child.pid === pid);
+    if (!workerProcess) throw new Error(options.worker === 'process' ? `no worker process ${pid}` : 'the worker runs in this process: start the lab with worker: "process" to stop it');
+    await end(workerProcess);
+    workerProcesses.splice(workerProcesses.indexOf(workerProcess), 1);
+  }
+
   return {
     apiUrl, prisma, client, fleet, images, secretsKey, adminCookie: admin.cookie, importFleet,
     async api<T>(method: string, path: string, body?: unknown) {
@@ -200,13 +211,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       const text = await response.text();
       return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
-    async killWorker(pid?: number) {
-      const workerProcess = pid === undefined ? workerProcesses.at(-1) : workerProcesses.find((worker) => worker.child.pid === pid);
-      if (!workerProcess) throw new Error(options.worker === 'process' ? `no worker process ${pid}` : 'the worker runs in this process: start the lab with worker: "process" to kill it');
-      workerProcess.child.kill('SIGKILL');
-      await workerProcess.whenExited;
-      workerProcesses.splice(workerProcesses.indexOf(workerProcess), 1);
-    },
+    killWorker: (pid?: number) => endWorker(pid, (worker) => {
+      worker.child.kill('SIGKILL');
+      return worker.whenExited;
+    }),
+    stopWorker: (pid: number) => endWorker(pid, (worker) => worker.stop(30_000)),
     workerPids: () => workerProcesses.map((worker) => worker.child.pid!),
     startWorker,
     async stop() {

@@ -2,6 +2,8 @@
 // integration and end-to-end suites against a real Temporal server and a real PostgreSQL started
 // on their own ports with throwaway data. Ends with one line: `N passed, N failed`.
 // `npm test -- --only unit,workflow` runs some suites; `--files onboard` only the files whose path has that text.
+// The fault suite (`*.faults.test.ts`: workers killed, connections cut, Temporal and PostgreSQL
+// restarted) takes longer than npm test's budget allows: it runs with `--only faults` (npm run test:faults).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -22,11 +24,11 @@ const root = join(import.meta.dirname, '..');
 /** The key the tests' workers derive IKE pre-shared keys from: one per run. */
 const testSecretsKey = process.env['SECRETS_KEY'] || randomBytes(32).toString('hex');
 const say = (line: string) => console.log(`\n▶ ${line}`);
-const suites = ['typecheck', 'lint', 'unit', 'workflow', 'integration', 'e2e'] as const;
+const suites = ['typecheck', 'lint', 'unit', 'workflow', 'integration', 'e2e', 'faults'] as const;
 type Suite = (typeof suites)[number];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, files: { type: 'string' } } });
-const selected = new Set<Suite>(values.only ? (values.only.split(',') as Suite[]) : suites);
+const selected = new Set<Suite>(values.only ? (values.only.split(',') as Suite[]) : suites.filter((suite) => suite !== 'faults'));
 for (const suite of selected) if (!suites.includes(suite)) throw new Error(`unknown suite ${suite}; suites are ${suites.join(', ')}`);
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -66,10 +68,11 @@ async function check(name: string, command: string, args: string[]) {
   }
 }
 
-const testFileKinds: Record<'unit' | 'workflow' | 'integration', (file: string) => boolean> = {
-  unit: (file) => file.endsWith('.test.ts') && !file.endsWith('.workflow.test.ts') && !file.endsWith('.integration.test.ts'),
+const testFileKinds: Record<'unit' | 'workflow' | 'integration' | 'faults', (file: string) => boolean> = {
+  unit: (file) => file.endsWith('.test.ts') && !['.workflow.test.ts', '.integration.test.ts', '.faults.test.ts'].some((suffix) => file.endsWith(suffix)),
   workflow: (file) => file.endsWith('.workflow.test.ts'),
   integration: (file) => file.endsWith('.integration.test.ts'),
+  faults: (file) => file.endsWith('.faults.test.ts'),
 };
 
 function testFiles(kind: keyof typeof testFileKinds): string[] {
@@ -91,14 +94,17 @@ function testFiles(kind: keyof typeof testFileKinds): string[] {
 /**
  * node:test prints as it goes; a TAP copy in a file gives the counts. Unit and workflow files run
  * in one go. Integration files run one at a time in each of `lanes` lanes, side by side, each lane
- * on a Temporal namespace of its own (a file's workers never take another file's tasks); each file
- * is stopped if it has not ended after 10 minutes, so a file that hangs is named and the others
- * still run, and prints whole when it ends.
+ * on a Temporal namespace of its own (a file's workers never take another file's tasks), and
+ * print whole when they end; fault files one at a time, alone. Each file is stopped if it has not
+ * ended after 10 minutes (a fault file, whose outages last minutes: 40), so a file that hangs is
+ * named and the others still run.
  */
 async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEnv, scratch: string, namespaces: string[] = []) {
   const files = testFiles(kind);
-  say(`${kind} tests (${files.length} files${kind === 'integration' && namespaces.length > 1 ? `, ${namespaces.length} at a time` : ''})`);
-  const batches = kind === 'integration' ? files.map((file) => [file]) : files.length ? [files] : [];
+  const inLanes = kind === 'integration' && namespaces.length > 1;
+  say(`${kind} tests (${files.length} files${inLanes ? `, ${namespaces.length} at a time` : ''})`);
+  const oneByOne = kind === 'integration' || kind === 'faults';
+  const batches = oneByOne ? files.map((file) => [file]) : files.length ? [files] : [];
   const runBatch = async (batch: string[], index: number, laneEnv: NodeJS.ProcessEnv, output?: string[]) => {
     const tap = join(scratch, `${kind}-${index}.tap`);
     const code = await run(process.execPath, [
@@ -106,7 +112,7 @@ async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEn
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=tap', `--test-reporter-destination=${tap}`,
       ...batch,
-    ], laneEnv, kind === 'integration' ? 10 : 20, output);
+    ], laneEnv, kind === 'faults' ? 40 : kind === 'integration' ? 10 : 20, output);
     const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
     const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     totals.passed += count('pass');
@@ -118,7 +124,7 @@ async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEn
       if (count('fail') + count('cancelled') === 0) totals.failed += 1; // the runner itself failed
     }
   };
-  if (kind !== 'integration' || namespaces.length < 2) {
+  if (!inLanes) {
     for (const [index, batch] of batches.entries()) await runBatch(batch, index, env);
     return;
   }
@@ -220,7 +226,7 @@ async function main() {
 
   const scratch = mkdtempSync(join(tmpdir(), 'branchline-test-'));
   chmodSync(scratch, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its directory
-  const needsServices = ['workflow', 'integration', 'e2e'].some((suite) => selected.has(suite as Suite));
+  const needsServices = ['workflow', 'integration', 'e2e', 'faults'].some((suite) => selected.has(suite as Suite));
   let platform: Platform | undefined;
   try {
     if (needsServices) {
@@ -252,7 +258,7 @@ async function main() {
       SECRETS_KEY: testSecretsKey,
     };
     const namespaces = platform && selected.has('integration') ? await integrationNamespaces(platform.temporalAddress) : [];
-    for (const kind of ['unit', 'workflow', 'integration'] as const) {
+    for (const kind of ['unit', 'workflow', 'integration', 'faults'] as const) {
       if (selected.has(kind)) await nodeTests(kind, env, scratch, namespaces);
     }
     if (selected.has('e2e') && platform) await endToEnd(platform, scratch);

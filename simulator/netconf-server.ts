@@ -25,6 +25,17 @@ export interface NetconfFaults {
   managementCut?: boolean;
   /** The login users of the configuration are refused (as if the box's authentication were broken); the factory account still logs in. */
   refuseConfiguredLogins?: boolean;
+  /**
+   * Packets lost on the management path, in percent: TCP hides the loss and pays it in time, each
+   * lost segment resent after a retransmission timeout (200 ms, doubling while the resend is lost too).
+   */
+  lossPercent?: number;
+  /**
+   * Simulator-only, for fault tests: awaited when an RPC arrives (`received`; a session that ended
+   * meanwhile never executes it, as if the connection had dropped first) and once it has run
+   * (`executed`, before its reply), so a test can kill the orchestrator at an exact point of a change.
+   */
+  onRpc?: (event: { phase: 'received' | 'executed'; operation: Element }) => Promise<void> | void;
 }
 
 /** A login user of the running configuration (Junos: `system login user`). */
@@ -48,6 +59,13 @@ export interface NetconfDevice {
   operationalState(): string;
   /** Device-specific RPCs (Junos's operational RPCs, software, reboot); returns the reply body, or undefined when unknown. */
   customRpc?(operation: Element, session: { id: number; username: string }): Promise<string | undefined>;
+}
+
+/** How long TCP takes to get one segment through a path losing `lossPercent` of its packets. */
+function retransmissionDelayMs(lossPercent: number): number {
+  let delay = 0;
+  for (let timeout = 200; Math.random() * 100 < lossPercent; timeout *= 2) delay += timeout;
+  return delay;
 }
 
 let nextSessionId = 1;
@@ -123,15 +141,22 @@ class ServerSession {
       return;
     }
     const operation = elementChildren(root)[0];
+    const { faults } = this.device;
+    if (operation && faults.onRpc) {
+      await faults.onRpc({ phase: 'received', operation });
+      if (this.ended) return;
+    }
     let body: string;
     try {
       body = operation ? await this.execute(operation) : '<ok/>';
     } catch (error) {
       body = this.rpcErrorBody(error);
     }
-    const { faults } = this.device;
+    if (operation && faults.onRpc) await faults.onRpc({ phase: 'executed', operation });
     if (faults.dropReplies || faults.managementCut) return;
     if (faults.replyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.replyDelayMs));
+    const lossDelayMs = retransmissionDelayMs(faults.lossPercent ?? 0);
+    if (lossDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, lossDelayMs));
     // As Junos does, the reply declares the junos prefix its operational replies' attributes use.
     this.send(`<rpc-reply xmlns="${netconfBaseNs}" xmlns:junos="${junosNs}" message-id="${escapeXml(messageId)}">${body}</rpc-reply>`);
     if (operation?.localName === 'close-session') {

@@ -21,6 +21,7 @@ import { createDeviceSecrets } from './secrets.ts';
 import type { DeviceState } from '../../domain/device-state.ts';
 import { credentialsBox, deviceCredentials, rotationLogin, type OpenedCredentials } from '../../inventory/credentials.ts';
 import { SecretBoxError, type SecretBox } from '../../runtime/secret-box.ts';
+import { isDeterministicDatabaseError } from '../database-refusals.ts';
 
 export interface DeviceCredentials {
   username: string;
@@ -135,10 +136,38 @@ const bootedSince = (facts: DeviceFacts, bootedAt: string) => bootTime(facts) > 
 
 /** The device's credentials on record, opened (none: the fleet's apply); sealed under another key, a failure for good. */
 export async function credentialsOnRecord(prisma: PrismaClient, box: SecretBox, deviceId: string): Promise<OpenedCredentials | undefined> {
-  return deviceCredentials(prisma, box, deviceId).catch((error: unknown) => {
+  return waitingForTheDatabase(() => deviceCredentials(prisma, box, deviceId)).catch((error: unknown) => {
     if (!(error instanceof SecretBoxError)) throw error;
     throw ApplicationFailure.nonRetryable(`The credentials of device ${deviceId} do not open: ${error.message}`, failureTypes.credentialsSealedOtherwise, { deviceId });
   });
+}
+
+/**
+ * A device step reads the device's credentials before it touches the device: while the database
+ * does not answer, the step waits for it (heart-beating, until the activity's own timeout), rather
+ * than spend on the database the few attempts its preset allows for the device — with them spent,
+ * a PostgreSQL restart of two minutes failed upgrades mid-campaign. Outside an activity, or for an
+ * error the database will repeat (a refusal, a secret that does not open), it fails at once.
+ */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitingForTheDatabase<T>(read: () => Promise<T>): Promise<T> {
+  for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      return await read();
+    } catch (error) {
+      const context = activityContext();
+      if (!context || error instanceof SecretBoxError || error instanceof ApplicationFailure || isDeterministicDatabaseError(error)) throw error;
+      context.heartbeat();
+      await context.sleep(delayMs);
+    }
+  }
 }
 
 /** A device's driver, logging in with its profile's credentials, or else the fleet's. */
