@@ -35,21 +35,6 @@ export interface FaultLab {
   stop(): Promise<void>;
 }
 
-/**
- * The demo seeded, in one transaction that a machine busy with the faults themselves can take past
- * its five seconds: it is all or nothing, and tried again.
- */
-async function seededOnce(database: TestDatabase): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await seedDemo(database.prisma);
-      return;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'P2028' || attempt === 3) throw error;
-    }
-  }
-}
-
 export type FaultLabOptions = Pick<LabOptions, 'models' | 'baseAddress' | 'snmpPort' | 'netconfPort'> & Partial<LabOptions> & {
   /** The workers reach PostgreSQL through this port of 127.0.0.1 (a proxy the case cuts). */
   workerDatabasePort?: number;
@@ -62,7 +47,7 @@ export type FaultLabOptions = Pick<LabOptions, 'models' | 'baseAddress' | 'snmpP
 export async function startFaultLab(name: string, workers: number, options: FaultLabOptions): Promise<FaultLab> {
   const scratch = mkdtempSync(join(tmpdir(), 'branchline-faults-'));
   const database = await createTestDatabase();
-  await seededOnce(database);
+  await seedDemo(database.prisma);
   const tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } })).id;
   const { temporalAddress, namespace } = testServices();
   const { workerDatabasePort, ...labOptions } = options;
