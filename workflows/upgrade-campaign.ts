@@ -91,7 +91,11 @@ export async function upgradeCampaign(input: UpgradeCampaignInput): Promise<Camp
       if (dispatch.finished || unrecorded) return 'stopped';
       if (workflowInfo().historyLength > historyBudget || workflowInfo().continueAsNewSuggested) return 'continue-as-new';
       const page = dispatch.pageWanted();
-      if (page) dispatch.read(await campaigns.listCampaignDevices({ campaignId: plan.campaignId, ...page }));
+      if (page) {
+        dispatch.read(await campaigns.listCampaignDevices({ campaignId: plan.campaignId, ...page }));
+        // Aborted or halted while the page was read (campaign-phases.ts says why).
+        if (dispatch.finished && patched('dispatch-ends-when-finished-during-a-read')) return 'stopped';
+      }
       const now = Date.now();
       const next = dispatch.next(now);
       if (next.kind === 'done') return 'done';
