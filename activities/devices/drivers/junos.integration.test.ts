@@ -57,12 +57,15 @@ describe('junos driver', () => {
     assert.deepEqual(interfaces.find((i) => i.name === 'ge-0/0/0'), { name: 'ge-0/0/0', adminUp: true, operUp: true });
     assert.deepEqual(await driver('BLS0000007').probes(), [], 'no RPM test configured: no probe results');
     await applyConfiguration(driver('BLS0000007'), { config: slaProbes(['wan0', 'wan1', 'lte']), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'rpm-1', checks: [] });
-    device.changeLink('wan1', { latencyMs: 40, jitterMs: 6, lossPermille: 300 });
+    // No partial loss: a reading mixes the current test's probes so far with the last completed
+    // test's, so which probes a partial loss took depends on the moment (the unit tests of the
+    // readings, and the SNMP test's lost-probe percentage, cover that arithmetic).
+    device.changeLink('wan1', { latencyMs: 40, jitterMs: 6, lossPermille: 0 });
     device.changeLink('lte', { cut: true });
     assert.deepEqual(await driver('BLS0000007').probes(), [
       { link: 'lte', latencyMs: 0, jitterMs: 0, lossPermille: 1000, up: false },
       { link: 'wan0', latencyMs: 18, jitterMs: 2, lossPermille: 0, up: true },
-      { link: 'wan1', latencyMs: 40, jitterMs: 6, lossPermille: 300, up: true },
+      { link: 'wan1', latencyMs: 40, jitterMs: 6, lossPermille: 0, up: true },
     ]);
     await applyConfiguration(driver('BLS0000007'), {
       config: hostName('probed'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'rpm-2', checks: [{ kind: 'probe-up', link: 'wan0' }, { kind: 'probe-up', link: 'wan1' }],
