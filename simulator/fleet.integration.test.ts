@@ -117,9 +117,10 @@ describe('simulator fleet', () => {
     await session.editConfig({ target: 'candidate', config: rpmProbe('wan0', '<probe-interval>1</probe-interval>') });
     await session.commit();
     const impair = (shape: unknown) => fetch(`${fleet.controlUrl}/devices/${first}/links/wan0/impairment`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shape) });
-    // The current test: the link as it is now (the last completed test shows it once a test has met it).
-    const current = `${rpmInstance('wan0', 'sla')}.1`;
-    const cell = async (entry: string, column: number, suffix = '') => (await snmp.get(target(device), [`${entry}.${column}.${current}${suffix}`]))[0]?.value;
+    // Every test since boot: the link as it is now (the current test holds only its probes so far,
+    // the last completed test shows a change once a test has met it).
+    const everyTest = `${rpmInstance('wan0', 'sla')}.4`;
+    const cell = async (entry: string, column: number, suffix = '') => (await snmp.get(target(device), [`${entry}.${column}.${everyTest}${suffix}`]))[0]?.value;
     const averageUs = () => cell(oids.rpmCalculatedEntry, 5, '.1');
 
     assert.equal((await impair({ shape: 'oscillation', to: { latencyMs: 300 }, periodMs: 1_000 })).status, 200);
