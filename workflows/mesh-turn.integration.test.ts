@@ -1,11 +1,9 @@
 // Mesh sites of a tenant take turns (the tenant's mesh lease), but a site whose box has not phoned
 // home yet does not hold the turn: its box may take days to come (issue 20, hazard 7).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { seedDemo } from '../prisma/seed.ts';
-import { startLab, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { startSeededLab, type Lab } from '../scripts/lab.ts';
+import type { TestDatabase } from '../scripts/testing.ts';
 import type { OnboardingProgress } from './onboard-site.messages.ts';
 
 const branchModel = 'SRX-SIM-300';
@@ -19,14 +17,8 @@ describe('mesh onboarding turns', { timeout: 300_000 }, () => {
   let tenantId: string;
 
   before(async () => {
-    database = await createTestDatabase();
-    await seedDemo(database.prisma);
+    ({ database, lab } = await startSeededLab({ models: [branchModel, branchModel], baseAddress: '127.246.0.1', snmpPort: 27161, netconfPort: 27830 }));
     tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
-    const { temporalAddress, namespace } = testServices();
-    lab = await startLab({
-      databaseUrl: database.url, temporalAddress, namespace, models: [branchModel, branchModel], baseAddress: '127.246.0.1',
-      snmpPort: 27161, netconfPort: 27830, worker: 'in-process', logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
-    });
   });
   after(async () => {
     await lab?.stop();
