@@ -87,8 +87,9 @@ function testFiles(kind: keyof typeof testFileKinds): string[] {
   for (const directory of ['domain', 'runtime', 'inventory', 'workflows', 'activities', 'api', 'prisma', 'scripts', 'simulator', 'bench', 'ui/src']) {
     if (existsSync(join(root, directory))) walk(join(root, directory));
   }
-  // `--files onboard` keeps the test files whose path contains that text.
-  return found.filter((file) => !values.files || file.includes(values.files)).sort();
+  // `--files onboard` keeps the test files whose path contains that text (`--files a,b`: either).
+  const wanted = values.files?.split(',').filter(Boolean) ?? [];
+  return found.filter((file) => wanted.length === 0 || wanted.some((text) => file.includes(text))).sort();
 }
 
 /**

@@ -129,14 +129,15 @@ up
     assert.deepEqual(probeResultsFromRpmMib(summary, calculated), [{ link: 'wan1', latencyMs: 152.7, jitterMs: 4, lossPermille: 120, up: true }]);
   });
 
-  it('reads the last completed test alone while the current one has no probe yet, or when it is that test (the pause between tests)', () => {
+  it('reads the last completed test alone while the current one has no probe yet, and the current one alone once all its probes are known', () => {
     const gauge = (oid: string, value: number): VarBind => ({ oid, value, type: 66 });
     const wan = rpmIndex('wan1', 'sla');
     const last = [gauge(`${rpmMib.summaryEntry}.2.${wan}.2`, 5), gauge(`${rpmMib.summaryEntry}.3.${wan}.2`, 5), gauge(`${rpmMib.summaryEntry}.4.${wan}.2`, 0)];
     const calculated = [gauge(`${rpmMib.calculatedEntry}.5.${wan}.2.1`, 30_000), gauge(`${rpmMib.calculatedEntry}.5.${wan}.1.1`, 300_000)];
-    const expected = [{ link: 'wan1', latencyMs: 30, jitterMs: 0, lossPermille: 0, up: true }];
-    assert.deepEqual(probeResultsFromRpmMib([...last, gauge(`${rpmMib.summaryEntry}.2.${wan}.1`, 0)], calculated), expected);
-    assert.deepEqual(probeResultsFromRpmMib([...last, gauge(`${rpmMib.summaryEntry}.2.${wan}.1`, 5)], calculated), expected);
+    const current = (sent: number) => [gauge(`${rpmMib.summaryEntry}.2.${wan}.1`, sent), gauge(`${rpmMib.summaryEntry}.3.${wan}.1`, sent), gauge(`${rpmMib.summaryEntry}.4.${wan}.1`, 0)];
+    assert.deepEqual(probeResultsFromRpmMib([...last, ...current(0)], calculated), [{ link: 'wan1', latencyMs: 30, jitterMs: 0, lossPermille: 0, up: true }]);
+    // Between the last probe's answer and the test's completion: not back to the older test's 30 ms.
+    assert.deepEqual(probeResultsFromRpmMib([...last, ...current(5)], calculated), [{ link: 'wan1', latencyMs: 300, jitterMs: 0, lossPermille: 0, up: true }]);
   });
 
   describe('installImage', () => {

@@ -65,13 +65,18 @@ interface RpmRow { owner: string; collection: number; sent?: number; received?: 
  * test's results probe by probe, and keeps the last completed test whole. The current test's k
  * probes stand for themselves and the last completed test's figures for the other n − k, weighted
  * by how many probes each holds (the MIB gives sums, not the probes, so the older test's figures
- * stand for its last n − k probes). A degradation so shows as its probes fail, not a test later.
+ * stand for its last n − k probes). A degradation so shows as its probes fail, not a test later,
+ * and never goes back to the older test's figures in the moment between a test's last answer and
+ * its completion.
  */
 function lastProbes(last: RpmRow | undefined, current: RpmRow | undefined): RpmRow | undefined {
   if (!last) return current;
   const k = current?.sent ?? 0;
   const n = last.sent ?? 0;
-  if (!current || k === 0 || k >= n) return last;
+  if (!current || k === 0) return last;
+  // All of the current test's probes are known before the box rolls it into the last completed
+  // one: they are the last n probes, whatever that older test met.
+  if (k >= n) return current;
   const older = (n - k) / n;
   const lastLost = (last.percentLost ?? 0) / 100_000_000;
   const currentLost = (current.percentLost ?? 0) / 100_000_000;
