@@ -1,6 +1,6 @@
 // `npm run bench:sla`: SLA steering at fleet scale on this machine. The lab (API, the worker in
 // its own process) runs on its own Temporal development server and PostgreSQL; --sites simulated
-// SRXs serving JUNIPER-RPM-MIB run in simulator processes of 5000 boxes each, each box running a
+// SRXs serving JUNIPER-RPM-MIB run in simulator processes of 2500 boxes each, each box running a
 // steered branch's configuration (a probe and a forwarding instance per link); one site per box,
 // voice preferring MPLS (wan1).
 // The pollers poll every box every --interval ms in --shards shards. After a warm-up, the MPLS
@@ -64,8 +64,12 @@ const oscillationPeriodMs = 40_000;
 const degraded = { latencyMs: 300 };
 const preferred = 'wan1';
 
-/** Boxes per simulator process: each holds a UDP and a TCP socket per box, under the descriptor limit. */
-const boxesPerProcess = 5000;
+/**
+ * Boxes per simulator process: each holds a UDP and a TCP socket per box, under the descriptor
+ * limit, and its boxes' state in a heap of its own (5000 boxes outgrew Node's default heap).
+ */
+const boxesPerProcess = 2500;
+const simulatorHeapMb = 6144;
 const snmpPort = 38161;
 const netconfPort = 38830;
 
@@ -88,7 +92,7 @@ async function startFleets(count: number, directory: string): Promise<{ boxes: B
         running: branchConfig(serialOf(first + i), links), links,
       })),
     }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', '--json', '--devices', String(size), '--first-serial', String(first + 1),
+    const child = spawn(process.execPath, [`--max-old-space-size=${simulatorHeapMb}`, '--import', 'tsx', 'simulator/main.ts', '--json', '--devices', String(size), '--first-serial', String(first + 1),
       '--base-address', addresses[first]!, '--snmp-port', String(snmpPort), '--netconf-port', String(netconfPort), '--models', 'SRX-SIM-300',
       '--state-file', stateFile, '--username', labCredentials.username, '--password', labCredentials.password, '--community', labCredentials.community,
     ], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
