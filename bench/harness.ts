@@ -28,7 +28,8 @@ export function benchScratch(name: string): Scratch {
     onCleanUp: (stop) => void stops.push(stop),
     async cleanUp() {
       for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
-      rmSync(directory, { recursive: true, force: true });
+      // A child may still be writing its last file as it stops: retried rather than left behind.
+      rmSync(directory, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void scratch.cleanUp().finally(() => process.exit(130)));

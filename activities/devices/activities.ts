@@ -198,8 +198,10 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     const untimed = await driver(input.target);
     steps.credentials = Date.now();
     // The session first, on its own (the pool's, when one is open): the time a change spends
-    // opening it shows apart from the device's own work.
-    await transports.netconf.withSession(netconfTarget(untimed.connection), async () => undefined);
+    // opening it shows apart from the device's own work, and whether it had to.
+    const target = netconfTarget(untimed.connection);
+    if (!transports.netconf.holds(target)) steps.sessionOpening = steps.credentials;
+    await transports.netconf.withSession(target, async () => undefined);
     steps.session = Date.now();
     const device = timedDriver(untimed, steps);
     const { changed } = await applyChange(device, {

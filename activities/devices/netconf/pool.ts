@@ -23,6 +23,11 @@ export class NetconfSessionPool {
     return `${target.username}@${target.host}:${target.port}`;
   }
 
+  /** Whether a session to the device is open or opening (one `withSession` would reuse). */
+  holds(target: NetconfTarget): boolean {
+    return this.entries.has(this.key(target));
+  }
+
   /** Runs `work` with the device's session, opening one (within the cap) when needed. */
   async withSession<T>(target: NetconfTarget, work: (session: NetconfSession) => Promise<T>): Promise<T> {
     const entry = await this.acquire(target);
