@@ -6,10 +6,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { emptyIntent } from '../domain/intent.ts';
 import { seedDemo } from '../prisma/seed.ts';
-import { connectTestClient, createTestDatabase, listenTestApi, signInAs, type TestDatabase } from '../scripts/testing.ts';
+import { connectTestClient, createTestDatabase, listenTestApi, runsStartedSince, signInAs, type TestDatabase } from '../scripts/testing.ts';
 
-interface StartRoute { name: string; workflowType: string; path: () => string; body: () => object }
+interface StartRoute {
+  name: string;
+  workflowType: string;
+  path: () => string;
+  body: () => object;
+  /** Each test starts what no earlier one did, so the double click's second is refused (409) naming the first's run. */
+  refusesTheSecond?: boolean;
+}
 
 describe('double submission of every start route', { timeout: 300_000 }, () => {
   let database: TestDatabase;
@@ -43,6 +51,16 @@ describe('double submission of every start route', { timeout: 300_000 }, () => {
     const antwerp = await inService('Antwerp depot', 4);
     const porto = await prisma.site.findFirstOrThrow({ where: { name: 'Porto store' } });
     const image = await prisma.firmwareImage.create({ data: { model: lyon.device.model, version: '23.1R1', sha256: 'e'.repeat(64), sizeBytes: 100, fileName: 'double.img' } });
+    // Two earlier policy versions to roll back to, and two finished deployments with a failed site to retry.
+    const deployment = (version: number, status: 'completed' | 'completed_with_failures') => prisma.policyDeployment.create({
+      data: {
+        tenantId: lyon.site.tenantId, version, status, intent: { ...emptyIntent, departments: [{ name: `Version ${version}` }] },
+        sites: { create: [{ siteId: lyon.site.id, status: status === 'completed' ? 'deployed' : 'failed' }] },
+      },
+    });
+    for (const version of [90, 91]) await deployment(version, 'completed');
+    ids['retried1'] = (await deployment(92, 'completed_with_failures')).id;
+    ids['retried2'] = (await deployment(93, 'completed_with_failures')).id;
     Object.assign(ids, {
       tenantId: lyon.site.tenantId, porto: porto.id, munich: munich.site.id, lyon: lyon.site.id, lyonDevice: lyon.device.id,
       rotterdamDevice: rotterdam.device.id, antwerpDevice: antwerp.device.id, imageId: image.id,
@@ -61,24 +79,9 @@ describe('double submission of every start route', { timeout: 300_000 }, () => {
     return { status: response.status, body: await response.json() as Record<string, unknown> };
   };
 
-  /** The runs of a type Temporal started since `since` (its visibility lags: read until two reads agree). */
-  async function runsSince(workflowType: string, since: Date): Promise<string[]> {
-    const read = async () => {
-      const found: string[] = [];
-      for await (const run of client.workflow.list({ query: `WorkflowType = '${workflowType}' AND StartTime >= '${since.toISOString()}'` })) found.push(run.workflowId);
-      return found.sort();
-    };
-    let last = await read();
-    for (let i = 0; i < 20; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const now = await read();
-      if (now.length > 0 && JSON.stringify(now) === JSON.stringify(last)) return now;
-      last = now;
-    }
-    return last;
-  }
-
   let campaigns = 0;
+  let rollbacks = 0;
+  let retries = 0;
   const routes: StartRoute[] = [
     { name: 'site onboarding', workflowType: 'onboardSite', path: () => `/api/v1/sites/${ids['porto']}/onboarding`, body: () => ({}) },
     { name: 'decommission', workflowType: 'decommissionSite', path: () => `/api/v1/sites/${ids['munich']}/decommission`, body: () => ({}) },
@@ -89,6 +92,15 @@ describe('double submission of every start route', { timeout: 300_000 }, () => {
     },
     { name: 'RMA', workflowType: 'rma', path: () => `/api/v1/devices/${ids['rotterdamDevice']}/rma`, body: () => ({ newSerial: 'BLSDBL0099' }) },
     { name: 'policy deployment', workflowType: 'deployPolicy', path: () => `/api/v1/tenants/${ids['tenantId']}/policy-deployments`, body: () => ({}) },
+    {
+      name: 'policy rollback', workflowType: 'deployPolicy', path: () => `/api/v1/tenants/${ids['tenantId']}/policy-rollback`,
+      body: () => ({ version: 90 + rollbacks++ }), refusesTheSecond: true,
+    },
+    // The body is read first: it picks the deployment the test retries.
+    {
+      name: 'policy retry', workflowType: 'deployPolicy', path: () => `/api/v1/policy-deployments/${ids[`retried${retries}`]}/retry`,
+      body: () => ((retries += 1), {}), refusesTheSecond: true,
+    },
     { name: 'credential rotation', workflowType: 'rotateCredentials', path: () => `/api/v1/devices/${ids['antwerpDevice']}/credential-rotation`, body: () => ({}) },
     { name: 'SLA push', workflowType: 'applySlaPolicies', path: () => `/api/v1/sites/${ids['lyon']}/sla-policies/push`, body: () => ({}) },
   ];
@@ -102,7 +114,7 @@ describe('double submission of every start route', { timeout: 300_000 }, () => {
       const second = await post(route.path(), body, key);
       assert.equal(first.status, 202, JSON.stringify(first.body));
       assert.deepEqual([second.status, second.body], [first.status, first.body]);
-      assert.equal((await runsSince(route.workflowType, since)).length, 1, 'one run started');
+      assert.equal((await runsStartedSince(client, route.workflowType, since)).length, 1, 'one run started');
     });
 
     it(`${route.name} › sent twice at once with no key (a double click) › starts one run, and no answer is a 5xx`, async () => {
@@ -114,9 +126,14 @@ describe('double submission of every start route', { timeout: 300_000 }, () => {
       // Each starts or joins the run, or is refused as its route refuses a second one: 409, or 400
       // where its name is taken by the first (a campaign's).
       for (const answer of answers) assert.ok([202, 400, 409].includes(answer.status), `${answer.status} ${JSON.stringify(answer.body)}`);
+      if (route.refusesTheSecond) {
+        assert.deepEqual(answers.map((a) => a.status).sort(), [202, 409], JSON.stringify(answers));
+        const [taken, refused] = [answers.find((a) => a.status === 202)!.body, answers.find((a) => a.status === 409)!.body];
+        assert.equal(refused['workflowId'], taken['workflowId'], `the refusal names the run: ${JSON.stringify(refused)}`);
+      }
       const started = answers.filter((a) => a.status === 202 && a.body['started'] !== false);
       assert.ok(started.length <= 1, `${started.length} answers say they started a run: ${JSON.stringify(answers)}`);
-      assert.ok((await runsSince(route.workflowType, since)).length <= 1, 'at most one run started (none when the first pair\'s run was joined)');
+      assert.ok((await runsStartedSince(client, route.workflowType, since)).length <= 1, 'at most one run started (none when the first pair\'s run was joined)');
     });
   }
 });

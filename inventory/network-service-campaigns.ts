@@ -9,8 +9,12 @@ import { notStartedCampaignDeviceStatuses } from '../domain/choices.ts';
 import type { CampaignCandidate, CampaignDeviceStatus, CampaignStatus } from './campaigns.ts';
 import { createTemplateIn, templateInclude, type TemplateFunction, type TemplateRow } from './network-services.ts';
 
-/** Why a campaign cannot be stored (a conflict with the template's versions). */
-export class ServiceCampaignRefused extends Error {}
+/** Why a campaign cannot be stored (a conflict with the template's versions, or a campaign of the same change under way). */
+export class ServiceCampaignRefused extends Error {
+  constructor(message: string, readonly campaignId?: string) {
+    super(message);
+  }
+}
 
 /** The template's functions with `packageId` in function `position`'s place. */
 const withPackage = (row: TemplateRow, position: number, packageId: string): TemplateFunction[] =>
@@ -49,6 +53,14 @@ export interface NewServiceCampaign {
 /** Stores the campaign, its instances and the version its services move to, in one transaction. */
 export async function createServiceCampaign(prisma: PrismaClient, input: NewServiceCampaign) {
   return prisma.$transaction(async (tx) => {
+    // Two launches of one change at once (a double click, a resend without its key) take turns here:
+    // the second finds the first's campaign under way and is refused, rather than changing the same functions again.
+    await tx.$queryRaw`SELECT id FROM network_service WHERE id = ${input.from.id}::uuid FOR UPDATE`;
+    const underWay = await tx.networkServiceCampaign.findFirst({
+      where: { fromTemplateId: input.from.id, position: input.position, packageId: input.packageId, status: { in: ['scheduled', 'running', 'paused'] } },
+      select: { id: true },
+    });
+    if (underWay) throw new ServiceCampaignRefused(`Campaign ${underWay.id} makes this change to ${input.from.name} version ${input.from.version} already: follow it.`, underWay.id);
     const functions = withPackage(input.from, input.position, input.packageId);
     const later = await tx.networkService.findMany({ where: { tenantId: input.tenantId, name: input.from.name, version: { gt: input.from.version } }, include: templateInclude, orderBy: { version: 'asc' } });
     let to = later.find((row) => sameChain(row, functions));

@@ -6,7 +6,8 @@
 import type { Prisma, PrismaClient } from '../prisma/client.ts';
 import type { VnfHostResources } from '../domain/device-models.ts';
 import { chainVlans, freeVlanBase, functionInterfaces } from '../domain/network-service.ts';
-import { flavourShortfall, type HostUse, type VnfFlavour } from '../domain/vnf-catalogue.ts';
+import { flavourShortfall, type VnfFlavour } from '../domain/vnf-catalogue.ts';
+import { lockHost, reservedOn, sameParameters, type TwinInstance } from './vnf-instances.ts';
 
 type Transaction = Prisma.TransactionClient;
 
@@ -59,14 +60,25 @@ export interface NewNetworkService {
   functions: { instanceId: string; name: string; packageId: string; flavour: VnfFlavour; parameters: Record<string, string | number | boolean>; left: string; right: string }[];
 }
 
-/** Stores the service, its VNF instances and their reservations, or answers what the host lacks (and stores nothing). */
-export async function reserveNetworkService(prisma: PrismaClient, host: VnfHostResources, input: NewNetworkService): Promise<{ shortfall?: string }> {
+/**
+ * Stores the service, its VNF instances and their reservations, or answers what the host lacks, or
+ * the service of the same template and functions still being instantiated there (the same request
+ * sent twice at once), and stores nothing.
+ */
+export async function reserveNetworkService(prisma: PrismaClient, host: VnfHostResources, input: NewNetworkService): Promise<{ shortfall?: string; twin?: TwinInstance }> {
   return prisma.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM device WHERE id = ${input.deviceId}::uuid FOR UPDATE`;
-    const sum = await tx.vnfInstance.aggregate({ where: { deviceId: input.deviceId }, _sum: { reservedVcpus: true, reservedMemoryMiB: true, reservedDiskGiB: true } });
-    const reserved: HostUse = { cores: sum._sum.reservedVcpus ?? 0, memoryMiB: sum._sum.reservedMemoryMiB ?? 0, diskGiB: sum._sum.reservedDiskGiB ?? 0 };
+    await lockHost(tx, input.deviceId);
+    const underWay = await tx.networkServiceInstance.findMany({
+      where: { deviceId: input.deviceId, serviceId: input.serviceId, status: 'instantiating' },
+      select: { id: true, name: true, functions: { orderBy: { position: 'asc' }, select: { packageId: true, flavour: true, config: true } } },
+    });
+    const twin = underWay.find((other) => other.functions.length === input.functions.length && other.functions.every((fn, position) => {
+      const asked = input.functions[position]!;
+      return fn.packageId === asked.packageId && fn.flavour === asked.flavour.name && sameParameters(fn.config, asked.parameters);
+    }));
+    if (twin) return { twin: { id: twin.id, name: twin.name } };
     const total = input.functions.reduce((all, fn) => ({ vcpus: all.vcpus + fn.flavour.vcpus, memoryMiB: all.memoryMiB + fn.flavour.memoryMiB, diskGiB: all.diskGiB + fn.flavour.diskGiB }), { vcpus: 0, memoryMiB: 0, diskGiB: 0 });
-    const shortfall = flavourShortfall(host, reserved, total);
+    const shortfall = flavourShortfall(host, await reservedOn(tx, input.deviceId), total);
     if (shortfall) return { shortfall };
     const taken = await tx.networkServiceInstance.findMany({ where: { deviceId: input.deviceId, status: { not: 'terminated' } }, select: { vlanBase: true } });
     const vlanBase = freeVlanBase(taken.map((t) => t.vlanBase));

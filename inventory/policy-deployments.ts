@@ -47,7 +47,12 @@ export interface DeploymentRequest {
   createdBy?: string;
 }
 
-export class DeploymentRefused extends Error {}
+export class DeploymentRefused extends Error {
+  /** `deploymentId`: the deployment under way that this one would repeat. */
+  constructor(message: string, readonly deploymentId?: string) {
+    super(message);
+  }
+}
 
 /**
  * Creates a deployment in one transaction: the intent it deploys (the tenant's now, an earlier
@@ -66,6 +71,9 @@ export async function createDeployment(prisma: PrismaClient, request: Deployment
       if (!earlier || earlier.tenantId !== request.tenantId) throw new DeploymentRefused(`Deployment ${request.retryOf} is not one of the tenant's.`);
       if (earlier.dryRun) throw new DeploymentRefused('A dry run has nothing to retry: deploy instead.');
       if (earlier.sites.length === 0) throw new DeploymentRefused('The deployment has no failed site to retry.');
+      // Its failed sites retried twice at once (a double click) would be deployed twice: one retry at a time.
+      const retrying = await tx.policyDeployment.findFirst({ where: { retryOf: earlier.id, status: { in: ['running', 'paused'] } }, select: { id: true } });
+      if (retrying) throw new DeploymentRefused(`Deployment ${retrying.id} retries these sites already: follow it.`, retrying.id);
       intent = earlier.intent;
       version = earlier.version;
       siteIds = earlier.sites.map((s) => s.siteId);
@@ -90,7 +98,7 @@ export async function createDeployment(prisma: PrismaClient, request: Deployment
       // As stored (JSON, no undefined members), compared member by member: jsonb keeps its own key order.
       const stored: unknown = JSON.parse(JSON.stringify(intent));
       const same = underWay.find((d) => isDeepStrictEqual(d.intent, stored));
-      if (same) throw new DeploymentRefused(`Deployment ${same.id} of the same policy is under way: it is not deployed twice at once.`);
+      if (same) throw new DeploymentRefused(`Deployment ${same.id} of the same policy is under way: it is not deployed twice at once.`, same.id);
     }
     if (request.rollbackTo !== undefined && !request.dryRun) {
       await tx.tenantIntent.upsert({ where: { tenantId: request.tenantId }, create: { tenantId: request.tenantId, document: intent as object }, update: { document: intent as object } });

@@ -1,6 +1,7 @@
 // VNF instances and what they reserve on their uCPE. A host's reservations are the sum over its
 // instances' rows; every reservation (an instance created, a flavour changed) is counted and written
 // under the host device's row lock, so two at once cannot both take the last of its room.
+import { isDeepStrictEqual } from 'node:util';
 import { Prisma, type PrismaClient } from '../prisma/client.ts';
 import { deviceModel, type VnfHostResources } from '../domain/device-models.ts';
 import { flavourShortfall, type HostUse, type VnfFlavour } from '../domain/vnf-catalogue.ts';
@@ -9,7 +10,7 @@ import type { VnfInstanceChange } from '../domain/vnf-lifecycle.ts';
 type Transaction = Prisma.TransactionClient;
 
 /** What the host's instances hold, `except` one (whose flavour is changing). */
-async function reservedOn(tx: Transaction, deviceId: string, except?: string): Promise<HostUse> {
+export async function reservedOn(tx: Transaction, deviceId: string, except?: string): Promise<HostUse> {
   const sum = await tx.vnfInstance.aggregate({
     where: { deviceId, ...(except ? { id: { not: except } } : {}) },
     _sum: { reservedVcpus: true, reservedMemoryMiB: true, reservedDiskGiB: true },
@@ -17,7 +18,7 @@ async function reservedOn(tx: Transaction, deviceId: string, except?: string): P
   return { cores: sum._sum.reservedVcpus ?? 0, memoryMiB: sum._sum.reservedMemoryMiB ?? 0, diskGiB: sum._sum.reservedDiskGiB ?? 0 };
 }
 
-const lockHost = (tx: Transaction, deviceId: string) => tx.$queryRaw`SELECT id FROM device WHERE id = ${deviceId}::uuid FOR UPDATE`;
+export const lockHost = (tx: Transaction, deviceId: string) => tx.$queryRaw`SELECT id FROM device WHERE id = ${deviceId}::uuid FOR UPDATE`;
 
 /** The VNF host of a device's model; undefined for a box that hosts none. */
 export const vnfHostOf = (model: string): VnfHostResources | undefined => deviceModel(model)?.vnfHost;
@@ -38,10 +39,30 @@ export interface NewVnfInstance {
   parameters: Record<string, string | number | boolean>;
 }
 
-/** Creates the instance with its reservation, or answers what the host lacks (and creates nothing). */
-export async function reserveVnfInstance(prisma: PrismaClient, host: VnfHostResources, input: NewVnfInstance): Promise<{ shortfall?: string }> {
+/** An instance already on record that a request would make again, named to the operator. */
+export interface TwinInstance {
+  id: string;
+  name: string;
+}
+
+/** Day-1 values as stored (JSON, no undefined members), compared member by member: jsonb keeps its own key order. */
+export const sameParameters = (stored: unknown, parameters: Record<string, string | number | boolean>) =>
+  isDeepStrictEqual(stored, JSON.parse(JSON.stringify(parameters)));
+
+/**
+ * Creates the instance with its reservation, or answers what the host lacks, or the instance of the
+ * same package, flavour and parameters still being instantiated there (the same request sent twice
+ * at once: a double click, a resend without its key), and creates nothing.
+ */
+export async function reserveVnfInstance(prisma: PrismaClient, host: VnfHostResources, input: NewVnfInstance): Promise<{ shortfall?: string; twin?: TwinInstance }> {
   return prisma.$transaction(async (tx) => {
     await lockHost(tx, input.deviceId);
+    const underWay = await tx.vnfInstance.findMany({
+      where: { deviceId: input.deviceId, packageId: input.packageId, flavour: input.flavour.name, serviceInstanceId: null, status: 'instantiating' },
+      select: { id: true, name: true, config: true },
+    });
+    const twin = underWay.find((other) => sameParameters(other.config, input.parameters));
+    if (twin) return { twin: { id: twin.id, name: twin.name } };
     const shortfall = flavourShortfall(host, await reservedOn(tx, input.deviceId), input.flavour);
     if (shortfall) return { shortfall };
     await tx.vnfInstance.create({

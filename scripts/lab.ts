@@ -246,15 +246,32 @@ export async function startSeededLab(fleet: Pick<LabOptions, 'models' | 'baseAdd
  * Answers the package's id.
  */
 export async function catalogueVsrx(lab: Lab, health: { checkSeconds?: number; timeoutSeconds?: number } = {}): Promise<string> {
-  const image = simulatorVnfImage('vsrx', '22.4R1', 2);
+  return catalogueVnf(lab, { product: 'vsrx', version: '22.4R1', type: 'firewall', ...health });
+}
+
+const labVnfFlavours = {
+  small: { name: 'small', vcpus: 1, memoryMiB: 1024, diskGiB: 4 },
+  medium: { name: 'medium', vcpus: 1, memoryMiB: 2048, diskGiB: 4 },
+};
+
+/**
+ * A VNF image uploaded through the API and its package in the VNF catalogue, as `catalogueVsrx`
+ * makes one, of any product, version and flavours (small by default); `chained` gives it a left and a right interface for a
+ * network service's chain. Answers the package's id.
+ */
+export async function catalogueVnf(lab: Lab, vnf: {
+  product: string; version: string; type: string; flavours?: (keyof typeof labVnfFlavours)[]; chained?: boolean; checkSeconds?: number; timeoutSeconds?: number;
+}): Promise<string> {
+  const image = simulatorVnfImage(vnf.product, vnf.version, 2);
   const uploaded = await fetch(`${lab.apiUrl}/api/v1/vnf-images`, { method: 'POST', headers: { cookie: lab.adminCookie, 'content-type': 'application/octet-stream' }, body: new Uint8Array(image) });
-  if (uploaded.status !== 201) throw new Error(`the vSRX image upload answered ${uploaded.status}: ${await uploaded.text()}`);
+  if (uploaded.status !== 201) throw new Error(`the ${vnf.product} image upload answered ${uploaded.status}: ${await uploaded.text()}`);
   const created = await lab.api<{ id: string }>('POST', '/api/v1/vnf-packages', {
-    vendor: 'Juniper Networks', product: 'vsrx', version: '22.4R1', type: 'firewall', imageSha256: createHash('sha256').update(image).digest('hex'),
-    flavours: [{ name: 'small', vcpus: 1, memoryMiB: 1024, diskGiB: 4 }],
+    vendor: 'Juniper Networks', product: vnf.product, version: vnf.version, type: vnf.type, imageSha256: createHash('sha256').update(image).digest('hex'),
+    flavours: (vnf.flavours ?? ['small']).map((name) => labVnfFlavours[name]),
+    ...(vnf.chained ? { interfaces: [{ name: 'eth2', role: 'left' }, { name: 'eth3', role: 'right' }] } : {}),
     day1: { template: '<configuration><system><host-name>{{hostName}}</host-name></system></configuration>', parameters: [{ name: 'hostName', type: 'string' }] },
-    healthCheck: { oid: '1.3.6.1.2.1.1.3.0', intervalSeconds: health.checkSeconds ?? 5, timeoutSeconds: health.timeoutSeconds ?? 2, failuresBeforeUnhealthy: 1 },
+    healthCheck: { oid: '1.3.6.1.2.1.1.3.0', intervalSeconds: vnf.checkSeconds ?? 5, timeoutSeconds: vnf.timeoutSeconds ?? 2, failuresBeforeUnhealthy: 1 },
   });
-  if (created.status !== 201) throw new Error(`the vSRX package answered ${created.status}: ${JSON.stringify(created.body)}`);
+  if (created.status !== 201) throw new Error(`the ${vnf.product} package answered ${created.status}: ${JSON.stringify(created.body)}`);
   return created.body.id;
 }

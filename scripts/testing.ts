@@ -225,6 +225,23 @@ export async function eventually<T>(what: string, read: () => Promise<T>, holds:
   }
 }
 
+/** The runs of a workflow type Temporal started since `since` (its visibility lags: read until two reads agree). */
+export async function runsStartedSince(client: Client, workflowType: string, since: Date): Promise<string[]> {
+  const read = async () => {
+    const found: string[] = [];
+    for await (const run of client.workflow.list({ query: `WorkflowType = '${workflowType}' AND StartTime >= '${since.toISOString()}'` })) found.push(run.workflowId);
+    return found.sort();
+  };
+  let last = await read();
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await read();
+    if (now.length > 0 && JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  return last;
+}
+
 /**
  * The API listening on a free loopback port, against a test database and a Temporal client, with
  * its own events listener and a rate limit no test reaches; `close` stops all three.

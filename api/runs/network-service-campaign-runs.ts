@@ -2,7 +2,8 @@
 // same product on every active service built from that version. Checked (the function, the
 // package, its fit for each instance, at least one service), stored with its instances and the
 // template version the services move to, then `network-service-campaign/<id>` runs it. Every
-// launch is a new campaign; a ticket sent again gets the campaign it launched.
+// launch is a new campaign; a ticket sent again gets the campaign it launched, and a launch of the
+// change a campaign under way makes (a double click) is refused (409) naming that campaign.
 import { Prisma, type PrismaClient } from '../../prisma/client.ts';
 import { packageChange } from '../../domain/vnf-lifecycle.ts';
 import type { FieldProblem } from '../../domain/vnf-catalogue.ts';
@@ -82,7 +83,7 @@ export async function startNetworkServiceCampaign(deps: RunDependencies, origin:
     concurrency: body.concurrency, failureBudgetPct: body.failureBudgetPct, ticket,
     instances: instances.map((i, index) => ({ vnfInstanceId: i.id, serviceInstanceId: i.serviceInstanceId!, phase: phaseOf[index]!, fromVersion: i.package.version })),
   }).catch((error: unknown) => {
-    if (error instanceof ServiceCampaignRefused) throw problems.conflict(error.message);
+    if (error instanceof ServiceCampaignRefused) throw problems.conflict(error.message, error.campaignId ? { campaignId: error.campaignId, workflowId: networkServiceCampaignWorkflowId(error.campaignId) } : {});
     // Another campaign on this version created the next version at the same moment.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw problems.conflict(`${template.name} has a version ${template.version + 1} already: send the campaign again.`);
     throw error;

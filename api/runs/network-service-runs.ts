@@ -1,7 +1,9 @@
 // A network service on a site's uCPE: the template (its latest version, not superseded), each
 // function's flavour and day-1 parameters and the uCPE's room for the whole chain checked; then the
 // service, its functions' VNF instances and the chain's VLANs stored in one transaction, and
-// `network-service/<id>` started. Anything wrong is refused with every reason and nothing stored.
+// `network-service/<id>` started. Anything wrong is refused with every reason and nothing stored;
+// the same service asked again while the first is being instantiated (a double click) is refused
+// (409) naming the first.
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { VnfHostResources } from '../../domain/device-models.ts';
@@ -106,13 +108,16 @@ export async function startNetworkService(deps: RunDependencies, origin: Origin,
   if (plan.shortfall) throw problems.validation([{ path: 'functions', message: `${plan.device.hostname} has not the room for the chain: ${plan.shortfall}` }]);
   const serviceInstanceId = randomUUID();
   const name = `${plan.template.name}-${serviceInstanceId.replace(/-/g, '').slice(-6)}`;
-  const { shortfall } = await reserveNetworkService(prisma, plan.host, {
+  const { shortfall, twin } = await reserveNetworkService(prisma, plan.host, {
     id: serviceInstanceId, tenantId: plan.tenantId, siteId: plan.siteId, deviceId: plan.device.id, serviceId: plan.template.id, name,
     functions: plan.functions.map((f) => {
       const instanceId = randomUUID();
       return { instanceId, name: vnfNameOnHost(f.product, instanceId), packageId: f.packageId, flavour: f.flavour, parameters: f.parameters, left: f.left, right: f.right };
     }),
   });
+  if (twin) {
+    throw problems.conflict(`${twin.name}, the same network service on ${plan.device.hostname}, is being instantiated: follow it.`, { serviceInstanceId: twin.id, workflowId: networkServiceWorkflowId(twin.id) });
+  }
   // Counted again under the uCPE's lock: another request may have taken the room since the check.
   if (shortfall) throw problems.validation([{ path: 'functions', message: `${plan.device.hostname} has not the room for the chain: ${shortfall}` }]);
 

@@ -66,7 +66,7 @@ async function refusedAsProblem(prisma: PrismaClient, request: PolicyDeploymentR
   try {
     return await createDeployment(prisma, { ...request, ...(createdBy ? { createdBy } : {}) });
   } catch (error) {
-    if (error instanceof DeploymentRefused) throw problems.conflict(error.message);
+    if (error instanceof DeploymentRefused) throw problems.conflict(error.message, error.deploymentId ? { deploymentId: error.deploymentId, workflowId: deployPolicyWorkflowId(error.deploymentId) } : {});
     throw error;
   }
 }

@@ -15,9 +15,9 @@
 // | SLA policies push  | sla-policies/<siteId>           | joined                             |
 // | config rollback, re-apply, adopt | device-configuration/<deviceId> | refused (409): one at a time |
 // | policy deployment  | deployPolicy/<deploymentId>     | cannot be: each deployment is new  |
-// | VNF instance       | vnf/<instanceId>                | cannot be: each instance is new    |
-// | network service    | network-service/<id>            | cannot be: each service is new     |
-// | network-service campaign | network-service-campaign/<campaignId> | cannot be: each launch is new |
+// | VNF instance       | vnf/<instanceId>                | cannot be: each instance is new; the same one asked while it is instantiated is refused (409) |
+// | network service    | network-service/<id>            | cannot be: each service is new; the same one asked while it is instantiated is refused (409) |
+// | network-service campaign | network-service-campaign/<campaignId> | cannot be: each launch is new; the same change while one is under way is refused (409) |
 import type { WorkflowHandle } from '@temporalio/client';
 import { launchCampaign, type CampaignRequest } from './campaign-runs.ts';
 import { startConfigurationRun, type ConfigurationRequest } from './configuration-runs.ts';

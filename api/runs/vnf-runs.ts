@@ -1,7 +1,8 @@
 // A VNF instance on a site's uCPE: checked (package, flavour, day-1 parameters, room on the host),
 // stored with its reservation in one transaction, then `vnf/<instanceId>` started to instantiate and
 // keep it. Room short, a bad parameter, a box that hosts no VNFs: refused with every reason, and
-// nothing stored or started.
+// nothing stored or started. The same instance asked again while the first is being instantiated (a
+// double click) is refused (409) naming the first, so the uCPE is not given the VNF twice.
 import { randomUUID } from 'node:crypto';
 import { day1Values, vnfNameOnHost, type FieldProblem } from '../../domain/vnf-catalogue.ts';
 import { vnfHealingPolicy, type VnfHealingPolicy } from '../../domain/vnf-lifecycle.ts';
@@ -46,9 +47,12 @@ export async function startVnfInstance(deps: RunDependencies, origin: Origin, re
 
   const instanceId = randomUUID();
   const name = vnfNameOnHost(pkg!.product, instanceId);
-  const { shortfall } = await reserveVnfInstance(prisma, host!, {
+  const { shortfall, twin } = await reserveVnfInstance(prisma, host!, {
     id: instanceId, tenantId: site!.tenantId, siteId: site!.id, deviceId: device!.id, packageId: pkg!.id, name, flavour: flavour!, parameters: day1.values,
   });
+  if (twin) {
+    throw problems.conflict(`${twin.name}, the same VNF on ${device!.hostname}, is being instantiated: follow it.`, { vnfInstanceId: twin.id, workflowId: vnfWorkflowId(twin.id) });
+  }
   if (shortfall) throw problems.validation([{ path: 'flavour', message: `${device!.hostname} has not the room for ${flavour!.name}: ${shortfall}` }]);
 
   const workflowId = vnfWorkflowId(instanceId);
