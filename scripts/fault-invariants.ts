@@ -75,7 +75,7 @@ export function journalProblems(journal: JournalEntry[]): string[] {
 }
 
 /** The changes a journal shows confirmed. */
-const confirmedChanges = (journal: JournalEntry[]) => journal.filter((entry) => /^branchline \S+ confirmed$/.test(entry.log ?? '')).length;
+export const confirmedChanges = (journal: JournalEntry[]) => journal.filter((entry) => /^branchline \S+ confirmed$/.test(entry.log ?? '')).length;
 
 async function runStatus(lab: Lab, workflowId: string): Promise<string> {
   try {
