@@ -224,34 +224,50 @@ export interface RunningTemporalServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Temporal's servers (the server, the Web UI's) read `<root>/config/production.yaml`, written here
+ * readable by its owner only (the server's holds the database password), and are ready once their
+ * port answers.
+ */
+async function startConfiguredServer(options: {
+  name: string; binary: string; root: string; config: object; flags?: string[]; logFile: string; host: string; port: number; what: string;
+}): Promise<ManagedProcess> {
+  const configDir = join(options.root, 'config');
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(configDir, 'production.yaml'), JSON.stringify(options.config, null, 2) + '\n', { mode: 0o600 });
+  const child = new ManagedProcess(options.name, options.binary, ['--root', options.root, '--config', 'config', '--env', 'production', ...(options.flags ?? []), 'start'], options.logFile);
+  await waitFor(options.what, () => portIsOpen(options.port, options.host), { timeoutMs: 120_000, child });
+  return child;
+}
+
 /** Starts the server (all four services in one process, as auto-setup does) and waits until its frontend answers. */
 export async function startTemporalClusterServer(options: {
   binaries: TemporalServerBinaries;
   databaseUrl: string;
   host: string;
   ports: TemporalServerPorts;
-  /** Its configuration is written here, readable by its owner only (it holds the database password). */
   root: string;
   logFile: string;
 }): Promise<RunningTemporalServer> {
-  const configDir = join(options.root, 'config');
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
-  const dynamicConfigFile = join(configDir, 'dynamicconfig.yaml');
+  const dynamicConfigFile = join(options.root, 'dynamicconfig.yaml');
+  mkdirSync(options.root, { recursive: true });
   writeFileSync(dynamicConfigFile, JSON.stringify(dynamicConfig, null, 2) + '\n');
-  const config = temporalServerConfig(options.databaseUrl, options.host, options.ports, dynamicConfigFile);
-  writeFileSync(join(configDir, 'production.yaml'), JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
-  // No authorizer: the frontend answers on loopback only, like the development server's (README).
-  const child = new ManagedProcess('temporal', options.binaries.server, ['--root', options.root, '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'], options.logFile);
-  await waitFor('The Temporal server', () => portIsOpen(options.ports.frontend, options.host), { timeoutMs: 120_000, child });
+  const child = await startConfiguredServer({
+    name: 'temporal', binary: options.binaries.server, root: options.root, logFile: options.logFile, host: options.host, port: options.ports.frontend,
+    config: temporalServerConfig(options.databaseUrl, options.host, options.ports, dynamicConfigFile),
+    // No authorizer: the frontend answers on CLUSTER_HOST only, like the development server's on loopback (README).
+    flags: ['--allow-no-auth'],
+    what: 'The Temporal server',
+  });
   return { address: `${options.host}:${options.ports.frontend}`, process: child, stop: () => child.stop(20_000) };
 }
 
 /**
- * Starts the Web UI's server before the cluster's frontend. It has no sign-in here and answers on
- * loopback only, as the development server's Web UI does; docker-compose.yml's signs people in
- * with OIDC (README, The Temporal Web UI and who sees it).
+ * Starts the Web UI's server on the cluster's frontend. It has no sign-in here and answers on
+ * CLUSTER_HOST only, as the development server's Web UI does on loopback; docker-compose.yml's
+ * signs people in with OIDC (README, The Temporal Web UI and who sees it).
  */
-export async function startTemporalUiServer(options: {
+export function startTemporalUiServer(options: {
   binary: string;
   temporalAddress: string;
   host: string;
@@ -260,19 +276,12 @@ export async function startTemporalUiServer(options: {
   root: string;
   logFile: string;
 }): Promise<ManagedProcess> {
-  const configDir = join(options.root, 'config');
-  mkdirSync(configDir, { recursive: true });
-  const config = {
-    temporalGrpcAddress: options.temporalAddress,
-    host: options.host,
-    port: options.port,
-    enableUi: true,
-    defaultNamespace: options.namespace,
-    notifyOnNewVersion: false,
-    auth: { enabled: false },
-  };
-  writeFileSync(join(configDir, 'production.yaml'), JSON.stringify(config, null, 2) + '\n');
-  const child = new ManagedProcess('temporal-ui', options.binary, ['--root', options.root, '--config', 'config', '--env', 'production', 'start'], options.logFile);
-  await waitFor('The Temporal Web UI', () => portIsOpen(options.port, options.host), { timeoutMs: 60_000, child });
-  return child;
+  return startConfiguredServer({
+    name: 'temporal-ui', binary: options.binary, root: options.root, logFile: options.logFile, host: options.host, port: options.port,
+    config: {
+      temporalGrpcAddress: options.temporalAddress, host: options.host, port: options.port, enableUi: true,
+      defaultNamespace: options.namespace, notifyOnNewVersion: false, auth: { enabled: false },
+    },
+    what: 'The Temporal Web UI',
+  });
 }
