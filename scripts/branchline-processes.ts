@@ -19,7 +19,7 @@ export function keptSecretsKey(path: string): string {
 }
 
 /** The simulated fleet of SIMULATOR_DEVICES boxes, phoning home to `phoneHomeUrl`, its state kept under the data directory. */
-export function simulatorProcess(config: Config, options: { phoneHomeUrl: string; controlHost?: string; logs: string; env: NodeJS.ProcessEnv }): ManagedProcess {
+export function simulatorProcess(config: Config, options: { phoneHomeUrl: string; controlHost?: string; vnfBaseAddress?: string; logs: string; env: NodeJS.ProcessEnv }): ManagedProcess {
   return ManagedProcess.node('simulator', 'simulator/main.ts', [
     '--json',
     '--devices', String(config.SIMULATOR_DEVICES),
@@ -29,6 +29,7 @@ export function simulatorProcess(config: Config, options: { phoneHomeUrl: string
     '--netconf-port', String(config.SIMULATOR_NETCONF_PORT),
     '--control-port', String(config.SIMULATOR_CONTROL_PORT),
     '--control-host', options.controlHost ?? '127.0.0.1',
+    ...(options.vnfBaseAddress ? ['--vnf-base-address', options.vnfBaseAddress] : []),
     '--state-file', join(config.dataDir, 'simulator', 'fleet.json'),
     '--phone-home-url', options.phoneHomeUrl,
     '--phone-home-interval-seconds', '5',

@@ -46,8 +46,9 @@ export function clusterPorts(base: number, counts: { workers: number; apis: numb
   };
 }
 
-/** Where the cluster's simulated boxes are, unless SIMULATOR_BASE_ADDRESS says: beside npm start's (127.16.0.1). */
+/** Where the cluster's simulated boxes are, unless SIMULATOR_BASE_ADDRESS says, and their VNFs: beside npm start's (127.16.0.1, 127.18.0.1). */
 const defaultSimulatorBaseAddress = '127.17.0.1';
+const simulatorVnfBaseAddress = '127.19.0.1';
 
 /**
  * One of Branchline's processes, started again when it exits, as a container with `restart:
@@ -217,7 +218,7 @@ async function main() {
     const simulatorUrl = `http://${seenAs(host) === 'localhost' ? '127.0.0.1' : seenAs(host)}:${ports.simulatorControl}`;
     if (config.SIMULATOR_DEVICES > 0) {
       const phoneHomeUrl = `${frontUrl}/api/v1/ztp/phone-home`;
-      supervised.push(new Supervised('simulator', () => simulatorProcess(config, { phoneHomeUrl, controlHost: host, logs, env: serviceEnv }), events));
+      supervised.push(new Supervised('simulator', () => simulatorProcess(config, { phoneHomeUrl, controlHost: host, vnfBaseAddress: simulatorVnfBaseAddress, logs, env: serviceEnv }), events));
     }
     front = await startTcpProxy(ports.apis.map((port) => ({ host, port })), { host: config.HOST, port: ports.front });
 
