@@ -73,6 +73,17 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: optionalText.pipe(z.url().optional()),
   TEMPORAL_CLI_PATH: optionalText,
+  /** `npm run cluster`: the first of the fifty ports its processes listen on (README, Running the production topology). */
+  CLUSTER_PORT_BASE: port.max(65485).default(7300),
+  /** `npm run cluster`: the address its servers and processes listen on (the UI and API's front listens on HOST). */
+  CLUSTER_HOST: z.string().min(1).default('127.0.0.1'),
+  CLUSTER_WORKERS: z.coerce.number().int().min(1).max(9).default(3),
+  CLUSTER_APIS: z.coerce.number().int().min(1).max(9).default(2),
+  /** A Temporal server and its temporal-sql-tool for `npm run cluster`, instead of building them. */
+  TEMPORAL_SERVER_BINARY: optionalText,
+  TEMPORAL_SQL_TOOL: optionalText,
+  /** The Temporal Web UI's server (temporalio/ui-server) for `npm run cluster`, instead of building it. */
+  TEMPORAL_UI_SERVER_BINARY: optionalText,
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   OIDC_ISSUER_URL: optionalText.pipe(z.url().optional()),
   TEMPORAL_OAUTH_CLIENT_ID: optionalText,

@@ -36,10 +36,10 @@ if (!dependenciesAreCurrent()) {
   }
 }
 
-// `start` and `test` are scripts/<command>.ts; `run <file.ts>` serves every other script the
+// `start`, `cluster` and `test` are scripts/<command>.ts; `run <file.ts>` serves every other script the
 // README names (the worker, the API, the benchmarks…), so each works on a fresh clone too.
 const [script, scriptArgs] = command === 'run' ? [join(root, args[0] ?? ''), args.slice(1)] : [join(root, 'scripts', `${command}.ts`), args];
-if (!script.endsWith('.ts') || !existsSync(script)) fail(`unknown command "${[command, ...args].join(' ')}"; expected start, test or run <file.ts>.`);
+if (!script.endsWith('.ts') || !existsSync(script)) fail(`unknown command "${[command, ...args].join(' ')}"; expected start, cluster, test or run <file.ts>.`);
 
 // Generated code (the Prisma client, the built UI) must exist before any TypeScript imports it.
 const prepared = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'prepare.ts')], { cwd: root, stdio: 'inherit' });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { temporalServerVersion, temporalUiVersion } from './temporal-cluster.ts';
 
 const root = join(import.meta.dirname, '..');
 const exampleEnv = join(root, 'docker-compose.env.example');
@@ -13,6 +14,8 @@ const hasTools = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).s
   && spawnSync('python3', ['-c', 'import yaml'], { stdio: 'ignore' }).status === 0;
 
 interface Service {
+  image?: string;
+  deploy?: { replicas?: number };
   environment?: Record<string, string | number | null>;
   ports?: (string | { published: number; target: number; host_ip?: string })[];
 }
@@ -69,5 +72,12 @@ describe('docker-compose.yml', { skip: hasTools ? false : 'docker-compose (with 
       assert.equal(environment['TEMPORAL_OAUTH_CLIENT_ID'], 'branchline', name);
       assert.equal(environment['TEMPORAL_UI_URL'], 'http://localhost:8233', name);
     }
+  });
+
+  it('runs the Temporal server and Web UI that npm run cluster runs, and as many workers', () => {
+    const services = render();
+    assert.equal(services['temporal']!.image, `temporalio/auto-setup:${temporalServerVersion}`);
+    assert.equal(services['temporal-ui']!.image, `temporalio/ui:${temporalUiVersion}`);
+    assert.equal(services['worker']!.deploy?.replicas, 3);
   });
 });

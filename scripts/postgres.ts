@@ -11,6 +11,8 @@ import { ManagedProcess, StartupError, sleep, waitFor } from './processes.ts';
 export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
+  /** The address it listens on: 127.0.0.1 unless said. */
+  host?: string;
   database: string;
   logFile: string;
   /** Throwaway clusters (tests) trade durability for speed. */
@@ -172,8 +174,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, sa
   }
   await stopLeftover(clusterDir, say);
 
+  const host = options.host ?? '127.0.0.1';
   const settings = [
-    'listen_addresses=127.0.0.1',
+    `listen_addresses=${host}`,
     `port=${options.port}`,
     'unix_socket_directories=',
     'max_connections=200',
@@ -182,7 +185,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, sa
   const server = new ManagedProcess('postgres', postgres, ['-D', clusterDir, ...settings.flatMap((s) => ['-c', s])], options.logFile, {
     ...(owner ?? {}),
   });
-  const adminUrl = `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
+  const adminUrl = `postgresql://${user}:${encodeURIComponent(password)}@${host}:${options.port}/postgres`;
   await waitFor('PostgreSQL', () => canConnect(adminUrl), { timeoutMs: 60_000, child: server });
 
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -194,7 +197,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, sa
     await admin.end();
   }
   return {
-    url: `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${options.database}`,
+    url: `postgresql://${user}:${encodeURIComponent(password)}@${host}:${options.port}/${options.database}`,
     // SIGINT is PostgreSQL's "fast" shutdown: sessions end, data is kept.
     stop: () => server.stop(15_000, 'SIGINT'),
   };

@@ -26,8 +26,8 @@ export function portIsOpen(port: number, host = '127.0.0.1', timeoutMs = 500): P
 }
 
 /** Fails with a sentence naming the setting to change when a port we need is taken. */
-export async function assertPortFree(port: number, what: string, setting: string): Promise<void> {
-  if (await portIsOpen(port)) {
+export async function assertPortFree(port: number, what: string, setting: string, host = '127.0.0.1'): Promise<void> {
+  if (await portIsOpen(port, host)) {
     throw new StartupError(`Port ${port}, needed for ${what}, is already in use. Stop whatever listens there (\`ss -ltnp | grep :${port}\` shows it), or set ${setting} to another port.`);
   }
 }

@@ -2,48 +2,15 @@
 // behind, a second start comes back with the same data, and DATABASE_URL is honoured.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { relocatedClusterDirectory } from './postgres.ts';
 import { freePort } from './processes.ts';
-import { createTestDatabase, eventually, type TestDatabase } from './testing.ts';
+import { alive, createTestDatabase, descendants, eventually, signInAsPrinted, type TestDatabase } from './testing.ts';
 
 const root = join(import.meta.dirname, '..');
-
-/** Every process below `pid`, read from /proc. */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(parent, [...(parents.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const found: number[] = [];
-  const visit = (p: number) => {
-    for (const child of parents.get(p) ?? []) {
-      found.push(child);
-      visit(child);
-    }
-  };
-  visit(pid);
-  return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Started {
   child: ChildProcess;
@@ -106,26 +73,8 @@ async function ctrlC(started: Started): Promise<number | null> {
   return exited;
 }
 
-type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
-
 /** Signs in with the credentials npm start printed (the SP admin it created on the first start). */
-async function signIn(started: Started): Promise<Api> {
-  const [, email, password] = /sign in as (\S+), password (\S+)/.exec(started.output()) ?? [];
-  assert.ok(email && password, 'npm start prints how to sign in');
-  const base = `http://127.0.0.1:${started.ports.api}/api/v1`;
-  const signedIn = await fetch(`${base}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  assert.equal(signedIn.status, 201);
-  const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
-  return async <T,>(method: string, path: string, body?: unknown) => {
-    const file = body instanceof Buffer;
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { cookie, ...(body === undefined ? {} : { 'content-type': file ? 'application/octet-stream' : 'application/json' }) },
-      body: file ? new Uint8Array(body) : body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
-}
+const signIn = (started: Started) => signInAsPrinted(started.output(), `http://127.0.0.1:${started.ports.api}`);
 
 async function siteIds(started: Started): Promise<string[]> {
   const api = await signIn(started);

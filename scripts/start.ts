@@ -1,26 +1,13 @@
 // `npm start`: the whole product on one machine — Temporal (with its Web UI), PostgreSQL, the
 // worker, and the API serving the UI — with data kept under the data directory between runs.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { readPasswordFile } from '../api/access/administrator.ts';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../runtime/config.ts';
-import { bringUpDemo, demoMarker } from './demo.ts';
+import { bringUpDemoOnFirstStart, keptSecretsKey, metricsUrl, signInLine, simulatorProcess } from './branchline-processes.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { answersOk, assertPortFree, ManagedProcess, StartupError, waitFor } from './processes.ts';
 import { temporalAccess } from '../runtime/temporal-access.ts';
 
 const say = (line: string) => console.log(`branchline: ${line}`);
-
-/** The deployment's SECRETS_KEY when none is set: generated once, then kept under the data directory like the admin password. */
-function keptSecretsKey(path: string): string {
-  const kept = readPasswordFile(path);
-  if (kept) return kept;
-  const key = randomBytes(32).toString('hex');
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, key + '\n', { mode: 0o600 });
-  return key;
-}
 
 async function main() {
   const started = Date.now();
@@ -63,22 +50,7 @@ async function main() {
   const children = [ManagedProcess.node('worker', 'scripts/worker.ts', [], logs, env), ManagedProcess.node('api', 'api/server.ts', [], logs, env)];
   const simulatorUrl = `http://127.0.0.1:${config.SIMULATOR_CONTROL_PORT}`;
   if (config.SIMULATOR_DEVICES > 0) {
-    children.push(ManagedProcess.node('simulator', 'simulator/main.ts', [
-      '--json',
-      '--devices', String(config.SIMULATOR_DEVICES),
-      '--base-address', config.SIMULATOR_BASE_ADDRESS,
-      '--models', config.SIMULATOR_MODELS,
-      '--snmp-port', String(config.SIMULATOR_SNMP_PORT),
-      '--netconf-port', String(config.SIMULATOR_NETCONF_PORT),
-      '--control-port', String(config.SIMULATOR_CONTROL_PORT),
-      '--state-file', join(config.dataDir, 'simulator', 'fleet.json'),
-      '--phone-home-url', `http://127.0.0.1:${config.PORT}/api/v1/ztp/phone-home`,
-      '--phone-home-interval-seconds', '5',
-      // The lab's boxes take the fleet's management credentials, as an SP's staging would set them.
-      '--username', config.DEVICE_USERNAME,
-      '--password', config.DEVICE_PASSWORD,
-      '--community', config.DEVICE_SNMP_COMMUNITY,
-    ], logs, env));
+    children.push(simulatorProcess(config, { phoneHomeUrl: `http://127.0.0.1:${config.PORT}/api/v1/ztp/phone-home`, logs, env }));
   }
 
   let stopping = false;
@@ -106,35 +78,18 @@ async function main() {
     await waitFor('The simulator', () => answersOk(`${simulatorUrl}/devices`), { timeoutMs: 120_000, child: children[2] });
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const metricsHost = config.METRICS_HOST === '0.0.0.0' || config.METRICS_HOST === '::' ? 'localhost' : config.METRICS_HOST.includes(':') ? `[${config.METRICS_HOST}]` : config.METRICS_HOST;
-  const metricsUrl = (port: number) => `http://${metricsHost}:${port}/metrics`;
-  const generated = readPasswordFile(config.adminPasswordFile);
-  const signIn = config.ADMIN_PASSWORD
-    ? `${config.ADMIN_EMAIL} with ADMIN_PASSWORD`
-    : generated ? `${config.ADMIN_EMAIL}, password ${generated} (kept in ${config.adminPasswordFile})` : 'an account you created';
   console.log(`
   Branchline is running (ready in ${seconds} s). Open:
 
-    UI                ${config.publicUrl}/   sign in as ${signIn}
+    UI                ${config.publicUrl}/   sign in as ${signInLine(config)}
     API docs          ${config.publicUrl}/api/docs
     Temporal Web UI   ${config.temporalUiUrl}/
-    Metrics           ${metricsUrl(metricsPorts.api)} (API), ${metricsUrl(metricsPorts.worker)} (worker), for Prometheus
+    Metrics           ${metricsUrl(config, metricsPorts.api)} (API), ${metricsUrl(config, metricsPorts.worker)} (worker), for Prometheus
 ${config.SIMULATOR_DEVICES > 0 ? `    Simulated fleet   ${config.SIMULATOR_DEVICES} devices from ${config.SIMULATOR_BASE_ADDRESS}; control API ${simulatorUrl}/devices\n` : ''}
   Logs are in ${logs}. Press Ctrl-C to stop; your data stays in ${config.dataDir}.
 `);
 
-  // The first start brings the demo network up (a start stopped half-way resumes it).
-  const marker = join(config.dataDir, 'demo-pending');
-  if (platform.seeded && config.SIMULATOR_DEVICES > 0 && config.DEMO_NETWORK) demoMarker.set(marker);
-  const password = config.ADMIN_PASSWORD ?? generated;
-  if (demoMarker.pending(marker) && password) {
-    say('bringing the demo network up: its hubs, then four branches, through the real onboarding');
-    bringUpDemo({ apiUrl: `http://127.0.0.1:${config.PORT}`, simulatorUrl, email: config.ADMIN_EMAIL, password, say })
-      .catch((error: unknown) => say(`the demo network could not be brought up: ${(error as Error).message}`))
-      .finally(() => {
-        if (!stopping) demoMarker.clear(marker);
-      });
-  }
+  bringUpDemoOnFirstStart(config, { seeded: platform.seeded, apiUrl: `http://127.0.0.1:${config.PORT}`, simulatorUrl, say, stopping: () => stopping });
 }
 
 main().catch((error: unknown) => {

@@ -12,7 +12,7 @@ const temporalGoModule = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
 export type TemporalCli = { kind: 'binary'; path: string; source: string } | { kind: 'sdk-download' };
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return statSync(path).isFile();
@@ -34,7 +34,7 @@ function findFile(directory: string, name: string): string | undefined {
   return undefined;
 }
 
-function onPath(name: string): string | undefined {
+export function onPath(name: string): string | undefined {
   for (const directory of (process.env['PATH'] ?? '').split(delimiter)) {
     const candidate = join(directory, name);
     if (directory && isExecutable(candidate)) return candidate;

@@ -4,6 +4,8 @@
 // `npm test -- --only unit,workflow` runs some suites; `--files onboard` only the files whose path has that text.
 // The fault suite (`*.faults.test.ts`: workers killed, connections cut, Temporal and PostgreSQL
 // restarted) takes longer than npm test's budget allows: it runs with `--only faults` (npm run test:faults).
+// So does the cluster suite (`*.cluster.test.ts`: the production topology, `npm run cluster`, brought
+// up from nothing), with `--only cluster` (npm run test:cluster).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -24,11 +26,13 @@ const root = join(import.meta.dirname, '..');
 /** The key the tests' workers derive IKE pre-shared keys from: one per run. */
 const testSecretsKey = process.env['SECRETS_KEY'] || randomBytes(32).toString('hex');
 const say = (line: string) => console.log(`\n▶ ${line}`);
-const suites = ['typecheck', 'lint', 'unit', 'workflow', 'integration', 'e2e', 'faults'] as const;
+const suites = ['typecheck', 'lint', 'unit', 'workflow', 'integration', 'e2e', 'faults', 'cluster'] as const;
+/** Suites `npm test` leaves out unless named: they take longer than its budget allows. */
+const onlyWhenNamed: readonly Suite[] = ['faults', 'cluster'];
 type Suite = (typeof suites)[number];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, files: { type: 'string' } } });
-const selected = new Set<Suite>(values.only ? (values.only.split(',') as Suite[]) : suites.filter((suite) => suite !== 'faults'));
+const selected = new Set<Suite>(values.only ? (values.only.split(',') as Suite[]) : suites.filter((suite) => !onlyWhenNamed.includes(suite)));
 for (const suite of selected) if (!suites.includes(suite)) throw new Error(`unknown suite ${suite}; suites are ${suites.join(', ')}`);
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -68,11 +72,12 @@ async function check(name: string, command: string, args: string[]) {
   }
 }
 
-const testFileKinds: Record<'unit' | 'workflow' | 'integration' | 'faults', (file: string) => boolean> = {
-  unit: (file) => file.endsWith('.test.ts') && !['.workflow.test.ts', '.integration.test.ts', '.faults.test.ts'].some((suffix) => file.endsWith(suffix)),
+const testFileKinds: Record<'unit' | 'workflow' | 'integration' | 'faults' | 'cluster', (file: string) => boolean> = {
+  unit: (file) => file.endsWith('.test.ts') && !['.workflow.test.ts', '.integration.test.ts', '.faults.test.ts', '.cluster.test.ts'].some((suffix) => file.endsWith(suffix)),
   workflow: (file) => file.endsWith('.workflow.test.ts'),
   integration: (file) => file.endsWith('.integration.test.ts'),
   faults: (file) => file.endsWith('.faults.test.ts'),
+  cluster: (file) => file.endsWith('.cluster.test.ts'),
 };
 
 function testFiles(kind: keyof typeof testFileKinds): string[] {
@@ -104,7 +109,7 @@ async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEn
   const files = testFiles(kind);
   const inLanes = kind === 'integration' && namespaces.length > 1;
   say(`${kind} tests (${files.length} files${inLanes ? `, ${namespaces.length} at a time` : ''})`);
-  const oneByOne = kind === 'integration' || kind === 'faults';
+  const oneByOne = kind === 'integration' || kind === 'faults' || kind === 'cluster';
   const batches = oneByOne ? files.map((file) => [file]) : files.length ? [files] : [];
   const runBatch = async (batch: string[], index: number, laneEnv: NodeJS.ProcessEnv, output?: string[]) => {
     const tap = join(scratch, `${kind}-${index}.tap`);
@@ -113,7 +118,7 @@ async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEn
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=tap', `--test-reporter-destination=${tap}`,
       ...batch,
-    ], laneEnv, kind === 'faults' ? 40 : kind === 'integration' ? 10 : 20, output);
+    ], laneEnv, kind === 'faults' || kind === 'cluster' ? 40 : kind === 'integration' ? 10 : 20, output);
     const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
     const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     totals.passed += count('pass');
@@ -259,7 +264,7 @@ async function main() {
       SECRETS_KEY: testSecretsKey,
     };
     const namespaces = platform && selected.has('integration') ? await integrationNamespaces(platform.temporalAddress) : [];
-    for (const kind of ['unit', 'workflow', 'integration', 'faults'] as const) {
+    for (const kind of ['unit', 'workflow', 'integration', 'faults', 'cluster'] as const) {
       if (selected.has(kind)) await nodeTests(kind, env, scratch, namespaces);
     }
     if (selected.has('e2e') && platform) await endToEnd(platform, scratch);

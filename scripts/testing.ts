@@ -2,7 +2,7 @@
 // throwaway databases and workers on top of them.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -265,5 +265,59 @@ export async function listenTestApi(
       await new Promise((resolve) => server.close(resolve));
       await events.close();
     },
+  };
+}
+
+/** Every process below `pid`, read from /proc. */
+export function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(parent, [...(parents.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const found: number[] = [];
+  const visit = (p: number) => {
+    for (const child of parents.get(p) ?? []) {
+      found.push(child);
+      visit(child);
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
+
+/** Signs in at `baseUrl` with the credentials `npm start` or `npm run cluster` printed (the SP admin made on the first start). */
+export async function signInAsPrinted(output: string, baseUrl: string): Promise<Api> {
+  const [, email, password] = /sign in as (\S+), password (\S+)/.exec(output) ?? [];
+  assert.ok(email && password, 'the start-up prints how to sign in');
+  const base = `${baseUrl}/api/v1`;
+  const signedIn = await fetch(`${base}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  assert.equal(signedIn.status, 201);
+  const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+  return async <T,>(method: string, path: string, body?: unknown) => {
+    const file = body instanceof Buffer;
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { cookie, ...(body === undefined ? {} : { 'content-type': file ? 'application/octet-stream' : 'application/json' }) },
+      body: file ? new Uint8Array(body) : body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as T };
   };
 }

@@ -22,6 +22,8 @@ export interface FleetOptions {
   netconfPort: number;
   /** 0: any free port. */
   controlPort: number;
+  /** The control API's address: 127.0.0.1 unless said. */
+  controlHost?: string;
   models: string[];
   /** The first device's serial number (1: BLS0000001), so two fleets side by side have serials of their own. */
   firstSerial?: number;
@@ -292,10 +294,10 @@ export class Fleet {
     }));
 
     this.control = await new Promise<Server>((resolve, reject) => {
-      const server = app.listen(this.options.controlPort, '127.0.0.1', () => resolve(server));
+      const server = app.listen(this.options.controlPort, this.options.controlHost ?? '127.0.0.1', () => resolve(server));
       server.once('error', reject);
     });
-    this.controlUrl = `http://127.0.0.1:${(this.control.address() as AddressInfo).port}`;
+    this.controlUrl = `http://${this.options.controlHost ?? '127.0.0.1'}:${(this.control.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
