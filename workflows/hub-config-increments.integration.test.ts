@@ -5,7 +5,6 @@
 // takes the device as in sync, then finds a change made by hand, and only that change.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { diffConfigs } from '../domain/config-diff.ts';
 import { junosRenderer } from '../domain/render/junos.ts';
@@ -13,10 +12,9 @@ import type { TunnelConfig, WanLinkConfig } from '../domain/render/device-config
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { targetOf } from '../inventory/devices.ts';
-import { seedDemo } from '../prisma/seed.ts';
 import { ensureDriftSchedule } from '../scripts/drift-schedule.ts';
-import { startLab, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, eventually, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { startSeededLab, type Lab } from '../scripts/lab.ts';
+import { eventually, type TestDatabase } from '../scripts/testing.ts';
 import { asJunosKeepsIt } from '../activities/devices/drivers/junos.ts';
 import { elementChildren, parseXml, serialize } from '../activities/devices/netconf/xml.ts';
 import type { adoptConfiguration } from './adopt-configuration.ts';
@@ -58,14 +56,8 @@ describe('a grown hub commits tunnel changes as increments', { timeout: 240_000 
   }
 
   before(async () => {
-    database = await createTestDatabase();
-    await seedDemo(database.prisma);
+    ({ database, lab } = await startSeededLab({ models: ['SRX-SIM-4600'], baseAddress: '127.180.0.1', snmpPort: 39161, netconfPort: 39830, phoneHome: false }));
     const tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
-    const { temporalAddress, namespace } = testServices();
-    lab = await startLab({
-      databaseUrl: database.url, temporalAddress, namespace, models: ['SRX-SIM-4600'], baseAddress: '127.180.0.1', snmpPort: 39161, netconfPort: 39830,
-      worker: 'in-process', phoneHome: false, logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
-    });
     await lab.importFleet(tenantId, () => ({ timezone: 'UTC', tags: [] }));
     const device = await database.prisma.device.findFirstOrThrow({ where: { serial: box().serial } });
     deviceId = device.id;
