@@ -122,15 +122,23 @@ function rootOf(xml: string): ConfigNode {
   return parseElements(xml).find((node) => node.name === 'configuration') ?? { name: 'configuration', children: [], text: '' };
 }
 
+/** A change as an increment records it: its scope, and the device's reading of that scope after it. */
+export interface ScopedChange {
+  scope: string;
+  read: string;
+}
+
 /**
- * `base` with what `scope` selects made what `read` (the device's reading of that scope after the
- * change) says. Throws AmbiguousScopeError when the scope goes down a list not keyed by name.
+ * `base` with each change applied in turn: what its scope selects made what its reading says.
+ * Throws AmbiguousScopeError when a scope goes down a list not keyed by name.
  */
-export function applyScopedChange(base: string, scope: string, read: string): string {
+export function applyScopedChanges(base: string, changes: ScopedChange[]): string {
   const root = rootOf(base);
-  patch(root.children, rootOf(scope).children.map(scopeFrom), rootOf(read).children);
+  for (const change of changes) patch(root.children, rootOf(change.scope).children.map(scopeFrom), rootOf(change.read).children);
   return serializeNode({ ...root, text: '' });
 }
+
+export const applyScopedChange = (base: string, scope: string, read: string) => applyScopedChanges(base, [{ scope, read }]);
 
 /** Whether `read`, a reading of `scope`, can rebuild a configuration: no path statement in it twice under one parent. */
 export function rebuildsUnambiguously(scope: string, read: string): boolean {

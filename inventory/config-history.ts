@@ -4,7 +4,7 @@
 // one before it (a hub's tunnel change: what the merge touched, as the device read it back), with
 // a whole version at least every `incrementsPerWhole` versions; its content is rebuilt on reading.
 import { createHash } from 'node:crypto';
-import { applyScopedChange } from '../domain/config-delta.ts';
+import { applyScopedChanges } from '../domain/config-delta.ts';
 import type { PrismaClient } from '../prisma/client.ts';
 
 /**
@@ -26,7 +26,7 @@ export async function configurationContent(prisma: PrismaClient, deviceId: strin
     where: { deviceId, version: { gt: whole.version, lte: version } }, orderBy: { version: 'asc' }, select: { changeScope: true, changedContent: true },
   });
   if (increments.length !== version - whole.version) return null;
-  return increments.reduce((content, increment) => applyScopedChange(content, increment.changeScope!, increment.changedContent!), whole.content!);
+  return applyScopedChanges(whole.content!, increments.map((increment) => ({ scope: increment.changeScope!, read: increment.changedContent! })));
 }
 
 /** A version with its content, and its sha256 (an increment's computed from the content rebuilt). */
