@@ -18,18 +18,23 @@ const unescapeXml = (text: string) => text.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/
  * API and the UI as much as the device activities. Attributes, comments and declarations do not
  * count, as they never did in a diff.
  */
-const token = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>|<!(?:[^>"']|"[^"]*"|'[^']*')*>|<(\/?)([^\s/>]+)(?:[^>"']|"[^"]*"|'[^']*')*?(\/?)>|([^<]+)/g;
+const token = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>|<!(?:[^>"']|"[^"]*"|'[^']*')*>|<(\/?)([^\s/>]+)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>|([^<]+)/g;
 
-interface Node {
+/** An element of a configuration: its name without prefix, its elements, its own text, and an edit's NETCONF operation on it. */
+export interface ConfigNode {
   name: string;
-  children: Node[];
+  children: ConfigNode[];
   text: string;
+  operation?: string;
 }
 
-function parseElements(xml: string): Node[] {
-  const root: Node = { name: '', children: [], text: '' };
-  const open: Node[] = [root];
-  for (const [, cdata, closing, tag, selfClosing, text] of xml.matchAll(token)) {
+const operationAttribute = /(?:^|\s)(?:[\w.-]+:)?operation\s*=\s*["']([^"']*)["']/;
+
+/** The elements of machine-written configuration XML (one or several roots), as a tree. */
+export function parseElements(xml: string): ConfigNode[] {
+  const root: ConfigNode = { name: '', children: [], text: '' };
+  const open: ConfigNode[] = [root];
+  for (const [, cdata, closing, tag, attributes, selfClosing, text] of xml.matchAll(token)) {
     const current = open.at(-1)!;
     if (tag === undefined) {
       if (cdata !== undefined) current.text += cdata;
@@ -41,7 +46,8 @@ function parseElements(xml: string): Node[] {
       if (open.length > 1) open.pop();
       continue;
     }
-    const element: Node = { name, children: [], text: '' };
+    const operation = attributes && operationAttribute.exec(attributes)?.[1];
+    const element: ConfigNode = { name, children: [], text: '', ...(operation ? { operation } : {}) };
     current.children.push(element);
     if (!selfClosing) open.push(element);
   }
@@ -49,13 +55,13 @@ function parseElements(xml: string): Node[] {
 }
 
 /** A leaf's text as xmldom's textContent had it: its own text and its descendants'. */
-const textOf = (node: Node): string => node.text + node.children.map(textOf).join('');
+export const textOf = (node: ConfigNode): string => node.text + node.children.map(textOf).join('');
 
 /** One line per element: `<name>` opening containers, `<leaf>text</leaf>` for leaves, indented. */
 export function configLines(xml: string): string[] {
   if (!xml.trim()) return [];
   const lines: string[] = [];
-  const walk = (element: Node, depth: number) => {
+  const walk = (element: ConfigNode, depth: number) => {
     const indent = '  '.repeat(depth);
     const name = element.name;
     if (element.children.length === 0) {

@@ -1,7 +1,42 @@
 // A device's configuration history: every configuration Branchline committed (or adopted) is a
 // version, numbered from 1, with its content (secrets named, never shown), its sha256, why it was
-// made (its source) and which run made it.
+// made (its source) and which run made it. A version is stored whole, or as an increment over the
+// one before it (a hub's tunnel change: what the merge touched, as the device read it back), with
+// a whole version at least every `incrementsPerWhole` versions; its content is rebuilt on reading.
+import { createHash } from 'node:crypto';
+import { applyScopedChanges } from '../domain/config-delta.ts';
 import type { PrismaClient } from '../prisma/client.ts';
+
+/**
+ * Increments in a row at most: rebuilding a version applies no more than this many to the whole
+ * version before it, and a hub's configuration is read whole once per this many commits.
+ */
+export const incrementsPerWhole = 50;
+
+export const configurationSha256 = (content: string) => createHash('sha256').update(content).digest('hex');
+
+/** The content of a version, whole or rebuilt from the whole version before it; null when the device has no such version. */
+export async function configurationContent(prisma: PrismaClient, deviceId: string, version: number): Promise<string | null> {
+  const whole = await prisma.configVersion.findFirst({
+    where: { deviceId, version: { lte: version }, content: { not: null } }, orderBy: { version: 'desc' }, select: { version: true, content: true },
+  });
+  if (!whole) return null;
+  if (whole.version === version) return whole.content;
+  const increments = await prisma.configVersion.findMany({
+    where: { deviceId, version: { gt: whole.version, lte: version } }, orderBy: { version: 'asc' }, select: { changeScope: true, changedContent: true },
+  });
+  if (increments.length !== version - whole.version) return null;
+  return applyScopedChanges(whole.content!, increments.map((increment) => ({ scope: increment.changeScope!, read: increment.changedContent! })));
+}
+
+/** A version with its content, and its sha256 (an increment's computed from the content rebuilt). */
+export async function configVersionWithContent(prisma: PrismaClient, deviceId: string, version: number) {
+  const found = await configVersion(prisma, deviceId, version);
+  if (!found) return null;
+  const content = found.content ?? await configurationContent(prisma, deviceId, version);
+  if (content === null) return null;
+  return { ...found, content, sha256: found.sha256 ?? configurationSha256(content) };
+}
 
 /** A version as lists show it: everything but its content. */
 export const versionSummary = {

@@ -7,6 +7,7 @@ import { Prisma, type PrismaClient } from '../prisma/client.ts';
 import { admissionAlarmTypes, alarmTypes } from '../domain/alarm-types.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { devicePolicies, wanLinkChecks, type RemovedTunnel, type RmaPlan } from '../domain/site-plan.ts';
+import { configurationContent } from './config-history.ts';
 import { clearAlarms, raiseAlarm } from './alarms.ts';
 import { deviceInclude, plannedDevice, targetOf, type DeviceSummary } from './devices.ts';
 import { farEnds } from './far-ends.ts';
@@ -66,8 +67,10 @@ export async function openRma(prisma: PrismaClient, input: { rmaId: string; devi
 }
 
 /** The last configuration on record for the device: what the replacement receives. */
-export function lastConfiguration(prisma: PrismaClient, deviceId: string): Promise<{ version: number; content: string } | null> {
-  return prisma.configVersion.findFirst({ where: { deviceId }, orderBy: { version: 'desc' }, select: { version: true, content: true } });
+export async function lastConfiguration(prisma: PrismaClient, deviceId: string): Promise<{ version: number; content: string } | null> {
+  const latest = await prisma.configVersion.findFirst({ where: { deviceId }, orderBy: { version: 'desc' }, select: { version: true } });
+  const content = latest && await configurationContent(prisma, deviceId, latest.version);
+  return latest && content !== null ? { version: latest.version, content } : null;
 }
 
 export interface RmaGrant {

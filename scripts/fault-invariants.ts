@@ -12,6 +12,7 @@ import { diffConfigs } from '../domain/config-diff.ts';
 import { deviceLeaseWorkflowId, leaseStateQuery } from '../workflows/device-lease.messages.ts';
 import type { JournalEntry } from '../simulator/config-store.ts';
 import type { Lab } from './lab.ts';
+import { configurationContent } from '../inventory/config-history.ts';
 
 /** Temporal's status of a run, as its run summary spells it. */
 const summaryStatus: Record<string, string> = {
@@ -139,7 +140,7 @@ async function assertDeviceSettled(lab: Lab, serial: string, expected: DeviceExp
   const latest = device?.configVersions[0];
   if (device && latest) {
     const running = await createDeviceSecrets(lab.prisma, lab.secretsKey).conceal(device.id, asJunosKeepsIt(serialize(box.store.running)));
-    assert.equal(diffConfigs(latest.content, running), '', `${serial} runs what version ${latest.version} on record says`);
+    assert.equal(diffConfigs(await configurationContent(lab.prisma, device.id, latest.version) ?? '', running), '', `${serial} runs what version ${latest.version} on record says`);
   }
 
   try {

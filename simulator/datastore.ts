@@ -220,6 +220,31 @@ function isContentMatch(element: Element): boolean {
   return isLeaf(element) && (element.textContent ?? '').trim() !== '';
 }
 
+/**
+ * The selection nodes that may select a data element, in their order: those of its name, and of
+ * those, where one matches a `name` by content, only the ones naming the element's own. A filter
+ * naming a hundred list entries (a hub's tunnels changed at once) then costs a lookup per entry of
+ * the list, not a hundred tries, as a real box finds a list entry by its key.
+ */
+function selectorsByName(selectors: Element[]): (data: Element) => Element[] {
+  const byName = new Map<string, { keyed: Map<string, Element[]>; unkeyed: Element[] }>();
+  const order = new Map(selectors.map((selector, index) => [selector, index]));
+  for (const selector of selectors) {
+    const group = byName.get(selector.localName ?? '') ?? { keyed: new Map<string, Element[]>(), unkeyed: [] };
+    byName.set(selector.localName ?? '', group);
+    const key = elementChildren(selector).find((c) => c.localName === 'name' && isContentMatch(c));
+    if (key) group.keyed.set(textOf(key), [...group.keyed.get(textOf(key)) ?? [], selector]);
+    else group.unkeyed.push(selector);
+  }
+  return (data) => {
+    const group = byName.get(data.localName ?? '');
+    if (!group) return [];
+    const name = childNamed(data, 'name');
+    const keyed = name ? group.keyed.get(textOf(name)) ?? [] : [];
+    return keyed.length === 0 ? group.unkeyed : [...keyed, ...group.unkeyed].sort((a, b) => order.get(a)! - order.get(b)!);
+  };
+}
+
 /** Subtree filtering: the part of `data` that `filter` selects, or undefined. */
 function filterElement(document: Document, data: Element, filter: Element): Element | undefined {
   if (data.localName !== filter.localName) return undefined;
@@ -238,12 +263,13 @@ function filterElement(document: Document, data: Element, filter: Element): Elem
   if (contentMatches.length === filterChildren.length) return document.importNode(data, true) as Element;
 
   const result = document.createElementNS(data.namespaceURI || null, data.localName ?? '');
+  const selectors = selectorsByName(filterChildren.filter((f) => !isContentMatch(f)));
   for (const dataChild of elementChildren(data)) {
     if (contentMatches.some((m) => m.localName === dataChild.localName)) {
       result.appendChild(document.importNode(dataChild, true));
       continue;
     }
-    for (const filterChild of filterChildren.filter((f) => !isContentMatch(f))) {
+    for (const filterChild of selectors(dataChild)) {
       const selected = filterElement(document, dataChild, filterChild);
       if (selected) {
         result.appendChild(selected);

@@ -7,7 +7,7 @@ import { keyFingerprint } from '../activities/devices/netconf/session.ts';
 import { generateKeyPair } from '../runtime/ssh-key-pair.ts';
 import { childText, elementChildren, escapeXml, serialize, type Document, type Element } from '../activities/devices/netconf/xml.ts';
 import { ConfigStore, StoreError } from './config-store.ts';
-import { startNetconfServer, type ConfiguredLogin, type NetconfDevice, type NetconfFaults, type RunningNetconfServer } from './netconf-server.ts';
+import { startNetconfServer, type ConfiguredLogin, type NetconfDevice, type NetconfFaults, type RpcServed, type RunningNetconfServer } from './netconf-server.ts';
 import snmp from 'net-snmp';
 import {
   chassisInventory, commitInformation, ikeSecurityAssociations, interfaceInformation, ipsecSecurityAssociations, probeResults, softwareInformation,
@@ -146,6 +146,7 @@ const phoneHomeSoonMs = 100;
 
 export class SimulatedDevice implements NetconfDevice, SnmpView {
   readonly store: ConfigStore;
+  readonly rpcsServed: RpcServed[] = [];
   readonly faults: NetconfFaults & {
     dropSnmp: boolean;
     failNextInstall: string | undefined;

@@ -247,6 +247,7 @@ export class Fleet {
       res.attachment(`${product.data}-${version.data}.qcow2`).type('application/octet-stream').send(simulatorVnfImage(product.data, version.data, size.data));
     });
     app.get('/devices/:serial/journal', withDevice((device) => device.store.journal));
+    app.get('/devices/:serial/rpcs', withDevice((device) => device.rpcsServed));
     app.get('/devices/:serial/config', withDevice((device, _req, res) => res.type('application/xml').send(device.store.datastore('running').toString())));
     // Someone at the box's CLI: a <configuration> merged in and committed as `user` (it shows in the commit history).
     app.post('/devices/:serial/config/hand-edit', withDevice((device, req) => {

@@ -48,8 +48,20 @@ export interface ConfiguredLogin {
 }
 
 /** What the NETCONF server needs of a device. */
+/** One RPC a box answered: its operation, whether a subtree filter narrowed it, and the reply's size. */
+export interface RpcServed {
+  operation: string;
+  filtered: boolean;
+  replyBytes: number;
+}
+
+/** The RPCs a box keeps in its journal: its latest, enough for a test to read one change's worth. */
+const rpcsKept = 500;
+
 export interface NetconfDevice {
   readonly store: ConfigStore;
+  /** The RPCs it answered lately, oldest first (a test counts what one change cost the box). */
+  readonly rpcsServed?: RpcServed[];
   readonly faults: NetconfFaults;
   /** The factory account (root, the initial user): it logs in whatever the configuration says. */
   readonly credentials: { username: string; password: string; authorizedKeys: string[] };
@@ -157,6 +169,11 @@ class ServerSession {
     if (faults.replyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.replyDelayMs));
     const lossDelayMs = retransmissionDelayMs(faults.lossPercent ?? 0);
     if (lossDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, lossDelayMs));
+    const served = this.device.rpcsServed;
+    if (served && operation) {
+      served.push({ operation: operation.localName ?? '', filtered: !!child(operation, 'filter'), replyBytes: body.length });
+      served.splice(0, served.length - rpcsKept);
+    }
     // As Junos does, the reply declares the junos prefix its operational replies' attributes use.
     this.send(`<rpc-reply xmlns="${netconfBaseNs}" xmlns:junos="${junosNs}" message-id="${escapeXml(messageId)}">${body}</rpc-reply>`);
     if (operation?.localName === 'close-session') {

@@ -1,7 +1,8 @@
 // A configuration change and its record, as two activities: the change on the device (a device
 // write, idempotent by its persist token) and the record of what the device then runs (idempotent
-// by the running configuration's sha256, retried until the database is back). A database outage
-// between the two delays the run; it never fails it after the device changed, nor changes twice.
+// by the device's newest commit or the running configuration's sha256, retried until the database
+// is back). A database outage between the two delays the run; it never fails it after the device
+// changed, nor changes twice.
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { DeviceActivities, PushConfigurationInput } from '../activities/devices/activities.ts';
 import { deviceRecordActivity, deviceWriteActivity } from './activity-options.ts';
@@ -24,7 +25,10 @@ export function configurationChanges(): (input: PushConfigurationInput) => Promi
     }
     const { changed, committedAt } = await writes.applyConfiguration(input);
     const appliedAt = Date.now();
-    const { version } = await records.recordConfiguration({ target: input.target, source: input.source, workflowId: input.workflowId });
+    // A merge's record may be an increment over the version before it (the activity's choice):
+    // it is given the change, never the device's configuration, which stays out of histories.
+    const change = input.mode === 'merge' ? { change: { config: input.config, mode: input.mode, persist: input.persist } } : {};
+    const { version } = await records.recordConfiguration({ target: input.target, source: input.source, workflowId: input.workflowId, ...change });
     return { changed, version, appliedAt, committedAt: committedAt ?? appliedAt };
   };
 }

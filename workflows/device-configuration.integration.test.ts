@@ -170,7 +170,7 @@ describe('device configuration history, rollback and drift', { timeout: 120_000 
     assert.equal(run.recordedVersion, 4);
     const adopted = await lab.prisma.configVersion.findUniqueOrThrow({ where: { deviceId_version: { deviceId, version: 4 } } });
     assert.equal(adopted.source, 'manual');
-    assert.match(adopted.content, /<domain-name>adopted\.example<\/domain-name>/);
+    assert.match(adopted.content!, /<domain-name>adopted\.example<\/domain-name>/);
     assert.equal((await drift()).state, 'in_sync');
     assert.equal(await activeDriftAlarms(), 0);
     assert.equal((await lab.api<{ items: unknown[] }>('GET', '/api/v1/drift')).body.items.length, 0);

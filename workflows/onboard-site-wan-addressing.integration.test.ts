@@ -12,6 +12,7 @@ import { dhcpServices } from '../simulator/dhcp-server.ts';
 import { onboardingWorkflowId } from './onboard-site.messages.ts';
 import { rmaWorkflowId } from './rma.messages.ts';
 import { ztpWorkflowId } from './ztp.messages.ts';
+import { configVersionWithContent } from '../inventory/config-history.ts';
 
 const serial = (n: number) => `BLS${String(n).padStart(7, '0')}`;
 /** XML-special characters on purpose: the box must receive them escaped, and exactly. */
@@ -78,7 +79,8 @@ describe('onboarding a branch with static and PPPoE WAN links and a LAN segment 
     // The configuration on record and every history name the password; none holds it.
     const device = await database.prisma.device.findFirstOrThrow({ where: { siteId }, include: { wanLinks: true } });
     const pppoe = device.wanLinks.find((l) => l.name === 'internet')!;
-    const version = await database.prisma.configVersion.findFirstOrThrow({ where: { deviceId: device.id }, orderBy: { version: 'desc' } });
+    const latest = await database.prisma.configVersion.findFirstOrThrow({ where: { deviceId: device.id }, orderBy: { version: 'desc' } });
+    const version = (await configVersionWithContent(database.prisma, device.id, latest.version))!;
     assert.ok(version.content.includes(`<default-chap-secret>$secret{wan-link/${pppoe.id}/pppoe-password}</default-chap-secret>`), version.content);
     for (const text of [await history(onboardingWorkflowId(siteId)), await history(ztpWorkflowId(device.id))]) {
       assert.ok(text.includes('leuven@isp.example') && text.includes(`$secret{wan-link/${pppoe.id}/pppoe-password}`), 'the history names the session and its password');

@@ -19,6 +19,7 @@ import { taskQueues } from '../domain/task-queues.ts';
 import type { adoptConfiguration } from './adopt-configuration.ts';
 import { deviceConfigurationWorkflowId } from './device-configuration.messages.ts';
 import { credentialRotationWorkflowId } from './rotate-credentials.messages.ts';
+import { configVersionWithContent } from '../inventory/config-history.ts';
 
 interface Rotation {
   execution: string; state: string; error: string | null; previousUsername: string | null; newUsername: string | null;
@@ -177,7 +178,8 @@ describe('credential rotation', { timeout: 300_000 }, () => {
     await lab.client.workflow.execute<typeof adoptConfiguration>('adoptConfiguration', {
       workflowId: deviceConfigurationWorkflowId(deviceId), taskQueue: taskQueues.orchestration, args: [{ deviceId }],
     });
-    const before = await database.prisma.configVersion.findFirstOrThrow({ where: { deviceId }, orderBy: { version: 'desc' } });
+    const latest = await database.prisma.configVersion.findFirstOrThrow({ where: { deviceId }, orderBy: { version: 'desc' } });
+    const before = (await configVersionWithContent(database.prisma, deviceId, latest.version))!;
     const loginBefore = (await onRecord())!;
     assert.match(before.content, new RegExp(`<name>${loginBefore.username}</name>`), 'the version names the login of its day');
 
@@ -195,7 +197,7 @@ describe('credential rotation', { timeout: 300_000 }, () => {
     assert.ok(await logsIn(rotated.username, rotated.password), 'Branchline still logs in with the login it rotated to');
     assert.equal(await logsIn(loginBefore.username, loginBefore.password), false, 'the login rotated away stays away');
     assert.deepEqual(branchlineUsers().map((u) => u.name), [rotated.username]);
-    const restored = await database.prisma.configVersion.findUniqueOrThrow({ where: { deviceId_version: { deviceId, version: run.recordedVersion! } } });
+    const restored = (await configVersionWithContent(database.prisma, deviceId, run.recordedVersion!))!;
     assert.deepEqual([restored.source, restored.restoredVersion], ['rollback', before.version]);
     assert.doesNotMatch(restored.content, /after-rotation\.example/);
     assert.equal(withoutLogins(restored.content), withoutLogins(before.content), 'everything but the accounts is the old version');

@@ -12,7 +12,10 @@ import type { TunnelConfig } from '../../domain/render/device-config.ts';
 import { compareVersions, type DeviceTarget, type TargetImage } from '../../domain/site-plan.ts';
 import type { PostCheck } from '../../domain/post-checks.ts';
 import { applyConfiguration as applyChange, failedChecks } from './change.ts';
-import type { DeviceAccounts, DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
+import type { CommitSummary, DeviceAccounts, DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
+import { commitLog } from './drivers/junos-commits.ts';
+import { changeScope, rebuildsUnambiguously } from '../../domain/config-delta.ts';
+import { configurationContent, incrementsPerWhole } from '../../inventory/config-history.ts';
 import { driverFor } from './drivers/registry.ts';
 import { netconfTarget } from './drivers/targets.ts';
 import { DeviceError } from './errors.ts';
@@ -60,6 +63,12 @@ export interface RecordConfigurationInput {
   target: DeviceTarget;
   source: ConfigSource;
   workflowId: string;
+  /**
+   * The change just applied, when a merge: its version may be recorded as an increment (what the
+   * merge touched, read back) instead of the whole configuration read again. Runs started before
+   * this was passed record the whole configuration, as then.
+   */
+  change?: Pick<PushConfigurationInput, 'config' | 'mode' | 'persist'>;
   /** The earlier version a rollback brought back, which the new version says it restores. */
   restoredVersion?: number;
 }
@@ -126,6 +135,9 @@ export async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** A secret element whose value conceal did not name (no reference it knows): such a reading is not stored as it is. */
+const unnamedSecret = /<([\w.:-]*(?:secret|password)[\w.-]*|ascii-text)>(?!\$secret\{)[^<]/;
+
 /** When the device booted, by its own uptime: the worker's clock less the uptime, so the device's clock never counts. */
 const bootTime = (facts: DeviceFacts) => Date.now() - facts.uptimeSeconds * 1000;
 
@@ -182,13 +194,49 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
   const driver = deviceDrivers(deps);
   const secrets = createDeviceSecrets(prisma, deps.secretsKey);
 
-  /** Records the running configuration as the device's next version, unless it is the version on record already. */
-  async function recordVersion(deviceId: string, running: string, source: ConfigSource, workflowId: string, restoredVersion?: number): Promise<number> {
+  const latestVersion = (deviceId: string) => prisma.configVersion.findFirst({ where: { deviceId }, orderBy: { version: 'desc' }, select: { version: true, sha256: true, commitMarker: true } });
+
+  /**
+   * Records the running configuration as the device's next version, unless it is the version on
+   * record already; `commitMarker`: the device's newest commit, read before the configuration.
+   */
+  async function recordVersion(deviceId: string, running: string, source: ConfigSource, workflowId: string, restoredVersion?: number, commitMarker?: string): Promise<number> {
     const digest = sha256(running);
-    const latest = await prisma.configVersion.findFirst({ where: { deviceId }, orderBy: { version: 'desc' }, select: { version: true, sha256: true } });
+    const latest = await latestVersion(deviceId);
     if (latest?.sha256 === digest) return latest.version;
     const version = (latest?.version ?? 0) + 1;
-    await prisma.configVersion.create({ data: { deviceId, version, source, content: running, sha256: digest, workflowId, restoredVersion: restoredVersion ?? null } });
+    await prisma.configVersion.create({ data: { deviceId, version, source, content: running, sha256: digest, workflowId, restoredVersion: restoredVersion ?? null, commitMarker: commitMarker ?? null } });
+    return version;
+  }
+
+  /**
+   * A merge's version as an increment over the version before it: the merge's scope read back
+   * from the device, not the whole configuration (a hub's grows with every spoke). Only when the
+   * device's newest commits are this change's confirmed commit and its confirm, right after the
+   * commit the version on record noted (so nothing else changed the device in between), the
+   * scope rebuilds unambiguously and no secret in it stays unnamed; and a whole version comes
+   * every `incrementsPerWhole`. Otherwise undefined, and the caller records the whole
+   * configuration. The commit marker it keeps makes a retry record it once.
+   */
+  async function recordIncrement(device: DeviceDriver, input: RecordConfigurationInput, commits: CommitSummary[], latest: Awaited<ReturnType<typeof latestVersion>>): Promise<number | undefined> {
+    const { change } = input;
+    const scope = change?.mode === 'merge' ? changeScope(change.config) : undefined;
+    if (!change || !scope || !latest?.commitMarker) return undefined;
+    const [confirm, committed, before] = commits;
+    const followsLatest = confirm?.log === `${commitLog(change.persist)} confirmed` && committed?.log === commitLog(change.persist) && before?.marker === latest.commitMarker;
+    if (!followsLatest) return undefined;
+    const { deviceId } = input.target;
+    const lastWhole = await prisma.configVersion.findFirst({ where: { deviceId, content: { not: null } }, orderBy: { version: 'desc' }, select: { version: true } });
+    if (!lastWhole || latest.version - lastWhole.version + 1 >= incrementsPerWhole) return undefined;
+    const read = await secrets.conceal(deviceId, await device.runningConfig({ scope }));
+    if (unnamedSecret.test(read) || !rebuildsUnambiguously(scope, read)) return undefined;
+    const version = latest.version + 1;
+    await prisma.configVersion.create({
+      data: {
+        deviceId, version, source: input.source, workflowId: input.workflowId, restoredVersion: input.restoredVersion ?? null,
+        baseVersion: latest.version, changeScope: scope, changedContent: read, commitMarker: confirm.marker,
+      },
+    });
     return version;
   }
 
@@ -215,10 +263,22 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     return { changed, ...(steps.commitConfirmed !== undefined ? { committedAt: steps.commitConfirmed } : {}), steps };
   }
 
-  /** What the device runs, recorded as its next version unless the version on record has the same sha256. */
+  /**
+   * What the device runs, recorded as its next version: none when the device's newest commit is
+   * the one the version on record noted (nothing committed since: a retry, or no change), an
+   * increment where recordIncrement can, else whole unless the version on record has its sha256.
+   */
   async function recordRunning(input: RecordConfigurationInput): Promise<{ version: number }> {
-    const running = await secrets.conceal(input.target.deviceId, await (await driver(input.target)).runningConfig());
-    return { version: await recordVersion(input.target.deviceId, running, input.source, input.workflowId, input.restoredVersion) };
+    const { deviceId } = input.target;
+    const device = await driver(input.target);
+    const commits = device.recentCommits ? await device.recentCommits() : [];
+    const newest = commits[0] ?? (device.newestCommit ? await device.newestCommit() : undefined);
+    const latest = await latestVersion(deviceId);
+    if (latest && newest && latest.commitMarker === newest.marker) return { version: latest.version };
+    const increment = await recordIncrement(device, input, commits, latest);
+    if (increment !== undefined) return { version: increment };
+    const running = await secrets.conceal(deviceId, await device.runningConfig());
+    return { version: await recordVersion(deviceId, running, input.source, input.workflowId, input.restoredVersion, newest?.marker) };
   }
 
   return {
@@ -241,11 +301,11 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     async restoreConfiguration(input: RestoreConfigurationInput): Promise<{ changed: boolean }> {
       return failingAsDeviceErrors(() => heartbeating(async () => {
         const { deviceId } = input.target;
-        const stored = await prisma.configVersion.findUnique({ where: { deviceId_version: { deviceId, version: input.version } }, select: { content: true } });
-        if (!stored) {
+        const content = await configurationContent(prisma, deviceId, input.version);
+        if (content === null) {
           throw ApplicationFailure.nonRetryable(`Device ${deviceId} has no configuration version ${input.version}.`, failureTypes.configVersionNotFound, { deviceId, version: input.version });
         }
-        return changeDevice({ ...input, config: stored.content, mode: 'replace', accounts: 'running', source: 'rollback' });
+        return changeDevice({ ...input, config: content, mode: 'replace', accounts: 'running', source: 'rollback' });
       }));
     },
 

@@ -1,7 +1,8 @@
 // Drift reconciliation's device side: is each device still running what Branchline last committed
 // to it? Cheaply first: the newest commit of the device's history (Junos), which names who changed
-// it and when; only when that commit, or the version on record, is new since the last reading is
-// the running configuration read, secrets concealed, and compared line by line as the diffs are
+// it and when; only when that commit, or the version on record, is new since the last reading and
+// is not the commit the version on record noted, is the running configuration read, secrets
+// concealed, and compared line by line as the diffs are
 // (domain/config-diff.ts). A device that keeps no commit history is read whole and its sha256 is
 // the marker. A difference is not drift while a Branchline change is on its way to its record
 // (its own commit is the newest, or another run holds the device's lease).
@@ -12,6 +13,7 @@ import type { PrismaClient } from '../../prisma/client.ts';
 import { diffConfigs } from '../../domain/config-diff.ts';
 import { reachabilityDeviceStatuses } from '../../domain/choices.ts';
 import { deviceLeaseWorkflowId, leaseStateQuery } from '../../workflows/device-lease.messages.ts';
+import { configurationContent } from '../../inventory/config-history.ts';
 import { targetOf } from '../../inventory/devices.ts';
 import { recordDrift, touchDrift, type DriftFinding } from '../../inventory/drift.ts';
 import { markReachable, markUnreachable, type ReachabilityChange } from '../../inventory/reachability.ts';
@@ -80,8 +82,10 @@ export function createDriftActivities(deps: DeviceActivityDependencies & { clien
       await touchDrift(prisma, [device.id], now);
       return { reading: 'unchanged', fullRead: running !== undefined };
     }
-    const { content } = await prisma.configVersion.findUniqueOrThrow({ where: { id: latest.id }, select: { content: true } });
-    const diff = diffConfigs(content, await readRunning());
+    // The newest commit is the one the version on record noted when it was recorded: the device
+    // runs that version, and neither it nor the device's configuration needs reading whole.
+    const recorded = newest !== undefined && latest.commitMarker === newest.marker;
+    const diff = recorded ? '' : diffConfigs(await configurationContent(prisma, device.id, latest.version) ?? '', await readRunning());
     if (diff !== '' && ((newest && isBranchlineCommit(newest.log)) || await leasedByAnother(target.serial, leaseHolder))) {
       return { reading: 'changing', fullRead: true };
     }
@@ -93,7 +97,7 @@ export function createDriftActivities(deps: DeviceActivityDependencies & { clien
     const { previous, raised, cleared } = await recordDrift(prisma, finding, now);
     await publishAlarms(raised, cleared);
     await publishDriftChange(device, finding, previous, input.resolvedBy);
-    return { reading: state, fullRead: true };
+    return { reading: state, fullRead: running !== undefined };
   }
 
   /** A drift found (`config.drift.detected`), or ended (how: `driftEnded`), as an event for the streams and webhooks. */
@@ -192,7 +196,7 @@ function loadDevices(prisma: PrismaClient, deviceIds: string[]) {
     select: {
       id: true, hostname: true, status: true, serial: true, platform: true, managementAddress: true, netconfPort: true, snmpPort: true, hostKeySha256: true, drift: true,
       site: { select: { id: true, tenantId: true } },
-      configVersions: { orderBy: { version: 'desc' }, take: 1, select: { id: true, version: true } },
+      configVersions: { orderBy: { version: 'desc' }, take: 1, select: { id: true, version: true, commitMarker: true } },
       // Its open unreachable alarm, if any: cleared once it answers, whatever put it back online.
       alarms: { where: { type: alarmTypes.deviceUnreachable, state: { not: 'cleared' } }, select: { id: true }, take: 1 },
     },

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { configSource, driftState } from '../../domain/choices.ts';
 import { diffConfigs } from '../../domain/config-diff.ts';
 import { deviceConfigurationProgressSchema } from '../../domain/progress.ts';
-import { configVersion, configVersions, versionRequesters } from '../../inventory/config-history.ts';
+import { configVersionWithContent, configVersions, versionRequesters } from '../../inventory/config-history.ts';
 import { deviceDrift } from '../../inventory/drift.ts';
 import { deviceConfigurationProgressQuery, deviceConfigurationWorkflowId } from '../../workflows/device-configuration.messages.ts';
 import type { Principal } from '../access/principal.ts';
@@ -27,7 +27,7 @@ const versionSummary = z.object({
   source: z.enum(configSource.values).describe('Why it was made: the kind of run, rollback for a version put back, manual for a device\'s own change adopted'),
   restoredVersion: z.number().int().nullable().describe('For a rollback: the earlier version it brought back'),
   workflowId: z.string().nullable().describe('The run that committed it'),
-  sha256: z.string(),
+  sha256: z.string().nullable().describe('Of its content; in lists, none for a version recorded as an increment over the one before it (its content, and sha256, are rebuilt when it is read)'),
 }).openapi('ConfigVersionSummary');
 
 const versionListed = versionSummary.extend({
@@ -65,7 +65,7 @@ export function configurationRouter(api: ApiDefinition, deps: RunDependencies, r
   }
 
   async function versionOf(deviceId: string, version: number) {
-    const found = await configVersion(prisma, deviceId, version);
+    const found = await configVersionWithContent(prisma, deviceId, version);
     if (!found) throw problems.notFound(`Configuration version ${version} of device ${deviceId}`);
     return found;
   }
@@ -132,8 +132,8 @@ export function configurationRouter(api: ApiDefinition, deps: RunDependencies, r
     response: versionSummary.extend({ content: z.string().describe('The configuration as the device ran it, its secrets named by reference') }),
     handler: async ({ params, principal }) => {
       await readableDevice(principal, params.deviceId);
-      const { id: _id, deviceId: _deviceId, ...row } = await versionOf(params.deviceId, params.version);
-      return row;
+      const { version, committedAt, source, restoredVersion, workflowId, sha256, content } = await versionOf(params.deviceId, params.version);
+      return { version, committedAt, source, restoredVersion, workflowId, sha256, content };
     },
   });
 

@@ -78,7 +78,11 @@ export interface DeviceDriver {
    * WAN link's name. `links`: how many the device probes, when known, to size the read to them.
    */
   probes(options?: { links?: number }): Promise<ProbeResult[]>;
-  runningConfig(): Promise<string>;
+  /**
+   * The running configuration; with `scope` (a subtree filter, domain/config-delta.ts), only what
+   * it selects, where the device's lists are keyed as the scope assumes (Junos).
+   */
+  runningConfig(options?: { scope?: string }): Promise<string>;
   /** The login users of the running configuration, by name (the factory's root account is not one). */
   loginUsers(): Promise<string[]>;
   /** The tunnels in the running configuration whose far end is `peer` (a device being replaced). */
@@ -121,6 +125,8 @@ export interface DeviceDriver {
    * stays the same the configuration has not changed. Devices that keep no history leave it out.
    */
   newestCommit?(): Promise<CommitSummary | undefined>;
+  /** The device's commit history, newest first, as newestCommit summarises each (devices without history leave it out). */
+  recentCommits?(): Promise<CommitSummary[]>;
   /**
    * Copies the image to the device, checks its sha256 there and installs it; the device reboots
    * unless told not to. With `sizeBytes`, a device without room for it is refused before the copy.

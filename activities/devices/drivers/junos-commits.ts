@@ -23,14 +23,20 @@ export interface CommitRecord {
   confirmed: boolean;
 }
 
-/** The commit history in a get-commit-information reply, newest first. */
-export function commitHistory(reply: Element): CommitRecord[] {
+/** The entries of a get-commit-information reply, newest (sequence number 0) first. */
+function historyEntries(reply: Element): Element[] {
   const information = child(reply, 'commit-information');
   const entries = information ? elementChildren(information).filter((e) => e.localName === 'commit-history') : [];
   return entries
     .map((entry) => ({ sequence: Number(childText(entry, 'sequence-number') ?? Number.NaN), entry }))
     .sort((a, b) => a.sequence - b.sequence)
-    .map(({ entry }) => ({
+    .map(({ entry }) => entry);
+}
+
+/** The commit history in a get-commit-information reply, newest first. */
+export function commitHistory(reply: Element): CommitRecord[] {
+  return historyEntries(reply)
+    .map((entry) => ({
       user: childText(entry, 'user') ?? '',
       client: childText(entry, 'client') ?? '',
       log: childText(entry, 'log') ?? '',
@@ -43,10 +49,15 @@ export function commitHistory(reply: Element): CommitRecord[] {
  * junos:seconds where Junos gives it, else its printed "2026-11-30 01:02:03 UTC".
  */
 export function newestCommit(reply: Element): CommitSummary | undefined {
-  const information = child(reply, 'commit-information');
-  const entries = information ? elementChildren(information).filter((e) => e.localName === 'commit-history') : [];
-  const newest = entries.find((entry) => Number(childText(entry, 'sequence-number')) === 0) ?? entries[0];
-  if (!newest) return undefined;
+  return recentCommits(reply)[0];
+}
+
+/** The commits of a get-commit-information reply, newest first, each summarised as newestCommit does. */
+export function recentCommits(reply: Element): CommitSummary[] {
+  return historyEntries(reply).map(commitSummary);
+}
+
+function commitSummary(newest: Element): CommitSummary {
   const stamp = child(newest, 'date-time');
   const seconds = Number(stamp?.getAttribute('junos:seconds') || Number.NaN);
   const printed = Date.parse((stamp?.textContent ?? '').trim().replace(' ', 'T').replace(/ UTC$/, 'Z'));
@@ -65,7 +76,7 @@ export const commitLog = (persist: string) => `branchline ${persist}`;
 /** Junos's timeout is in whole minutes, at least one: never shorter than asked. */
 const confirmMinutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
 
-export function junosCommits(connection: DeviceConnection, netconf: OnSession): Pick<DeviceDriver, 'commitConfirmed' | 'confirm' | 'rollback' | 'pendingCommit' | 'changeOutcome' | 'newestCommit'> {
+export function junosCommits(connection: DeviceConnection, netconf: OnSession): Pick<DeviceDriver, 'commitConfirmed' | 'confirm' | 'rollback' | 'pendingCommit' | 'changeOutcome' | 'newestCommit' | 'recentCommits'> {
   const history = async (session: NetconfSession) => commitHistory(await session.rpc('<get-commit-information/>'));
   const isChange = (record: CommitRecord | undefined, persist: string) => record?.confirmed === true && record.log === commitLog(persist);
   const commit = (session: NetconfSession, log: string, confirmTimeoutSeconds?: number) => session.rpc('<commit-configuration>'
@@ -121,6 +132,8 @@ export function junosCommits(connection: DeviceConnection, netconf: OnSession): 
     changeOutcome: (persist) => netconf(async (session) => changeOutcome(await history(session), persist)),
 
     newestCommit: () => netconf(async (session) => newestCommit(await session.rpc('<get-commit-information/>'))),
+
+    recentCommits: () => netconf(async (session) => recentCommits(await session.rpc('<get-commit-information/>'))),
   };
 }
 

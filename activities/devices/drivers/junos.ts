@@ -61,7 +61,7 @@ const path = (from: Element | undefined, ...names: string[]) => names.reduce<Ele
 export function junosDriver(connection: DeviceConnection, transports: Transports): DeviceDriver {
   const target = netconfTarget(connection);
   const netconf = <T>(work: (session: NetconfSession) => Promise<T>) => transports.netconf.withSession(target, work);
-  const changes = candidateChanges(netconf);
+  const changes = candidateChanges(netconf, { scoped: true });
   const runningRoot = async () => parseXml(await netconf((session) => session.getConfig('running'))).documentElement!;
 
   return {
@@ -70,7 +70,7 @@ export function junosDriver(connection: DeviceConnection, transports: Transports
     // Every Junos box answers for its VNF host; one that has none refuses the RPCs.
     vnfHost: junosVnfHost(connection, transports),
 
-    runningConfig: () => netconf((session) => session.getConfig('running')).then(asJunosKeepsIt),
+    runningConfig: (options) => netconf((session) => session.getConfig('running', options?.scope)).then(asJunosKeepsIt),
 
     loginUsers: async () => path(await runningRoot(), 'system', 'login', 'user').map((user) => childText(user, 'name') ?? ''),
 
