@@ -1,5 +1,5 @@
 // The few activity presets every workflow picks from (STYLE: named presets, each with a timeout).
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { taskQueues } from '../domain/task-queues.ts';
 
 /** Database reads and writes: quick, retried until the database is back. */
@@ -7,6 +7,15 @@ export const databaseActivity: ActivityOptions = {
   taskQueue: taskQueues.orchestration,
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+};
+
+/**
+ * A short, idempotent database step run as a local activity, within the workflow task that asks
+ * for it: no round trip through the task queue, its result kept as a marker in the history.
+ */
+export const databaseLocalActivity: LocalActivityOptions = {
+  startToCloseTimeout: databaseActivity.startToCloseTimeout!,
+  retry: databaseActivity.retry!,
 };
 
 /** Calls to the Temporal service itself (signal-with-start, describe). */
