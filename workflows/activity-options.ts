@@ -9,21 +9,20 @@ export const databaseActivity: ActivityOptions = {
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 };
 
-/**
- * A short, idempotent database step run as a local activity, within the workflow task that asks
- * for it: no round trip through the task queue, its result kept as a marker in the history.
- */
-export const databaseLocalActivity: LocalActivityOptions = {
-  startToCloseTimeout: databaseActivity.startToCloseTimeout!,
-  retry: databaseActivity.retry!,
-};
-
 /** Calls to the Temporal service itself (signal-with-start, describe). */
 export const temporalActivity: ActivityOptions = {
   taskQueue: taskQueues.orchestration,
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 };
+
+/**
+ * Short, idempotent database steps and calls to the Temporal service as local activities, within
+ * the workflow task that asks for them: no round trip through the task queue, their result kept
+ * as a marker in the history.
+ */
+export const databaseLocalActivity: LocalActivityOptions = { startToCloseTimeout: databaseActivity.startToCloseTimeout!, retry: databaseActivity.retry! };
+export const temporalLocalActivity: LocalActivityOptions = { startToCloseTimeout: temporalActivity.startToCloseTimeout!, retry: temporalActivity.retry! };
 
 /** Reading a device: bounded so a dead box costs little; retried with backoff. */
 export const deviceReadActivity: ActivityOptions = {
