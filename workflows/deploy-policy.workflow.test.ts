@@ -75,6 +75,7 @@ describe('deployPolicy', () => {
           return { changed: true };
         },
         async recordConfiguration() { return { version: 2 }; },
+        async recordConfigurations({ records }: { records: unknown[] }) { return { versions: records.map(() => 2) }; },
       },
     }));
   });
