@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { deviceLease } from '../workflows/device-lease.ts';
-import { deviceLeaseWorkflowId, leaseStateQuery, requestLeaseSignal, type DeviceLeaseState, type LeaseRequest } from '../workflows/device-lease.messages.ts';
+import { deviceLeaseWorkflowId, leaseStateQuery, releaseLeaseSignal, requestLeaseSignal, type DeviceLeaseState, type LeaseRequest } from '../workflows/device-lease.messages.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import type { tunnelChanges } from '../workflows/tunnel-changes.ts';
 import { requestTunnelChangeSignal, tunnelChangesWorkflowId, type TunnelChangeRequest } from '../workflows/tunnel-changes.messages.ts';
@@ -18,6 +18,17 @@ export function createLeaseActivities(deps: { client: Client }) {
         signal: requestLeaseSignal,
         signalArgs: [input.request],
       });
+    },
+
+    /** Gives the devices' leases back; a lease whose workflow has ended is held by nobody. */
+    async releaseDeviceLeases(input: { serials: string[]; holderWorkflowId: string }): Promise<void> {
+      await Promise.all(input.serials.map(async (serial) => {
+        try {
+          await client.workflow.getHandle(deviceLeaseWorkflowId(serial)).signal(releaseLeaseSignal, { holderWorkflowId: input.holderWorkflowId });
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }));
     },
 
     /** Queues a tunnel change on a hub or mesh peer, starting the device's queue when it is idle. */

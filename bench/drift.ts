@@ -8,18 +8,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { elementChildren, parseXml } from '../activities/devices/netconf/xml.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { startLab } from '../scripts/lab.ts';
 import type { ReconcileDriftResult } from '../workflows/reconcile-drift.messages.ts';
 import type { reconcileDrift } from '../workflows/reconcile-drift.ts';
-import { benchScratch, bundleWorkflows, machineJiffies, say, throwawayPlatform } from './harness.ts';
+import { benchScratch, bundleWorkflows, machineJiffies, say, systemStatements, throwawayPlatform } from './harness.ts';
 
 const { values } = parseArgs({ options: { devices: { type: 'string', default: '1000' }, drift: { type: 'string', default: '10' } } });
 const deviceCount = Math.max(1, Number(values.devices));
 const driftCount = Math.min(deviceCount, Math.max(0, Number(values.drift)));
-
-const configuration = (system: string) => elementChildren(parseXml(`<config><configuration><system>${system}</system></configuration></config>`).documentElement!);
 
 async function main() {
   const scratch = benchScratch('bench-drift');
@@ -42,7 +39,7 @@ async function main() {
     const devices = new Map((await prisma.device.findMany({ select: { id: true, serial: true } })).map((d) => [d.serial, d.id]));
     say('a configuration on every box, and on record as its version 1');
     for (const box of boxes) {
-      box.store.handEdit('installer', configuration(`<host-name>${box.serial.toLowerCase()}</host-name><domain-name>branch.example</domain-name>`));
+      box.store.handEdit('installer', systemStatements(`<host-name>${box.serial.toLowerCase()}</host-name><domain-name>branch.example</domain-name>`));
       const content = box.store.datastore('running').toString();
       await prisma.configVersion.create({
         data: { deviceId: devices.get(box.serial)!, version: 1, source: 'onboarding', content, sha256: createHash('sha256').update(content).digest('hex') },
@@ -57,7 +54,7 @@ async function main() {
     };
     const cold = await round('cold');
     say(`${driftCount} boxes changed by hand`);
-    for (const box of boxes.slice(0, driftCount)) box.store.handEdit('alice', configuration('<domain-name>changed.example</domain-name>'));
+    for (const box of boxes.slice(0, driftCount)) box.store.handEdit('alice', systemStatements('<domain-name>changed.example</domain-name>'));
     const cpuBefore = machineJiffies();
     const warm = await round('warm');
     const cpuAfter = machineJiffies();

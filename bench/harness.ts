@@ -4,6 +4,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { elementChildren, parseXml } from '../activities/devices/netconf/xml.ts';
 import { bundleWorkflowsInto } from '../scripts/fault-lab.ts';
 import { startPlatform, type Platform } from '../scripts/platform.ts';
 import { freePort } from '../scripts/processes.ts';
@@ -65,3 +66,6 @@ export function machineJiffies(): { busy: number; total: number } {
   const total = numbers.reduce((a, b) => a + b, 0);
   return { busy: total - numbers[3]! - numbers[4]!, total };
 }
+
+/** `system` statements as a box's CLI takes them by hand (ConfigStore.handEdit). */
+export const systemStatements = (system: string) => elementChildren(parseXml(`<config><configuration><system>${system}</system></configuration></config>`).documentElement!);

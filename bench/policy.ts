@@ -5,13 +5,20 @@
 // site (dryRunSeconds), then a deployment of a Staff rule to every site, at most --concurrency at
 // once (deploySeconds, its own dry run included). idealSeconds = dryRunSeconds + per-site time ×
 // sites / concurrency; ratio = deploySeconds / idealSeconds; failed counts sites not deployed.
+// Then drift reconciliation over the whole fleet, as its schedule would run it: a first round
+// reads every box whole (coldScanSeconds; driftedAfterDeployment should be 0, or the deployment's
+// records miss what the boxes run), then, ten boxes changed by hand, the round every interval
+// costs (driftScanSeconds over driftScanDevices, as bench:drift's warm round; driftedByHand 10).
 // Progress on stderr; ends with one JSON line on stdout.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { taskQueues } from '../domain/task-queues.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
+import type { ReconcileDriftResult } from '../workflows/reconcile-drift.messages.ts';
+import type { reconcileDrift } from '../workflows/reconcile-drift.ts';
 import { sleep } from '../scripts/processes.ts';
-import { benchScratch, bundleWorkflows, machineJiffies, say, throwawayPlatform } from './harness.ts';
+import { benchScratch, bundleWorkflows, machineJiffies, say, systemStatements, throwawayPlatform } from './harness.ts';
 
 const { values } = parseArgs({ options: { sites: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' } } });
 const siteCount = Math.max(2, Number(values.sites));
@@ -88,12 +95,26 @@ async function main() {
     const count = (status: string) => rows.find((r) => r.status === status)?._count._all ?? 0;
     const idealSeconds = dryRun.seconds + (lone.seconds * sites.length) / concurrency;
     const round = (n: number) => Math.round(n * 10) / 10;
+
+    say(`drift reconciliation of ${siteCount * 2} devices`);
+    const driftRound = async (name: string): Promise<{ seconds: number; result: ReconcileDriftResult }> => {
+      const started = Date.now();
+      const result = await lab.client.workflow.execute<typeof reconcileDrift>('reconcileDrift', { workflowId: `bench-policy-drift/${name}`, taskQueue: taskQueues.orchestration, args: [{}] });
+      say(`${name} drift round: ${((Date.now() - started) / 1000).toFixed(1)} s, ${JSON.stringify(result)}`);
+      return { seconds: (Date.now() - started) / 1000, result };
+    };
+    const cold = await driftRound('cold');
+    const byHand = systemStatements('<domain-name>changed.example</domain-name>');
+    for (const box of [...lab.fleet.devices.values()].slice(0, 10)) box.store.handEdit('alice', byHand);
+    const warm = await driftRound('warm');
     console.log(JSON.stringify({
       sites: sites.length, devices: siteCount * 2, concurrency,
       perSiteSeconds: round(lone.seconds), dryRunSeconds: round(dryRun.seconds), deploySeconds: round(deploy.seconds), idealSeconds: round(idealSeconds),
       ratio: Math.round((deploy.seconds / idealSeconds) * 100) / 100, status: deploy.status,
       deployed: count('deployed'), failed: count('failed') + count('rolled_back') + count('skipped'),
       machineCpuPercent: Math.round((100 * (cpuAfter.busy - cpuBefore.busy)) / Math.max(1, cpuAfter.total - cpuBefore.total)),
+      driftScanSeconds: round(warm.seconds), driftScanDevices: warm.result.checked, coldScanSeconds: round(cold.seconds),
+      driftedAfterDeployment: cold.result.drifted, driftedByHand: warm.result.drifted, driftUnreachable: warm.result.readings.unreachable,
     }));
   } finally {
     await scratch.cleanUp();

@@ -94,6 +94,12 @@ export const configSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(20),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(50),
   WORKER_MAX_CONCURRENT_DEVICE_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+  /**
+   * NETCONF sessions a worker keeps open (idle ones close after a minute). A policy deployment
+   * reads every device in its dry run, then changes each: with fewer sessions than devices, the
+   * oldest go first and every change opens its session again (SSH's key exchange, both ends).
+   */
+  WORKER_MAX_NETCONF_SESSIONS: z.coerce.number().int().min(1).default(2500),
   /** Telemetry shards of the deployment; 0: the worker starts no pollers (tests start their own). */
   TELEMETRY_SHARDS: z.coerce.number().int().min(0).max(1024).default(0),
   TELEMETRY_PROBE_INTERVAL_MS: z.coerce.number().int().min(1000).default(5000),

@@ -84,7 +84,7 @@ export async function createWorkers(config: ServiceConfig, log: Logger, tracing?
   });
   const metrics = Runtime.instance().metricMeter;
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const transports = { netconf: new NetconfSessionPool({ maxSessions: 500, idleMs: 60_000 }), snmp: new SnmpClient() };
+  const transports = { netconf: new NetconfSessionPool({ maxSessions: config.WORKER_MAX_NETCONF_SESSIONS, idleMs: 60_000 }), snmp: new SnmpClient() };
   const activities = createActivities({
     prisma, client, transports, secretsKey: requireSecretsKey(config),
     credentials: { username: config.DEVICE_USERNAME, password: config.DEVICE_PASSWORD, community: config.DEVICE_SNMP_COMMUNITY },

@@ -1,5 +1,5 @@
 // The few activity presets every workflow picks from (STYLE: named presets, each with a timeout).
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { taskQueues } from '../domain/task-queues.ts';
 
 /** Database reads and writes: quick, retried until the database is back. */
@@ -15,6 +15,14 @@ export const temporalActivity: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 };
+
+/**
+ * Short, idempotent database steps and calls to the Temporal service as local activities, within
+ * the workflow task that asks for them: no round trip through the task queue, their result kept
+ * as a marker in the history.
+ */
+export const databaseLocalActivity: LocalActivityOptions = { startToCloseTimeout: databaseActivity.startToCloseTimeout!, retry: databaseActivity.retry! };
+export const temporalLocalActivity: LocalActivityOptions = { startToCloseTimeout: temporalActivity.startToCloseTimeout!, retry: temporalActivity.retry! };
 
 /** Reading a device: bounded so a dead box costs little; retried with backoff. */
 export const deviceReadActivity: ActivityOptions = {

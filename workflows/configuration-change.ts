@@ -3,8 +3,8 @@
 // by the device's newest commit or the running configuration's sha256, retried until the database
 // is back). A database outage between the two delays the run; it never fails it after the device
 // changed, nor changes twice.
-import { patched, proxyActivities } from '@temporalio/workflow';
-import type { DeviceActivities, PushConfigurationInput } from '../activities/devices/activities.ts';
+import { CancellationScope, patched, proxyActivities } from '@temporalio/workflow';
+import type { DeviceActivities, PushConfigurationInput, RecordConfigurationInput } from '../activities/devices/activities.ts';
 import { deviceRecordActivity, deviceWriteActivity } from './activity-options.ts';
 
 /**
@@ -13,6 +13,16 @@ import { deviceRecordActivity, deviceWriteActivity } from './activity-options.ts
  * then; the worker's clock, `appliedAt` when the activity did not say).
  */
 export interface ConfigurationChanged { changed: boolean; version: number; appliedAt: number; committedAt: number }
+
+/**
+ * What a change's record is given. A merge's record may be an increment over the version before it
+ * (the activity's choice): it is given the change, never the device's configuration, which stays
+ * out of histories.
+ */
+function recordOf(input: PushConfigurationInput): RecordConfigurationInput {
+  const change = input.mode === 'merge' ? { change: { config: input.config, mode: input.mode, persist: input.persist } } : {};
+  return { target: input.target, source: input.source, workflowId: input.workflowId, ...change };
+}
 
 export function configurationChanges(): (input: PushConfigurationInput) => Promise<ConfigurationChanged> {
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
@@ -25,10 +35,33 @@ export function configurationChanges(): (input: PushConfigurationInput) => Promi
     }
     const { changed, committedAt } = await writes.applyConfiguration(input);
     const appliedAt = Date.now();
-    // A merge's record may be an increment over the version before it (the activity's choice):
-    // it is given the change, never the device's configuration, which stays out of histories.
-    const change = input.mode === 'merge' ? { change: { config: input.config, mode: input.mode, persist: input.persist } } : {};
-    const { version } = await records.recordConfiguration({ target: input.target, source: input.source, workflowId: input.workflowId, ...change });
+    const { version } = await records.recordConfiguration(recordOf(input));
     return { changed, version, appliedAt, committedAt: committedAt ?? appliedAt };
   };
+}
+
+/**
+ * Changes made one device after the other, stopping at the first that fails, then recorded in one
+ * activity: fewer round trips than a record after each change. The devices changed before one
+ * that failed are recorded all the same before the failure goes on.
+ */
+export async function configurationChangesInTurn(inputs: PushConfigurationInput[]): Promise<ConfigurationChanged[]> {
+  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const records = proxyActivities<DeviceActivities>(deviceRecordActivity);
+  const applied: (Omit<ConfigurationChanged, 'version'> & { input: PushConfigurationInput })[] = [];
+  const recordApplied = async () => (applied.length === 0 ? [] : (await records.recordConfigurations({
+    records: applied.map(({ input }) => recordOf(input)),
+  })).versions);
+  try {
+    for (const input of inputs) {
+      const { changed, committedAt } = await writes.applyConfiguration(input);
+      const appliedAt = Date.now();
+      applied.push({ input, changed, appliedAt, committedAt: committedAt ?? appliedAt });
+    }
+  } catch (error) {
+    await CancellationScope.nonCancellable(recordApplied);
+    throw error;
+  }
+  const versions = await recordApplied();
+  return applied.map(({ changed, appliedAt, committedAt }, index) => ({ changed, version: versions[index]!, appliedAt, committedAt }));
 }

@@ -21,6 +21,8 @@ const require = createRequire(import.meta.url);
 
 interface Deployment {
   dryRun: boolean; concurrency: number; failureBudgetPct: number; sites: string[]; refusing: Set<string>; statuses: Map<string, string>; closed?: string; pushed: string[];
+  /** Each site's devices recorded (by device id); with `pairs`, every site has a secondary device, `<siteId>/secondary`. */
+  recorded: string[]; pairs?: boolean;
   /** Holds the reading of the wave's sites: the reading has begun once `reading` is set, and ends when `release` is called. */
   readGate?: { reading: boolean; released: Promise<void>; release: () => void };
 }
@@ -30,7 +32,7 @@ describe('deployPolicy', () => {
   let close: () => Promise<void>;
   const workers: { stop(): Promise<void> }[] = [];
   const deployments = new Map<string, Deployment>();
-  const ofSite = (siteId: string) => [...deployments.values()].find((d) => d.sites.includes(siteId))!;
+  const ofSite = (deviceId: string) => [...deployments.values()].find((d) => d.sites.includes(deviceId.replace(/\/secondary$/, '')))!;
 
   before(async () => {
     ({ client, close } = await connectTestClient());
@@ -59,7 +61,10 @@ describe('deployPolicy', () => {
         },
         async setPolicyDeploymentStatus({ deploymentId, status }: { deploymentId: string; status: string }) { deployments.get(deploymentId)!.closed = status; },
         async loadSitePolicyChanges({ siteId }: { siteId: string }) {
-          return { siteName: siteId, devices: [{ hostname: siteId, role: 'primary', checks: [], config: '<configuration/>', target: { deviceId: siteId, serial: `SIM-${siteId}`, platform: 'junos', host: '127.0.0.1', netconfPort: 830, snmpPort: 161 } }] };
+          const device = (deviceId: string, role: string) => ({
+            hostname: deviceId, role, checks: [], config: '<configuration/>', target: { deviceId, serial: `SIM-${deviceId}`, platform: 'junos', host: '127.0.0.1', netconfPort: 830, snmpPort: 161 },
+          });
+          return { siteName: siteId, devices: [device(siteId, 'primary'), ...(ofSite(siteId).pairs ? [device(`${siteId}/secondary`, 'secondary')] : [])] };
         },
         async recordPolicySite({ siteId, status }: { siteId: string; status: string }) { ofSite(siteId).statuses.set(siteId, status); },
       },
@@ -75,6 +80,10 @@ describe('deployPolicy', () => {
           return { changed: true };
         },
         async recordConfiguration() { return { version: 2 }; },
+        async recordConfigurations({ records }: { records: { target: { deviceId: string } }[] }) {
+          for (const { target } of records) ofSite(target.deviceId).recorded.push(target.deviceId);
+          return { versions: records.map(() => 2) };
+        },
       },
     }));
   });
@@ -87,7 +96,7 @@ describe('deployPolicy', () => {
     const deploymentId = randomUUID();
     const { historyBudget, ...rest } = options;
     const sites = Array.from({ length: options.sites }, (_, i) => `${deploymentId.slice(0, 8)}-site-${i}`);
-    deployments.set(deploymentId, { dryRun: false, concurrency: 1, failureBudgetPct: 100, refusing: new Set(), statuses: new Map(), pushed: [], ...rest, sites });
+    deployments.set(deploymentId, { dryRun: false, concurrency: 1, failureBudgetPct: 100, refusing: new Set(), statuses: new Map(), pushed: [], recorded: [], ...rest, sites });
     return {
       deploymentId, sites,
       handle: client.workflow.start(deployPolicy, { taskQueue: taskQueues.orchestration, workflowId: deployPolicyWorkflowId(deploymentId), args: [{ deploymentId, ...(historyBudget ? { historyBudget } : {}) }] }),
@@ -110,6 +119,15 @@ describe('deployPolicy', () => {
     const deployment = deployments.get(deploymentId)!;
     assert.deepEqual([deployment.pushed, deployment.statuses.get(sites[1]!), deployment.closed], [[sites[0]], 'rolled_back', 'halted']);
     await recordHistory(client, deployPolicyWorkflowId(deploymentId), 'deploy-policy-halted');
+  });
+
+  it('records the device a site changed before its other device refused, and rolls the site back', async () => {
+    const { deploymentId, sites: [site], handle } = start({ sites: 1, pairs: true });
+    deployments.get(deploymentId)!.refusing = new Set([`${site}/secondary`]);
+    const result = await (await handle).result();
+    const deployment = deployments.get(deploymentId)!;
+    assert.equal(result.state, 'completed_with_failures');
+    assert.deepEqual([deployment.pushed, deployment.recorded, deployment.statuses.get(site!)], [[site], [site], 'rolled_back']);
   });
 
   it('paused, starts no site; aborted while it reads the wave, ends with none pushed', { timeout: 120_000 }, async () => {

@@ -5,7 +5,7 @@ import {
   ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
-import { temporalActivity } from './activity-options.ts';
+import { temporalActivity, temporalLocalActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { deviceLeaseWorkflowId, leaseGrantedSignal, releaseLeaseSignal } from './device-lease.messages.ts';
 
@@ -25,13 +25,19 @@ function listenForGrants() {
 }
 
 async function release(serials: string[]) {
+  if (serials.length === 0) return;
   const holderWorkflowId = workflowInfo().workflowId;
-  await CancellationScope.nonCancellable(() =>
-    Promise.all(serials.map(async (serial) => {
-      granted.delete(serial);
-      await getExternalWorkflowHandle(deviceLeaseWorkflowId(serial)).signal(releaseLeaseSignal, { holderWorkflowId });
-    })),
-  );
+  await CancellationScope.nonCancellable(async () => {
+    for (const serial of serials) granted.delete(serial);
+    // One local activity signals every lease: the run goes on in the same workflow task, where
+    // signals sent from the workflow come back in a task of their own. Runs begun before replay
+    // their signals.
+    if (patched('lease-release-local')) {
+      await proxyLocalActivities<LeaseActivities>(temporalLocalActivity).releaseDeviceLeases({ serials, holderWorkflowId });
+      return;
+    }
+    await Promise.all(serials.map((serial) => getExternalWorkflowHandle(deviceLeaseWorkflowId(serial)).signal(releaseLeaseSignal, { holderWorkflowId })));
+  });
 }
 
 /**
@@ -51,7 +57,7 @@ export async function withDeviceLeases<T>(
   // task, without a round trip through the task queue before a change can start. Runs started
   // before replay the activity they scheduled.
   const requestDeviceLease = patched('lease-request-local')
-    ? proxyLocalActivities<LeaseActivities>({ startToCloseTimeout: temporalActivity.startToCloseTimeout!, retry: temporalActivity.retry! }).requestDeviceLease
+    ? proxyLocalActivities<LeaseActivities>(temporalLocalActivity).requestDeviceLease
     : requestByTask;
   const holderWorkflowId = workflowInfo().workflowId;
   const ordered = [...new Set(serials)].sort();

@@ -317,6 +317,11 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
       return failingAsDeviceErrors(() => recordRunning(input));
     },
 
+    /** recordConfiguration of several devices in one activity (a site's, once all its changes are made). */
+    async recordConfigurations(input: { records: RecordConfigurationInput[] }): Promise<{ versions: number[] }> {
+      return failingAsDeviceErrors(async () => ({ versions: await Promise.all(input.records.map(async (record) => (await recordRunning(record)).version)) }));
+    },
+
     /**
      * The change and its record in one activity, as runs started before the two were apart
      * still call it (workflows/configuration-change.ts); new runs do not.
