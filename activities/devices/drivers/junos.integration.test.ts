@@ -56,17 +56,21 @@ describe('junos driver', () => {
     const interfaces = await driver('BLS0000007').interfaces();
     assert.deepEqual(interfaces.find((i) => i.name === 'ge-0/0/0'), { name: 'ge-0/0/0', adminUp: true, operUp: true });
     assert.deepEqual(await driver('BLS0000007').probes(), [], 'no RPM test configured: no probe results');
+    assert.deepEqual(await driver('BLS0000007').probes({ links: ['wan0'] }), [], 'nor when read exactly');
     await applyConfiguration(driver('BLS0000007'), { config: slaProbes(['wan0', 'wan1', 'lte']), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'rpm-1', checks: [] });
     // No partial loss: a reading mixes the current test's probes so far with the last completed
     // test's, so which probes a partial loss took depends on the moment (the unit tests of the
     // readings, and the SNMP test's lost-probe percentage, cover that arithmetic).
     device.changeLink('wan1', { latencyMs: 40, jitterMs: 6, lossPermille: 0 });
     device.changeLink('lte', { cut: true });
-    assert.deepEqual(await driver('BLS0000007').probes(), [
+    const probed = [
       { link: 'lte', latencyMs: 0, jitterMs: 0, lossPermille: 1000, up: false },
       { link: 'wan0', latencyMs: 18, jitterMs: 2, lossPermille: 0, up: true },
       { link: 'wan1', latencyMs: 40, jitterMs: 6, lossPermille: 0, up: true },
-    ]);
+    ];
+    assert.deepEqual(await driver('BLS0000007').probes(), probed);
+    const exact = await driver('BLS0000007').probes({ links: ['wan1', 'lte', 'dsl', 'wan0'] });
+    assert.deepEqual(exact.sort((a, b) => a.link.localeCompare(b.link)), probed, 'read exactly by link, the same; a link no probe measures has no result');
     await applyConfiguration(driver('BLS0000007'), {
       config: hostName('probed'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'rpm-2', checks: [{ kind: 'probe-up', link: 'wan0' }, { kind: 'probe-up', link: 'wan1' }],
     });
