@@ -121,15 +121,18 @@ function liveTable<Row>(
   index: { columns: string[] } | { foreign: { table: string; column: string } },
   key: (row: Row) => IndexValue[],
 ) {
-  // Computed once for the cells of one request (answered within one turn of the event loop).
-  let cache: Row[] | undefined;
-  const rows = () => {
+  // Computed once for the cells of one request (answered within one turn of the event loop), with
+  // each row by its instance, which every cell of the request looks up.
+  let cache: { rows: Row[]; byInstance: Map<string, Row> } | undefined;
+  const computed = () => {
     if (!cache) {
-      cache = computeRows();
+      const rows = computeRows();
+      cache = { rows, byInstance: new Map(rows.map((row) => [instanceOf(key(row)), row])) };
       setImmediate(() => (cache = undefined));
     }
     return cache;
   };
+  const rows = () => computed().rows;
   const foreign = 'foreign' in index ? index.foreign : undefined;
   return {
     /** Each row's index and the values addTableRow wants: the foreign index first, then every column. */
@@ -148,7 +151,7 @@ function liveTable<Row>(
         const rest = request.oid.slice(oid.length + 1);
         const dot = rest.indexOf('.');
         const definition = columns.find((c) => c.number === Number(rest.slice(0, dot)));
-        const row = rows().find((r) => instanceOf(key(r)) === rest.slice(dot + 1));
+        const row = computed().byInstance.get(rest.slice(dot + 1));
         if (row && definition) request.instanceNode.value = definition.value(row);
         request.done();
       },
