@@ -63,6 +63,12 @@ function boundedBy(limit: number) {
 
 const pruneEveryMs = 3_600_000;
 
+/**
+ * The share of the probe interval a shard's reads are spread over: the rest is room for the poll's
+ * last reads to answer and its writes to finish before the next tick.
+ */
+const pollSpreadShare = 0.5;
+
 export function createTelemetryActivities(deps: TelemetryDependencies) {
   const box = credentialsBox(deps.secretsKey);
   const limit = boundedBy(deps.concurrency);
@@ -70,7 +76,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
     serial: device.serial, platform: device.platform, host: device.host, netconfPort: device.netconfPort, snmpPort: device.snmpPort,
     ...(device.hostKeySha256 ? { hostKeySha256: device.hostKeySha256 } : {}), ...(device.credentials ?? deps.credentials),
   });
-  const readProbes = (device: PolledDevice) => driverFor(connectionOf(device), deps.transports).probes({ links: device.links.length });
+  const readProbes = (device: PolledDevice) => driverFor(connectionOf(device), deps.transports).probes({ links: device.links.map((link) => link.name) });
   /**
    * A device whose links look out of an SLA gets its NETCONF session opened in the worker's pool
    * now (kept open while in use, then for the pool's idle time): the switch that may follow then
@@ -93,6 +99,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       const pollLag = context.metricMeter.createGauge('branchline_telemetry_poll_lag_seconds', 'float', 's', "How late a shard's latest poll began after its tick (0: on time)");
       const poller = new ShardPoller(progress, input.windowSamples, {
         readProbes, suspect, limit, log, now: Date.now,
+        wait: (ms) => sleep(ms, undefined, { signal: context.cancellationSignal }),
         signal: (evaluation) => sendSlaEvaluation(deps.client, evaluation),
       });
       const shard = { shard: input.shard, shards: input.shards };
@@ -108,7 +115,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       try {
         while (Date.now() - started < input.leaseMs) {
           pollLag.set(Math.max(0, Date.now() - tick) / 1000, shard);
-          await poller.pollOnce();
+          await poller.pollOnce(input.probeIntervalMs * pollSpreadShare);
           context.heartbeat(progress);
           const closed = poller.takeClosedMinutes();
           if (closed.length > 0) await recordLinkMinutes(deps.prisma, closed);
