@@ -89,6 +89,27 @@ describe('ShardPoller', () => {
     assert.equal(shard.progress.polls, 1);
   });
 
+  it('suspects a device while its latest reading breaks an SLA, before its window does, and clears it once the reading complies', async () => {
+    const answers = { results: healthy, delivered: true };
+    const events: string[] = [];
+    const shard = new ShardPoller(emptyProgress(), 3, {
+      readProbes: async () => answers.results,
+      signal: async () => void events.push('signal'),
+      suspect: () => void events.push('suspect'),
+      cleared: () => void events.push('cleared'),
+      limit: (work) => work(),
+      log: { debug: () => undefined, warn: () => undefined },
+      now: () => 0,
+    });
+    shard.setDevices([device]);
+    for (let i = 0; i < 3; i++) await shard.pollOnce();
+    answers.results = degraded;
+    for (let i = 0; i < 2; i++) await shard.pollOnce();
+    answers.results = healthy;
+    await shard.pollOnce();
+    assert.deepEqual(events, ['cleared', 'cleared', 'cleared', 'suspect', 'suspect', 'signal', 'cleared']);
+  });
+
   it('puts every reading in its link\'s minute', async () => {
     const { shard } = poller(emptyProgress(), { results: healthy, delivered: true });
     for (let i = 0; i < 13; i++) await shard.pollOnce(); // 5 s to 65 s

@@ -39,6 +39,8 @@ export interface ShardPollerDependencies {
    * not say so yet): a switch, a configuration change, may follow, so its session can open now.
    */
   suspect?(device: PolledDevice): void;
+  /** Its latest reading breaks no SLA (any more): what `suspect` did for it can end. */
+  cleared?(device: PolledDevice): void;
   /** Runs work with the worker's bound on device reads and signals in flight. */
   limit<T>(work: () => Promise<T>): Promise<T>;
   /** Resolves after `ms` milliseconds (a poll spread over time waits so between its reads). */
@@ -122,7 +124,8 @@ export class ShardPoller {
       if (link.wanLinkId !== null) this.addToMinute(link.wanLinkId, sample);
       this.progress.samples += 1;
     }
-    if (this.deps.suspect && latestViolates(windows, device.applications)) this.deps.suspect(device);
+    if (latestViolates(windows, device.applications)) this.deps.suspect?.(device);
+    else this.deps.cleared?.(device);
     const evaluation = evaluateLinks(windows, device.applications, this.windowSamples);
     if (!evaluation) return;
     await this.signalIfChanged(device, evaluation, windows, at);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApplicationFailure } from '@temporalio/common';
 import { simulatorImage } from '../../../simulator/device.ts';
 import { Fleet } from '../../../simulator/fleet.ts';
@@ -16,6 +17,7 @@ import { SnmpClient } from '../snmp.ts';
 import type { DeviceConnection, DeviceDriver } from './contract.ts';
 import { revealNine } from '../../../domain/junos-nine.ts';
 import { driverFor } from './registry.ts';
+import { netconfTarget } from './targets.ts';
 
 const hostName = (name: string) => `<configuration><system><host-name>${name}</host-name></system></configuration>`;
 /** Each WAN link's SLA probe, as the renderer declares it: services rpm probe <link> test sla. */
@@ -338,6 +340,24 @@ describe('junos driver', () => {
   it('reuses one NETCONF session per device and keeps within the cap', async () => {
     await Promise.all(['BLS0000001', 'BLS0000002', 'BLS0000003', 'BLS0000004'].map((serial) => driver(serial).facts()));
     assert.ok(transports.netconf.openSessions <= 2);
+  });
+
+  it('keeps a session open for a device a change is likely on, past its idle time and within half the cap', async () => {
+    const pool = new NetconfSessionPool({ maxSessions: 2, idleMs: 50 });
+    try {
+      const first = netconfTarget(driver('BLS0000001').connection);
+      const release = pool.keepOpen(first);
+      assert.ok(release);
+      assert.equal(pool.keepOpen(netconfTarget(driver('BLS0000002').connection)), undefined, 'half the cap is kept already');
+      await pool.withSession(first, async () => undefined);
+      await sleep(300);
+      assert.equal(pool.holds(first), 'open', 'kept past its idle time');
+      release!();
+      await sleep(300);
+      assert.equal(pool.holds(first), undefined, 'closed once no longer kept, after its idle time');
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses a platform it has no driver for', () => {

@@ -31,6 +31,23 @@ export class NetconfSessionPool {
     return entry && (entry.opened ? 'open' : 'opening');
   }
 
+  /**
+   * Opens the device's session (or takes the one open) and keeps it open until the function
+   * returned is called, then for the idle time as any other: for a device a change is likely on
+   * soon. Only while less than half the cap is open (undefined otherwise): kept sessions never
+   * crowd out a change, and a fleet-wide event keeps a bounded number.
+   */
+  keepOpen(target: NetconfTarget): (() => void) | undefined {
+    if (this.entries.size >= this.options.maxSessions / 2 && !this.holds(target)) return undefined;
+    const kept = this.acquire(target);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      void kept.then((entry) => this.release(target, entry), () => undefined);
+    };
+  }
+
   /** Runs `work` with the device's session, opening one (within the cap) when needed. */
   async withSession<T>(target: NetconfTarget, work: (session: NetconfSession) => Promise<T>): Promise<T> {
     const entry = await this.acquire(target);
