@@ -390,8 +390,12 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   /** The RPM tests the running configuration declares, each on the WAN link it measures. */
   rpmTests(): RpmTest[] {
-    const ports = new Map(this.interfaces().map((i) => [i.name, i.addresses ?? []]));
-    return rpmTestsIn(this.store.running, [...this.links, ...this.overlayPaths()], (name) => ports.get(name) ?? []);
+    // The interfaces' addresses only for a test that names its source address (read for every SNMP request).
+    let ports: Map<string, string[]> | undefined;
+    return rpmTestsIn(this.store.running, [...this.links, ...this.overlayPaths()], (name) => {
+      ports ??= new Map(this.interfaces().map((i) => [i.name, i.addresses ?? []]));
+      return ports.get(name) ?? [];
+    });
   }
 
   /** Each RPM test's collections of results, as the box holds them now. */

@@ -121,17 +121,36 @@ function liveTable<Row>(
   index: { columns: string[] } | { foreign: { table: string; column: string } },
   key: (row: Row) => IndexValue[],
 ) {
-  // Computed once for the cells of one request (answered within one turn of the event loop).
-  let cache: Row[] | undefined;
-  const rows = () => {
+  // Computed once for the cells of one request (answered within one turn of the event loop), with
+  // each row by its instance, which every cell of the request looks up.
+  let cache: { rows: Row[]; byInstance: Map<string, Row> } | undefined;
+  const computed = () => {
     if (!cache) {
-      cache = computeRows();
+      const rows = computeRows();
+      cache = { rows, byInstance: new Map(rows.map((row) => [instanceOf(key(row)), row])) };
       setImmediate(() => (cache = undefined));
     }
     return cache;
   };
+  const rows = () => computed().rows;
   const foreign = 'foreign' in index ? index.foreign : undefined;
+  const readable = new Map(columns.filter((column) => !column.notAccessible).map((column) => [column.number, column]));
   return {
+    oid,
+    /**
+     * A GET of one of its cells, from the rows as they are now: its type and value; null when the
+     * column is the table's but no row has that instance (noSuchInstance); undefined when the OID
+     * is not a readable column of the table (the agent's own handling answers it).
+     */
+    cell(requested: string): { type: number; value: unknown } | null | undefined {
+      if (!requested.startsWith(`${oid}.`)) return undefined;
+      const rest = requested.slice(oid.length + 1);
+      const dot = rest.indexOf('.');
+      const column = dot > 0 ? readable.get(Number(rest.slice(0, dot))) : undefined;
+      if (!column) return undefined;
+      const row = computed().byInstance.get(rest.slice(dot + 1));
+      return row === undefined ? null : { type: column.type, value: column.value(row) };
+    },
     /** Each row's index and the values addTableRow wants: the foreign index first, then every column. */
     currentRows: () => {
       cache = undefined;
@@ -148,7 +167,7 @@ function liveTable<Row>(
         const rest = request.oid.slice(oid.length + 1);
         const dot = rest.indexOf('.');
         const definition = columns.find((c) => c.number === Number(rest.slice(0, dot)));
-        const row = rows().find((r) => instanceOf(key(r)) === rest.slice(dot + 1));
+        const row = computed().byInstance.get(rest.slice(dot + 1));
         if (row && definition) request.instanceNode.value = definition.value(row);
         request.done();
       },
@@ -194,6 +213,34 @@ function answerGetBulkPerRepeater(agent: ReturnType<typeof snmp.createAgent>) {
     }
     message.pdu.varbinds = answered as { oid: string }[];
     internals.request(socket, message, rinfo);
+  };
+}
+
+/**
+ * GETs of table cells answered straight from the tables' rows as they are now, the way an agent
+ * answers an exact instance from its index: net-snmp's agent would look each varbind up in its MIB
+ * tree, build a request object per varbind and call the table's handler, most of a simulator's
+ * CPU when it polls thousands of boxes. A GET naming anything else (a scalar, an index column)
+ * goes the agent's own way.
+ */
+function answerGetFromTables(agent: ReturnType<typeof snmp.createAgent>, tables: readonly { cell(oid: string): { type: number; value: unknown } | null | undefined }[]) {
+  type Pdu = { varbinds: { oid: string }[]; getResponsePduForRequest(): { varbinds: unknown[] } };
+  const internals = agent as unknown as {
+    getRequest(socket: unknown, message: { pdu: Pdu }, rinfo: unknown): void;
+    sendResponse(socket: unknown, rinfo: unknown, message: unknown, pdu: unknown): void;
+  };
+  const agentsOwn = internals.getRequest.bind(agent);
+  internals.getRequest = function getRequest(socket, message, rinfo) {
+    const answers: { oid: string; type: number; value: unknown }[] = [];
+    for (const { oid } of message.pdu.varbinds) {
+      let cell: { type: number; value: unknown } | null | undefined;
+      for (const table of tables) if ((cell = table.cell(oid)) !== undefined) break;
+      if (cell === undefined) return agentsOwn(socket, message, rinfo);
+      answers.push({ oid, ...(cell ?? { type: snmp.ObjectType.NoSuchInstance, value: null }) });
+    }
+    const response = message.pdu.getResponsePduForRequest();
+    response.varbinds = answers;
+    internals.sendResponse(socket, rinfo, message, response);
   };
 }
 
@@ -305,6 +352,7 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
       ], { columns: ['pingCtlOwnerIndex', 'pingCtlTestName', 'jnxRpmResSumCollection', 'jnxRpmResCalcSet'] }, (r) => [...rpmKey(r), r.set]),
     ];
     mib.registerProviders([...scalars, ...tables.map((table) => table.provider)]);
+    answerGetFromTables(agent, tables);
     for (const provider of scalars) mib.setScalarValue(provider.name, provider.scalarType === ObjectType.Integer || provider.scalarType === ObjectType.TimeTicks ? 0 : provider.scalarType === ObjectType.OID ? '1.3' : '');
 
     // The rows' values go stale at once: the handlers compute every cell again when it is read.

@@ -248,7 +248,10 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     // The session first, on its own (the pool's, when one is open): the time a change spends
     // opening it shows apart from the device's own work, and whether it had to.
     const target = netconfTarget(untimed.connection);
-    if (!transports.netconf.holds(target)) steps.sessionOpening = steps.credentials;
+    const held = transports.netconf.holds(target);
+    if (!held) steps.sessionOpening = steps.credentials;
+    // Opened ahead (a poller suspected the device) but its handshake not done yet.
+    if (held === 'opening') steps.sessionAwaited = steps.credentials;
     await transports.netconf.withSession(target, async () => undefined);
     steps.session = Date.now();
     const device = timedDriver(untimed, steps);

@@ -84,6 +84,14 @@ describe('SNMP', () => {
     assert.deepEqual([average?.oid, average?.value], [`${oids.rpmCalculatedEntry}.5.${instance}.2.1`, 23_000], 'round-trip average in microseconds');
   });
 
+  it('answers a GET of several table cells from the rows as they are, a row it does not hold as no such instance, over SNMPv3 too', async () => {
+    const instance = rpmInstance('mpls', 'sla');
+    const cells = [`${oids.rpmSummaryEntry}.2.${instance}.2`, `${oids.rpmCalculatedEntry}.5.${instance}.2.1`, `${oids.rpmSummaryEntry}.2.${rpmInstance('dsl', 'sla')}.2`];
+    assert.deepEqual((await client.getPresent(targets[0]!, cells)).map((vb) => [vb.oid, vb.value]), [[cells[0], 10], [cells[1], 23_000]]);
+    const secure = await client.getPresent({ host: '127.20.0.2', port: 16161, version: '3', v3 }, cells);
+    assert.deepEqual(secure.map((vb) => vb.oid), cells.slice(0, 2));
+  });
+
   it('reports an object the device does not have as no-such-object', async () => {
     await assert.rejects(client.get(targets[0]!, [`${oids.ifEntry}.8.99`]), (e: unknown) => e instanceof DeviceError && e.kind === 'no-such-object' && !e.retryable);
   });

@@ -136,6 +136,15 @@ export class SnmpClient {
     return varbinds.map(toVarBind);
   }
 
+  /**
+   * GET of several instances in one PDU, answering those the agent holds: an instance it does not
+   * (noSuchObject, noSuchInstance: a table row not there yet) is left out, not an error.
+   */
+  async getPresent(target: SnmpTarget, oids: string[]): Promise<VarBind[]> {
+    const varbinds = await this.call<RawVarbind[]>(target, (session, done) => session.get(oids, done));
+    return varbinds.filter((vb) => !snmp.isVarbindError(vb)).map(toVarBind);
+  }
+
   async getNext(target: SnmpTarget, oids: string[]): Promise<VarBind[]> {
     const varbinds = await this.call<RawVarbind[]>(target, (session, done) => session.getNext(oids, done));
     return varbinds.filter((vb) => !snmp.isVarbindError(vb)).map(toVarBind);

@@ -63,6 +63,12 @@ function boundedBy(limit: number) {
 
 const pruneEveryMs = 3_600_000;
 
+/**
+ * The share of the probe interval a shard's reads are spread over: the rest is room for the poll's
+ * last reads to answer and its writes to finish before the next tick.
+ */
+const pollSpreadShare = 0.5;
+
 export function createTelemetryActivities(deps: TelemetryDependencies) {
   const box = credentialsBox(deps.secretsKey);
   const limit = boundedBy(deps.concurrency);
@@ -70,16 +76,35 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
     serial: device.serial, platform: device.platform, host: device.host, netconfPort: device.netconfPort, snmpPort: device.snmpPort,
     ...(device.hostKeySha256 ? { hostKeySha256: device.hostKeySha256 } : {}), ...(device.credentials ?? deps.credentials),
   });
-  const readProbes = (device: PolledDevice) => driverFor(connectionOf(device), deps.transports).probes({ links: device.links.length });
+  const readProbes = (device: PolledDevice) => driverFor(connectionOf(device), deps.transports).probes({ links: device.links.map((link) => link.name) });
   /**
-   * A device whose links look out of an SLA gets its NETCONF session opened in the worker's pool
-   * now (kept open while in use, then for the pool's idle time): the switch that may follow then
-   * finds it open rather than spend an SSH handshake. Only with the host key on record, which the
-   * session checks as a change's would.
+   * The NETCONF sessions a shard keeps open: a device whose links look out of an SLA gets its
+   * session opened in the worker's pool now, and kept until its readings comply again (then for the
+   * pool's idle time), so the switch that may follow, and the switch back, find it open rather than
+   * spend an SSH handshake; beyond what the pool lets be kept, it is opened for its idle time only.
+   * Only with the host key on record, which the session checks as a change's would.
    */
-  const suspect = (device: PolledDevice) => {
-    if (!device.hostKeySha256) return;
-    void deps.transports.netconf.withSession(netconfTarget(connectionOf(device)), async () => undefined).catch(() => undefined);
+  const sessionsKept = () => {
+    const kept = new Map<string, () => void>();
+    const end = (deviceId: string) => {
+      kept.get(deviceId)?.();
+      kept.delete(deviceId);
+    };
+    return {
+      suspect(device: PolledDevice) {
+        if (!device.hostKeySha256 || kept.has(device.deviceId)) return;
+        const target = netconfTarget(connectionOf(device));
+        const release = deps.transports.netconf.keepOpen(target);
+        if (release) kept.set(device.deviceId, release);
+        else void deps.transports.netconf.withSession(target, async () => undefined).catch(() => undefined);
+      },
+      cleared: (device: PolledDevice) => end(device.deviceId),
+      /** Stops keeping the sessions of devices not among `polled` (all of them without it). */
+      keepOnly(polled: readonly PolledDevice[] = []) {
+        const ids = new Set(polled.map((device) => device.deviceId));
+        for (const deviceId of [...kept.keys()]) if (!ids.has(deviceId)) end(deviceId);
+      },
+    };
   };
 
   return {
@@ -91,12 +116,18 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       const progress = resumed ?? emptyProgress({ ...input.signalled });
       const missedPolls = context.metricMeter.createCounter('branchline_telemetry_missed_polls', '{poll}', 'Polls of a shard that could not complete within the probe interval');
       const pollLag = context.metricMeter.createGauge('branchline_telemetry_poll_lag_seconds', 'float', 's', "How late a shard's latest poll began after its tick (0: on time)");
+      const sessions = sessionsKept();
       const poller = new ShardPoller(progress, input.windowSamples, {
-        readProbes, suspect, limit, log, now: Date.now,
+        readProbes, suspect: sessions.suspect, cleared: sessions.cleared, limit, log, now: Date.now,
+        wait: (ms) => sleep(ms, undefined, { signal: context.cancellationSignal }),
         signal: (evaluation) => sendSlaEvaluation(deps.client, evaluation),
       });
       const shard = { shard: input.shard, shards: input.shards };
-      const loadDevices = async () => poller.setDevices(await steeredDevices(deps.prisma, box, shard));
+      const loadDevices = async () => {
+        const devices = await steeredDevices(deps.prisma, box, shard);
+        poller.setDevices(devices);
+        sessions.keepOnly(devices);
+      };
       await loadDevices();
       log.info('telemetry shard polling', { ...shard, devices: poller.deviceCount, resumed: resumed !== undefined });
       // Beats on its own clock too, so a poll longer than the heartbeat timeout is not taken for a dead worker.
@@ -108,7 +139,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       try {
         while (Date.now() - started < input.leaseMs) {
           pollLag.set(Math.max(0, Date.now() - tick) / 1000, shard);
-          await poller.pollOnce();
+          await poller.pollOnce(input.probeIntervalMs * pollSpreadShare);
           context.heartbeat(progress);
           const closed = poller.takeClosedMinutes();
           if (closed.length > 0) await recordLinkMinutes(deps.prisma, closed);
@@ -133,6 +164,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
         return progress;
       } finally {
         clearInterval(beat);
+        sessions.keepOnly();
         // The minutes so far, the current ones too: a bucket written twice merges.
         await recordLinkMinutes(deps.prisma, poller.takeClosedMinutes(true)).catch((error: unknown) => log.warn('rollups not written', { ...shard, error: (error as Error).message }));
       }

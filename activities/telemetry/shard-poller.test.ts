@@ -68,6 +68,48 @@ describe('ShardPoller', () => {
     assert.equal(signals[0]!.changedAt, new Date(10_000).toISOString(), 'dated from the first degraded reading its window still holds');
   });
 
+  it('spreads a poll\'s reads over the time given, each device read once', async () => {
+    const read: string[] = [];
+    const waits: number[] = [];
+    const shard = new ShardPoller(emptyProgress(), 3, {
+      readProbes: async (d) => {
+        read.push(d.deviceId);
+        return healthy;
+      },
+      signal: async () => undefined,
+      limit: (work) => work(),
+      wait: async (ms) => void waits.push(ms),
+      log: { debug: () => undefined, warn: () => undefined },
+      now: () => 0,
+    });
+    shard.setDevices(Array.from({ length: 25 }, (_, i) => ({ ...device, deviceId: `d${i}` })));
+    await shard.pollOnce(1_000);
+    assert.deepEqual(waits, [100, 200, 300, 400, 500, 600, 700, 800, 900], 'a slot every 100 ms after the first');
+    assert.deepEqual([...read].sort(), Array.from({ length: 25 }, (_, i) => `d${i}`).sort());
+    assert.equal(shard.progress.polls, 1);
+  });
+
+  it('suspects a device while its latest reading breaks an SLA, before its window does, and clears it once the reading complies', async () => {
+    const answers = { results: healthy, delivered: true };
+    const events: string[] = [];
+    const shard = new ShardPoller(emptyProgress(), 3, {
+      readProbes: async () => answers.results,
+      signal: async () => void events.push('signal'),
+      suspect: () => void events.push('suspect'),
+      cleared: () => void events.push('cleared'),
+      limit: (work) => work(),
+      log: { debug: () => undefined, warn: () => undefined },
+      now: () => 0,
+    });
+    shard.setDevices([device]);
+    for (let i = 0; i < 3; i++) await shard.pollOnce();
+    answers.results = degraded;
+    for (let i = 0; i < 2; i++) await shard.pollOnce();
+    answers.results = healthy;
+    await shard.pollOnce();
+    assert.deepEqual(events, ['cleared', 'cleared', 'cleared', 'suspect', 'suspect', 'signal', 'cleared']);
+  });
+
   it('puts every reading in its link\'s minute', async () => {
     const { shard } = poller(emptyProgress(), { results: healthy, delivered: true });
     for (let i = 0; i < 13; i++) await shard.pollOnce(); // 5 s to 65 s

@@ -24,6 +24,9 @@ export interface ShardProgress {
   failedReads: number;
 }
 
+/** How far apart the slots of a spread poll start. */
+const pollSlotMs = 100;
+
 export const emptyProgress = (signalled: Record<string, string> = {}): ShardProgress => ({ signalled, polls: 0, missedPolls: 0, samples: 0, signals: 0, failedReads: 0 });
 
 export interface ShardPollerDependencies {
@@ -36,8 +39,12 @@ export interface ShardPollerDependencies {
    * not say so yet): a switch, a configuration change, may follow, so its session can open now.
    */
   suspect?(device: PolledDevice): void;
+  /** Its latest reading breaks no SLA (any more): what `suspect` did for it can end. */
+  cleared?(device: PolledDevice): void;
   /** Runs work with the worker's bound on device reads and signals in flight. */
   limit<T>(work: () => Promise<T>): Promise<T>;
+  /** Resolves after `ms` milliseconds (a poll spread over time waits so between its reads). */
+  wait?(ms: number): Promise<void>;
   log: { debug(message: string, meta?: object): void; warn(message: string, meta?: object): void };
   now(): number;
 }
@@ -64,9 +71,23 @@ export class ShardPoller {
     return this.devices.length;
   }
 
-  /** Reads every device once, at most the worker's bound at a time, and signals what changed. */
-  async pollOnce(): Promise<void> {
-    await Promise.all(this.devices.map((device) => this.deps.limit(() => this.pollDevice(device))));
+  /**
+   * Reads every device once, at most the worker's bound at a time, and signals what changed. With
+   * `spreadMs` (and `wait`), the reads start evenly over that time, a slot every 100 ms, rather
+   * than all at the tick: the devices' agents and the worker take a steady load instead of a burst
+   * every interval that anything else asked of them meanwhile (a switch's NETCONF exchange, on a
+   * box or a simulator holding thousands) would queue behind. Each device is still read once an
+   * interval, always at the same point of it.
+   */
+  async pollOnce(spreadMs = 0): Promise<void> {
+    const { wait } = this.deps;
+    const count = this.devices.length;
+    const slots = wait ? Math.max(1, Math.min(count, Math.floor(spreadMs / pollSlotMs))) : 1;
+    await Promise.all(Array.from({ length: slots }, async (_, slot) => {
+      if (slot > 0) await wait!((slot * spreadMs) / slots);
+      const devices = this.devices.slice(Math.floor((slot * count) / slots), Math.floor(((slot + 1) * count) / slots));
+      await Promise.all(devices.map((device) => this.deps.limit(() => this.pollDevice(device))));
+    }));
     this.progress.polls += 1;
   }
 
@@ -103,7 +124,8 @@ export class ShardPoller {
       if (link.wanLinkId !== null) this.addToMinute(link.wanLinkId, sample);
       this.progress.samples += 1;
     }
-    if (this.deps.suspect && latestViolates(windows, device.applications)) this.deps.suspect(device);
+    if (latestViolates(windows, device.applications)) this.deps.suspect?.(device);
+    else this.deps.cleared?.(device);
     const evaluation = evaluateLinks(windows, device.applications, this.windowSamples);
     if (!evaluation) return;
     await this.signalIfChanged(device, evaluation, windows, at);

@@ -75,9 +75,10 @@ export interface DeviceDriver {
   securityAssociations?(): Promise<SecurityAssociation[]>;
   /**
    * WAN-link probe results (latency, jitter, loss), read over SNMP; `link` is the probe's owner, the
-   * WAN link's name. `links`: how many the device probes, when known, to size the read to them.
+   * WAN link's name. `links`: the owners of the probes the device runs, when known: their results
+   * are read exactly, rather than walked.
    */
-  probes(options?: { links?: number }): Promise<ProbeResult[]>;
+  probes(options?: { links?: readonly string[] }): Promise<ProbeResult[]>;
   /**
    * The running configuration; with `scope` (a subtree filter, domain/config-delta.ts), only what
    * it selects, where the device's lists are keyed as the scope assumes (Junos).

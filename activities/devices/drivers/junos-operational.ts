@@ -350,18 +350,30 @@ export function junosOperations(connection: DeviceConnection, transports: Transp
     interfaces: () => netconf((session) => session.rpc('<get-interface-information><terse/></get-interface-information>')).then(interfacesFrom),
 
     async probes(options = {}): Promise<ProbeResult[]> {
-      // The five columns in get-bulk PDUs together: one round trip for a branch box's few links,
-      // which is what lets a poller read thousands of boxes every few seconds. Known links: a row
-      // per collection of each, and one past the column's end; the round-trip set alone where a
-      // box keeps no jitter sets (otherwise a PDU or two more).
-      const rows = options.links ? 3 * options.links + 1 : 20;
-      const varbinds = await transports.snmp.walkColumns(snmp, [
-        `${rpmMib.summaryEntry}.${rpmMib.summaryColumns.sent}`,
-        `${rpmMib.summaryEntry}.${rpmMib.summaryColumns.received}`,
-        `${rpmMib.summaryEntry}.${rpmMib.summaryColumns.percentLost}`,
-        `${rpmMib.calculatedEntry}.${rpmMib.calculatedColumns.average}`,
-        `${rpmMib.calculatedEntry}.${rpmMib.calculatedColumns.peakToPeak}`,
-      ], rows);
+      const summary = (column: number) => `${rpmMib.summaryEntry}.${column}`;
+      const calculated = (column: number) => `${rpmMib.calculatedEntry}.${column}`;
+      const columns = [
+        summary(rpmMib.summaryColumns.sent), summary(rpmMib.summaryColumns.received), summary(rpmMib.summaryColumns.percentLost),
+        calculated(rpmMib.calculatedColumns.average), calculated(rpmMib.calculatedColumns.peakToPeak),
+      ];
+      let varbinds: VarBind[];
+      if (options.links) {
+        // Known links: the instances a reading needs, GET exactly (the current and the last completed
+        // test's summary, their round-trip set), at most four links a PDU. An agent answers a GET from
+        // its index at once where a get-bulk makes it walk its tables in order.
+        const instances = options.links.flatMap((owner) => [rpmMib.collections.currentTest, rpmMib.collections.lastCompletedTest].map((collection) => ({
+          summary: `${rpmIndex(owner, slaTestName)}.${collection}`,
+          calculated: `${rpmIndex(owner, slaTestName)}.${collection}.${rpmMib.sets.roundTripTime}`,
+        })));
+        const oids = instances.flatMap((i) => columns.map((column) => `${column}.${column.startsWith(rpmMib.summaryEntry) ? i.summary : i.calculated}`));
+        const perPdu = 4 * 2 * columns.length;
+        const pdus = Array.from({ length: Math.ceil(oids.length / perPdu) }, (_, n) => oids.slice(n * perPdu, (n + 1) * perPdu));
+        varbinds = (await Promise.all(pdus.map((pdu) => transports.snmp.getPresent(snmp, pdu)))).flat();
+      } else {
+        // The five columns in get-bulk PDUs together: one or two round trips for a branch box's
+        // few links (a row per collection of each).
+        varbinds = await transports.snmp.walkColumns(snmp, columns, 20);
+      }
       return probeResultsFromRpmMib(varbinds.filter((vb) => vb.oid.startsWith(`${rpmMib.summaryEntry}.`)), varbinds.filter((vb) => vb.oid.startsWith(`${rpmMib.calculatedEntry}.`)));
     },
 

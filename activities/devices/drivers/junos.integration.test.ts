@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApplicationFailure } from '@temporalio/common';
 import { simulatorImage } from '../../../simulator/device.ts';
 import { Fleet } from '../../../simulator/fleet.ts';
@@ -16,6 +17,7 @@ import { SnmpClient } from '../snmp.ts';
 import type { DeviceConnection, DeviceDriver } from './contract.ts';
 import { revealNine } from '../../../domain/junos-nine.ts';
 import { driverFor } from './registry.ts';
+import { netconfTarget } from './targets.ts';
 
 const hostName = (name: string) => `<configuration><system><host-name>${name}</host-name></system></configuration>`;
 /** Each WAN link's SLA probe, as the renderer declares it: services rpm probe <link> test sla. */
@@ -56,17 +58,21 @@ describe('junos driver', () => {
     const interfaces = await driver('BLS0000007').interfaces();
     assert.deepEqual(interfaces.find((i) => i.name === 'ge-0/0/0'), { name: 'ge-0/0/0', adminUp: true, operUp: true });
     assert.deepEqual(await driver('BLS0000007').probes(), [], 'no RPM test configured: no probe results');
+    assert.deepEqual(await driver('BLS0000007').probes({ links: ['wan0'] }), [], 'nor when read exactly');
     await applyConfiguration(driver('BLS0000007'), { config: slaProbes(['wan0', 'wan1', 'lte']), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'rpm-1', checks: [] });
     // No partial loss: a reading mixes the current test's probes so far with the last completed
     // test's, so which probes a partial loss took depends on the moment (the unit tests of the
     // readings, and the SNMP test's lost-probe percentage, cover that arithmetic).
     device.changeLink('wan1', { latencyMs: 40, jitterMs: 6, lossPermille: 0 });
     device.changeLink('lte', { cut: true });
-    assert.deepEqual(await driver('BLS0000007').probes(), [
+    const probed = [
       { link: 'lte', latencyMs: 0, jitterMs: 0, lossPermille: 1000, up: false },
       { link: 'wan0', latencyMs: 18, jitterMs: 2, lossPermille: 0, up: true },
       { link: 'wan1', latencyMs: 40, jitterMs: 6, lossPermille: 0, up: true },
-    ]);
+    ];
+    assert.deepEqual(await driver('BLS0000007').probes(), probed);
+    const exact = await driver('BLS0000007').probes({ links: ['wan1', 'lte', 'dsl', 'wan0'] });
+    assert.deepEqual(exact.sort((a, b) => a.link.localeCompare(b.link)), probed, 'read exactly by link, the same; a link no probe measures has no result');
     await applyConfiguration(driver('BLS0000007'), {
       config: hostName('probed'), mode: 'merge', confirmTimeoutSeconds: 60, persist: 'rpm-2', checks: [{ kind: 'probe-up', link: 'wan0' }, { kind: 'probe-up', link: 'wan1' }],
     });
@@ -334,6 +340,24 @@ describe('junos driver', () => {
   it('reuses one NETCONF session per device and keeps within the cap', async () => {
     await Promise.all(['BLS0000001', 'BLS0000002', 'BLS0000003', 'BLS0000004'].map((serial) => driver(serial).facts()));
     assert.ok(transports.netconf.openSessions <= 2);
+  });
+
+  it('keeps a session open for a device a change is likely on, past its idle time and within half the cap', async () => {
+    const pool = new NetconfSessionPool({ maxSessions: 2, idleMs: 50 });
+    try {
+      const first = netconfTarget(driver('BLS0000001').connection);
+      const release = pool.keepOpen(first);
+      assert.ok(release);
+      assert.equal(pool.keepOpen(netconfTarget(driver('BLS0000002').connection)), undefined, 'half the cap is kept already');
+      await pool.withSession(first, async () => undefined);
+      await sleep(300);
+      assert.equal(pool.holds(first), 'open', 'kept past its idle time');
+      release!();
+      await sleep(300);
+      assert.equal(pool.holds(first), undefined, 'closed once no longer kept, after its idle time');
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses a platform it has no driver for', () => {

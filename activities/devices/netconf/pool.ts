@@ -4,6 +4,8 @@ import { NetconfSession, type NetconfTarget } from './session.ts';
 
 interface Entry {
   session: Promise<NetconfSession>;
+  /** Its session is open (its handshake done). */
+  opened?: boolean;
   users: number;
   idleTimer?: NodeJS.Timeout;
 }
@@ -23,9 +25,27 @@ export class NetconfSessionPool {
     return `${target.username}@${target.host}:${target.port}`;
   }
 
-  /** Whether a session to the device is open or opening (one `withSession` would reuse). */
-  holds(target: NetconfTarget): boolean {
-    return this.entries.has(this.key(target));
+  /** Whether a session to the device is open, or opening (one `withSession` would reuse, once open). */
+  holds(target: NetconfTarget): 'open' | 'opening' | undefined {
+    const entry = this.entries.get(this.key(target));
+    return entry && (entry.opened ? 'open' : 'opening');
+  }
+
+  /**
+   * Opens the device's session (or takes the one open) and keeps it open until the function
+   * returned is called, then for the idle time as any other: for a device a change is likely on
+   * soon. Only while less than half the cap is open (undefined otherwise): kept sessions never
+   * crowd out a change, and a fleet-wide event keeps a bounded number.
+   */
+  keepOpen(target: NetconfTarget): (() => void) | undefined {
+    if (this.entries.size >= this.options.maxSessions / 2 && !this.holds(target)) return undefined;
+    const kept = this.acquire(target);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      void kept.then((entry) => this.release(target, entry), () => undefined);
+    };
   }
 
   /** Runs `work` with the device's session, opening one (within the cap) when needed. */
@@ -60,9 +80,12 @@ export class NetconfSessionPool {
       const entry: Entry = { session: NetconfSession.connect({ rpcTimeoutMs, connectTimeoutMs, ...target }), users: 1 };
       this.entries.set(key, entry);
       entry.session.then(
-        (session) => session.onClose(() => {
-          if (this.entries.get(key) === entry && entry.users === 0) this.drop(key, entry);
-        }),
+        (session) => {
+          entry.opened = true;
+          session.onClose(() => {
+            if (this.entries.get(key) === entry && entry.users === 0) this.drop(key, entry);
+          });
+        },
         () => this.drop(key, entry),
       );
       return entry;
