@@ -1,7 +1,6 @@
 // The activities that touch devices (the devices task queue): configuration changes, facts,
 // firmware, read-back checks. Each builds its driver from the target the workflow passes and the
 // fleet's credentials from the worker's configuration, so no secret enters a workflow history.
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -15,7 +14,7 @@ import { applyConfiguration as applyChange, failedChecks } from './change.ts';
 import type { CommitSummary, DeviceAccounts, DeviceDriver, DeviceFacts, Transports } from './drivers/contract.ts';
 import { commitLog } from './drivers/junos-commits.ts';
 import { changeScope, rebuildsUnambiguously } from '../../domain/config-delta.ts';
-import { configurationContent, incrementsPerWhole } from '../../inventory/config-history.ts';
+import { configurationContent, configurationSha256, incrementsPerWhole } from '../../inventory/config-history.ts';
 import { driverFor } from './drivers/registry.ts';
 import { netconfTarget } from './drivers/targets.ts';
 import { DeviceError } from './errors.ts';
@@ -133,8 +132,6 @@ export async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 /** A secret element whose value conceal did not name (no reference it knows): such a reading is not stored as it is. */
 const unnamedSecret = /<([\w.:-]*(?:secret|password)[\w.-]*|ascii-text)>(?!\$secret\{)[^<]/;
 
@@ -201,9 +198,11 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
    * record already; `commitMarker`: the device's newest commit, read before the configuration.
    */
   async function recordVersion(deviceId: string, running: string, source: ConfigSource, workflowId: string, restoredVersion?: number, commitMarker?: string): Promise<number> {
-    const digest = sha256(running);
+    const digest = configurationSha256(running);
     const latest = await latestVersion(deviceId);
-    if (latest?.sha256 === digest) return latest.version;
+    // An increment keeps no digest of its own: its content rebuilt says whether this is it again.
+    const latestDigest = latest && (latest.sha256 ?? configurationSha256(await configurationContent(prisma, deviceId, latest.version) ?? ''));
+    if (latest && latestDigest === digest) return latest.version;
     const version = (latest?.version ?? 0) + 1;
     await prisma.configVersion.create({ data: { deviceId, version, source, content: running, sha256: digest, workflowId, restoredVersion: restoredVersion ?? null, commitMarker: commitMarker ?? null } });
     return version;
