@@ -11,6 +11,7 @@ import type { PrismaClient } from '../prisma/client.ts';
 import { principalOf } from './access/principal.ts';
 import { checkPassword, type SignInThrottle } from './access/sign-in.ts';
 import { addressKey } from './access/throttle.ts';
+import { MemoryStore } from './identity-provider-store.ts';
 
 /** What the identity provider keeps across restarts: its signing key, cookie key and its clients' secrets. */
 export interface IdentityProviderKeys {
@@ -82,6 +83,7 @@ async function formOf(req: IncomingMessage): Promise<URLSearchParams> {
 export function createIdentityProvider(options: IdentityProviderOptions): Provider {
   const { prisma, namespace } = options;
   const configuration: Configuration = {
+    adapter: MemoryStore,
     clients: [
       {
         client_id: identityProviderClients.webUi, client_secret: options.keys.webUiSecret,
