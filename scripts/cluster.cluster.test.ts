@@ -21,6 +21,7 @@ import type { JournalEntry } from '../simulator/config-store.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
 import { ensureChromium } from './chromium.ts';
 import { identityProviderKeysFile } from './cluster-identity.ts';
+import { authorizationCode, claimsOf, clientCredentials } from './identity-testing.ts';
 import { confirmedChanges, journalProblems } from './fault-invariants.ts';
 import { relocatedClusterDirectory } from './postgres.ts';
 import { resolveTemporalServer, resolveTemporalUiServer, temporalDatabases } from './temporal-cluster.ts';
@@ -67,46 +68,23 @@ const metricsCount = async (port: number, route: string) => {
   return [...text.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
 };
 
-/** Decodes a JWT's payload (the test reads what the identity provider put in; the server checks the signature). */
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { permissions?: string[]; sub?: string };
-
-const basicAuth = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const clientsOf = (keys: IdentityProviderKeys) => ({
+  service: { issuer, id: identityProviderClients.service, secret: keys.serviceSecret },
+  webUi: { issuer, id: identityProviderClients.webUi, secret: keys.webUiSecret, redirectUri: webUiCallback },
+});
 
 /** An access token by the client-credentials grant, as Branchline's processes get theirs. */
 async function serviceToken(keys: IdentityProviderKeys): Promise<string> {
-  const response = await fetch(`${issuer}/token`, {
-    method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }),
-    headers: { authorization: basicAuth(identityProviderClients.service, keys.serviceSecret), 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  assert.equal(response.status, 200);
-  return ((await response.json()) as { access_token: string }).access_token;
+  const answer = await clientCredentials(clientsOf(keys).service);
+  assert.equal(answer.status, 200);
+  return answer.body['access_token']!;
 }
 
-/**
- * A person's access token, by the authorization-code flow the Web UI runs, done here by hand as the
- * Web UI's server and a browser would: the identity provider's sign-in form, then the code exchanged.
- */
+/** A person's access token, by the authorization-code flow the Web UI runs. */
 async function personToken(keys: IdentityProviderKeys, email: string, password: string): Promise<string> {
-  const cookies = new Map<string, string>();
-  const step = async (url: string, init: RequestInit = {}) => {
-    const response = await fetch(new URL(url, issuer), { ...init, redirect: 'manual', headers: { ...(init.headers as object), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const line of response.headers.getSetCookie()) {
-      const [name, ...value] = line.split(';')[0]!.split('=');
-      cookies.set(name!, value.join('='));
-    }
-    return response;
-  };
-  const query = new URLSearchParams({ client_id: identityProviderClients.webUi, response_type: 'code', scope: 'openid profile email', redirect_uri: webUiCallback, state: 's', nonce: 'n' });
-  const signInPage = (await step(`/auth?${query}`)).headers.get('location')!;
-  let response = await step(signInPage, { method: 'POST', body: new URLSearchParams({ email, password }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  while (!response.headers.get('location')!.startsWith(webUiCallback)) response = await step(response.headers.get('location')!);
-  const code = new URL(response.headers.get('location')!).searchParams.get('code')!;
-  const token = await fetch(`${issuer}/token`, {
-    method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: webUiCallback }),
-    headers: { authorization: basicAuth(identityProviderClients.webUi, keys.webUiSecret), 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  assert.equal(token.status, 200);
-  return ((await token.json()) as { access_token: string }).access_token;
+  const answer = await authorizationCode(clientsOf(keys).webUi, { email, password });
+  assert.ok('accessToken' in answer, JSON.stringify(answer));
+  return answer.accessToken;
 }
 
 /** What the frontend answers a list of runs with this token (or none): their count, or the gRPC status of its refusal. */
