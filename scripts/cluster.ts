@@ -1,6 +1,7 @@
 // `npm run cluster`: the production topology on one machine, without Docker — docker-compose.yml's
 // Temporal server (persistence and visibility on PostgreSQL) with its Web UI, three workers and two
-// API processes behind one address, and the simulated fleet. Its data is kept in DATA_DIR/cluster,
+// API processes behind one address, and the simulated fleet; the Web UI and the server behind
+// Branchline's own sign-in (Branchline as their identity provider). Its data is kept in DATA_DIR/cluster,
 // apart from npm start's, and its ports are CLUSTER_PORT_BASE and the 49 after it.
 import { join } from 'node:path';
 import { ensureAdministrator } from '../api/access/administrator.ts';
