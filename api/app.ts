@@ -34,6 +34,7 @@ import { siteNetworkRouter } from './routes/site-network.ts';
 import { sitesRouter } from './routes/sites.ts';
 import { ztpRouter } from './routes/ztp.ts';
 import { createAuthenticator } from './access/authenticate.ts';
+import { newSignInThrottle } from './access/sign-in.ts';
 import { FailureThrottle, RateLimiter } from './access/throttle.ts';
 import type { EventHub } from './event-hub.ts';
 import { IdempotencyKeys } from './idempotency.ts';
@@ -144,12 +145,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
   });
   // The bytes as they came are kept: signatures and idempotency keys are computed over them.
   v1.use(express.json({ limit: '1mb', verify: (req, _res, buffer) => { (req as unknown as { rawBody: Buffer }).rawBody = buffer; } }));
-  // Five failed sign-ins to one account from one network in fifteen minutes, then that pair waits;
-  // fifty from one network, whatever the accounts, then the network waits. Nobody elsewhere is locked out.
-  v1.use(sessionRouter(api, {
-    prisma: deps.prisma,
-    signInThrottle: { perAccount: new FailureThrottle(5, 15 * 60_000), perAddress: new FailureThrottle(50, 15 * 60_000) },
-  }));
+  v1.use(sessionRouter(api, { prisma: deps.prisma, signInThrottle: newSignInThrottle() }));
   v1.use(usersRouter(api, deps));
   v1.use(rolesRouter(api, deps));
   v1.use(apiTokensRouter(api, { prisma: deps.prisma, forgetToken: authenticate.forgetToken }));

@@ -2,28 +2,42 @@
 // server on PostgreSQL, its Web UI, three workers and two API processes behind one address. A site
 // onboarded through that address runs on the cluster (its run in PostgreSQL visibility with its
 // search attributes), and completes once although a worker and an API process are killed mid-run.
+// Temporal is behind Branchline's sign-in: the server refuses calls without a token carrying the
+// permission, and the Web UI signs an SP admin in with their Branchline account, a tenant user to nothing.
 // Also prints the figures the README quotes: time to serving and to warm, and each process's memory.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Connection, Client } from '@temporalio/client';
+import { chromium } from 'playwright';
 import pg from 'pg';
+import { identityProviderClients, type IdentityProviderKeys } from '../api/identity-provider.ts';
 import { searchAttributes } from '../domain/task-queues.ts';
 import type { JournalEntry } from '../simulator/config-store.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
+import { ensureChromium } from './chromium.ts';
+import { identityProviderKeysFile } from './cluster-identity.ts';
+import { authorizationCode, claimsOf, clientCredentials } from './identity-testing.ts';
 import { confirmedChanges, journalProblems } from './fault-invariants.ts';
 import { relocatedClusterDirectory } from './postgres.ts';
 import { resolveTemporalServer, resolveTemporalUiServer, temporalDatabases } from './temporal-cluster.ts';
-import { alive, descendants, eventually, signInAsPrinted } from './testing.ts';
+import { alive, descendants, eventually, printedSignIn, signInAsPrinted } from './testing.ts';
 
 const root = join(import.meta.dirname, '..');
-// This machine's share of loopback and of the ports: the cluster's servers on an address of their own.
-const host = '127.170.0.1';
+// This machine's share of loopback and of the ports: the cluster's servers on an address of their own,
+// its boxes on the next /24.
+const host = process.env['CLUSTER_TEST_HOST'] ?? '127.170.0.1';
+const simulatorBaseAddress = host.replace(/\.\d+\.\d+$/, '.1.1');
 const base = Number(process.env['CLUSTER_TEST_PORT_BASE'] ?? 41_000);
-const ports = { front: base, apiMetrics: [base + 30, base + 31], temporal: base + 10, temporalUi: base + 20, postgres: base + 21, control: base + 22 };
+const ports = {
+  front: base, apiMetrics: [base + 30, base + 31], temporal: base + 10, temporalUi: base + 20, postgres: base + 21, control: base + 22, identityProvider: base + 24,
+};
+const issuer = `http://${host}:${ports.identityProvider}`;
+const webUiCallback = `http://${host}:${ports.temporalUi}/auth/sso/callback`;
 const say = (line: string) => console.log(line);
 
 /** The binaries the cluster runs, found (or built once) where `npm test` keeps its tools, and given to it by path. */
@@ -54,6 +68,44 @@ const metricsCount = async (port: number, route: string) => {
   return [...text.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
 };
 
+const clientsOf = (keys: IdentityProviderKeys) => ({
+  service: { issuer, id: identityProviderClients.service, secret: keys.serviceSecret },
+  webUi: { issuer, id: identityProviderClients.webUi, secret: keys.webUiSecret, redirectUri: webUiCallback },
+});
+
+/** An access token by the client-credentials grant, as Branchline's processes get theirs. */
+async function serviceToken(keys: IdentityProviderKeys): Promise<string> {
+  const answer = await clientCredentials(clientsOf(keys).service);
+  assert.equal(answer.status, 200);
+  return answer.body['access_token']!;
+}
+
+/** A person's access token, by the authorization-code flow the Web UI runs. */
+async function personToken(keys: IdentityProviderKeys, email: string, password: string): Promise<string> {
+  const answer = await authorizationCode(clientsOf(keys).webUi, { email, password });
+  assert.ok('accessToken' in answer, JSON.stringify(answer));
+  return answer.accessToken;
+}
+
+/** What the frontend answers a list of runs with this token (or none): their count, or the gRPC status of its refusal. */
+async function listRunsWith(token: string | undefined): Promise<{ runs: number } | { refused: number | undefined }> {
+  try {
+    const connection = await Connection.connect({ address: `${host}:${ports.temporal}`, tls: false, ...(token ? { apiKey: token } : {}) });
+    try {
+      let runs = 0;
+      for await (const _run of new Client({ connection, namespace: 'default' }).workflow.list()) runs++;
+      return { runs };
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    return { refused: ((error as Error).cause as { code?: number } | undefined)?.code };
+  }
+}
+
+const grpcPermissionDenied = 7;
+const grpcUnauthenticated = 16;
+
 describe('npm run cluster', { timeout: 1_200_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'branchline-cluster-'));
   const dataDir = join(home, '.data');
@@ -61,6 +113,11 @@ describe('npm run cluster', { timeout: 1_200_000 }, () => {
   let output = '';
   let started = 0;
   let servingAfterMs = 0;
+  /** The onboarding run the second test makes, which the Web UI lists to the SP admin. */
+  let onboardingRun = '';
+  /** A tenant's administrator: everything in Branchline for their tenant, nothing in the Web UI. */
+  const tenantUser = { email: 'ops@globex.example', password: 'a-long-password-for-globex' };
+  const identityKeys = () => JSON.parse(readFileSync(identityProviderKeysFile(join(dataDir, 'cluster', 'identity-provider')), 'utf8')) as IdentityProviderKeys;
 
   after(async () => {
     if (child && child.exitCode === null) {
@@ -85,7 +142,7 @@ describe('npm run cluster', { timeout: 1_200_000 }, () => {
       env: {
         ...process.env, ...binaries,
         DATA_DIR: dataDir, CLUSTER_PORT_BASE: String(base), CLUSTER_HOST: host, HOST: host,
-        SIMULATOR_DEVICES: '3', SIMULATOR_MODELS: 'SRX-SIM-300', DEMO_NETWORK: 'false', SIMULATOR_BASE_ADDRESS: '127.170.1.1',
+        SIMULATOR_DEVICES: '3', SIMULATOR_MODELS: 'SRX-SIM-300', DEMO_NETWORK: 'false', SIMULATOR_BASE_ADDRESS: simulatorBaseAddress,
         DATABASE_URL: '', TEMPORAL_ADDRESS: '', NODE_ENV: 'development', LOG_LEVEL: 'info',
       },
     });
@@ -103,8 +160,11 @@ describe('npm run cluster', { timeout: 1_200_000 }, () => {
     assert.deepEqual(Object.keys(pids).sort(), ['api-1', 'api-2', 'simulator', 'temporal', 'temporal-ui', 'worker-1', 'worker-2', 'worker-3']);
     for (let i = 0; i < 4; i++) assert.equal((await fetch(`http://${host}:${ports.front}/api/docs`)).status, 200);
     for (const port of ports.apiMetrics) assert.ok((await metricsCount(port, '/api/docs')) >= 1, `the API process with metrics on ${port} answered through the front`);
-    // The Web UI's server talks to this cluster: it lists the namespace the cluster made.
-    const namespaces = (await (await fetch(`http://${host}:${ports.temporalUi}/api/v1/namespaces`)).json()) as { namespaces: { namespaceInfo: { name: string } }[] };
+    // The Web UI's server talks to this cluster, to those who show a token: it lists the namespace the cluster made.
+    assert.equal((await fetch(`http://${host}:${ports.temporalUi}/api/v1/namespaces`)).status, 401);
+    const admin = printedSignIn(output);
+    const adminToken = await personToken(identityKeys(), admin.email, admin.password);
+    const namespaces = (await (await fetch(`http://${host}:${ports.temporalUi}/api/v1/namespaces`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { namespaces: { namespaceInfo: { name: string } }[] };
     assert.ok(namespaces.namespaces.some((n) => n.namespaceInfo.name === 'default'), JSON.stringify(namespaces));
   });
 
@@ -122,6 +182,7 @@ describe('npm run cluster', { timeout: 1_200_000 }, () => {
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const siteId = created.body.id;
+    onboardingRun = onboardingWorkflowId(siteId);
     assert.equal((await api('POST', `/sites/${siteId}/onboarding`, {})).status, 202);
 
     // The run waits for its box: one worker and one API process die now, without a chance to finish anything.
@@ -141,7 +202,8 @@ describe('npm run cluster', { timeout: 1_200_000 }, () => {
     }
 
     // The run is the cluster's, found by its search attributes in visibility…
-    const connection = await Connection.connect({ address: `${host}:${ports.temporal}` });
+    // Through the frontend that checks tokens, with the token Branchline's processes get.
+    const connection = await Connection.connect({ address: `${host}:${ports.temporal}`, tls: false, apiKey: await serviceToken(identityKeys()) });
     try {
       const client = new Client({ connection, namespace: 'default' });
       const runs = await eventually('visibility did not show the run closed', async () => {
@@ -179,5 +241,78 @@ describe('npm run cluster', { timeout: 1_200_000 }, () => {
     const rssMiB: Record<string, number> = { supervisor: memoryMiB(child!.pid!) };
     for (const [name, pid] of Object.entries(pids)) rssMiB[name] = memoryMiB(pid);
     console.log(JSON.stringify({ servingAfterSeconds: servingAfterMs / 1000, warmAfterSeconds: warmAfterMs / 1000, rssMiB, postgresPssMiB: postgresPss, postgresProcesses: descendants(postgres).length + 1 }));
+  });
+  it('refuses a frontend call without a token, with a token it did not sign, or with one without the permission', async () => {
+    assert.ok(child, 'the cluster is up');
+    const keys = identityKeys();
+    assert.deepEqual(await listRunsWith(undefined), { refused: grpcPermissionDenied }, 'no token');
+
+    // A token naming the identity provider's key and granting everything, signed with another key.
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = `${part({ alg: 'RS256', typ: 'JWT', kid: keys.signingKey['kid'] })}.${part({ iss: issuer, sub: 'intruder', iat: now, exp: now + 600, permissions: ['temporal-system:admin', 'default:admin'] })}`;
+    const forged = `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(privateKey).toString('base64url')}`;
+    const refusedForged = await listRunsWith(forged);
+    assert.ok('refused' in refusedForged && [grpcPermissionDenied, grpcUnauthenticated].includes(refusedForged.refused!), JSON.stringify(refusedForged));
+
+    // A tenant's administrator signs in at the identity provider, and their token carries no permission.
+    const api = await signInAsPrinted(output, `http://${host}:${ports.front}`);
+    const { body: roles } = await api<{ items: { id: string; name: string }[] }>('GET', '/roles');
+    const { body: tenants } = await api<{ items: { id: string; slug: string }[] }>('GET', '/tenants?limit=100');
+    const created = await api('POST', '/users', {
+      email: tenantUser.email, displayName: 'Globex operations', password: tenantUser.password,
+      bindings: [{ roleId: roles.items.find((role) => role.name === 'Tenant admin')!.id, tenantId: tenants.items.find((t) => t.slug === 'globex-logistics')!.id }],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const tenantToken = await personToken(keys, tenantUser.email, tenantUser.password);
+    assert.deepEqual(claimsOf(tenantToken).permissions, []);
+    assert.deepEqual(await listRunsWith(tenantToken), { refused: grpcPermissionDenied }, 'a token without the permission');
+
+    // The SP admin's token and Branchline's carry theirs, and list the runs.
+    const admin = printedSignIn(output);
+    const adminToken = await personToken(keys, admin.email, admin.password);
+    assert.deepEqual(claimsOf(adminToken).permissions, ['temporal-system:admin', 'default:admin']);
+    const branchlineToken = await serviceToken(keys);
+    assert.deepEqual(claimsOf(branchlineToken).permissions, ['default:admin']);
+    for (const token of [adminToken, branchlineToken]) {
+      const answer = await listRunsWith(token);
+      assert.ok('runs' in answer && answer.runs >= 1, JSON.stringify(answer));
+    }
+  });
+
+  it('signs an SP admin in to the Web UI with their Branchline account, to the list of runs; a tenant user to nothing', async () => {
+    assert.ok(onboardingRun && child, 'a site was onboarded on the cluster');
+    const executablePath = ensureChromium(say);
+    const browser = await chromium.launch({ headless: true, args: ['--no-sandbox'], ...(executablePath ? { executablePath } : {}) });
+    try {
+      const signIn = async (email: string, password: string) => {
+        const page = await (await browser.newContext()).newPage();
+        // A visitor who has not signed in is sent to sign in, then to Branchline's sign-in form.
+        await page.goto(`http://${host}:${ports.temporalUi}/namespaces/default/workflows`);
+        await page.waitForURL(/\/login\?/);
+        await page.getByRole('button', { name: 'Continue to SSO' }).click();
+        await page.waitForURL((url) => url.origin === issuer);
+        await page.getByRole('heading', { name: 'Sign in to the Temporal Web UI' }).waitFor();
+        await page.getByLabel('Email').fill(email);
+        await page.getByLabel('Password').fill(password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        return page;
+      };
+      const admin = printedSignIn(output);
+      const wrong = await signIn(admin.email, 'not-the-password');
+      await wrong.getByRole('alert').filter({ hasText: 'The email or the password is wrong' }).waitFor();
+      await wrong.close();
+
+      const page = await signIn(admin.email, admin.password);
+      await page.waitForURL(`http://${host}:${ports.temporalUi}/namespaces/default/workflows`);
+      await page.getByRole('link', { name: onboardingRun }).first().waitFor({ timeout: 60_000 });
+
+      const tenant = await signIn(tenantUser.email, tenantUser.password);
+      await tenant.waitForURL(/\/login\?.*error=Request\+unauthorized/);
+      assert.equal(await tenant.getByText(onboardingRun).count(), 0);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -1,11 +1,14 @@
 // `npm run cluster`: the production topology on one machine, without Docker — docker-compose.yml's
 // Temporal server (persistence and visibility on PostgreSQL) with its Web UI, three workers and two
-// API processes behind one address, and the simulated fleet. Its data is kept in DATA_DIR/cluster,
+// API processes behind one address, and the simulated fleet; the Web UI and the server behind
+// Branchline's own sign-in (Branchline as their identity provider). Its data is kept in DATA_DIR/cluster,
 // apart from npm start's, and its ports are CLUSTER_PORT_BASE and the 49 after it.
 import { join } from 'node:path';
 import { ensureAdministrator } from '../api/access/administrator.ts';
 import { createPrismaClient } from '../prisma/client.ts';
 import { ConfigError, loadConfig, type Config } from '../runtime/config.ts';
+import { ServiceToken } from '../runtime/temporal-access.ts';
+import { startClusterIdentityProvider } from './cluster-identity.ts';
 import { bringUpDemoOnFirstStart, keptSecretsKey, metricsUrl, signInLine, simulatorProcess } from './branchline-processes.ts';
 import { startPlatform } from './platform.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
@@ -30,6 +33,7 @@ export function clusterPorts(base: number, counts: { workers: number; apis: numb
   const temporal: TemporalServerPorts = {
     frontend: base + 10, frontendMembership: membershipPort(base + 11), frontendHttp: base + 12, history: base + 13, historyMembership: membershipPort(base + 14),
     matching: base + 15, matchingMembership: membershipPort(base + 16), worker: base + 17, workerMembership: membershipPort(base + 18),
+    internalFrontend: base + 25, internalFrontendMembership: membershipPort(base + 26),
   };
   return {
     /** The one address of the UI and API: a round robin over the API processes. */
@@ -41,6 +45,7 @@ export function clusterPorts(base: number, counts: { workers: number; apis: numb
     simulatorControl: base + 22,
     /** UDP for SNMP and TCP for NETCONF, on each simulated box's own address. */
     simulatorDevices: base + 23,
+    identityProvider: base + 24,
     apiMetrics: Array.from({ length: counts.apis }, (_, index) => base + 30 + index),
     workerMetrics: Array.from({ length: counts.workers }, (_, index) => base + 40 + index),
   };
@@ -124,6 +129,7 @@ async function main() {
   const needed: [number, string][] = [
     [ports.front, 'the UI and API'], ...ports.apis.map((port, index): [number, string] => [port, `API process ${index + 1}`]),
     ...Object.values(ports.temporal).map((port): [number, string] => [port, 'the Temporal server']), [ports.temporalUi, 'the Temporal Web UI'],
+    [ports.identityProvider, 'the identity provider'],
     ...(config.DATABASE_URL ? [] : [[ports.postgres, 'the embedded PostgreSQL'] as [number, string]]),
     ...(config.SIMULATOR_DEVICES > 0 ? [[ports.simulatorControl, "the simulator's control API"] as [number, string]] : []),
     ...[...ports.apiMetrics, ...ports.workerMetrics].map((port): [number, string] => [port, 'metrics']),
@@ -171,31 +177,49 @@ async function main() {
       : await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: ports.postgres, host, database: 'branchline', logFile: join(logs, 'postgres.log'), durable: true }, say);
     stops.push(postgres.stop);
     await migrateTemporalDatabases(binaries, postgres.url, say);
-    const temporal = await startTemporalClusterServer({ binaries, databaseUrl: postgres.url, host, ports: ports.temporal, root: join(config.dataDir, 'temporal'), logFile: join(logs, 'temporal.log') });
+    // Branchline's accounts, for the identity provider (and the first administrator, below).
+    const prisma = createPrismaClient(postgres.url, { poolSize: 2 });
+    stops.push(() => prisma.$disconnect());
+    const identity = await startClusterIdentityProvider({
+      prisma, dir: join(config.dataDir, 'identity-provider'), host, port: ports.identityProvider, hostInUrls: seenAs(host),
+      namespace: config.TEMPORAL_NAMESPACE, webUiCallback: `${config.temporalUiUrl}/auth/sso/callback`,
+    });
+    stops.push(identity.stop);
+    const temporal = await startTemporalClusterServer({
+      binaries, databaseUrl: postgres.url, host, ports: ports.temporal, jwksUrl: identity.jwksUrl, root: join(config.dataDir, 'temporal'), logFile: join(logs, 'temporal.log'),
+    });
     stops.push(temporal.stop);
     essential(temporal.process);
     // A new cluster has no namespace; a new namespace and its search attributes take a refresh of the server's cache to be usable.
-    await ensureNamespace({ address: temporal.address }, config.TEMPORAL_NAMESPACE, 120_000);
+    // Made through the internal frontend, as auto-setup makes its default namespace.
+    await ensureNamespace({ address: temporal.internalAddress }, config.TEMPORAL_NAMESPACE, 120_000);
+    // Branchline's processes show the token of their client at the identity provider, as in docker-compose.yml.
+    const serviceClient = { OIDC_ISSUER_URL: identity.issuer, TEMPORAL_OAUTH_CLIENT_ID: identity.serviceClient.id, TEMPORAL_OAUTH_CLIENT_SECRET: identity.serviceClient.secret };
+    const token = await ServiceToken.obtain({ issuerUrl: identity.issuer, clientId: identity.serviceClient.id, clientSecret: identity.serviceClient.secret }, { warn: (_details, message) => say(message) });
+    stops.push(async () => token.close());
     let ui: ManagedProcess | undefined;
     if (uiServer) {
-      ui = await startTemporalUiServer({ binary: uiServer, temporalAddress: temporal.address, host, port: ports.temporalUi, namespace: config.TEMPORAL_NAMESPACE, root: join(config.dataDir, 'temporal-ui'), logFile: join(logs, 'temporal-ui.log') });
+      ui = await startTemporalUiServer({
+        binary: uiServer, temporalAddress: temporal.address, host, port: ports.temporalUi, namespace: config.TEMPORAL_NAMESPACE,
+        signIn: { providerUrl: identity.issuer, clientId: identity.webUiClient.id, clientSecret: identity.webUiClient.secret, callbackUrl: `${config.temporalUiUrl}/auth/sso/callback` },
+        root: join(config.dataDir, 'temporal-ui'), logFile: join(logs, 'temporal-ui.log'),
+      });
       stops.push(() => ui!.stop());
       essential(ui);
     }
     const platform = await startPlatform({
-      dataDir: config.dataDir, toolsDir, databaseUrl: postgres.url, temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE,
+      dataDir: config.dataDir, toolsDir, databaseUrl: postgres.url, temporalAddress: temporal.address, temporalAccess: { tls: false, token }, namespace: config.TEMPORAL_NAMESPACE,
       ports: { postgres: ports.postgres, temporal: ports.temporal.frontend, temporalUi: ports.temporalUi }, durable: true, seed: true, say,
     });
     // The first administrator is made here, once: two API processes starting on an empty database would each make one.
-    const prisma = createPrismaClient(postgres.url, { poolSize: 1 });
-    await ensureAdministrator(prisma, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, passwordFile: config.adminPasswordFile }).finally(() => prisma.$disconnect());
+    await ensureAdministrator(prisma, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, passwordFile: config.adminPasswordFile });
     const bundle = join(config.dataDir, 'workflow-bundle.js');
     await buildWorkflowBundle(bundle, logs);
 
     // Where this machine's processes reach the front (the simulated boxes phone home there).
     const frontUrl = `http://${['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : seenAs(config.HOST)}:${ports.front}`;
     const serviceEnv = {
-      ...env, DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, WORKFLOW_BUNDLE_PATH: bundle,
+      ...env, ...serviceClient, DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, WORKFLOW_BUNDLE_PATH: bundle,
       ...(config.SECRETS_KEY ? {} : { SECRETS_KEY: keptSecretsKey(config.secretsKeyFile) }),
     };
     const events = {
@@ -240,7 +264,8 @@ async function main() {
 
     UI                ${config.publicUrl}/   sign in as ${signInLine(config)}
     API docs          ${config.publicUrl}/api/docs
-    Temporal Web UI   ${uiServer ? `${config.temporalUiUrl}/` : '(none: see above)'}
+    Temporal Web UI   ${uiServer ? `${config.temporalUiUrl}/   sign in with a Branchline account: SP admins see every run` : '(none: see above)'}
+    Identity provider ${identity.issuer} (Branchline's accounts, for the Temporal Web UI and server)
     Temporal          ${temporal.address} (server ${temporalServerVersion}${uiServer ? `, Web UI ${temporalUiVersion}` : ''}), on PostgreSQL
     Metrics           ${ports.apiMetrics.map((port) => metricsUrl(config, port)).join(', ')} (API processes)
                       ${ports.workerMetrics.map((port) => metricsUrl(config, port)).join(', ')} (workers)

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { identityProviderClients } from '../api/identity-provider.ts';
 import { temporalServerVersion, temporalUiVersion } from './temporal-cluster.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -72,6 +73,14 @@ describe('docker-compose.yml', { skip: hasTools ? false : 'docker-compose (with 
       assert.equal(environment['TEMPORAL_OAUTH_CLIENT_ID'], 'branchline', name);
       assert.equal(environment['TEMPORAL_UI_URL'], 'http://localhost:8233', name);
     }
+  });
+
+  it("names the clients npm run cluster's identity provider has, with the scopes and claim it signs people in with", () => {
+    const services = render();
+    assert.equal(services['temporal-ui']!.environment!['TEMPORAL_AUTH_CLIENT_ID'], identityProviderClients.webUi);
+    assert.equal(services['temporal-ui']!.environment!['TEMPORAL_AUTH_SCOPES'], 'openid,profile,email');
+    assert.equal(services['api']!.environment!['TEMPORAL_OAUTH_CLIENT_ID'], identityProviderClients.service);
+    assert.equal(services['temporal']!.environment!['TEMPORAL_JWT_PERMISSIONS_CLAIM'], 'permissions');
   });
 
   it('runs the Temporal server and Web UI that npm run cluster runs, and as many workers', () => {

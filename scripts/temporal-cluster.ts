@@ -158,11 +158,14 @@ export async function migrateTemporalDatabases(binaries: TemporalServerBinaries,
   say(`Temporal's databases ${Object.values(temporalDatabases).join(' and ')} are at the server's schema`);
 }
 
-/** The ports of the server's four services: gRPC and membership each, and the frontend's HTTP API. */
+/** The ports of the server's five services: gRPC and membership each, and the frontend's HTTP API. */
 export interface TemporalServerPorts {
   frontend: number;
   frontendMembership: number;
   frontendHttp: number;
+  /** The frontend that takes no token, for the server's own system workers and the cluster's set-up. */
+  internalFrontend: number;
+  internalFrontendMembership: number;
   history: number;
   historyMembership: number;
   matching: number;
@@ -172,10 +175,11 @@ export interface TemporalServerPorts {
 }
 
 /**
- * The server's configuration: docker-compose.yml's (auto-setup's template with DB=postgres12), on
- * loopback. Written as JSON, which is YAML too.
+ * The server's configuration: docker-compose.yml's (auto-setup's template with DB=postgres12,
+ * USE_INTERNAL_FRONTEND, the default authorizer and claim mapper on the identity provider's key
+ * set), on loopback. Written as JSON, which is YAML too.
  */
-export function temporalServerConfig(databaseUrl: string, host: string, ports: TemporalServerPorts, dynamicConfigFile: string): object {
+export function temporalServerConfig(databaseUrl: string, host: string, ports: TemporalServerPorts, dynamicConfigFile: string, jwksUrl: string): object {
   const server = sqlServerOf(databaseUrl);
   const store = (databaseName: string, maxConns: number) => ({
     sql: {
@@ -192,9 +196,17 @@ export function temporalServerConfig(databaseUrl: string, host: string, ports: T
       numHistoryShards: historyShards,
       datastores: { default: store(temporalDatabases.persistence, 20), visibility: store(temporalDatabases.visibility, 10) },
     },
-    global: { membership: { maxJoinDuration: '30s', broadcastAddress: host } },
+    global: {
+      membership: { maxJoinDuration: '30s', broadcastAddress: host },
+      // Every call to the frontend carries a token the identity provider signed, whose permissions claim grants the call.
+      authorization: {
+        jwtKeyProvider: { keySourceURIs: [jwksUrl], refreshInterval: '1m' },
+        permissionsClaimName: 'permissions', authorizer: 'default', claimMapper: 'default',
+      },
+    },
     services: {
       frontend: service(ports.frontend, ports.frontendMembership, { httpPort: ports.frontendHttp }),
+      'internal-frontend': service(ports.internalFrontend, ports.internalFrontendMembership),
       history: service(ports.history, ports.historyMembership),
       matching: service(ports.matching, ports.matchingMembership),
       worker: service(ports.worker, ports.workerMembership),
@@ -220,6 +232,8 @@ const dynamicConfig = {
 
 export interface RunningTemporalServer {
   address: string;
+  /** The internal frontend's address: no token, for the cluster's own set-up only. */
+  internalAddress: string;
   process: ManagedProcess;
   stop(): Promise<void>;
 }
@@ -230,12 +244,12 @@ export interface RunningTemporalServer {
  * port answers.
  */
 async function startConfiguredServer(options: {
-  name: string; binary: string; root: string; config: object; flags?: string[]; logFile: string; host: string; port: number; what: string;
+  name: string; binary: string; root: string; config: object; startFlags?: string[]; logFile: string; host: string; port: number; what: string;
 }): Promise<ManagedProcess> {
   const configDir = join(options.root, 'config');
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
   writeFileSync(join(configDir, 'production.yaml'), JSON.stringify(options.config, null, 2) + '\n', { mode: 0o600 });
-  const child = new ManagedProcess(options.name, options.binary, ['--root', options.root, '--config', 'config', '--env', 'production', ...(options.flags ?? []), 'start'], options.logFile);
+  const child = new ManagedProcess(options.name, options.binary, ['--root', options.root, '--config', 'config', '--env', 'production', 'start', ...(options.startFlags ?? [])], options.logFile);
   await waitFor(options.what, () => portIsOpen(options.port, options.host), { timeoutMs: 120_000, child });
   return child;
 }
@@ -246,6 +260,8 @@ export async function startTemporalClusterServer(options: {
   databaseUrl: string;
   host: string;
   ports: TemporalServerPorts;
+  /** The identity provider's key set, which the tokens are checked against. */
+  jwksUrl: string;
   root: string;
   logFile: string;
 }): Promise<RunningTemporalServer> {
@@ -254,18 +270,26 @@ export async function startTemporalClusterServer(options: {
   writeFileSync(dynamicConfigFile, JSON.stringify(dynamicConfig, null, 2) + '\n');
   const child = await startConfiguredServer({
     name: 'temporal', binary: options.binaries.server, root: options.root, logFile: options.logFile, host: options.host, port: options.ports.frontend,
-    config: temporalServerConfig(options.databaseUrl, options.host, options.ports, dynamicConfigFile),
-    // No authorizer: the frontend answers on CLUSTER_HOST only, like the development server's on loopback (README).
-    flags: ['--allow-no-auth'],
+    config: temporalServerConfig(options.databaseUrl, options.host, options.ports, dynamicConfigFile, options.jwksUrl),
+    // The internal frontend is not among the services started by default.
+    startFlags: ['frontend', 'internal-frontend', 'history', 'matching', 'worker'].flatMap((name) => ['--service', name]),
     what: 'The Temporal server',
   });
-  return { address: `${options.host}:${options.ports.frontend}`, process: child, stop: () => child.stop(20_000) };
+  return { address: `${options.host}:${options.ports.frontend}`, internalAddress: `${options.host}:${options.ports.internalFrontend}`, process: child, stop: () => child.stop(20_000) };
+}
+
+/** The Web UI's client at the identity provider (docker-compose.yml's TEMPORAL_AUTH_*). */
+export interface TemporalUiSignIn {
+  providerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  callbackUrl: string;
 }
 
 /**
- * Starts the Web UI's server on the cluster's frontend. It has no sign-in here and answers on
- * CLUSTER_HOST only, as the development server's Web UI does on loopback; docker-compose.yml's
- * signs people in with OIDC (README, The Temporal Web UI and who sees it).
+ * Starts the Web UI's server on the cluster's frontend, answering on CLUSTER_HOST only. It signs
+ * people in with OIDC and hands each person's access token on to the server, which decides what
+ * they see (README, The Temporal Web UI and who sees it).
  */
 export function startTemporalUiServer(options: {
   binary: string;
@@ -273,14 +297,23 @@ export function startTemporalUiServer(options: {
   host: string;
   port: number;
   namespace: string;
+  signIn: TemporalUiSignIn;
   root: string;
   logFile: string;
 }): Promise<ManagedProcess> {
+  const { signIn } = options;
   return startConfiguredServer({
     name: 'temporal-ui', binary: options.binary, root: options.root, logFile: options.logFile, host: options.host, port: options.port,
     config: {
       temporalGrpcAddress: options.temporalAddress, host: options.host, port: options.port, enableUi: true,
-      defaultNamespace: options.namespace, notifyOnNewVersion: false, auth: { enabled: false },
+      defaultNamespace: options.namespace, notifyOnNewVersion: false,
+      auth: {
+        enabled: true,
+        providers: [{
+          label: 'Branchline', type: 'oidc', providerUrl: signIn.providerUrl, clientId: signIn.clientId, clientSecret: signIn.clientSecret,
+          callbackUrl: signIn.callbackUrl, scopes: ['openid', 'profile', 'email'], useIdTokenAsBearer: false,
+        }],
+      },
     },
     what: 'The Temporal Web UI',
   });

@@ -303,10 +303,16 @@ export function alive(pid: number): boolean {
 
 export type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
 
-/** Signs in at `baseUrl` with the credentials `npm start` or `npm run cluster` printed (the SP admin made on the first start). */
-export async function signInAsPrinted(output: string, baseUrl: string): Promise<Api> {
+/** The first administrator's email and password, as the start-up prints them. */
+export function printedSignIn(output: string): { email: string; password: string } {
   const [, email, password] = /sign in as (\S+), password (\S+)/.exec(output) ?? [];
   assert.ok(email && password, 'the start-up prints how to sign in');
+  return { email, password };
+}
+
+/** Signs in at `baseUrl` with the credentials `npm start` or `npm run cluster` printed (the SP admin made on the first start). */
+export async function signInAsPrinted(output: string, baseUrl: string): Promise<Api> {
+  const { email, password } = printedSignIn(output);
   const base = `${baseUrl}/api/v1`;
   const signedIn = await fetch(`${base}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
   assert.equal(signedIn.status, 201);

@@ -1,16 +1,14 @@
-// Signing in and out. A person's password opens a session held in an HttpOnly, SameSite=Strict
-// cookie; failures are throttled per account from one network and per network, so passwords
-// cannot be guessed quickly, yet a stranger's failures never lock a person out of their account
-// from elsewhere; an unknown account takes as long to refuse as a wrong password.
+// Signing in and out. A person's password (checked and throttled by access/sign-in.ts) opens a
+// session held in an HttpOnly, SameSite=Strict cookie.
 import { Router } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { cookieValue, sessionCookie, unauthenticated } from '../access/authenticate.ts';
 import { signedInHintCookie } from '../../domain/session-hint.ts';
-import { unknownAccountHash, verifyPassword } from '../access/passwords.ts';
 import { principalOf, type Principal } from '../access/principal.ts';
 import { newSessionToken, sha256Hex } from '../access/secrets.ts';
-import { addressKey, type FailureThrottle } from '../access/throttle.ts';
+import { checkPassword, type SignInThrottle } from '../access/sign-in.ts';
+import { addressKey } from '../access/throttle.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { HttpProblem } from '../problems.ts';
@@ -33,13 +31,6 @@ async function describe(prisma: PrismaClient, principal: Principal) {
   return { user, grants: principal.grants.map((g) => ({ ...g, permissions: g.permissions as Record<string, ('read' | 'write' | 'execute')[]> })) };
 }
 
-export interface SignInThrottle {
-  /** Failures per account from one network (an address, or its /64, or this machine). */
-  perAccount: FailureThrottle;
-  /** Failures from one network, whatever the accounts (password spraying). */
-  perAddress: FailureThrottle;
-}
-
 export function sessionRouter(api: ApiDefinition, deps: { prisma: PrismaClient; signInThrottle: SignInThrottle }): Router {
   const router = Router();
   const { prisma, signInThrottle } = deps;
@@ -54,22 +45,13 @@ export function sessionRouter(api: ApiDefinition, deps: { prisma: PrismaClient; 
     status: 201,
     response: sessionSchema,
     handler: async ({ body, principal: caller }, req, res) => {
-      const network = addressKey(req.ip);
-      const account = `${network} ${body.email}`;
-      const wait = Math.max(signInThrottle.perAccount.waitSeconds(account), signInThrottle.perAddress.waitSeconds(network));
-      if (wait > 0) {
-        res.setHeader('Retry-After', String(wait));
-        throw new HttpProblem(429, 'sign-in-throttled', 'Too many failed sign-ins', 'Too many failed sign-ins for this account, or from your network.', { retryAfterSeconds: wait });
+      const check = await checkPassword(prisma, signInThrottle, { network: addressKey(req.ip), email: body.email, password: body.password });
+      if (check.outcome === 'throttled') {
+        res.setHeader('Retry-After', String(check.waitSeconds));
+        throw new HttpProblem(429, 'sign-in-throttled', 'Too many failed sign-ins', 'Too many failed sign-ins for this account, or from your network.', { retryAfterSeconds: check.waitSeconds });
       }
-      const user = await prisma.user.findUnique({ where: { email: body.email }, include: { roleBindings: { include: { role: true } } } });
-      const valid = await verifyPassword(body.password, user?.passwordHash ?? (await unknownAccountHash()));
-      if (!user || !valid || user.disabled) {
-        signInThrottle.perAccount.fail(account);
-        signInThrottle.perAddress.fail(network);
-        throw unauthenticated('The email or the password is wrong, or the account is disabled.');
-      }
-      // The network's count stays: signing in to one's own account must not wipe a spraying record.
-      signInThrottle.perAccount.succeed(account);
+      if (check.outcome === 'refused') throw unauthenticated('The email or the password is wrong, or the account is disabled.');
+      const { user } = check;
       await prisma.userSession.deleteMany({ where: { userId: user.id, expiresAt: { lt: new Date() } } });
       const { token, hash } = newSessionToken();
       await prisma.userSession.create({ data: { tokenHash: hash, userId: user.id, expiresAt: new Date(Date.now() + sessionHours * 3600_000) } });
