@@ -13,7 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { taskQueues } from '../domain/task-queues.ts';
 import { deployPolicySiteWorkflowId, deployPolicyWorkflowId } from '../workflows/deploy-policy.messages.ts';
 import { deviceLeaseWorkflowId } from '../workflows/device-lease.messages.ts';
@@ -61,9 +61,9 @@ async function deployed(lab: Lab, tenantId: string, firewallRules: unknown[], dr
 const ownProcess = 'bench (API, simulator)';
 
 /** What a history holds that costs the Temporal server (and the worker) work. */
-function historyCounts(events: temporal.api.history.v1.IHistoryEvent[]) {
-  const count = (type: temporal.api.enums.v1.EventType) => events.filter((e) => e.eventType === type).length;
-  const { EventType } = temporal.api.enums.v1;
+function historyCounts(events: proto.temporal.api.history.v1.IHistoryEvent[]) {
+  const count = (type: proto.temporal.api.enums.v1.EventType) => events.filter((e) => e.eventType === type).length;
+  const { EventType } = proto.temporal.api.enums.v1;
   return {
     events: events.length,
     workflowTasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED),
