@@ -41,8 +41,8 @@ export function configurationChanges(): (input: PushConfigurationInput) => Promi
 }
 
 /**
- * Changes made one device after the other, stopping at the first that fails, then recorded in one
- * activity: fewer round trips than a record after each change. The devices changed before one
+ * Changes made one device after the other (in one activity), stopping at the first that fails,
+ * then recorded in one activity: fewer round trips than an activity per change and per record. The devices changed before one
  * that failed are recorded all the same before the failure goes on.
  */
 export async function configurationChangesInTurn(inputs: PushConfigurationInput[]): Promise<ConfigurationChanged[]> {
