@@ -1,7 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { deviceLease } from '../workflows/device-lease.ts';
-import { deviceLeaseWorkflowId, leaseStateQuery, releaseLeaseSignal, requestLeaseSignal, type DeviceLeaseState, type LeaseRequest } from '../workflows/device-lease.messages.ts';
+import {
+  deviceLeaseWorkflowId, leaseStateQuery, releaseLeaseSignal, requestLeaseSignal, takeLeaseUpdate, type DeviceLeaseState, type LeaseRequest,
+} from '../workflows/device-lease.messages.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import type { tunnelChanges } from '../workflows/tunnel-changes.ts';
 import { requestTunnelChangeSignal, tunnelChangesWorkflowId, type TunnelChangeRequest } from '../workflows/tunnel-changes.messages.ts';
@@ -18,6 +20,23 @@ export function createLeaseActivities(deps: { client: Client }) {
         signal: requestLeaseSignal,
         signalArgs: [input.request],
       });
+    },
+
+    /**
+     * Asks for the devices' leases in their order, each by update-with-start, up to the first one
+     * busy (queued: its grant comes by signal): the devices granted. A retry finds them its own.
+     */
+    async takeDeviceLeases(input: { serials: string[]; request: LeaseRequest }): Promise<{ granted: string[] }> {
+      const granted: string[] = [];
+      for (const serial of input.serials) {
+        const startWorkflowOperation = new WithStartWorkflowOperation<typeof deviceLease>('deviceLease', {
+          workflowId: deviceLeaseWorkflowId(serial), taskQueue: taskQueues.orchestration, args: [{ serial }], workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+        const answer = await client.workflow.executeUpdateWithStart(takeLeaseUpdate, { args: [input.request], startWorkflowOperation });
+        if (!answer.granted) break;
+        granted.push(serial);
+      }
+      return { granted };
     },
 
     /** Gives the devices' leases back; a lease whose workflow has ended is held by nobody. */

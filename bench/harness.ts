@@ -1,7 +1,7 @@
 // What every benchmark that brings its own Temporal and PostgreSQL shares: a scratch directory
 // cleaned up on any exit (Ctrl-C included), a throwaway platform on free ports, the workflows
 // bundled once, and the machine's CPU counters.
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { elementChildren, parseXml } from '../activities/devices/netconf/xml.ts';
@@ -65,6 +65,31 @@ export function machineJiffies(): { busy: number; total: number } {
   const numbers = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const total = numbers.reduce((a, b) => a + b, 0);
   return { busy: total - numbers[3]! - numbers[4]!, total };
+}
+
+/** CPU seconds of this process (named `ownName`) and everything it started (Temporal, PostgreSQL, a worker), by program name. */
+export function cpuSecondsByProgram(ownName: string): Map<string, number> {
+  const processes = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      return [{ pid: Number(pid), program: stat.slice(stat.indexOf('(') + 1, close), parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
+  const ours = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of processes) if (!ours.has(p.pid) && ours.has(p.parent)) grew = !!ours.add(p.pid);
+  }
+  const byProgram = new Map<string, number>();
+  for (const p of processes.filter((q) => ours.has(q.pid))) {
+    const name = p.pid === process.pid ? ownName : p.program === 'node' ? 'worker process' : p.program;
+    byProgram.set(name, (byProgram.get(name) ?? 0) + p.ticks / 100);
+  }
+  return byProgram;
 }
 
 /** `system` statements as a box's CLI takes them by hand (ConfigStore.handEdit). */

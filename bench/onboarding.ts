@@ -7,7 +7,7 @@
 // second as the ceiling of the platform. Progress on stderr; ends with one JSON line on stdout.
 // Options: --sites N (600), --concurrency C (50), --worker in-process|process, --raw-workflows K (500),
 // --sample S sites whose histories and steps are read back (100), --boxes-on-at-start.
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import { deviceLeaseWorkflowId } from '../workflows/device-lease.messages.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
 import { tunnelChangesWorkflowId } from '../workflows/tunnel-changes.messages.ts';
 import { ztpWorkflowId } from '../workflows/ztp.messages.ts';
-import { benchScratch, bundleWorkflows, machineJiffies, say, throwawayPlatform } from './harness.ts';
+import { benchScratch, bundleWorkflows, cpuSecondsByProgram, machineJiffies, say, throwawayPlatform } from './harness.ts';
 import { trivialWorkflow } from './trivial-workflow.ts';
 
 const { values } = parseArgs({
@@ -41,6 +41,7 @@ const { values } = parseArgs({
 const siteCount = Math.max(1, Number(values.sites));
 const concurrency = Math.max(1, Number(values.concurrency));
 const workerMode = values.worker === 'process' ? 'process' : 'in-process';
+const benchProcessName = workerMode === 'in-process' ? 'bench (API, simulator, worker)' : 'bench (API, simulator)';
 const rawCount = Math.max(0, Number(values['raw-workflows']));
 const sampleSize = Math.max(1, Number(values.sample));
 
@@ -74,33 +75,6 @@ async function eachLimited<T>(items: T[], limit: number, until: number, work: (i
       await work(items[index]!, index);
     }
   }));
-}
-
-/** CPU seconds of this process and everything it started (Temporal, PostgreSQL, a worker), by program name. */
-function cpuSecondsByProgram(): Map<string, number> {
-  const processes = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const fields = stat.slice(close + 2).split(' ');
-      return [{ pid: Number(pid), program: stat.slice(stat.indexOf('(') + 1, close), parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }];
-    } catch {
-      return []; // gone meanwhile
-    }
-  });
-  const ours = new Set([process.pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of processes) if (!ours.has(p.pid) && ours.has(p.parent)) grew = !!ours.add(p.pid);
-  }
-  const byProgram = new Map<string, number>();
-  for (const p of processes.filter((q) => ours.has(q.pid))) {
-    const name = p.pid === process.pid
-      ? (workerMode === 'in-process' ? 'bench (API, simulator, worker)' : 'bench (API, simulator)')
-      : p.program === 'node' ? 'worker process' : p.program;
-    byProgram.set(name, (byProgram.get(name) ?? 0) + p.ticks / 100);
-  }
-  return byProgram;
 }
 
 /** Trivial workflows, `inFlight` at a time, for at most `limitMs`: what the server and one worker sustain. */
@@ -472,11 +446,11 @@ async function main(): Promise<number> {
     const siteCreateSeconds = (Date.now() - createStarted) / 1000;
 
     say(`onboarding ${siteCount} spokes, ${concurrency} at a time (stuck after ${Math.round(siteLimitMs / 1000)} s each, or ${Math.round(phaseLimitMs / 1000)} s in all)`);
-    const cpuBefore = cpuSecondsByProgram();
+    const cpuBefore = cpuSecondsByProgram(benchProcessName);
     const machineBefore = machineJiffies();
     const spokes = await onboardSpokes(lab, sites);
     const machineAfter = machineJiffies();
-    const cpuAfter = cpuSecondsByProgram();
+    const cpuAfter = cpuSecondsByProgram(benchProcessName);
 
     const stuck = spokes.outcomes.filter((o) => o.state === 'stuck').map((o) => o.siteId);
     if (stuck.length > 0) say(`stopping ${stuck.length} stuck onboardings`);

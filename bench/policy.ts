@@ -13,14 +13,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import proto from '@temporalio/proto';
 import { taskQueues } from '../domain/task-queues.ts';
+import { deployPolicySiteWorkflowId, deployPolicyWorkflowId } from '../workflows/deploy-policy.messages.ts';
+import { deviceLeaseWorkflowId } from '../workflows/device-lease.messages.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
 import type { ReconcileDriftResult } from '../workflows/reconcile-drift.messages.ts';
 import type { reconcileDrift } from '../workflows/reconcile-drift.ts';
 import { sleep } from '../scripts/processes.ts';
-import { benchScratch, bundleWorkflows, machineJiffies, say, systemStatements, throwawayPlatform } from './harness.ts';
+import { benchScratch, bundleWorkflows, cpuSecondsByProgram, machineJiffies, say, systemStatements, throwawayPlatform } from './harness.ts';
 
-const { values } = parseArgs({ options: { sites: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' } } });
+const { values } = parseArgs({ options: {
+  sites: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, 'base-address': { type: 'string', default: '127.121.0.1' }, sample: { type: 'string', default: '20' },
+} });
 const siteCount = Math.max(2, Number(values.sites));
 const concurrency = Math.max(1, Number(values.concurrency));
 
@@ -52,6 +57,50 @@ async function deployed(lab: Lab, tenantId: string, firewallRules: unknown[], dr
   }
 }
 
+/** This process's name in the CPU figures: the API and the simulator run in it, the worker apart. */
+const ownProcess = 'bench (API, simulator)';
+
+/** What a history holds that costs the Temporal server (and the worker) work. */
+function historyCounts(events: proto.temporal.api.history.v1.IHistoryEvent[]) {
+  const count = (type: proto.temporal.api.enums.v1.EventType) => events.filter((e) => e.eventType === type).length;
+  const { EventType } = proto.temporal.api.enums.v1;
+  return {
+    events: events.length,
+    workflowTasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED),
+    activities: count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+    localActivities: count(EventType.EVENT_TYPE_MARKER_RECORDED),
+    signals: count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) + count(EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED),
+    updates: count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
+    timers: count(EventType.EVENT_TYPE_TIMER_STARTED),
+  };
+}
+type HistoryCounts = ReturnType<typeof historyCounts>;
+const addCounts = (a: HistoryCounts, b: HistoryCounts): HistoryCounts =>
+  Object.fromEntries(Object.entries(a).map(([key, value]) => [key, value + b[key as keyof HistoryCounts]])) as HistoryCounts;
+
+/**
+ * The Temporal work a site costs, as history events: its own run and its devices' leases, over a
+ * sample of sites (their leases served only this deployment), plus its share of the deployment's runs.
+ */
+async function temporalWorkPerSite(lab: Lab, deploymentId: string, siteIds: string[], siteCount: number) {
+  const sample = siteIds.filter((_, index) => index % Math.max(1, Math.floor(siteIds.length / Number(values.sample))) === 0).slice(0, Number(values.sample));
+  const zero = historyCounts([]);
+  const eventsOf = async (workflowId: string, runId?: string) => (await lab.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  let site = zero;
+  for (const siteId of sample) {
+    const serials = (await lab.prisma.device.findMany({ where: { siteId }, select: { serial: true } })).flatMap((d) => (d.serial ? [d.serial] : []));
+    const histories = await Promise.all([eventsOf(deployPolicySiteWorkflowId(deploymentId, siteId)), ...serials.map((serial) => eventsOf(deviceLeaseWorkflowId(serial)))]);
+    site = histories.reduce((sum, events) => addCounts(sum, historyCounts(events)), site);
+  }
+  let deployment = zero;
+  for await (const run of lab.client.workflow.list({ query: `WorkflowId = '${deployPolicyWorkflowId(deploymentId)}'` })) {
+    deployment = addCounts(deployment, historyCounts(await eventsOf(run.workflowId, run.runId)));
+  }
+  const perSite = (counts: HistoryCounts, sites: number) =>
+    Object.fromEntries(Object.entries(counts).map(([key, value]) => [key, Math.round((value / Math.max(1, sites)) * 10) / 10]));
+  return { sampledSites: sample.length, site: perSite(site, sample.length), deploymentShare: perSite(deployment, siteCount) };
+}
+
 async function main() {
   const scratch = benchScratch('bench-policy');
   try {
@@ -62,7 +111,7 @@ async function main() {
     mkdirSync(logDirectory, { recursive: true });
     const lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
-      models: Array.from({ length: siteCount * 2 }, () => 'SRX-SIM-300'), baseAddress: '127.121.0.1', snmpPort: 29163, netconfPort: 29832,
+      models: Array.from({ length: siteCount * 2 }, () => 'SRX-SIM-300'), baseAddress: values['base-address'], snmpPort: 29163, netconfPort: 29832,
       worker: 'process', workflowBundlePath: bundlePath, logDirectory, phoneHome: false,
     });
     scratch.onCleanUp(() => lab.stop());
@@ -89,8 +138,13 @@ async function main() {
 
     say(`deployment to ${sites.length} sites, ${concurrency} at once`);
     const cpuBefore = machineJiffies();
+    const programsBefore = cpuSecondsByProgram(ownProcess);
     const deploy = await deployed(lab, tenantId, [rule('solo', 'solo'), rule('staff-web')], false);
+    const programsAfter = cpuSecondsByProgram(ownProcess);
     const cpuAfter = machineJiffies();
+    const cpuSecondsPerSite: Record<string, number> = Object.fromEntries([...programsAfter].map(([name, seconds]) => [name, Math.round(((seconds - (programsBefore.get(name) ?? 0)) / sites.length) * 1000) / 1000])
+      .filter(([, perSite]) => (perSite as number) >= 0.001));
+    const temporalPerSite = await temporalWorkPerSite(lab, deploy.deploymentId, sites.slice(1).map((s) => s.id), sites.length);
     const rows = await prisma.policyDeploymentSite.groupBy({ by: ['status'], where: { deploymentId: deploy.deploymentId }, _count: { _all: true } });
     const count = (status: string) => rows.find((r) => r.status === status)?._count._all ?? 0;
     const idealSeconds = dryRun.seconds + (lone.seconds * sites.length) / concurrency;
@@ -112,6 +166,7 @@ async function main() {
       perSiteSeconds: round(lone.seconds), dryRunSeconds: round(dryRun.seconds), deploySeconds: round(deploy.seconds), idealSeconds: round(idealSeconds),
       ratio: Math.round((deploy.seconds / idealSeconds) * 100) / 100, status: deploy.status,
       deployed: count('deployed'), failed: count('failed') + count('rolled_back') + count('skipped'),
+      cpuSecondsPerSite, cpuSecondsPerSiteTotal: Math.round(Object.values(cpuSecondsPerSite).reduce((a, b) => a + b, 0) * 1000) / 1000, temporalPerSite,
       machineCpuPercent: Math.round((100 * (cpuAfter.busy - cpuBefore.busy)) / Math.max(1, cpuAfter.total - cpuBefore.total)),
       driftScanSeconds: round(warm.seconds), driftScanDevices: warm.result.checked, coldScanSeconds: round(cold.seconds),
       driftedAfterDeployment: cold.result.drifted, driftedByHand: warm.result.drifted, driftUnreachable: warm.result.readings.unreachable,

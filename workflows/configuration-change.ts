@@ -3,8 +3,8 @@
 // by the device's newest commit or the running configuration's sha256, retried until the database
 // is back). A database outage between the two delays the run; it never fails it after the device
 // changed, nor changes twice.
-import { CancellationScope, patched, proxyActivities } from '@temporalio/workflow';
-import type { DeviceActivities, PushConfigurationInput, RecordConfigurationInput } from '../activities/devices/activities.ts';
+import { ActivityFailure, ApplicationFailure, CancellationScope, patched, proxyActivities } from '@temporalio/workflow';
+import type { ChangesMadeBeforeFailure, ConfigurationApplied, DeviceActivities, PushConfigurationInput, RecordConfigurationInput } from '../activities/devices/activities.ts';
 import { deviceRecordActivity, deviceWriteActivity } from './activity-options.ts';
 
 /**
@@ -41,8 +41,8 @@ export function configurationChanges(): (input: PushConfigurationInput) => Promi
 }
 
 /**
- * Changes made one device after the other, stopping at the first that fails, then recorded in one
- * activity: fewer round trips than a record after each change. The devices changed before one
+ * Changes made one device after the other (in one activity), stopping at the first that fails,
+ * then recorded in one activity: fewer round trips than an activity per change and per record. The devices changed before one
  * that failed are recorded all the same before the failure goes on.
  */
 export async function configurationChangesInTurn(inputs: PushConfigurationInput[]): Promise<ConfigurationChanged[]> {
@@ -52,16 +52,31 @@ export async function configurationChangesInTurn(inputs: PushConfigurationInput[
   const recordApplied = async () => (applied.length === 0 ? [] : (await records.recordConfigurations({
     records: applied.map(({ input }) => recordOf(input)),
   })).versions);
+  const applying = (input: PushConfigurationInput, { changed, committedAt }: ConfigurationApplied) => {
+    const appliedAt = Date.now();
+    applied.push({ input, changed, appliedAt, committedAt: committedAt ?? appliedAt });
+  };
+  // The devices changed in one activity: one round trip through the task queue for them all.
+  // Runs begun before replay an activity per device.
+  const together = patched('devices-changed-in-one-activity');
   try {
-    for (const input of inputs) {
-      const { changed, committedAt } = await writes.applyConfiguration(input);
-      const appliedAt = Date.now();
-      applied.push({ input, changed, appliedAt, committedAt: committedAt ?? appliedAt });
+    if (together) {
+      const { applied: changes } = await writes.applyConfigurationsInTurn({ changes: inputs });
+      changes.forEach((change, index) => applying(inputs[index]!, change));
+    } else {
+      for (const input of inputs) applying(input, await writes.applyConfiguration(input));
     }
   } catch (error) {
+    if (together) changesMadeBefore(error).forEach((change, index) => applying(inputs[index]!, change));
     await CancellationScope.nonCancellable(recordApplied);
     throw error;
   }
   const versions = await recordApplied();
   return applied.map(({ changed, appliedAt, committedAt }, index) => ({ changed, version: versions[index]!, appliedAt, committedAt }));
+}
+
+/** The changes applyConfigurationsInTurn made before the device whose failure this is. */
+function changesMadeBefore(error: unknown): ConfigurationApplied[] {
+  const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+  return (failure?.details?.at(-1) as Partial<ChangesMadeBeforeFailure> | undefined)?.appliedBefore ?? [];
 }

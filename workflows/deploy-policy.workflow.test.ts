@@ -34,6 +34,13 @@ describe('deployPolicy', () => {
   const deployments = new Map<string, Deployment>();
   const ofSite = (deviceId: string) => [...deployments.values()].find((d) => d.sites.includes(deviceId.replace(/\/secondary$/, '')))!;
 
+  async function applyOne({ target }: { target: { deviceId: string } }) {
+    const deployment = ofSite(target.deviceId);
+    if (deployment.refusing.has(target.deviceId)) throw ApplicationFailure.nonRetryable('commit check failed', failureTypes.deviceRejected);
+    deployment.pushed.push(target.deviceId);
+    return { changed: true };
+  }
+
   before(async () => {
     ({ client, close } = await connectTestClient());
     workers.push(await startTestWorker({
@@ -73,11 +80,19 @@ describe('deployPolicy', () => {
       taskQueue: taskQueues.devices, workflowsPath: require.resolve('./index.ts'),
       activities: {
         async previewPolicySites({ siteIds }: { siteIds: string[] }) { return { changed: siteIds.length, unchanged: 0, failed: 0 }; },
-        async applyConfiguration({ target }: { target: { deviceId: string } }) {
-          const deployment = ofSite(target.deviceId);
-          if (deployment.refusing.has(target.deviceId)) throw ApplicationFailure.nonRetryable('commit check failed', failureTypes.deviceRejected);
-          deployment.pushed.push(target.deviceId);
-          return { changed: true };
+        applyConfiguration: applyOne,
+        // As the device activity: in turn, a refusal after a change saying which were made.
+        async applyConfigurationsInTurn({ changes }: { changes: { target: { deviceId: string } }[] }) {
+          const applied: { changed: boolean }[] = [];
+          for (const change of changes) {
+            try {
+              applied.push(await applyOne(change));
+            } catch (error) {
+              if (applied.length === 0) throw error;
+              throw ApplicationFailure.create({ message: (error as Error).message, type: failureTypes.deviceRejected, nonRetryable: true, details: [{ appliedBefore: applied }] });
+            }
+          }
+          return { applied };
         },
         async recordConfiguration() { return { version: 2 }; },
         async recordConfigurations({ records }: { records: { target: { deviceId: string } }[] }) {

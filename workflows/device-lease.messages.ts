@@ -1,6 +1,6 @@
 // A device's change lease as its holders and the API speak to it: requests, grants, state and id.
 import type { Duration } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export interface LeaseRequest {
   /** The workflow id of the run that wants to change the device. */
@@ -31,6 +31,11 @@ export const requestLeaseSignal = defineSignal<[LeaseRequest]>('requestLease');
 export const releaseLeaseSignal = defineSignal<[{ holderWorkflowId: string }]>('releaseLease');
 /** Sent by the lease to the holder's run when the device is its own. */
 export const leaseGrantedSignal = defineSignal<[{ serial: string }]>('leaseGranted');
+/**
+ * A request answered at once: granted when nobody holds the device nor waits for it, else queued
+ * in turn, its grant then sent by `leaseGranted` as to a request by signal.
+ */
+export const takeLeaseUpdate = defineUpdate<{ granted: boolean }, [LeaseRequest]>('takeLease');
 export const leaseStateQuery = defineQuery<DeviceLeaseState>('leaseState');
 
 export const deviceLeaseWorkflowId = (serial: string) => `device-lease/${serial}`;

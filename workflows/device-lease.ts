@@ -7,7 +7,9 @@ import {
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { temporalActivity } from './activity-options.ts';
-import { type DeviceLeaseState, type DeviceLeaseInput, requestLeaseSignal, releaseLeaseSignal, leaseGrantedSignal, leaseStateQuery } from './device-lease.messages.ts';
+import {
+  type DeviceLeaseState, type DeviceLeaseInput, type LeaseRequest, requestLeaseSignal, releaseLeaseSignal, leaseGrantedSignal, leaseStateQuery, takeLeaseUpdate,
+} from './device-lease.messages.ts';
 
 /** An idle lease ends; the next request starts it again (signal-with-start). */
 const idleLifetime = '1 hour';
@@ -16,10 +18,22 @@ export async function deviceLease(input: DeviceLeaseInput): Promise<void> {
   const { isWorkflowRunning } = proxyActivities<LeaseActivities>(temporalActivity);
   const state: DeviceLeaseState = input.state ?? { serial: input.serial, holder: null, waiting: [] };
 
-  setHandler(requestLeaseSignal, (request) => {
+  const queue = (request: LeaseRequest) => {
     const known = state.holder?.holderWorkflowId === request.holderWorkflowId
       || state.waiting.some((waiting) => waiting.holderWorkflowId === request.holderWorkflowId);
     if (!known) state.waiting.push(request);
+  };
+  setHandler(requestLeaseSignal, queue);
+  // The holder learns of a free device in the update's answer: no grant signal back and forth
+  // (a round trip of workflow tasks on both sides). A retried request finds itself holder, or queued.
+  setHandler(takeLeaseUpdate, (request) => {
+    if (!state.holder && state.waiting.length === 0) {
+      state.holder = { ...request, grantedAt: new Date().toISOString() };
+      log.info('device lease granted', { serial: state.serial, holderWorkflowId: request.holderWorkflowId });
+    }
+    if (state.holder?.holderWorkflowId === request.holderWorkflowId) return { granted: true };
+    queue(request);
+    return { granted: false };
   });
   setHandler(releaseLeaseSignal, ({ holderWorkflowId }) => {
     if (state.holder?.holderWorkflowId === holderWorkflowId) state.holder = null;
@@ -31,7 +45,8 @@ export async function deviceLease(input: DeviceLeaseInput): Promise<void> {
     if (!state.holder) {
       const next = state.waiting.shift();
       if (!next) {
-        const requested = await condition(() => state.waiting.length > 0, idleLifetime);
+        // A holder granted by update ends the idle wait too (before updates, one never came here).
+        const requested = await condition(() => state.waiting.length > 0 || state.holder !== null, idleLifetime);
         if (!requested) return;
         continue;
       }

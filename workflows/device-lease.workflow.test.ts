@@ -172,4 +172,47 @@ describe('deviceLease', () => {
     await holder.result();
     for (const device of devices) await eventually(`${device} is free`, (s) => s.holder === null, device);
   });
+
+  describe('when a run takes free devices', () => {
+    it('grants them in the answer to its request: no grant signal to the run, no signal from the lease', async () => {
+      const devices = [serial(), serial()];
+      const holder = await startHolder(devices);
+      for (const device of devices) await eventually(`holder holds ${device}`, (s) => s.holder?.holderWorkflowId === holder.workflowId, device);
+      await holder.signal(finishSignal);
+      await holder.result();
+
+      const { EventType } = proto.temporal.api.enums.v1;
+      const holderEvents = (await holder.fetchHistory()).events ?? [];
+      const signalled = holderEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).map((e) => e.workflowExecutionSignaledEventAttributes?.signalName);
+      assert.deepEqual(signalled, ['finish']);
+      const activities = holderEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+      assert.deepEqual(activities, ['takeDeviceLeases']);
+      for (const device of devices) {
+        const leaseEvents = (await client.workflow.getHandle(deviceLeaseWorkflowId(device)).fetchHistory()).events ?? [];
+        assert.equal(leaseEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED).length, 0);
+        assert.equal(leaseEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED).length, 1);
+      }
+      await eventually('the first device is free', (s) => s.holder === null, devices[0]!);
+      // `RECORD_HISTORIES=1` records this lease, granted by update, for the replay tests.
+      await recordHistory(client, deviceLeaseWorkflowId(devices[0]!), 'device-lease-taken-by-update');
+    });
+
+    it('answers a repeated request (an activity retried) as the first: granted to its holder, queued for another', async () => {
+      const { takeDeviceLeases } = createLeaseActivities({ client });
+      const devices = [serial(), serial()].sort();
+      const request = { holderWorkflowId: `test-holder/${randomUUID()}`, purpose: 'test change, asked twice' };
+      assert.deepEqual(await takeDeviceLeases({ serials: devices, request }), { granted: devices });
+      assert.deepEqual(await takeDeviceLeases({ serials: devices, request }), { granted: devices });
+
+      const other = { holderWorkflowId: `test-holder/${randomUUID()}`, purpose: 'test change, behind' };
+      assert.deepEqual(await takeDeviceLeases({ serials: devices, request: other }), { granted: [] });
+      assert.deepEqual(await takeDeviceLeases({ serials: devices, request: other }), { granted: [] });
+      const state = await leaseState(devices[0]!);
+      assert.equal(state.holder?.holderWorkflowId, request.holderWorkflowId);
+      assert.deepEqual(state.waiting.map((w) => w.holderWorkflowId), [other.holderWorkflowId]);
+      // The second device was not asked for: the first busy one stops the request there.
+      assert.deepEqual((await leaseState(devices[1]!)).waiting, []);
+      for (const device of devices) await client.workflow.getHandle(deviceLeaseWorkflowId(device)).terminate('test over');
+    });
+  });
 });

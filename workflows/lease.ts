@@ -52,7 +52,7 @@ export async function withDeviceLeases<T>(
   change: () => Promise<T>,
 ): Promise<T> {
   listenForGrants();
-  const { requestDeviceLease: requestByTask, describeDeviceLease } = proxyActivities<LeaseActivities>(temporalActivity);
+  const { requestDeviceLease: requestByTask, describeDeviceLease, takeDeviceLeases } = proxyActivities<LeaseActivities>(temporalActivity);
   // The request is one signal-with-start: as a local activity it goes out from the workflow's own
   // task, without a round trip through the task queue before a change can start. Runs started
   // before replay the activity they scheduled.
@@ -60,27 +60,57 @@ export async function withDeviceLeases<T>(
     ? proxyLocalActivities<LeaseActivities>(temporalLocalActivity).requestDeviceLease
     : requestByTask;
   const holderWorkflowId = workflowInfo().workflowId;
+  const request = { holderWorkflowId, purpose };
   const ordered = [...new Set(serials)].sort();
   const taken: string[] = [];
+
+  /** Waits for the grant of a device asked for; past `waitUpTo`, fails naming the run that holds it. */
+  async function grantOf(serial: string): Promise<void> {
+    let grantedInTime: boolean;
+    try {
+      grantedInTime = await condition(() => granted.has(serial), waitUpTo);
+    } finally {
+      asked.delete(serial);
+    }
+    if (grantedInTime) return;
+    const { holder } = await describeDeviceLease({ serial });
+    throw ApplicationFailure.nonRetryable(
+      `Device ${serial} is busy with another change${holder ? ` (${holder.purpose}, run ${holder.holderWorkflowId})` : ''}.`,
+      failureTypes.deviceBusy,
+      { serial, holder },
+    );
+  }
+
   try {
+    // Free devices granted in the answer to one activity, in serial order up to the first busy
+    // one, whose grant comes by signal: per device, two workflow tasks and a signal fewer than a
+    // grant by signal. Not a local activity: its answer waits for the leases' workflow tasks,
+    // which a local activity would wait for holding one of the worker's workflow-task slots.
+    // Runs begun before request by signal and replay so.
+    if (patched('lease-taken-by-update')) {
+      taken.push(...ordered);
+      for (let pending = ordered; pending.length > 0;) {
+        let queued: string | undefined;
+        // A grant signal may come in before the answer that queued its device: awaited already.
+        for (const serial of pending) asked.add(serial);
+        try {
+          const answer = await takeDeviceLeases({ serials: pending, request });
+          for (const serial of answer.granted) granted.add(serial);
+          queued = pending[answer.granted.length];
+        } finally {
+          for (const serial of pending) if (serial !== queued) asked.delete(serial);
+        }
+        if (queued === undefined) break;
+        await grantOf(queued);
+        pending = pending.slice(pending.indexOf(queued) + 1);
+      }
+      return await change();
+    }
     for (const serial of ordered) {
       taken.push(serial);
       asked.add(serial);
-      await requestDeviceLease({ serial, request: { holderWorkflowId, purpose } });
-      let grantedInTime: boolean;
-      try {
-        grantedInTime = await condition(() => granted.has(serial), waitUpTo);
-      } finally {
-        asked.delete(serial);
-      }
-      if (!grantedInTime) {
-        const { holder } = await describeDeviceLease({ serial });
-        throw ApplicationFailure.nonRetryable(
-          `Device ${serial} is busy with another change${holder ? ` (${holder.purpose}, run ${holder.holderWorkflowId})` : ''}.`,
-          failureTypes.deviceBusy,
-          { serial, holder },
-        );
-      }
+      await requestDeviceLease({ serial, request });
+      await grantOf(serial);
     }
     return await change();
   } finally {

@@ -94,6 +94,11 @@ export interface ConfigurationApplied {
   steps?: Record<string, number>;
 }
 
+/** The last of the details of applyConfigurationsInTurn's failure: the changes made before the device that failed. */
+export interface ChangesMadeBeforeFailure {
+  appliedBefore: ConfigurationApplied[];
+}
+
 /** The driver, noting in `steps` when each of its calls last answered. */
 function timedDriver(driver: DeviceDriver, steps: Record<string, number>): DeviceDriver {
   return new Proxy(driver, {
@@ -291,6 +296,40 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      */
     async applyConfiguration(input: PushConfigurationInput): Promise<ConfigurationApplied> {
       return failingAsDeviceErrors(() => heartbeating(() => changeDevice(input)));
+    },
+
+    /**
+     * applyConfiguration of several devices in turn, in one activity (one round trip through the
+     * task queue for a site, not one per device), stopping at the first that fails. The changes
+     * made are kept in the heartbeat, so a retry goes on from the device that failed; a failure
+     * after a change was made says which in its last detail (ChangesMadeBeforeFailure), for the
+     * caller to record them.
+     */
+    async applyConfigurationsInTurn(input: { changes: PushConfigurationInput[] }): Promise<{ applied: ConfigurationApplied[] }> {
+      const context = Context.current();
+      const applied = [...((context.info.heartbeatDetails as ChangesMadeBeforeFailure | undefined)?.appliedBefore ?? [])];
+      const beat = () => context.heartbeat({ appliedBefore: applied } satisfies ChangesMadeBeforeFailure);
+      beat();
+      const beating = setInterval(beat, 5_000);
+      try {
+        for (const change of input.changes.slice(applied.length)) {
+          try {
+            applied.push(await changeDevice(change));
+          } catch (error) {
+            const failure = toApplicationFailure(error);
+            if (applied.length === 0) throw failure;
+            const known = failure instanceof ApplicationFailure ? failure : undefined;
+            throw ApplicationFailure.create({
+              message: (failure as Error).message, type: known?.type ?? undefined, nonRetryable: known?.nonRetryable ?? false, cause: failure as Error,
+              details: [...(known?.details ?? []), { appliedBefore: applied } satisfies ChangesMadeBeforeFailure],
+            });
+          }
+          beat();
+        }
+        return { applied };
+      } finally {
+        clearInterval(beating);
+      }
     },
 
     /**
