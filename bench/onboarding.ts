@@ -439,7 +439,7 @@ async function main(): Promise<number> {
     const lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
       models: [hubModel, hubModel, ...Array.from({ length: siteCount }, () => branchModel)],
-      baseAddress: '127.44.0.1', snmpPort: 29161, netconfPort: 29830, worker: workerMode, workflowBundlePath: bundlePath, logDirectory,
+      baseAddress: '127.82.0.1', snmpPort: 44161, netconfPort: 44830, worker: workerMode, workflowBundlePath: bundlePath, logDirectory,
     });
     scratch.onCleanUp(() => lab.stop());
     const spokeBoxes = Array.from({ length: siteCount }, (_, i) => lab.fleet.device(serial(i + 3))!);
