@@ -190,6 +190,8 @@ export class ConfigStore {
   }
 
   validate(source: Datastore): void {
+    // The configuration that passed the last commit's checks, unchanged since (a confirm): they pass again, as they did.
+    if (this.runningChecked && (source === 'running' || this.candidateEdits?.length === 0)) return;
     const problems = validateConfiguration(this.datastore(source), { hostsVnfs: this.hostsVnfs, schemaChecked: this.schemaChecked(source) });
     if (problems.length > 0) {
       throw new StoreError('invalid-value', problems.map((p) => p.message).join('; '), { path: problems[0]!.path, problems });
@@ -218,7 +220,8 @@ export class ConfigStore {
     }
 
     const previous = this.runningText;
-    const committed = configurationText(this.candidate);
+    // A candidate no edit touched since the last commit is the running configuration (a confirm, mostly): its text is known.
+    const committed = this.candidateEdits?.length === 0 ? previous : configurationText(this.candidate);
     const followUp = this.pending !== undefined;
     const rollbackTo = this.pending?.rollbackTo ?? previous.text;
     // Committing what ran before the pending commit (Junos: rollback 1, then commit) undoes it.

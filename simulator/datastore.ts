@@ -72,6 +72,20 @@ function keysOf(element: Element, node: SchemaNode): (string | undefined)[] {
   return node.kind === 'list' ? node.keys.map((key) => { const k = childNamed(element, key); return k && textOf(k); }) : [];
 }
 
+/**
+ * The value of an entry's key leaf, read straight off its first child of that name: a hub's lists
+ * hold a thousand entries, and finding one by its keys reads this once per entry.
+ */
+function keyValue(entry: Element, key: string): string | undefined {
+  for (let child = entry.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType !== 1 || (child as Element).localName !== key) continue;
+    let text = '';
+    for (let part = child.firstChild; part; part = part.nextSibling) if (part.nodeType === 3 || part.nodeType === 4) text += part.nodeValue ?? '';
+    return text.trim();
+  }
+  return undefined;
+}
+
 /** Junos's way of naming where a statement is: `[edit security zones security-zone untrust]`. */
 function editPath(element: Element | undefined, schemaOf: (e: Element) => SchemaNode | undefined): string {
   const parts: string[] = [];
@@ -123,11 +137,15 @@ function checkEdit(edit: Element, node: SchemaNode, schemas: ReturnType<typeof s
 
 /** Where an existing statement matching `edit` (a list entry by its keys, a leaf-list value by its value) is under `parent`. */
 function findMatch(parent: Element, edit: Element, node: SchemaNode | undefined): Element | undefined {
-  const candidates = elementChildren(parent).filter((candidate) => candidate.localName === edit.localName);
   if (node?.kind === 'list') {
-    const keys = keysOf(edit, node).join('\u0000');
-    return candidates.find((candidate) => keysOf(candidate, node).join('\u0000') === keys);
+    const keys = keysOf(edit, node);
+    for (let candidate = parent.firstChild; candidate; candidate = candidate.nextSibling) {
+      if (candidate.nodeType === 1 && (candidate as Element).localName === edit.localName
+        && node.keys.every((key, i) => keyValue(candidate as Element, key) === keys[i])) return candidate as Element;
+    }
+    return undefined;
   }
+  const candidates = elementChildren(parent).filter((candidate) => candidate.localName === edit.localName);
   if (node?.kind === 'leaf-list') return candidates.find((candidate) => textOf(candidate) === textOf(edit));
   return candidates[0];
 }
