@@ -102,7 +102,8 @@ function cpuSecondsByProgram(): Map<string, number> {
   for (const p of processes.filter((q) => ours.has(q.pid))) {
     const name = p.pid === process.pid
       ? (workerMode === 'in-process' ? 'bench (API, simulator, worker)' : 'bench (API, simulator)')
-      : p.program === 'node' ? 'worker process' : p.program;
+      // The production server's binary is `server`: counted as Temporal, as the development server's is.
+      : p.program === 'node' ? 'worker process' : p.program === 'server' ? 'temporal' : p.program;
     byProgram.set(name, (byProgram.get(name) ?? 0) + p.ticks / 100);
   }
   return byProgram;
