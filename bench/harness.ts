@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { elementChildren, parseXml } from '../activities/devices/netconf/xml.ts';
 import { bundleWorkflowsInto } from '../scripts/fault-lab.ts';
 import { startPlatform, type Platform } from '../scripts/platform.ts';
+import { startEmbeddedPostgres } from '../scripts/postgres.ts';
 import { freePort } from '../scripts/processes.ts';
+import { ensureNamespace } from '../scripts/search-attributes.ts';
+import { migrateTemporalDatabases, resolveTemporalServer, startTemporalClusterServer, temporalServerVersion } from '../scripts/temporal-cluster.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -54,6 +57,50 @@ export async function throwawayPlatform(scratch: Scratch): Promise<Platform> {
   return platform;
 }
 
+/** Where a benchmark's production Temporal server listens: loopback of its own, its membership ports below 32768 as Temporal wants them. */
+export interface ProductionTemporalPlace {
+  host: string;
+  /** The frontend's gRPC port; history, matching and worker take the next ones, the frontend's HTTP API the one after. */
+  grpcPortBase: number;
+  membershipPortBase: number;
+}
+
+/**
+ * The production topology, throwaway: Temporal's own server (the binary `npm run cluster` runs,
+ * TEMPORAL_SERVER_BINARY and TEMPORAL_SQL_TOOL, else built once under .data/tools) on an embedded
+ * PostgreSQL holding its persistence and visibility databases beside Branchline's, its schemas
+ * set up by the schema tool, the namespace registered and its search attributes added. It checks
+ * no token (no identity provider here): what is measured is the server's work, not its sign-in.
+ */
+export async function throwawayProductionPlatform(scratch: Scratch, place: ProductionTemporalPlace): Promise<Platform> {
+  say('starting PostgreSQL and the Temporal server on it');
+  const data = join(scratch.directory, 'data');
+  const logs = join(data, 'logs');
+  const toolsDir = join(root, '.data', 'tools');
+  const binaries = resolveTemporalServer({ serverPath: process.env['TEMPORAL_SERVER_BINARY'], sqlToolPath: process.env['TEMPORAL_SQL_TOOL'], toolsDir, say });
+  say(`Temporal server ${temporalServerVersion} (${binaries.source})`);
+  const postgres = await startEmbeddedPostgres({ dataDir: join(data, 'postgres'), port: await freePort(), database: 'branchline', logFile: join(logs, 'postgres.log'), durable: false }, say);
+  scratch.onCleanUp(() => postgres.stop());
+  await migrateTemporalDatabases(binaries, postgres.url, say);
+  const [grpc, membership] = [place.grpcPortBase, place.membershipPortBase];
+  const temporal = await startTemporalClusterServer({
+    binaries, databaseUrl: postgres.url, host: place.host, root: join(data, 'temporal'), logFile: join(logs, 'temporal.log'),
+    ports: {
+      frontend: grpc, history: grpc + 1, matching: grpc + 2, worker: grpc + 3, frontendHttp: grpc + 4,
+      frontendMembership: membership, historyMembership: membership + 1, matchingMembership: membership + 2, workerMembership: membership + 3,
+      internalFrontend: grpc + 5, internalFrontendMembership: membership + 4,
+    },
+  });
+  scratch.onCleanUp(() => temporal.stop());
+  await ensureNamespace({ address: temporal.address }, 'default', 120_000);
+  const platform = await startPlatform({
+    dataDir: data, toolsDir, databaseUrl: postgres.url, temporalAddress: temporal.address, namespace: 'default',
+    ports: { postgres: 0, temporal: 0, temporalUi: 0 }, durable: false, seed: true, say,
+  });
+  scratch.onCleanUp(() => platform.stop());
+  return platform;
+}
+
 /** The workflow bundle, built once for every worker the benchmark starts. */
 export async function bundleWorkflows(scratch: Scratch): Promise<string> {
   say('bundling the workflows once');
@@ -86,7 +133,9 @@ export function cpuSecondsByProgram(ownName: string): Map<string, number> {
   }
   const byProgram = new Map<string, number>();
   for (const p of processes.filter((q) => ours.has(q.pid))) {
-    const name = p.pid === process.pid ? ownName : p.program === 'node' ? 'worker process' : p.program;
+    const name = p.pid === process.pid ? ownName
+      // The production server's binary is `server`: counted as Temporal, as the development server's is.
+      : p.program === 'node' ? 'worker process' : p.program === 'server' ? 'temporal' : p.program;
     byProgram.set(name, (byProgram.get(name) ?? 0) + p.ticks / 100);
   }
   return byProgram;

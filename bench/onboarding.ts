@@ -6,7 +6,9 @@
 // run closed), history events per site, and, on the same Temporal server, trivial workflows per
 // second as the ceiling of the platform. Progress on stderr; ends with one JSON line on stdout.
 // Options: --sites N (600), --concurrency C (50), --worker in-process|process, --raw-workflows K (500),
-// --sample S sites whose histories and steps are read back (100), --boxes-on-at-start.
+// --sample S sites whose histories and steps are read back (100), --boxes-on-at-start, --topology
+// dev|production: Temporal's development server (the default), or its production server on
+// PostgreSQL as `npm run cluster` runs it; the JSON line says which.
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -23,7 +25,7 @@ import { deviceLeaseWorkflowId } from '../workflows/device-lease.messages.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
 import { tunnelChangesWorkflowId } from '../workflows/tunnel-changes.messages.ts';
 import { ztpWorkflowId } from '../workflows/ztp.messages.ts';
-import { benchScratch, bundleWorkflows, cpuSecondsByProgram, machineJiffies, say, throwawayPlatform } from './harness.ts';
+import { benchScratch, bundleWorkflows, cpuSecondsByProgram, machineJiffies, say, throwawayPlatform, throwawayProductionPlatform } from './harness.ts';
 import { trivialWorkflow } from './trivial-workflow.ts';
 
 const { values } = parseArgs({
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     // Factory-default boxes phone home every second until claimed: with this, the whole fleet does
     // so from the start (the API's load while sites wait), instead of each box as its site starts.
     'boxes-on-at-start': { type: 'boolean', default: false },
+    topology: { type: 'string', default: 'dev' },
   },
 });
 const siteCount = Math.max(1, Number(values.sites));
@@ -44,6 +47,8 @@ const workerMode = values.worker === 'process' ? 'process' : 'in-process';
 const benchProcessName = workerMode === 'in-process' ? 'bench (API, simulator, worker)' : 'bench (API, simulator)';
 const rawCount = Math.max(0, Number(values['raw-workflows']));
 const sampleSize = Math.max(1, Number(values.sample));
+if (values.topology !== 'dev' && values.topology !== 'production') throw new Error(`--topology ${values.topology}: dev or production`);
+const topology = values.topology;
 
 const require = createRequire(import.meta.url);
 const hubModel = 'SRX-SIM-4600';
@@ -405,7 +410,9 @@ async function main(): Promise<number> {
   const scratch = benchScratch('bench');
   try {
     const bundlePath = await bundleWorkflows(scratch);
-    const platform = await throwawayPlatform(scratch);
+    const platform = topology === 'production'
+      ? await throwawayProductionPlatform(scratch, { host: '127.83.0.1', grpcPortBase: 44233, membershipPortBase: 24933 })
+      : await throwawayPlatform(scratch);
 
     say(`starting the lab: API, ${workerMode} worker, ${siteCount + 2} simulated devices`);
     const logDirectory = join(scratch.directory, 'logs');
@@ -413,7 +420,7 @@ async function main(): Promise<number> {
     const lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
       models: [hubModel, hubModel, ...Array.from({ length: siteCount }, () => branchModel)],
-      baseAddress: '127.44.0.1', snmpPort: 29161, netconfPort: 29830, worker: workerMode, workflowBundlePath: bundlePath, logDirectory,
+      baseAddress: '127.82.0.1', snmpPort: 44161, netconfPort: 44830, worker: workerMode, workflowBundlePath: bundlePath, logDirectory,
     });
     scratch.onCleanUp(() => lab.stop());
     const spokeBoxes = Array.from({ length: siteCount }, (_, i) => lab.fleet.device(serial(i + 3))!);
@@ -472,6 +479,7 @@ async function main(): Promise<number> {
       .filter(([, percent]) => (percent as number) >= 1));
     const result = {
       sites: siteCount,
+      topology,
       hubs: hubs.length,
       concurrency,
       worker: workerMode,

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Document, Element } from '../activities/devices/netconf/xml.ts';
 import { serialize } from '../activities/devices/netconf/xml.ts';
-import { cloneDocument, editConfiguration, emptyConfiguration, parseConfiguration, type EditOperation } from './datastore.ts';
+import { applyConfigurationEdit, cloneDocument, emptyConfiguration, parseConfiguration, takeBack, type EditOperation, type Undo } from './datastore.ts';
 import { keepSecretsAsJunosDoes } from './junos-secrets.ts';
 import { validateConfiguration, type ConfigProblem } from './validation.ts';
 
@@ -47,31 +47,63 @@ interface PendingConfirm {
    * that made it), and confirmed by the next commit, whoever makes it.
    */
   junos: boolean;
-  rollbackTo: Document;
+  /** The running configuration before it, as text: a revert parses it, which happens seldom. */
+  rollbackTo: string;
   timer: NodeJS.Timeout;
+}
+
+/** An edit the candidate holds: replayed on the previous running configuration to make the next candidate, or taken back. */
+interface CandidateEdit {
+  configChildren: Element[];
+  operation: EditOperation;
+  undo: Undo[];
+}
+
+/** A configuration's text, section by section (top-level statements), as serialize() would write it whole. */
+interface ConfigurationText {
+  text: string;
+  sections: Map<string, string>;
 }
 
 /** The session a hand edit at the CLI commits as: no NETCONF session has it. */
 const cliSession = -1;
 
-const sha = (document: Document) => createHash('sha256').update(serialize(document)).digest('hex');
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
-function sectionsChanged(before: Document, after: Document): string[] {
-  const sections = (document: Document) => {
-    const map = new Map<string, string>();
-    for (let node = document.documentElement?.firstChild; node; node = node.nextSibling) {
-      if (node.nodeType === 1) map.set((node as Element).localName ?? '', serialize(node));
-    }
-    return map;
-  };
-  const a = sections(before);
-  const b = sections(after);
+/** Serialised once per commit: the commit's hash, the changed sections and the rollback history all read this text. */
+function configurationText(document: Document): ConfigurationText {
+  const sections = new Map<string, string>();
+  const parts: string[] = [];
+  for (let node = document.documentElement?.firstChild; node; node = node.nextSibling) {
+    const text = serialize(node);
+    parts.push(text);
+    if (node.nodeType === 1) sections.set((node as Element).localName ?? '', text);
+  }
+  return { text: parts.length > 0 ? `<configuration>${parts.join('')}</configuration>` : '<configuration/>', sections };
+}
+
+function sectionsChanged(a: Map<string, string>, b: Map<string, string>): string[] {
   return [...new Set([...a.keys(), ...b.keys()])].filter((name) => a.get(name) !== b.get(name)).sort();
+}
+
+/** A configuration as a box loads it (from its state, or a factory reset): secrets spelled as Junos keeps them. */
+function loadConfiguration(initial: string | undefined): Document {
+  const document = initial ? parseConfiguration(initial) : emptyConfiguration();
+  keepSecretsAsJunosDoes(document);
+  return document;
 }
 
 export class ConfigStore {
   running: Document;
+  private runningText: ConfigurationText;
+  /** The running configuration passed a commit's checks (a state file's or a reset's has not). */
+  private runningChecked = false;
   candidate: Document;
+  /**
+   * The edits that made the candidate from the running configuration, oldest first; undefined when
+   * it came otherwise (a rollback loaded). Every edit was checked against the schema as it came.
+   */
+  private candidateEdits: CandidateEdit[] | undefined = [];
   private candidateChangedBy: number | undefined;
   private readonly locks = new Map<Datastore, number>();
   private pending: PendingConfirm | undefined;
@@ -87,8 +119,14 @@ export class ConfigStore {
   onRunningChanged: () => void = () => undefined;
 
   constructor(initial?: string, private readonly maxRollbacks = 20) {
-    this.running = initial ? parseConfiguration(initial) : emptyConfiguration();
+    this.running = loadConfiguration(initial);
+    this.runningText = configurationText(this.running);
     this.candidate = cloneDocument(this.running);
+  }
+
+  /** The running configuration as get-config without a filter serves it, serialised at its commit. */
+  get runningConfiguration(): string {
+    return this.runningText.text;
   }
 
   get confirmPending(): { sessionId: number; junos: boolean } | undefined {
@@ -123,13 +161,38 @@ export class ConfigStore {
   edit(target: Datastore, configChildren: Element[], defaultOperation: EditOperation, sessionId: number) {
     if (target !== 'candidate') throw new StoreError('operation-not-supported', 'edit the candidate, then commit (no writable-running)');
     this.assertNotLockedByOther('candidate', sessionId);
-    this.candidate = editConfiguration(this.candidate, configChildren, defaultOperation);
-    keepSecretsAsJunosDoes(this.candidate);
+    this.editCandidate(configChildren, defaultOperation);
     this.candidateChangedBy = sessionId;
   }
 
+  /** Merges an edit into the candidate where it points, nothing else touched; kept to be replayed or taken back. */
+  private editCandidate(configChildren: Element[], operation: EditOperation) {
+    for (const edit of configChildren) keepSecretsAsJunosDoes(edit);
+    const undo = applyConfigurationEdit(this.candidate, configChildren, operation);
+    this.candidateEdits?.push({ configChildren, operation, undo });
+  }
+
+  /** The candidate as the running configuration again: its edits taken back, or (a rollback loaded) a copy. */
+  private resetCandidate() {
+    if (this.candidateEdits) for (const edit of this.candidateEdits.reverse()) takeBack(edit.undo);
+    else this.candidate = cloneDocument(this.running);
+    this.candidateEdits = [];
+    this.candidateChangedBy = undefined;
+  }
+
+  /**
+   * Whether every statement of `source` is known to stand where the schema allows it: a running
+   * configuration that passed a commit, and a candidate made from one by edits each checked as it
+   * came, are; the rest (a state file, a rollback loaded) is checked whole.
+   */
+  private schemaChecked(source: Datastore): boolean {
+    return this.runningChecked && (source === 'running' || this.candidateEdits !== undefined);
+  }
+
   validate(source: Datastore): void {
-    const problems = validateConfiguration(this.datastore(source), { hostsVnfs: this.hostsVnfs });
+    // The configuration that passed the last commit's checks, unchanged since (a confirm): they pass again, as they did.
+    if (this.runningChecked && (source === 'running' || this.candidateEdits?.length === 0)) return;
+    const problems = validateConfiguration(this.datastore(source), { hostsVnfs: this.hostsVnfs, schemaChecked: this.schemaChecked(source) });
     if (problems.length > 0) {
       throw new StoreError('invalid-value', problems.map((p) => p.message).join('; '), { path: problems[0]!.path, problems });
     }
@@ -137,8 +200,7 @@ export class ConfigStore {
 
   discardChanges(sessionId: number) {
     this.assertNotLockedByOther('candidate', sessionId);
-    this.candidate = cloneDocument(this.running);
-    this.candidateChangedBy = undefined;
+    this.resetCandidate();
   }
 
   /**
@@ -157,18 +219,19 @@ export class ConfigStore {
       throw new StoreError('operation-failed', message);
     }
 
-    const previous = this.running;
+    const previous = this.runningText;
+    // A candidate no edit touched since the last commit is the running configuration (a confirm, mostly): its text is known.
+    const committed = this.candidateEdits?.length === 0 ? previous : configurationText(this.candidate);
     const followUp = this.pending !== undefined;
-    const rollbackTo = this.pending?.rollbackTo ?? previous;
+    const rollbackTo = this.pending?.rollbackTo ?? previous.text;
     // Committing what ran before the pending commit (Junos: rollback 1, then commit) undoes it.
-    const undoes = followUp && !options.confirmed && sha(rollbackTo) !== sha(previous) && sha(rollbackTo) === sha(this.candidate);
+    const undoes = followUp && !options.confirmed && rollbackTo !== previous.text && rollbackTo === committed.text;
     if (this.pending) clearTimeout(this.pending.timer);
     this.pending = undefined;
-    this.running = cloneDocument(this.candidate);
-    this.candidateChangedBy = undefined;
-    const changed = sha(previous) !== sha(this.running);
+    this.takeCandidateAsRunning(committed);
+    const changed = previous.text !== committed.text;
     if (changed) {
-      this.rollbacks.unshift(serialize(previous));
+      this.rollbacks.unshift(previous.text);
       this.rollbacks.length = Math.min(this.rollbacks.length, this.maxRollbacks);
     }
 
@@ -204,15 +267,34 @@ export class ConfigStore {
   handEdit(username: string, configChildren: Element[]) {
     this.assertNotLockedByOther('candidate', cliSession);
     if (this.candidateChangedBy !== undefined) throw new StoreError('in-use', `the candidate holds uncommitted changes of session ${this.candidateChangedBy}`, { sessionId: this.candidateChangedBy });
-    const edited = editConfiguration(cloneDocument(this.running), configChildren, 'merge');
-    keepSecretsAsJunosDoes(edited);
-    const candidate = this.candidate;
-    this.candidate = edited;
+    this.editCandidate(configChildren, 'merge');
     try {
       this.commit({ sessionId: cliSession, username, junos: true, client: 'cli' });
     } catch (error) {
-      this.candidate = candidate;
+      this.resetCandidate();
       throw error;
+    }
+  }
+
+  /**
+   * The candidate becomes the running configuration as it is (no copy), and the previous running
+   * configuration, given the candidate's edits again, the next candidate: a commit costs its edits
+   * and one serialisation, not copies of the whole tree.
+   */
+  private takeCandidateAsRunning(committed: ConfigurationText) {
+    const previous = this.running;
+    const edits = this.candidateEdits;
+    this.running = this.candidate;
+    this.runningText = committed;
+    this.runningChecked = true;
+    this.candidateEdits = [];
+    this.candidateChangedBy = undefined;
+    try {
+      if (!edits) throw new Error('the candidate was not made by edits');
+      for (const edit of edits) applyConfigurationEdit(previous, edit.configChildren, edit.operation);
+      this.candidate = previous;
+    } catch {
+      this.candidate = cloneDocument(this.running);
     }
   }
 
@@ -222,6 +304,7 @@ export class ConfigStore {
     if (!saved) throw new StoreError('invalid-value', `there is no rollback ${index}`);
     this.assertNotLockedByOther('candidate', sessionId);
     this.candidate = parseConfiguration(saved);
+    this.candidateEdits = undefined;
     this.candidateChangedBy = sessionId;
   }
 
@@ -234,10 +317,7 @@ export class ConfigStore {
     for (const [target, holder] of this.locks) {
       if (holder !== sessionId) continue;
       this.locks.delete(target);
-      if (target === 'candidate' && this.candidateChangedBy === sessionId) {
-        this.candidate = cloneDocument(this.running);
-        this.candidateChangedBy = undefined;
-      }
+      if (target === 'candidate' && this.candidateChangedBy === sessionId) this.resetCandidate();
     }
     if (this.pending && this.pending.sessionId === sessionId && (killed || !this.pending.junos)) {
       this.revert('session lost before confirm', sessionId, username);
@@ -253,23 +333,26 @@ export class ConfigStore {
   private revert(reason: string, sessionId: number, username: string) {
     if (!this.pending) return;
     clearTimeout(this.pending.timer);
-    const before = this.running;
-    this.running = this.pending.rollbackTo;
+    const before = this.runningText;
+    this.running = parseConfiguration(this.pending.rollbackTo);
+    this.runningText = configurationText(this.running);
+    this.runningChecked = false;
     this.candidate = cloneDocument(this.running);
+    this.candidateEdits = [];
     this.candidateChangedBy = undefined;
     this.pending = undefined;
-    this.record({ sessionId, username, kind: 'revert', reason, changed: sha(before) !== sha(this.running), before });
+    this.record({ sessionId, username, kind: 'revert', reason, changed: before.text !== this.runningText.text, before });
   }
 
-  private record(entry: Pick<JournalEntry, 'sessionId' | 'username' | 'kind' | 'reason' | 'confirmTimeoutSeconds' | 'log' | 'client' | 'changed'> & { before: Document }) {
+  private record(entry: Pick<JournalEntry, 'sessionId' | 'username' | 'kind' | 'reason' | 'confirmTimeoutSeconds' | 'log' | 'client' | 'changed'> & { before: ConfigurationText }) {
     if (entry.changed) this.onRunningChanged();
     const { before, ...recorded } = entry;
     this.journal.push({
       at: new Date().toISOString(),
       commitId: ++this.commitCounter,
       ...recorded,
-      sha256: sha(this.running),
-      sections: sectionsChanged(before, this.running),
+      sha256: sha(this.runningText.text),
+      sections: sectionsChanged(before.sections, this.runningText.sections),
     });
   }
 
@@ -278,8 +361,11 @@ export class ConfigStore {
     if (this.pending) clearTimeout(this.pending.timer);
     this.pending = undefined;
     this.locks.clear();
-    this.running = initial ? parseConfiguration(initial) : emptyConfiguration();
+    this.running = loadConfiguration(initial);
+    this.runningText = configurationText(this.running);
+    this.runningChecked = false;
     this.candidate = cloneDocument(this.running);
+    this.candidateEdits = [];
     this.candidateChangedBy = undefined;
     this.rollbacks.length = 0;
     this.journal.length = 0;

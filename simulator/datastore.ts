@@ -52,8 +52,11 @@ export function parseConfiguration(xml: string): Document {
   return document;
 }
 
+/** A copy node by node: neither text nor a parser in between. */
 export function cloneDocument(document: Document): Document {
-  return parseConfiguration(serialize(document));
+  const copy = emptyConfiguration();
+  for (const statement of elementChildren(document.documentElement!)) copy.documentElement!.appendChild(copy.importNode(statement, true));
+  return copy;
 }
 
 /** The schema node of a statement under `parent`'s node, if Junos knows it there. */
@@ -67,6 +70,20 @@ const childNamed = (element: Element, name: string) => elementChildren(element).
 /** A list entry's key values, in key order (undefined where one is missing). */
 function keysOf(element: Element, node: SchemaNode): (string | undefined)[] {
   return node.kind === 'list' ? node.keys.map((key) => { const k = childNamed(element, key); return k && textOf(k); }) : [];
+}
+
+/**
+ * The value of an entry's key leaf, read straight off its first child of that name: a hub's lists
+ * hold a thousand entries, and finding one by its keys reads this once per entry.
+ */
+function keyValue(entry: Element, key: string): string | undefined {
+  for (let child = entry.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType !== 1 || (child as Element).localName !== key) continue;
+    let text = '';
+    for (let part = child.firstChild; part; part = part.nextSibling) if (part.nodeType === 3 || part.nodeType === 4) text += part.nodeValue ?? '';
+    return text.trim();
+  }
+  return undefined;
 }
 
 /** Junos's way of naming where a statement is: `[edit security zones security-zone untrust]`. */
@@ -120,11 +137,15 @@ function checkEdit(edit: Element, node: SchemaNode, schemas: ReturnType<typeof s
 
 /** Where an existing statement matching `edit` (a list entry by its keys, a leaf-list value by its value) is under `parent`. */
 function findMatch(parent: Element, edit: Element, node: SchemaNode | undefined): Element | undefined {
-  const candidates = elementChildren(parent).filter((candidate) => candidate.localName === edit.localName);
   if (node?.kind === 'list') {
-    const keys = keysOf(edit, node).join('\u0000');
-    return candidates.find((candidate) => keysOf(candidate, node).join('\u0000') === keys);
+    const keys = keysOf(edit, node);
+    for (let candidate = parent.firstChild; candidate; candidate = candidate.nextSibling) {
+      if (candidate.nodeType === 1 && (candidate as Element).localName === edit.localName
+        && node.keys.every((key, i) => keyValue(candidate as Element, key) === keys[i])) return candidate as Element;
+    }
+    return undefined;
   }
+  const candidates = elementChildren(parent).filter((candidate) => candidate.localName === edit.localName);
   if (node?.kind === 'leaf-list') return candidates.find((candidate) => textOf(candidate) === textOf(edit));
   return candidates[0];
 }
@@ -142,66 +163,110 @@ function operationOf(edit: Element, inherited: EditOperation): EditOperation {
   return value as EditOperation;
 }
 
-function applyEdit(document: Document, parent: Element, edit: Element, inherited: EditOperation, schemas: ReturnType<typeof schemaFinder>): void {
+/** How to take back one change an edit made to a datastore, should a later part of it fail. */
+export type Undo = () => void;
+
+function applyEdit(document: Document, parent: Element, edit: Element, inherited: EditOperation, schemas: ReturnType<typeof schemaFinder>, undo: Undo[]): void {
   const operation = operationOf(edit, inherited);
   const node = schemas.of(edit);
   const match = findMatch(parent, edit, node);
+  const remove = (old: Element) => {
+    const next = old.nextSibling;
+    parent.removeChild(old);
+    undo.push(() => void parent.insertBefore(old, next));
+  };
+  const append = (added: Element) => {
+    parent.appendChild(added);
+    undo.push(() => void parent.removeChild(added));
+    return added;
+  };
   switch (operation) {
     case 'delete':
       if (!match) throw new EditError('data-missing', `statement not found: ${edit.localName}`, editPath(edit, schemas.of));
-      parent.removeChild(match);
+      remove(match);
       return;
     case 'remove':
-      if (match) parent.removeChild(match);
+      if (match) remove(match);
       return;
     case 'create':
       if (match) throw new EditError('data-exists', `statement exists already: ${edit.localName}`, editPath(edit, schemas.of));
-      parent.appendChild(plainCopy(document, edit));
+      append(plainCopy(document, edit));
       return;
-    case 'replace':
-      if (match) parent.replaceChild(plainCopy(document, edit), match);
-      else parent.appendChild(plainCopy(document, edit));
+    case 'replace': {
+      const copy = plainCopy(document, edit);
+      if (!match) append(copy);
+      else {
+        parent.replaceChild(copy, match);
+        undo.push(() => void parent.replaceChild(match, copy));
+      }
       return;
+    }
     case 'merge':
     case 'none': {
       if (node?.kind === 'leaf' || node?.kind === 'leaf-list') {
         if (operation === 'none') return;
-        if (match && node.kind === 'leaf') match.textContent = textOf(edit);
-        else if (!match) parent.appendChild(plainCopy(document, edit));
+        if (match && node.kind === 'leaf') {
+          const before = textOf(match);
+          match.textContent = textOf(edit);
+          undo.push(() => void (match.textContent = before));
+        } else if (!match) append(plainCopy(document, edit));
         return;
       }
       // A container or list entry: create it if missing, then let every child apply its own
       // operation (a nested delete of something missing still fails); one made here that ends up
       // empty (it held only removals) goes again.
-      const target = match ?? (parent.appendChild(document.createElementNS(null, edit.localName ?? '')) as Element);
-      for (const childEdit of elementChildren(edit)) applyEdit(document, target, childEdit, operation, schemas);
-      if (!match && isLeaf(target) && elementChildren(edit).length > 0) parent.removeChild(target);
+      const target = match ?? append(document.createElementNS(null, edit.localName ?? ''));
+      for (const childEdit of elementChildren(edit)) applyEdit(document, target, childEdit, operation, schemas, undo);
+      if (!match && isLeaf(target) && elementChildren(edit).length > 0) remove(target);
       return;
     }
   }
 }
 
 /**
- * Applies the content of an edit-config <config> to a copy of `target` and returns the copy;
- * `target` is untouched when an edit fails (rollback-on-error).
+ * Applies the content of an edit-config <config> to `target` in place, touching only what the edit
+ * names, and returns how to take it back (newest change last). When any part fails, what applied
+ * is taken back before the error is thrown (rollback-on-error): `target` is as it was.
  */
+export function applyConfigurationEdit(target: Document, configChildren: Element[], defaultOperation: EditOperation = 'merge'): Undo[] {
+  const root = target.documentElement!;
+  const undo: Undo[] = [];
+  try {
+    for (const edit of configChildren) {
+      if (edit.localName !== 'configuration' || !isConfigurationNamespace(edit.namespaceURI)) {
+        throw new EditError('unknown-element', 'syntax error', '[edit]', edit.localName ?? '');
+      }
+      const schemas = schemaFinder();
+      checkEdit(edit, junosSchema, schemas);
+      const operation = operationOf(edit, defaultOperation);
+      if (operation === 'replace') {
+        const old = elementChildren(root);
+        for (const section of old) root.removeChild(section);
+        const added = elementChildren(edit).map((childEdit) => root.appendChild(plainCopy(target, childEdit)) as Element);
+        undo.push(() => {
+          for (const section of added) root.removeChild(section);
+          for (const section of old) root.appendChild(section);
+        });
+        continue;
+      }
+      for (const childEdit of elementChildren(edit)) applyEdit(target, root, childEdit, operation, schemas, undo);
+    }
+  } catch (error) {
+    takeBack(undo);
+    throw error;
+  }
+  return undo;
+}
+
+/** Takes back the changes of one or more edits, newest first. */
+export function takeBack(undo: Undo[]): void {
+  for (const step of undo.splice(0).reverse()) step();
+}
+
+/** Applies an edit to a copy of `target` and returns the copy; `target` is untouched. */
 export function editConfiguration(target: Document, configChildren: Element[], defaultOperation: EditOperation = 'merge'): Document {
   const result = cloneDocument(target);
-  const root = result.documentElement!;
-  for (const edit of configChildren) {
-    if (edit.localName !== 'configuration' || !isConfigurationNamespace(edit.namespaceURI)) {
-      throw new EditError('unknown-element', 'syntax error', '[edit]', edit.localName ?? '');
-    }
-    const schemas = schemaFinder();
-    checkEdit(edit, junosSchema, schemas);
-    const operation = operationOf(edit, defaultOperation);
-    if (operation === 'replace') {
-      while (root.firstChild) root.removeChild(root.firstChild);
-      for (const childEdit of elementChildren(edit)) root.appendChild(plainCopy(result, childEdit));
-      continue;
-    }
-    for (const childEdit of elementChildren(edit)) applyEdit(result, root, childEdit, operation, schemas);
-  }
+  applyConfigurationEdit(result, configChildren, defaultOperation);
   return result;
 }
 

@@ -286,7 +286,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
       softwareVersion: this.currentVersion,
       previousVersion: this.previousVersion,
       pendingVersion: this.pendingVersion,
-      running: serialize(this.store.running),
+      running: this.store.runningConfiguration,
       links: this.links,
       powered: this.powered,
       activationCode: this.activationCode,

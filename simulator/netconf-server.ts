@@ -204,7 +204,9 @@ class ServerSession {
       }
       case 'get-config': {
         const source = this.datastoreOf(child(operation, 'source'), 'source');
-        const data = filterData([store.datastore(source).documentElement!], child(operation, 'filter'));
+        const filter = child(operation, 'filter');
+        // The running configuration's text is kept from its commit: the whole of it is not serialised again.
+        const data = source === 'running' && !filter ? store.runningConfiguration : filterData([store.datastore(source).documentElement!], filter);
         const last = store.journal.at(-1);
         // Junos marks the active configuration with its last commit.
         return `<data>${source === 'running' && last ? data.replace(/^<configuration\b/, `<configuration ${commitAttributes(last)}`) : data}</data>`;
