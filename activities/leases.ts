@@ -1,7 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { deviceLease } from '../workflows/device-lease.ts';
-import { deviceLeaseWorkflowId, leaseStateQuery, releaseLeaseSignal, requestLeaseSignal, type DeviceLeaseState, type LeaseRequest } from '../workflows/device-lease.messages.ts';
+import {
+  deviceLeaseWorkflowId, leaseStateQuery, releaseLeaseSignal, requestLeaseSignal, takeLeaseUpdate, type DeviceLeaseState, type LeaseRequest,
+} from '../workflows/device-lease.messages.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import type { tunnelChanges } from '../workflows/tunnel-changes.ts';
 import { requestTunnelChangeSignal, tunnelChangesWorkflowId, type TunnelChangeRequest } from '../workflows/tunnel-changes.messages.ts';
@@ -18,6 +20,20 @@ export function createLeaseActivities(deps: { client: Client }) {
         signal: requestLeaseSignal,
         signalArgs: [input.request],
       });
+    },
+
+    /**
+     * Asks for the device's lease and says whether it was granted at once (else the grant comes as a
+     * signal), starting the device's lease when it is idle: one update-with-start.
+     */
+    async takeDeviceLease(input: { serial: string; request: LeaseRequest }): Promise<{ granted: boolean }> {
+      const lease = new WithStartWorkflowOperation<typeof deviceLease>('deviceLease', {
+        workflowId: deviceLeaseWorkflowId(input.serial),
+        taskQueue: taskQueues.orchestration,
+        args: [{ serial: input.serial }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      return client.workflow.executeUpdateWithStart(takeLeaseUpdate, { args: [input.request], startWorkflowOperation: lease });
     },
 
     /** Gives the devices' leases back; a lease whose workflow has ended is held by nobody. */

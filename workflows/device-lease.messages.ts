@@ -1,6 +1,6 @@
 // A device's change lease as its holders and the API speak to it: requests, grants, state and id.
 import type { Duration } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export interface LeaseRequest {
   /** The workflow id of the run that wants to change the device. */
@@ -28,6 +28,11 @@ export interface DeviceLeaseInput {
 }
 
 export const requestLeaseSignal = defineSignal<[LeaseRequest]>('requestLease');
+/**
+ * A request answered at once: granted when the device is free and nobody waits (the holder goes on
+ * without waiting for `leaseGranted`), else queued like `requestLease`, the grant coming as that signal.
+ */
+export const takeLeaseUpdate = defineUpdate<{ granted: boolean }, [LeaseRequest]>('takeLease');
 export const releaseLeaseSignal = defineSignal<[{ holderWorkflowId: string }]>('releaseLease');
 /** Sent by the lease to the holder's run when the device is its own. */
 export const leaseGrantedSignal = defineSignal<[{ serial: string }]>('leaseGranted');

@@ -7,7 +7,9 @@ import {
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { temporalActivity } from './activity-options.ts';
-import { type DeviceLeaseState, type DeviceLeaseInput, requestLeaseSignal, releaseLeaseSignal, leaseGrantedSignal, leaseStateQuery } from './device-lease.messages.ts';
+import {
+  type DeviceLeaseState, type DeviceLeaseInput, type LeaseRequest, requestLeaseSignal, releaseLeaseSignal, leaseGrantedSignal, leaseStateQuery, takeLeaseUpdate,
+} from './device-lease.messages.ts';
 
 /** An idle lease ends; the next request starts it again (signal-with-start). */
 const idleLifetime = '1 hour';
@@ -16,10 +18,22 @@ export async function deviceLease(input: DeviceLeaseInput): Promise<void> {
   const { isWorkflowRunning } = proxyActivities<LeaseActivities>(temporalActivity);
   const state: DeviceLeaseState = input.state ?? { serial: input.serial, holder: null, waiting: [] };
 
-  setHandler(requestLeaseSignal, (request) => {
+  const queue = (request: LeaseRequest) => {
     const known = state.holder?.holderWorkflowId === request.holderWorkflowId
       || state.waiting.some((waiting) => waiting.holderWorkflowId === request.holderWorkflowId);
     if (!known) state.waiting.push(request);
+  };
+  setHandler(requestLeaseSignal, queue);
+  // Granted in the answer, the holder saves the round trip of a grant signal and of the workflow
+  // task that takes it in. Asked again (its local activity retried), it is answered the same.
+  setHandler(takeLeaseUpdate, (request) => {
+    if (!state.holder && state.waiting.length === 0) {
+      state.holder = { ...request, grantedAt: new Date().toISOString() };
+      log.info('device lease granted', { serial: state.serial, holderWorkflowId: request.holderWorkflowId });
+    } else {
+      queue(request);
+    }
+    return { granted: state.holder?.holderWorkflowId === request.holderWorkflowId };
   });
   setHandler(releaseLeaseSignal, ({ holderWorkflowId }) => {
     if (state.holder?.holderWorkflowId === holderWorkflowId) state.holder = null;
@@ -31,7 +45,8 @@ export async function deviceLease(input: DeviceLeaseInput): Promise<void> {
     if (!state.holder) {
       const next = state.waiting.shift();
       if (!next) {
-        const requested = await condition(() => state.waiting.length > 0, idleLifetime);
+        // A lease taken by `takeLease` has a holder and nobody waiting.
+        const requested = await condition(() => state.waiting.length > 0 || state.holder !== null, idleLifetime);
         if (!requested) return;
         continue;
       }

@@ -73,6 +73,26 @@ describe('deviceLease', () => {
     await recordHistory(client, deviceLeaseWorkflowId(device), 'device-lease');
   });
 
+  it('grants a free device in the answer to the request, and a busy one by signal once it is free', async () => {
+    const device = serial();
+    const first = await startHolder([device]);
+    await eventually('first run holds the device', (s) => s.holder?.holderWorkflowId === first.workflowId, device);
+    const second = await startHolder([device]);
+    await eventually('second run waits', (s) => s.waiting.some((w) => w.holderWorkflowId === second.workflowId), device);
+    await first.signal(finishSignal);
+    await first.result();
+    await eventually('second run holds the device', (s) => s.holder?.holderWorkflowId === second.workflowId, device);
+    await second.signal(finishSignal);
+    await second.result();
+
+    const grantSignals = async (workflowId: string) => ((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [])
+      .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === leaseGrantedSignal.name).length;
+    assert.equal(await grantSignals(first.workflowId), 0, 'the free device was granted in the answer');
+    assert.equal(await grantSignals(second.workflowId), 1, 'the busy device was granted by signal');
+    await eventually('lease is free', (s) => s.holder === null && s.waiting.length === 0, device);
+    await recordHistory(client, deviceLeaseWorkflowId(device), 'device-lease-granted-in-answer');
+  });
+
   it('replays every recorded history with the workflows as they are now (no change broke a run in flight)', async () => {
     const files = readdirSync(historiesDirectory).filter((file) => file.endsWith('.json'));
     assert.ok(files.length > 0);

@@ -56,9 +56,11 @@ export async function withDeviceLeases<T>(
   // The request is one signal-with-start: as a local activity it goes out from the workflow's own
   // task, without a round trip through the task queue before a change can start. Runs started
   // before replay the activity they scheduled.
-  const requestDeviceLease = patched('lease-request-local')
-    ? proxyLocalActivities<LeaseActivities>(temporalLocalActivity).requestDeviceLease
-    : requestByTask;
+  const local = proxyLocalActivities<LeaseActivities>(temporalLocalActivity);
+  const requestDeviceLease = patched('lease-request-local') ? local.requestDeviceLease : requestByTask;
+  // A free device is granted in the answer to the request: the change starts in the same workflow
+  // task, without a grant signal and a task to take it in. Runs started before wait for the signal.
+  const grantedInAnswer = patched('lease-granted-in-answer');
   const holderWorkflowId = workflowInfo().workflowId;
   const ordered = [...new Set(serials)].sort();
   const taken: string[] = [];
@@ -66,7 +68,12 @@ export async function withDeviceLeases<T>(
     for (const serial of ordered) {
       taken.push(serial);
       asked.add(serial);
-      await requestDeviceLease({ serial, request: { holderWorkflowId, purpose } });
+      const request = { serial, request: { holderWorkflowId, purpose } };
+      if (grantedInAnswer) {
+        if ((await local.takeDeviceLease(request)).granted) granted.add(serial);
+      } else {
+        await requestDeviceLease(request);
+      }
       let grantedInTime: boolean;
       try {
         grantedInTime = await condition(() => granted.has(serial), waitUpTo);
