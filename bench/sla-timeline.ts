@@ -60,6 +60,8 @@ export function switchTimeline(history: History, impairedAt: number, schedule: R
     : after(scheduled, (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(events[scheduled]!.eventId));
   const lease = activity('requestDeviceLease');
   mark('leaseRequested', completedOf(lease));
+  // By signal only when the device was busy (or the run began before grants came in the answer to
+  // the request): a free device is granted within the task that then schedules the change.
   mark('leaseGranted', after(signalAt, (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'leaseGranted'));
   mark('deviceActivityScheduled', applyAt);
   mark('deviceActivityStarted', after(applyAt, (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === String(events[applyAt]!.eventId)));
