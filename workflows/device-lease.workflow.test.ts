@@ -53,8 +53,8 @@ describe('deviceLease', () => {
     assert.fail(`${what}: never happened (lease of ${device}: ${JSON.stringify(await leaseState(device).catch(() => null))})`);
   }
 
-  it('grants the device to one run at a time, in the order they asked', async () => {
-    const device = serial();
+  /** Two runs changing the device, the second asking while the first holds it; each lets go when told. */
+  async function twoRunsInTurn(device: string) {
     const first = await startHolder([device]);
     await eventually('first run holds the device', (s) => s.holder?.holderWorkflowId === first.workflowId, device);
     const second = await startHolder([device]);
@@ -65,7 +65,12 @@ describe('deviceLease', () => {
     await eventually('second run holds the device', (s) => s.holder?.holderWorkflowId === second.workflowId, device);
     await second.signal(finishSignal);
     const secondResult = await second.result();
+    return { first, second, firstResult, secondResult };
+  }
 
+  it('grants the device to one run at a time, in the order they asked', async () => {
+    const device = serial();
+    const { firstResult, secondResult } = await twoRunsInTurn(device);
     assert.ok(secondResult.heldAt >= firstResult.heldAt);
     const state = await eventually('lease is free', (s) => s.holder === null, device);
     assert.deepEqual(state.waiting, []);
@@ -75,16 +80,7 @@ describe('deviceLease', () => {
 
   it('grants a free device in the answer to the request, and a busy one by signal once it is free', async () => {
     const device = serial();
-    const first = await startHolder([device]);
-    await eventually('first run holds the device', (s) => s.holder?.holderWorkflowId === first.workflowId, device);
-    const second = await startHolder([device]);
-    await eventually('second run waits', (s) => s.waiting.some((w) => w.holderWorkflowId === second.workflowId), device);
-    await first.signal(finishSignal);
-    await first.result();
-    await eventually('second run holds the device', (s) => s.holder?.holderWorkflowId === second.workflowId, device);
-    await second.signal(finishSignal);
-    await second.result();
-
+    const { first, second } = await twoRunsInTurn(device);
     const grantSignals = async (workflowId: string) => ((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [])
       .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === leaseGrantedSignal.name).length;
     assert.equal(await grantSignals(first.workflowId), 0, 'the free device was granted in the answer');
