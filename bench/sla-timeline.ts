@@ -58,8 +58,9 @@ export function switchTimeline(history: History, impairedAt: number, schedule: R
   const activity = (name: string) => after(signalAt, (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
   const completedOf = (scheduled: number | undefined) => scheduled === undefined ? undefined
     : after(scheduled, (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(events[scheduled]!.eventId));
-  const lease = activity('requestDeviceLease');
-  mark('leaseRequested', completedOf(lease));
+  // Taken by update-with-start: a free device is granted in the activity's answer (`leaseAnswered`),
+  // a busy one later by signal (`leaseGranted`); runs begun before asked by signal only.
+  mark('leaseAnswered', completedOf(activity('takeDeviceLeases')));
   mark('leaseGranted', after(signalAt, (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'leaseGranted'));
   mark('deviceActivityScheduled', applyAt);
   mark('deviceActivityStarted', after(applyAt, (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === String(events[applyAt]!.eventId)));

@@ -35,13 +35,13 @@ export async function siteReport(prisma: PrismaClient, siteId: string, period: R
   }));
   const switches = await prisma.linkSwitchEvent.findMany({
     where: { siteId, at: { lt: period.to } }, orderBy: { at: 'asc' },
-    select: { policy: true, application: true, at: true, fromLink: { select: { name: true } }, toLink: { select: { name: true } } },
+    select: { policy: true, application: true, at: true, fromPath: true, toPath: true, fromLink: { select: { name: true } }, toLink: { select: { name: true } } },
   });
   return {
     siteId: site.id, siteName: site.name,
     ...siteCompliance({
       links, policies, from: period.from.getTime(), to: period.to.getTime(),
-      switches: switches.map((s) => ({ policy: s.policy, application: s.application, at: s.at.getTime(), fromLink: s.fromLink?.name ?? null, toLink: s.toLink?.name ?? null })),
+      switches: switches.map((s) => ({ policy: s.policy, application: s.application, at: s.at.getTime(), fromLink: s.fromLink?.name ?? s.fromPath, toLink: s.toLink?.name ?? s.toPath })),
     }),
   };
 }

@@ -62,7 +62,7 @@ export async function recordLinkSwitches(prisma: PrismaClient, input: { tenantId
     skipDuplicates: true,
     data: input.switches.map((s) => ({
       key: s.key, tenantId: input.tenantId, siteId: input.siteId, policy: s.policy, application: s.application,
-      fromLinkId: idOf(s.from), toLinkId: idOf(s.to), reason: s.reason, measurements: s.measurements as Prisma.InputJsonValue,
+      fromLinkId: idOf(s.from), toLinkId: idOf(s.to), fromPath: s.from, toPath: s.to, reason: s.reason, measurements: s.measurements as Prisma.InputJsonValue,
       detectionMs: s.detectionMs, reactionMs: s.reactionMs, at: new Date(s.at),
     })),
   });

@@ -178,7 +178,7 @@ describe('metrics and traces', { timeout: 240_000 }, () => {
     assert.ok(api.includes('StartWorkflow:restoreConfiguration'), api.join(', '));
     const worker = names('branchline-worker');
     // The run carries the trace to each activity it starts (workflows/trace-propagation.ts), and a device activity to its rpcs.
-    for (const name of ['RunActivity:requestDeviceLease', 'RunActivity:restoreConfiguration', 'RunActivity:recordConfiguration', 'RunActivity:closeRun', 'netconf edit-config', 'netconf commit-configuration']) {
+    for (const name of ['RunActivity:takeDeviceLeases', 'RunActivity:restoreConfiguration', 'RunActivity:recordConfiguration', 'RunActivity:closeRun', 'netconf edit-config', 'netconf commit-configuration']) {
       assert.ok(worker.includes(name), `${name} in ${worker.join(', ')}`);
     }
     // One tree: every span's parent is a span of the trace, or the caller's.

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -333,6 +333,42 @@ describe('simulator fleet', () => {
         await local.stop();
       }
     } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('saves a box changed while the fleet runs, serialising that box and no other', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'fleet-save-'));
+    const stateFile = join(directory, 'fleet.json');
+    const local = await Fleet.start(fleetOptions({ devices: 3, baseAddress: '127.73.0.1', stateFile }));
+    try {
+      const serialised = new Map<string, number>();
+      for (const [serial, box] of local.devices) {
+        const toState = box.toState.bind(box);
+        box.toState = () => {
+          serialised.set(serial, (serialised.get(serial) ?? 0) + 1);
+          return toState();
+        };
+      }
+      const device = local.device('BLS0000002')!;
+      const session = await NetconfSession.connect({ host: device.identity.address, port: device.identity.netconfPort, username: 'admin', password: device.identity.password });
+      sessions.push(session);
+      await session.editConfig({ target: 'candidate', config: `<configuration><system><host-name>saved-live</host-name></system></configuration>` });
+      await session.commit();
+      const savedBox = async () => {
+        for (let attempt = 0; attempt < 100; attempt++) {
+          const saved = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { devices: { identity: { serial: string }; running: string }[] }).devices : [];
+          const box = saved.find((d) => d.identity.serial === 'BLS0000002');
+          if (box?.running.includes('saved-live')) return saved;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.fail('the change was never saved');
+      };
+      const saved = await savedBox();
+      assert.deepEqual(saved.map((d) => d.identity.serial), ['BLS0000001', 'BLS0000002', 'BLS0000003'], 'every box is in the file');
+      assert.deepEqual([...serialised.keys()], ['BLS0000002'], 'only the changed box was serialised again');
+    } finally {
+      await local.stop();
       rmSync(directory, { recursive: true, force: true });
     }
   });

@@ -66,7 +66,13 @@ async function switchPage(prisma: PrismaClient, query: z.infer<typeof switchFilt
     include: { fromLink: { select: { name: true } }, toLink: { select: { name: true } } },
   });
   const page = toPage(rows, query.limit);
-  return { items: page.items.map(({ fromLink, toLink, measurements, ...row }) => ({ ...row, measurements: measurements as Record<string, unknown>, fromLink: fromLink?.name ?? null, toLink: toLink?.name ?? null })), nextCursor: page.nextCursor };
+  // A link renamed since shows its name now; a hub path (no link) the name recorded.
+  return {
+    items: page.items.map(({ fromLink, toLink, fromPath, toPath, measurements, ...row }) => ({
+      ...row, measurements: measurements as Record<string, unknown>, fromLink: fromLink?.name ?? fromPath, toLink: toLink?.name ?? toPath,
+    })),
+    nextCursor: page.nextCursor,
+  };
 }
 
 export function slaSteeringRouter(api: ApiDefinition, deps: RunDependencies): Router {
