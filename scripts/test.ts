@@ -107,11 +107,14 @@ function testFiles(kind: keyof typeof testFileKinds): string[] {
   return found.filter((file) => wanted.length === 0 || wanted.some((text) => file.includes(text))).sort();
 }
 
-/** Files run side by side, `count` at a time, each on the Temporal namespace `namespaceOf` gives. */
+/** Files run side by side, `count` at a time, each on the Temporal namespace `namespaceOf` gives (if any). */
 interface Lanes {
   count: number;
-  namespaceOf(fileIndex: number, lane: number): string;
+  namespaceOf(file: string, lane: number): string | undefined;
 }
+
+/** How long a file may run before it is stopped: a fault or cluster file, whose outages and start-ups last minutes, longer. */
+const limitMinutes = (file: string) => (testFileKinds.faults(file) || testFileKinds.cluster(file) ? 40 : testFileKinds.integration(file) ? 10 : 20);
 
 /**
  * node:test prints as it goes; a TAP copy in a file gives the counts. Unit and workflow files run
@@ -135,7 +138,7 @@ async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEn
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=tap', `--test-reporter-destination=${tap}`,
       ...batch,
-    ], laneEnv, kind === 'faults' || kind === 'cluster' ? 40 : kind === 'integration' ? 10 : 20, output);
+    ], laneEnv, limitMinutes(batch[0]!), output);
     const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
     const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     totals.passed += count('pass');
@@ -156,9 +159,9 @@ async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEn
     for (let index = next++; index < batches.length; index = next++) {
       const output: string[] = [];
       const started = Date.now();
-      const namespace = lanes.namespaceOf(index, lane);
-      await runBatch(batches[index]!, index, { ...env, TEMPORAL_NAMESPACE: namespace }, output);
-      console.log(`\n▷ ${batches[index]![0]} (${((Date.now() - started) / 1000).toFixed(0)} s, namespace ${namespace})\n${output.join('')}`);
+      const namespace = lanes.namespaceOf(batches[index]![0]!, lane);
+      await runBatch(batches[index]!, index, namespace ? { ...env, TEMPORAL_NAMESPACE: namespace } : env, output);
+      console.log(`\n▷ ${batches[index]![0]} (${((Date.now() - started) / 1000).toFixed(0)} s${namespace ? `, namespace ${namespace}` : ''})\n${output.join('')}`);
     }
   }));
 }
@@ -188,31 +191,37 @@ async function productionBinaries(): Promise<TemporalServerBinaries> {
   return server;
 }
 
+/** Files known to take minutes, started first so that the cluster suite's lanes end together. */
+const startedFirst = ['workflows/upgrade-campaign.integration.test.ts', 'workflows/onboard-site.integration.test.ts', 'scripts/cluster.cluster.test.ts'];
+const longestFirst = (files: string[]) => [...files.filter((file) => startedFirst.includes(file)).sort((a, b) => startedFirst.indexOf(a) - startedFirst.indexOf(b)), ...files.filter((file) => !startedFirst.includes(file))];
+
 /**
- * The onboarding, campaign and RMA integration files again, on the production Temporal server:
- * the platform's when it is one, else one started now on the platform's PostgreSQL. Each file has
- * a namespace of its own, new, registered through the server's API with Branchline's search
- * attributes (all at once: each is usable after the same refresh of the server's namespace cache).
+ * The cluster suite, in lanes side by side: the onboarding, campaign and RMA integration files
+ * again, on the production Temporal server (the platform's when it is one, else one started now
+ * on the platform's PostgreSQL), and the cluster test, which brings up a cluster of its own. Each
+ * integration file has a namespace of its own, new, registered through the server's API with
+ * Branchline's search attributes (all at once: each is usable after the same refresh of the
+ * server's namespace cache).
  */
-async function onProductionTemporal(platform: Platform, production: { binaries: TemporalServerBinaries; isPlatforms: boolean }, env: NodeJS.ProcessEnv, scratch: string) {
-  const files = testFiles('integration').filter(onProductionServer);
-  if (files.length === 0) return;
+async function clusterSuite(platform: Platform | undefined, production: { binaries: TemporalServerBinaries; isPlatforms: boolean }, env: NodeJS.ProcessEnv, scratch: string) {
+  const onServer = platform ? testFiles('integration').filter(onProductionServer) : [];
+  const files = longestFirst([...onServer, ...testFiles('cluster')]);
   const started = Date.now();
-  const server = production.isPlatforms ? undefined : await startTemporalOnPostgres({
+  const server = !platform || production.isPlatforms || onServer.length === 0 ? undefined : await startTemporalOnPostgres({
     binaries: production.binaries, databaseUrl: platform.databaseUrl, host: '127.0.0.1', ports: await freeTemporalServerPorts(),
     root: join(scratch, 'production-temporal'), logFile: join(scratch, 'logs', 'production-temporal.log'), namespace: 'default', say: (line) => console.log(line),
   });
-  const address = server?.address ?? platform.temporalAddress;
+  const address = server?.address ?? platform?.temporalAddress;
   try {
     const run = randomBytes(2).toString('hex');
-    const namespaces = await Promise.all(files.map(async (file) => {
+    const namespaces = new Map(await Promise.all(onServer.map(async (file) => {
       const namespace = `${basename(file, '.integration.test.ts')}-${run}`;
-      await ensureNamespace({ address }, namespace, 120_000);
-      return namespace;
-    }));
-    console.log(`production Temporal server ${address} and ${namespaces.length} namespaces ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    await nodeTests('integration', { ...env, TEMPORAL_ADDRESS: address }, scratch, {
-      files, title: 'integration (production Temporal server)', lanes: { count: laneCount, namespaceOf: (index) => namespaces[index]! },
+      await ensureNamespace({ address: address! }, namespace, 120_000);
+      return [file, namespace] as const;
+    })));
+    if (onServer.length > 0) console.log(`the production Temporal server ${address} and ${namespaces.size} namespaces ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    await nodeTests('cluster', { ...env, TEMPORAL_ADDRESS: address }, scratch, {
+      files, title: 'cluster (integration files on the production Temporal server, and the cluster test)', lanes: { count: laneCount, namespaceOf: (file) => namespaces.get(file) },
     });
   } finally {
     await server?.stop();
@@ -343,15 +352,12 @@ async function main() {
       SECRETS_KEY: testSecretsKey,
     };
     const namespaces = platform && selected.has('integration') ? await integrationNamespaces(platform.temporalAddress) : [];
-    const lanes = namespaces.length > 1 ? { count: namespaces.length, namespaceOf: (_: number, lane: number) => namespaces[lane]! } : undefined;
+    const lanes = namespaces.length > 1 ? { count: namespaces.length, namespaceOf: (_: string, lane: number) => namespaces[lane] } : undefined;
     for (const kind of ['unit', 'workflow', 'integration', 'faults'] as const) {
       if (selected.has(kind)) await nodeTests(kind, env, scratch, kind === 'integration' && lanes ? { lanes } : {});
     }
     const productionServer = selected.has('cluster') ? await binaries : undefined;
-    if (productionServer) {
-      if (platform) await onProductionTemporal(platform, { binaries: productionServer, isPlatforms: onProduction }, env, scratch);
-      await nodeTests('cluster', env, scratch);
-    }
+    if (productionServer) await clusterSuite(platform, { binaries: productionServer, isPlatforms: onProduction }, env, scratch);
     if (selected.has('e2e') && platform) await endToEnd(platform, scratch);
   } catch (error) {
     console.error(error);
