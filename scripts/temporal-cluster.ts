@@ -41,7 +41,7 @@ const installGo = `Install Go (https://go.dev/dl/; a Go 1.21 or later fetches th
 async function builtWithGo(options: { what: string; bin: string; packages: string[]; names: Record<string, string>; orSet: string; say: (line: string) => void }): Promise<void> {
   if (Object.values(options.names).every((name) => isExecutable(join(options.bin, name)))) return;
   const go = onPath('go');
-  if (!go) throw new StartupError(`No ${options.what} in ${options.bin}, and no Go to build it. ${installGo}, or ${options.orSet}.`);
+  if (!go) throw new StartupError(`Nothing in ${options.bin}, where ${options.what} is built once, and there is no Go to build it. ${installGo}, or ${options.orSet}.`);
   options.say(`building ${options.what} from its Go module into ${options.bin} (minutes, once)…`);
   const partial = `${options.bin}.partial-${process.pid}`;
   mkdirSync(partial, { recursive: true });
