@@ -9,8 +9,7 @@ import { bundleWorkflowsInto } from '../scripts/fault-lab.ts';
 import { startPlatform, type Platform } from '../scripts/platform.ts';
 import { startEmbeddedPostgres } from '../scripts/postgres.ts';
 import { freePort } from '../scripts/processes.ts';
-import { ensureNamespace } from '../scripts/search-attributes.ts';
-import { migrateTemporalDatabases, resolveTemporalServer, startTemporalClusterServer, temporalServerVersion } from '../scripts/temporal-cluster.ts';
+import { resolveTemporalServer, startTemporalOnPostgres, temporalServerVersion } from '../scripts/temporal-cluster.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -77,14 +76,13 @@ export async function throwawayProductionPlatform(scratch: Scratch, place: Produ
   const data = join(scratch.directory, 'data');
   const logs = join(data, 'logs');
   const toolsDir = join(root, '.data', 'tools');
-  const binaries = resolveTemporalServer({ serverPath: process.env['TEMPORAL_SERVER_BINARY'], sqlToolPath: process.env['TEMPORAL_SQL_TOOL'], toolsDir, say });
+  const binaries = await resolveTemporalServer({ serverPath: process.env['TEMPORAL_SERVER_BINARY'], sqlToolPath: process.env['TEMPORAL_SQL_TOOL'], toolsDir, say });
   say(`Temporal server ${temporalServerVersion} (${binaries.source})`);
   const postgres = await startEmbeddedPostgres({ dataDir: join(data, 'postgres'), port: await freePort(), database: 'branchline', logFile: join(logs, 'postgres.log'), durable: false }, say);
   scratch.onCleanUp(() => postgres.stop());
-  await migrateTemporalDatabases(binaries, postgres.url, say);
   const [grpc, membership] = [place.grpcPortBase, place.membershipPortBase];
-  const temporal = await startTemporalClusterServer({
-    binaries, databaseUrl: postgres.url, host: place.host, root: join(data, 'temporal'), logFile: join(logs, 'temporal.log'),
+  const temporal = await startTemporalOnPostgres({
+    binaries, databaseUrl: postgres.url, host: place.host, root: join(data, 'temporal'), logFile: join(logs, 'temporal.log'), namespace: 'default', say,
     ports: {
       frontend: grpc, history: grpc + 1, matching: grpc + 2, worker: grpc + 3, frontendHttp: grpc + 4,
       frontendMembership: membership, historyMembership: membership + 1, matchingMembership: membership + 2, workerMembership: membership + 3,
@@ -92,7 +90,6 @@ export async function throwawayProductionPlatform(scratch: Scratch, place: Produ
     },
   });
   scratch.onCleanUp(() => temporal.stop());
-  await ensureNamespace({ address: temporal.address }, 'default', 120_000);
   const platform = await startPlatform({
     dataDir: data, toolsDir, databaseUrl: postgres.url, temporalAddress: temporal.address, namespace: 'default',
     ports: { postgres: 0, temporal: 0, temporalUi: 0 }, durable: false, seed: true, say,

@@ -28,8 +28,8 @@ import { resolveTemporalServer, resolveTemporalUiServer, temporalDatabases } fro
 import { alive, descendants, eventually, printedSignIn, signInAsPrinted } from './testing.ts';
 
 const root = join(import.meta.dirname, '..');
-// This machine's share of loopback and of the ports: the cluster's servers on an address of their own,
-// its boxes on the next /24.
+// This machine's share of loopback and of the ports: the cluster's servers on an address of their
+// own (CLUSTER_TEST_HOST, a x.y.0.1), its boxes from x.y.1.1.
 const host = process.env['CLUSTER_TEST_HOST'] ?? '127.170.0.1';
 const simulatorBaseAddress = host.replace(/\.\d+\.\d+$/, '.1.1');
 const base = Number(process.env['CLUSTER_TEST_PORT_BASE'] ?? 41_000);
@@ -41,10 +41,10 @@ const webUiCallback = `http://${host}:${ports.temporalUi}/auth/sso/callback`;
 const say = (line: string) => console.log(line);
 
 /** The binaries the cluster runs, found (or built once) where `npm test` keeps its tools, and given to it by path. */
-function binaryEnv(): Record<string, string> {
+async function binaryEnv(): Promise<Record<string, string>> {
   const toolsDir = join(root, '.data', 'tools');
-  const server = resolveTemporalServer({ serverPath: process.env['TEMPORAL_SERVER_BINARY'], sqlToolPath: process.env['TEMPORAL_SQL_TOOL'], toolsDir, say });
-  const ui = resolveTemporalUiServer({ path: process.env['TEMPORAL_UI_SERVER_BINARY'], toolsDir, say });
+  const server = await resolveTemporalServer({ serverPath: process.env['TEMPORAL_SERVER_BINARY'], sqlToolPath: process.env['TEMPORAL_SQL_TOOL'], toolsDir, say });
+  const ui = await resolveTemporalUiServer({ path: process.env['TEMPORAL_UI_SERVER_BINARY'], toolsDir, say });
   return { TEMPORAL_SERVER_BINARY: server.server, TEMPORAL_SQL_TOOL: server.sqlTool, TEMPORAL_UI_SERVER_BINARY: ui };
 }
 
@@ -133,7 +133,7 @@ describe('npm run cluster', { timeout: 1_200_000 }, () => {
   });
 
   it('comes up from an empty data directory, one address answering from both API processes', async () => {
-    const binaries = binaryEnv();
+    const binaries = await binaryEnv();
     started = Date.now();
     child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cluster.ts'], {
       cwd: root,

@@ -13,11 +13,9 @@ import { bringUpDemoOnFirstStart, keptSecretsKey, metricsUrl, signInLine, simula
 import { startPlatform } from './platform.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
 import { answersOk, assertPortFree, ManagedProcess, StartupError, waitFor } from './processes.ts';
-import { ensureNamespace } from './search-attributes.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 import {
-  migrateTemporalDatabases, resolveTemporalServer, resolveTemporalUiServer, startTemporalClusterServer, startTemporalUiServer, temporalServerVersion,
-  temporalUiVersion, type TemporalServerPorts,
+  resolveTemporalServer, resolveTemporalUiServer, startTemporalOnPostgres, startTemporalUiServer, temporalServerVersion, temporalUiVersion, type TemporalServerPorts,
 } from './temporal-cluster.ts';
 
 const say = (line: string) => console.log(`branchline cluster: ${line}`);
@@ -137,11 +135,11 @@ async function main() {
   for (const [port, what] of needed) await assertPortFree(port, what, 'CLUSTER_PORT_BASE', port === ports.front ? config.HOST : host);
 
   const toolsDir = join(outer.dataDir, 'tools');
-  const binaries = resolveTemporalServer({ serverPath: config.TEMPORAL_SERVER_BINARY, sqlToolPath: config.TEMPORAL_SQL_TOOL, toolsDir, say });
+  const binaries = await resolveTemporalServer({ serverPath: config.TEMPORAL_SERVER_BINARY, sqlToolPath: config.TEMPORAL_SQL_TOOL, toolsDir, say });
   say(`Temporal server ${temporalServerVersion} (${binaries.source})`);
   let uiServer: string | undefined;
   try {
-    uiServer = resolveTemporalUiServer({ path: config.TEMPORAL_UI_SERVER_BINARY, toolsDir, say });
+    uiServer = await resolveTemporalUiServer({ path: config.TEMPORAL_UI_SERVER_BINARY, toolsDir, say });
   } catch (error) {
     say(`no Temporal Web UI: ${(error as Error).message}`);
   }
@@ -176,7 +174,6 @@ async function main() {
       ? { url: config.DATABASE_URL, stop: async () => undefined }
       : await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: ports.postgres, host, database: 'branchline', logFile: join(logs, 'postgres.log'), durable: true }, say);
     stops.push(postgres.stop);
-    await migrateTemporalDatabases(binaries, postgres.url, say);
     // Branchline's accounts, for the identity provider (and the first administrator, below).
     const prisma = createPrismaClient(postgres.url, { poolSize: 2 });
     stops.push(() => prisma.$disconnect());
@@ -185,14 +182,11 @@ async function main() {
       namespace: config.TEMPORAL_NAMESPACE, webUiCallback: `${config.temporalUiUrl}/auth/sso/callback`,
     });
     stops.push(identity.stop);
-    const temporal = await startTemporalClusterServer({
-      binaries, databaseUrl: postgres.url, host, ports: ports.temporal, jwksUrl: identity.jwksUrl, root: join(config.dataDir, 'temporal'), logFile: join(logs, 'temporal.log'),
+    const temporal = await startTemporalOnPostgres({
+      binaries, databaseUrl: postgres.url, host, ports: ports.temporal, jwksUrl: identity.jwksUrl, root: join(config.dataDir, 'temporal'), logFile: join(logs, 'temporal.log'), namespace: config.TEMPORAL_NAMESPACE, say,
     });
     stops.push(temporal.stop);
     essential(temporal.process);
-    // A new cluster has no namespace; a new namespace and its search attributes take a refresh of the server's cache to be usable.
-    // Made through the internal frontend, as auto-setup makes its default namespace.
-    await ensureNamespace({ address: temporal.internalAddress }, config.TEMPORAL_NAMESPACE, 120_000);
     // Branchline's processes show the token of their client at the identity provider, as in docker-compose.yml.
     const serviceClient = { OIDC_ISSUER_URL: identity.issuer, TEMPORAL_OAUTH_CLIENT_ID: identity.serviceClient.id, TEMPORAL_OAUTH_CLIENT_SECRET: identity.serviceClient.secret };
     const token = await ServiceToken.obtain({ issuerUrl: identity.issuer, clientId: identity.serviceClient.id, clientSecret: identity.serviceClient.secret }, { warn: (_details, message) => say(message) });

@@ -1,6 +1,7 @@
 // The services every Branchline process needs — Temporal and PostgreSQL — brought up by
 // `npm start` (persistent, under the data directory) and `npm test` (throwaway, other ports),
-// or taken from TEMPORAL_ADDRESS and DATABASE_URL when those name running servers.
+// or taken from TEMPORAL_ADDRESS and DATABASE_URL when those name running servers. npm test may
+// ask for the production Temporal server (on that PostgreSQL) instead of the development server.
 import { join } from 'node:path';
 import { createPrismaClient } from '../prisma/client.ts';
 import { applyMigrations } from '../prisma/migrate.ts';
@@ -8,6 +9,7 @@ import { seedDemo } from '../prisma/seed.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
 import { assertPortFree } from './processes.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
+import { freeTemporalServerPorts, startTemporalOnPostgres, type TemporalServerBinaries } from './temporal-cluster.ts';
 import { clientConnectionOptions, type TemporalAccess } from '../runtime/temporal-access.ts';
 import { resolveTemporalCli, startTemporalDevServer, temporalCliVersion } from './temporal-server.ts';
 
@@ -22,6 +24,8 @@ export interface PlatformOptions {
   /** How to reach that server (TLS, a token); the development server needs neither. */
   temporalAccess?: TemporalAccess;
   temporalCliPath?: string;
+  /** Run this production Temporal server on the PostgreSQL, on free ports, instead of the development server. */
+  temporalServer?: TemporalServerBinaries;
   namespace: string;
   ports: { postgres: number; temporal: number; temporalUi: number };
   /** Persistent data (npm start) or throwaway data tuned for speed (npm test). */
@@ -51,22 +55,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       await assertPortFree(options.ports.temporalUi, 'the Temporal Web UI', 'TEMPORAL_UI_PORT');
     }
     const logs = join(options.dataDir, 'logs');
-    const temporal = options.temporalAddress
-      ? Promise.resolve({ address: options.temporalAddress })
-      : (async () => {
-          const cli = resolveTemporalCli({ cliPath: options.temporalCliPath, toolsDir: options.toolsDir, say: options.say });
-          options.say(`Temporal CLI: ${temporalCliVersion(cli)}`);
-          const server = await startTemporalDevServer({
-            cli,
-            port: options.ports.temporal,
-            uiPort: options.ports.temporalUi,
-            namespace: options.namespace,
-            dbFile: join(options.dataDir, 'temporal', 'temporal.db'),
-            logFile: join(logs, 'temporal.log'),
-          });
-          stops.push(server.stop);
-          return server;
-        })();
     const postgres = options.databaseUrl
       ? Promise.resolve({ url: options.databaseUrl })
       : (async () => {
@@ -80,6 +68,32 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           stops.push(server.stop);
           return server;
         })();
+    const binaries = options.temporalServer;
+    const temporal = options.temporalAddress
+      ? Promise.resolve({ address: options.temporalAddress })
+      : binaries
+        ? (async () => {
+            const server = await startTemporalOnPostgres({
+              binaries, databaseUrl: (await postgres).url, host: '127.0.0.1', ports: await freeTemporalServerPorts(),
+              root: join(options.dataDir, 'temporal'), logFile: join(logs, 'temporal.log'), namespace: options.namespace, say: options.say,
+            });
+            stops.push(server.stop);
+            return server;
+          })()
+        : (async () => {
+            const cli = resolveTemporalCli({ cliPath: options.temporalCliPath, toolsDir: options.toolsDir, say: options.say });
+            options.say(`Temporal CLI: ${temporalCliVersion(cli)}`);
+            const server = await startTemporalDevServer({
+              cli,
+              port: options.ports.temporal,
+              uiPort: options.ports.temporalUi,
+              namespace: options.namespace,
+              dbFile: join(options.dataDir, 'temporal', 'temporal.db'),
+              logFile: join(logs, 'temporal.log'),
+            });
+            stops.push(server.stop);
+            return server;
+          })();
     // Both settle before going on, so a failure of one never leaves the other running unrecorded.
     const [temporalResult, postgresResult] = await Promise.allSettled([temporal, postgres]);
     if (temporalResult.status === 'rejected') throw temporalResult.reason;

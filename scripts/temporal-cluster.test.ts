@@ -12,20 +12,20 @@ describe('the cluster\'s Temporal server', () => {
   after(() => rmSync(toolsDir, { recursive: true, force: true }));
   const say = () => undefined;
 
-  it('without Go and without binaries, says what to install or which settings to give', () => {
+  it('without Go and without binaries, says what to install or which settings to give', async () => {
     const path = process.env['PATH'];
     process.env['PATH'] = '';
     try {
-      assert.throws(() => resolveTemporalServer({ toolsDir, say }), /no Go to build it\. Install Go \(https:\/\/go\.dev\/dl\/.*set TEMPORAL_SERVER_BINARY and TEMPORAL_SQL_TOOL/s);
-      assert.throws(() => resolveTemporalUiServer({ toolsDir, say }), /Install Go .*set TEMPORAL_UI_SERVER_BINARY/s);
+      await assert.rejects(resolveTemporalServer({ toolsDir, say }), /no Go to build it\. Install Go \(https:\/\/go\.dev\/dl\/.*set TEMPORAL_SERVER_BINARY and TEMPORAL_SQL_TOOL/s);
+      await assert.rejects(resolveTemporalUiServer({ toolsDir, say }), /Install Go .*set TEMPORAL_UI_SERVER_BINARY/s);
     } finally {
       process.env['PATH'] = path;
     }
   });
 
-  it('takes the server and its schema tool together, each an executable', () => {
-    assert.throws(() => resolveTemporalServer({ serverPath: process.execPath, toolsDir, say }), /TEMPORAL_SQL_TOOL must be set too/);
-    assert.throws(() => resolveTemporalServer({ serverPath: join(toolsDir, 'none'), sqlToolPath: process.execPath, toolsDir, say }), /TEMPORAL_SERVER_BINARY is .*none, which is not an executable file/);
+  it('takes the server and its schema tool together, each an executable', async () => {
+    await assert.rejects(resolveTemporalServer({ serverPath: process.execPath, toolsDir, say }), /TEMPORAL_SQL_TOOL must be set too/);
+    await assert.rejects(resolveTemporalServer({ serverPath: join(toolsDir, 'none'), sqlToolPath: process.execPath, toolsDir, say }), /TEMPORAL_SERVER_BINARY is .*none, which is not an executable file/);
   });
 
   it('keeps persistence and visibility on PostgreSQL, each service on the address given, and checks tokens against the key set given', () => {

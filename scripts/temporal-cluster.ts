@@ -1,11 +1,12 @@
 // The production Temporal server for `npm run cluster`: the server and its SQL schema tool at the
 // version docker-compose.yml pins, its persistence and visibility on PostgreSQL. Built once from
 // the server's Go module (cached under the tools directory), or taken from paths given.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ManagedProcess, StartupError, portIsOpen, waitFor } from './processes.ts';
+import { freePort, ManagedProcess, StartupError, portIsOpen, waitFor } from './processes.ts';
+import { ensureNamespace } from './search-attributes.ts';
 import { isExecutable, onPath } from './temporal-server.ts';
 
 /** The server release docker-compose.yml's temporalio/auto-setup image carries. */
@@ -34,18 +35,25 @@ const installGo = `Install Go (https://go.dev/dl/; a Go 1.21 or later fetches th
 
 /**
  * Go packages built once with `go install` into `bin` (minutes), each renamed as `names` says;
- * built aside and moved in whole, so a build stopped half-way is never taken for a build.
+ * built aside and moved in whole, so a build stopped half-way is never taken for a build. The
+ * build runs beside whatever else the caller does meanwhile (npm test's first suites).
  */
-function builtWithGo(options: { what: string; bin: string; packages: string[]; names: Record<string, string>; orSet: string; say: (line: string) => void }): void {
+async function builtWithGo(options: { what: string; bin: string; packages: string[]; names: Record<string, string>; orSet: string; say: (line: string) => void }): Promise<void> {
   if (Object.values(options.names).every((name) => isExecutable(join(options.bin, name)))) return;
   const go = onPath('go');
-  if (!go) throw new StartupError(`No ${options.what} in ${options.bin}, and no Go to build it. ${installGo}, or ${options.orSet}.`);
+  if (!go) throw new StartupError(`Nothing in ${options.bin}, where ${options.what} is built once, and there is no Go to build it. ${installGo}, or ${options.orSet}.`);
   options.say(`building ${options.what} from its Go module into ${options.bin} (minutes, once)…`);
   const partial = `${options.bin}.partial-${process.pid}`;
   mkdirSync(partial, { recursive: true });
   try {
-    const build = spawnSync(go, ['install', ...options.packages], { env: { ...process.env, GOBIN: partial }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', cwd: '/' });
-    if (build.status !== 0) throw new StartupError(`go install of ${options.what} failed:\n${build.stderr.trim().split('\n').slice(-10).join('\n')}\nOr ${options.orSet}.`);
+    const build = spawn(go, ['install', ...options.packages], { env: { ...process.env, GOBIN: partial }, stdio: ['ignore', 'ignore', 'pipe'], cwd: '/' });
+    let stderr = '';
+    build.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = await new Promise<number | null>((resolve) => {
+      build.once('error', () => resolve(null));
+      build.once('close', resolve);
+    });
+    if (status !== 0) throw new StartupError(`go install of ${options.what} failed:\n${stderr.trim().split('\n').slice(-10).join('\n')}\nOr ${options.orSet}.`);
     for (const [built, name] of Object.entries(options.names)) renameSync(join(partial, built), join(partial, name));
     rmSync(options.bin, { recursive: true, force: true });
     renameSync(partial, options.bin);
@@ -67,12 +75,12 @@ function givenBinary(setting: string, path: string, version: string, say: (line:
  * TEMPORAL_SQL_TOOL; a build cached in `toolsDir`; else a build made now with `go install`
  * (minutes, once). The schema tool carries the server's PostgreSQL schemas inside it.
  */
-export function resolveTemporalServer(options: {
+export async function resolveTemporalServer(options: {
   serverPath?: string | undefined;
   sqlToolPath?: string | undefined;
   toolsDir: string;
   say: (line: string) => void;
-}): TemporalServerBinaries {
+}): Promise<TemporalServerBinaries> {
   if (options.serverPath || options.sqlToolPath) {
     for (const [setting, path] of [['TEMPORAL_SERVER_BINARY', options.serverPath], ['TEMPORAL_SQL_TOOL', options.sqlToolPath]] as const) {
       if (!path) throw new StartupError(`${setting} must be set too: the server and its schema tool are given together.`);
@@ -84,7 +92,7 @@ export function resolveTemporalServer(options: {
     };
   }
   const bin = join(options.toolsDir, `temporal-server-${temporalServerVersion}`, 'bin');
-  builtWithGo({
+  await builtWithGo({
     what: `the Temporal server ${temporalServerVersion} and its schema tool`,
     bin,
     packages: [`go.temporal.io/server/cmd/server@v${temporalServerVersion}`, `go.temporal.io/server/cmd/tools/sql@v${temporalServerVersion}`],
@@ -96,10 +104,10 @@ export function resolveTemporalServer(options: {
 }
 
 /** The Web UI's server at the version docker-compose.yml's temporalio/ui image carries: TEMPORAL_UI_SERVER_BINARY, else built once. */
-export function resolveTemporalUiServer(options: { path?: string | undefined; toolsDir: string; say: (line: string) => void }): string {
+export async function resolveTemporalUiServer(options: { path?: string | undefined; toolsDir: string; say: (line: string) => void }): Promise<string> {
   if (options.path) return givenBinary('TEMPORAL_UI_SERVER_BINARY', options.path, temporalUiVersion, options.say);
   const bin = join(options.toolsDir, `temporal-ui-server-${temporalUiVersion}`, 'bin');
-  builtWithGo({
+  await builtWithGo({
     what: `the Temporal Web UI's server ${temporalUiVersion}`,
     bin,
     packages: [`github.com/temporalio/ui-server/v2/cmd/server@v${temporalUiVersion}`],
@@ -289,6 +297,38 @@ export interface TemporalUiSignIn {
   clientId: string;
   clientSecret: string;
   callbackUrl: string;
+}
+
+/** Eleven distinct free ports on loopback for the server's services, for a server of the tests'. */
+export async function freeTemporalServerPorts(): Promise<TemporalServerPorts> {
+  const taken = new Set<number>();
+  while (taken.size < 11) taken.add(await freePort());
+  const [
+    frontend, frontendMembership, frontendHttp, internalFrontend, internalFrontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership,
+  ] = [...taken] as number[];
+  return {
+    frontend: frontend!, frontendMembership: frontendMembership!, frontendHttp: frontendHttp!, internalFrontend: internalFrontend!, internalFrontendMembership: internalFrontendMembership!,
+    history: history!, historyMembership: historyMembership!, matching: matching!, matchingMembership: matchingMembership!, worker: worker!, workerMembership: workerMembership!,
+  };
+}
+
+/**
+ * The server on a PostgreSQL, from nothing as from a previous run: its two databases brought to
+ * its schema, the server started, and `namespace` registered with Branchline's search attributes.
+ * A new cluster has no namespace, and a new namespace and its attributes are usable only once the
+ * server's namespace cache refreshes: this returns when a query on them works.
+ */
+export async function startTemporalOnPostgres(options: Parameters<typeof startTemporalClusterServer>[0] & { namespace: string; say: (line: string) => void }): Promise<RunningTemporalServer> {
+  await migrateTemporalDatabases(options.binaries, options.databaseUrl, options.say);
+  const server = await startTemporalClusterServer(options);
+  try {
+    // Through the internal frontend, which takes no token, as auto-setup makes its default namespace.
+    await ensureNamespace({ address: server.internalAddress }, options.namespace, 120_000);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
 }
 
 /**

@@ -4,13 +4,15 @@
 // `npm test -- --only unit,workflow` runs some suites; `--files onboard` only the files whose path has that text.
 // The fault suite (`*.faults.test.ts`: workers killed, connections cut, Temporal and PostgreSQL
 // restarted) takes longer than npm test's budget allows: it runs with `--only faults` (npm run test:faults).
-// So does the cluster suite (`*.cluster.test.ts`: the production topology, `npm run cluster`, brought
-// up from nothing), with `--only cluster` (npm run test:cluster).
+// The cluster suite (npm run test:cluster) runs last but one: the onboarding, campaign and RMA
+// integration files once more on the production Temporal server (PostgreSQL-backed, a fresh namespace
+// per file), then `*.cluster.test.ts` (`npm run cluster` brought up from nothing, a worker and an API
+// process killed mid-run). BRANCHLINE_TEST_TEMPORAL=production runs every suite on that server.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPrismaClient } from '../prisma/client.ts';
 import { seedDemo } from '../prisma/seed.ts';
@@ -19,6 +21,9 @@ import { startE2eFleet } from './e2e-fleet.ts';
 import { ensureApiFuzzer, ensureInteropTools } from './interop-tools.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { ensureNamespace } from './search-attributes.ts';
+import {
+  freeTemporalServerPorts, resolveTemporalServer, resolveTemporalUiServer, startTemporalOnPostgres, temporalServerVersion, type TemporalServerBinaries,
+} from './temporal-cluster.ts';
 import { answersOk, freePort, ManagedProcess, waitFor } from './processes.ts';
 import { createDatabase, dropDatabase } from './testing.ts';
 
@@ -28,12 +33,17 @@ const testSecretsKey = process.env['SECRETS_KEY'] || randomBytes(32).toString('h
 const say = (line: string) => console.log(`\n▶ ${line}`);
 const suites = ['typecheck', 'lint', 'unit', 'workflow', 'integration', 'e2e', 'faults', 'cluster'] as const;
 /** Suites `npm test` leaves out unless named: they take longer than its budget allows. */
-const onlyWhenNamed: readonly Suite[] = ['faults', 'cluster'];
+const onlyWhenNamed: readonly Suite[] = ['faults'];
 type Suite = (typeof suites)[number];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, files: { type: 'string' } } });
 const selected = new Set<Suite>(values.only ? (values.only.split(',') as Suite[]) : suites.filter((suite) => !onlyWhenNamed.includes(suite)));
 for (const suite of selected) if (!suites.includes(suite)) throw new Error(`unknown suite ${suite}; suites are ${suites.join(', ')}`);
+const temporalKinds = ['development', 'production'] as const;
+const temporalKind = (process.env['BRANCHLINE_TEST_TEMPORAL'] || 'development') as (typeof temporalKinds)[number];
+if (!temporalKinds.includes(temporalKind)) throw new Error(`BRANCHLINE_TEST_TEMPORAL is ${temporalKind}; it is ${temporalKinds.join(' or ')}`);
+/** The integration files the cluster suite runs again on the production server: onboarding, campaigns, RMA. */
+const onProductionServer = (file: string) => /^workflows\/.*(onboard|campaign|rma).*\.integration\.test\.ts$/.test(file);
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures: string[] = [];
@@ -97,63 +107,125 @@ function testFiles(kind: keyof typeof testFileKinds): string[] {
   return found.filter((file) => wanted.length === 0 || wanted.some((text) => file.includes(text))).sort();
 }
 
+/** Files run side by side, `count` at a time, each on the Temporal namespace `namespaceOf` gives (if any). */
+interface Lanes {
+  count: number;
+  namespaceOf(file: string, lane: number): string | undefined;
+}
+
+/** How long a file may run before it is stopped: a fault or cluster file, whose outages and start-ups last minutes, longer. */
+const limitMinutes = (file: string) => (testFileKinds.faults(file) || testFileKinds.cluster(file) ? 40 : testFileKinds.integration(file) ? 10 : 20);
+
 /**
  * node:test prints as it goes; a TAP copy in a file gives the counts. Unit and workflow files run
- * in one go. Integration files run one at a time in each of `lanes` lanes, side by side, each lane
- * on a Temporal namespace of its own (a file's workers never take another file's tasks), and
- * print whole when they end; fault files one at a time, alone. Each file is stopped if it has not
+ * in one go. Integration files run one at a time in each of `lanes`, side by side, each on a
+ * Temporal namespace of its own (a file's workers never take another file's tasks), and print
+ * whole when they end; fault files one at a time, alone. Each file is stopped if it has not
  * ended after 10 minutes (a fault file, whose outages last minutes: 40), so a file that hangs is
- * named and the others still run.
+ * named and the others still run. `files` and `title` run other files than the kind's, under another heading.
  */
-async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEnv, scratch: string, namespaces: string[] = []) {
-  const files = testFiles(kind);
-  const inLanes = kind === 'integration' && namespaces.length > 1;
-  say(`${kind} tests (${files.length} files${inLanes ? `, ${namespaces.length} at a time` : ''})`);
+async function nodeTests(kind: keyof typeof testFileKinds, env: NodeJS.ProcessEnv, scratch: string, options: { lanes?: Lanes; files?: string[]; title?: string } = {}) {
+  const files = options.files ?? testFiles(kind);
+  const { lanes } = options;
+  const title = options.title ?? kind;
+  say(`${title} tests (${files.length} files${lanes && lanes.count > 1 ? `, ${lanes.count} at a time` : ''})`);
   const oneByOne = kind === 'integration' || kind === 'faults' || kind === 'cluster';
   const batches = oneByOne ? files.map((file) => [file]) : files.length ? [files] : [];
   const runBatch = async (batch: string[], index: number, laneEnv: NodeJS.ProcessEnv, output?: string[]) => {
-    const tap = join(scratch, `${kind}-${index}.tap`);
+    const tap = join(scratch, `${title.replace(/\W+/g, '-')}-${index}.tap`);
     const code = await run(process.execPath, [
       '--import', 'tsx', '--test', '--test-concurrency=1',
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=tap', `--test-reporter-destination=${tap}`,
       ...batch,
-    ], laneEnv, kind === 'faults' || kind === 'cluster' ? 40 : kind === 'integration' ? 10 : 20, output);
+    ], laneEnv, limitMinutes(batch[0]!), output);
     const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
     const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     totals.passed += count('pass');
     totals.failed += count('fail') + count('cancelled');
     totals.skipped += count('skipped') + count('todo');
     if (code !== 0) {
-      const failed = `${kind} tests${batch.length === 1 ? ` (${batch[0]})` : ''}`;
+      const failed = `${title} tests${batch.length === 1 ? ` (${batch[0]})` : ''}`;
       failures.push(failed);
       if (count('fail') + count('cancelled') === 0) totals.failed += 1; // the runner itself failed
     }
   };
-  if (!inLanes) {
+  if (!lanes) {
     for (const [index, batch] of batches.entries()) await runBatch(batch, index, env);
     return;
   }
   let next = 0;
-  await Promise.all(namespaces.map(async (namespace) => {
+  await Promise.all(Array.from({ length: lanes.count }, async (_, lane) => {
     for (let index = next++; index < batches.length; index = next++) {
       const output: string[] = [];
       const started = Date.now();
-      await runBatch(batches[index]!, index, { ...env, TEMPORAL_NAMESPACE: namespace }, output);
-      console.log(`\n▷ ${batches[index]![0]} (${((Date.now() - started) / 1000).toFixed(0)} s, namespace ${namespace})\n${output.join('')}`);
+      const namespace = lanes.namespaceOf(batches[index]![0]!, lane);
+      await runBatch(batches[index]!, index, namespace ? { ...env, TEMPORAL_NAMESPACE: namespace } : env, output);
+      console.log(`\n▷ ${batches[index]![0]} (${((Date.now() - started) / 1000).toFixed(0)} s${namespace ? `, namespace ${namespace}` : ''})\n${output.join('')}`);
     }
   }));
 }
 
-/**
- * The namespaces integration files run in, one per lane: `default` and as many more as
- * INTEGRATION_LANES asks (2 unless said otherwise; 1 runs them one after the other).
- */
+/** How many integration files run side by side: INTEGRATION_LANES, 2 unless said otherwise (1: one after the other). */
+const laneCount = Math.max(1, Number(process.env['INTEGRATION_LANES'] ?? 2));
+
+/** The namespaces integration files run in, one per lane: `default` and one more for each other lane. */
 async function integrationNamespaces(temporalAddress: string): Promise<string[]> {
-  const lanes = Math.max(1, Number(process.env['INTEGRATION_LANES'] ?? 2));
-  const namespaces = ['default', ...Array.from({ length: lanes - 1 }, (_, index) => `integration-lane-${index + 2}`)];
+  const namespaces = ['default', ...Array.from({ length: laneCount - 1 }, (_, index) => `integration-lane-${index + 2}`)];
   for (const namespace of namespaces.slice(1)) await ensureNamespace({ address: temporalAddress }, namespace);
   return namespaces;
+}
+
+const loud = (lines: string[]) => console.error(`\n${'█'.repeat(78)}\n${lines.map((line) => `█ ${line}`).join('\n')}\n${'█'.repeat(78)}\n`);
+
+/**
+ * The production Temporal server and its schema tool, and the Web UI's server the cluster test
+ * runs: given (TEMPORAL_SERVER_BINARY…) or built once under .data/tools with Go. Asked for first,
+ * so that a build goes on beside the type-check and the first suites.
+ */
+async function productionBinaries(): Promise<TemporalServerBinaries> {
+  const toolsDir = join(root, '.data', 'tools');
+  const tell = (line: string) => console.log(`  (cluster suite) ${line}`);
+  const server = await resolveTemporalServer({ serverPath: process.env['TEMPORAL_SERVER_BINARY'], sqlToolPath: process.env['TEMPORAL_SQL_TOOL'], toolsDir, say: tell });
+  await resolveTemporalUiServer({ path: process.env['TEMPORAL_UI_SERVER_BINARY'], toolsDir, say: tell });
+  return server;
+}
+
+/** Files known to take minutes, started first so that the cluster suite's lanes end together. */
+const startedFirst = ['workflows/upgrade-campaign.integration.test.ts', 'workflows/onboard-site.integration.test.ts', 'scripts/cluster.cluster.test.ts'];
+const longestFirst = (files: string[]) => [...files.filter((file) => startedFirst.includes(file)).sort((a, b) => startedFirst.indexOf(a) - startedFirst.indexOf(b)), ...files.filter((file) => !startedFirst.includes(file))];
+
+/**
+ * The cluster suite, in lanes side by side: the onboarding, campaign and RMA integration files
+ * again, on the production Temporal server (the platform's when it is one, else one started now
+ * on the platform's PostgreSQL), and the cluster test, which brings up a cluster of its own. Each
+ * integration file has a namespace of its own, new, registered through the server's API with
+ * Branchline's search attributes (all at once: each is usable after the same refresh of the
+ * server's namespace cache).
+ */
+async function clusterSuite(platform: Platform | undefined, production: { binaries: TemporalServerBinaries; isPlatforms: boolean }, env: NodeJS.ProcessEnv, scratch: string) {
+  const onServer = platform ? testFiles('integration').filter(onProductionServer) : [];
+  const files = longestFirst([...onServer, ...testFiles('cluster')]);
+  const started = Date.now();
+  const server = !platform || production.isPlatforms || onServer.length === 0 ? undefined : await startTemporalOnPostgres({
+    binaries: production.binaries, databaseUrl: platform.databaseUrl, host: '127.0.0.1', ports: await freeTemporalServerPorts(),
+    root: join(scratch, 'production-temporal'), logFile: join(scratch, 'logs', 'production-temporal.log'), namespace: 'default', say: (line) => console.log(line),
+  });
+  const address = server?.address ?? platform?.temporalAddress;
+  try {
+    const run = randomBytes(2).toString('hex');
+    const namespaces = new Map(await Promise.all(onServer.map(async (file) => {
+      const namespace = `${basename(file, '.integration.test.ts')}-${run}`;
+      await ensureNamespace({ address: address! }, namespace, 120_000);
+      return [file, namespace] as const;
+    })));
+    if (onServer.length > 0) console.log(`the production Temporal server ${address} and ${namespaces.size} namespaces ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    await nodeTests('cluster', { ...env, TEMPORAL_ADDRESS: address }, scratch, {
+      files, title: 'cluster (integration files on the production Temporal server, and the cluster test)', lanes: { count: laneCount, namespaceOf: (file) => namespaces.get(file) },
+    });
+  } finally {
+    await server?.stop();
+  }
 }
 
 // The API creates this SP admin on a database without accounts; the browser signs in as them.
@@ -224,6 +296,16 @@ async function endToEnd(platform: Platform, scratch: string) {
 
 async function main() {
   const started = Date.now();
+  // Asked for before anything else, so that a build goes on beside the type-check and the first
+  // suites. Without the binaries the cluster suite cannot run: that is said loudly and fails.
+  const binaries = selected.has('cluster') || temporalKind === 'production'
+    ? productionBinaries().catch((error: unknown) => {
+        loud([`No production Temporal server ${temporalServerVersion}: the cluster suite cannot run and counts as failed.`, ...(error as Error).message.split('\n')]);
+        totals.failed += 1;
+        failures.push('cluster suite (no Temporal server binaries, see above)');
+        return undefined;
+      })
+    : Promise.resolve(undefined);
   if (selected.has('typecheck')) {
     await check('type-check', join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
     await check('type-check (UI)', join(root, 'node_modules', '.bin', 'svelte-check'), ['--tsconfig', 'ui/tsconfig.json', '--threshold', 'warning', '--output', 'human']);
@@ -232,17 +314,23 @@ async function main() {
 
   const scratch = mkdtempSync(join(tmpdir(), 'branchline-test-'));
   chmodSync(scratch, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its directory
-  const needsServices = ['workflow', 'integration', 'e2e', 'faults'].some((suite) => selected.has(suite as Suite));
+  const needsDevelopmentServer = ['workflow', 'integration', 'e2e', 'faults'].some((suite) => selected.has(suite as Suite));
+  const needsServices = needsDevelopmentServer || (selected.has('cluster') && testFiles('integration').some(onProductionServer));
+  // Where the cluster suite is the only one asking, the tests' Temporal is the production server.
+  const onProduction = temporalKind === 'production' || !needsDevelopmentServer;
   let platform: Platform | undefined;
   try {
     if (needsServices) {
-      say('starting Temporal and PostgreSQL for the tests');
+      say(`starting Temporal (${onProduction ? `the production server ${temporalServerVersion} on PostgreSQL` : 'the development server'}) and PostgreSQL for the tests`);
+      const temporalServer = onProduction ? await binaries : undefined;
+      if (onProduction && !temporalServer) throw new Error('no production Temporal server to run the tests on (see above)');
       platform = await startPlatform({
         dataDir: join(scratch, 'data'),
         toolsDir: join(root, '.data', 'tools'),
         // With DATABASE_URL, tests make (and drop) their databases on that server: its user needs CREATEDB.
         databaseUrl: process.env['DATABASE_URL'] || undefined,
         temporalCliPath: process.env['TEMPORAL_CLI_PATH'],
+        ...(temporalServer ? { temporalServer } : {}),
         namespace: 'default',
         ports: { postgres: await freePort(), temporal: await freePort(), temporalUi: await freePort() },
         durable: false,
@@ -264,9 +352,12 @@ async function main() {
       SECRETS_KEY: testSecretsKey,
     };
     const namespaces = platform && selected.has('integration') ? await integrationNamespaces(platform.temporalAddress) : [];
-    for (const kind of ['unit', 'workflow', 'integration', 'faults', 'cluster'] as const) {
-      if (selected.has(kind)) await nodeTests(kind, env, scratch, namespaces);
+    const lanes = namespaces.length > 1 ? { count: namespaces.length, namespaceOf: (_: string, lane: number) => namespaces[lane] } : undefined;
+    for (const kind of ['unit', 'workflow', 'integration', 'faults'] as const) {
+      if (selected.has(kind)) await nodeTests(kind, env, scratch, kind === 'integration' && lanes ? { lanes } : {});
     }
+    const productionServer = selected.has('cluster') ? await binaries : undefined;
+    if (productionServer) await clusterSuite(platform, { binaries: productionServer, isPlatforms: onProduction }, env, scratch);
     if (selected.has('e2e') && platform) await endToEnd(platform, scratch);
   } catch (error) {
     console.error(error);
