@@ -44,7 +44,9 @@ const percentile = (values: number[], p: number) => {
 
 interface Sample {
   ms: number;
+  /** 0: no answer (the error says why). */
   status: number;
+  error?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ async function openLoop(rate: number, durationMs: number, fire: (i: number) => P
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    inFlight.push(fire(i).then((sample) => void samples.push(sample), () => void samples.push({ ms: NaN, status: 0 })));
+    inFlight.push(fire(i).then((sample) => void samples.push(sample), (error: unknown) => void samples.push({ ms: NaN, status: 0, error: String((error as Error).cause ?? error) })));
   }
   await Promise.all(inFlight);
   return samples;
@@ -236,6 +238,8 @@ async function main() {
       errors5xx: all.filter((s) => s.status >= 500).length,
       otherErrors: all.filter((s) => s.status < 500 && (s.status === 0 || s.status >= 300)).length,
       costs,
+      statuses: all.reduce<Record<number, number>>((count, s) => ({ ...count, [s.status]: (count[s.status] ?? 0) + 1 }), {}),
+      noAnswer: [...new Set(all.flatMap((s) => (s.error ? [s.error] : [])))].slice(0, 3),
     };
     console.log(JSON.stringify(result));
   } finally {
