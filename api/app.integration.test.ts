@@ -117,6 +117,14 @@ describe('API', () => {
       assert.deepEqual((byName.body['items'] as { name: string; deviceCount: number; wanLinkCount: number }[]).map((s) => [s.name, s.deviceCount, s.wanLinkCount]), [['Lyon store', 1, 2]]);
     });
 
+    it('searches names for what was typed: % and _ are letters, not wildcards', async () => {
+      const names = async (search: string) => ((await get(`/api/v1/sites?search=${encodeURIComponent(search)}`)).body['items'] as { name: string }[]).map((s) => s.name);
+      assert.deepEqual(await names('yon sto'), ['Lyon store']);
+      assert.deepEqual(await names('L_on'), []);
+      assert.deepEqual(await names('%'), []);
+      assert.deepEqual(await names('\\'), []);
+    });
+
     it('answers 404 problem details for a site that does not exist', async () => {
       const { status, type, body } = await get('/api/v1/sites/00000000-0000-7000-8000-000000000000');
       assert.equal(status, 404);

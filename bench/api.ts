@@ -6,9 +6,11 @@
 // (--mixed: both at once). Latency is from send to full answer. Without --worker the started runs
 // wait in their task queue: this measures the API and Temporal's front door, not the workflows.
 // Progress on stderr; ends with one JSON line on stdout.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { createPrismaClient } from '../prisma/client.ts';
 import { answersOk, freePort, ManagedProcess, sleep, waitFor } from '../scripts/processes.ts';
 import { apiTokenFor } from '../scripts/testing.ts';
@@ -24,6 +26,8 @@ const { values } = parseArgs({
     mixed: { type: 'boolean', default: false },
     // A worker running the started onboardings meanwhile (they fail at validation: the hubs are planned).
     worker: { type: 'boolean', default: false },
+    // A directory for the API process's CPU profile (node --cpu-prof), written as it stops.
+    'cpu-prof': { type: 'string' },
   },
 });
 const siteCount = Math.max(1, Number(values.sites));
@@ -40,7 +44,9 @@ const percentile = (values: number[], p: number) => {
 
 interface Sample {
   ms: number;
+  /** 0: no answer (the error says why). */
   status: number;
+  error?: string;
 }
 
 /**
@@ -56,7 +62,7 @@ async function openLoop(rate: number, durationMs: number, fire: (i: number) => P
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    inFlight.push(fire(i).then((sample) => void samples.push(sample), () => void samples.push({ ms: NaN, status: 0 })));
+    inFlight.push(fire(i).then((sample) => void samples.push(sample), (error: unknown) => void samples.push({ ms: NaN, status: 0, error: String((error as Error).cause ?? error) })));
   }
   await Promise.all(inFlight);
   return samples;
@@ -69,10 +75,47 @@ async function timed(url: string, init: RequestInit): Promise<Sample> {
   return { ms: performance.now() - sent, status: response.status };
 }
 
+interface Costs {
+  /** The API process's CPU time per request sent. */
+  cpuMsPerRequest: number;
+  /** Its event loop's worst delays meanwhile (prom-client's, reset at every read). */
+  eventLoopP99Ms: number;
+  /** Statements PostgreSQL ran per request, and the busiest ones, with their mean time. */
+  statementsPerRequest: number;
+  statements: { calls: number; meanMs: number; query: string }[];
+}
+
+/** Measures what a phase costs the API and the database, whatever the machine's load does to latency. */
+async function withCosts<T>(metricsUrl: string, stats: pg.Client, requests: (result: T) => number, phase: () => Promise<T>): Promise<{ result: T; costs: Costs }> {
+  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const scrape = async () => (await fetch(metricsUrl)).text();
+  const cpuBefore = metric(await scrape(), 'process_cpu_seconds_total');
+  await stats.query('SELECT pg_stat_statements_reset()');
+  const result = await phase();
+  const after = await scrape();
+  const { rows } = await stats.query<{ calls: string; mean_ms: number; query: string }>(
+    `SELECT calls, mean_exec_time AS mean_ms, query FROM pg_stat_statements
+     WHERE query NOT LIKE '%pg_stat_statements%' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+     ORDER BY calls DESC`);
+  const count = Math.max(1, requests(result));
+  const calls = rows.reduce((sum, row) => sum + Number(row.calls), 0);
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    result,
+    costs: {
+      cpuMsPerRequest: round(((metric(after, 'process_cpu_seconds_total') - cpuBefore) * 1000) / count),
+      eventLoopP99Ms: round(metric(after, 'nodejs_eventloop_lag_p99_seconds') * 1000),
+      statementsPerRequest: round(calls / count),
+      statements: rows.slice(0, 12).map((row) => ({ calls: Number(row.calls), meanMs: round(row.mean_ms), query: row.query.replace(/\s+/g, ' ').slice(0, 160) })),
+    },
+  };
+}
+
 async function main() {
   const scratch = benchScratch('bench-api');
   try {
-    const platform = await throwawayPlatform(scratch);
+    // Every statement the API sends is counted and timed, per phase.
+    const platform = await throwawayPlatform(scratch, { postgresSettings: ['shared_preload_libraries=pg_stat_statements'] });
 
     const prisma = createPrismaClient(platform.databaseUrl, { poolSize: 4 });
     const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
@@ -88,10 +131,12 @@ async function main() {
     }
     // Autovacuum would analyse the new rows within a minute; the measurement should not wait for it.
     await prisma.$executeRawUnsafe('ANALYZE');
+    await prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const token = await apiTokenFor(prisma, { tenantId: tenant.id, role: 'Tenant admin' });
     await prisma.$disconnect();
 
     const port = await freePort();
+    const metricsPort = await freePort();
     const env = {
       ...process.env,
       DATABASE_URL: platform.databaseUrl,
@@ -100,13 +145,19 @@ async function main() {
       LOG_LEVEL: 'warn',
       DATA_DIR: join(scratch.directory, 'data'),
       ADMIN_PASSWORD: 'bench-admin-password',
+      SECRETS_KEY: randomBytes(32).toString('hex'),
+      // The API's own CPU time and event-loop delay, read between the phases.
+      API_METRICS_PORT: String(metricsPort),
       // The load stands for many ITSM clients sharing one token: the per-token limit is lifted.
       API_RATE_LIMIT_PER_SECOND: '100000',
       API_RATE_LIMIT_BURST: '100000',
     };
     const logs = join(scratch.directory, 'logs');
     mkdirSync(logs, { recursive: true });
-    const children = [ManagedProcess.node('api', 'api/server.ts', [], logs, env)];
+    const profile = values['cpu-prof'];
+    const children = [profile
+      ? new ManagedProcess('api', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--import', 'tsx', 'api/server.ts'], join(logs, 'api.log'), { env, cwd: join(import.meta.dirname, '..') })
+      : ManagedProcess.node('api', 'api/server.ts', [], logs, env)];
     if (values.worker) children.push(ManagedProcess.node('worker', 'scripts/worker.ts', [], logs, env));
     scratch.onCleanUp(() => Promise.allSettled(children.map((child) => child.stop())));
     const base = `http://127.0.0.1:${port}`;
@@ -139,16 +190,32 @@ async function main() {
         method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `bench-${i}` }, body: '{}',
       }))
       : Promise.resolve([] as Sample[]);
+    const stats = new pg.Client({ connectionString: platform.databaseUrl });
+    await stats.connect();
+    scratch.onCleanUp(() => stats.end());
+    const measured = (name: string, phase: () => Promise<Sample[][]>) =>
+      withCosts(`http://127.0.0.1:${metricsPort}/metrics`, stats, (result: Sample[][]) => result.flat().length, phase).then(({ result, costs }) => {
+        say(`${name}: ${JSON.stringify(costs, null, 1)}`);
+        return { result, costs };
+      });
     let reads: Sample[];
     let starts: Sample[];
+    const costs: Record<string, Omit<Costs, 'statements'>> = {};
+    const summary = ({ statements: _, ...figures }: Costs) => figures;
     if (values.mixed) {
       say(`${seconds} s: reads at ${readRate}/s and onboarding starts at ${startRate}/s, together`);
-      [reads, starts] = await Promise.all([readLoad(), startLoad()]);
+      const phase = await measured('mixed', () => Promise.all([readLoad(), startLoad()]));
+      [reads = [], starts = []] = phase.result;
+      costs['mixed'] = summary(phase.costs);
     } else {
       say(`${seconds} s: reads at ${readRate}/s`);
-      reads = await readLoad();
+      const readPhase = await measured('reads', async () => [await readLoad()]);
+      reads = readPhase.result[0]!;
+      costs['reads'] = summary(readPhase.costs);
       say(`${seconds} s: onboarding starts at ${startRate}/s`);
-      starts = await startLoad();
+      const startPhase = await measured('starts', async () => [await startLoad()]);
+      starts = startPhase.result[0]!;
+      costs['starts'] = summary(startPhase.costs);
     }
 
     const ok = (samples: Sample[], status: number) => samples.filter((s) => s.status === status).map((s) => s.ms);
@@ -170,6 +237,9 @@ async function main() {
       startP99Ms: percentile(ok(starts, 202), 99),
       errors5xx: all.filter((s) => s.status >= 500).length,
       otherErrors: all.filter((s) => s.status < 500 && (s.status === 0 || s.status >= 300)).length,
+      costs,
+      statuses: all.reduce<Record<number, number>>((count, s) => ({ ...count, [s.status]: (count[s.status] ?? 0) + 1 }), {}),
+      noAnswer: [...new Set(all.flatMap((s) => (s.error ? [s.error] : [])))].slice(0, 3),
     };
     console.log(JSON.stringify(result));
   } finally {

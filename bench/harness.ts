@@ -40,7 +40,7 @@ export function benchScratch(name: string): Scratch {
 }
 
 /** Temporal's development server and an embedded PostgreSQL, seeded, on free ports, gone with the scratch. */
-export async function throwawayPlatform(scratch: Scratch): Promise<Platform> {
+export async function throwawayPlatform(scratch: Scratch, options: { postgresSettings?: string[] } = {}): Promise<Platform> {
   say('starting Temporal and PostgreSQL');
   const platform = await startPlatform({
     dataDir: join(scratch.directory, 'data'),
@@ -49,6 +49,7 @@ export async function throwawayPlatform(scratch: Scratch): Promise<Platform> {
     namespace: 'default',
     ports: { postgres: await freePort(), temporal: await freePort(), temporalUi: await freePort() },
     durable: false,
+    ...options,
     seed: true,
     say,
   });

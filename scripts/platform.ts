@@ -30,6 +30,8 @@ export interface PlatformOptions {
   ports: { postgres: number; temporal: number; temporalUi: number };
   /** Persistent data (npm start) or throwaway data tuned for speed (npm test). */
   durable: boolean;
+  /** Server settings the embedded PostgreSQL adds (a benchmark's statement statistics). */
+  postgresSettings?: string[];
   seed: boolean;
   say: (line: string) => void;
 }
@@ -64,6 +66,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             database: 'branchline',
             logFile: join(logs, 'postgres.log'),
             durable: options.durable,
+            ...(options.postgresSettings ? { settings: options.postgresSettings } : {}),
           }, options.say);
           stops.push(server.stop);
           return server;

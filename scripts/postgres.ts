@@ -17,6 +17,8 @@ export interface EmbeddedPostgresOptions {
   logFile: string;
   /** Throwaway clusters (tests) trade durability for speed. */
   durable: boolean;
+  /** More server settings (`name=value`). */
+  settings?: string[];
 }
 
 export interface RunningPostgres {
@@ -181,6 +183,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, sa
     'unix_socket_directories=',
     'max_connections=200',
     ...(options.durable ? [] : ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off']),
+    ...(options.settings ?? []),
   ];
   const server = new ManagedProcess('postgres', postgres, ['-D', clusterDir, ...settings.flatMap((s) => ['-c', s])], options.logFile, {
     ...(owner ?? {}),

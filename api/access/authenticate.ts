@@ -54,18 +54,31 @@ export function createAuthenticator(prisma: PrismaClient) {
   /**
    * Machines call often: a token's principal is kept for a few seconds, never past the token's
    * expiry. Revoking through this process forgets it at once; another API process notices within
-   * tokenCacheMs.
+   * tokenCacheMs. The lookup itself is shared: requests arriving while it is under way wait for it
+   * rather than each reading the token again (at a few hundred requests a second, a slow lookup
+   * would otherwise be repeated by every request behind it).
    */
-  const tokens = new Map<string, { principal: Principal; until: number }>();
+  const tokens = new Map<string, { principal: Promise<Principal>; tokenId?: string; until: number }>();
 
-  async function byToken(token: string): Promise<Principal> {
+  function byToken(token: string): Promise<Principal> {
     const hash = sha256Hex(token);
     const cached = tokens.get(hash);
     if (cached && cached.until > Date.now()) return cached.principal;
     if (cached) tokens.delete(hash);
-    const { principal, expiresAt } = await lookUpToken(hash);
-    remember(tokens, hash, { principal, until: Math.min(Date.now() + tokenCacheMs, expiresAt.getTime()) });
-    return principal;
+    const entry: { principal: Promise<Principal>; tokenId?: string; until: number } = {
+      principal: lookUpToken(hash).then(({ principal, expiresAt }) => {
+        entry.tokenId = principal.actor.id;
+        entry.until = Math.min(Date.now() + tokenCacheMs, expiresAt.getTime());
+        return principal;
+      }, (error: unknown) => {
+        // Nothing is kept of a refused or failed lookup: the next request asks again.
+        if (tokens.get(hash) === entry) tokens.delete(hash);
+        throw error;
+      }),
+      until: Date.now() + tokenCacheMs,
+    };
+    remember(tokens, hash, entry);
+    return entry.principal;
   }
 
   async function lookUpToken(hash: string): Promise<{ principal: Principal; expiresAt: Date }> {
@@ -110,7 +123,8 @@ export function createAuthenticator(prisma: PrismaClient) {
 
   /** A revoked token stops working at once in this process. */
   function forgetToken(tokenId: string): void {
-    for (const [hash, entry] of tokens) if (entry.principal.actor.id === tokenId) tokens.delete(hash);
+    // A lookup still under way may be of this very token: it goes too.
+    for (const [hash, entry] of tokens) if (entry.tokenId === tokenId || entry.tokenId === undefined) tokens.delete(hash);
   }
 
   return Object.assign(authenticate, { forgetToken });
