@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { elementChildren, parseXml } from '../activities/devices/netconf/xml.ts';
 import { bundleWorkflowsInto } from '../scripts/fault-lab.ts';
-import { startPlatform, type Platform } from '../scripts/platform.ts';
-import { startEmbeddedPostgres } from '../scripts/postgres.ts';
+import { startPlatform, type Platform, type PlatformOptions } from '../scripts/platform.ts';
 import { freePort } from '../scripts/processes.ts';
-import { resolveTemporalServer, startTemporalOnPostgres, temporalServerVersion } from '../scripts/temporal-cluster.ts';
+import { resolveTemporalServer, temporalServerVersion } from '../scripts/temporal-cluster.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -39,9 +38,9 @@ export function benchScratch(name: string): Scratch {
   return scratch;
 }
 
-/** Temporal's development server and an embedded PostgreSQL, seeded, on free ports, gone with the scratch. */
-export async function throwawayPlatform(scratch: Scratch, options: { postgresSettings?: string[] } = {}): Promise<Platform> {
-  say('starting Temporal and PostgreSQL');
+/** Temporal's development server (or the production server given) and an embedded PostgreSQL, seeded, on free ports, gone with the scratch. */
+export async function throwawayPlatform(scratch: Scratch, options: Pick<PlatformOptions, 'postgresSettings' | 'temporalServer'> = {}): Promise<Platform> {
+  say(`starting PostgreSQL and Temporal's ${options.temporalServer ? 'production server on it' : 'development server'}`);
   const platform = await startPlatform({
     dataDir: join(scratch.directory, 'data'),
     toolsDir: join(root, '.data', 'tools'),
@@ -73,30 +72,20 @@ export interface ProductionTemporalPlace {
  * no token (no identity provider here): what is measured is the server's work, not its sign-in.
  */
 export async function throwawayProductionPlatform(scratch: Scratch, place: ProductionTemporalPlace): Promise<Platform> {
-  say('starting PostgreSQL and the Temporal server on it');
-  const data = join(scratch.directory, 'data');
-  const logs = join(data, 'logs');
-  const toolsDir = join(root, '.data', 'tools');
-  const binaries = await resolveTemporalServer({ serverPath: process.env['TEMPORAL_SERVER_BINARY'], sqlToolPath: process.env['TEMPORAL_SQL_TOOL'], toolsDir, say });
+  const binaries = await resolveTemporalServer({ serverPath: process.env['TEMPORAL_SERVER_BINARY'], sqlToolPath: process.env['TEMPORAL_SQL_TOOL'], toolsDir: join(root, '.data', 'tools'), say });
   say(`Temporal server ${temporalServerVersion} (${binaries.source})`);
-  const postgres = await startEmbeddedPostgres({ dataDir: join(data, 'postgres'), port: await freePort(), database: 'branchline', logFile: join(logs, 'postgres.log'), durable: false }, say);
-  scratch.onCleanUp(() => postgres.stop());
   const [grpc, membership] = [place.grpcPortBase, place.membershipPortBase];
-  const temporal = await startTemporalOnPostgres({
-    binaries, databaseUrl: postgres.url, host: place.host, root: join(data, 'temporal'), logFile: join(logs, 'temporal.log'), namespace: 'default', say,
-    ports: {
-      frontend: grpc, history: grpc + 1, matching: grpc + 2, worker: grpc + 3, frontendHttp: grpc + 4,
-      frontendMembership: membership, historyMembership: membership + 1, matchingMembership: membership + 2, workerMembership: membership + 3,
-      internalFrontend: grpc + 5, internalFrontendMembership: membership + 4,
+  return throwawayPlatform(scratch, {
+    temporalServer: {
+      ...binaries,
+      host: place.host,
+      ports: {
+        frontend: grpc, history: grpc + 1, matching: grpc + 2, worker: grpc + 3, frontendHttp: grpc + 4, internalFrontend: grpc + 5,
+        frontendMembership: membership, historyMembership: membership + 1, matchingMembership: membership + 2, workerMembership: membership + 3,
+        internalFrontendMembership: membership + 4,
+      },
     },
   });
-  scratch.onCleanUp(() => temporal.stop());
-  const platform = await startPlatform({
-    dataDir: data, toolsDir, databaseUrl: postgres.url, temporalAddress: temporal.address, namespace: 'default',
-    ports: { postgres: 0, temporal: 0, temporalUi: 0 }, durable: false, seed: true, say,
-  });
-  scratch.onCleanUp(() => platform.stop());
-  return platform;
 }
 
 /** The workflow bundle, built once for every worker the benchmark starts. */

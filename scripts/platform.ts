@@ -9,7 +9,7 @@ import { seedDemo } from '../prisma/seed.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
 import { assertPortFree } from './processes.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
-import { freeTemporalServerPorts, startTemporalOnPostgres, type TemporalServerBinaries } from './temporal-cluster.ts';
+import { freeTemporalServerPorts, startTemporalOnPostgres, type TemporalServerBinaries, type TemporalServerPorts } from './temporal-cluster.ts';
 import { clientConnectionOptions, type TemporalAccess } from '../runtime/temporal-access.ts';
 import { resolveTemporalCli, startTemporalDevServer, temporalCliVersion } from './temporal-server.ts';
 
@@ -24,8 +24,11 @@ export interface PlatformOptions {
   /** How to reach that server (TLS, a token); the development server needs neither. */
   temporalAccess?: TemporalAccess;
   temporalCliPath?: string;
-  /** Run this production Temporal server on the PostgreSQL, on free ports, instead of the development server. */
-  temporalServer?: TemporalServerBinaries;
+  /**
+   * Run this production Temporal server on the PostgreSQL instead of the development server: on
+   * free ports of 127.0.0.1 unless `host` and `ports` say where.
+   */
+  temporalServer?: TemporalServerBinaries & { host?: string; ports?: TemporalServerPorts };
   namespace: string;
   ports: { postgres: number; temporal: number; temporalUi: number };
   /** Persistent data (npm start) or throwaway data tuned for speed (npm test). */
@@ -77,7 +80,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       : binaries
         ? (async () => {
             const server = await startTemporalOnPostgres({
-              binaries, databaseUrl: (await postgres).url, host: '127.0.0.1', ports: await freeTemporalServerPorts(),
+              binaries, databaseUrl: (await postgres).url, host: binaries.host ?? '127.0.0.1', ports: binaries.ports ?? await freeTemporalServerPorts(),
               root: join(options.dataDir, 'temporal'), logFile: join(logs, 'temporal.log'), namespace: options.namespace, say: options.say,
             });
             stops.push(server.stop);
