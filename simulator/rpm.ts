@@ -35,31 +35,23 @@ export interface RpmCollection {
 
 const named = (element: Element | undefined, name: string) => (element ? elementChildren(element).filter((e) => e.localName === name) : []);
 
-/**
- * The configured tests, each on the link it measures: the link of its destination-interface, or of
- * its source-address, or named like its owner (the WAN link convention); else the first link,
- * where the default route leads.
- */
-export function rpmTestsIn(running: Document, links: WanLinkState[], addressesOf: (interfaceName: string) => string[]): RpmTest[] {
+/** A test as the configuration declares it, before it is placed on a link: where its probes leave by, as it says. */
+export type DeclaredRpmTest = Omit<RpmTest, 'link'> & { destinationInterface?: string; sourceAddress?: string };
+
+/** The tests the configuration declares (services rpm probe <owner> test <name>). */
+export function rpmTestsDeclared(running: Document): DeclaredRpmTest[] {
   const rpm = named(named(running.documentElement ?? undefined, 'services')[0], 'rpm')[0];
   return named(rpm, 'probe').flatMap((probe) => named(probe, 'test').map((test) => {
-    const owner = childText(probe, 'name') ?? '';
     const unit = childText(test, 'destination-interface');
-    const destination = unit?.replace(/\.\d+$/, '');
     const source = childText(test, 'source-address');
-    // A tunnel's unit is a path of its own (the overlay's); a port's unit is its port's link.
-    const link = links.find((l) => unit !== undefined && l.interfaceName === unit)
-      ?? links.find((l) => destination !== undefined && l.interfaceName === destination)
-      ?? links.find((l) => source !== undefined && addressesOf(l.interfaceName).some((a) => a.split('/')[0] === source))
-      ?? links.find((l) => l.name === owner)
-      ?? links[0]!;
     const thresholds = named(test, 'thresholds')[0];
     const rtt = thresholds && childText(thresholds, 'rtt');
     const totalLoss = thresholds && childText(thresholds, 'total-loss');
     return {
-      owner,
+      owner: childText(probe, 'name') ?? '',
       test: childText(test, 'name') ?? '',
-      link,
+      ...(unit !== undefined ? { destinationInterface: unit } : {}),
+      ...(source !== undefined ? { sourceAddress: source } : {}),
       target: childText(named(test, 'target')[0] ?? test, 'address') ?? '',
       probeType: childText(test, 'probe-type') ?? 'icmp-ping',
       probeCount: Math.max(1, Number(childText(test, 'probe-count') ?? 1) || 1),
@@ -71,6 +63,28 @@ export function rpmTestsIn(running: Document, links: WanLinkState[], addressesOf
     };
   }));
 }
+
+/**
+ * Each declared test on the link it measures: the link of its destination-interface, or of its
+ * source-address, or named like its owner (the WAN link convention); else the first link, where
+ * the default route leads.
+ */
+export function rpmTestsOn(declared: readonly DeclaredRpmTest[], links: WanLinkState[], addressesOf: (interfaceName: string) => string[]): RpmTest[] {
+  return declared.map(({ destinationInterface: unit, sourceAddress: source, ...test }) => {
+    const destination = unit?.replace(/\.\d+$/, '');
+    // A tunnel's unit is a path of its own (the overlay's); a port's unit is its port's link.
+    const link = links.find((l) => unit !== undefined && l.interfaceName === unit)
+      ?? links.find((l) => destination !== undefined && l.interfaceName === destination)
+      ?? links.find((l) => source !== undefined && addressesOf(l.interfaceName).some((a) => a.split('/')[0] === source))
+      ?? links.find((l) => l.name === test.owner)
+      ?? links[0]!;
+    return { ...test, link };
+  });
+}
+
+/** The configured tests, each on the link it measures. */
+export const rpmTestsIn = (running: Document, links: WanLinkState[], addressesOf: (interfaceName: string) => string[]): RpmTest[] =>
+  rpmTestsOn(rpmTestsDeclared(running), links, addressesOf);
 
 /** The round trip of each probe, spread evenly over the jitter of the link it met around its latency. */
 function roundTrips(probes: readonly LinkQuality[]): number[] {

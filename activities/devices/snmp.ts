@@ -4,6 +4,9 @@
 // devices without running out of file descriptors.
 import snmp from 'net-snmp';
 import { DeviceError } from './errors.ts';
+import { rememberOidEncodings } from './snmp-ber.ts';
+
+rememberOidEncodings();
 
 export interface SnmpTarget {
   host: string;

@@ -11,7 +11,7 @@ import { credentialsBox } from '../../inventory/credentials.ts';
 import { pruneLinkMetrics, recordLinkMinutes } from '../../inventory/link-metrics.ts';
 import { steeredDevices, type PolledDevice } from '../../inventory/telemetry-targets.ts';
 import type { DeviceCredentials } from '../devices/activities.ts';
-import type { Transports } from '../devices/drivers/contract.ts';
+import type { DeviceDriver, Transports } from '../devices/drivers/contract.ts';
 import { driverFor } from '../devices/drivers/registry.ts';
 import { netconfTarget } from '../devices/drivers/targets.ts';
 import { sendSlaEvaluation } from '../sla-steering.ts';
@@ -76,7 +76,14 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
     serial: device.serial, platform: device.platform, host: device.host, netconfPort: device.netconfPort, snmpPort: device.snmpPort,
     ...(device.hostKeySha256 ? { hostKeySha256: device.hostKeySha256 } : {}), ...(device.credentials ?? deps.credentials),
   });
-  const readProbes = (device: PolledDevice) => driverFor(connectionOf(device), deps.transports).probes({ links: device.links.map((link) => link.name) });
+  // A device's driver and the links it reads, made once for each inventory read of the device
+  // (which its connection, credentials and links come with), not for every reading.
+  const readers = new WeakMap<PolledDevice, { driver: DeviceDriver; links: string[] }>();
+  const readProbes = (device: PolledDevice) => {
+    let reader = readers.get(device);
+    if (!reader) readers.set(device, (reader = { driver: driverFor(connectionOf(device), deps.transports), links: device.links.map((link) => link.name) }));
+    return reader.driver.probes({ links: reader.links });
+  };
   /**
    * The NETCONF sessions a shard keeps open: a device whose links look out of an SLA gets its
    * session opened in the worker's pool now, and kept until its readings comply again (then for the
