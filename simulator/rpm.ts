@@ -155,13 +155,16 @@ export function rpmCollections(test: RpmTest, uptimeSeconds: number, wanDown: bo
   const one = (collection: 1 | 2 | 4, probes: readonly LinkQuality[], sent: number): RpmCollection => {
     const loss = link.cut || wanDown ? 1 : probes.length === 0 ? 0 : probes.reduce((sum, q) => sum + q.lossPermille, 0) / probes.length / 1000;
     const lost = Math.min(sent, Math.round(sent * loss));
-    // The probes that met the most loss are the ones lost. Round trips of at most a thousand
-    // probes (`probes`): enough for the statistics of a long collection.
-    const answered = probes.map((quality, i) => ({ quality, i })).sort((a, b) => a.quality.lossPermille - b.quality.lossPermille || a.i - b.i)
-      .slice(0, probes.length - Math.min(probes.length, Math.round(probes.length * loss))).sort((a, b) => a.i - b.i).map((p) => p.quality);
+    // The probes that met the most loss are the ones lost (the last ones, when all met the same
+    // link: a long collection's). Round trips of at most a hundred probes (`probes`): enough for
+    // the statistics of a long collection, which every SNMP request reads again.
+    const kept = probes.length - Math.min(probes.length, Math.round(probes.length * loss));
+    const answered = probes.every((quality) => quality === probes[0]) ? probes.slice(0, kept)
+      : probes.map((quality, i) => ({ quality, i })).sort((a, b) => a.quality.lossPermille - b.quality.lossPermille || a.i - b.i)
+        .slice(0, kept).sort((a, b) => a.i - b.i).map((p) => p.quality);
     return { collection, sent, received: sent - lost, rttsUs: roundTrips(answered) };
   };
-  const steady = (sent: number) => Array.from({ length: Math.min(sent, 1000) }, () => measured.now);
+  const steady = (sent: number) => Array.from({ length: Math.min(sent, 100) }, () => measured.now);
   const testsSinceBoot = Math.max(1, Math.floor(uptimeSeconds / (probeCount * test.probeIntervalSeconds + test.testIntervalSeconds)));
   return [one(1, measured.current, measured.current.length), one(2, measured.lastCompleted, probeCount), one(4, steady(probeCount * testsSinceBoot), probeCount * testsSinceBoot)];
 }

@@ -164,6 +164,7 @@ function liveTable<Row>(
   const computed = current.get;
   const rows = () => computed().rows;
   const foreign = 'foreign' in index ? index.foreign : undefined;
+  const entryPrefix = `${oid}.`;
   const readable = new Map(columns.filter((column) => !column.notAccessible).map((column) => [column.number, column]));
   return {
     oid,
@@ -173,12 +174,11 @@ function liveTable<Row>(
      * is not a readable column of the table (the agent's own handling answers it).
      */
     cell(requested: string): { type: number; value: unknown } | null | undefined {
-      if (!requested.startsWith(`${oid}.`)) return undefined;
-      const rest = requested.slice(oid.length + 1);
-      const dot = rest.indexOf('.');
-      const column = dot > 0 ? readable.get(Number(rest.slice(0, dot))) : undefined;
+      if (!requested.startsWith(entryPrefix)) return undefined;
+      const dot = requested.indexOf('.', entryPrefix.length);
+      const column = dot > 0 ? readable.get(Number(requested.slice(entryPrefix.length, dot))) : undefined;
       if (!column) return undefined;
-      const row = computed().byInstance.get(rest.slice(dot + 1));
+      const row = computed().byInstance.get(requested.slice(dot + 1));
       return row === undefined ? null : { type: column.type, value: column.value(row) };
     },
     /** Each row's index and the values addTableRow wants: the foreign index first, then every column. */
