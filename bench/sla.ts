@@ -234,7 +234,7 @@ async function main() {
     while (Date.now() < measureUntil) {
       await sleep(Math.min(10_000, measureUntil - Date.now()));
       const all = await progress();
-      say(`${round((Date.now() - startedAt) / 1000, 0)} s: ${total(all, 'polls')} polls, ${total(all, 'missedPolls')} missed, ${total(all, 'samples')} samples, ${total(all, 'signals')} signals, ${total(all, 'failedReads')} failed reads`);
+      say(`${round((Date.now() - startedAt) / 1000, 0)} s: ${total(all, 'polls') - total(before, 'polls')} polls, ${total(all, 'missedPolls') - total(before, 'missedPolls')} missed, ${total(all, 'samples')} samples, ${total(all, 'signals')} signals, ${total(all, 'failedReads')} failed reads`);
     }
     const after = await progress();
     const seconds = (Date.now() - startedAt) / 1000;
@@ -305,7 +305,8 @@ async function main() {
       reactionBreakdownMs: milestonePercentiles(timelines.map((t) => t.reaction)),
       samplesPerSecond: round(readings / seconds),
       polls: total(after, 'polls') - total(before, 'polls'),
-      missedPolls: total(after, 'missedPolls'),
+      // Missed while measuring (the warm-up's, as the shards start together, apart).
+      missedPolls: total(after, 'missedPolls') - total(before, 'missedPolls'), missedPollsWarmingUp: total(before, 'missedPolls'),
       failedReads: total(after, 'failedReads') - total(before, 'failedReads'),
       // The most switches of one application away from the oscillating link at any site, and what dampening allows.
       flapsUnderOscillation: oscillating.length === 0 ? null : Math.max(...flaps), oscillatingSites: oscillating.length, flapThreshold: dampening.flapThreshold, mostFlappingSite: worstSwitches,

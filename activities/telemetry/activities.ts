@@ -143,22 +143,30 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       let inventoryReadAt = started;
       let prunedAt = 0;
       let tick = started;
+      // Rollups are written (and pruned) beside the polls, one statement after another: a slow write
+      // holds up the next write, not the next poll. One that fails fails the run, as it would inline.
+      let writes: Promise<unknown> = Promise.resolve();
+      let writeFailed: { error: unknown } | undefined;
+      const write = (work: () => Promise<unknown>) => {
+        writes = writes.then(work).catch((error: unknown) => (writeFailed ??= { error }));
+      };
       try {
         while (Date.now() - started < input.leaseMs) {
+          if (writeFailed) throw writeFailed.error;
           pollLag.set(Math.max(0, Date.now() - tick) / 1000, shard);
           await poller.pollOnce(input.probeIntervalMs * pollSpreadShare);
           context.heartbeat(progress);
           const closed = poller.takeClosedMinutes();
-          if (closed.length > 0) await recordLinkMinutes(deps.prisma, closed);
+          if (closed.length > 0) write(() => recordLinkMinutes(deps.prisma, closed));
           if (input.shard === 0 && Date.now() - prunedAt >= pruneEveryMs) {
             prunedAt = Date.now();
-            await pruneLinkMetrics(deps.prisma);
+            write(() => pruneLinkMetrics(deps.prisma));
           }
           if (Date.now() - inventoryReadAt >= input.inventoryRefreshMs) {
             inventoryReadAt = Date.now();
             await loadDevices();
           }
-          // A poll (with its writes) longer than the interval misses the ticks it overran.
+          // A poll longer than the interval misses the ticks it overran.
           const overran = Math.floor((Date.now() - tick) / input.probeIntervalMs);
           if (overran > 0) {
             progress.missedPolls += overran;
@@ -168,10 +176,13 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
           tick += (overran + 1) * input.probeIntervalMs;
           await sleep(Math.max(0, tick - Date.now()), undefined, { signal: context.cancellationSignal });
         }
+        await writes;
+        if (writeFailed) throw writeFailed.error;
         return progress;
       } finally {
         clearInterval(beat);
         sessions.keepOnly();
+        await writes;
         // The minutes so far, the current ones too: a bucket written twice merges.
         await recordLinkMinutes(deps.prisma, poller.takeClosedMinutes(true)).catch((error: unknown) => log.warn('rollups not written', { ...shard, error: (error as Error).message }));
       }
