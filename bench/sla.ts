@@ -41,6 +41,8 @@ const { values } = parseArgs({
     oscillate: { type: 'string', default: '20' },
     seconds: { type: 'string', default: '150' },
     'poll-only': { type: 'boolean', default: false },
+    // A directory for CPU profiles of the worker and every simulator process, written as they stop.
+    'cpu-prof': { type: 'string' },
   },
 });
 const siteCount = Math.max(1, Number(values.sites));
@@ -51,6 +53,11 @@ const pollOnly = values['poll-only'];
 const detectCount = pollOnly ? 0 : Math.min(siteCount, Math.max(1, Number(values.detect)));
 const oscillateCount = pollOnly ? 0 : Math.min(siteCount - detectCount, Math.max(0, Number(values.oscillate)));
 const measureMs = Math.max(30, Number(values.seconds)) * 1000;
+const profileDirectory = values['cpu-prof'];
+/** What a process's environment takes to be profiled (NODE_OPTIONS does not allow --cpu-prof). */
+const profiling: Record<string, string> = profileDirectory
+  ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(import.meta.dirname, '..', 'scripts', 'cpu-profile.mjs')}`.trim(), CPU_PROFILE_DIR: profileDirectory }
+  : {};
 
 /**
  * Steering's dampening, shortened so an oscillation shows it within the run: a link falling out of
@@ -95,7 +102,7 @@ async function startFleets(count: number, directory: string): Promise<{ boxes: B
     const child = spawn(process.execPath, [`--max-old-space-size=${simulatorHeapMb}`, '--import', 'tsx', 'simulator/main.ts', '--json', '--devices', String(size), '--first-serial', String(first + 1),
       '--base-address', addresses[first]!, '--snmp-port', String(snmpPort), '--netconf-port', String(netconfPort), '--models', 'SRX-SIM-300',
       '--state-file', stateFile, '--username', labCredentials.username, '--password', labCredentials.password, '--community', labCredentials.community,
-    ], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    ], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...profiling } });
     children.push(child);
     let output = '';
     child.stdout!.on('data', (chunk) => (output += chunk));
@@ -136,13 +143,17 @@ async function main() {
     mkdirSync(logDirectory, { recursive: true });
     const fleets = await startFleets(siteCount, scratch.directory);
     scratch.onCleanUp(async () => {
+      const exited = fleets.children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined));
       for (const child of fleets.children) child.kill('SIGTERM');
+      // A profiled simulator writes its profile as it exits.
+      if (profileDirectory) await Promise.all(exited);
     });
     // The lab's own fleet is empty: the boxes are in the simulator processes.
     const lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
       models: [], baseAddress: '127.63.0.1', snmpPort, netconfPort,
       worker: 'process', workflowBundlePath: bundlePath, logDirectory, phoneHome: false,
+      workerEnv: profiling,
     });
     scratch.onCleanUp(() => lab.stop());
     const tenantId = (await lab.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } })).id;
@@ -194,6 +205,9 @@ async function main() {
     const rollupsBefore = await rollupBytes();
     const before = await progress();
     const cpuBefore = cpuSeconds(workerPid!);
+    const simulatorCpu = () => fleets.children.reduce((sum, child) => sum + cpuSeconds(child.pid!), 0);
+    const simulatorCpuBefore = simulatorCpu();
+    const benchCpuBefore = process.cpuUsage();
     const startedAt = Date.now();
 
     const impair = async (site: { serial: string }, shape: object) => {
@@ -220,11 +234,14 @@ async function main() {
     while (Date.now() < measureUntil) {
       await sleep(Math.min(10_000, measureUntil - Date.now()));
       const all = await progress();
-      say(`${round((Date.now() - startedAt) / 1000, 0)} s: ${total(all, 'polls')} polls, ${total(all, 'missedPolls')} missed, ${total(all, 'samples')} samples, ${total(all, 'signals')} signals, ${total(all, 'failedReads')} failed reads`);
+      say(`${round((Date.now() - startedAt) / 1000, 0)} s: ${total(all, 'polls') - total(before, 'polls')} polls, ${total(all, 'missedPolls') - total(before, 'missedPolls')} missed, ${total(all, 'samples')} samples, ${total(all, 'signals')} signals, ${total(all, 'failedReads')} failed reads`);
     }
     const after = await progress();
     const seconds = (Date.now() - startedAt) / 1000;
     const cpuAfter = cpuSeconds(workerPid!);
+    const simulatorCpuAfter = simulatorCpu();
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    const readings = total(after, 'samples') - total(before, 'samples');
 
     // Each switch as steering recorded it: committed at `at`, `reactionMs` after it was due.
     const switchesOf = async (site: { siteId: string; links: Record<string, string> }) => (await lab.prisma.linkSwitchEvent.findMany({
@@ -286,15 +303,23 @@ async function main() {
       // Milestones: ms after the impairment (detection), after steering took the signal in (reaction).
       detectionBreakdownMs: milestonePercentiles(timelines.map((t) => t.detection)),
       reactionBreakdownMs: milestonePercentiles(timelines.map((t) => t.reaction)),
-      samplesPerSecond: round((total(after, 'samples') - total(before, 'samples')) / seconds),
+      samplesPerSecond: round(readings / seconds),
       polls: total(after, 'polls') - total(before, 'polls'),
-      missedPolls: total(after, 'missedPolls'),
+      // Missed while measuring (the warm-up's, as the shards start together, apart).
+      missedPolls: total(after, 'missedPolls') - total(before, 'missedPolls'), missedPollsWarmingUp: total(before, 'missedPolls'),
       failedReads: total(after, 'failedReads') - total(before, 'failedReads'),
       // The most switches of one application away from the oscillating link at any site, and what dampening allows.
       flapsUnderOscillation: oscillating.length === 0 ? null : Math.max(...flaps), oscillatingSites: oscillating.length, flapThreshold: dampening.flapThreshold, mostFlappingSite: worstSwitches,
       // The worker process: pollers, and the steering and device changes of the sites that switch.
       pollerCpuPercent: round(((cpuAfter - cpuBefore) / seconds) * 100),
       pollerRssMiB: round(rssMiB(workerPid!)),
+      // The simulator processes (the fleet, which a real one would not put on this machine), and this
+      // process (the lab's API and the bench's own reads), over the same time.
+      simulatorCpuPercent: round(((simulatorCpuAfter - simulatorCpuBefore) / seconds) * 100),
+      benchCpuPercent: round(((benchCpu.user + benchCpu.system) / 1e6 / seconds) * 100),
+      // CPU per reading, in microseconds: the pollers', the simulator's.
+      pollerCpuUsPerReading: round(((cpuAfter - cpuBefore) * 1e6) / Math.max(1, readings)),
+      simulatorCpuUsPerReading: round(((simulatorCpuAfter - simulatorCpuBefore) * 1e6) / Math.max(1, readings)),
       rollupMinuteRows: rollupsAfter.rows, rollupHourRows: Number(hourRows!.rows), rollupMinuteTableBytes: rollupsAfter.bytes,
       rollupBytesPerRow: bytesPerRow === null ? null : round(bytesPerRow),
       // Each day a link writes 1440 minute rows and 24 hour rows; kept: a day of minutes, ninety days of hours.

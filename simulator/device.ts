@@ -16,7 +16,7 @@ import {
 import { applicationPaths, type ApplicationPath } from './application-paths.ts';
 import { managementTakenByNat, netconfPort } from './management-nat.ts';
 import { impairmentActive, type Impairment, type ImpairmentShape, type ProbeNoise } from './impairments.ts';
-import { measuredTests, rpmCollections, rpmTestsIn, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
+import { measuredTests, rpmCollections, rpmTestsDeclared, rpmTestsOn, summarise, type DeclaredRpmTest, type RpmCollection, type RpmTest } from './rpm.ts';
 import { notifications, rpmInstance, startSnmpAgent, type RunningSnmpAgent, type SimInterface, type SnmpView } from './snmp-agent.ts';
 import { deviceModel } from '../domain/device-models.ts';
 import { VnfHost, vnfImageDirectory } from './vnf-host.ts';
@@ -182,6 +182,8 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
   }
   /** Files copied to /var/tmp (file copy), by path. */
   private readonly stagedFiles = new Map<string, Buffer>();
+  /** The RPM tests of the running configuration (its text), as it declares them. */
+  private rpmDeclared: { text: string; tests: DeclaredRpmTest[] } | undefined;
   /** Impairments of paths over the overlay, by st0 unit (overlayPaths). */
   private readonly overlayImpairments = new Map<string, Impairment>();
   /** Images installed since the simulator started: a test's proof that nothing was installed twice. */
@@ -390,9 +392,12 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
 
   /** The RPM tests the running configuration declares, each on the WAN link it measures. */
   rpmTests(): RpmTest[] {
-    // The interfaces' addresses only for a test that names its source address (read for every SNMP request).
+    // Read for every SNMP request: the configuration's tests again only once it changed, the
+    // interfaces' addresses only for a test that names its source address.
+    const text = this.store.runningConfiguration;
+    if (this.rpmDeclared?.text !== text) this.rpmDeclared = { text, tests: rpmTestsDeclared(this.store.running) };
     let ports: Map<string, string[]> | undefined;
-    return rpmTestsIn(this.store.running, [...this.links, ...this.overlayPaths()], (name) => {
+    return rpmTestsOn(this.rpmDeclared.tests, [...this.links, ...this.overlayPaths()], (name) => {
       ports ??= new Map(this.interfaces().map((i) => [i.name, i.addresses ?? []]));
       return ports.get(name) ?? [];
     });

@@ -35,31 +35,23 @@ export interface RpmCollection {
 
 const named = (element: Element | undefined, name: string) => (element ? elementChildren(element).filter((e) => e.localName === name) : []);
 
-/**
- * The configured tests, each on the link it measures: the link of its destination-interface, or of
- * its source-address, or named like its owner (the WAN link convention); else the first link,
- * where the default route leads.
- */
-export function rpmTestsIn(running: Document, links: WanLinkState[], addressesOf: (interfaceName: string) => string[]): RpmTest[] {
+/** A test as the configuration declares it, before it is placed on a link: where its probes leave by, as it says. */
+export type DeclaredRpmTest = Omit<RpmTest, 'link'> & { destinationInterface?: string; sourceAddress?: string };
+
+/** The tests the configuration declares (services rpm probe <owner> test <name>). */
+export function rpmTestsDeclared(running: Document): DeclaredRpmTest[] {
   const rpm = named(named(running.documentElement ?? undefined, 'services')[0], 'rpm')[0];
   return named(rpm, 'probe').flatMap((probe) => named(probe, 'test').map((test) => {
-    const owner = childText(probe, 'name') ?? '';
     const unit = childText(test, 'destination-interface');
-    const destination = unit?.replace(/\.\d+$/, '');
     const source = childText(test, 'source-address');
-    // A tunnel's unit is a path of its own (the overlay's); a port's unit is its port's link.
-    const link = links.find((l) => unit !== undefined && l.interfaceName === unit)
-      ?? links.find((l) => destination !== undefined && l.interfaceName === destination)
-      ?? links.find((l) => source !== undefined && addressesOf(l.interfaceName).some((a) => a.split('/')[0] === source))
-      ?? links.find((l) => l.name === owner)
-      ?? links[0]!;
     const thresholds = named(test, 'thresholds')[0];
     const rtt = thresholds && childText(thresholds, 'rtt');
     const totalLoss = thresholds && childText(thresholds, 'total-loss');
     return {
-      owner,
+      owner: childText(probe, 'name') ?? '',
       test: childText(test, 'name') ?? '',
-      link,
+      ...(unit !== undefined ? { destinationInterface: unit } : {}),
+      ...(source !== undefined ? { sourceAddress: source } : {}),
       target: childText(named(test, 'target')[0] ?? test, 'address') ?? '',
       probeType: childText(test, 'probe-type') ?? 'icmp-ping',
       probeCount: Math.max(1, Number(childText(test, 'probe-count') ?? 1) || 1),
@@ -71,6 +63,28 @@ export function rpmTestsIn(running: Document, links: WanLinkState[], addressesOf
     };
   }));
 }
+
+/**
+ * Each declared test on the link it measures: the link of its destination-interface, or of its
+ * source-address, or named like its owner (the WAN link convention); else the first link, where
+ * the default route leads.
+ */
+export function rpmTestsOn(declared: readonly DeclaredRpmTest[], links: WanLinkState[], addressesOf: (interfaceName: string) => string[]): RpmTest[] {
+  return declared.map(({ destinationInterface: unit, sourceAddress: source, ...test }) => {
+    const destination = unit?.replace(/\.\d+$/, '');
+    // A tunnel's unit is a path of its own (the overlay's); a port's unit is its port's link.
+    const link = links.find((l) => unit !== undefined && l.interfaceName === unit)
+      ?? links.find((l) => destination !== undefined && l.interfaceName === destination)
+      ?? links.find((l) => source !== undefined && addressesOf(l.interfaceName).some((a) => a.split('/')[0] === source))
+      ?? links.find((l) => l.name === test.owner)
+      ?? links[0]!;
+    return { ...test, link };
+  });
+}
+
+/** The configured tests, each on the link it measures. */
+export const rpmTestsIn = (running: Document, links: WanLinkState[], addressesOf: (interfaceName: string) => string[]): RpmTest[] =>
+  rpmTestsOn(rpmTestsDeclared(running), links, addressesOf);
 
 /** The round trip of each probe, spread evenly over the jitter of the link it met around its latency. */
 function roundTrips(probes: readonly LinkQuality[]): number[] {
@@ -141,13 +155,16 @@ export function rpmCollections(test: RpmTest, uptimeSeconds: number, wanDown: bo
   const one = (collection: 1 | 2 | 4, probes: readonly LinkQuality[], sent: number): RpmCollection => {
     const loss = link.cut || wanDown ? 1 : probes.length === 0 ? 0 : probes.reduce((sum, q) => sum + q.lossPermille, 0) / probes.length / 1000;
     const lost = Math.min(sent, Math.round(sent * loss));
-    // The probes that met the most loss are the ones lost. Round trips of at most a thousand
-    // probes (`probes`): enough for the statistics of a long collection.
-    const answered = probes.map((quality, i) => ({ quality, i })).sort((a, b) => a.quality.lossPermille - b.quality.lossPermille || a.i - b.i)
-      .slice(0, probes.length - Math.min(probes.length, Math.round(probes.length * loss))).sort((a, b) => a.i - b.i).map((p) => p.quality);
+    // The probes that met the most loss are the ones lost (the last ones, when all met the same
+    // link: a long collection's). Round trips of at most a hundred probes (`probes`): enough for
+    // the statistics of a long collection, which every SNMP request reads again.
+    const kept = probes.length - Math.min(probes.length, Math.round(probes.length * loss));
+    const answered = probes.every((quality) => quality === probes[0]) ? probes.slice(0, kept)
+      : probes.map((quality, i) => ({ quality, i })).sort((a, b) => a.quality.lossPermille - b.quality.lossPermille || a.i - b.i)
+        .slice(0, kept).sort((a, b) => a.i - b.i).map((p) => p.quality);
     return { collection, sent, received: sent - lost, rttsUs: roundTrips(answered) };
   };
-  const steady = (sent: number) => Array.from({ length: Math.min(sent, 1000) }, () => measured.now);
+  const steady = (sent: number) => Array.from({ length: Math.min(sent, 100) }, () => measured.now);
   const testsSinceBoot = Math.max(1, Math.floor(uptimeSeconds / (probeCount * test.probeIntervalSeconds + test.testIntervalSeconds)));
   return [one(1, measured.current, measured.current.length), one(2, measured.lastCompleted, probeCount), one(4, steady(probeCount * testsSinceBoot), probeCount * testsSinceBoot)];
 }

@@ -3,7 +3,10 @@
 // counters that move, JUNIPER-MIB's chassis description and serial, and JUNIPER-RPM-MIB's results tables for the RPM tests configured. v2c by
 // community, v3 by a USM user (authPriv).
 import snmp from 'net-snmp';
+import { rememberOidEncodings } from '../activities/devices/snmp-ber.ts';
 import { percentLost, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
+
+rememberOidEncodings();
 
 export const oids = {
   sysDescr: '1.3.6.1.2.1.1.1.0',
@@ -46,11 +49,24 @@ const jnxProductName: Record<string, string> = {
 };
 export const sysObjectIdOf = (model: string) => jnxProductName[model] ?? jnxProductName['SRX-SIM-300']!;
 
-/** An RPM entry's instance: owner and test name as length-prefixed octet strings (pingCtlOwnerIndex, pingCtlTestName). */
-export function rpmInstance(owner: string, test: string): string {
-  const octets = (text: string) => [Buffer.byteLength(text), ...Buffer.from(text)].join('.');
-  return `${octets(owner)}.${octets(test)}`;
+/**
+ * A string index value as a length-prefixed octet string (not IMPLIED). Every row of every box
+ * is read several times a second by an instance made of a few names (links, tests): each name's
+ * encoding is made once.
+ */
+const octetsOf = new Map<string, string>();
+function octets(text: string): string {
+  let encoded = octetsOf.get(text);
+  if (encoded === undefined) {
+    encoded = [Buffer.byteLength(text), ...Buffer.from(text)].join('.');
+    if (octetsOf.size >= 65_536) octetsOf.clear();
+    octetsOf.set(text, encoded);
+  }
+  return encoded;
 }
+
+/** An RPM entry's instance: owner and test name as length-prefixed octet strings (pingCtlOwnerIndex, pingCtlTestName). */
+export const rpmInstance = (owner: string, test: string): string => `${octets(owner)}.${octets(test)}`;
 
 export interface SimInterface {
   index: number;
@@ -105,8 +121,26 @@ interface Column<Row> {
 
 type IndexValue = string | number;
 
-/** A row's instance: numbers as they are, strings as length-prefixed octets (not IMPLIED). */
-const instanceOf = (key: IndexValue[]) => key.map((v) => (typeof v === 'string' ? [Buffer.byteLength(v), ...Buffer.from(v)].join('.') : String(v))).join('.');
+/** A row's instance: numbers as they are, strings as length-prefixed octets. */
+const instanceOf = (key: IndexValue[]) => key.map((v) => (typeof v === 'string' ? octets(v) : String(v))).join('.');
+
+/**
+ * What `compute` answers, kept for the rest of this turn of the event loop: a request is answered
+ * within one turn, and every cell it names reads the same state.
+ */
+function forThisTurn<T>(compute: () => T): { get(): T; forget(): void } {
+  let kept: { value: T } | undefined;
+  return {
+    get() {
+      if (!kept) {
+        kept = { value: compute() };
+        setImmediate(() => (kept = undefined));
+      }
+      return kept.value;
+    },
+    forget: () => (kept = undefined),
+  };
+}
 
 /**
  * A table whose cells are computed from the device's state when read. net-snmp registers a table
@@ -121,19 +155,16 @@ function liveTable<Row>(
   index: { columns: string[] } | { foreign: { table: string; column: string } },
   key: (row: Row) => IndexValue[],
 ) {
-  // Computed once for the cells of one request (answered within one turn of the event loop), with
-  // each row by its instance, which every cell of the request looks up.
-  let cache: { rows: Row[]; byInstance: Map<string, Row> } | undefined;
-  const computed = () => {
-    if (!cache) {
-      const rows = computeRows();
-      cache = { rows, byInstance: new Map(rows.map((row) => [instanceOf(key(row)), row])) };
-      setImmediate(() => (cache = undefined));
-    }
-    return cache;
-  };
+  // Computed once for the cells of one request, with each row by its instance, which every cell of
+  // the request looks up.
+  const current = forThisTurn(() => {
+    const rows = computeRows();
+    return { rows, byInstance: new Map(rows.map((row) => [instanceOf(key(row)), row])) };
+  });
+  const computed = current.get;
   const rows = () => computed().rows;
   const foreign = 'foreign' in index ? index.foreign : undefined;
+  const entryPrefix = `${oid}.`;
   const readable = new Map(columns.filter((column) => !column.notAccessible).map((column) => [column.number, column]));
   return {
     oid,
@@ -143,17 +174,16 @@ function liveTable<Row>(
      * is not a readable column of the table (the agent's own handling answers it).
      */
     cell(requested: string): { type: number; value: unknown } | null | undefined {
-      if (!requested.startsWith(`${oid}.`)) return undefined;
-      const rest = requested.slice(oid.length + 1);
-      const dot = rest.indexOf('.');
-      const column = dot > 0 ? readable.get(Number(rest.slice(0, dot))) : undefined;
+      if (!requested.startsWith(entryPrefix)) return undefined;
+      const dot = requested.indexOf('.', entryPrefix.length);
+      const column = dot > 0 ? readable.get(Number(requested.slice(entryPrefix.length, dot))) : undefined;
       if (!column) return undefined;
-      const row = computed().byInstance.get(rest.slice(dot + 1));
+      const row = computed().byInstance.get(requested.slice(dot + 1));
       return row === undefined ? null : { type: column.type, value: column.value(row) };
     },
     /** Each row's index and the values addTableRow wants: the foreign index first, then every column. */
     currentRows: () => {
-      cache = undefined;
+      current.forget();
       return rows().map((row) => ({ key: key(row), values: [...(foreign ? key(row) : []), ...columns.map((column) => column.value(row))] }));
     },
     provider: {
@@ -300,8 +330,10 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
     const { Integer, OctetString, Gauge, Counter, Counter64, TimeTicks } = ObjectType;
     const ifType = (name: string) => (name.startsWith('st0') ? 131 : name.startsWith('lo') ? 24 : 6); // tunnel, softwareLoopback, ethernetCsmacd
     const byIfIndex = (i: SimInterface) => [i.index];
-    // JUNIPER-RPM-MIB rows: per configured test, its collections; the round-trip set only where probes were answered.
-    const rpmRows = () => view.rpmResults().flatMap(({ test, collections }) => collections.map((c) => ({ owner: test.owner, test: test.test, collection: c })));
+    // JUNIPER-RPM-MIB rows: per configured test, its collections; the round-trip set only where
+    // probes were answered. Both tables' from one reading of the tests' results a request.
+    const rpmResults = forThisTurn(() => view.rpmResults());
+    const rpmRows = () => rpmResults.get().flatMap(({ test, collections }) => collections.map((c) => ({ owner: test.owner, test: test.test, collection: c })));
     const rpmKey = (r: { owner: string; test: string; collection: RpmCollection }) => [r.owner, r.test, r.collection.collection];
     const calculatedRows = () => rpmRows().flatMap((r) => {
       const rtt = summarise(r.collection);
@@ -358,6 +390,7 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
     // The rows' values go stale at once: the handlers compute every cell again when it is read.
     let added: { table: string; key: IndexValue[] }[] = [];
     const refreshTables = () => {
+      rpmResults.forget();
       for (const { table, key } of added) mib.deleteTableRow(table, key);
       added = [];
       for (const table of tables) {

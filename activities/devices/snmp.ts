@@ -4,6 +4,9 @@
 // devices without running out of file descriptors.
 import snmp from 'net-snmp';
 import { DeviceError } from './errors.ts';
+import { rememberOidEncodings } from './snmp-ber.ts';
+
+rememberOidEncodings();
 
 export interface SnmpTarget {
   host: string;
@@ -48,6 +51,8 @@ function toVarBind(raw: RawVarbind): VarBind {
   return { oid: raw.oid, type: raw.type ?? ObjectType.Null, value };
 }
 
+const targetKeys = new WeakMap<SnmpTarget, string>();
+
 export class SnmpClient {
   private readonly sessions = new Map<string, { session: ReturnType<typeof snmp.createSession>; target: SnmpTarget }>();
   private readonly timeoutMs: number;
@@ -64,10 +69,14 @@ export class SnmpClient {
     return this.sessions.size;
   }
 
-  /** Sessions are per device and credentials: a changed password gets a session of its own. */
+  /** Sessions are per device and credentials: a changed password gets a session of its own. Made once per target (a poller reads with the same one every interval). */
   private key(target: SnmpTarget) {
-    const credentials = target.version === '3' ? JSON.stringify(target.v3 ?? {}) : target.community ?? '';
-    return `${target.host}:${target.port}/${target.version}/${credentials}`;
+    let key = targetKeys.get(target);
+    if (key === undefined) {
+      const credentials = target.version === '3' ? JSON.stringify(target.v3 ?? {}) : target.community ?? '';
+      targetKeys.set(target, (key = `${target.host}:${target.port}/${target.version}/${credentials}`));
+    }
+    return key;
   }
 
   private session(target: SnmpTarget) {

@@ -11,7 +11,7 @@ import { credentialsBox } from '../../inventory/credentials.ts';
 import { pruneLinkMetrics, recordLinkMinutes } from '../../inventory/link-metrics.ts';
 import { steeredDevices, type PolledDevice } from '../../inventory/telemetry-targets.ts';
 import type { DeviceCredentials } from '../devices/activities.ts';
-import type { Transports } from '../devices/drivers/contract.ts';
+import type { DeviceDriver, Transports } from '../devices/drivers/contract.ts';
 import { driverFor } from '../devices/drivers/registry.ts';
 import { netconfTarget } from '../devices/drivers/targets.ts';
 import { sendSlaEvaluation } from '../sla-steering.ts';
@@ -76,7 +76,14 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
     serial: device.serial, platform: device.platform, host: device.host, netconfPort: device.netconfPort, snmpPort: device.snmpPort,
     ...(device.hostKeySha256 ? { hostKeySha256: device.hostKeySha256 } : {}), ...(device.credentials ?? deps.credentials),
   });
-  const readProbes = (device: PolledDevice) => driverFor(connectionOf(device), deps.transports).probes({ links: device.links.map((link) => link.name) });
+  // A device's driver and the links it reads, made once for each inventory read of the device
+  // (which its connection, credentials and links come with), not for every reading.
+  const readers = new WeakMap<PolledDevice, { driver: DeviceDriver; links: string[] }>();
+  const readProbes = (device: PolledDevice) => {
+    let reader = readers.get(device);
+    if (!reader) readers.set(device, (reader = { driver: driverFor(connectionOf(device), deps.transports), links: device.links.map((link) => link.name) }));
+    return reader.driver.probes({ links: reader.links });
+  };
   /**
    * The NETCONF sessions a shard keeps open: a device whose links look out of an SLA gets its
    * session opened in the worker's pool now, and kept until its readings comply again (then for the
@@ -136,22 +143,30 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       let inventoryReadAt = started;
       let prunedAt = 0;
       let tick = started;
+      // Rollups are written (and pruned) beside the polls, one statement after another: a slow write
+      // holds up the next write, not the next poll. One that fails fails the run, as it would inline.
+      let writes: Promise<unknown> = Promise.resolve();
+      let writeFailed: { error: unknown } | undefined;
+      const write = (work: () => Promise<unknown>) => {
+        writes = writes.then(work).catch((error: unknown) => (writeFailed ??= { error }));
+      };
       try {
         while (Date.now() - started < input.leaseMs) {
+          if (writeFailed) throw writeFailed.error;
           pollLag.set(Math.max(0, Date.now() - tick) / 1000, shard);
           await poller.pollOnce(input.probeIntervalMs * pollSpreadShare);
           context.heartbeat(progress);
           const closed = poller.takeClosedMinutes();
-          if (closed.length > 0) await recordLinkMinutes(deps.prisma, closed);
+          if (closed.length > 0) write(() => recordLinkMinutes(deps.prisma, closed));
           if (input.shard === 0 && Date.now() - prunedAt >= pruneEveryMs) {
             prunedAt = Date.now();
-            await pruneLinkMetrics(deps.prisma);
+            write(() => pruneLinkMetrics(deps.prisma));
           }
           if (Date.now() - inventoryReadAt >= input.inventoryRefreshMs) {
             inventoryReadAt = Date.now();
             await loadDevices();
           }
-          // A poll (with its writes) longer than the interval misses the ticks it overran.
+          // A poll longer than the interval misses the ticks it overran.
           const overran = Math.floor((Date.now() - tick) / input.probeIntervalMs);
           if (overran > 0) {
             progress.missedPolls += overran;
@@ -161,10 +176,13 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
           tick += (overran + 1) * input.probeIntervalMs;
           await sleep(Math.max(0, tick - Date.now()), undefined, { signal: context.cancellationSignal });
         }
+        await writes;
+        if (writeFailed) throw writeFailed.error;
         return progress;
       } finally {
         clearInterval(beat);
         sessions.keepOnly();
+        await writes;
         // The minutes so far, the current ones too: a bucket written twice merges.
         await recordLinkMinutes(deps.prisma, poller.takeClosedMinutes(true)).catch((error: unknown) => log.warn('rollups not written', { ...shard, error: (error as Error).message }));
       }

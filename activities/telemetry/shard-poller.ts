@@ -55,6 +55,7 @@ export class ShardPoller {
   /** The evaluation last signalled (or found unchanged) per device, for dating changes; lost with the process. */
   private readonly previous = new Map<string, LinkEvaluation>();
   private readonly buckets = new Map<string, LinkBucket>();
+  private readonly healthy = new WeakMap<PolledDevice, { links: string; healthy: LinkEvaluation; healthyDigest: string }>();
   private closed: LinkBucket[] = [];
 
   constructor(readonly progress: ShardProgress, private readonly windowSamples: number, private readonly deps: ShardPollerDependencies) {}
@@ -132,8 +133,7 @@ export class ShardPoller {
   }
 
   private async signalIfChanged(device: PolledDevice, evaluation: LinkEvaluation, windows: Map<string, ProbeSample[]>, at: number) {
-    const healthy = healthyEvaluation([...windows.keys()], device.applications);
-    const healthyDigest = evaluationDigest(evaluationKey(healthy));
+    const { healthy, healthyDigest } = this.healthyOf(device, windows);
     const lastDigest = this.progress.signalled[device.deviceId] ?? healthyDigest;
     const digest = evaluationDigest(evaluationKey(evaluation));
     if (digest === lastDigest) {
@@ -155,6 +155,20 @@ export class ShardPoller {
     if (digest === healthyDigest) delete this.progress.signalled[device.deviceId];
     else this.progress.signalled[device.deviceId] = digest;
     this.progress.signals += 1;
+  }
+
+  /**
+   * The device's healthy evaluation and its digest, for the links it has readings of: the same
+   * poll after poll, made again only when those links or the device (an inventory read) change.
+   */
+  private healthyOf(device: PolledDevice, windows: Map<string, ProbeSample[]>) {
+    const links = [...windows.keys()].join('\u0000');
+    let known = this.healthy.get(device);
+    if (known?.links !== links) {
+      const healthy = healthyEvaluation([...windows.keys()], device.applications);
+      this.healthy.set(device, (known = { links, healthy, healthyDigest: evaluationDigest(evaluationKey(healthy)) }));
+    }
+    return known;
   }
 
   private addToMinute(wanLinkId: string, sample: ProbeSample) {

@@ -58,7 +58,7 @@ export function parseRpmInstance(instance: string): { owner: string; test: strin
 }
 
 /** One collection of a test's results, as the summary and round-trip rows give it. */
-interface RpmRow { owner: string; collection: number; sent?: number; received?: number; percentLost?: number; averageUs?: number; peakToPeakUs?: number }
+interface RpmRow { sent?: number; received?: number; percentLost?: number; averageUs?: number; peakToPeakUs?: number }
 
 /**
  * The last probe-count probes of a test, from its two collections: a real SRX updates the current
@@ -88,10 +88,58 @@ function lastProbes(last: RpmRow | undefined, current: RpmRow | undefined): RpmR
   const averageUs = weighted(current.averageUs, last.averageUs);
   const peakToPeakUs = weighted(current.peakToPeakUs, last.peakToPeakUs);
   return {
-    owner: last.owner, collection: rpmMib.collections.currentTest, sent: n, received: answered.current + answered.last,
+    sent: n, received: answered.current + answered.last,
     percentLost: Math.round(((k * currentLost + (n - k) * lastLost) / n) * 100_000_000),
     ...(averageUs !== undefined ? { averageUs } : {}), ...(peakToPeakUs !== undefined ? { peakToPeakUs } : {}),
   };
+}
+
+/** What one cell of the RPM results tables holds: a field of a collection of a link's SLA test. */
+interface RpmCell { owner: string; collection: number; field: keyof RpmRow }
+
+const summaryFields: Record<number, keyof RpmRow> = {
+  [rpmMib.summaryColumns.sent]: 'sent', [rpmMib.summaryColumns.received]: 'received', [rpmMib.summaryColumns.percentLost]: 'percentLost',
+};
+const calculatedFields: Record<number, keyof RpmRow> = { [rpmMib.calculatedColumns.average]: 'averageUs', [rpmMib.calculatedColumns.peakToPeak]: 'peakToPeakUs' };
+
+/** The cell an OID of the RPM results tables names, when it is one a reading uses (an SLA test's, the round-trip set's). */
+function rpmCellOf(oid: string): RpmCell | undefined {
+  const calculated = oid.startsWith(`${rpmMib.calculatedEntry}.`);
+  if (!calculated && !oid.startsWith(`${rpmMib.summaryEntry}.`)) return undefined;
+  const [column, ...instance] = oid.slice((calculated ? rpmMib.calculatedEntry : rpmMib.summaryEntry).length + 1).split('.');
+  const index = parseRpmInstance(instance.join('.'));
+  const field = (calculated ? calculatedFields : summaryFields)[Number(column)];
+  if (!index || index.test !== slaTestName || field === undefined || (calculated && index.rest[1] !== rpmMib.sets.roundTripTime)) return undefined;
+  return { owner: index.owner, collection: index.rest[0]!, field };
+}
+
+/** Per link, in the order the varbinds name them, from its current and last completed test's rows (the cells `cellOf` finds). */
+function probeResultsFrom(varbinds: readonly VarBind[], cellOf: (oid: string) => RpmCell | undefined): ProbeResult[] {
+  const tests = new Map<string, Map<number, RpmRow>>();
+  for (const { oid, value } of varbinds) {
+    const cell = cellOf(oid);
+    if (!cell) continue;
+    const { owner, collection, field } = cell;
+    let collections = tests.get(owner);
+    if (!collections) tests.set(owner, (collections = new Map()));
+    let row = collections.get(collection);
+    if (!row) collections.set(collection, (row = {}));
+    row[field] = Number(value);
+  }
+  const results: ProbeResult[] = [];
+  for (const [owner, collections] of tests) {
+    const test = lastProbes(collections.get(rpmMib.collections.lastCompletedTest), collections.get(rpmMib.collections.currentTest));
+    if (!test || test.percentLost === undefined) continue;
+    const up = (test.received ?? 0) > 0 && test.averageUs !== undefined;
+    results.push({
+      link: owner,
+      latencyMs: up ? Math.round((test.averageUs ?? 0) / 100) / 10 : 0,
+      jitterMs: up ? Math.round((test.peakToPeakUs ?? 0) / 100) / 10 : 0,
+      lossPermille: Math.round(test.percentLost / 100_000),
+      up,
+    });
+  }
+  return results;
 }
 
 /**
@@ -102,45 +150,38 @@ function lastProbes(last: RpmRow | undefined, current: RpmRow | undefined): RpmR
  * skips sets without samples): their link is down.
  */
 export function probeResultsFromRpmMib(summary: VarBind[], calculated: VarBind[]): ProbeResult[] {
-  const tests = new Map<string, RpmRow>();
-  const cell = (varbind: VarBind, entry: string) => {
-    const [column, ...instance] = varbind.oid.slice(entry.length + 1).split('.');
-    const index = parseRpmInstance(instance.join('.'));
-    return index && index.test === slaTestName ? { column: Number(column), ...index } : undefined;
-  };
-  const row = (owner: string, collection: number) => {
-    const key = `${owner}\u0000${collection}`;
-    if (!tests.has(key)) tests.set(key, { owner, collection });
-    return tests.get(key)!;
-  };
-  for (const varbind of summary) {
-    const found = cell(varbind, rpmMib.summaryEntry);
-    if (!found) continue;
-    const [collection] = found.rest;
-    if (found.column === rpmMib.summaryColumns.sent) row(found.owner, collection!).sent = Number(varbind.value);
-    if (found.column === rpmMib.summaryColumns.received) row(found.owner, collection!).received = Number(varbind.value);
-    if (found.column === rpmMib.summaryColumns.percentLost) row(found.owner, collection!).percentLost = Number(varbind.value);
-  }
-  for (const varbind of calculated) {
-    const found = cell(varbind, rpmMib.calculatedEntry);
-    if (!found || found.rest[1] !== rpmMib.sets.roundTripTime) continue;
-    const [collection] = found.rest;
-    if (found.column === rpmMib.calculatedColumns.average) row(found.owner, collection!).averageUs = Number(varbind.value);
-    if (found.column === rpmMib.calculatedColumns.peakToPeak) row(found.owner, collection!).peakToPeakUs = Number(varbind.value);
-  }
-  const owners = [...new Set([...tests.values()].map((t) => t.owner))];
-  return owners.flatMap((owner) => {
-    const test = lastProbes(tests.get(`${owner}\u0000${rpmMib.collections.lastCompletedTest}`), tests.get(`${owner}\u0000${rpmMib.collections.currentTest}`));
-    if (!test || test.percentLost === undefined) return [];
-    const up = (test.received ?? 0) > 0 && test.averageUs !== undefined;
-    return [{
-      link: owner,
-      latencyMs: up ? Math.round((test.averageUs ?? 0) / 100) / 10 : 0,
-      jitterMs: up ? Math.round((test.peakToPeakUs ?? 0) / 100) / 10 : 0,
-      lossPermille: Math.round(test.percentLost / 100_000),
-      up,
-    }];
-  });
+  return probeResultsFrom([...summary, ...calculated], rpmCellOf);
+}
+
+/** The columns a reading reads, of the summary and the round-trip rows. */
+const probeColumns = [
+  ...Object.keys(summaryFields).map((column) => `${rpmMib.summaryEntry}.${column}`),
+  ...Object.keys(calculatedFields).map((column) => `${rpmMib.calculatedEntry}.${column}`),
+];
+
+/**
+ * The exact GETs that read these links' SLA tests (the current and the last completed test's
+ * summary, their round-trip set), at most four links a PDU, and the cell each OID names. The same
+ * for every device with the same links: made once, a reading only looks its answers up.
+ */
+const exactReads = new Map<string, { pdus: string[][]; cells: Map<string, RpmCell> }>();
+function exactReadOf(links: readonly string[]) {
+  const key = links.join('\u0000');
+  let read = exactReads.get(key);
+  if (read) return read;
+  const cells = new Map<string, RpmCell>();
+  const oids = links.flatMap((owner) => [rpmMib.collections.currentTest, rpmMib.collections.lastCompletedTest].flatMap((collection) => probeColumns.map((column) => {
+    const summary = column.startsWith(`${rpmMib.summaryEntry}.`);
+    const oid = `${column}.${rpmIndex(owner, slaTestName)}.${collection}${summary ? '' : `.${rpmMib.sets.roundTripTime}`}`;
+    cells.set(oid, rpmCellOf(oid)!);
+    return oid;
+  })));
+  const perPdu = 4 * 2 * probeColumns.length;
+  read = { pdus: Array.from({ length: Math.ceil(oids.length / perPdu) }, (_, n) => oids.slice(n * perPdu, (n + 1) * perPdu)), cells };
+  // Links differ little from box to box; a fleet of odd ones starts the cache again rather than grow it.
+  if (exactReads.size >= 1024) exactReads.clear();
+  exactReads.set(key, read);
+  return read;
 }
 
 /** A junos:seconds (or any *:seconds) attribute: Junos puts exact values there beside the text it formats for people. */
@@ -350,31 +391,16 @@ export function junosOperations(connection: DeviceConnection, transports: Transp
     interfaces: () => netconf((session) => session.rpc('<get-interface-information><terse/></get-interface-information>')).then(interfacesFrom),
 
     async probes(options = {}): Promise<ProbeResult[]> {
-      const summary = (column: number) => `${rpmMib.summaryEntry}.${column}`;
-      const calculated = (column: number) => `${rpmMib.calculatedEntry}.${column}`;
-      const columns = [
-        summary(rpmMib.summaryColumns.sent), summary(rpmMib.summaryColumns.received), summary(rpmMib.summaryColumns.percentLost),
-        calculated(rpmMib.calculatedColumns.average), calculated(rpmMib.calculatedColumns.peakToPeak),
-      ];
-      let varbinds: VarBind[];
       if (options.links) {
-        // Known links: the instances a reading needs, GET exactly (the current and the last completed
-        // test's summary, their round-trip set), at most four links a PDU. An agent answers a GET from
-        // its index at once where a get-bulk makes it walk its tables in order.
-        const instances = options.links.flatMap((owner) => [rpmMib.collections.currentTest, rpmMib.collections.lastCompletedTest].map((collection) => ({
-          summary: `${rpmIndex(owner, slaTestName)}.${collection}`,
-          calculated: `${rpmIndex(owner, slaTestName)}.${collection}.${rpmMib.sets.roundTripTime}`,
-        })));
-        const oids = instances.flatMap((i) => columns.map((column) => `${column}.${column.startsWith(rpmMib.summaryEntry) ? i.summary : i.calculated}`));
-        const perPdu = 4 * 2 * columns.length;
-        const pdus = Array.from({ length: Math.ceil(oids.length / perPdu) }, (_, n) => oids.slice(n * perPdu, (n + 1) * perPdu));
-        varbinds = (await Promise.all(pdus.map((pdu) => transports.snmp.getPresent(snmp, pdu)))).flat();
-      } else {
-        // The five columns in get-bulk PDUs together: one or two round trips for a branch box's
-        // few links (a row per collection of each).
-        varbinds = await transports.snmp.walkColumns(snmp, columns, 20);
+        // Known links: the instances a reading needs, GET exactly. An agent answers a GET from its
+        // index at once where a get-bulk makes it walk its tables in order.
+        const read = exactReadOf(options.links);
+        const answers = await Promise.all(read.pdus.map((pdu) => transports.snmp.getPresent(snmp, pdu)));
+        return probeResultsFrom(answers.flat(), (oid) => read.cells.get(oid));
       }
-      return probeResultsFromRpmMib(varbinds.filter((vb) => vb.oid.startsWith(`${rpmMib.summaryEntry}.`)), varbinds.filter((vb) => vb.oid.startsWith(`${rpmMib.calculatedEntry}.`)));
+      // The five columns in get-bulk PDUs together: one or two round trips for a branch box's
+      // few links (a row per collection of each).
+      return probeResultsFrom(await transports.snmp.walkColumns(snmp, probeColumns, 20), rpmCellOf);
     },
 
     installImage: (input) => netconf((session) => install(session, input)),
