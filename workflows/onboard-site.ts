@@ -10,7 +10,7 @@ import {
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
 import type { SiteActivities } from '../activities/sites.ts';
-import { databaseActivity, deviceReadActivity } from './activity-options.ts';
+import { databaseActivity, databaseLocalActivity, deviceReadActivity, localActivitiesOncePatched } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { configurationChanges } from './configuration-change.ts';
 import { durationMs } from './input-durations.ts';
@@ -76,7 +76,10 @@ const wanChecks = (device: PlannedDevice): PostCheck[] => wanLinkChecks(device.w
 export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteResult> {
   const phoneHomeWithinMs = durationMs(input.phoneHomeWithin ?? '7 days', 'phoneHomeWithin');
   const decisionWithinMs = durationMs(input.decisionWithin ?? '30 days', 'decisionWithin');
-  const sites = proxyActivities<SiteActivities>(databaseActivity);
+  // The site's reads and records are short, idempotent database steps: local activities, those
+  // that follow each other (run recorded, plan read, site marked, addresses allocated) all within
+  // one workflow task.
+  const sites = localActivitiesOncePatched<SiteActivities>('site-records-local', databaseActivity, databaseLocalActivity);
   const reads = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '2 minutes' });
   const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();

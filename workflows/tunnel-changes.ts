@@ -6,10 +6,10 @@
 // merges the edits of one source (onboarding, RMA, decommissioning), which its configuration
 // version records.
 import {
-  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, proxyActivities, setHandler, uuid4, workflowInfo,
+  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, setHandler, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
-import { temporalActivity } from './activity-options.ts';
+import { localActivitiesOncePatched, temporalActivity, temporalLocalActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { configurationChanges } from './configuration-change.ts';
 import { withDeviceLeases } from './lease.ts';
@@ -109,7 +109,9 @@ export async function changeTunnels(target: DeviceTarget, edit: string, purpose:
       outcomes.set(outcome.requestId, outcome);
     });
   }
-  const { requestTunnelChange } = proxyActivities<LeaseActivities>(temporalActivity);
+  // One signal-with-start, repeated harmlessly (the queue knows the request id): a local activity,
+  // sent from the requester's own workflow task.
+  const { requestTunnelChange } = localActivitiesOncePatched<LeaseActivities>('tunnel-change-request-local', temporalActivity, temporalLocalActivity);
   const requestId = uuid4();
   await requestTunnelChange({ serial: target.serial, request: { requestId, requesterWorkflowId: workflowInfo().workflowId, target, edit, purpose, source } });
   if (!(await condition(() => outcomes.has(requestId), waitUpTo))) {
