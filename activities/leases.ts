@@ -6,7 +6,7 @@ import {
 } from '../workflows/device-lease.messages.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import type { tunnelChanges } from '../workflows/tunnel-changes.ts';
-import { requestTunnelChangeSignal, tunnelChangesWorkflowId, type TunnelChangeRequest } from '../workflows/tunnel-changes.messages.ts';
+import { requestTunnelChangeSignal, tunnelChangeDoneSignal, tunnelChangesWorkflowId, type TunnelChangeOutcome, type TunnelChangeRequest } from '../workflows/tunnel-changes.messages.ts';
 
 /** Activities that ask the Temporal service on behalf of workflows (which cannot signal-with-start). */
 export function createLeaseActivities(deps: { client: Client }) {
@@ -59,6 +59,17 @@ export function createLeaseActivities(deps: { client: Client }) {
         signal: requestTunnelChangeSignal,
         signalArgs: [input.request],
       });
+    },
+
+    /** Tells each requester of a commit's tunnel changes how its change went; one that has closed meanwhile needs no answer. */
+    async answerTunnelChanges(input: { answers: { requesterWorkflowId: string; outcome: TunnelChangeOutcome }[] }): Promise<void> {
+      await Promise.all(input.answers.map(async ({ requesterWorkflowId, outcome }) => {
+        try {
+          await client.workflow.getHandle(requesterWorkflowId).signal(tunnelChangeDoneSignal, outcome);
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }));
     },
 
     async describeDeviceLease(input: { serial: string }): Promise<DeviceLeaseState> {

@@ -1,5 +1,5 @@
 // The few activity presets every workflow picks from (STYLE: named presets, each with a timeout).
-import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities, type ActivityInterfaceFor, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import { taskQueues } from '../domain/task-queues.ts';
 
 /** Database reads and writes: quick, retried until the database is back. */
@@ -23,6 +23,16 @@ export const temporalActivity: ActivityOptions = {
  */
 export const databaseLocalActivity: LocalActivityOptions = { startToCloseTimeout: databaseActivity.startToCloseTimeout!, retry: databaseActivity.retry! };
 export const temporalLocalActivity: LocalActivityOptions = { startToCloseTimeout: temporalActivity.startToCloseTimeout!, retry: temporalActivity.retry! };
+
+/**
+ * `activities` as local activities in a run that has the patch `patchId` (a marker each in the
+ * history, no round trip through the task queue, no workflow task to take up each answer), as
+ * activities with the `byTask` preset in runs begun before, which replay what they scheduled.
+ * Only for short, idempotent steps: a local activity may run again when the worker is lost.
+ */
+export function localActivitiesOncePatched<A>(patchId: string, byTask: ActivityOptions, local: LocalActivityOptions): ActivityInterfaceFor<A> {
+  return patched(patchId) ? proxyLocalActivities<A>(local) : proxyActivities<A>(byTask);
+}
 
 /** Reading a device: bounded so a dead box costs little; retried with backoff. */
 export const deviceReadActivity: ActivityOptions = {

@@ -10,7 +10,7 @@ import {
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
 import type { SiteActivities } from '../activities/sites.ts';
-import { databaseActivity, deviceReadActivity } from './activity-options.ts';
+import { databaseActivity, databaseLocalActivity, deviceReadActivity, localActivitiesOncePatched } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { configurationChanges } from './configuration-change.ts';
 import { durationMs } from './input-durations.ts';
@@ -76,7 +76,12 @@ const wanChecks = (device: PlannedDevice): PostCheck[] => wanLinkChecks(device.w
 export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteResult> {
   const phoneHomeWithinMs = durationMs(input.phoneHomeWithin ?? '7 days', 'phoneHomeWithin');
   const decisionWithinMs = durationMs(input.decisionWithin ?? '30 days', 'decisionWithin');
-  const sites = proxyActivities<SiteActivities>(databaseActivity);
+  // The site's reads and records are short, idempotent database steps: local activities, those
+  // that follow each other (run recorded, plan read, site marked) all within one workflow task.
+  // Not the allocation, which may wait its turn behind other sites' claims: as a local activity it
+  // would wait holding one of the worker's workflow-task slots.
+  const sites = localActivitiesOncePatched<SiteActivities>('site-records-local', databaseActivity, databaseLocalActivity);
+  const claims = proxyActivities<SiteActivities>(databaseActivity);
   const reads = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '2 minutes' });
   const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
@@ -183,7 +188,7 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
         if (devicesMayUseAllocations && patched('allocations-kept-once-devices-changed')) return;
         await sites.releaseSiteAddresses({ siteId: plan.siteId });
       });
-      return sites.allocateSiteAddresses({ siteId: plan.siteId, devices: plan.devices.map((d) => ({ role: d.role, peerSiteIds: plan.peers.map((p) => p.siteId) })) });
+      return claims.allocateSiteAddresses({ siteId: plan.siteId, devices: plan.devices.map((d) => ({ role: d.role, peerSiteIds: plan.peers.map((p) => p.siteId) })) });
     }, (a) => `loopback ${a[0]!.loopback}, ${a.reduce((n, d) => n + d.tunnels.length, 0)} tunnel(s)`);
 
     const configs = await steps.run('render', async () => plan.devices.map((device) => {

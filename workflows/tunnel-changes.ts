@@ -6,10 +6,10 @@
 // merges the edits of one source (onboarding, RMA, decommissioning), which its configuration
 // version records.
 import {
-  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, proxyActivities, setHandler, uuid4, workflowInfo,
+  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, proxyLocalActivities, setHandler, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/leases.ts';
-import { temporalActivity } from './activity-options.ts';
+import { localActivitiesOncePatched, temporalActivity, temporalLocalActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { configurationChanges } from './configuration-change.ts';
 import { withDeviceLeases } from './lease.ts';
@@ -34,6 +34,7 @@ function takeBatch(pending: TunnelChangeRequest[]): TunnelChangeRequest[] {
 
 export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
   const pushConfiguration = configurationChanges();
+  const answering = proxyLocalActivities<LeaseActivities>(temporalLocalActivity);
   const { workflowId, runId } = workflowInfo();
   const pending = input.pending ?? [];
   const done = input.done ?? [];
@@ -83,12 +84,19 @@ export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
         log.warn('the device stayed busy; this batch of tunnel changes fails, the queue goes on', { deviceSerial: input.serial, edits: batch.length, error: failure.message });
         return batch.map((r): TunnelChangeOutcome => ({ requestId: r.requestId, ok: false, error: failure.message, errorType: failure.type ?? failureTypes.deviceBusy }));
       });
-    await Promise.all(outcomes.map(async (outcome) => {
-      const request = batch.find((r) => r.requestId === outcome.requestId)!;
-      done.push(outcome.requestId);
-      // A requester that has closed meanwhile needs no answer.
-      await getExternalWorkflowHandle(request.requesterWorkflowId).signal(tunnelChangeDoneSignal, outcome).catch(() => undefined);
-    }));
+    const requesterOf = (outcome: TunnelChangeOutcome) => batch.find((r) => r.requestId === outcome.requestId)!.requesterWorkflowId;
+    if (patched('tunnel-change-outcomes-local')) {
+      // The requesters told by one local activity: a marker in the queue's history, where a signal
+      // from the workflow is two events per requester and takes a workflow task to take up.
+      done.push(...outcomes.map((outcome) => outcome.requestId));
+      await answering.answerTunnelChanges({ answers: outcomes.map((outcome) => ({ requesterWorkflowId: requesterOf(outcome), outcome })) });
+    } else {
+      await Promise.all(outcomes.map(async (outcome) => {
+        done.push(outcome.requestId);
+        // A requester that has closed meanwhile needs no answer.
+        await getExternalWorkflowHandle(requesterOf(outcome)).signal(tunnelChangeDoneSignal, outcome).catch(() => undefined);
+      }));
+    }
     done.splice(0, Math.max(0, done.length - rememberedRequests));
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof tunnelChanges>({ ...input, pending, done });
   }
@@ -109,7 +117,9 @@ export async function changeTunnels(target: DeviceTarget, edit: string, purpose:
       outcomes.set(outcome.requestId, outcome);
     });
   }
-  const { requestTunnelChange } = proxyActivities<LeaseActivities>(temporalActivity);
+  // One signal-with-start, repeated harmlessly (the queue knows the request id): a local activity,
+  // sent from the requester's own workflow task.
+  const { requestTunnelChange } = localActivitiesOncePatched<LeaseActivities>('tunnel-change-request-local', temporalActivity, temporalLocalActivity);
   const requestId = uuid4();
   await requestTunnelChange({ serial: target.serial, request: { requestId, requesterWorkflowId: workflowInfo().workflowId, target, edit, purpose, source } });
   if (!(await condition(() => outcomes.has(requestId), waitUpTo))) {

@@ -9,7 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
-import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
+import { databaseActivity, databaseLocalActivity, deviceWriteActivity, localActivitiesOncePatched } from './activity-options.ts';
 import { alarmTypes } from '../domain/alarm-types.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { configurationChanges } from './configuration-change.ts';
@@ -19,7 +19,8 @@ import { searchAttributeKeys } from '../domain/task-queues.ts';
 import { type PhoneHome, type ZtpInput, type ZtpResult, phoneHomeSignal, ztpProgressQuery } from './ztp.messages.ts';
 
 export async function ztp(input: ZtpInput): Promise<ZtpResult> {
-  const sites = proxyActivities<SiteActivities>(databaseActivity);
+  // Admitting the box, its status and alarms: short, idempotent database steps, as local activities.
+  const sites = localActivitiesOncePatched<SiteActivities>('ztp-records-local', databaseActivity, databaseLocalActivity);
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
   const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
