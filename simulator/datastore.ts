@@ -187,7 +187,7 @@ interface ListIndex {
  */
 const listIndexes = new WeakMap<Element, Map<string, ListIndex>>();
 
-function buildListIndex(parent: Element, name: string, keys: string[]): ListIndex {
+function buildListIndex(parent: Element, name: string, keys: readonly string[]): ListIndex {
   const index: ListIndex = { entries: new Map(), duplicates: false };
   for (let entry = parent.firstChild; entry; entry = entry.nextSibling) {
     if (entry.nodeType !== 1 || (entry as Element).localName !== name) continue;
