@@ -49,6 +49,7 @@ function nameOf(element: Element): string {
   }
   return '';
 }
+
 /** A unit's IPv4 addresses: `family inet address` entries, by their names. */
 const inetAddresses = (unit: Element) => at(unit, 'family', 'inet', 'address').map(nameOf);
 const inetStatement = (unit: Element, name: string) => at(unit, 'family', 'inet', name).length > 0;
