@@ -43,6 +43,31 @@ describe('simulated configuration store', () => {
     assert.doesNotMatch(store.rollbacks[0]!, /spoke-3/);
   });
 
+  it('serves the text of what its edits touched afresh, and finds entries by their keys, through removals, replacements and edits taken back', () => {
+    const store = new ConfigStore(junosRenderer.stage2(hub));
+    const committed = () => {
+      store.commit(session);
+      assert.equal(store.runningConfiguration, serialize(store.running));
+      assert.equal(serialize(store.candidate), serialize(store.running));
+    };
+    for (const unit of [1, 2, 3]) store.edit('candidate', config(junosRenderer.tunnel(tunnel(unit), hub.wanLinks).add), 'merge', session.sessionId);
+    committed();
+    store.edit('candidate', config(junosRenderer.tunnel(tunnel(2), hub.wanLinks).remove), 'merge', session.sessionId);
+    committed();
+    assert.doesNotMatch(store.runningConfiguration, /spoke-2/);
+    const nc = 'xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"';
+    store.edit('candidate', config(`<configuration ${nc}><interfaces><interface><name>st0</name><unit nc:operation="replace"><name>3</name><description>R&amp;D &lt;lab&gt; "east"</description></unit></interface></interfaces></configuration>`), 'merge', session.sessionId);
+    assert.throws(() => store.edit('candidate', config(`<configuration ${nc}><interfaces><interface><name>st0</name><unit><name>1</name><description>gone</description></unit><unit nc:operation="delete"><name>2</name></unit></interface></interfaces></configuration>`), 'merge', session.sessionId), /statement not found/);
+    committed();
+    assert.match(store.runningConfiguration, /<unit><name>3<\/name><description>R&amp;D &lt;lab&gt; "east"<\/description><\/unit>/);
+    assert.doesNotMatch(store.runningConfiguration, /gone/, 'the edit that failed was taken back whole');
+    store.edit('candidate', config(junosRenderer.tunnel(tunnel(2), hub.wanLinks).add), 'merge', session.sessionId);
+    store.edit('candidate', config(`<configuration ${nc}><interfaces><interface><name>st0</name><unit><name>2</name><description>back</description></unit></interface></interfaces></configuration>`), 'merge', session.sessionId);
+    committed();
+    assert.equal(store.running.getElementsByTagName('vpn').length, 3);
+    assert.match(store.runningConfiguration, /<unit><name>2<\/name><description>back<\/description>/, 'the entry added again is found by its keys');
+  });
+
   it('takes back a discarded edit exactly, and a failed one whole (rollback-on-error)', () => {
     const store = new ConfigStore(junosRenderer.stage2(hub));
     const before = serialize(store.candidate);

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Document, Element } from '../activities/devices/netconf/xml.ts';
 import { serialize } from '../activities/devices/netconf/xml.ts';
-import { applyConfigurationEdit, cloneDocument, emptyConfiguration, parseConfiguration, takeBack, type EditOperation, type Undo } from './datastore.ts';
+import { applyConfigurationEdit, cloneDocument, emptyConfiguration, parseConfiguration, statementText, takeBack, type EditOperation, type Undo } from './datastore.ts';
 import { keepSecretsAsJunosDoes } from './junos-secrets.ts';
 import { validateConfiguration, type ConfigProblem } from './validation.ts';
 
@@ -63,19 +63,21 @@ interface CandidateEdit {
 interface ConfigurationText {
   text: string;
   sections: Map<string, string>;
+  /** Its hash, once a journal entry needed it (a confirm's entry hashes the same text again). */
+  sha256?: string;
 }
 
 /** The session a hand edit at the CLI commits as: no NETCONF session has it. */
 const cliSession = -1;
 
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha = (configuration: ConfigurationText) => (configuration.sha256 ??= createHash('sha256').update(configuration.text).digest('hex'));
 
 /** Serialised once per commit: the commit's hash, the changed sections and the rollback history all read this text. */
 function configurationText(document: Document): ConfigurationText {
   const sections = new Map<string, string>();
   const parts: string[] = [];
   for (let node = document.documentElement?.firstChild; node; node = node.nextSibling) {
-    const text = serialize(node);
+    const text = node.nodeType === 1 ? statementText(node as Element) : serialize(node);
     parts.push(text);
     if (node.nodeType === 1) sections.set((node as Element).localName ?? '', text);
   }
@@ -351,7 +353,7 @@ export class ConfigStore {
       at: new Date().toISOString(),
       commitId: ++this.commitCounter,
       ...recorded,
-      sha256: sha(this.runningText.text),
+      sha256: sha(this.runningText),
       sections: sectionsChanged(before.sections, this.runningText.sections),
     });
   }

@@ -52,6 +52,39 @@ export function parseConfiguration(xml: string): Document {
   return document;
 }
 
+/**
+ * Each statement's text as serialize() writes it, kept until the statement or anything under it
+ * changes: a commit then serialises what its edits touched and the statements above them, and
+ * reuses the text of the thousand tunnels it left alone.
+ */
+const statementTexts = new WeakMap<Element, string>();
+
+/** A statement, or something under it, changed: its text and those of the statements above it are stale. */
+function statementChanged(element: Element) {
+  for (let node: Node | null = element; node && node.nodeType === 1; node = node.parentNode) statementTexts.delete(node as Element);
+}
+
+/**
+ * A statement of a configuration (no namespace, no attributes, as Junos keeps it) as serialize()
+ * writes it, byte for byte: a container's text put together from its children's kept texts.
+ */
+export function statementText(element: Element): string {
+  let text = statementTexts.get(element);
+  if (text !== undefined) return text;
+  let onlyElements = element.firstChild !== null;
+  for (let node = element.firstChild; node && onlyElements; node = node.nextSibling) onlyElements = node.nodeType === 1;
+  if (onlyElements && !element.namespaceURI && element.attributes.length === 0) {
+    // Concatenated, not joined: the parts are not copied, and a hub's lists hold a thousand.
+    text = `<${element.localName}>`;
+    for (let node = element.firstChild; node; node = node.nextSibling) text += statementText(node as Element);
+    text += `</${element.localName}>`;
+  } else {
+    text = serialize(element);
+  }
+  statementTexts.set(element, text);
+  return text;
+}
+
 /** A copy node by node: neither text nor a parser in between. */
 export function cloneDocument(document: Document): Document {
   const copy = emptyConfiguration();
@@ -135,16 +168,70 @@ function checkEdit(edit: Element, node: SchemaNode, schemas: ReturnType<typeof s
   }
 }
 
+/** A list entry's keys as one string: how the entry index knows it. */
+const keyString = (keys: (string | undefined)[]) => keys.join('\u0000');
+
+/** One list's entries under one parent, by their keys. */
+interface ListIndex {
+  entries: Map<string, Element>;
+  /** Two entries had the same keys (a state file's, unchecked): a removal rebuilds the index. */
+  duplicates: boolean;
+}
+
+/**
+ * Where a list's entries are under each parent, by their keys: a hub's lists hold a thousand
+ * entries, and an edit finds the one it names without reading them all, as a real box finds an
+ * entry by its key. Built on first use from the tree, kept up by the edits (and their undo) that
+ * add, remove or replace entries; a hit is checked against the tree (an edit may have deleted
+ * an entry's key leaf), and one that no longer holds rebuilds the index.
+ */
+const listIndexes = new WeakMap<Element, Map<string, ListIndex>>();
+
+function buildListIndex(parent: Element, name: string, keys: readonly string[]): ListIndex {
+  const index: ListIndex = { entries: new Map(), duplicates: false };
+  for (let entry = parent.firstChild; entry; entry = entry.nextSibling) {
+    if (entry.nodeType !== 1 || (entry as Element).localName !== name) continue;
+    const values = keys.map((key) => keyValue(entry as Element, key));
+    if (values.some((value) => value === undefined)) continue;
+    const key = keyString(values);
+    if (index.entries.has(key)) index.duplicates = true;
+    else index.entries.set(key, entry as Element);
+  }
+  let lists = listIndexes.get(parent);
+  if (!lists) listIndexes.set(parent, lists = new Map());
+  lists.set(name, index);
+  return index;
+}
+
+/** The entry of list `name` under `parent` whose keys are `keys`. */
+export function findEntry(parent: Element, name: string, node: SchemaNode & { kind: 'list' }, keys: (string | undefined)[]): Element | undefined {
+  const key = keyString(keys);
+  const holds = (entry: Element | undefined) => entry === undefined
+    || (entry.parentNode === parent && node.keys.every((k, i) => keyValue(entry, k) === keys[i]));
+  const indexed = listIndexes.get(parent)?.get(name);
+  const found = indexed?.entries.get(key);
+  if (indexed && holds(found)) return found;
+  return buildListIndex(parent, name, node.keys).entries.get(key);
+}
+
+/** An entry `key` of list `name` was added under `parent` (or put back). */
+function entryAdded(parent: Element, name: string, key: string, entry: Element) {
+  const index = listIndexes.get(parent)?.get(name);
+  if (index && !index.entries.has(key)) index.entries.set(key, entry);
+}
+
+/** An entry `key` of list `name` left `parent`. */
+function entryRemoved(parent: Element, name: string, key: string, entry: Element) {
+  const lists = listIndexes.get(parent);
+  const index = lists?.get(name);
+  if (!index || index.entries.get(key) !== entry) return;
+  if (index.duplicates) lists!.delete(name);
+  else index.entries.delete(key);
+}
+
 /** Where an existing statement matching `edit` (a list entry by its keys, a leaf-list value by its value) is under `parent`. */
 function findMatch(parent: Element, edit: Element, node: SchemaNode | undefined): Element | undefined {
-  if (node?.kind === 'list') {
-    const keys = keysOf(edit, node);
-    for (let candidate = parent.firstChild; candidate; candidate = candidate.nextSibling) {
-      if (candidate.nodeType === 1 && (candidate as Element).localName === edit.localName
-        && node.keys.every((key, i) => keyValue(candidate as Element, key) === keys[i])) return candidate as Element;
-    }
-    return undefined;
-  }
+  if (node?.kind === 'list') return findEntry(parent, edit.localName ?? '', node, keysOf(edit, node));
   const candidates = elementChildren(parent).filter((candidate) => candidate.localName === edit.localName);
   if (node?.kind === 'leaf-list') return candidates.find((candidate) => textOf(candidate) === textOf(edit));
   return candidates[0];
@@ -170,15 +257,39 @@ function applyEdit(document: Document, parent: Element, edit: Element, inherited
   const operation = operationOf(edit, inherited);
   const node = schemas.of(edit);
   const match = findMatch(parent, edit, node);
+  const name = edit.localName ?? '';
+  // A list entry, added or removed here, is known to the entry index by the edit's keys.
+  const key = node?.kind === 'list' ? keyString(keysOf(edit, node)) : undefined;
+  const added = (entry: Element) => {
+    if (key !== undefined) entryAdded(parent, name, key, entry);
+    statementChanged(parent);
+  };
+  const removed = (entry: Element) => {
+    if (key !== undefined) entryRemoved(parent, name, key, entry);
+    statementChanged(parent);
+  };
   const remove = (old: Element) => {
     const next = old.nextSibling;
     parent.removeChild(old);
-    undo.push(() => void parent.insertBefore(old, next));
+    removed(old);
+    undo.push(() => {
+      parent.insertBefore(old, next);
+      added(old);
+    });
   };
-  const append = (added: Element) => {
-    parent.appendChild(added);
-    undo.push(() => void parent.removeChild(added));
-    return added;
+  const append = (entry: Element) => {
+    parent.appendChild(entry);
+    added(entry);
+    undo.push(() => {
+      parent.removeChild(entry);
+      removed(entry);
+    });
+    return entry;
+  };
+  const swap = (out: Element, into: Element) => {
+    parent.replaceChild(into, out);
+    removed(out);
+    added(into);
   };
   switch (operation) {
     case 'delete':
@@ -196,8 +307,8 @@ function applyEdit(document: Document, parent: Element, edit: Element, inherited
       const copy = plainCopy(document, edit);
       if (!match) append(copy);
       else {
-        parent.replaceChild(copy, match);
-        undo.push(() => void parent.replaceChild(match, copy));
+        swap(match, copy);
+        undo.push(() => swap(copy, match));
       }
       return;
     }
@@ -207,8 +318,12 @@ function applyEdit(document: Document, parent: Element, edit: Element, inherited
         if (operation === 'none') return;
         if (match && node.kind === 'leaf') {
           const before = textOf(match);
-          match.textContent = textOf(edit);
-          undo.push(() => void (match.textContent = before));
+          const setText = (value: string) => {
+            match.textContent = value;
+            statementChanged(match);
+          };
+          setText(textOf(edit));
+          undo.push(() => setText(before));
         } else if (!match) append(plainCopy(document, edit));
         return;
       }
@@ -241,12 +356,14 @@ export function applyConfigurationEdit(target: Document, configChildren: Element
       const operation = operationOf(edit, defaultOperation);
       if (operation === 'replace') {
         const old = elementChildren(root);
-        for (const section of old) root.removeChild(section);
-        const added = elementChildren(edit).map((childEdit) => root.appendChild(plainCopy(target, childEdit)) as Element);
-        undo.push(() => {
-          for (const section of added) root.removeChild(section);
-          for (const section of old) root.appendChild(section);
-        });
+        const swapSections = (out: Element[], into: Element[]) => {
+          for (const section of out) root.removeChild(section);
+          for (const section of into) root.appendChild(section);
+          listIndexes.delete(root);
+        };
+        const added = elementChildren(edit).map((childEdit) => plainCopy(target, childEdit));
+        swapSections(old, added);
+        undo.push(() => swapSections(added, old));
         continue;
       }
       for (const childEdit of elementChildren(edit)) applyEdit(target, root, childEdit, operation, schemas, undo);

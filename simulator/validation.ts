@@ -2,7 +2,7 @@
 // (junos-schema.ts) first, then what YANG cannot say: addresses, PPPoE, routes, DHCP pools, and
 // the cross-references between statements (a zone naming an interface unit that is not
 // configured, a VPN naming a missing IKE gateway or IPsec policy, a policy naming a missing zone).
-import { elementChildren, type Document, type Element } from '../activities/devices/netconf/xml.ts';
+import type { Document, Element } from '../activities/devices/netconf/xml.ts';
 import { ipv4Network, parseIpv4, parseIpv4Prefix } from '../domain/ipv4.ts';
 import { schemaProblems } from './datastore.ts';
 
@@ -14,12 +14,27 @@ export interface ConfigProblem {
 const interfaceName = /^((ge|xe)-\d+\/\d+\/\d+|lo0|st0|dl0|irb|fxp0|pp0)$/;
 const hostName = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
+/**
+ * An element's text content, trimmed. A leaf's is read off its text nodes: a commit check reads
+ * the names of a hub's thousands of entries, and xmldom's textContent walks the subtree each time.
+ */
 function text(element: Element | undefined): string | undefined {
-  return element?.textContent?.trim();
+  if (!element) return undefined;
+  let content = '';
+  for (let node = element.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === 3 || node.nodeType === 4) content += node.nodeValue ?? '';
+    else return element.textContent?.trim();
+  }
+  return content.trim();
 }
 
+/** The child elements of that name, read straight off the children (no list of all of them first). */
 function childrenNamed(element: Element | undefined, name: string): Element[] {
-  return element ? elementChildren(element).filter((c) => c.localName === name) : [];
+  const found: Element[] = [];
+  for (let node = element?.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === 1 && (node as Element).localName === name) found.push(node as Element);
+  }
+  return found;
 }
 
 /** The elements at the end of a path of child names. */
@@ -27,7 +42,14 @@ function at(element: Element | undefined, ...names: string[]): Element[] {
   return names.reduce<Element[]>((found, name) => found.flatMap((e) => childrenNamed(e, name)), element ? [element] : []);
 }
 
-const nameOf = (element: Element) => text(childrenNamed(element, 'name')[0]) ?? '';
+/** An entry's name: its first <name>'s text. */
+function nameOf(element: Element): string {
+  for (let node = element.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === 1 && (node as Element).localName === 'name') return text(node as Element) ?? '';
+  }
+  return '';
+}
+
 /** A unit's IPv4 addresses: `family inet address` entries, by their names. */
 const inetAddresses = (unit: Element) => at(unit, 'family', 'inet', 'address').map(nameOf);
 const inetStatement = (unit: Element, name: string) => at(unit, 'family', 'inet', name).length > 0;
