@@ -1,7 +1,8 @@
 // Every change through the API leaves an audit entry: who (the principal), what (action and
 // object), when, in which tenant, and the object before and after.
+import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { Prisma, PrismaClient } from '../prisma/client.ts';
+import { Prisma, type PrismaClient } from '../prisma/client.ts';
 import type { Principal } from './access/principal.ts';
 
 export interface AuditedChange {
@@ -15,23 +16,74 @@ export interface AuditedChange {
 
 const asJson = (value: unknown) => (value === undefined || value === null ? undefined : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue));
 
+/** An audit entry as its row holds it. */
+function auditRow(principal: Principal, req: Request | undefined, change: AuditedChange) {
+  return {
+    actorType: principal.actor.type === 'anonymous' ? 'system' as const : principal.actor.type,
+    actorId: principal.actor.type === 'anonymous' ? `anonymous:${principal.actor.id}` : principal.actor.id,
+    tenantId: change.tenantId ?? null,
+    action: change.action,
+    objectType: change.objectType,
+    objectId: change.objectId ?? null,
+    before: asJson(change.before),
+    after: asJson(change.after),
+    requestId: (req?.get('x-request-id') ?? null),
+  };
+}
+export type AuditRow = ReturnType<typeof auditRow>;
+
 export async function recordAudit(
   db: PrismaClient | Prisma.TransactionClient,
   principal: Principal,
   req: Request | undefined,
   change: AuditedChange,
 ): Promise<void> {
-  await db.auditEntry.create({
-    data: {
-      actorType: principal.actor.type === 'anonymous' ? 'system' : principal.actor.type,
-      actorId: principal.actor.type === 'anonymous' ? `anonymous:${principal.actor.id}` : principal.actor.id,
-      tenantId: change.tenantId ?? null,
-      action: change.action,
-      objectType: change.objectType,
-      objectId: change.objectId ?? null,
-      before: asJson(change.before),
-      after: asJson(change.after),
-      requestId: (req?.get('x-request-id') ?? null),
-    },
-  });
+  await db.auditEntry.create({ data: auditRow(principal, req, change) });
+}
+
+/**
+ * Entries a request writes in the statement that keeps its answer (a POST holding an
+ * Idempotency-Key, see api/openapi.ts) rather than in one of their own: a run's start is paid for
+ * in round trips. The route takes them back, answered or failed, and writes them.
+ */
+const heldForAnswer = new WeakMap<Request, AuditRow[]>();
+
+/** From now on the request's entries recorded by `recordAuditWithAnswer` wait for its answer. */
+export function holdAuditForAnswer(req: Request): AuditRow[] {
+  const held: AuditRow[] = [];
+  heldForAnswer.set(req, held);
+  return held;
+}
+
+/** Records the entry with the request's answer when the route holds one for it; at once otherwise. */
+export async function recordAuditWithAnswer(prisma: PrismaClient, principal: Principal, req: Request, change: AuditedChange): Promise<void> {
+  const held = heldForAnswer.get(req);
+  if (held) held.push(auditRow(principal, req, change));
+  else await recordAudit(prisma, principal, req, change);
+}
+
+/**
+ * A uuid v7 (RFC 9562: milliseconds since the epoch, then random bits), as Prisma makes the entries'
+ * ids: ids sort by creation, which the audit log's pages rely on. PostgreSQL makes these only from 18.
+ */
+function uuidV7(): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(Date.now(), 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** An insert of the entries, for a statement that does something else as well (`WITH audited AS (…)`). */
+export function insertAuditRows(rows: AuditRow[]): Prisma.Sql {
+  const entries = rows.map((row) => ({
+    id: uuidV7(), actor_type: row.actorType, actor_id: row.actorId, tenant_id: row.tenantId, action: row.action,
+    object_type: row.objectType, object_id: row.objectId, before: row.before, after: row.after, request_id: row.requestId,
+  }));
+  return Prisma.sql`
+    INSERT INTO audit_entry (id, actor_type, actor_id, tenant_id, action, object_type, object_id, before, after, request_id)
+    SELECT id, actor_type::"ActorType", actor_id, tenant_id, action, object_type, object_id, before, after, request_id
+    FROM jsonb_to_recordset(${JSON.stringify(entries)}::jsonb) AS entry(id uuid, actor_type text, actor_id text, tenant_id uuid,
+      action text, object_type text, object_id text, before jsonb, after jsonb, request_id text)`;
 }

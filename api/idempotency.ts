@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../prisma/client.ts';
 import { Prisma } from '../prisma/client.ts';
+import { insertAuditRows, type AuditRow } from './audit.ts';
 import { HttpProblem } from './problems.ts';
 
 const keptForMs = 24 * 60 * 60 * 1000;
@@ -35,12 +36,11 @@ export class IdempotencyKeys {
   /** Claims the key for this request, or returns the answer kept for it. */
   async claim(actor: string, key: string, method: string, path: string, requestHash: string): Promise<KeptAnswer | undefined> {
     await this.purge();
-    try {
-      await this.prisma.idempotencyKey.create({ data: { actor, key, method, path, requestHash } });
-      return undefined;
-    } catch (error) {
-      if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') throw error;
-    }
+    // One statement, no error to build when the key is taken: the common case is a first request.
+    const inserted = await this.prisma.$executeRaw`
+      INSERT INTO idempotency_key (actor, key, method, path, request_hash, created_at)
+      VALUES (${actor}, ${key}, ${method}, ${path}, ${requestHash}, ${new Date()}) ON CONFLICT DO NOTHING`;
+    if (inserted === 1) return undefined;
     const kept = await this.prisma.idempotencyKey.findUnique({ where: { actor_key: { actor, key } } });
     if (!kept) return this.claim(actor, key, method, path, requestHash);
     const age = Date.now() - kept.createdAt.getTime();
@@ -64,15 +64,21 @@ export class IdempotencyKeys {
     return { status: kept.status, location: kept.location, body: kept.response };
   }
 
-  async complete(actor: string, key: string, answer: KeptAnswer): Promise<void> {
-    await this.prisma.idempotencyKey.update({
-      where: { actor_key: { actor, key } },
-      data: { status: answer.status, location: answer.location, response: (answer.body ?? Prisma.JsonNull) as Prisma.InputJsonValue, completedAt: new Date() },
-    });
+  /** Keeps the answer, and writes the audit entries the request held for it, in one statement. */
+  async complete(actor: string, key: string, answer: KeptAnswer, audit: AuditRow[] = []): Promise<void> {
+    await this.prisma.$executeRaw`
+      ${withAudit(audit)} UPDATE idempotency_key SET status = ${answer.status}, location = ${answer.location},
+        response = ${JSON.stringify(answer.body ?? null)}::jsonb, completed_at = ${new Date()}
+      WHERE actor = ${actor} AND key = ${key}`;
   }
 
-  /** A request that failed keeps nothing: the same key may be sent again once the cause is fixed. */
-  async release(actor: string, key: string): Promise<void> {
-    await this.prisma.idempotencyKey.deleteMany({ where: { actor, key, completedAt: null } });
+  /**
+   * A request that failed keeps nothing: the same key may be sent again once the cause is fixed.
+   * What it did before it failed keeps its audit entries.
+   */
+  async release(actor: string, key: string, audit: AuditRow[] = []): Promise<void> {
+    await this.prisma.$executeRaw`${withAudit(audit)} DELETE FROM idempotency_key WHERE actor = ${actor} AND key = ${key} AND completed_at IS NULL`;
   }
 }
+
+const withAudit = (rows: AuditRow[]) => (rows.length > 0 ? Prisma.sql`WITH audited AS (${insertAuditRows(rows)})` : Prisma.empty);

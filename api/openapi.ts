@@ -4,6 +4,7 @@ import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, zodToOpenAP
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { cookieValue, sessionCookie, type Authenticate } from './access/authenticate.ts';
+import { holdAuditForAnswer, type AuditRow } from './audit.ts';
 import type { Action, ObjectType } from '../domain/permissions.ts';
 import { stepSchema } from '../domain/progress.ts';
 import { anonymous, forbidden, type Principal } from './access/principal.ts';
@@ -187,7 +188,7 @@ export class ApiDefinition {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       // Metrics and traces name the request by its route, not by its ids.
       res.locals['routeTemplate'] = template;
-      let claimed: { actor: string; key: string } | undefined;
+      let claimed: { actor: string; key: string; audit: AuditRow[] } | undefined;
       try {
         // Input no handler could store is refused before the caller is even looked up, so it reaches no database.
         if (headers) headers.parse(req.headers);
@@ -212,16 +213,18 @@ export class ApiDefinition {
             res.status(kept.status).json(kept.body);
             return;
           }
-          claimed = { actor: principal.key, key };
+          // The run's audit entry is written with the answer, in its statement.
+          claimed = { actor: principal.key, key, audit: holdAuditForAnswer(req) };
         }
         const result = await route.handler(input, req, res);
         if (claimed) {
           const location = res.getHeader('location');
-          await this.guards.idempotency.complete(claimed.actor, claimed.key, { status, location: typeof location === 'string' ? location : null, body: JSON.parse(JSON.stringify(result ?? null)) });
+          await this.guards.idempotency.complete(claimed.actor, claimed.key, { status, location: typeof location === 'string' ? location : null, body: result ?? null }, claimed.audit);
+          claimed = undefined;
         }
         if (!res.headersSent) res.status(status).json(result);
       } catch (error) {
-        if (claimed) await this.guards.idempotency.release(claimed.actor, claimed.key).catch(() => undefined);
+        if (claimed) await this.guards.idempotency.release(claimed.actor, claimed.key, claimed.audit).catch(() => undefined);
         next(error);
       }
     });

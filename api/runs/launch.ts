@@ -10,7 +10,7 @@ import type { Request } from 'express';
 import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { Principal } from '../access/principal.ts';
-import { recordAudit, type AuditedChange } from '../audit.ts';
+import { recordAuditWithAnswer, type AuditedChange } from '../audit.ts';
 import { HttpProblem } from '../problems.ts';
 import { temporalNeverReached } from '../temporal.ts';
 import { claimTicket, releaseTicket, ticketStarted, type TicketClaim } from './tickets.ts';
@@ -29,10 +29,10 @@ export interface Origin {
   audit?: { action: string; after: Record<string, unknown> };
 }
 
-/** The run's audit entry, in the origin's words when it has its own. */
+/** The run's audit entry, in the origin's words when it has its own; written with the request's answer when it keeps one. */
 export async function auditStart(deps: RunDependencies, origin: Origin, change: AuditedChange & { after: Record<string, unknown> }): Promise<void> {
   const entry = origin.audit ? { ...change, action: origin.audit.action, after: { ...change.after, ...origin.audit.after } } : change;
-  await recordAudit(deps.prisma, origin.principal, origin.req, entry);
+  await recordAuditWithAnswer(deps.prisma, origin.principal, origin.req, entry);
 }
 
 /** What a run carries for filtering (DESIGN §4): tenant, site, device serials, ticket. */
