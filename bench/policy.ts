@@ -4,7 +4,9 @@
 // deployment first gives the per-site time (its dry run and its push); then a dry run of every
 // site (dryRunSeconds), then a deployment of a Staff rule to every site, at most --concurrency at
 // once (deploySeconds, its own dry run included). idealSeconds = dryRunSeconds + per-site time ×
-// sites / concurrency; ratio = deploySeconds / idealSeconds; failed counts sites not deployed.
+// sites / concurrency; ratio = deploySeconds / idealSeconds; failed counts sites not deployed. What the
+// deployment costs per site: CPU seconds by program, history events, and SQL statements
+// (statementsPerSite, pg_stat_statements; the most called on stderr).
 // Then drift reconciliation over the whole fleet, as its schedule would run it: a first round
 // reads every box whole (coldScanSeconds; driftedAfterDeployment should be 0, or the deployment's
 // records miss what the boxes run), then, ten boxes changed by hand, the round every interval
