@@ -76,14 +76,29 @@ export const credentialProfileSelect = {
 export const credentialProfileOf = (device: Prisma.DeviceGetPayload<{ select: typeof credentialProfileSelect }>): CredentialProfile | undefined =>
   device.credentialProfile ?? device.site.tenant.credentialProfiles[0];
 
-/** The device's profile, else its tenant's default, opened; none: the fleet's credentials apply. */
+/** What a driver logs in with of a profile. */
+type ProfileLogin = Pick<CredentialProfile,
+  'netconfUsername' | 'netconfPassword' | 'netconfPrivateKey' | 'snmpVersion' | 'snmpCommunity' | 'snmpUser' | 'snmpAuthProtocol' | 'snmpAuthKey' | 'snmpPrivProtocol' | 'snmpPrivKey'>;
+
+/**
+ * The device's profile, else its tenant's default (credentialProfileOf), opened; none: the
+ * fleet's credentials apply. One statement: every change, preview and record of a device reads
+ * it, where the device, its profile, its site, its tenant and the default were five.
+ */
 export async function deviceCredentials(prisma: PrismaClient, box: SecretBox, deviceId: string): Promise<OpenedCredentials | undefined> {
-  const device = await prisma.device.findUnique({ where: { id: deviceId }, select: credentialProfileSelect });
-  const profile = device && credentialProfileOf(device);
+  const [profile] = await prisma.$queryRaw<ProfileLogin[]>`
+    SELECT p.netconf_username AS "netconfUsername", p.netconf_password AS "netconfPassword", p.netconf_private_key AS "netconfPrivateKey",
+      p.snmp_version::text AS "snmpVersion", p.snmp_community AS "snmpCommunity", p.snmp_user AS "snmpUser",
+      p.snmp_auth_protocol::text AS "snmpAuthProtocol", p.snmp_auth_key AS "snmpAuthKey", p.snmp_priv_protocol::text AS "snmpPrivProtocol", p.snmp_priv_key AS "snmpPrivKey"
+    FROM device d JOIN site s ON s.id = d.site_id
+    JOIN credential_profile p ON (d.credential_profile_id IS NOT NULL AND p.id = d.credential_profile_id)
+      OR (d.credential_profile_id IS NULL AND p.tenant_id = s.tenant_id AND p.is_default)
+    WHERE d.id = ${deviceId}::uuid
+    LIMIT 1`;
   return profile ? openProfile(box, profile) : undefined;
 }
 
-export function openProfile(box: SecretBox, profile: CredentialProfile): OpenedCredentials {
+export function openProfile(box: SecretBox, profile: ProfileLogin): OpenedCredentials {
   const open = (sealed: string | null) => (sealed === null ? undefined : box.open(sealed));
   const privateKey = open(profile.netconfPrivateKey);
   return {

@@ -42,8 +42,9 @@ export function configurationChanges(): (input: PushConfigurationInput) => Promi
 
 /**
  * Changes made one device after the other (in one activity), stopping at the first that fails,
- * then recorded in one activity: fewer round trips than an activity per change and per record. The devices changed before one
- * that failed are recorded all the same before the failure goes on.
+ * and recorded by that activity too (else in one activity after it): fewer round trips than an
+ * activity per change and per record. The devices changed before one that failed are recorded all
+ * the same before the failure goes on.
  */
 export async function configurationChangesInTurn(inputs: PushConfigurationInput[]): Promise<ConfigurationChanged[]> {
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
@@ -59,10 +60,16 @@ export async function configurationChangesInTurn(inputs: PushConfigurationInput[
   // The devices changed in one activity: one round trip through the task queue for them all.
   // Runs begun before replay an activity per device.
   const together = patched('devices-changed-in-one-activity');
+  let recorded: number[] | undefined;
   try {
     if (together) {
-      const { applied: changes } = await writes.applyConfigurationsInTurn({ changes: inputs });
+      // The records made by the same activity once every change is (recordConfigurations only
+      // when it could not): an activity, and its workflow task, fewer per site. Runs begun before
+      // replay the records apart.
+      const records = patched('changes-recorded-where-made') ? { records: inputs.map(recordOf) } : {};
+      const { applied: changes, versions } = await writes.applyConfigurationsInTurn({ changes: inputs, ...records });
       changes.forEach((change, index) => applying(inputs[index]!, change));
+      recorded = versions;
     } else {
       for (const input of inputs) applying(input, await writes.applyConfiguration(input));
     }
@@ -71,7 +78,7 @@ export async function configurationChangesInTurn(inputs: PushConfigurationInput[
     await CancellationScope.nonCancellable(recordApplied);
     throw error;
   }
-  const versions = await recordApplied();
+  const versions = recorded ?? await recordApplied();
   return applied.map(({ changed, appliedAt, committedAt }, index) => ({ changed, version: versions[index]!, appliedAt, committedAt }));
 }
 

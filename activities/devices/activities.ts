@@ -303,9 +303,12 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      * task queue for a site, not one per device), stopping at the first that fails. The changes
      * made are kept in the heartbeat, so a retry goes on from the device that failed; a failure
      * after a change was made says which in its last detail (ChangesMadeBeforeFailure), for the
-     * caller to record them.
+     * caller to record them. Given `records` (one per change), all changes made are recorded here
+     * too, saving the caller recordConfigurations' round trip; when recording fails (the database
+     * away), the answer has no `versions` and the caller records by that activity, retried until
+     * the database is back: the change is never failed, nor repeated, for its record.
      */
-    async applyConfigurationsInTurn(input: { changes: PushConfigurationInput[] }): Promise<{ applied: ConfigurationApplied[] }> {
+    async applyConfigurationsInTurn(input: { changes: PushConfigurationInput[]; records?: RecordConfigurationInput[] }): Promise<{ applied: ConfigurationApplied[]; versions?: number[] }> {
       const context = Context.current();
       const applied = [...((context.info.heartbeatDetails as ChangesMadeBeforeFailure | undefined)?.appliedBefore ?? [])];
       const beat = () => context.heartbeat({ appliedBefore: applied } satisfies ChangesMadeBeforeFailure);
@@ -326,7 +329,13 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
           }
           beat();
         }
-        return { applied };
+        if (!input.records) return { applied };
+        try {
+          return { applied, versions: await Promise.all(input.records.map(async (record) => (await recordRunning(record)).version)) };
+        } catch (error) {
+          context.log.warn('the changes are made but not recorded yet: recorded apart', { error: (error as Error).message });
+          return { applied };
+        }
       } finally {
         clearInterval(beating);
       }

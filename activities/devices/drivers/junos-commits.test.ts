@@ -78,6 +78,24 @@ describe('Junos confirmed commits', () => {
     assert.deepEqual(outcomes, ['none', 'pending', 'confirmed', 'confirmed', 'rolled-back', 'reverted-by-device']);
   });
 
+  it('answers a change\'s earlier outcome from the history its pending-commit look read, once, and reads again after a commit', async () => {
+    const { sent, commits } = scripted(
+      history({ log: 'branchline mine confirmed' }, pending('mine')),
+      history({ log: 'branchline mine confirmed' }, pending('mine')),
+      history({ log: 'other' }),
+      history({ log: 'other' }),
+    );
+    assert.equal(await commits.pendingCommit('mine', 120), false);
+    assert.equal(await commits.changeOutcome!('mine'), 'confirmed');
+    assert.deepEqual(sent, ['<discard-changes/>', '<get-commit-information/>']);
+    assert.equal(await commits.changeOutcome!('mine'), 'confirmed');
+    assert.equal(sent.length, 3);
+    assert.equal(await commits.pendingCommit('mine', 120), false);
+    await commits.commitConfirmed({ confirmTimeoutSeconds: 120, persist: 'mine' });
+    assert.equal(await commits.changeOutcome!('mine'), 'none');
+    assert.equal(sent.filter((operation) => operation === '<get-commit-information/>').length, 4);
+  });
+
   it('rolls back only its own pending commit, with rollback 1', async () => {
     const { sent, commits } = scripted(history(pending('theirs')), history(pending('mine')));
     await assert.rejects(commits.rollback('mine'), (e: unknown) => e instanceof DeviceError && e.kind === 'rejected');

@@ -79,9 +79,14 @@ const confirmMinutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60))
 export function junosCommits(connection: DeviceConnection, netconf: OnSession): Pick<DeviceDriver, 'commitConfirmed' | 'confirm' | 'rollback' | 'pendingCommit' | 'changeOutcome' | 'newestCommit' | 'recentCommits'> {
   const history = async (session: NetconfSession) => commitHistory(await session.rpc('<get-commit-information/>'));
   const isChange = (record: CommitRecord | undefined, persist: string) => record?.confirmed === true && record.log === commitLog(persist);
-  const commit = (session: NetconfSession, log: string, confirmTimeoutSeconds?: number) => session.rpc('<commit-configuration>'
-    + (confirmTimeoutSeconds === undefined ? '' : `<confirmed/><confirm-timeout>${confirmMinutes(confirmTimeoutSeconds)}</confirm-timeout>`)
-    + `<log>${escapeXml(log)}</log></commit-configuration>`);
+  /** The history pendingCommit read for a change, for its changeOutcome next (taken once; a commit makes it old). */
+  let readUnderLock: { persist: string; records: CommitRecord[] } | undefined;
+  const commit = (session: NetconfSession, log: string, confirmTimeoutSeconds?: number) => {
+    readUnderLock = undefined;
+    return session.rpc('<commit-configuration>'
+      + (confirmTimeoutSeconds === undefined ? '' : `<confirmed/><confirm-timeout>${confirmMinutes(confirmTimeoutSeconds)}</confirm-timeout>`)
+      + `<log>${escapeXml(log)}</log></commit-configuration>`);
+  };
 
   /** Refuses (as a device refuses a wrong persist-id) unless the change's commit is the newest, and so still pending. */
   async function ownPending(session: NetconfSession, persist: string): Promise<void> {
@@ -119,17 +124,27 @@ export function junosCommits(connection: DeviceConnection, netconf: OnSession): 
     // timeout, and a confirm that comes too late says so (above), for a retry to change again.
     pendingCommit: (persist) => netconf(async (session) => {
       await session.discardChanges();
-      const [newest] = await history(session);
+      const records = await history(session);
+      const [newest] = records;
       if (isChange(newest, persist)) return true;
       if (newest?.confirmed) {
         // Another change's commit: committing now would confirm it unchecked. Wait for its
         // confirm or its rollback, as an RFC 6241 device makes the lock wait.
         throw new DeviceError('lock-held', `${connection.serial}: a confirmed commit by ${newest.user}${newest.log ? ` (${newest.log})` : ''} waits for its confirm or rollback`, { lockRefusal: 'commit-pending' });
       }
+      readUnderLock = { persist, records };
       return false;
     }),
 
-    changeOutcome: (persist) => netconf(async (session) => changeOutcome(await history(session), persist)),
+    // Asked right after pendingCommit found nothing pending, under the same lock: no session can
+    // commit, and with no confirmed commit pending the device rolls nothing back on its own, so
+    // the history it read is still the device's (one get-commit-information per change, not two).
+    changeOutcome: (persist) => {
+      const read = readUnderLock;
+      readUnderLock = undefined;
+      if (read?.persist === persist) return Promise.resolve(changeOutcome(read.records, persist));
+      return netconf(async (session) => changeOutcome(await history(session), persist));
+    },
 
     newestCommit: () => netconf(async (session) => newestCommit(await session.rpc('<get-commit-information/>'))),
 
