@@ -10,7 +10,7 @@ import { failureTypes } from '../domain/failure-types.ts';
 import type { ChainInterface } from '../domain/network-service.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import type { VnfFlavour } from '../domain/vnf-catalogue.ts';
-import type { VnfInstanceChange, VnfPackageSpec } from '../domain/vnf-lifecycle.ts';
+import type { VnfInstanceChange, VnfPackageSpec } from '../domain/vnf-instance.ts';
 import { clearAlarm, raiseAlarm } from '../inventory/alarms.ts';
 import { deviceTarget } from '../inventory/devices.ts';
 import { packageSpec } from '../inventory/vnf-packages.ts';

@@ -1,9 +1,8 @@
 // A network service on a uCPE, pure: the chain's VLANs (ingress, one between each pair of
 // functions, egress), each function's guest interfaces on them (function n's right side and n+1's
 // left side share a VLAN), and what the box's reported path must show for the chain to count as
-// stitched. The API, the workflow and the UI share it.
-import { z } from 'zod';
-import { vnfHealingPolicy } from './vnf-lifecycle.ts';
+// stitched. The API, the workflow and the UI share it. No schemas here: the workflow bundle
+// evaluates every module it holds for each run it starts (see network-service-request.ts).
 
 /** VLAN ids the chains of a uCPE take, a block of `vlanBlock` per network service. */
 export const chainVlanRange = { first: 3000, last: 3999 } as const;
@@ -57,19 +56,3 @@ export function chainPathProblem(path: ServiceChainPath, expected: { vnfs: reado
   if (path.egressVlan !== expected.egressVlan) return `the flow leaves on ${path.egressVlan ?? 'nothing'}, not ${expected.egressVlan}`;
   return undefined;
 }
-
-/** One function's choices when a template is instantiated: its flavour (default the template's) and day-1 parameters. */
-export const networkServiceFunctionRequest = z.object({
-  flavour: z.string().min(1).max(31).optional(),
-  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-});
-
-/** Instantiate a template on a site's uCPE: one entry per function of the template, in chain order. */
-export const networkServiceRequest = z.object({
-  templateId: z.uuid(),
-  /** The uCPE (default: the site's first device that hosts VNFs). */
-  deviceId: z.uuid().optional(),
-  functions: z.array(networkServiceFunctionRequest).max(maxChainFunctions).default([]),
-  healing: vnfHealingPolicy.partial().optional(),
-});
-export type NetworkServiceRequest = z.infer<typeof networkServiceRequest>;

@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import { parseXml } from '../activities/devices/netconf/xml.ts';
 import { validateConfiguration } from '../simulator/validation.ts';
 import { vnfDefinition, vnfRemoval } from './render/nfx-vnf.ts';
+import { renderDay1 } from './vnf-instance.ts';
 import {
-  day1Values, flavourShortfall, networkServiceProblems, renderDay1, vnfPackageInput, vnfPackageProblems, type VnfPackageInput,
+  day1Values, flavourShortfall, networkServiceProblems, vnfPackageInput, vnfPackageProblems, type VnfPackageInput,
 } from './vnf-catalogue.ts';
 
 const firewall = (overrides: Partial<VnfPackageInput> = {}): VnfPackageInput => vnfPackageInput.parse({

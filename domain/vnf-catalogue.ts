@@ -1,10 +1,9 @@
 // The VNF catalogue: what a package declares (image, flavours, interfaces, a day-1 configuration
 // template with typed parameters, a health check, scaling limits) and what a network-service
-// template chains. Pure: the API validates with these schemas, the workflow renders day-1
-// configuration and checks a host's room with these functions.
+// template chains. Pure: the API validates with these schemas and checks a host's room with these
+// functions; what the workflow needs of a package is in vnf-instance.ts, which has no zod.
 import { z } from 'zod';
 import type { VnfHostResources } from './device-models.ts';
-import { escapeXml } from './render/escape-xml.ts';
 
 const slug = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, starting with a letter, at most 31');
 
@@ -134,11 +133,6 @@ export function day1Values(parameters: Day1Parameter[], given: Record<string, un
   return { values, problems };
 }
 
-/** The day-1 configuration: the template with each {{parameter}} replaced by its value, made safe for XML. */
-export function renderDay1(template: string, values: Record<string, string | number | boolean>): string {
-  return template.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_, name: string) => escapeXml(String(values[name] ?? '')));
-}
-
 export interface HostUse {
   cores: number;
   memoryMiB: number;
@@ -198,6 +192,3 @@ export function networkServiceProblems(input: NetworkServiceInput, packages: Rea
 
 /** The VNF's name on the host: Junos's VNF names are short, so the instance's id stands in a few characters. */
 export const vnfNameOnHost = (product: string, instanceId: string) => `${product.slice(0, 20)}-${instanceId.replace(/-/g, '').slice(-8)}`;
-
-/** Where the host keeps the image (/var/public, by its digest, so two packages of one image share it). */
-export const vnfImagePath = (sha256: string) => `/var/public/${sha256.slice(0, 16)}.qcow2`;

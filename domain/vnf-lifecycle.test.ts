@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { healAction, nextHealAttempt, operationRefusal, packageChange, vnfHealingPolicy } from './vnf-lifecycle.ts';
+import { healAction, nextHealAttempt, operationRefusal } from './vnf-instance.ts';
+import { packageChange, vnfHealingPolicy } from './vnf-lifecycle.ts';
 
 describe('VNF lifecycle', () => {
   const policy = vnfHealingPolicy.parse({ cooldownSeconds: 180, maxAttempts: 3 });

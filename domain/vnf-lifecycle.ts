@@ -1,20 +1,9 @@
-// A VNF instance's lifecycle as SOL002/003 name it, pure: the operations an operator asks for, when
-// each is allowed, the outcome of the last one, and how healing escalates (restart, then re-create,
-// within a cooldown and a limit, as OSM's auto-heal does). The workflow and the API share it.
+// How a VNF instance is watched and healed, and the request bodies of its operations, as schemas;
+// and what moving an instance to another package needs. The API and the UI validate with these;
+// the workflow uses vnf-instance.ts, which holds the lifecycle's rules without zod.
 import { z } from 'zod';
-import { day1Values, type Day1Parameter, type FieldProblem, type VnfFlavour, type VnfHealthCheck } from './vnf-catalogue.ts';
-
-export const vnfOperations = ['instantiate', 'heal', 'scale', 'change_package', 'terminate'] as const;
-export type VnfOperation = (typeof vnfOperations)[number];
-
-/** SOL003's operation states; failed_temp waits for the operator's retry, rollback or fail. */
-export const vnfOperationOutcomes = ['processing', 'completed', 'failed_temp', 'failed', 'rolled_back'] as const;
-export type VnfOperationOutcome = (typeof vnfOperationOutcomes)[number];
-
-/** As the inventory's VnfStatus enum has them. */
-export type VnfInstanceStatus = 'instantiating' | 'running' | 'degraded' | 'healing' | 'scaling' | 'changing_package' | 'terminating' | 'terminated' | 'failed';
-
-export type VnfHealth = 'unknown' | 'healthy' | 'unhealthy';
+import { day1Values, type FieldProblem } from './vnf-catalogue.ts';
+import type { VnfPackageSpec } from './vnf-instance.ts';
 
 /** How an instance is watched and healed. Short in tests; OSM's examples use a 180 s cooldown. */
 export const vnfHealingPolicy = z.object({
@@ -30,69 +19,6 @@ export const vnfHealingPolicy = z.object({
   bootWaitSeconds: z.number().int().min(5).max(3600).default(180),
 });
 export type VnfHealingPolicy = z.infer<typeof vnfHealingPolicy>;
-
-/** What the workflow knows of its package: enough to define, configure and watch the VNF. */
-export interface VnfPackageSpec {
-  id: string;
-  product: string;
-  version: string;
-  imageSha256: string;
-  flavours: VnfFlavour[];
-  day1Template: string;
-  day1Parameters: Day1Parameter[];
-  healthCheck: VnfHealthCheck;
-}
-
-/** What a step of the lifecycle changes of the instance's record. */
-export interface VnfInstanceChange {
-  status?: VnfInstanceStatus;
-  lastHealth?: VnfHealth;
-  healCount?: number;
-  lastOperation?: VnfOperation;
-  lastOperationOutcome?: VnfOperationOutcome;
-  lastOperationError?: string | null;
-  /** Gives back what the instance holds on its host. */
-  release?: boolean;
-}
-
-/** The second attempt of an incident re-creates the VNF (its disk too): a restart did not do. */
-export const healAction = (attempt: number): 'restart' | 'recreate' => (attempt <= 1 ? 'restart' : 'recreate');
-
-/**
- * The attempt a heal starting at `now` is: the first of a new incident when the last heal is older
- * than the cooldown, else the next of the same one. Past the limit: none (the instance is failed).
- */
-export function nextHealAttempt(policy: Pick<VnfHealingPolicy, 'cooldownSeconds' | 'maxAttempts'>, last: { attempts: number; at: number | null }, now: number): number | null {
-  const sameIncident = last.at !== null && now - last.at < policy.cooldownSeconds * 1000;
-  const attempt = sameIncident ? last.attempts + 1 : 1;
-  return attempt > policy.maxAttempts ? null : attempt;
-}
-
-/** The operations an operator may ask for in each state, and why not otherwise. */
-export function operationRefusal(
-  operation: VnfOperation | 'retry' | 'rollback' | 'fail',
-  state: { status: VnfInstanceStatus; outcome: VnfOperationOutcome; busy: boolean },
-): string | undefined {
-  if (state.busy) return `the instance is busy (${state.status}): one operation at a time`;
-  const failedTemp = state.outcome === 'failed_temp';
-  switch (operation) {
-    case 'retry':
-    case 'rollback':
-    case 'fail':
-      return failedTemp ? undefined : `no failed operation waits for a decision (the last one is ${state.outcome})`;
-    case 'instantiate':
-      return 'the instance is instantiated once, when it is created';
-    case 'terminate':
-      return state.status === 'terminated' || state.status === 'terminating' ? `the instance is ${state.status}` : undefined;
-    case 'heal':
-      return failedTemp ? 'a failed operation waits for retry, rollback or fail first'
-        : ['running', 'degraded', 'failed'].includes(state.status) ? undefined : `the instance is ${state.status}`;
-    case 'scale':
-    case 'change_package':
-      return failedTemp ? 'a failed operation waits for retry, rollback or fail first'
-        : ['running', 'degraded'].includes(state.status) ? undefined : `the instance is ${state.status}: only a running instance is ${operation === 'scale' ? 'scaled' : 'given another package'}`;
-  }
-}
 
 /** The request bodies of the operations, as the API and the workflow's updates take them. */
 export const vnfScaleRequest = z.object({ flavour: z.string().min(1).max(31) });

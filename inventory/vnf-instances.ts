@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Prisma, type PrismaClient } from '../prisma/client.ts';
 import { deviceModel, type VnfHostResources } from '../domain/device-models.ts';
 import { flavourShortfall, type HostUse, type VnfFlavour } from '../domain/vnf-catalogue.ts';
-import type { VnfInstanceChange } from '../domain/vnf-lifecycle.ts';
+import type { VnfInstanceChange } from '../domain/vnf-instance.ts';
 
 type Transaction = Prisma.TransactionClient;
 

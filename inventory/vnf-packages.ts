@@ -1,7 +1,7 @@
 // A VNF package as the lifecycle uses it: its row's descriptor read back with the catalogue's own
 // schema (defaults filled in), as plain data for the API's checks and the workflow's steps.
 import { vnfPackageInput } from '../domain/vnf-catalogue.ts';
-import type { VnfPackageSpec } from '../domain/vnf-lifecycle.ts';
+import type { VnfPackageSpec } from '../domain/vnf-instance.ts';
 
 export interface VnfPackageRow { id: string; name: string; version: string; vendor: string; type: string; descriptor: unknown }
 

@@ -1,7 +1,8 @@
 // A VNF instance's lifecycle (`vnf/<instanceId>`): its input, the state it carries over
 // continue-as-new, its live view, and the operations the API asks of it as validated updates.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { VnfHealingPolicy, VnfHealth, VnfInstanceStatus, VnfOperation, VnfOperationOutcome } from '../domain/vnf-lifecycle.ts';
+import type { VnfHealth, VnfInstanceStatus, VnfOperation, VnfOperationOutcome } from '../domain/vnf-instance.ts';
+import type { VnfHealingPolicy } from '../domain/vnf-lifecycle.ts';
 
 export const vnfWorkflowId = (instanceId: string) => `vnf/${instanceId}`;
 

@@ -14,8 +14,8 @@ import type { VnfInstanceSpec, VnfLifecycleActivities } from '../activities/vnf-
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
 import { configurationChanges } from './configuration-change.ts';
 import { vnfDefinition, vnfRemoval } from '../domain/render/nfx-vnf.ts';
-import { renderDay1, vnfImagePath, type VnfFlavour } from '../domain/vnf-catalogue.ts';
-import { healAction, nextHealAttempt, operationRefusal, type VnfInstanceChange, type VnfOperation, type VnfPackageSpec } from '../domain/vnf-lifecycle.ts';
+import type { VnfFlavour } from '../domain/vnf-catalogue.ts';
+import { healAction, nextHealAttempt, operationRefusal, renderDay1, vnfImagePath, type VnfInstanceChange, type VnfOperation, type VnfPackageSpec } from '../domain/vnf-instance.ts';
 import { withDeviceLeases } from './lease.ts';
 import { describeFailure } from './steps.ts';
 import {

@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { Prisma } from '../../prisma/client.ts';
-import { networkServiceRequest } from '../../domain/network-service.ts';
+import { networkServiceRequest } from '../../domain/network-service-request.ts';
 import { chainInterface, networkServiceInput, networkServiceProblems, vnfPackageInput } from '../../domain/vnf-catalogue.ts';
 import { createTemplate, templateInclude, templateUses, type TemplateRow } from '../../inventory/network-services.ts';
 import { networkServiceQuery, networkServiceWorkflowId, type NetworkServiceView } from '../../workflows/network-service.messages.ts';

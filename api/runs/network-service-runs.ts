@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { VnfHostResources } from '../../domain/device-models.ts';
-import type { NetworkServiceRequest } from '../../domain/network-service.ts';
+import type { NetworkServiceRequest } from '../../domain/network-service-request.ts';
 import { day1Values, flavourShortfall, vnfNameOnHost, type FieldProblem, type HostUse, type VnfFlavour } from '../../domain/vnf-catalogue.ts';
 import { vnfHealingPolicy } from '../../domain/vnf-lifecycle.ts';
 import { reserveNetworkService, templateInclude } from '../../inventory/network-services.ts';

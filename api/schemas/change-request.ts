@@ -4,7 +4,7 @@
 // api/runs/device-runs.ts for why no activation code goes through ITSM.
 import { z } from 'zod';
 import type { RunKind } from '../../generated/prisma/enums.ts';
-import { networkServiceRequest } from '../../domain/network-service.ts';
+import { networkServiceRequest } from '../../domain/network-service-request.ts';
 import { campaignBody } from './campaign.ts';
 import { policyDeploymentBody } from './policy-deployment.ts';
 import { rmaRequest } from './rma.ts';

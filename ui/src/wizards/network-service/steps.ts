@@ -3,7 +3,7 @@
 // the draft keeps flavours and parameters as two lists, one per step, so that each step owns its
 // own fields (the kit places errors by the top-level field), and the request is built from them.
 import { z } from 'zod';
-import { networkServiceFunctionRequest, networkServiceRequest, type NetworkServiceRequest } from '../../../../domain/network-service.ts';
+import { networkServiceFunctionRequest, networkServiceRequest, type NetworkServiceRequest } from '../../../../domain/network-service-request.ts';
 import type { WizardStepDefinition } from '../wizard.svelte.ts';
 
 const fn = networkServiceFunctionRequest.shape;
