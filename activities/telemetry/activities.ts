@@ -63,12 +63,6 @@ function boundedBy(limit: number) {
 
 const pruneEveryMs = 3_600_000;
 
-/**
- * The share of the probe interval a shard's reads are spread over: the rest is room for the poll's
- * last reads to answer and its writes to finish before the next tick.
- */
-const pollSpreadShare = 0.5;
-
 export function createTelemetryActivities(deps: TelemetryDependencies) {
   const box = credentialsBox(deps.secretsKey);
   const limit = boundedBy(deps.concurrency);
@@ -121,7 +115,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       const log = context.log;
       const resumed = context.info.heartbeatDetails as ShardProgress | undefined;
       const progress = resumed ?? emptyProgress({ ...input.signalled });
-      const missedPolls = context.metricMeter.createCounter('branchline_telemetry_missed_polls', '{poll}', 'Polls of a shard that could not complete within the probe interval');
+      const missedPolls = context.metricMeter.createCounter('branchline_telemetry_missed_polls', '{poll}', "Device polls missed: a device's previous read unanswered when its turn came again, or a tick the shard could not start");
       const pollLag = context.metricMeter.createGauge('branchline_telemetry_poll_lag_seconds', 'float', 's', "How late a shard's latest poll began after its tick (0: on time)");
       const sessions = sessionsKept();
       const poller = new ShardPoller(progress, input.windowSamples, {
@@ -143,44 +137,58 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       let inventoryReadAt = started;
       let prunedAt = 0;
       let tick = started;
-      // Rollups are written (and pruned) beside the polls, one statement after another: a slow write
-      // holds up the next write, not the next poll. One that fails fails the run, as it would inline.
+      let missedReported = progress.missedPolls;
+      // Rollups are written (and pruned), and the inventory read again, beside the polls, one after
+      // another: a slow statement holds up the next statement, not the next poll. A write (or a poll)
+      // that fails fails the run, as it would inline; an inventory read that fails keeps the devices known.
       let writes: Promise<unknown> = Promise.resolve();
-      let writeFailed: { error: unknown } | undefined;
+      let failed: { error: unknown } | undefined;
       const write = (work: () => Promise<unknown>) => {
-        writes = writes.then(work).catch((error: unknown) => (writeFailed ??= { error }));
+        writes = writes.then(work).catch((error: unknown) => (failed ??= { error }));
+      };
+      const refreshInventory = () => loadDevices().catch((error: unknown) => log.warn('telemetry inventory not read again; polling the devices known', { ...shard, error: (error as Error).message }));
+      // Each poll starts on its tick whether the one before has ended or not: a device whose read is
+      // slow (a datagram lost and sent again, its agent busy) misses at most its own next turn, not
+      // the whole shard's.
+      const polls = new Set<Promise<void>>();
+      const pollEnded = () => {
+        context.heartbeat(progress);
+        const closed = poller.takeClosedMinutes();
+        if (closed.length > 0) write(() => recordLinkMinutes(deps.prisma, closed));
       };
       try {
         while (Date.now() - started < input.leaseMs) {
-          if (writeFailed) throw writeFailed.error;
+          if (failed) throw failed.error;
           pollLag.set(Math.max(0, Date.now() - tick) / 1000, shard);
-          await poller.pollOnce(input.probeIntervalMs * pollSpreadShare);
-          context.heartbeat(progress);
-          const closed = poller.takeClosedMinutes();
-          if (closed.length > 0) write(() => recordLinkMinutes(deps.prisma, closed));
+          const poll = poller.pollOnce(input.probeIntervalMs).then(pollEnded, (error: unknown) => void (failed ??= { error }));
+          polls.add(poll);
+          void poll.finally(() => polls.delete(poll));
           if (input.shard === 0 && Date.now() - prunedAt >= pruneEveryMs) {
             prunedAt = Date.now();
             write(() => pruneLinkMetrics(deps.prisma));
           }
           if (Date.now() - inventoryReadAt >= input.inventoryRefreshMs) {
             inventoryReadAt = Date.now();
-            await loadDevices();
+            write(refreshInventory);
           }
-          // A poll longer than the interval misses the ticks it overran.
+          // A tick the process could not even start the poll of is missed by every device.
           const overran = Math.floor((Date.now() - tick) / input.probeIntervalMs);
-          if (overran > 0) {
-            progress.missedPolls += overran;
-            missedPolls.add(overran, shard);
-            log.warn('telemetry poll overran its interval', { ...shard, overran, devices: poller.deviceCount });
+          if (overran > 0) poller.missedTicks(overran);
+          if (progress.missedPolls > missedReported) {
+            missedPolls.add(progress.missedPolls - missedReported, shard);
+            log.warn('telemetry polls missed', { ...shard, missed: progress.missedPolls - missedReported, devices: poller.deviceCount });
+            missedReported = progress.missedPolls;
           }
           tick += (overran + 1) * input.probeIntervalMs;
           await sleep(Math.max(0, tick - Date.now()), undefined, { signal: context.cancellationSignal });
         }
+        await Promise.all(polls);
         await writes;
-        if (writeFailed) throw writeFailed.error;
+        if (failed) throw failed.error;
         return progress;
       } finally {
         clearInterval(beat);
+        await Promise.all(polls);
         sessions.keepOnly();
         await writes;
         // The minutes so far, the current ones too: a bucket written twice merges.

@@ -89,6 +89,35 @@ describe('ShardPoller', () => {
     assert.equal(shard.progress.polls, 1);
   });
 
+  it('reads the other devices on time while one has not answered, which alone misses its turn', async () => {
+    let answerSlow: () => void = () => undefined;
+    const read: string[] = [];
+    const shard = new ShardPoller(emptyProgress(), 3, {
+      readProbes: async (d) => {
+        read.push(d.deviceId);
+        if (d.deviceId === 'slow' && read.length === 1) await new Promise<void>((resolve) => (answerSlow = resolve));
+        return healthy;
+      },
+      signal: async () => undefined,
+      limit: (work) => work(),
+      log: { debug: () => undefined, warn: () => undefined },
+      now: () => 0,
+    });
+    shard.setDevices([{ ...device, deviceId: 'slow' }, { ...device, deviceId: 'quick' }]);
+    const first = shard.pollOnce();
+    await new Promise(setImmediate); // the quick device answered
+    await shard.pollOnce();
+    assert.deepEqual(read, ['slow', 'quick', 'quick'], 'the slow device is not read again while its read is out');
+    assert.equal(shard.progress.missedPolls, 1);
+    answerSlow();
+    await first;
+    await shard.pollOnce();
+    assert.deepEqual(read, ['slow', 'quick', 'quick', 'slow', 'quick']);
+    assert.equal(shard.progress.polls, 3);
+    shard.missedTicks(2);
+    assert.equal(shard.progress.missedPolls, 5, 'a tick not started at all: every device missed it');
+  });
+
   it('suspects a device while its latest reading breaks an SLA, before its window does, and clears it once the reading complies', async () => {
     const answers = { results: healthy, delivered: true };
     const events: string[] = [];

@@ -16,7 +16,10 @@ export interface ShardProgress {
   /** Per device id, the digest of the evaluation last signalled; a device last signalled healthy (or never) is absent. */
   signalled: Record<string, string>;
   polls: number;
-  /** Polls that could not complete within their interval. */
+  /**
+   * Device polls missed: a device whose turn came while its previous read had not answered, or
+   * every device of a tick the shard could not start at all (its process stalled a whole interval).
+   */
   missedPolls: number;
   samples: number;
   signals: number;
@@ -56,6 +59,8 @@ export class ShardPoller {
   private readonly previous = new Map<string, LinkEvaluation>();
   private readonly buckets = new Map<string, LinkBucket>();
   private readonly healthy = new WeakMap<PolledDevice, { links: string; healthy: LinkEvaluation; healthyDigest: string }>();
+  /** Devices whose read has not answered yet. */
+  private readonly reading = new Set<string>();
   private closed: LinkBucket[] = [];
 
   constructor(readonly progress: ShardProgress, private readonly windowSamples: number, private readonly deps: ShardPollerDependencies) {}
@@ -77,19 +82,25 @@ export class ShardPoller {
    * `spreadMs` (and `wait`), the reads start evenly over that time, a slot every 100 ms, rather
    * than all at the tick: the devices' agents and the worker take a steady load instead of a burst
    * every interval that anything else asked of them meanwhile (a switch's NETCONF exchange, on a
-   * box or a simulator holding thousands) would queue behind. Each device is still read once an
-   * interval, always at the same point of it.
+   * box or a simulator holding thousands) would queue behind. Each device is read once an interval,
+   * always at the same point of it. Polls may overlap: a device still being read when its turn comes
+   * again misses that turn (counted in `missedPolls`), and only it.
    */
   async pollOnce(spreadMs = 0): Promise<void> {
     const { wait } = this.deps;
-    const count = this.devices.length;
-    const slots = wait ? Math.max(1, Math.min(count, Math.floor(spreadMs / pollSlotMs))) : 1;
+    const all = this.devices;
+    const slots = wait ? Math.max(1, Math.min(all.length, Math.floor(spreadMs / pollSlotMs))) : 1;
     await Promise.all(Array.from({ length: slots }, async (_, slot) => {
       if (slot > 0) await wait!((slot * spreadMs) / slots);
-      const devices = this.devices.slice(Math.floor((slot * count) / slots), Math.floor(((slot + 1) * count) / slots));
-      await Promise.all(devices.map((device) => this.deps.limit(() => this.pollDevice(device))));
+      const devices = all.slice(Math.floor((slot * all.length) / slots), Math.floor(((slot + 1) * all.length) / slots));
+      await Promise.all(devices.map((device) => this.readInTurn(device)));
     }));
     this.progress.polls += 1;
+  }
+
+  /** Every device of the shard missed a tick (the process could not start the poll in time). */
+  missedTicks(ticks: number) {
+    this.progress.missedPolls += ticks * this.devices.length;
   }
 
   /** Buckets of minutes that ended, to be written (all of them, the current ones too, with `all`). */
@@ -101,6 +112,19 @@ export class ShardPoller {
     const taken = this.closed;
     this.closed = [];
     return taken;
+  }
+
+  private async readInTurn(device: PolledDevice): Promise<void> {
+    if (this.reading.has(device.deviceId)) {
+      this.progress.missedPolls += 1;
+      return;
+    }
+    this.reading.add(device.deviceId);
+    try {
+      await this.deps.limit(() => this.pollDevice(device));
+    } finally {
+      this.reading.delete(device.deviceId);
+    }
   }
 
   private async pollDevice(device: PolledDevice): Promise<void> {
