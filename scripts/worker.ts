@@ -3,6 +3,7 @@
 // queue (device I/O, with its own concurrency cap so a slow fleet cannot starve the rest) and the
 // telemetry queue (long-running pollers, a few shards per worker).
 import { existsSync } from 'node:fs';
+import { setEnvironmentData } from 'node:worker_threads';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
@@ -99,6 +100,8 @@ export async function createWorkers(config: ServiceConfig, log: Logger, tracing?
     concurrency: config.TELEMETRY_CONCURRENCY,
   });
 
+  // Read by scripts/workflow-thread.cjs in the thread the orchestration worker starts for its workflows.
+  setEnvironmentData('branchline:workflow-promise-stacks', config.WORKER_WORKFLOW_STACK_TRACES ? 'on' : 'off');
   const orchestration = await Worker.create({
     ...common,
     taskQueue: taskQueues.orchestration,
