@@ -79,10 +79,10 @@ export function aptInstall(packages: string[], say: (line: string) => void): boo
   return true;
 }
 
-/** A child process whose output goes to a log file, stopped by SIGTERM then SIGKILL. */
 /** How Branchline's TypeScript processes run: with tsx, and scripts/workflow-thread.cjs in every thread. */
 export const nodeOptions = ['--require', join(import.meta.dirname, 'workflow-thread.cjs'), '--import', 'tsx'];
 
+/** A child process whose output goes to a log file, stopped by SIGTERM then SIGKILL. */
 export class ManagedProcess {
   readonly child: ChildProcess;
   exited = false;
