@@ -91,6 +91,8 @@ export const configSchema = z.object({
   TEMPORAL_OAUTH_SCOPE: optionalText,
   WORKFLOW_BUNDLE_PATH: optionalText,
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  /** The SDK's stack trace of every promise of a run, for the `__stack_trace` query (scripts/workflow-thread.cjs). */
+  WORKER_WORKFLOW_STACK_TRACES: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(20),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(50),
   WORKER_MAX_CONCURRENT_DEVICE_ACTIVITIES: z.coerce.number().int().min(1).default(100),

@@ -47,6 +47,7 @@ if (prepared.status !== 0) fail('building the generated code failed (see above).
 
 // Signals are passed on and this process waits: the child shuts its own children down (its
 // shutdown is idempotent, as Ctrl-C in a terminal reaches both processes).
-const child = spawn(process.execPath, ['--import', 'tsx', script, ...scriptArgs], { cwd: root, stdio: 'inherit' });
+// scripts/workflow-thread.cjs: see there (the threads a worker starts load it, not tsx).
+const child = spawn(process.execPath, ['--require', join(root, 'scripts', 'workflow-thread.cjs'), '--import', 'tsx', script, ...scriptArgs], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

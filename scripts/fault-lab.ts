@@ -3,10 +3,9 @@
 // day — sites onboarded, upgrades started, every worker killed at an exact point of a device change.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import type { Element } from '../activities/devices/netconf/xml.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
@@ -16,14 +15,12 @@ import { simulatorImage, startLab, type Lab, type LabOptions } from './lab.ts';
 import { freePort } from './processes.ts';
 import { resolveTemporalCli, startTemporalDevServer, type RunningTemporal } from './temporal-server.ts';
 import { createTestDatabase, eventually, testServices, type TestDatabase } from './testing.ts';
-
-const require = createRequire(import.meta.url);
+import { bundleWorkflows } from './workflow-bundle.ts';
 
 /** The workflows bundled once into `directory`, for every worker a test or benchmark starts. */
 export async function bundleWorkflowsInto(directory: string): Promise<string> {
   const bundlePath = join(directory, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), logger: new DefaultLogger('WARN') });
-  writeFileSync(bundlePath, code);
+  writeFileSync(bundlePath, await bundleWorkflows({ logger: new DefaultLogger('WARN') }));
   return bundlePath;
 }
 

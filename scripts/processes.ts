@@ -79,6 +79,9 @@ export function aptInstall(packages: string[], say: (line: string) => void): boo
   return true;
 }
 
+/** How Branchline's TypeScript processes run: with tsx, and scripts/workflow-thread.cjs in every thread. */
+export const nodeOptions = ['--require', join(import.meta.dirname, 'workflow-thread.cjs'), '--import', 'tsx'];
+
 /** A child process whose output goes to a log file, stopped by SIGTERM then SIGKILL. */
 export class ManagedProcess {
   readonly child: ChildProcess;
@@ -125,7 +128,7 @@ export class ManagedProcess {
 
   /** One of Branchline's TypeScript processes (worker, API, simulator), run with tsx. */
   static node(name: string, script: string, args: string[], logDirectory: string, env: NodeJS.ProcessEnv): ManagedProcess {
-    return new ManagedProcess(name, process.execPath, ['--import', 'tsx', script, ...args], join(logDirectory, `${name}.log`), {
+    return new ManagedProcess(name, process.execPath, [...nodeOptions, script, ...args], join(logDirectory, `${name}.log`), {
       env,
       cwd: join(import.meta.dirname, '..'),
     });

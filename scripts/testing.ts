@@ -25,6 +25,7 @@ import { WebhookDestinations, type Resolve } from '../runtime/webhook-destinatio
 import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
 import { applyMigrations } from '../prisma/migrate.ts';
 import { loadConfig } from '../runtime/config.ts';
+import { workflowBundlerOptions, workflowsPath } from './workflow-bundle.ts';
 
 export interface TestServices {
   /** A database URL on the test cluster whose user may create databases. */
@@ -137,7 +138,8 @@ export async function startStandInWorkers(client: Client, activities: { orchestr
   const workers = [
     await startTestWorker({
       taskQueue: taskQueues.orchestration,
-      workflowsPath: join(import.meta.dirname, '..', 'workflows', 'index.ts'),
+      workflowsPath,
+      bundlerOptions: workflowBundlerOptions(),
       activities: { ...createLeaseActivities({ client }), ...activities.orchestration },
     }),
     await startTestWorker({ taskQueue: taskQueues.devices, activities: activities.devices }),

@@ -3,7 +3,7 @@
 // queue (device I/O, with its own concurrency cap so a slow fleet cannot starve the rest) and the
 // telemetry queue (long-running pollers, a few shards per worker).
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { setEnvironmentData } from 'node:worker_threads';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
@@ -23,8 +23,7 @@ import { createLogger, type Logger } from '../runtime/logger.ts';
 import { clientConnectionOptions, temporalAccess } from '../runtime/temporal-access.ts';
 import { startTracing, type Tracing } from '../runtime/tracing.ts';
 import { deviceOperationMetrics, prometheusExporter, tracingOptions } from './worker-observability.ts';
-
-const require = createRequire(import.meta.url);
+import { workflowBundlerOptions, workflowsPath } from './workflow-bundle.ts';
 
 /**
  * Temporal's own logs (with workflow and activity context in their metadata) go through pino; with
@@ -44,14 +43,14 @@ function installRuntime(config: Pick<ServiceConfig, 'METRICS_HOST' | 'WORKER_MET
 }
 
 /** Production workers load the prebuilt bundle (`npm run build:workflows`); development bundles at start. */
-export function workflowSource(config: Pick<ServiceConfig, 'NODE_ENV' | 'WORKFLOW_BUNDLE_PATH'>): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function workflowSource(config: Pick<ServiceConfig, 'NODE_ENV' | 'WORKFLOW_BUNDLE_PATH'>): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   const bundlePath = config.WORKFLOW_BUNDLE_PATH;
   if (bundlePath) {
     if (!existsSync(bundlePath)) throw new ConfigError(`WORKFLOW_BUNDLE_PATH is ${bundlePath}, which does not exist; run npm run build:workflows.`);
     return { workflowBundle: { codePath: bundlePath } };
   }
   if (config.NODE_ENV === 'production') throw new ConfigError('In production, set WORKFLOW_BUNDLE_PATH to the bundle npm run build:workflows writes.');
-  return { workflowsPath: require.resolve('../workflows/index.ts') };
+  return { workflowsPath, bundlerOptions: workflowBundlerOptions() };
 }
 
 /** The pollers' supervisor, started once by whichever worker comes first (TELEMETRY_SHARDS > 0). */
@@ -101,6 +100,8 @@ export async function createWorkers(config: ServiceConfig, log: Logger, tracing?
     concurrency: config.TELEMETRY_CONCURRENCY,
   });
 
+  // Read by scripts/workflow-thread.cjs in the thread the orchestration worker starts for its workflows.
+  setEnvironmentData('branchline:workflow-promise-stacks', config.WORKER_WORKFLOW_STACK_TRACES ? 'on' : 'off');
   const orchestration = await Worker.create({
     ...common,
     taskQueue: taskQueues.orchestration,
