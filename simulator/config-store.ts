@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Document, Element } from '../activities/devices/netconf/xml.ts';
 import { serialize } from '../activities/devices/netconf/xml.ts';
 import { applyConfigurationEdit, cloneDocument, emptyConfiguration, parseConfiguration, statementText, takeBack, type EditOperation, type Undo } from './datastore.ts';
+import { ReferenceIndex, type CheckedChange } from './commit-check.ts';
 import { keepSecretsAsJunosDoes } from './junos-secrets.ts';
 import { validateConfiguration, type ConfigProblem } from './validation.ts';
 
@@ -100,6 +101,8 @@ export class ConfigStore {
   private runningText: ConfigurationText;
   /** The running configuration passed a commit's checks (a state file's or a reset's has not). */
   private runningChecked = false;
+  /** Who refers to what in the running configuration, once a commit check needed it (it passed the checks). */
+  private references: ReferenceIndex | undefined;
   candidate: Document;
   /**
    * The edits that made the candidate from the running configuration, oldest first; undefined when
@@ -192,12 +195,29 @@ export class ConfigStore {
   }
 
   validate(source: Datastore): void {
+    this.check(source);
+  }
+
+  /**
+   * The commit check of `source`; what a candidate's edits change in who refers to what, when they
+   * were checked by themselves (a candidate made by a few edits from a running configuration that
+   * passed: a hub's commit then costs its edits, not its thousand tunnels).
+   */
+  private check(source: Datastore): CheckedChange | undefined {
     // The configuration that passed the last commit's checks, unchanged since (a confirm): they pass again, as they did.
-    if (this.runningChecked && (source === 'running' || this.candidateEdits?.length === 0)) return;
+    if (this.runningChecked && (source === 'running' || this.candidateEdits?.length === 0)) return undefined;
+    let checked: ReturnType<ReferenceIndex['check']>;
+    if (this.runningChecked && this.candidateEdits) {
+      this.references ??= new ReferenceIndex(this.running.documentElement!);
+      checked = this.references.check(this.running.documentElement!, this.candidate.documentElement!, this.candidateEdits);
+      if (checked?.passes) return checked.change;
+    }
+    // Checked whole: a problem found by the edits alone is reported as the whole check words it.
     const problems = validateConfiguration(this.datastore(source), { hostsVnfs: this.hostsVnfs, schemaChecked: this.schemaChecked(source) });
     if (problems.length > 0) {
       throw new StoreError('invalid-value', problems.map((p) => p.message).join('; '), { path: problems[0]!.path, problems });
     }
+    return checked?.change;
   }
 
   discardChanges(sessionId: number) {
@@ -214,7 +234,7 @@ export class ConfigStore {
   commit(options: { sessionId: number; username: string; confirmed?: boolean; confirmTimeoutSeconds?: number; junos?: boolean; log?: string; client?: 'cli' }) {
     this.assertNotLockedByOther('running', options.sessionId);
     this.assertNotLockedByOther('candidate', options.sessionId);
-    this.validate('candidate');
+    const change = this.check('candidate');
     if (this.failNextCommit) {
       const message = this.failNextCommit;
       this.failNextCommit = undefined;
@@ -230,6 +250,9 @@ export class ConfigStore {
     const undoes = followUp && !options.confirmed && rollbackTo !== previous.text && rollbackTo === committed.text;
     if (this.pending) clearTimeout(this.pending.timer);
     this.pending = undefined;
+    // The reference index follows the running configuration: by the change checked, or built again when next needed.
+    if (change) this.references?.apply(change);
+    else if (committed !== previous) this.references = undefined;
     this.takeCandidateAsRunning(committed);
     const changed = previous.text !== committed.text;
     if (changed) {
@@ -339,6 +362,7 @@ export class ConfigStore {
     this.running = parseConfiguration(this.pending.rollbackTo);
     this.runningText = configurationText(this.running);
     this.runningChecked = false;
+    this.references = undefined;
     this.candidate = cloneDocument(this.running);
     this.candidateEdits = [];
     this.candidateChangedBy = undefined;
@@ -366,6 +390,7 @@ export class ConfigStore {
     this.running = loadConfiguration(initial);
     this.runningText = configurationText(this.running);
     this.runningChecked = false;
+    this.references = undefined;
     this.candidate = cloneDocument(this.running);
     this.candidateEdits = [];
     this.candidateChangedBy = undefined;

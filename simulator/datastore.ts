@@ -241,7 +241,7 @@ function isLeaf(element: Element): boolean {
   return elementChildren(element).length === 0;
 }
 
-function operationOf(edit: Element, inherited: EditOperation): EditOperation {
+export function operationOf(edit: Element, inherited: EditOperation): EditOperation {
   const value = edit.getAttributeNS(netconfBaseNs, 'operation');
   if (!value) return inherited;
   if (!['merge', 'replace', 'create', 'delete', 'remove'].includes(value)) {

@@ -18,7 +18,7 @@ const hostName = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
  * An element's text content, trimmed. A leaf's is read off its text nodes: a commit check reads
  * the names of a hub's thousands of entries, and xmldom's textContent walks the subtree each time.
  */
-function text(element: Element | undefined): string | undefined {
+export function text(element: Element | undefined): string | undefined {
   if (!element) return undefined;
   let content = '';
   for (let node = element.firstChild; node; node = node.nextSibling) {
@@ -29,7 +29,7 @@ function text(element: Element | undefined): string | undefined {
 }
 
 /** The child elements of that name, read straight off the children (no list of all of them first). */
-function childrenNamed(element: Element | undefined, name: string): Element[] {
+export function childrenNamed(element: Element | undefined, name: string): Element[] {
   const found: Element[] = [];
   for (let node = element?.firstChild; node; node = node.nextSibling) {
     if (node.nodeType === 1 && (node as Element).localName === name) found.push(node as Element);
@@ -38,12 +38,12 @@ function childrenNamed(element: Element | undefined, name: string): Element[] {
 }
 
 /** The elements at the end of a path of child names. */
-function at(element: Element | undefined, ...names: string[]): Element[] {
+export function at(element: Element | undefined, ...names: string[]): Element[] {
   return names.reduce<Element[]>((found, name) => found.flatMap((e) => childrenNamed(e, name)), element ? [element] : []);
 }
 
 /** An entry's name: its first <name>'s text. */
-function nameOf(element: Element): string {
+export function nameOf(element: Element): string {
   for (let node = element.firstChild; node; node = node.nextSibling) {
     if (node.nodeType === 1 && (node as Element).localName === 'name') return text(node as Element) ?? '';
   }
@@ -51,9 +51,27 @@ function nameOf(element: Element): string {
 }
 
 /** A unit's IPv4 addresses: `family inet address` entries, by their names. */
-const inetAddresses = (unit: Element) => at(unit, 'family', 'inet', 'address').map(nameOf);
-const inetStatement = (unit: Element, name: string) => at(unit, 'family', 'inet', name).length > 0;
+export const inetAddresses = (unit: Element) => at(unit, 'family', 'inet', 'address').map(nameOf);
+export const inetStatement = (unit: Element, name: string) => at(unit, 'family', 'inet', name).length > 0;
 
+
+/** A unit's own statements: its number, IPv4 prefixes no other unit holds (`addresses` claims each), not both an address and DHCP. */
+export function unitProblems(iface: string, unit: Element, addresses: Claim, problems: ConfigProblem[]) {
+  const unitName = nameOf(unit);
+  const unitPath = `/configuration/interfaces/interface[name='${iface}']/unit[name='${unitName}']`;
+  if (!/^\d+$/.test(unitName) || Number(unitName) > 16385) problems.push({ path: unitPath, message: `unit ${unitName} is not a number from 0 to 16385` });
+  for (const address of inetAddresses(unit)) {
+    if (!parseIpv4Prefix(address)) {
+      problems.push({ path: `${unitPath}/family/inet/address`, message: `"${address}" is not an IPv4 prefix` });
+      continue;
+    }
+    const holder = addresses(address.split('/')[0]!);
+    if (holder !== undefined) problems.push({ path: `${unitPath}/family/inet/address`, message: `address ${address} is already on ${holder}` });
+  }
+  if (inetStatement(unit, 'dhcp') && inetAddresses(unit).length > 0) {
+    problems.push({ path: `${unitPath}/family/inet`, message: `${iface}.${unitName}: an address and dhcp cannot both be configured` });
+  }
+}
 
 /** PPPoE client sessions (pp0 units): over a port unit encapsulated for it, with credentials, negotiating their address. */
 function pppoeProblems(interfaces: Element[], problems: ConfigProblem[]) {
@@ -95,8 +113,15 @@ function pppoeProblems(interfaces: Element[], problems: ConfigProblem[]) {
   }
 }
 
+/** The configured interface units, as the statements that name one look them up. */
+export interface Units {
+  has(unit: string): boolean;
+  /** Whether the unit holds an IPv4 address (the first to hold it). */
+  addressed(unit: string): boolean;
+}
+
 /** Static routes (of the main instance or a routing instance): a prefix each, next hops that are addresses (or, qualified, interface units). */
-function routeProblems(routingOptions: Element | undefined, base: string, units: Set<string>, problems: ConfigProblem[]) {
+function routeProblems(routingOptions: Element | undefined, base: string, units: Units, problems: ConfigProblem[]) {
   for (const route of at(routingOptions, 'static', 'route')) {
     const destination = text(childrenNamed(route, 'name')[0]) ?? '';
     const path = `${base}/routing-options/static/route[name='${destination}']`;
@@ -110,7 +135,7 @@ function routeProblems(routingOptions: Element | undefined, base: string, units:
 }
 
 /** The DHCP server (Junos: system services dhcp-local-server) and the address pools it leases from (access address-assignment). */
-function dhcpServerProblems(root: Element, addresses: Map<string, string>, problems: ConfigProblem[]) {
+function dhcpServerProblems(root: Element, units: Units, problems: ConfigProblem[]) {
   for (const pool of childrenNamed(childrenNamed(childrenNamed(root, 'access')[0], 'address-assignment')[0], 'pool')) {
     const name = text(childrenNamed(pool, 'name')[0]) ?? '';
     const path = `/configuration/access/address-assignment/pool[name='${name}']/family/inet`;
@@ -143,68 +168,104 @@ function dhcpServerProblems(root: Element, addresses: Map<string, string>, probl
     const members = childrenNamed(group, 'interface').map((i) => text(childrenNamed(i, 'name')[0]) ?? '');
     if (members.length === 0) problems.push({ path, message: `DHCP server group ${name} has no interface` });
     for (const member of members) {
-      if (![...addresses.values()].includes(member)) problems.push({ path: `${path}/interface[name='${member}']`, message: `DHCP server group ${name}: ${member} is not an interface with an address` });
+      if (!units.addressed(member)) problems.push({ path: `${path}/interface[name='${member}']`, message: `DHCP server group ${name}: ${member} is not an interface with an address` });
     }
   }
+}
+
+/** Names a statement may refer to, as the commit check looks them up. */
+export interface Names {
+  has(name: string): boolean;
+}
+
+/** What else claims a value only one statement may hold (an address, a VPN's st0 unit, a zone's member): its holder, if any. */
+export type Claim = (value: string) => string | undefined;
+
+/** An IKE policy: proposals that are defined, and a pre-shared key. */
+export function ikePolicyProblems(policy: Element, proposals: Names, problems: ConfigProblem[]) {
+  const path = `/configuration/security/ike/policy[name='${nameOf(policy)}']`;
+  for (const proposal of childrenNamed(policy, 'proposals').map((p) => text(p) ?? '')) {
+    if (!proposals.has(proposal)) problems.push({ path: `${path}/proposals`, message: `IKE policy ${nameOf(policy)}: proposal ${proposal} is not defined` });
+  }
+  if (at(policy, 'pre-shared-key').length === 0) problems.push({ path, message: `IKE policy ${nameOf(policy)} needs a pre-shared-key` });
+}
+
+/** An IKE gateway: a defined IKE policy, the peer's IPv4 address, a configured unit to leave by. */
+export function gatewayProblems(gateway: Element, policies: Names, units: Names, problems: ConfigProblem[]) {
+  const name = nameOf(gateway);
+  const path = `/configuration/security/ike/gateway[name='${name}']`;
+  const policy = text(childrenNamed(gateway, 'ike-policy')[0]);
+  if (!policy || !policies.has(policy)) problems.push({ path: `${path}/ike-policy`, message: `IKE gateway ${name}: ike-policy ${policy ?? '(none)'} is not defined` });
+  const addresses = childrenNamed(gateway, 'address').map((a) => text(a) ?? '');
+  if (addresses.length === 0) problems.push({ path: `${path}/address`, message: `IKE gateway ${name} needs the peer's address` });
+  for (const address of addresses) if (parseIpv4(address) === undefined) problems.push({ path: `${path}/address`, message: `IKE gateway ${name}: "${address}" is not an IPv4 address` });
+  const external = text(childrenNamed(gateway, 'external-interface')[0]);
+  if (!external || !units.has(external)) problems.push({ path: `${path}/external-interface`, message: `IKE gateway ${name}: external-interface ${external ?? '(none)'} is not a configured unit` });
+}
+
+/** An IPsec policy: proposals that are defined. */
+export function ipsecPolicyProblems(policy: Element, proposals: Names, problems: ConfigProblem[]) {
+  for (const proposal of childrenNamed(policy, 'proposals').map((p) => text(p) ?? '')) {
+    if (!proposals.has(proposal)) problems.push({ path: `/configuration/security/ipsec/policy[name='${nameOf(policy)}']/proposals`, message: `IPsec policy ${nameOf(policy)}: proposal ${proposal} is not defined` });
+  }
+}
+
+/** A VPN: a defined IKE gateway and IPsec policy, bound to a configured st0 unit no other VPN holds (`bound` claims it). */
+export function vpnEntryProblems(vpn: Element, names: { gateways: Names; policies: Names }, units: Names, bound: Claim, problems: ConfigProblem[]) {
+  const name = nameOf(vpn);
+  const path = `/configuration/security/ipsec/vpn[name='${name}']`;
+  const gateway = text(at(vpn, 'ike', 'gateway')[0]);
+  if (!gateway || !names.gateways.has(gateway)) problems.push({ path: `${path}/ike/gateway`, message: `VPN ${name}: IKE gateway ${gateway ?? '(none)'} is not defined` });
+  const policy = text(at(vpn, 'ike', 'ipsec-policy')[0]);
+  if (policy !== undefined && !names.policies.has(policy)) problems.push({ path: `${path}/ike/ipsec-policy`, message: `VPN ${name}: ipsec-policy ${policy} is not defined` });
+  const bind = text(childrenNamed(vpn, 'bind-interface')[0]);
+  const holder = bind && units.has(bind) ? bound(bind) : undefined;
+  if (!bind || !units.has(bind)) problems.push({ path: `${path}/bind-interface`, message: `VPN ${name} binds to ${bind ?? 'nothing'}, which is not configured` });
+  else if (holder !== undefined) problems.push({ path: `${path}/bind-interface`, message: `VPN ${name}: ${bind} is bound to VPN ${holder} already` });
+}
+
+/** Claims in document order: the first statement to claim a value holds it. */
+function firstClaims(holders = new Map<string, string>()): (holder: string) => Claim {
+  return (holder) => (value) => {
+    const first = holders.get(value);
+    if (first === undefined) holders.set(value, holder);
+    return first;
+  };
 }
 
 /** IKE and IPsec: each VPN bound to a configured st0 unit, naming an IKE gateway and an IPsec policy that exist; each gateway an IKE policy, an address and a configured unit to leave by. */
-function vpnProblems(security: Element | undefined, units: Set<string>, problems: ConfigProblem[]) {
+function vpnProblems(security: Element | undefined, units: Units, problems: ConfigProblem[]) {
   const names = (...path: string[]) => new Set(at(security, ...path).map(nameOf));
   const [ikeProposals, ikePolicies, gateways] = [names('ike', 'proposal'), names('ike', 'policy'), names('ike', 'gateway')];
   const [ipsecProposals, ipsecPolicies] = [names('ipsec', 'proposal'), names('ipsec', 'policy')];
-  for (const policy of at(security, 'ike', 'policy')) {
-    const path = `/configuration/security/ike/policy[name='${nameOf(policy)}']`;
-    for (const proposal of childrenNamed(policy, 'proposals').map((p) => text(p) ?? '')) {
-      if (!ikeProposals.has(proposal)) problems.push({ path: `${path}/proposals`, message: `IKE policy ${nameOf(policy)}: proposal ${proposal} is not defined` });
-    }
-    if (at(policy, 'pre-shared-key').length === 0) problems.push({ path, message: `IKE policy ${nameOf(policy)} needs a pre-shared-key` });
+  for (const policy of at(security, 'ike', 'policy')) ikePolicyProblems(policy, ikeProposals, problems);
+  for (const gateway of at(security, 'ike', 'gateway')) gatewayProblems(gateway, ikePolicies, units, problems);
+  for (const policy of at(security, 'ipsec', 'policy')) ipsecPolicyProblems(policy, ipsecProposals, problems);
+  const bound = firstClaims();
+  for (const vpn of at(security, 'ipsec', 'vpn')) vpnEntryProblems(vpn, { gateways, policies: ipsecPolicies }, units, bound(nameOf(vpn)), problems);
+}
+
+/** A zone's member: a configured unit no other zone holds (`zoneOf` claims it). */
+export function zoneMemberProblems(zone: string, member: string, units: Names, zoneOf: Claim, problems: ConfigProblem[]) {
+  const path = `/configuration/security/zones/security-zone[name='${zone}']/interfaces[name='${member}']`;
+  if (!units.has(member)) {
+    problems.push({ path, message: `zone ${zone}: interface ${member} is not configured` });
+    return;
   }
-  for (const gateway of at(security, 'ike', 'gateway')) {
-    const name = nameOf(gateway);
-    const path = `/configuration/security/ike/gateway[name='${name}']`;
-    const policy = text(childrenNamed(gateway, 'ike-policy')[0]);
-    if (!policy || !ikePolicies.has(policy)) problems.push({ path: `${path}/ike-policy`, message: `IKE gateway ${name}: ike-policy ${policy ?? '(none)'} is not defined` });
-    const addresses = childrenNamed(gateway, 'address').map((a) => text(a) ?? '');
-    if (addresses.length === 0) problems.push({ path: `${path}/address`, message: `IKE gateway ${name} needs the peer's address` });
-    for (const address of addresses) if (parseIpv4(address) === undefined) problems.push({ path: `${path}/address`, message: `IKE gateway ${name}: "${address}" is not an IPv4 address` });
-    const external = text(childrenNamed(gateway, 'external-interface')[0]);
-    if (!external || !units.has(external)) problems.push({ path: `${path}/external-interface`, message: `IKE gateway ${name}: external-interface ${external ?? '(none)'} is not a configured unit` });
-  }
-  for (const policy of at(security, 'ipsec', 'policy')) {
-    for (const proposal of childrenNamed(policy, 'proposals').map((p) => text(p) ?? '')) {
-      if (!ipsecProposals.has(proposal)) problems.push({ path: `/configuration/security/ipsec/policy[name='${nameOf(policy)}']/proposals`, message: `IPsec policy ${nameOf(policy)}: proposal ${proposal} is not defined` });
-    }
-  }
-  const bound = new Map<string, string>();
-  for (const vpn of at(security, 'ipsec', 'vpn')) {
-    const name = nameOf(vpn);
-    const path = `/configuration/security/ipsec/vpn[name='${name}']`;
-    const gateway = text(at(vpn, 'ike', 'gateway')[0]);
-    if (!gateway || !gateways.has(gateway)) problems.push({ path: `${path}/ike/gateway`, message: `VPN ${name}: IKE gateway ${gateway ?? '(none)'} is not defined` });
-    const policy = text(at(vpn, 'ike', 'ipsec-policy')[0]);
-    if (policy !== undefined && !ipsecPolicies.has(policy)) problems.push({ path: `${path}/ike/ipsec-policy`, message: `VPN ${name}: ipsec-policy ${policy} is not defined` });
-    const bind = text(childrenNamed(vpn, 'bind-interface')[0]);
-    if (!bind || !units.has(bind)) problems.push({ path: `${path}/bind-interface`, message: `VPN ${name} binds to ${bind ?? 'nothing'}, which is not configured` });
-    else if (bound.has(bind)) problems.push({ path: `${path}/bind-interface`, message: `VPN ${name}: ${bind} is bound to VPN ${bound.get(bind)} already` });
-    else bound.set(bind, name);
-  }
+  const holder = zoneOf(member);
+  if (holder !== undefined) problems.push({ path, message: `interface ${member} is in zone ${holder} already` });
 }
 
 /** Zones hold configured units, each in one zone; policies name zones that exist; an APBR profile a zone applies exists. */
-function zoneProblems(security: Element | undefined, units: Set<string>, problems: ConfigProblem[]) {
+function zoneProblems(security: Element | undefined, units: Units, problems: ConfigProblem[]) {
   const zones = new Set<string>();
-  const zoneOf = new Map<string, string>();
+  const zoneOf = firstClaims();
   const profiles = new Set(at(security, 'advance-policy-based-routing', 'profile').map(nameOf));
   for (const zone of at(security, 'zones', 'security-zone')) {
     const name = nameOf(zone);
     zones.add(name);
     const path = `/configuration/security/zones/security-zone[name='${name}']`;
-    for (const member of childrenNamed(zone, 'interfaces').map(nameOf)) {
-      if (!units.has(member)) problems.push({ path: `${path}/interfaces[name='${member}']`, message: `zone ${name}: interface ${member} is not configured` });
-      else if (zoneOf.has(member)) problems.push({ path: `${path}/interfaces[name='${member}']`, message: `interface ${member} is in zone ${zoneOf.get(member)} already` });
-      else zoneOf.set(member, name);
-    }
+    for (const member of childrenNamed(zone, 'interfaces').map(nameOf)) zoneMemberProblems(name, member, units, zoneOf(name), problems);
     const profile = text(at(zone, 'advance-policy-based-routing-profile', 'profile')[0]);
     if (profile !== undefined && !profiles.has(profile)) problems.push({ path: `${path}/advance-policy-based-routing-profile`, message: `zone ${name}: APBR profile ${profile} is not defined` });
   }
@@ -260,45 +321,10 @@ function vnfProblems(root: Element, hostsVnfs: boolean, problems: ConfigProblem[
 }
 
 /**
- * `schemaChecked`: every statement is known to stand where the schema allows it (each edit that made
- * the configuration was checked as it came), so only what crosses statements is checked here.
+ * The sections (few statements each, whatever a hub's size) whose statements name interface units:
+ * routes and routing instances, the APBR rules leading into them, the DHCP server, VLANs.
  */
-export function validateConfiguration(document: Document, options: { hostsVnfs?: boolean; schemaChecked?: boolean } = {}): ConfigProblem[] {
-  const problems: ConfigProblem[] = options.schemaChecked ? [] : schemaProblems(document);
-  const root = document.documentElement!;
-  const host = text(at(root, 'system', 'host-name')[0]);
-  if (host !== undefined && !hostName.test(host)) {
-    problems.push({ path: '/configuration/system/host-name', message: `"${host}" is not a valid host name (letters, digits and hyphens, at most 63)` });
-  }
-
-  const units = new Set<string>();
-  const addresses = new Map<string, string>();
-  const interfaces = at(root, 'interfaces', 'interface');
-  for (const iface of interfaces) {
-    const name = nameOf(iface);
-    const path = `/configuration/interfaces/interface[name='${name}']`;
-    if (!interfaceName.test(name)) problems.push({ path, message: `no interface ${name} on this device` });
-    for (const unit of childrenNamed(iface, 'unit')) {
-      const unitName = nameOf(unit);
-      const unitPath = `${path}/unit[name='${unitName}']`;
-      if (!/^\d+$/.test(unitName) || Number(unitName) > 16385) problems.push({ path: unitPath, message: `unit ${unitName} is not a number from 0 to 16385` });
-      units.add(`${name}.${unitName}`);
-      for (const address of inetAddresses(unit)) {
-        if (!parseIpv4Prefix(address)) {
-          problems.push({ path: `${unitPath}/family/inet/address`, message: `"${address}" is not an IPv4 prefix` });
-        } else if (addresses.has(address.split('/')[0]!)) {
-          problems.push({ path: `${unitPath}/family/inet/address`, message: `address ${address} is already on ${addresses.get(address.split('/')[0]!)}` });
-        } else {
-          addresses.set(address.split('/')[0]!, `${name}.${unitName}`);
-        }
-      }
-      if (inetStatement(unit, 'dhcp') && inetAddresses(unit).length > 0) {
-        problems.push({ path: `${unitPath}/family/inet`, message: `${name}.${unitName}: an address and dhcp cannot both be configured` });
-      }
-    }
-  }
-
-  pppoeProblems(interfaces, problems);
+export function unitReferenceProblems(root: Element, units: Units, problems: ConfigProblem[]) {
   routeProblems(at(root, 'routing-options')[0], '/configuration', units, problems);
   const instances = new Set<string>();
   for (const instance of at(root, 'routing-instances', 'instance')) {
@@ -316,14 +342,46 @@ export function validateConfiguration(document: Document, options: { hostsVnfs?:
       }
     }
   }
-  dhcpServerProblems(root, addresses, problems);
+  dhcpServerProblems(root, units, problems);
   for (const vlan of at(root, 'vlans', 'vlan')) {
     const l3 = text(childrenNamed(vlan, 'l3-interface')[0]);
     if (l3 !== undefined && !units.has(l3)) problems.push({ path: `/configuration/vlans/vlan[name='${nameOf(vlan)}']/l3-interface`, message: `vlan ${nameOf(vlan)}: l3-interface ${l3} is not configured` });
   }
+}
+
+/**
+ * `schemaChecked`: every statement is known to stand where the schema allows it (each edit that made
+ * the configuration was checked as it came), so only what crosses statements is checked here.
+ */
+export function validateConfiguration(document: Document, options: { hostsVnfs?: boolean; schemaChecked?: boolean } = {}): ConfigProblem[] {
+  const problems: ConfigProblem[] = options.schemaChecked ? [] : schemaProblems(document);
+  const root = document.documentElement!;
+  const host = text(at(root, 'system', 'host-name')[0]);
+  if (host !== undefined && !hostName.test(host)) {
+    problems.push({ path: '/configuration/system/host-name', message: `"${host}" is not a valid host name (letters, digits and hyphens, at most 63)` });
+  }
+
+  const units = new Set<string>();
+  const addresses = new Map<string, string>();
+  const claimAddress = firstClaims(addresses);
+  const interfaces = at(root, 'interfaces', 'interface');
+  for (const iface of interfaces) {
+    const name = nameOf(iface);
+    const path = `/configuration/interfaces/interface[name='${name}']`;
+    if (!interfaceName.test(name)) problems.push({ path, message: `no interface ${name} on this device` });
+    for (const unit of childrenNamed(iface, 'unit')) {
+      units.add(`${name}.${nameOf(unit)}`);
+      unitProblems(name, unit, claimAddress(`${name}.${nameOf(unit)}`), problems);
+    }
+  }
+
+  pppoeProblems(interfaces, problems);
+  const addressed = new Set(addresses.values());
+  const configured: Units = { has: (unit) => units.has(unit), addressed: (unit) => addressed.has(unit) };
+  unitReferenceProblems(root, configured, problems);
   const security = at(root, 'security')[0];
-  vpnProblems(security, units, problems);
-  zoneProblems(security, units, problems);
+  vpnProblems(security, configured, problems);
+  zoneProblems(security, configured, problems);
   vnfProblems(root, options.hostsVnfs ?? false, problems);
   return problems;
 }
