@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Tracer } from '@opentelemetry/api';
 import express, { type Express } from 'express';
 import { z } from 'zod';
-import type { PrismaClient } from '../prisma/client.ts';
+import { prismaStatements, type PrismaClient, type Statements } from '../prisma/client.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { problemMiddleware } from './errors.ts';
 import type { ApiMetrics } from './metrics.ts';
@@ -86,6 +86,12 @@ export interface AppDependencies {
   trustProxy?: TrustProxy;
   /** The deployment's key: device credentials are sealed with it as they arrive; without it, they are refused. */
   secretsKey?: Buffer;
+  /**
+   * A pool of its own for what every start and every POST with an Idempotency-Key sends (the key's
+   * claim, the site, the answer with its audit entry), so a start never queues behind reads in
+   * Prisma's pool; on Prisma's pool when absent.
+   */
+  startStatements?: Statements;
   /** Request latency is measured into these (served apart, on API_METRICS_PORT); none when absent. */
   metrics?: ApiMetrics;
   /** A span per request, when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT); none when absent. */
@@ -102,7 +108,8 @@ export const defaultUiDirectory = join(here, '..', 'ui', 'dist');
 const swaggerUiDirectory = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
 /** Builds the Express application without listening, so tests can drive it directly. */
-export function createApp(deps: AppDependencies): Express & { api: ApiDefinition } {
+export function createApp(given: AppDependencies): Express & { api: ApiDefinition } {
+  const deps = { ...given, startStatements: given.startStatements ?? prismaStatements(given.prisma) };
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -127,7 +134,7 @@ export function createApp(deps: AppDependencies): Express & { api: ApiDefinition
     limiter: new RateLimiter(perSecond, burst),
     // Thirty refused tokens, session cookies or signatures a minute from one network, then wait.
     authFailures: new FailureThrottle(30, 60_000),
-    idempotency: new IdempotencyKeys(deps.prisma),
+    idempotency: new IdempotencyKeys(deps.prisma, deps.startStatements),
   });
   const v1 = express.Router();
   // Answers carry tokens, activation codes and secrets, and every one is the caller's own: no

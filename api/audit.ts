@@ -2,7 +2,7 @@
 // object), when, in which tenant, and the object before and after.
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import { Prisma, type PrismaClient } from '../prisma/client.ts';
+import { Prisma, type PrismaClient, type Statements } from '../prisma/client.ts';
 import type { Principal } from './access/principal.ts';
 
 export interface AuditedChange {
@@ -86,4 +86,36 @@ export function insertAuditRows(rows: AuditRow[]): Prisma.Sql {
     SELECT id, actor_type::"ActorType", actor_id, tenant_id, action, object_type, object_id, before, after, request_id
     FROM jsonb_to_recordset(${JSON.stringify(entries)}::jsonb) AS entry(id uuid, actor_type text, actor_id text, tenant_id uuid,
       action text, object_type text, object_id text, before jsonb, after jsonb, request_id text)`;
+}
+
+/**
+ * Entries whose statement failed after what they record was done (the database gone between a
+ * run's start and its answer): written again every few seconds until the database takes them, so
+ * the run keeps its entry while this process lives. At most `bound` wait; past it, the oldest go.
+ */
+export class UnwrittenAudit {
+  private waiting: AuditRow[] = [];
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(private readonly statements: Statements, private readonly retryMs = 2_000, private readonly bound = 10_000) {}
+
+  get size(): number {
+    return this.waiting.length;
+  }
+
+  keep(rows: AuditRow[]): void {
+    this.waiting.push(...rows);
+    this.waiting.splice(0, Math.max(0, this.waiting.length - this.bound));
+    this.retry ??= setTimeout(() => void this.write(), this.retryMs).unref();
+  }
+
+  private async write(): Promise<void> {
+    const rows = this.waiting.splice(0);
+    this.retry = undefined;
+    try {
+      await this.statements.execute(insertAuditRows(rows));
+    } catch {
+      this.keep(rows);
+    }
+  }
 }

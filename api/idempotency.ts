@@ -2,9 +2,9 @@
 // with a key runs and its answer is kept for a day; the same request sent again gets that answer
 // back; the same key with another body is refused, and so is one still being answered.
 import { createHash } from 'node:crypto';
-import type { PrismaClient } from '../prisma/client.ts';
+import type { PrismaClient, Statements } from '../prisma/client.ts';
 import { Prisma } from '../prisma/client.ts';
-import { insertAuditRows, type AuditRow } from './audit.ts';
+import { insertAuditRows, UnwrittenAudit, type AuditRow } from './audit.ts';
 import { HttpProblem } from './problems.ts';
 
 const keptForMs = 24 * 60 * 60 * 1000;
@@ -19,8 +19,16 @@ export interface KeptAnswer {
 
 export class IdempotencyKeys {
   private lastPurge = 0;
+  /** The entries of requests whose answer and release both failed, written once the database is back. */
+  readonly unwritten: UnwrittenAudit;
 
-  constructor(private readonly prisma: PrismaClient) {}
+  /**
+   * `statements` carries the statements every request with a key sends (its claim, its answer);
+   * the rare ones (a key taken already, a day-old purge) go through Prisma.
+   */
+  constructor(private readonly prisma: PrismaClient, private readonly statements: Statements) {
+    this.unwritten = new UnwrittenAudit(statements);
+  }
 
   /** Keys a day old are forgotten; once a minute at most, so a busy API does not pay per request. */
   private async purge(): Promise<void> {
@@ -37,9 +45,9 @@ export class IdempotencyKeys {
   async claim(actor: string, key: string, method: string, path: string, requestHash: string): Promise<KeptAnswer | undefined> {
     await this.purge();
     // One statement, no error to build when the key is taken: the common case is a first request.
-    const inserted = await this.prisma.$executeRaw`
+    const inserted = await this.statements.execute(Prisma.sql`
       INSERT INTO idempotency_key (actor, key, method, path, request_hash, created_at)
-      VALUES (${actor}, ${key}, ${method}, ${path}, ${requestHash}, ${new Date()}) ON CONFLICT DO NOTHING`;
+      VALUES (${actor}, ${key}, ${method}, ${path}, ${requestHash}, ${new Date()}) ON CONFLICT DO NOTHING`);
     if (inserted === 1) return undefined;
     const kept = await this.prisma.idempotencyKey.findUnique({ where: { actor_key: { actor, key } } });
     if (!kept) return this.claim(actor, key, method, path, requestHash);
@@ -66,18 +74,24 @@ export class IdempotencyKeys {
 
   /** Keeps the answer, and writes the audit entries the request held for it, in one statement. */
   async complete(actor: string, key: string, answer: KeptAnswer, audit: AuditRow[] = []): Promise<void> {
-    await this.prisma.$executeRaw`
+    await this.statements.execute(Prisma.sql`
       ${withAudit(audit)} UPDATE idempotency_key SET status = ${answer.status}, location = ${answer.location},
         response = ${JSON.stringify(answer.body ?? null)}::jsonb, completed_at = ${new Date()}
-      WHERE actor = ${actor} AND key = ${key}`;
+      WHERE actor = ${actor} AND key = ${key}`);
   }
 
   /**
    * A request that failed keeps nothing: the same key may be sent again once the cause is fixed.
-   * What it did before it failed keeps its audit entries.
+   * What it did before it failed keeps its audit entries, written later when the database is gone
+   * (the key then stays claimed until it counts as abandoned).
    */
   async release(actor: string, key: string, audit: AuditRow[] = []): Promise<void> {
-    await this.prisma.$executeRaw`${withAudit(audit)} DELETE FROM idempotency_key WHERE actor = ${actor} AND key = ${key} AND completed_at IS NULL`;
+    try {
+      await this.statements.execute(Prisma.sql`${withAudit(audit)} DELETE FROM idempotency_key WHERE actor = ${actor} AND key = ${key} AND completed_at IS NULL`);
+    } catch (error) {
+      if (audit.length > 0) this.unwritten.keep(audit);
+      throw error;
+    }
   }
 }
 

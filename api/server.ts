@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { ImageStore } from '../inventory/images.ts';
 import { WebhookDestinations } from '../runtime/webhook-destinations.ts';
-import { createPrismaClient } from '../prisma/client.ts';
+import { createPrismaClient, createStatementPool } from '../prisma/client.ts';
 import { ConfigError, loadServiceConfig, requireSecretsKey } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { startTracing } from '../runtime/tracing.ts';
@@ -21,6 +21,8 @@ async function main() {
   const tracing = startTracing({ serviceName: 'branchline-api', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const metrics = config.API_METRICS_PORT === undefined ? undefined : new ApiMetrics({ process: true });
   const prisma = createPrismaClient(config.DATABASE_URL);
+  // Starts claim their idempotency keys, read their sites and keep their answers here, beside the reads' pool.
+  const startStatements = createStatementPool(config.DATABASE_URL, { poolSize: 4 });
   const access = await temporalAccess(config, log);
   const { client, connection } = await connectTemporal(
     clientConnectionOptions(config.TEMPORAL_ADDRESS, access), config.TEMPORAL_NAMESPACE, apiClientInterceptors({ metrics, tracing: !!tracing }),
@@ -30,7 +32,7 @@ async function main() {
   if ((await ensureAdministrator(prisma, administrator)).created) log.info({ email: config.ADMIN_EMAIL }, 'no account existed: SP admin created');
   const events = new EventHub(config.DATABASE_URL, log);
   const app = createApp({
-    prisma, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl, images, events,
+    prisma, startStatements, temporal: client, namespace: config.TEMPORAL_NAMESPACE, log, temporalUiUrl: config.temporalUiUrl, images, events,
     rateLimit: { perSecond: config.API_RATE_LIMIT_PER_SECOND, burst: config.API_RATE_LIMIT_BURST },
     webhookDestinations: new WebhookDestinations({ allowed: config.WEBHOOK_ALLOWED_NETWORKS }),
     trustProxy: config.TRUST_PROXY,
@@ -66,7 +68,7 @@ async function main() {
     await new Promise((resolve) => server.close(resolve));
     access.token?.close();
     metricsServer?.close();
-    await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close(), tracing?.shutdown()]);
+    await Promise.allSettled([events.close(), prisma.$disconnect(), startStatements.close(), connection.close(), tracing?.shutdown()]);
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));

@@ -82,14 +82,63 @@ interface Costs {
   eventLoopP99Ms: number;
   /** Statements PostgreSQL ran per request, and the busiest ones, with their mean time. */
   statementsPerRequest: number;
+  /** The API's garbage collection time per request. */
+  gcMsPerRequest: number;
+  /**
+   * Where a start's time goes, as the API saw it: from its arrival until its answer, and Temporal's
+   * part of that (p50 and p99, interpolated in the histograms' buckets). A start's latency at the
+   * client beyond the first waited outside the handler (the event loop, the sockets).
+   */
+  startInApiMs: Quantiles;
+  temporalStartMs: Quantiles;
   statements: { calls: number; meanMs: number; query: string }[];
+}
+
+interface Quantiles {
+  p50: number | null;
+  p99: number | null;
+}
+
+/** A histogram's buckets (upper bound → cumulative count) in the series matching `labels`, summed. */
+function bucketsOf(text: string, name: string, labels: string): Map<number, number> {
+  const buckets = new Map<number, number>();
+  for (const [, series, count] of text.matchAll(new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+    if (!series!.includes(labels)) continue;
+    const bound = /le="([^"]+)"/.exec(series!)![1]!;
+    const le = bound === '+Inf' ? Infinity : Number(bound);
+    buckets.set(le, (buckets.get(le) ?? 0) + Number(count));
+  }
+  return buckets;
+}
+
+/** p50 and p99 of what a histogram observed between two scrapes, interpolated within a bucket. */
+function histogramQuantiles(before: string, after: string, name: string, labels: string): Quantiles {
+  const start = bucketsOf(before, name, labels);
+  const counts = [...bucketsOf(after, name, labels)].sort(([x], [y]) => x - y).map(([le, n]) => ({ le, n: n - (start.get(le) ?? 0) }));
+  const total = counts.at(-1)?.n ?? 0;
+  const at = (q: number) => {
+    if (total === 0) return null;
+    let lower = { le: 0, n: 0 };
+    for (const bucket of counts) {
+      if (bucket.n >= q * total) {
+        if (bucket.le === Infinity) return Math.round(lower.le * 1000);
+        const share = bucket.n === lower.n ? 1 : (q * total - lower.n) / (bucket.n - lower.n);
+        return Math.round((lower.le + share * (bucket.le - lower.le)) * 10_000) / 10;
+      }
+      lower = bucket;
+    }
+    return null;
+  };
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 /** Measures what a phase costs the API and the database, whatever the machine's load does to latency. */
 async function withCosts<T>(metricsUrl: string, stats: pg.Client, requests: (result: T) => number, phase: () => Promise<T>): Promise<{ result: T; costs: Costs }> {
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  // A metric's value, its series (by kind, for garbage collection) summed.
+  const metric = (text: string, name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, [, value]) => sum + Number(value), 0);
   const scrape = async () => (await fetch(metricsUrl)).text();
-  const cpuBefore = metric(await scrape(), 'process_cpu_seconds_total');
+  const before = await scrape();
+  const cpuBefore = metric(before, 'process_cpu_seconds_total');
   await stats.query('SELECT pg_stat_statements_reset()');
   const result = await phase();
   const after = await scrape();
@@ -106,6 +155,9 @@ async function withCosts<T>(metricsUrl: string, stats: pg.Client, requests: (res
       cpuMsPerRequest: round(((metric(after, 'process_cpu_seconds_total') - cpuBefore) * 1000) / count),
       eventLoopP99Ms: round(metric(after, 'nodejs_eventloop_lag_p99_seconds') * 1000),
       statementsPerRequest: round(calls / count),
+      gcMsPerRequest: round(((metric(after, 'nodejs_gc_duration_seconds_sum') - metric(before, 'nodejs_gc_duration_seconds_sum')) * 1000) / count),
+      startInApiMs: histogramQuantiles(before, after, 'branchline_api_request_duration_seconds', 'route="/api/v1/sites/:siteId/onboarding"'),
+      temporalStartMs: histogramQuantiles(before, after, 'branchline_api_run_start_duration_seconds', 'workflow_type="onboardSite"'),
       statements: rows.slice(0, 12).map((row) => ({ calls: Number(row.calls), meanMs: round(row.mean_ms), query: row.query.replace(/\s+/g, ' ').slice(0, 160) })),
     },
   };

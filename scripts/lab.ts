@@ -15,7 +15,7 @@ import { EventHub } from '../api/event-hub.ts';
 import type { ApiMetrics } from '../api/metrics.ts';
 import { apiClientInterceptors } from '../api/temporal.ts';
 import type { Tracer } from '@opentelemetry/api';
-import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
+import { createPrismaClient, createStatementPool, type PrismaClient } from '../prisma/client.ts';
 import { Fleet } from '../simulator/fleet.ts';
 import { simulatorVnfImage } from '../simulator/vnf-host.ts';
 export { simulatorImage } from '../simulator/device.ts';
@@ -85,6 +85,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const stops: (() => Promise<unknown>)[] = [];
   const prisma = createPrismaClient(options.databaseUrl, { poolSize: 20 });
   stops.push(() => prisma.$disconnect());
+  const startStatements = createStatementPool(options.databaseUrl, { poolSize: 4 });
+  stops.push(() => startStatements.close());
   const connection = await Connection.connect({ address: options.temporalAddress });
   stops.push(() => connection.close());
   const observability = options.apiObservability ?? {};
@@ -102,7 +104,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const events = new EventHub(options.databaseUrl, log);
   stops.push(() => events.close());
   const app = createApp({
-    prisma, temporal: client, namespace: options.namespace, log, temporalUiUrl: 'http://localhost:8233', images, events, uiDirectory: '/nonexistent',
+    prisma, startStatements, temporal: client, namespace: options.namespace, log, temporalUiUrl: 'http://localhost:8233', images, events, uiDirectory: '/nonexistent',
     // The lab's callers are few and fast (one SP admin, a fleet behind one address): no limit to speak of.
     rateLimit: { perSecond: 100_000, burst: 100_000 },
     secretsKey,

@@ -22,7 +22,7 @@ import { ensureBuiltinRoles } from '../inventory/roles.ts';
 import { sessionCookie } from '../api/access/authenticate.ts';
 import { newApiToken, newSessionToken } from '../api/access/secrets.ts';
 import { WebhookDestinations, type Resolve } from '../runtime/webhook-destinations.ts';
-import { createPrismaClient, type PrismaClient } from '../prisma/client.ts';
+import { createPrismaClient, createStatementPool, type PrismaClient } from '../prisma/client.ts';
 import { applyMigrations } from '../prisma/migrate.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { workflowBundlerOptions, workflowsPath } from './workflow-bundle.ts';
@@ -246,15 +246,17 @@ export async function runsStartedSince(client: Client, workflowType: string, sin
 
 /**
  * The API listening on a free loopback port, against a test database and a Temporal client, with
- * its own events listener and a rate limit no test reaches; `close` stops all three.
+ * its own events listener, its pool for starts (as api/server.ts has) and a rate limit no test
+ * reaches; `close` stops them all.
  */
 export async function listenTestApi(
   database: TestDatabase, temporal: Client, options: Partial<AppDependencies> = {},
 ): Promise<{ server: Server; url: string; port: number; close(): Promise<void> }> {
   const log = pino({ level: 'silent' });
   const events = new EventHub(database.url, log);
+  const startStatements = createStatementPool(database.url, { poolSize: 2 });
   const app = createApp({
-    prisma: database.prisma, temporal, namespace: 'default', log, temporalUiUrl: '', events, rateLimit: { perSecond: 1000, burst: 1000 },
+    prisma: database.prisma, startStatements, temporal, namespace: 'default', log, temporalUiUrl: '', events, rateLimit: { perSecond: 1000, burst: 1000 },
     images: new ImageStore(mkdtempSync(join(tmpdir(), 'images-'))), ...options,
   });
   const server = app.listen(0, '127.0.0.1');
@@ -265,7 +267,7 @@ export async function listenTestApi(
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await events.close();
+      await Promise.all([events.close(), startStatements.close()]);
     },
   };
 }

@@ -8,7 +8,7 @@ import {
 import type { QueryDefinition, SearchAttributePair } from '@temporalio/common';
 import type { Request } from 'express';
 import { searchAttributeKeys, taskQueues } from '../../domain/task-queues.ts';
-import type { PrismaClient } from '../../prisma/client.ts';
+import type { PrismaClient, Statements } from '../../prisma/client.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAuditWithAnswer, type AuditedChange } from '../audit.ts';
 import { HttpProblem } from '../problems.ts';
@@ -18,6 +18,8 @@ import type { WebUiLocation } from './links.ts';
 
 export interface RunDependencies extends WebUiLocation {
   prisma: PrismaClient;
+  /** A start's own statements (the site it runs on), on the pool kept for starts (api/app.ts). */
+  startStatements: Statements;
   temporal: Client;
 }
 

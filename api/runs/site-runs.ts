@@ -6,6 +6,7 @@ import type { decommissionSite } from '../../workflows/decommission-site.ts';
 import { decommissionWorkflowId } from '../../workflows/decommission-site.messages.ts';
 import type { onboardSite } from '../../workflows/onboard-site.ts';
 import { onboardingWorkflowId } from '../../workflows/onboard-site.messages.ts';
+import { Prisma } from '../../prisma/client.ts';
 import type { Principal } from '../access/principal.ts';
 import { problems } from '../problems.ts';
 import { auditStart, describeRun, launch, startOptions, type Origin, type RunDependencies } from './launch.ts';
@@ -17,10 +18,10 @@ import { earlierRunOfTicket } from './tickets.ts';
  * where the site and then its devices would be two (a start is paid for in round trips).
  */
 async function siteToRun(deps: RunDependencies, principal: Principal, siteId: string) {
-  const [site] = await deps.prisma.$queryRaw<{ id: string; tenantId: string; name: string; status: SiteStatus; serials: string[] }[]>`
+  const [site] = await deps.startStatements.rows<{ id: string; tenantId: string; name: string; status: SiteStatus; serials: string[] }>(Prisma.sql`
     SELECT s.id::text AS id, s.tenant_id::text AS "tenantId", s.name, s.status::text AS status,
       ARRAY(SELECT d.serial FROM device d WHERE d.site_id = s.id AND d.serial IS NOT NULL ORDER BY d.id) AS serials
-    FROM site s WHERE s.id = ${siteId}::uuid`;
+    FROM site s WHERE s.id = ${siteId}::uuid`);
   principal.assert(site?.tenantId, 'site', 'execute', `Site ${siteId}`);
   return site!;
 }
