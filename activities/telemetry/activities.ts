@@ -25,7 +25,7 @@ export interface TelemetryDependencies {
   /** The fleet's credentials, for a device with no credential profile of its own or its tenant's. */
   credentials: DeviceCredentials;
   secretsKey: Buffer;
-  /** Device reads and signals in flight at once, over all the shards the worker runs. */
+  /** Device reads in flight at once, over all the shards the worker runs. */
   concurrency: number;
 }
 

@@ -118,6 +118,33 @@ describe('ShardPoller', () => {
     assert.equal(shard.progress.missedPolls, 5, 'a tick not started at all: every device missed it');
   });
 
+  it('reads a device at its next turn while its signal is still under way, and signals what changed meanwhile after it', async () => {
+    const answers = { results: degraded, delivered: true };
+    const signals: SlaEvaluation[] = [];
+    let answerSignal: () => void = () => undefined;
+    const shard = new ShardPoller(emptyProgress(), 1, {
+      readProbes: async () => answers.results,
+      signal: async (evaluation) => {
+        signals.push(evaluation);
+        if (signals.length === 1) await new Promise<void>((resolve) => (answerSignal = resolve));
+      },
+      limit: (work) => work(),
+      log: { debug: () => undefined, warn: () => undefined },
+      now: () => 0,
+    });
+    shard.setDevices([device]);
+    const first = shard.pollOnce();
+    await new Promise(setImmediate);
+    answers.results = healthy;
+    await shard.pollOnce();
+    assert.equal(shard.progress.missedPolls, 0, 'read again while the signal waits');
+    assert.equal(signals.length, 1, 'no second signal while the first is under way');
+    answerSignal();
+    await first;
+    await shard.pollOnce();
+    assert.deepEqual(signals.map((s) => s.violations), [{ 'junos:SIP': ['wan0'] }, { 'junos:SIP': [] }]);
+  });
+
   it('suspects a device while its latest reading breaks an SLA, before its window does, and clears it once the reading complies', async () => {
     const answers = { results: healthy, delivered: true };
     const events: string[] = [];

@@ -44,7 +44,7 @@ export interface ShardPollerDependencies {
   suspect?(device: PolledDevice): void;
   /** Its latest reading breaks no SLA (any more): what `suspect` did for it can end. */
   cleared?(device: PolledDevice): void;
-  /** Runs work with the worker's bound on device reads and signals in flight. */
+  /** Runs work with the worker's bound on device reads in flight (a signal is sent outside it). */
   limit<T>(work: () => Promise<T>): Promise<T>;
   /** Resolves after `ms` milliseconds (a poll spread over time waits so between its reads). */
   wait?(ms: number): Promise<void>;
@@ -61,6 +61,8 @@ export class ShardPoller {
   private readonly healthy = new WeakMap<PolledDevice, { links: string; healthy: LinkEvaluation; healthyDigest: string }>();
   /** Devices whose read has not answered yet. */
   private readonly reading = new Set<string>();
+  /** Devices whose signal has not been answered yet: their evaluation waits for a reading after it. */
+  private readonly signalling = new Set<string>();
   private closed: LinkBucket[] = [];
 
   constructor(readonly progress: ShardProgress, private readonly windowSamples: number, private readonly deps: ShardPollerDependencies) {}
@@ -120,14 +122,18 @@ export class ShardPoller {
       return;
     }
     this.reading.add(device.deviceId);
+    let sent: { signalled: Promise<void> } | undefined;
     try {
-      await this.deps.limit(() => this.pollDevice(device));
+      sent = await this.deps.limit(() => this.pollDevice(device));
     } finally {
       this.reading.delete(device.deviceId);
     }
+    // A slow signal (Temporal busy) holds up neither the device's next reading nor anyone's.
+    await sent?.signalled;
   }
 
-  private async pollDevice(device: PolledDevice): Promise<void> {
+  /** Reads the device and judges its links; answers the signal it sent, if any, still under way. */
+  private async pollDevice(device: PolledDevice): Promise<{ signalled: Promise<void> } | undefined> {
     let results: ProbeResult[];
     try {
       results = await this.deps.readProbes(device);
@@ -153,7 +159,11 @@ export class ShardPoller {
     else this.deps.cleared?.(device);
     const evaluation = evaluateLinks(windows, device.applications, this.windowSamples);
     if (!evaluation) return;
-    await this.signalIfChanged(device, evaluation, windows, at);
+    // One signal at a time per device, in order: while one is under way, what changed since is
+    // judged again at the next reading (against what was delivered) and signalled then.
+    if (this.signalling.has(device.deviceId)) return;
+    this.signalling.add(device.deviceId);
+    return { signalled: this.signalIfChanged(device, evaluation, windows, at).finally(() => this.signalling.delete(device.deviceId)) };
   }
 
   private async signalIfChanged(device: PolledDevice, evaluation: LinkEvaluation, windows: Map<string, ProbeSample[]>, at: number) {
