@@ -3,6 +3,7 @@
 // worker, which resumes from the heartbeat (what each device last signalled) and so neither misses
 // a violation nor signals one twice. Each run polls for a lease, then returns, so the workflow
 // places the shard again and shards spread over the workers there are. Raw samples stay here.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -15,7 +16,7 @@ import type { DeviceDriver, Transports } from '../devices/drivers/contract.ts';
 import { driverFor } from '../devices/drivers/registry.ts';
 import { netconfTarget } from '../devices/drivers/targets.ts';
 import { sendSlaEvaluation } from '../sla-steering.ts';
-import { emptyProgress, ShardPoller, type ShardProgress } from './shard-poller.ts';
+import { emptyProgress, ShardPoller, tickAt, type ShardProgress } from './shard-poller.ts';
 
 export interface TelemetryDependencies {
   prisma: PrismaClient;
@@ -133,6 +134,8 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
       log.info('telemetry shard polling', { ...shard, devices: poller.deviceCount, resumed: resumed !== undefined });
       // Beats on its own clock too, so a poll longer than the heartbeat timeout is not taken for a dead worker.
       const beat = setInterval(() => context.heartbeat(progress), 5_000);
+      const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+      loopDelay.enable();
       const started = Date.now();
       let inventoryReadAt = started;
       let prunedAt = 0;
@@ -172,14 +175,21 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
             write(refreshInventory);
           }
           // A tick the process could not even start the poll of is missed by every device.
-          const overran = Math.floor((Date.now() - tick) / input.probeIntervalMs);
+          const { overran, next } = tickAt(Date.now(), tick, input.probeIntervalMs);
           if (overran > 0) poller.missedTicks(overran);
           if (progress.missedPolls > missedReported) {
             missedPolls.add(progress.missedPolls - missedReported, shard);
-            log.warn('telemetry polls missed', { ...shard, missed: progress.missedPolls - missedReported, devices: poller.deviceCount });
+            // Reads that waited for the bound, or a large event-loop delay, point at the worker; reads
+            // long out at the devices (or the network) point at them.
+            const misses = poller.takeMisses();
+            log.warn('telemetry polls missed', {
+              ...shard, missed: progress.missedPolls - missedReported, devices: poller.deviceCount, overranTicks: overran,
+              oldestReadMs: misses.oldestMs, readsWaitingForBound: misses.queued, eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
+            });
             missedReported = progress.missedPolls;
           }
-          tick += (overran + 1) * input.probeIntervalMs;
+          loopDelay.reset();
+          tick = next;
           await sleep(Math.max(0, tick - Date.now()), undefined, { signal: context.cancellationSignal });
         }
         await Promise.all(polls);
@@ -188,6 +198,7 @@ export function createTelemetryActivities(deps: TelemetryDependencies) {
         return progress;
       } finally {
         clearInterval(beat);
+        loopDelay.disable();
         await Promise.all(polls);
         sessions.keepOnly();
         await writes;

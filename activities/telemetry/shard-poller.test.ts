@@ -4,7 +4,7 @@ import { slaPresets } from '../../domain/sla.ts';
 import type { PolledDevice } from '../../inventory/telemetry-targets.ts';
 import type { SlaEvaluation } from '../../workflows/sla-steering.messages.ts';
 import type { ProbeResult } from '../devices/drivers/contract.ts';
-import { emptyProgress, ShardPoller, type ShardProgress } from './shard-poller.ts';
+import { emptyProgress, ShardPoller, tickAt, type ShardProgress } from './shard-poller.ts';
 
 const device: PolledDevice = {
   deviceId: 'd1', serial: 'BLS0000001', siteId: 's1', platform: 'junos', host: '127.0.0.1', snmpPort: 161, netconfPort: 830,
@@ -109,6 +109,9 @@ describe('ShardPoller', () => {
     await shard.pollOnce();
     assert.deepEqual(read, ['slow', 'quick', 'quick'], 'the slow device is not read again while its read is out');
     assert.equal(shard.progress.missedPolls, 1);
+    const misses = shard.takeMisses();
+    assert.deepEqual([misses.count, misses.queued], [1, 0], 'the read it found out had gone to the device');
+    assert.ok(misses.oldestMs >= 0);
     answerSlow();
     await first;
     await shard.pollOnce();
@@ -172,5 +175,17 @@ describe('ShardPoller', () => {
     const closed = shard.takeClosedMinutes();
     assert.deepEqual(closed.map((b) => [b.wanLinkId, b.bucket, b.samples]), [['l0', 0, 11], ['l1', 0, 11]]);
     assert.deepEqual(shard.takeClosedMinutes(true).map((b) => [b.wanLinkId, b.bucket, b.samples]), [['l0', 60_000, 2], ['l1', 60_000, 2]]);
+  });
+});
+
+describe('tickAt', () => {
+  it('waits for the next tick after one polled on time, or woken a moment early', () => {
+    assert.deepEqual(tickAt(10_000, 10_000, 5000), { overran: 0, next: 15_000 });
+    assert.deepEqual(tickAt(10_003, 10_000, 5000), { overran: 0, next: 15_000 });
+    assert.deepEqual(tickAt(9_999, 10_000, 5000), { overran: 0, next: 15_000 }, 'a timer a millisecond early polls its tick once, not twice');
+  });
+
+  it('counts the ticks a stalled process went past, and waits for the one after', () => {
+    assert.deepEqual(tickAt(21_000, 10_000, 5000), { overran: 2, next: 25_000 });
   });
 });

@@ -32,6 +32,16 @@ const pollSlotMs = 100;
 
 export const emptyProgress = (signalled: Record<string, string> = {}): ShardProgress => ({ signalled, polls: 0, missedPolls: 0, samples: 0, signals: 0, failedReads: 0 });
 
+/**
+ * Where a shard's polling stands at `now`: how many whole ticks went by without a poll started
+ * (the process stalled past them), and the tick to wait for next. A timer may wake a little before
+ * its time: that is the tick due, not one earlier, so it is polled once rather than twice.
+ */
+export function tickAt(now: number, tick: number, intervalMs: number): { overran: number; next: number } {
+  const overran = Math.max(0, Math.floor((now - tick) / intervalMs));
+  return { overran, next: tick + (overran + 1) * intervalMs };
+}
+
 export interface ShardPollerDependencies {
   /** The device's probe results (over SNMP, through its driver). */
   readProbes(device: PolledDevice): Promise<ProbeResult[]>;
@@ -59,8 +69,10 @@ export class ShardPoller {
   private readonly previous = new Map<string, LinkEvaluation>();
   private readonly buckets = new Map<string, LinkBucket>();
   private readonly healthy = new WeakMap<PolledDevice, { links: string; healthy: LinkEvaluation; healthyDigest: string }>();
-  /** Devices whose read has not answered yet. */
-  private readonly reading = new Set<string>();
+  /** Devices whose read has not answered yet: since when (monotonic clock), and whether it has gone out (past the worker's bound). */
+  private readonly reading = new Map<string, { since: number; sent: boolean }>();
+  /** The turns missed since `takeMisses`: the longest a read they found under way had been, and how many waited for the bound. */
+  private misses = { count: 0, oldestMs: 0, queued: 0 };
   /** Devices whose signal has not been answered yet: their evaluation waits for a reading after it. */
   private readonly signalling = new Set<string>();
   private closed: LinkBucket[] = [];
@@ -116,15 +128,30 @@ export class ShardPoller {
     return taken;
   }
 
+  /** What the turns missed since the last call found: for the log, to tell a slow device from a worker that was slow to ask. */
+  takeMisses() {
+    const misses = this.misses;
+    this.misses = { count: 0, oldestMs: 0, queued: 0 };
+    return misses;
+  }
+
   private async readInTurn(device: PolledDevice): Promise<void> {
-    if (this.reading.has(device.deviceId)) {
+    const under = this.reading.get(device.deviceId);
+    if (under) {
       this.progress.missedPolls += 1;
+      this.misses.count += 1;
+      this.misses.oldestMs = Math.max(this.misses.oldestMs, Math.round(performance.now() - under.since));
+      if (!under.sent) this.misses.queued += 1;
       return;
     }
-    this.reading.add(device.deviceId);
+    const read = { since: performance.now(), sent: false };
+    this.reading.set(device.deviceId, read);
     let sent: { signalled: Promise<void> } | undefined;
     try {
-      sent = await this.deps.limit(() => this.pollDevice(device));
+      sent = await this.deps.limit(() => {
+        read.sent = true;
+        return this.pollDevice(device);
+      });
     } finally {
       this.reading.delete(device.deviceId);
     }
