@@ -5,7 +5,7 @@
 // starts. Measured: sites per minute over the spoke phase, latency per site (onboarding POST to
 // run closed), history events per site, and, on the same Temporal server, trivial workflows per
 // second as the ceiling of the platform. Progress on stderr; ends with one JSON line on stdout.
-// Options: --sites N (600), --concurrency C (50), --worker in-process|process, --raw-workflows K (500),
+// Options: --sites N (600), --concurrency C (50), --worker process|in-process, --raw-workflows K (500),
 // --sample S sites whose histories and steps are read back (100), --boxes-on-at-start, --topology
 // dev|production: Temporal's development server (the default), or its production server on
 // PostgreSQL as `npm run cluster` runs it; the JSON line says which.
@@ -32,7 +32,9 @@ const { values } = parseArgs({
   options: {
     sites: { type: 'string', default: '600' },
     concurrency: { type: 'string', default: '50' },
-    worker: { type: 'string', default: 'in-process' },
+    // The worker in its own process, as `npm start` and `npm run cluster` run it; in-process, it
+    // shares the benchmark's event loop with the API and the simulated fleet, which then bounds it.
+    worker: { type: 'string', default: 'process' },
     'raw-workflows': { type: 'string', default: '500' },
     sample: { type: 'string', default: '100' },
     // Factory-default boxes phone home every second until claimed: with this, the whole fleet does
@@ -43,7 +45,7 @@ const { values } = parseArgs({
 });
 const siteCount = Math.max(1, Number(values.sites));
 const concurrency = Math.max(1, Number(values.concurrency));
-const workerMode = values.worker === 'process' ? 'process' : 'in-process';
+const workerMode = values.worker === 'in-process' ? 'in-process' : 'process';
 const benchProcessName = workerMode === 'in-process' ? 'bench (API, simulator, worker)' : 'bench (API, simulator)';
 const rawCount = Math.max(0, Number(values['raw-workflows']));
 const sampleSize = Math.max(1, Number(values.sample));
@@ -272,6 +274,8 @@ interface Task {
   scheduledAt: number;
   startedAt: number;
   completedAt: number;
+  /** A device change's own clock (ConfigurationApplied.steps): when each of its steps ended. */
+  steps?: Record<string, number>;
 }
 
 /** Every workflow task and activity of a history that completed, with its times. */
@@ -279,10 +283,10 @@ function completedTasks(history: proto.temporal.api.history.v1.IHistory): Task[]
   const scheduled = new Map<string, Omit<Task, 'startedAt' | 'completedAt'>>();
   const started = new Map<string, number>();
   const tasks: Task[] = [];
-  const complete = (scheduledId: string, completedAt: number) => {
+  const complete = (scheduledId: string, completedAt: number, steps?: Record<string, number>) => {
     const task = scheduled.get(scheduledId);
     const startedAt = started.get(scheduledId);
-    if (task && startedAt !== undefined) tasks.push({ ...task, startedAt, completedAt });
+    if (task && startedAt !== undefined) tasks.push({ ...task, startedAt, completedAt, ...(steps ? { steps } : {}) });
   };
   for (const event of history.events ?? []) {
     const at = tsToMs(event.eventTime);
@@ -310,9 +314,12 @@ function completedTasks(history: proto.temporal.api.history.v1.IHistory): Task[]
       case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
         started.set(String(event.activityTaskStartedEventAttributes!.scheduledEventId), at);
         break;
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-        complete(String(event.activityTaskCompletedEventAttributes!.scheduledEventId), at);
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
+        const attributes = event.activityTaskCompletedEventAttributes!;
+        const result = JSON.parse(Buffer.from(attributes.result?.payloads?.[0]?.data ?? []).toString() || 'null') as { steps?: Record<string, number> } | null;
+        complete(String(attributes.scheduledEventId), at, result?.steps);
         break;
+      }
     }
   }
   return tasks;
@@ -371,6 +378,24 @@ async function readSample(lab: Lab, client: Client, siteIds: string[], limitMs: 
 }
 
 /**
+ * The median time of each step of device changes, by their own clock: from the activity's start to
+ * its first step, from each step to the next, and from the last to the activity's completion.
+ */
+function stepMedians(tasks: Task[]): Record<string, number | null> {
+  const byStep = new Map<string, number[]>();
+  for (const task of tasks) {
+    if (!task.steps) continue;
+    const ordered = Object.entries(task.steps).sort(([, a], [, b]) => a - b);
+    let previous = task.startedAt;
+    for (const [step, at] of [...ordered, ['completed', task.completedAt] as const]) {
+      (byStep.get(step) ?? byStep.set(step, []).get(step)!).push(Math.max(0, at - previous));
+      previous = at;
+    }
+  }
+  return Object.fromEntries([...byStep].map(([step, list]) => [step, percentile(list, 50)]));
+}
+
+/**
  * The hubs' side, which every spoke changes: every run (continue-as-new included) of each hub's
  * tunnel-change queue and lease, read whole. How many commits the hubs made, how many sites' edits
  * each carried, how long one took as the hub filled up, and how much of the phase a hub was busy
@@ -401,6 +426,7 @@ async function readHubs(client: Client, spokesCompleted: number, phaseSeconds: n
     hubCommitP50Ms: percentile(ran(pushes), 50),
     hubCommitP95Ms: percentile(ran(pushes), 95),
     hubCommitP50MsByTenth: Array.from({ length: Math.ceil(pushes.length / tenth) }, (_, i) => percentile(ran(pushes.slice(i * tenth, (i + 1) * tenth)), 50)),
+    hubCommitStepP50Ms: { firstTenth: stepMedians(pushes.slice(0, tenth)), lastTenth: stepMedians(pushes.slice(-tenth)) },
     busiestHubBusyPercent: round((busiest / 1000 / phaseSeconds) * 100),
   };
 }
