@@ -102,7 +102,7 @@ export function machineJiffies(): { busy: number; total: number } {
 }
 
 /** CPU seconds of this process (named `ownName`) and everything it started (Temporal, PostgreSQL, a worker), by program name. */
-export function cpuSecondsByProgram(ownName: string): Map<string, number> {
+export function cpuSecondsByProgram(ownName: string, named: ReadonlyMap<number, string> = new Map()): Map<string, number> {
   const processes = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((pid) => {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -120,9 +120,9 @@ export function cpuSecondsByProgram(ownName: string): Map<string, number> {
   }
   const byProgram = new Map<string, number>();
   for (const p of processes.filter((q) => ours.has(q.pid))) {
-    const name = p.pid === process.pid ? ownName
+    const name = p.pid === process.pid ? ownName : named.get(p.pid)
       // The production server's binary is `server`: counted as Temporal, as the development server's is.
-      : p.program === 'node' ? 'worker process' : p.program === 'server' ? 'temporal' : p.program;
+      ?? (p.program === 'node' ? 'worker process' : p.program === 'server' ? 'temporal' : p.program);
     byProgram.set(name, (byProgram.get(name) ?? 0) + p.ticks / 100);
   }
   return byProgram;

@@ -1,6 +1,6 @@
 // `npm run bench:onboarding`: what the whole product sustains when branch sites onboard end to
 // end — API, Temporal, workers, PostgreSQL and a simulated fleet over real NETCONF and SNMP, all on
-// this machine. Two hubs come up first; then N spokes onboard (each changes both hubs), at most
+// this machine (the two hubs in a simulator process of their own). Two hubs come up first; then N spokes onboard (each changes both hubs), at most
 // --concurrency at a time, each box plugged in and given its activation code as its onboarding
 // starts. Measured: sites per minute over the spoke phase, latency per site (onboarding POST to
 // run closed), history events per site, and, on the same Temporal server, trivial workflows per
@@ -9,7 +9,7 @@
 // --sample S sites whose histories and steps are read back (100), --boxes-on-at-start, --topology
 // dev|production: Temporal's development server (the default), or its production server on
 // PostgreSQL as `npm run cluster` runs it; the JSON line says which.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +18,8 @@ import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
-import { sleep } from '../scripts/processes.ts';
+import { labCredentials, startLab, simulatorImage, type Lab } from '../scripts/lab.ts';
+import { ManagedProcess, sleep, waitFor } from '../scripts/processes.ts';
 import { installQuietRuntime } from '../scripts/testing.ts';
 import { deviceLeaseWorkflowId } from '../workflows/device-lease.messages.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
@@ -171,7 +171,7 @@ async function stopStuck(lab: Lab, siteIds: string[]): Promise<Record<string, nu
 }
 
 /** The hubs, onboarded one after the other as the integration test does. */
-async function onboardHubs(lab: Lab, tenantId: string): Promise<string[]> {
+async function onboardHubs(lab: Lab, tenantId: string, hubControl: string): Promise<string[]> {
   const hubs: string[] = [];
   for (const [index, name] of ['Bench hub east', 'Bench hub west'].entries()) {
     const hub = await createSite(lab, {
@@ -180,7 +180,10 @@ async function onboardHubs(lab: Lab, tenantId: string): Promise<string[]> {
       wanLinks: [link('internet', 'ge-0/0/0'), link('mpls', 'ge-0/0/1', { type: 'mpls' })],
     });
     await startOnboarding(lab, hub);
-    for (const { serial: s, code } of hub.activationCodes) lab.fleet.device(s!)!.setActivationCode(code);
+    for (const { serial: s, code } of hub.activationCodes) {
+      const typed = await fetch(`${hubControl}/devices/${s}/activation-code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+      if (!typed.ok) throw new Error(`${s} did not take its activation code: ${typed.status} ${await typed.text()}`);
+    }
     hubs.push(hub.id);
   }
   const until = Date.now() + 180_000;
@@ -443,12 +446,27 @@ async function main(): Promise<number> {
     say(`starting the lab: API, ${workerMode} worker, ${siteCount + 2} simulated devices`);
     const logDirectory = join(scratch.directory, 'logs');
     mkdirSync(logDirectory, { recursive: true });
+    // The branch boxes in the lab's fleet; the hubs, boxes of their own, in a simulator process of
+    // theirs: a hub's commits do not wait on a thousand branch boxes' work in one event loop.
     const lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
-      models: [hubModel, hubModel, ...Array.from({ length: siteCount }, () => branchModel)],
-      baseAddress: '127.82.0.1', snmpPort: 44161, netconfPort: 44830, worker: workerMode, workflowBundlePath: bundlePath, logDirectory,
+      models: Array.from({ length: siteCount }, () => branchModel), firstSerial: hubSerials.length + 1, outsidePeersUp: true,
+      baseAddress: '127.82.0.3', snmpPort: 44161, netconfPort: 44830, worker: workerMode, workflowBundlePath: bundlePath, logDirectory,
     });
     scratch.onCleanUp(() => lab.stop());
+    const hubBoxes = ManagedProcess.node('simulated-hubs', 'simulator/main.ts', [
+      '--json', '--devices', String(hubSerials.length), '--models', hubModel, '--base-address', '127.82.0.1', '--snmp-port', '44161', '--netconf-port', '44830',
+      '--phone-home-url', `${lab.apiUrl}/api/v1/ztp/phone-home`, '--phone-home-interval-seconds', '1', '--reboot-seconds', '1', '--outside-peers-up',
+      '--username', labCredentials.username, '--password', labCredentials.password, '--community', labCredentials.community,
+    ], logDirectory, process.env);
+    scratch.onCleanUp(() => hubBoxes.stop());
+    let hubControl = '';
+    await waitFor('the simulated hubs', async () => {
+      // The log is opened as the process starts: not there at first.
+      const ready = (existsSync(hubBoxes.logFile) ? readFileSync(hubBoxes.logFile, 'utf8') : '').split('\n').map((line) => /^\{"ready":true,"control":"([^"]+)"\}$/.exec(line)).find(Boolean);
+      hubControl = ready?.[1] ?? '';
+      return hubControl !== '';
+    }, { timeoutMs: 60_000, child: hubBoxes });
     const spokeBoxes = Array.from({ length: siteCount }, (_, i) => lab.fleet.device(serial(i + 3))!);
     if (!values['boxes-on-at-start']) {
       // Still in their cartons: a box is plugged in when its site's onboarding starts.
@@ -467,7 +485,7 @@ async function main(): Promise<number> {
     say(`raw Temporal: ${raw.rawWorkflowsPerSecond} workflows/s`);
 
     say('onboarding the two hubs');
-    const hubs = await onboardHubs(lab, tenantId);
+    const hubs = await onboardHubs(lab, tenantId, hubControl);
 
     say(`creating ${siteCount} planned spoke sites`);
     const createStarted = Date.now();
@@ -479,11 +497,12 @@ async function main(): Promise<number> {
     const siteCreateSeconds = (Date.now() - createStarted) / 1000;
 
     say(`onboarding ${siteCount} spokes, ${concurrency} at a time (stuck after ${Math.round(siteLimitMs / 1000)} s each, or ${Math.round(phaseLimitMs / 1000)} s in all)`);
-    const cpuBefore = cpuSecondsByProgram(benchProcessName);
+    const named = new Map([[hubBoxes.child.pid!, 'simulated hubs']]);
+    const cpuBefore = cpuSecondsByProgram(benchProcessName, named);
     const machineBefore = machineJiffies();
     const spokes = await onboardSpokes(lab, sites);
     const machineAfter = machineJiffies();
-    const cpuAfter = cpuSecondsByProgram(benchProcessName);
+    const cpuAfter = cpuSecondsByProgram(benchProcessName, named);
 
     const stuck = spokes.outcomes.filter((o) => o.state === 'stuck').map((o) => o.siteId);
     if (stuck.length > 0) say(`stopping ${stuck.length} stuck onboardings`);

@@ -32,8 +32,12 @@ export interface LabOptions {
   databaseUrl: string;
   temporalAddress: string;
   namespace: string;
-  /** The fleet: one model per device, in serial order (BLS0000001 first). */
+  /** The fleet: one model per device, in serial order (BLS0000001 first, or `firstSerial`'s). */
   models: string[];
+  /** The fleet's first serial number (1), when other boxes, elsewhere, hold the first ones. */
+  firstSerial?: number;
+  /** Tunnels to boxes outside the lab's fleet (another simulator process's) are up. */
+  outsidePeersUp?: boolean;
   baseAddress: string;
   snmpPort: number;
   netconfPort: number;
@@ -122,7 +126,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const fleet = await Fleet.start({
-    devices: options.models.length, models: options.models, baseAddress: options.baseAddress,
+    devices: options.models.length, models: options.models, baseAddress: options.baseAddress, ...(options.firstSerial ? { firstSerial: options.firstSerial } : {}), ...(options.outsidePeersUp ? { outsidePeersUp: true } : {}),
     snmpPort: options.snmpPort, netconfPort: options.netconfPort, controlPort: 0,
     credentials: labCredentials, ...(options.phoneHome === false ? {} : { phoneHomeUrl: `${apiUrl}/api/v1/ztp/phone-home` }), phoneHomeIntervalMs: options.phoneHomeIntervalMs ?? 1000, rebootMs: options.rebootMs ?? 300,
     ...(options.vnfGuests ? { vnfGuests: options.vnfGuests } : {}),

@@ -32,6 +32,12 @@ export interface FleetOptions {
   phoneHomeIntervalMs: number;
   /** Boxes still in their cartons: they start powered off, so they phone home only once powered on. */
   poweredOff?: boolean;
+  /**
+   * A tunnel's peer that is none of this fleet's boxes is up (the boxes are split over several
+   * simulator processes, the peer in another); without it, such a tunnel is down, as to a box
+   * nobody runs.
+   */
+  outsidePeersUp?: boolean;
   callHome?: { host: string; port: number; retryMs: number };
   trapReceiver?: { host: string; port: number };
   rebootMs: number;
@@ -112,7 +118,7 @@ export class Fleet {
         phoneHomeIntervalMs: options.phoneHomeIntervalMs,
         callHome: options.callHome,
         trapReceiver: options.trapReceiver,
-        peerIsUp: (peer) => fleet.byAddress.get(peer)?.powered ?? false,
+        peerIsUp: (peer) => fleet.byAddress.get(peer)?.powered ?? options.outsidePeersUp === true,
         onChange: () => {
           fleet.changedSince.add(serial);
           fleet.scheduleSave();

@@ -17,6 +17,8 @@ const { values } = parseArgs({
     'first-serial': { type: 'string', default: '1' },
     'state-file': { type: 'string' },
     'phone-home-url': { type: 'string' },
+    // Tunnels to addresses none of these boxes holds (another simulator process's) are up.
+    'outside-peers-up': { type: 'boolean', default: false },
     'phone-home-interval-seconds': { type: 'string', default: '10' },
     'call-home': { type: 'string' },
     'trap-receiver': { type: 'string' },
@@ -80,6 +82,7 @@ try {
     firstSerial: number('first-serial', 1, 9_000_000),
     stateFile: values['state-file'],
     phoneHomeUrl: values['phone-home-url'],
+    outsidePeersUp: values['outside-peers-up'],
     phoneHomeIntervalMs: number('phone-home-interval-seconds', 1, 3600) * 1000,
     callHome: callHome && { ...callHome, retryMs: 2000 },
     trapReceiver,
