@@ -196,6 +196,29 @@ describe('simulator fleet', () => {
     assert.equal(await tunnelOper(), 1);
   });
 
+  it('takes a tunnel to an address none of its boxes holds as down, or as up when the peer is said to be another simulator process\'s', async () => {
+    const outside = '127.30.0.99';
+    const tunnelTo = async (device: SimulatedDevice, stage1: boolean) => {
+      const session = await netconf(device);
+      const wan = { name: 'wan0', interfaceName: 'ge-0/0/0', address: 'dhcp' as const };
+      const tunnel = junosRenderer.tunnel({ name: 'outside', unit: 2, peer: outside, localAddress: '172.16.0.6/30', viaLink: 'wan0' }, [wan]);
+      const base = stage1 ? junosRenderer.stage1({ hostname: 'spoke', loopback: '10.255.0.1/32', wanLinks: [wan], lanSegments: [], tunnels: [] }) : '';
+      await session.editConfig({ target: 'candidate', config: base + tunnel.add });
+      await session.commit();
+      const names = await snmp.walk(target(device), `${oids.ifXEntry}.1`);
+      const index = names.find((vb) => vb.value === 'st0.2')!.oid.split('.').at(-1);
+      return (await snmp.get(target(device), [`${oids.ifEntry}.8.${index}`]))[0]?.value;
+    };
+    // The box of the test before, already a spoke.
+    assert.equal(await tunnelTo(fleet.device(third)!, false), 2, 'down: nobody runs that box');
+    const split = await Fleet.start(fleetOptions({ devices: 1, baseAddress: '127.30.0.40', firstSerial: 40, outsidePeersUp: true }));
+    try {
+      assert.equal(await tunnelTo(split.device('BLS0000040')!, true), 1, 'up: its peer is in another process');
+    } finally {
+      await split.stop();
+    }
+  });
+
   it('powered off answers nothing; powered on again, it has a fresh uptime and its configuration, but not an unconfirmed commit', async () => {
     const device = fleet.device(second)!;
     const session = await netconf(device);
