@@ -1,7 +1,7 @@
 // `npm run bench:onboarding`: what the whole product sustains when branch sites onboard end to
 // end — API, Temporal, workers, PostgreSQL and a simulated fleet over real NETCONF and SNMP, all on
-// this machine (the two hubs in a simulator process of their own). Two hubs come up first; then N spokes onboard (each changes both hubs), at most
-// --concurrency at a time, each box plugged in and given its activation code as its onboarding
+// this machine, the two hubs in a simulator process of their own. Two hubs come up first; then N
+// spokes onboard (each changes both hubs), at most --concurrency at a time, each box plugged in and given its activation code as its onboarding
 // starts. Measured: sites per minute over the spoke phase, latency per site (onboarding POST to
 // run closed), history events per site, and, on the same Temporal server, trivial workflows per
 // second as the ceiling of the platform. Progress on stderr; ends with one JSON line on stdout.
@@ -446,8 +446,8 @@ async function main(): Promise<number> {
     say(`starting the lab: API, ${workerMode} worker, ${siteCount + 2} simulated devices`);
     const logDirectory = join(scratch.directory, 'logs');
     mkdirSync(logDirectory, { recursive: true });
-    // The branch boxes in the lab's fleet; the hubs, boxes of their own, in a simulator process of
-    // theirs: a hub's commits do not wait on a thousand branch boxes' work in one event loop.
+    // The branch boxes in the lab's fleet; the hubs in a simulator process of their own, as a hub is
+    // a box of its own: its work does not share an event loop with a thousand branch boxes'.
     const lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
       models: Array.from({ length: siteCount }, () => branchModel), firstSerial: hubSerials.length + 1, outsidePeersUp: true,
