@@ -1,10 +1,11 @@
-// `npm run bench:onboarding`: what the whole product sustains when branch sites onboard end to
-// end — API, Temporal, workers, PostgreSQL and a simulated fleet over real NETCONF and SNMP, all on
+// `npm run bench:onboarding`: what the whole product sustains when branch sites onboard end to end
+// — API, Temporal, workers, PostgreSQL and a simulated fleet over real NETCONF and SNMP, all on
 // this machine, the two hubs in a simulator process of their own. Two hubs come up first; then N
-// spokes onboard (each changes both hubs), at most --concurrency at a time, each box plugged in and given its activation code as its onboarding
-// starts. Measured: sites per minute over the spoke phase, latency per site (onboarding POST to
-// run closed), history events per site, and, on the same Temporal server, trivial workflows per
-// second as the ceiling of the platform. Progress on stderr; ends with one JSON line on stdout.
+// spokes onboard (each changes both hubs), at most --concurrency at a time, each box plugged in and
+// given its activation code as its onboarding starts. Measured: sites per minute over the spoke
+// phase, latency per site (onboarding POST to run closed), history events per site, and, on the
+// same Temporal server, trivial workflows per second as the ceiling of the platform. Progress on
+// stderr; ends with one JSON line on stdout.
 // Options: --sites N (600), --concurrency C (50), --worker process|in-process, --raw-workflows K (500),
 // --sample S sites whose histories and steps are read back (100), --boxes-on-at-start, --topology
 // dev|production: Temporal's development server (the default), or its production server on
