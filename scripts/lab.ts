@@ -126,7 +126,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const fleet = await Fleet.start({
-    devices: options.models.length, models: options.models, baseAddress: options.baseAddress, ...(options.firstSerial ? { firstSerial: options.firstSerial } : {}), ...(options.outsidePeersUp ? { outsidePeersUp: true } : {}),
+    devices: options.models.length, models: options.models, baseAddress: options.baseAddress,
+    ...(options.firstSerial ? { firstSerial: options.firstSerial } : {}), ...(options.outsidePeersUp ? { outsidePeersUp: true } : {}),
     snmpPort: options.snmpPort, netconfPort: options.netconfPort, controlPort: 0,
     credentials: labCredentials, ...(options.phoneHome === false ? {} : { phoneHomeUrl: `${apiUrl}/api/v1/ztp/phone-home` }), phoneHomeIntervalMs: options.phoneHomeIntervalMs ?? 1000, rebootMs: options.rebootMs ?? 300,
     ...(options.vnfGuests ? { vnfGuests: options.vnfGuests } : {}),
