@@ -129,6 +129,20 @@ up
     assert.deepEqual(probeResultsFromRpmMib(summary, calculated), [{ link: 'wan1', latencyMs: 152.7, jitterMs: 4, lossPermille: 120, up: true }]);
   });
 
+  it('keeps the last completed test\'s jitter while the current test has one answer, whose peak-to-peak of 0 says nothing yet', () => {
+    const gauge = (oid: string, value: number): VarBind => ({ oid, value, type: 66 });
+    const wan = rpmIndex('wan1', 'sla');
+    const summary = [
+      gauge(`${rpmMib.summaryEntry}.2.${wan}.1`, 1), gauge(`${rpmMib.summaryEntry}.3.${wan}.1`, 1), gauge(`${rpmMib.summaryEntry}.4.${wan}.1`, 0),
+      gauge(`${rpmMib.summaryEntry}.2.${wan}.2`, 10), gauge(`${rpmMib.summaryEntry}.3.${wan}.2`, 10), gauge(`${rpmMib.summaryEntry}.4.${wan}.2`, 0),
+    ];
+    const calculated = [
+      gauge(`${rpmMib.calculatedEntry}.5.${wan}.1.1`, 18_000), gauge(`${rpmMib.calculatedEntry}.6.${wan}.1.1`, 0),
+      gauge(`${rpmMib.calculatedEntry}.5.${wan}.2.1`, 18_000), gauge(`${rpmMib.calculatedEntry}.6.${wan}.2.1`, 2_000),
+    ];
+    assert.deepEqual(probeResultsFromRpmMib(summary, calculated), [{ link: 'wan1', latencyMs: 18, jitterMs: 2, lossPermille: 0, up: true }]);
+  });
+
   it('reads the last completed test alone while the current one has no probe yet, and the current one alone once all its probes are known', () => {
     const gauge = (oid: string, value: number): VarBind => ({ oid, value, type: 66 });
     const wan = rpmIndex('wan1', 'sla');

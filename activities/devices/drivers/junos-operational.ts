@@ -86,7 +86,9 @@ function lastProbes(last: RpmRow | undefined, current: RpmRow | undefined): RpmR
     return weight === 0 ? undefined : ((a ?? 0) * answered.current + (b ?? 0) * answered.last) / weight;
   };
   const averageUs = weighted(current.averageUs, last.averageUs);
-  const peakToPeakUs = weighted(current.peakToPeakUs, last.peakToPeakUs);
+  // A peak-to-peak needs two answers: the current test's first alone reads 0 whatever the jitter,
+  // so until a second comes the last completed test's stands.
+  const peakToPeakUs = (current.received ?? 0) < 2 && last.peakToPeakUs !== undefined ? last.peakToPeakUs : weighted(current.peakToPeakUs, last.peakToPeakUs);
   return {
     sent: n, received: answered.current + answered.last,
     percentLost: Math.round(((k * currentLost + (n - k) * lastLost) / n) * 100_000_000),
