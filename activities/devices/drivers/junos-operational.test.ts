@@ -95,8 +95,11 @@ up
     ]);
   });
 
+  /** An RPM results cell as an agent answers it (Gauge32), and the index of wan1's SLA test. */
+  const gauge = (oid: string, value: number): VarBind => ({ oid, value, type: 66 });
+  const wan = rpmIndex('wan1', 'sla');
+
   it('reads each WAN link\'s SLA test from JUNIPER-RPM-MIB: the last completed test, RTT and jitter in ms, loss in per mille', () => {
-    const gauge = (oid: string, value: number): VarBind => ({ oid, value, type: 66 });
     const mpls = rpmIndex('mpls', 'sla');
     const lte = rpmIndex('lte', 'sla');
     const other = rpmIndex('mpls', 'dns');
@@ -115,8 +118,6 @@ up
   });
 
   it('reads a link\'s last five probes: the current test\'s two so far, and the last completed test\'s figures for the three before', () => {
-    const gauge = (oid: string, value: number): VarBind => ({ oid, value, type: 66 });
-    const wan = rpmIndex('wan1', 'sla');
     const summary = [
       gauge(`${rpmMib.summaryEntry}.2.${wan}.1`, 2), gauge(`${rpmMib.summaryEntry}.3.${wan}.1`, 2), gauge(`${rpmMib.summaryEntry}.4.${wan}.1`, 0),
       gauge(`${rpmMib.summaryEntry}.2.${wan}.2`, 5), gauge(`${rpmMib.summaryEntry}.3.${wan}.2`, 4), gauge(`${rpmMib.summaryEntry}.4.${wan}.2`, 20_000_000),
@@ -130,8 +131,6 @@ up
   });
 
   it('keeps the last completed test\'s jitter while the current test has one answer, whose peak-to-peak of 0 says nothing yet', () => {
-    const gauge = (oid: string, value: number): VarBind => ({ oid, value, type: 66 });
-    const wan = rpmIndex('wan1', 'sla');
     const summary = [
       gauge(`${rpmMib.summaryEntry}.2.${wan}.1`, 1), gauge(`${rpmMib.summaryEntry}.3.${wan}.1`, 1), gauge(`${rpmMib.summaryEntry}.4.${wan}.1`, 0),
       gauge(`${rpmMib.summaryEntry}.2.${wan}.2`, 10), gauge(`${rpmMib.summaryEntry}.3.${wan}.2`, 10), gauge(`${rpmMib.summaryEntry}.4.${wan}.2`, 0),
@@ -144,8 +143,6 @@ up
   });
 
   it('reads the last completed test alone while the current one has no probe yet, and the current one alone once all its probes are known', () => {
-    const gauge = (oid: string, value: number): VarBind => ({ oid, value, type: 66 });
-    const wan = rpmIndex('wan1', 'sla');
     const last = [gauge(`${rpmMib.summaryEntry}.2.${wan}.2`, 5), gauge(`${rpmMib.summaryEntry}.3.${wan}.2`, 5), gauge(`${rpmMib.summaryEntry}.4.${wan}.2`, 0)];
     const calculated = [gauge(`${rpmMib.calculatedEntry}.5.${wan}.2.1`, 30_000), gauge(`${rpmMib.calculatedEntry}.5.${wan}.1.1`, 300_000)];
     const current = (sent: number) => [gauge(`${rpmMib.summaryEntry}.2.${wan}.1`, sent), gauge(`${rpmMib.summaryEntry}.3.${wan}.1`, sent), gauge(`${rpmMib.summaryEntry}.4.${wan}.1`, 0)];
