@@ -58,6 +58,17 @@ describe('simulated device', () => {
     assert.equal(text(await rpc(device, '<get-probe-results/>'), 'probe-test-results'), undefined, 'no RPM test configured');
   });
 
+  it('answers an interface by name as Junos does: a port with its units, a unit alone, and refuses a name it lacks', async () => {
+    const device = box(junosRenderer.stage1(branch));
+    const names = (reply: Element) => [...reply.getElementsByTagName('name')].map((n) => n.textContent);
+    const port = await rpc(device, '<get-interface-information><terse/><interface-name>ge-0/0/0</interface-name></get-interface-information>');
+    assert.deepEqual(names(port), ['ge-0/0/0', 'ge-0/0/0.0']);
+    const unit = await rpc(device, '<get-interface-information><terse/><interface-name>ge-0/0/0.0</interface-name></get-interface-information>');
+    assert.deepEqual([unit.getElementsByTagName('physical-interface').length, names(unit), unit.getElementsByTagName('ifa-local')[0]?.textContent], [0, ['ge-0/0/0.0'], '192.0.2.10/30']);
+    assert.deepEqual(names(await rpc(device, '<get-interface-information><terse/><interface-name>lo0.0</interface-name></get-interface-information>')), ['lo0.0']);
+    await assert.rejects(rpc(device, '<get-interface-information><terse/><interface-name>st0.9</interface-name></get-interface-information>'), /device st0.9 not found/);
+  });
+
   it("drops the PPPoE session when its port's link is cut, and keeps it down without credentials", () => {
     const device = box(junosRenderer.stage1(branch));
     device.changeLink('wan1', { cut: true });

@@ -2,7 +2,7 @@
 // namespace of their own inside <rpc-reply>, with junos:seconds / junos:format / junos:style where
 // Junos puts them (the rpc-reply declares the junos prefix).
 import { escapeXml } from '../activities/devices/netconf/xml.ts';
-import type { JournalEntry } from './config-store.ts';
+import { StoreError, type JournalEntry } from './config-store.ts';
 import { percentLost, summarise, type RpmCollection, type RpmTest } from './rpm.ts';
 import type { SimInterface } from './snmp-agent.ts';
 
@@ -86,6 +86,7 @@ export function systemStorageInformation(varFreeBytes: number): string {
 /**
  * get-interface-information: physical interfaces, each with its logical units. A port's own
  * entry carries its unit 0's addresses in the simulator's model: here they move to <port>.0.
+ * By `name`: that port with its units, or that unit alone; a name the box lacks is refused.
  */
 export function interfaceInformation(interfaces: SimInterface[], options: { terse: boolean; name?: string }): string {
   const status = (up: boolean) => (up ? 'up' : 'down');
@@ -93,6 +94,7 @@ export function interfaceInformation(interfaces: SimInterface[], options: { ters
     + `${leaf('admin-status', status(admin))}${leaf('oper-status', status(oper))}`
     + (addresses.length > 0 ? `<address-family>${leaf('address-family-name', 'inet')}${addresses.map((a) => `<interface-address><ifa-local junos:emit="emit">${escapeXml(a)}</ifa-local></interface-address>`).join('')}</address-family>` : '')
     + '</logical-interface>';
+  const unitZero = (name: string, port: SimInterface | undefined) => (port && (port.addresses ?? []).length > 0 ? [logical(`${name}.0`, port.adminUp, port.operUp, port.addresses ?? [])] : []);
   const ports = new Map<string, { port?: SimInterface; units: SimInterface[] }>();
   for (const iface of interfaces) {
     const [parent] = iface.name.split('.');
@@ -100,18 +102,27 @@ export function interfaceInformation(interfaces: SimInterface[], options: { ters
     if (iface.name.includes('.')) ports.get(parent!)!.units.push(iface);
     else ports.get(parent!)!.port = iface;
   }
+  const style = options.terse ? ' junos:style="terse"' : '';
+  if (options.name !== undefined && !ports.has(options.name)) {
+    // A unit by name: Junos answers with that logical interface alone.
+    const [parent] = options.name.split('.');
+    const unit = ports.get(parent!)?.units.find((u) => u.name === options.name);
+    const answer = unit ? logical(unit.name, unit.adminUp, unit.operUp, unit.addresses ?? [])
+      : options.name === `${parent}.0` ? unitZero(parent!, ports.get(parent!)?.port)[0] : undefined;
+    if (!answer) throw new StoreError('operation-failed', `device ${options.name} not found`);
+    return `<interface-information${style}>${answer}</interface-information>`;
+  }
   const physical = [...ports.entries()]
-    .filter(([name]) => options.name === undefined || name === options.name || options.name.startsWith(`${name}.`))
+    .filter(([name]) => options.name === undefined || name === options.name)
     .map(([name, { port, units }]) => {
       const admin = port?.adminUp ?? true;
       const oper = port?.operUp ?? true;
       const detail = options.terse || !port ? '' : `${leaf('if-type', 'Ethernet')}${leaf('speed', `${port.speedMbps}mbps`)}${leaf('description', port.description)}`
         + `<traffic-statistics junos:style="brief">${leaf('input-bytes', String(port.inOctets))}${leaf('output-bytes', String(port.outOctets))}</traffic-statistics>`;
-      const unitZero = port && (port.addresses ?? []).length > 0 ? [logical(`${name}.0`, admin, oper, port.addresses ?? [])] : [];
       return `<physical-interface>${leaf('name', name)}${leaf('admin-status', status(admin))}${leaf('oper-status', status(oper))}${detail}`
-        + [...unitZero, ...units.map((u) => logical(u.name, u.adminUp, u.operUp, u.addresses ?? []))].join('') + '</physical-interface>';
+        + [...unitZero(name, port), ...units.map((u) => logical(u.name, u.adminUp, u.operUp, u.addresses ?? []))].join('') + '</physical-interface>';
     });
-  return `<interface-information${options.terse ? ' junos:style="terse"' : ''}>${physical.join('')}</interface-information>`;
+  return `<interface-information${style}>${physical.join('')}</interface-information>`;
 }
 
 /** get-probe-results: each RPM test's last completed test and its results since boot. */

@@ -16,8 +16,9 @@ async function checkFailures(driver: DeviceDriver, checks: PostCheck[]): Promise
   if (checks.length === 0) return [];
   const needs = new Set(checks.map((check) => check.kind));
   const readsSas = needs.has('tunnel-up') && !!driver.securityAssociations;
+  const named = checks.flatMap((check) => (check.kind === 'interface-up' || (check.kind === 'tunnel-up' && !readsSas) ? [check.interface] : []));
   const [interfaces, probes, facts, sas] = await Promise.all([
-    needs.has('interface-up') || (needs.has('tunnel-up') && !readsSas) ? driver.interfaces() : [],
+    named.length > 0 ? driver.interfaces({ names: named }) : [],
     needs.has('probe-up') ? driver.probes() : [],
     needs.has('version') ? driver.facts() : undefined,
     readsSas ? driver.securityAssociations!() : undefined,

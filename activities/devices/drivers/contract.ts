@@ -70,7 +70,11 @@ export interface SecurityAssociation {
 export interface DeviceDriver {
   readonly connection: DeviceConnection;
   facts(): Promise<DeviceFacts>;
-  interfaces(): Promise<InterfaceStatus[]>;
+  /**
+   * Interfaces with their state; with `names`, at least those (a driver may read only them, where
+   * its device can be asked by name: a hub's table has a unit per spoke).
+   */
+  interfaces(options?: { names?: readonly string[] }): Promise<InterfaceStatus[]>;
   /** IKE and IPsec SAs by peer, where the device tells them (Junos); without it, a tunnel is judged by its interface. */
   securityAssociations?(): Promise<SecurityAssociation[]>;
   /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeviceError } from '../errors.ts';
 import type { NetconfSessionPool } from '../netconf/pool.ts';
-import type { NetconfSession } from '../netconf/session.ts';
+import { NetconfRpcError, type NetconfSession } from '../netconf/session.ts';
 import { parseXml, type Element } from '../netconf/xml.ts';
 import type { SnmpClient, VarBind } from '../snmp.ts';
 import type { DeviceConnection } from './contract.ts';
@@ -19,7 +19,7 @@ const connection: DeviceConnection = {
 };
 
 /** A device that answers each RPC (by its element name) from a table, and records what it was asked. */
-function device(answers: Record<string, string | (() => string)>) {
+function device(answers: Record<string, string | ((operation: string) => string)>) {
   const asked: string[] = [];
   const session = {
     hostKeySha256: 'SHA256:test',
@@ -28,7 +28,7 @@ function device(answers: Record<string, string | (() => string)>) {
       const name = /^<([\w-]+)/.exec(operation)![1]!;
       const answer = answers[name];
       if (answer === undefined) throw new DeviceError('rejected', `syntax error: ${name}`);
-      return reply(typeof answer === 'function' ? answer() : answer);
+      return reply(typeof answer === 'function' ? answer(operation) : answer);
     },
   } as unknown as NetconfSession;
   const netconf = { withSession: (_target: unknown, work: (s: NetconfSession) => Promise<unknown>) => work(session) } as unknown as NetconfSessionPool;
@@ -93,6 +93,27 @@ up
       { name: 'st0', adminUp: true, operUp: true },
       { name: 'st0.1', adminUp: true, operUp: false, addresses: ['10.254.0.1/30'] },
     ]);
+  });
+
+  it('reads a few interfaces by name, each alone, and a name the box does not know as no interface', async () => {
+    const { asked, driver } = device({
+      'get-interface-information': (operation) => {
+        const name = /<interface-name>(.*)<\/interface-name>/.exec(operation)?.[1];
+        if (name !== 'st0.7') throw new NetconfRpcError([{ type: 'protocol', tag: 'operation-failed', severity: 'error', message: `device ${name} not found` }], 'hub');
+        return `<interface-information junos:style="terse"><logical-interface><name>st0.7</name><admin-status>up</admin-status><oper-status>up</oper-status></logical-interface></interface-information>`;
+      },
+    });
+    assert.deepEqual(await driver.interfaces({ names: ['st0.7', 'st0.9'] }), [{ name: 'st0.7', adminUp: true, operUp: true }]);
+    assert.deepEqual(asked, [
+      '<get-interface-information><terse/><interface-name>st0.7</interface-name></get-interface-information>',
+      '<get-interface-information><terse/><interface-name>st0.9</interface-name></get-interface-information>',
+    ]);
+  });
+
+  it('reads the whole table once for many names', async () => {
+    const { asked, driver } = device({ 'get-interface-information': '<interface-information junos:style="terse"/>' });
+    await driver.interfaces({ names: ['st0.1', 'st0.2', 'st0.3', 'st0.4', 'st0.5'] });
+    assert.deepEqual(asked, ['<get-interface-information><terse/></get-interface-information>']);
   });
 
   /** An RPM results cell as an agent answers it (Gauge32), and the index of wan1's SLA test. */

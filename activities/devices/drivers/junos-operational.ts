@@ -8,7 +8,7 @@
 // name and test name = `sla` (pingCtlOwnerIndex, pingCtlTestName).
 import { modelOfProduct } from '../../../domain/device-models.ts';
 import { DeviceError } from '../errors.ts';
-import type { NetconfSession } from '../netconf/session.ts';
+import { NetconfRpcError, type NetconfSession } from '../netconf/session.ts';
 import { child, childText, elementChildren, escapeXml, type Element } from '../netconf/xml.ts';
 import type { VarBind } from '../snmp.ts';
 import type { DeviceConnection, DeviceDriver, DeviceFacts, InterfaceStatus, ProbeResult, SecurityAssociation, Transports } from './contract.ts';
@@ -250,15 +250,35 @@ export function interfacesFrom(reply: Element): InterfaceStatus[] {
     .map((address) => childText(address, 'ifa-local') ?? '')
     .filter((address) => address.includes('/'));
   const withAddresses = (entry: Omit<InterfaceStatus, 'addresses'>, found: string[]): InterfaceStatus => (found.length > 0 ? { ...entry, addresses: found } : entry);
-  return findAll(reply, 'physical-interface').flatMap((physical) => {
-    const port = status(physical);
-    const logicals = elementChildren(physical).filter((e) => e.localName === 'logical-interface');
-    const unitZero = logicals.find((l) => childText(l, 'name') === `${port.name}.0`);
-    return [
-      withAddresses(port, unitZero ? addresses(unitZero) : []),
-      ...logicals.map((logical) => withAddresses(status(logical, port.operUp), addresses(logical))),
-    ];
-  });
+  const logicalsOf = (parent: Element) => elementChildren(parent).filter((e) => e.localName === 'logical-interface');
+  const information = find(reply, 'interface-information');
+  return [
+    ...findAll(reply, 'physical-interface').flatMap((physical) => {
+      const port = status(physical);
+      const logicals = logicalsOf(physical);
+      const unitZero = logicals.find((l) => childText(l, 'name') === `${port.name}.0`);
+      return [
+        withAddresses(port, unitZero ? addresses(unitZero) : []),
+        ...logicals.map((logical) => withAddresses(status(logical, port.operUp), addresses(logical))),
+      ];
+    }),
+    // Asked for one unit by name, Junos answers with that logical interface alone.
+    ...(information ? logicalsOf(information) : []).map((logical) => withAddresses(status(logical), addresses(logical))),
+  ];
+}
+
+/** At most this many interfaces are read one by one; more, and the whole table once costs less. */
+const interfacesReadByName = 4;
+
+/** One interface by name (a port with its units, or a unit alone); none where the device has no such interface. */
+async function interfaceNamed(session: NetconfSession, name: string): Promise<InterfaceStatus[]> {
+  try {
+    return interfacesFrom(await session.rpc(`<get-interface-information><terse/><interface-name>${escapeXml(name)}</interface-name></get-interface-information>`));
+  } catch (error) {
+    // Junos refuses a name it does not know: "device st0.9 not found".
+    if (error instanceof NetconfRpcError && error.errors.some((e) => /not found/i.test(e.message ?? ''))) return [];
+    throw error;
+  }
 }
 
 /** What request-package-add and request-package-rollback answered: their result code and what they printed. */
@@ -390,7 +410,11 @@ export function junosOperations(connection: DeviceConnection, transports: Transp
       });
     },
 
-    interfaces: () => netconf((session) => session.rpc('<get-interface-information><terse/></get-interface-information>')).then(interfacesFrom),
+    interfaces: (options = {}) => netconf(async (session) => {
+      const { names } = options;
+      if (names && names.length <= interfacesReadByName) return (await Promise.all([...new Set(names)].map((name) => interfaceNamed(session, name)))).flat();
+      return interfacesFrom(await session.rpc('<get-interface-information><terse/></get-interface-information>'));
+    }),
 
     async probes(options = {}): Promise<ProbeResult[]> {
       if (options.links) {
