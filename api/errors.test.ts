@@ -5,9 +5,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { createLogger } from '../runtime/logger.ts';
 import { problemMiddleware } from './errors.ts';
+import { NotYet, problems } from './problems.ts';
 
 /** What the middleware answers for an error, caught from a minimal response. */
-function answerTo(error: unknown): { status: number; body: Record<string, unknown> } {
+function answerTo(error: unknown, log = createLogger('api', 'silent')): { status: number; body: Record<string, unknown> } {
   const answer = { status: 0, body: {} as Record<string, unknown> };
   const res = {
     status(code: number) { answer.status = code; return this; },
@@ -15,7 +16,7 @@ function answerTo(error: unknown): { status: number; body: Record<string, unknow
     json(body: Record<string, unknown>) { answer.body = body; return this; },
   } as unknown as Response;
   const req = { method: 'GET', path: '/api/v1/images/x', originalUrl: '/api/v1/images/x' } as Request;
-  problemMiddleware(createLogger('api', 'silent'))(error, req, res, (() => undefined) as NextFunction);
+  problemMiddleware(log)(error, req, res, (() => undefined) as NextFunction);
   return answer;
 }
 
@@ -48,6 +49,15 @@ describe('problemMiddleware', () => {
       assert.equal(status, 500);
       assert.ok(body['correlationId']);
     });
+  });
+
+  it('warns of a dependency out of reach, not of a request that is only early', () => {
+    const warned: string[] = [];
+    const log = { warn: (_fields: unknown, message: string) => warned.push(message), error: () => undefined } as unknown as ReturnType<typeof createLogger>;
+    assert.equal(answerTo(new NotYet('Lyon is not being onboarded yet; call again later.'), log).status, 503);
+    assert.deepEqual(warned, []);
+    assert.equal(answerTo(problems.unavailable('no deployment key'), log).status, 503);
+    assert.deepEqual(warned, ['dependency unavailable']);
   });
 
   it('answers a run Temporal does not know 404', () => {

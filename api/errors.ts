@@ -5,7 +5,7 @@ import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { Prisma } from '../prisma/client.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { HttpProblem, problems } from './problems.ts';
+import { HttpProblem, NotYet, problems } from './problems.ts';
 import { temporalUnreachable } from './temporal.ts';
 
 /** Maps what handlers throw onto problem details; anything unforeseen is a 500 with a correlation id. */
@@ -43,8 +43,9 @@ function toProblem(error: unknown): HttpProblem | undefined {
 export function problemMiddleware(log: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const known = toProblem(error);
-    // A dependency out of reach is no bug of ours, but an operator wants to see it in the logs.
-    if (known?.status === 503) log.warn({ err: error, method: req.method, path: req.path, problem: known.slug }, 'dependency unavailable');
+    // A dependency out of reach is no bug of ours, but an operator wants to see it in the logs
+    // (a request that is only early is neither: a box phones home before its onboarding begins).
+    if (known?.status === 503 && !(known instanceof NotYet)) log.warn({ err: error, method: req.method, path: req.path, problem: known.slug }, 'dependency unavailable');
     const problem =
       known ??
       (() => {

@@ -51,6 +51,13 @@ export class HttpProblem extends Error {
   }
 }
 
+/** A 503 that is an answer, not an outage: the request is right but early, and its Retry-After says when to send it again. */
+export class NotYet extends HttpProblem {
+  constructor(detail: string) {
+    super(503, 'unavailable', 'Service unavailable', detail);
+  }
+}
+
 export const problems = {
   validation: (errors: FieldError[]) =>
     new HttpProblem(400, 'validation', 'The request is not valid', `${errors.length} field(s) failed validation.`, { errors }),

@@ -18,7 +18,7 @@ import { phoneHomeSignal, ztpWorkflowId } from '../../workflows/ztp.messages.ts'
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageQuery } from '../pagination.ts';
-import { HttpProblem, problems } from '../problems.ts';
+import { HttpProblem, NotYet, problems } from '../problems.ts';
 import { serialSchema } from '../schemas/site.ts';
 import { activationCodeHash } from '../site-inventory.ts';
 
@@ -140,7 +140,7 @@ export function ztpRouter(api: ApiDefinition, deps: EventDependencies): Router {
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
         res.setHeader('Retry-After', '30');
-        throw problems.unavailable(`${device.site.name} is not being onboarded yet; call again later.`);
+        throw new NotYet(`${device.site.name} is not being onboarded yet; call again later.`);
       }
       return { admitted: true as const, hostname: device.hostname };
     },
