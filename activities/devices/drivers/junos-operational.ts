@@ -411,8 +411,8 @@ export function junosOperations(connection: DeviceConnection, transports: Transp
     },
 
     interfaces: (options = {}) => netconf(async (session) => {
-      const { names } = options;
-      if (names && names.length <= interfacesReadByName) return (await Promise.all([...new Set(names)].map((name) => interfaceNamed(session, name)))).flat();
+      const names = options.names && [...new Set(options.names)];
+      if (names && names.length <= interfacesReadByName) return (await Promise.all(names.map((name) => interfaceNamed(session, name)))).flat();
       return interfacesFrom(await session.rpc('<get-interface-information><terse/></get-interface-information>'));
     }),
 
