@@ -307,11 +307,15 @@ function completedTasks(history: proto.temporal.api.history.v1.IHistory): Task[]
       case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
         const attributes = event.activityTaskScheduledEventAttributes!;
         const name = attributes.activityType?.name ?? '?';
-        const input = JSON.parse(Buffer.from(attributes.input?.payloads?.[0]?.data ?? []).toString() || '{}') as { target?: { serial?: string }; config?: unknown };
-        const hub = hubSerials.find((s) => s === input.target?.serial);
-        const edits = typeof input.config === 'string' ? input.config.split('<configuration').length - 1 : 0;
+        type Change = { target?: { serial?: string }; config?: unknown };
+        const input = JSON.parse(Buffer.from(attributes.input?.payloads?.[0]?.data ?? []).toString() || '{}') as Change & { changes?: Change[] };
+        // A change alone, or changes in turn (a device's change and its record in one activity).
+        const changes = input.changes ?? [input];
+        const target = changes[0]?.target;
+        const hub = hubSerials.find((s) => s === target?.serial);
+        const edits = changes.reduce((n, c) => n + (typeof c.config === 'string' ? c.config.split('<configuration').length - 1 : 0), 0);
         scheduled.set(String(event.eventId), {
-          name: input.target ? `${name} (${hub ? 'hub' : 'branch'})` : name, ...(hub ? { hub } : {}), edits, scheduledAt: at,
+          name: target ? `${name} (${hub ? 'hub' : 'branch'})` : name, ...(hub ? { hub } : {}), edits, scheduledAt: at,
         });
         break;
       }
@@ -399,6 +403,9 @@ function stepMedians(tasks: Task[]): Record<string, number | null> {
   return Object.fromEntries([...byStep].map(([step, list]) => [step, percentile(list, 50)]));
 }
 
+/** The activities of a hub's commit, as runs of each era scheduled them. */
+const hubChanges = new Set(['applyConfigurationsInTurn (hub)', 'applyConfiguration (hub)', 'pushConfiguration (hub)']);
+
 /**
  * The hubs' side, which every spoke changes: every run (continue-as-new included) of each hub's
  * tunnel-change queue and lease, read whole. How many commits the hubs made, how many sites' edits
@@ -415,7 +422,7 @@ async function readHubs(client: Client, spokesCompleted: number, phaseSeconds: n
         if (Date.now() > until) break;
         const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
         events += history.events?.length ?? 0;
-        pushes.push(...completedTasks(history).filter((t) => t.name === 'applyConfiguration (hub)' || t.name === 'pushConfiguration (hub)'));
+        pushes.push(...completedTasks(history).filter((t) => hubChanges.has(t.name)));
       }
     }
   }

@@ -22,13 +22,16 @@ export interface SwitchTimeline {
   reaction: Record<string, number>;
 }
 
+/** The activities that change a device, as runs of each era scheduled them (the change alone, or with its record). */
+const deviceChanges = new Set(['applyConfigurationsInTurn', 'applyConfiguration']);
+
 /**
  * The timeline of the first switch in `history` (the device change it made), for a link impaired
  * at `impairedAt` whose RPM test runs on `schedule`; undefined when the history holds no switch.
  */
 export function switchTimeline(history: History, impairedAt: number, schedule: RpmSchedule): SwitchTimeline | undefined {
   const events = history.events ?? [];
-  const applyAt = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyConfiguration');
+  const applyAt = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && deviceChanges.has(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
   if (applyAt < 0) return undefined;
   const before = events.slice(0, applyAt);
   const signalAt = before.findLastIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED && e.workflowExecutionSignaledEventAttributes?.signalName === 'slaEvaluation');

@@ -142,9 +142,32 @@ export async function startStandInWorkers(client: Client, activities: { orchestr
       bundlerOptions: workflowBundlerOptions(),
       activities: { ...createLeaseActivities({ client }), ...activities.orchestration },
     }),
-    await startTestWorker({ taskQueue: taskQueues.devices, activities: activities.devices }),
+    await startTestWorker({ taskQueue: taskQueues.devices, activities: withChangesInTurn(activities.devices) }),
   ];
   return { stop: async () => void await Promise.all(workers.map((worker) => worker.stop())) };
+}
+
+type StandIn = (input: unknown) => Promise<unknown>;
+
+/**
+ * Stood-in devices with applyConfigurationsInTurn (how a workflow changes a device and records it)
+ * made of their own applyConfiguration and recordConfiguration: the changes in turn, then their
+ * records. Devices that stand in for it themselves, or change nothing, are left as they are.
+ */
+export function withChangesInTurn<T extends object>(devices: T): T {
+  const { applyConfiguration, recordConfiguration } = devices as { applyConfiguration?: StandIn; recordConfiguration?: StandIn };
+  if (!applyConfiguration || 'applyConfigurationsInTurn' in devices) return devices;
+  return {
+    ...devices,
+    async applyConfigurationsInTurn({ changes, records }: { changes: unknown[]; records?: unknown[] }) {
+      const applied: unknown[] = [];
+      for (const change of changes) applied.push(await applyConfiguration.call(devices, change));
+      if (!records || !recordConfiguration) return { applied };
+      const versions = [];
+      for (const record of records) versions.push(((await recordConfiguration.call(devices, record)) as { version: number }).version);
+      return { applied, versions };
+    },
+  };
 }
 
 /** A stand-in activity's step that lasts as long as the test wants: it heartbeats until cancelled. */

@@ -9,7 +9,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createLeaseActivities } from '../activities/leases.ts';
 import type { RotationPrepared } from '../activities/credentials.ts';
-import { connectTestClient, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, startTestWorker, withChangesInTurn } from '../scripts/testing.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { rotateCredentials } from './rotate-credentials.ts';
@@ -59,7 +59,7 @@ describe('rotateCredentials', () => {
     }));
     workers.push(await startTestWorker({
       taskQueue: taskQueues.devices,
-      activities: {
+      activities: withChangesInTurn({
         async applyConfiguration(input: { target: DeviceTarget; config: string; persist: string }) {
           record(input.target.deviceId, 'push', input);
           if (input.persist.endsWith('/retire') && boxes.get(input.target.deviceId)?.refusesRetire) {
@@ -79,7 +79,7 @@ describe('rotateCredentials', () => {
           record(input.target.deviceId, 'read-users', input);
           return boxes.get(input.target.deviceId)?.users ?? [];
         },
-      },
+      }),
     }));
   });
   after(async () => {

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createLeaseActivities } from '../activities/leases.ts';
-import { connectTestClient, eventually, recordHistory, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, eventually, recordHistory, startTestWorker, withChangesInTurn } from '../scripts/testing.ts';
 import type { SitePlan } from '../domain/site-plan.ts';
 import { violatesSla, type CostMode, type FallbackMode, type LinkMeasurement, type SlaThresholds } from '../domain/sla.ts';
 import type { DampeningSettings, SteeringPlan, SwitchRecord } from '../domain/sla-steering.ts';
@@ -76,7 +76,7 @@ describe('slaSteering', { timeout: 120_000 }, () => {
     }));
     workers.push(await startTestWorker({
       taskQueue: taskQueues.devices, workflowsPath: require.resolve('./index.ts'),
-      activities: {
+      activities: withChangesInTurn({
         async applyConfiguration(input: { target: { serial: string }; config: string }) {
           const siteId = siteOf(input.target.serial);
           await new Promise((resolve) => setTimeout(resolve, scenarios.get(siteId)!.pushMs ?? 50));
@@ -87,7 +87,7 @@ describe('slaSteering', { timeout: 120_000 }, () => {
         async recordConfiguration(input: { target: { serial: string } }) {
           return { version: pushes.get(siteOf(input.target.serial))!.length };
         },
-      },
+      }),
     }));
   });
   after(async () => {

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { createLeaseActivities } from '../activities/leases.ts';
-import { connectTestClient, eventually, recordHistory, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, eventually, recordHistory, startTestWorker, withChangesInTurn } from '../scripts/testing.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { failureTypes } from '../domain/failure-types.ts';
@@ -38,7 +38,7 @@ describe('tunnelChanges', () => {
     workers.push(await startTestWorker({ taskQueue: fixtureQueue, workflowsPath: require.resolve('./tunnel-changes.fixture.ts'), activities: createLeaseActivities({ client }) }));
     workers.push(await startTestWorker({
       taskQueue: taskQueues.devices,
-      activities: {
+      activities: withChangesInTurn({
         async applyConfiguration(input: { target: DeviceTarget; config: string; source: string }) {
           commits.set(input.target.serial, [...(commits.get(input.target.serial) ?? []), { config: input.config, source: input.source }]);
           return { changed: true };
@@ -46,7 +46,7 @@ describe('tunnelChanges', () => {
         async recordConfiguration(input: { target: DeviceTarget }) {
           return { version: commits.get(input.target.serial)?.length ?? 0 };
         },
-      },
+      }),
     }));
   });
   after(async () => {

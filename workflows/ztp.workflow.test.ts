@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createLeaseActivities } from '../activities/leases.ts';
-import { connectTestClient, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, startTestWorker, withChangesInTurn } from '../scripts/testing.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { ztp } from './ztp.ts';
@@ -46,7 +46,7 @@ describe('ztp', () => {
     }));
     workers.push(await startTestWorker({
       taskQueue: taskQueues.devices,
-      activities: {
+      activities: withChangesInTurn({
         async upgradeFirmwareIfOlder(input: { target: DeviceTarget; model?: string }) {
           await record('upgradeFirmwareIfOlder')(input);
           const reported = reportedModels.get(input.target.serial) ?? 'SRX-SIM-300';
@@ -63,7 +63,7 @@ describe('ztp', () => {
           await record('recordConfiguration')(input);
           return { version: 1 };
         },
-      },
+      }),
     }));
   });
   after(async () => {
