@@ -28,14 +28,14 @@ export function configurationChanges(): (input: PushConfigurationInput) => Promi
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
   const records = proxyActivities<DeviceActivities>(deviceRecordActivity);
   return async (input) => {
-    // Runs started before the change and its record were apart replay with the one activity.
+    // Recorded by the activity that made the change (apart only when the database is away): an
+    // activity and its workflow task fewer per change. Runs begun before replay the record apart,
+    // and those begun before that the change and its record in the one activity of the time.
+    if (patched('change-and-record-in-one-activity')) return (await changesInTurn([input], { together: true, recordedWhereMade: true }))[0]!;
     if (!patched('device-change-apart-from-record')) {
       const { changed, version } = await writes.pushConfiguration(input);
       return { changed, version, appliedAt: Date.now(), committedAt: Date.now() };
     }
-    // Recorded by the activity that made the change (apart only when the database is away): an
-    // activity and its workflow task fewer per change. Runs begun before replay the record apart.
-    if (patched('change-and-record-in-one-activity')) return (await configurationChangesInTurn([input]))[0]!;
     const { changed, committedAt } = await writes.applyConfiguration(input);
     const appliedAt = Date.now();
     const { version } = await records.recordConfiguration(recordOf(input));
@@ -50,6 +50,15 @@ export function configurationChanges(): (input: PushConfigurationInput) => Promi
  * the same before the failure goes on.
  */
 export async function configurationChangesInTurn(inputs: PushConfigurationInput[]): Promise<ConfigurationChanged[]> {
+  // The devices changed in one activity: one round trip through the task queue for them all,
+  // their records made by it too (recordConfigurations only when it could not). Runs begun before
+  // replay an activity per device, or the records apart.
+  const together = patched('devices-changed-in-one-activity');
+  return changesInTurn(inputs, { together, recordedWhereMade: together && patched('changes-recorded-where-made') });
+}
+
+/** configurationChangesInTurn as the run's era makes the changes: together in one activity or one by one, recorded there or apart. */
+async function changesInTurn(inputs: PushConfigurationInput[], era: { together: boolean; recordedWhereMade: boolean }): Promise<ConfigurationChanged[]> {
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
   const records = proxyActivities<DeviceActivities>(deviceRecordActivity);
   const applied: (Omit<ConfigurationChanged, 'version'> & { input: PushConfigurationInput })[] = [];
@@ -60,16 +69,11 @@ export async function configurationChangesInTurn(inputs: PushConfigurationInput[
     const appliedAt = Date.now();
     applied.push({ input, changed, appliedAt, committedAt: committedAt ?? appliedAt });
   };
-  // The devices changed in one activity: one round trip through the task queue for them all.
-  // Runs begun before replay an activity per device.
-  const together = patched('devices-changed-in-one-activity');
+  const { together } = era;
   let recorded: number[] | undefined;
   try {
     if (together) {
-      // The records made by the same activity once every change is (recordConfigurations only
-      // when it could not): an activity, and its workflow task, fewer per site. Runs begun before
-      // replay the records apart.
-      const records = patched('changes-recorded-where-made') ? { records: inputs.map(recordOf) } : {};
+      const records = era.recordedWhereMade ? { records: inputs.map(recordOf) } : {};
       const { applied: changes, versions } = await writes.applyConfigurationsInTurn({ changes: inputs, ...records });
       changes.forEach((change, index) => applying(inputs[index]!, change));
       recorded = versions;
