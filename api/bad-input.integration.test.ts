@@ -181,4 +181,13 @@ describe('bad input', () => {
     assert.equal(await since('2026-01-01T11:59:00Z'), 1);
     assert.equal((await call('GET', `/api/v1/runs?before=${encodeURIComponent('2026-01-01T12:00:00-05:00')}`)).status, 200);
   });
+
+  it('a date-time outside the years a timestamp holds (the year 0, by its offset) is refused, naming the parameter', async () => {
+    const yearZero = encodeURIComponent('0001-01-01T00:00:14+20:19');
+    for (const path of [`/api/v1/link-switches?since=${yearZero}`, `/api/v1/audit?since=${yearZero}`, `/api/v1/runs?before=${yearZero}`]) {
+      const answer = await call('GET', path);
+      assert.equal(answer.status, 400, `${path}: ${JSON.stringify(answer.body)}`);
+      assert.match(answer.body.errors?.[0]?.message ?? '', /from 1970 to 9999/, path);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { instant } from '../schemas/instant.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageArgs, pageOf, pageQuery, toPage } from '../pagination.ts';
@@ -33,7 +34,7 @@ export function auditRouter(api: ApiDefinition, deps: { prisma: PrismaClient }):
       objectId: z.string().max(200).optional(),
       actorId: z.string().max(200).optional(),
       action: z.string().max(80).optional(),
-      since: z.iso.datetime({ offset: true }).optional(),
+      since: instant().optional(),
     }),
     response: pageOf(auditEntry),
     handler: async ({ query, principal }) => {

@@ -2,6 +2,7 @@
 // a day, hourly ones for ninety days), read by range and resolution.
 import { Router } from 'express';
 import { z } from 'zod';
+import { instant } from '../schemas/instant.ts';
 import { bucketMs, metricResolutions, retentionMs } from '../../domain/link-rollups.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { linkMetrics } from '../../inventory/link-metrics.ts';
@@ -28,8 +29,8 @@ export function linkMetricsRouter(api: ApiDefinition, deps: { prisma: PrismaClie
     access: { type: 'site', action: 'read' },
     params: z.object({ siteId: z.uuid(), linkId: z.uuid() }),
     query: z.object({
-      from: z.iso.datetime({ offset: true }).optional().describe('Inclusive; default: an hour (minute) or a week (hour) before `to`'),
-      to: z.iso.datetime({ offset: true }).optional().describe('Exclusive; default: now'),
+      from: instant().optional().describe('Inclusive; default: an hour (minute) or a week (hour) before `to`'),
+      to: instant().optional().describe('Exclusive; default: now'),
       resolution: z.enum(metricResolutions).default('minute'),
     }),
     response: z.object({ siteId: z.uuid(), linkId: z.uuid(), name: z.string(), resolution: z.enum(metricResolutions), points: z.array(metricPoint) }).openapi('WanLinkMetrics'),

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { instant } from '../schemas/instant.ts';
 import { runKind, runStatus } from '../../domain/choices.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { ApiDefinition } from '../openapi.ts';
@@ -48,7 +49,7 @@ export function runsRouter(api: ApiDefinition, deps: { prisma: PrismaClient }): 
       siteId: z.uuid().optional().describe("The site's runs, its devices' included"),
       deviceId: z.uuid().optional().describe("One device's own runs: upgrade, replacement, credential rotation, configuration, ZTP"),
       ticket: ticketSchema.optional().describe('The runs an ITSM ticket started'),
-      before: z.iso.datetime({ offset: true }).optional().describe('The startedAt of the last run of the previous page'),
+      before: instant().optional().describe('The startedAt of the last run of the previous page'),
     }),
     response: pageOf(runSummary).extend({ nextCursor: z.string().nullable() }),
     handler: async ({ query, principal }) => {

@@ -3,6 +3,7 @@
 // rollups answer; beyond it, the hourly ones (kept ninety days).
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { instant } from '../schemas/instant.ts';
 import { retentionMs, type MetricResolution } from '../../domain/link-rollups.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { siteReport, steeredSiteIds, type SiteReport } from '../../inventory/sla-report.ts';
@@ -12,8 +13,8 @@ import { complianceCsv, compliancePdf, type ReportHeading } from '../sla-complia
 
 const tags = ['SLA'];
 const reportQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional().describe('Inclusive; default: a day before `to`'),
-  to: z.iso.datetime({ offset: true }).optional().describe('Exclusive; default: now'),
+  from: instant().optional().describe('Inclusive; default: a day before `to`'),
+  to: instant().optional().describe('Exclusive; default: now'),
   format: z.enum(['csv', 'pdf']).default('csv'),
 });
 const documents = {

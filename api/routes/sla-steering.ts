@@ -3,6 +3,7 @@
 // link switches it recorded, per site and tenant-wide.
 import { Router } from 'express';
 import { z } from 'zod';
+import { instant } from '../schemas/instant.ts';
 import { steeringReasons } from '../../domain/sla-steering.ts';
 import type { Prisma, PrismaClient } from '../../prisma/client.ts';
 import { slaSteeringStateQuery, slaSteeringWorkflowId, type SlaSteeringView } from '../../workflows/sla-steering.messages.ts';
@@ -48,8 +49,8 @@ const switchFilters = pageQuery.extend({
   application: z.string().max(100).optional(),
   policy: z.string().max(100).optional(),
   reason: z.enum(steeringReasons).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: instant().optional(),
+  until: instant().optional(),
 });
 
 async function switchPage(prisma: PrismaClient, query: z.infer<typeof switchFilters>, where: Prisma.LinkSwitchEventWhereInput) {
