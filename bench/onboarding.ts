@@ -308,9 +308,9 @@ function completedTasks(history: proto.temporal.api.history.v1.IHistory): Task[]
         const attributes = event.activityTaskScheduledEventAttributes!;
         const name = attributes.activityType?.name ?? '?';
         type Change = { target?: { serial?: string }; config?: unknown };
-        const input = JSON.parse(Buffer.from(attributes.input?.payloads?.[0]?.data ?? []).toString() || '{}') as Change & { changes?: Change[]; devices?: Change[] };
-        // A device alone, or several in one activity (a change and its record, a site's verification): named by the first.
-        const changes = input.changes ?? input.devices ?? [input];
+        const input = JSON.parse(Buffer.from(attributes.input?.payloads?.[0]?.data ?? []).toString() || '{}') as Change & { changes?: Change[] };
+        // A change alone, or changes in turn (a device's change and its record in one activity).
+        const changes = input.changes ?? [input];
         const target = changes[0]?.target;
         const hub = hubSerials.find((s) => s === target?.serial);
         const edits = changes.reduce((n, c) => n + (typeof c.config === 'string' ? c.config.split('<configuration').length - 1 : 0), 0);

@@ -10,7 +10,7 @@
 // A failure leaves the device in RMA with an alarm and the record failed; the old box's tunnels
 // stay removed (it is gone), and a new RMA of the device restores them from the record.
 import {
-  ApplicationFailure, CancellationScope, executeChild, isCancellation, patched, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, executeChild, isCancellation, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { RmaActivities } from '../activities/rma.ts';
@@ -147,15 +147,12 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
       }));
     }, () => `${captured.farTunnels.length} tunnel(s) on ${ends.length} hub(s) or peer(s), ${plan.policies.firewall.length} firewall rule(s)`);
 
-    const verifications = [
-      { target, checks: plan.checks },
-      ...ends.map(({ end, tunnels }) => ({ target: end.target, checks: tunnels.map((t) => ({ kind: 'interface-up' as const, interface: `st0.${t.unit}` })) })),
-    ];
-    await steps.run('verify', async () => {
-      // The new box and its hubs or peers in one activity; runs begun before replay one per device.
-      if (patched('rma-verified-in-one-activity')) return (await reads.verifyDevices({ devices: verifications, waitUpToSeconds: 60 })).verified;
-      return (await Promise.all(verifications.map((device) => reads.verifyDevice({ ...device, waitUpToSeconds: 60 })))).length;
-    }, (checked) => `${checked} device(s) checked`);
+    await steps.run('verify', () => Promise.all([
+      reads.verifyDevice({ target, checks: plan.checks, waitUpToSeconds: 60 }),
+      ...ends.map(({ end, tunnels }) => reads.verifyDevice({
+        target: end.target, checks: tunnels.map((t) => ({ kind: 'interface-up' as const, interface: `st0.${t.unit}` })), waitUpToSeconds: 60,
+      })),
+    ]), (checked) => `${checked.length} device(s) checked`);
 
     await steps.run('close', () => records.closeRma({ rmaId: input.rmaId, deviceId: device.id, softwareVersion: provisioned.softwareVersion }));
     progress.state = 'completed';
