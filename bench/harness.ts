@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { elementChildren, parseXml } from '../activities/devices/netconf/xml.ts';
 import { bundleWorkflowsInto } from '../scripts/fault-lab.ts';
 import { startPlatform, type Platform, type PlatformOptions } from '../scripts/platform.ts';
+import type { PrismaClient } from '../prisma/client.ts';
 import { freePort } from '../scripts/processes.ts';
 import { resolveTemporalServer, temporalServerVersion } from '../scripts/temporal-cluster.ts';
 
@@ -71,11 +72,12 @@ export interface ProductionTemporalPlace {
  * set up by the schema tool, the namespace registered and its search attributes added. It checks
  * no token (no identity provider here): what is measured is the server's work, not its sign-in.
  */
-export async function throwawayProductionPlatform(scratch: Scratch, place: ProductionTemporalPlace): Promise<Platform> {
+export async function throwawayProductionPlatform(scratch: Scratch, place: ProductionTemporalPlace, options: Pick<PlatformOptions, 'postgresSettings'> = {}): Promise<Platform> {
   const binaries = await resolveTemporalServer({ serverPath: process.env['TEMPORAL_SERVER_BINARY'], sqlToolPath: process.env['TEMPORAL_SQL_TOOL'], toolsDir: join(root, '.data', 'tools'), say });
   say(`Temporal server ${temporalServerVersion} (${binaries.source})`);
   const [grpc, membership] = [place.grpcPortBase, place.membershipPortBase];
   return throwawayPlatform(scratch, {
+    ...options,
     temporalServer: {
       ...binaries,
       host: place.host,
@@ -86,6 +88,24 @@ export async function throwawayProductionPlatform(scratch: Scratch, place: Produ
       },
     },
   });
+}
+
+/** What PostgreSQL must start with for `countStatements` (a platform's `postgresSettings`). */
+export const statementsCountable = ['shared_preload_libraries=pg_stat_statements'];
+
+/** Counts Branchline's SQL statements from now on (pg_stat_statements, created and reset). */
+export async function countStatements(prisma: PrismaClient): Promise<void> {
+  await prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await prisma.$executeRawUnsafe('SELECT pg_stat_statements_reset()');
+}
+
+/** The SQL statements Branchline ran since `countStatements`, per unit (a site); the most called on stderr. */
+export async function statementsPer(prisma: PrismaClient, units: number): Promise<number> {
+  const rows = await prisma.$queryRawUnsafe<{ calls: bigint; query: string }[]>(
+    `SELECT calls, query FROM pg_stat_statements
+     WHERE query NOT LIKE '%pg_stat_statements%' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC`);
+  for (const row of rows.slice(0, 25)) say(`  ${(Number(row.calls) / units).toFixed(2)} per site: ${row.query.replace(/\s+/g, ' ').slice(0, 200)}`);
+  return Math.round((rows.reduce((sum, row) => sum + Number(row.calls), 0) / units) * 10) / 10;
 }
 
 /** The workflow bundle, built once for every worker the benchmark starts. */

@@ -3,7 +3,9 @@
 // this machine, the two hubs in a simulator process of their own. Two hubs come up first; then N
 // spokes onboard (each changes both hubs), at most --concurrency at a time, each box plugged in and
 // given its activation code as its onboarding starts. Measured: sites per minute over the spoke
-// phase, latency per site (onboarding POST to run closed), history events per site, and, on the
+// phase, latency per site (onboarding POST to run closed), history events per site, SQL statements
+// per site (statementsPerSite: every process's over the spoke phase, the benchmark's own polling
+// included; the most called on stderr), and, on the
 // same Temporal server, trivial workflows per second as the ceiling of the platform. Progress on
 // stderr; ends with one JSON line on stdout.
 // Options: --sites N (600), --concurrency C (50), --worker process|in-process, --raw-workflows K (500),
@@ -26,7 +28,9 @@ import { deviceLeaseWorkflowId } from '../workflows/device-lease.messages.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
 import { tunnelChangesWorkflowId } from '../workflows/tunnel-changes.messages.ts';
 import { ztpWorkflowId } from '../workflows/ztp.messages.ts';
-import { benchScratch, bundleWorkflows, cpuSecondsByProgram, machineJiffies, say, throwawayPlatform, throwawayProductionPlatform } from './harness.ts';
+import {
+  benchScratch, bundleWorkflows, countStatements, cpuSecondsByProgram, machineJiffies, say, statementsCountable, statementsPer, throwawayPlatform, throwawayProductionPlatform,
+} from './harness.ts';
 import { trivialWorkflow } from './trivial-workflow.ts';
 
 const { values } = parseArgs({
@@ -448,8 +452,8 @@ async function main(): Promise<number> {
   try {
     const bundlePath = await bundleWorkflows(scratch);
     const platform = topology === 'production'
-      ? await throwawayProductionPlatform(scratch, { host: '127.83.0.1', grpcPortBase: 44233, membershipPortBase: 24933 })
-      : await throwawayPlatform(scratch);
+      ? await throwawayProductionPlatform(scratch, { host: '127.83.0.1', grpcPortBase: 44233, membershipPortBase: 24933 }, { postgresSettings: statementsCountable })
+      : await throwawayPlatform(scratch, { postgresSettings: statementsCountable });
 
     say(`starting the lab: API, ${workerMode} worker, ${siteCount + 2} simulated devices`);
     const logDirectory = join(scratch.directory, 'logs');
@@ -508,9 +512,11 @@ async function main(): Promise<number> {
     const named = new Map([[hubBoxes.child.pid!, 'simulated hubs']]);
     const cpuBefore = cpuSecondsByProgram(benchProcessName, named);
     const machineBefore = machineJiffies();
+    await countStatements(prisma);
     const spokes = await onboardSpokes(lab, sites);
     const machineAfter = machineJiffies();
     const cpuAfter = cpuSecondsByProgram(benchProcessName, named);
+    const statementsPerSite = await statementsPer(prisma, siteCount);
 
     const stuck = spokes.outcomes.filter((o) => o.state === 'stuck').map((o) => o.siteId);
     if (stuck.length > 0) say(`stopping ${stuck.length} stuck onboardings`);
@@ -555,6 +561,7 @@ async function main(): Promise<number> {
       wallSeconds: round((Date.now() - started) / 1000, 1),
       machineCpuPercent: round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
       cpuPercentOfOneCore: cpuPercent,
+      statementsPerSite,
       ...hubSide,
       ...sampleDetail,
     };

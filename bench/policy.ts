@@ -23,7 +23,9 @@ import { startLab, type Lab } from '../scripts/lab.ts';
 import type { ReconcileDriftResult } from '../workflows/reconcile-drift.messages.ts';
 import type { reconcileDrift } from '../workflows/reconcile-drift.ts';
 import { sleep } from '../scripts/processes.ts';
-import { benchScratch, bundleWorkflows, cpuSecondsByProgram, machineJiffies, say, systemStatements, throwawayPlatform } from './harness.ts';
+import {
+  benchScratch, bundleWorkflows, countStatements, cpuSecondsByProgram, machineJiffies, say, statementsCountable, statementsPer, systemStatements, throwawayPlatform,
+} from './harness.ts';
 
 const { values } = parseArgs({ options: {
   sites: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, 'base-address': { type: 'string', default: '127.121.0.1' }, sample: { type: 'string', default: '20' },
@@ -103,20 +105,11 @@ async function temporalWorkPerSite(lab: Lab, deploymentId: string, siteIds: stri
   return { sampledSites: sample.length, site: perSite(site, sample.length), deploymentShare: perSite(deployment, siteCount) };
 }
 
-/** The SQL statements the deployment ran (pg_stat_statements, reset as it began), per site; the most called on stderr. */
-async function deploymentStatements(lab: Lab, siteCount: number): Promise<{ perSite: number }> {
-  const rows = await lab.prisma.$queryRawUnsafe<{ calls: bigint; query: string }[]>(
-    `SELECT calls, query FROM pg_stat_statements
-     WHERE query NOT LIKE '%pg_stat_statements%' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC`);
-  for (const row of rows.slice(0, 25)) say(`  ${(Number(row.calls) / siteCount).toFixed(2)} per site: ${row.query.replace(/\s+/g, ' ').slice(0, 200)}`);
-  return { perSite: Math.round((rows.reduce((sum, row) => sum + Number(row.calls), 0) / siteCount) * 10) / 10 };
-}
-
 async function main() {
   const scratch = benchScratch('bench-policy');
   try {
     const bundlePath = await bundleWorkflows(scratch);
-    const platform = await throwawayPlatform(scratch, { postgresSettings: ['shared_preload_libraries=pg_stat_statements'] });
+    const platform = await throwawayPlatform(scratch, { postgresSettings: statementsCountable });
     say(`starting the lab: API, worker, ${siteCount} sites of two simulated devices`);
     const logDirectory = join(scratch.directory, 'logs');
     mkdirSync(logDirectory, { recursive: true });
@@ -127,7 +120,6 @@ async function main() {
     });
     scratch.onCleanUp(() => lab.stop());
     const { prisma } = lab;
-    await prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const tenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
     await lab.importFleet(tenantId, (site) => ({ timezone: 'Europe/Amsterdam', tags: site === 0 ? ['solo'] : [] }));
     const sites = await prisma.site.findMany({ where: { tenantId, status: 'active' }, select: { id: true } });
@@ -149,13 +141,13 @@ async function main() {
     say(`dry run: ${dryRun.seconds.toFixed(1)} s`);
 
     say(`deployment to ${sites.length} sites, ${concurrency} at once`);
-    await prisma.$executeRawUnsafe('SELECT pg_stat_statements_reset()');
+    await countStatements(prisma);
     const cpuBefore = machineJiffies();
     const programsBefore = cpuSecondsByProgram(ownProcess);
     const deploy = await deployed(lab, tenantId, [rule('solo', 'solo'), rule('staff-web')], false);
     const programsAfter = cpuSecondsByProgram(ownProcess);
     const cpuAfter = machineJiffies();
-    const statements = await deploymentStatements(lab, sites.length);
+    const statementsPerSite = await statementsPer(prisma, sites.length);
     const cpuSecondsPerSite: Record<string, number> = Object.fromEntries([...programsAfter].map(([name, seconds]) => [name, Math.round(((seconds - (programsBefore.get(name) ?? 0)) / sites.length) * 1000) / 1000])
       .filter(([, perSite]) => (perSite as number) >= 0.001));
     const temporalPerSite = await temporalWorkPerSite(lab, deploy.deploymentId, sites.slice(1).map((s) => s.id), sites.length);
@@ -180,7 +172,7 @@ async function main() {
       perSiteSeconds: round(lone.seconds), dryRunSeconds: round(dryRun.seconds), deploySeconds: round(deploy.seconds), idealSeconds: round(idealSeconds),
       ratio: Math.round((deploy.seconds / idealSeconds) * 100) / 100, status: deploy.status,
       deployed: count('deployed'), failed: count('failed') + count('rolled_back') + count('skipped'),
-      statementsPerSite: statements.perSite, cpuSecondsPerSite, cpuSecondsPerSiteTotal: Math.round(Object.values(cpuSecondsPerSite).reduce((a, b) => a + b, 0) * 1000) / 1000, temporalPerSite,
+      statementsPerSite, cpuSecondsPerSite, cpuSecondsPerSiteTotal: Math.round(Object.values(cpuSecondsPerSite).reduce((a, b) => a + b, 0) * 1000) / 1000, temporalPerSite,
       machineCpuPercent: Math.round((100 * (cpuAfter.busy - cpuBefore.busy)) / Math.max(1, cpuAfter.total - cpuBefore.total)),
       driftScanSeconds: round(warm.seconds), driftScanDevices: warm.result.checked, coldScanSeconds: round(cold.seconds),
       driftedAfterDeployment: cold.result.drifted, driftedByHand: warm.result.drifted, driftUnreachable: warm.result.readings.unreachable,
