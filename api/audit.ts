@@ -1,8 +1,7 @@
 // Every change through the API leaves an audit entry: who (the principal), what (action and
 // object), when, in which tenant, and the object before and after.
-import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import { Prisma, type PrismaClient, type Statements } from '../prisma/client.ts';
+import { Prisma, uuidV7, type PrismaClient, type Statements } from '../prisma/client.ts';
 import type { Principal } from './access/principal.ts';
 
 export interface AuditedChange {
@@ -60,19 +59,6 @@ export async function recordAuditWithAnswer(prisma: PrismaClient, principal: Pri
   const held = heldForAnswer.get(req);
   if (held) held.push(auditRow(principal, req, change));
   else await recordAudit(prisma, principal, req, change);
-}
-
-/**
- * A uuid v7 (RFC 9562: milliseconds since the epoch, then random bits), as Prisma makes the entries'
- * ids: ids sort by creation, which the audit log's pages rely on. PostgreSQL makes these only from 18.
- */
-function uuidV7(): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(Date.now(), 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** An insert of the entries, for a statement that does something else as well (`WITH audited AS (…)`). */

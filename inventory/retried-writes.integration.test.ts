@@ -7,6 +7,7 @@ import { activityAttemptKey } from '../activities/events/publish.ts';
 import { seedDemo } from '../prisma/seed.ts';
 import { createTestDatabase, type TestDatabase } from '../scripts/testing.ts';
 import { recordCampaignDevice } from './campaigns.ts';
+import { storeEvent } from './events.ts';
 import { auditSiteEvent } from './sites.ts';
 
 describe('retried writes', () => {
@@ -54,5 +55,29 @@ describe('retried writes', () => {
     assert.equal(await entries(), before + 1);
     await activity('13').run(write);
     assert.equal(await entries(), before + 2);
+  });
+
+  it('storeEvent › stored twice under one key › is the first event, its deliveries made once, none for a subscription that does not want it', async () => {
+    const subscription = (events: string[]) => database.prisma.webhookSubscription.create({ data: { tenantId, url: 'https://itsm.example/hooks', secret: 'whsec_x', events } });
+    const sites = await subscription(['site.*']);
+    await subscription(['alarm.*']);
+    const inactive = await subscription(['*']);
+    await database.prisma.webhookSubscription.update({ where: { id: inactive.id }, data: { active: false } });
+    const key = `site-onboard/${siteId}/run-1/14/site.activated`;
+    const first = await storeEvent(database.prisma, key, { tenantId, type: 'site.activated', workflowId: `site-onboard/${siteId}`, data: { siteId } });
+    const again = await storeEvent(database.prisma, key, { tenantId, type: 'site.activated', workflowId: `site-onboard/${siteId}`, data: { siteId, retried: true } });
+
+    assert.deepEqual(again.event, first.event);
+    assert.deepEqual(first.event.data, { siteId });
+    assert.ok(first.event.at instanceof Date);
+    assert.equal(await database.prisma.domainEvent.count({ where: { key } }), 1);
+    assert.equal(first.deliveryIds.length, 1);
+    assert.deepEqual(again.deliveryIds, first.deliveryIds);
+    const deliveries = await database.prisma.webhookDelivery.findMany({ where: { eventId: first.event.id } });
+    assert.deepEqual(deliveries.map((d) => d.subscriptionId), [sites.id]);
+
+    const tenantless = await storeEvent(database.prisma, `${key}/tenantless`, { tenantId: null, type: 'site.activated', data: {} });
+    assert.equal(tenantless.event.tenantId, null);
+    assert.deepEqual(tenantless.deliveryIds, []);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { Prisma as PrismaNamespace } from '../generated/prisma/client.ts';
@@ -10,6 +11,20 @@ export { Prisma } from '../generated/prisma/client.ts';
 export function createPrismaClient(databaseUrl: string, options: { poolSize?: number } = {}): PrismaClient {
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
   return new PrismaClient({ adapter });
+}
+
+/**
+ * A uuid v7 (RFC 9562: milliseconds since the epoch, then random bits), as Prisma makes ids
+ * (`uuid(7)`), for the rows a raw statement inserts: ids sort by creation, which pages of the
+ * audit log and of events rely on. PostgreSQL makes these only from 18.
+ */
+export function uuidV7(): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(Date.now(), 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** Raw statements (`Prisma.sql`), sent on a pool of their own or on a Prisma client's. */
