@@ -85,7 +85,10 @@ export default tseslint.config(
 
   // workflows/: deterministic, replayed from history, in the workflow sandbox.
   layer(['workflows/**/*.ts'], {
-    paths: builtinsRefused('Workflows run in a deterministic sandbox: do I/O in an activity.'),
+    paths: [
+      ...builtinsRefused('Workflows run in a deterministic sandbox: do I/O in an activity.'),
+      { name: '@temporalio/workflow', importNames: ['patched'], message: 'Import patched from workflows/patches.ts: it takes the patches of its batch without a marker each (and a patch outside the batch as the SDK does).' },
+    ],
     patterns: [
       { regex: folders(['activities']), message: 'Workflows import activity types only (import type), and call activities through proxyActivities<ReturnType<typeof createActivities>>.', allowTypeImports: true },
       { regex: folders(['inventory', 'runtime', 'api', 'prisma', 'simulator', 'bench', 'e2e', 'ui']), message: 'Workflows run in a deterministic sandbox: reach the database, configuration and network through an activity, and share pure code through domain/.' },

@@ -96,6 +96,8 @@ describe('layers › workflows/ import domain/, each other and activity types', 
   refuses('workflows/probe.ts', `import type { PrismaClient } from '../prisma/client.ts';`, /through an activity/);
   refuses('workflows/probe.ts', `import { PrismaClient } from '../generated/prisma/client.ts';`, /in an activity/);
   refuses('workflows/probe.ts', `import { eventually } from '../scripts/testing.ts';`, /Move what the product needs into runtime\//);
+  refuses('workflows/probe.ts', `import { patched, sleep } from '@temporalio/workflow';`, /Import patched from workflows\/patches\.ts/);
+  allows('workflows/probe.ts', `import { patched } from './patches.ts';`);
   refuses('workflows/probe.ts', `import { Client } from '@temporalio/client';`, /belong to api\/, the worker and activities\//);
   refuses('workflows/probe.ts', `import { Worker } from '@temporalio/worker';`, /belong to api\/, the worker and activities\//);
   refuses('workflows/probe.ts', `import { heartbeat } from '@temporalio/activity';`, /belong to api\/, the worker and activities\//);

@@ -1,5 +1,6 @@
 // The few activity presets every workflow picks from (STYLE: named presets, each with a timeout).
-import { patched, proxyActivities, proxyLocalActivities, type ActivityInterfaceFor, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityInterfaceFor, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { patched } from './patches.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 
 /** Database reads and writes: quick, retried until the database is back. */

@@ -6,8 +6,10 @@ import type { DeviceActivities } from '../activities/devices/activities.ts';
 import { deviceRecordActivity } from './activity-options.ts';
 import { runDeviceConfiguration } from './device-configuration-run.ts';
 import type { AdoptConfigurationInput, DeviceConfigurationResult } from './device-configuration.messages.ts';
+import { takePatchBatch } from './patches.ts';
 
 export async function adoptConfiguration(input: AdoptConfigurationInput): Promise<DeviceConfigurationResult> {
+  takePatchBatch();
   const records = proxyActivities<DeviceActivities>(deviceRecordActivity);
   const { workflowId } = workflowInfo();
   return runDeviceConfiguration({

@@ -3,7 +3,8 @@
 // link's RPM test, pushed to each device as a confirmed commit under its lease, checked (its WAN
 // links still up) and confirmed, and recorded as a configuration version. With dryRun, each
 // device loads, diffs and discards instead: the preview.
-import { ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, takePatchBatch } from './patches.ts';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import type { SlaSteeringActivities } from '../activities/sla-steering.ts';
@@ -26,6 +27,7 @@ export const policyEdit = (plan: SitePlan, device: PlannedDevice, activeLinks?: 
 };
 
 export async function applySlaPolicies(input: ApplySlaPoliciesInput): Promise<ApplySlaPoliciesResult> {
+  takePatchBatch();
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const reads = proxyActivities<DeviceActivities>(deviceReadActivity);
   const pushConfiguration = configurationChanges();

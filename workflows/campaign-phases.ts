@@ -4,7 +4,8 @@
 // Upgrade campaigns, policy deployments and network-service campaigns differ only in what they read
 // and start, and in what they record.
 import type { UpdateDefinition } from '@temporalio/common';
-import { condition, patched, setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
+import { patched } from './patches.ts';
 import type { CampaignCandidate } from '../activities/campaigns.ts';
 import type { CampaignDispatch, DeviceUpgrade } from './campaign-dispatch.ts';
 

@@ -3,7 +3,8 @@
 // commit or the running configuration's sha256), both made by one activity, the record by a second
 // one, retried until the database is back, when the first could not make it. A database outage
 // after the change delays the run; it never fails it after the device changed, nor changes twice.
-import { ActivityFailure, ApplicationFailure, CancellationScope, patched, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { patched } from './patches.ts';
 import type { ChangesMadeBeforeFailure, ConfigurationApplied, DeviceActivities, PushConfigurationInput, RecordConfigurationInput } from '../activities/devices/activities.ts';
 import { deviceRecordActivity, deviceWriteActivity } from './activity-options.ts';
 

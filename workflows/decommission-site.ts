@@ -12,8 +12,10 @@ import { renderers } from '../domain/render/renderers.ts';
 import { describeFailure, StepLog } from './steps.ts';
 import { changeTunnels } from './tunnel-changes.ts';
 import { type DecommissionSiteInput, type DecommissionProgress, decommissionProgressQuery } from './decommission-site.messages.ts';
+import { takePatchBatch } from './patches.ts';
 
 export async function decommissionSite(input: DecommissionSiteInput): Promise<{ siteId: string; peersChanged: number; devicesReset: number }> {
+  takePatchBatch();
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();

@@ -4,7 +4,8 @@
 // management path is reverted by the device itself when no confirm comes, and the site is
 // rolled_back for ManagementPathLost), confirmed or rolled back, and recorded as a configuration
 // version. The configuration is the dry run's very text, compiled again from the deployment's version.
-import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, takePatchBatch } from './patches.ts';
 import type { PushConfigurationInput } from '../activities/devices/activities.ts';
 import type { PolicyDeploymentActivities, SiteDeviceChange } from '../activities/policy-deployments.ts';
 import { databaseActivity, databaseLocalActivity } from './activity-options.ts';
@@ -18,6 +19,7 @@ import type { DeployPolicySiteInput, DeployPolicySiteResult, PolicySiteFailureDe
 const undoneOnDevice: string[] = [failureTypes.deviceRejected, failureTypes.verificationFailed, failureTypes.managementPathLost];
 
 export async function deployPolicySite(input: DeployPolicySiteInput): Promise<DeployPolicySiteResult> {
+  takePatchBatch();
   // The site's reads and records are short and idempotent: as local activities they run within
   // the workflow's own tasks, not through the task queue and back (two workflow tasks fewer per
   // step, at a thousand sites a good part of the deployment's cost). Runs started before replay

@@ -8,8 +8,9 @@
 // halted or aborted. A deployment to thousands of sites continues as new between sites, its
 // dispatch (progress, pause and abort, failures) carried over; each site's result is in the database.
 import {
-  ApplicationFailure, ChildWorkflowFailure, continueAsNew, executeChild, patched, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, ChildWorkflowFailure, continueAsNew, executeChild, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
+import { patched, takePatchBatch } from './patches.ts';
 import type { PolicyDeploymentActivities } from '../activities/policy-deployments.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
@@ -30,6 +31,7 @@ const unreachableRetryWindowMs = 30 * 60_000;
 const historyBudget = 10_000;
 
 export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDeploymentProgress> {
+  takePatchBatch();
   const deployments = proxyActivities<PolicyDeploymentActivities>(databaseActivity);
   const previews = proxyActivities<PolicyDeploymentActivities>(deviceWriteActivity);
   const sites = proxyActivities<SiteActivities>(databaseActivity);

@@ -2,8 +2,9 @@
 // the change, and give them back on every path out, compensation and cancellation included.
 import type { Duration } from '@temporalio/common';
 import {
-  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
+import { patched } from './patches.ts';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { temporalActivity, temporalLocalActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';

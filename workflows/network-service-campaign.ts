@@ -18,11 +18,13 @@ import {
 } from './network-service-campaign.messages.ts';
 import { describeFailure } from './steps.ts';
 import { haltedAlarmMessage } from './upgrade-campaign.ts';
+import { takePatchBatch } from './patches.ts';
 
 /** Continue as new past this many events, between instances, well before Temporal's limits. */
 const historyBudget = 10_000;
 
 export async function networkServiceCampaign(input: NetworkServiceCampaignInput): Promise<CampaignProgress> {
+  takePatchBatch();
   const db = proxyActivities<NetworkServiceCampaignActivities & Pick<SiteActivities, 'recordRun' | 'closeRun' | 'raiseAlarm'>>(databaseActivity);
   const runs = proxyActivities<NetworkServiceCampaignActivities>(temporalActivity);
   const waits = proxyActivities<NetworkServiceCampaignActivities>(waitingActivity);

@@ -25,6 +25,7 @@ import { Saga } from './saga.ts';
 import { describeFailure, StepLog } from './steps.ts';
 import type { vnfLifecycle } from './vnf-lifecycle.ts';
 import { vnfWorkflowId } from './vnf-lifecycle.messages.ts';
+import { takePatchBatch } from './patches.ts';
 
 /** How long a change waits for the uCPE's lease before it fails as busy. */
 const leaseWait = '10 minutes';
@@ -32,6 +33,7 @@ const leaseWait = '10 minutes';
 const pathWaitSeconds = 60;
 
 export async function networkService(input: NetworkServiceInput): Promise<void> {
+  takePatchBatch();
   const db = proxyActivities<NetworkServiceActivities & Pick<SiteActivities, 'recordRun' | 'closeRun'>>(databaseActivity);
   const waits = proxyActivities<NetworkServiceActivities>(waitingActivity);
   const runs = proxyActivities<NetworkServiceActivities>(temporalActivity);

@@ -4,9 +4,10 @@
 // done is undone in reverse, the site is failed with the reason, and the run waits for the
 // operator to retry (from the failed step: what is still in place is not redone) or to abort.
 import {
-  ApplicationFailure, CancellationScope, ChildWorkflowFailure, executeChild, isCancellation, log, patched,
+  ApplicationFailure, CancellationScope, ChildWorkflowFailure, executeChild, isCancellation, log, 
   proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
+import { patched, takePatchBatch } from './patches.ts';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
 import type { SiteActivities } from '../activities/sites.ts';
@@ -74,6 +75,7 @@ function siteDeviceChecks(device: PlannedDevice, config: ReturnType<typeof devic
 const wanChecks = (device: PlannedDevice): PostCheck[] => wanLinkChecks(device.wanLinks.filter((l) => device.primaryLinks.includes(l.name)));
 
 export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteResult> {
+  takePatchBatch();
   const phoneHomeWithinMs = durationMs(input.phoneHomeWithin ?? '7 days', 'phoneHomeWithin');
   const decisionWithinMs = durationMs(input.decisionWithin ?? '30 days', 'decisionWithin');
   // The site's reads and records are short, idempotent database steps: local activities, those

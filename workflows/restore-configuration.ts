@@ -8,8 +8,10 @@ import type { DeviceActivities } from '../activities/devices/activities.ts';
 import { deviceRecordActivity, deviceWriteActivity } from './activity-options.ts';
 import { runDeviceConfiguration } from './device-configuration-run.ts';
 import type { DeviceConfigurationResult, RestoreConfigurationInput } from './device-configuration.messages.ts';
+import { takePatchBatch } from './patches.ts';
 
 export async function restoreConfiguration(input: RestoreConfigurationInput): Promise<DeviceConfigurationResult> {
+  takePatchBatch();
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
   const records = proxyActivities<DeviceActivities>(deviceRecordActivity);
   const { workflowId, runId } = workflowInfo();

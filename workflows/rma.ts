@@ -31,6 +31,7 @@ import { changeTunnels } from './tunnel-changes.ts';
 import { ztp } from './ztp.ts';
 import { ztpWorkflowId } from './ztp.messages.ts';
 import { type RmaInput, type RmaResult, type RmaProgress, rmaProgressQuery } from './rma.messages.ts';
+import { takePatchBatch } from './patches.ts';
 
 /** The configuration with the failed model's ports renamed to the replacement's, all in one pass (a swap stays a swap). */
 export function renamePorts(config: string, ports: Readonly<Record<string, string>>): string {
@@ -42,6 +43,7 @@ export function renamePorts(config: string, ports: Readonly<Record<string, strin
 }
 
 export async function rma(input: RmaInput): Promise<RmaResult> {
+  takePatchBatch();
   const phoneHomeWithinMs = durationMs(input.phoneHomeWithin ?? '7 days', 'phoneHomeWithin');
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const records = proxyActivities<RmaActivities>(databaseActivity);

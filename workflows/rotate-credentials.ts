@@ -23,8 +23,10 @@ import { describeFailure, StepLog } from './steps.ts';
 import {
   credentialRotationProgressQuery, type CredentialRotationProgress, type RotateCredentialsInput, type RotateCredentialsResult,
 } from './rotate-credentials.messages.ts';
+import { takePatchBatch } from './patches.ts';
 
 export async function rotateCredentials(input: RotateCredentialsInput): Promise<RotateCredentialsResult> {
+  takePatchBatch();
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const credentials = proxyActivities<CredentialActivities>(databaseActivity);
   const reads = proxyActivities<DeviceActivities>(deviceReadActivity);

@@ -5,8 +5,9 @@
 // under the devices' leases. Evaluations arriving while a commit is made only change the state:
 // the next decision reads the latest of it, so a burst of signals makes one switch, not many.
 import {
-  condition, continueAsNew, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
+import { patched, takePatchBatch } from './patches.ts';
 import type { SlaSteeringActivities } from '../activities/sla-steering.ts';
 import { databaseActivity } from './activity-options.ts';
 import { configurationChanges } from './configuration-change.ts';
@@ -43,6 +44,7 @@ function view(siteId: string, state: SteeringState, now: number, extra: Pick<Sla
 }
 
 export async function slaSteering(input: SlaSteeringInput): Promise<void> {
+  takePatchBatch();
   const steering = proxyActivities<SlaSteeringActivities>(databaseActivity);
   const change = configurationChanges();
   const { workflowId } = workflowInfo();

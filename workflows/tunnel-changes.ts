@@ -6,8 +6,9 @@
 // merges the edits of one source (onboarding, RMA, decommissioning), which its configuration
 // version records.
 import {
-  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, proxyLocalActivities, setHandler, uuid4, workflowInfo,
+  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log, proxyLocalActivities, setHandler, uuid4, workflowInfo,
 } from '@temporalio/workflow';
+import { patched, takePatchBatch } from './patches.ts';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { localActivitiesOncePatched, temporalActivity, temporalLocalActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
@@ -33,6 +34,7 @@ function takeBatch(pending: TunnelChangeRequest[]): TunnelChangeRequest[] {
 }
 
 export async function tunnelChanges(input: TunnelChangesInput): Promise<void> {
+  takePatchBatch();
   const pushConfiguration = configurationChanges();
   const answering = proxyLocalActivities<LeaseActivities>(temporalLocalActivity);
   const { workflowId, runId } = workflowInfo();

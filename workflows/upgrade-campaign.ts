@@ -8,8 +8,9 @@
 // Pause, resume and abort are validated updates; a long campaign continues as new between
 // devices, so 10,000 devices stay well within Temporal's history limits.
 import {
-  ApplicationFailure, ChildWorkflowFailure, condition, continueAsNew, executeChild, patched, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, ChildWorkflowFailure, condition, continueAsNew, executeChild, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
+import { patched, takePatchBatch } from './patches.ts';
 import type { CampaignActivities, CampaignPlan } from '../activities/campaigns.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity } from './activity-options.ts';
@@ -35,6 +36,7 @@ export function haltedAlarmMessage(name: string, haltedBecause: string, failures
 }
 
 export async function upgradeCampaign(input: UpgradeCampaignInput): Promise<CampaignProgress> {
+  takePatchBatch();
   const campaigns = proxyActivities<CampaignActivities>(databaseActivity);
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const { workflowId, runId } = workflowInfo();

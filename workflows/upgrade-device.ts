@@ -4,8 +4,9 @@
 // post-checks (every interface and tunnel up before is up again). A failure after staging rolls
 // the device back to its previous software and fails the run saying why.
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, setHandler, workflowInfo,
+  ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
+import { patched, takePatchBatch } from './patches.ts';
 import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceReadActivity, deviceWriteActivity } from './activity-options.ts';
@@ -21,6 +22,7 @@ const postCheckWaitSeconds = 30;
 const storageFactor = 2;
 
 export async function upgradeDevice(input: UpgradeDeviceInput): Promise<UpgradeDeviceResult> {
+  takePatchBatch();
   const sites = proxyActivities<SiteActivities>(databaseActivity);
   const reads = proxyActivities<DeviceActivities>(deviceReadActivity);
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);

@@ -22,6 +22,7 @@ import {
   changeVnfPackageUpdate, failVnfUpdate, healVnfUpdate, retryVnfUpdate, rollbackVnfUpdate, scaleVnfUpdate, terminateVnfUpdate, vnfStateQuery,
   type VnfCarried, type VnfLifecycleInput, type VnfOperationRequest, type VnfView,
 } from './vnf-lifecycle.messages.ts';
+import { takePatchBatch } from './patches.ts';
 
 /** How long a change waits for the uCPE's lease before it fails as busy. */
 const leaseWait = '10 minutes';
@@ -34,6 +35,7 @@ const fresh = (): VnfCarried => ({
 class OperationFailed extends Error {}
 
 export async function vnfLifecycle(input: VnfLifecycleInput): Promise<void> {
+  takePatchBatch();
   const db = proxyActivities<VnfLifecycleActivities & Pick<SiteActivities, 'recordRun' | 'closeRun'>>(databaseActivity);
   const reads = proxyActivities<VnfDeviceActivities>(deviceReadActivity);
   const writes = proxyActivities<VnfDeviceActivities>(deviceWriteActivity);

@@ -17,8 +17,10 @@ import { withDeviceLeases } from './lease.ts';
 import { StepLog } from './steps.ts';
 import { searchAttributeKeys } from '../domain/task-queues.ts';
 import { type PhoneHome, type ZtpInput, type ZtpResult, phoneHomeSignal, ztpProgressQuery } from './ztp.messages.ts';
+import { takePatchBatch } from './patches.ts';
 
 export async function ztp(input: ZtpInput): Promise<ZtpResult> {
+  takePatchBatch();
   // Admitting the box, its status and alarms: short, idempotent database steps, as local activities.
   const sites = localActivitiesOncePatched<SiteActivities>('ztp-records-local', databaseActivity, databaseLocalActivity);
   const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
