@@ -16,6 +16,7 @@ import { failureTypes } from '../domain/failure-types.ts';
 import { onboardSite } from './onboard-site.ts';
 import { rma } from './rma.ts';
 import { onboardingProgressQuery } from './onboard-site.messages.ts';
+import { ztpWorkflowId } from './ztp.messages.ts';
 
 
 /** A box that phoned home already (admitted): ZTP goes straight to its firmware and stages. */
@@ -26,6 +27,14 @@ function admittedBox(siteId: string): PlannedDevice {
     target: { deviceId, serial: `SIM-${siteId.slice(0, 8)}`, platform: 'junos', host: '127.16.0.9', netconfPort: 830, snmpPort: 161 },
     softwareVersion: '22.4R1', wanLinks: [], primaryLinks: [],
   };
+}
+
+/** The patches a run's history records, by id. */
+async function patchesRecorded(handle: WorkflowHandle): Promise<string[]> {
+  const { events } = await handle.fetchHistory();
+  const payloads = (events ?? []).flatMap((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch'
+    ? event.markerRecordedEventAttributes.details?.['patch-data']?.payloads ?? [] : []);
+  return payloads.map((payload) => (JSON.parse(Buffer.from(payload.data!).toString()) as { id: string }).id);
 }
 
 /** The run's failure type, or 'still running' when it has not ended within 30 s. */
@@ -136,6 +145,11 @@ describe('onboardSite', () => {
       const progress = await eventually('the attempt did not fail', () => handle.query(onboardingProgressQuery), (p) => p.state === 'failed', 60_000);
       assert.equal(progress.failedStep, 'ztp');
       assert.ok(!released.includes(siteId), 'the site\'s allocations stay held');
+      // The run and its ZTP met a dozen patches (their own, the lease's, the device change's) and
+      // recorded one: the batch, asked for as each began (workflows/patches.ts).
+      for (const run of [handle, client.workflow.getHandle(ztpWorkflowId(admittedBox(siteId).id))]) {
+        assert.deepEqual(await patchesRecorded(run), ['patches-to-2026-12-01'], run.workflowId);
+      }
     } finally {
       await handle.terminate('the test has read what it needs');
     }
