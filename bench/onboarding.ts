@@ -3,15 +3,15 @@
 // this machine, the two hubs in a simulator process of their own. Two hubs come up first; then N
 // spokes onboard (each changes both hubs), at most --concurrency at a time, each box plugged in and
 // given its activation code as its onboarding starts. Measured: sites per minute over the spoke
-// phase, latency per site (onboarding POST to run closed), history events per site, SQL statements
-// per site (statementsPerSite: every process's over the spoke phase, the benchmark's own polling
-// included; the most called on stderr), and, on the
+// phase, latency per site (onboarding POST to run closed), history events per site, with
+// --statements SQL statements per site (statementsPerSite: every process's over the spoke phase,
+// the benchmark's own polling included; the most called on stderr), and, on the
 // same Temporal server, trivial workflows per second as the ceiling of the platform. Progress on
 // stderr; ends with one JSON line on stdout.
 // Options: --sites N (600), --concurrency C (50), --worker process|in-process, --raw-workflows K (500),
 // --sample S sites whose histories and steps are read back (100), --boxes-on-at-start, --topology
 // dev|production: Temporal's development server (the default), or its production server on
-// PostgreSQL as `npm run cluster` runs it; the JSON line says which.
+// PostgreSQL as `npm run cluster` runs it; the JSON line says which; --statements.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -42,6 +42,8 @@ const { values } = parseArgs({
     worker: { type: 'string', default: 'process' },
     'raw-workflows': { type: 'string', default: '500' },
     sample: { type: 'string', default: '100' },
+    // SQL statements per site (pg_stat_statements, which costs PostgreSQL some CPU of its own).
+    statements: { type: 'boolean', default: false },
     // Factory-default boxes phone home every second until claimed: with this, the whole fleet does
     // so from the start (the API's load while sites wait), instead of each box as its site starts.
     'boxes-on-at-start': { type: 'boolean', default: false },
@@ -451,9 +453,10 @@ async function main(): Promise<number> {
   const scratch = benchScratch('bench');
   try {
     const bundlePath = await bundleWorkflows(scratch);
+    const postgresOptions = values.statements ? { postgresSettings: statementsCountable } : {};
     const platform = topology === 'production'
-      ? await throwawayProductionPlatform(scratch, { host: '127.83.0.1', grpcPortBase: 44233, membershipPortBase: 24933 }, { postgresSettings: statementsCountable })
-      : await throwawayPlatform(scratch, { postgresSettings: statementsCountable });
+      ? await throwawayProductionPlatform(scratch, { host: '127.83.0.1', grpcPortBase: 44233, membershipPortBase: 24933 }, postgresOptions)
+      : await throwawayPlatform(scratch, postgresOptions);
 
     say(`starting the lab: API, ${workerMode} worker, ${siteCount + 2} simulated devices`);
     const logDirectory = join(scratch.directory, 'logs');
@@ -512,11 +515,11 @@ async function main(): Promise<number> {
     const named = new Map([[hubBoxes.child.pid!, 'simulated hubs']]);
     const cpuBefore = cpuSecondsByProgram(benchProcessName, named);
     const machineBefore = machineJiffies();
-    await countStatements(prisma);
+    if (values.statements) await countStatements(prisma);
     const spokes = await onboardSpokes(lab, sites);
     const machineAfter = machineJiffies();
     const cpuAfter = cpuSecondsByProgram(benchProcessName, named);
-    const statementsPerSite = await statementsPer(prisma, siteCount);
+    const statementsPerSite = values.statements ? await statementsPer(prisma, siteCount) : undefined;
 
     const stuck = spokes.outcomes.filter((o) => o.state === 'stuck').map((o) => o.siteId);
     if (stuck.length > 0) say(`stopping ${stuck.length} stuck onboardings`);
@@ -561,7 +564,7 @@ async function main(): Promise<number> {
       wallSeconds: round((Date.now() - started) / 1000, 1),
       machineCpuPercent: round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
       cpuPercentOfOneCore: cpuPercent,
-      statementsPerSite,
+      ...(statementsPerSite !== undefined ? { statementsPerSite } : {}),
       ...hubSide,
       ...sampleDetail,
     };
