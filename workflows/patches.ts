@@ -1,7 +1,7 @@
 // Temporal's patches, taken as a batch. Each patch a run meets costs it a marker in its history and
 // an upsert of the TemporalChangeVersion search attribute (the SDK adds one to every patch): two
 // events, and a write of the server's visibility store. A branch's onboarding met eight, its ZTP
-// six more, a fifth of its events. A run of this code asks once, as it starts, for the batch of
+// five more, a fifth of its events. A run of this code asks once, as it starts, for the batch of
 // every patch named below and takes each of them without a marker of its own; runs begun before
 // replay each patch where they met it.
 //
