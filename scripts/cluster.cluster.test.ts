@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -106,6 +107,16 @@ async function listRunsWith(token: string | undefined): Promise<{ runs: number }
 const grpcPermissionDenied = 7;
 const grpcUnauthenticated = 16;
 
+
+/** A GET's status, on a connection opened for it alone and closed after. */
+function statusOnNewConnection(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
 describe('npm run cluster', { timeout: 1_200_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'branchline-cluster-'));
   const dataDir = join(home, '.data');
@@ -158,7 +169,9 @@ describe('npm run cluster', { timeout: 1_200_000 }, () => {
     assert.match(output, /Temporal\s+\S+ \(server 1\.29\.1, Web UI 2\.42\.1\), on PostgreSQL/);
     const pids = printedPids(output);
     assert.deepEqual(Object.keys(pids).sort(), ['api-1', 'api-2', 'simulator', 'temporal', 'temporal-ui', 'worker-1', 'worker-2', 'worker-3']);
-    for (let i = 0; i < 4; i++) assert.equal((await fetch(`http://${host}:${ports.front}/api/docs`)).status, 200);
+    // The front balances connections, not requests: each request on a connection of its own (fetch
+    // would reuse one, and every request would reach the same process).
+    for (let i = 0; i < 6; i++) assert.equal(await statusOnNewConnection(`http://${host}:${ports.front}/api/docs`), 200);
     for (const port of ports.apiMetrics) assert.ok((await metricsCount(port, '/api/docs')) >= 1, `the API process with metrics on ${port} answered through the front`);
     // The Web UI's server talks to this cluster, to those who show a token: it lists the namespace the cluster made.
     assert.equal((await fetch(`http://${host}:${ports.temporalUi}/api/v1/namespaces`)).status, 401);
