@@ -4,7 +4,7 @@
 // done is undone in reverse, the site is failed with the reason, and the run waits for the
 // operator to retry (from the failed step: what is still in place is not redone) or to abort.
 import {
-  ApplicationFailure, CancellationScope, ChildWorkflowFailure, executeChild, isCancellation, log, 
+  ApplicationFailure, CancellationScope, ChildWorkflowFailure, executeChild, isCancellation, log,
   proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { patched, takePatchBatch } from './patches.ts';
