@@ -107,7 +107,6 @@ async function listRunsWith(token: string | undefined): Promise<{ runs: number }
 const grpcPermissionDenied = 7;
 const grpcUnauthenticated = 16;
 
-
 /** A GET's status, on a connection opened for it alone and closed after. */
 function statusOnNewConnection(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -117,6 +116,7 @@ function statusOnNewConnection(url: string): Promise<number> {
     }).on('error', reject);
   });
 }
+
 describe('npm run cluster', { timeout: 1_200_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'branchline-cluster-'));
   const dataDir = join(home, '.data');
