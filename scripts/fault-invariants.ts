@@ -9,7 +9,7 @@ import { serialize } from '../activities/devices/netconf/xml.ts';
 import { asJunosKeepsIt } from '../activities/devices/drivers/junos.ts';
 import { createDeviceSecrets } from '../activities/devices/secrets.ts';
 import { diffConfigs } from '../domain/config-diff.ts';
-import { deviceLeaseWorkflowId, leaseStateQuery } from '../workflows/device-lease.messages.ts';
+import { createDeviceLeases } from '../activities/leases.ts';
 import type { JournalEntry } from '../simulator/config-store.ts';
 import type { Lab } from './lab.ts';
 import { configurationContent } from '../inventory/config-history.ts';
@@ -143,12 +143,8 @@ async function assertDeviceSettled(lab: Lab, serial: string, expected: DeviceExp
     assert.equal(diffConfigs(await configurationContent(lab.prisma, device.id, latest.version) ?? '', running), '', `${serial} runs what version ${latest.version} on record says`);
   }
 
-  try {
-    const lease = await lab.client.workflow.getHandle(deviceLeaseWorkflowId(serial)).query(leaseStateQuery);
-    assert.deepEqual({ holder: lease.holder, waiting: lease.waiting }, { holder: null, waiting: [] }, `${serial}'s change lease is free`);
-  } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error; // never leased
-  }
+  const lease = await createDeviceLeases({ prisma: lab.prisma, client: lab.client }).describe(serial);
+  assert.deepEqual({ holder: lease.holder, waiting: lease.waiting }, { holder: null, waiting: [] }, `${serial}'s change lease is free`);
 }
 
 /** Asserts both invariants of the fault suite; call once the case's runs have ended (or are about to). */

@@ -16,7 +16,7 @@ import { pino } from 'pino';
 import { createApp, type AppDependencies } from '../api/app.ts';
 import { EventHub } from '../api/event-hub.ts';
 import { ImageStore } from '../inventory/images.ts';
-import { createLeaseActivities } from '../activities/leases.ts';
+import { createLeaseActivities, type LeaseActivities } from '../activities/leases.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { ensureBuiltinRoles } from '../inventory/roles.ts';
 import { sessionCookie } from '../api/access/authenticate.ts';
@@ -135,16 +135,28 @@ export async function startTestWorker(options: Omit<WorkerOptions, 'connection' 
  * `devices` on the devices queue.
  */
 export async function startStandInWorkers(client: Client, activities: { orchestration: object; devices: object }): Promise<{ stop(): Promise<void> }> {
+  const leases = await createTestLeases(client);
   const workers = [
     await startTestWorker({
       taskQueue: taskQueues.orchestration,
       workflowsPath,
       bundlerOptions: workflowBundlerOptions(),
-      activities: { ...createLeaseActivities({ client }), ...activities.orchestration },
+      activities: { ...leases.activities, ...activities.orchestration },
     }),
     await startTestWorker({ taskQueue: taskQueues.devices, activities: withChangesInTurn(activities.devices) }),
   ];
-  return { stop: async () => void await Promise.all(workers.map((worker) => worker.stop())) };
+  return {
+    stop: async () => {
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await leases.drop();
+    },
+  };
+}
+
+/** The device leases of a workflow test, real: rows in a database of its own, grants on the test's Temporal. */
+export async function createTestLeases(client: Client): Promise<{ activities: LeaseActivities; prisma: PrismaClient; drop(): Promise<void> }> {
+  const database = await createTestDatabase();
+  return { activities: createLeaseActivities({ prisma: database.prisma, client }), prisma: database.prisma, drop: database.drop };
 }
 
 type StandIn = (input: unknown) => Promise<unknown>;

@@ -8,10 +8,9 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { createLeaseActivities } from '../activities/leases.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { taskQueues } from '../domain/task-queues.ts';
-import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, recordHistory, startTestWorker, createTestLeases } from '../scripts/testing.ts';
 import { deployPolicy } from './deploy-policy.ts';
 import {
   abortPolicyDeploymentUpdate, deployPolicyWorkflowId, pausePolicyDeploymentUpdate, policyDeploymentProgressQuery,
@@ -31,6 +30,7 @@ describe('deployPolicy', () => {
   let client: Client;
   let close: () => Promise<void>;
   const workers: { stop(): Promise<void> }[] = [];
+  let leases: Awaited<ReturnType<typeof createTestLeases>>;
   const deployments = new Map<string, Deployment>();
   const ofSite = (deviceId: string) => [...deployments.values()].find((d) => d.sites.includes(deviceId.replace(/\/secondary$/, '')))!;
 
@@ -43,10 +43,11 @@ describe('deployPolicy', () => {
 
   before(async () => {
     ({ client, close } = await connectTestClient());
+    leases = await createTestLeases(client);
     workers.push(await startTestWorker({
       taskQueue: taskQueues.orchestration, workflowsPath: require.resolve('./index.ts'),
       activities: {
-        ...createLeaseActivities({ client }),
+        ...leases.activities,
         async recordRun() {},
         async closeRun() {},
         async loadPolicyDeployment({ deploymentId }: { deploymentId: string }) {
@@ -104,6 +105,7 @@ describe('deployPolicy', () => {
   });
   after(async () => {
     await Promise.all(workers.map((w) => w.stop()));
+    await leases.drop();
     await close();
   });
 

@@ -4,16 +4,16 @@ import { after, before, describe, it } from 'node:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { createLeaseActivities } from '../activities/leases.ts';
-import { connectTestClient, recordHistory, startTestWorker } from '../scripts/testing.ts';
+import { connectTestClient, createTestLeases, startTestWorker } from '../scripts/testing.ts';
 import { workflowTracingModule } from '../scripts/worker-observability.ts';
 import { deviceLease } from './device-lease.ts';
-import { deviceLeaseWorkflowId, leaseGrantedSignal, leaseStateQuery, type DeviceLeaseState } from './device-lease.messages.ts';
+import { deviceLeaseWorkflowId, leaseGrantedSignal, leaseStateQuery, releaseLeaseSignal, takeLeaseUpdate, type DeviceLeaseState } from './device-lease.messages.ts';
 import { finishSignal, leaseHolder, leaseRetrier, tryAgainSignal } from './device-lease.fixture.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 
@@ -25,24 +25,27 @@ describe('deviceLease', () => {
   let client: Client;
   let close: () => Promise<void>;
   let worker: { stop(): Promise<void> };
+  let leases: Awaited<ReturnType<typeof createTestLeases>>;
 
   before(async () => {
     ({ client, close } = await connectTestClient());
+    leases = await createTestLeases(client);
     worker = await startTestWorker({
       taskQueue: taskQueues.orchestration,
       workflowsPath: require.resolve('./device-lease.fixture.ts'),
-      activities: createLeaseActivities({ client }),
+      activities: leases.activities,
     });
   });
   after(async () => {
     await worker.stop();
+    await leases.drop();
     await close();
   });
 
   const serial = () => `SIM-${randomUUID().slice(0, 8)}`;
   const startHolder = (serials: string[], waitUpTo = '1 minute') =>
     client.workflow.start(leaseHolder, { taskQueue: taskQueues.orchestration, workflowId: `test-holder/${randomUUID()}`, args: [{ serials, waitUpTo }] });
-  const leaseState = (device: string) => client.workflow.getHandle(deviceLeaseWorkflowId(device)).query(leaseStateQuery);
+  const leaseState = (device: string) => leases.activities.describeDeviceLease({ serial: device });
 
   async function eventually(what: string, check: (state: DeviceLeaseState) => boolean, device: string): Promise<DeviceLeaseState> {
     for (let attempt = 0; attempt < 150; attempt++) {
@@ -69,8 +72,6 @@ describe('deviceLease', () => {
     assert.ok(secondResult.heldAt >= firstResult.heldAt);
     const state = await eventually('lease is free', (s) => s.holder === null, device);
     assert.deepEqual(state.waiting, []);
-    // `RECORD_HISTORIES=1 npm run test:workflow` records this run for the replay test below.
-    await recordHistory(client, deviceLeaseWorkflowId(device), 'device-lease');
   });
 
   it('replays every recorded history with the workflows as they are now (no change broke a run in flight)', async () => {
@@ -147,11 +148,6 @@ describe('deviceLease', () => {
 
   it('takes the lease back from a run that ended without releasing it', async () => {
     const device = serial();
-    await client.workflow.start(deviceLease, {
-      taskQueue: taskQueues.orchestration,
-      workflowId: deviceLeaseWorkflowId(device),
-      args: [{ serial: device, holderCheckInterval: '1 second' }],
-    });
     const lost = await startHolder([device]);
     await eventually('lost run holds the device', (s) => s.holder?.holderWorkflowId === lost.workflowId, device);
     await lost.terminate('simulating a run that vanished without releasing');
@@ -160,6 +156,33 @@ describe('deviceLease', () => {
     await eventually('next run holds the device', (s) => s.holder?.holderWorkflowId === next.workflowId, device);
     await next.signal(finishSignal);
     await next.result();
+  });
+
+  it('leaves a device to the lease workflow that still holds it (a run begun before leases were rows), and takes it once that lets go', async () => {
+    const device = serial();
+    const queue = `lease-handover-${randomUUID()}`;
+    // Its own activities: they count the lease workflows running afresh.
+    const handover = await startTestWorker({ taskQueue: queue, workflowsPath: require.resolve('./device-lease.fixture.ts'), activities: createLeaseActivities({ client, prisma: leases.prisma }) });
+    try {
+      const legacy = await client.workflow.start(deviceLease, { taskQueue: taskQueues.orchestration, workflowId: deviceLeaseWorkflowId(device), args: [{ serial: device }] });
+      const before = { holderWorkflowId: `test-holder/${randomUUID()}`, purpose: 'a change begun before' };
+      assert.deepEqual(await legacy.executeUpdate(takeLeaseUpdate, { args: [before] }), { granted: true });
+
+      const next = await client.workflow.start(leaseHolder, { taskQueue: queue, workflowId: `test-holder/${randomUUID()}`, args: [{ serials: [device], waitUpTo: '1 minute' }] });
+      const waiting = async () => (await legacy.query(leaseStateQuery)).waiting.some((w) => w.holderWorkflowId === next.workflowId);
+      for (let attempt = 0; attempt < 150 && !(await waiting()); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(await waiting(), 'the new run waits in the lease workflow');
+      assert.equal(await leases.prisma.deviceLease.count({ where: { serial: device } }), 0, 'and holds no row meanwhile');
+
+      await legacy.signal(releaseLeaseSignal, { holderWorkflowId: before.holderWorkflowId });
+      await next.signal(finishSignal);
+      await next.result();
+      const state = await legacy.query(leaseStateQuery);
+      assert.deepEqual({ holder: state.holder, waiting: state.waiting }, { holder: null, waiting: [] }, 'given back to the lease workflow');
+      await legacy.terminate('test over');
+    } finally {
+      await handover.stop();
+    }
   });
 
   it('takes several devices at once and gives every one back', async () => {
@@ -174,7 +197,7 @@ describe('deviceLease', () => {
   });
 
   describe('when a run takes free devices', () => {
-    it('grants them in the answer to its request: no grant signal to the run, no signal from the lease', async () => {
+    it('grants them in the answer to a local activity: no activity task, no signal, no lease workflow', async () => {
       const devices = [serial(), serial()];
       const holder = await startHolder(devices);
       for (const device of devices) await eventually(`holder holds ${device}`, (s) => s.holder?.holderWorkflowId === holder.workflowId, device);
@@ -185,26 +208,25 @@ describe('deviceLease', () => {
       const holderEvents = (await holder.fetchHistory()).events ?? [];
       const signalled = holderEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).map((e) => e.workflowExecutionSignaledEventAttributes?.signalName);
       assert.deepEqual(signalled, ['finish']);
-      const activities = holderEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
-      assert.deepEqual(activities, ['takeDeviceLeases']);
+      assert.equal(holderEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).length, 0);
+      const localActivities = holderEvents.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+      assert.equal(localActivities.length, 2, 'one to take both devices, one to give them back');
       for (const device of devices) {
-        const leaseEvents = (await client.workflow.getHandle(deviceLeaseWorkflowId(device)).fetchHistory()).events ?? [];
-        assert.equal(leaseEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED).length, 0);
-        assert.equal(leaseEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED).length, 1);
+        await assert.rejects(client.workflow.getHandle(deviceLeaseWorkflowId(device)).describe(), WorkflowNotFoundError);
+        await eventually(`${device} is free`, (s) => s.holder === null, device);
       }
-      await eventually('the first device is free', (s) => s.holder === null, devices[0]!);
-      // `RECORD_HISTORIES=1` records this lease, granted by update, for the replay tests.
-      await recordHistory(client, deviceLeaseWorkflowId(devices[0]!), 'device-lease-taken-by-update');
     });
 
     it('answers a repeated request (an activity retried) as the first: granted to its holder, queued for another', async () => {
-      const { takeDeviceLeases } = createLeaseActivities({ client });
+      const { takeDeviceLeases, releaseDeviceLeases } = leases.activities;
       const devices = [serial(), serial()].sort();
-      const request = { holderWorkflowId: `test-holder/${randomUUID()}`, purpose: 'test change, asked twice' };
+      // Runs that hold nothing till told to finish: a holder whose run has closed would be let go.
+      const [first, second] = await Promise.all([startHolder([]), startHolder([])]);
+      const request = { holderWorkflowId: first.workflowId, purpose: 'test change, asked twice' };
       assert.deepEqual(await takeDeviceLeases({ serials: devices, request }), { granted: devices });
       assert.deepEqual(await takeDeviceLeases({ serials: devices, request }), { granted: devices });
 
-      const other = { holderWorkflowId: `test-holder/${randomUUID()}`, purpose: 'test change, behind' };
+      const other = { holderWorkflowId: second.workflowId, purpose: 'test change, behind' };
       assert.deepEqual(await takeDeviceLeases({ serials: devices, request: other }), { granted: [] });
       assert.deepEqual(await takeDeviceLeases({ serials: devices, request: other }), { granted: [] });
       const state = await leaseState(devices[0]!);
@@ -212,7 +234,13 @@ describe('deviceLease', () => {
       assert.deepEqual(state.waiting.map((w) => w.holderWorkflowId), [other.holderWorkflowId]);
       // The second device was not asked for: the first busy one stops the request there.
       assert.deepEqual((await leaseState(devices[1]!)).waiting, []);
-      for (const device of devices) await client.workflow.getHandle(deviceLeaseWorkflowId(device)).terminate('test over');
+      await releaseDeviceLeases({ serials: devices, holderWorkflowId: other.holderWorkflowId });
+      await releaseDeviceLeases({ serials: devices, holderWorkflowId: request.holderWorkflowId });
+      for (const device of devices) assert.deepEqual(await leaseState(device), { serial: device, holder: null, waiting: [] });
+      await Promise.all([first, second].map(async (run) => {
+        await run.signal(finishSignal);
+        await run.result();
+      }));
     });
   });
 });

@@ -1,14 +1,18 @@
 // The holder's side of the device lease: take the leases of every device a change touches, do
 // the change, and give them back on every path out, compensation and cancellation included.
 import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import {
   ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { patched } from './patches.ts';
+import { fromStart, patched } from './patches.ts';
 import type { LeaseActivities } from '../activities/leases.ts';
 import { temporalActivity, temporalLocalActivity } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { deviceLeaseWorkflowId, leaseGrantedSignal, releaseLeaseSignal } from './device-lease.messages.ts';
+
+/** How often a run waiting its turn checks the device: its grant may have been lost, its holder may be gone. */
+const turnCheckEveryMs = 60_000;
 
 const granted = new Set<string>();
 /** The devices this run waits for now: a grant of any other comes late (the run gave up waiting, or let go). */
@@ -30,14 +34,15 @@ async function release(serials: string[]) {
   const holderWorkflowId = workflowInfo().workflowId;
   await CancellationScope.nonCancellable(async () => {
     for (const serial of serials) granted.delete(serial);
-    // One local activity signals every lease: the run goes on in the same workflow task, where
+    // One local activity gives every lease back: the run goes on in the same workflow task, where
     // signals sent from the workflow come back in a task of their own. Runs begun before replay
-    // their signals.
+    // their signals; one whose device was leased as a row finds no lease workflow to signal, and
+    // its row is let go once the run has closed (activities/leases.ts).
     if (patched('lease-release-local')) {
       await proxyLocalActivities<LeaseActivities>(temporalLocalActivity).releaseDeviceLeases({ serials, holderWorkflowId });
       return;
     }
-    await Promise.all(serials.map((serial) => getExternalWorkflowHandle(deviceLeaseWorkflowId(serial)).signal(releaseLeaseSignal, { holderWorkflowId })));
+    await Promise.all(serials.map((serial) => getExternalWorkflowHandle(deviceLeaseWorkflowId(serial)).signal(releaseLeaseSignal, { holderWorkflowId }).catch(() => undefined)));
   });
 }
 
@@ -53,13 +58,16 @@ export async function withDeviceLeases<T>(
   change: () => Promise<T>,
 ): Promise<T> {
   listenForGrants();
-  const { requestDeviceLease: requestByTask, describeDeviceLease, takeDeviceLeases } = proxyActivities<LeaseActivities>(temporalActivity);
+  const { requestDeviceLease: requestByTask, describeDeviceLease, takeDeviceLeases: takeByTask } = proxyActivities<LeaseActivities>(temporalActivity);
+  const local = proxyLocalActivities<LeaseActivities>(temporalLocalActivity);
+  // Leases as rows (activities/leases.ts), taken by a local activity in the run's own workflow
+  // task; runs begun before took them from lease workflows by an activity, and replay so.
+  const asRows = fromStart('device-leases-as-rows');
+  const takeDeviceLeases = asRows ? local.takeDeviceLeases : takeByTask;
   // The request is one signal-with-start: as a local activity it goes out from the workflow's own
   // task, without a round trip through the task queue before a change can start. Runs started
   // before replay the activity they scheduled.
-  const requestDeviceLease = patched('lease-request-local')
-    ? proxyLocalActivities<LeaseActivities>(temporalLocalActivity).requestDeviceLease
-    : requestByTask;
+  const requestDeviceLease = patched('lease-request-local') ? local.requestDeviceLease : requestByTask;
   const holderWorkflowId = workflowInfo().workflowId;
   const request = { holderWorkflowId, purpose };
   const ordered = [...new Set(serials)].sort();
@@ -69,7 +77,7 @@ export async function withDeviceLeases<T>(
   async function grantOf(serial: string): Promise<void> {
     let grantedInTime: boolean;
     try {
-      grantedInTime = await condition(() => granted.has(serial), waitUpTo);
+      grantedInTime = asRows ? await turnOf(serial) : await condition(() => granted.has(serial), waitUpTo);
     } finally {
       asked.delete(serial);
     }
@@ -82,12 +90,22 @@ export async function withDeviceLeases<T>(
     );
   }
 
+  /** Waits for the device's grant, checking it every so often (no lease workflow checks a holder of rows): whether it came in time. */
+  async function turnOf(serial: string): Promise<boolean> {
+    const giveUpAt = Date.now() + msToNumber(waitUpTo);
+    for (let left = msToNumber(waitUpTo); left > 0; left = giveUpAt - Date.now()) {
+      if (await condition(() => granted.has(serial), Math.min(left, turnCheckEveryMs))) return true;
+      if ((await local.checkDeviceLease({ serial, request })).granted) return true;
+    }
+    return false;
+  }
+
   try {
     // Free devices granted in the answer to one activity, in serial order up to the first busy
     // one, whose grant comes by signal: per device, two workflow tasks and a signal fewer than a
-    // grant by signal. Not a local activity: its answer waits for the leases' workflow tasks,
-    // which a local activity would wait for holding one of the worker's workflow-task slots.
-    // Runs begun before request by signal and replay so.
+    // grant by signal. From lease workflows it was not a local activity: its answer waited for
+    // their workflow tasks, holding one of the worker's workflow-task slots. Runs begun before
+    // request by signal and replay so.
     if (patched('lease-taken-by-update')) {
       taken.push(...ordered);
       for (let pending = ordered; pending.length > 0;) {

@@ -7,9 +7,8 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { createLeaseActivities } from '../activities/leases.ts';
 import type { RotationPrepared } from '../activities/credentials.ts';
-import { connectTestClient, startTestWorker, withChangesInTurn } from '../scripts/testing.ts';
+import { connectTestClient, startTestWorker, withChangesInTurn, createTestLeases } from '../scripts/testing.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { rotateCredentials } from './rotate-credentials.ts';
@@ -21,6 +20,7 @@ describe('rotateCredentials', () => {
   let client: Client;
   let close: () => Promise<void>;
   const workers: { stop(): Promise<void> }[] = [];
+  let leases: Awaited<ReturnType<typeof createTestLeases>>;
   /** What each device's run asked, by device id: activity and what it said. */
   const calls = new Map<string, { activity: string; input: Record<string, unknown> }[]>();
   /** How each device answers: its configured login users, and whether it refuses a login or a push. */
@@ -31,11 +31,12 @@ describe('rotateCredentials', () => {
 
   before(async () => {
     ({ client, close } = await connectTestClient());
+    leases = await createTestLeases(client);
     workers.push(await startTestWorker({
       taskQueue: taskQueues.orchestration,
       workflowsPath: require.resolve('./index.ts'),
       activities: {
-        ...createLeaseActivities({ client }),
+        ...leases.activities,
         async loadDeviceTarget({ deviceId }: { deviceId: string }) {
           const target: DeviceTarget = { deviceId, serial: `SIM-${deviceId.slice(0, 8)}`, platform: boxes.get(deviceId)?.platform ?? 'junos', host: '127.16.0.9', netconfPort: 830, snmpPort: 161 };
           return { hostname: 'ghent-depot-01', siteId: randomUUID(), tenantId: randomUUID(), model: 'SRX-SIM-300', target };
@@ -84,6 +85,7 @@ describe('rotateCredentials', () => {
   });
   after(async () => {
     for (const worker of workers) await worker.stop();
+    await leases.drop();
     await close();
   });
 

@@ -6,8 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { createLeaseActivities } from '../activities/leases.ts';
-import { connectTestClient, eventually, recordHistory, startTestWorker, withChangesInTurn } from '../scripts/testing.ts';
+import { connectTestClient, eventually, recordHistory, startTestWorker, withChangesInTurn, createTestLeases } from '../scripts/testing.ts';
 import type { SitePlan } from '../domain/site-plan.ts';
 import { violatesSla, type CostMode, type FallbackMode, type LinkMeasurement, type SlaThresholds } from '../domain/sla.ts';
 import type { DampeningSettings, SteeringPlan, SwitchRecord } from '../domain/sla-steering.ts';
@@ -55,6 +54,7 @@ describe('slaSteering', { timeout: 120_000 }, () => {
   let client: Client;
   let close: () => Promise<void>;
   const workers: { stop(): Promise<void> }[] = [];
+  let leases: Awaited<ReturnType<typeof createTestLeases>>;
   const scenarios = new Map<string, Scenario>();
   /** Per site: the link voice's APBR rule led to in each push. */
   const pushes = new Map<string, string[]>();
@@ -64,10 +64,11 @@ describe('slaSteering', { timeout: 120_000 }, () => {
 
   before(async () => {
     ({ client, close } = await connectTestClient());
+    leases = await createTestLeases(client);
     workers.push(await startTestWorker({
       taskQueue: taskQueues.orchestration, workflowsPath: require.resolve('./index.ts'),
       activities: {
-        ...createLeaseActivities({ client }),
+        ...leases.activities,
         async loadSteeringPlan({ siteId }: { siteId: string }) { return steeringPlan(siteId, scenarios.get(siteId)!); },
         async recordLinkSwitches(input: { siteId: string; switches: SwitchRecord[] }) { switches.set(input.siteId, [...(switches.get(input.siteId) ?? []), ...input.switches]); },
         async raiseSlaAlarm(input: { siteId: string }) { alarms.set(input.siteId, [...(alarms.get(input.siteId) ?? []), 'raised']); },
@@ -92,6 +93,7 @@ describe('slaSteering', { timeout: 120_000 }, () => {
   });
   after(async () => {
     for (const worker of workers) await worker.stop();
+    await leases.drop();
     await close();
   });
 

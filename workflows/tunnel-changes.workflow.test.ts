@@ -5,13 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { createLeaseActivities } from '../activities/leases.ts';
-import { connectTestClient, eventually, recordHistory, startTestWorker, withChangesInTurn } from '../scripts/testing.ts';
+import { connectTestClient, eventually, recordHistory, startTestWorker, withChangesInTurn, createTestLeases } from '../scripts/testing.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { finishSignal, leaseHolder, tunnelChangeRequester } from './tunnel-changes.fixture.ts';
-import { deviceLeaseWorkflowId, leaseStateQuery } from './device-lease.messages.ts';
 import { tunnelChanges } from './tunnel-changes.ts';
 import { tunnelChangesWorkflowId, type TunnelChangeRequest, type TunnelChangeSource } from './tunnel-changes.messages.ts';
 
@@ -24,18 +22,20 @@ describe('tunnelChanges', () => {
   let client: Client;
   let close: () => Promise<void>;
   const workers: { stop(): Promise<void> }[] = [];
+  let leases: Awaited<ReturnType<typeof createTestLeases>>;
   /** The commits made, by serial. */
   const commits = new Map<string, { config: string; source: string }[]>();
 
   before(async () => {
     ({ client, close } = await connectTestClient());
+    leases = await createTestLeases(client);
     workers.push(await startTestWorker({
       taskQueue: taskQueues.orchestration,
       workflowsPath: require.resolve('./index.ts'),
-      activities: createLeaseActivities({ client }),
+      activities: leases.activities,
     }));
     // A lease is asked by a local activity: the holder's worker runs it.
-    workers.push(await startTestWorker({ taskQueue: fixtureQueue, workflowsPath: require.resolve('./tunnel-changes.fixture.ts'), activities: createLeaseActivities({ client }) }));
+    workers.push(await startTestWorker({ taskQueue: fixtureQueue, workflowsPath: require.resolve('./tunnel-changes.fixture.ts'), activities: leases.activities }));
     workers.push(await startTestWorker({
       taskQueue: taskQueues.devices,
       activities: withChangesInTurn({
@@ -51,6 +51,7 @@ describe('tunnelChanges', () => {
   });
   after(async () => {
     for (const worker of workers) await worker.stop();
+    await leases.drop();
     await close();
   });
 
@@ -83,7 +84,7 @@ describe('tunnelChanges', () => {
     const serial = `HUB-${randomUUID().slice(0, 8)}`;
     const target: DeviceTarget = { deviceId: randomUUID(), serial, platform: 'junos', host: '127.16.0.1', netconfPort: 830, snmpPort: 161 };
     const holder = await client.workflow.start(leaseHolder, { taskQueue: fixtureQueue, workflowId: `test-holder/${randomUUID()}`, args: [{ serials: [serial], waitUpTo: '1 minute' }] });
-    await eventually('the lease held', () => client.workflow.getHandle(deviceLeaseWorkflowId(serial)).query(leaseStateQuery).catch(() => undefined), (state) => !!state?.holder, 30_000);
+    await eventually('the lease held', () => leases.prisma.deviceLease.findUnique({ where: { serial } }), (lease) => lease !== null, 30_000);
     const queue = await client.workflow.start(tunnelChanges, { taskQueue: taskQueues.orchestration, workflowId: tunnelChangesWorkflowId(serial), args: [{ serial, leaseWait: '2 seconds' }] });
     const ask = (edit: string) => client.workflow.execute(tunnelChangeRequester, { taskQueue: fixtureQueue, workflowId: `test-requester/${randomUUID()}`, args: [{ target, edit }] });
     try {

@@ -6,8 +6,7 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { createLeaseActivities } from '../activities/leases.ts';
-import { connectTestClient, startTestWorker, withChangesInTurn } from '../scripts/testing.ts';
+import { connectTestClient, startTestWorker, withChangesInTurn, createTestLeases } from '../scripts/testing.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { ztp } from './ztp.ts';
@@ -19,6 +18,7 @@ describe('ztp', () => {
   let client: Client;
   let close: () => Promise<void>;
   const workers: { stop(): Promise<void> }[] = [];
+  let leases: Awaited<ReturnType<typeof createTestLeases>>;
   /** What each device's run asked of the inventory and of the box, by device id. */
   const calls = new Map<string, { activity: string; input: Record<string, unknown> }[]>();
   /** The model each box answers with once it is reached over NETCONF. */
@@ -31,11 +31,12 @@ describe('ztp', () => {
 
   before(async () => {
     ({ client, close } = await connectTestClient());
+    leases = await createTestLeases(client);
     workers.push(await startTestWorker({
       taskQueue: taskQueues.orchestration,
       workflowsPath: require.resolve('./index.ts'),
       activities: {
-        ...createLeaseActivities({ client }),
+        ...leases.activities,
         raiseAlarm: record('raiseAlarm'),
         setDeviceStatus: record('setDeviceStatus'),
         async admitDevice(input: PhoneHome & { deviceId: string }): Promise<DeviceTarget> {
@@ -68,6 +69,7 @@ describe('ztp', () => {
   });
   after(async () => {
     for (const worker of workers) await worker.stop();
+    await leases.drop();
     await close();
   });
 

@@ -8,11 +8,11 @@
 // (its own commit is the newest, or another run holds the device's lease).
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { diffConfigs } from '../../domain/config-diff.ts';
 import { reachabilityDeviceStatuses } from '../../domain/choices.ts';
-import { deviceLeaseWorkflowId, leaseStateQuery } from '../../workflows/device-lease.messages.ts';
+import { createDeviceLeases } from '../leases.ts';
 import { configurationContent } from '../../inventory/config-history.ts';
 import { targetOf } from '../../inventory/devices.ts';
 import { recordDrift, touchDrift, type DriftFinding } from '../../inventory/drift.ts';
@@ -55,16 +55,12 @@ export function createDriftActivities(deps: DeviceActivityDependencies & { clien
   const { prisma, client } = deps;
   const driver = deviceDrivers(deps);
   const secrets = createDeviceSecrets(prisma, deps.secretsKey);
+  const leases = createDeviceLeases({ prisma, client });
 
   /** Whether a run other than `own` holds the device's lease: its change may not be on record yet. */
   async function leasedByAnother(serial: string, own: string | undefined): Promise<boolean> {
-    try {
-      const { holder } = await client.workflow.getHandle(deviceLeaseWorkflowId(serial)).query(leaseStateQuery);
-      return holder !== null && holder.holderWorkflowId !== own;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return false;
-      throw error;
-    }
+    const { holder } = await leases.describe(serial);
+    return holder !== null && holder.holderWorkflowId !== own;
   }
 
   async function readDevice(device: DeviceRow, input: ReconcileDevicesInput, now: Date): Promise<{ reading: DriftReading; fullRead: boolean }> {
