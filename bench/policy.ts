@@ -18,7 +18,6 @@ import { parseArgs } from 'node:util';
 import proto from '@temporalio/proto';
 import { taskQueues } from '../domain/task-queues.ts';
 import { deployPolicySiteWorkflowId, deployPolicyWorkflowId } from '../workflows/deploy-policy.messages.ts';
-import { deviceLeaseWorkflowId } from '../workflows/device-lease.messages.ts';
 import { startLab, type Lab } from '../scripts/lab.ts';
 import type { ReconcileDriftResult } from '../workflows/reconcile-drift.messages.ts';
 import type { reconcileDrift } from '../workflows/reconcile-drift.ts';
@@ -83,19 +82,15 @@ const addCounts = (a: HistoryCounts, b: HistoryCounts): HistoryCounts =>
   Object.fromEntries(Object.entries(a).map(([key, value]) => [key, value + b[key as keyof HistoryCounts]])) as HistoryCounts;
 
 /**
- * The Temporal work a site costs, as history events: its own run and its devices' leases, over a
- * sample of sites (their leases served only this deployment), plus its share of the deployment's runs.
+ * The Temporal work a site costs, as history events: its own run (its devices' leases taken and
+ * given back in it), over a sample of sites, plus its share of the deployment's runs.
  */
 async function temporalWorkPerSite(lab: Lab, deploymentId: string, siteIds: string[], siteCount: number) {
   const sample = siteIds.filter((_, index) => index % Math.max(1, Math.floor(siteIds.length / Number(values.sample))) === 0).slice(0, Number(values.sample));
   const zero = historyCounts([]);
   const eventsOf = async (workflowId: string, runId?: string) => (await lab.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
   let site = zero;
-  for (const siteId of sample) {
-    const serials = (await lab.prisma.device.findMany({ where: { siteId }, select: { serial: true } })).flatMap((d) => (d.serial ? [d.serial] : []));
-    const histories = await Promise.all([eventsOf(deployPolicySiteWorkflowId(deploymentId, siteId)), ...serials.map((serial) => eventsOf(deviceLeaseWorkflowId(serial)))]);
-    site = histories.reduce((sum, events) => addCounts(sum, historyCounts(events)), site);
-  }
+  for (const siteId of sample) site = addCounts(site, historyCounts(await eventsOf(deployPolicySiteWorkflowId(deploymentId, siteId))));
   let deployment = zero;
   for await (const run of lab.client.workflow.list({ query: `WorkflowId = '${deployPolicyWorkflowId(deploymentId)}'` })) {
     deployment = addCounts(deployment, historyCounts(await eventsOf(run.workflowId, run.runId)));

@@ -61,9 +61,11 @@ export function switchTimeline(history: History, impairedAt: number, schedule: R
   const activity = (name: string) => after(signalAt, (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
   const completedOf = (scheduled: number | undefined) => scheduled === undefined ? undefined
     : after(scheduled, (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(events[scheduled]!.eventId));
-  // Taken by update-with-start: a free device is granted in the activity's answer (`leaseAnswered`),
-  // a busy one later by signal (`leaseGranted`); runs begun before asked by signal only.
-  mark('leaseAnswered', completedOf(activity('takeDeviceLeases')));
+  // A free device is granted in the take's answer (`leaseAnswered`: a local activity's completion,
+  // from lease workflows an activity's), a busy one later by signal (`leaseGranted`).
+  const takenLocally = localActivityCompletedAt(events.slice(signalAt), 'takeDeviceLeases');
+  if (takenLocally !== undefined) reaction['leaseAnswered'] = takenLocally - steeringAt;
+  else mark('leaseAnswered', completedOf(activity('takeDeviceLeases')));
   mark('leaseGranted', after(signalAt, (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'leaseGranted'));
   mark('deviceActivityScheduled', applyAt);
   mark('deviceActivityStarted', after(applyAt, (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === String(events[applyAt]!.eventId)));
@@ -75,6 +77,19 @@ export function switchTimeline(history: History, impairedAt: number, schedule: R
   }
   mark('recorded', completedOf(activity('recordLinkSwitches')));
   return { detection, reaction };
+}
+
+/** When the first local activity of that type in `events` completed, by the worker's clock (its marker's data). */
+function localActivityCompletedAt(events: NonNullable<History['events']>, activityType: string): number | undefined {
+  for (const event of events) {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') continue;
+    const data = marker.details?.['data']?.payloads?.[0];
+    if (!data) continue;
+    const { activity_type: type, complete_time: completed } = defaultPayloadConverter.fromPayload<{ activity_type: string; complete_time: { seconds: number; nanos: number } | null }>(data);
+    if (type === activityType && completed) return completed.seconds * 1000 + Math.floor(completed.nanos / 1e6);
+  }
+  return undefined;
 }
 
 /** p50 and p99 of each milestone over the timelines, in milliseconds, in the order they come at p50. */

@@ -19,7 +19,6 @@ import { asJunosKeepsIt } from '../activities/devices/drivers/junos.ts';
 import { elementChildren, parseXml, serialize } from '../activities/devices/netconf/xml.ts';
 import type { adoptConfiguration } from './adopt-configuration.ts';
 import { deviceConfigurationWorkflowId } from './device-configuration.messages.ts';
-import { deviceLeaseWorkflowId, leaseStateQuery } from './device-lease.messages.ts';
 import { driftScheduleId } from './reconcile-drift.messages.ts';
 import type { tunnelChanges } from './tunnel-changes.ts';
 import { requestTunnelChangeSignal, tunnelChangesQuery, tunnelChangesWorkflowId, type TunnelChangeRequest } from './tunnel-changes.messages.ts';
@@ -49,9 +48,9 @@ describe('a grown hub commits tunnel changes as increments', { timeout: 240_000 
     await eventually('the tunnel changes were not made and recorded', async () => {
       const [queue, lease] = await Promise.all([
         lab.client.workflow.getHandle(tunnelChangesWorkflowId(target.serial)).query(tunnelChangesQuery),
-        lab.client.workflow.getHandle(deviceLeaseWorkflowId(target.serial)).query(leaseStateQuery).catch(() => ({ holder: null })),
+        lab.prisma.deviceLease.findUnique({ where: { serial: target.serial } }),
       ]);
-      return queue.pending === 0 && lease.holder === null && until(running());
+      return queue.pending === 0 && lease === null && until(running());
     }, (done) => done, 180_000);
   }
 
