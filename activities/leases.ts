@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { PrismaClient } from '../prisma/client.ts';
+import { Prisma, type PrismaClient } from '../prisma/client.ts';
 import {
   deviceLeaseWorkflowId, leaseGrantedSignal, leaseStateQuery, releaseLeaseSignal, takeLeaseUpdate, type DeviceLeaseState, type LeaseRequest,
 } from '../workflows/device-lease.messages.ts';
@@ -22,9 +22,9 @@ const legacyRecountMs = 60_000;
 
 /**
  * The device leases (DESIGN §4), as rows: a device held by at most one run, the others waiting
- * their turn, each told by the `leaseGranted` signal when the device becomes its own. Every
- * statement on a device's lease runs under its advisory lock, so a release always sees the
- * waiters queued before it.
+ * their turn, each told by the `leaseGranted` signal when the device becomes its own. A lease and
+ * its queue are one row, changed by one statement each time: the row's lock orders them, so a
+ * release always sees the turns queued before it.
  *
  * Before rows, a lease workflow per device (`device-lease/<serial>`) held them. One still running
  * (it ends an hour after its last holder) keeps its device until then: takes and releases of that
@@ -41,7 +41,7 @@ export function createDeviceLeases(deps: { prisma: PrismaClient; client: Client 
     return legacyCount.running;
   }
 
-  /** Whether the device's lease workflow is still running: none, once none runs. */
+  /** The device's lease workflow's state while one still runs: none, once none runs. */
   async function legacyLease(serial: string): Promise<DeviceLeaseState | undefined> {
     if (!(await legacyLeasesRunning())) return undefined;
     try {
@@ -54,37 +54,43 @@ export function createDeviceLeases(deps: { prisma: PrismaClient; client: Client 
     }
   }
 
-  const underLock = <T>(serial: string, work: (tx: Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]) => Promise<T>) =>
-    prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${deviceLeaseWorkflowId(serial)}, 0))`;
-      return work(tx);
-    });
-
   /** The device's holder: `request`'s run when the device was free (or its already), else the holder, `request` queued behind it. */
-  const takeRow = (serial: string, request: LeaseRequest) => underLock(serial, async (tx) => {
-    const lease = await tx.deviceLease.findUnique({ where: { serial } });
-    if (!lease) return tx.deviceLease.create({ data: { serial, ...request } });
-    if (lease.holderWorkflowId !== request.holderWorkflowId) await tx.deviceLeaseWaiter.createMany({ data: [{ serial, ...request }], skipDuplicates: true });
-    return lease;
-  });
+  async function takeRow(serial: string, { holderWorkflowId, purpose }: LeaseRequest): Promise<string> {
+    const [lease] = await prisma.$queryRaw<{ holder: string }[]>`
+      INSERT INTO device_lease AS l (serial, holder_workflow_id, purpose, granted_at) VALUES (${serial}, ${holderWorkflowId}, ${purpose}, now())
+      ON CONFLICT (serial) DO UPDATE SET
+        holder_workflow_id = coalesce(l.holder_workflow_id, EXCLUDED.holder_workflow_id),
+        purpose = CASE WHEN l.holder_workflow_id IS NULL THEN EXCLUDED.purpose ELSE l.purpose END,
+        granted_at = CASE WHEN l.holder_workflow_id IS NULL THEN EXCLUDED.granted_at ELSE l.granted_at END,
+        waiting = CASE
+          WHEN l.holder_workflow_id IS NULL OR l.holder_workflow_id = EXCLUDED.holder_workflow_id
+            OR l.waiting @> jsonb_build_array(jsonb_build_object('holderWorkflowId', EXCLUDED.holder_workflow_id)) THEN l.waiting
+          ELSE l.waiting || jsonb_build_array(jsonb_build_object('holderWorkflowId', EXCLUDED.holder_workflow_id, 'purpose', EXCLUDED.purpose))
+        END
+      RETURNING l.holder_workflow_id AS holder`;
+    return lease!.holder;
+  }
 
-  /** `holderWorkflowId` lets go of the device, or of its turn: the next in turn, now holder, is told; one whose run has closed lets go too. */
+  /**
+   * `holderWorkflowId` lets go of the device, or of its turn. The next in turn, now holder, is
+   * told (a run that only gave up its turn tells the holder again, which it ignores); one whose run
+   * has closed lets go in turn.
+   */
   async function releaseRow(serial: string, holderWorkflowId: string): Promise<void> {
     for (let leaving: string | undefined = holderWorkflowId; leaving;) {
-      const from = leaving;
-      const next = await underLock(serial, async (tx) => {
-        await tx.deviceLeaseWaiter.deleteMany({ where: { serial, holderWorkflowId: from } });
-        if ((await tx.deviceLease.findUnique({ where: { serial } }))?.holderWorkflowId !== from) return undefined;
-        const waiter = await tx.deviceLeaseWaiter.findFirst({ where: { serial }, orderBy: [{ requestedAt: 'asc' }, { holderWorkflowId: 'asc' }] });
-        if (!waiter) {
-          await tx.deviceLease.delete({ where: { serial } });
-          return undefined;
-        }
-        await tx.deviceLeaseWaiter.delete({ where: { serial_holderWorkflowId: { serial, holderWorkflowId: waiter.holderWorkflowId } } });
-        await tx.deviceLease.update({ where: { serial }, data: { holderWorkflowId: waiter.holderWorkflowId, purpose: waiter.purpose, grantedAt: new Date() } });
-        return waiter.holderWorkflowId;
-      });
+      const from: string = leaving;
+      const rest = Prisma.sql`(SELECT coalesce(jsonb_agg(w ORDER BY i), '[]'::jsonb) FROM jsonb_array_elements(l.waiting) WITH ORDINALITY AS e(w, i) WHERE w->>'holderWorkflowId' <> ${from})`;
+      const [lease] = await prisma.$queryRaw<{ holder: string | null }[]>`
+        UPDATE device_lease l SET
+          holder_workflow_id = CASE WHEN l.holder_workflow_id = ${from} THEN ${rest}->0->>'holderWorkflowId' ELSE l.holder_workflow_id END,
+          purpose = CASE WHEN l.holder_workflow_id = ${from} THEN ${rest}->0->>'purpose' ELSE l.purpose END,
+          granted_at = CASE WHEN l.holder_workflow_id = ${from} THEN CASE WHEN jsonb_array_length(${rest}) > 0 THEN now() END ELSE l.granted_at END,
+          waiting = CASE WHEN l.holder_workflow_id = ${from} THEN ${rest} - 0 ELSE ${rest} END
+        WHERE l.serial = ${serial}
+          AND (l.holder_workflow_id = ${from} OR l.waiting @> jsonb_build_array(jsonb_build_object('holderWorkflowId', ${from}::text)))
+        RETURNING l.holder_workflow_id AS holder`;
       leaving = undefined;
+      const next = lease?.holder;
       if (!next) break;
       try {
         await client.workflow.getHandle(next).signal(leaseGrantedSignal, { serial });
@@ -119,9 +125,9 @@ export function createDeviceLeases(deps: { prisma: PrismaClient; client: Client 
             continue;
           }
         }
-        const lease = await takeRow(serial, request);
-        if (lease.holderWorkflowId !== request.holderWorkflowId) {
-          await releaseIfGone(serial, lease.holderWorkflowId);
+        const holder = await takeRow(serial, request);
+        if (holder !== request.holderWorkflowId) {
+          await releaseIfGone(serial, holder);
           break;
         }
         granted.push(serial);
@@ -147,23 +153,20 @@ export function createDeviceLeases(deps: { prisma: PrismaClient; client: Client 
      */
     async check(serial: string, request: LeaseRequest): Promise<boolean> {
       if (await legacyLease(serial)) return false; // the lease workflow checks its holder itself
-      const lease = await prisma.deviceLease.findUnique({ where: { serial } });
-      if (lease?.holderWorkflowId === request.holderWorkflowId) return true;
-      if (lease) await releaseIfGone(serial, lease.holderWorkflowId);
-      return (await takeRow(serial, request)).holderWorkflowId === request.holderWorkflowId;
+      const holder = (await prisma.deviceLease.findUnique({ where: { serial } }))?.holderWorkflowId;
+      if (holder === request.holderWorkflowId) return true;
+      if (holder) await releaseIfGone(serial, holder);
+      return (await takeRow(serial, request)) === request.holderWorkflowId;
     },
 
     async describe(serial: string): Promise<DeviceLeaseState> {
       const legacy = await legacyLease(serial);
       if (legacy) return legacy;
-      const [lease, waiting] = await Promise.all([
-        prisma.deviceLease.findUnique({ where: { serial } }),
-        prisma.deviceLeaseWaiter.findMany({ where: { serial }, orderBy: [{ requestedAt: 'asc' }, { holderWorkflowId: 'asc' }] }),
-      ]);
+      const lease = await prisma.deviceLease.findUnique({ where: { serial } });
       return {
         serial,
-        holder: lease ? { holderWorkflowId: lease.holderWorkflowId, purpose: lease.purpose, grantedAt: lease.grantedAt.toISOString() } : null,
-        waiting: waiting.map((w) => ({ holderWorkflowId: w.holderWorkflowId, purpose: w.purpose })),
+        holder: lease?.holderWorkflowId ? { holderWorkflowId: lease.holderWorkflowId, purpose: lease.purpose ?? '', grantedAt: lease.grantedAt?.toISOString() ?? '' } : null,
+        waiting: (lease?.waiting ?? []) as unknown as LeaseRequest[],
       };
     },
   };

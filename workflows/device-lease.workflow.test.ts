@@ -158,6 +158,21 @@ describe('deviceLease', () => {
     await next.result();
   });
 
+  it('hands a device over from a holder that ended while another waited, at the waiter\'s next check', async () => {
+    const device = serial();
+    const lost = await startHolder([device]);
+    await eventually('lost run holds the device', (s) => s.holder?.holderWorkflowId === lost.workflowId, device);
+    const waiter = await startHolder([device], '10 minutes');
+    await eventually('the other run waits', (s) => s.waiting.some((w) => w.holderWorkflowId === waiter.workflowId), device);
+    await lost.terminate('simulating a run that vanished without releasing');
+
+    // The check the waiting run makes every minute, made now.
+    assert.deepEqual(await leases.activities.checkDeviceLease({ serial: device, request: { holderWorkflowId: waiter.workflowId, purpose: 'waiting' } }), { granted: true });
+    await waiter.signal(finishSignal);
+    await waiter.result();
+    await eventually('the device is free', (s) => s.holder === null && s.waiting.length === 0, device);
+  });
+
   it('leaves a device to the lease workflow that still holds it (a run begun before leases were rows), and takes it once that lets go', async () => {
     const device = serial();
     const queue = `lease-handover-${randomUUID()}`;

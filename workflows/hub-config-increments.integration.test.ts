@@ -50,7 +50,7 @@ describe('a grown hub commits tunnel changes as increments', { timeout: 240_000 
         lab.client.workflow.getHandle(tunnelChangesWorkflowId(target.serial)).query(tunnelChangesQuery),
         lab.prisma.deviceLease.findUnique({ where: { serial: target.serial } }),
       ]);
-      return queue.pending === 0 && lease === null && until(running());
+      return queue.pending === 0 && !lease?.holderWorkflowId && until(running());
     }, (done) => done, 180_000);
   }
 

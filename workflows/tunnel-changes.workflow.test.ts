@@ -84,7 +84,7 @@ describe('tunnelChanges', () => {
     const serial = `HUB-${randomUUID().slice(0, 8)}`;
     const target: DeviceTarget = { deviceId: randomUUID(), serial, platform: 'junos', host: '127.16.0.1', netconfPort: 830, snmpPort: 161 };
     const holder = await client.workflow.start(leaseHolder, { taskQueue: fixtureQueue, workflowId: `test-holder/${randomUUID()}`, args: [{ serials: [serial], waitUpTo: '1 minute' }] });
-    await eventually('the lease held', () => leases.prisma.deviceLease.findUnique({ where: { serial } }), (lease) => lease !== null, 30_000);
+    await eventually('the lease held', () => leases.prisma.deviceLease.findUnique({ where: { serial } }), (lease) => !!lease?.holderWorkflowId, 30_000);
     const queue = await client.workflow.start(tunnelChanges, { taskQueue: taskQueues.orchestration, workflowId: tunnelChangesWorkflowId(serial), args: [{ serial, leaseWait: '2 seconds' }] });
     const ask = (edit: string) => client.workflow.execute(tunnelChangeRequester, { taskQueue: fixtureQueue, workflowId: `test-requester/${randomUUID()}`, args: [{ target, edit }] });
     try {
