@@ -413,9 +413,9 @@ const hubChanges = new Set(['applyConfigurationsInTurn (hub)', 'applyConfigurati
 
 /**
  * The hubs' side, which every spoke changes: every run (continue-as-new included) of each hub's
- * tunnel-change queue (its lease taken and given back in it), read whole. How many commits the hubs made, how many sites' edits
- * each carried, how long one took as the hub filled up, and how much of the phase a hub was busy
- * committing (near 100 %: the hub is the bottleneck).
+ * tunnel-change queue (its lease taken and given back in it), read whole. How many commits the
+ * hubs made, how many sites' edits each carried, how long one took as the hub filled up, and how
+ * much of the phase a hub was busy committing (near 100 %: the hub is the bottleneck).
  */
 async function readHubs(client: Client, spokesCompleted: number, phaseSeconds: number, limitMs: number) {
   const until = Date.now() + limitMs;
