@@ -8,13 +8,16 @@ import { taskQueues } from '../domain/task-queues.ts';
 import type { tunnelChanges } from '../workflows/tunnel-changes.ts';
 import { requestTunnelChangeSignal, tunnelChangeDoneSignal, tunnelChangesWorkflowId, type TunnelChangeOutcome, type TunnelChangeRequest } from '../workflows/tunnel-changes.messages.ts';
 
-async function isRunning(client: Client, workflowId: string): Promise<boolean> {
-  try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
+/** What `call` answers, or nothing when its workflow has ended (or never was). */
+function unlessGone<T>(call: Promise<T>): Promise<T | undefined> {
+  return call.catch((error: unknown) => {
+    if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
-  }
+  });
+}
+
+async function isRunning(client: Client, workflowId: string): Promise<boolean> {
+  return (await unlessGone(client.workflow.getHandle(workflowId).describe()))?.status.name === 'RUNNING';
 }
 
 /** How long a count of the lease workflows still running is trusted. */
@@ -43,15 +46,9 @@ export function createDeviceLeases(deps: { prisma: PrismaClient; client: Client 
 
   /** The device's lease workflow's state while one still runs: none, once none runs. */
   async function legacyLease(serial: string): Promise<DeviceLeaseState | undefined> {
-    if (!(await legacyLeasesRunning())) return undefined;
-    try {
-      const handle = client.workflow.getHandle(deviceLeaseWorkflowId(serial));
-      if ((await handle.describe()).status.name !== 'RUNNING') return undefined;
-      return await handle.query(leaseStateQuery);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
-    }
+    const workflowId = deviceLeaseWorkflowId(serial);
+    if (!(await legacyLeasesRunning()) || !(await isRunning(client, workflowId))) return undefined;
+    return unlessGone(client.workflow.getHandle(workflowId).query(leaseStateQuery));
   }
 
   /** The device's holder: `request`'s run when the device was free (or its already), else the holder, `request` queued behind it. */
@@ -115,10 +112,8 @@ export function createDeviceLeases(deps: { prisma: PrismaClient; client: Client 
       const granted: string[] = [];
       for (const serial of serials) {
         if (await legacyLease(serial)) {
-          const answer = await client.workflow.getHandle(deviceLeaseWorkflowId(serial)).executeUpdate(takeLeaseUpdate, { args: [request] }).catch((error: unknown) => {
-            if (error instanceof WorkflowNotFoundError) return undefined; // it ended meanwhile, holding nothing
-            throw error;
-          });
+          // Gone: it ended meanwhile, holding nothing.
+          const answer = await unlessGone(client.workflow.getHandle(deviceLeaseWorkflowId(serial)).executeUpdate(takeLeaseUpdate, { args: [request] }));
           if (answer && !answer.granted) break;
           if (answer) {
             granted.push(serial);
@@ -139,9 +134,7 @@ export function createDeviceLeases(deps: { prisma: PrismaClient; client: Client 
     async release(serials: string[], holderWorkflowId: string): Promise<void> {
       await Promise.all(serials.map(async (serial) => {
         if (await legacyLease(serial)) {
-          await client.workflow.getHandle(deviceLeaseWorkflowId(serial)).signal(releaseLeaseSignal, { holderWorkflowId }).catch((error: unknown) => {
-            if (!(error instanceof WorkflowNotFoundError)) throw error;
-          });
+          await unlessGone(client.workflow.getHandle(deviceLeaseWorkflowId(serial)).signal(releaseLeaseSignal, { holderWorkflowId }));
         }
         await releaseRow(serial, holderWorkflowId);
       }));
@@ -183,15 +176,12 @@ export function createLeaseActivities(deps: { prisma: PrismaClient; client: Clie
       if (granted) await client.workflow.getHandle(input.request.holderWorkflowId).signal(leaseGrantedSignal, { serial: granted });
     },
 
-    /**
-     * Takes the devices' leases in their order, up to the first one busy (queued: its grant comes
-     * by signal): the devices granted. A retry finds them its own.
-     */
+    /** As `take` above, for a local activity (an activity in runs begun before leases were rows). */
     async takeDeviceLeases(input: { serials: string[]; request: LeaseRequest }): Promise<{ granted: string[] }> {
       return { granted: await leases.take(input.serials, input.request) };
     },
 
-    /** Gives the devices' leases back, and the turns waited for them. */
+    /** As `release` above. */
     async releaseDeviceLeases(input: { serials: string[]; holderWorkflowId: string }): Promise<void> {
       await leases.release(input.serials, input.holderWorkflowId);
     },
@@ -214,13 +204,7 @@ export function createLeaseActivities(deps: { prisma: PrismaClient; client: Clie
 
     /** Tells each requester of a commit's tunnel changes how its change went; one that has closed meanwhile needs no answer. */
     async answerTunnelChanges(input: { answers: { requesterWorkflowId: string; outcome: TunnelChangeOutcome }[] }): Promise<void> {
-      await Promise.all(input.answers.map(async ({ requesterWorkflowId, outcome }) => {
-        try {
-          await client.workflow.getHandle(requesterWorkflowId).signal(tunnelChangeDoneSignal, outcome);
-        } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-        }
-      }));
+      await Promise.all(input.answers.map(({ requesterWorkflowId, outcome }) => unlessGone(client.workflow.getHandle(requesterWorkflowId).signal(tunnelChangeDoneSignal, outcome))));
     },
 
     describeDeviceLease: (input: { serial: string }): Promise<DeviceLeaseState> => leases.describe(input.serial),
