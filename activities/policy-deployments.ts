@@ -24,7 +24,7 @@ export function createPolicyDeploymentActivities(deps: ActivityDependencies) {
   const { prisma } = deps as { prisma: PrismaClient };
   const devices = createDeviceActivities(deps);
   /** A site's configuration from the deployment's version, keeping the links SLA steering chose. */
-  const changesOf = async (deploymentId: string, siteId: string) => siteChanges(prisma, deploymentId, siteId, await steeredLinks(deps.client, siteId));
+  const changesOf = async (deploymentId: string, siteId: string) => siteChanges(prisma, deploymentId, siteId, () => steeredLinks(deps.client, siteId));
 
   return {
     async loadPolicyDeployment(input: { deploymentId: string }): Promise<DeploymentPlan> {

@@ -143,16 +143,18 @@ export interface SiteDeviceChange {
  * A site's configuration as the deployment's version makes it, device by device: the intent's
  * security policies, address book, NAT and UTM; its SD-WAN rules before the site's own SLA
  * policies (inventory/policies.ts sitePolicies, as onboarding and the SLA push render them),
- * each application SLA steering has moved kept on the link it took (`steeredLinks`: per policy,
+ * each application SLA steering has moved kept on the link it took (`steeredLinks` answers, per policy,
  * application → link); post-checks that its WAN links stay up and its tunnels up before the change
  * still have their SAs (and the management path: the device answering them at all). Devices not provisioned are left out.
  */
 export async function siteChanges(
-  prisma: PrismaClient, deploymentId: string, siteId: string, steeredLinks: Record<string, Record<string, string>> = {},
+  prisma: PrismaClient, deploymentId: string, siteId: string, steeredLinks: () => Promise<Record<string, Record<string, string>>>,
 ): Promise<{ siteName: string; devices: SiteDeviceChange[] }> {
   const deployment = await prisma.policyDeployment.findUniqueOrThrow({ where: { id: deploymentId }, select: { intent: true } });
   const plan = await planSite(prisma, await storedSite(prisma, siteId), { intent: deployment.intent });
-  const steering = plan.policies.steering.map((rule) => (steeredLinks[rule.name] ? { ...rule, activeLinks: { ...rule.activeLinks, ...steeredLinks[rule.name] } } : rule));
+  // Asked only of a site with SD-WAN rules: none, nothing to steer.
+  const steered = plan.policies.steering.length > 0 ? await steeredLinks() : {};
+  const steering = plan.policies.steering.map((rule) => (steered[rule.name] ? { ...rule, activeLinks: { ...rule.activeLinks, ...steered[rule.name] } } : rule));
   const policies = { ...plan.policies, steering };
   return {
     siteName: plan.name,
