@@ -244,10 +244,25 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     return version;
   }
 
+  /**
+   * The drivers of one activity's devices, each opened once (its credentials read once) for all
+   * the activity does with it: a change and its record.
+   */
+  function openedOnce(): (target: DeviceTarget) => Promise<DeviceDriver> {
+    const opened = new Map<string, Promise<DeviceDriver>>();
+    return (target) => {
+      const known = opened.get(target.deviceId);
+      if (known) return known;
+      const opening = driver(target);
+      opened.set(target.deviceId, opening);
+      return opening;
+    };
+  }
+
   /** The change itself, idempotent by its token: a retry finds its own pending commit, or nothing left to change. */
-  async function changeDevice(input: PushConfigurationInput): Promise<ConfigurationApplied> {
+  async function changeDevice(input: PushConfigurationInput, open = driver): Promise<ConfigurationApplied> {
     const steps: Record<string, number> = { started: Date.now() };
-    const untimed = await driver(input.target);
+    const untimed = await open(input.target);
     steps.credentials = Date.now();
     // The session first, on its own (the pool's, when one is open): the time a change spends
     // opening it shows apart from the device's own work, and whether it had to.
@@ -275,9 +290,9 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
    * the one the version on record noted (nothing committed since: a retry, or no change), an
    * increment where recordIncrement can, else whole unless the version on record has its sha256.
    */
-  async function recordRunning(input: RecordConfigurationInput): Promise<{ version: number }> {
+  async function recordRunning(input: RecordConfigurationInput, open = driver): Promise<{ version: number }> {
     const { deviceId } = input.target;
-    const device = await driver(input.target);
+    const device = await open(input.target);
     const commits = device.recentCommits ? await device.recentCommits() : [];
     const newest = commits[0] ?? (device.newestCommit ? await device.newestCommit() : undefined);
     const latest = await latestVersion(deviceId);
@@ -314,10 +329,11 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
       const beat = () => context.heartbeat({ appliedBefore: applied } satisfies ChangesMadeBeforeFailure);
       beat();
       const beating = setInterval(beat, 5_000);
+      const open = openedOnce();
       try {
         for (const change of input.changes.slice(applied.length)) {
           try {
-            applied.push(await changeDevice(change));
+            applied.push(await changeDevice(change, open));
           } catch (error) {
             const failure = toApplicationFailure(error);
             if (applied.length === 0) throw failure;
@@ -331,7 +347,7 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
         }
         if (!input.records) return { applied };
         try {
-          return { applied, versions: await Promise.all(input.records.map(async (record) => (await recordRunning(record)).version)) };
+          return { applied, versions: await Promise.all(input.records.map(async (record) => (await recordRunning(record, open)).version)) };
         } catch (error) {
           context.log.warn('the changes are made but not recorded yet: recorded apart', { error: (error as Error).message });
           return { applied };
@@ -377,7 +393,8 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      * still call it (workflows/configuration-change.ts); new runs do not.
      */
     async pushConfiguration(input: PushConfigurationInput): Promise<{ changed: boolean; version: number }> {
-      return failingAsDeviceErrors(() => heartbeating(async () => ({ ...await changeDevice(input), ...await recordRunning(input) })));
+      const open = openedOnce();
+      return failingAsDeviceErrors(() => heartbeating(async () => ({ ...await changeDevice(input, open), ...await recordRunning(input, open) })));
     },
 
     /**
