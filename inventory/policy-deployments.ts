@@ -143,8 +143,8 @@ export interface SiteDeviceChange {
  * A site's configuration as the deployment's version makes it, device by device: the intent's
  * security policies, address book, NAT and UTM; its SD-WAN rules before the site's own SLA
  * policies (inventory/policies.ts sitePolicies, as onboarding and the SLA push render them),
- * each application SLA steering has moved kept on the link it took (`steeredLinks` answers, per policy,
- * application → link); post-checks that its WAN links stay up and its tunnels up before the change
+ * each application SLA steering has moved kept on the link it took (`steeredLinks` answers, per
+ * policy, application → link); post-checks that its WAN links stay up and its tunnels up before the change
  * still have their SAs (and the management path: the device answering them at all). Devices not provisioned are left out.
  */
 export async function siteChanges(
