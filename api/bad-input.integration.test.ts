@@ -149,6 +149,23 @@ describe('bad input', () => {
     assert.equal((await call('GET', `/api/v1/upgrade-campaigns/${campaign.id}/devices?phase=9`)).status, 200);
   });
 
+  it('a version number past what the database holds (2³¹ and beyond) is refused, naming it, and starts nothing', async () => {
+    const acme = await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme-retail' } });
+    const device = await database.prisma.device.findFirstOrThrow({ where: { site: { tenantId: acme.id } } });
+    const deploymentsBefore = await database.prisma.policyDeployment.count();
+    for (const version of [2 ** 31, 405_723_351_863]) {
+      const rollback = await call('POST', `/api/v1/tenants/${acme.id}/policy-rollback`, { json: JSON.stringify({ version }) });
+      assert.equal(rollback.status, 400, `rollback to ${version}: ${JSON.stringify(rollback.body)}`);
+      assert.deepEqual(fieldsOf(rollback), ['version']);
+      for (const [path, field] of [[`/api/v1/devices/${device.id}/config-versions/${version}`, 'version'], [`/api/v1/tenants/${acme.id}/policy-versions/compare?from=${version}`, 'from']] as const) {
+        const answer = await call('GET', path);
+        assert.equal(answer.status, 400, `${path}: ${JSON.stringify(answer.body)}`);
+        assert.deepEqual(fieldsOf(answer), [field], path);
+      }
+    }
+    assert.equal(await database.prisma.policyDeployment.count(), deploymentsBefore);
+  });
+
   describe('a method the path does not take', () => {
     it('answers 405 with the methods it does take in Allow', async () => {
       const sites = await call('PUT', '/api/v1/sites');

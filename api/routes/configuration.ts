@@ -19,6 +19,7 @@ import { problems } from '../problems.ts';
 import { temporalRunLink, temporalUiLink } from '../runs/links.ts';
 import type { RunDependencies, RunRegistry } from '../runs/registry.ts';
 import { ticketSchema } from '../schemas/ticket.ts';
+import { versionNumberText } from '../schemas/version-number.ts';
 
 
 const versionSummary = z.object({
@@ -55,7 +56,7 @@ export function configurationRouter(api: ApiDefinition, deps: RunDependencies, r
   const router = Router();
   const { prisma, temporal } = deps;
   const params = z.object({ deviceId: z.uuid() });
-  const versionNumber = z.coerce.number().int().min(1);
+  const versionNumber = versionNumberText();
 
   /** The device, when the principal may read it; else 404 as for a device that does not exist. */
   async function readableDevice(principal: Principal, deviceId: string) {

@@ -18,6 +18,7 @@ import { etagOf, ifMatch } from '../etag.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { problems } from '../problems.ts';
 import { deploymentStrategy, policyDeploymentBody } from '../schemas/policy-deployment.ts';
+import { versionNumber, versionNumberText } from '../schemas/version-number.ts';
 import { describeRun } from '../runs/launch.ts';
 import type { RunRegistry } from '../runs/registry.ts';
 
@@ -29,7 +30,7 @@ const intentView = z.object({ tenantId: z.uuid(), intent: intentSchema, warnings
 
 const strategy = { ...deploymentStrategy, ticket: z.string().min(1).max(100).optional() };
 const deploymentBody = policyDeploymentBody;
-const rollbackBody = z.object({ version: z.number().int().min(1), dryRun: z.boolean().default(false), ...strategy }).strict();
+const rollbackBody = z.object({ version: versionNumber(), dryRun: z.boolean().default(false), ...strategy }).strict();
 const retryBody = z.object({ ...strategy }).strict();
 
 const deploymentStarted = z.object({
@@ -136,7 +137,7 @@ export function policyIntentRouter(api: ApiDefinition, deps: { prisma: PrismaCli
   api.route(router, {
     method: 'get', path: '/tenants/:tenantId/policy-versions/compare', summary: 'What changed from one policy version to another (or to the intent now), by section and name', tags,
     access: { type: 'site', action: 'read' }, params: tenantParams,
-    query: z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1).optional().describe('None: the intent as it is now') }),
+    query: z.object({ from: versionNumberText(), to: versionNumberText().optional().describe('None: the intent as it is now') }),
     response: z.object({ from: intentSchema, to: intentSchema, changes: z.record(z.string(), sectionChange) }),
     handler: async ({ params, query, principal }) => {
       await tenantOf(principal, params.tenantId, 'read');

@@ -9,6 +9,7 @@ import { campaignBody } from './campaign.ts';
 import { policyDeploymentBody } from './policy-deployment.ts';
 import { rmaRequest } from './rma.ts';
 import { ticketSchema } from './ticket.ts';
+import { versionNumber } from './version-number.ts';
 
 const phoneHomeWithinMinutes = z.number().int().min(1).max(60 * 24 * 90).default(60 * 24 * 7).describe('How long the boxes have to phone home');
 
@@ -25,7 +26,7 @@ export const changeRequestOperations = {
     newSerial: rmaRequest.shape.newSerial.describe('A spare that phoned home already and waits among the unclaimed devices: it is admitted by the host key it reported'),
   }),
   'policy.deploy': policyDeploymentBody.omit({ ticket: true }).extend({
-    rollbackTo: z.number().int().min(1).optional().describe('Deploy this earlier policy version again (a rollback)'),
+    rollbackTo: versionNumber().optional().describe('Deploy this earlier policy version again (a rollback)'),
   }),
   'network-service.instantiate': networkServiceRequest.extend({ siteId: z.uuid() }),
   'network-service.terminate': z.object({ networkServiceId: z.uuid() }),
