@@ -84,7 +84,9 @@ describe('a grown hub commits tunnel changes as increments', { timeout: 240_000 
     const reads = served.filter((rpc) => rpc.operation === 'get-config');
     assert.ok(reads.length > 0, 'the change reads its scope back');
     assert.deepEqual(reads.filter((rpc) => !rpc.filtered), [], 'no get-config without a filter: the configuration is never read whole');
-    const bytes = served.reduce((sum, rpc) => sum + rpc.replyBytes, 0);
+    // The commit history's replies are left out: at most 50 entries, as Junos keeps, whatever the
+    // hub's size, and as many as the commits the grown hub took (more on a loaded machine).
+    const bytes = served.filter((rpc) => rpc.operation !== 'get-commit-information').reduce((sum, rpc) => sum + rpc.replyBytes, 0);
     assert.ok(bytes * 10 < whole, `the change read ${bytes} bytes from a ${whole}-byte configuration`);
     assert.ok(served.some((rpc) => rpc.operation === 'commit-configuration'), JSON.stringify(served.map((rpc) => rpc.operation)));
 
