@@ -2,7 +2,7 @@
 // abort a campaign, abort a replacement. Each is taken only while the run is open, through the
 // workflow's own validated update (or a cancellation), and leaves an audit entry. An update the
 // workflow refuses (WorkflowUpdateFailedError) is answered 409 by the error middleware.
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { recordAudit, type AuditedChange } from '../audit.ts';
 import type { HttpProblem } from '../problems.ts';
 import { describeRun, type Origin, type RunDependencies } from './launch.ts';
@@ -18,7 +18,11 @@ export async function decide<T>(deps: RunDependencies, origin: Origin, decision:
   const run = await describeRun(deps.temporal, decision.workflowId);
   if (run?.status.name !== 'RUNNING') throw decision.refusal(run?.status.name);
   // The workflow id alone, not this run's: a run that continued as new takes the decision too.
-  const result = await act(deps.temporal.workflow.getHandle(decision.workflowId));
+  const result = await act(deps.temporal.workflow.getHandle(decision.workflowId)).catch(async (error: unknown) => {
+    // The run closed between the look and the decision (a termination's last steps): refused as closed.
+    if (error instanceof WorkflowNotFoundError) throw decision.refusal((await describeRun(deps.temporal, decision.workflowId))?.status.name);
+    throw error;
+  });
   await recordAudit(deps.prisma, origin.principal, origin.req, { ...decision.audit, after: decision.audit.after(result) });
   return result;
 }
