@@ -329,8 +329,10 @@ function completedTasks(history: proto.temporal.api.history.v1.IHistory): Task[]
         break;
       case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
         const attributes = event.activityTaskCompletedEventAttributes!;
-        const result = JSON.parse(Buffer.from(attributes.result?.payloads?.[0]?.data ?? []).toString() || 'null') as { steps?: Record<string, number> } | null;
-        complete(String(attributes.scheduledEventId), at, result?.steps);
+        // A change's own clock: its result's, or its first change's where one activity makes several in turn.
+        type Steps = { steps?: Record<string, number> };
+        const result = JSON.parse(Buffer.from(attributes.result?.payloads?.[0]?.data ?? []).toString() || 'null') as (Steps & { applied?: Steps[] }) | null;
+        complete(String(attributes.scheduledEventId), at, result?.steps ?? result?.applied?.[0]?.steps);
         break;
       }
     }
