@@ -81,6 +81,13 @@ export function createPolicyDeploymentActivities(deps: ActivityDependencies) {
       return changesOf(input.deploymentId, input.siteId);
     },
 
+    /** loadSitePolicyChanges, the site then recorded as deploying: one step for a site deployed in the deployment's own run. */
+    async beginPolicySite(input: { deploymentId: string; siteId: string }): Promise<{ siteName: string; devices: SiteDeviceChange[] }> {
+      const changes = await changesOf(input.deploymentId, input.siteId);
+      await recordPolicySite(prisma, { ...input, status: 'deploying' });
+      return changes;
+    },
+
     async recordPolicySite(input: { deploymentId: string; siteId: string; status: PolicySiteStatus; error?: string | null }): Promise<void> {
       await recordPolicySite(prisma, input);
     },

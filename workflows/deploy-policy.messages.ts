@@ -1,5 +1,6 @@
 // A policy deployment's contract with its callers: input, progress, pause, resume and abort (the
-// same updates as an upgrade campaign's), and the ids of the run and of each site's child.
+// same updates as an upgrade campaign's), and the ids of the run and of each site in it (the
+// site's child run in deployments begun before the sites were deployed in the deployment's run).
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { progressQueryName } from '../domain/progress-query.ts';
 import type { PolicyDeploymentProgress } from '../domain/progress.ts';

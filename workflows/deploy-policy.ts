@@ -1,23 +1,23 @@
 // A tenant's policy version rolled out to its sites (id `deployPolicy/<deploymentId>`). A dry run
 // first: every site previewed in batches, its diff recorded, or "no change". A dry-run deployment
 // ends there; otherwise the sites with a change go in waves, through the upgrade campaign's
-// dispatcher (campaign-dispatch.ts): at most `concurrency` sites at once, a deployPolicySite child
-// each, nothing new started once the failures pass the budget, pause, resume and abort as
-// validated updates. A failed site is rolled back on its devices by its child; the deployment
-// ends completed, completed with failures (retry them: a new deployment of the same version),
-// halted or aborted. A deployment to thousands of sites continues as new between sites, its
-// dispatch (progress, pause and abort, failures) carried over; each site's result is in the database.
+// dispatcher (campaign-dispatch.ts): at most `concurrency` sites at once, each deployed in this
+// run (deploy-policy-site.ts), nothing new started once the failures pass the budget, pause,
+// resume and abort as validated updates. A failed site is rolled back on its devices; the
+// deployment ends completed, completed with failures (retry them: a new deployment of the same
+// version), halted or aborted. A deployment to thousands of sites continues as new between sites,
+// its dispatch (progress, pause and abort, failures) carried over; each site's result is in the database.
 import {
   ApplicationFailure, ChildWorkflowFailure, continueAsNew, executeChild, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { patched, takePatchBatch } from './patches.ts';
+import { fromStart, patched, takePatchBatch } from './patches.ts';
 import type { PolicyDeploymentActivities } from '../activities/policy-deployments.ts';
 import type { SiteActivities } from '../activities/sites.ts';
 import { databaseActivity, deviceWriteActivity } from './activity-options.ts';
 import { CampaignDispatch, type DeviceUpgrade } from './campaign-dispatch.ts';
 import { dispatchPhases, handleCampaignUpdates } from './campaign-phases.ts';
 import { taskQueues } from '../domain/task-queues.ts';
-import { deployPolicySite } from './deploy-policy-site.ts';
+import { deployPolicySite, deploySite } from './deploy-policy-site.ts';
 import {
   abortPolicyDeploymentUpdate, deployPolicySiteWorkflowId, pausePolicyDeploymentUpdate, policyDeploymentProgressQuery, resumePolicyDeploymentUpdate,
   type DeployPolicyInput, type PolicyDeploymentProgress, type PolicySiteFailureDetails,
@@ -88,16 +88,20 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
   // Patched in: runs begun before it never continued as new, and replay so.
   const overHistoryBudget = () => (workflowInfo().historyLength > budget || workflowInfo().continueAsNewSuggested) && patched('policy-deployment-continues-as-new');
 
+  // Each site in this run, its steps activities of this run: a child run per site cost Temporal a
+  // workflow of its own (its start, two workflow tasks, its close and their records), most of what
+  // a site cost it. Runs begun before start a child per site, and replay so.
+  const sitesInline = fromStart('policy-sites-in-the-deployment-run');
   async function deployOne(site: DeviceUpgrade): Promise<void> {
+    const input = { deploymentId: plan.deploymentId, siteId: site.device.deviceId };
+    const sitePath = deployPolicySiteWorkflowId(plan.deploymentId, site.device.deviceId);
     try {
-      await executeChild(deployPolicySite, {
-        workflowId: deployPolicySiteWorkflowId(plan.deploymentId, site.device.deviceId),
-        taskQueue: taskQueues.orchestration,
-        args: [{ deploymentId: plan.deploymentId, siteId: site.device.deviceId }],
-      });
+      if (sitesInline) await deploySite(input, `${sitePath}/${runId}`, { inDeploymentRun: true });
+      else await executeChild(deployPolicySite, { workflowId: sitePath, taskQueue: taskQueues.orchestration, args: [input] });
       dispatch.upgraded(site, { alreadyOn: false });
     } catch (error) {
-      const cause = error instanceof ChildWorkflowFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+      const failure = error instanceof ChildWorkflowFailure ? error.cause : error;
+      const cause = failure instanceof ApplicationFailure ? failure : undefined;
       const rolledBack = !!(cause?.details?.[0] as PolicySiteFailureDetails | undefined)?.rolledBack;
       dispatch.failed(site, { ...(cause?.type ? { type: cause.type } : {}), error: cause?.message ?? (error as Error).message, rolledBack }, Date.now());
     } finally {

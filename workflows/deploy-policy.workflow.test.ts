@@ -1,12 +1,13 @@
 // deployPolicy on the real Temporal server, the inventory and the devices stood in for by
 // activities (the device leases real): a dry run deploys nothing; refused commits spend the
 // failure budget and halt the deployment with the rest skipped; a paused deployment starts no site
-// and, aborted, skips them all.
+// and, aborted, skips them all; many sites at once in the deployment's run replay.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { failureTypes } from '../domain/failure-types.ts';
 import { taskQueues } from '../domain/task-queues.ts';
@@ -34,6 +35,14 @@ describe('deployPolicy', () => {
   const deployments = new Map<string, Deployment>();
   const ofSite = (deviceId: string) => [...deployments.values()].find((d) => d.sites.includes(deviceId.replace(/\/secondary$/, '')))!;
 
+  /** The site's changes, as loadSitePolicyChanges gives them: its box, and its second where it has a pair. */
+  function changesOf({ siteId }: { siteId: string }) {
+    const device = (deviceId: string, role: string) => ({
+      hostname: deviceId, role, checks: [], config: '<configuration/>', target: { deviceId, serial: `SIM-${deviceId}`, platform: 'junos', host: '127.0.0.1', netconfPort: 830, snmpPort: 161 },
+    });
+    return { siteName: siteId, devices: [device(siteId, 'primary'), ...(ofSite(siteId).pairs ? [device(`${siteId}/secondary`, 'secondary')] : [])] };
+  }
+
   async function applyOne({ target }: { target: { deviceId: string } }) {
     const deployment = ofSite(target.deviceId);
     if (deployment.refusing.has(target.deviceId)) throw ApplicationFailure.nonRetryable('commit check failed', failureTypes.deviceRejected);
@@ -59,7 +68,7 @@ describe('deployPolicy', () => {
         },
         async assignPolicyWaves({ deploymentId }: { deploymentId: string }) { return [deployments.get(deploymentId)!.sites.length]; },
         async listPolicyWaveSites({ deploymentId, after }: { deploymentId: string; after?: string }) {
-          // As the inventory lists them: the wave's sites still to deploy (their child has not recorded an outcome).
+          // As the inventory lists them: the wave's sites still to deploy (nothing recorded of them yet).
           const d = deployments.get(deploymentId)!;
           if (d.readGate) {
             d.readGate.reading = true;
@@ -68,11 +77,10 @@ describe('deployPolicy', () => {
           return d.sites.filter((s) => (after === undefined || s > after) && !d.statuses.has(s)).map((s) => ({ deviceId: s, hostname: s, timezone: 'UTC', attempts: 0 }));
         },
         async setPolicyDeploymentStatus({ deploymentId, status }: { deploymentId: string; status: string }) { deployments.get(deploymentId)!.closed = status; },
-        async loadSitePolicyChanges({ siteId }: { siteId: string }) {
-          const device = (deviceId: string, role: string) => ({
-            hostname: deviceId, role, checks: [], config: '<configuration/>', target: { deviceId, serial: `SIM-${deviceId}`, platform: 'junos', host: '127.0.0.1', netconfPort: 830, snmpPort: 161 },
-          });
-          return { siteName: siteId, devices: [device(siteId, 'primary'), ...(ofSite(siteId).pairs ? [device(`${siteId}/secondary`, 'secondary')] : [])] };
+        async loadSitePolicyChanges(input: { siteId: string }) { return changesOf(input); },
+        async beginPolicySite({ siteId }: { siteId: string }) {
+          ofSite(siteId).statuses.set(siteId, 'deploying');
+          return changesOf({ siteId });
         },
         async recordPolicySite({ siteId, status }: { siteId: string; status: string }) { ofSite(siteId).statuses.set(siteId, status); },
       },
@@ -178,5 +186,15 @@ describe('deployPolicy', () => {
     assert.equal(deployment.closed, 'completed_with_failures');
     // The first run, which ends by continuing as new: the replay test proves that path.
     await recordHistory(client, deployPolicyWorkflowId(deploymentId), 'deploy-policy-continued-as-new', handle.firstExecutionRunId);
+  });
+  it('deploys many sites at once in its own run, and that run replays (their steps are activities)', { timeout: 120_000 }, async () => {
+    const { deploymentId, sites, handle: starting } = start({ sites: 40, concurrency: 20, pairs: true });
+    const handle = await starting;
+    const result = await handle.result();
+    assert.deepEqual([result.state, [...deployments.get(deploymentId)!.statuses.values()].filter((s) => s === 'deployed').length], ['completed', sites.length]);
+    // Sites' local activities out together were recorded in an order a replay did not keep.
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('./index.ts') }, history, handle.workflowId);
+    await recordHistory(client, deployPolicyWorkflowId(deploymentId), 'deploy-policy-sites-at-once');
   });
 });

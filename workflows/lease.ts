@@ -29,7 +29,7 @@ function listenForGrants() {
   });
 }
 
-async function release(serials: string[]) {
+async function release(serials: string[], localActivities: boolean) {
   if (serials.length === 0) return;
   const holderWorkflowId = workflowInfo().workflowId;
   await CancellationScope.nonCancellable(async () => {
@@ -39,7 +39,7 @@ async function release(serials: string[]) {
     // their signals; one whose device was leased as a row finds no lease workflow to signal, and
     // its row is let go once the run has closed (activities/leases.ts).
     if (patched('lease-release-local')) {
-      await proxyLocalActivities<LeaseActivities>(temporalLocalActivity).releaseDeviceLeases({ serials, holderWorkflowId });
+      await (localActivities ? proxyLocalActivities<LeaseActivities>(temporalLocalActivity) : proxyActivities<LeaseActivities>(temporalActivity)).releaseDeviceLeases({ serials, holderWorkflowId });
       return;
     }
     await Promise.all(serials.map((serial) => getExternalWorkflowHandle(deviceLeaseWorkflowId(serial)).signal(releaseLeaseSignal, { holderWorkflowId }).catch(() => undefined)));
@@ -49,17 +49,20 @@ async function release(serials: string[]) {
 /**
  * Runs `change` holding the lease of each device. Leases are taken in serial order, so two runs
  * touching the same devices cannot deadlock. When a device stays busy past `waitUpTo`, fails with
- * `DeviceBusy`, naming the run that holds it.
+ * `DeviceBusy`, naming the run that holds it. A run that makes many changes at once takes and
+ * gives back its leases by activities (`localActivities: false`): local activities out together
+ * are recorded in the order they end, which a replay under load does not keep.
  */
 export async function withDeviceLeases<T>(
   serials: string[],
   purpose: string,
   waitUpTo: Duration,
   change: () => Promise<T>,
+  { localActivities = true }: { localActivities?: boolean } = {},
 ): Promise<T> {
   listenForGrants();
   const { requestDeviceLease: requestByTask, describeDeviceLease, takeDeviceLeases: takeByTask } = proxyActivities<LeaseActivities>(temporalActivity);
-  const local = proxyLocalActivities<LeaseActivities>(temporalLocalActivity);
+  const local = localActivities ? proxyLocalActivities<LeaseActivities>(temporalLocalActivity) : proxyActivities<LeaseActivities>(temporalActivity);
   // Leases as rows (activities/leases.ts), taken by a local activity in the run's own workflow
   // task; runs begun before took them from lease workflows by an activity, and replay so.
   const asRows = fromStart('device-leases-as-rows');
@@ -133,6 +136,6 @@ export async function withDeviceLeases<T>(
     }
     return await change();
   } finally {
-    await release(taken);
+    await release(taken, localActivities);
   }
 }
