@@ -8,6 +8,8 @@ import {
   type DeploymentPlan, type PolicyDeploymentStatus, type PolicySiteStatus, type SiteDeviceChange,
 } from '../inventory/policy-deployments.ts';
 import { createDeviceActivities } from './devices/activities.ts';
+import { createDeviceLeases } from './leases.ts';
+import { policySiteLeasePurpose } from '../workflows/deploy-policy.messages.ts';
 import { steeredLinks } from './sla-steering.ts';
 import type { ActivityDependencies } from './index.ts';
 
@@ -23,6 +25,7 @@ export const siteDiff = (devices: { hostname: string; diff: string }[]) =>
 export function createPolicyDeploymentActivities(deps: ActivityDependencies) {
   const { prisma } = deps as { prisma: PrismaClient };
   const devices = createDeviceActivities(deps);
+  const leases = createDeviceLeases(deps);
   /** A site's configuration from the deployment's version, keeping the links SLA steering chose. */
   const changesOf = async (deploymentId: string, siteId: string) => siteChanges(prisma, deploymentId, siteId, () => steeredLinks(deps.client, siteId));
 
@@ -81,11 +84,22 @@ export function createPolicyDeploymentActivities(deps: ActivityDependencies) {
       return changesOf(input.deploymentId, input.siteId);
     },
 
-    /** loadSitePolicyChanges, the site then recorded as deploying: one step for a site deployed in the deployment's own run. */
-    async beginPolicySite(input: { deploymentId: string; siteId: string }): Promise<{ siteName: string; devices: SiteDeviceChange[] }> {
+    /**
+     * A site's first step in the deployment's own run: its changes loaded (as loadSitePolicyChanges),
+     * the site recorded as deploying, and its devices' leases asked for (as takeDeviceLeases, in
+     * serial order up to the first busy one): `granted`. endPolicySite gives them back.
+     */
+    async beginPolicySite(input: { deploymentId: string; siteId: string; holderWorkflowId: string }): Promise<{ siteName: string; devices: SiteDeviceChange[]; granted: string[] }> {
       const changes = await changesOf(input.deploymentId, input.siteId);
-      await recordPolicySite(prisma, { ...input, status: 'deploying' });
-      return changes;
+      await recordPolicySite(prisma, { deploymentId: input.deploymentId, siteId: input.siteId, status: 'deploying' });
+      const serials = [...new Set(changes.devices.map((d) => d.target.serial))].sort();
+      return { ...changes, granted: await leases.take(serials, { holderWorkflowId: input.holderWorkflowId, purpose: policySiteLeasePurpose(changes.siteName) }) };
+    },
+
+    /** A site's last step in the deployment's own run: its outcome recorded (as recordPolicySite), its devices' leases and turns given back. */
+    async endPolicySite(input: { deploymentId: string; siteId: string; status: PolicySiteStatus; error: string | null; release: { serials: string[]; holderWorkflowId: string } }): Promise<void> {
+      await recordPolicySite(prisma, { deploymentId: input.deploymentId, siteId: input.siteId, status: input.status, error: input.error });
+      await leases.release(input.release.serials, input.release.holderWorkflowId);
     },
 
     async recordPolicySite(input: { deploymentId: string; siteId: string; status: PolicySiteStatus; error?: string | null }): Promise<void> {

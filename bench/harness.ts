@@ -15,6 +15,14 @@ const root = join(import.meta.dirname, '..');
 
 export const say = (line: string) => process.stderr.write(`${line}\n`);
 
+/**
+ * What a process's environment takes to be CPU-profiled into `directory` (scripts/cpu-profile.mjs:
+ * NODE_OPTIONS does not allow --cpu-prof); nothing without a directory.
+ */
+export function profiledEnv(directory: string | undefined): Record<string, string> {
+  return directory ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(root, 'scripts', 'cpu-profile.mjs')}`.trim(), CPU_PROFILE_DIR: directory } : {};
+}
+
 export interface Scratch {
   directory: string;
   /** Stopped in reverse order of registration, before the directory goes. */

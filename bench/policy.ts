@@ -23,11 +23,13 @@ import type { ReconcileDriftResult } from '../workflows/reconcile-drift.messages
 import type { reconcileDrift } from '../workflows/reconcile-drift.ts';
 import { sleep } from '../scripts/processes.ts';
 import {
-  benchScratch, bundleWorkflows, countStatements, cpuSecondsByProgram, machineJiffies, say, statementsCountable, statementsPer, systemStatements, throwawayPlatform,
+  benchScratch, bundleWorkflows, countStatements, cpuSecondsByProgram, machineJiffies, profiledEnv, say, statementsCountable, statementsPer, systemStatements, throwawayPlatform,
 } from './harness.ts';
 
 const { values } = parseArgs({ options: {
-  sites: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, 'base-address': { type: 'string', default: '127.121.0.1' }
+  sites: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, 'base-address': { type: 'string', default: '127.121.0.1' },
+  // A directory for the worker process's CPU profile, written as it stops.
+  'cpu-prof': { type: 'string' },
 } });
 const siteCount = Math.max(2, Number(values.sites));
 const concurrency = Math.max(1, Number(values.concurrency));
@@ -122,7 +124,7 @@ async function main() {
     const lab = await startLab({
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
       models: Array.from({ length: siteCount * 2 }, () => 'SRX-SIM-300'), baseAddress: values['base-address'], snmpPort: 29163, netconfPort: 29832,
-      worker: 'process', workflowBundlePath: bundlePath, logDirectory, phoneHome: false,
+      worker: 'process', workflowBundlePath: bundlePath, logDirectory, phoneHome: false, workerEnv: profiledEnv(values['cpu-prof']),
     });
     scratch.onCleanUp(() => lab.stop());
     const { prisma } = lab;

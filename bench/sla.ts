@@ -28,7 +28,7 @@ import { telemetryDefaults, telemetryWorkflowId } from '../workflows/run-telemet
 import type { runTelemetry } from '../workflows/run-telemetry.ts';
 import { slaPoliciesChangedSignal, slaSteeringStateQuery, slaSteeringWorkflowId, type SlaSteeringInput } from '../workflows/sla-steering.messages.ts';
 import type { slaSteering } from '../workflows/sla-steering.ts';
-import { benchScratch, bundleWorkflows, say, throwawayPlatform } from './harness.ts';
+import { benchScratch, bundleWorkflows, profiledEnv, say, throwawayPlatform } from './harness.ts';
 import { milestonePercentiles, switchTimeline, type SwitchTimeline } from './sla-timeline.ts';
 
 const { values } = parseArgs({
@@ -54,10 +54,7 @@ const detectCount = pollOnly ? 0 : Math.min(siteCount, Math.max(1, Number(values
 const oscillateCount = pollOnly ? 0 : Math.min(siteCount - detectCount, Math.max(0, Number(values.oscillate)));
 const measureMs = Math.max(30, Number(values.seconds)) * 1000;
 const profileDirectory = values['cpu-prof'];
-/** What a process's environment takes to be profiled (NODE_OPTIONS does not allow --cpu-prof). */
-const profiling: Record<string, string> = profileDirectory
-  ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(import.meta.dirname, '..', 'scripts', 'cpu-profile.mjs')}`.trim(), CPU_PROFILE_DIR: profileDirectory }
-  : {};
+const profiling = profiledEnv(profileDirectory);
 
 /**
  * Steering's dampening, shortened so an oscillation shows it within the run: a link falling out of

@@ -36,4 +36,6 @@ export const pausePolicyDeploymentUpdate = defineUpdate<PolicyDeploymentProgress
 export const resumePolicyDeploymentUpdate = defineUpdate<PolicyDeploymentProgress, []>('resume');
 export const abortPolicyDeploymentUpdate = defineUpdate<PolicyDeploymentProgress, [{ reason?: string }]>('abort');
 export const deployPolicyWorkflowId = (deploymentId: string) => `deployPolicy/${deploymentId}`;
+/** What a site's devices' leases say they are held for. */
+export const policySiteLeasePurpose = (siteName: string) => `Policy deployment to ${siteName}`;
 export const deployPolicySiteWorkflowId = (deploymentId: string, siteId: string) => `deployPolicy/${deploymentId}/${siteId}`;

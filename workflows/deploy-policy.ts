@@ -96,7 +96,7 @@ export async function deployPolicy(input: DeployPolicyInput): Promise<PolicyDepl
     const input = { deploymentId: plan.deploymentId, siteId: site.device.deviceId };
     const sitePath = deployPolicySiteWorkflowId(plan.deploymentId, site.device.deviceId);
     try {
-      if (sitesInline) await deploySite(input, `${sitePath}/${runId}`, { inDeploymentRun: true });
+      if (sitesInline) await deploySite(input, `${sitePath}/${runId}`);
       else await executeChild(deployPolicySite, { workflowId: sitePath, taskQueue: taskQueues.orchestration, args: [input] });
       dispatch.upgraded(site, { alreadyOn: false });
     } catch (error) {

@@ -1,7 +1,8 @@
 // deployPolicy on the real Temporal server, the inventory and the devices stood in for by
 // activities (the device leases real): a dry run deploys nothing; refused commits spend the
 // failure budget and halt the deployment with the rest skipped; a paused deployment starts no site
-// and, aborted, skips them all; many sites at once in the deployment's run replay.
+// and, aborted, skips them all; many sites at once in the deployment's run replay; a site whose
+// device another change holds waits its turn.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -12,6 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { failureTypes } from '../domain/failure-types.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { connectTestClient, recordHistory, startTestWorker, createTestLeases } from '../scripts/testing.ts';
+import { waitFor } from '../scripts/processes.ts';
 import { deployPolicy } from './deploy-policy.ts';
 import {
   abortPolicyDeploymentUpdate, deployPolicyWorkflowId, pausePolicyDeploymentUpdate, policyDeploymentProgressQuery,
@@ -78,9 +80,15 @@ describe('deployPolicy', () => {
         },
         async setPolicyDeploymentStatus({ deploymentId, status }: { deploymentId: string; status: string }) { deployments.get(deploymentId)!.closed = status; },
         async loadSitePolicyChanges(input: { siteId: string }) { return changesOf(input); },
-        async beginPolicySite({ siteId }: { siteId: string }) {
+        async beginPolicySite({ siteId, holderWorkflowId }: { siteId: string; holderWorkflowId: string }) {
           ofSite(siteId).statuses.set(siteId, 'deploying');
-          return changesOf({ siteId });
+          const changes = changesOf({ siteId });
+          const serials = changes.devices.map((d) => d.target.serial).sort();
+          return { ...changes, ...await leases.activities.takeDeviceLeases({ serials, request: { holderWorkflowId, purpose: `Policy deployment to ${siteId}` } }) };
+        },
+        async endPolicySite({ siteId, status, release }: { siteId: string; status: string; release: { serials: string[]; holderWorkflowId: string } }) {
+          ofSite(siteId).statuses.set(siteId, status);
+          await leases.activities.releaseDeviceLeases(release);
         },
         async recordPolicySite({ siteId, status }: { siteId: string; status: string }) { ofSite(siteId).statuses.set(siteId, status); },
       },
@@ -192,9 +200,30 @@ describe('deployPolicy', () => {
     const handle = await starting;
     const result = await handle.result();
     assert.deepEqual([result.state, [...deployments.get(deploymentId)!.statuses.values()].filter((s) => s === 'deployed').length], ['completed', sites.length]);
+    assert.equal(await leases.prisma.deviceLease.count({ where: { holderWorkflowId: handle.workflowId } }), 0, 'every lease given back');
     // Sites' local activities out together were recorded in an order a replay did not keep.
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory({ workflowsPath: require.resolve('./index.ts') }, history, handle.workflowId);
     await recordHistory(client, deployPolicyWorkflowId(deploymentId), 'deploy-policy-sites-at-once');
+  });
+
+  it('waits its turn for a device another change holds, then deploys it', async () => {
+    const { deploymentId, sites, handle: starting } = start({ sites: 2, concurrency: 2 });
+    const busy = `SIM-${sites[1]}`;
+    // Another change under way (a run no worker takes up: it holds the device until it lets go).
+    const another = await client.workflow.start('anotherChange', { taskQueue: `no-worker-${deploymentId}`, workflowId: `another-change/${deploymentId}` });
+    const other = { holderWorkflowId: another.workflowId, purpose: 'another change' };
+    assert.deepEqual(await leases.activities.takeDeviceLeases({ serials: [busy], request: other }), { granted: [busy] });
+    const handle = await starting;
+    // The site asked for its device in its first step: queued behind the other change, while the other site went ahead.
+    await waitFor('the busy device queued and the free site deployed', async () => deployments.get(deploymentId)!.statuses.get(sites[0]!) === 'deployed'
+      && (await leases.activities.describeDeviceLease({ serial: busy })).waiting.some((w) => w.holderWorkflowId === handle.workflowId), { timeoutMs: 30_000 });
+    assert.deepEqual(deployments.get(deploymentId)!.pushed, [sites[0]], 'nothing pushed to the busy device');
+    await leases.activities.releaseDeviceLeases({ serials: [busy], holderWorkflowId: other.holderWorkflowId });
+    await another.terminate('it let go');
+    const result = await handle.result();
+    assert.deepEqual([result.state, deployments.get(deploymentId)!.pushed.sort()], ['completed', [...sites].sort()]);
+    assert.equal(await leases.prisma.deviceLease.count({ where: { holderWorkflowId: handle.workflowId } }), 0, 'every lease given back');
+    await recordHistory(client, handle.workflowId, 'deploy-policy-site-waits-its-turn');
   });
 });

@@ -51,36 +51,43 @@ async function release(serials: string[], localActivities: boolean) {
  * touching the same devices cannot deadlock. When a device stays busy past `waitUpTo`, fails with
  * `DeviceBusy`, naming the run that holds it. A run that makes many changes at once takes and
  * gives back its leases by activities (`localActivities: false`): local activities out together
- * are recorded in the order they end, which a replay under load does not keep.
+ * are recorded in the order they end, which a replay under load does not keep. `askedByCaller`:
+ * the caller's own step asked for the leases (as takeDeviceLeases: `granted`, in serial order up
+ * to the first busy one), and its own last step gives them back on every path out.
  */
 export async function withDeviceLeases<T>(
   serials: string[],
   purpose: string,
   waitUpTo: Duration,
   change: () => Promise<T>,
-  { localActivities = true }: { localActivities?: boolean } = {},
+  { localActivities = true, askedByCaller }: { localActivities?: boolean; askedByCaller?: { granted: string[] } } = {},
 ): Promise<T> {
   listenForGrants();
   const { requestDeviceLease: requestByTask, describeDeviceLease, takeDeviceLeases: takeByTask } = proxyActivities<LeaseActivities>(temporalActivity);
-  const local = localActivities ? proxyLocalActivities<LeaseActivities>(temporalLocalActivity) : proxyActivities<LeaseActivities>(temporalActivity);
+  // The run's own steps with the leases: local activities, unless the caller says otherwise.
+  const steps = localActivities ? proxyLocalActivities<LeaseActivities>(temporalLocalActivity) : proxyActivities<LeaseActivities>(temporalActivity);
   // Leases as rows (activities/leases.ts), taken by a local activity in the run's own workflow
   // task; runs begun before took them from lease workflows by an activity, and replay so.
   const asRows = fromStart('device-leases-as-rows');
-  const takeDeviceLeases = asRows ? local.takeDeviceLeases : takeByTask;
+  const takeDeviceLeases = asRows ? steps.takeDeviceLeases : takeByTask;
   // The request is one signal-with-start: as a local activity it goes out from the workflow's own
   // task, without a round trip through the task queue before a change can start. Runs started
   // before replay the activity they scheduled.
-  const requestDeviceLease = patched('lease-request-local') ? local.requestDeviceLease : requestByTask;
+  const requestDeviceLease = patched('lease-request-local') ? steps.requestDeviceLease : requestByTask;
   const holderWorkflowId = workflowInfo().workflowId;
   const request = { holderWorkflowId, purpose };
   const ordered = [...new Set(serials)].sort();
   const taken: string[] = [];
 
-  /** Waits for the grant of a device asked for; past `waitUpTo`, fails naming the run that holds it. */
-  async function grantOf(serial: string): Promise<void> {
+  /**
+   * Waits for the grant of a device asked for; past `waitUpTo`, fails naming the run that holds it.
+   * `grantMayBeLost`: asked for before this run awaited its grant, which may have come and been
+   * ignored as late: the device is checked at once.
+   */
+  async function grantOf(serial: string, grantMayBeLost: boolean): Promise<void> {
     let grantedInTime: boolean;
     try {
-      grantedInTime = asRows ? await turnOf(serial) : await condition(() => granted.has(serial), waitUpTo);
+      grantedInTime = asRows ? await turnOf(serial, grantMayBeLost) : await condition(() => granted.has(serial), waitUpTo);
     } finally {
       asked.delete(serial);
     }
@@ -94,11 +101,12 @@ export async function withDeviceLeases<T>(
   }
 
   /** Waits for the device's grant, checking it every so often (no lease workflow checks a holder of rows): whether it came in time. */
-  async function turnOf(serial: string): Promise<boolean> {
+  async function turnOf(serial: string, checkFirst: boolean): Promise<boolean> {
+    if (checkFirst && (await steps.checkDeviceLease({ serial, request })).granted) return true;
     const giveUpAt = Date.now() + msToNumber(waitUpTo);
     for (let left = msToNumber(waitUpTo); left > 0; left = giveUpAt - Date.now()) {
       if (await condition(() => granted.has(serial), Math.min(left, turnCheckEveryMs))) return true;
-      if ((await local.checkDeviceLease({ serial, request })).granted) return true;
+      if ((await steps.checkDeviceLease({ serial, request })).granted) return true;
     }
     return false;
   }
@@ -111,19 +119,19 @@ export async function withDeviceLeases<T>(
     // request by signal and replay so.
     if (patched('lease-taken-by-update')) {
       taken.push(...ordered);
-      for (let pending = ordered; pending.length > 0;) {
+      for (let pending = ordered, answered = askedByCaller; pending.length > 0; answered = undefined) {
         let queued: string | undefined;
         // A grant signal may come in before the answer that queued its device: awaited already.
         for (const serial of pending) asked.add(serial);
         try {
-          const answer = await takeDeviceLeases({ serials: pending, request });
+          const answer = answered ?? await takeDeviceLeases({ serials: pending, request });
           for (const serial of answer.granted) granted.add(serial);
           queued = pending[answer.granted.length];
         } finally {
           for (const serial of pending) if (serial !== queued) asked.delete(serial);
         }
         if (queued === undefined) break;
-        await grantOf(queued);
+        await grantOf(queued, answered !== undefined);
         pending = pending.slice(pending.indexOf(queued) + 1);
       }
       return await change();
@@ -132,10 +140,11 @@ export async function withDeviceLeases<T>(
       taken.push(serial);
       asked.add(serial);
       await requestDeviceLease({ serial, request });
-      await grantOf(serial);
+      await grantOf(serial, false);
     }
     return await change();
   } finally {
-    await release(taken, localActivities);
+    if (askedByCaller) for (const serial of taken) granted.delete(serial);
+    else await release(taken, localActivities);
   }
 }
