@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareVersions, deviceConfigInput, devicePolicies, gatewayOf, peerTunnel, probedLinks, wanLinkChecks, wanLinkConfigs, type SitePlan } from './site-plan.ts';
+import { compareVersions, deviceConfigInput, devicePolicies, gatewayOf, hubPathsFrom, peerTunnel, probedLinks, wanLinkChecks, wanLinkConfigs, type SitePlan } from './site-plan.ts';
 import { junosRenderer } from './render/junos.ts';
 
 const target = (host: string) => ({ deviceId: `id-${host}`, serial: `S-${host}`, platform: 'junos', host, netconfPort: 830, snmpPort: 161 });
@@ -35,6 +35,18 @@ describe('site plan', () => {
     assert.deepEqual(probedLinks(plan, plan.devices[0]!), ['internet'], 'the LTE link carries no tunnel and has no gateway');
     const withDns = { ...plan, devices: [{ ...plan.devices[0]!, wanLinks: [...links, { name: 'mpls', interfaceName: 'ge-0/0/1', address: '192.0.2.2/30', gateway: '192.0.2.1', dnsServers: ['192.0.2.53'] }] }] };
     assert.deepEqual(probedLinks(withDns, withDns.devices[0]!), ['internet', 'lte', 'mpls']);
+  });
+
+  it("a device's paths to its hubs from its allocations: each hub's tunnel unit on the device and the hub's end, mesh peers left out", () => {
+    const meshPeer = { ...plan.peers[0]!, siteId: 'mesh-c', siteName: 'Nice store', hostname: 'nice-01' };
+    const { priority: _none, ...unprioritised } = meshPeer;
+    const withMesh = { ...plan, peers: [...plan.peers, unprioritised] };
+    const allocations = { role: 'primary' as const, loopback: '10.255.0.9/32', tunnels: [tunnel('hub-a', 1, 5, 0), tunnel('hub-b', 2, 7, 4), tunnel('mesh-c', 3, 2, 8)] };
+    assert.deepEqual(hubPathsFrom(withMesh, allocations), [
+      { name: 'hub-paris-01', unit: 1, target: '172.16.0.2' },
+      { name: 'hub-madrid-01', unit: 2, target: '172.16.0.6' },
+    ]);
+    assert.deepEqual(hubPathsFrom(plan, { ...allocations, tunnels: [] }), [], 'no tunnel allocated, no path');
   });
 
   it('gives a LAN segment its first host as gateway', () => {

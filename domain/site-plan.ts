@@ -248,6 +248,20 @@ export function devicePolicies(policies: PolicyConfigInput, device: Pick<Planned
 /** A device's path to a hub: named after the hub's device (RPM owners are at most 32 characters). */
 export const hubPathName = (hubHostname: string) => `hub-${hubHostname}`.slice(0, 32);
 
+/** A device's path to a hub over its tunnel there: the tunnel's st0 unit on the device, and the hub's end of the tunnel (its /30 or its address). */
+export const hubPath = (hubHostname: string, unit: number, hubEnd: string): HubPathConfig => ({ name: hubPathName(hubHostname), unit, target: hubEnd.split('/')[0]! });
+
+/**
+ * A device's paths to its site's hubs, from its allocations: what the plan gives once the tunnels
+ * are stored (the plan of a site read before its allocations has none), hubs in the plan's order.
+ */
+export function hubPathsFrom(plan: Pick<SitePlan, 'peers'>, allocation: DeviceAllocations): HubPathConfig[] {
+  return plan.peers.filter((peer) => peer.priority).flatMap((hub) => {
+    const tunnel = allocation.tunnels.find((t) => t.peerSiteId === hub.siteId);
+    return tunnel ? [hubPath(hub.hostname, tunnel.localUnit, tunnel.peerAddress)] : [];
+  });
+}
+
 /**
  * The WAN links a device's stage 2 gives an RPM probe: those a tunnel rides, a static link (by its
  * gateway), and any link when the site has DNS servers (render/junos.ts rpmProbes picks the

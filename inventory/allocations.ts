@@ -3,7 +3,7 @@
 // the safety net). Idempotent per site: asking again returns what the site already holds.
 import type { Prisma, PrismaClient } from '../prisma/client.ts';
 import { formatIpv4, parseIpv4 } from '../domain/ipv4.ts';
-import { hubPathName, type DeviceAllocations, type DeviceTunnelPlan, type TunnelAllocation } from '../domain/site-plan.ts';
+import { hubPath, type DeviceAllocations, type DeviceTunnelPlan, type TunnelAllocation } from '../domain/site-plan.ts';
 import type { HubPathConfig } from '../domain/render/device-config.ts';
 
 /** Loopbacks: 10.255.0.0/16, one /32 each. Tunnels: 172.16.0.0/12, one /30 per tunnel. */
@@ -178,7 +178,7 @@ export async function hubPathsOf(
       const unit = ofHub.find((a) => a.kind === 'tunnel_id' && a.value.startsWith(own));
       const subnet = ofHub.find((a) => a.kind === 'tunnel_subnet');
       if (!unit || !subnet) return [];
-      return [{ name: hubPathName(hub.hostname), unit: unitNumber(unit.value), target: tunnelEnds(subnet.value).peerAddress.split('/')[0]! }];
+      return [hubPath(hub.hostname, unitNumber(unit.value), tunnelEnds(subnet.value).peerAddress)];
     }));
   }
   return paths;

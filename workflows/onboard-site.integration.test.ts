@@ -140,6 +140,11 @@ describe('site onboarding', { timeout: 600_000 }, () => {
     assert.equal(upInterfaces(serial(3), 'st0').length, 2);
     assert.deepEqual(upInterfaces(serial(3), 'irb'), ['irb.10', 'irb.20']);
     assert.match(runningConfig(serial(3)), /<policy><from-zone-name>Guests<\/from-zone-name><to-zone-name>vpn<\/to-zone-name><policy><name>guest-wi-fi-to-internet-only-guests-no-corporate<\/name>/);
+    // Its paths to both hubs (central breakout's): each a forwarding instance into its tunnel, with its RPM probe.
+    for (const hub of ['paris-hub-01', 'madrid-hub-01']) {
+      assert.match(runningConfig(serial(3)), new RegExp(`<instance><name>hub-${hub}</name><instance-type>forwarding</instance-type>`));
+      assert.match(runningConfig(serial(3)), new RegExp(`<probe><name>hub-${hub}</name><test><name>sla</name>`));
+    }
     // Each tunnel's pre-shared key: the same at both ends, on the devices only.
     const keys = (config: string) => [...config.matchAll(/<ascii-text>([^<]*)<\/ascii-text>/g)].map((m) => revealNine(m[1]!)!);
     assert.equal(keys(runningConfig(serial(3))).length, 2);

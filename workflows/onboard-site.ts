@@ -20,7 +20,7 @@ import { withDeviceLeases } from './lease.ts';
 import { operatorDecisions, type OperatorDecision } from './operator-decision.ts';
 import { Saga } from './saga.ts';
 import { renderers } from '../domain/render/renderers.ts';
-import { deviceConfigInput, devicePolicies, peerTunnel, wanLinkChecks, type DeviceAllocations, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
+import { deviceConfigInput, devicePolicies, hubPathsFrom, peerTunnel, wanLinkChecks, type DeviceAllocations, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
 import { onboardingRunSiteStatuses } from '../domain/choices.ts';
 import type { Step } from '../domain/progress.ts';
 import { describeFailure, StepLog } from './steps.ts';
@@ -217,8 +217,10 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     await steps.run('policies', () => Promise.all(plan.devices.map((device) => {
       const target = targets.get(device.id)!;
       // As the SLA push and a policy deployment render them (with the steering's probe
-      // thresholds), so a deployment's dry run finds a site just onboarded unchanged.
-      const config = patched('policies-as-deployments-render-them') ? policyEdit(plan, device) : renderers.forPlatform(device.platform).policies(devicePolicies(plan.policies, device));
+      // thresholds, and the device's paths to its hubs, whose tunnels were allocated after the
+      // plan was read), so a deployment's dry run finds a site just onboarded unchanged.
+      const hubPaths = hubPathsFrom(plan, allocations.find((a) => a.role === device.role)!);
+      const config = patched('policies-as-deployments-render-them') ? policyEdit(plan, { ...device, hubPaths }) : renderers.forPlatform(device.platform).policies(devicePolicies(plan.policies, device));
       return withDeviceLeases([target.serial], `policies of ${plan.name}`, '30 minutes', () => pushConfiguration({
         target, config, mode: 'merge', persist: persist(`policies/${device.role}`),
         checks: [], source: 'policy', workflowId,
