@@ -233,15 +233,21 @@ export async function startLab(options: LabOptions): Promise<Lab> {
 }
 
 /**
- * A fresh test database seeded with the demo, and a lab over it with its worker in this process:
+ * A fresh test database seeded with the demo, and a lab over it with its worker in this process
+ * (or, with `workerProcess`, as a process of its own a test may kill, its logs under that name):
  * where the end-to-end tests of a tenant's sites start. The caller stops the lab and drops the database.
  */
-export async function startSeededLab(fleet: Pick<LabOptions, 'models' | 'baseAddress' | 'snmpPort' | 'netconfPort' | 'phoneHome' | 'vnfGuests'>): Promise<{ database: TestDatabase; lab: Lab }> {
+export async function startSeededLab(
+  fleet: Pick<LabOptions, 'models' | 'baseAddress' | 'snmpPort' | 'netconfPort' | 'phoneHome' | 'vnfGuests'> & { workerProcess?: string },
+): Promise<{ database: TestDatabase; lab: Lab }> {
   const database = await createTestDatabase();
   await seedDemo(database.prisma);
   const { temporalAddress, namespace } = testServices();
+  const { workerProcess, ...options } = fleet;
+  const logs = join(import.meta.dirname, '..', '.data', 'test-logs');
   const lab = await startLab({
-    ...fleet, databaseUrl: database.url, temporalAddress, namespace, worker: 'in-process', logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs'),
+    ...options, databaseUrl: database.url, temporalAddress, namespace,
+    ...(workerProcess ? { worker: 'process', logDirectory: join(logs, workerProcess) } : { worker: 'in-process', logDirectory: logs }),
   });
   return { database, lab };
 }

@@ -2,11 +2,9 @@
 // not yet confirmed), and started again: the deployment completes, every site deployed, each box
 // committed and confirmed exactly once with one version recorded, and no lease left held.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { seedDemo } from '../prisma/seed.ts';
-import { startLab, type Lab } from '../scripts/lab.ts';
-import { createTestDatabase, testServices, type TestDatabase } from '../scripts/testing.ts';
+import { startSeededLab, type Lab } from '../scripts/lab.ts';
+import type { TestDatabase } from '../scripts/testing.ts';
 
 const serials = ['BLS0000001', 'BLS0000002', 'BLS0000003'];
 
@@ -19,14 +17,10 @@ describe('a worker killed mid policy deployment', { timeout: 600_000 }, () => {
   const journal = (serial: string) => lab.fleet.device(serial)!.store.journal.map((entry) => entry.kind);
 
   before(async () => {
-    database = await createTestDatabase();
-    await seedDemo(database.prisma);
+    ({ database, lab } = await startSeededLab({
+      models: serials.map(() => 'SRX-SIM-300'), baseAddress: '127.48.0.1', snmpPort: 44161, netconfPort: 44830, workerProcess: 'deploy-policy-worker-crash',
+    }));
     tenantId = (await database.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex-logistics' } })).id;
-    const { temporalAddress, namespace } = testServices();
-    lab = await startLab({
-      databaseUrl: database.url, temporalAddress, namespace, models: serials.map(() => 'SRX-SIM-300'),
-      baseAddress: '127.48.0.1', snmpPort: 44161, netconfPort: 44830, worker: 'process', logDirectory: join(import.meta.dirname, '..', '.data', 'test-logs', 'deploy-policy-worker-crash'),
-    });
     for (const [index, serial] of serials.entries()) {
       const created = await lab.api<{ id: string; activationCodes: { code: string }[] }>('POST', '/api/v1/sites', {
         tenantId, name: `Liège store ${index + 1}`, timezone: 'Europe/Brussels', tags: [], topology: 'full_mesh',
