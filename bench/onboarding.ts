@@ -11,7 +11,7 @@
 // Options: --sites N (600), --concurrency C (50), --worker process|in-process, --raw-workflows K (500),
 // --sample S sites whose histories and steps are read back (100), --boxes-on-at-start, --topology
 // dev|production: Temporal's development server (the default), or its production server on
-// PostgreSQL as `npm run cluster` runs it; the JSON line says which; --statements.
+// PostgreSQL as `npm run cluster` runs it; the JSON line says which; --statements; --cpu-prof DIR.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -28,7 +28,7 @@ import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
 import { tunnelChangesWorkflowId } from '../workflows/tunnel-changes.messages.ts';
 import { ztpWorkflowId } from '../workflows/ztp.messages.ts';
 import {
-  benchScratch, bundleWorkflows, countStatements, cpuSecondsByProgram, machineJiffies, say, statementsCountable, statementsPer, throwawayPlatform, throwawayProductionPlatform,
+  benchScratch, bundleWorkflows, countStatements, cpuSecondsByProgram, machineJiffies, profiledEnv, say, statementsCountable, statementsPer, throwawayPlatform, throwawayProductionPlatform,
 } from './harness.ts';
 import { trivialWorkflow } from './trivial-workflow.ts';
 
@@ -47,6 +47,8 @@ const { values } = parseArgs({
     // so from the start (the API's load while sites wait), instead of each box as its site starts.
     'boxes-on-at-start': { type: 'boolean', default: false },
     topology: { type: 'string', default: 'dev' },
+    // A directory for the worker process's CPU profile, written as it stops.
+    'cpu-prof': { type: 'string' },
   },
 });
 const siteCount = Math.max(1, Number(values.sites));
@@ -313,9 +315,9 @@ function completedTasks(history: proto.temporal.api.history.v1.IHistory): Task[]
         const attributes = event.activityTaskScheduledEventAttributes!;
         const name = attributes.activityType?.name ?? '?';
         type Change = { target?: { serial?: string }; config?: unknown };
-        const input = JSON.parse(Buffer.from(attributes.input?.payloads?.[0]?.data ?? []).toString() || '{}') as Change & { changes?: Change[] };
-        // A change alone, or changes in turn (a device's change and its record in one activity).
-        const changes = input.changes ?? [input];
+        const input = JSON.parse(Buffer.from(attributes.input?.payloads?.[0]?.data ?? []).toString() || '{}') as Change & { changes?: Change[]; devices?: Change[] };
+        // A device alone, or several in one activity (a change and its record, a site's verification): named by the first.
+        const changes = input.changes ?? input.devices ?? [input];
         const target = changes[0]?.target;
         const hub = hubSerials.find((s) => s === target?.serial);
         const edits = changes.reduce((n, c) => n + (typeof c.config === 'string' ? c.config.split('<configuration').length - 1 : 0), 0);
@@ -467,6 +469,7 @@ async function main(): Promise<number> {
       databaseUrl: platform.databaseUrl, temporalAddress: platform.temporalAddress, namespace: 'default',
       models: Array.from({ length: siteCount }, () => branchModel), firstSerial: hubSerials.length + 1, outsidePeersUp: true,
       baseAddress: '127.82.0.3', snmpPort: 44161, netconfPort: 44830, worker: workerMode, workflowBundlePath: bundlePath, logDirectory,
+      workerEnv: profiledEnv(values['cpu-prof']),
     });
     scratch.onCleanUp(() => lab.stop());
     const hubBoxes = ManagedProcess.node('simulated-hubs', 'simulator/main.ts', [

@@ -148,7 +148,7 @@ describe('onboardSite', () => {
       // The run and its ZTP met a dozen patches (their own, the lease's, the device change's) and
       // recorded one: the batch, asked for as each began (workflows/patches.ts).
       for (const run of [handle, client.workflow.getHandle(ztpWorkflowId(admittedBox(siteId).id))]) {
-        assert.deepEqual(await patchesRecorded(run), ['patches-to-2026-12-08'], run.workflowId);
+        assert.deepEqual(await patchesRecorded(run), ['patches-to-2026-12-10'], run.workflowId);
       }
     } finally {
       await handle.terminate('the test has read what it needs');

@@ -31,7 +31,7 @@ import { changeTunnels } from './tunnel-changes.ts';
 import { ztp } from './ztp.ts';
 import { ztpWorkflowId } from './ztp.messages.ts';
 import { type RmaInput, type RmaResult, type RmaProgress, rmaProgressQuery } from './rma.messages.ts';
-import { takePatchBatch } from './patches.ts';
+import { fromStart, takePatchBatch } from './patches.ts';
 
 /** The configuration with the failed model's ports renamed to the replacement's, all in one pass (a swap stays a swap). */
 export function renamePorts(config: string, ports: Readonly<Record<string, string>>): string {
@@ -149,12 +149,15 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
       }));
     }, () => `${captured.farTunnels.length} tunnel(s) on ${ends.length} hub(s) or peer(s), ${plan.policies.firewall.length} firewall rule(s)`);
 
-    await steps.run('verify', () => Promise.all([
-      reads.verifyDevice({ target, checks: plan.checks, waitUpToSeconds: 60 }),
-      ...ends.map(({ end, tunnels }) => reads.verifyDevice({
-        target: end.target, checks: tunnels.map((t) => ({ kind: 'interface-up' as const, interface: `st0.${t.unit}` })), waitUpToSeconds: 60,
-      })),
-    ]), (checked) => `${checked.length} device(s) checked`);
+    const verifications = [
+      { target, checks: plan.checks },
+      ...ends.map(({ end, tunnels }) => ({ target: end.target, checks: tunnels.map((t) => ({ kind: 'interface-up' as const, interface: `st0.${t.unit}` })) })),
+    ];
+    await steps.run('verify', async () => {
+      // The new box and its hubs or peers in one activity; runs begun before read one per device.
+      if (fromStart('rma-verified-in-one-activity')) return (await reads.verifyDevices({ devices: verifications, waitUpToSeconds: 60 })).verified;
+      return (await Promise.all(verifications.map((device) => reads.verifyDevice({ ...device, waitUpToSeconds: 60 })))).length;
+    }, (checked) => `${checked} device(s) checked`);
 
     await steps.run('close', () => records.closeRma({ rmaId: input.rmaId, deviceId: device.id, softwareVersion: provisioned.softwareVersion }));
     progress.state = 'completed';

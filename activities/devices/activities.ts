@@ -303,6 +303,19 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
     return { version: await recordVersion(deviceId, running, input.source, input.workflowId, input.restoredVersion, newest?.marker) };
   }
 
+  /** Reads the device back until every check holds; past `until`, fails for good naming what does not hold. Stops when `stopped`. */
+  async function verified(input: { target: DeviceTarget; checks: PostCheck[] }, until: number, stopped: AbortSignal): Promise<void> {
+    const device = await driver(input.target);
+    for (;;) {
+      const failures = await failedChecks(device, input.checks);
+      if (failures.length === 0) return;
+      if (Date.now() > until) {
+        throw ApplicationFailure.nonRetryable(`${input.target.serial}: ${failures.join('; ')}`, failureTypes.verificationFailed, { serial: input.target.serial, failures });
+      }
+      await sleep(1_000, undefined, { signal: stopped });
+    }
+  }
+
   return {
     /**
      * One configuration change on the device, and nothing else: confirmed commit, post-checks,
@@ -589,18 +602,23 @@ export function createDeviceActivities(deps: DeviceActivityDependencies) {
      * moment to come up); then fails for good, naming what does not hold.
      */
     async verifyDevice(input: { target: DeviceTarget; checks: PostCheck[]; waitUpToSeconds: number }): Promise<{ verified: true }> {
-      return failingAsDeviceErrors(() => heartbeating(async () => {
-        const device = await driver(input.target);
-        const until = Date.now() + input.waitUpToSeconds * 1000;
-        for (;;) {
-          const failures = await failedChecks(device, input.checks);
-          if (failures.length === 0) return { verified: true as const };
-          if (Date.now() > until) {
-            throw ApplicationFailure.nonRetryable(`${input.target.serial}: ${failures.join('; ')}`, failureTypes.verificationFailed, { serial: input.target.serial, failures });
-          }
-          await sleep(1_000);
-        }
-      }));
+      await failingAsDeviceErrors(() => heartbeating(() => verified(input, Date.now() + input.waitUpToSeconds * 1000, new AbortController().signal)));
+      return { verified: true };
+    },
+
+    /**
+     * verifyDevice of several devices side by side, in one activity (one round trip through the
+     * task queue for a site and its hubs, not one per device). The first device whose checks do not
+     * hold in time fails it for good, naming what does not hold, and stops the others' readings.
+     */
+    async verifyDevices(input: { devices: { target: DeviceTarget; checks: PostCheck[] }[]; waitUpToSeconds: number }): Promise<{ verified: number }> {
+      const until = Date.now() + input.waitUpToSeconds * 1000;
+      const stop = new AbortController();
+      await failingAsDeviceErrors(() => heartbeating(() => Promise.all(input.devices.map((device) => verified(device, until, stop.signal).catch((error: unknown) => {
+        stop.abort();
+        throw error;
+      })))));
+      return { verified: input.devices.length };
     },
   };
 }
