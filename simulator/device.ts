@@ -791,7 +791,7 @@ export class SimulatedDevice implements NetconfDevice, SnmpView {
     const path = this.managementPath;
     if (path) this.faults.managementCut = this.interfaceConfiguration(path.interfaceName) !== path.configuration || this.managementTakenByNat(path.interfaceName) !== undefined;
     if (this.powered) this.vnfHost?.reconcile(this.store.running);
-    this.snmp?.refreshTables();
+    this.snmp?.tablesChanged();
     this.options.onChange();
   }
 

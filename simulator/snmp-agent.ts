@@ -274,9 +274,22 @@ function answerGetFromTables(agent: ReturnType<typeof snmp.createAgent>, tables:
   };
 }
 
+/** Walks (GETNEXT, GETBULK) go through `before` first. */
+function walkCurrentRows(agent: ReturnType<typeof snmp.createAgent>, before: () => void) {
+  type Answer = (socket: unknown, message: unknown, rinfo: unknown) => void;
+  const internals = agent as unknown as { getNextRequest: Answer; getBulkRequest: Answer };
+  for (const name of ['getNextRequest', 'getBulkRequest'] as const) {
+    const answer = internals[name].bind(agent);
+    internals[name] = (socket, message, rinfo) => {
+      before();
+      answer(socket, message, rinfo);
+    };
+  }
+}
+
 export interface RunningSnmpAgent {
-  /** Rebuilds the table rows after interfaces or links changed. */
-  refreshTables(): void;
+  /** Interfaces or links changed: the table rows are rebuilt before the next walk. */
+  tablesChanged(): void;
   close(): Promise<void>;
 }
 
@@ -401,9 +414,21 @@ export function startSnmpAgent(view: SnmpView, options: { address: string; port:
       }
     };
     refreshTables();
+    // Which rows exist matters to a walk alone (a GET reads the tables as they are now): rebuilt
+    // before the next walk, not on every change: every commit of a hub rebuilt its thousand
+    // tunnels' rows, walked or not before the next one.
+    let rowsStale = false;
+    walkCurrentRows(agent, () => {
+      if (!rowsStale) return;
+      rowsStale = false;
+      refreshTables();
+    });
     started = true;
     resolve({
-      refreshTables,
+      tablesChanged: () => {
+        rpmResults.forget();
+        rowsStale = true;
+      },
       close: () => new Promise((done) => agent.close(() => done())),
     });
   });
