@@ -8,10 +8,9 @@ import {
   proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { fromStart, patched, takePatchBatch } from './patches.ts';
-import type { DeviceActivities } from '../activities/devices/activities.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
 import type { SiteActivities } from '../activities/sites.ts';
-import { databaseActivity, databaseLocalActivity, deviceReadActivity, localActivitiesOncePatched } from './activity-options.ts';
+import { databaseActivity, databaseLocalActivity, localActivitiesOncePatched } from './activity-options.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { configurationChanges } from './configuration-change.ts';
 import { durationMs } from './input-durations.ts';
@@ -26,6 +25,7 @@ import type { Step } from '../domain/progress.ts';
 import { describeFailure, StepLog } from './steps.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
+import { devicesVerified } from './verification.ts';
 import { ztp } from './ztp.ts';
 import { ztpWorkflowId, type ZtpResult } from './ztp.messages.ts';
 import { type OnboardSiteInput, type OnboardingProgress, type OnboardSiteResult, onboardingProgressQuery, retryOnboardingUpdate, abortOnboardingUpdate } from './onboard-site.messages.ts';
@@ -84,7 +84,6 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
   // would wait holding one of the worker's workflow-task slots.
   const sites = localActivitiesOncePatched<SiteActivities>('site-records-local', databaseActivity, databaseLocalActivity);
   const claims = proxyActivities<SiteActivities>(databaseActivity);
-  const reads = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '2 minutes' });
   const pushConfiguration = configurationChanges();
   const { workflowId, runId } = workflowInfo();
   const steps = new StepLog(stepList);
@@ -231,11 +230,7 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
       ...configs.map(({ device, config }) => ({ target: targets.get(device.id)!, checks: siteDeviceChecks(device, config) })),
       ...changes.map((change) => ({ target: change.peer.target, checks: interfaceChecks(change.units.map((u) => `st0.${u}`)) })),
     ];
-    await steps.run('verify', async () => {
-      // The site's devices and its hubs in one activity; runs begun before read one per device.
-      if (fromStart('site-verified-in-one-activity')) return (await reads.verifyDevices({ devices: verifications, waitUpToSeconds: 60 })).verified;
-      return (await Promise.all(verifications.map((device) => reads.verifyDevice({ ...device, waitUpToSeconds: 60 })))).length;
-    }, (checked) => `${checked} device(s) checked`);
+    await steps.run('verify', () => devicesVerified(verifications, fromStart('site-verified-in-one-activity')), (checked) => `${checked} device(s) checked`);
 
     await steps.run('activate', () => sites.activateSite({
       siteId: plan.siteId, devices: provisioned.map((d) => ({ deviceId: d.target.deviceId, softwareVersion: d.softwareVersion })),

@@ -28,6 +28,7 @@ import type { DeviceTarget, FarEnd, RemovedTunnel } from '../domain/site-plan.ts
 import { describeFailure, StepLog } from './steps.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
+import { devicesVerified } from './verification.ts';
 import { ztp } from './ztp.ts';
 import { ztpWorkflowId } from './ztp.messages.ts';
 import { type RmaInput, type RmaResult, type RmaProgress, rmaProgressQuery } from './rma.messages.ts';
@@ -153,11 +154,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
       { target, checks: plan.checks },
       ...ends.map(({ end, tunnels }) => ({ target: end.target, checks: tunnels.map((t) => ({ kind: 'interface-up' as const, interface: `st0.${t.unit}` })) })),
     ];
-    await steps.run('verify', async () => {
-      // The new box and its hubs or peers in one activity; runs begun before read one per device.
-      if (fromStart('rma-verified-in-one-activity')) return (await reads.verifyDevices({ devices: verifications, waitUpToSeconds: 60 })).verified;
-      return (await Promise.all(verifications.map((device) => reads.verifyDevice({ ...device, waitUpToSeconds: 60 })))).length;
-    }, (checked) => `${checked} device(s) checked`);
+    await steps.run('verify', () => devicesVerified(verifications, fromStart('rma-verified-in-one-activity')), (checked) => `${checked} device(s) checked`);
 
     await steps.run('close', () => records.closeRma({ rmaId: input.rmaId, deviceId: device.id, softwareVersion: provisioned.softwareVersion }));
     progress.state = 'completed';
