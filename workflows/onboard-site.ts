@@ -25,7 +25,7 @@ import type { Step } from '../domain/progress.ts';
 import { describeFailure, StepLog } from './steps.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
-import { devicesVerified } from './verification.ts';
+import { devicesVerified, interfaceChecks } from './verification.ts';
 import { ztp } from './ztp.ts';
 import { ztpWorkflowId, type ZtpResult } from './ztp.messages.ts';
 import { type OnboardSiteInput, type OnboardingProgress, type OnboardSiteResult, onboardingProgressQuery, retryOnboardingUpdate, abortOnboardingUpdate } from './onboard-site.messages.ts';
@@ -63,8 +63,6 @@ function overlayChanges(plan: SitePlan, allocations: DeviceAllocations[], target
     return { peer, add: edits.map((e) => e.add).join(''), remove: edits.map((e) => e.remove).join(''), units: edits.map((e) => e.unit) };
   });
 }
-
-const interfaceChecks = (names: string[]): PostCheck[] => names.map((name) => ({ kind: 'interface-up', interface: name }));
 
 /** What must be up on one of the site's devices once the overlay stands. */
 function siteDeviceChecks(device: PlannedDevice, config: ReturnType<typeof deviceConfigInput>): PostCheck[] {

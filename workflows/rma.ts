@@ -28,7 +28,7 @@ import type { DeviceTarget, FarEnd, RemovedTunnel } from '../domain/site-plan.ts
 import { describeFailure, StepLog } from './steps.ts';
 import { taskQueues } from '../domain/task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
-import { devicesVerified } from './verification.ts';
+import { devicesVerified, interfaceChecks } from './verification.ts';
 import { ztp } from './ztp.ts';
 import { ztpWorkflowId } from './ztp.messages.ts';
 import { type RmaInput, type RmaResult, type RmaProgress, rmaProgressQuery } from './rma.messages.ts';
@@ -152,7 +152,7 @@ export async function rma(input: RmaInput): Promise<RmaResult> {
 
     const verifications = [
       { target, checks: plan.checks },
-      ...ends.map(({ end, tunnels }) => ({ target: end.target, checks: tunnels.map((t) => ({ kind: 'interface-up' as const, interface: `st0.${t.unit}` })) })),
+      ...ends.map(({ end, tunnels }) => ({ target: end.target, checks: interfaceChecks(tunnels.map((t) => `st0.${t.unit}`)) })),
     ];
     await steps.run('verify', () => devicesVerified(verifications, fromStart('rma-verified-in-one-activity')), (checked) => `${checked} device(s) checked`);
 

@@ -6,6 +6,9 @@ import type { PostCheck } from '../domain/post-checks.ts';
 import type { DeviceTarget } from '../domain/site-plan.ts';
 import { deviceReadActivity } from './activity-options.ts';
 
+/** Each named interface up. */
+export const interfaceChecks = (names: string[]): PostCheck[] => names.map((name) => ({ kind: 'interface-up', interface: name }));
+
 /** How many devices were checked: all in one activity (`together`), else one activity each, as runs begun before the batch read them. */
 export async function devicesVerified(devices: { target: DeviceTarget; checks: PostCheck[] }[], together: boolean): Promise<number> {
   const reads = proxyActivities<DeviceActivities>({ ...deviceReadActivity, startToCloseTimeout: '2 minutes' });
