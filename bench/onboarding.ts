@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -344,7 +344,7 @@ function completedTasks(history: proto.temporal.api.history.v1.IHistory): Task[]
 
 /**
  * Reads back the runs of a sample of completed sites, in the order they started: history length
- * per site (the onboarding run and its ZTP children), how long activities and workflow tasks
+ * per site (the onboarding run, and its ZTP children in runs begun before), how long activities and workflow tasks
  * waited for a worker and ran, and each step's duration as the progress page shows it.
  */
 async function readSample(lab: Lab, client: Client, siteIds: string[], limitMs: number) {
@@ -359,7 +359,12 @@ async function readSample(lab: Lab, client: Client, siteIds: string[], limitMs: 
     let events = 0;
     const siteTasks: Task[] = [];
     for (const workflowId of [onboardingWorkflowId(siteId), ...devices.map((d) => ztpWorkflowId(d.id))]) {
-      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      // Sites provisioned in their onboarding run have no ZTP children.
+      const history = await client.workflow.getHandle(workflowId).fetchHistory().catch((error: unknown) => {
+        if (error instanceof WorkflowNotFoundError && workflowId !== onboardingWorkflowId(siteId)) return undefined;
+        throw error;
+      });
+      if (!history) continue;
       events += history.events?.length ?? 0;
       siteTasks.push(...completedTasks(history));
     }

@@ -20,9 +20,21 @@ export const stepSchema = z.object({
 });
 export type Step = z.infer<typeof stepSchema>;
 
-/** A device's zero-touch provisioning as its parent run (an onboarding, an RMA) lists it: the child's own progress query shows its steps. */
-export const ztpChildSchema = z.object({ deviceId: z.string(), hostname: z.string(), workflowId: z.string() });
-export type ZtpChild = z.infer<typeof ztpChildSchema>;
+/**
+ * A device's zero-touch provisioning as the run that wants it (an onboarding, an RMA) lists it:
+ * provisioned in that run, with its serial and steps here; or in a ZTP child run (an RMA's, an
+ * onboarding's begun before), whose own progress query shows them.
+ */
+export const ztpDeviceSchema = z.object({
+  deviceId: z.string(),
+  hostname: z.string(),
+  /** The run it is provisioned in. */
+  workflowId: z.string(),
+  /** The box's serial, once it is admitted: set when provisioned in the run itself. */
+  serial: z.string().nullable().optional(),
+  steps: z.array(stepSchema).optional(),
+});
+export type ZtpDevice = z.infer<typeof ztpDeviceSchema>;
 
 export const onboardingStateSchema = z.enum(['running', 'compensating', 'failed', 'completed', 'aborted']);
 export type OnboardingState = z.infer<typeof onboardingStateSchema>;
@@ -33,8 +45,8 @@ export const onboardingProgressSchema = z.object({
   state: onboardingStateSchema,
   attempt: z.number().int(),
   steps: z.array(stepSchema),
-  /** The ZTP children, whose own progress query shows each device's steps. */
-  devices: z.array(ztpChildSchema),
+  /** Each device's provisioning: its steps here, or in the ZTP child it names (runs begun before). */
+  devices: z.array(ztpDeviceSchema),
   failedStep: z.string().nullable(),
   error: z.string().nullable(),
   deadline: z.string().nullable(),
@@ -141,7 +153,7 @@ export const rmaProgressSchema = z.object({
   newSerial: z.string(),
   steps: z.array(stepSchema),
   /** The ZTP child of the new box, whose own progress query shows its steps. */
-  devices: z.array(ztpChildSchema),
+  devices: z.array(ztpDeviceSchema),
   error: z.string().nullable(),
 });
 export type RmaProgress = z.infer<typeof rmaProgressSchema>;

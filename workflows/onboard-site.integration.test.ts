@@ -175,7 +175,6 @@ describe('site onboarding', { timeout: 600_000 }, () => {
 
     // `RECORD_HISTORIES=1 npm test -- --only integration --files onboard-site` keeps these runs for the replay test.
     await recordHistory(lab.client, started.workflowId, 'onboard-site-record-apart');
-    await recordHistory(lab.client, done.devices[0]!.workflowId, 'ztp-with-firmware-upgrade-record-apart');
 
     const again = await lab.api<{ started: boolean }>('POST', `/api/v1/sites/${site.id}/onboarding`, {});
     assert.equal(again.status, 409, 'an active site is not onboarded again');

@@ -1,9 +1,10 @@
-// Site onboarding's contract with its callers: input, result, progress, the operator's retry and
-// abort, and the run's id.
+// Site onboarding's contract with its callers: input, result, progress, a box's phone-home, the
+// operator's retry and abort, and the run's id.
 import type { Duration } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { progressQueryName } from '../domain/progress-query.ts';
 import type { OnboardingProgress } from '../domain/progress.ts';
+import type { PhoneHome } from './ztp.messages.ts';
 
 export interface OnboardSiteInput {
   siteId: string;
@@ -28,4 +29,10 @@ export const onboardingProgressQuery = defineQuery<OnboardingProgress>(progressQ
 /** Allowed only while the run waits for a decision after a failure. */
 export const retryOnboardingUpdate = defineUpdate<{ attempt: number }, []>('retry');
 export const abortOnboardingUpdate = defineUpdate<{ aborted: true }, [{ reason?: string }]>('abort');
+/**
+ * A box of the site phoned home (the API checked its serial and code): refused unless the run
+ * waits for that box now, provisioning it in the run itself. (Runs begun before that, and an
+ * RMA's new box, wait in a ZTP run of their own, signalled `phoneHome`.)
+ */
+export const boxPhonedHomeUpdate = defineUpdate<void, [PhoneHome & { deviceId: string }]>('boxPhonedHome');
 export const onboardingWorkflowId = (siteId: string) => `site-onboard/${siteId}`;

@@ -1,11 +1,11 @@
 // Site onboarding (id `site-onboard/<siteId>`), a saga: validate → allocate → render → ZTP each
-// device (children) → overlay (the hubs' or mesh peers' side of the tunnels) → policies → verify
+// device (side by side, in this run) → overlay (the hubs' or mesh peers' side of the tunnels) → policies → verify
 // → activate → notify. Each step registers its compensation before it runs; on failure what was
 // done is undone in reverse, the site is failed with the reason, and the run waits for the
 // operator to retry (from the failed step: what is still in place is not redone) or to abort.
 import {
   ApplicationFailure, CancellationScope, ChildWorkflowFailure, executeChild, isCancellation, log,
-  proxyActivities, setHandler, workflowInfo,
+  proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { fromStart, patched, takePatchBatch } from './patches.ts';
 import type { PostCheck } from '../domain/post-checks.ts';
@@ -21,14 +21,16 @@ import { Saga } from './saga.ts';
 import { renderers } from '../domain/render/renderers.ts';
 import { deviceConfigInput, devicePolicies, hubPathsFrom, peerTunnel, wanLinkChecks, type DeviceAllocations, type DeviceTarget, type PeerDevice, type PlannedDevice, type SitePlan } from '../domain/site-plan.ts';
 import { onboardingRunSiteStatuses } from '../domain/choices.ts';
-import type { Step } from '../domain/progress.ts';
+import type { Step, ZtpDevice } from '../domain/progress.ts';
 import { describeFailure, StepLog } from './steps.ts';
-import { taskQueues } from '../domain/task-queues.ts';
+import { searchAttributeKeys, taskQueues } from '../domain/task-queues.ts';
 import { changeTunnels } from './tunnel-changes.ts';
 import { devicesVerified, interfaceChecks } from './verification.ts';
-import { ztp } from './ztp.ts';
-import { ztpWorkflowId, type ZtpResult } from './ztp.messages.ts';
-import { type OnboardSiteInput, type OnboardingProgress, type OnboardSiteResult, onboardingProgressQuery, retryOnboardingUpdate, abortOnboardingUpdate } from './onboard-site.messages.ts';
+import { provisionDevice, ztp, ztpSteps } from './ztp.ts';
+import { ztpWorkflowId, type PhoneHome, type ZtpInput, type ZtpResult } from './ztp.messages.ts';
+import {
+  type OnboardSiteInput, type OnboardingProgress, type OnboardSiteResult, boxPhonedHomeUpdate, onboardingProgressQuery, retryOnboardingUpdate, abortOnboardingUpdate,
+} from './onboard-site.messages.ts';
 
 const stepList = [
   { name: 'validate', label: 'Validate the site' },
@@ -102,6 +104,53 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
   let devicesMayUseAllocations = false;
   const persist = (change: string) => `${workflowId}/${runId}/${progress.attempt}/${change}`;
 
+  // Each device's ZTP goes on in this run, its steps in the progress: a child run per device is
+  // what a site cost Temporal most (issue 17's lesson). Runs begun before start a ZTP child each.
+  const ztpHere = fromStart('ztp-in-site-run');
+  /** The boxes this run waits for now, and the first call each made (the API's update, checked and admitted by it). */
+  const awaitedBoxes = new Set<string>();
+  const boxCalls = new Map<string, PhoneHome>();
+  setHandler(boxPhonedHomeUpdate, ({ deviceId, ...call }) => {
+    if (!boxCalls.has(deviceId)) boxCalls.set(deviceId, call); // boxes repeat themselves; the first call counts
+  }, {
+    validator: ({ deviceId }) => {
+      if (!awaitedBoxes.has(deviceId)) throw new Error(`The onboarding of ${progress.siteName ?? input.siteId} does not wait for device ${deviceId} to phone home now.`);
+    },
+  });
+  /** The serials the run is found by (the launch's, and each box's once admitted). */
+  const serials = new Set(workflowInfo().typedSearchAttributes.get(searchAttributeKeys.deviceSerials) ?? []);
+
+  /** The devices the progress lists: each with its steps here, or its ZTP child's id. */
+  function listDevices(plan: SitePlan): void {
+    progress.devices = plan.devices.map((d): ZtpDevice => (ztpHere
+      ? { deviceId: d.id, hostname: d.hostname, workflowId, serial: isAdmitted(d) ? d.target!.serial : null, steps: [] }
+      : { deviceId: d.id, hostname: d.hostname, workflowId: ztpWorkflowId(d.id) }));
+  }
+
+  /** One device's zero-touch provisioning: here, or in a child run in runs begun before. */
+  function provision(ztpInput: ZtpInput): Promise<ZtpResult> {
+    if (!ztpHere) return executeChild(ztp, { workflowId: ztpWorkflowId(ztpInput.deviceId), taskQueue: taskQueues.orchestration, args: [ztpInput] });
+    const { deviceId } = ztpInput;
+    const listed = progress.devices.find((d) => d.deviceId === deviceId)!;
+    const steps = ztpSteps();
+    listed.steps = steps.steps;
+    if (!ztpInput.admitted) {
+      boxCalls.delete(deviceId);
+      awaitedBoxes.add(deviceId);
+    }
+    return provisionDevice(ztpInput, steps, {
+      phoneHome: () => boxCalls.get(deviceId),
+      admitted: (serial) => {
+        awaitedBoxes.delete(deviceId);
+        listed.serial = serial;
+        if (serials.has(serial)) return;
+        serials.add(serial);
+        upsertSearchAttributes([{ key: searchAttributeKeys.deviceSerials, value: [...serials] }]);
+      },
+      persist: (stage) => persist(`ztp/${deviceId}/${stage}`),
+    }).finally(() => awaitedBoxes.delete(deviceId));
+  }
+
   for (;;) {
     try {
       const result = await attempt();
@@ -164,15 +213,11 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
     steps.add({ name: 'phone-home', label: 'Wait for the boxes to phone home' }, 'validate');
     await steps.run('phone-home', async () => {
       await awaitBoxesFrom(plan);
-      progress.devices = plan.devices.map((d) => ({ deviceId: d.id, hostname: d.hostname, workflowId: ztpWorkflowId(d.id) }));
+      listDevices(plan);
       const deadline = progress.deadline!;
-      return allOrFirstFailure(waiting.map((device) => () => executeChild(ztp, {
-        workflowId: ztpWorkflowId(device.id),
-        taskQueue: taskQueues.orchestration,
-        args: [{
-          admitOnly: true, deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: device.model,
-          deadline, stage2: '', stage1Checks: [], stage2Checks: [],
-        }],
+      return allOrFirstFailure(waiting.map((device) => () => provision({
+        admitOnly: true, deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: device.model,
+        deadline, stage2: '', stage1Checks: [], stage2Checks: [],
       })));
     }, (admitted) => admitted.map((d) => `${d.target.serial} admitted`).join(', '));
   }
@@ -196,8 +241,8 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
       return { device, config, stage1: renderer.stage1(config), stage2: renderer.stage2(config) };
     }), (c) => `${c.length} configuration(s)`);
 
-    progress.devices = plan.devices.map((d) => ({ deviceId: d.id, hostname: d.hostname, workflowId: ztpWorkflowId(d.id) }));
-    const provisioned = await steps.run('ztp', () => provisionDevices(plan, configs, progress.deadline!).catch((error: unknown) => {
+    listDevices(plan);
+    const provisioned = await steps.run('ztp', () => allOrFirstFailure(ztpInputs(plan, configs, progress.deadline!).map((ztpInput) => () => provision(ztpInput))).catch((error: unknown) => {
       devicesMayUseAllocations ||= !nothingPushed(error);
       throw error;
     }), (r) => r.map((d) => `${d.target.serial} on ${d.softwareVersion}`).join(', '));
@@ -242,27 +287,23 @@ export async function onboardSite(input: OnboardSiteInput): Promise<OnboardSiteR
   }
 }
 
-/** One ZTP child per device, side by side, each given until `deadline` to phone home; the first failure cancels the others. */
-async function provisionDevices(
+/** Each device's ZTP, given until `deadline` to phone home (the devices are provisioned side by side). */
+function ztpInputs(
   plan: SitePlan,
   configs: { device: PlannedDevice; config: ReturnType<typeof deviceConfigInput>; stage1: string; stage2: string }[],
   deadline: string,
-): Promise<ZtpResult[]> {
-  return allOrFirstFailure(configs.map(({ device, config, stage1, stage2 }) => () => {
+): ZtpInput[] {
+  return configs.map(({ device, config, stage1, stage2 }) => {
     const wan = wanChecks(device);
     const targetImage = plan.targetImages.find((image) => image.model === device.model);
-    return executeChild(ztp, {
-      workflowId: ztpWorkflowId(device.id),
-      taskQueue: taskQueues.orchestration,
-      args: [{
-        deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: device.model,
-        deadline, stage1, stage2, stage1Checks: wan,
-        stage2Checks: [...wan, ...interfaceChecks(config.lanSegments.map((s) => `irb.${s.vlanId}`))],
-        ...(isAdmitted(device) ? { admitted: device.target! } : {}),
-        ...(targetImage ? { targetImage } : {}),
-      }],
-    });
-  }));
+    return {
+      deviceId: device.id, siteId: plan.siteId, tenantId: plan.tenantId, hostname: device.hostname, model: device.model,
+      deadline, stage1, stage2, stage1Checks: wan,
+      stage2Checks: [...wan, ...interfaceChecks(config.lanSegments.map((s) => `irb.${s.vlanId}`))],
+      ...(isAdmitted(device) ? { admitted: device.target! } : {}),
+      ...(targetImage ? { targetImage } : {}),
+    };
+  });
 }
 
 const isAdmitted = (device: PlannedDevice): boolean => !!device.target && device.status !== 'planned';
@@ -284,11 +325,12 @@ async function allOrFirstFailure<T>(children: (() => Promise<T>)[]): Promise<T[]
 }
 
 /**
- * A ZTP that failed before pushing anything: the box never phoned home, or is another model. (The
- * first failure is the one reported; a sibling it cancelled may have been configured already.)
+ * A ZTP (here or in a child run) that failed before pushing anything: the box never phoned home,
+ * or is another model. (The first failure is the one reported; a sibling it cancelled may have been
+ * configured already.)
  */
 function nothingPushed(error: unknown): boolean {
-  const cause = error instanceof ChildWorkflowFailure ? error.cause : undefined;
+  const cause = error instanceof ChildWorkflowFailure ? error.cause : error;
   return cause instanceof ApplicationFailure && (cause.type === failureTypes.phoneHomeDeadline || cause.type === failureTypes.deviceModelMismatch);
 }
 

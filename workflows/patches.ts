@@ -31,6 +31,7 @@ const batches = [
   { id: 'patches-to-2026-12-06', patches: ['device-leases-as-rows'] },
   { id: 'patches-to-2026-12-08', patches: ['policy-sites-in-the-deployment-run'] },
   { id: 'patches-to-2026-12-10', patches: ['site-verified-in-one-activity', 'rma-verified-in-one-activity'] },
+  { id: 'patches-to-2026-12-12', patches: ['ztp-in-site-run'] },
 ];
 
 /** How many batches the run holds, oldest first: all of them in a run of this code, none in one begun before the first. */

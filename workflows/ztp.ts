@@ -19,25 +19,52 @@ import { searchAttributeKeys } from '../domain/task-queues.ts';
 import { type PhoneHome, type ZtpInput, type ZtpResult, phoneHomeSignal, ztpProgressQuery } from './ztp.messages.ts';
 import { takePatchBatch } from './patches.ts';
 
+/** A device's provisioning steps, as its progress lists them. */
+export const ztpSteps = () => new StepLog([
+  { name: 'phone-home', label: 'Wait for the box to phone home' },
+  { name: 'firmware', label: 'Firmware' },
+  { name: 'stage-1', label: 'Management configuration (stage 1)' },
+  { name: 'stage-2', label: 'Full configuration (stage 2)' },
+]);
+
+/** What a device's provisioning needs of the run it goes on in. */
+export interface ProvisioningRun {
+  /** The box's call, once it came. */
+  phoneHome(): PhoneHome | undefined;
+  /** Told the serial of the box admitted. */
+  admitted(serial: string): void;
+  /** The key a stage's change is recorded under, once: unique to this device and attempt. */
+  persist(stage: string): string;
+}
+
+/** A ZTP run of its own: the box's call is signalled to it, its progress query answers its steps. */
 export async function ztp(input: ZtpInput): Promise<ZtpResult> {
   takePatchBatch();
-  // Admitting the box, its status and alarms: short, idempotent database steps, as local activities.
-  const sites = localActivitiesOncePatched<SiteActivities>('ztp-records-local', databaseActivity, databaseLocalActivity);
-  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
-  const pushConfiguration = configurationChanges();
-  const { workflowId, runId } = workflowInfo();
-  const steps = new StepLog([
-    { name: 'phone-home', label: 'Wait for the box to phone home' },
-    { name: 'firmware', label: 'Firmware' },
-    { name: 'stage-1', label: 'Management configuration (stage 1)' },
-    { name: 'stage-2', label: 'Full configuration (stage 2)' },
-  ]);
+  const steps = ztpSteps();
   let phoneHome: PhoneHome | undefined;
   let serial = input.admitted?.serial ?? null;
   setHandler(phoneHomeSignal, (call) => {
     phoneHome ??= call; // boxes repeat themselves; the first admitted call counts
   });
   setHandler(ztpProgressQuery, () => ({ deviceId: input.deviceId, hostname: input.hostname, serial, steps: steps.steps }));
+  const { workflowId, runId } = workflowInfo();
+  return provisionDevice(input, steps, {
+    phoneHome: () => phoneHome,
+    admitted: (admitted) => {
+      serial = admitted;
+      upsertSearchAttributes([{ key: searchAttributeKeys.deviceSerials, value: [admitted] }]);
+    },
+    persist: (stage) => `${workflowId}/${runId}/${stage}`,
+  });
+}
+
+/** One device's provisioning, in a ZTP run of its own or in the site's onboarding run, its steps in `steps`. */
+export async function provisionDevice(input: ZtpInput, steps: StepLog, run: ProvisioningRun): Promise<ZtpResult> {
+  // Admitting the box, its status and alarms: short, idempotent database steps, as local activities.
+  const sites = localActivitiesOncePatched<SiteActivities>('ztp-records-local', databaseActivity, databaseLocalActivity);
+  const writes = proxyActivities<DeviceActivities>(deviceWriteActivity);
+  const pushConfiguration = configurationChanges();
+  const { workflowId } = workflowInfo();
 
   /** Another model than planned: an alarm, and a failure that says so; nothing was pushed to the box. */
   async function refuseModel(boxSerial: string, reported: string): Promise<never> {
@@ -52,7 +79,7 @@ export async function ztp(input: ZtpInput): Promise<ZtpResult> {
   const target = await steps.run('phone-home', async () => {
     if (input.admitted) return input.admitted;
     const waitMs = Math.max(0, Date.parse(input.deadline) - Date.now());
-    if (!(await condition(() => phoneHome !== undefined, waitMs))) {
+    if (!(await condition(() => run.phoneHome() !== undefined, waitMs))) {
       const message = `${input.hostname} did not phone home before ${input.deadline}.`;
       await sites.raiseAlarm({
         tenantId: input.tenantId, siteId: input.siteId, deviceId: input.deviceId, type: alarmTypes.phoneHomeDeadline, severity: 'major',
@@ -60,20 +87,18 @@ export async function ztp(input: ZtpInput): Promise<ZtpResult> {
       });
       throw ApplicationFailure.nonRetryable(message, failureTypes.phoneHomeDeadline, { deviceId: input.deviceId });
     }
-    const call = phoneHome!;
+    const call = run.phoneHome()!;
     if (call.model !== input.model) await refuseModel(call.serial, call.model);
     return sites.admitDevice({ deviceId: input.deviceId, ...call });
   }, (admitted) => `${admitted.serial} at ${admitted.host}`);
-  serial = target.serial;
-  upsertSearchAttributes([{ key: searchAttributeKeys.deviceSerials, value: [target.serial] }]);
+  run.admitted(target.serial);
   log.info('device admitted', { deviceId: input.deviceId, deviceSerial: target.serial });
 
   if (input.admitOnly) {
     for (const step of ['firmware', 'stage-1', 'stage-2']) steps.mark(step, 'skipped', 'configured once the site takes its turn');
-    return { target, softwareVersion: phoneHome?.softwareVersion ?? '', configVersion: 0 };
+    return { target, softwareVersion: run.phoneHome()?.softwareVersion ?? '', configVersion: 0 };
   }
 
-  const persist = (step: string) => `${workflowId}/${runId}/${step}`;
   return withDeviceLeases([target.serial], `zero-touch provisioning of ${input.hostname}`, '30 minutes', async () => {
     const { version: softwareVersion, upgraded } = await steps.run('firmware', async () => {
       try {
@@ -92,11 +117,11 @@ export async function ztp(input: ZtpInput): Promise<ZtpResult> {
       steps.mark('stage-1', 'skipped', 'the whole configuration goes in at stage 2');
     } else {
       await steps.run('stage-1', () => pushConfiguration({
-        target, config: stage1, mode: 'merge', persist: persist('stage-1'), checks: input.stage1Checks, source: 'ztp', workflowId,
+        target, config: stage1, mode: 'merge', persist: run.persist('stage-1'), checks: input.stage1Checks, source: 'ztp', workflowId,
       }), (r) => `configuration version ${r.version}`);
     }
     const { version } = await steps.run('stage-2', () => pushConfiguration({
-      target, config: input.stage2, mode: 'replace', persist: persist('stage-2'), checks: input.stage2Checks, source: 'ztp', workflowId,
+      target, config: input.stage2, mode: 'replace', persist: run.persist('stage-2'), checks: input.stage2Checks, source: 'ztp', workflowId,
     }), (r) => `configuration version ${r.version}`);
     if (upgraded) await sites.setDeviceStatus({ deviceId: input.deviceId, status: 'provisioning', softwareVersion });
     return { target, softwareVersion, configVersion: version };

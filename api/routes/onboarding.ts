@@ -8,7 +8,7 @@ import { abortOnboardingUpdate, onboardingProgressQuery, onboardingWorkflowId, r
 import { ztpProgressQuery, type ZtpProgress } from '../../workflows/ztp.messages.ts';
 import type { Action } from '../../domain/permissions.ts';
 import {
-  decommissionProgressSchema, onboardingProgressSchema, ztpChildSchema, ztpProgressSchema, type ZtpChild,
+  decommissionProgressSchema, onboardingProgressSchema, ztpDeviceSchema, ztpProgressSchema, type ZtpDevice,
 } from '../../domain/progress.ts';
 import type { Principal } from '../access/principal.ts';
 import { named, type ApiDefinition } from '../openapi.ts';
@@ -19,12 +19,13 @@ import { ticketSchema } from '../schemas/ticket.ts';
 
 const siteParams = z.object({ siteId: z.uuid() });
 
-/** A device's zero-touch provisioning: a child run of an onboarding or an RMA, with steps of its own. */
-export const deviceProvisioning = ztpChildSchema.extend(ztpProgressSchema.pick({ serial: true, steps: true }).shape);
+/** A device's zero-touch provisioning, in the run that lists it or in a ZTP child run, with its steps. */
+export const deviceProvisioning = ztpDeviceSchema.extend(ztpProgressSchema.pick({ serial: true, steps: true }).shape);
 
-/** Each device's provisioning, read from its ZTP child's own progress (none yet: no steps). */
-export function provisioningOf(temporal: Client, devices: ZtpChild[]): Promise<z.infer<typeof deviceProvisioning>[]> {
+/** Each device's provisioning: as the run lists it, or read from its ZTP child's own progress (none yet: no steps). */
+export function provisioningOf(temporal: Client, devices: ZtpDevice[]): Promise<z.infer<typeof deviceProvisioning>[]> {
   return Promise.all(devices.map(async (device) => {
+    if (device.steps) return { ...device, serial: device.serial ?? null, steps: device.steps };
     const child: ZtpProgress | undefined = await temporal.workflow.getHandle(device.workflowId).query(ztpProgressQuery).catch(() => undefined);
     return { ...device, serial: child?.serial ?? null, steps: child?.steps ?? [] };
   }));

@@ -1,12 +1,13 @@
 // Zero-touch provisioning's front door. A box fresh from the factory posts its serial and the
 // site's one-time activation code; the API admits it only when a site expects that serial and the
-// code matches (or an operator assigned the box), then signals the device's waiting `ztp` run.
+// code matches (or an operator assigned the box), then hands the call to the run waiting for that
+// box: its site's onboarding, or a `ztp` run of its own (an RMA's new box, an onboarding begun before).
 // Anything else is refused, always with the same answer, so the public endpoint does not tell
 // which serials exist; a wrong code raises an alarm (cleared once a box is provisioned for the
 // device), and a box nobody expects is listed once among the unclaimed devices, for an operator to
 // assign (or pick as the spare of a replacement).
 import { timingSafeEqual } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { Prisma, type PrismaClient } from '../../prisma/client.ts';
@@ -14,13 +15,34 @@ import { alarmTypes } from '../../domain/alarm-types.ts';
 import { awaitingBoxDeviceStatuses } from '../../domain/choices.ts';
 import { raiseAlarm } from '../../inventory/alarms.ts';
 import { publishAlarmEvents, type EventDependencies } from '../events.ts';
-import { phoneHomeSignal, ztpWorkflowId } from '../../workflows/ztp.messages.ts';
+import { boxPhonedHomeUpdate, onboardingWorkflowId } from '../../workflows/onboard-site.messages.ts';
+import { phoneHomeSignal, ztpWorkflowId, type PhoneHome } from '../../workflows/ztp.messages.ts';
 import { recordAudit } from '../audit.ts';
 import type { ApiDefinition } from '../openapi.ts';
 import { pageQuery } from '../pagination.ts';
 import { HttpProblem, NotYet, problems } from '../problems.ts';
 import { serialSchema } from '../schemas/site.ts';
 import { activationCodeHash } from '../site-inventory.ts';
+
+/**
+ * Hands an admitted box's call to the run waiting for it, if any does now: its site's onboarding
+ * (which refuses a box it is not waiting for), else a ZTP run of the device's own.
+ */
+async function handedOver(temporal: Client, device: { id: string; siteId: string }, call: PhoneHome): Promise<boolean> {
+  try {
+    await temporal.workflow.getHandle(onboardingWorkflowId(device.siteId)).executeUpdate(boxPhonedHomeUpdate, { args: [{ deviceId: device.id, ...call }] });
+    return true;
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError || error instanceof WorkflowUpdateFailedError)) throw error;
+  }
+  try {
+    await temporal.workflow.getHandle(ztpWorkflowId(device.id)).signal(phoneHomeSignal, call);
+    return true;
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    return false;
+  }
+}
 
 const phoneHome = z.object({
   serial: serialSchema,
@@ -132,13 +154,11 @@ export function ztpRouter(api: ApiDefinition, deps: EventDependencies): Router {
         await alarm(device, alarmTypes.modelMismatch, `${body.serial} is a ${body.model}, but ${device.site.name} expects a ${device.model}.`);
         throw refused(`${body.serial} is a ${body.model}; the site expects a ${device.model}.`);
       }
-      try {
-        await temporal.workflow.getHandle(ztpWorkflowId(device.id)).signal(phoneHomeSignal, {
-          serial: body.serial, model: body.model, softwareVersion: body.softwareVersion, address: body.address,
-          netconfPort: body.netconfPort, snmpPort: body.snmpPort, hostKeySha256: body.hostKeySha256,
-        });
-      } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      const call: PhoneHome = {
+        serial: body.serial, model: body.model, softwareVersion: body.softwareVersion, address: body.address,
+        netconfPort: body.netconfPort, snmpPort: body.snmpPort, hostKeySha256: body.hostKeySha256,
+      };
+      if (!(await handedOver(temporal, device, call))) {
         res.setHeader('Retry-After', '30');
         throw new NotYet(`${device.site.name} is not being onboarded yet; call again later.`);
       }
