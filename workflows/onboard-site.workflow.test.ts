@@ -6,16 +6,16 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { onboardingRunSiteStatuses, siteStatus } from '../domain/choices.ts';
 import type { PlannedDevice } from '../domain/site-plan.ts';
 import { onboardingProgressSchema, type OnboardingProgress } from '../domain/progress.ts';
-import { taskQueues } from '../domain/task-queues.ts';
+import { searchAttributeKeys, taskQueues } from '../domain/task-queues.ts';
 import { connectTestClient, eventually, startStandInWorkers } from '../scripts/testing.ts';
 import { failureTypes } from '../domain/failure-types.ts';
 import { onboardSite } from './onboard-site.ts';
 import { rma } from './rma.ts';
-import { onboardingProgressQuery } from './onboard-site.messages.ts';
+import { boxPhonedHomeUpdate, onboardingProgressQuery } from './onboard-site.messages.ts';
 import { ztpWorkflowId } from './ztp.messages.ts';
 
 
@@ -27,6 +27,12 @@ function admittedBox(siteId: string): PlannedDevice {
     target: { deviceId, serial: `SIM-${siteId.slice(0, 8)}`, platform: 'junos', host: '127.16.0.9', netconfPort: 830, snmpPort: 161 },
     softwareVersion: '22.4R1', wanLinks: [], primaryLinks: [],
   };
+}
+
+/** A box planned, not yet come: ZTP waits for it to phone home. */
+function plannedBox(siteId: string): PlannedDevice {
+  const { target: _target, ...box } = admittedBox(siteId);
+  return { ...box, status: 'planned' };
 }
 
 /** The patches a run's history records, by id. */
@@ -61,8 +67,9 @@ describe('onboardSite', () => {
   /** Each site's status as the stand-in inventory holds it, and the statuses the run set, by site id. */
   const statuses = new Map<string, string>();
   const marked = new Map<string, string[]>();
-  /** Sites whose plan has one box already admitted, whose allocation succeeds; and the sites whose allocations were released. */
+  /** Sites whose plan has one box already admitted, or one still to come, whose allocation succeeds; and the sites whose allocations were released. */
   const withBox = new Set<string>();
+  const withBoxToCome = new Set<string>();
   const released: string[] = [];
 
   before(async () => {
@@ -73,7 +80,7 @@ describe('onboardSite', () => {
         async loadSitePlan({ siteId }: { siteId: string }) {
           return {
             siteId, tenantId: randomUUID(), name: 'Ghent store', role: 'hub', status: statuses.get(siteId), topology: 'hub_and_spoke',
-            devices: withBox.has(siteId) ? [admittedBox(siteId)] : [], lanSegments: [], peers: [], policies: { firewall: [], steering: [] }, targetImages: [],
+            devices: withBox.has(siteId) ? [admittedBox(siteId)] : withBoxToCome.has(siteId) ? [plannedBox(siteId)] : [], lanSegments: [], peers: [], policies: { firewall: [], steering: [] }, targetImages: [],
           };
         },
         async setSiteStatus({ siteId, status }: { siteId: string; status: string }) {
@@ -81,13 +88,16 @@ describe('onboardSite', () => {
         },
         // The attempt ends here, once the site is validated and marked: what follows needs boxes.
         async allocateSiteAddresses({ siteId }: { siteId: string }) {
-          if (!withBox.has(siteId)) throw ApplicationFailure.nonRetryable('no addresses in this test', 'TestStop');
+          if (!withBox.has(siteId) && !withBoxToCome.has(siteId)) throw ApplicationFailure.nonRetryable('no addresses in this test', 'TestStop');
           return [{ role: 'primary', loopback: '10.255.0.7/32', tunnels: [] }];
         },
         async releaseSiteAddresses({ siteId }: { siteId: string }) {
           released.push(siteId);
         },
         async closeRun() {},
+        async admitDevice({ deviceId, serial, address, netconfPort, snmpPort }: { deviceId: string; serial: string; address: string; netconfPort: number; snmpPort: number }) {
+          return { deviceId, serial, platform: 'junos', host: address, netconfPort, snmpPort };
+        },
       },
       // The box's stage 1 fails after its commit may have applied (a timeout the device answered late).
       devices: {
@@ -151,6 +161,30 @@ describe('onboardSite', () => {
       assert.deepEqual(await patchesRecorded(handle), ['patches-to-2026-12-12']);
       await assert.rejects(client.workflow.getHandle(ztpWorkflowId(admittedBox(siteId).id)).describe(), WorkflowNotFoundError);
       assert.equal(progress.devices[0]?.steps?.find((step) => step.name === 'stage-1')?.status, 'failed', 'the box\'s steps are in the progress');
+    } finally {
+      await handle.terminate('the test has read what it needs');
+    }
+  });
+
+  it('takes a box\'s call only while it waits for that box, and provisions the box in the run itself', async () => {
+    const siteId = randomUUID();
+    statuses.set(siteId, 'planned');
+    withBoxToCome.add(siteId);
+    const handle = await client.workflow.start(onboardSite, {
+      taskQueue: taskQueues.orchestration, workflowId: `test-onboard/${siteId}`, args: [{ siteId, tenantId: randomUUID() }],
+    });
+    const box = plannedBox(siteId);
+    const call = { deviceId: box.id, serial: box.serial!, model: box.model, softwareVersion: '22.4R1', address: '127.16.0.9', netconfPort: 830, snmpPort: 161, hostKeySha256: 'sha256' };
+    try {
+      await eventually('the run did not wait for the box', () => handle.query(onboardingProgressQuery), (p) => p.devices[0]?.steps?.[0]?.status === 'running', 30_000);
+      await assert.rejects(handle.executeUpdate(boxPhonedHomeUpdate, { args: [{ ...call, deviceId: 'another-box' }] }), WorkflowUpdateFailedError, 'a box it does not wait for');
+      await handle.executeUpdate(boxPhonedHomeUpdate, { args: [call] });
+      const failed = await eventually('the attempt did not fail', () => handle.query(onboardingProgressQuery), (p) => p.state === 'failed', 30_000);
+      assert.equal(failed.devices[0]?.serial, call.serial);
+      assert.deepEqual(failed.devices[0]?.steps?.map((step) => [step.name, step.status]), [['phone-home', 'completed'], ['firmware', 'completed'], ['stage-1', 'failed'], ['stage-2', 'pending']]);
+      assert.deepEqual((await handle.describe()).typedSearchAttributes.get(searchAttributeKeys.deviceSerials), [call.serial], 'the run is found by the box admitted');
+      // Failed, the run waits for the operator, not for the box: a call now is refused (the box calls again).
+      await assert.rejects(handle.executeUpdate(boxPhonedHomeUpdate, { args: [call] }), WorkflowUpdateFailedError, 'a failed run');
     } finally {
       await handle.terminate('the test has read what it needs');
     }
