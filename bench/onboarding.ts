@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -26,7 +26,6 @@ import { ManagedProcess, sleep, waitFor } from '../scripts/processes.ts';
 import { installQuietRuntime } from '../scripts/testing.ts';
 import { onboardingWorkflowId } from '../workflows/onboard-site.messages.ts';
 import { tunnelChangesWorkflowId } from '../workflows/tunnel-changes.messages.ts';
-import { ztpWorkflowId } from '../workflows/ztp.messages.ts';
 import {
   benchScratch, bundleWorkflows, countStatements, cpuSecondsByProgram, machineJiffies, profiledEnv, say, statementsCountable, statementsPer, throwawayPlatform, throwawayProductionPlatform,
 } from './harness.ts';
@@ -155,7 +154,7 @@ async function startOnboarding(lab: Lab, site: Created): Promise<void> {
 }
 
 interface StepTiming { name: string; status: string; startedAt?: string; endedAt?: string }
-interface Progress { state: string; error: string | null; steps: StepTiming[]; devices: { steps: StepTiming[] }[] }
+interface Progress { state: string; error: string | null; steps: StepTiming[]; devices: { workflowId: string; steps: StepTiming[] }[] }
 
 async function progressOf(lab: Lab, siteId: string): Promise<Progress> {
   const { status, body } = await lab.api<Progress>('GET', `/api/v1/sites/${siteId}/onboarding`);
@@ -355,21 +354,16 @@ async function readSample(lab: Lab, client: Client, siteIds: string[], limitMs: 
   let unreadable = 0;
 
   async function readSite(siteId: string, index: number) {
-    const devices = await lab.prisma.device.findMany({ where: { siteId }, select: { id: true } });
+    // A query on a closed run replays its history on a worker: it may time out, leaving the site out.
+    const progress = await progressOf(lab, siteId);
     let events = 0;
     const siteTasks: Task[] = [];
-    for (const workflowId of [onboardingWorkflowId(siteId), ...devices.map((d) => ztpWorkflowId(d.id))]) {
-      // Sites provisioned in their onboarding run have no ZTP children.
-      const history = await client.workflow.getHandle(workflowId).fetchHistory().catch((error: unknown) => {
-        if (error instanceof WorkflowNotFoundError && workflowId !== onboardingWorkflowId(siteId)) return undefined;
-        throw error;
-      });
-      if (!history) continue;
+    // The runs its devices were provisioned in: the onboarding run, or ZTP children (runs begun on earlier code).
+    for (const workflowId of new Set([onboardingWorkflowId(siteId), ...progress.devices.map((d) => d.workflowId)])) {
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
       events += history.events?.length ?? 0;
       siteTasks.push(...completedTasks(history));
     }
-    // A query on a closed run replays its history on a worker: it may time out, leaving the site out.
-    const progress = await progressOf(lab, siteId);
     eventsPerSite.push(events);
     tasks.push(...siteTasks);
     for (const step of [...progress.steps, ...progress.devices.flatMap((d) => d.steps.map((s) => ({ ...s, name: `ztp.${s.name}` })))]) {

@@ -1,8 +1,9 @@
-// Site onboarding (id `site-onboard/<siteId>`), a saga: validate → allocate → render → ZTP each
-// device (side by side, in this run) → overlay (the hubs' or mesh peers' side of the tunnels) → policies → verify
-// → activate → notify. Each step registers its compensation before it runs; on failure what was
-// done is undone in reverse, the site is failed with the reason, and the run waits for the
-// operator to retry (from the failed step: what is still in place is not redone) or to abort.
+// Site onboarding (id `site-onboard/<siteId>`), a saga: validate → allocate → render → ZTP of the
+// devices (side by side, in this run) → overlay (the hubs' or mesh peers' side of the tunnels) →
+// policies → verify → activate → notify. Each step registers its compensation before it runs; on
+// failure what was done is undone in reverse, the site is failed with the reason, and the run waits
+// for the operator to retry (from the failed step: what is still in place is not redone) or to
+// abort.
 import {
   ApplicationFailure, CancellationScope, ChildWorkflowFailure, executeChild, isCancellation, log,
   proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,

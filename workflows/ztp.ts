@@ -1,9 +1,10 @@
-// Zero-touch provisioning of one device, a child of site onboarding (id `ztp/<deviceId>`): wait
-// durably, until the site's deadline, for the box to phone home (the API admits it and signals
-// here); record it; upgrade its firmware first when it is below the tenant's target; push stage 1
-// then stage 2 with confirmed commits and post-checks; record the configuration version. A box of
-// another model than planned, as it says when it phones home or as it answers once reached, is
-// refused with an alarm before anything meant for the planned model reaches it.
+// Zero-touch provisioning of one device, in its site's onboarding run or in a run of its own (id
+// `ztp/<deviceId>`, an RMA's new box): wait durably, until the deadline, for the box to phone home
+// (the API admits it and hands the call to the run); record it; upgrade its firmware first when it
+// is below the tenant's target; push stage 1 then stage 2 with confirmed commits and post-checks;
+// record the configuration version. A box of another model than planned, as it says when it phones
+// home or as it answers once reached, is refused with an alarm before anything meant for the
+// planned model reaches it.
 import {
   ActivityFailure, ApplicationFailure, condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
