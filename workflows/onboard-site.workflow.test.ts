@@ -31,8 +31,7 @@ function admittedBox(siteId: string): PlannedDevice {
 
 /** A box planned, not yet come: ZTP waits for it to phone home. */
 function plannedBox(siteId: string): PlannedDevice {
-  const { target: _target, ...box } = admittedBox(siteId);
-  return { ...box, status: 'planned' };
+  return { ...admittedBox(siteId), status: 'planned', target: null };
 }
 
 /** The patches a run's history records, by id. */
