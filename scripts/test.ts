@@ -266,8 +266,8 @@ async function endToEnd(platform: Platform, scratch: string) {
   try {
     await waitFor('The API', () => answersOk(`http://127.0.0.1:${port}/readyz`), { timeoutMs: 120_000, child: children[1] });
     const report = join(scratch, 'playwright.json');
-    // `--files sla` runs the specs whose path has that text, as for the other suites.
-    const specs = values.files ? [values.files.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')] : [];
+    // `--files sla` runs the specs whose path has that text (`--files a,b`: either), as for the other suites.
+    const specs = (values.files?.split(',').filter(Boolean) ?? []).map((text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
     const code = await run(join(root, 'node_modules', '.bin', 'playwright'), ['test', '--reporter=list,json', ...specs], {
       ...env,
       ...fleet.specEnv,
