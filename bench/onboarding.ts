@@ -343,8 +343,9 @@ function completedTasks(history: proto.temporal.api.history.v1.IHistory): Task[]
 
 /**
  * Reads back the runs of a sample of completed sites, in the order they started: history length
- * per site (the onboarding run, and its ZTP children in runs begun before), how long activities and workflow tasks
- * waited for a worker and ran, and each step's duration as the progress page shows it.
+ * per site (the onboarding run, and its ZTP children in runs begun before), how long activities
+ * and workflow tasks waited for a worker and ran, and each step's duration as the progress page
+ * shows it.
  */
 async function readSample(lab: Lab, client: Client, siteIds: string[], limitMs: number) {
   const eventsPerSite: number[] = [];

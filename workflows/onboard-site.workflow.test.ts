@@ -1,7 +1,8 @@
-// Site onboarding's first step on the real Temporal server, with the inventory stood in for by
+// Site onboarding's first steps on the real Temporal server, with the inventory stood in for by
 // activities: which site statuses the run takes up (domain/choices.ts, onboardingRunSiteStatuses),
-// the progress it answers meanwhile, which must be what the API documents, and the durations it is
-// started with: one it cannot read fails the run at once (issue 20, hazard 11).
+// the progress it answers meanwhile, which must be what the API documents, when it takes a box's
+// phone-home, and the durations it is started with: one it cannot read fails the run at once
+// (issue 20, hazard 11).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
