@@ -20,7 +20,8 @@ export interface PhoneHome {
 export interface ZtpInput {
   /**
    * Only wait for the box and admit it, then end (nothing is pushed): a mesh site's boxes phone
-   * home before it takes its turn in the tenant's mesh, and a second run, `admitted`, configures them.
+   * home before it takes its turn in the tenant's mesh, and a second provisioning, `admitted`,
+   * configures them.
    */
   admitOnly?: boolean;
   deviceId: string;
