@@ -115,13 +115,16 @@ describe('onboardSite', () => {
     await close();
   });
 
+  /** Starts an onboarding of the site, as the stand-in inventory holds it. */
+  const startRun = (siteId: string) => client.workflow.start(onboardSite, {
+    taskQueue: taskQueues.orchestration, workflowId: `test-onboard/${siteId}`, args: [{ siteId, tenantId: randomUUID() }],
+  });
+
   /** Starts a run for a site in `status` and reads its progress once the attempt has failed; the run, waiting for a decision, is then ended. */
   async function firstAttempt(status: string): Promise<{ progress: OnboardingProgress; marked: string[] }> {
     const siteId = randomUUID();
     statuses.set(siteId, status);
-    const handle = await client.workflow.start(onboardSite, {
-      taskQueue: taskQueues.orchestration, workflowId: `test-onboard/${siteId}`, args: [{ siteId, tenantId: randomUUID() }],
-    });
+    const handle = await startRun(siteId);
     try {
       const progress = await eventually('the attempt did not fail', () => handle.query(onboardingProgressQuery), (p) => p.state === 'failed', 30_000);
       return { progress, marked: marked.get(siteId) ?? [] };
@@ -148,9 +151,7 @@ describe('onboardSite', () => {
     const siteId = randomUUID();
     statuses.set(siteId, 'planned');
     withBox.add(siteId);
-    const handle = await client.workflow.start(onboardSite, {
-      taskQueue: taskQueues.orchestration, workflowId: `test-onboard/${siteId}`, args: [{ siteId, tenantId: randomUUID() }],
-    });
+    const handle = await startRun(siteId);
     try {
       const progress = await eventually('the attempt did not fail', () => handle.query(onboardingProgressQuery), (p) => p.state === 'failed', 60_000);
       assert.equal(progress.failedStep, 'ztp');
@@ -170,9 +171,7 @@ describe('onboardSite', () => {
     const siteId = randomUUID();
     statuses.set(siteId, 'planned');
     withBoxToCome.add(siteId);
-    const handle = await client.workflow.start(onboardSite, {
-      taskQueue: taskQueues.orchestration, workflowId: `test-onboard/${siteId}`, args: [{ siteId, tenantId: randomUUID() }],
-    });
+    const handle = await startRun(siteId);
     const box = plannedBox(siteId);
     const call = { deviceId: box.id, serial: box.serial!, model: box.model, softwareVersion: '22.4R1', address: '127.16.0.9', netconfPort: 830, snmpPort: 161, hostKeySha256: 'sha256' };
     try {
